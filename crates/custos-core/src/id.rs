@@ -1,0 +1,105 @@
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ValidationError;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered (UUIDv7) identifier.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Parses the textual form, naming the field on error.
+            pub fn parse(s: &str) -> Result<Self, ValidationError> {
+                Uuid::parse_str(s)
+                    .map(Self)
+                    .map_err(|_| ValidationError::new($field, "is not a valid id (expected a UUID)"))
+            }
+
+            /// The underlying UUID.
+            pub fn as_uuid(&self) -> &Uuid {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0.hyphenated())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Internal identifier of a data subject. Random, so it reveals nothing about the person
+    /// and can appear in logs and (later) the audit ledger.
+    SubjectId,
+    "subject_id"
+);
+id_type!(
+    /// Identifier of one persisted gate check.
+    CheckId,
+    "check_id"
+);
+id_type!(
+    /// Identifier of one logged AI decision.
+    DecisionId,
+    "decision_id"
+);
+id_type!(
+    /// Identifier of one data-subject request.
+    DsrId,
+    "dsr_id"
+);
+id_type!(
+    /// Identifier of one consent event.
+    EventId,
+    "event_id"
+);
+id_type!(
+    /// Public identifier of an API key (the secret part is never stored).
+    ApiKeyId,
+    "key_id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let id = SubjectId::new();
+        assert_eq!(SubjectId::parse(&id.to_string()), Ok(id));
+        let err = SubjectId::parse("not-an-id").expect_err("invalid");
+        assert_eq!(err.field(), "subject_id");
+        assert!(DsrId::new() != DsrId::new());
+    }
+}

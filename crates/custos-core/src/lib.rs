@@ -1,0 +1,27 @@
+//! The custos vocabulary: the words every other crate uses for the same things.
+//!
+//! Identifiers ([`SubjectId`], [`CheckId`], ...), [`DataCategory`] (fideslang keys, validated
+//! against the embedded taxonomy), [`Purpose`] and its [`LegalBasis`], [`ConsentStatus`],
+//! [`Jurisdiction`] with its data-subject-request deadlines, data-subject request types and
+//! states, and the one pseudonymization scheme ([`Pseudonymizer`]) that the gate and the PII
+//! engine share. No I/O and no async: everything here is plain data and pure functions.
+
+mod category;
+mod consent;
+mod dsr;
+mod error;
+mod id;
+mod jurisdiction;
+mod pseudonym;
+mod purpose;
+mod time;
+
+pub use category::{DataCategory, data_category_name};
+pub use consent::{ConsentStatus, Method};
+pub use dsr::{DsrStatus, DsrType, ObjectionScope};
+pub use error::ValidationError;
+pub use id::{ApiKeyId, CheckId, DecisionId, DsrId, EventId, SubjectId};
+pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
+pub use pseudonym::{Pseudonymizer, keyed_digest};
+pub use purpose::{LegalBasis, Purpose, PurposeKey};
+pub use time::{Timestamp, format_timestamp, now, parse_timestamp};
