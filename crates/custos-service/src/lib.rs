@@ -1,1 +1,97 @@
-//! stub
+//! The custos use cases: every operation a person or system can ask of custos, composed from
+//! the engines (`custos-policy`) and the store in one transaction each.
+//!
+//! [`Service`] is what the HTTP server and the CLI call. It speaks in request and response
+//! documents ([`dto`]) whose field names are the public contract, validates them into the
+//! vocabulary of `custos-core`, and reports failures as [`ServiceError`] values that say which
+//! field was wrong. It knows nothing of HTTP or of command lines.
+
+mod auth;
+mod consent;
+mod demo;
+mod decisions;
+pub mod dto;
+mod dsr;
+mod error;
+mod gate;
+mod purposes;
+mod retention;
+mod subjects;
+
+use std::sync::Arc;
+
+pub use auth::{ApiKeyToken, Principal, Scope};
+pub use custos_policy::GateConfig;
+pub use custos_store::{Backend, MasterKey, Store, StoreError, StoreOptions};
+pub use demo::DemoSummary;
+pub use dsr::DsrQuery;
+pub use error::ServiceError;
+pub use retention::RetentionReport;
+
+/// Deployment-wide settings of the service.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceConfig {
+    /// The gate's settings (opt-out jurisdictions, audit-only categories).
+    pub gate: GateConfig,
+}
+
+/// The custos application: configuration plus the store. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Service {
+    store: Store,
+    config: Arc<ServiceConfig>,
+}
+
+impl Service {
+    /// A service over an open store.
+    pub fn new(store: Store, config: ServiceConfig) -> Self {
+        Self { store, config: Arc::new(config) }
+    }
+
+    /// Opens the store and builds the service.
+    pub async fn open(options: &StoreOptions, config: ServiceConfig) -> Result<Self, ServiceError> {
+        Ok(Self::new(Store::open(options).await?, config))
+    }
+
+    /// The underlying store (for administration commands and tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+}
+
+/// Runs a closure in a write transaction, passing the transaction in and out.
+macro_rules! write_tx {
+    ($service:expr, |$tx:ident| $body:expr) => {
+        $service
+            .store
+            .write(move |mut $tx| {
+                Box::pin(async move {
+                    let result: Result<_, $crate::ServiceError> = async { $body }.await;
+                    ($tx, result)
+                })
+            })
+            .await
+    };
+}
+
+/// Runs a closure on a read snapshot.
+macro_rules! read_tx {
+    ($service:expr, |$tx:ident| $body:expr) => {
+        $service
+            .store
+            .read(move |mut $tx| {
+                Box::pin(async move {
+                    let result: Result<_, $crate::ServiceError> = async { $body }.await;
+                    ($tx, result)
+                })
+            })
+            .await
+    };
+}
+
+pub(crate) use {read_tx, write_tx};

@@ -1,1 +1,26 @@
-//! stub
+//! Persistence for custos on SQLite (embedded default) and PostgreSQL, with personal data
+//! encrypted per subject.
+//!
+//! [`Store`] owns the connection pools, runs the per-dialect migrations and holds the
+//! [`Keyring`]. All access goes through a [`Tx`], handed to a closure by [`Store::write`]
+//! (one atomic, durable transaction) or [`Store::read`] (one consistent snapshot). The query
+//! methods on [`Tx`] are the only SQL in custos; they speak the vocabulary of `custos-core`
+//! and never return a database type, so nothing above this crate sees sqlx.
+//!
+//! Why one store over sqlx's `Any` driver instead of a trait with two implementations: every
+//! query here is portable SQL (numbered `$N` parameters work on both engines), so a second
+//! implementation would repeat each query verbatim. Only the migrations differ per dialect.
+//! The backends do differ in how writes are scheduled, see [`Store::write`].
+
+mod crypto;
+mod db;
+mod error;
+mod records;
+
+pub use crypto::{DataKey, Keyring, MasterKey};
+pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
+pub use error::StoreError;
+pub use records::{
+    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, NewSubject, Notice, SubjectRecord,
+    SubjectUpdate,
+};

@@ -1,0 +1,233 @@
+//! API keys and scopes. A key is `custos_<key id>_<secret>`; only SHA-256 of the secret is
+//! stored (the secret is 160 random bits, so a fast hash is enough: nothing to brute-force).
+
+use std::fmt;
+
+use custos_core::{ApiKeyId, now};
+use custos_store::ApiKeyRecord;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    Service, ServiceError,
+    dto::{ApiKeyInput, ApiKeyView},
+    read_tx, write_tx,
+};
+
+/// A permission an API key can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scope {
+    /// Everything.
+    All,
+    /// Purposes, notices, API keys.
+    Admin,
+    /// Read subjects, their data and history.
+    SubjectsRead,
+    /// Create, change subjects.
+    SubjectsWrite,
+    /// Record consent events.
+    ConsentWrite,
+    /// Ask the gate.
+    Gate,
+    /// Log decisions and outcomes.
+    DecisionsWrite,
+    /// Read decisions.
+    DecisionsRead,
+    /// Handle data-subject requests.
+    Dsr,
+    /// Read the audit ledger.
+    LedgerRead,
+    /// Use the PII engine.
+    Pii,
+    /// Run fairness audits.
+    Fairness,
+    /// Read models.
+    ModelsRead,
+    /// Register models.
+    ModelsWrite,
+}
+
+impl Scope {
+    const NAMES: &'static [(Scope, &'static str)] = &[
+        (Scope::All, "all"),
+        (Scope::Admin, "admin"),
+        (Scope::SubjectsRead, "subjects:read"),
+        (Scope::SubjectsWrite, "subjects:write"),
+        (Scope::ConsentWrite, "consent:write"),
+        (Scope::Gate, "gate"),
+        (Scope::DecisionsWrite, "decisions:write"),
+        (Scope::DecisionsRead, "decisions:read"),
+        (Scope::Dsr, "dsr"),
+        (Scope::LedgerRead, "ledger:read"),
+        (Scope::Pii, "pii"),
+        (Scope::Fairness, "fairness"),
+        (Scope::ModelsRead, "models:read"),
+        (Scope::ModelsWrite, "models:write"),
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES.iter().find(|(s, _)| *s == self).map_or("?", |(_, n)| n)
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Scope> {
+        Self::NAMES.iter().find(|(_, n)| *n == s).map(|(scope, _)| *scope)
+    }
+
+    /// Every wire name, for help texts.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::NAMES.iter().map(|(_, n)| *n)
+    }
+}
+
+/// Who is calling: an authenticated API key and its scopes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// The key's public id.
+    pub key_id: ApiKeyId,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    /// True if the key has `scope` (or `all`).
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.iter().any(|s| *s == scope || *s == Scope::All)
+    }
+
+    /// `Ok` if the key has `scope`, else [`ServiceError::Forbidden`].
+    pub fn require(&self, scope: Scope) -> Result<(), ServiceError> {
+        if self.has(scope) { Ok(()) } else { Err(ServiceError::Forbidden(scope.as_str())) }
+    }
+}
+
+/// A full API key as handed to its owner once.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKeyToken(String);
+
+impl ApiKeyToken {
+    /// The text to put after `Bearer `.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKeyToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKeyToken(<redacted>)")
+    }
+}
+
+fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn parse_token(token: &str) -> Option<(ApiKeyId, &str)> {
+    let rest = token.strip_prefix("custos_")?;
+    let (id, secret) = rest.split_once('_')?;
+    let id = uuid::Uuid::try_parse(id).ok()?;
+    let key_id = ApiKeyId::parse(&id.hyphenated().to_string()).ok()?;
+    (secret.len() == 32).then_some((key_id, secret))
+}
+
+fn key_view(k: &ApiKeyRecord, token: Option<&ApiKeyToken>) -> ApiKeyView {
+    ApiKeyView {
+        key_id: k.key_id.to_string(),
+        scopes: k.scopes.clone(),
+        label: k.label.clone(),
+        created_at: custos_core::format_timestamp(&k.created_at),
+        revoked_at: k.revoked_at.as_ref().map(custos_core::format_timestamp),
+        key: token.map(|t| t.expose().to_owned()),
+    }
+}
+
+impl Service {
+    /// Creates an API key with `scopes`; the response carries the full key, shown only now.
+    pub async fn create_api_key(&self, input: ApiKeyInput) -> Result<ApiKeyView, ServiceError> {
+        if input.scopes.is_empty() {
+            return Err(ServiceError::invalid("scopes", "at least one scope is required"));
+        }
+        let mut scopes = Vec::new();
+        for s in &input.scopes {
+            if Scope::parse(s).is_none() {
+                return Err(ServiceError::invalid(
+                    "scopes",
+                    format!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", ")),
+                ));
+            }
+            if !scopes.contains(s) {
+                scopes.push(s.clone());
+            }
+        }
+        if input.label.len() > 200 {
+            return Err(ServiceError::invalid("label", "must be at most 200 characters"));
+        }
+        let key_id = ApiKeyId::new();
+        let mut secret_bytes = [0u8; 20];
+        getrandom::fill(&mut secret_bytes).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+        let secret = data_encoding::BASE32_NOPAD.encode(&secret_bytes).to_ascii_lowercase();
+        let token = ApiKeyToken(format!("custos_{}_{secret}", key_id.as_uuid().simple()));
+        let record = ApiKeyRecord { key_id, secret_sha256: secret_hash(&secret), scopes, label: input.label, created_at: now(), revoked_at: None };
+        let stored = record.clone();
+        write_tx!(self, |tx| Ok(tx.insert_api_key(&stored).await?))?;
+        tracing::info!(key_id = %record.key_id, scopes = %record.scopes.join(" "), "API key created");
+        Ok(key_view(&record, Some(&token)))
+    }
+
+    /// Every API key, without secrets.
+    pub async fn api_keys(&self) -> Result<Vec<ApiKeyView>, ServiceError> {
+        let keys = read_tx!(self, |tx| Ok(tx.api_keys().await?))?;
+        Ok(keys.iter().map(|k| key_view(k, None)).collect())
+    }
+
+    /// Revokes a key; it stops working at once, also in a running server.
+    pub async fn revoke_api_key(&self, key_id: &str) -> Result<ApiKeyView, ServiceError> {
+        let id = ApiKeyId::parse(key_id)?;
+        let record = write_tx!(self, |tx| {
+            let existing = tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
+            if existing.revoked_at.is_none() {
+                tx.revoke_api_key(&id, &now()).await?;
+            }
+            Ok(tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?)
+        })?;
+        tracing::info!(key_id = %id, "API key revoked");
+        Ok(key_view(&record, None))
+    }
+
+    /// Checks a presented key. Unknown, malformed and revoked keys are all
+    /// [`ServiceError::Unauthenticated`], so a caller learns nothing about which it was.
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, ServiceError> {
+        let (key_id, secret) = parse_token(token).ok_or(ServiceError::Unauthenticated)?;
+        let hash = secret_hash(secret);
+        let record = read_tx!(self, |tx| Ok(tx.api_key(&key_id).await?))?;
+        let record = record.ok_or(ServiceError::Unauthenticated)?;
+        // Both sides are SHA-256 outputs of equal length; comparing hashes leaks nothing useful.
+        if record.revoked_at.is_some() || record.secret_sha256 != hash {
+            return Err(ServiceError::Unauthenticated);
+        }
+        Ok(Principal { key_id, scopes: record.scopes.iter().filter_map(|s| Scope::parse(s)).collect() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_and_tokens() {
+        for name in Scope::names() {
+            assert_eq!(Scope::parse(name).map(Scope::as_str), Some(name));
+        }
+        let p = Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::Gate] };
+        assert!(p.has(Scope::Gate));
+        assert!(p.require(Scope::Admin).is_err());
+        assert!(Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::All] }.has(Scope::Dsr));
+        let id = ApiKeyId::new();
+        let token = format!("custos_{}_{}", id.as_uuid().simple(), "a".repeat(32));
+        assert_eq!(parse_token(&token).map(|(k, _)| k), Some(id));
+        assert!(parse_token("custos_nope_x").is_none());
+        assert!(parse_token(&token[..token.len() - 1]).is_none());
+        assert_eq!(format!("{:?}", ApiKeyToken(token)), "ApiKeyToken(<redacted>)");
+    }
+}

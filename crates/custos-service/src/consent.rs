@@ -1,0 +1,126 @@
+//! Consent events: append-only, with proof of the notice shown.
+
+use custos_core::{ConsentStatus, EventId, Method, PurposeKey, format_timestamp, now, parse_timestamp};
+use custos_store::{ConsentEvent, ConsentState};
+
+use crate::{
+    Service, ServiceError,
+    dto::{ConsentEventView, ConsentInput, ConsentStateView, SubjectConsents},
+    read_tx,
+    subjects::parse_subject_id,
+    write_tx,
+};
+
+/// How far in the future a `captured_at` may lie (clock skew between systems).
+const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+pub(crate) fn event_view(e: &ConsentEvent) -> ConsentEventView {
+    ConsentEventView {
+        event_id: e.event_id.to_string(),
+        subject_id: e.subject_id.to_string(),
+        purpose: e.purpose.to_string(),
+        status: e.status.as_str().to_owned(),
+        method: e.method.to_string(),
+        notice_version: e.notice_version.clone(),
+        notice_language: e.notice_language.clone(),
+        notice_text_sha256: e.notice_text_sha256.clone(),
+        source: e.source.clone(),
+        gpc: e.gpc,
+        captured_at: format_timestamp(&e.captured_at),
+        recorded_at: format_timestamp(&e.recorded_at),
+    }
+}
+
+pub(crate) fn state_view(s: &ConsentState) -> ConsentStateView {
+    ConsentStateView {
+        purpose: s.purpose.to_string(),
+        status: s.status.as_str().to_owned(),
+        event_id: s.event_id.to_string(),
+        captured_at: format_timestamp(&s.captured_at),
+    }
+}
+
+impl Service {
+    /// Records a consent event. The notice version must exist for the purpose; the hash of its
+    /// text is stored with the event. `gpc` (a `Sec-GPC: 1` header) is stored with the event and
+    /// on the subject, where it keeps opting them out of sale/sharing.
+    pub async fn record_consent(&self, input: ConsentInput, gpc: bool) -> Result<ConsentEventView, ServiceError> {
+        let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
+        let purpose = PurposeKey::parse(&input.purpose)?;
+        let status = ConsentStatus::parse(&input.status)?;
+        let method = Method::parse("method", &input.method)?;
+        if input.notice_version.is_empty() || input.notice_version.len() > 64 {
+            return Err(ServiceError::invalid("notice_version", "must be 1-64 characters"));
+        }
+        if let Some(source) = &input.source
+            && (source.len() > 200 || source.chars().any(char::is_control))
+        {
+            return Err(ServiceError::invalid("source", "must be at most 200 characters without control characters"));
+        }
+        let recorded_at = now();
+        let captured_at = match &input.captured_at {
+            Some(t) => {
+                let t = parse_timestamp(t).ok_or_else(|| ServiceError::invalid("captured_at", "must be an RFC 3339 timestamp"))?;
+                if t > recorded_at + MAX_CLOCK_SKEW {
+                    return Err(ServiceError::invalid("captured_at", "must not be in the future"));
+                }
+                t
+            }
+            None => recorded_at,
+        };
+        let event = write_tx!(self, |tx| {
+            let subject = tx.subject(&subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+            if subject.erased_at.is_some() {
+                return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
+            }
+            if tx.purpose(purpose.as_str()).await?.is_none() {
+                return Err(ServiceError::unprocessable("purpose", format!("purpose `{purpose}` does not exist")));
+            }
+            let versions = tx.notice_versions(&purpose, &input.notice_version).await?;
+            let notice = match &input.language {
+                Some(lang) => versions.iter().find(|n| &n.language == lang),
+                None => versions.iter().find(|n| n.language == "en").or(versions.first()),
+            };
+            let Some(notice) = notice else {
+                return Err(ServiceError::unprocessable(
+                    if input.language.is_some() && !versions.is_empty() { "language" } else { "notice_version" },
+                    format!("no notice version `{}` is published for purpose `{purpose}`", input.notice_version),
+                ));
+            };
+            let event = ConsentEvent {
+                event_id: EventId::new(),
+                subject_id,
+                purpose: purpose.clone(),
+                status,
+                method,
+                notice_version: notice.version.clone(),
+                notice_language: notice.language.clone(),
+                notice_text_sha256: notice.text_sha256.clone(),
+                source: input.source.clone(),
+                gpc,
+                captured_at,
+                recorded_at,
+            };
+            tx.insert_consent_event(&event).await?;
+            if gpc {
+                tx.set_gpc(&subject_id, &recorded_at).await?;
+            }
+            Ok(event)
+        })?;
+        Ok(event_view(&event))
+    }
+
+    /// A subject's current consents and full history.
+    pub async fn subject_consents(&self, subject_id: &str) -> Result<SubjectConsents, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        let (current, history) = read_tx!(self, |tx| {
+            tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            Ok((tx.consents(&id).await?, tx.consent_history(&id).await?))
+        })?;
+        Ok(SubjectConsents {
+            subject_id: id.to_string(),
+            current: current.iter().map(state_view).collect(),
+            history: history.iter().map(event_view).collect(),
+        })
+    }
+}

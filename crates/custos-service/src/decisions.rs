@@ -1,0 +1,122 @@
+//! The decision log: what an AI decided about whom, under which purpose and gate check.
+
+use custos_core::{ApiKeyId, CheckId, DecisionId, PurposeKey, format_timestamp, now, parse_timestamp};
+use custos_store::DecisionRecord;
+use serde_json::Value;
+
+use crate::{
+    Service, ServiceError,
+    dto::{DecisionInput, DecisionView, OutcomeInput},
+    read_tx,
+    subjects::parse_subject_id,
+    write_tx,
+};
+
+pub(crate) fn decision_view(d: &DecisionRecord) -> DecisionView {
+    DecisionView {
+        decision_id: d.decision_id.to_string(),
+        subject_id: d.subject_id.to_string(),
+        purpose: d.purpose.to_string(),
+        check_id: d.check_id.map(|c| c.to_string()),
+        model: d.model.clone(),
+        model_version: d.model_version.clone(),
+        outcome: d.outcome.clone(),
+        score: d.score,
+        features: d.features.clone(),
+        actual: d.actual.clone(),
+        observed_at: d.observed_at.as_ref().map(format_timestamp),
+        created_at: format_timestamp(&d.created_at),
+    }
+}
+
+fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
+    }
+    Ok(())
+}
+
+impl Service {
+    /// Logs a decision. The subject and purpose must exist; a quoted gate check must be about
+    /// the same subject and purpose and must have allowed the use.
+    pub async fn record_decision(&self, input: DecisionInput, caller: Option<ApiKeyId>) -> Result<DecisionView, ServiceError> {
+        let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
+        let purpose = PurposeKey::parse(&input.purpose)?;
+        let check_id = input.check_id.as_deref().map(CheckId::parse).transpose()?;
+        check_token("model", &input.model)?;
+        check_token("model_version", &input.model_version)?;
+        check_token("outcome", &input.outcome)?;
+        if let Some(score) = input.score
+            && !score.is_finite()
+        {
+            return Err(ServiceError::invalid("score", "must be a finite number"));
+        }
+        let features = input.features.map(|f| Value::Object(f.into_iter().collect()));
+        if features.as_ref().is_some_and(|f| f.to_string().len() > 256 * 1024) {
+            return Err(ServiceError::invalid("features", "must be at most 256 KiB"));
+        }
+        let record = DecisionRecord {
+            decision_id: DecisionId::new(),
+            subject_id,
+            purpose,
+            check_id,
+            model: input.model,
+            model_version: input.model_version,
+            outcome: input.outcome,
+            score: input.score,
+            features,
+            actual: None,
+            observed_at: None,
+            key_id: caller,
+            created_at: now(),
+        };
+        let stored = record.clone();
+        write_tx!(self, |tx| {
+            let subject = tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+            if subject.erased_at.is_some() {
+                return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
+            }
+            if tx.purpose(stored.purpose.as_str()).await?.is_none() {
+                return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
+            }
+            if let Some(check_id) = &stored.check_id {
+                let check = tx.check(check_id).await?.ok_or_else(|| ServiceError::unprocessable("check_id", "no such gate check"))?;
+                if check.subject_id != stored.subject_id || check.purpose != stored.purpose.as_str() {
+                    return Err(ServiceError::unprocessable("check_id", "the gate check was about another subject or purpose"));
+                }
+                if check.decision != "allow" {
+                    return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
+                }
+            }
+            Ok(tx.insert_decision(&stored).await?)
+        })?;
+        Ok(decision_view(&record))
+    }
+
+    /// Records what actually happened after a decision (ground truth for monitoring).
+    pub async fn record_outcome(&self, decision_id: &str, input: OutcomeInput) -> Result<DecisionView, ServiceError> {
+        let id = DecisionId::parse(decision_id)?;
+        check_token("actual", &input.actual)?;
+        let observed_at = match &input.observed_at {
+            Some(t) => parse_timestamp(t).ok_or_else(|| ServiceError::invalid("observed_at", "must be an RFC 3339 timestamp"))?,
+            None => now(),
+        };
+        let record = write_tx!(self, |tx| {
+            if !tx.set_decision_outcome(&id, &input.actual, &observed_at).await? {
+                return Err(ServiceError::NotFound { resource: "decision" });
+            }
+            Ok(tx.decision(&id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?)
+        })?;
+        Ok(decision_view(&record))
+    }
+
+    /// A subject's decisions, newest first.
+    pub async fn subject_decisions(&self, subject_id: &str) -> Result<Vec<DecisionView>, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        let records = read_tx!(self, |tx| {
+            tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            Ok(tx.decisions_for_subject(&id, 1000).await?)
+        })?;
+        Ok(records.iter().map(decision_view).collect())
+    }
+}

@@ -1,0 +1,230 @@
+//! Demo data: purposes with notices and synthetic subjects with a realistic mix of consents,
+//! GPC signals and open requests. Deterministic (seeded), so demos and benchmarks repeat.
+
+use std::collections::BTreeMap;
+
+use custos_core::{ConsentStatus, DataCategory, EventId, Jurisdiction, Method, PurposeKey, SubjectId, now};
+use custos_store::{ConsentEvent, NewSubject};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+use serde_json::{Value, json};
+
+use crate::{
+    Service, ServiceError,
+    dto::{DsrInput, NoticeInput, PurposeInput},
+    write_tx,
+};
+
+/// What seeding created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// Purposes declared.
+    pub purposes: usize,
+    /// Subjects created.
+    pub subjects: usize,
+    /// Consent events recorded.
+    pub consents: usize,
+    /// Open data-subject requests filed.
+    pub requests: usize,
+}
+
+struct DemoPurpose {
+    key: &'static str,
+    name: &'static str,
+    basis: &'static str,
+    categories: &'static [&'static str],
+    sale_or_share: bool,
+    profiling: bool,
+    pseudonymize: bool,
+    retention_days: u32,
+    notice: &'static str,
+}
+
+const PURPOSES: &[DemoPurpose] = &[
+    DemoPurpose {
+        key: "personalize.content.profiled",
+        name: "Personalized recommendations",
+        basis: "consent",
+        categories: &["user.behavior.purchase_history", "user.demographic.age_range", "user.contact.address.country"],
+        sale_or_share: false,
+        profiling: true,
+        pseudonymize: false,
+        retention_days: 365,
+        notice: "We use your purchase history, age range and country to recommend products you are likely to want. You can turn this off at any time.",
+    },
+    DemoPurpose {
+        key: "marketing.advertising.first_party.targeted",
+        name: "Targeted offers",
+        basis: "consent",
+        categories: &["user.contact.email", "user.demographic.age_range", "user.behavior.purchase_history"],
+        sale_or_share: true,
+        profiling: true,
+        pseudonymize: false,
+        retention_days: 730,
+        notice: "We use your e-mail address, age range and purchases to send you offers chosen for you, and share a hashed e-mail with our advertising partner to show them to you elsewhere.",
+    },
+    DemoPurpose {
+        key: "analytics.reporting.campaign_insights",
+        name: "Segmentation analytics",
+        basis: "legitimate_interest",
+        categories: &["user.demographic.age_range", "user.contact.address.country", "user.behavior.purchase_history"],
+        sale_or_share: false,
+        profiling: false,
+        pseudonymize: true,
+        retention_days: 395,
+        notice: "We analyse pseudonymized customer groups to understand which campaigns work. You can object at any time.",
+    },
+    DemoPurpose {
+        key: "train_ai_system",
+        name: "Model training",
+        basis: "consent",
+        categories: &["user.behavior.purchase_history", "user.demographic.age_range"],
+        sale_or_share: false,
+        profiling: false,
+        pseudonymize: true,
+        retention_days: 1095,
+        notice: "With your permission we use pseudonymized purchase history and age range to train the models that rank our offers.",
+    },
+];
+
+const GIVEN: &[&str] = &["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jonas", "Keiko", "Lars", "Maya", "Nils", "Olga", "Pedro"];
+const FAMILY: &[&str] = &["Silva", "Novak", "Okafor", "Schmidt", "Rossi", "Dubois", "Kowalski", "Haddad", "Larsen", "Moreau", "Tanaka", "Walsh"];
+const AGE_RANGES: &[&str] = &["18-24", "25-34", "35-44", "45-54", "55-64", "65+"];
+const GENDERS: &[&str] = &["female", "male", "non_binary"];
+/// Jurisdiction mix: EU (opt-in), UK, US-CA (opt-out) and others.
+const JURISDICTIONS: &[(&str, u32)] = &[("DE", 22), ("FR", 14), ("ES", 8), ("IT", 6), ("NL", 5), ("GB", 15), ("US-CA", 20), ("US-NY", 4), ("BR", 3), ("JP", 3)];
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+fn pick_weighted(rng: &mut StdRng) -> &'static str {
+    let total: u32 = JURISDICTIONS.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random_range(0..total);
+    for (j, w) in JURISDICTIONS {
+        if roll < *w {
+            return j;
+        }
+        roll -= w;
+    }
+    "DE"
+}
+
+fn cat(k: &str) -> Result<DataCategory, ServiceError> {
+    Ok(DataCategory::parse(k)?)
+}
+
+impl Service {
+    /// Seeds demo data unless it is already there (then returns an empty summary). `progress`
+    /// is called with the number of subjects created so far.
+    pub async fn seed_demo(&self, subjects: usize, seed: u64, mut progress: impl FnMut(usize) + Send) -> Result<DemoSummary, ServiceError> {
+        let mut summary = DemoSummary::default();
+        if self.purpose(PURPOSES[0].key).await.is_ok() {
+            return Ok(summary);
+        }
+        for p in PURPOSES {
+            self.create_purpose(PurposeInput {
+                key: p.key.into(),
+                name: p.name.into(),
+                legal_basis: p.basis.into(),
+                data_categories: p.categories.iter().map(|c| (*c).to_owned()).collect(),
+                sale_or_share: p.sale_or_share,
+                profiling: p.profiling,
+                sensitive: false,
+                pseudonymize: p.pseudonymize,
+                retention_days: p.retention_days,
+            })
+            .await?;
+            self.create_notice(NoticeInput { purpose: p.key.into(), version: "2026-11".into(), language: "en".into(), text: p.notice.into() }).await?;
+            summary.purposes += 1;
+        }
+        let notices = self.notices(None).await?;
+        let hash_of = |purpose: &str| notices.iter().find(|n| n.purpose == purpose).map(|n| n.text_sha256.clone()).unwrap_or_default();
+        let hashes: Vec<String> = PURPOSES.iter().map(|p| hash_of(p.key)).collect();
+
+        let mut rng = StdRng::seed_from_u64(seed);
+        let started = now();
+        let mut open_requests = Vec::new();
+        const BATCH: usize = 500;
+        let mut created = 0;
+        while created < subjects {
+            let n = BATCH.min(subjects - created);
+            let mut batch = Vec::with_capacity(n);
+            for i in created..created + n {
+                let jurisdiction = Jurisdiction::parse(pick_weighted(&mut rng))?;
+                let given = pick(&mut rng, GIVEN);
+                let family = pick(&mut rng, FAMILY);
+                let mut data: BTreeMap<DataCategory, Value> = BTreeMap::new();
+                data.insert(cat("user.name")?, json!(format!("{given} {family}")));
+                data.insert(cat("user.contact.email")?, json!(format!("{}.{}{i}@example.org", given.to_lowercase(), family.to_lowercase())));
+                data.insert(cat("user.demographic.age_range")?, json!(pick(&mut rng, AGE_RANGES)));
+                data.insert(cat("user.demographic.gender")?, json!(pick(&mut rng, GENDERS)));
+                data.insert(cat("user.contact.address.country")?, json!(jurisdiction.country()));
+                let purchases: Vec<u32> = (0..rng.random_range(0..6)).map(|_| rng.random_range(1000..9999)).collect();
+                data.insert(cat("user.behavior.purchase_history")?, json!(purchases));
+                let gpc = jurisdiction.as_str() == "US-CA" && rng.random_bool(0.12);
+                let subject = NewSubject {
+                    subject_id: SubjectId::new(),
+                    external_id: format!("demo-{i:06}"),
+                    jurisdiction,
+                    data,
+                    gpc,
+                    created_at: started,
+                };
+                let mut events = Vec::new();
+                for (p, hash) in PURPOSES.iter().zip(&hashes) {
+                    if p.basis != "consent" {
+                        continue;
+                    }
+                    let roll: f64 = rng.random();
+                    let status = if roll < 0.55 {
+                        ConsentStatus::Granted
+                    } else if roll < 0.75 {
+                        ConsentStatus::Denied
+                    } else if roll < 0.82 {
+                        ConsentStatus::Withdrawn
+                    } else {
+                        continue; // never asked
+                    };
+                    events.push(ConsentEvent {
+                        event_id: EventId::new(),
+                        subject_id: subject.subject_id,
+                        purpose: PurposeKey::parse(p.key)?,
+                        status,
+                        method: Method::parse("method", if rng.random_bool(0.7) { "web_form" } else { "privacy_center" })?,
+                        notice_version: "2026-11".into(),
+                        notice_language: "en".into(),
+                        notice_text_sha256: hash.clone(),
+                        source: Some("demo-signup".into()),
+                        gpc,
+                        captured_at: started - chrono::Duration::days(rng.random_range(0..300)),
+                        recorded_at: started,
+                    });
+                }
+                summary.consents += events.len();
+                if rng.random_bool(0.01) {
+                    let kinds = ["access", "erasure", "objection", "opt_out_sale_share", "portability"];
+                    open_requests.push((subject.subject_id, *pick(&mut rng, &kinds)));
+                }
+                batch.push((subject, events));
+            }
+            write_tx!(self, |tx| {
+                for (subject, events) in &batch {
+                    tx.insert_subject(subject).await?;
+                    for e in events {
+                        tx.insert_consent_event(e).await?;
+                    }
+                }
+                Ok(())
+            })?;
+            created += n;
+            summary.subjects = created;
+            progress(created);
+        }
+        for (subject_id, kind) in open_requests {
+            let (objection, purpose) = if kind == "objection" { (Some("direct_marketing".to_owned()), None) } else { (None, None) };
+            self.create_dsr(DsrInput { subject_id: subject_id.to_string(), dsr_type: kind.into(), objection, purpose, data: None, statement: None }).await?;
+            summary.requests += 1;
+        }
+        Ok(summary)
+    }
+}

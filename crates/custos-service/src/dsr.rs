@@ -1,0 +1,343 @@
+//! Data-subject requests: intake with legal deadlines, verification, extension, rejection,
+//! and completion, which carries the request out.
+
+use std::collections::BTreeMap;
+
+use custos_core::{DsrId, DsrStatus, DsrType, Method, ObjectionScope, PurposeKey, format_timestamp, now};
+use custos_store::{DsrFilter, DsrRecord, SubjectUpdate};
+use serde_json::Value;
+
+use crate::{
+    Service, ServiceError,
+    consent::{event_view, state_view},
+    decisions::decision_view,
+    dto::{CheckView, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, ReasonView, SubjectConsents, SubjectExport},
+    read_tx,
+    subjects::{parse_subject_id, subject_view},
+    write_tx,
+};
+
+pub(crate) fn dsr_view(d: &DsrRecord, at: &custos_core::Timestamp) -> DsrView {
+    DsrView {
+        dsr_id: d.dsr_id.to_string(),
+        subject_id: d.subject_id.to_string(),
+        dsr_type: d.dsr_type.as_str().to_owned(),
+        status: d.status.as_str().to_owned(),
+        jurisdiction: d.jurisdiction.to_string(),
+        objection: d.objection.map(|o| o.as_str().to_owned()),
+        purpose: d.purpose.as_ref().map(ToString::to_string),
+        received_at: format_timestamp(&d.received_at),
+        due_at: format_timestamp(&d.due_at),
+        overdue: d.status.is_open() && d.due_at < *at,
+        verified_at: d.verified_at.as_ref().map(format_timestamp),
+        verification_method: d.verification_method.clone(),
+        verified_by: d.verified_by.clone(),
+        extended_at: d.extended_at.as_ref().map(format_timestamp),
+        extension_reason: d.extension_reason.clone(),
+        closed_at: d.closed_at.as_ref().map(format_timestamp),
+        rejection_reason: d.rejection_reason.clone(),
+    }
+}
+
+fn check_reason(reason: &str) -> Result<(), ServiceError> {
+    if reason.trim().is_empty() || reason.len() > 2000 {
+        return Err(ServiceError::invalid("reason", "must be 1-2000 characters"));
+    }
+    Ok(())
+}
+
+/// Which statuses a request may leave, by action.
+fn conflict(d: &DsrRecord, action: &str) -> ServiceError {
+    ServiceError::Conflict(format!("a request in status `{}` cannot be {action}", d.status.as_str()))
+}
+
+/// Filters for listing requests.
+#[derive(Debug, Clone, Default)]
+pub struct DsrQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only open requests past their due date.
+    pub overdue: bool,
+    /// Only this subject's.
+    pub subject_id: Option<String>,
+    /// At most this many.
+    pub limit: Option<u32>,
+}
+
+impl Service {
+    /// Files a request. Its due date follows from the subject's jurisdiction (GDPR one month,
+    /// US state laws 45 days, ...). Requests start in `pending_verification`.
+    pub async fn create_dsr(&self, input: DsrInput) -> Result<DsrView, ServiceError> {
+        let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
+        let dsr_type = DsrType::parse(&input.dsr_type)?;
+        let purpose = input.purpose.as_deref().map(PurposeKey::parse).transpose()?;
+        let objection = match (dsr_type, input.objection.as_deref()) {
+            (DsrType::Objection, Some(o)) => Some(ObjectionScope::parse(o)?),
+            (DsrType::Objection, None) => Some(if purpose.is_some() { ObjectionScope::Purpose } else { ObjectionScope::Profiling }),
+            (_, Some(_)) => return Err(ServiceError::invalid("objection", "only objection requests take an objection scope")),
+            (_, None) => None,
+        };
+        if objection == Some(ObjectionScope::Purpose) && purpose.is_none() {
+            return Err(ServiceError::invalid("purpose", "an objection to a purpose must name the purpose"));
+        }
+        if purpose.is_some() && objection != Some(ObjectionScope::Purpose) {
+            return Err(ServiceError::invalid("purpose", "only objections to a purpose name a purpose"));
+        }
+        let mut details = serde_json::Map::new();
+        match (dsr_type, &input.data) {
+            (DsrType::Rectification, Some(data)) if !data.is_empty() => {
+                for (k, v) in data {
+                    custos_core::DataCategory::parse(k).map_err(|e| custos_core::ValidationError::new(format!("data.{k}"), e.message()))?;
+                    if v.is_null() {
+                        return Err(ServiceError::invalid(&format!("data.{k}"), "must not be null; ask for erasure to delete data"));
+                    }
+                }
+                details.insert("data".into(), Value::Object(data.clone().into_iter().collect()));
+            }
+            (DsrType::Rectification, _) => return Err(ServiceError::invalid("data", "a rectification request carries the corrected values")),
+            (_, Some(_)) => return Err(ServiceError::invalid("data", "only rectification requests carry data")),
+            (_, None) => {}
+        }
+        if let Some(statement) = &input.statement {
+            if statement.len() > 5000 {
+                return Err(ServiceError::invalid("statement", "must be at most 5000 characters"));
+            }
+            details.insert("statement".into(), Value::String(statement.clone()));
+        }
+        let received_at = now();
+        let record = write_tx!(self, |tx| {
+            let subject = tx.subject(&subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+            if subject.erased_at.is_some() {
+                return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
+            }
+            if let Some(p) = &purpose
+                && tx.purpose(p.as_str()).await?.is_none()
+            {
+                return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+            }
+            let deadline = subject.jurisdiction.regime().dsr_deadline();
+            let record = DsrRecord {
+                dsr_id: DsrId::new(),
+                subject_id,
+                dsr_type,
+                status: DsrStatus::PendingVerification,
+                jurisdiction: subject.jurisdiction.clone(),
+                purpose,
+                objection,
+                details: (!details.is_empty()).then_some(Value::Object(details)),
+                received_at,
+                due_at: deadline.due(received_at),
+                verified_at: None,
+                verification_method: None,
+                verified_by: None,
+                extended_at: None,
+                extension_reason: None,
+                closed_at: None,
+                rejection_reason: None,
+                updated_at: received_at,
+            };
+            tx.insert_dsr(&record).await?;
+            Ok(record)
+        })?;
+        Ok(dsr_view(&record, &now()))
+    }
+
+    /// One request.
+    pub async fn dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
+        let id = DsrId::parse(dsr_id)?;
+        let record = read_tx!(self, |tx| Ok(tx.dsr(&id).await?))?;
+        record.map(|r| dsr_view(&r, &now())).ok_or(ServiceError::NotFound { resource: "data-subject request" })
+    }
+
+    /// Requests matching `query`; `overdue` lists open requests past due, most overdue first.
+    pub async fn dsrs(&self, query: DsrQuery) -> Result<Vec<DsrView>, ServiceError> {
+        let at = now();
+        let filter = DsrFilter {
+            status: query.status.as_deref().map(DsrStatus::parse).transpose()?,
+            overdue_at: query.overdue.then_some(at),
+            subject_id: query.subject_id.as_deref().map(|s| parse_subject_id("subject_id", s)).transpose()?,
+            limit: query.limit.unwrap_or(500).clamp(1, 5000),
+        };
+        let records = read_tx!(self, |tx| Ok(tx.dsrs(&filter).await?))?;
+        Ok(records.iter().map(|r| dsr_view(r, &at)).collect())
+    }
+
+    /// Loads a request, applies `change` (which validates the transition), and stores it only if
+    /// nobody moved it meanwhile.
+    async fn transition_dsr<F>(&self, dsr_id: &str, change: F) -> Result<DsrView, ServiceError>
+    where
+        F: FnOnce(&mut DsrRecord) -> Result<(), ServiceError> + Send + 'static,
+    {
+        let id = DsrId::parse(dsr_id)?;
+        let record = write_tx!(self, |tx| {
+            let mut record = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+            let before = record.status;
+            change(&mut record)?;
+            record.updated_at = now();
+            if !tx.update_dsr(&record, before).await? {
+                return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
+            }
+            Ok(record)
+        })?;
+        Ok(dsr_view(&record, &now()))
+    }
+
+    /// Records that the requester's identity was verified, how, and by whom.
+    pub async fn verify_dsr(&self, dsr_id: &str, input: DsrVerifyInput, verified_by: &str) -> Result<DsrView, ServiceError> {
+        let method = Method::parse("method", &input.method)?;
+        let by = verified_by.to_owned();
+        self.transition_dsr(dsr_id, move |d| {
+            if d.status != DsrStatus::PendingVerification {
+                return Err(conflict(d, "verified"));
+            }
+            d.status = DsrStatus::Verified;
+            d.verified_at = Some(now());
+            d.verification_method = Some(method.to_string());
+            d.verified_by = Some(by);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Extends the deadline once, by the jurisdiction's extension period, with a reason.
+    pub async fn extend_dsr(&self, dsr_id: &str, input: DsrReasonInput) -> Result<DsrView, ServiceError> {
+        check_reason(&input.reason)?;
+        self.transition_dsr(dsr_id, move |d| {
+            if !matches!(d.status, DsrStatus::PendingVerification | DsrStatus::Verified) || d.extended_at.is_some() {
+                return Err(if d.extended_at.is_some() {
+                    ServiceError::Conflict("the deadline was already extended once".into())
+                } else {
+                    conflict(d, "extended")
+                });
+            }
+            let Some(due) = d.jurisdiction.regime().dsr_deadline().extended(d.due_at) else {
+                return Err(ServiceError::Conflict(format!("the law of {} allows no extension", d.jurisdiction)));
+            };
+            d.due_at = due;
+            d.status = DsrStatus::Extended;
+            d.extended_at = Some(now());
+            d.extension_reason = Some(input.reason);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Rejects an open request with a reason.
+    pub async fn reject_dsr(&self, dsr_id: &str, input: DsrReasonInput) -> Result<DsrView, ServiceError> {
+        check_reason(&input.reason)?;
+        self.transition_dsr(dsr_id, move |d| {
+            if !d.status.is_open() {
+                return Err(conflict(d, "rejected"));
+            }
+            d.status = DsrStatus::Rejected;
+            d.closed_at = Some(now());
+            d.rejection_reason = Some(input.reason);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Carries a verified request out, in the same transaction that marks it completed:
+    /// erasure crypto-shreds the subject; rectification applies the corrected values;
+    /// restriction, objection and opt-out take effect at the gate. Access and portability are
+    /// served by [`Service::export_dsr`].
+    pub async fn complete_dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
+        let id = DsrId::parse(dsr_id)?;
+        let record = write_tx!(self, |tx| {
+            let mut d = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+            let before = d.status;
+            if !matches!(d.status, DsrStatus::Verified | DsrStatus::Extended) {
+                return Err(if d.status == DsrStatus::PendingVerification {
+                    ServiceError::Conflict("verify the requester's identity before completing the request".into())
+                } else {
+                    conflict(&d, "completed")
+                });
+            }
+            if d.verified_at.is_none() {
+                return Err(ServiceError::Conflict("verify the requester's identity before completing the request".into()));
+            }
+            let at = now();
+            match d.dsr_type {
+                DsrType::Access | DsrType::Portability => {}
+                DsrType::Erasure => tx.erase_subject(&d.subject_id, &at).await?,
+                DsrType::Rectification => {
+                    let data = d.details.as_ref().and_then(|v| v.get("data")).and_then(Value::as_object).cloned().unwrap_or_default();
+                    let mut update = SubjectUpdate::default();
+                    for (k, v) in data {
+                        update.data.insert(custos_core::DataCategory::parse(&k)?, Some(v));
+                    }
+                    tx.update_subject(&d.subject_id, &update, &at).await.map_err(|e| match e {
+                        custos_store::StoreError::NotFound => ServiceError::Conflict("the subject was erased".into()),
+                        other => other.into(),
+                    })?;
+                }
+                DsrType::Restriction | DsrType::OptOutSaleShare => tx.set_subject_right(&d.subject_id, d.dsr_type, None, &at).await?,
+                DsrType::Objection => {
+                    let scope = d.objection.unwrap_or(ObjectionScope::Profiling);
+                    tx.set_subject_right(&d.subject_id, d.dsr_type, Some((scope, d.purpose.as_ref())), &at).await?;
+                }
+            }
+            d.status = DsrStatus::Completed;
+            d.closed_at = Some(at);
+            d.updated_at = at;
+            if !tx.update_dsr(&d, before).await? {
+                return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
+            }
+            // Re-read: erasure removed the details.
+            Ok(tx.dsr(&id).await?.unwrap_or(d))
+        })?;
+        tracing::info!(dsr_id = %record.dsr_id, dsr_type = record.dsr_type.as_str(), "data-subject request completed");
+        Ok(dsr_view(&record, &now()))
+    }
+
+    /// The export that answers an access or portability request: everything custos holds about
+    /// the subject, as one JSON document, built in memory from one consistent snapshot.
+    pub async fn export_dsr(&self, dsr_id: &str) -> Result<SubjectExport, ServiceError> {
+        let id = DsrId::parse(dsr_id)?;
+        let at = now();
+        read_tx!(self, |tx| {
+            let d = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+            if !matches!(d.dsr_type, DsrType::Access | DsrType::Portability) {
+                return Err(ServiceError::Conflict("only access and portability requests have an export".into()));
+            }
+            if d.verified_at.is_none() || d.status == DsrStatus::Rejected {
+                return Err(ServiceError::Conflict("the export is available once the requester's identity is verified".into()));
+            }
+            let sid = d.subject_id;
+            let subject = tx.subject(&sid).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            let data = tx.subject_data(&sid, None).await?;
+            let current = tx.consents(&sid).await?;
+            let history = tx.consent_history(&sid).await?;
+            let checks = tx.checks_for_subject(&sid, 100_000).await?;
+            let decisions = tx.decisions_for_subject(&sid, 100_000).await?;
+            let requests = tx.dsrs(&DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
+            Ok(SubjectExport {
+                format: "custos.subject-export.v1".into(),
+                generated_at: format_timestamp(&at),
+                dsr_id: d.dsr_id.to_string(),
+                subject: subject_view(&subject, None),
+                data: data.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+                consents: SubjectConsents {
+                    subject_id: sid.to_string(),
+                    current: current.iter().map(state_view).collect(),
+                    history: history.iter().map(event_view).collect(),
+                },
+                checks: checks
+                    .iter()
+                    .map(|c| CheckView {
+                        check_id: c.check_id.to_string(),
+                        purpose: c.purpose.clone(),
+                        requested: c.requested.iter().map(ToString::to_string).collect(),
+                        decision: c.decision.clone(),
+                        reasons: serde_json::from_value::<Vec<ReasonView>>(c.reasons.clone()).unwrap_or_default(),
+                        released: c.released.iter().map(ToString::to_string).collect(),
+                        checked_at: format_timestamp(&c.checked_at),
+                    })
+                    .collect(),
+                decisions: decisions.iter().map(decision_view).collect(),
+                requests: requests.iter().map(|r| dsr_view(r, &at)).collect(),
+            })
+        })
+    }
+}
+

@@ -1,0 +1,105 @@
+//! The gate check use case: gather what custos knows, let the policy engine decide, release
+//! minimized (and possibly pseudonymized) data, persist the check.
+
+use std::collections::BTreeMap;
+
+use custos_core::{ApiKeyId, CheckId, PurposeKey, now};
+use custos_policy::{Decision, Objections, SubjectState, evaluate};
+use custos_store::CheckRecord;
+use serde_json::Value;
+
+use crate::{
+    Service, ServiceError,
+    dto::{GateCheckInput, GateCheckView, ReasonView},
+    purposes::parse_categories,
+    read_tx,
+    subjects::parse_subject_id,
+    write_tx,
+};
+
+impl Service {
+    /// Decides whether `input.purpose` may use the subject's `input.data_categories` and
+    /// persists the check. A deny is a normal answer, not an error; only an unknown subject or
+    /// malformed input is an error. `gpc` is a `Sec-GPC: 1` header on the request.
+    ///
+    /// The decision is taken on a consistent snapshot and the check is then written durably;
+    /// a consent change that commits in between is ordered after this check.
+    pub async fn gate_check(&self, input: GateCheckInput, gpc: bool, caller: Option<ApiKeyId>) -> Result<GateCheckView, ServiceError> {
+        let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
+        let purpose_key = PurposeKey::parse(&input.purpose)?;
+        let requested = parse_categories("data_categories", &input.data_categories)?;
+        let config = self.config.clone();
+
+        let snapshot_requested = requested.clone();
+        let snapshot_key = purpose_key.clone();
+        let (decision, released) = read_tx!(self, |tx| {
+            let subject = tx.subject(&subject_id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            let purpose = tx.purpose(snapshot_key.as_str()).await?;
+            let consent = match &purpose {
+                Some(p) => tx.current_consent(&subject_id, &p.key).await?,
+                None => None,
+            };
+            let held = tx.held_categories(&subject_id).await?;
+            let state = SubjectState {
+                jurisdiction: subject.jurisdiction.clone(),
+                erased: subject.erased_at.is_some(),
+                restricted: subject.restricted,
+                objections: Objections {
+                    purposes: subject.objected_purposes.clone(),
+                    profiling: subject.objection_profiling,
+                    direct_marketing: subject.objection_direct_marketing,
+                },
+                opted_out_sale_share: subject.opted_out_sale_share,
+                gpc: subject.gpc,
+                consent,
+                held,
+            };
+            let decision = evaluate(&config.gate, &state, purpose.as_ref(), &snapshot_requested, gpc);
+            let mut released = BTreeMap::new();
+            if decision.decision == Decision::Allow && !decision.released.is_empty() {
+                let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();
+                let values = tx.subject_data(&subject_id, Some(&categories)).await?;
+                let pseudonymizer = tx.keyring().pseudonymizer(&snapshot_key);
+                for release in &decision.released {
+                    if let Some(value) = values.get(&release.category) {
+                        let out = if release.pseudonymize {
+                            let text = match value {
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            Value::String(pseudonymizer.token(release.category.as_str(), &text))
+                        } else {
+                            value.clone()
+                        };
+                        released.insert(release.category.to_string(), out);
+                    }
+                }
+            }
+            Ok((decision, released))
+        })?;
+
+        let reasons: Vec<ReasonView> = decision
+            .reasons
+            .iter()
+            .map(|r| ReasonView {
+                code: serde_json::to_value(r.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                message: r.message.clone(),
+            })
+            .collect();
+        let record = CheckRecord {
+            check_id: CheckId::new(),
+            subject_id,
+            purpose: purpose_key.to_string(),
+            requested,
+            decision: decision.decision.as_str().to_owned(),
+            reasons: serde_json::to_value(&reasons).unwrap_or(Value::Null),
+            released: decision.released.iter().map(|r| r.category.clone()).collect(),
+            gpc,
+            key_id: caller,
+            checked_at: now(),
+        };
+        let check_id = record.check_id;
+        write_tx!(self, |tx| Ok(tx.insert_check(&record).await?))?;
+        Ok(GateCheckView { check_id: check_id.to_string(), decision: decision.decision.as_str().to_owned(), reasons, released })
+    }
+}

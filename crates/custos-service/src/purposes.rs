@@ -1,0 +1,166 @@
+//! Purposes and their versioned notices.
+
+use custos_core::{DataCategory, LegalBasis, Purpose, PurposeKey, ValidationError, format_timestamp, now};
+use custos_store::Notice;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    Service, ServiceError,
+    dto::{NoticeInput, NoticeView, PurposeInput, PurposeView},
+    read_tx, write_tx,
+};
+
+pub(crate) fn purpose_view(p: &Purpose) -> PurposeView {
+    PurposeView {
+        key: p.key.to_string(),
+        name: p.name.clone(),
+        legal_basis: p.legal_basis.as_str().to_owned(),
+        data_categories: p.data_categories.iter().map(ToString::to_string).collect(),
+        sale_or_share: p.sale_or_share,
+        profiling: p.profiling,
+        sensitive: p.sensitive,
+        pseudonymize: p.pseudonymize,
+        retention_days: p.retention_days,
+        created_at: format_timestamp(&p.created_at),
+    }
+}
+
+fn notice_view(n: &Notice) -> NoticeView {
+    NoticeView {
+        purpose: n.purpose.to_string(),
+        version: n.version.clone(),
+        language: n.language.clone(),
+        text: n.text.clone(),
+        text_sha256: n.text_sha256.clone(),
+        created_at: format_timestamp(&n.created_at),
+    }
+}
+
+/// Validates a list of data categories, naming the offending element.
+pub(crate) fn parse_categories(field: &str, keys: &[String]) -> Result<Vec<DataCategory>, ServiceError> {
+    let mut out: Vec<DataCategory> = Vec::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        let c = DataCategory::parse(k).map_err(|e| ValidationError::new(format!("{field}[{i}]"), e.message()))?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+fn check_label(field: &str, value: &str, max: usize) -> Result<(), ServiceError> {
+    if value.trim().is_empty() || value.len() > max || value.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(field, format!("must be 1-{max} characters without control characters")));
+    }
+    Ok(())
+}
+
+impl Service {
+    /// Declares a purpose. Keys are unique and purposes are immutable: a changed purpose is a
+    /// new purpose, so consents given for the old one are never stretched to cover it.
+    pub async fn create_purpose(&self, input: PurposeInput) -> Result<PurposeView, ServiceError> {
+        let key = PurposeKey::parse(&input.key).map_err(|e| ValidationError::new("key", e.message()))?;
+        check_label("name", &input.name, 200)?;
+        let legal_basis = LegalBasis::parse(&input.legal_basis)?;
+        let data_categories = parse_categories("data_categories", &input.data_categories)?;
+        if data_categories.is_empty() {
+            return Err(ServiceError::invalid("data_categories", "name at least one data category"));
+        }
+        if !(1..=36_500).contains(&input.retention_days) {
+            return Err(ServiceError::invalid("retention_days", "must be between 1 and 36500"));
+        }
+        if input.sensitive && legal_basis == LegalBasis::LegitimateInterest {
+            return Err(ServiceError::invalid(
+                "legal_basis",
+                "sensitive data cannot rest on legitimate interest (GDPR Art. 9); use consent, contract or legal_obligation",
+            ));
+        }
+        let purpose = Purpose {
+            key,
+            name: input.name,
+            legal_basis,
+            data_categories,
+            sale_or_share: input.sale_or_share,
+            profiling: input.profiling,
+            sensitive: input.sensitive,
+            pseudonymize: input.pseudonymize,
+            retention_days: input.retention_days,
+            created_at: now(),
+        };
+        let stored = purpose.clone();
+        write_tx!(self, |tx| {
+            tx.insert_purpose(&stored).await.map_err(|e| match e {
+                custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.key)),
+                other => other.into(),
+            })
+        })?;
+        Ok(purpose_view(&purpose))
+    }
+
+    /// Every purpose.
+    pub async fn purposes(&self) -> Result<Vec<PurposeView>, ServiceError> {
+        let purposes = read_tx!(self, |tx| Ok(tx.purposes().await?))?;
+        Ok(purposes.iter().map(purpose_view).collect())
+    }
+
+    /// One purpose.
+    pub async fn purpose(&self, key: &str) -> Result<PurposeView, ServiceError> {
+        let key = key.to_owned();
+        let purpose = read_tx!(self, |tx| Ok(tx.purpose(&key).await?))?;
+        purpose.as_ref().map(purpose_view).ok_or(ServiceError::NotFound { resource: "purpose" })
+    }
+
+    /// Publishes a notice version for a purpose and language. Published versions are
+    /// immutable, because consent events point at them as proof of what was shown.
+    pub async fn create_notice(&self, input: NoticeInput) -> Result<NoticeView, ServiceError> {
+        let purpose = PurposeKey::parse(&input.purpose)?;
+        check_label("version", &input.version, 64)?;
+        if !is_language_tag(&input.language) {
+            return Err(ServiceError::invalid("language", "must be a BCP 47 language tag such as `en` or `pt-BR`"));
+        }
+        if input.text.trim().is_empty() || input.text.len() > 100_000 {
+            return Err(ServiceError::invalid("text", "must be 1-100000 characters"));
+        }
+        let text_sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(input.text.as_bytes()));
+        let notice = Notice { purpose, version: input.version, language: input.language, text: input.text, text_sha256, created_at: now() };
+        let stored = notice.clone();
+        write_tx!(self, |tx| {
+            if tx.purpose(stored.purpose.as_str()).await?.is_none() {
+                return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
+            }
+            tx.insert_notice(&stored).await.map_err(|e| match e {
+                custos_store::StoreError::Conflict => ServiceError::Conflict(format!(
+                    "notice version `{}` in `{}` already exists for this purpose; publish a new version",
+                    stored.version, stored.language
+                )),
+                other => other.into(),
+            })
+        })?;
+        Ok(notice_view(&notice))
+    }
+
+    /// Notices, optionally of one purpose.
+    pub async fn notices(&self, purpose: Option<&str>) -> Result<Vec<NoticeView>, ServiceError> {
+        let purpose = purpose.map(PurposeKey::parse).transpose().map_err(|e| ValidationError::new("purpose", e.message()))?;
+        let notices = read_tx!(self, |tx| Ok(tx.notices(purpose.as_ref()).await?))?;
+        Ok(notices.iter().map(notice_view).collect())
+    }
+}
+
+/// A loose BCP 47 check: 2-3 letter language, optional subtags of 2-8 alphanumerics.
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
+    lang_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn language_tags() {
+        assert!(super::is_language_tag("en"));
+        assert!(super::is_language_tag("pt-BR"));
+        assert!(!super::is_language_tag("English"));
+        assert!(!super::is_language_tag("en-"));
+    }
+}

@@ -1,0 +1,46 @@
+//! Retention: data is kept only as long as the longest-retaining purpose that may use it.
+
+use custos_core::{DataCategory, Timestamp};
+use serde::Serialize;
+
+use crate::{Service, ServiceError, write_tx};
+
+/// What one retention run deleted.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RetentionReport {
+    /// Values deleted, by data category (only categories with deletions).
+    pub expired: Vec<(String, u64)>,
+    /// Total values deleted.
+    pub total: u64,
+}
+
+impl Service {
+    /// Deletes every value held longer than allowed. A category's limit is the longest
+    /// `retention_days` among the purposes that may use it (a purpose listing `user.contact`
+    /// covers `user.contact.email`); categories no purpose names are left alone, since no
+    /// declared purpose sets a period for them. Runs in one transaction.
+    pub async fn run_retention(&self, at: Timestamp) -> Result<RetentionReport, ServiceError> {
+        write_tx!(self, |tx| {
+            let purposes = tx.purposes().await?;
+            let held: Vec<DataCategory> = tx.held_categories_all().await?;
+            let mut report = RetentionReport::default();
+            for category in held {
+                let Some(days) = purposes.iter().filter(|p| p.allows(&category)).map(|p| p.retention_days).max() else {
+                    continue;
+                };
+                let cutoff = at - chrono::Duration::days(i64::from(days));
+                let n = tx.expire_category(&category, &cutoff).await?;
+                if n > 0 {
+                    report.total += n;
+                    report.expired.push((category.to_string(), n));
+                }
+            }
+            Ok(report)
+        })
+        .inspect(|report: &RetentionReport| {
+            if report.total > 0 {
+                tracing::info!(expired_values = report.total, "retention run deleted expired data");
+            }
+        })
+    }
+}

@@ -1,0 +1,143 @@
+//! Data subjects and their encrypted personal data.
+
+use std::collections::BTreeMap;
+
+use custos_core::{DataCategory, Jurisdiction, SubjectId, ValidationError, format_timestamp, now};
+use custos_store::{NewSubject, SubjectRecord, SubjectUpdate};
+use serde_json::Value;
+
+use crate::{
+    Service, ServiceError,
+    dto::{SubjectInput, SubjectPage, SubjectPatch, SubjectView},
+    read_tx, write_tx,
+};
+
+/// Largest accepted serialized value of one data category.
+const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+pub(crate) fn subject_view(s: &SubjectRecord, data: Option<BTreeMap<DataCategory, Value>>) -> SubjectView {
+    let mut objections = Vec::new();
+    if s.objection_profiling {
+        objections.push("profiling".to_owned());
+    }
+    if s.objection_direct_marketing {
+        objections.push("direct_marketing".to_owned());
+    }
+    objections.extend(s.objected_purposes.iter().map(ToString::to_string));
+    SubjectView {
+        subject_id: s.subject_id.to_string(),
+        external_id: s.external_id.clone(),
+        jurisdiction: s.jurisdiction.to_string(),
+        created_at: format_timestamp(&s.created_at),
+        updated_at: format_timestamp(&s.updated_at),
+        erased_at: s.erased_at.as_ref().map(format_timestamp),
+        gpc: s.gpc,
+        restricted: s.restricted,
+        opted_out_sale_share: s.opted_out_sale_share,
+        objections,
+        data: data.map(|d| d.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+    }
+}
+
+/// Validates a subject id taken from a path or body field.
+pub(crate) fn parse_subject_id(field: &str, s: &str) -> Result<SubjectId, ServiceError> {
+    SubjectId::parse(s).map_err(|e| ServiceError::Invalid(ValidationError::new(field, e.message())))
+}
+
+fn parse_external_id(s: &str) -> Result<String, ServiceError> {
+    if s.is_empty() || s.len() > 256 || s.chars().any(char::is_control) {
+        return Err(ServiceError::invalid("external_id", "must be 1-256 characters without control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+fn parse_jurisdiction(s: &str) -> Result<Jurisdiction, ServiceError> {
+    Ok(Jurisdiction::parse(s)?)
+}
+
+/// Validates a `{category: value}` map; `allow_null` permits `null` (meaning delete).
+fn parse_data(field: &str, data: &BTreeMap<String, Value>, allow_null: bool) -> Result<BTreeMap<DataCategory, Option<Value>>, ServiceError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in data {
+        let category = DataCategory::parse(k).map_err(|e| ValidationError::new(format!("{field}.{k}"), e.message()))?;
+        if v.is_null() {
+            if !allow_null {
+                return Err(ServiceError::invalid(&format!("{field}.{k}"), "must not be null"));
+            }
+            out.insert(category, None);
+            continue;
+        }
+        if serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX) > MAX_VALUE_BYTES {
+            return Err(ServiceError::invalid(&format!("{field}.{k}"), "must be at most 64 KiB"));
+        }
+        out.insert(category, Some(v.clone()));
+    }
+    Ok(out)
+}
+
+impl Service {
+    /// Creates a subject; its data is encrypted under a fresh per-subject key. `gpc` records a
+    /// Global Privacy Control signal that came with the request.
+    pub async fn create_subject(&self, input: SubjectInput, gpc: bool) -> Result<SubjectView, ServiceError> {
+        let external_id = parse_external_id(&input.external_id)?;
+        let jurisdiction = parse_jurisdiction(&input.jurisdiction)?;
+        let data = parse_data("data", &input.data, false)?.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+        let new = NewSubject { subject_id: SubjectId::new(), external_id, jurisdiction, data, gpc, created_at: now() };
+        let id = new.subject_id;
+        let record = write_tx!(self, |tx| {
+            tx.insert_subject(&new).await.map_err(|e| match e {
+                custos_store::StoreError::Conflict => ServiceError::Conflict("a subject with this external_id already exists".into()),
+                other => other.into(),
+            })?;
+            Ok(tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?)
+        })?;
+        Ok(subject_view(&record, None))
+    }
+
+    /// One subject with its decrypted data.
+    pub async fn subject(&self, subject_id: &str) -> Result<SubjectView, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        let (record, data) = read_tx!(self, |tx| {
+            let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            let data = tx.subject_data(&id, None).await?;
+            Ok((record, data))
+        })?;
+        Ok(subject_view(&record, Some(data)))
+    }
+
+    /// The subject with this external id.
+    pub async fn subject_by_external_id(&self, external_id: &str) -> Result<SubjectView, ServiceError> {
+        let external_id = parse_external_id(external_id)?;
+        let id = read_tx!(self, |tx| Ok(tx.subject_id_by_external_id(&external_id).await?))?;
+        let id = id.ok_or(ServiceError::NotFound { resource: "subject" })?;
+        self.subject(&id.to_string()).await
+    }
+
+    /// A page of subjects in creation order.
+    pub async fn subjects(&self, after: Option<&str>, limit: u32) -> Result<SubjectPage, ServiceError> {
+        let after = after.map(|a| parse_subject_id("after", a)).transpose()?;
+        let limit = limit.clamp(1, 1000);
+        let records = read_tx!(self, |tx| Ok(tx.subjects(after.as_ref(), limit).await?))?;
+        let next_after = (records.len() == limit as usize).then(|| records.last().map(|r| r.subject_id.to_string())).flatten();
+        Ok(SubjectPage { subjects: records.iter().map(|r| subject_view(r, None)).collect(), next_after })
+    }
+
+    /// Changes a subject's jurisdiction, GPC preference or data.
+    pub async fn update_subject(&self, subject_id: &str, patch: SubjectPatch) -> Result<SubjectView, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        let update = SubjectUpdate {
+            jurisdiction: patch.jurisdiction.as_deref().map(parse_jurisdiction).transpose()?,
+            gpc: patch.gpc,
+            data: parse_data("data", &patch.data, true)?,
+        };
+        write_tx!(self, |tx| {
+            let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            if record.erased_at.is_some() {
+                return Err(ServiceError::Conflict("the subject was erased".into()));
+            }
+            tx.update_subject(&id, &update, &now()).await?;
+            Ok(())
+        })?;
+        self.subject(subject_id).await
+    }
+}

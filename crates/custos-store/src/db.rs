@@ -1,0 +1,484 @@
+use std::{fmt, future::Future, path::PathBuf, pin::Pin, str::FromStr, sync::Arc, time::Duration};
+
+use futures_util::FutureExt;
+use sqlx::{
+    Any, AnyConnection, Executor,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    pool::PoolConnection,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    StoreError,
+    crypto::{Keyring, MasterKey, ROOT_SECRET_LABEL},
+};
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Most requests one SQLite flush may carry. Bounds the latency a request can add to others.
+const MAX_BATCH: usize = 256;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (WAL mode, synchronous=FULL).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// How to open a store.
+#[derive(Clone)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// The master key file; created (mode 0600) if absent and the database is new.
+    pub master_key_file: PathBuf,
+    /// Largest connection pool to open (PostgreSQL; SQLite readers).
+    pub max_connections: u32,
+}
+
+impl StoreOptions {
+    /// Options with the default pool size.
+    pub fn new(database_url: impl Into<String>, master_key_file: impl Into<PathBuf>) -> Self {
+        Self { database_url: database_url.into(), master_key_file: master_key_file.into(), max_connections: 16 }
+    }
+}
+
+impl fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("master_key_file", &self.master_key_file)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// The database URL with any password replaced, for logs and `Debug`.
+pub(crate) fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+        && let Some((user, _password)) = userinfo.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_owned()
+}
+
+/// A future returned by a transaction closure: it hands the [`Tx`] back with its result.
+pub type TxFuture<T, E> = Pin<Box<dyn Future<Output = (Tx, Result<T, E>)> + Send>>;
+
+type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
+type Job = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
+
+/// An open transaction (or snapshot) on one connection, with the keys to encrypt and decrypt
+/// personal data. Obtained only through [`Store::write`] and [`Store::read`].
+pub struct Tx {
+    pub(crate) conn: PoolConnection<Any>,
+    pub(crate) keyring: Arc<Keyring>,
+}
+
+impl Tx {
+    /// The keyring, for pseudonymization and keyed digests.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+/// The custos database: pools, migrations, keys, and the write path.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    reader: sqlx::AnyPool,
+    writer: Writer,
+    keyring: Arc<Keyring>,
+    master_key_file: PathBuf,
+}
+
+enum Writer {
+    /// SQLite allows one writer at a time: a single task owns the write connection and commits
+    /// queued requests together (group commit), each inside its own savepoint.
+    Queue(mpsc::Sender<Job>),
+    /// PostgreSQL handles concurrent writers: each request gets its own transaction.
+    Pool(sqlx::AnyPool),
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("backend", &self.inner.backend).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects, migrates, and loads (or on a new database, creates) the keys.
+    pub async fn open(options: &StoreOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = options.database_url.as_str();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config("the database URL must start with sqlite:// or postgres://".into()));
+        };
+        let (reader, writer_pool) = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url)?;
+                let connect = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
+                let writer = AnyPoolOptions::new().max_connections(1).min_connections(1).after_connect(sqlite_pragmas).connect_with(connect.clone()).await?;
+                SQLITE_MIGRATOR.run(&writer).await.map_err(|e| StoreError::Database(Box::new(e)))?;
+                let reader = AnyPoolOptions::new().max_connections(options.max_connections.clamp(1, 8)).after_connect(sqlite_pragmas).connect_with(connect).await?;
+                (reader, Some(writer))
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                POSTGRES_MIGRATOR.run(&pool).await.map_err(|e| StoreError::Database(Box::new(e)))?;
+                (pool, None)
+            }
+        };
+
+        let keyring = {
+            let mut conn = reader.acquire().await?;
+            Arc::new(load_keyring(&mut conn, backend, options).await?)
+        };
+        let writer = match writer_pool {
+            Some(pool) => {
+                let (send, recv) = mpsc::channel::<Job>(4 * MAX_BATCH);
+                tokio::spawn(run_writer(pool, keyring.clone(), recv));
+                Writer::Queue(send)
+            }
+            None => Writer::Pool(reader.clone()),
+        };
+        Ok(Self { inner: Arc::new(Inner { backend, reader, writer, keyring, master_key_file: options.master_key_file.clone() }) })
+    }
+
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The keys of this deployment.
+    pub fn keyring(&self) -> &Keyring {
+        &self.inner.keyring
+    }
+
+    /// Runs `f` in one atomic transaction and returns its result once the transaction is
+    /// durably committed (flushed to disk). If `f` returns an error, nothing it wrote remains.
+    ///
+    /// On SQLite, requests are queued to one writer task, which runs each inside a savepoint of
+    /// a shared transaction and commits the batch with one flush: every request keeps its own
+    /// atomicity, and many requests share one fsync. On PostgreSQL each call gets its own
+    /// transaction. Either way the work runs on a task of its own, so a client that hangs up
+    /// cannot leave a transaction half done.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match &self.inner.writer {
+            Writer::Queue(queue) => {
+                let (send, recv) = oneshot::channel::<Result<T, E>>();
+                let job: Job = Box::new(move |tx| {
+                    Box::pin(async move {
+                        let (tx, result) = f(tx).await;
+                        let ok = result.is_ok();
+                        let deliver: Deliver = Box::new(move |commit_error| {
+                            let outcome = match (commit_error, result) {
+                                (Some(e), Ok(_)) => Err(E::from(e)),
+                                (_, r) => r,
+                            };
+                            let _ = send.send(outcome);
+                        });
+                        (tx, ok, deliver)
+                    })
+                });
+                queue.send(job).await.map_err(|_| E::from(StoreError::WriterGone))?;
+                recv.await.map_err(|_| E::from(StoreError::WriterGone))?
+            }
+            Writer::Pool(pool) => {
+                let pool = pool.clone();
+                let keyring = self.inner.keyring.clone();
+                let task = tokio::spawn(async move {
+                    let mut conn = pool.acquire().await.map_err(|e| E::from(e.into()))?;
+                    conn.execute("BEGIN").await.map_err(|e| E::from(e.into()))?;
+                    let (mut tx, result) = f(Tx { conn, keyring }).await;
+                    match result {
+                        Ok(value) => {
+                            tx.conn.execute("COMMIT").await.map_err(|e| E::from(e.into()))?;
+                            Ok(value)
+                        }
+                        Err(e) => {
+                            if tx.conn.execute("ROLLBACK").await.is_err() {
+                                // A connection that cannot roll back must not be reused.
+                                let _ = tx.conn.detach();
+                            }
+                            Err(e)
+                        }
+                    }
+                });
+                task.await.map_err(|_| E::from(StoreError::WriterGone))?
+            }
+        }
+    }
+
+    /// Runs `f` on a consistent read-only snapshot.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let pool = self.inner.reader.clone();
+        let keyring = self.inner.keyring.clone();
+        let begin = match self.inner.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        let task = tokio::spawn(async move {
+            let mut conn = pool.acquire().await.map_err(|e| E::from(e.into()))?;
+            conn.execute(begin).await.map_err(|e| E::from(e.into()))?;
+            let (mut tx, result) = f(Tx { conn, keyring }).await;
+            if tx.conn.execute("COMMIT").await.is_err() {
+                let _ = tx.conn.detach();
+            }
+            result
+        });
+        task.await.map_err(|_| E::from(StoreError::WriterGone))?
+    }
+
+    /// Replaces the master key: every wrapped key is re-wrapped under a new key in one
+    /// transaction; personal data itself is not touched. The new key is written beside the old
+    /// file first (`<file>.new`) and renamed over it after the commit; [`Store::open`] finishes
+    /// a rename that a crash interrupted. Running servers must be restarted afterwards.
+    pub async fn rotate_master_key(&self) -> Result<String, StoreError> {
+        let new_key = MasterKey::generate()?;
+        let path = self.inner.master_key_file.clone();
+        let pending = pending_key_path(&path);
+        if pending.exists() {
+            std::fs::remove_file(&pending).map_err(|e| StoreError::MasterKey(format!("cannot remove {}: {e}", pending.display())))?;
+        }
+        new_key.write_new(&pending)?;
+        let rewrap_key = new_key.clone();
+        let result = self
+            .write(move |mut tx| {
+                Box::pin(async move {
+                    let r = tx.rewrap_all(&rewrap_key).await;
+                    (tx, r)
+                })
+            })
+            .await;
+        match result {
+            Ok(count) => {
+                std::fs::rename(&pending, &path).map_err(|e| StoreError::MasterKey(format!("cannot replace {}: {e}", path.display())))?;
+                tracing::info!(rewrapped_keys = count, key_id = %new_key.key_id(), "master key rotated");
+                Ok(new_key.key_id())
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&pending);
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes the pools after the queued writes are done.
+    pub async fn close(&self) {
+        self.inner.reader.close().await;
+    }
+}
+
+/// Per-connection SQLite settings: WAL for concurrent readers, a full flush on every commit
+/// (durability), foreign keys, and zeroing of deleted content.
+fn sqlite_pragmas(conn: &mut AnyConnection, _meta: sqlx::pool::PoolConnectionMetadata) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+fn pending_key_path(path: &std::path::Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".new");
+    PathBuf::from(s)
+}
+
+/// Normalizes a SQLite URL: creates the parent directory and asks for the file to be created.
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Config("SQLite needs a file path (sqlite://./custos-data/custos.db)".into()));
+    }
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let query = if query.is_empty() { "mode=rwc".to_owned() } else if query.contains("mode=") { query.to_owned() } else { format!("{query}&mode=rwc") };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+async fn load_keyring(conn: &mut AnyConnection, backend: Backend, options: &StoreOptions) -> Result<Keyring, StoreError> {
+    let stored_id: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM meta WHERE name = 'master_key_id'").fetch_optional(&mut *conn).await?;
+    let stored_id = stored_id.map(|v| String::from_utf8_lossy(&v).into_owned());
+    let path = &options.master_key_file;
+
+    // Finish a rotation that committed but crashed before renaming the new key file.
+    let pending = pending_key_path(path);
+    if pending.exists() {
+        let candidate = MasterKey::read(&pending)?;
+        if stored_id.as_deref() == Some(candidate.key_id().as_str()) {
+            std::fs::rename(&pending, path).map_err(|e| StoreError::MasterKey(format!("cannot replace {}: {e}", path.display())))?;
+        } else {
+            let _ = std::fs::remove_file(&pending);
+        }
+    }
+
+    match stored_id {
+        None => {
+            let (master, _created) = MasterKey::load_or_create(path)?;
+            let root = Keyring::new_root()?;
+            let wrapped = master.wrap(ROOT_SECRET_LABEL, &root)?;
+            conn.execute("BEGIN").await?;
+            let insert = "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+            sqlx::query(insert).bind("master_key_id").bind(master.key_id().into_bytes()).execute(&mut *conn).await?;
+            sqlx::query(insert).bind("root_secret").bind(wrapped).execute(&mut *conn).await?;
+            conn.execute("COMMIT").await?;
+            // Another process may have initialized the database concurrently: read back.
+            Box::pin(load_keyring(conn, backend, options)).await
+        }
+        Some(id) => {
+            if !path.exists() {
+                return Err(StoreError::MasterKey(format!(
+                    "this database is encrypted under master key {id}, but {} does not exist",
+                    path.display()
+                )));
+            }
+            let master = MasterKey::read(path)?;
+            if master.key_id() != id {
+                return Err(StoreError::MasterKey(format!(
+                    "this database is encrypted under master key {id}, but {} holds key {}",
+                    path.display(),
+                    master.key_id()
+                )));
+            }
+            let wrapped: Vec<u8> = sqlx::query_scalar("SELECT value FROM meta WHERE name = 'root_secret'").fetch_one(&mut *conn).await?;
+            let root = master.unwrap_key(ROOT_SECRET_LABEL, &wrapped)?;
+            let _ = backend;
+            Ok(Keyring::new(master, root))
+        }
+    }
+}
+
+async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc::Receiver<Job>) {
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "the SQLite writer could not connect");
+            return;
+        }
+    };
+    while let Some(first) = queue.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+            // A connection left inside a transaction (after a panic) is reset once.
+            let _ = conn.execute("ROLLBACK").await;
+            if let Err(e2) = conn.execute("BEGIN IMMEDIATE").await {
+                tracing::error!(error = %e, retry_error = %e2, "the SQLite writer cannot begin a transaction");
+                continue; // dropping the jobs answers their callers with WriterGone
+            }
+        }
+        let mut delivers: Vec<Deliver> = Vec::with_capacity(jobs.len());
+        let mut broken = false;
+        for job in jobs {
+            if broken {
+                continue;
+            }
+            if conn.execute("SAVEPOINT request").await.is_err() {
+                broken = true;
+                continue;
+            }
+            let tx = Tx { conn, keyring: keyring.clone() };
+            let run = std::panic::AssertUnwindSafe(job(tx)).catch_unwind().await;
+            let (tx, ok, deliver) = match run {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::error!("a write request panicked; its batch is rolled back");
+                    conn = match pool.acquire().await {
+                        Ok(c) => c,
+                        Err(_) => return,
+                    };
+                    let _ = conn.execute("ROLLBACK").await;
+                    delivers.clear();
+                    broken = true;
+                    continue;
+                }
+            };
+            conn = tx.conn;
+            let step = if ok { conn.execute("RELEASE request").await } else { conn.execute("ROLLBACK TO request; RELEASE request").await };
+            if step.is_err() {
+                broken = true;
+            }
+            delivers.push(deliver);
+        }
+        if broken {
+            let _ = conn.execute("ROLLBACK").await;
+            for deliver in delivers {
+                deliver(Some(StoreError::WriterGone));
+            }
+            continue;
+        }
+        match conn.execute("COMMIT").await {
+            Ok(_) => {
+                for deliver in delivers {
+                    deliver(None);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a SQLite commit failed; its requests are answered with an error");
+                let _ = conn.execute("ROLLBACK").await;
+                for deliver in delivers {
+                    deliver(Some(StoreError::Database(Box::new(std::io::Error::other("commit failed")))));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted_and_normalized() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/a/b.db", dir.path().display());
+        assert!(sqlite_url(&url).expect("url").ends_with("/a/b.db?mode=rwc"));
+        assert!(dir.path().join("a").is_dir());
+        assert!(sqlite_url("sqlite::memory:").is_err());
+    }
+}
