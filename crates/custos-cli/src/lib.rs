@@ -1,1 +1,59 @@
-//! stub
+//! The `custos` command line: `serve` runs the service; `admin` manages keys and maintenance;
+//! `bench` measures engines. Arguments are parsed here (clap); each subcommand lives in
+//! `cmd/`. Errors print as one line on stderr with a non-zero exit code.
+
+mod cmd;
+mod config;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// custos: consent, purpose gate, subject vault and data-subject rights for AI that uses
+/// customer data.
+#[derive(Debug, Parser)]
+#[command(name = "custos", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(cmd::serve::ServeArgs),
+    /// Administration: API keys, master key rotation, retention, demo data.
+    #[command(subcommand)]
+    Admin(cmd::admin::AdminCommand),
+    /// Benchmarks of the engines (in process, no I/O).
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
+}
+
+/// Parses the command line, runs the command, and maps failure to a one-line message.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => cmd::serve::run(args).await,
+            Command::Admin(command) => cmd::admin::run(command).await,
+            Command::Bench(command) => cmd::bench::run(command),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the error and its causes, joined.
+            let message = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

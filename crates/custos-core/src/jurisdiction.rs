@@ -14,8 +14,8 @@ pub struct Jurisdiction(String);
 
 /// EU member states plus the EEA (Iceland, Liechtenstein, Norway), where the GDPR applies.
 const EU_EEA: &[&str] = &[
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL",
-    "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT",
+    "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
 ];
 
 /// US states with a comprehensive privacy law answering requests in 45 days, extendable by 45
@@ -104,7 +104,8 @@ impl Jurisdiction {
             None => (s, None),
         };
         let country_ok = country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
-        let sub_ok = sub.is_none_or(|sub| (1..=3).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        let sub_ok =
+            sub.is_none_or(|sub| (1..=3).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
         if !(country_ok && sub_ok) {
             return Err(ValidationError::new(
                 "jurisdiction",

@@ -37,10 +37,7 @@ impl LegalBasis {
             "legitimate_interest" => Ok(Self::LegitimateInterest),
             "contract" => Ok(Self::Contract),
             "legal_obligation" => Ok(Self::LegalObligation),
-            _ => Err(ValidationError::new(
-                "legal_basis",
-                "must be one of consent, legitimate_interest, contract, legal_obligation",
-            )),
+            _ => Err(ValidationError::new("legal_basis", "must be one of consent, legitimate_interest, contract, legal_obligation")),
         }
     }
 }
@@ -62,10 +59,7 @@ impl PurposeKey {
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ValidationError::new(
-                "purpose",
-                "must be 1-128 characters of dot-separated lowercase segments ([a-z0-9_])",
-            ))
+            Err(ValidationError::new("purpose", "must be 1-128 characters of dot-separated lowercase segments ([a-z0-9_])"))
         }
     }
 

@@ -12,10 +12,8 @@ pub struct GateConfig {
 
 impl Default for GateConfig {
     fn default() -> Self {
-        let audit_only = ["user.demographic.gender", "user.demographic.race_ethnicity"]
-            .iter()
-            .filter_map(|k| DataCategory::parse(k).ok())
-            .collect();
+        let audit_only =
+            ["user.demographic.gender", "user.demographic.race_ethnicity"].iter().filter_map(|k| DataCategory::parse(k).ok()).collect();
         Self { opt_out_jurisdictions: default_opt_out_jurisdictions(), audit_only }
     }
 }
@@ -168,7 +166,13 @@ fn deny(reasons: Vec<Reason>) -> GateDecision {
 /// Decides whether `purpose` (None when no such purpose is declared) may use the `requested`
 /// categories of the subject described by `subject`. `gpc_signal` is a `Sec-GPC: 1` header on
 /// the request being decided.
-pub fn evaluate(config: &GateConfig, subject: &SubjectState, purpose: Option<&Purpose>, requested: &[DataCategory], gpc_signal: bool) -> GateDecision {
+pub fn evaluate(
+    config: &GateConfig,
+    subject: &SubjectState,
+    purpose: Option<&Purpose>,
+    requested: &[DataCategory],
+    gpc_signal: bool,
+) -> GateDecision {
     use ReasonCode as R;
     if subject.erased {
         return deny(vec![reason(R::SubjectErased, "The subject's data was erased.")]);
@@ -181,10 +185,7 @@ pub fn evaluate(config: &GateConfig, subject: &SubjectState, purpose: Option<&Pu
         if purpose.legal_basis != LegalBasis::LegalObligation {
             return deny(vec![reason(R::ProcessingRestricted, "The subject restricted processing of their data (GDPR Art. 18).")]);
         }
-        reasons.push(reason(
-            R::RestrictionOverriddenByLegalObligation,
-            "Processing is restricted, but this purpose is required by law.",
-        ));
+        reasons.push(reason(R::RestrictionOverriddenByLegalObligation, "Processing is restricted, but this purpose is required by law."));
     }
     match purpose.legal_basis {
         LegalBasis::Contract => {
@@ -230,10 +231,9 @@ pub fn evaluate(config: &GateConfig, subject: &SubjectState, purpose: Option<&Pu
         }
         Some(ConsentStatus::Denied) => deny(vec![reason(R::ConsentDenied, "The subject refused consent to this purpose.")]),
         Some(ConsentStatus::Withdrawn) => deny(vec![reason(R::ConsentWithdrawn, "The subject withdrew consent to this purpose.")]),
-        None if purpose.sensitive => deny(vec![reason(
-            R::SensitiveRequiresConsent,
-            "The purpose uses sensitive data, which needs the subject's explicit consent.",
-        )]),
+        None if purpose.sensitive => {
+            deny(vec![reason(R::SensitiveRequiresConsent, "The purpose uses sensitive data, which needs the subject's explicit consent.")])
+        }
         None if !opt_out_jurisdiction => deny(vec![reason(R::ConsentMissing, "The subject has not consented to this purpose.")]),
         None => {
             reasons.push(reason(
@@ -247,7 +247,13 @@ pub fn evaluate(config: &GateConfig, subject: &SubjectState, purpose: Option<&Pu
 
 /// Completes an allow: releases the held categories that are both requested and allowed for
 /// the purpose, never audit-only ones, and explains what was withheld.
-fn allow(config: &GateConfig, subject: &SubjectState, purpose: &Purpose, requested: &[DataCategory], mut reasons: Vec<Reason>) -> GateDecision {
+fn allow(
+    config: &GateConfig,
+    subject: &SubjectState,
+    purpose: &Purpose,
+    requested: &[DataCategory],
+    mut reasons: Vec<Reason>,
+) -> GateDecision {
     use ReasonCode as R;
     for r in requested {
         if config.is_audit_only(r) {

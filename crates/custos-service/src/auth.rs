@@ -168,7 +168,8 @@ impl Service {
         getrandom::fill(&mut secret_bytes).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
         let secret = data_encoding::BASE32_NOPAD.encode(&secret_bytes).to_ascii_lowercase();
         let token = ApiKeyToken(format!("custos_{}_{secret}", key_id.as_uuid().simple()));
-        let record = ApiKeyRecord { key_id, secret_sha256: secret_hash(&secret), scopes, label: input.label, created_at: now(), revoked_at: None };
+        let record =
+            ApiKeyRecord { key_id, secret_sha256: secret_hash(&secret), scopes, label: input.label, created_at: now(), revoked_at: None };
         let stored = record.clone();
         write_tx!(self, |tx| Ok(tx.insert_api_key(&stored).await?))?;
         tracing::info!(key_id = %record.key_id, scopes = %record.scopes.join(" "), "API key created");

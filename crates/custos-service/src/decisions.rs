@@ -72,7 +72,8 @@ impl Service {
         };
         let stored = record.clone();
         write_tx!(self, |tx| {
-            let subject = tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+            let subject =
+                tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
             if subject.erased_at.is_some() {
                 return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
             }

@@ -86,12 +86,15 @@ const PURPOSES: &[DemoPurpose] = &[
     },
 ];
 
-const GIVEN: &[&str] = &["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jonas", "Keiko", "Lars", "Maya", "Nils", "Olga", "Pedro"];
-const FAMILY: &[&str] = &["Silva", "Novak", "Okafor", "Schmidt", "Rossi", "Dubois", "Kowalski", "Haddad", "Larsen", "Moreau", "Tanaka", "Walsh"];
+const GIVEN: &[&str] =
+    &["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jonas", "Keiko", "Lars", "Maya", "Nils", "Olga", "Pedro"];
+const FAMILY: &[&str] =
+    &["Silva", "Novak", "Okafor", "Schmidt", "Rossi", "Dubois", "Kowalski", "Haddad", "Larsen", "Moreau", "Tanaka", "Walsh"];
 const AGE_RANGES: &[&str] = &["18-24", "25-34", "35-44", "45-54", "55-64", "65+"];
 const GENDERS: &[&str] = &["female", "male", "non_binary"];
 /// Jurisdiction mix: EU (opt-in), UK, US-CA (opt-out) and others.
-const JURISDICTIONS: &[(&str, u32)] = &[("DE", 22), ("FR", 14), ("ES", 8), ("IT", 6), ("NL", 5), ("GB", 15), ("US-CA", 20), ("US-NY", 4), ("BR", 3), ("JP", 3)];
+const JURISDICTIONS: &[(&str, u32)] =
+    &[("DE", 22), ("FR", 14), ("ES", 8), ("IT", 6), ("NL", 5), ("GB", 15), ("US-CA", 20), ("US-NY", 4), ("BR", 3), ("JP", 3)];
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
@@ -134,7 +137,13 @@ impl Service {
                 retention_days: p.retention_days,
             })
             .await?;
-            self.create_notice(NoticeInput { purpose: p.key.into(), version: "2026-11".into(), language: "en".into(), text: p.notice.into() }).await?;
+            self.create_notice(NoticeInput {
+                purpose: p.key.into(),
+                version: "2026-11".into(),
+                language: "en".into(),
+                text: p.notice.into(),
+            })
+            .await?;
             summary.purposes += 1;
         }
         let notices = self.notices(None).await?;
@@ -155,7 +164,10 @@ impl Service {
                 let family = pick(&mut rng, FAMILY);
                 let mut data: BTreeMap<DataCategory, Value> = BTreeMap::new();
                 data.insert(cat("user.name")?, json!(format!("{given} {family}")));
-                data.insert(cat("user.contact.email")?, json!(format!("{}.{}{i}@example.org", given.to_lowercase(), family.to_lowercase())));
+                data.insert(
+                    cat("user.contact.email")?,
+                    json!(format!("{}.{}{i}@example.org", given.to_lowercase(), family.to_lowercase())),
+                );
                 data.insert(cat("user.demographic.age_range")?, json!(pick(&mut rng, AGE_RANGES)));
                 data.insert(cat("user.demographic.gender")?, json!(pick(&mut rng, GENDERS)));
                 data.insert(cat("user.contact.address.country")?, json!(jurisdiction.country()));
@@ -222,7 +234,15 @@ impl Service {
         }
         for (subject_id, kind) in open_requests {
             let (objection, purpose) = if kind == "objection" { (Some("direct_marketing".to_owned()), None) } else { (None, None) };
-            self.create_dsr(DsrInput { subject_id: subject_id.to_string(), dsr_type: kind.into(), objection, purpose, data: None, statement: None }).await?;
+            self.create_dsr(DsrInput {
+                subject_id: subject_id.to_string(),
+                dsr_type: kind.into(),
+                objection,
+                purpose,
+                data: None,
+                statement: None,
+            })
+            .await?;
             summary.requests += 1;
         }
         Ok(summary)

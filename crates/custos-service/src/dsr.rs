@@ -94,7 +94,9 @@ impl Service {
                 }
                 details.insert("data".into(), Value::Object(data.clone().into_iter().collect()));
             }
-            (DsrType::Rectification, _) => return Err(ServiceError::invalid("data", "a rectification request carries the corrected values")),
+            (DsrType::Rectification, _) => {
+                return Err(ServiceError::invalid("data", "a rectification request carries the corrected values"));
+            }
             (_, Some(_)) => return Err(ServiceError::invalid("data", "only rectification requests carry data")),
             (_, None) => {}
         }
@@ -340,4 +342,3 @@ impl Service {
         })
     }
 }
-

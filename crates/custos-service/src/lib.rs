@@ -8,10 +8,10 @@
 
 mod auth;
 mod consent;
-mod demo;
 mod decisions;
-pub mod dto;
+mod demo;
 mod dsr;
+pub mod dto;
 mod error;
 mod gate;
 mod purposes;

@@ -56,7 +56,11 @@ fn parse_jurisdiction(s: &str) -> Result<Jurisdiction, ServiceError> {
 }
 
 /// Validates a `{category: value}` map; `allow_null` permits `null` (meaning delete).
-fn parse_data(field: &str, data: &BTreeMap<String, Value>, allow_null: bool) -> Result<BTreeMap<DataCategory, Option<Value>>, ServiceError> {
+fn parse_data(
+    field: &str,
+    data: &BTreeMap<String, Value>,
+    allow_null: bool,
+) -> Result<BTreeMap<DataCategory, Option<Value>>, ServiceError> {
     let mut out = BTreeMap::new();
     for (k, v) in data {
         let category = DataCategory::parse(k).map_err(|e| ValidationError::new(format!("{field}.{k}"), e.message()))?;

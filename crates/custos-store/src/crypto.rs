@@ -27,9 +27,7 @@ fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, StoreEr
     let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| StoreError::Crypto("bad key length"))?;
     let nonce_bytes = random_bytes::<NONCE_LEN>()?;
     let nonce = XNonce::from(nonce_bytes);
-    let ct = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad })
-        .map_err(|_| StoreError::Crypto("encryption failed"))?;
+    let ct = cipher.encrypt(&nonce, Payload { msg: plaintext, aad }).map_err(|_| StoreError::Crypto("encryption failed"))?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
     out.push(CIPHERTEXT_V1);
     out.extend_from_slice(&nonce_bytes);
@@ -65,9 +63,7 @@ impl MasterKey {
         let bytes = data_encoding::HEXLOWER_PERMISSIVE
             .decode(text.trim().as_bytes())
             .map_err(|_| StoreError::MasterKey(format!("{} is not 64 hex characters", path.display())))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| StoreError::MasterKey(format!("{} is not 64 hex characters", path.display())))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| StoreError::MasterKey(format!("{} is not 64 hex characters", path.display())))?;
         Ok(Self(key))
     }
 

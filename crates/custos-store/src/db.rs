@@ -135,9 +135,18 @@ impl Store {
             Backend::Sqlite => {
                 let url = sqlite_url(url)?;
                 let connect = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
-                let writer = AnyPoolOptions::new().max_connections(1).min_connections(1).after_connect(sqlite_pragmas).connect_with(connect.clone()).await?;
+                let writer = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(connect.clone())
+                    .await?;
                 SQLITE_MIGRATOR.run(&writer).await.map_err(|e| StoreError::Database(Box::new(e)))?;
-                let reader = AnyPoolOptions::new().max_connections(options.max_connections.clamp(1, 8)).after_connect(sqlite_pragmas).connect_with(connect).await?;
+                let reader = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.clamp(1, 8))
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(connect)
+                    .await?;
                 (reader, Some(writer))
             }
             Backend::Postgres => {
@@ -303,7 +312,10 @@ impl Store {
 
 /// Per-connection SQLite settings: WAL for concurrent readers, a full flush on every commit
 /// (durability), foreign keys, and zeroing of deleted content.
-fn sqlite_pragmas(conn: &mut AnyConnection, _meta: sqlx::pool::PoolConnectionMetadata) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
+fn sqlite_pragmas(
+    conn: &mut AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
         conn.execute(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
@@ -330,12 +342,19 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let query = if query.is_empty() { "mode=rwc".to_owned() } else if query.contains("mode=") { query.to_owned() } else { format!("{query}&mode=rwc") };
+    let query = if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else if query.contains("mode=") {
+        query.to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
     Ok(format!("sqlite://{path}?{query}"))
 }
 
 async fn load_keyring(conn: &mut AnyConnection, backend: Backend, options: &StoreOptions) -> Result<Keyring, StoreError> {
-    let stored_id: Option<Vec<u8>> = sqlx::query_scalar("SELECT value FROM meta WHERE name = 'master_key_id'").fetch_optional(&mut *conn).await?;
+    let stored_id: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE name = 'master_key_id'").fetch_optional(&mut *conn).await?;
     let stored_id = stored_id.map(|v| String::from_utf8_lossy(&v).into_owned());
     let path = &options.master_key_file;
 

@@ -40,9 +40,7 @@ fn ts(row: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
 }
 
 fn opt_ts(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
-    opt_text(row, col)?
-        .map(|s| parse_timestamp(&s).ok_or_else(|| StoreError::Corrupt(format!("{col}: not a timestamp"))))
-        .transpose()
+    opt_text(row, col)?.map(|s| parse_timestamp(&s).ok_or_else(|| StoreError::Corrupt(format!("{col}: not a timestamp")))).transpose()
 }
 
 fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
@@ -378,8 +376,7 @@ fn check_from_row(row: &AnyRow) -> Result<CheckRecord, StoreError> {
 
 const SUBJECT_COLUMNS: &str = "subject_id, external_id_ct, jurisdiction, wrapped_key, gpc, restricted, opted_out_sale_share, \
      objection_profiling, objection_direct_marketing, created_at, updated_at, erased_at";
-const DECISION_COLUMNS: &str =
-    "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual, observed_at, key_id, created_at";
+const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual, observed_at, key_id, created_at";
 const DSR_COLUMNS: &str = "dsr_id, subject_id, type, status, jurisdiction, purpose, objection, details_ct, received_at, due_at, verified_at, \
      verification_method, verified_by, extended_at, extension_reason, closed_at, rejection_reason, updated_at";
 
@@ -436,7 +433,12 @@ impl Tx {
     /// Notices, optionally of one purpose, oldest first.
     pub async fn notices(&mut self, purpose: Option<&PurposeKey>) -> Result<Vec<Notice>, StoreError> {
         let rows = match purpose {
-            Some(p) => sqlx::query("SELECT * FROM notices WHERE purpose = $1 ORDER BY created_at, version, language").bind(p.as_str()).fetch_all(self.conn()).await?,
+            Some(p) => {
+                sqlx::query("SELECT * FROM notices WHERE purpose = $1 ORDER BY created_at, version, language")
+                    .bind(p.as_str())
+                    .fetch_all(self.conn())
+                    .await?
+            }
             None => sqlx::query("SELECT * FROM notices ORDER BY purpose, created_at, version, language").fetch_all(self.conn()).await?,
         };
         rows.iter().map(notice_from_row).collect()
@@ -480,7 +482,14 @@ impl Tx {
         Ok(())
     }
 
-    async fn put_value(&mut self, key: &DataKey, subject: &SubjectId, category: &DataCategory, value: &Value, now: &str) -> Result<(), StoreError> {
+    async fn put_value(
+        &mut self,
+        key: &DataKey,
+        subject: &SubjectId,
+        category: &DataCategory,
+        value: &Value,
+        now: &str,
+    ) -> Result<(), StoreError> {
         let sealed = key.seal_value(subject, category, value)?;
         sqlx::query(
             "INSERT INTO subject_data (subject_id, data_category, value_ct, collected_at) VALUES ($1, $2, $3, $4) \
@@ -497,8 +506,10 @@ impl Tx {
 
     /// The subject's data key, or `None` if the subject is unknown or erased.
     pub async fn data_key(&mut self, subject: &SubjectId) -> Result<Option<DataKey>, StoreError> {
-        let wrapped: Option<Option<Vec<u8>>> =
-            sqlx::query_scalar("SELECT wrapped_key FROM subjects WHERE subject_id = $1").bind(subject.to_string()).fetch_optional(self.conn()).await?;
+        let wrapped: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT wrapped_key FROM subjects WHERE subject_id = $1")
+            .bind(subject.to_string())
+            .fetch_optional(self.conn())
+            .await?;
         match wrapped.flatten() {
             Some(w) => Ok(Some(self.keyring.open_data_key(subject, &w)?)),
             None => Ok(None),
@@ -537,7 +548,10 @@ impl Tx {
 
     /// The subject with this id.
     pub async fn subject(&mut self, id: &SubjectId) -> Result<Option<SubjectRecord>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id = $1"))).bind(id.to_string()).fetch_optional(self.conn()).await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id = $1")))
+            .bind(id.to_string())
+            .fetch_optional(self.conn())
+            .await?;
         match row {
             Some(row) => Ok(Some(self.subject_from_row(&row).await?)),
             None => Ok(None),
@@ -547,19 +561,23 @@ impl Tx {
     /// The id of the subject with this external id (found through its blind index).
     pub async fn subject_id_by_external_id(&mut self, external_id: &str) -> Result<Option<SubjectId>, StoreError> {
         let digest = self.keyring.external_id_digest(external_id);
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT subject_id FROM subjects WHERE external_id_digest = $1").bind(digest).fetch_optional(self.conn()).await?;
+        let id: Option<String> = sqlx::query_scalar("SELECT subject_id FROM subjects WHERE external_id_digest = $1")
+            .bind(digest)
+            .fetch_optional(self.conn())
+            .await?;
         Ok(id.map(|i| SubjectId::parse(&i)).transpose()?)
     }
 
     /// Subjects in id (= creation) order, after `after`.
     pub async fn subjects(&mut self, after: Option<&SubjectId>, limit: u32) -> Result<Vec<SubjectRecord>, StoreError> {
         let after = after.map(ToString::to_string).unwrap_or_default();
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id > $1 ORDER BY subject_id LIMIT $2")))
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(self.conn())
-            .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id > $1 ORDER BY subject_id LIMIT $2"
+        )))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(self.conn())
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(self.subject_from_row(row).await?);
@@ -616,7 +634,13 @@ impl Tx {
     }
 
     /// Records the effect of a completed restriction, objection or opt-out request.
-    pub async fn set_subject_right(&mut self, id: &SubjectId, right: DsrType, objection: Option<(ObjectionScope, Option<&PurposeKey>)>, now: &Timestamp) -> Result<(), StoreError> {
+    pub async fn set_subject_right(
+        &mut self,
+        id: &SubjectId,
+        right: DsrType,
+        objection: Option<(ObjectionScope, Option<&PurposeKey>)>,
+        now: &Timestamp,
+    ) -> Result<(), StoreError> {
         let now_s = format_timestamp(now);
         let column = match (right, objection) {
             (DsrType::Restriction, _) => "restricted",
@@ -652,11 +676,18 @@ impl Tx {
     }
 
     /// The subject's data, decrypted, optionally only some categories. Empty once erased.
-    pub async fn subject_data(&mut self, id: &SubjectId, only: Option<&[DataCategory]>) -> Result<BTreeMap<DataCategory, Value>, StoreError> {
+    pub async fn subject_data(
+        &mut self,
+        id: &SubjectId,
+        only: Option<&[DataCategory]>,
+    ) -> Result<BTreeMap<DataCategory, Value>, StoreError> {
         let Some(key) = self.data_key(id).await? else {
             return Ok(BTreeMap::new());
         };
-        let rows = sqlx::query("SELECT data_category, value_ct FROM subject_data WHERE subject_id = $1").bind(id.to_string()).fetch_all(self.conn()).await?;
+        let rows = sqlx::query("SELECT data_category, value_ct FROM subject_data WHERE subject_id = $1")
+            .bind(id.to_string())
+            .fetch_all(self.conn())
+            .await?;
         let mut out = BTreeMap::new();
         for row in &rows {
             let category = DataCategory::parse(&text(row, "data_category")?)?;
@@ -671,7 +702,10 @@ impl Tx {
 
     /// The raw ciphertexts of a subject's values (for tests proving crypto-shredding).
     pub async fn subject_ciphertexts(&mut self, id: &SubjectId) -> Result<Vec<(DataCategory, Vec<u8>)>, StoreError> {
-        let rows = sqlx::query("SELECT data_category, value_ct FROM subject_data WHERE subject_id = $1").bind(id.to_string()).fetch_all(self.conn()).await?;
+        let rows = sqlx::query("SELECT data_category, value_ct FROM subject_data WHERE subject_id = $1")
+            .bind(id.to_string())
+            .fetch_all(self.conn())
+            .await?;
         rows.iter().map(|r| Ok((DataCategory::parse(&text(r, "data_category")?)?, opt_bytes(r, "value_ct")?.unwrap_or_default()))).collect()
     }
 
@@ -712,12 +746,19 @@ impl Tx {
             let wrapped = opt_bytes(row, "wrapped_key")?.unwrap_or_default();
             let key = self.keyring.open_data_key(&subject, &wrapped)?;
             let rewrapped = new_master.wrap(&dek_label(&subject), key.bytes())?;
-            sqlx::query("UPDATE subjects SET wrapped_key = $2 WHERE subject_id = $1").bind(subject.to_string()).bind(rewrapped).execute(self.conn()).await?;
+            sqlx::query("UPDATE subjects SET wrapped_key = $2 WHERE subject_id = $1")
+                .bind(subject.to_string())
+                .bind(rewrapped)
+                .execute(self.conn())
+                .await?;
             count += 1;
         }
         let root = new_master.wrap(ROOT_SECRET_LABEL, self.keyring.root())?;
         sqlx::query("UPDATE meta SET value = $1 WHERE name = 'root_secret'").bind(root).execute(self.conn()).await?;
-        sqlx::query("UPDATE meta SET value = $1 WHERE name = 'master_key_id'").bind(new_master.key_id().into_bytes()).execute(self.conn()).await?;
+        sqlx::query("UPDATE meta SET value = $1 WHERE name = 'master_key_id'")
+            .bind(new_master.key_id().into_bytes())
+            .execute(self.conn())
+            .await?;
         let _ = self.keyring.master();
         Ok(count + 1)
     }
@@ -849,22 +890,24 @@ impl Tx {
             }
             None => None,
         };
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")))
-            .bind(d.decision_id.to_string())
-            .bind(d.subject_id.to_string())
-            .bind(d.purpose.as_str())
-            .bind(d.check_id.map(|c| c.to_string()))
-            .bind(&d.model)
-            .bind(&d.model_version)
-            .bind(&d.outcome)
-            .bind(d.score)
-            .bind(features_ct)
-            .bind(d.actual.clone())
-            .bind(d.observed_at.as_ref().map(format_timestamp))
-            .bind(d.key_id.map(|k| k.to_string()))
-            .bind(format_timestamp(&d.created_at))
-            .execute(self.conn())
-            .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        )))
+        .bind(d.decision_id.to_string())
+        .bind(d.subject_id.to_string())
+        .bind(d.purpose.as_str())
+        .bind(d.check_id.map(|c| c.to_string()))
+        .bind(&d.model)
+        .bind(&d.model_version)
+        .bind(&d.outcome)
+        .bind(d.score)
+        .bind(features_ct)
+        .bind(d.actual.clone())
+        .bind(d.observed_at.as_ref().map(format_timestamp))
+        .bind(d.key_id.map(|k| k.to_string()))
+        .bind(format_timestamp(&d.created_at))
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 
@@ -922,17 +965,22 @@ impl Tx {
 
     /// One decision.
     pub async fn decision(&mut self, id: &DecisionId) -> Result<Option<DecisionRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE decision_id = $1"))).bind(id.to_string()).fetch_all(self.conn()).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE decision_id = $1")))
+            .bind(id.to_string())
+            .fetch_all(self.conn())
+            .await?;
         Ok(self.decisions_from_rows(rows).await?.into_iter().next())
     }
 
     /// A subject's decisions, newest first.
     pub async fn decisions_for_subject(&mut self, subject: &SubjectId, limit: u32) -> Result<Vec<DecisionRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE subject_id = $1 ORDER BY created_at DESC LIMIT $2")))
-            .bind(subject.to_string())
-            .bind(i64::from(limit))
-            .fetch_all(self.conn())
-            .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE subject_id = $1 ORDER BY created_at DESC LIMIT $2"
+        )))
+        .bind(subject.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(self.conn())
+        .await?;
         self.decisions_from_rows(rows).await
     }
 
@@ -948,27 +996,29 @@ impl Tx {
             }
             None => None,
         };
-        sqlx::query(AssertSqlSafe(format!("INSERT INTO dsr ({DSR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)")))
-            .bind(d.dsr_id.to_string())
-            .bind(d.subject_id.to_string())
-            .bind(d.dsr_type.as_str())
-            .bind(d.status.as_str())
-            .bind(d.jurisdiction.as_str())
-            .bind(d.purpose.as_ref().map(|p| p.as_str().to_owned()))
-            .bind(d.objection.map(|o| o.as_str().to_owned()))
-            .bind(details_ct)
-            .bind(format_timestamp(&d.received_at))
-            .bind(format_timestamp(&d.due_at))
-            .bind(d.verified_at.as_ref().map(format_timestamp))
-            .bind(d.verification_method.clone())
-            .bind(d.verified_by.clone())
-            .bind(d.extended_at.as_ref().map(format_timestamp))
-            .bind(d.extension_reason.clone())
-            .bind(d.closed_at.as_ref().map(format_timestamp))
-            .bind(d.rejection_reason.clone())
-            .bind(format_timestamp(&d.updated_at))
-            .execute(self.conn())
-            .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO dsr ({DSR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        )))
+        .bind(d.dsr_id.to_string())
+        .bind(d.subject_id.to_string())
+        .bind(d.dsr_type.as_str())
+        .bind(d.status.as_str())
+        .bind(d.jurisdiction.as_str())
+        .bind(d.purpose.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(d.objection.map(|o| o.as_str().to_owned()))
+        .bind(details_ct)
+        .bind(format_timestamp(&d.received_at))
+        .bind(format_timestamp(&d.due_at))
+        .bind(d.verified_at.as_ref().map(format_timestamp))
+        .bind(d.verification_method.clone())
+        .bind(d.verified_by.clone())
+        .bind(d.extended_at.as_ref().map(format_timestamp))
+        .bind(d.extension_reason.clone())
+        .bind(d.closed_at.as_ref().map(format_timestamp))
+        .bind(d.rejection_reason.clone())
+        .bind(format_timestamp(&d.updated_at))
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 
@@ -1037,7 +1087,10 @@ impl Tx {
 
     /// One request.
     pub async fn dsr(&mut self, id: &DsrId) -> Result<Option<DsrRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_COLUMNS} FROM dsr WHERE dsr_id = $1"))).bind(id.to_string()).fetch_all(self.conn()).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_COLUMNS} FROM dsr WHERE dsr_id = $1")))
+            .bind(id.to_string())
+            .fetch_all(self.conn())
+            .await?;
         Ok(self.dsrs_from_rows(rows).await?.into_iter().next())
     }
 
@@ -1080,7 +1133,8 @@ impl Tx {
 
     /// The distinct data categories held for anyone.
     pub async fn held_categories_all(&mut self) -> Result<Vec<DataCategory>, StoreError> {
-        let keys: Vec<String> = sqlx::query_scalar("SELECT DISTINCT data_category FROM subject_data ORDER BY data_category").fetch_all(self.conn()).await?;
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT data_category FROM subject_data ORDER BY data_category").fetch_all(self.conn()).await?;
         Ok(keys.iter().map(|k| DataCategory::parse(k)).collect::<Result<_, _>>()?)
     }
 

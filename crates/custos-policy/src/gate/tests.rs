@@ -129,7 +129,13 @@ fn gpc_and_opt_out_stop_sale_in_opt_out_jurisdictions_only() {
 fn release_is_minimized_and_explained() {
     let mut p = purpose("personalize", LegalBasis::Contract);
     let s = subject("DE");
-    let d = evaluate(&GateConfig::default(), &s, Some(&p), &[cat("user.contact.email"), cat("user.demographic.gender"), cat("user.name")], false);
+    let d = evaluate(
+        &GateConfig::default(),
+        &s,
+        Some(&p),
+        &[cat("user.contact.email"), cat("user.demographic.gender"), cat("user.name")],
+        false,
+    );
     let released: Vec<&str> = d.released.iter().map(|r| r.category.as_str()).collect();
     assert_eq!(released, ["user.contact.email"]);
     assert!(codes(&d).contains(&ReasonCode::CategoryAuditOnly));
@@ -145,7 +151,12 @@ fn release_is_minimized_and_explained() {
 }
 
 fn arb_basis() -> impl Strategy<Value = LegalBasis> {
-    prop_oneof![Just(LegalBasis::Consent), Just(LegalBasis::LegitimateInterest), Just(LegalBasis::Contract), Just(LegalBasis::LegalObligation)]
+    prop_oneof![
+        Just(LegalBasis::Consent),
+        Just(LegalBasis::LegitimateInterest),
+        Just(LegalBasis::Contract),
+        Just(LegalBasis::LegalObligation)
+    ]
 }
 
 fn arb_consent() -> impl Strategy<Value = Option<ConsentStatus>> {

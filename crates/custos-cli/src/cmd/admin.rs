@@ -1,0 +1,119 @@
+//! `custos admin ...`: API keys, master key rotation, retention and demo data, run directly
+//! against the database (a running server sees the changes at once, except a master key
+//! rotation, which needs a restart).
+
+use anyhow::Context;
+use clap::Subcommand;
+use custos_service::{Scope, Service, dto::ApiKeyInput};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{DbArgs, service_config};
+
+/// Administration commands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an API key; the key alone is printed on the last line of stdout.
+    CreateKey {
+        /// Comma-separated scopes, e.g. `gate,consent:write` or `all`.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// What the key is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke an API key by its id; it stops working at once.
+    RevokeKey {
+        /// The key id (from `create-key` or `GET /v1/keys`).
+        key_id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List API keys (ids, scopes, labels; never secrets).
+    ListKeys {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Re-wrap every subject's data key under a new master key; data is not re-encrypted.
+    /// Restart running servers afterwards.
+    RotateMasterKey {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Delete data held past its purposes' retention periods, now.
+    RunRetention {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Seed demo data (for demos and benchmarks); does nothing if it is already there.
+    SeedDemo {
+        /// How many synthetic subjects.
+        #[arg(long, default_value_t = 1000)]
+        subjects: usize,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Service> {
+    let file = db.file_config()?;
+    let config = service_config(file.opt_out_jurisdictions.as_deref(), file.audit_only_categories.as_deref())?;
+    Service::open(&db.store_options(&file), config).await.context("cannot open the database")
+}
+
+/// Runs an admin command.
+pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateKey { scopes, label, db } => {
+            for s in &scopes {
+                if Scope::parse(s).is_none() {
+                    anyhow::bail!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", "));
+                }
+            }
+            let service = open(&db).await?;
+            let key = service.create_api_key(ApiKeyInput { scopes, label }).await?;
+            println!("key id: {} scopes: {}", key.key_id, key.scopes.join(","));
+            println!("{}", key.key.unwrap_or_default());
+        }
+        AdminCommand::RevokeKey { key_id, db } => {
+            let service = open(&db).await?;
+            let key = service.revoke_api_key(&key_id).await?;
+            println!("revoked {} at {}", key.key_id, key.revoked_at.unwrap_or_default());
+        }
+        AdminCommand::ListKeys { db } => {
+            let service = open(&db).await?;
+            for k in service.api_keys().await? {
+                let state = k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
+                println!("{}\t{}\t{}\t{}", k.key_id, k.scopes.join(","), state, k.label);
+            }
+        }
+        AdminCommand::RotateMasterKey { db } => {
+            let service = open(&db).await?;
+            let key_id = service.store().rotate_master_key().await.context("rotation failed; the old key is still in force")?;
+            println!("master key rotated; new key id {key_id}; restart running servers");
+        }
+        AdminCommand::RunRetention { db } => {
+            let service = open(&db).await?;
+            let report = service.run_retention(custos_core::now()).await?;
+            for (category, n) in &report.expired {
+                println!("{category}\t{n}");
+            }
+            println!("deleted {} expired values", report.total);
+        }
+        AdminCommand::SeedDemo { subjects, db } => {
+            let service = open(&db).await?;
+            let bar = ProgressBar::new(subjects as u64);
+            bar.set_style(
+                ProgressStyle::with_template("seeding {bar:40} {pos}/{len} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let summary = service.seed_demo(subjects, 20261122, |n| bar.set_position(n as u64)).await?;
+            bar.finish_and_clear();
+            println!(
+                "{} purposes, {} subjects, {} consent events, {} open requests",
+                summary.purposes, summary.subjects, summary.consents, summary.requests
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `custos serve`: open the database, optionally seed demo data, and serve the API.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use custos_service::{Service, dto::ApiKeyInput};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{DEFAULT_LISTEN, DbArgs, parse_listen, service_config};
+
+/// Options of `custos serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CUSTOS_LISTEN")]
+    listen: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Seed demo purposes, notices and synthetic subjects (once), and print a fresh admin key.
+    #[arg(long, env = "CUSTOS_DEMO")]
+    demo: bool,
+    /// How many synthetic subjects `--demo` creates.
+    #[arg(long, env = "CUSTOS_DEMO_SUBJECTS", default_value_t = 1000)]
+    demo_subjects: usize,
+    /// Jurisdictions where consent purposes run until the subject opts out (comma-separated).
+    #[arg(long, env = "CUSTOS_OPT_OUT_JURISDICTIONS", value_delimiter = ',')]
+    opt_out_jurisdictions: Option<Vec<String>>,
+    /// Data categories kept for fairness audits only and never released (comma-separated).
+    #[arg(long, env = "CUSTOS_AUDIT_ONLY_CATEGORIES", value_delimiter = ',')]
+    audit_only_categories: Option<Vec<String>>,
+    /// Seconds between retention runs.
+    #[arg(long, env = "CUSTOS_RETENTION_INTERVAL_SECONDS")]
+    retention_interval_seconds: Option<u64>,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    super::init_logging();
+    let file = args.db.file_config()?;
+    let listen = parse_listen(args.listen.as_deref().or(file.listen.as_deref()).unwrap_or(DEFAULT_LISTEN))?;
+    let demo = args.demo || file.demo.unwrap_or(false);
+    let config = service_config(
+        args.opt_out_jurisdictions.as_deref().or(file.opt_out_jurisdictions.as_deref()),
+        args.audit_only_categories.as_deref().or(file.audit_only_categories.as_deref()),
+    )?;
+    let options = args.db.store_options(&file);
+    tracing::info!(database = ?options, "opening the database");
+    let service = Service::open(&options, config).await.context("cannot open the database")?;
+
+    if demo {
+        let bar = ProgressBar::new(args.demo_subjects as u64);
+        bar.set_style(
+            ProgressStyle::with_template("seeding demo subjects {bar:40} {pos}/{len} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let summary =
+            service.seed_demo(args.demo_subjects, 20261122, |n| bar.set_position(n as u64)).await.context("cannot seed demo data")?;
+        bar.finish_and_clear();
+        if summary.subjects > 0 {
+            println!(
+                "demo data: {} purposes, {} subjects, {} consent events, {} open requests",
+                summary.purposes, summary.subjects, summary.consents, summary.requests
+            );
+        }
+    }
+    let admin_key = if demo || service.api_keys().await?.is_empty() {
+        let label = if demo { "admin (custos serve --demo)" } else { "first admin key (custos serve)" };
+        Some(service.create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: label.into() }).await?)
+    } else {
+        None
+    };
+
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    println!("custos is listening on http://{local}");
+    println!("OpenAPI document: http://{local}/openapi.json");
+    if let Some(key) = admin_key.and_then(|k| k.key) {
+        // stdout only, never the log.
+        println!("admin API key (scope all; shown once): {key}");
+    }
+
+    let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));
+    let retention_service = service.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(retention_every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = retention_service.run_retention(custos_core::now()).await {
+                tracing::error!(error = %e, "retention run failed");
+            }
+        }
+    });
+
+    let state = custos_server::AppState::new(service.clone());
+    custos_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
+    service.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,99 @@
+//! Configuration: command-line flag, then `CUSTOS_*` environment variable (both through clap),
+//! then `custos.toml`, then the default. Read once here and passed down; libraries never read
+//! the environment.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use custos_core::{DataCategory, Jurisdiction};
+use custos_service::{GateConfig, ServiceConfig, StoreOptions};
+use serde::Deserialize;
+
+/// The default embedded database.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./custos-data/custos.db";
+/// The default master key file.
+pub const DEFAULT_MASTER_KEY_FILE: &str = "./custos-data/master.key";
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Options every command that opens the database shares.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: sqlite://path (embedded, default) or postgres://user@host/db.
+    #[arg(long, env = "CUSTOS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Master key file (64 hex characters); created with mode 0600 on first start.
+    #[arg(long, env = "CUSTOS_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Configuration file [default: ./custos.toml if present].
+    #[arg(long, env = "CUSTOS_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The contents of `custos.toml`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `listen = "127.0.0.1:8080"`.
+    pub listen: Option<String>,
+    /// `database_url = "postgres://..."`.
+    pub database_url: Option<String>,
+    /// `master_key_file = "/etc/custos/master.key"`.
+    pub master_key_file: Option<PathBuf>,
+    /// `demo = true`.
+    pub demo: Option<bool>,
+    /// `opt_out_jurisdictions = ["US-CA", ...]`.
+    pub opt_out_jurisdictions: Option<Vec<String>>,
+    /// `audit_only_categories = ["user.demographic.gender", ...]`.
+    pub audit_only_categories: Option<Vec<String>>,
+    /// `retention_interval_seconds = 3600`.
+    pub retention_interval_seconds: Option<u64>,
+}
+
+impl DbArgs {
+    /// Reads the configuration file named by `--config`, or `./custos.toml` if it exists.
+    pub fn file_config(&self) -> anyhow::Result<FileConfig> {
+        let path = match &self.config {
+            Some(p) => p.clone(),
+            None if Path::new("custos.toml").exists() => PathBuf::from("custos.toml"),
+            None => return Ok(FileConfig::default()),
+        };
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
+    }
+
+    /// The store options after applying the file and defaults.
+    pub fn store_options(&self, file: &FileConfig) -> StoreOptions {
+        let url = self.database_url.clone().or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let key =
+            self.master_key_file.clone().or_else(|| file.master_key_file.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_MASTER_KEY_FILE));
+        StoreOptions::new(url, key)
+    }
+}
+
+/// Builds the service configuration from lists given on the command line or in the file.
+pub fn service_config(opt_out: Option<&[String]>, audit_only: Option<&[String]>) -> anyhow::Result<ServiceConfig> {
+    let mut gate = GateConfig::default();
+    if let Some(list) = opt_out {
+        gate.opt_out_jurisdictions = list
+            .iter()
+            .map(|j| Jurisdiction::parse(j).map_err(|e| anyhow::anyhow!("opt_out_jurisdictions: {}", e.message())))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(list) = audit_only {
+        gate.audit_only = list
+            .iter()
+            .map(|c| DataCategory::parse(c).map_err(|e| anyhow::anyhow!("audit_only_categories: {}", e.message())))
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(ServiceConfig { gate })
+}
+
+/// Checks a listen address early, with a clear message.
+pub fn parse_listen(s: &str) -> anyhow::Result<std::net::SocketAddr> {
+    match s.parse() {
+        Ok(addr) => Ok(addr),
+        Err(_) => bail!("--listen `{s}` is not an address such as 127.0.0.1:8080"),
+    }
+}

@@ -1,0 +1,119 @@
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use custos_service::ServiceError;
+use serde::Serialize;
+
+/// An RFC 9457 problem document. `type` is a stable URN per kind of problem; `field` names the
+/// offending request field where there is one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    #[serde(rename = "type")]
+    problem_type: String,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip)]
+    challenge: bool,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, slug: &str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            problem_type: format!("urn:custos:problem:{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+            challenge: false,
+        }
+    }
+
+    /// A malformed request document, naming the field.
+    pub(crate) fn invalid(field: Option<String>, detail: impl Into<String>) -> Self {
+        Self { field, ..Self::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail) }
+    }
+
+    pub(crate) fn payload_too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", "the request body exceeds 1 MiB")
+    }
+
+    pub(crate) fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as application/json",
+        )
+    }
+
+    pub(crate) fn not_found_route() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route")
+    }
+
+    pub(crate) fn unauthenticated() -> Self {
+        Self {
+            challenge: true,
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                "present a valid API key as `Authorization: Bearer <key>`",
+            )
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(v) => Self {
+                field: Some(v.field().to_owned()),
+                ..Self::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", v.message())
+            },
+            ServiceError::Unprocessable(v) => Self {
+                field: Some(v.field().to_owned()),
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "Request cannot be carried out", v.message())
+            },
+            ServiceError::NotFound { resource } => {
+                Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{resource} not found"))
+            }
+            ServiceError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            ServiceError::Unauthenticated => Self::unauthenticated(),
+            ServiceError::Forbidden(scope) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "Insufficient scope", format!("this API key lacks the `{scope}` scope"))
+            }
+            ServiceError::Internal(source) => {
+                // Details go to the log; the caller gets a generic message.
+                tracing::error!(error = %source, "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "the request could not be completed; it was not applied",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "unexpected error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the request could not be completed")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if self.challenge {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,180 @@
+//! Extractors whose failures are problem documents: JSON bodies that name the bad field,
+//! query strings, bearer authentication and the Global Privacy Control header.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::{StatusCode, header, request::Parts},
+};
+use custos_service::Principal;
+use serde::de::DeserializeOwned;
+
+use crate::{ApiError, AppState};
+
+/// A JSON request body, deserialized with unknown fields rejected and errors that name the
+/// field (`data.user.contact.email`, `scopes[2]`, ...).
+pub(crate) struct ApiJson<T>(pub T);
+
+/// Like [`ApiJson`], but an empty body means `T::default()` (for action endpoints whose body
+/// is `{}`).
+pub(crate) struct ApiJsonOrEmpty<T>(pub T);
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large()
+        } else {
+            ApiError::invalid(None, "the request body could not be read")
+        }
+    })
+}
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner();
+        let message = inner.to_string();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::invalid(None, format!("the body is not valid JSON ({message})"));
+        }
+        // serde reports unknown and missing fields with the field name in backticks and the
+        // path of the enclosing object.
+        let named = ["unknown field `", "missing field `"]
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix))
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned);
+        let field = match named {
+            Some(name) if path == "." => name,
+            Some(name) if path.ends_with(&name) => path,
+            Some(name) => format!("{path}.{name}"),
+            None if path == "." => String::new(),
+            None => path,
+        };
+        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        ApiError::invalid((!field.is_empty()).then_some(field), message)
+    })?;
+    de.end().map_err(|_| ApiError::invalid(None, "unexpected data after the JSON document"))?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(&req) {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let bytes = read_body(req, state).await?;
+        Ok(ApiJson(parse_json(&bytes)?))
+    }
+}
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(&req);
+        let bytes = read_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ApiJsonOrEmpty(T::default()));
+        }
+        if !json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        Ok(ApiJsonOrEmpty(parse_json(&bytes)?))
+    }
+}
+
+/// Query parameters, with unknown or malformed parameters answered as problems.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state).await.map(|Query(q)| ApiQuery(q)).map_err(|rejection| {
+            ApiError::invalid(
+                None,
+                format!("invalid query string: {}", rejection.body_text().trim_start_matches("Failed to deserialize query string: ")),
+            )
+        })
+    }
+}
+
+/// The authenticated caller. Missing, malformed, unknown and revoked keys are all 401.
+pub(crate) struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthenticated)?;
+        state.service().authenticate(token).await.map(Auth).map_err(ApiError::from)
+    }
+}
+
+/// Whether the request carries a Global Privacy Control signal (`Sec-GPC: 1`).
+pub(crate) struct Gpc(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Gpc {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Gpc(parts.headers.get("sec-gpc").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() == "1")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        age: u32,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        name: String,
+        inner: Inner,
+    }
+
+    fn field_of(body: &str) -> Option<String> {
+        let err = parse_json::<Doc>(body.as_bytes()).expect_err("invalid");
+        serde_json::to_value(&err).ok()?.get("field")?.as_str().map(str::to_owned)
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(field_of(r#"{"name": 1, "inner": {"age": 1}}"#).as_deref(), Some("name"));
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"age": "x"}}"#).as_deref(), Some("inner.age"));
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"age": 1}, "extra": 1}"#).as_deref(), Some("extra"));
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"age": 1, "x": 2}}"#).as_deref(), Some("inner.x"));
+        assert_eq!(field_of(r#"{"inner": {"age": 1}}"#).as_deref(), Some("name"));
+        assert_eq!(field_of(r#"{"name": "#), None);
+    }
+}

@@ -1,0 +1,39 @@
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::routes::*;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("custos API key").build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "custos", description = "Compliance control plane: consent, purpose gate, subject vault and data-subject rights."),
+    paths(
+        healthz, openapi_json,
+        create_purpose, list_purposes, get_purpose, create_notice, list_notices,
+        create_subject, list_subjects, get_subject, patch_subject, subject_consents, subject_decisions,
+        record_consent, gate_check, record_decision, record_outcome,
+        create_dsr, list_dsr, get_dsr, verify_dsr, complete_dsr, extend_dsr, reject_dsr, export_dsr,
+        create_key, list_keys, revoke_key,
+    ),
+    components(schemas(crate::ApiError)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document of the API, generated from the handlers and request types.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

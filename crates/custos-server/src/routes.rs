@@ -1,0 +1,28 @@
+//! One module per resource; each exposes `routes()`, merged here.
+
+mod consents;
+mod decisions;
+mod dsr;
+mod gate;
+mod health;
+mod keys;
+mod purposes;
+mod subjects;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub(crate) use {consents::*, decisions::*, dsr::*, gate::*, health::*, keys::*, purposes::*, subjects::*};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::routes())
+        .merge(purposes::routes())
+        .merge(subjects::routes())
+        .merge(consents::routes())
+        .merge(gate::routes())
+        .merge(decisions::routes())
+        .merge(dsr::routes())
+        .merge(keys::routes())
+}

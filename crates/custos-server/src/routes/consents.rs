@@ -1,0 +1,28 @@
+use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+use custos_service::{
+    Scope,
+    dto::{ConsentEventView, ConsentInput},
+};
+
+use crate::{
+    ApiError, AppState,
+    extract::{ApiJson, Auth, Gpc},
+};
+
+/// Records a consent event (scope `consent:write`). `Sec-GPC: 1` is stored with the event and
+/// on the subject.
+#[utoipa::path(post, path = "/v1/consents", tag = "consents", request_body = ConsentInput,
+    responses((status = 201, body = ConsentEventView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn record_consent(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Gpc(gpc): Gpc,
+    ApiJson(input): ApiJson<ConsentInput>,
+) -> Result<(StatusCode, Json<ConsentEventView>), ApiError> {
+    p.require(Scope::ConsentWrite)?;
+    Ok((StatusCode::CREATED, Json(s.service().record_consent(input, gpc).await?)))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/v1/consents", post(record_consent))
+}

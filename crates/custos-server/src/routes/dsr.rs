@@ -1,0 +1,134 @@
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+};
+use custos_service::{
+    DsrQuery, Scope,
+    dto::{DsrCompleteInput, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, SubjectExport},
+};
+use serde::Deserialize;
+
+use crate::{
+    ApiError, AppState,
+    extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth},
+};
+
+/// Files a data-subject request (scope `dsr`).
+#[utoipa::path(post, path = "/v1/dsr", tag = "dsr", request_body = DsrInput,
+    responses((status = 201, body = DsrView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn create_dsr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<DsrInput>,
+) -> Result<(StatusCode, Json<DsrView>), ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok((StatusCode::CREATED, Json(s.service().create_dsr(input).await?)))
+}
+
+/// Request filters.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DsrListQuery {
+    /// Only open requests past their due date, most overdue first.
+    #[serde(default)]
+    overdue: bool,
+    /// Only this status.
+    status: Option<String>,
+    /// Only this subject's requests.
+    subject_id: Option<String>,
+    /// At most this many (default 500).
+    limit: Option<u32>,
+}
+
+/// Lists requests (scope `dsr`).
+#[utoipa::path(get, path = "/v1/dsr", tag = "dsr", params(DsrListQuery), responses((status = 200, body = Vec<DsrView>)), security(("bearer" = [])))]
+pub(crate) async fn list_dsr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<DsrListQuery>,
+) -> Result<Json<Vec<DsrView>>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().dsrs(DsrQuery { status: q.status, overdue: q.overdue, subject_id: q.subject_id, limit: q.limit }).await?))
+}
+
+/// One request (scope `dsr`).
+#[utoipa::path(get, path = "/v1/dsr/{dsr_id}", tag = "dsr", params(("dsr_id" = String, Path)),
+    responses((status = 200, body = DsrView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn get_dsr(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<DsrView>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().dsr(&id).await?))
+}
+
+/// Records identity verification (scope `dsr`).
+#[utoipa::path(post, path = "/v1/dsr/{dsr_id}/verify", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrVerifyInput,
+    responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn verify_dsr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DsrVerifyInput>,
+) -> Result<Json<DsrView>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().verify_dsr(&id, input, &format!("api_key:{}", p.key_id)).await?))
+}
+
+/// Carries the request out (scope `dsr`).
+#[utoipa::path(post, path = "/v1/dsr/{dsr_id}/complete", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrCompleteInput,
+    responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn complete_dsr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJsonOrEmpty(_body): ApiJsonOrEmpty<DsrCompleteInput>,
+) -> Result<Json<DsrView>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().complete_dsr(&id).await?))
+}
+
+/// Extends the deadline once, with a reason (scope `dsr`).
+#[utoipa::path(post, path = "/v1/dsr/{dsr_id}/extend", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrReasonInput,
+    responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn extend_dsr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DsrReasonInput>,
+) -> Result<Json<DsrView>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().extend_dsr(&id, input).await?))
+}
+
+/// Rejects the request, with a reason (scope `dsr`).
+#[utoipa::path(post, path = "/v1/dsr/{dsr_id}/reject", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrReasonInput,
+    responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn reject_dsr(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DsrReasonInput>,
+) -> Result<Json<DsrView>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().reject_dsr(&id, input).await?))
+}
+
+/// The complete JSON export answering an access or portability request (scope `dsr`).
+/// Generated on request and never stored.
+#[utoipa::path(get, path = "/v1/dsr/{dsr_id}/export", tag = "dsr", params(("dsr_id" = String, Path)),
+    responses((status = 200, body = SubjectExport), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn export_dsr(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<SubjectExport>, ApiError> {
+    p.require(Scope::Dsr)?;
+    Ok(Json(s.service().export_dsr(&id).await?))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/dsr", get(list_dsr).post(create_dsr))
+        .route("/v1/dsr/{dsr_id}", get(get_dsr))
+        .route("/v1/dsr/{dsr_id}/verify", post(verify_dsr))
+        .route("/v1/dsr/{dsr_id}/complete", post(complete_dsr))
+        .route("/v1/dsr/{dsr_id}/extend", post(extend_dsr))
+        .route("/v1/dsr/{dsr_id}/reject", post(reject_dsr))
+        .route("/v1/dsr/{dsr_id}/export", get(export_dsr))
+}

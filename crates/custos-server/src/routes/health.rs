@@ -1,0 +1,37 @@
+use axum::{
+    Json, Router,
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Serialize;
+
+use crate::AppState;
+
+/// Liveness and backend.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    status: &'static str,
+    backend: &'static str,
+}
+
+/// Liveness probe (public).
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    let backend = match state.service().store().backend() {
+        custos_service::Backend::Sqlite => "sqlite",
+        custos_service::Backend::Postgres => "postgres",
+    };
+    Json(Health { status: "ok", backend })
+}
+
+/// The OpenAPI 3.1 document of this API (public).
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI document")))]
+pub(crate) async fn openapi_json(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_str().to_owned()).into_response()
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz)).route("/openapi.json", get(openapi_json))
+}

@@ -1,0 +1,84 @@
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+use custos_service::{
+    Scope,
+    dto::{NoticeInput, NoticeView, PurposeInput, PurposeView},
+};
+use serde::Deserialize;
+
+use crate::{
+    ApiError, AppState,
+    extract::{ApiJson, ApiQuery, Auth},
+};
+
+/// Declares a purpose (scope `admin`).
+#[utoipa::path(post, path = "/v1/purposes", tag = "purposes", request_body = PurposeInput,
+    responses((status = 201, body = PurposeView), (status = 400, body = ApiError), (status = 409, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_purpose(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<PurposeInput>,
+) -> Result<(StatusCode, Json<PurposeView>), ApiError> {
+    p.require(Scope::Admin)?;
+    Ok((StatusCode::CREATED, Json(s.service().create_purpose(input).await?)))
+}
+
+/// Lists purposes (any key).
+#[utoipa::path(get, path = "/v1/purposes", tag = "purposes", responses((status = 200, body = Vec<PurposeView>)), security(("bearer" = [])))]
+pub(crate) async fn list_purposes(State(s): State<AppState>, Auth(_caller): Auth) -> Result<Json<Vec<PurposeView>>, ApiError> {
+    Ok(Json(s.service().purposes().await?))
+}
+
+/// One purpose (any key).
+#[utoipa::path(get, path = "/v1/purposes/{key}", tag = "purposes", params(("key" = String, Path, description = "purpose key")),
+    responses((status = 200, body = PurposeView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn get_purpose(
+    State(s): State<AppState>,
+    Auth(_caller): Auth,
+    Path(key): Path<String>,
+) -> Result<Json<PurposeView>, ApiError> {
+    Ok(Json(s.service().purpose(&key).await?))
+}
+
+/// Publishes a notice version (scope `admin`).
+#[utoipa::path(post, path = "/v1/notices", tag = "purposes", request_body = NoticeInput,
+    responses((status = 201, body = NoticeView), (status = 400, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_notice(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(input): ApiJson<NoticeInput>,
+) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
+    p.require(Scope::Admin)?;
+    Ok((StatusCode::CREATED, Json(s.service().create_notice(input).await?)))
+}
+
+/// Filter for notices.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoticeQuery {
+    /// Only this purpose's notices.
+    purpose: Option<String>,
+}
+
+/// Lists notices (any key).
+#[utoipa::path(get, path = "/v1/notices", tag = "purposes", params(NoticeQuery), responses((status = 200, body = Vec<NoticeView>)), security(("bearer" = [])))]
+pub(crate) async fn list_notices(
+    State(s): State<AppState>,
+    Auth(_caller): Auth,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
+) -> Result<Json<Vec<NoticeView>>, ApiError> {
+    Ok(Json(s.service().notices(q.purpose.as_deref()).await?))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/purposes", get(list_purposes).post(create_purpose))
+        .route("/v1/purposes/{key}", get(get_purpose))
+        .route("/v1/notices", get(list_notices).post(create_notice))
+}

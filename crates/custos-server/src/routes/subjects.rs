@@ -1,0 +1,111 @@
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use custos_service::{
+    Scope,
+    dto::{DecisionView, SubjectConsents, SubjectInput, SubjectPage, SubjectPatch, SubjectView},
+};
+use serde::Deserialize;
+
+use crate::{
+    ApiError, AppState,
+    extract::{ApiJson, ApiQuery, Auth, Gpc},
+};
+
+/// Creates a subject (scope `subjects:write`). A `Sec-GPC: 1` header records a GPC preference.
+#[utoipa::path(post, path = "/v1/subjects", tag = "subjects", request_body = SubjectInput,
+    responses((status = 201, body = SubjectView), (status = 400, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn create_subject(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Gpc(gpc): Gpc,
+    ApiJson(input): ApiJson<SubjectInput>,
+) -> Result<(StatusCode, Json<SubjectView>), ApiError> {
+    p.require(Scope::SubjectsWrite)?;
+    Ok((StatusCode::CREATED, Json(s.service().create_subject(input, gpc).await?)))
+}
+
+/// Subject lookup and paging.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubjectQuery {
+    /// Find the subject with this external id (returns that one subject).
+    external_id: Option<String>,
+    /// Page after this subject id.
+    after: Option<String>,
+    /// Page size (1-1000, default 100).
+    limit: Option<u32>,
+}
+
+/// Lists subjects, or finds one by `external_id` (scope `subjects:read`).
+#[utoipa::path(get, path = "/v1/subjects", tag = "subjects", params(SubjectQuery),
+    responses((status = 200, description = "a page of subjects, or one subject when external_id is given", body = SubjectPage), (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_subjects(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<SubjectQuery>,
+) -> Result<Response, ApiError> {
+    p.require(Scope::SubjectsRead)?;
+    if let Some(external_id) = q.external_id {
+        return Ok(Json(s.service().subject_by_external_id(&external_id).await?).into_response());
+    }
+    Ok(Json(s.service().subjects(q.after.as_deref(), q.limit.unwrap_or(100)).await?).into_response())
+}
+
+/// One subject with its decrypted data (scope `subjects:read`).
+#[utoipa::path(get, path = "/v1/subjects/{subject_id}", tag = "subjects", params(("subject_id" = String, Path)),
+    responses((status = 200, body = SubjectView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn get_subject(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<SubjectView>, ApiError> {
+    p.require(Scope::SubjectsRead)?;
+    Ok(Json(s.service().subject(&id).await?))
+}
+
+/// Changes a subject (scope `subjects:write`); a `null` data value deletes that category.
+#[utoipa::path(patch, path = "/v1/subjects/{subject_id}", tag = "subjects", params(("subject_id" = String, Path)), request_body = SubjectPatch,
+    responses((status = 200, body = SubjectView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn patch_subject(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<SubjectPatch>,
+) -> Result<Json<SubjectView>, ApiError> {
+    p.require(Scope::SubjectsWrite)?;
+    Ok(Json(s.service().update_subject(&id, patch).await?))
+}
+
+/// A subject's current consents and history (scope `subjects:read`).
+#[utoipa::path(get, path = "/v1/subjects/{subject_id}/consents", tag = "consents", params(("subject_id" = String, Path)),
+    responses((status = 200, body = SubjectConsents), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn subject_consents(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<SubjectConsents>, ApiError> {
+    p.require(Scope::SubjectsRead)?;
+    Ok(Json(s.service().subject_consents(&id).await?))
+}
+
+/// A subject's decisions (scope `decisions:read`).
+#[utoipa::path(get, path = "/v1/subjects/{subject_id}/decisions", tag = "decisions", params(("subject_id" = String, Path)),
+    responses((status = 200, body = Vec<DecisionView>), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn subject_decisions(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<DecisionView>>, ApiError> {
+    p.require(Scope::DecisionsRead)?;
+    Ok(Json(s.service().subject_decisions(&id).await?))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/subjects", get(list_subjects).post(create_subject))
+        .route("/v1/subjects/{subject_id}", get(get_subject).patch(patch_subject))
+        .route("/v1/subjects/{subject_id}/consents", get(subject_consents))
+        .route("/v1/subjects/{subject_id}/decisions", get(subject_decisions))
+}
