@@ -262,6 +262,12 @@ fn allow(
             reasons.push(reason(R::CategoryNotAllowed, format!("`{r}` is not a data category this purpose may use.")));
         }
     }
+    for h in &subject.held {
+        let withheld_child = requested.iter().any(|r| r.covers(h) && r != h) && purpose.allows(h) && config.is_audit_only(h);
+        if withheld_child && !requested.iter().any(|r| config.is_audit_only(r)) {
+            reasons.push(reason(R::CategoryAuditOnly, format!("`{h}` is kept for fairness audits only and is never released.")));
+        }
+    }
     let released: Vec<Release> = subject
         .held
         .iter()

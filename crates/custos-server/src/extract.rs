@@ -6,7 +6,9 @@ use axum::{
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::{StatusCode, header, request::Parts},
 };
-use custos_service::Principal;
+use std::marker::PhantomData;
+
+use custos_service::{Principal, Scope};
 use serde::de::DeserializeOwned;
 
 use crate::{ApiError, AppState};
@@ -115,10 +117,42 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// The authenticated caller. Missing, malformed, unknown and revoked keys are all 401.
-pub(crate) struct Auth(pub Principal);
+/// The authenticated caller, holding the scope `S` requires. Missing, malformed, unknown and
+/// revoked keys are all 401; a key without the scope is 403. As a parts extractor it runs
+/// before the body is read, so an unauthorized caller learns nothing from body validation.
+pub(crate) struct Auth<S: RequiredScope = AnyKey>(pub Principal, pub PhantomData<S>);
 
-impl FromRequestParts<AppState> for Auth {
+/// A scope a route requires, as a type (so the requirement is visible in the signature).
+pub(crate) trait RequiredScope: Send + Sync + 'static {
+    /// The scope, or `None` when any valid key will do.
+    const SCOPE: Option<Scope>;
+}
+
+macro_rules! scopes {
+    ($($name:ident => $scope:expr),* $(,)?) => {
+        $(
+            #[doc = concat!("Requires `", stringify!($name), "`.")]
+            pub(crate) struct $name;
+            impl RequiredScope for $name {
+                const SCOPE: Option<Scope> = $scope;
+            }
+        )*
+    };
+}
+
+scopes! {
+    AnyKey => None,
+    Admin => Some(Scope::Admin),
+    SubjectsRead => Some(Scope::SubjectsRead),
+    SubjectsWrite => Some(Scope::SubjectsWrite),
+    ConsentWrite => Some(Scope::ConsentWrite),
+    Gate => Some(Scope::Gate),
+    DecisionsWrite => Some(Scope::DecisionsWrite),
+    DecisionsRead => Some(Scope::DecisionsRead),
+    Dsr => Some(Scope::Dsr),
+}
+
+impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -129,7 +163,11 @@ impl FromRequestParts<AppState> for Auth {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(ApiError::unauthenticated)?;
-        state.service().authenticate(token).await.map(Auth).map_err(ApiError::from)
+        let principal = state.service().authenticate(token).await?;
+        if let Some(scope) = S::SCOPE {
+            principal.require(scope)?;
+        }
+        Ok(Auth(principal, PhantomData))
     }
 }
 

@@ -1,1 +1,255 @@
-//! stub
+//! Test support, used only as a dev-dependency: each test gets its own database on either
+//! backend (a SQLite file in a temporary directory, or a fresh schema in the PostgreSQL
+//! database named by `CUSTOS_TEST_DATABASE_URL`) and, if it wants, the real HTTP server on an
+//! ephemeral port with an admin key.
+//!
+//! [`backend_tests!`] turns one async story `async fn name(backend: Backend)` into one test per
+//! backend. When `CI` is set and `CUSTOS_TEST_DATABASE_URL` is not, the PostgreSQL tests fail
+//! instead of silently skipping.
+
+use std::path::{Path, PathBuf};
+
+use custos_service::{Service, ServiceConfig, StoreOptions, dto::ApiKeyInput};
+use sqlx::{Connection, Executor};
+use tempfile::TempDir;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh schema in the PostgreSQL test database.
+    Postgres,
+}
+
+/// The PostgreSQL URL for tests, or `None` (outside CI) when not configured.
+///
+/// # Panics
+/// In CI (`CI` set) when `CUSTOS_TEST_DATABASE_URL` is missing: PostgreSQL tests must run there.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("CUSTOS_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => panic!("CI is set but CUSTOS_TEST_DATABASE_URL is not: the PostgreSQL tests cannot run"),
+        _ => None,
+    }
+}
+
+/// One test's private database, removed when dropped.
+pub struct TestDb {
+    /// How to open it.
+    pub options: StoreOptions,
+    /// Temporary directory holding the master key (and, on SQLite, the database files).
+    pub dir: TempDir,
+    backend: Backend,
+    schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Creates an empty database on `backend`. Returns `None` for PostgreSQL when it is not
+    /// configured (outside CI).
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let key = dir.path().join("master.key");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}/custos.db", dir.path().display());
+                Some(Self { options: StoreOptions::new(url, key), dir, backend, schema: None })
+            }
+            Backend::Postgres => {
+                let base = postgres_url()?;
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect to CUSTOS_TEST_DATABASE_URL");
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).await.expect("create schema");
+                conn.close().await.ok();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+                Some(Self { options: StoreOptions::new(url, key), dir, backend, schema: Some((base, schema)) })
+            }
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        (self.backend == Backend::Sqlite).then(|| self.dir.path().join("custos.db"))
+    }
+
+    /// The master key file.
+    pub fn master_key_file(&self) -> &Path {
+        &self.options.master_key_file
+    }
+
+    /// Opens a service on this database.
+    pub async fn service(&self) -> Service {
+        Service::open(&self.options, ServiceConfig::default()).await.expect("open service")
+    }
+
+    /// Reads every table of the PostgreSQL schema as text, as an attacker with a dump would
+    /// see it (for plaintext leak checks). Empty on SQLite.
+    pub async fn postgres_dump(&self) -> String {
+        let Some((base, schema)) = &self.schema else { return String::new() };
+        let mut conn = sqlx::PgConnection::connect(base).await.expect("connect");
+        let tables: Vec<String> = sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1")
+            .bind(schema)
+            .fetch_all(&mut conn)
+            .await
+            .expect("list tables");
+        let mut out = String::new();
+        for t in tables {
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {schema}.{t} t")))
+                .fetch_all(&mut conn)
+                .await
+                .expect("dump");
+            out.extend(rows);
+        }
+        out
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = self.schema.take() {
+            // Drop the schema on a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&base).await.ok()?;
+                    conn.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).await.ok()?;
+                    Some(())
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// The real HTTP server on an ephemeral port, with an admin API key.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// An API key with scope `all`.
+    pub admin_key: String,
+    /// The service behind the server.
+    pub service: Service,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// The database (dropped last).
+    pub db: TestDb,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database; `None` if the backend is not configured.
+    pub async fn start(backend: Backend) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        let service = db.service().await;
+        let admin =
+            service.create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: "test admin".into() }).await.expect("admin key");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = custos_server::AppState::new(service.clone());
+        let task = tokio::spawn(async move {
+            let _ = custos_server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        Some(Self {
+            base_url,
+            admin_key: admin.key.expect("key"),
+            service,
+            client: reqwest::Client::new(),
+            shutdown: Some(tx),
+            task: Some(task),
+            db,
+        })
+    }
+
+    /// Creates an API key with the given scopes and returns it.
+    pub async fn key(&self, scopes: &[&str]) -> String {
+        let view = self
+            .service
+            .create_api_key(ApiKeyInput { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), label: "test".into() })
+            .await
+            .expect("key");
+        view.key.expect("key")
+    }
+
+    /// Sends `method path` with an optional JSON body as `key`; returns status and JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base_url));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// `POST path` with a JSON body as the admin.
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(&self.admin_key.clone()), Some(body)).await
+    }
+
+    /// `GET path` as the admin.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, Some(&self.admin_key.clone()), None).await
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) -> TestDb {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.service.store().close().await;
+        let Self { db, .. } = self;
+        db
+    }
+}
+
+/// Turns async stories `async fn name(backend: Backend)` into one `#[tokio::test]` per backend,
+/// in modules `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::postgres_url().is_none() {
+                        eprintln!("CUSTOS_TEST_DATABASE_URL is not set: skipping the PostgreSQL run (CI never skips)");
+                        return;
+                    }
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,12 +1,9 @@
 use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
-use custos_service::{
-    Scope,
-    dto::{ConsentEventView, ConsentInput},
-};
+use custos_service::dto::{ConsentEventView, ConsentInput};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth, Gpc},
+    extract::{ApiJson, Auth, ConsentWrite, Gpc},
 };
 
 /// Records a consent event (scope `consent:write`). `Sec-GPC: 1` is stored with the event and
@@ -15,11 +12,10 @@ use crate::{
     responses((status = 201, body = ConsentEventView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn record_consent(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<ConsentWrite>,
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<ConsentInput>,
 ) -> Result<(StatusCode, Json<ConsentEventView>), ApiError> {
-    p.require(Scope::ConsentWrite)?;
     Ok((StatusCode::CREATED, Json(s.service().record_consent(input, gpc).await?)))
 }
 

@@ -4,14 +4,11 @@ use axum::{
     http::StatusCode,
     routing::post,
 };
-use custos_service::{
-    Scope,
-    dto::{DecisionInput, DecisionView, OutcomeInput},
-};
+use custos_service::dto::{DecisionInput, DecisionView, OutcomeInput};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth},
+    extract::{ApiJson, Auth, DecisionsWrite},
 };
 
 /// Logs an AI decision (scope `decisions:write`).
@@ -19,10 +16,9 @@ use crate::{
     responses((status = 201, body = DecisionView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn record_decision(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(p, _): Auth<DecisionsWrite>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<(StatusCode, Json<DecisionView>), ApiError> {
-    p.require(Scope::DecisionsWrite)?;
     Ok((StatusCode::CREATED, Json(s.service().record_decision(input, Some(p.key_id)).await?)))
 }
 
@@ -31,11 +27,10 @@ pub(crate) async fn record_decision(
     responses((status = 200, body = DecisionView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn record_outcome(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<DecisionsWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> Result<Json<DecisionView>, ApiError> {
-    p.require(Scope::DecisionsWrite)?;
     Ok(Json(s.service().record_outcome(&id, input).await?))
 }
 

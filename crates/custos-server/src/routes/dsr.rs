@@ -5,14 +5,14 @@ use axum::{
     routing::{get, post},
 };
 use custos_service::{
-    DsrQuery, Scope,
+    DsrQuery,
     dto::{DsrCompleteInput, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, SubjectExport},
 };
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth},
+    extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth, Dsr},
 };
 
 /// Files a data-subject request (scope `dsr`).
@@ -20,10 +20,9 @@ use crate::{
     responses((status = 201, body = DsrView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn create_dsr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Dsr>,
     ApiJson(input): ApiJson<DsrInput>,
 ) -> Result<(StatusCode, Json<DsrView>), ApiError> {
-    p.require(Scope::Dsr)?;
     Ok((StatusCode::CREATED, Json(s.service().create_dsr(input).await?)))
 }
 
@@ -46,18 +45,20 @@ pub(crate) struct DsrListQuery {
 #[utoipa::path(get, path = "/v1/dsr", tag = "dsr", params(DsrListQuery), responses((status = 200, body = Vec<DsrView>)), security(("bearer" = [])))]
 pub(crate) async fn list_dsr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Dsr>,
     ApiQuery(q): ApiQuery<DsrListQuery>,
 ) -> Result<Json<Vec<DsrView>>, ApiError> {
-    p.require(Scope::Dsr)?;
     Ok(Json(s.service().dsrs(DsrQuery { status: q.status, overdue: q.overdue, subject_id: q.subject_id, limit: q.limit }).await?))
 }
 
 /// One request (scope `dsr`).
 #[utoipa::path(get, path = "/v1/dsr/{dsr_id}", tag = "dsr", params(("dsr_id" = String, Path)),
     responses((status = 200, body = DsrView), (status = 404, body = ApiError)), security(("bearer" = [])))]
-pub(crate) async fn get_dsr(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<DsrView>, ApiError> {
-    p.require(Scope::Dsr)?;
+pub(crate) async fn get_dsr(
+    State(s): State<AppState>,
+    Auth(_caller, _): Auth<Dsr>,
+    Path(id): Path<String>,
+) -> Result<Json<DsrView>, ApiError> {
     Ok(Json(s.service().dsr(&id).await?))
 }
 
@@ -66,11 +67,10 @@ pub(crate) async fn get_dsr(State(s): State<AppState>, Auth(p): Auth, Path(id): 
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn verify_dsr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(p, _): Auth<Dsr>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrVerifyInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    p.require(Scope::Dsr)?;
     Ok(Json(s.service().verify_dsr(&id, input, &format!("api_key:{}", p.key_id)).await?))
 }
 
@@ -79,11 +79,10 @@ pub(crate) async fn verify_dsr(
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn complete_dsr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Dsr>,
     Path(id): Path<String>,
     ApiJsonOrEmpty(_body): ApiJsonOrEmpty<DsrCompleteInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    p.require(Scope::Dsr)?;
     Ok(Json(s.service().complete_dsr(&id).await?))
 }
 
@@ -92,11 +91,10 @@ pub(crate) async fn complete_dsr(
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn extend_dsr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Dsr>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrReasonInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    p.require(Scope::Dsr)?;
     Ok(Json(s.service().extend_dsr(&id, input).await?))
 }
 
@@ -105,11 +103,10 @@ pub(crate) async fn extend_dsr(
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn reject_dsr(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Dsr>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrReasonInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    p.require(Scope::Dsr)?;
     Ok(Json(s.service().reject_dsr(&id, input).await?))
 }
 
@@ -117,8 +114,11 @@ pub(crate) async fn reject_dsr(
 /// Generated on request and never stored.
 #[utoipa::path(get, path = "/v1/dsr/{dsr_id}/export", tag = "dsr", params(("dsr_id" = String, Path)),
     responses((status = 200, body = SubjectExport), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
-pub(crate) async fn export_dsr(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<SubjectExport>, ApiError> {
-    p.require(Scope::Dsr)?;
+pub(crate) async fn export_dsr(
+    State(s): State<AppState>,
+    Auth(_caller, _): Auth<Dsr>,
+    Path(id): Path<String>,
+) -> Result<Json<SubjectExport>, ApiError> {
     Ok(Json(s.service().export_dsr(&id).await?))
 }
 

@@ -1,12 +1,9 @@
 use axum::{Json, Router, extract::State, routing::post};
-use custos_service::{
-    Scope,
-    dto::{GateCheckInput, GateCheckView},
-};
+use custos_service::dto::{GateCheckInput, GateCheckView};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth, Gpc},
+    extract::{ApiJson, Auth, Gate, Gpc},
 };
 
 /// Asks whether a purpose may use a subject's data (scope `gate`). A deny is a 200 answer with
@@ -15,11 +12,10 @@ use crate::{
     responses((status = 200, body = GateCheckView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn gate_check(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(p, _): Auth<Gate>,
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<GateCheckInput>,
 ) -> Result<Json<GateCheckView>, ApiError> {
-    p.require(Scope::Gate)?;
     Ok(Json(s.service().gate_check(input, gpc, Some(p.key_id)).await?))
 }
 

@@ -4,14 +4,11 @@ use axum::{
     http::StatusCode,
     routing::{delete, get},
 };
-use custos_service::{
-    Scope,
-    dto::{ApiKeyInput, ApiKeyView},
-};
+use custos_service::dto::{ApiKeyInput, ApiKeyView};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth},
+    extract::{Admin, ApiJson, Auth},
 };
 
 /// Creates an API key (scope `admin`); the response's `key` is shown only once.
@@ -19,25 +16,26 @@ use crate::{
     responses((status = 201, body = ApiKeyView), (status = 400, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn create_key(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<ApiKeyInput>,
 ) -> Result<(StatusCode, Json<ApiKeyView>), ApiError> {
-    p.require(Scope::Admin)?;
     Ok((StatusCode::CREATED, Json(s.service().create_api_key(input).await?)))
 }
 
 /// Lists API keys without secrets (scope `admin`).
 #[utoipa::path(get, path = "/v1/keys", tag = "keys", responses((status = 200, body = Vec<ApiKeyView>)), security(("bearer" = [])))]
-pub(crate) async fn list_keys(State(s): State<AppState>, Auth(p): Auth) -> Result<Json<Vec<ApiKeyView>>, ApiError> {
-    p.require(Scope::Admin)?;
+pub(crate) async fn list_keys(State(s): State<AppState>, Auth(_caller, _): Auth<Admin>) -> Result<Json<Vec<ApiKeyView>>, ApiError> {
     Ok(Json(s.service().api_keys().await?))
 }
 
 /// Revokes an API key at once (scope `admin`).
 #[utoipa::path(delete, path = "/v1/keys/{key_id}", tag = "keys", params(("key_id" = String, Path)),
     responses((status = 200, body = ApiKeyView), (status = 404, body = ApiError)), security(("bearer" = [])))]
-pub(crate) async fn revoke_key(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<ApiKeyView>, ApiError> {
-    p.require(Scope::Admin)?;
+pub(crate) async fn revoke_key(
+    State(s): State<AppState>,
+    Auth(_caller, _): Auth<Admin>,
+    Path(id): Path<String>,
+) -> Result<Json<ApiKeyView>, ApiError> {
     Ok(Json(s.service().revoke_api_key(&id).await?))
 }
 

@@ -4,15 +4,12 @@ use axum::{
     http::StatusCode,
     routing::get,
 };
-use custos_service::{
-    Scope,
-    dto::{NoticeInput, NoticeView, PurposeInput, PurposeView},
-};
+use custos_service::dto::{NoticeInput, NoticeView, PurposeInput, PurposeView};
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, ApiQuery, Auth},
+    extract::{Admin, ApiJson, ApiQuery, Auth},
 };
 
 /// Declares a purpose (scope `admin`).
@@ -21,16 +18,15 @@ use crate::{
     security(("bearer" = [])))]
 pub(crate) async fn create_purpose(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<PurposeInput>,
 ) -> Result<(StatusCode, Json<PurposeView>), ApiError> {
-    p.require(Scope::Admin)?;
     Ok((StatusCode::CREATED, Json(s.service().create_purpose(input).await?)))
 }
 
 /// Lists purposes (any key).
 #[utoipa::path(get, path = "/v1/purposes", tag = "purposes", responses((status = 200, body = Vec<PurposeView>)), security(("bearer" = [])))]
-pub(crate) async fn list_purposes(State(s): State<AppState>, Auth(_caller): Auth) -> Result<Json<Vec<PurposeView>>, ApiError> {
+pub(crate) async fn list_purposes(State(s): State<AppState>, Auth(_caller, _): Auth) -> Result<Json<Vec<PurposeView>>, ApiError> {
     Ok(Json(s.service().purposes().await?))
 }
 
@@ -39,7 +35,7 @@ pub(crate) async fn list_purposes(State(s): State<AppState>, Auth(_caller): Auth
     responses((status = 200, body = PurposeView), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn get_purpose(
     State(s): State<AppState>,
-    Auth(_caller): Auth,
+    Auth(_caller, _): Auth,
     Path(key): Path<String>,
 ) -> Result<Json<PurposeView>, ApiError> {
     Ok(Json(s.service().purpose(&key).await?))
@@ -51,10 +47,9 @@ pub(crate) async fn get_purpose(
     security(("bearer" = [])))]
 pub(crate) async fn create_notice(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<NoticeInput>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
-    p.require(Scope::Admin)?;
     Ok((StatusCode::CREATED, Json(s.service().create_notice(input).await?)))
 }
 
@@ -70,7 +65,7 @@ pub(crate) struct NoticeQuery {
 #[utoipa::path(get, path = "/v1/notices", tag = "purposes", params(NoticeQuery), responses((status = 200, body = Vec<NoticeView>)), security(("bearer" = [])))]
 pub(crate) async fn list_notices(
     State(s): State<AppState>,
-    Auth(_caller): Auth,
+    Auth(_caller, _): Auth,
     ApiQuery(q): ApiQuery<NoticeQuery>,
 ) -> Result<Json<Vec<NoticeView>>, ApiError> {
     Ok(Json(s.service().notices(q.purpose.as_deref()).await?))

@@ -5,15 +5,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use custos_service::{
-    Scope,
-    dto::{DecisionView, SubjectConsents, SubjectInput, SubjectPage, SubjectPatch, SubjectView},
-};
+use custos_service::dto::{DecisionView, SubjectConsents, SubjectInput, SubjectPage, SubjectPatch, SubjectView};
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, ApiQuery, Auth, Gpc},
+    extract::{ApiJson, ApiQuery, Auth, DecisionsRead, Gpc, SubjectsRead, SubjectsWrite},
 };
 
 /// Creates a subject (scope `subjects:write`). A `Sec-GPC: 1` header records a GPC preference.
@@ -21,11 +18,10 @@ use crate::{
     responses((status = 201, body = SubjectView), (status = 400, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn create_subject(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<SubjectsWrite>,
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<SubjectInput>,
 ) -> Result<(StatusCode, Json<SubjectView>), ApiError> {
-    p.require(Scope::SubjectsWrite)?;
     Ok((StatusCode::CREATED, Json(s.service().create_subject(input, gpc).await?)))
 }
 
@@ -47,10 +43,9 @@ pub(crate) struct SubjectQuery {
     security(("bearer" = [])))]
 pub(crate) async fn list_subjects(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<SubjectsRead>,
     ApiQuery(q): ApiQuery<SubjectQuery>,
 ) -> Result<Response, ApiError> {
-    p.require(Scope::SubjectsRead)?;
     if let Some(external_id) = q.external_id {
         return Ok(Json(s.service().subject_by_external_id(&external_id).await?).into_response());
     }
@@ -60,8 +55,11 @@ pub(crate) async fn list_subjects(
 /// One subject with its decrypted data (scope `subjects:read`).
 #[utoipa::path(get, path = "/v1/subjects/{subject_id}", tag = "subjects", params(("subject_id" = String, Path)),
     responses((status = 200, body = SubjectView), (status = 404, body = ApiError)), security(("bearer" = [])))]
-pub(crate) async fn get_subject(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<SubjectView>, ApiError> {
-    p.require(Scope::SubjectsRead)?;
+pub(crate) async fn get_subject(
+    State(s): State<AppState>,
+    Auth(_caller, _): Auth<SubjectsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<SubjectView>, ApiError> {
     Ok(Json(s.service().subject(&id).await?))
 }
 
@@ -70,11 +68,10 @@ pub(crate) async fn get_subject(State(s): State<AppState>, Auth(p): Auth, Path(i
     responses((status = 200, body = SubjectView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn patch_subject(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<SubjectsWrite>,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<SubjectPatch>,
 ) -> Result<Json<SubjectView>, ApiError> {
-    p.require(Scope::SubjectsWrite)?;
     Ok(Json(s.service().update_subject(&id, patch).await?))
 }
 
@@ -83,10 +80,9 @@ pub(crate) async fn patch_subject(
     responses((status = 200, body = SubjectConsents), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn subject_consents(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<SubjectsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectConsents>, ApiError> {
-    p.require(Scope::SubjectsRead)?;
     Ok(Json(s.service().subject_consents(&id).await?))
 }
 
@@ -95,10 +91,9 @@ pub(crate) async fn subject_consents(
     responses((status = 200, body = Vec<DecisionView>), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn subject_decisions(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    Auth(_caller, _): Auth<DecisionsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DecisionView>>, ApiError> {
-    p.require(Scope::DecisionsRead)?;
     Ok(Json(s.service().subject_decisions(&id).await?))
 }
 
