@@ -1,0 +1,200 @@
+//! The store conformance story, on SQLite and PostgreSQL: keys, rotation, retention, seeding.
+
+use std::collections::BTreeMap;
+
+use custos_core::{DataCategory, Jurisdiction, SubjectId, now};
+use custos_service::dto::{PurposeInput, SubjectInput};
+use custos_store::{NewSubject, Store, StoreError};
+use custos_testkit::{Backend, TestDb, backend_tests};
+use serde_json::json;
+
+async fn db(backend: Backend) -> TestDb {
+    TestDb::new(backend).await.expect("backend configured")
+}
+
+async fn insert(store: &Store, external_id: &str) -> SubjectId {
+    let mut data = BTreeMap::new();
+    data.insert(DataCategory::parse("user.contact.email").expect("cat"), json!(format!("{external_id}@example.org")));
+    let subject = NewSubject {
+        subject_id: SubjectId::new(),
+        external_id: external_id.to_owned(),
+        jurisdiction: Jurisdiction::parse("DE").expect("j"),
+        data,
+        gpc: false,
+        created_at: now(),
+    };
+    let id = subject.subject_id;
+    store
+        .write(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.insert_subject(&subject).await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("insert");
+    id
+}
+
+async fn email_of(store: &Store, id: SubjectId) -> Option<serde_json::Value> {
+    let data = store
+        .read(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.subject_data(&id, None).await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("read");
+    data.get(&DataCategory::parse("user.contact.email").expect("cat")).cloned()
+}
+
+async fn master_key_rotation_keeps_data_readable(backend: Backend) {
+    let db = db(backend).await;
+    let store = Store::open(&db.options).await.expect("open");
+    let id = insert(&store, "rot-1").await;
+    let old_key = std::fs::read_to_string(db.master_key_file()).expect("key file");
+    let new_id = store.rotate_master_key().await.expect("rotate");
+    let new_key = std::fs::read_to_string(db.master_key_file()).expect("key file");
+    assert_ne!(old_key, new_key, "the key file was replaced");
+    assert!(!db.master_key_file().with_extension("key.new").exists());
+    store.close().await;
+
+    // Reopening with the new key reads everything; the old key is refused by name.
+    let store = Store::open(&db.options).await.expect("reopen");
+    assert_eq!(email_of(&store, id).await, Some(json!("rot-1@example.org")));
+    store.close().await;
+    std::fs::write(db.master_key_file(), old_key).expect("put old key back");
+    let err = Store::open(&db.options).await.expect_err("old key refused");
+    assert!(matches!(err, StoreError::MasterKey(_)), "{err}");
+    assert!(err.to_string().contains(&new_id), "names the expected key: {err}");
+}
+
+async fn a_missing_key_file_is_refused_not_recreated(backend: Backend) {
+    let db = db(backend).await;
+    let store = Store::open(&db.options).await.expect("open");
+    insert(&store, "k-1").await;
+    store.close().await;
+    std::fs::remove_file(db.master_key_file()).expect("remove");
+    let err = Store::open(&db.options).await.expect_err("refused");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!db.master_key_file().exists(), "a new key must not be invented for an existing database");
+}
+
+async fn external_ids_are_unique_and_found_blindly(backend: Backend) {
+    let db = db(backend).await;
+    let store = Store::open(&db.options).await.expect("open");
+    let id = insert(&store, "uniq").await;
+    let dup = NewSubject {
+        subject_id: SubjectId::new(),
+        external_id: "uniq".into(),
+        jurisdiction: Jurisdiction::parse("FR").expect("j"),
+        data: BTreeMap::new(),
+        gpc: false,
+        created_at: now(),
+    };
+    let err = store
+        .write(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.insert_subject(&dup).await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect_err("duplicate");
+    assert!(matches!(err, StoreError::Conflict));
+    let found = store
+        .read(|mut tx| {
+            Box::pin(async move {
+                let r = tx.subject_id_by_external_id("uniq").await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("lookup");
+    assert_eq!(found, Some(id));
+}
+
+async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    for (key, categories, days) in [
+        ("personalize.content", vec!["user.contact.email", "user.name"], 30),
+        ("marketing.communications.email", vec!["user.contact.email"], 365),
+    ] {
+        service
+            .create_purpose(PurposeInput {
+                key: key.into(),
+                name: key.into(),
+                legal_basis: "consent".into(),
+                data_categories: categories.into_iter().map(str::to_owned).collect(),
+                sale_or_share: false,
+                profiling: false,
+                sensitive: false,
+                pseudonymize: false,
+                retention_days: days,
+            })
+            .await
+            .expect("purpose");
+    }
+    let s = service
+        .create_subject(
+            SubjectInput {
+                external_id: "ret-1".into(),
+                jurisdiction: "DE".into(),
+                data: [("user.contact.email", json!("r@example.org")), ("user.name", json!("R")), ("user.job_title", json!("cook"))]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            },
+            false,
+        )
+        .await
+        .expect("subject");
+    let report = service.run_retention(now()).await.expect("retention");
+    assert_eq!(report.total, 0, "nothing is old yet");
+    let report = service.run_retention(now() + chrono::Duration::days(100)).await.expect("retention");
+    assert_eq!(report.expired, vec![("user.name".to_owned(), 1)], "30-day data goes; e-mail is still needed for 365 days");
+    let view = service.subject(&s.subject_id).await.expect("subject");
+    let data = view.data.expect("data");
+    assert!(data.contains_key("user.contact.email") && !data.contains_key("user.name"));
+    assert!(data.contains_key("user.job_title"), "categories no purpose names have no period and stay");
+    let report = service.run_retention(now() + chrono::Duration::days(400)).await.expect("retention");
+    assert_eq!(report.total, 1);
+}
+
+async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    let summary = service.seed_demo(120, 7, |_| {}).await.expect("seed");
+    assert_eq!((summary.purposes, summary.subjects), (4, 120));
+    assert!(summary.consents > 100, "{summary:?}");
+    let again = service.seed_demo(120, 7, |_| {}).await.expect("seed again");
+    assert_eq!(again.subjects, 0, "seeding twice does nothing");
+    let page = service.subjects(None, 1000).await.expect("page");
+    assert_eq!(page.subjects.len(), 120);
+    let jurisdictions: std::collections::BTreeSet<_> = page.subjects.iter().map(|s| s.jurisdiction.clone()).collect();
+    assert!(jurisdictions.contains("US-CA") && jurisdictions.contains("GB") && jurisdictions.contains("DE"), "{jurisdictions:?}");
+}
+
+#[test]
+fn migrations_are_kept_in_lockstep() {
+    let list = |dir: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(list("sqlite"), list("postgres"));
+    assert!(!list("sqlite").is_empty());
+}
+
+backend_tests!(
+    master_key_rotation_keeps_data_readable,
+    a_missing_key_file_is_refused_not_recreated,
+    external_ids_are_unique_and_found_blindly,
+    retention_keeps_what_a_longer_purpose_needs,
+    demo_seeding_is_deterministic_and_idempotent,
+);
