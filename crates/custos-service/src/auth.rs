@@ -190,7 +190,7 @@ impl Service {
             if existing.revoked_at.is_none() {
                 tx.revoke_api_key(&id, &now()).await?;
             }
-            Ok(tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?)
+            tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })
         })?;
         tracing::info!(key_id = %id, "API key revoked");
         Ok(key_view(&record, None))

@@ -106,7 +106,7 @@ impl Service {
             if !tx.set_decision_outcome(&id, &input.actual, &observed_at).await? {
                 return Err(ServiceError::NotFound { resource: "decision" });
             }
-            Ok(tx.decision(&id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?)
+            tx.decision(&id).await?.ok_or(ServiceError::NotFound { resource: "decision" })
         })?;
         Ok(decision_view(&record))
     }

@@ -93,7 +93,7 @@ impl Service {
                 custos_store::StoreError::Conflict => ServiceError::Conflict("a subject with this external_id already exists".into()),
                 other => other.into(),
             })?;
-            Ok(tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?)
+            tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })
         })?;
         Ok(subject_view(&record, None))
     }

@@ -930,9 +930,9 @@ impl Tx {
             let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
             let features = match opt_bytes(row, "features_ct")? {
                 Some(ct) => {
-                    if !keys.contains_key(&subject_id) {
+                    if let std::collections::btree_map::Entry::Vacant(slot) = keys.entry(subject_id) {
                         let k = self.data_key(&subject_id).await?;
-                        keys.insert(subject_id, k);
+                        slot.insert(k);
                     }
                     match keys.get(&subject_id).and_then(Option::as_ref) {
                         Some(key) => {
