@@ -201,7 +201,15 @@ impl Service {
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ServiceError> {
         let (key_id, secret) = parse_token(token).ok_or(ServiceError::Unauthenticated)?;
         let hash = secret_hash(secret);
-        let record = read_tx!(self, |tx| Ok(tx.api_key(&key_id).await?))?;
+        let record = self
+            .store
+            .read_statement(move |mut tx| {
+                Box::pin(async move {
+                    let r = tx.api_key(&key_id).await.map_err(ServiceError::from);
+                    (tx, r)
+                })
+            })
+            .await?;
         let record = record.ok_or(ServiceError::Unauthenticated)?;
         // Both sides are SHA-256 outputs of equal length; comparing hashes leaks nothing useful.
         if record.revoked_at.is_some() || record.secret_sha256 != hash {

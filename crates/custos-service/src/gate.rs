@@ -12,9 +12,7 @@ use crate::{
     Service, ServiceError,
     dto::{GateCheckInput, GateCheckView, ReasonView},
     purposes::parse_categories,
-    read_tx,
     subjects::parse_subject_id,
-    write_tx,
 };
 
 impl Service {
@@ -30,53 +28,60 @@ impl Service {
         let requested = parse_categories("data_categories", &input.data_categories)?;
         let config = self.config.clone();
 
+        let purpose = self.cached_purpose(purpose_key.as_str()).await?;
         let snapshot_requested = requested.clone();
         let snapshot_key = purpose_key.clone();
-        let (decision, released) = read_tx!(self, |tx| {
-            let subject = tx.subject(&subject_id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            let purpose = tx.purpose(snapshot_key.as_str()).await?;
-            let consent = match &purpose {
-                Some(p) => tx.current_consent(&subject_id, &p.key).await?,
-                None => None,
-            };
-            let held = tx.held_categories(&subject_id).await?;
-            let state = SubjectState {
-                jurisdiction: subject.jurisdiction.clone(),
-                erased: subject.erased_at.is_some(),
-                restricted: subject.restricted,
-                objections: Objections {
-                    purposes: subject.objected_purposes.clone(),
-                    profiling: subject.objection_profiling,
-                    direct_marketing: subject.objection_direct_marketing,
-                },
-                opted_out_sale_share: subject.opted_out_sale_share,
-                gpc: subject.gpc,
-                consent,
-                held,
-            };
-            let decision = evaluate(&config.gate, &state, purpose.as_ref(), &snapshot_requested, gpc);
-            let mut released = BTreeMap::new();
-            if decision.decision == Decision::Allow && !decision.released.is_empty() {
-                let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();
-                let values = tx.subject_data(&subject_id, Some(&categories)).await?;
-                let pseudonymizer = tx.keyring().pseudonymizer(&snapshot_key);
-                for release in &decision.released {
-                    if let Some(value) = values.get(&release.category) {
-                        let out = if release.pseudonymize {
-                            let text = match value {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            Value::String(pseudonymizer.token(release.category.as_str(), &text))
-                        } else {
-                            value.clone()
+        // One statement, no transaction: the facts and the sealed values come together; values
+        // are decrypted only for what the decision releases.
+        let (decision, released) = self
+            .store
+            .read_statement(move |mut tx| {
+                Box::pin(async move {
+                    let result: Result<_, ServiceError> = async {
+                        let (facts, sealed) =
+                            tx.gate_facts(&subject_id, snapshot_key.as_str()).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                        let state = SubjectState {
+                            jurisdiction: facts.jurisdiction.clone(),
+                            erased: facts.erased,
+                            restricted: facts.restricted,
+                            objections: Objections {
+                                purposes: if facts.objection_purpose { vec![snapshot_key.clone()] } else { Vec::new() },
+                                profiling: facts.objection_profiling,
+                                direct_marketing: facts.objection_direct_marketing,
+                            },
+                            opted_out_sale_share: facts.opted_out_sale_share,
+                            gpc: facts.gpc,
+                            consent: if purpose.is_some() { facts.consent } else { None },
+                            held: sealed.iter().map(|(c, _)| c.clone()).collect(),
                         };
-                        released.insert(release.category.to_string(), out);
+                        let decision = evaluate(&config.gate, &state, purpose.as_ref(), &snapshot_requested, gpc);
+                        let mut released = BTreeMap::new();
+                        if decision.decision == Decision::Allow && !decision.released.is_empty() {
+                            let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();
+                            let values = tx.open_values(&subject_id, &facts, &sealed, &categories)?;
+                            let pseudonymizer = tx.keyring().pseudonymizer(&snapshot_key);
+                            for release in &decision.released {
+                                if let Some(value) = values.get(&release.category) {
+                                    let out = if release.pseudonymize {
+                                        let text = match value {
+                                            Value::String(s) => s.clone(),
+                                            other => other.to_string(),
+                                        };
+                                        Value::String(pseudonymizer.token(release.category.as_str(), &text))
+                                    } else {
+                                        value.clone()
+                                    };
+                                    released.insert(release.category.to_string(), out);
+                                }
+                            }
+                        }
+                        Ok((decision, released))
                     }
-                }
-            }
-            Ok((decision, released))
-        })?;
+                    .await;
+                    (tx, result)
+                })
+            })
+            .await?;
 
         let reasons: Vec<ReasonView> = decision
             .reasons
@@ -99,7 +104,7 @@ impl Service {
             checked_at: now(),
         };
         let check_id = record.check_id;
-        write_tx!(self, |tx| Ok(tx.insert_check(&record).await?))?;
+        self.store.append_check(record).await?;
         Ok(GateCheckView { check_id: check_id.to_string(), decision: decision.decision.as_str().to_owned(), reasons, released })
     }
 }

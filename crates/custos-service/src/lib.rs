@@ -18,7 +18,12 @@ mod purposes;
 mod retention;
 mod subjects;
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use custos_core::Purpose;
 
 pub use auth::{ApiKeyToken, Principal, Scope};
 pub use custos_policy::GateConfig;
@@ -40,12 +45,36 @@ pub struct ServiceConfig {
 pub struct Service {
     store: Store,
     config: Arc<ServiceConfig>,
+    /// Purposes by key. Purposes are immutable and never deleted, so an entry, once read,
+    /// stays true; misses go to the database (another process may have declared it).
+    purposes: Arc<RwLock<HashMap<String, Purpose>>>,
 }
 
 impl Service {
     /// A service over an open store.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
-        Self { store, config: Arc::new(config) }
+        Self { store, config: Arc::new(config), purposes: Arc::default() }
+    }
+
+    /// The purpose with this key, from the cache or the database.
+    pub(crate) async fn cached_purpose(&self, key: &str) -> Result<Option<Purpose>, ServiceError> {
+        if let Some(p) = self.purposes.read().ok().and_then(|cache| cache.get(key).cloned()) {
+            return Ok(Some(p));
+        }
+        let owned = key.to_owned();
+        let found = self
+            .store
+            .read_statement(move |mut tx| {
+                Box::pin(async move {
+                    let r = tx.purpose(&owned).await.map_err(ServiceError::from);
+                    (tx, r)
+                })
+            })
+            .await?;
+        if let (Some(p), Ok(mut cache)) = (&found, self.purposes.write()) {
+            cache.insert(key.to_owned(), p.clone());
+        }
+        Ok(found)
     }
 
     /// Opens the store and builds the service.

@@ -9,7 +9,7 @@ use sqlx::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    StoreError,
+    CheckRecord, StoreError,
     crypto::{Keyring, MasterKey, ROOT_SECRET_LABEL},
 };
 
@@ -71,7 +71,14 @@ pub(crate) fn redact_url(url: &str) -> String {
 pub type TxFuture<T, E> = Pin<Box<dyn Future<Output = (Tx, Result<T, E>)> + Send>>;
 
 type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
-type Job = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
+type JobFn = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
+
+/// A queued write: the work, and whether it needs a savepoint of its own (a single statement
+/// does not: SQLite undoes a failed statement by itself and the transaction stays usable).
+struct Job {
+    run: JobFn,
+    savepoint: bool,
+}
 
 /// An open transaction (or snapshot) on one connection, with the keys to encrypt and decrypt
 /// personal data. Obtained only through [`Store::write`] and [`Store::read`].
@@ -99,6 +106,7 @@ pub struct Store {
 
 struct Inner {
     backend: Backend,
+    checks: mpsc::Sender<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
     reader: sqlx::AnyPool,
     writer: Writer,
     keyring: Arc<Keyring>,
@@ -172,7 +180,10 @@ impl Store {
             }
             None => Writer::Pool(reader.clone()),
         };
-        Ok(Self { inner: Arc::new(Inner { backend, reader, writer, keyring, master_key_file: options.master_key_file.clone() }) })
+        let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
+        let store = Self { inner: Arc::new(Inner { backend, checks, reader, writer, keyring, master_key_file: options.master_key_file.clone() }) };
+        tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), check_queue));
+        Ok(store)
     }
 
     /// The engine this store runs on.
@@ -199,10 +210,30 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        self.submit(f, true).await
+    }
+
+    /// Like [`Store::write`] for work that issues exactly one statement: atomic by itself, so it
+    /// needs no savepoint (SQLite) or explicit transaction (PostgreSQL). Still durable.
+    pub async fn write_statement<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.submit(f, false).await
+    }
+
+    async fn submit<T, E, F>(&self, f: F, transaction: bool) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         match &self.inner.writer {
             Writer::Queue(queue) => {
                 let (send, recv) = oneshot::channel::<Result<T, E>>();
-                let job: Job = Box::new(move |tx| {
+                let run: JobFn = Box::new(move |tx| {
                     Box::pin(async move {
                         let (tx, result) = f(tx).await;
                         let ok = result.is_ok();
@@ -216,7 +247,7 @@ impl Store {
                         (tx, ok, deliver)
                     })
                 });
-                queue.send(job).await.map_err(|_| E::from(StoreError::WriterGone))?;
+                queue.send(Job { run, savepoint: transaction }).await.map_err(|_| E::from(StoreError::WriterGone))?;
                 recv.await.map_err(|_| E::from(StoreError::WriterGone))?
             }
             Writer::Pool(pool) => {
@@ -224,6 +255,9 @@ impl Store {
                 let keyring = self.inner.keyring.clone();
                 let task = tokio::spawn(async move {
                     let mut conn = pool.acquire().await.map_err(|e| E::from(e.into()))?;
+                    if !transaction {
+                        return f(Tx { conn, keyring }).await.1;
+                    }
                     conn.execute("BEGIN").await.map_err(|e| E::from(e.into()))?;
                     let (mut tx, result) = f(Tx { conn, keyring }).await;
                     match result {
@@ -243,6 +277,28 @@ impl Store {
                 task.await.map_err(|_| E::from(StoreError::WriterGone))?
             }
         }
+    }
+
+    /// Persists a gate check durably. Checks are the busiest write; the appender writes each
+    /// batch of queued checks as one multi-row statement and answers every caller after the
+    /// commit, so a check costs a fraction of a statement.
+    pub async fn append_check(&self, check: CheckRecord) -> Result<(), StoreError> {
+        let (send, recv) = oneshot::channel();
+        self.inner.checks.send((check, send)).await.map_err(|_| StoreError::WriterGone)?;
+        recv.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs `f` on a reader connection without a transaction, for reads whose statements need
+    /// no common snapshot (one statement, or several whose results are used independently).
+    /// Cheaper than [`Store::read`]: no `BEGIN`/`COMMIT` round trips and no extra task.
+    pub async fn read_statement<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let conn = self.inner.reader.acquire().await.map_err(|e| E::from(e.into()))?;
+        f(Tx { conn, keyring: self.inner.keyring.clone() }).await.1
     }
 
     /// Runs `f` on a consistent read-only snapshot.
@@ -324,6 +380,37 @@ fn sqlite_pragmas(
         .await?;
         Ok(())
     })
+}
+
+async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Receiver<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let Some(inner) = store.upgrade() else { return };
+        let store = Store { inner };
+        let (records, replies): (Vec<CheckRecord>, Vec<_>) = batch.into_iter().unzip();
+        let result = store
+            .write_statement(move |mut tx| {
+                Box::pin(async move {
+                    let r = tx.insert_checks(&records).await;
+                    (tx, r)
+                })
+            })
+            .await;
+        let failed = result.err().map(|e| e.to_string());
+        for reply in replies {
+            let _ = reply.send(match &failed {
+                None => Ok(()),
+                Some(e) => Err(StoreError::Database(Box::new(std::io::Error::other(e.clone())))),
+            });
+        }
+        drop(store);
+    }
 }
 
 fn pending_key_path(path: &std::path::Path) -> PathBuf {
@@ -429,18 +516,21 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
                 continue; // dropping the jobs answers their callers with WriterGone
             }
         }
+        let batch_started = std::time::Instant::now();
+        let batch_size = jobs.len();
         let mut delivers: Vec<Deliver> = Vec::with_capacity(jobs.len());
         let mut broken = false;
         for job in jobs {
             if broken {
                 continue;
             }
-            if conn.execute("SAVEPOINT request").await.is_err() {
+            if job.savepoint && conn.execute("SAVEPOINT request").await.is_err() {
                 broken = true;
                 continue;
             }
+            let savepoint = job.savepoint;
             let tx = Tx { conn, keyring: keyring.clone() };
-            let run = std::panic::AssertUnwindSafe(job(tx)).catch_unwind().await;
+            let run = std::panic::AssertUnwindSafe((job.run)(tx)).catch_unwind().await;
             let (tx, ok, deliver) = match run {
                 Ok(r) => r,
                 Err(_) => {
@@ -456,9 +546,11 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
                 }
             };
             conn = tx.conn;
-            let step = if ok { conn.execute("RELEASE request").await } else { conn.execute("ROLLBACK TO request; RELEASE request").await };
-            if step.is_err() {
-                broken = true;
+            if savepoint {
+                let step = if ok { conn.execute("RELEASE request").await } else { conn.execute("ROLLBACK TO request; RELEASE request").await };
+                if step.is_err() {
+                    broken = true;
+                }
             }
             delivers.push(deliver);
         }
@@ -469,8 +561,10 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
             }
             continue;
         }
+        let work_micros = batch_started.elapsed().as_micros();
         match conn.execute("COMMIT").await {
             Ok(_) => {
+                tracing::debug!(requests = batch_size, work_micros, total_micros = batch_started.elapsed().as_micros(), "SQLite batch committed");
                 for deliver in delivers {
                     deliver(None);
                 }

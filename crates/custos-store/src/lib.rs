@@ -21,6 +21,6 @@ pub use crypto::{DataKey, Keyring, MasterKey};
 pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
 pub use records::{
-    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, NewSubject, Notice, SubjectRecord,
+    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, NewSubject, Notice, SubjectRecord,
     SubjectUpdate,
 };

@@ -56,6 +56,31 @@ fn b(v: bool) -> i64 {
     i64::from(v)
 }
 
+/// What the gate needs to know about a subject for one purpose, read in one statement.
+#[derive(Debug, Clone)]
+pub struct GateFacts {
+    /// Where the person is.
+    pub jurisdiction: Jurisdiction,
+    /// Erased.
+    pub erased: bool,
+    /// Processing restricted.
+    pub restricted: bool,
+    /// Opted out of sale/sharing.
+    pub opted_out_sale_share: bool,
+    /// GPC preference recorded.
+    pub gpc: bool,
+    /// Objected to profiling.
+    pub objection_profiling: bool,
+    /// Objected to direct marketing.
+    pub objection_direct_marketing: bool,
+    /// Objected to this purpose.
+    pub objection_purpose: bool,
+    /// Current consent for this purpose.
+    pub consent: Option<ConsentStatus>,
+    /// The wrapped data key (absent once erased).
+    pub(crate) wrapped_key: Option<Vec<u8>>,
+}
+
 /// A privacy notice: the text shown to subjects for one purpose, version and language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -568,6 +593,56 @@ impl Tx {
         Ok(id.map(|i| SubjectId::parse(&i)).transpose()?)
     }
 
+    /// The gate's facts about a subject and purpose, with the subject's sealed values, in one
+    /// statement; `None` if no such subject.
+    pub async fn gate_facts(&mut self, id: &SubjectId, purpose: &str) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.jurisdiction, s.erased_at, s.restricted, s.opted_out_sale_share, s.gpc, s.objection_profiling, \
+             s.objection_direct_marketing, s.wrapped_key, \
+             (SELECT c.status FROM consents c WHERE c.subject_id = s.subject_id AND c.purpose = $2) AS consent, \
+             (SELECT COUNT(*) FROM subject_objections o WHERE o.subject_id = s.subject_id AND o.purpose = $2) AS objected, \
+             d.data_category, d.value_ct \
+             FROM subjects s LEFT JOIN subject_data d ON d.subject_id = s.subject_id WHERE s.subject_id = $1",
+        )
+        .bind(id.to_string())
+        .bind(purpose)
+        .fetch_all(self.conn())
+        .await?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let facts = GateFacts {
+            jurisdiction: Jurisdiction::parse(&text(row, "jurisdiction")?)?,
+            erased: opt_text(row, "erased_at")?.is_some(),
+            restricted: flag(row, "restricted")?,
+            opted_out_sale_share: flag(row, "opted_out_sale_share")?,
+            gpc: flag(row, "gpc")?,
+            objection_profiling: flag(row, "objection_profiling")?,
+            objection_direct_marketing: flag(row, "objection_direct_marketing")?,
+            objection_purpose: flag(row, "objected")?,
+            consent: opt_text(row, "consent")?.map(|c| ConsentStatus::parse(&c)).transpose()?,
+            wrapped_key: opt_bytes(row, "wrapped_key")?,
+        };
+        let mut sealed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let (Some(category), Some(ct)) = (opt_text(row, "data_category")?, opt_bytes(row, "value_ct")?) {
+                sealed.push((DataCategory::parse(&category)?, ct));
+            }
+        }
+        Ok(Some((facts, sealed)))
+    }
+
+    /// Decrypts sealed values of the subject described by `facts`; only the categories in `only`.
+    pub fn open_values(
+        &self,
+        id: &SubjectId,
+        facts: &GateFacts,
+        sealed: &[(DataCategory, Vec<u8>)],
+        only: &[DataCategory],
+    ) -> Result<BTreeMap<DataCategory, Value>, StoreError> {
+        let Some(wrapped) = &facts.wrapped_key else { return Ok(BTreeMap::new()) };
+        let key = self.keyring.open_data_key(id, wrapped)?;
+        sealed.iter().filter(|(c, _)| only.contains(c)).map(|(c, ct)| Ok((c.clone(), key.open_value(id, c, ct)?))).collect()
+    }
+
     /// Subjects in id (= creation) order, after `after`.
     pub async fn subjects(&mut self, after: Option<&SubjectId>, limit: u32) -> Result<Vec<SubjectRecord>, StoreError> {
         let after = after.map(ToString::to_string).unwrap_or_default();
@@ -859,6 +934,42 @@ impl Tx {
         .bind(format_timestamp(&c.checked_at))
         .execute(self.conn())
         .await?;
+        Ok(())
+    }
+
+    /// Persists many gate checks with one multi-row statement (the check appender's batches).
+    pub async fn insert_checks(&mut self, checks: &[CheckRecord]) -> Result<(), StoreError> {
+        if checks.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::from(
+            "INSERT INTO gate_checks (check_id, subject_id, purpose, requested, decision, reasons, released, gpc, key_id, checked_at) VALUES ",
+        );
+        for i in 0..checks.len() {
+            let b = i * 10;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for c in checks {
+            q = q
+                .bind(c.check_id.to_string())
+                .bind(c.subject_id.to_string())
+                .bind(c.purpose.clone())
+                .bind(to_json(&c.requested))
+                .bind(c.decision.clone())
+                .bind(to_json(&c.reasons))
+                .bind(to_json(&c.released))
+                .bind(b(c.gpc))
+                .bind(c.key_id.map(|k| k.to_string()))
+                .bind(format_timestamp(&c.checked_at));
+        }
+        q.execute(self.conn()).await?;
         Ok(())
     }
 

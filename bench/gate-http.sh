@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end gate benchmark: `custos serve` (release) with 100k demo subjects, wrk posting
+# /v1/gate/check (each check persisted durably), on SQLite and, with --postgres, PostgreSQL.
+#
+#   bench/gate-http.sh [--postgres URL] [--subjects N] [--duration 20s] [--connections 64]
+#
+# Prints wrk's summary with latency percentiles. wrk and the server share this machine's cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+subjects=100000; duration=20s; connections=64; pg=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --postgres) pg=$2; shift 2 ;;
+    --subjects) subjects=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 2; }
+bin=target/release/custos
+[[ -x $bin ]] || cargo build --release --bin custos
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+db_args=(--master-key-file "$work/master.key")
+if [[ -n $pg ]]; then
+  schema="bench_$(date +%s)"
+  psql "$pg" -qc "CREATE SCHEMA $schema"
+  db_args+=(--database-url "$pg?options=-c%20search_path%3D$schema")
+else
+  db_args+=(--database-url "sqlite://$work/custos.db")
+fi
+start=$(date +%s)
+"$bin" admin seed-demo --subjects "$subjects" "${db_args[@]}"
+echo "seeded $subjects subjects in $(( $(date +%s) - start )) s"
+CUSTOS_LOG=warn "$bin" serve --listen 127.0.0.1:18181 "${db_args[@]}" > "$work/out" 2> "$work/err" &
+server=$!
+key=$("$bin" admin create-key --scopes gate,subjects:read "${db_args[@]}" | tail -n1)
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
+python3 - "$key" > "$work/ids" <<'PY'
+import json, sys, urllib.request
+key, after, out = sys.argv[1], None, []
+while True:
+    url = "http://127.0.0.1:18181/v1/subjects?limit=1000" + (f"&after={after}" if after else "")
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    page = json.load(urllib.request.urlopen(req))
+    out += [s["subject_id"] for s in page["subjects"]]
+    after = page.get("next_after")
+    if not after:
+        break
+print("\n".join(out))
+PY
+echo "subjects: $(wc -l < "$work/ids"); backend: ${pg:+postgres}${pg:-sqlite}; wrk -t2 -c$connections -d$duration"
+IDS_FILE="$work/ids" CUSTOS_KEY="$key" wrk -t2 -c"$connections" -d"$duration" --latency -s bench/gate.lua http://127.0.0.1:18181
+if [[ -n $pg ]]; then psql "$pg" -qc "DROP SCHEMA $schema CASCADE"; fi
