@@ -1,7 +1,12 @@
 //! API keys and scopes. A key is `custos_<key id>_<secret>`; only SHA-256 of the secret is
 //! stored (the secret is 160 random bits, so a fast hash is enough: nothing to brute-force).
 
-use std::fmt;
+use std::{
+    collections::HashMap,
+    fmt,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 use custos_core::{ApiKeyId, now};
 use custos_store::ApiKeyRecord;
@@ -119,6 +124,41 @@ impl fmt::Debug for ApiKeyToken {
     }
 }
 
+/// How long a validated key is trusted without asking the database again. A key revoked
+/// through this server's API stops working at once (its entry is dropped); a key revoked by
+/// another process (`custos admin revoke-key`) stops working within this time. Caching saves a
+/// database round trip on every request (docs/BENCHMARKS.md).
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Validated keys by SHA-256 of the whole presented token.
+#[derive(Debug, Default)]
+pub(crate) struct AuthCache {
+    entries: Mutex<HashMap<Vec<u8>, (Principal, Instant)>>,
+}
+
+impl AuthCache {
+    fn get(&self, token_hash: &[u8]) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let (principal, at) = entries.get(token_hash)?;
+        (at.elapsed() < AUTH_CACHE_TTL).then(|| principal.clone())
+    }
+
+    fn put(&self, token_hash: Vec<u8>, principal: Principal) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.retain(|_, (_, at)| at.elapsed() < AUTH_CACHE_TTL);
+            }
+            entries.insert(token_hash, (principal, Instant::now()));
+        }
+    }
+
+    fn forget(&self, key_id: &ApiKeyId) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (p, _)| p.key_id != *key_id);
+        }
+    }
+}
+
 fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
@@ -192,6 +232,7 @@ impl Service {
             }
             tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })
         })?;
+        self.auth_cache.forget(&id);
         tracing::info!(key_id = %id, "API key revoked");
         Ok(key_view(&record, None))
     }
@@ -200,6 +241,10 @@ impl Service {
     /// [`ServiceError::Unauthenticated`], so a caller learns nothing about which it was.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ServiceError> {
         let (key_id, secret) = parse_token(token).ok_or(ServiceError::Unauthenticated)?;
+        let token_hash = secret_hash(token);
+        if let Some(principal) = self.auth_cache.get(&token_hash) {
+            return Ok(principal);
+        }
         let hash = secret_hash(secret);
         let record = self
             .store
@@ -215,7 +260,9 @@ impl Service {
         if record.revoked_at.is_some() || record.secret_sha256 != hash {
             return Err(ServiceError::Unauthenticated);
         }
-        Ok(Principal { key_id, scopes: record.scopes.iter().filter_map(|s| Scope::parse(s)).collect() })
+        let principal = Principal { key_id, scopes: record.scopes.iter().filter_map(|s| Scope::parse(s)).collect() };
+        self.auth_cache.put(token_hash, principal.clone());
+        Ok(principal)
     }
 }
 

@@ -26,62 +26,47 @@ impl Service {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose_key = PurposeKey::parse(&input.purpose)?;
         let requested = parse_categories("data_categories", &input.data_categories)?;
-        let config = self.config.clone();
 
         let purpose = self.cached_purpose(purpose_key.as_str()).await?;
-        let snapshot_requested = requested.clone();
-        let snapshot_key = purpose_key.clone();
         // One statement, no transaction: the facts and the sealed values come together; values
         // are decrypted only for what the decision releases.
-        let (decision, released) = self
-            .store
-            .read_statement(move |mut tx| {
-                Box::pin(async move {
-                    let result: Result<_, ServiceError> = async {
-                        let (facts, sealed) =
-                            tx.gate_facts(&subject_id, snapshot_key.as_str()).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-                        let state = SubjectState {
-                            jurisdiction: facts.jurisdiction.clone(),
-                            erased: facts.erased,
-                            restricted: facts.restricted,
-                            objections: Objections {
-                                purposes: if facts.objection_purpose { vec![snapshot_key.clone()] } else { Vec::new() },
-                                profiling: facts.objection_profiling,
-                                direct_marketing: facts.objection_direct_marketing,
-                            },
-                            opted_out_sale_share: facts.opted_out_sale_share,
-                            gpc: facts.gpc,
-                            consent: if purpose.is_some() { facts.consent } else { None },
-                            held: sealed.iter().map(|(c, _)| c.clone()).collect(),
+        let (facts, sealed) =
+            self.store.gate_facts(&subject_id, purpose_key.as_str()).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+        let state = SubjectState {
+            jurisdiction: facts.jurisdiction.clone(),
+            erased: facts.erased,
+            restricted: facts.restricted,
+            objections: Objections {
+                purposes: if facts.objection_purpose { vec![purpose_key.clone()] } else { Vec::new() },
+                profiling: facts.objection_profiling,
+                direct_marketing: facts.objection_direct_marketing,
+            },
+            opted_out_sale_share: facts.opted_out_sale_share,
+            gpc: facts.gpc,
+            consent: if purpose.is_some() { facts.consent } else { None },
+            held: sealed.iter().map(|(c, _)| c.clone()).collect(),
+        };
+        let decision = evaluate(&self.config.gate, &state, purpose.as_ref(), &requested, gpc);
+        let mut released = BTreeMap::new();
+        if decision.decision == Decision::Allow && !decision.released.is_empty() {
+            let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();
+            let values = self.store.open_values(&subject_id, &facts, &sealed, &categories)?;
+            let pseudonymizer = self.store.keyring().pseudonymizer(&purpose_key);
+            for release in &decision.released {
+                if let Some(value) = values.get(&release.category) {
+                    let out = if release.pseudonymize {
+                        let text = match value {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
                         };
-                        let decision = evaluate(&config.gate, &state, purpose.as_ref(), &snapshot_requested, gpc);
-                        let mut released = BTreeMap::new();
-                        if decision.decision == Decision::Allow && !decision.released.is_empty() {
-                            let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();
-                            let values = tx.open_values(&subject_id, &facts, &sealed, &categories)?;
-                            let pseudonymizer = tx.keyring().pseudonymizer(&snapshot_key);
-                            for release in &decision.released {
-                                if let Some(value) = values.get(&release.category) {
-                                    let out = if release.pseudonymize {
-                                        let text = match value {
-                                            Value::String(s) => s.clone(),
-                                            other => other.to_string(),
-                                        };
-                                        Value::String(pseudonymizer.token(release.category.as_str(), &text))
-                                    } else {
-                                        value.clone()
-                                    };
-                                    released.insert(release.category.to_string(), out);
-                                }
-                            }
-                        }
-                        Ok((decision, released))
-                    }
-                    .await;
-                    (tx, result)
-                })
-            })
-            .await?;
+                        Value::String(pseudonymizer.token(release.category.as_str(), &text))
+                    } else {
+                        value.clone()
+                    };
+                    released.insert(release.category.to_string(), out);
+                }
+            }
+        }
 
         let reasons: Vec<ReasonView> = decision
             .reasons

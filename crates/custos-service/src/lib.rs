@@ -48,12 +48,14 @@ pub struct Service {
     /// Purposes by key. Purposes are immutable and never deleted, so an entry, once read,
     /// stays true; misses go to the database (another process may have declared it).
     purposes: Arc<RwLock<HashMap<String, Purpose>>>,
+    /// Recently validated API keys (see [`auth::AUTH_CACHE_TTL`]).
+    auth_cache: Arc<auth::AuthCache>,
 }
 
 impl Service {
     /// A service over an open store.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
-        Self { store, config: Arc::new(config), purposes: Arc::default() }
+        Self { store, config: Arc::new(config), purposes: Arc::default(), auth_cache: Arc::default() }
     }
 
     /// The purpose with this key, from the cache or the database.

@@ -8,8 +8,10 @@ use sqlx::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use custos_core::{DataCategory, SubjectId};
+
 use crate::{
-    CheckRecord, StoreError,
+    CheckRecord, GateFacts, StoreError,
     crypto::{Keyring, MasterKey, ROOT_SECRET_LABEL},
 };
 
@@ -106,6 +108,8 @@ pub struct Store {
 
 struct Inner {
     backend: Backend,
+    /// The SQLite database file, for the direct gate read.
+    sqlite_path: Option<PathBuf>,
     checks: mpsc::Sender<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
     reader: sqlx::AnyPool,
     writer: Writer,
@@ -139,9 +143,11 @@ impl Store {
         } else {
             return Err(StoreError::Config("the database URL must start with sqlite:// or postgres://".into()));
         };
+        let mut sqlite_path = None;
         let (reader, writer_pool) = match backend {
             Backend::Sqlite => {
                 let url = sqlite_url(url)?;
+                sqlite_path = url.strip_prefix("sqlite://").and_then(|r| r.split('?').next()).map(PathBuf::from);
                 let connect = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
                 let writer = AnyPoolOptions::new()
                     .max_connections(1)
@@ -181,7 +187,17 @@ impl Store {
             None => Writer::Pool(reader.clone()),
         };
         let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
-        let store = Self { inner: Arc::new(Inner { backend, checks, reader, writer, keyring, master_key_file: options.master_key_file.clone() }) };
+        let store = Self {
+            inner: Arc::new(Inner {
+                backend,
+                sqlite_path,
+                checks,
+                reader,
+                writer,
+                keyring,
+                master_key_file: options.master_key_file.clone(),
+            }),
+        };
         tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), check_queue));
         Ok(store)
     }
@@ -277,6 +293,35 @@ impl Store {
                 task.await.map_err(|_| E::from(StoreError::WriterGone))?
             }
         }
+    }
+
+    /// The gate's facts about a subject and purpose with the subject's sealed values; `None`
+    /// if there is no such subject. On SQLite this reads on the calling thread (see `direct`).
+    pub async fn gate_facts(&self, id: &SubjectId, purpose: &str) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
+        if let Some(path) = &self.inner.sqlite_path {
+            return crate::direct::gate_facts(path, id, purpose);
+        }
+        let (id, purpose) = (*id, purpose.to_owned());
+        self.read_statement(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.gate_facts(&id, &purpose).await;
+                (tx, r)
+            })
+        })
+        .await
+    }
+
+    /// Decrypts the `only` categories among a subject's sealed values.
+    pub fn open_values(
+        &self,
+        id: &SubjectId,
+        facts: &GateFacts,
+        sealed: &[(DataCategory, Vec<u8>)],
+        only: &[DataCategory],
+    ) -> Result<std::collections::BTreeMap<DataCategory, serde_json::Value>, StoreError> {
+        let Some(wrapped) = &facts.wrapped_key else { return Ok(Default::default()) };
+        let key = self.inner.keyring.open_data_key(id, wrapped)?;
+        sealed.iter().filter(|(c, _)| only.contains(c)).map(|(c, ct)| Ok((c.clone(), key.open_value(id, c, ct)?))).collect()
     }
 
     /// Persists a gate check durably. Checks are the busiest write; the appender writes each
@@ -382,7 +427,10 @@ fn sqlite_pragmas(
     })
 }
 
-async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Receiver<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>) {
+async fn run_check_appender(
+    store: std::sync::Weak<Inner>,
+    mut queue: mpsc::Receiver<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
+) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -547,7 +595,8 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
             };
             conn = tx.conn;
             if savepoint {
-                let step = if ok { conn.execute("RELEASE request").await } else { conn.execute("ROLLBACK TO request; RELEASE request").await };
+                let step =
+                    if ok { conn.execute("RELEASE request").await } else { conn.execute("ROLLBACK TO request; RELEASE request").await };
                 if step.is_err() {
                     broken = true;
                 }
@@ -564,7 +613,12 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
         let work_micros = batch_started.elapsed().as_micros();
         match conn.execute("COMMIT").await {
             Ok(_) => {
-                tracing::debug!(requests = batch_size, work_micros, total_micros = batch_started.elapsed().as_micros(), "SQLite batch committed");
+                tracing::debug!(
+                    requests = batch_size,
+                    work_micros,
+                    total_micros = batch_started.elapsed().as_micros(),
+                    "SQLite batch committed"
+                );
                 for deliver in delivers {
                     deliver(None);
                 }

@@ -14,6 +14,7 @@
 
 mod crypto;
 mod db;
+mod direct;
 mod error;
 mod records;
 
@@ -21,6 +22,6 @@ pub use crypto::{DataKey, Keyring, MasterKey};
 pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
 pub use records::{
-    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, NewSubject, Notice, SubjectRecord,
-    SubjectUpdate,
+    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, NewSubject, Notice,
+    SubjectRecord, SubjectUpdate,
 };

@@ -56,6 +56,15 @@ fn b(v: bool) -> i64 {
     i64::from(v)
 }
 
+/// The gate's one statement: the subject's flags, the consent and objection for the purpose,
+/// and every sealed value (one row per value; `$1` subject id, `$2` purpose).
+pub(crate) const GATE_FACTS_SQL: &str = "SELECT s.jurisdiction, s.erased_at, s.restricted, s.opted_out_sale_share, s.gpc, \
+     s.objection_profiling, s.objection_direct_marketing, s.wrapped_key, \
+     (SELECT c.status FROM consents c WHERE c.subject_id = s.subject_id AND c.purpose = $2) AS consent, \
+     (SELECT COUNT(*) FROM subject_objections o WHERE o.subject_id = s.subject_id AND o.purpose = $2) AS objected, \
+     d.data_category, d.value_ct \
+     FROM subjects s LEFT JOIN subject_data d ON d.subject_id = s.subject_id WHERE s.subject_id = $1";
+
 /// What the gate needs to know about a subject for one purpose, read in one statement.
 #[derive(Debug, Clone)]
 pub struct GateFacts {
@@ -595,19 +604,12 @@ impl Tx {
 
     /// The gate's facts about a subject and purpose, with the subject's sealed values, in one
     /// statement; `None` if no such subject.
-    pub async fn gate_facts(&mut self, id: &SubjectId, purpose: &str) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT s.jurisdiction, s.erased_at, s.restricted, s.opted_out_sale_share, s.gpc, s.objection_profiling, \
-             s.objection_direct_marketing, s.wrapped_key, \
-             (SELECT c.status FROM consents c WHERE c.subject_id = s.subject_id AND c.purpose = $2) AS consent, \
-             (SELECT COUNT(*) FROM subject_objections o WHERE o.subject_id = s.subject_id AND o.purpose = $2) AS objected, \
-             d.data_category, d.value_ct \
-             FROM subjects s LEFT JOIN subject_data d ON d.subject_id = s.subject_id WHERE s.subject_id = $1",
-        )
-        .bind(id.to_string())
-        .bind(purpose)
-        .fetch_all(self.conn())
-        .await?;
+    pub async fn gate_facts(
+        &mut self,
+        id: &SubjectId,
+        purpose: &str,
+    ) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
+        let rows = sqlx::query(GATE_FACTS_SQL).bind(id.to_string()).bind(purpose).fetch_all(self.conn()).await?;
         let Some(row) = rows.first() else { return Ok(None) };
         let facts = GateFacts {
             jurisdiction: Jurisdiction::parse(&text(row, "jurisdiction")?)?,
@@ -628,19 +630,6 @@ impl Tx {
             }
         }
         Ok(Some((facts, sealed)))
-    }
-
-    /// Decrypts sealed values of the subject described by `facts`; only the categories in `only`.
-    pub fn open_values(
-        &self,
-        id: &SubjectId,
-        facts: &GateFacts,
-        sealed: &[(DataCategory, Vec<u8>)],
-        only: &[DataCategory],
-    ) -> Result<BTreeMap<DataCategory, Value>, StoreError> {
-        let Some(wrapped) = &facts.wrapped_key else { return Ok(BTreeMap::new()) };
-        let key = self.keyring.open_data_key(id, wrapped)?;
-        sealed.iter().filter(|(c, _)| only.contains(c)).map(|(c, ct)| Ok((c.clone(), key.open_value(id, c, ct)?))).collect()
     }
 
     /// Subjects in id (= creation) order, after `after`.
@@ -952,7 +941,16 @@ impl Tx {
             }
             sql.push_str(&format!(
                 "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10
             ));
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
