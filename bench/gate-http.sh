@@ -2,12 +2,12 @@
 # End-to-end gate benchmark: `custos serve` (release) with 100k demo subjects, wrk posting
 # /v1/gate/check (each check persisted durably), on SQLite and, with --postgres, PostgreSQL.
 #
-#   bench/gate-http.sh [--postgres URL] [--subjects N] [--duration 20s] [--connections 64]
+#   bench/gate-http.sh [--postgres URL] [--subjects N] [--duration 20s] [--connections "16 64"]
 #
 # Prints wrk's summary with latency percentiles. wrk and the server share this machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-subjects=100000; duration=20s; connections=64; pg=""
+subjects=100000; duration=20s; connections="16 64"; pg=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --postgres) pg=$2; shift 2 ;;
@@ -50,6 +50,9 @@ while True:
         break
 print("\n".join(out))
 PY
-echo "subjects: $(wc -l < "$work/ids"); backend: ${pg:+postgres}${pg:-sqlite}; wrk -t2 -c$connections -d$duration"
-IDS_FILE="$work/ids" CUSTOS_KEY="$key" wrk -t2 -c"$connections" -d"$duration" --latency -s bench/gate.lua http://127.0.0.1:18181
+backend=sqlite; [[ -n $pg ]] && backend=postgres
+for c in $connections; do
+  echo "subjects: $(wc -l < "$work/ids"); backend: $backend; wrk -t2 -c$c -d$duration"
+  IDS_FILE="$work/ids" CUSTOS_KEY="$key" wrk -t2 -c"$c" -d"$duration" --latency -s bench/gate.lua http://127.0.0.1:18181
+done
 if [[ -n $pg ]]; then psql "$pg" -qc "DROP SCHEMA $schema CASCADE"; fi

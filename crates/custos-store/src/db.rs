@@ -431,6 +431,7 @@ async fn run_check_appender(
     store: std::sync::Weak<Inner>,
     mut queue: mpsc::Receiver<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
 ) {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(2));
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -441,23 +442,27 @@ async fn run_check_appender(
         }
         let Some(inner) = store.upgrade() else { return };
         let store = Store { inner };
+        // Two batches in flight: while one commits, the next is already queued at the writer.
+        let Ok(permit) = in_flight.clone().acquire_owned().await else { return };
         let (records, replies): (Vec<CheckRecord>, Vec<_>) = batch.into_iter().unzip();
-        let result = store
-            .write_statement(move |mut tx| {
-                Box::pin(async move {
-                    let r = tx.insert_checks(&records).await;
-                    (tx, r)
+        tokio::spawn(async move {
+            let result = store
+                .write_statement(move |mut tx| {
+                    Box::pin(async move {
+                        let r = tx.insert_checks(&records).await;
+                        (tx, r)
+                    })
                 })
-            })
-            .await;
-        let failed = result.err().map(|e| e.to_string());
-        for reply in replies {
-            let _ = reply.send(match &failed {
-                None => Ok(()),
-                Some(e) => Err(StoreError::Database(Box::new(std::io::Error::other(e.clone())))),
-            });
-        }
-        drop(store);
+                .await;
+            drop(permit);
+            let failed = result.err().map(|e| e.to_string());
+            for reply in replies {
+                let _ = reply.send(match &failed {
+                    None => Ok(()),
+                    Some(e) => Err(StoreError::Database(Box::new(std::io::Error::other(e.clone())))),
+                });
+            }
+        });
     }
 }
 
