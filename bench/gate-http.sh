@@ -33,6 +33,8 @@ fi
 start=$(date +%s)
 "$bin" admin seed-demo --subjects "$subjects" "${db_args[@]}"
 echo "seeded $subjects subjects in $(( $(date +%s) - start )) s"
+# Let the kernel write the seeded data back first, so it does not compete with the run.
+sync; sleep 5
 CUSTOS_LOG=warn "$bin" serve --listen 127.0.0.1:18181 "${db_args[@]}" > "$work/out" 2> "$work/err" &
 server=$!
 key=$("$bin" admin create-key --scopes gate,subjects:read "${db_args[@]}" | tail -n1)

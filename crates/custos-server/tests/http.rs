@@ -337,6 +337,32 @@ async fn decisions_and_outcomes(backend: Backend) {
     assert_eq!(st, 404);
 }
 
+async fn ciphertexts(s: &TestServer, id: custos_core::SubjectId) -> Vec<(custos_core::DataCategory, Vec<u8>)> {
+    s.service
+        .store()
+        .read(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.subject_ciphertexts(&id).await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("ciphertexts")
+}
+
+async fn data_key(s: &TestServer, id: custos_core::SubjectId) -> Option<custos_store::DataKey> {
+    s.service
+        .store()
+        .read(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.data_key(&id).await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("data key")
+}
+
 async fn erasure_crypto_shreds(backend: Backend) {
     let s = server(backend).await;
     declare_ads(&s, false, false).await;
@@ -346,30 +372,9 @@ async fn erasure_crypto_shreds(backend: Backend) {
     s.post("/v1/decisions", json!({"subject_id": a, "purpose": ADS, "check_id": allowed["check_id"], "model": "m", "model_version": "1", "outcome": "approved", "features": {"income": 52000}}))
         .await;
     let sid = custos_core::SubjectId::parse(&a).expect("id");
-    let before = s
-        .service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.subject_ciphertexts(&sid).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("ciphertexts");
+    let before = ciphertexts(&s, sid).await;
     assert_eq!(before.len(), 4);
-    let wrapped_key_before = s
-        .service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.data_key(&sid).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("key")
-        .expect("live key");
+    let wrapped_key_before = data_key(&s, sid).await.expect("live key");
 
     let (st, dsr) = s.post("/v1/dsr", json!({"subject_id": a, "type": "erasure"})).await;
     assert_eq!(st, 201, "{dsr}");
@@ -384,46 +389,15 @@ async fn erasure_crypto_shreds(backend: Backend) {
     assert_eq!((st, done["status"].as_str()), (200, Some("completed")), "{done}");
 
     // The key is gone and the old ciphertexts cannot be decrypted by anyone holding it before.
-    let after_key = s
-        .service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.data_key(&sid).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("key");
+    let after_key = data_key(&s, sid).await;
     assert!(after_key.is_none(), "data key destroyed");
-    let after = s
-        .service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.subject_ciphertexts(&sid).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("ct");
+    let after = ciphertexts(&s, sid).await;
     assert!(after.is_empty(), "ciphertext rows removed");
     // The pre-erasure key could open every old ciphertext; no key the deployment can still
     // produce can: the subject's wrapped key is gone, and another subject's key fails.
     let other = subject(&s, "someone-else", "DE").await;
     let other_id = custos_core::SubjectId::parse(&other).expect("id");
-    let other_key = s
-        .service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.data_key(&other_id).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("key")
-        .expect("live");
+    let other_key = data_key(&s, other_id).await.expect("live");
     for (category, ct) in &before {
         assert!(wrapped_key_before.open_value(&sid, category, ct).is_ok(), "the pre-erasure key could");
         assert!(other_key.open_value(&sid, category, ct).is_err(), "no remaining key can");
