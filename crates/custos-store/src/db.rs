@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use custos_core::{DataCategory, SubjectId};
 
 use crate::{
-    CheckRecord, GateFacts, StoreError,
+    CheckRecord, GateFacts, GateRead, StoreError,
     crypto::{Keyring, MasterKey, ROOT_SECRET_LABEL},
 };
 
@@ -297,7 +297,7 @@ impl Store {
 
     /// The gate's facts about a subject and purpose with the subject's sealed values; `None`
     /// if there is no such subject. On SQLite this reads on the calling thread (see `direct`).
-    pub async fn gate_facts(&self, id: &SubjectId, purpose: &str) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
+    pub async fn gate_facts(&self, id: &SubjectId, purpose: &str) -> Result<Option<GateRead>, StoreError> {
         if let Some(path) = &self.inner.sqlite_path {
             return crate::direct::gate_facts(path, id, purpose);
         }

@@ -16,7 +16,10 @@ use std::{
 use custos_core::{ConsentStatus, DataCategory, Jurisdiction, SubjectId};
 use rusqlite::{Connection, OpenFlags, named_params};
 
-use crate::{StoreError, records::GATE_FACTS_SQL, records::GateFacts};
+use crate::{
+    StoreError,
+    records::{GATE_FACTS_SQL, GateFacts, GateRead},
+};
 
 thread_local! {
     static CONNECTIONS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
@@ -35,11 +38,7 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// What [`crate::Tx::gate_facts`] returns, read on this thread's connection to `path`.
-pub(crate) fn gate_facts(
-    path: &Path,
-    id: &SubjectId,
-    purpose: &str,
-) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
+pub(crate) fn gate_facts(path: &Path, id: &SubjectId, purpose: &str) -> Result<Option<GateRead>, StoreError> {
     CONNECTIONS.with(|cell| {
         let mut connections = cell.borrow_mut();
         let conn = match connections.get(path) {

@@ -22,6 +22,6 @@ pub use crypto::{DataKey, Keyring, MasterKey};
 pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
 pub use records::{
-    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, NewSubject, Notice,
+    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,
     SubjectRecord, SubjectUpdate,
 };

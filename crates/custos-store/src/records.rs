@@ -65,6 +65,12 @@ pub(crate) const GATE_FACTS_SQL: &str = "SELECT s.jurisdiction, s.erased_at, s.r
      d.data_category, d.value_ct \
      FROM subjects s LEFT JOIN subject_data d ON d.subject_id = s.subject_id WHERE s.subject_id = $1";
 
+/// A subject's sealed values: data category and ciphertext.
+pub type SealedValues = Vec<(DataCategory, Vec<u8>)>;
+
+/// What the gate's one statement returns: the facts and the subject's sealed values.
+pub type GateRead = (GateFacts, SealedValues);
+
 /// What the gate needs to know about a subject for one purpose, read in one statement.
 #[derive(Debug, Clone)]
 pub struct GateFacts {
@@ -604,11 +610,7 @@ impl Tx {
 
     /// The gate's facts about a subject and purpose, with the subject's sealed values, in one
     /// statement; `None` if no such subject.
-    pub async fn gate_facts(
-        &mut self,
-        id: &SubjectId,
-        purpose: &str,
-    ) -> Result<Option<(GateFacts, Vec<(DataCategory, Vec<u8>)>)>, StoreError> {
+    pub async fn gate_facts(&mut self, id: &SubjectId, purpose: &str) -> Result<Option<GateRead>, StoreError> {
         let rows = sqlx::query(GATE_FACTS_SQL).bind(id.to_string()).bind(purpose).fetch_all(self.conn()).await?;
         let Some(row) = rows.first() else { return Ok(None) };
         let facts = GateFacts {
