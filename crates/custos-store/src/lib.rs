@@ -23,5 +23,5 @@ pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
 pub use records::{
     ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,
-    SubjectRecord, SubjectUpdate,
+    SealedValues, SubjectRecord, SubjectUpdate,
 };
