@@ -297,6 +297,11 @@ impl Service {
     pub async fn export_dsr(&self, dsr_id: &str) -> Result<SubjectExport, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
         let at = now();
+        // The request's subject, to look its checks up in the check index before the snapshot
+        // (rows committed meanwhile are in the index's unscanned tail, so none is missed).
+        let subject = read_tx!(self, |tx| Ok(tx.dsr(&id).await?.map(|d| d.subject_id)))?
+            .ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+        let indexed = self.store.indexed_checks(&subject)?;
         read_tx!(self, |tx| {
             let d = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
             if !matches!(d.dsr_type, DsrType::Access | DsrType::Portability) {
@@ -310,7 +315,7 @@ impl Service {
             let data = tx.subject_data(&sid, None).await?;
             let current = tx.consents(&sid).await?;
             let history = tx.consent_history(&sid).await?;
-            let checks = tx.checks_for_subject(&sid, 100_000).await?;
+            let checks = tx.checks_for_subject(&sid, indexed.as_ref(), 100_000).await?;
             let decisions = tx.decisions_for_subject(&sid, 100_000).await?;
             let requests = tx.dsrs(&DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
             Ok(SubjectExport {

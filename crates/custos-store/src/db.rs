@@ -108,6 +108,8 @@ pub struct Store {
 
 struct Inner {
     backend: Backend,
+    /// Stops the SQLite check indexer when the store goes away.
+    indexer_stop: Arc<std::sync::atomic::AtomicBool>,
     /// The SQLite database file, for the direct gate read.
     sqlite_path: Option<PathBuf>,
     checks: mpsc::Sender<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
@@ -123,6 +125,12 @@ enum Writer {
     Queue(mpsc::Sender<Job>),
     /// PostgreSQL handles concurrent writers: each request gets its own transaction.
     Pool(sqlx::AnyPool),
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.indexer_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl fmt::Debug for Store {
@@ -187,9 +195,15 @@ impl Store {
             None => Writer::Pool(reader.clone()),
         };
         let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
+        let indexer_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Some(path) = &sqlite_path {
+            crate::indexer::open_index(&crate::indexer::index_path(path))?;
+            crate::indexer::spawn(path.clone(), indexer_stop.clone());
+        }
         let store = Self {
             inner: Arc::new(Inner {
                 backend,
+                indexer_stop,
                 sqlite_path,
                 checks,
                 reader,
@@ -309,6 +323,15 @@ impl Store {
             })
         })
         .await
+    }
+
+    /// Where a subject's checks are in the check log: on SQLite, the rowids the background
+    /// index knows and the rowid it is complete up to (later rows must be scanned); `None` on
+    /// PostgreSQL, whose ordinary index answers directly. Pass to [`Tx::checks_for_subject`].
+    pub fn indexed_checks(&self, id: &SubjectId) -> Result<Option<(Vec<i64>, i64)>, StoreError> {
+        let Some(path) = &self.inner.sqlite_path else { return Ok(None) };
+        let index = crate::indexer::index_path(path);
+        crate::direct::with_connection(&index, |conn| crate::indexer::lookup(conn, &id.to_string())).map(Some)
     }
 
     /// Decrypts the `only` categories among a subject's sealed values.

@@ -37,8 +37,8 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// What [`crate::Tx::gate_facts`] returns, read on this thread's connection to `path`.
-pub(crate) fn gate_facts(path: &Path, id: &SubjectId, purpose: &str) -> Result<Option<GateRead>, StoreError> {
+/// Runs `f` on this thread's read-only connection to the database file at `path`.
+pub(crate) fn with_connection<T>(path: &Path, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
     CONNECTIONS.with(|cell| {
         let mut connections = cell.borrow_mut();
         let conn = match connections.get(path) {
@@ -48,6 +48,13 @@ pub(crate) fn gate_facts(path: &Path, id: &SubjectId, purpose: &str) -> Result<O
                 connections.entry(path.to_owned()).or_insert(c)
             }
         };
+        f(conn)
+    })
+}
+
+/// What [`crate::Tx::gate_facts`] returns, read on this thread's connection to `path`.
+pub(crate) fn gate_facts(path: &Path, id: &SubjectId, purpose: &str) -> Result<Option<GateRead>, StoreError> {
+    with_connection(path, |conn| {
         let mut stmt = conn.prepare_cached(GATE_FACTS_SQL).map_err(db_error)?;
         let subject = id.to_string();
         let mut rows = stmt.query(named_params! { "$1": subject, "$2": purpose }).map_err(db_error)?;

@@ -16,6 +16,7 @@ mod crypto;
 mod db;
 mod direct;
 mod error;
+mod indexer;
 mod records;
 
 pub use crypto::{DataKey, Keyring, MasterKey};

@@ -979,13 +979,35 @@ impl Tx {
         row.as_ref().map(check_from_row).transpose()
     }
 
-    /// A subject's gate checks, newest first.
-    pub async fn checks_for_subject(&mut self, subject: &SubjectId, limit: u32) -> Result<Vec<CheckRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM gate_checks WHERE subject_id = $1 ORDER BY checked_at DESC LIMIT $2")
-            .bind(subject.to_string())
-            .bind(i64::from(limit))
-            .fetch_all(self.conn())
-            .await?;
+    /// A subject's gate checks, newest first. `indexed` comes from [`crate::Store::indexed_checks`]:
+    /// on SQLite the indexed rowids plus a scan of the rows after the index's high-water mark.
+    pub async fn checks_for_subject(
+        &mut self,
+        subject: &SubjectId,
+        indexed: Option<&(Vec<i64>, i64)>,
+        limit: u32,
+    ) -> Result<Vec<CheckRecord>, StoreError> {
+        let rows = match indexed {
+            Some((rowids, through)) => {
+                sqlx::query(
+                    "SELECT * FROM gate_checks WHERE rowid IN (SELECT value FROM json_each($2)) OR (rowid > $3 AND subject_id = $1) \
+                     ORDER BY checked_at DESC LIMIT $4",
+                )
+                .bind(subject.to_string())
+                .bind(to_json(rowids))
+                .bind(*through)
+                .bind(i64::from(limit))
+                .fetch_all(self.conn())
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM gate_checks WHERE subject_id = $1 ORDER BY checked_at DESC LIMIT $2")
+                    .bind(subject.to_string())
+                    .bind(i64::from(limit))
+                    .fetch_all(self.conn())
+                    .await?
+            }
+        };
         rows.iter().map(check_from_row).collect()
     }
 

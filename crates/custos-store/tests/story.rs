@@ -177,6 +177,93 @@ async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
     assert!(jurisdictions.contains("US-CA") && jurisdictions.contains("GB") && jurisdictions.contains("DE"), "{jurisdictions:?}");
 }
 
+async fn subject_checks(store: &Store, id: SubjectId) -> usize {
+    let indexed = store.indexed_checks(&id).expect("index lookup");
+    store
+        .read(move |mut tx| {
+            Box::pin(async move {
+                let r = tx.checks_for_subject(&id, indexed.as_ref(), 1000).await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("checks")
+        .len()
+}
+
+async fn indexed_count(store: &Store, id: SubjectId) -> Option<usize> {
+    store.indexed_checks(&id).expect("index lookup").map(|(rowids, _)| rowids.len())
+}
+
+/// A subject's checks are complete whether or not the background index has caught up, and a
+/// lost index file is rebuilt from the check log.
+async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    service
+        .create_purpose(PurposeInput {
+            key: "personalize.content".into(),
+            name: "Recs".into(),
+            legal_basis: "contract".into(),
+            data_categories: vec!["user.contact.email".into()],
+            sale_or_share: false,
+            profiling: false,
+            sensitive: false,
+            pseudonymize: false,
+            retention_days: 30,
+        })
+        .await
+        .expect("purpose");
+    let mut ids = Vec::new();
+    for (name, checks) in [("a", 3), ("b", 2)] {
+        let s = service
+            .create_subject(SubjectInput { external_id: name.into(), jurisdiction: "DE".into(), data: Default::default() }, false)
+            .await
+            .expect("subject");
+        for _ in 0..checks {
+            let input = custos_service::dto::GateCheckInput {
+                subject_id: s.subject_id.clone(),
+                purpose: "personalize.content".into(),
+                data_categories: vec!["user.contact.email".into()],
+            };
+            service.gate_check(input, false, None).await.expect("check");
+        }
+        ids.push(SubjectId::parse(&s.subject_id).expect("id"));
+    }
+    let store = service.store().clone();
+    assert_eq!(subject_checks(&store, ids[0]).await, 3, "complete right after the checks");
+    assert_eq!(subject_checks(&store, ids[1]).await, 2);
+    if backend == Backend::Postgres {
+        assert_eq!(indexed_count(&store, ids[0]).await, None, "PostgreSQL uses its own index");
+        return;
+    }
+    let wait_indexed = |store: Store, id: SubjectId, n: usize| async move {
+        for _ in 0..100 {
+            if indexed_count(&store, id).await == Some(n) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the indexer did not catch up");
+    };
+    wait_indexed(store.clone(), ids[0], 3).await;
+    assert_eq!(subject_checks(&store, ids[0]).await, 3, "complete from the index");
+    assert_eq!(subject_checks(&store, ids[1]).await, 2);
+    store.close().await;
+    drop(store);
+    drop(service);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+
+    let index_file = db.dir.path().join("custos-index.db");
+    assert!(index_file.exists());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", index_file.display()));
+    }
+    let reopened = Store::open(&db.options).await.expect("reopen");
+    wait_indexed(reopened.clone(), ids[1], 2).await;
+    assert_eq!(subject_checks(&reopened, ids[0]).await, 3, "rebuilt from the log");
+}
+
 #[test]
 fn migrations_are_kept_in_lockstep() {
     let list = |dir: &str| {
@@ -197,4 +284,5 @@ backend_tests!(
     external_ids_are_unique_and_found_blindly,
     retention_keeps_what_a_longer_purpose_needs,
     demo_seeding_is_deterministic_and_idempotent,
+    subject_checks_are_complete_before_and_after_indexing,
 );
