@@ -192,10 +192,6 @@ impl Keyring {
         Self { master, root }
     }
 
-    pub(crate) fn master(&self) -> &MasterKey {
-        &self.master
-    }
-
     pub(crate) fn root(&self) -> &[u8; 32] {
         &self.root
     }

@@ -184,7 +184,7 @@ impl Store {
 
         let keyring = {
             let mut conn = reader.acquire().await?;
-            Arc::new(load_keyring(&mut conn, backend, options).await?)
+            Arc::new(load_keyring(&mut conn, options).await?)
         };
         let writer = match writer_pool {
             Some(pool) => {
@@ -515,7 +515,7 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-async fn load_keyring(conn: &mut AnyConnection, backend: Backend, options: &StoreOptions) -> Result<Keyring, StoreError> {
+async fn load_keyring(conn: &mut AnyConnection, options: &StoreOptions) -> Result<Keyring, StoreError> {
     let stored_id: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT value FROM meta WHERE name = 'master_key_id'").fetch_optional(&mut *conn).await?;
     let stored_id = stored_id.map(|v| String::from_utf8_lossy(&v).into_owned());
@@ -543,7 +543,7 @@ async fn load_keyring(conn: &mut AnyConnection, backend: Backend, options: &Stor
             sqlx::query(insert).bind("root_secret").bind(wrapped).execute(&mut *conn).await?;
             conn.execute("COMMIT").await?;
             // Another process may have initialized the database concurrently: read back.
-            Box::pin(load_keyring(conn, backend, options)).await
+            Box::pin(load_keyring(conn, options)).await
         }
         Some(id) => {
             if !path.exists() {
@@ -562,7 +562,6 @@ async fn load_keyring(conn: &mut AnyConnection, backend: Backend, options: &Stor
             }
             let wrapped: Vec<u8> = sqlx::query_scalar("SELECT value FROM meta WHERE name = 'root_secret'").fetch_one(&mut *conn).await?;
             let root = master.unwrap_key(ROOT_SECRET_LABEL, &wrapped)?;
-            let _ = backend;
             Ok(Keyring::new(master, root))
         }
     }

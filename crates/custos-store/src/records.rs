@@ -825,7 +825,6 @@ impl Tx {
             .bind(new_master.key_id().into_bytes())
             .execute(self.conn())
             .await?;
-        let _ = self.keyring.master();
         Ok(count + 1)
     }
 
@@ -906,27 +905,6 @@ impl Tx {
     }
 
     // ----- gate checks -----------------------------------------------------------------------
-
-    /// Persists a gate check.
-    pub async fn insert_check(&mut self, c: &CheckRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO gate_checks (check_id, subject_id, purpose, requested, decision, reasons, released, gpc, key_id, checked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(c.check_id.to_string())
-        .bind(c.subject_id.to_string())
-        .bind(&c.purpose)
-        .bind(to_json(&c.requested))
-        .bind(&c.decision)
-        .bind(to_json(&c.reasons))
-        .bind(to_json(&c.released))
-        .bind(b(c.gpc))
-        .bind(c.key_id.map(|k| k.to_string()))
-        .bind(format_timestamp(&c.checked_at))
-        .execute(self.conn())
-        .await?;
-        Ok(())
-    }
 
     /// Persists many gate checks with one multi-row statement (the check appender's batches).
     pub async fn insert_checks(&mut self, checks: &[CheckRecord]) -> Result<(), StoreError> {
