@@ -57,7 +57,7 @@ pub(crate) fn range_nodes(start: u64, end: u64) -> Vec<NodeId> {
         let len = end - at;
         let mut level = 63 - len.leading_zeros();
         // Alignment: the node must start at a multiple of its width.
-        while level > 0 && at % (1u64 << level) != 0 {
+        while level > 0 && !at.is_multiple_of(1u64 << level) {
             level -= 1;
         }
         nodes.push(NodeId::new(level as u8, at >> level));
