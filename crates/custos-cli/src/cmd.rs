@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod ledger;
 pub mod serve;
 
 /// Starts logging to stderr: `CUSTOS_LOG` sets the filter (default `info`), `CUSTOS_LOG_FORMAT=json`

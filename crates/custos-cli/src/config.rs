@@ -26,6 +26,10 @@ pub struct DbArgs {
     /// Master key file (64 hex characters); created with mode 0600 on first start.
     #[arg(long, env = "CUSTOS_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// The audit ledger's origin line, fixed when the ledger is created
+    /// [default: localhost/custos/<random deployment id>].
+    #[arg(long, env = "CUSTOS_LEDGER_ORIGIN")]
+    pub ledger_origin: Option<String>,
     /// Configuration file [default: ./custos.toml if present].
     #[arg(long, env = "CUSTOS_CONFIG")]
     pub config: Option<PathBuf>,
@@ -49,6 +53,8 @@ pub struct FileConfig {
     pub audit_only_categories: Option<Vec<String>>,
     /// `retention_interval_seconds = 3600`.
     pub retention_interval_seconds: Option<u64>,
+    /// `ledger_origin = "example.com/custos/prod"`.
+    pub ledger_origin: Option<String>,
 }
 
 impl DbArgs {
@@ -68,7 +74,9 @@ impl DbArgs {
         let url = self.database_url.clone().or_else(|| file.database_url.clone()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let key =
             self.master_key_file.clone().or_else(|| file.master_key_file.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_MASTER_KEY_FILE));
-        StoreOptions::new(url, key)
+        let mut options = StoreOptions::new(url, key);
+        options.ledger_origin = self.ledger_origin.clone().or_else(|| file.ledger_origin.clone());
+        options
     }
 }
 

@@ -28,6 +28,9 @@ enum Command {
     /// Benchmarks of the engines (in process, no I/O).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    /// Verify the audit ledger, or prove and check that an entry is in it.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => cmd::serve::run(args).await,
             Command::Admin(command) => cmd::admin::run(command).await,
             Command::Bench(command) => cmd::bench::run(command),
+            Command::Ledger(command) => cmd::ledger::run(command).await,
         }
     });
     match result {

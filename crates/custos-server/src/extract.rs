@@ -150,6 +150,7 @@ scopes! {
     DecisionsWrite => Some(Scope::DecisionsWrite),
     DecisionsRead => Some(Scope::DecisionsRead),
     Dsr => Some(Scope::Dsr),
+    LedgerRead => Some(Scope::LedgerRead),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

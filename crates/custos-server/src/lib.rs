@@ -65,7 +65,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    // Checkpoints are published every second while leaves arrive, and once more on the way
+    // out, so every change acknowledged before shutdown is covered by a signature.
+    let service = state.service().clone();
+    let publisher = tokio::spawn(service.clone().run_checkpoint_publisher(std::future::pending()));
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    publisher.abort();
+    if let Err(e) = service.publish_checkpoint().await {
+        tracing::error!(error = %e, "publishing the final ledger checkpoint failed");
+    }
+    served
 }
 
 /// Logs method, route template, status and latency of every request. Never the URI itself:

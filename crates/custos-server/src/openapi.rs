@@ -27,6 +27,7 @@ impl Modify for BearerAuth {
         record_consent, gate_check, record_decision, record_outcome,
         create_dsr, list_dsr, get_dsr, verify_dsr, complete_dsr, extend_dsr, reject_dsr, export_dsr,
         create_key, list_keys, revoke_key,
+        ledger_checkpoint, publish_checkpoint, ledger_key, ledger_entry, inclusion_proof, consistency_proof,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

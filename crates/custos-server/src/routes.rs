@@ -6,6 +6,7 @@ mod dsr;
 mod gate;
 mod health;
 mod keys;
+mod ledger;
 mod purposes;
 mod subjects;
 
@@ -13,7 +14,7 @@ use axum::Router;
 
 use crate::AppState;
 
-pub(crate) use {consents::*, decisions::*, dsr::*, gate::*, health::*, keys::*, purposes::*, subjects::*};
+pub(crate) use {consents::*, decisions::*, dsr::*, gate::*, health::*, keys::*, ledger::*, purposes::*, subjects::*};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -25,4 +26,5 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(decisions::routes())
         .merge(dsr::routes())
         .merge(keys::routes())
+        .merge(ledger::routes())
 }

@@ -179,6 +179,7 @@ fn key_view(k: &ApiKeyRecord, token: Option<&ApiKeyToken>) -> ApiKeyView {
         created_at: custos_core::format_timestamp(&k.created_at),
         revoked_at: k.revoked_at.as_ref().map(custos_core::format_timestamp),
         key: token.map(|t| t.expose().to_owned()),
+        receipt: None,
     }
 }
 
@@ -211,9 +212,19 @@ impl Service {
         let record =
             ApiKeyRecord { key_id, secret_sha256: secret_hash(&secret), scopes, label: input.label, created_at: now(), revoked_at: None };
         let stored = record.clone();
-        write_tx!(self, |tx| Ok(tx.insert_api_key(&stored).await?))?;
+        let leaf = crate::ledger::event_at(
+            "api_key.created",
+            &record.created_at,
+            serde_json::json!({"key_id": record.key_id.to_string(), "scopes": record.scopes}),
+        );
+        let receipt = write_tx!(self, |tx| {
+            tx.insert_api_key(&stored).await?;
+            Ok(tx.append_leaf(leaf).await?)
+        })?;
         tracing::info!(key_id = %record.key_id, scopes = %record.scopes.join(" "), "API key created");
-        Ok(key_view(&record, Some(&token)))
+        let mut view = key_view(&record, Some(&token));
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// Every API key, without secrets.
@@ -225,16 +236,24 @@ impl Service {
     /// Revokes a key; it stops working at once, also in a running server.
     pub async fn revoke_api_key(&self, key_id: &str) -> Result<ApiKeyView, ServiceError> {
         let id = ApiKeyId::parse(key_id)?;
-        let record = write_tx!(self, |tx| {
+        let leaf = crate::ledger::event("api_key.revoked", serde_json::json!({"key_id": id.to_string()}));
+        let (record, receipt) = write_tx!(self, |tx| {
             let existing = tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
-            if existing.revoked_at.is_none() {
+            // Revoking twice changes nothing, so it records nothing.
+            let receipt = if existing.revoked_at.is_none() {
                 tx.revoke_api_key(&id, &now()).await?;
-            }
-            tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })
+                Some(tx.append_leaf(leaf).await?)
+            } else {
+                None
+            };
+            let record = tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
+            Ok((record, receipt))
         })?;
         self.auth_cache.forget(&id);
         tracing::info!(key_id = %id, "API key revoked");
-        Ok(key_view(&record, None))
+        let mut view = key_view(&record, None);
+        view.receipt = receipt.map(Into::into);
+        Ok(view)
     }
 
     /// Checks a presented key. Unknown, malformed and revoked keys are all

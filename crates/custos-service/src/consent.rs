@@ -28,6 +28,7 @@ pub(crate) fn event_view(e: &ConsentEvent) -> ConsentEventView {
         gpc: e.gpc,
         captured_at: format_timestamp(&e.captured_at),
         recorded_at: format_timestamp(&e.recorded_at),
+        receipt: None,
     }
 }
 
@@ -68,7 +69,7 @@ impl Service {
             }
             None => recorded_at,
         };
-        let event = write_tx!(self, |tx| {
+        let (event, receipt) = write_tx!(self, |tx| {
             let subject = tx.subject(&subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
             if subject.erased_at.is_some() {
                 return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
@@ -105,9 +106,12 @@ impl Service {
             if gpc {
                 tx.set_gpc(&subject_id, &recorded_at).await?;
             }
-            Ok(event)
+            let receipt = tx.append_leaf(consent_leaf(&event)).await?;
+            Ok((event, receipt))
         })?;
-        Ok(event_view(&event))
+        let mut view = event_view(&event);
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// A subject's current consents and full history.
@@ -123,4 +127,26 @@ impl Service {
             history: history.iter().map(event_view).collect(),
         })
     }
+}
+
+/// The ledger leaf of a consent event: everything but the free-text `source`.
+pub(crate) fn consent_leaf(e: &ConsentEvent) -> Vec<u8> {
+    crate::ledger::event_at(
+        "consent.recorded",
+        &e.recorded_at,
+        crate::ledger::subject_fields(
+            &e.subject_id,
+            serde_json::json!({
+                "event_id": e.event_id.to_string(),
+                "purpose": e.purpose.as_str(),
+                "status": e.status.as_str(),
+                "method": e.method.as_str(),
+                "notice_version": e.notice_version,
+                "notice_language": e.notice_language,
+                "notice_text_sha256": e.notice_text_sha256,
+                "gpc": e.gpc,
+                "captured_at": custos_core::format_timestamp(&e.captured_at),
+            }),
+        ),
+    )
 }

@@ -26,6 +26,7 @@ pub(crate) fn decision_view(d: &DecisionRecord) -> DecisionView {
         actual: d.actual.clone(),
         observed_at: d.observed_at.as_ref().map(format_timestamp),
         created_at: format_timestamp(&d.created_at),
+        receipt: None,
     }
 }
 
@@ -71,7 +72,26 @@ impl Service {
             created_at: now(),
         };
         let stored = record.clone();
-        write_tx!(self, |tx| {
+        let content = serde_json::json!({"score": record.score, "features": record.features});
+        let digest = self.store.keyring().digest("ledger/decision-content", content.to_string().as_bytes());
+        let leaf = crate::ledger::event_at(
+            "decision.recorded",
+            &record.created_at,
+            crate::ledger::subject_fields(
+                &record.subject_id,
+                serde_json::json!({
+                    "decision_id": record.decision_id.to_string(),
+                    "purpose": record.purpose.as_str(),
+                    "check_id": record.check_id.map(|c| c.to_string()),
+                    "model": record.model,
+                    "model_version": record.model_version,
+                    "outcome": record.outcome,
+                    "content_digest": data_encoding::HEXLOWER.encode(&digest),
+                    "key_id": caller.map(|k| k.to_string()),
+                }),
+            ),
+        );
+        let receipt = write_tx!(self, |tx| {
             let subject =
                 tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
             if subject.erased_at.is_some() {
@@ -89,9 +109,12 @@ impl Service {
                     return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
                 }
             }
-            Ok(tx.insert_decision(&stored).await?)
+            tx.insert_decision(&stored).await?;
+            Ok(tx.append_leaf(leaf).await?)
         })?;
-        Ok(decision_view(&record))
+        let mut view = decision_view(&record);
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// Records what actually happened after a decision (ground truth for monitoring).
@@ -102,13 +125,20 @@ impl Service {
             Some(t) => parse_timestamp(t).ok_or_else(|| ServiceError::invalid("observed_at", "must be an RFC 3339 timestamp"))?,
             None => now(),
         };
-        let record = write_tx!(self, |tx| {
+        let leaf = crate::ledger::event(
+            "decision.outcome",
+            serde_json::json!({"decision_id": id.to_string(), "actual": input.actual, "observed_at": custos_core::format_timestamp(&observed_at)}),
+        );
+        let (record, receipt) = write_tx!(self, |tx| {
             if !tx.set_decision_outcome(&id, &input.actual, &observed_at).await? {
                 return Err(ServiceError::NotFound { resource: "decision" });
             }
-            tx.decision(&id).await?.ok_or(ServiceError::NotFound { resource: "decision" })
+            let record = tx.decision(&id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?;
+            Ok((record, tx.append_leaf(leaf).await?))
         })?;
-        Ok(decision_view(&record))
+        let mut view = decision_view(&record);
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// A subject's decisions, newest first.

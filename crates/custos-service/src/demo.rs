@@ -219,6 +219,11 @@ impl Service {
                 }
                 batch.push((subject, events));
             }
+            let mut leaves = Vec::new();
+            for (subject, events) in &batch {
+                leaves.push(crate::ledger::event_at("subject.created", &subject.created_at, crate::subjects::new_subject_fields(subject)));
+                leaves.extend(events.iter().map(crate::consent::consent_leaf));
+            }
             write_tx!(self, |tx| {
                 for (subject, events) in &batch {
                     tx.insert_subject(subject).await?;
@@ -226,6 +231,7 @@ impl Service {
                         tx.insert_consent_event(e).await?;
                     }
                 }
+                tx.append_leaves(&leaves).await?;
                 Ok(())
             })?;
             created += n;

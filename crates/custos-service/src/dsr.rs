@@ -36,6 +36,7 @@ pub(crate) fn dsr_view(d: &DsrRecord, at: &custos_core::Timestamp) -> DsrView {
         extension_reason: d.extension_reason.clone(),
         closed_at: d.closed_at.as_ref().map(format_timestamp),
         rejection_reason: d.rejection_reason.clone(),
+        receipt: None,
     }
 }
 
@@ -107,7 +108,7 @@ impl Service {
             details.insert("statement".into(), Value::String(statement.clone()));
         }
         let received_at = now();
-        let record = write_tx!(self, |tx| {
+        let (record, receipt) = write_tx!(self, |tx| {
             let subject = tx.subject(&subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
             if subject.erased_at.is_some() {
                 return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
@@ -139,9 +140,12 @@ impl Service {
                 updated_at: received_at,
             };
             tx.insert_dsr(&record).await?;
-            Ok(record)
+            let receipt = tx.append_leaf(dsr_leaf("dsr.created", &record, tx.keyring())).await?;
+            Ok((record, receipt))
         })?;
-        Ok(dsr_view(&record, &now()))
+        let mut view = dsr_view(&record, &now());
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// One request.
@@ -171,7 +175,7 @@ impl Service {
         F: FnOnce(&mut DsrRecord) -> Result<(), ServiceError> + Send + 'static,
     {
         let id = DsrId::parse(dsr_id)?;
-        let record = write_tx!(self, |tx| {
+        let (record, receipt) = write_tx!(self, |tx| {
             let mut record = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
             let before = record.status;
             change(&mut record)?;
@@ -179,9 +183,12 @@ impl Service {
             if !tx.update_dsr(&record, before).await? {
                 return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
             }
-            Ok(record)
+            let receipt = tx.append_leaf(dsr_leaf(&format!("dsr.{}", record.status.as_str()), &record, tx.keyring())).await?;
+            Ok((record, receipt))
         })?;
-        Ok(dsr_view(&record, &now()))
+        let mut view = dsr_view(&record, &now());
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// Records that the requester's identity was verified, how, and by whom.
@@ -245,7 +252,7 @@ impl Service {
     /// served by [`Service::export_dsr`].
     pub async fn complete_dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
-        let record = write_tx!(self, |tx| {
+        let (record, receipt) = write_tx!(self, |tx| {
             let mut d = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
             let before = d.status;
             if !matches!(d.status, DsrStatus::Verified | DsrStatus::Extended) {
@@ -259,9 +266,17 @@ impl Service {
                 return Err(ServiceError::Conflict("verify the requester's identity before completing the request".into()));
             }
             let at = now();
+            let mut leaves = Vec::new();
             match d.dsr_type {
                 DsrType::Access | DsrType::Portability => {}
-                DsrType::Erasure => tx.erase_subject(&d.subject_id, &at).await?,
+                DsrType::Erasure => {
+                    tx.erase_subject(&d.subject_id, &at).await?;
+                    leaves.push(crate::ledger::event_at(
+                        "subject.erased",
+                        &at,
+                        crate::ledger::subject_fields(&d.subject_id, serde_json::json!({"dsr_id": d.dsr_id.to_string()})),
+                    ));
+                }
                 DsrType::Rectification => {
                     let data = d.details.as_ref().and_then(|v| v.get("data")).and_then(Value::as_object).cloned().unwrap_or_default();
                     let mut update = SubjectUpdate::default();
@@ -285,11 +300,16 @@ impl Service {
             if !tx.update_dsr(&d, before).await? {
                 return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
             }
+            leaves.push(dsr_leaf("dsr.completed", &d, tx.keyring()));
+            let receipts = tx.append_leaves(&leaves).await?;
             // Re-read: erasure removed the details.
-            Ok(tx.dsr(&id).await?.unwrap_or(d))
+            let record = tx.dsr(&id).await?.unwrap_or(d);
+            Ok((record, receipts.last().copied()))
         })?;
         tracing::info!(dsr_id = %record.dsr_id, dsr_type = record.dsr_type.as_str(), "data-subject request completed");
-        Ok(dsr_view(&record, &now()))
+        let mut view = dsr_view(&record, &now());
+        view.receipt = receipt.map(Into::into);
+        Ok(view)
     }
 
     /// The export that answers an access or portability request: everything custos holds about
@@ -346,4 +366,30 @@ impl Service {
             })
         })
     }
+}
+
+/// The ledger leaf of a request's creation or status change. Free text (reasons, statements,
+/// corrected values, who verified) enters only as a keyed digest.
+fn dsr_leaf(kind: &str, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
+    let digest =
+        |label: &str, text: &Option<String>| text.as_ref().map(|t| data_encoding::HEXLOWER.encode(&keyring.digest(label, t.as_bytes())));
+    crate::ledger::event_at(
+        kind,
+        &d.updated_at,
+        crate::ledger::subject_fields(
+            &d.subject_id,
+            serde_json::json!({
+                "dsr_id": d.dsr_id.to_string(),
+                "dsr_type": d.dsr_type.as_str(),
+                "status": d.status.as_str(),
+                "purpose": d.purpose.as_ref().map(|p| p.as_str().to_owned()),
+                "objection": d.objection.map(|o| o.as_str()),
+                "due_at": custos_core::format_timestamp(&d.due_at),
+                "verification_method": d.verification_method,
+                "verified_by_digest": digest("ledger/dsr-verified-by", &d.verified_by),
+                "reason_digest": digest("ledger/dsr-reason", &d.extension_reason.clone().or(d.rejection_reason.clone())),
+                "details_digest": digest("ledger/dsr-details", &d.details.as_ref().map(|v| v.to_string())),
+            }),
+        ),
+    )
 }

@@ -65,6 +65,9 @@ pub struct PurposeView {
     pub retention_days: u32,
     /// When it was declared (RFC 3339).
     pub created_at: String,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// Publishes a version of a purpose's privacy notice.
@@ -98,6 +101,9 @@ pub struct NoticeView {
     pub text_sha256: String,
     /// When it was published.
     pub created_at: String,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// Creates a data subject.
@@ -158,6 +164,9 @@ pub struct SubjectView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub data: Option<BTreeMap<String, Value>>,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// A page of subjects.
@@ -222,6 +231,9 @@ pub struct ConsentEventView {
     pub captured_at: String,
     /// When custos recorded it.
     pub recorded_at: String,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// The current consent state for one purpose.
@@ -283,6 +295,9 @@ pub struct GateCheckView {
     /// pseudonymizing purposes.
     #[schema(value_type = Object)]
     pub released: BTreeMap<String, Value>,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// Logs an AI decision about a subject.
@@ -339,6 +354,9 @@ pub struct DecisionView {
     pub observed_at: Option<String>,
     /// When logged.
     pub created_at: String,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// Records the observed outcome of a decision.
@@ -437,6 +455,9 @@ pub struct DsrView {
     pub closed_at: Option<String>,
     /// Rejection reason.
     pub rejection_reason: Option<String>,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
 }
 
 /// A complete, machine-readable copy of what custos holds about a subject (GDPR Arts. 15
@@ -512,4 +533,72 @@ pub struct ApiKeyView {
     /// The full key to present as `Authorization: Bearer ...`; only in the creation response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+/// Proof of recording: the leaf's position in the audit ledger and its RFC 9162 leaf hash
+/// (base64). An inclusion proof for it comes from `GET /v1/ledger/proof/inclusion`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ReceiptView {
+    /// Position of the leaf.
+    pub leaf_index: u64,
+    /// SHA-256 of 0x00 followed by the leaf bytes, base64.
+    pub leaf_hash: String,
+}
+
+impl From<custos_store::Receipt> for ReceiptView {
+    fn from(r: custos_store::Receipt) -> Self {
+        Self { leaf_index: r.leaf_index, leaf_hash: data_encoding::BASE64.encode(&r.leaf_hash) }
+    }
+}
+
+/// A ledger entry: the exact leaf bytes and their hash, both base64.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LedgerEntryView {
+    /// Position of the leaf.
+    pub index: u64,
+    /// The leaf bytes (RFC 8785 canonical JSON), base64.
+    pub leaf: String,
+    /// RFC 9162 leaf hash, base64.
+    pub leaf_hash: String,
+}
+
+/// An RFC 9162 audit path.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InclusionProofView {
+    /// The leaf.
+    pub leaf_index: u64,
+    /// The tree the path leads to the root of.
+    pub tree_size: u64,
+    /// Sibling hashes from the leaf upwards, base64.
+    pub hashes: Vec<String>,
+}
+
+/// An RFC 9162 consistency proof.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConsistencyProofView {
+    /// Size of the older tree.
+    pub first: u64,
+    /// Size of the newer tree.
+    pub second: u64,
+    /// The proof's hashes, base64.
+    pub hashes: Vec<String>,
+}
+
+/// A self-contained proof that one leaf is in the ledger, checkable offline with the verifier
+/// key alone (`custos ledger verify-proof`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProofBundle {
+    /// A signed checkpoint (C2SP signed note) whose tree contains the leaf.
+    pub checkpoint: String,
+    /// The leaf bytes, base64.
+    pub leaf: String,
+    /// Position of the leaf.
+    pub leaf_index: u64,
+    /// The checkpoint's tree size.
+    pub tree_size: u64,
+    /// The audit path, base64.
+    pub hashes: Vec<String>,
 }

@@ -89,7 +89,30 @@ impl Service {
             checked_at: now(),
         };
         let check_id = record.check_id;
-        self.store.append_check(record).await?;
-        Ok(GateCheckView { check_id: check_id.to_string(), decision: decision.decision.as_str().to_owned(), reasons, released })
+        let leaf = crate::ledger::event_at(
+            "gate.check",
+            &record.checked_at,
+            crate::ledger::subject_fields(
+                &record.subject_id,
+                serde_json::json!({
+                    "check_id": check_id.to_string(),
+                    "purpose": record.purpose,
+                    "decision": record.decision,
+                    "reasons": reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+                    "requested": record.requested.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                    "released": record.released.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                    "gpc": gpc,
+                    "key_id": caller.map(|k| k.to_string()),
+                }),
+            ),
+        );
+        let receipt = self.store.append_check(record, leaf).await?;
+        Ok(GateCheckView {
+            check_id: check_id.to_string(),
+            decision: decision.decision.as_str().to_owned(),
+            reasons,
+            released,
+            receipt: Some(receipt.into()),
+        })
     }
 }

@@ -14,6 +14,7 @@ mod dsr;
 pub mod dto;
 mod error;
 mod gate;
+pub mod ledger;
 mod purposes;
 mod retention;
 mod subjects;
@@ -31,6 +32,7 @@ pub use custos_store::{Backend, MasterKey, Store, StoreError, StoreOptions};
 pub use demo::DemoSummary;
 pub use dsr::DsrQuery;
 pub use error::ServiceError;
+pub use ledger::{VerifiedBundle, verify_proof_bundle};
 pub use retention::RetentionReport;
 
 /// Deployment-wide settings of the service.

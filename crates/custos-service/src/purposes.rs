@@ -22,6 +22,7 @@ pub(crate) fn purpose_view(p: &Purpose) -> PurposeView {
         pseudonymize: p.pseudonymize,
         retention_days: p.retention_days,
         created_at: format_timestamp(&p.created_at),
+        receipt: None,
     }
 }
 
@@ -33,6 +34,7 @@ fn notice_view(n: &Notice) -> NoticeView {
         text: n.text.clone(),
         text_sha256: n.text_sha256.clone(),
         created_at: format_timestamp(&n.created_at),
+        receipt: None,
     }
 }
 
@@ -88,13 +90,30 @@ impl Service {
             created_at: now(),
         };
         let stored = purpose.clone();
-        write_tx!(self, |tx| {
+        let leaf = crate::ledger::event_at(
+            "purpose.created",
+            &purpose.created_at,
+            serde_json::json!({
+                "purpose": purpose.key.as_str(),
+                "legal_basis": purpose.legal_basis.as_str(),
+                "data_categories": purpose.data_categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "sale_or_share": purpose.sale_or_share,
+                "profiling": purpose.profiling,
+                "sensitive": purpose.sensitive,
+                "pseudonymize": purpose.pseudonymize,
+                "retention_days": purpose.retention_days,
+            }),
+        );
+        let receipt = write_tx!(self, |tx| {
             tx.insert_purpose(&stored).await.map_err(|e| match e {
                 custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.key)),
                 other => other.into(),
-            })
+            })?;
+            Ok(tx.append_leaf(leaf).await?)
         })?;
-        Ok(purpose_view(&purpose))
+        let mut view = purpose_view(&purpose);
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// Every purpose.
@@ -124,7 +143,17 @@ impl Service {
         let text_sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(input.text.as_bytes()));
         let notice = Notice { purpose, version: input.version, language: input.language, text: input.text, text_sha256, created_at: now() };
         let stored = notice.clone();
-        write_tx!(self, |tx| {
+        let leaf = crate::ledger::event_at(
+            "notice.published",
+            &notice.created_at,
+            serde_json::json!({
+                "purpose": notice.purpose.as_str(),
+                "version": notice.version,
+                "language": notice.language,
+                "text_sha256": notice.text_sha256,
+            }),
+        );
+        let receipt = write_tx!(self, |tx| {
             if tx.purpose(stored.purpose.as_str()).await?.is_none() {
                 return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
             }
@@ -134,9 +163,12 @@ impl Service {
                     stored.version, stored.language
                 )),
                 other => other.into(),
-            })
+            })?;
+            Ok(tx.append_leaf(leaf).await?)
         })?;
-        Ok(notice_view(&notice))
+        let mut view = notice_view(&notice);
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// Notices, optionally of one purpose.

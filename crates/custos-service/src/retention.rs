@@ -33,6 +33,12 @@ impl Service {
                 if n > 0 {
                     report.total += n;
                     report.expired.push((category.to_string(), n));
+                    let leaf = crate::ledger::event_at(
+                        "retention.expired",
+                        &at,
+                        serde_json::json!({"data_category": category.as_str(), "cutoff": custos_core::format_timestamp(&cutoff), "values": n}),
+                    );
+                    tx.append_leaf(leaf).await?;
                 }
             }
             Ok(report)

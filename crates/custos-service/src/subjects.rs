@@ -36,6 +36,7 @@ pub(crate) fn subject_view(s: &SubjectRecord, data: Option<BTreeMap<DataCategory
         opted_out_sale_share: s.opted_out_sale_share,
         objections,
         data: data.map(|d| d.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+        receipt: None,
     }
 }
 
@@ -88,14 +89,18 @@ impl Service {
         let data = parse_data("data", &input.data, false)?.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
         let new = NewSubject { subject_id: SubjectId::new(), external_id, jurisdiction, data, gpc, created_at: now() };
         let id = new.subject_id;
-        let record = write_tx!(self, |tx| {
+        let leaf = crate::ledger::event_at("subject.created", &new.created_at, new_subject_fields(&new));
+        let (record, receipt) = write_tx!(self, |tx| {
             tx.insert_subject(&new).await.map_err(|e| match e {
                 custos_store::StoreError::Conflict => ServiceError::Conflict("a subject with this external_id already exists".into()),
                 other => other.into(),
             })?;
-            tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })
+            let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            Ok((record, tx.append_leaf(leaf).await?))
         })?;
-        Ok(subject_view(&record, None))
+        let mut view = subject_view(&record, None);
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
 
     /// One subject with its decrypted data.
@@ -134,14 +139,39 @@ impl Service {
             gpc: patch.gpc,
             data: parse_data("data", &patch.data, true)?,
         };
-        write_tx!(self, |tx| {
+        let leaf = crate::ledger::event(
+            "subject.updated",
+            crate::ledger::subject_fields(
+                &id,
+                serde_json::json!({
+                    "jurisdiction_changed": update.jurisdiction.is_some(),
+                    "gpc": update.gpc,
+                    "data_categories": update.data.keys().map(|c| c.as_str()).collect::<Vec<_>>(),
+                }),
+            ),
+        );
+        let receipt = write_tx!(self, |tx| {
             let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
             if record.erased_at.is_some() {
                 return Err(ServiceError::Conflict("the subject was erased".into()));
             }
             tx.update_subject(&id, &update, &now()).await?;
-            Ok(())
+            Ok(tx.append_leaf(leaf).await?)
         })?;
-        self.subject(subject_id).await
+        let mut view = self.subject(subject_id).await?;
+        view.receipt = Some(receipt.into());
+        Ok(view)
     }
+}
+
+/// The ledger fields of a new subject: its id, the categories it holds and its GPC flag;
+/// never its external id, jurisdiction or values.
+pub(crate) fn new_subject_fields(new: &NewSubject) -> serde_json::Value {
+    crate::ledger::subject_fields(
+        &new.subject_id,
+        serde_json::json!({
+            "data_categories": new.data.keys().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "gpc": new.gpc,
+        }),
+    )
 }

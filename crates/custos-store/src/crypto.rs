@@ -126,6 +126,8 @@ pub(crate) fn dek_label(subject: &SubjectId) -> Vec<u8> {
 
 /// Associated data of the wrapped root secret.
 pub(crate) const ROOT_SECRET_LABEL: &[u8] = b"custos/root-secret/v1";
+/// Wrapping label of the ledger's Ed25519 signing key.
+pub(crate) const LEDGER_KEY_LABEL: &[u8] = b"custos/ledger-signing-key/v1";
 
 /// One subject's data key. Never stored unwrapped, never printed.
 #[derive(Clone)]
@@ -190,6 +192,10 @@ pub struct Keyring {
 impl Keyring {
     pub(crate) fn new(master: MasterKey, root: [u8; 32]) -> Self {
         Self { master, root }
+    }
+
+    pub(crate) fn master(&self) -> &MasterKey {
+        &self.master
     }
 
     pub(crate) fn root(&self) -> &[u8; 32] {

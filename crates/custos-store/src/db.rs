@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use custos_core::{DataCategory, SubjectId};
 
 use crate::{
-    CheckRecord, GateFacts, GateRead, StoreError,
+    CheckRecord, GateFacts, GateRead, Receipt, StoreError,
     crypto::{Keyring, MasterKey, ROOT_SECRET_LABEL},
 };
 
@@ -39,12 +39,15 @@ pub struct StoreOptions {
     pub master_key_file: PathBuf,
     /// Largest connection pool to open (PostgreSQL; SQLite readers).
     pub max_connections: u32,
+    /// The ledger's origin line; fixed when the ledger is created (default
+    /// `localhost/custos/<random deployment id>`), refused if it differs later.
+    pub ledger_origin: Option<String>,
 }
 
 impl StoreOptions {
     /// Options with the default pool size.
     pub fn new(database_url: impl Into<String>, master_key_file: impl Into<PathBuf>) -> Self {
-        Self { database_url: database_url.into(), master_key_file: master_key_file.into(), max_connections: 16 }
+        Self { database_url: database_url.into(), master_key_file: master_key_file.into(), max_connections: 16, ledger_origin: None }
     }
 }
 
@@ -54,6 +57,7 @@ impl fmt::Debug for StoreOptions {
             .field("database_url", &redact_url(&self.database_url))
             .field("master_key_file", &self.master_key_file)
             .field("max_connections", &self.max_connections)
+            .field("ledger_origin", &self.ledger_origin)
             .finish()
     }
 }
@@ -112,11 +116,14 @@ struct Inner {
     indexer_stop: Arc<std::sync::atomic::AtomicBool>,
     /// The SQLite database file, for the direct gate read.
     sqlite_path: Option<PathBuf>,
-    checks: mpsc::Sender<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
+    checks: mpsc::Sender<(CheckRecord, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>)>,
     reader: sqlx::AnyPool,
     writer: Writer,
     keyring: Arc<Keyring>,
     master_key_file: PathBuf,
+    ledger_keys: crate::ledger::LedgerKeys,
+    /// The right edge of the tree as of the last checkpoint this process published.
+    ledger_state: tokio::sync::Mutex<Option<custos_ledger::CompactRange>>,
 }
 
 enum Writer {
@@ -182,9 +189,11 @@ impl Store {
             }
         };
 
-        let keyring = {
+        let (keyring, ledger_keys) = {
             let mut conn = reader.acquire().await?;
-            Arc::new(load_keyring(&mut conn, options).await?)
+            let keyring = load_keyring(&mut conn, options).await?;
+            let ledger_keys = crate::ledger::load_keys(&mut conn, &keyring, options.ledger_origin.as_deref()).await?;
+            (Arc::new(keyring), ledger_keys)
         };
         let writer = match writer_pool {
             Some(pool) => {
@@ -210,10 +219,24 @@ impl Store {
                 writer,
                 keyring,
                 master_key_file: options.master_key_file.clone(),
+                ledger_keys,
+                ledger_state: tokio::sync::Mutex::new(None),
             }),
         };
         tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), check_queue));
         Ok(store)
+    }
+
+    pub(crate) fn ledger_keys(&self) -> &crate::ledger::LedgerKeys {
+        &self.inner.ledger_keys
+    }
+
+    pub(crate) fn ledger_state(&self) -> &tokio::sync::Mutex<Option<custos_ledger::CompactRange>> {
+        &self.inner.ledger_state
+    }
+
+    pub(crate) fn sqlite_path(&self) -> Option<&std::path::Path> {
+        self.inner.sqlite_path.as_deref()
     }
 
     /// The engine this store runs on.
@@ -347,12 +370,13 @@ impl Store {
         sealed.iter().filter(|(c, _)| only.contains(c)).map(|(c, ct)| Ok((c.clone(), key.open_value(id, c, ct)?))).collect()
     }
 
-    /// Persists a gate check durably. Checks are the busiest write; the appender writes each
-    /// batch of queued checks as one multi-row statement and answers every caller after the
-    /// commit, so a check costs a fraction of a statement.
-    pub async fn append_check(&self, check: CheckRecord) -> Result<(), StoreError> {
+    /// Persists a gate check durably with its ledger leaf. Checks are the busiest write; the
+    /// appender writes each batch of queued checks and their leaves as two multi-row
+    /// statements in one transaction and answers every caller after the commit, so a check
+    /// costs a fraction of a statement.
+    pub async fn append_check(&self, check: CheckRecord, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
         let (send, recv) = oneshot::channel();
-        self.inner.checks.send((check, send)).await.map_err(|_| StoreError::WriterGone)?;
+        self.inner.checks.send((check, leaf, send)).await.map_err(|_| StoreError::WriterGone)?;
         recv.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -410,7 +434,21 @@ impl Store {
         let result = self
             .write(move |mut tx| {
                 Box::pin(async move {
-                    let r = tx.rewrap_all(&rewrap_key).await;
+                    let r = match tx.rewrap_all(&rewrap_key).await {
+                        Ok(count) => {
+                            let event = serde_json::json!({
+                                "event": "master_key.rotated",
+                                "at": custos_core::format_timestamp(&custos_core::now()),
+                                "master_key_id": rewrap_key.key_id(),
+                            });
+                            let leaf = custos_ledger::canonical_json(&event).map_err(|e| StoreError::Corrupt(e.to_string()));
+                            match leaf {
+                                Ok(leaf) => tx.append_leaf(leaf).await.map(|_| count),
+                                Err(e) => Err(e),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    };
                     (tx, r)
                 })
             })
@@ -452,7 +490,7 @@ fn sqlite_pragmas(
 
 async fn run_check_appender(
     store: std::sync::Weak<Inner>,
-    mut queue: mpsc::Receiver<(CheckRecord, oneshot::Sender<Result<(), StoreError>>)>,
+    mut queue: mpsc::Receiver<(CheckRecord, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>)>,
 ) {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(2));
     while let Some(first) = queue.recv().await {
@@ -467,23 +505,39 @@ async fn run_check_appender(
         let store = Store { inner };
         // Two batches in flight: while one commits, the next is already queued at the writer.
         let Ok(permit) = in_flight.clone().acquire_owned().await else { return };
-        let (records, replies): (Vec<CheckRecord>, Vec<_>) = batch.into_iter().unzip();
+        let mut records = Vec::with_capacity(batch.len());
+        let mut leaves = Vec::with_capacity(batch.len());
+        let mut replies = Vec::with_capacity(batch.len());
+        for (record, leaf, reply) in batch {
+            records.push(record);
+            leaves.push(leaf);
+            replies.push(reply);
+        }
         tokio::spawn(async move {
             let result = store
-                .write_statement(move |mut tx| {
+                .write(move |mut tx| {
                     Box::pin(async move {
-                        let r = tx.insert_checks(&records).await;
+                        let r = match tx.insert_checks(&records).await {
+                            Ok(()) => tx.append_leaves(&leaves).await,
+                            Err(e) => Err(e),
+                        };
                         (tx, r)
                     })
                 })
                 .await;
             drop(permit);
-            let failed = result.err().map(|e| e.to_string());
-            for reply in replies {
-                let _ = reply.send(match &failed {
-                    None => Ok(()),
-                    Some(e) => Err(StoreError::Database(Box::new(std::io::Error::other(e.clone())))),
-                });
+            match result {
+                Ok(receipts) => {
+                    for (reply, receipt) in replies.into_iter().zip(receipts) {
+                        let _ = reply.send(Ok(receipt));
+                    }
+                }
+                Err(e) => {
+                    let failed = e.to_string();
+                    for reply in replies {
+                        let _ = reply.send(Err(StoreError::Database(Box::new(std::io::Error::other(failed.clone())))));
+                    }
+                }
             }
         });
     }

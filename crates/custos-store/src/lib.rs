@@ -17,11 +17,13 @@ mod db;
 mod direct;
 mod error;
 mod indexer;
+mod ledger;
 mod records;
 
 pub use crypto::{DataKey, Keyring, MasterKey};
 pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
+pub use ledger::{Receipt, StoredCheckpoint, VerifyReport};
 pub use records::{
     ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,
     SealedValues, SubjectRecord, SubjectUpdate,

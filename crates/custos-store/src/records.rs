@@ -820,6 +820,14 @@ impl Tx {
             count += 1;
         }
         let root = new_master.wrap(ROOT_SECRET_LABEL, self.keyring.root())?;
+        let ledger_key: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE name = 'ledger_signing_key'").fetch_optional(self.conn()).await?;
+        if let Some(wrapped) = ledger_key {
+            let seed = zeroize::Zeroizing::new(self.keyring.master().unwrap_key(crate::crypto::LEDGER_KEY_LABEL, &wrapped)?);
+            let rewrapped = new_master.wrap(crate::crypto::LEDGER_KEY_LABEL, &seed)?;
+            sqlx::query("UPDATE meta SET value = $1 WHERE name = 'ledger_signing_key'").bind(rewrapped).execute(self.conn()).await?;
+            count += 1;
+        }
         sqlx::query("UPDATE meta SET value = $1 WHERE name = 'root_secret'").bind(root).execute(self.conn()).await?;
         sqlx::query("UPDATE meta SET value = $1 WHERE name = 'master_key_id'")
             .bind(new_master.key_id().into_bytes())

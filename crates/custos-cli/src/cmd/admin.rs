@@ -56,7 +56,7 @@ pub enum AdminCommand {
     },
 }
 
-async fn open(db: &DbArgs) -> anyhow::Result<Service> {
+pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Service> {
     let file = db.file_config()?;
     let config = service_config(file.opt_out_jurisdictions.as_deref(), file.audit_only_categories.as_deref())?;
     Service::open(&db.store_options(&file), config).await.context("cannot open the database")

@@ -1,0 +1,211 @@
+//! The audit ledger as the service uses it: how each state change becomes a leaf, the
+//! checkpoint publisher, and the read side (checkpoints, entries, proofs, offline bundles).
+//!
+//! A leaf is an event encoded as RFC 8785 canonical JSON: `{"event": <kind>, "at": <time>,
+//! ...}`. The ledger is never erased, so leaves carry only internal ids (random UUIDs that
+//! mean nothing outside custos once a subject is erased), codes (purposes, data categories,
+//! statuses, reason codes), hashes of public texts (notices) and keyed HMAC digests of free
+//! text. Never an `external_id`, a stored value, or an unkeyed hash of either.
+
+use std::time::Duration;
+
+use custos_core::{Timestamp, format_timestamp, now};
+use custos_ledger::{Checkpoint, Hash, NoteVerifier, canonical_json, inclusion_plan, leaf_hash, root_from_inclusion};
+use data_encoding::BASE64;
+use serde_json::{Map, Value, json};
+
+use crate::{
+    Service, ServiceError,
+    dto::{ConsistencyProofView, InclusionProofView, LedgerEntryView, ProofBundle},
+};
+
+/// How often the publisher looks for new leaves.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The leaf bytes of an event of `kind` that happened `at`, with its `fields`.
+pub(crate) fn event_at(kind: &str, at: &Timestamp, fields: Value) -> Vec<u8> {
+    let mut object = match fields {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    object.insert("event".into(), Value::String(kind.to_owned()));
+    object.insert("at".into(), Value::String(format_timestamp(at)));
+    // Only strings, integers, booleans, arrays and objects go in: always canonicalizable.
+    canonical_json(&Value::Object(object)).unwrap_or_default()
+}
+
+/// [`event_at`] now.
+pub(crate) fn event(kind: &str, fields: Value) -> Vec<u8> {
+    event_at(kind, &now(), fields)
+}
+
+fn b64(hash: &Hash) -> String {
+    BASE64.encode(hash)
+}
+
+fn decode_hash(field: &str, text: &str) -> Result<Hash, ServiceError> {
+    BASE64
+        .decode(text.as_bytes())
+        .ok()
+        .and_then(|b| Hash::try_from(b).ok())
+        .ok_or_else(|| ServiceError::invalid(field, "must be a base64 SHA-256 hash"))
+}
+
+/// Adapts the store's async node reads to the engine's plans.
+async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<Vec<Hash>, ServiceError> {
+    let ids = plan.node_ids();
+    let found = service.store.ledger_nodes(&ids).await?;
+    let map: std::collections::HashMap<_, _> = ids.into_iter().zip(found).filter_map(|(id, h)| h.map(|h| (id, h))).collect();
+    plan.assemble(|id| map.get(&id).copied()).map_err(|e| ServiceError::Internal(custos_store::StoreError::Corrupt(e.to_string())))
+}
+
+impl Service {
+    /// The latest signed checkpoint (C2SP signed note), publishing one first if leaves were
+    /// added since (so a fresh deployment answers too).
+    pub async fn ledger_checkpoint(&self) -> Result<String, ServiceError> {
+        if let Some(published) = self.store.publish_checkpoint().await? {
+            return Ok(published.note);
+        }
+        match self.store.latest_checkpoint().await? {
+            Some(c) => Ok(c.note),
+            None => Err(ServiceError::NotFound { resource: "checkpoint" }),
+        }
+    }
+
+    /// Publishes a checkpoint if there are new leaves; returns its tree size.
+    pub async fn publish_checkpoint(&self) -> Result<Option<u64>, ServiceError> {
+        Ok(self.store.publish_checkpoint().await?.map(|c| c.tree_size))
+    }
+
+    /// Publishes a checkpoint at least every [`CHECKPOINT_INTERVAL`] while leaves arrive, until
+    /// `shutdown` resolves. Errors are logged and retried on the next tick.
+    pub async fn run_checkpoint_publisher(self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {
+                    if let Err(e) = self.store.publish_checkpoint().await {
+                        tracing::error!(error = %e, "publishing a ledger checkpoint failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The verifier key (note verifier text) that checks this ledger's checkpoints.
+    pub fn ledger_verifier_key(&self) -> String {
+        self.store.ledger_verifier_key()
+    }
+
+    /// The leaf at `index`.
+    pub async fn ledger_entry(&self, index: u64) -> Result<LedgerEntryView, ServiceError> {
+        let leaf = self.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
+        Ok(LedgerEntryView { index, leaf_hash: b64(&leaf_hash(&leaf)), leaf: BASE64.encode(&leaf) })
+    }
+
+    /// Size of the latest signed tree, publishing first if `wanted` lies beyond it.
+    async fn signed_size_covering(&self, wanted: u64) -> Result<u64, ServiceError> {
+        let mut signed = self.store.latest_checkpoint().await?.map_or(0, |c| c.tree_size);
+        if wanted > signed
+            && let Some(c) = self.store.publish_checkpoint().await?
+        {
+            signed = c.tree_size;
+        }
+        Ok(signed)
+    }
+
+    /// The audit path of leaf `index` in the signed tree of `tree_size` leaves.
+    pub async fn inclusion_proof(&self, index: u64, tree_size: u64) -> Result<InclusionProofView, ServiceError> {
+        let signed = self.signed_size_covering(tree_size).await?;
+        if tree_size > signed {
+            return Err(ServiceError::unprocessable("tree_size", format!("the ledger has {signed} signed leaves")));
+        }
+        if index >= tree_size {
+            return Err(ServiceError::unprocessable("index", format!("leaf {index} is not in a tree of {tree_size} leaves")));
+        }
+        let plan = inclusion_plan(index, tree_size).map_err(|e| ServiceError::unprocessable("index", e.to_string()))?;
+        let hashes = run_plan(self, &plan).await?;
+        Ok(InclusionProofView { leaf_index: index, tree_size, hashes: hashes.iter().map(b64).collect() })
+    }
+
+    /// The proof that the tree of `first` leaves is a prefix of the tree of `second`.
+    pub async fn consistency_proof(&self, first: u64, second: u64) -> Result<ConsistencyProofView, ServiceError> {
+        let signed = self.signed_size_covering(second).await?;
+        if second > signed {
+            return Err(ServiceError::unprocessable("second", format!("the ledger has {signed} signed leaves")));
+        }
+        if first == 0 || first > second {
+            return Err(ServiceError::unprocessable("first", "must be between 1 and second"));
+        }
+        let plan = custos_ledger::consistency_plan(first, second).map_err(|e| ServiceError::unprocessable("first", e.to_string()))?;
+        let hashes = run_plan(self, &plan).await?;
+        Ok(ConsistencyProofView { first, second, hashes: hashes.iter().map(b64).collect() })
+    }
+
+    /// A self-contained proof that leaf `index` is in the ledger: the latest checkpoint, the
+    /// leaf and its audit path in that checkpoint's tree.
+    pub async fn prove(&self, index: u64) -> Result<ProofBundle, ServiceError> {
+        let leaf = self.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
+        self.signed_size_covering(index + 1).await?;
+        let checkpoint = self.store.latest_checkpoint().await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
+        let proof = self.inclusion_proof(index, checkpoint.tree_size).await?;
+        Ok(ProofBundle {
+            checkpoint: checkpoint.note,
+            leaf: BASE64.encode(&leaf),
+            leaf_index: index,
+            tree_size: checkpoint.tree_size,
+            hashes: proof.hashes,
+        })
+    }
+
+    /// Recomputes the tree from every stored leaf and checks all nodes and checkpoints.
+    pub async fn verify_ledger(&self, progress: impl FnMut(u64, u64)) -> Result<custos_store::VerifyReport, ServiceError> {
+        Ok(self.store.verify_ledger(progress).await?)
+    }
+}
+
+/// What an offline check of a [`ProofBundle`] established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedBundle {
+    /// The log's origin, from the signed checkpoint.
+    pub origin: String,
+    /// The signed tree size.
+    pub tree_size: u64,
+    /// The leaf's position.
+    pub leaf_index: u64,
+    /// The leaf bytes.
+    pub leaf: Vec<u8>,
+}
+
+/// Checks a proof bundle with nothing but the verifier key: the checkpoint's signature, then
+/// the audit path from the leaf to the checkpoint's root. Tree size and root are taken from
+/// the signed checkpoint, never from the bundle's own fields.
+pub fn verify_proof_bundle(bundle: &ProofBundle, verifier_key: &str) -> Result<VerifiedBundle, ServiceError> {
+    let verifier = NoteVerifier::parse(verifier_key).map_err(|e| ServiceError::invalid("key", e.to_string()))?;
+    let checkpoint =
+        Checkpoint::open(&bundle.checkpoint, &verifier, None).map_err(|e| ServiceError::unprocessable("checkpoint", e.to_string()))?;
+    if bundle.tree_size != checkpoint.size {
+        return Err(ServiceError::unprocessable("tree_size", "does not match the signed checkpoint"));
+    }
+    let leaf = BASE64.decode(bundle.leaf.as_bytes()).map_err(|_| ServiceError::invalid("leaf", "must be base64"))?;
+    let hashes = bundle.hashes.iter().map(|h| decode_hash("hashes", h)).collect::<Result<Vec<_>, _>>()?;
+    let root = root_from_inclusion(bundle.leaf_index, checkpoint.size, &leaf_hash(&leaf), &hashes)
+        .map_err(|e| ServiceError::unprocessable("hashes", e.to_string()))?;
+    if root != checkpoint.root {
+        return Err(ServiceError::unprocessable("hashes", "the audit path does not lead to the signed root"));
+    }
+    Ok(VerifiedBundle { origin: checkpoint.origin, tree_size: checkpoint.size, leaf_index: bundle.leaf_index, leaf })
+}
+
+/// The fields of a subject-scoped event.
+pub(crate) fn subject_fields(subject_id: &custos_core::SubjectId, extra: Value) -> Value {
+    let mut fields = match extra {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    fields.insert("subject_id".into(), json!(subject_id.to_string()));
+    Value::Object(fields)
+}

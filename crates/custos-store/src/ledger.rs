@@ -1,0 +1,520 @@
+//! The audit ledger's storage: leaves appended inside the transaction of the change they
+//! record, interior nodes and signed checkpoints published off the request path, and the
+//! reads that proofs and `custos ledger verify` need.
+//!
+//! Leaf indexes must be dense and commit in order. SQLite has one writer at a time, so the
+//! next index is simply one past the largest. PostgreSQL runs writers concurrently, so a
+//! transaction takes a transaction-scoped advisory lock right before its leaves and keeps it
+//! until it commits: indexes are then handed out in commit order, and the lock is held only
+//! for the tail of each transaction.
+
+use std::collections::BTreeMap;
+
+use custos_ledger::{Checkpoint, CompactRange, Hash, NodeId, NoteSigner, NoteVerifier, leaf_hash};
+use sqlx::{AssertSqlSafe, Executor, Row};
+
+use crate::{StoreError, Tx, db::Store};
+
+/// Identifies the advisory lock that serializes ledger appends on PostgreSQL ("custos" in
+/// ASCII, to stay clear of locks other applications take in the same database).
+const LEDGER_LOCK: i64 = 0x637573746f73;
+
+/// Leaves read per query while publishing or verifying.
+const CHUNK: u64 = 1 << 14;
+
+/// Proof that a change was recorded: where its leaf is and what it hashes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// Position of the leaf in the log.
+    pub leaf_index: u64,
+    /// RFC 9162 leaf hash of the leaf bytes.
+    pub leaf_hash: Hash,
+}
+
+/// A published checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// Tree size it commits to.
+    pub tree_size: u64,
+    /// The signed note text.
+    pub note: String,
+}
+
+/// The ledger's signing identity, loaded with the store.
+pub struct LedgerKeys {
+    pub(crate) signer: NoteSigner,
+    pub(crate) origin: String,
+}
+
+impl std::fmt::Debug for LedgerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LedgerKeys").field("origin", &self.origin).finish_non_exhaustive()
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Leaves read and hashed.
+    pub leaves: u64,
+    /// Checkpoints whose signature and root were checked.
+    pub checkpoints: u64,
+    /// Stored nodes compared with the recomputed tree.
+    pub nodes: u64,
+    /// The size of the latest checkpoint; leaves past it are not covered by a signature yet.
+    pub signed_size: u64,
+    /// The first problem found, if any.
+    pub divergence: Option<String>,
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt("a stored ledger hash is not 32 bytes".into()))
+}
+
+impl Tx {
+    /// Appends leaves to the ledger in this transaction; they commit (or roll back) with it.
+    pub async fn append_leaves(&mut self, leaves: &[Vec<u8>]) -> Result<Vec<Receipt>, StoreError> {
+        if leaves.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.conn().backend_name() == "PostgreSQL" {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK).execute(self.conn()).await?;
+        }
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves").fetch_one(self.conn()).await?;
+        let mut receipts = Vec::with_capacity(leaves.len());
+        for (chunk_no, chunk) in leaves.chunks(500).enumerate() {
+            let base = next + (chunk_no * 500) as i64;
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+            let sql = format!("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES {}", values.join(", "));
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (i, leaf) in chunk.iter().enumerate() {
+                query = query.bind(base + i as i64).bind(leaf.clone());
+                receipts.push(Receipt { leaf_index: (base + i as i64) as u64, leaf_hash: leaf_hash(leaf) });
+            }
+            query.execute(self.conn()).await?;
+        }
+        Ok(receipts)
+    }
+
+    /// Appends one leaf; see [`Tx::append_leaves`].
+    pub async fn append_leaf(&mut self, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
+        let receipts = self.append_leaves(std::slice::from_ref(&leaf)).await?;
+        receipts.into_iter().next().ok_or_else(|| StoreError::Corrupt("no receipt for an appended leaf".into()))
+    }
+}
+
+/// Loads the ledger's signing key and origin from `meta`, creating them on a new database.
+/// The key is wrapped by the master key; the verifier key and origin sit beside it in clear.
+pub(crate) async fn load_keys(
+    conn: &mut sqlx::AnyConnection,
+    keyring: &crate::Keyring,
+    wanted_origin: Option<&str>,
+) -> Result<LedgerKeys, StoreError> {
+    let get = |name: &'static str| sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE name = $1").bind(name);
+    let wrapped = get("ledger_signing_key").fetch_optional(&mut *conn).await?;
+    let Some(wrapped) = wrapped else {
+        let mut id = [0u8; 6];
+        getrandom::fill(&mut id).map_err(|_| StoreError::Crypto("the operating system's random source failed"))?;
+        let origin =
+            wanted_origin.map(str::to_owned).unwrap_or_else(|| format!("localhost/custos/{}", data_encoding::HEXLOWER.encode(&id)));
+        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|_| StoreError::Crypto("the operating system's random source failed"))?;
+        let signer = NoteSigner::from_seed(&origin, &seed).map_err(|e| StoreError::Config(format!("--ledger-origin: {e}")))?;
+        let wrapped = keyring.master().wrap(crate::crypto::LEDGER_KEY_LABEL, &seed)?;
+        conn.execute("BEGIN").await?;
+        let insert = "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+        sqlx::query(insert).bind("ledger_signing_key").bind(wrapped).execute(&mut *conn).await?;
+        sqlx::query(insert).bind("ledger_origin").bind(origin.into_bytes()).execute(&mut *conn).await?;
+        sqlx::query(insert).bind("ledger_verifier_key").bind(signer.verifier_key().into_bytes()).execute(&mut *conn).await?;
+        conn.execute("COMMIT").await?;
+        // Another process may have created them first: read back what won.
+        return Box::pin(load_keys(conn, keyring, wanted_origin)).await;
+    };
+    let origin = get("ledger_origin").fetch_one(&mut *conn).await?;
+    let origin = String::from_utf8(origin).map_err(|_| StoreError::Corrupt("the ledger origin is not UTF-8".into()))?;
+    if let Some(wanted) = wanted_origin
+        && wanted != origin
+    {
+        return Err(StoreError::Config(format!(
+            "this database's ledger origin is {origin:?}; it is fixed when the ledger is created and cannot become {wanted:?}"
+        )));
+    }
+    let seed = zeroize::Zeroizing::new(keyring.master().unwrap_key(crate::crypto::LEDGER_KEY_LABEL, &wrapped)?);
+    let signer = NoteSigner::from_seed(&origin, &seed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(LedgerKeys { signer, origin })
+}
+
+impl Store {
+    /// The ledger's origin line.
+    pub fn ledger_origin(&self) -> &str {
+        &self.ledger_keys().origin
+    }
+
+    /// The note verifier key that checks this ledger's checkpoints.
+    pub fn ledger_verifier_key(&self) -> String {
+        self.ledger_keys().signer.verifier_key()
+    }
+
+    /// Number of leaves committed so far.
+    pub async fn ledger_size(&self) -> Result<u64, StoreError> {
+        self.read_statement(|mut tx| {
+            Box::pin(async move {
+                let r = sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves")
+                    .fetch_one(tx.conn())
+                    .await
+                    .map(|v| v as u64)
+                    .map_err(StoreError::from);
+                (tx, r)
+            })
+        })
+        .await
+    }
+
+    /// The latest published checkpoint, if any.
+    pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.read_statement(|mut tx| {
+            Box::pin(async move {
+                let r = sqlx::query("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
+                    .fetch_optional(tx.conn())
+                    .await
+                    .map_err(StoreError::from)
+                    .and_then(|row| row.map(|row| checkpoint_row(&row)).transpose());
+                (tx, r)
+            })
+        })
+        .await
+    }
+
+    /// The leaf at `index`.
+    pub async fn ledger_leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.ledger_leaves(index, index + 1).await?.into_iter().next().map(|(_, leaf)| leaf))
+    }
+
+    /// Leaves `[from, to)` with their indexes, in order.
+    pub async fn ledger_leaves(&self, from: u64, to: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        if let Some(path) = self.sqlite_path() {
+            return crate::direct::with_connection(path, |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT leaf_index, leaf FROM ledger_leaves WHERE leaf_index >= ?1 AND leaf_index < ?2 ORDER BY leaf_index",
+                    )
+                    .map_err(crate::direct::db_error)?;
+                let rows = stmt
+                    .query_map([to_i64(from), to_i64(to)], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)))
+                    .map_err(crate::direct::db_error)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(crate::direct::db_error)
+            });
+        }
+        self.read_statement(move |mut tx| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "SELECT leaf_index, leaf FROM ledger_leaves WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index",
+                )
+                .bind(to_i64(from))
+                .bind(to_i64(to))
+                .fetch_all(tx.conn())
+                .await
+                .map_err(StoreError::from)
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|row| Ok((row.try_get::<i64, _>(0)? as u64, row.try_get::<Vec<u8>, _>(1)?)))
+                        .collect::<Result<Vec<_>, sqlx::Error>>()
+                        .map_err(StoreError::from)
+                });
+                (tx, r)
+            })
+        })
+        .await
+    }
+
+    /// The hashes of `ids` (level 0 is hashed from the leaf), `None` where not stored.
+    pub async fn ledger_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError> {
+        if let Some(path) = self.sqlite_path() {
+            return crate::direct::with_connection(path, |conn| {
+                let mut leaf =
+                    conn.prepare_cached("SELECT leaf FROM ledger_leaves WHERE leaf_index = ?1").map_err(crate::direct::db_error)?;
+                let mut node = conn
+                    .prepare_cached("SELECT hash FROM ledger_nodes WHERE level = ?1 AND node_index = ?2")
+                    .map_err(crate::direct::db_error)?;
+                ids.iter()
+                    .map(|id| {
+                        let found: Option<Vec<u8>> = if id.level == 0 {
+                            leaf.query_row([to_i64(id.index)], |r| r.get(0)).map(|l: Vec<u8>| Some(leaf_hash(&l).to_vec()))
+                        } else {
+                            node.query_row([i64::from(id.level), to_i64(id.index)], |r| r.get(0)).map(Some)
+                        }
+                        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+                        .map_err(crate::direct::db_error)?;
+                        found.map(to_hash).transpose()
+                    })
+                    .collect()
+            });
+        }
+        let ids = ids.to_vec();
+        self.read_statement(move |mut tx| {
+            Box::pin(async move {
+                let r = postgres_nodes(&mut tx, &ids).await;
+                (tx, r)
+            })
+        })
+        .await
+    }
+
+    /// Computes the nodes of every leaf added since the last checkpoint, stores them and a new
+    /// signed checkpoint in one transaction. Returns `None` when there is nothing new.
+    pub async fn publish_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let mut state = self.ledger_state().lock().await;
+        let result = self.publish_locked(&mut state).await;
+        if result.is_err() {
+            *state = None; // reload from the database next time
+        }
+        result
+    }
+
+    async fn publish_locked(&self, state: &mut Option<CompactRange>) -> Result<Option<StoredCheckpoint>, StoreError> {
+        if state.is_none() {
+            let signed = self.latest_checkpoint().await?.map_or(0, |c| c.tree_size);
+            let ids = CompactRange::edge_nodes(signed);
+            let hashes = self.ledger_nodes(&ids).await?.into_iter().collect::<Option<Vec<_>>>();
+            let hashes = hashes.ok_or_else(|| StoreError::Corrupt(format!("the nodes of checkpoint {signed} are missing")))?;
+            *state = Some(CompactRange::from_edge(signed, hashes).ok_or_else(|| StoreError::Corrupt("bad ledger edge".into()))?);
+        }
+        let Some(range) = state.as_mut() else { return Ok(None) };
+        let size = self.ledger_size().await?;
+        if size <= range.size() {
+            return Ok(None);
+        }
+        let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
+        let mut working = range.clone();
+        while working.size() < size {
+            let from = working.size();
+            let leaves = self.ledger_leaves(from, (from + CHUNK).min(size)).await?;
+            if leaves.is_empty() {
+                return Err(StoreError::Corrupt(format!("ledger leaf {from} is missing")));
+            }
+            for (index, leaf) in leaves {
+                if index != working.size() {
+                    return Err(StoreError::Corrupt(format!("ledger leaf {} is missing", working.size())));
+                }
+                nodes.extend(working.append(leaf_hash(&leaf)).into_iter().filter(|(id, _)| id.level > 0));
+            }
+        }
+        let checkpoint = Checkpoint { origin: self.ledger_origin().to_owned(), size, root: working.root() };
+        let note = checkpoint.sign(&self.ledger_keys().signer).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let stored = StoredCheckpoint { tree_size: size, note: note.clone() };
+        self.write(move |mut tx| {
+            Box::pin(async move {
+                let r = insert_nodes_and_checkpoint(&mut tx, &nodes, size, &note).await;
+                (tx, r)
+            })
+        })
+        .await?;
+        *range = working;
+        Ok(Some(stored))
+    }
+
+    /// Recomputes the whole tree from the stored leaves and checks every stored node and
+    /// checkpoint (signature, origin, root) against it; reports the first divergence.
+    /// `progress` is called with the number of leaves checked so far.
+    pub async fn verify_ledger(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport, StoreError> {
+        let verifier = NoteVerifier::parse(&self.ledger_verifier_key()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let origin = self.ledger_origin().to_owned();
+        let mut report = VerifyReport::default();
+        let checkpoints = self.all_checkpoints().await?;
+        let mut signed: BTreeMap<u64, Hash> = BTreeMap::new();
+        for c in &checkpoints {
+            match Checkpoint::open(&c.note, &verifier, Some(&origin)) {
+                Ok(body) if body.size == c.tree_size => {
+                    signed.insert(c.tree_size, body.root);
+                }
+                Ok(body) => {
+                    report.divergence = Some(format!("checkpoint row {} holds a note for size {}", c.tree_size, body.size));
+                    return Ok(report);
+                }
+                Err(e) => {
+                    report.divergence = Some(format!("checkpoint {}: {e}", c.tree_size));
+                    return Ok(report);
+                }
+            }
+        }
+        report.signed_size = signed.keys().next_back().copied().unwrap_or(0);
+        let size = self.ledger_size().await?;
+        if size < report.signed_size {
+            report.divergence = Some(format!("checkpoint {} covers more leaves than the {size} stored", report.signed_size));
+            return Ok(report);
+        }
+        let mut range = CompactRange::new();
+        let mut computed: Vec<(NodeId, Hash)> = Vec::new();
+        while range.size() < size {
+            let from = range.size();
+            let to = (from + CHUNK).min(size);
+            for (index, leaf) in self.ledger_leaves(from, to).await? {
+                if index != range.size() {
+                    report.divergence = Some(format!("leaf {} is missing (next stored leaf is {index})", range.size()));
+                    return Ok(report);
+                }
+                for (id, hash) in range.append(leaf_hash(&leaf)) {
+                    // Only nodes inside the signed tree are stored.
+                    if id.level > 0 && (id.index + 1) << id.level <= report.signed_size {
+                        computed.push((id, hash));
+                    }
+                }
+                report.leaves += 1;
+                if let Some(root) = signed.get(&range.size()) {
+                    if range.root() != *root {
+                        report.divergence =
+                            Some(format!("the leaves do not match checkpoint {}: the recomputed root differs", range.size()));
+                        return Ok(report);
+                    }
+                    report.checkpoints += 1;
+                }
+            }
+            if range.size() != to {
+                report.divergence = Some(format!("leaf {} is missing", range.size()));
+                return Ok(report);
+            }
+            if let Some(problem) = self.compare_nodes(&mut computed, &mut report).await? {
+                report.divergence = Some(problem);
+                return Ok(report);
+            }
+            progress(range.size(), size);
+        }
+        if let Some(problem) = self.count_nodes(report.signed_size).await? {
+            report.divergence = Some(problem);
+        }
+        Ok(report)
+    }
+
+    async fn compare_nodes(&self, computed: &mut Vec<(NodeId, Hash)>, report: &mut VerifyReport) -> Result<Option<String>, StoreError> {
+        if computed.is_empty() {
+            return Ok(None);
+        }
+        computed.sort_unstable_by_key(|(id, _)| *id);
+        let ids: Vec<NodeId> = computed.iter().map(|(id, _)| *id).collect();
+        let stored = self.ledger_nodes(&ids).await?;
+        for ((id, want), have) in computed.iter().zip(stored) {
+            match have {
+                None => return Ok(Some(format!("node level {} index {} is missing", id.level, id.index))),
+                Some(h) if h != *want => {
+                    return Ok(Some(format!("node level {} index {} does not match the leaves", id.level, id.index)));
+                }
+                Some(_) => report.nodes += 1,
+            }
+        }
+        computed.clear();
+        Ok(None)
+    }
+
+    /// Extra stored nodes (rows no leaf accounts for) are a divergence too.
+    async fn count_nodes(&self, signed_size: u64) -> Result<Option<String>, StoreError> {
+        let counts: Vec<(i64, i64)> = self
+            .read_statement(|mut tx| {
+                Box::pin(async move {
+                    let r = sqlx::query("SELECT level, COUNT(*) FROM ledger_nodes GROUP BY level ORDER BY level")
+                        .fetch_all(tx.conn())
+                        .await
+                        .and_then(|rows| rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect())
+                        .map_err(StoreError::from);
+                    (tx, r)
+                })
+            })
+            .await?;
+        for (level, count) in counts {
+            let expected = if (1..64).contains(&level) { signed_size >> level } else { 0 };
+            if count as u64 != expected {
+                return Ok(Some(format!("level {level} holds {count} nodes; the signed tree has {expected}")));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every stored checkpoint, smallest first.
+    pub async fn all_checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.read_statement(|mut tx| {
+            Box::pin(async move {
+                let r = sqlx::query("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size")
+                    .fetch_all(tx.conn())
+                    .await
+                    .map_err(StoreError::from)
+                    .and_then(|rows| rows.iter().map(checkpoint_row).collect());
+                (tx, r)
+            })
+        })
+        .await
+    }
+
+    /// The stored checkpoint for exactly `tree_size`, if one was published.
+    pub async fn checkpoint_at(&self, tree_size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.read_statement(move |mut tx| {
+            Box::pin(async move {
+                let r = sqlx::query("SELECT tree_size, note FROM ledger_checkpoints WHERE tree_size = $1")
+                    .bind(to_i64(tree_size))
+                    .fetch_optional(tx.conn())
+                    .await
+                    .map_err(StoreError::from)
+                    .and_then(|row| row.map(|row| checkpoint_row(&row)).transpose());
+                (tx, r)
+            })
+        })
+        .await
+    }
+}
+
+fn checkpoint_row(row: &sqlx::any::AnyRow) -> Result<StoredCheckpoint, StoreError> {
+    Ok(StoredCheckpoint { tree_size: row.try_get::<i64, _>("tree_size")? as u64, note: row.try_get("note")? })
+}
+
+async fn postgres_nodes(tx: &mut Tx, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError> {
+    let mut found: BTreeMap<NodeId, Hash> = BTreeMap::new();
+    for chunk in ids.chunks(400) {
+        let (leaves, nodes): (Vec<&NodeId>, Vec<&NodeId>) = chunk.iter().partition(|id| id.level == 0);
+        if !leaves.is_empty() {
+            let list: Vec<String> = (1..=leaves.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT leaf_index, leaf FROM ledger_leaves WHERE leaf_index IN ({})", list.join(", "));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in &leaves {
+                q = q.bind(to_i64(id.index));
+            }
+            for row in q.fetch_all(tx.conn()).await? {
+                let leaf: Vec<u8> = row.try_get(1)?;
+                found.insert(NodeId::new(0, row.try_get::<i64, _>(0)? as u64), leaf_hash(&leaf));
+            }
+        }
+        if !nodes.is_empty() {
+            let list: Vec<String> = (0..nodes.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+            let sql = format!("SELECT level, node_index, hash FROM ledger_nodes WHERE (level, node_index) IN ({})", list.join(", "));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in &nodes {
+                q = q.bind(i32::from(id.level)).bind(to_i64(id.index));
+            }
+            for row in q.fetch_all(tx.conn()).await? {
+                let level = u8::try_from(row.try_get::<i32, _>(0)?).map_err(|_| StoreError::Corrupt("bad node level".into()))?;
+                found.insert(NodeId::new(level, row.try_get::<i64, _>(1)? as u64), to_hash(row.try_get(2)?)?);
+            }
+        }
+    }
+    Ok(ids.iter().map(|id| found.get(id).copied()).collect())
+}
+
+async fn insert_nodes_and_checkpoint(tx: &mut Tx, nodes: &[(NodeId, Hash)], size: u64, note: &str) -> Result<(), StoreError> {
+    for chunk in nodes.chunks(300) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+        let sql = format!("INSERT INTO ledger_nodes (level, node_index, hash) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, hash) in chunk {
+            q = q.bind(i32::from(id.level)).bind(to_i64(id.index)).bind(hash.to_vec());
+        }
+        q.execute(tx.conn()).await?;
+    }
+    sqlx::query("INSERT INTO ledger_checkpoints (tree_size, note, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(to_i64(size))
+        .bind(note.to_owned())
+        .bind(custos_core::format_timestamp(&custos_core::now()))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
