@@ -76,6 +76,9 @@ pub(crate) fn redact_url(url: &str) -> String {
 /// A future returned by a transaction closure: it hands the [`Tx`] back with its result.
 pub type TxFuture<T, E> = Pin<Box<dyn Future<Output = (Tx, Result<T, E>)> + Send>>;
 
+/// A gate check waiting for the appender: the record, its ledger leaf, and who to answer.
+type QueuedCheck = (CheckRecord, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>);
+
 type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
 type JobFn = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
 
@@ -116,7 +119,7 @@ struct Inner {
     indexer_stop: Arc<std::sync::atomic::AtomicBool>,
     /// The SQLite database file, for the direct gate read.
     sqlite_path: Option<PathBuf>,
-    checks: mpsc::Sender<(CheckRecord, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>)>,
+    checks: mpsc::Sender<QueuedCheck>,
     reader: sqlx::AnyPool,
     writer: Writer,
     keyring: Arc<Keyring>,
@@ -490,7 +493,7 @@ fn sqlite_pragmas(
 
 async fn run_check_appender(
     store: std::sync::Weak<Inner>,
-    mut queue: mpsc::Receiver<(CheckRecord, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>)>,
+    mut queue: mpsc::Receiver<QueuedCheck>,
 ) {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(2));
     while let Some(first) = queue.recv().await {
