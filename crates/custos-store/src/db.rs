@@ -491,10 +491,7 @@ fn sqlite_pragmas(
     })
 }
 
-async fn run_check_appender(
-    store: std::sync::Weak<Inner>,
-    mut queue: mpsc::Receiver<QueuedCheck>,
-) {
+async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Receiver<QueuedCheck>) {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(2));
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];

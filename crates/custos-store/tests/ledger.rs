@@ -1,0 +1,327 @@
+//! The audit ledger on SQLite and PostgreSQL: a leaf for every change, in the same
+//! transaction; no personal data in leaves; proofs that verify against signed checkpoints;
+//! tampering with the stored leaves, nodes or checkpoints caught by `verify`.
+
+use custos_ledger::{Checkpoint, NoteVerifier, leaf_hash, verify_consistency, verify_inclusion};
+use custos_service::{
+    Service, ServiceError,
+    dto::{ConsentInput, DecisionInput, DsrInput, DsrVerifyInput, GateCheckInput, NoticeInput, PurposeInput, ReceiptView, SubjectInput},
+};
+use custos_testkit::{Backend, TestDb, backend_tests};
+use data_encoding::{BASE64, HEXLOWER};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const EXTERNAL_ID: &str = "ledger-canary-ext-31x";
+const EMAIL: &str = "ledger.canary.9q@leak.example";
+
+fn hash_of(receipt: &Option<ReceiptView>) -> ReceiptView {
+    receipt.clone().expect("a write response carries a receipt")
+}
+
+async fn purpose(service: &Service) -> ReceiptView {
+    let p = service
+        .create_purpose(PurposeInput {
+            key: "marketing.email".into(),
+            name: "Email offers".into(),
+            legal_basis: "consent".into(),
+            data_categories: vec!["user.contact.email".into()],
+            sale_or_share: false,
+            profiling: false,
+            sensitive: false,
+            pseudonymize: false,
+            retention_days: 365,
+        })
+        .await
+        .expect("purpose");
+    hash_of(&p.receipt)
+}
+
+/// Runs one change of every kind and returns the receipts in order.
+async fn changes(service: &Service) -> Vec<ReceiptView> {
+    let mut receipts = vec![purpose(service).await];
+    let notice = service
+        .create_notice(NoticeInput {
+            purpose: "marketing.email".into(),
+            version: "v1".into(),
+            language: "en".into(),
+            text: "We email offers.".into(),
+        })
+        .await
+        .expect("notice");
+    receipts.push(hash_of(&notice.receipt));
+    let subject = service
+        .create_subject(
+            SubjectInput {
+                external_id: EXTERNAL_ID.into(),
+                jurisdiction: "DE".into(),
+                data: [("user.contact.email".to_owned(), json!(EMAIL))].into_iter().collect(),
+            },
+            false,
+        )
+        .await
+        .expect("subject");
+    receipts.push(hash_of(&subject.receipt));
+    let consent = service
+        .record_consent(
+            ConsentInput {
+                subject_id: subject.subject_id.clone(),
+                purpose: "marketing.email".into(),
+                status: "granted".into(),
+                method: "web_form".into(),
+                notice_version: "v1".into(),
+                language: None,
+                source: Some(format!("signup form of {EMAIL}")),
+                captured_at: None,
+            },
+            false,
+        )
+        .await
+        .expect("consent");
+    receipts.push(hash_of(&consent.receipt));
+    let check = service
+        .gate_check(
+            GateCheckInput {
+                subject_id: subject.subject_id.clone(),
+                purpose: "marketing.email".into(),
+                data_categories: vec!["user.contact.email".into()],
+            },
+            false,
+            None,
+        )
+        .await
+        .expect("check");
+    assert_eq!(check.decision, "allow");
+    receipts.push(hash_of(&check.receipt));
+    let decision = service
+        .record_decision(
+            DecisionInput {
+                subject_id: subject.subject_id.clone(),
+                purpose: "marketing.email".into(),
+                check_id: Some(check.check_id.clone()),
+                model: "offer-ranker".into(),
+                model_version: "1".into(),
+                outcome: "offer_a".into(),
+                score: Some(0.7),
+                features: Some([("email_domain".to_owned(), json!(EMAIL))].into_iter().collect()),
+            },
+            None,
+        )
+        .await
+        .expect("decision");
+    receipts.push(hash_of(&decision.receipt));
+    let dsr = service
+        .create_dsr(DsrInput {
+            subject_id: subject.subject_id.clone(),
+            dsr_type: "erasure".into(),
+            objection: None,
+            purpose: None,
+            data: None,
+            statement: Some(format!("please erase {EMAIL}")),
+        })
+        .await
+        .expect("dsr");
+    receipts.push(hash_of(&dsr.receipt));
+    let verified = service.verify_dsr(&dsr.dsr_id, DsrVerifyInput { method: "email_link".into() }, "staff-1").await.expect("verify");
+    receipts.push(hash_of(&verified.receipt));
+    let done = service.complete_dsr(&dsr.dsr_id).await.expect("complete");
+    receipts.push(hash_of(&done.receipt));
+    receipts
+}
+
+async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
+    let db = TestDb::new(backend).await.expect("backend");
+    let service = db.service().await;
+    let store = service.store().clone();
+    let receipts = changes(&service).await;
+    let indexes: Vec<u64> = receipts.iter().map(|r| r.leaf_index).collect();
+    assert!(indexes.windows(2).all(|w| w[0] < w[1]), "receipts are handed out in commit order: {indexes:?}");
+    let size = store.ledger_size().await.expect("size");
+    assert_eq!(size, indexes.last().expect("receipts") + 1, "no change without a leaf and no extra leaves");
+
+    // Each receipt names the stored leaf; the leaf is canonical JSON naming its event.
+    let mut kinds = Vec::new();
+    for r in &receipts {
+        let leaf = store.ledger_leaf(r.leaf_index).await.expect("read").expect("leaf exists");
+        assert_eq!(BASE64.encode(&leaf_hash(&leaf)), r.leaf_hash);
+        let value: Value = serde_json::from_slice(&leaf).expect("JSON leaf");
+        assert_eq!(custos_ledger::canonical_json(&value).expect("canonical"), leaf, "leaf bytes are RFC 8785 canonical");
+        kinds.push(value["event"].as_str().expect("event").to_owned());
+    }
+    for kind in
+        ["purpose.created", "notice.published", "subject.created", "consent.recorded", "gate.check", "decision.recorded", "dsr.created"]
+    {
+        assert!(kinds.contains(&kind.to_owned()), "{kind} in {kinds:?}");
+    }
+
+    // No personal data, and no unkeyed hash of it, in any leaf.
+    let all = store.ledger_leaves(0, size).await.expect("leaves");
+    let forbidden = [
+        EXTERNAL_ID.to_owned(),
+        EMAIL.to_owned(),
+        HEXLOWER.encode(&Sha256::digest(EMAIL.as_bytes())),
+        HEXLOWER.encode(&Sha256::digest(EXTERNAL_ID.as_bytes())),
+        BASE64.encode(&Sha256::digest(EMAIL.as_bytes())),
+    ];
+    for (_, leaf) in &all {
+        let text = String::from_utf8_lossy(leaf);
+        for f in &forbidden {
+            assert!(!text.contains(f.as_str()), "leaf leaks {f}: {text}");
+        }
+    }
+
+    // A write that fails leaves no leaf behind.
+    let dup = service
+        .create_subject(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
+        .await
+        .expect("first");
+    assert!(dup.receipt.is_some());
+    let err = service
+        .create_subject(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
+        .await;
+    assert!(matches!(err, Err(ServiceError::Conflict(_))));
+    assert_eq!(store.ledger_size().await.expect("size"), size + 1);
+
+    // Checkpoints: signed, and every receipt is provably included; the trees are consistent.
+    let first = store.publish_checkpoint().await.expect("publish").expect("new leaves");
+    assert_eq!(first.tree_size, size + 1);
+    assert!(store.publish_checkpoint().await.expect("publish").is_none(), "nothing new, nothing published");
+    let verifier = NoteVerifier::parse(&store.ledger_verifier_key()).expect("verifier key");
+    let cp1 = Checkpoint::open(&first.note, &verifier, Some(store.ledger_origin())).expect("signed checkpoint");
+    for r in &receipts {
+        let proof = service.inclusion_proof(r.leaf_index, cp1.size).await.expect("proof");
+        let hashes: Vec<[u8; 32]> =
+            proof.hashes.iter().map(|h| BASE64.decode(h.as_bytes()).expect("b64").try_into().expect("32 bytes")).collect();
+        let leaf: [u8; 32] = BASE64.decode(r.leaf_hash.as_bytes()).expect("b64").try_into().expect("32");
+        verify_inclusion(r.leaf_index, cp1.size, &leaf, &hashes, &cp1.root).expect("inclusion verifies");
+    }
+    purpose_again(&service).await;
+    let second = store.publish_checkpoint().await.expect("publish").expect("new leaves");
+    let cp2 = Checkpoint::open(&second.note, &verifier, None).expect("signed");
+    let proof = service.consistency_proof(cp1.size, cp2.size).await.expect("consistency");
+    let hashes: Vec<[u8; 32]> = proof.hashes.iter().map(|h| BASE64.decode(h.as_bytes()).expect("b64").try_into().expect("32")).collect();
+    verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &hashes).expect("consistent");
+
+    let report = store.verify_ledger(|_, _| {}).await.expect("verify");
+    assert_eq!(report.divergence, None);
+    assert_eq!(report.leaves, cp2.size);
+    assert_eq!(report.checkpoints, 2);
+    assert!(report.nodes > 0);
+
+    // The signing key survives a master key rotation (it is re-wrapped, not replaced).
+    let key_before = store.ledger_verifier_key();
+    store.rotate_master_key().await.expect("rotate");
+    drop(service);
+    let reopened = db.service().await;
+    assert_eq!(reopened.ledger_verifier_key(), key_before);
+    assert!(reopened.store().publish_checkpoint().await.expect("publish after rotation").is_some(), "the rotation is itself a leaf");
+}
+
+async fn purpose_again(service: &Service) {
+    let p = service
+        .create_purpose(PurposeInput {
+            key: "analytics.segments".into(),
+            name: "Segments".into(),
+            legal_basis: "legitimate_interest".into(),
+            data_categories: vec!["user.behavior".into()],
+            sale_or_share: false,
+            profiling: false,
+            sensitive: false,
+            pseudonymize: true,
+            retention_days: 30,
+        })
+        .await
+        .expect("purpose");
+    assert!(p.receipt.is_some());
+}
+
+/// A parameter of a tampering statement.
+enum Param {
+    Bytes(Vec<u8>),
+    Text(String),
+}
+
+/// Runs `sql` (with one optional parameter) directly against the database, bypassing custos.
+async fn tamper(db: &TestDb, sql: &str, param: Option<Param>) {
+    match db.sqlite_path() {
+        Some(path) => {
+            let conn = rusqlite::Connection::open(path).expect("open the database file");
+            match param {
+                Some(Param::Bytes(b)) => conn.execute(sql, [b]).expect("tamper"),
+                Some(Param::Text(t)) => conn.execute(sql, [t]).expect("tamper"),
+                None => conn.execute(sql, []).expect("tamper"),
+            };
+        }
+        None => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&db.options.database_url).await.expect("connect");
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql.replace("?1", "$1")));
+            let q = match param {
+                Some(Param::Bytes(b)) => q.bind(b),
+                Some(Param::Text(t)) => q.bind(t),
+                None => q,
+            };
+            q.execute(&mut conn).await.expect("tamper");
+        }
+    }
+}
+
+async fn tampering_is_detected(backend: Backend) {
+    // (description, statement, blob) — each applied to a fresh, verified ledger.
+    let flipped_leaf = |leaf: &[u8]| {
+        let mut l = leaf.to_vec();
+        l[5] ^= 0x01;
+        l
+    };
+    for case in ["leaf byte", "node byte", "deleted leaf", "reordered leaves", "deleted tail", "checkpoint", "extra node"] {
+        let db = TestDb::new(backend).await.expect("backend");
+        let service = db.service().await;
+        let store = service.store().clone();
+        changes(&service).await;
+        store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+        purpose_again(&service).await;
+        store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+        assert_eq!(store.verify_ledger(|_, _| {}).await.expect("verify").divergence, None, "{case}: clean ledger verifies");
+        let size = store.ledger_size().await.expect("size");
+        let leaf3 = store.ledger_leaf(3).await.expect("read").expect("leaf");
+        let leaf4 = store.ledger_leaf(4).await.expect("read").expect("leaf");
+        match case {
+            "leaf byte" => {
+                tamper(&db, "UPDATE ledger_leaves SET leaf = ?1 WHERE leaf_index = 3", Some(Param::Bytes(flipped_leaf(&leaf3)))).await
+            }
+            "node byte" => {
+                let node = store.ledger_nodes(&[custos_ledger::NodeId::new(1, 0)]).await.expect("node")[0].expect("stored");
+                let mut bad = node.to_vec();
+                bad[31] ^= 0x80;
+                tamper(&db, "UPDATE ledger_nodes SET hash = ?1 WHERE level = 1 AND node_index = 0", Some(Param::Bytes(bad))).await;
+            }
+            "deleted leaf" => tamper(&db, "DELETE FROM ledger_leaves WHERE leaf_index = 4", None).await,
+            "reordered leaves" => {
+                tamper(&db, "UPDATE ledger_leaves SET leaf = ?1 WHERE leaf_index = 3", Some(Param::Bytes(leaf4.clone()))).await;
+                tamper(&db, "UPDATE ledger_leaves SET leaf = ?1 WHERE leaf_index = 4", Some(Param::Bytes(leaf3.clone()))).await;
+            }
+            "deleted tail" => tamper(&db, &format!("DELETE FROM ledger_leaves WHERE leaf_index = {}", size - 1), None).await,
+            "checkpoint" => {
+                let latest = store.latest_checkpoint().await.expect("read").expect("cp");
+                let forged = latest.note.replacen(&format!("\n{}\n", latest.tree_size), &format!("\n{}\n", latest.tree_size - 1), 1);
+                tamper(
+                    &db,
+                    &format!("UPDATE ledger_checkpoints SET note = ?1 WHERE tree_size = {}", latest.tree_size),
+                    Some(Param::Text(forged)),
+                )
+                .await;
+            }
+            "extra node" => {
+                tamper(&db, "INSERT INTO ledger_nodes (level, node_index, hash) VALUES (1, 999999, ?1)", Some(Param::Bytes(vec![0u8; 32])))
+                    .await
+            }
+            _ => unreachable!(),
+        }
+        drop(service);
+        let reopened = db.service().await;
+        let report = reopened.store().verify_ledger(|_, _| {}).await.expect("verify runs");
+        assert!(report.divergence.is_some(), "{case}: tampering must be caught ({report:?})");
+    }
+}
+
+backend_tests!(every_change_is_a_leaf_in_its_transaction, tampering_is_detected);
