@@ -204,7 +204,15 @@ impl Store {
                     )
                     .map_err(crate::direct::db_error)?;
                 let rows = stmt
-                    .query_map([to_i64(from), to_i64(to)], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)))
+                    .query_map([to_i64(from), to_i64(to)], |r| {
+                        // SQLite lets a writer store any type; a leaf changed to text must still
+                        // be read (and then fail verification), not stop the reader.
+                        let leaf = match r.get_ref(1)? {
+                            rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => b.to_vec(),
+                            other => format!("{other:?}").into_bytes(),
+                        };
+                        Ok((r.get::<_, i64>(0)? as u64, leaf))
+                    })
                     .map_err(crate::direct::db_error)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(crate::direct::db_error)
             });
