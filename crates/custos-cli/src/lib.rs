@@ -47,7 +47,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => cmd::serve::run(args).await,
             Command::Admin(command) => cmd::admin::run(command).await,
-            Command::Bench(command) => cmd::bench::run(command),
+            Command::Bench(command) => cmd::bench::run(command).await,
             Command::Ledger(command) => cmd::ledger::run(command).await,
         }
     });

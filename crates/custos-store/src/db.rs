@@ -77,7 +77,7 @@ pub(crate) fn redact_url(url: &str) -> String {
 pub type TxFuture<T, E> = Pin<Box<dyn Future<Output = (Tx, Result<T, E>)> + Send>>;
 
 /// A gate check waiting for the appender: the record, its ledger leaf, and who to answer.
-type QueuedCheck = (CheckRecord, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>);
+type QueuedCheck = (Option<CheckRecord>, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>);
 
 type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
 type JobFn = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
@@ -379,7 +379,15 @@ impl Store {
     /// costs a fraction of a statement.
     pub async fn append_check(&self, check: CheckRecord, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
         let (send, recv) = oneshot::channel();
-        self.inner.checks.send((check, leaf, send)).await.map_err(|_| StoreError::WriterGone)?;
+        self.inner.checks.send((Some(check), leaf, send)).await.map_err(|_| StoreError::WriterGone)?;
+        recv.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Appends a ledger leaf that records no row of its own (an event such as a login or an
+    /// export), durably, through the same group-commit path as gate checks.
+    pub async fn append_event(&self, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
+        let (send, recv) = oneshot::channel();
+        self.inner.checks.send((None, leaf, send)).await.map_err(|_| StoreError::WriterGone)?;
         recv.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -509,7 +517,7 @@ async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Rece
         let mut leaves = Vec::with_capacity(batch.len());
         let mut replies = Vec::with_capacity(batch.len());
         for (record, leaf, reply) in batch {
-            records.push(record);
+            records.extend(record);
             leaves.push(leaf);
             replies.push(reply);
         }

@@ -239,6 +239,41 @@ impl Store {
         .await
     }
 
+    /// Stored nodes of `level` with indexes in `[from, to)`, in order.
+    async fn ledger_node_range(&self, level: u8, from: u64, to: u64) -> Result<Vec<(u64, Hash)>, StoreError> {
+        let rows: Vec<(u64, Vec<u8>)> = if let Some(path) = self.sqlite_path() {
+            crate::direct::with_connection(path, |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT node_index, hash FROM ledger_nodes WHERE level = ?1 AND node_index >= ?2 AND node_index < ?3 ORDER BY node_index",
+                    )
+                    .map_err(crate::direct::db_error)?;
+                let rows = stmt
+                    .query_map([i64::from(level), to_i64(from), to_i64(to)], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)))
+                    .map_err(crate::direct::db_error)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(crate::direct::db_error)
+            })?
+        } else {
+            self.read_statement(move |mut tx| {
+                Box::pin(async move {
+                    let r = sqlx::query(
+                        "SELECT node_index, hash FROM ledger_nodes WHERE level = $1 AND node_index >= $2 AND node_index < $3 ORDER BY node_index",
+                    )
+                    .bind(i32::from(level))
+                    .bind(to_i64(from))
+                    .bind(to_i64(to))
+                    .fetch_all(tx.conn())
+                    .await
+                    .and_then(|rows| rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get::<Vec<u8>, _>(1)?))).collect())
+                    .map_err(StoreError::from);
+                    (tx, r)
+                })
+            })
+            .await?
+        };
+        rows.into_iter().map(|(i, h)| Ok((i, to_hash(h)?))).collect()
+    }
+
     /// The hashes of `ids` (level 0 is hashed from the leaf), `None` where not stored.
     pub async fn ledger_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError> {
         if let Some(path) = self.sqlite_path() {
@@ -402,15 +437,25 @@ impl Store {
             return Ok(None);
         }
         computed.sort_unstable_by_key(|(id, _)| *id);
-        let ids: Vec<NodeId> = computed.iter().map(|(id, _)| *id).collect();
-        let stored = self.ledger_nodes(&ids).await?;
-        for ((id, want), have) in computed.iter().zip(stored) {
-            match have {
-                None => return Ok(Some(format!("node level {} index {} is missing", id.level, id.index))),
-                Some(h) if h != *want => {
-                    return Ok(Some(format!("node level {} index {} does not match the leaves", id.level, id.index)));
+        // One range read per level: the computed nodes of a level are consecutive.
+        for level_nodes in computed.chunk_by(|a, b| a.0.level == b.0.level) {
+            let level = level_nodes[0].0.level;
+            let (from, to) = (level_nodes[0].0.index, level_nodes[level_nodes.len() - 1].0.index + 1);
+            let stored = self.ledger_node_range(level, from, to).await?;
+            let mut stored = stored.into_iter().peekable();
+            for (id, want) in level_nodes {
+                while stored.peek().is_some_and(|(i, _)| *i < id.index) {
+                    stored.next();
                 }
-                Some(_) => report.nodes += 1,
+                match stored.peek() {
+                    Some((i, h)) if *i == id.index => {
+                        if h != want {
+                            return Ok(Some(format!("node level {} index {} does not match the leaves", id.level, id.index)));
+                        }
+                        report.nodes += 1;
+                    }
+                    _ => return Ok(Some(format!("node level {} index {} is missing", id.level, id.index))),
+                }
             }
         }
         computed.clear();

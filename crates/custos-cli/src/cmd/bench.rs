@@ -1,4 +1,5 @@
-//! `custos bench gate`: policy evaluation in process, no I/O, as p50/p99 latencies.
+//! `custos bench gate`: policy evaluation in process, no I/O, as p50/p99 latencies;
+//! `custos bench ledger`: see `bench_ledger`.
 
 use std::time::Instant;
 
@@ -15,6 +16,24 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         iterations: usize,
     },
+    /// Audit ledger: durable appends/s, proof latency and verify rate on a large ledger.
+    Ledger {
+        /// Run the append part on this database (e.g. PostgreSQL) instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Leaves to append through the group-commit path.
+        #[arg(long, default_value_t = 200_000)]
+        appends: u64,
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 64)]
+        writers: u64,
+        /// Grow the ledger to this many leaves (bulk load, SQLite) for the proof and verify figures.
+        #[arg(long, default_value_t = 1_000_000)]
+        leaves: u64,
+        /// Proofs of each kind to time.
+        #[arg(long, default_value_t = 2_000)]
+        proofs: usize,
+    },
 }
 
 fn cat(k: &str) -> anyhow::Result<DataCategory> {
@@ -22,8 +41,11 @@ fn cat(k: &str) -> anyhow::Result<DataCategory> {
 }
 
 /// Runs a benchmark and prints its figures.
-pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
+        BenchCommand::Ledger { database_url, appends, writers, leaves, proofs } => {
+            super::bench_ledger::run(database_url, appends, writers, leaves, proofs).await?;
+        }
         BenchCommand::Gate { iterations } => {
             let config = GateConfig::default();
             let purposes: Vec<Purpose> = [
