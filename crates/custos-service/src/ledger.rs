@@ -149,7 +149,7 @@ impl Service {
     /// leaf and its audit path in that checkpoint's tree.
     pub async fn prove(&self, index: u64) -> Result<ProofBundle, ServiceError> {
         let leaf = self.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
-        self.signed_size_covering(index + 1).await?;
+        self.signed_size_covering(index.saturating_add(1)).await?;
         let checkpoint = self.store.latest_checkpoint().await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
         let proof = self.inclusion_proof(index, checkpoint.tree_size).await?;
         Ok(ProofBundle {

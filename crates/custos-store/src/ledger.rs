@@ -191,7 +191,7 @@ impl Store {
 
     /// The leaf at `index`.
     pub async fn ledger_leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.ledger_leaves(index, index + 1).await?.into_iter().next().map(|(_, leaf)| leaf))
+        Ok(self.ledger_leaves(index, index.saturating_add(1)).await?.into_iter().next().map(|(_, leaf)| leaf))
     }
 
     /// Leaves `[from, to)` with their indexes, in order.
