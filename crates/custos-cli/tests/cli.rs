@@ -13,15 +13,6 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_custos");
 
-fn db_args(db: &TestDb) -> Vec<String> {
-    vec![
-        "--database-url".into(),
-        db.options.database_url.clone(),
-        "--master-key-file".into(),
-        db.options.master_key_file.display().to_string(),
-    ]
-}
-
 struct Running {
     child: Child,
     base_url: String,
@@ -36,7 +27,7 @@ fn serve(db: &TestDb, log: &Path, extra: &[&str]) -> Running {
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
-        .args(db_args(db))
+        .args(db.cli_args())
         .args(extra)
         .env("CUSTOS_LOG", "debug")
         .current_dir(db.dir.path())
@@ -180,7 +171,7 @@ async fn admin_keys_work_against_a_running_server(backend: Backend) {
     let server = serve(&db, &db.dir.path().join("server.log"), &[]);
     let out = Command::new(BIN)
         .args(["admin", "create-key", "--scopes", "gate,subjects:read", "--label", "crm"])
-        .args(db_args(&db))
+        .args(db.cli_args())
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -193,7 +184,7 @@ async fn admin_keys_work_against_a_running_server(backend: Backend) {
     assert_eq!(st, 200);
     let (st, _) = call(&c, reqwest::Method::GET, format!("{}/v1/keys", server.base_url), &key, None, false).await;
     assert_eq!(st, 403);
-    let out = Command::new(BIN).args(["admin", "revoke-key", &key_id]).args(db_args(&db)).output().expect("run");
+    let out = Command::new(BIN).args(["admin", "revoke-key", &key_id]).args(db.cli_args()).output().expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // Revocation by another process reaches a running server within its auth cache TTL (1 s).
     let started = std::time::Instant::now();

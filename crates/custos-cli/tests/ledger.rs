@@ -14,20 +14,11 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_custos");
 
-fn db_args(db: &TestDb) -> Vec<String> {
-    vec![
-        "--database-url".into(),
-        db.options.database_url.clone(),
-        "--master-key-file".into(),
-        db.options.master_key_file.display().to_string(),
-    ]
-}
-
 fn custos(args: &[&str], db: Option<&TestDb>) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.args(args);
     if let Some(db) = db {
-        cmd.args(db_args(db));
+        cmd.args(db.cli_args());
     }
     cmd.output().expect("run custos")
 }
@@ -116,7 +107,7 @@ fn start(db: &TestDb, round: usize) -> (Server, String) {
     let log = std::fs::File::create(db.dir.path().join(format!("serve-{round}.log"))).expect("log");
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--demo-subjects", "3"])
-        .args(db_args(db))
+        .args(db.cli_args())
         .current_dir(db.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))

@@ -105,8 +105,7 @@ pub trait LeafStore {
 pub fn run_plan<S: LeafStore + ?Sized>(store: &S, plan: &ProofPlan) -> Result<Vec<Hash>, S::Error> {
     let ids = plan.node_ids();
     let found = store.nodes(&ids)?;
-    let map: std::collections::HashMap<NodeId, Hash> = ids.into_iter().zip(found).filter_map(|(id, h)| h.map(|h| (id, h))).collect();
-    Ok(plan.assemble(|id| map.get(&id).copied())?)
+    Ok(plan.assemble_read(&ids, &found)?)
 }
 
 /// A log held in memory: leaves and every node, kept up to date on append.

@@ -24,6 +24,13 @@ impl ProofPlan {
         self.parts.iter().flatten().copied().collect::<BTreeSet<_>>().into_iter().collect()
     }
 
+    /// Folds the hashes read for [`ProofPlan::node_ids`] (same order, `None` where a node
+    /// is not stored) into the result's hashes.
+    pub fn assemble_read(&self, ids: &[NodeId], found: &[Option<Hash>]) -> Result<Vec<Hash>, LedgerError> {
+        let map: std::collections::HashMap<NodeId, Hash> = ids.iter().zip(found).filter_map(|(id, h)| h.map(|h| (*id, h))).collect();
+        self.assemble(|id| map.get(&id).copied())
+    }
+
     /// Folds the nodes into the result's hashes. `lookup` returns a node's hash; a missing
     /// node is an error naming it.
     pub fn assemble(&self, mut lookup: impl FnMut(NodeId) -> Option<Hash>) -> Result<Vec<Hash>, LedgerError> {
@@ -103,6 +110,14 @@ fn lsb(x: u64) -> bool {
     x & 1 == 1
 }
 
+/// The RFC's "right-shift fn and sn equally until either LSB(fn) is set or fn is 0".
+fn shift_to_set_bit(f_n: &mut u64, s_n: &mut u64) {
+    while !lsb(*f_n) && *f_n != 0 {
+        *f_n >>= 1;
+        *s_n >>= 1;
+    }
+}
+
 /// The root that an audit path leads to from `leaf_hash` (RFC 9162 2.1.3.2 steps 1-5).
 pub fn root_from_inclusion(index: u64, size: u64, leaf_hash: &Hash, path: &[Hash]) -> Result<Hash, LedgerError> {
     if index >= size {
@@ -116,12 +131,7 @@ pub fn root_from_inclusion(index: u64, size: u64, leaf_hash: &Hash, path: &[Hash
         }
         if lsb(f_n) || f_n == s_n {
             r = node_hash(p, &r);
-            if !lsb(f_n) {
-                while !lsb(f_n) && f_n != 0 {
-                    f_n >>= 1;
-                    s_n >>= 1;
-                }
-            }
+            shift_to_set_bit(&mut f_n, &mut s_n);
         } else {
             r = node_hash(&r, p);
         }
@@ -178,12 +188,7 @@ pub fn verify_consistency(first: u64, second: u64, first_root: &Hash, second_roo
         if lsb(f_n) || f_n == s_n {
             f_r = node_hash(c, &f_r);
             s_r = node_hash(c, &s_r);
-            if !lsb(f_n) {
-                while !lsb(f_n) && f_n != 0 {
-                    f_n >>= 1;
-                    s_n >>= 1;
-                }
-            }
+            shift_to_set_bit(&mut f_n, &mut s_n);
         } else {
             s_r = node_hash(&s_r, c);
         }

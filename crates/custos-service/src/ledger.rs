@@ -24,14 +24,19 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The leaf bytes of an event of `kind` that happened `at`, with its `fields`.
 pub(crate) fn event_at(kind: &str, at: &Timestamp, fields: Value) -> Vec<u8> {
-    let mut object = match fields {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
+    let mut object = into_map(fields);
     object.insert("event".into(), Value::String(kind.to_owned()));
     object.insert("at".into(), Value::String(format_timestamp(at)));
     // Only strings, integers, booleans, arrays and objects go in: always canonicalizable.
     canonical_json(&Value::Object(object)).unwrap_or_default()
+}
+
+/// The fields of a `json!({...})` object (anything else has none).
+fn into_map(fields: Value) -> Map<String, Value> {
+    match fields {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 /// [`event_at`] now.
@@ -55,8 +60,7 @@ fn decode_hash(field: &str, text: &str) -> Result<Hash, ServiceError> {
 async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<Vec<Hash>, ServiceError> {
     let ids = plan.node_ids();
     let found = service.store.ledger_nodes(&ids).await?;
-    let map: std::collections::HashMap<_, _> = ids.into_iter().zip(found).filter_map(|(id, h)| h.map(|h| (id, h))).collect();
-    plan.assemble(|id| map.get(&id).copied()).map_err(|e| ServiceError::Internal(custos_store::StoreError::Corrupt(e.to_string())))
+    plan.assemble_read(&ids, &found).map_err(|e| ServiceError::Internal(custos_store::StoreError::Corrupt(e.to_string())))
 }
 
 impl Service {
@@ -106,15 +110,26 @@ impl Service {
         Ok(LedgerEntryView { index, leaf_hash: b64(&leaf_hash(&leaf)), leaf: BASE64.encode(&leaf) })
     }
 
-    /// Size of the latest signed tree, publishing first if `wanted` lies beyond it.
-    async fn signed_size_covering(&self, wanted: u64) -> Result<u64, ServiceError> {
-        let mut signed = self.store.latest_checkpoint().await?.map_or(0, |c| c.tree_size);
-        if wanted > signed
+    /// The latest checkpoint, publishing first if `wanted` leaves lie beyond it.
+    async fn checkpoint_covering(&self, wanted: u64) -> Result<Option<custos_store::StoredCheckpoint>, ServiceError> {
+        let latest = self.store.latest_checkpoint().await?;
+        if wanted > latest.as_ref().map_or(0, |c| c.tree_size)
             && let Some(c) = self.store.publish_checkpoint().await?
         {
-            signed = c.tree_size;
+            return Ok(Some(c));
         }
-        Ok(signed)
+        Ok(latest)
+    }
+
+    /// Size of the latest signed tree, publishing first if `wanted` lies beyond it.
+    async fn signed_size_covering(&self, wanted: u64) -> Result<u64, ServiceError> {
+        Ok(self.checkpoint_covering(wanted).await?.map_or(0, |c| c.tree_size))
+    }
+
+    /// The audit path, for a `tree_size` already known to be signed.
+    async fn signed_inclusion_path(&self, index: u64, tree_size: u64) -> Result<Vec<String>, ServiceError> {
+        let plan = inclusion_plan(index, tree_size).map_err(|e| ServiceError::unprocessable("index", e.to_string()))?;
+        Ok(run_plan(self, &plan).await?.iter().map(b64).collect())
     }
 
     /// The audit path of leaf `index` in the signed tree of `tree_size` leaves.
@@ -126,9 +141,7 @@ impl Service {
         if index >= tree_size {
             return Err(ServiceError::unprocessable("index", format!("leaf {index} is not in a tree of {tree_size} leaves")));
         }
-        let plan = inclusion_plan(index, tree_size).map_err(|e| ServiceError::unprocessable("index", e.to_string()))?;
-        let hashes = run_plan(self, &plan).await?;
-        Ok(InclusionProofView { leaf_index: index, tree_size, hashes: hashes.iter().map(b64).collect() })
+        Ok(InclusionProofView { leaf_index: index, tree_size, hashes: self.signed_inclusion_path(index, tree_size).await? })
     }
 
     /// The proof that the tree of `first` leaves is a prefix of the tree of `second`.
@@ -149,15 +162,15 @@ impl Service {
     /// leaf and its audit path in that checkpoint's tree.
     pub async fn prove(&self, index: u64) -> Result<ProofBundle, ServiceError> {
         let leaf = self.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
-        self.signed_size_covering(index.saturating_add(1)).await?;
-        let checkpoint = self.store.latest_checkpoint().await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
-        let proof = self.inclusion_proof(index, checkpoint.tree_size).await?;
+        let checkpoint =
+            self.checkpoint_covering(index.saturating_add(1)).await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
+        let hashes = self.signed_inclusion_path(index, checkpoint.tree_size).await?;
         Ok(ProofBundle {
             checkpoint: checkpoint.note,
             leaf: BASE64.encode(&leaf),
             leaf_index: index,
             tree_size: checkpoint.tree_size,
-            hashes: proof.hashes,
+            hashes,
         })
     }
 
@@ -202,10 +215,7 @@ pub fn verify_proof_bundle(bundle: &ProofBundle, verifier_key: &str) -> Result<V
 
 /// The fields of a subject-scoped event.
 pub(crate) fn subject_fields(subject_id: &custos_core::SubjectId, extra: Value) -> Value {
-    let mut fields = match extra {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
+    let mut fields = into_map(extra);
     fields.insert("subject_id".into(), json!(subject_id.to_string()));
     Value::Object(fields)
 }

@@ -176,13 +176,17 @@ impl Store {
 
     /// The latest published checkpoint, if any.
     pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
-        self.read_statement(|mut tx| {
+        Ok(self.checkpoints("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1").await?.pop())
+    }
+
+    async fn checkpoints(&self, sql: &'static str) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.read_statement(move |mut tx| {
             Box::pin(async move {
-                let r = sqlx::query("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
-                    .fetch_optional(tx.conn())
+                let r = sqlx::query(sql)
+                    .fetch_all(tx.conn())
                     .await
                     .map_err(StoreError::from)
-                    .and_then(|row| row.map(|row| checkpoint_row(&row)).transpose());
+                    .and_then(|rows| rows.iter().map(checkpoint_row).collect());
                 (tx, r)
             })
         })
@@ -487,33 +491,7 @@ impl Store {
 
     /// Every stored checkpoint, smallest first.
     pub async fn all_checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        self.read_statement(|mut tx| {
-            Box::pin(async move {
-                let r = sqlx::query("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size")
-                    .fetch_all(tx.conn())
-                    .await
-                    .map_err(StoreError::from)
-                    .and_then(|rows| rows.iter().map(checkpoint_row).collect());
-                (tx, r)
-            })
-        })
-        .await
-    }
-
-    /// The stored checkpoint for exactly `tree_size`, if one was published.
-    pub async fn checkpoint_at(&self, tree_size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
-        self.read_statement(move |mut tx| {
-            Box::pin(async move {
-                let r = sqlx::query("SELECT tree_size, note FROM ledger_checkpoints WHERE tree_size = $1")
-                    .bind(to_i64(tree_size))
-                    .fetch_optional(tx.conn())
-                    .await
-                    .map_err(StoreError::from)
-                    .and_then(|row| row.map(|row| checkpoint_row(&row)).transpose());
-                (tx, r)
-            })
-        })
-        .await
+        self.checkpoints("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size").await
     }
 }
 

@@ -78,6 +78,16 @@ impl TestDb {
         (self.backend == Backend::Sqlite).then(|| self.dir.path().join("custos.db"))
     }
 
+    /// `--database-url ... --master-key-file ...` for running the `custos` binary on this database.
+    pub fn cli_args(&self) -> Vec<String> {
+        vec![
+            "--database-url".into(),
+            self.options.database_url.clone(),
+            "--master-key-file".into(),
+            self.options.master_key_file.display().to_string(),
+        ]
+    }
+
     /// The master key file.
     pub fn master_key_file(&self) -> &Path {
         &self.options.master_key_file
