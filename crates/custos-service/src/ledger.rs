@@ -64,13 +64,14 @@ async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<
 }
 
 impl Service {
-    /// The latest signed checkpoint (C2SP signed note), publishing one first if leaves were
-    /// added since (so a fresh deployment answers too).
+    /// The latest signed checkpoint (C2SP signed note). This backs a public route, so it only
+    /// reads: the publisher signs new leaves every second, and an admin can publish on demand.
+    /// Only a deployment that never published one publishes here, once.
     pub async fn ledger_checkpoint(&self) -> Result<String, ServiceError> {
-        if let Some(published) = self.store.publish_checkpoint().await? {
-            return Ok(published.note);
+        if let Some(c) = self.store.latest_checkpoint().await? {
+            return Ok(c.note);
         }
-        match self.store.latest_checkpoint().await? {
+        match self.store.publish_checkpoint().await? {
             Some(c) => Ok(c.note),
             None => Err(ServiceError::NotFound { resource: "checkpoint" }),
         }
