@@ -88,8 +88,7 @@ impl Tx {
         let mut receipts = Vec::with_capacity(leaves.len());
         for (chunk_no, chunk) in leaves.chunks(500).enumerate() {
             let base = next + (chunk_no * 500) as i64;
-            let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
-            let sql = format!("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES {}", values.join(", "));
+            let sql = format!("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES {}", self.values_list(chunk.len(), 2));
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for (i, leaf) in chunk.iter().enumerate() {
                 query = query.bind(base + i as i64).bind(leaf.clone());
@@ -533,8 +532,7 @@ async fn postgres_nodes(tx: &mut Tx, ids: &[NodeId]) -> Result<Vec<Option<Hash>>
 
 async fn insert_nodes_and_checkpoint(tx: &mut Tx, nodes: &[(NodeId, Hash)], size: u64, note: &str) -> Result<(), StoreError> {
     for chunk in nodes.chunks(300) {
-        let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
-        let sql = format!("INSERT INTO ledger_nodes (level, node_index, hash) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+        let sql = format!("INSERT INTO ledger_nodes (level, node_index, hash) VALUES {} ON CONFLICT DO NOTHING", tx.values_list(chunk.len(), 3));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, hash) in chunk {
             q = q.bind(i32::from(id.level)).bind(to_i64(id.index)).bind(hash.to_vec());

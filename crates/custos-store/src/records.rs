@@ -919,28 +919,10 @@ impl Tx {
         if checks.is_empty() {
             return Ok(());
         }
-        let mut sql = String::from(
-            "INSERT INTO gate_checks (check_id, subject_id, purpose, requested, decision, reasons, released, gpc, key_id, checked_at) VALUES ",
+        let sql = format!(
+            "INSERT INTO gate_checks (check_id, subject_id, purpose, requested, decision, reasons, released, gpc, key_id, checked_at) VALUES {}",
+            self.values_list(checks.len(), 10)
         );
-        for i in 0..checks.len() {
-            let b = i * 10;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10
-            ));
-        }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for c in checks {
             q = q
