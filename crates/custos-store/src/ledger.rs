@@ -22,6 +22,11 @@ const LEDGER_LOCK: i64 = 0x637573746f73;
 /// Leaves read per query while publishing or verifying.
 const CHUNK: u64 = 1 << 14;
 
+/// Most leaves one checkpoint transaction covers. A backlog (after a bulk import, or a
+/// restart under load) is signed in slices, so no single transaction holds SQLite's one
+/// writer long enough to stall the gate checks queued behind it.
+const SLICE: u64 = 1 << 13;
+
 /// Proof that a change was recorded: where its leaf is and what it hashes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Receipt {
@@ -310,8 +315,9 @@ impl Store {
         .await
     }
 
-    /// Computes the nodes of every leaf added since the last checkpoint, stores them and a new
-    /// signed checkpoint in one transaction. Returns `None` when there is nothing new.
+    /// Computes the nodes of every leaf added since the last checkpoint and stores them with a
+    /// signed checkpoint, in transactions of at most [`SLICE`] leaves each. Returns the last
+    /// checkpoint published, `None` when there is nothing new.
     pub async fn publish_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
         let mut state = self.ledger_state().lock().await;
         let result = self.publish_locked(&mut state).await;
@@ -331,9 +337,16 @@ impl Store {
         }
         let Some(range) = state.as_mut() else { return Ok(None) };
         let size = self.ledger_size().await?;
-        if size <= range.size() {
-            return Ok(None);
+        let mut published = None;
+        while range.size() < size {
+            let slice_end = (range.size() + SLICE).min(size);
+            published = Some(self.publish_slice(range, slice_end).await?);
         }
+        Ok(published)
+    }
+
+    /// Extends `range` to `size` leaves and stores the new nodes with a checkpoint.
+    async fn publish_slice(&self, range: &mut CompactRange, size: u64) -> Result<StoredCheckpoint, StoreError> {
         let mut nodes: Vec<(NodeId, Hash)> = Vec::new();
         let mut working = range.clone();
         while working.size() < size {
@@ -360,7 +373,7 @@ impl Store {
         })
         .await?;
         *range = working;
-        Ok(Some(stored))
+        Ok(stored)
     }
 
     /// Recomputes the whole tree from the stored leaves and checks every stored node and
@@ -532,7 +545,8 @@ async fn postgres_nodes(tx: &mut Tx, ids: &[NodeId]) -> Result<Vec<Option<Hash>>
 
 async fn insert_nodes_and_checkpoint(tx: &mut Tx, nodes: &[(NodeId, Hash)], size: u64, note: &str) -> Result<(), StoreError> {
     for chunk in nodes.chunks(300) {
-        let sql = format!("INSERT INTO ledger_nodes (level, node_index, hash) VALUES {} ON CONFLICT DO NOTHING", tx.values_list(chunk.len(), 3));
+        let sql =
+            format!("INSERT INTO ledger_nodes (level, node_index, hash) VALUES {} ON CONFLICT DO NOTHING", tx.values_list(chunk.len(), 3));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, hash) in chunk {
             q = q.bind(i32::from(id.level)).bind(to_i64(id.index)).bind(hash.to_vec());

@@ -324,4 +324,21 @@ async fn tampering_is_detected(backend: Backend) {
     }
 }
 
-backend_tests!(every_change_is_a_leaf_in_its_transaction, tampering_is_detected);
+/// A backlog larger than one checkpoint slice is signed in several transactions, each a valid
+/// checkpoint, and the result verifies.
+async fn backlogs_are_signed_in_slices(backend: Backend) {
+    let db = TestDb::new(backend).await.expect("backend");
+    let service = db.service().await;
+    service.seed_demo(2500, 7, |_| {}).await.expect("seed");
+    let store = service.store().clone();
+    let size = store.ledger_size().await.expect("size");
+    assert!(size > 8192, "the demo makes a backlog of more than one slice: {size}");
+    let last = store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+    assert_eq!(last.tree_size, size);
+    let all = store.all_checkpoints().await.expect("checkpoints");
+    assert_eq!(all.len() as u64, size.div_ceil(8192), "one checkpoint per slice");
+    let report = store.verify_ledger(|_, _| {}).await.expect("verify");
+    assert_eq!((report.divergence, report.checkpoints, report.leaves), (None, all.len() as u64, size));
+}
+
+backend_tests!(every_change_is_a_leaf_in_its_transaction, tampering_is_detected, backlogs_are_signed_in_slices);
