@@ -18,7 +18,7 @@ pub mod tree;
 
 pub use note::{Checkpoint, NoteSigner, NoteVerifier};
 pub use proof::{ProofPlan, consistency_plan, inclusion_plan, root_from_inclusion, root_plan, verify_consistency, verify_inclusion};
-pub use tree::{CompactRange, Hash, NodeId, empty_root, leaf_hash, node_hash, root_of};
+pub use tree::{CompactRange, Hash, NodeId, empty_root, leaf_hash, node_hash, root_of, subtree_levels};
 
 /// Why a ledger operation or check failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -406,34 +406,39 @@ impl Store {
             report.divergence = Some(format!("checkpoint {} covers more leaves than the {size} stored", report.signed_size));
             return Ok(report);
         }
+        // Chunks are hashed on blocking threads (two in flight, so both cores hash) while the
+        // next chunk is read; results are absorbed in order.
         let mut range = CompactRange::new();
-        let mut computed: Vec<(NodeId, Hash)> = Vec::new();
-        while range.size() < size {
-            let from = range.size();
-            let to = (from + CHUNK).min(size);
-            for (index, leaf) in self.ledger_leaves(from, to).await? {
-                if index != range.size() {
-                    report.divergence = Some(format!("leaf {} is missing (next stored leaf is {index})", range.size()));
+        let mut in_flight: std::collections::VecDeque<Result<tokio::task::JoinHandle<HashedChunk>, String>> = Default::default();
+        let mut next_read = 0u64;
+        loop {
+            while in_flight.len() < 2 && next_read < size {
+                let (from, to) = (next_read, (next_read + CHUNK).min(size));
+                let leaves = self.ledger_leaves(from, to).await?;
+                let gap = leaves
+                    .iter()
+                    .enumerate()
+                    .find(|(k, (index, _))| *index != from + *k as u64)
+                    .map(|(k, (index, _))| format!("leaf {} is missing (next stored leaf is {index})", from + k as u64));
+                let gap =
+                    gap.or_else(|| (leaves.len() as u64 != to - from).then(|| format!("leaf {} is missing", from + leaves.len() as u64)));
+                in_flight.push_back(match gap {
+                    Some(problem) => Err(problem),
+                    None => Ok(tokio::task::spawn_blocking(move || hash_chunk(from, leaves, CHUNK))),
+                });
+                next_read = to;
+            }
+            let Some(next) = in_flight.pop_front() else { break };
+            let chunk = match next {
+                Ok(task) => task.await.map_err(|_| StoreError::Corrupt("a verify worker failed".into()))?,
+                Err(problem) => {
+                    report.divergence = Some(problem);
                     return Ok(report);
                 }
-                for (id, hash) in range.append(leaf_hash(&leaf)) {
-                    // Only nodes inside the signed tree are stored.
-                    if id.level > 0 && (id.index + 1) << id.level <= report.signed_size {
-                        computed.push((id, hash));
-                    }
-                }
-                report.leaves += 1;
-                if let Some(root) = signed.get(&range.size()) {
-                    if range.root() != *root {
-                        report.divergence =
-                            Some(format!("the leaves do not match checkpoint {}: the recomputed root differs", range.size()));
-                        return Ok(report);
-                    }
-                    report.checkpoints += 1;
-                }
-            }
-            if range.size() != to {
-                report.divergence = Some(format!("leaf {} is missing", range.size()));
+            };
+            let (mut computed, problem) = absorb_chunk(&mut range, chunk, &signed, &mut report);
+            if let Some(problem) = problem {
+                report.divergence = Some(problem);
                 return Ok(report);
             }
             if let Some(problem) = self.compare_nodes(&mut computed, &mut report).await? {
@@ -507,6 +512,80 @@ impl Store {
     }
 }
 
+/// One chunk of leaves, hashed: a full chunk (aligned, [`CHUNK`] leaves) as all the levels
+/// of its perfect subtree, the last partial chunk as its leaf hashes only.
+struct HashedChunk {
+    from: u64,
+    /// An aligned power-of-two block, hashed as a whole subtree.
+    whole: bool,
+    levels: Vec<Vec<Hash>>,
+}
+
+/// Hashes leaves starting at `from` (a multiple of `block`, a power of two).
+fn hash_chunk(from: u64, leaves: Vec<(u64, Vec<u8>)>, block: u64) -> HashedChunk {
+    let hashes: Vec<Hash> = leaves.iter().map(|(_, leaf)| leaf_hash(leaf)).collect();
+    let whole = hashes.len() as u64 == block;
+    let levels = if whole { custos_ledger::subtree_levels(hashes) } else { vec![hashes] };
+    HashedChunk { from, whole, levels }
+}
+
+/// Adds a hashed chunk to `range`: returns the nodes to compare with the stored ones (those
+/// inside the signed tree) and the first checkpoint whose root the leaves contradict.
+fn absorb_chunk(
+    range: &mut CompactRange,
+    chunk: HashedChunk,
+    signed: &BTreeMap<u64, Hash>,
+    report: &mut VerifyReport,
+) -> (Vec<(NodeId, Hash)>, Option<String>) {
+    let signed_size = report.signed_size;
+    let inside = |id: &NodeId| id.level > 0 && (id.index + 1) << id.level <= signed_size;
+    let from = chunk.from;
+    let count = chunk.levels[0].len() as u64;
+    let mut computed = Vec::new();
+    let check = |size: u64, root: Hash, report: &mut VerifyReport| match signed.get(&size) {
+        Some(expected) if *expected != root => Some(format!("the leaves do not match checkpoint {size}: the recomputed root differs")),
+        Some(_) => {
+            report.checkpoints += 1;
+            None
+        }
+        None => None,
+    };
+    if chunk.whole {
+        // Checkpoints inside the block: the tree so far, then the block's own subtrees.
+        for (&size, _) in signed.range(from + 1..from + count) {
+            let more: Vec<Hash> = custos_ledger::CompactRange::edge_nodes(size - from)
+                .iter()
+                .map(|id| chunk.levels[id.level as usize][id.index as usize])
+                .collect();
+            if let Some(problem) = check(size, range.root_extended(&more), report) {
+                return (computed, Some(problem));
+            }
+        }
+        for (level, hashes) in chunk.levels.iter().enumerate().skip(1) {
+            let first = from >> level;
+            computed.extend(
+                hashes.iter().enumerate().map(|(i, h)| (NodeId::new(level as u8, first + i as u64), *h)).filter(|(id, _)| inside(id)),
+            );
+        }
+        let root = chunk.levels.last().and_then(|l| l.first()).copied().unwrap_or_default();
+        let above = range.append_subtree((chunk.levels.len() - 1) as u8, root).unwrap_or_default();
+        computed.extend(above.into_iter().filter(|(id, _)| inside(id)));
+        report.leaves += count;
+        if let Some(problem) = check(range.size(), range.root(), report) {
+            return (computed, Some(problem));
+        }
+    } else {
+        for hash in &chunk.levels[0] {
+            computed.extend(range.append(*hash).into_iter().filter(|(id, _)| inside(id)));
+            report.leaves += 1;
+            if let Some(problem) = check(range.size(), range.root(), report) {
+                return (computed, Some(problem));
+            }
+        }
+    }
+    (computed, None)
+}
+
 fn checkpoint_row(row: &sqlx::any::AnyRow) -> Result<StoredCheckpoint, StoreError> {
     Ok(StoredCheckpoint { tree_size: row.try_get::<i64, _>("tree_size")? as u64, note: row.try_get("note")? })
 }
@@ -560,4 +639,50 @@ async fn insert_nodes_and_checkpoint(tx: &mut Tx, nodes: &[(NodeId, Hash)], size
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use custos_ledger::{LeafStore, MemoryLog};
+
+    use super::*;
+
+    /// Block-wise rebuilding (as `verify` does with 16,384-leaf chunks) checks every checkpoint,
+    /// inside blocks and on their edges, and yields exactly the nodes of the tree.
+    #[test]
+    fn blocks_rebuild_the_tree_and_check_every_checkpoint() {
+        let leaves: Vec<Vec<u8>> = (0..37u32).map(|i| format!("leaf-{i}").into_bytes()).collect();
+        let mut log = MemoryLog::new();
+        log.append(&leaves).expect("append");
+        let sizes = [1u64, 5, 8, 13, 16, 30, 37];
+        let signed: BTreeMap<u64, Hash> = sizes.iter().map(|&s| (s, log.root(s).expect("root"))).collect();
+        let run = |signed: &BTreeMap<u64, Hash>| {
+            let mut report = VerifyReport { signed_size: 37, ..Default::default() };
+            let mut range = CompactRange::new();
+            let mut nodes = Vec::new();
+            for (k, block) in leaves.chunks(8).enumerate() {
+                let from = 8 * k as u64;
+                let rows = block.iter().enumerate().map(|(i, l)| (from + i as u64, l.clone())).collect();
+                let (computed, problem) = absorb_chunk(&mut range, hash_chunk(from, rows, 8), signed, &mut report);
+                nodes.extend(computed);
+                if problem.is_some() {
+                    return (report, nodes, problem);
+                }
+            }
+            (report, nodes, None)
+        };
+        let (report, mut nodes, problem) = run(&signed);
+        assert_eq!((problem, report.leaves, report.checkpoints), (None, 37, sizes.len() as u64));
+        nodes.sort_unstable_by_key(|(id, _)| *id);
+        let ids: Vec<NodeId> = nodes.iter().map(|(id, _)| *id).collect();
+        let expected: Vec<NodeId> = (1..6u8).flat_map(|l| (0..(37u64 >> l)).map(move |i| NodeId::new(l, i))).collect();
+        assert_eq!(ids, expected, "every perfect subtree node of the signed tree, once");
+        let stored = log.nodes(&ids).expect("nodes");
+        assert!(nodes.iter().zip(stored).all(|((_, h), s)| Some(*h) == s));
+        for bad in [13u64, 16, 30] {
+            let mut forged = signed.clone();
+            forged.insert(bad, [9; 32]);
+            assert!(run(&forged).2.is_some_and(|p| p.contains(&format!("checkpoint {bad}"))), "forged root at {bad}");
+        }
+    }
 }
