@@ -406,31 +406,32 @@ impl Store {
             report.divergence = Some(format!("checkpoint {} covers more leaves than the {size} stored", report.signed_size));
             return Ok(report);
         }
-        // Chunks are hashed on blocking threads (two in flight, so both cores hash) while the
-        // next chunk is read; results are absorbed in order.
+        // Blocks of CHUNK leaves are checked on blocking threads, several in flight so both
+        // cores work; results are absorbed in order. On SQLite each worker reads its block and
+        // the block's stored nodes itself (its own connection, no copies), hashes the block as a
+        // whole subtree and compares the nodes; on PostgreSQL the leaves are read here.
         let mut range = CompactRange::new();
-        let mut in_flight: std::collections::VecDeque<Result<tokio::task::JoinHandle<HashedChunk>, String>> = Default::default();
+        let mut in_flight: std::collections::VecDeque<tokio::task::JoinHandle<Result<Block, StoreError>>> = Default::default();
         let mut next_read = 0u64;
+        let signed_size = report.signed_size;
         loop {
-            while in_flight.len() < 2 && next_read < size {
+            while in_flight.len() < 3 && next_read < size {
                 let (from, to) = (next_read, (next_read + CHUNK).min(size));
-                let leaves = self.ledger_leaves(from, to).await?;
-                let gap = leaves
-                    .iter()
-                    .enumerate()
-                    .find(|(k, (index, _))| *index != from + *k as u64)
-                    .map(|(k, (index, _))| format!("leaf {} is missing (next stored leaf is {index})", from + k as u64));
-                let gap =
-                    gap.or_else(|| (leaves.len() as u64 != to - from).then(|| format!("leaf {} is missing", from + leaves.len() as u64)));
-                in_flight.push_back(match gap {
-                    Some(problem) => Err(problem),
-                    None => Ok(tokio::task::spawn_blocking(move || hash_chunk(from, leaves, CHUNK))),
+                in_flight.push_back(match self.sqlite_path() {
+                    Some(path) => {
+                        let path = path.to_owned();
+                        tokio::task::spawn_blocking(move || check_block_sqlite(&path, from, to, signed_size))
+                    }
+                    None => {
+                        let leaves = self.ledger_leaves(from, to).await?;
+                        tokio::task::spawn_blocking(move || Ok(hash_read_block(from, to, leaves)))
+                    }
                 });
                 next_read = to;
             }
             let Some(next) = in_flight.pop_front() else { break };
-            let chunk = match next {
-                Ok(task) => task.await.map_err(|_| StoreError::Corrupt("a verify worker failed".into()))?,
+            let chunk = match next.await.map_err(|_| StoreError::Corrupt("a verify worker failed".into()))?? {
+                Ok(chunk) => chunk,
                 Err(problem) => {
                     report.divergence = Some(problem);
                     return Ok(report);
@@ -519,14 +520,99 @@ struct HashedChunk {
     /// An aligned power-of-two block, hashed as a whole subtree.
     whole: bool,
     levels: Vec<Vec<Hash>>,
+    /// The number of the block's own stored nodes already compared (by the worker), or `None`
+    /// when they are still to be compared.
+    checked_nodes: Option<u64>,
 }
 
+/// A checked block, or the first problem found in it.
+type Block = Result<HashedChunk, String>;
+
 /// Hashes leaves starting at `from` (a multiple of `block`, a power of two).
-fn hash_chunk(from: u64, leaves: Vec<(u64, Vec<u8>)>, block: u64) -> HashedChunk {
-    let hashes: Vec<Hash> = leaves.iter().map(|(_, leaf)| leaf_hash(leaf)).collect();
+fn hash_chunk(from: u64, hashes: Vec<Hash>, block: u64) -> HashedChunk {
     let whole = hashes.len() as u64 == block;
     let levels = if whole { custos_ledger::subtree_levels(hashes) } else { vec![hashes] };
-    HashedChunk { from, whole, levels }
+    HashedChunk { from, whole, levels, checked_nodes: None }
+}
+
+/// Checks that leaves `[from, to)` were all read, in order, and hashes them.
+fn hash_read_block(from: u64, to: u64, leaves: Vec<(u64, Vec<u8>)>) -> Block {
+    if let Some((k, (index, _))) = leaves.iter().enumerate().find(|(k, (index, _))| *index != from + *k as u64) {
+        return Err(format!("leaf {} is missing (next stored leaf is {index})", from + k as u64));
+    }
+    if leaves.len() as u64 != to - from {
+        return Err(format!("leaf {} is missing", from + leaves.len() as u64));
+    }
+    Ok(hash_chunk(from, leaves.iter().map(|(_, leaf)| leaf_hash(leaf)).collect(), CHUNK))
+}
+
+/// The SQLite worker of `verify`: reads leaves `[from, to)` and hashes them in place, and for
+/// a whole block compares its stored nodes (inside the signed tree) with the recomputed ones.
+fn check_block_sqlite(path: &std::path::Path, from: u64, to: u64, signed_size: u64) -> Result<Block, StoreError> {
+    use rusqlite::types::ValueRef;
+    let err = crate::direct::db_error;
+    crate::direct::with_connection(path, |conn| {
+        // A scan reads every page once: map the file instead of copying pages through read().
+        conn.pragma_update(None, "mmap_size", 1i64 << 31).map_err(err)?;
+        let mut hashes = Vec::with_capacity((to - from) as usize);
+        {
+            let mut stmt = conn
+                .prepare_cached("SELECT leaf_index, leaf FROM ledger_leaves WHERE leaf_index >= ?1 AND leaf_index < ?2 ORDER BY leaf_index")
+                .map_err(err)?;
+            let mut rows = stmt.query([to_i64(from), to_i64(to)]).map_err(err)?;
+            while let Some(row) = rows.next().map_err(err)? {
+                let index = row.get::<_, i64>(0).map_err(err)? as u64;
+                let expected = from + hashes.len() as u64;
+                if index != expected {
+                    return Ok(Err(format!("leaf {expected} is missing (next stored leaf is {index})")));
+                }
+                // Any type a tamperer stored is hashed as its bytes (and then fails to match).
+                hashes.push(match row.get_ref(1).map_err(err)? {
+                    ValueRef::Blob(b) | ValueRef::Text(b) => leaf_hash(b),
+                    other => leaf_hash(format!("{other:?}").as_bytes()),
+                });
+            }
+        }
+        if hashes.len() as u64 != to - from {
+            return Ok(Err(format!("leaf {} is missing", from + hashes.len() as u64)));
+        }
+        let mut chunk = hash_chunk(from, hashes, CHUNK);
+        if !chunk.whole {
+            return Ok(Ok(chunk));
+        }
+        let mut compared = 0;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT node_index, hash FROM ledger_nodes WHERE level = ?1 AND node_index >= ?2 AND node_index < ?3 ORDER BY node_index",
+            )
+            .map_err(err)?;
+        for (level, computed) in chunk.levels.iter().enumerate().skip(1) {
+            let first = from >> level;
+            // Only nodes inside the signed tree are stored.
+            let end = (first + computed.len() as u64).min(signed_size >> level);
+            let mut expected = first;
+            if end > first {
+                let mut rows = stmt.query([level as i64, to_i64(first), to_i64(end)]).map_err(err)?;
+                while let Some(row) = rows.next().map_err(err)? {
+                    let index = row.get::<_, i64>(0).map_err(err)? as u64;
+                    if index != expected {
+                        return Ok(Err(format!("node level {level} index {expected} is missing")));
+                    }
+                    let matches = matches!(row.get_ref(1).map_err(err)?, ValueRef::Blob(b) if b == computed[(index - first) as usize]);
+                    if !matches {
+                        return Ok(Err(format!("node level {level} index {index} does not match the leaves")));
+                    }
+                    expected += 1;
+                    compared += 1;
+                }
+            }
+            if expected < end {
+                return Ok(Err(format!("node level {level} index {expected} is missing")));
+            }
+        }
+        chunk.checked_nodes = Some(compared);
+        Ok(Ok(chunk))
+    })
 }
 
 /// Adds a hashed chunk to `range`: returns the nodes to compare with the stored ones (those
@@ -561,11 +647,20 @@ fn absorb_chunk(
                 return (computed, Some(problem));
             }
         }
-        for (level, hashes) in chunk.levels.iter().enumerate().skip(1) {
-            let first = from >> level;
-            computed.extend(
-                hashes.iter().enumerate().map(|(i, h)| (NodeId::new(level as u8, first + i as u64), *h)).filter(|(id, _)| inside(id)),
-            );
+        match chunk.checked_nodes {
+            Some(n) => report.nodes += n,
+            None => {
+                for (level, hashes) in chunk.levels.iter().enumerate().skip(1) {
+                    let first = from >> level;
+                    computed.extend(
+                        hashes
+                            .iter()
+                            .enumerate()
+                            .map(|(i, h)| (NodeId::new(level as u8, first + i as u64), *h))
+                            .filter(|(id, _)| inside(id)),
+                    );
+                }
+            }
         }
         let root = chunk.levels.last().and_then(|l| l.first()).copied().unwrap_or_default();
         let above = range.append_subtree((chunk.levels.len() - 1) as u8, root).unwrap_or_default();
@@ -662,8 +757,8 @@ mod tests {
             let mut nodes = Vec::new();
             for (k, block) in leaves.chunks(8).enumerate() {
                 let from = 8 * k as u64;
-                let rows = block.iter().enumerate().map(|(i, l)| (from + i as u64, l.clone())).collect();
-                let (computed, problem) = absorb_chunk(&mut range, hash_chunk(from, rows, 8), signed, &mut report);
+                let hashes = block.iter().map(|l| leaf_hash(l)).collect();
+                let (computed, problem) = absorb_chunk(&mut range, hash_chunk(from, hashes, 8), signed, &mut report);
                 nodes.extend(computed);
                 if problem.is_some() {
                     return (report, nodes, problem);
