@@ -122,8 +122,13 @@ impl Service {
         Ok(latest)
     }
 
-    /// Size of the latest signed tree, publishing first if `wanted` lies beyond it.
+    /// A signed tree size of at least `wanted` if there is one (publishing first if needed),
+    /// else the latest. Answered from memory when this process already saw such a size.
     async fn signed_size_covering(&self, wanted: u64) -> Result<u64, ServiceError> {
+        let known = self.store.known_signed_size();
+        if wanted <= known {
+            return Ok(known);
+        }
         Ok(self.checkpoint_covering(wanted).await?.map_or(0, |c| c.tree_size))
     }
 

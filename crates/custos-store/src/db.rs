@@ -154,6 +154,9 @@ struct Inner {
     ledger_keys: crate::ledger::LedgerKeys,
     /// The right edge of the tree as of the last checkpoint this process published.
     ledger_state: tokio::sync::Mutex<Option<custos_ledger::CompactRange>>,
+    /// The largest checkpoint size this process has seen published. Signed sizes only grow,
+    /// so a proof for a size at or below it needs no lookup.
+    signed_size: std::sync::atomic::AtomicU64,
 }
 
 enum Writer {
@@ -251,6 +254,7 @@ impl Store {
                 master_key_file: options.master_key_file.clone(),
                 ledger_keys,
                 ledger_state: tokio::sync::Mutex::new(None),
+                signed_size: std::sync::atomic::AtomicU64::new(0),
             }),
         };
         tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), check_queue));
@@ -263,6 +267,15 @@ impl Store {
 
     pub(crate) fn ledger_state(&self) -> &tokio::sync::Mutex<Option<custos_ledger::CompactRange>> {
         &self.inner.ledger_state
+    }
+
+    /// The largest signed tree size known to this process (0 before the first is seen).
+    pub fn known_signed_size(&self) -> u64 {
+        self.inner.signed_size.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn saw_signed_size(&self, size: u64) {
+        self.inner.signed_size.fetch_max(size, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub(crate) fn sqlite_path(&self) -> Option<&std::path::Path> {

@@ -180,7 +180,11 @@ impl Store {
 
     /// The latest published checkpoint, if any.
     pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
-        Ok(self.checkpoints("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1").await?.pop())
+        let latest = self.checkpoints("SELECT tree_size, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1").await?.pop();
+        if let Some(c) = &latest {
+            self.saw_signed_size(c.tree_size);
+        }
+        Ok(latest)
     }
 
     async fn checkpoints(&self, sql: &'static str) -> Result<Vec<StoredCheckpoint>, StoreError> {
@@ -373,6 +377,7 @@ impl Store {
         })
         .await?;
         *range = working;
+        self.saw_signed_size(size);
         Ok(stored)
     }
 
