@@ -1,0 +1,546 @@
+//! The single pass over the text: one multi-pattern automaton finds candidate spans of a few
+//! broad shapes (numbers, alphanumeric codes, e-mails, URLs, dates, capitalized phrases);
+//! each shape's resolver then runs only the validators that apply to that span.
+//!
+//! Shapes are matched leftmost-first in the order of [`FAMILIES`], so a span is claimed by the
+//! most specific shape that starts there (the domain inside an e-mail address is never seen as
+//! a URL, an IBAN is not broken into numbers).
+
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input, MatchKind};
+
+use crate::context::{is_sentence_start, next_char, prev_char};
+use crate::entity::id;
+use crate::validate;
+use crate::{Candidate, names};
+
+/// The candidate shapes, in preference order (earlier wins when two start at the same byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    Email,
+    UrlScheme,
+    Uuid,
+    Mac,
+    Eth,
+    BtcBech32,
+    BtcBase58,
+    Iban,
+    NinoSpaced,
+    DateIso,
+    DateNumeric,
+    DateWords,
+    Time,
+    Ipv6,
+    Numeric,
+    UrlBare,
+    Alnum,
+    Capitalized,
+}
+
+const MONTHS: &str = "january|february|march|april|may|june|july|august|september|october|november|december|\
+jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|\
+januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|\
+janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|\
+enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|\
+gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre";
+
+const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|\
+montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|\
+lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
+
+const TLDS: &str = "com|org|net|edu|gov|mil|int|io|co|uk|de|fr|es|it|nl|eu|info|biz|app|dev|ai|us|ca|au|ch|at|be|se|no|dk|fi|pl|pt|ie|\
+me|tv|shop|store|online|site|xyz|tech|ly|gl|to|cz|ru|jp|cn|in|br|mx|ar|nz|za|gr|hu|ro|sk|lu|li|is|ee|lv|lt|si|hr|tr|il|ae|sg|hk|kr|tw|cloud|email|news|blog|cat|gal|eus";
+
+fn family_patterns() -> Vec<(Family, String)> {
+    let person_joiners = "van|von|de|der|del|della|di|da|du|le|la|den|dos|das|do|bin|al|el|of|and|&|for|the|y|et|und";
+    vec![
+        (Family::Email, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}".into()),
+        (Family::UrlScheme, r#"(?:(?i:https?|ftp)://|(?i:www)\.)[^\s<>"'`]+"#.into()),
+        (Family::Uuid, r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}".into()),
+        (Family::Mac, r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}".into()),
+        (Family::Eth, r"0[xX][0-9a-fA-F]{40}".into()),
+        (Family::BtcBech32, r"(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,87}".into()),
+        (Family::BtcBase58, r"[13][1-9A-HJ-NP-Za-km-z]{24,34}".into()),
+        (Family::Iban, r"[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?".into()),
+        (Family::NinoSpaced, r"[A-Z]{2}[ ][0-9]{2}[ ][0-9]{2}[ ][0-9]{2}[ ][A-D]".into()),
+        (
+            Family::DateIso,
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+\-][0-9]{2}:?[0-9]{2})?)?".into(),
+        ),
+        (
+            Family::DateNumeric,
+            r"(?:[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:[0-9]{4}|[0-9]{2})|[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2})(?:,?[ ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:[ ]?(?i:am|pm))?)?"
+                .into(),
+        ),
+        (
+            Family::DateWords,
+            format!(
+                r"(?i:(?:(?:{WEEKDAYS})\.?,?[ ])?(?:(?:{MONTHS})\.?[ ][0-9]{{1,2}}(?:st|nd|rd|th)?(?:,?[ ][0-9]{{4}})?|[0-9]{{1,2}}(?:st|nd|rd|th|er|\.|º)?[ ](?:of[ ]|de[ ])?(?:{MONTHS})\.?(?:,?[ ](?:de[ ])?[0-9]{{4}})?|(?:{MONTHS})[ ][0-9]{{4}}))(?:(?:,[ ]|[ ]at[ ]|[ ]um[ ]|[ ]à[ ]|[ ]a[ ]las[ ]|[ ]alle[ ]|[ ])[0-9]{{1,2}}(?::[0-9]{{2}}|[ ]?(?i:am|pm|h))(?:[ ]?(?i:am|pm))?)?"
+            ),
+        ),
+        (Family::Time, r"[0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2})?(?:[ ]?(?i:am|pm|a\.m\.|p\.m\.|uhr))?|h[0-9]{2}|[ ]?(?i:am|pm|a\.m\.|p\.m\.))".into()),
+        (Family::Ipv6, r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){0,5}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?".into()),
+        (Family::Numeric, r"\+?(?:\([0-9]{1,5}\)[ \-.]?)?[0-9]+(?:(?:[ \-./]|[ ]?\([0-9]{1,5}\)[ ]?)[0-9]+)*".into()),
+        (Family::UrlBare, format!(r#"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.)+(?i:{TLDS})(?:/[^\s<>"'`]*)?"#)),
+        (Family::Alnum, r"[A-Za-z]+[0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*".into()),
+        (
+            Family::Capitalized,
+            format!(r"\p{{Lu}}[\p{{Ll}}\p{{Lu}}\p{{M}}'’\-]*(?-u:\b)\.?(?:[ ](?:(?:{person_joiners})[ ])?\p{{Lu}}[\p{{Ll}}\p{{Lu}}\p{{M}}'’\-]*(?-u:\b))*"),
+        ),
+    ]
+}
+
+/// The compiled scanner: the combined automaton plus anchored single-shape fallbacks.
+pub(crate) struct Scanner {
+    combined: Regex,
+    families: Vec<Family>,
+    numeric: Regex,
+}
+
+impl Scanner {
+    pub(crate) fn new() -> Self {
+        let patterns = family_patterns();
+        let families = patterns.iter().map(|(f, _)| *f).collect();
+        let sources: Vec<&str> = patterns.iter().map(|(_, p)| p.as_str()).collect();
+        let config = regex_automata::meta::Config::new().match_kind(MatchKind::LeftmostFirst);
+        // INVARIANT: the patterns are constants covered by every test run; a typo fails them all.
+        let combined = Regex::builder().configure(config).build_many(&sources).expect("built-in PII patterns compile");
+        let numeric_src = patterns.iter().find(|(f, _)| *f == Family::Numeric).map(|(_, p)| p.clone()).unwrap_or_default();
+        let numeric = Regex::new(&numeric_src).expect("numeric pattern compiles");
+        Self { combined, families, numeric }
+    }
+
+    /// Appends the candidates found in `text` to `out`.
+    pub(crate) fn scan(&self, text: &str, phone_regions: &[phonenumber::country::Id], out: &mut Vec<Candidate>) {
+        for m in self.combined.find_iter(text) {
+            let family = self.families[m.pattern().as_usize()];
+            let (start, end) = (m.start(), m.end());
+            self.resolve(family, text, start, end, phone_regions, out);
+        }
+    }
+
+    fn resolve(
+        &self,
+        family: Family,
+        text: &str,
+        start: usize,
+        end: usize,
+        regions: &[phonenumber::country::Id],
+        out: &mut Vec<Candidate>,
+    ) {
+        let s = &text[start..end];
+        let before = prev_char(text, start);
+        let after = next_char(text, end);
+        let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        match family {
+            Family::Email => {
+                if !glued(after) {
+                    let tld_ok = s.rsplit('.').next().is_some_and(|t| t.bytes().all(|b| b.is_ascii_alphabetic()));
+                    out.push(Candidate::new(id::EMAIL_ADDRESS, start, end, if tld_ok { 1.0 } else { 0.5 }, true));
+                }
+            }
+            Family::UrlScheme | Family::UrlBare => {
+                let end = start + trim_url(s);
+                if family == Family::UrlBare && (glued(after) && end == start + s.len() || before == Some('@') || before == Some('.')) {
+                    return;
+                }
+                let score = if family == Family::UrlScheme { 0.6 } else { 0.5 };
+                if end > start + 4 {
+                    out.push(Candidate::new(id::URL, start, end, score, false));
+                }
+            }
+            Family::Uuid => {
+                if !glued(before) && !glued(after) {
+                    out.push(Candidate::new(id::UUID, start, end, 0.6, false));
+                }
+            }
+            Family::Mac => {
+                if !glued(before) && !glued(after) && after != Some(':') {
+                    out.push(Candidate::new(id::MAC_ADDRESS, start, end, 0.6, false));
+                }
+            }
+            Family::Eth => {
+                if !glued(after) && validate::eth(s) {
+                    let score = if validate::eth_is_checksummed(s) { 1.0 } else { 0.5 };
+                    out.push(Candidate::new(id::CRYPTO, start, end, score, score >= 1.0));
+                }
+            }
+            Family::BtcBech32 | Family::BtcBase58 => {
+                if !glued(before) && !glued(after) && validate::btc(s) {
+                    out.push(Candidate::new(id::CRYPTO, start, end, 1.0, true));
+                } else if family == Family::BtcBase58 {
+                    self.numeric_fallback(text, start, regions, out);
+                }
+            }
+            Family::Iban => {
+                if glued(before) {
+                    return;
+                }
+                // The pattern may swallow a following group; shrink until the checksum agrees.
+                let mut e = end;
+                while e > start + 14 {
+                    let cand = text[start..e].trim_end();
+                    if validate::iban(cand) && !glued(next_char(text, start + cand.len())) {
+                        out.push(Candidate::new(id::IBAN_CODE, start, start + cand.len(), 1.0, true));
+                        return;
+                    }
+                    e = match text[start..e].rfind(' ') {
+                        Some(sp) if sp > 4 => start + sp,
+                        _ => start + e.saturating_sub(start).saturating_sub(1).max(14),
+                    };
+                    if e <= start + 14 {
+                        break;
+                    }
+                }
+                if !glued(after) {
+                    resolve_alnum(s, start, end, out);
+                }
+            }
+            Family::NinoSpaced => {
+                if !glued(before) && !glued(after) && validate::uk_nino(s) {
+                    out.push(Candidate::new(id::UK_NINO, start, end, 0.85, false));
+                }
+            }
+            Family::DateIso | Family::DateNumeric => {
+                if glued(before) || glued(after) {
+                    return;
+                }
+                if plausible_numeric_date(s) {
+                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
+                } else {
+                    self.numeric_fallback(text, start, regions, out);
+                }
+            }
+            Family::DateWords => {
+                if glued(before) || glued(after) {
+                    return;
+                }
+                if words_date_ok(s) {
+                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.85, false));
+                }
+            }
+            Family::Time => {
+                if glued(before) || (glued(after) && !s.ends_with(|c: char| c.is_ascii_alphabetic())) {
+                    return;
+                }
+                if time_ok(s) {
+                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
+                } else {
+                    self.numeric_fallback(text, start, regions, out);
+                }
+            }
+            Family::Ipv6 => {
+                if !glued(before) && !glued(after) && s.matches(':').count() >= 2 && validate::ipv6(s) {
+                    out.push(Candidate::new(id::IP_ADDRESS, start, end, 0.6, false));
+                } else if s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+                    self.numeric_fallback(text, start, regions, out);
+                }
+            }
+            Family::Numeric => resolve_numeric(text, start, end, regions, out),
+            Family::Alnum => {
+                if !glued(before) && !glued(after) {
+                    resolve_alnum(s, start, end, out);
+                }
+            }
+            Family::Capitalized => names::resolve(text, start, end, out),
+        }
+    }
+
+    /// Re-reads the span at `start` as a plain number when a more specific shape failed.
+    fn numeric_fallback(&self, text: &str, start: usize, regions: &[phonenumber::country::Id], out: &mut Vec<Candidate>) {
+        let input = Input::new(text).range(start..).anchored(Anchored::Yes);
+        if let Some(m) = self.numeric.search(&input) {
+            resolve_numeric(text, m.start(), m.end(), regions, out);
+        }
+    }
+}
+
+/// Strips trailing punctuation a sentence put after a URL (keeping a `)` that closes one
+/// opened inside the URL); returns the kept length.
+fn trim_url(s: &str) -> usize {
+    let mut end = s.len();
+    while let Some(c) = s[..end].chars().next_back() {
+        let drop = match c {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | ']' | '}' | '>' => true,
+            ')' => s[..end].matches('(').count() < s[..end].matches(')').count(),
+            _ => false,
+        };
+        if !drop {
+            break;
+        }
+        end -= c.len_utf8();
+    }
+    end
+}
+
+fn numbers_in(s: &str) -> impl Iterator<Item = u32> + '_ {
+    s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(|p| p.parse::<u32>().unwrap_or(u32::MAX))
+}
+
+fn plausible_numeric_date(s: &str) -> bool {
+    let mut parts = numbers_in(s);
+    let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    let first_len = s.bytes().take_while(u8::is_ascii_digit).count();
+    let date_ok = if first_len == 4 {
+        (1000..=2999).contains(&a) && (1..=12).contains(&b) && (1..=31).contains(&c)
+    } else {
+        let year_ok = c <= 99 || (1000..=2999).contains(&c);
+        year_ok && (((1..=12).contains(&a) && (1..=31).contains(&b)) || ((1..=31).contains(&a) && (1..=12).contains(&b)))
+    };
+    if !date_ok {
+        return false;
+    }
+    // Optional time part: hours and minutes in range.
+    match (parts.next(), parts.next()) {
+        (Some(h), Some(m)) => h < 24 && m < 60,
+        (None, _) => true,
+        _ => false,
+    }
+}
+
+fn words_date_ok(s: &str) -> bool {
+    numbers_in(s).all(|n| n <= 31 || (1000..=2999).contains(&n) || n < 60)
+}
+
+fn time_ok(s: &str) -> bool {
+    let mut parts = numbers_in(s);
+    let h = parts.next().unwrap_or(99);
+    let m = parts.next();
+    let lower = s.to_ascii_lowercase();
+    let meridiem = lower.contains("am") || lower.contains("pm") || lower.contains("a.m.") || lower.contains("p.m.");
+    match m {
+        Some(m) => h < 24 && m < 60 && (!meridiem || (1..=12).contains(&h)),
+        None => meridiem && (1..=12).contains(&h),
+    }
+}
+
+/// Digits, separators and their layout in a numeric span.
+struct Shape {
+    digits: usize,
+    groups: usize,
+    plus: bool,
+    paren: bool,
+    seps: Vec<u8>,
+}
+
+fn shape(s: &str) -> Shape {
+    let mut digits = 0;
+    let mut groups = 0;
+    let mut in_group = false;
+    let mut seps = Vec::new();
+    for b in s.bytes() {
+        if b.is_ascii_digit() {
+            digits += 1;
+            if !in_group {
+                groups += 1;
+                in_group = true;
+            }
+        } else {
+            in_group = false;
+            if matches!(b, b' ' | b'-' | b'.' | b'/') {
+                seps.push(b);
+            }
+        }
+    }
+    Shape { digits, groups, plus: s.starts_with('+'), paren: s.contains('('), seps }
+}
+
+fn group_lengths(s: &str) -> Vec<usize> {
+    s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(str::len).collect()
+}
+
+/// Resolves a run of digits and separators; when the whole run is nothing, retries its
+/// space-separated pieces (two identifiers written next to each other).
+pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[phonenumber::country::Id], out: &mut Vec<Candidate>) {
+    let before = prev_char(text, start);
+    if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '/' || c == '-' || c == '#') {
+        // The tail of some longer code (`A-2024-118832`, `v2.13.4`, `#118832`): not an identifier on its own.
+        return;
+    }
+    let after = next_char(text, end);
+    let s = &text[start..end];
+    if after.is_some_and(|c| c.is_ascii_alphabetic()) {
+        // `12345678Z`: a Spanish DNI when exactly one letter follows.
+        let letter_end = end + 1;
+        if s.len() == 8 && !next_char(text, letter_end).is_some_and(char::is_alphanumeric) && validate::es_nif(&text[start..letter_end]) {
+            out.push(Candidate::new(id::ES_NIF, start, letter_end, 0.7, false));
+        }
+        return;
+    }
+    if after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@') {
+        return;
+    }
+    // A trailing `.` or `-` belongs to the sentence, not the number.
+    if numeric_span(s, start, regions, out) {
+        return;
+    }
+    let pieces: Vec<(usize, usize)> = split_spaces(s);
+    if pieces.len() < 2 || pieces.len() > 10 {
+        return;
+    }
+    let mut i = 0;
+    while i < pieces.len() {
+        let mut matched = false;
+        for j in (i + 1..=pieces.len()).rev() {
+            if i == 0 && j == pieces.len() {
+                continue;
+            }
+            let (ps, pe) = (pieces[i].0, pieces[j - 1].1);
+            let mut local = Vec::new();
+            if numeric_span(&s[ps..pe], start + ps, regions, &mut local) && local.iter().any(|c| c.score >= 0.4) {
+                out.append(&mut local);
+                i = j;
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            i += 1;
+        }
+    }
+}
+
+fn split_spaces(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut begin = None;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b' ' {
+            if let Some(b0) = begin.take() {
+                out.push((b0, i));
+            }
+        } else if begin.is_none() {
+            begin = Some(i);
+        }
+    }
+    if let Some(b0) = begin {
+        out.push((b0, s.len()));
+    }
+    out
+}
+
+/// Pushes every reading of one numeric span; `true` when at least one applied.
+fn numeric_span(s: &str, start: usize, regions: &[phonenumber::country::Id], out: &mut Vec<Candidate>) -> bool {
+    let end = start + s.len();
+    let sh = shape(s);
+    let before = out.len();
+    let consistent = sh.seps.windows(2).all(|w| w[0] == w[1]);
+    let compact = sh.groups == 1 && !sh.plus && !sh.paren;
+    let groups = group_lengths(s);
+
+    if sh.groups == 4 && sh.seps.iter().all(|&b| b == b'.') && validate::ipv4(s) {
+        out.push(Candidate::new(id::IP_ADDRESS, start, end, 0.6, false));
+        return true;
+    }
+    if (12..=19).contains(&sh.digits) && consistent && !sh.plus && !sh.paren && !sh.seps.contains(&b'.') && !sh.seps.contains(&b'/') {
+        let grouping_ok = compact || groups.iter().all(|&g| (3..=6).contains(&g));
+        if grouping_ok && validate::luhn(s) && validate::card_network(s).is_some() {
+            out.push(Candidate::new(id::CREDIT_CARD, start, end, 1.0, true));
+            return true;
+        }
+    }
+    if sh.digits == 9 && !sh.plus && !sh.paren && (compact || groups == [3, 2, 4]) && consistent {
+        let score = if compact { 0.05 } else { 0.5 };
+        if validate::us_itin(s) {
+            out.push(Candidate::new(id::US_ITIN, start, end, score, false));
+        } else if validate::us_ssn(s) {
+            out.push(Candidate::new(id::US_SSN, start, end, score, false));
+        }
+    }
+    if sh.digits == 10 && !sh.plus && !sh.paren && (compact || groups == [3, 3, 4]) && validate::uk_nhs(s) {
+        out.push(Candidate::new(id::UK_NHS, start, end, if compact { 0.3 } else { 0.5 }, false));
+    }
+    if sh.digits == 11 && !sh.plus && !sh.paren && (compact || groups == [2, 3, 3, 3] || groups == [3, 3, 3, 2]) && validate::de_tax_id(s) {
+        out.push(Candidate::new(id::DE_TAX_ID, start, end, 0.3, false));
+    }
+    if sh.digits == 15 && !sh.plus && validate::fr_nir(s) {
+        out.push(Candidate::new(id::FR_NIR, start, end, 0.7, false));
+    }
+    if (7..=15).contains(&sh.digits)
+        && !(sh.seps.contains(&b'.') && sh.groups >= 3 && !sh.plus && groups.iter().all(|&g| g <= 3))
+        && let Some(score) = phone_score(s, &sh, regions)
+    {
+        out.push(Candidate::new(id::PHONE_NUMBER, start, end, score, false));
+    }
+    if compact {
+        if (8..=17).contains(&sh.digits) {
+            out.push(Candidate::new(id::US_BANK_NUMBER, start, end, 0.05, false));
+        }
+        if sh.digits == 9 {
+            out.push(Candidate::new(id::US_PASSPORT, start, end, 0.05, false));
+        }
+        if (7..=14).contains(&sh.digits) {
+            out.push(Candidate::new(id::US_DRIVER_LICENSE, start, end, 0.01, false));
+        }
+    }
+    out.len() > before
+}
+
+fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Option<f32> {
+    use phonenumber::country::Id;
+    let digits_only: String = s.chars().filter(char::is_ascii_digit).collect();
+    let international = sh.plus || digits_only.starts_with("00");
+    let formatted = sh.groups >= 2 || sh.paren || sh.plus;
+    let score = if formatted { 0.75 } else { 0.3 };
+    if international {
+        let normalized = if sh.plus { s.to_owned() } else { format!("+{}", &digits_only[2..]) };
+        let n = phonenumber::parse(None, &normalized).ok()?;
+        return phonenumber::is_valid(&n).then_some(if sh.plus && formatted { 0.85 } else { score });
+    }
+    let first = digits_only.as_bytes().first().copied()?;
+    for &region in regions {
+        // National formats: Europe dials a trunk 0 (Spain has none); NANP numbers never start with 0/1
+        // unless the country code 1 is written.
+        let plausible = match region {
+            Id::US | Id::CA => first != b'0' && (digits_only.len() == 10 || (digits_only.len() == 11 && first == b'1')),
+            Id::ES => matches!(first, b'6' | b'7' | b'8' | b'9') && digits_only.len() == 9,
+            Id::IT => matches!(first, b'0' | b'3'),
+            _ => first == b'0',
+        };
+        if !plausible {
+            continue;
+        }
+        if let Ok(n) = phonenumber::parse(Some(region), s)
+            && phonenumber::is_valid(&n)
+        {
+            return Some(score);
+        }
+    }
+    None
+}
+
+fn resolve_alnum(s: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+    let b = s.as_bytes();
+    let n = b.len();
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest_digits = b[letters..].iter().all(u8::is_ascii_digit);
+    if n == 9 && letters == 2 && rest_digits && validate::dea(s) {
+        out.push(Candidate::new(id::MEDICAL_LICENSE, start, end, 0.7, false));
+        return;
+    }
+    if n == 9 && validate::es_nie(s) {
+        out.push(Candidate::new(id::ES_NIE, start, end, 0.8, false));
+        return;
+    }
+    if n == 16 && validate::it_fiscal_code(s) {
+        out.push(Candidate::new(id::IT_FISCAL_CODE, start, end, 0.9, true));
+        return;
+    }
+    if n == 9 && validate::uk_nino(s) {
+        out.push(Candidate::new(id::UK_NINO, start, end, 0.85, false));
+        return;
+    }
+    if !s.contains('-') && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        if letters == 1 && n == 9 && rest_digits {
+            out.push(Candidate::new(id::US_PASSPORT, start, end, 0.1, false));
+        }
+        if (1..=2).contains(&letters) && rest_digits && (5..=14).contains(&(n - letters)) {
+            out.push(Candidate::new(id::US_DRIVER_LICENSE, start, end, 0.3, false));
+        }
+    }
+}
+
+/// Whether `start` opens a sentence (used by the name resolver and exposed for tests).
+#[allow(dead_code)]
+pub(crate) fn sentence_start(text: &str, start: usize) -> bool {
+    is_sentence_start(text, start)
+}

@@ -1,0 +1,647 @@
+//! Checksums and structural rules that turn a pattern candidate into a confident finding.
+//!
+//! Every validator takes the candidate text exactly as matched (separators included) and
+//! answers `true` only when the identifier is well formed *and* its check digits agree, so a
+//! random digit string rarely passes. They never panic on any input (fuzzed under `fuzz/`).
+
+use sha2::{Digest as _, Sha256};
+use sha3::Keccak256;
+
+/// The validators a custom recognizer can name, by their configuration names.
+pub const VALIDATOR_NAMES: &[&str] = &[
+    "luhn",
+    "iban",
+    "us_ssn",
+    "us_itin",
+    "uk_nhs",
+    "dea",
+    "btc",
+    "eth",
+    "ipv4",
+    "ipv6",
+    "uk_nino",
+    "de_tax_id",
+    "fr_nir",
+    "es_nif",
+    "es_nie",
+    "it_fiscal_code",
+];
+
+/// Runs the validator called `name` on `candidate`; `None` when no validator has that name.
+pub fn by_name(name: &str, candidate: &str) -> Option<bool> {
+    Some(match name {
+        "luhn" => luhn(candidate),
+        "iban" => iban(candidate),
+        "us_ssn" => us_ssn(candidate),
+        "us_itin" => us_itin(candidate),
+        "uk_nhs" => uk_nhs(candidate),
+        "dea" => dea(candidate),
+        "btc" => btc(candidate),
+        "eth" => eth(candidate),
+        "ipv4" => ipv4(candidate),
+        "ipv6" => ipv6(candidate),
+        "uk_nino" => uk_nino(candidate),
+        "de_tax_id" => de_tax_id(candidate),
+        "fr_nir" => fr_nir(candidate),
+        "es_nif" => es_nif(candidate),
+        "es_nie" => es_nie(candidate),
+        "it_fiscal_code" => it_fiscal_code(candidate),
+        _ => return None,
+    })
+}
+
+/// The ASCII digits of `s` as numbers, skipping spaces, hyphens and dots; `None` if anything
+/// else appears or there are more than `max` digits.
+fn digits(s: &str, max: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len().min(max));
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                if out.len() == max {
+                    return None;
+                }
+                out.push(b - b'0');
+            }
+            b' ' | b'-' | b'.' => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Alphanumerics of `s`, upper-cased, skipping spaces and hyphens; `None` on anything else.
+fn alnum_upper(s: &str, max: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len().min(max));
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
+                if out.len() == max {
+                    return None;
+                }
+                out.push(b.to_ascii_uppercase());
+            }
+            b' ' | b'-' => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The Luhn (mod 10) check over the digits of `s`.
+pub fn luhn_digits(d: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &x) in d.iter().rev().enumerate() {
+        let mut v = u32::from(x);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// A payment card number: 12-19 digits with a known issuer prefix (IIN) for its length, Luhn
+/// valid, and not a run of one repeated digit.
+pub fn luhn(s: &str) -> bool {
+    let Some(d) = digits(s, 19) else { return false };
+    d.len() >= 12 && luhn_digits(&d) && d.iter().any(|&x| x != d[0])
+}
+
+/// The card network an IIN prefix and length belong to, if any (used to keep card findings to
+/// numbers some network actually issues).
+pub fn card_network(s: &str) -> Option<&'static str> {
+    let d = digits(s, 19)?;
+    let n = d.len();
+    let prefix = |k: usize| d.iter().take(k).fold(0u32, |acc, &x| acc * 10 + u32::from(x));
+    let p2 = prefix(2);
+    let p3 = prefix(3);
+    let p4 = prefix(4);
+    let p6 = prefix(6);
+    if d[0] == 4 && matches!(n, 13 | 16 | 19) {
+        return Some("visa");
+    }
+    if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && n == 16 {
+        return Some("mastercard");
+    }
+    if matches!(p2, 34 | 37) && n == 15 {
+        return Some("amex");
+    }
+    if (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3) || (622_126..=622_925).contains(&p6)) && (16..=19).contains(&n) {
+        return Some("discover");
+    }
+    if (3528..=3589).contains(&p4) && (16..=19).contains(&n) {
+        return Some("jcb");
+    }
+    if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39 || p4 == 3095) && (14..=19).contains(&n) {
+        return Some("diners");
+    }
+    if p2 == 62 && (16..=19).contains(&n) {
+        return Some("unionpay");
+    }
+    if (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763) || p2 == 67) && (12..=19).contains(&n) {
+        return Some("maestro");
+    }
+    if p4 == 2200 || p4 == 2201 || p4 == 2202 || p4 == 2203 || p4 == 2204 {
+        return (16..=19).contains(&n).then_some("mir");
+    }
+    None
+}
+
+/// IBAN lengths per ISO 13616 registry country code.
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NL", 18),
+    ("NO", 15),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("SA", 24),
+    ("SC", 31),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
+];
+
+/// An IBAN: registered country, that country's length, and ISO 7064 mod 97-10 remainder 1.
+pub fn iban(s: &str) -> bool {
+    let Some(v) = alnum_upper(s, 34) else { return false };
+    if v.len() < 15 || !v[0].is_ascii_uppercase() || !v[1].is_ascii_uppercase() || !v[2].is_ascii_digit() || !v[3].is_ascii_digit() {
+        return false;
+    }
+    let country = [v[0], v[1]];
+    let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(c, _)| c.as_bytes() == country) else { return false };
+    if v.len() != len {
+        return false;
+    }
+    let mut rem = 0u32;
+    for &c in v[4..].iter().chain(&v[..4]) {
+        if c.is_ascii_digit() {
+            rem = (rem * 10 + u32::from(c - b'0')) % 97;
+        } else {
+            let n = u32::from(c - b'A') + 10;
+            rem = (rem * 100 + n) % 97;
+        }
+    }
+    rem == 1
+}
+
+fn number(d: &[u8]) -> u32 {
+    d.iter().fold(0, |acc, &x| acc * 10 + u32::from(x))
+}
+
+/// A US Social Security number under the SSA's rules: area not 000, 666 or 900-999, group not
+/// 00, serial not 0000, not the well-known advertising numbers, and one consistent separator.
+pub fn us_ssn(s: &str) -> bool {
+    let Some(d) = digits(s, 9) else { return false };
+    if d.len() != 9 || !consistent_separators(s) {
+        return false;
+    }
+    let (area, group, serial) = (number(&d[..3]), number(&d[3..5]), number(&d[5..]));
+    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+        return false;
+    }
+    // Numbers published in advertising (Woolworth's wallet card) and SSA examples.
+    !matches!((area, group, serial), (78, 5, 1120) | (219, 9, 9999) | (123, 45, 6789)) && d.iter().any(|&x| x != d[0])
+}
+
+/// Whether all separators in `s` are the same character (a mix such as `123-45 6789` is not an
+/// identifier someone typed on purpose).
+fn consistent_separators(s: &str) -> bool {
+    let mut sep = None;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            match sep {
+                None => sep = Some(b),
+                Some(p) if p != b => return false,
+                _ => {}
+            }
+        }
+    }
+    true
+}
+
+/// A US Individual Taxpayer Identification Number: 9xx-[50-65|70-88|90-92|94-99]-xxxx.
+pub fn us_itin(s: &str) -> bool {
+    let Some(d) = digits(s, 9) else { return false };
+    if d.len() != 9 || d[0] != 9 || !consistent_separators(s) {
+        return false;
+    }
+    let group = number(&d[3..5]);
+    matches!(group, 50..=65 | 70..=88 | 90..=92 | 94..=99)
+}
+
+/// A UK NHS number: ten digits whose mod-11 weighted check digit matches.
+pub fn uk_nhs(s: &str) -> bool {
+    let Some(d) = digits(s, 10) else { return false };
+    if d.len() != 10 || !consistent_separators(s) {
+        return false;
+    }
+    let sum: u32 = d[..9].iter().enumerate().map(|(i, &x)| u32::from(x) * (10 - i as u32)).sum();
+    let check = 11 - sum % 11;
+    let check = if check == 11 { 0 } else { check };
+    check != 10 && check == u32::from(d[9]) && d.iter().any(|&x| x != d[0])
+}
+
+/// A US DEA registration number: two letters then seven digits with the DEA check digit.
+pub fn dea(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 9 || !b[0].is_ascii_alphabetic() || !b[1].is_ascii_alphabetic() || !b[2..].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if !matches!(
+        b[0].to_ascii_uppercase(),
+        b'A' | b'B' | b'C' | b'D' | b'E' | b'F' | b'G' | b'H' | b'J' | b'K' | b'L' | b'M' | b'P' | b'R' | b'S' | b'T' | b'U' | b'X'
+    ) {
+        return false;
+    }
+    let d: Vec<u32> = b[2..].iter().map(|&x| u32::from(x - b'0')).collect();
+    let sum = d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5]);
+    sum % 10 == d[6]
+}
+
+const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// A Bitcoin address: legacy base58check (P2PKH `1...`, P2SH `3...`) with its double-SHA-256
+/// checksum, or a segwit bech32/bech32m `bc1...` address with a valid BCH checksum.
+pub fn btc(s: &str) -> bool {
+    if s.len() >= 14 && s[..3].eq_ignore_ascii_case("bc1") {
+        return bech32_btc(s);
+    }
+    base58check_btc(s)
+}
+
+fn base58check_btc(s: &str) -> bool {
+    if !(25..=35).contains(&s.len()) {
+        return false;
+    }
+    // Big-endian base-256 accumulation of the base58 digits (25 bytes for a payload + checksum).
+    let mut bytes = [0u8; 25];
+    for c in s.bytes() {
+        let Some(v) = BASE58.iter().position(|&x| x == c) else { return false };
+        let mut carry = v as u32;
+        for byte in bytes.iter_mut().rev() {
+            carry += u32::from(*byte) * 58;
+            *byte = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        if carry != 0 {
+            return false;
+        }
+    }
+    let leading_ones = s.bytes().take_while(|&c| c == b'1').count();
+    let leading_zeros = bytes.iter().take_while(|&&b| b == 0).count();
+    if leading_ones != leading_zeros {
+        return false;
+    }
+    if !matches!(bytes[0], 0x00 | 0x05) {
+        return false;
+    }
+    let first = Sha256::digest(&bytes[..21]);
+    let second = Sha256::digest(first);
+    second[..4] == bytes[21..]
+}
+
+fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
+    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    let mut chk = 1u32;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+fn bech32_btc(s: &str) -> bool {
+    const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    if !(14..=90).contains(&s.len()) {
+        return false;
+    }
+    let lower = s.bytes().all(|b| !b.is_ascii_uppercase());
+    let upper = s.bytes().all(|b| !b.is_ascii_lowercase());
+    if !lower && !upper {
+        return false;
+    }
+    let s = s.to_ascii_lowercase();
+    let (hrp, data) = (&s[..2], &s[3..]);
+    let mut values = Vec::with_capacity(data.len());
+    for c in data.bytes() {
+        let Some(v) = CHARSET.iter().position(|&x| x == c) else { return false };
+        values.push(v as u8);
+    }
+    if values.len() < 7 {
+        return false;
+    }
+    let expanded = hrp.bytes().map(|b| b >> 5).chain([0]).chain(hrp.bytes().map(|b| b & 31));
+    let pm = bech32_polymod(expanded.chain(values.iter().copied()));
+    // Witness version 0 uses bech32 (constant 1), versions 1-16 bech32m.
+    let version = values[0];
+    let program_chars = values.len() - 1 - 6;
+    let program_bytes = program_chars * 5 / 8;
+    match version {
+        0 => pm == 1 && matches!(program_bytes, 20 | 32),
+        1..=16 => pm == 0x2bc8_30a3 && (2..=40).contains(&program_bytes),
+        _ => false,
+    }
+}
+
+/// An Ethereum address: `0x` + 40 hex digits; mixed case must carry a valid EIP-55 checksum
+/// (all-lower or all-upper addresses carry none and are accepted on shape alone).
+pub fn eth(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 42 || b[0] != b'0' || !matches!(b[1], b'x' | b'X') || !b[2..].iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    let hex = &b[2..];
+    let has_lower = hex.iter().any(u8::is_ascii_lowercase);
+    let has_upper = hex.iter().any(u8::is_ascii_uppercase);
+    if !(has_lower && has_upper) {
+        return true;
+    }
+    eip55_checksum_ok(hex)
+}
+
+/// Whether a mixed-case 40-hex-digit address matches its EIP-55 capitalization.
+pub fn eip55_checksum_ok(hex: &[u8]) -> bool {
+    let lower: Vec<u8> = hex.iter().map(u8::to_ascii_lowercase).collect();
+    let hash = Keccak256::digest(&lower);
+    hex.iter().enumerate().all(|(i, &c)| {
+        if c.is_ascii_digit() {
+            return true;
+        }
+        let nibble = if i % 2 == 0 { hash[i / 2] >> 4 } else { hash[i / 2] & 0x0f };
+        (nibble >= 8) == c.is_ascii_uppercase()
+    })
+}
+
+/// Whether an Ethereum address is mixed case (so its EIP-55 checksum was actually verified).
+pub fn eth_is_checksummed(s: &str) -> bool {
+    let hex = s.as_bytes().get(2..).unwrap_or_default();
+    hex.iter().any(u8::is_ascii_lowercase) && hex.iter().any(u8::is_ascii_uppercase)
+}
+
+/// A dotted-quad IPv4 address (no leading zeros beyond a lone `0`).
+pub fn ipv4(s: &str) -> bool {
+    let mut parts = 0;
+    for part in s.split('.') {
+        parts += 1;
+        if part.is_empty() || part.len() > 3 || !part.bytes().all(|b| b.is_ascii_digit()) || (part.len() > 1 && part.starts_with('0')) {
+            return false;
+        }
+        if part.parse::<u16>().map_or(true, |v| v > 255) {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// An IPv6 address in any RFC 4291 text form (including `::` compression and an embedded IPv4).
+pub fn ipv6(s: &str) -> bool {
+    s.contains(':') && s.parse::<std::net::Ipv6Addr>().is_ok()
+}
+
+/// A UK National Insurance number: two prefix letters allowed by HMRC, six digits, suffix A-D.
+pub fn uk_nino(s: &str) -> bool {
+    let Some(v) = alnum_upper(s, 9) else { return false };
+    if v.len() != 9 || !v[..2].iter().all(u8::is_ascii_uppercase) || !v[2..8].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (a, b) = (v[0], v[1]);
+    if matches!(a, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V') || matches!(b, b'D' | b'F' | b'I' | b'O' | b'Q' | b'U' | b'V') {
+        return false;
+    }
+    if matches!(&[a, b], b"BG" | b"GB" | b"KN" | b"NK" | b"NT" | b"TN" | b"ZZ") {
+        return false;
+    }
+    matches!(v[8], b'A'..=b'D')
+}
+
+/// A German tax identification number (Steuer-ID): 11 digits, first not 0, in the first ten
+/// one digit appears twice or three times (the rest at most once), ISO 7064 MOD 11,10 check.
+pub fn de_tax_id(s: &str) -> bool {
+    let Some(d) = digits(s, 11) else { return false };
+    if d.len() != 11 || d[0] == 0 {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &x in &d[..10] {
+        counts[x as usize] += 1;
+    }
+    let repeated = counts.iter().filter(|&&c| c >= 2).count();
+    if repeated != 1 || counts.iter().any(|&c| c > 3) {
+        return false;
+    }
+    let mut product = 10u32;
+    for &x in &d[..10] {
+        let mut sum = (u32::from(x) + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (sum * 2) % 11;
+    }
+    let check = (11 - product) % 10;
+    check == u32::from(d[10])
+}
+
+/// A French social security number (NIR): 13 characters (Corsican departments 2A/2B allowed)
+/// plus a two-digit key equal to 97 - (number mod 97).
+pub fn fr_nir(s: &str) -> bool {
+    let Some(v) = alnum_upper(s, 15) else { return false };
+    if v.len() != 15 || !matches!(v[0], b'1' | b'2' | b'7' | b'8') {
+        return false;
+    }
+    let mut body = v[..13].to_vec();
+    // Corsica: 2A -> 19, 2B -> 18 for the key computation.
+    let corsica = match (body[5], body[6]) {
+        (b'2', b'A') => Some(1_000_000u64),
+        (b'2', b'B') => Some(2_000_000u64),
+        _ => None,
+    };
+    if corsica.is_some() {
+        body[6] = b'0';
+    }
+    if !body.iter().all(u8::is_ascii_digit) || !v[13..].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let month = u32::from(body[3] - b'0') * 10 + u32::from(body[4] - b'0');
+    if !(1..=12).contains(&month) && !(20..=42).contains(&month) && month != 99 {
+        return false;
+    }
+    let mut n: u64 = body.iter().fold(0u64, |acc, &x| acc * 10 + u64::from(x - b'0'));
+    if let Some(sub) = corsica {
+        n -= sub;
+    }
+    let key = u64::from(v[13] - b'0') * 10 + u64::from(v[14] - b'0');
+    97 - n % 97 == key
+}
+
+const DNI_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+
+/// A Spanish DNI/NIF: eight digits and the mod-23 control letter.
+pub fn es_nif(s: &str) -> bool {
+    let Some(v) = alnum_upper(s, 9) else { return false };
+    v.len() == 9 && v[..8].iter().all(u8::is_ascii_digit) && {
+        let n = v[..8].iter().fold(0u32, |acc, &x| acc * 10 + u32::from(x - b'0'));
+        DNI_LETTERS[(n % 23) as usize] == v[8]
+    }
+}
+
+/// A Spanish NIE: X/Y/Z, seven digits and the mod-23 control letter (X=0, Y=1, Z=2).
+pub fn es_nie(s: &str) -> bool {
+    let Some(v) = alnum_upper(s, 9) else { return false };
+    if v.len() != 9 || !v[1..8].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let lead = match v[0] {
+        b'X' => 0,
+        b'Y' => 1,
+        b'Z' => 2,
+        _ => return false,
+    };
+    let n = v[1..8].iter().fold(lead, |acc, &x| acc * 10 + u32::from(x - b'0'));
+    DNI_LETTERS[(n % 23) as usize] == v[8]
+}
+
+/// An Italian codice fiscale: 16 characters (omocodia substitutions allowed) whose final check
+/// letter matches the odd/even position tables.
+pub fn it_fiscal_code(s: &str) -> bool {
+    const ODD: [u32; 26] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+    let Some(v) = alnum_upper(s, 16) else { return false };
+    if v.len() != 16 || !v[..6].iter().all(u8::is_ascii_uppercase) || !v[15].is_ascii_uppercase() {
+        return false;
+    }
+    if !v[8].is_ascii_uppercase() || !b"ABCDEHLMPRST".contains(&v[8]) {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &c) in v[..15].iter().enumerate() {
+        let idx = if c.is_ascii_digit() { u32::from(c - b'0') } else { u32::from(c - b'A') };
+        // Positions are 1-based in the specification: odd positions use the ODD table.
+        sum += if i % 2 == 0 { ODD[idx as usize] } else { idx };
+    }
+    u32::from(v[15] - b'A') == sum % 26
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_examples_validate() {
+        assert!(luhn("4111 1111 1111 1111"));
+        assert!(luhn("4012888888881881"));
+        assert!(!luhn("4111 1111 1111 1112"));
+        assert_eq!(card_network("2223000048400011"), Some("mastercard"));
+        assert_eq!(card_network("4111111111111111111"), Some("visa"));
+        assert!(iban("DE89 3704 0044 0532 0130 00"));
+        assert!(iban("GB82WEST12345698765432"));
+        assert!(!iban("DE89 3704 0044 0532 0130 01"));
+        assert!(us_ssn("536-22-1234"));
+        assert!(!us_ssn("666-22-1234"));
+        assert!(!us_ssn("536-00-1234"));
+        assert!(!us_ssn("536-22 1234"));
+        assert!(us_itin("912-70-1234"));
+        assert!(!us_itin("912-40-1234"));
+        assert!(uk_nhs("943 476 5919"));
+        assert!(!uk_nhs("943 476 5918"));
+        assert!(dea("AB1234563"));
+        assert!(!dea("AB1234564"));
+        assert!(btc("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"));
+        assert!(btc("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
+        assert!(btc("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+        assert!(btc("bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
+        assert!(!btc("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3"));
+        assert!(eth("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
+        assert!(!eth("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"));
+        assert!(ipv4("192.168.0.1") && !ipv4("256.1.1.1") && !ipv4("1.2.3"));
+        assert!(ipv6("2001:db8::1") && ipv6("::ffff:192.0.2.1") && !ipv6("10:30"));
+        assert!(uk_nino("AB 12 34 56 C") && !uk_nino("QQ 12 34 56 C") && !uk_nino("BG123456A"));
+        assert!(de_tax_id("86095742719") && !de_tax_id("86095742710"));
+        assert!(fr_nir("2 55 08 14 168 025 38") && !fr_nir("2 55 08 14 168 025 39"));
+        assert!(es_nif("12345678Z") && !es_nif("12345678A"));
+        assert!(es_nie("X1234567L") && !es_nie("X1234567A"));
+        assert!(it_fiscal_code("RSSMRA85T10A562S") && !it_fiscal_code("RSSMRA85T10A562T"));
+    }
+
+    #[test]
+    fn validators_are_total_on_odd_input() {
+        for s in ["", "ü", "0x", "bc1", "1", "2A", "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "9999999999999999999999"] {
+            for name in VALIDATOR_NAMES {
+                let _ = by_name(name, s);
+            }
+        }
+    }
+}
