@@ -4,6 +4,8 @@ pub mod admin;
 pub mod bench;
 pub mod bench_ledger;
 pub mod ledger;
+pub mod pii;
+pub mod pii_table;
 pub mod serve;
 
 /// Starts logging to stderr: `CUSTOS_LOG` sets the filter (default `info`), `CUSTOS_LOG_FORMAT=json`

@@ -31,6 +31,9 @@ enum Command {
     /// Verify the audit ledger, or prove and check that an entry is in it.
     #[command(subcommand)]
     Ledger(cmd::ledger::LedgerCommand),
+    /// Find and anonymize personal data in text and tables (Presidio-compatible vocabulary).
+    #[command(subcommand)]
+    Pii(cmd::pii::PiiCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
             Command::Admin(command) => cmd::admin::run(command).await,
             Command::Bench(command) => cmd::bench::run(command).await,
             Command::Ledger(command) => cmd::ledger::run(command).await,
+            Command::Pii(command) => tokio::task::block_in_place(|| cmd::pii::run(command)),
         }
     });
     match result {

@@ -1,0 +1,368 @@
+//! `custos pii scan-table` and `custos pii redact-table`: the PII engine over the cells of a
+//! CSV, JSON Lines or Parquet table, streamed batch by batch on every core.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use custos_pii::{AnalyzeOptions, Analyzer, Operator, OperatorConfig, operators};
+use custos_tabular::{ArrayRef, DataType, Field, RecordBatch, Schema, StringArray, TableReader, TableWriter, column_text, is_text};
+use serde::Serialize;
+
+use super::pii::{TextFormat, TextInput, analyze_options, build_analyzer, load_token_key, open_output, parse_operators, progress};
+
+const BATCH_ROWS: usize = 8192;
+
+/// How `scan-table` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A JSON document.
+    Json,
+    /// An aligned text table.
+    Table,
+}
+
+/// Options shared by the table commands.
+#[derive(Debug, Args)]
+pub struct TableInput {
+    /// The table: `.csv` (with a header row), `.jsonl`/`.ndjson` or `.parquet`.
+    #[arg(long)]
+    input: PathBuf,
+    /// Custom recognizers (Presidio's YAML or JSON shape).
+    #[arg(long)]
+    recognizers: Option<PathBuf>,
+    /// Only these entity types (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    entities: Option<Vec<String>>,
+    /// Least score a finding needs (default 0.4).
+    #[arg(long)]
+    threshold: Option<f32>,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// `custos pii scan-table`.
+#[derive(Debug, Args)]
+pub struct ScanTableArgs {
+    #[command(flatten)]
+    table: TableInput,
+    /// Where the report goes (stdout when absent).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    report: ReportFormat,
+    /// Share of non-empty rows an entity type needs to classify a column.
+    #[arg(long, default_value_t = 0.5)]
+    classify_share: f64,
+}
+
+/// `custos pii redact-table`.
+#[derive(Debug, Args)]
+pub struct RedactTableArgs {
+    #[command(flatten)]
+    table: TableInput,
+    /// The redacted copy (its extension picks the format; may differ from the input's).
+    #[arg(long)]
+    output: PathBuf,
+    /// Operators per entity type as Presidio's `anonymizers` JSON map, inline or a file path.
+    #[arg(long)]
+    operators: Option<String>,
+    /// A column's own operator for everything found in it: `NAME=replace|redact|mask|hash|tokenize|keep` or `NAME={json}`.
+    /// Non-text columns named here are redacted too (written as text).
+    #[arg(long = "column")]
+    columns: Vec<String>,
+    /// File holding the 32-byte pseudonymization key (64 hex characters) for `tokenize`.
+    #[arg(long, env = "CUSTOS_PII_TOKEN_KEY_FILE")]
+    token_key_file: Option<PathBuf>,
+}
+
+fn text_input(t: &TableInput) -> TextInput {
+    TextInput {
+        input: t.input.clone(),
+        output: None,
+        format: TextFormat::Text,
+        lossy: false,
+        skip_bad_lines: false,
+        max_line_bytes: usize::MAX,
+        recognizers: t.recognizers.clone(),
+        entities: t.entities.clone(),
+        threshold: t.threshold,
+        allow_list: vec![],
+        threads: t.threads,
+    }
+}
+
+fn threads(t: &TableInput) -> usize {
+    t.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+}
+
+#[derive(Default, Serialize)]
+struct ColumnReport {
+    name: String,
+    data_type: String,
+    rows_with_values: u64,
+    entities: Vec<EntityShare>,
+    classification: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EntityShare {
+    #[serde(rename = "type")]
+    entity_type: String,
+    rows: u64,
+    share: f64,
+}
+
+#[derive(Serialize)]
+struct ScanReport {
+    file: String,
+    rows: u64,
+    columns: Vec<ColumnReport>,
+}
+
+/// Runs the analyzer over `values` on `threads` threads; for each value, the entity types found.
+fn analyze_cells(analyzer: &Analyzer, options: &AnalyzeOptions, values: &[Option<String>], threads: usize) -> Vec<Vec<Arc<str>>> {
+    let chunk = values.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = values
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|v| match v {
+                            Some(text) if !text.is_empty() => analyzer.analyze(text, options).into_iter().map(|f| f.entity_type).collect(),
+                            _ => Vec::new(),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+/// `scan-table`: per column, which entity types appear and in what share of rows.
+pub fn scan(args: ScanTableArgs) -> anyhow::Result<()> {
+    let analyzer = build_analyzer(&text_input(&args.table))?;
+    let options = analyze_options(&text_input(&args.table), &analyzer)?;
+    let reader = TableReader::open(&args.table.input, BATCH_ROWS)?;
+    let schema = reader.schema();
+    let bar = rows_progress();
+    let mut counts: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); schema.fields().len()];
+    let mut non_empty = vec![0u64; schema.fields().len()];
+    let mut rows = 0u64;
+    let n_threads = threads(&args.table);
+    for batch in reader {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        for (c, column) in batch.columns().iter().enumerate() {
+            let values = column_text(column.as_ref()).context("cannot read column values as text")?;
+            non_empty[c] += values.iter().filter(|v| v.as_deref().is_some_and(|s| !s.is_empty())).count() as u64;
+            for found in analyze_cells(&analyzer, &options, &values, n_threads) {
+                let mut seen: Vec<&str> = found.iter().map(|e| &**e).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                for e in seen {
+                    *counts[c].entry(e.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        bar.inc(batch.num_rows() as u64);
+    }
+    bar.finish_and_clear();
+    let columns = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(c, field)| {
+            let denom = non_empty[c].max(1) as f64;
+            let mut entities: Vec<EntityShare> = counts[c]
+                .iter()
+                .map(|(t, n)| EntityShare { entity_type: t.clone(), rows: *n, share: ((*n as f64 / denom) * 10_000.0).round() / 10_000.0 })
+                .collect();
+            entities.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.entity_type.cmp(&b.entity_type)));
+            let classification = entities.first().filter(|e| e.share >= args.classify_share).map(|e| e.entity_type.clone());
+            ColumnReport {
+                name: field.name().clone(),
+                data_type: field.data_type().to_string(),
+                rows_with_values: non_empty[c],
+                entities,
+                classification,
+            }
+        })
+        .collect();
+    let report = ScanReport { file: args.table.input.display().to_string(), rows, columns };
+    let mut out = open_output(args.output.as_deref())?;
+    match args.report {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Table => write_table(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+use std::io::Write;
+
+fn write_table(out: &mut dyn Write, report: &ScanReport) -> anyhow::Result<()> {
+    writeln!(out, "{} rows in {}", report.rows, report.file)?;
+    writeln!(out, "{:<24} {:<16} {:<20} entities (share of non-empty rows)", "column", "type", "classification")?;
+    for c in &report.columns {
+        let found: Vec<String> = c.entities.iter().map(|e| format!("{} {:.1}%", e.entity_type, e.share * 100.0)).collect();
+        writeln!(out, "{:<24} {:<16} {:<20} {}", c.name, c.data_type, c.classification.as_deref().unwrap_or("-"), found.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Parses one `--column NAME=OPERATOR` option.
+fn column_operator(spec: &str) -> anyhow::Result<(String, Operator)> {
+    let Some((name, op)) = spec.split_once('=') else { bail!("--column {spec:?}: expected NAME=OPERATOR") };
+    let operator = match op.trim() {
+        "replace" => Operator::Replace { new_value: None },
+        "redact" => Operator::Redact {},
+        "mask" => Operator::Mask { masking_char: "*".into(), chars_to_mask: usize::MAX, from_end: false },
+        "hash" => Operator::Hash { hash_type: None, salt: None },
+        "tokenize" => Operator::Tokenize {},
+        "keep" => Operator::Keep {},
+        json if json.starts_with('{') => serde_json::from_str(json).with_context(|| format!("--column {name}: invalid operator JSON"))?,
+        other => bail!("--column {name}: unknown operator {other:?} (replace, redact, mask, hash, tokenize, keep or JSON)"),
+    };
+    operator.validate()?;
+    Ok((name.to_owned(), operator))
+}
+
+/// `redact-table`: a copy of the table with what the analyzer finds replaced, cell by cell.
+pub fn redact(args: RedactTableArgs) -> anyhow::Result<()> {
+    let input = text_input(&args.table);
+    let analyzer = build_analyzer(&input)?;
+    let options = analyze_options(&input, &analyzer)?;
+    let base_ops = parse_operators(args.operators.as_deref())?;
+    let mut per_column: BTreeMap<String, OperatorConfig> = BTreeMap::new();
+    for spec in &args.columns {
+        let (name, op) = column_operator(spec)?;
+        let mut ops = base_ops.clone();
+        ops.0.clear();
+        ops.0.insert("DEFAULT".into(), op);
+        per_column.insert(name, ops);
+    }
+    let mut all_ops: Vec<&OperatorConfig> = per_column.values().collect();
+    all_ops.push(&base_ops);
+    let merged = OperatorConfig(all_ops.iter().flat_map(|o| o.0.clone()).collect());
+    let tokens = load_token_key(args.token_key_file.as_deref(), &merged)?;
+    if same_file(&args.table.input, &args.output) {
+        bail!("--output must differ from --input");
+    }
+    let reader = TableReader::open(&args.table.input, BATCH_ROWS)?;
+    let in_schema = reader.schema();
+    for name in per_column.keys() {
+        if in_schema.field_with_name(name).is_err() {
+            bail!("--column {name}: no such column in {}", args.table.input.display());
+        }
+    }
+    let redacted: Vec<bool> = in_schema.fields().iter().map(|f| is_text(f.data_type()) || per_column.contains_key(f.name())).collect();
+    let out_schema = Arc::new(Schema::new(
+        in_schema
+            .fields()
+            .iter()
+            .zip(&redacted)
+            .map(|(f, &r)| if r { Field::new(f.name(), DataType::Utf8, true) } else { f.as_ref().clone() })
+            .collect::<Vec<_>>(),
+    ));
+    // Write to a temporary name and rename at the end: a failed run never leaves a half table
+    // that looks complete.
+    let tmp = args.output.with_extension(format!("partial.{}", args.output.extension().and_then(|e| e.to_str()).unwrap_or("out")));
+    let mut writer = TableWriter::create(&tmp, out_schema.clone())?;
+    let bar = rows_progress();
+    let n_threads = threads(&args.table);
+    let result = (|| -> anyhow::Result<()> {
+        for batch in reader {
+            let batch = batch?;
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+            for (c, column) in batch.columns().iter().enumerate() {
+                if !redacted[c] {
+                    columns.push(column.clone());
+                    continue;
+                }
+                let name = in_schema.field(c).name();
+                let ops = per_column.get(name).unwrap_or(&base_ops);
+                let values = column_text(column.as_ref())?;
+                let new_values = redact_cells(&analyzer, &options, ops, tokens.as_ref(), &values, n_threads)?;
+                columns.push(Arc::new(StringArray::from(new_values)) as ArrayRef);
+            }
+            let out = RecordBatch::try_new(out_schema.clone(), columns)?;
+            writer.write(&out)?;
+            bar.inc(batch.num_rows() as u64);
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        drop(writer);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    writer.finish()?;
+    std::fs::rename(&tmp, &args.output).with_context(|| format!("cannot move the redacted table to {}", args.output.display()))?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn redact_cells(
+    analyzer: &Analyzer,
+    options: &AnalyzeOptions,
+    ops: &OperatorConfig,
+    tokens: Option<&custos_core::Pseudonymizer>,
+    values: &[Option<String>],
+    threads: usize,
+) -> anyhow::Result<Vec<Option<String>>> {
+    let chunk = values.len().div_ceil(threads).max(1);
+    let parts: Vec<anyhow::Result<Vec<Option<String>>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = values
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|v| match v {
+                            Some(text) if !text.is_empty() => {
+                                let findings = analyzer.analyze(text, options);
+                                if findings.is_empty() {
+                                    return Ok(Some(text.clone()));
+                                }
+                                Ok(Some(operators::anonymize(text, &findings, ops, tokens)?.text))
+                            }
+                            other => Ok(other.clone()),
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")))).collect()
+    });
+    let mut out = Vec::with_capacity(values.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+/// A rows-processed spinner on stderr when it is a terminal.
+fn rows_progress() -> indicatif::ProgressBar {
+    let bar = progress(None);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {human_pos} rows ({per_sec})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar
+}
