@@ -65,15 +65,19 @@ fn gazetteer() -> &'static Gazetteer {
         let mut words: FxHashMap<String, Info> = FxHashMap::default();
         let mut max_place_words = 1;
         for r in rows(include_str!("../data/given_names.txt")) {
-            let e = words.entry(r[0].to_lowercase()).or_default();
+            let e = words.entry(fold(r[0])).or_default();
+            e.given = e.given.max(weight(r.get(1)));
+        }
+        for r in rows(include_str!("../data/given_names_intl.txt")) {
+            let e = words.entry(fold(r[0])).or_default();
             e.given = e.given.max(weight(r.get(1)));
         }
         for r in rows(include_str!("../data/surnames.txt")) {
-            let e = words.entry(r[0].to_lowercase()).or_default();
+            let e = words.entry(fold(r[0])).or_default();
             e.surname = e.surname.max(weight(r.get(1)));
         }
         for r in rows(include_str!("../data/places.txt")) {
-            let key = r[0].to_lowercase();
+            let key = fold(r[0]);
             max_place_words = max_place_words.max(key.split(' ').count());
             let kind = match r.get(1).copied().unwrap_or("city") {
                 "country" | "continent" => PlaceKind::Country,
@@ -88,14 +92,14 @@ fn gazetteer() -> &'static Gazetteer {
             }
         }
         for r in rows(include_str!("../data/nrp.txt")) {
-            words.entry(r[0].to_lowercase()).or_default().nrp = true;
+            words.entry(fold(r[0])).or_default().nrp = true;
         }
         for r in rows(include_str!("../data/org_suffixes.txt")) {
             let kind = if r.get(1).is_some_and(|k| k.trim() == "legal") { OrgWord::Legal } else { OrgWord::Kind };
-            words.entry(r[0].to_lowercase().trim_end_matches('.').to_owned()).or_default().org = kind;
+            words.entry(fold(r[0].trim_end_matches('.'))).or_default().org = kind;
         }
         for r in rows(include_str!("../data/common_words.txt")) {
-            words.entry(r[0].to_lowercase()).or_default().common = true;
+            words.entry(fold(r[0])).or_default().common = true;
         }
         Gazetteer { words, max_place_words }
     })
@@ -106,11 +110,44 @@ pub(crate) fn warm_up() {
     let _ = gazetteer();
 }
 
+/// The gazetteer key of a word: lower case, Latin diacritics removed, apostrophes dropped, so
+/// `Müller`, `García` and `O'Brien` meet the census spellings `muller`, `garcia`, `obrien`.
+fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars().flat_map(char::to_lowercase) {
+        let base = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'ď' | 'đ' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+            'ğ' => 'g',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => 'i',
+            'ł' | 'ľ' | 'ĺ' => 'l',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ř' | 'ŕ' => 'r',
+            'ś' | 'š' | 'ş' | 'ș' => 's',
+            'ť' | 'ţ' | 'ț' => 't',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ź' | 'ż' | 'ž' => 'z',
+            'ß' => {
+                out.push_str("ss");
+                continue;
+            }
+            '\'' | '’' => continue,
+            other => other,
+        };
+        out.push(base);
+    }
+    out
+}
+
 fn lookup(word: &str) -> Info {
     let g = gazetteer();
     let w = word.trim_end_matches('.').trim_end_matches("'s").trim_end_matches("’s");
     let mut buf = [0u8; 48];
-    if w.is_ascii() && w.len() <= buf.len() {
+    if w.is_ascii() && w.len() <= buf.len() && !w.contains('\'') {
         let b = &mut buf[..w.len()];
         b.copy_from_slice(w.as_bytes());
         b.make_ascii_lowercase();
@@ -118,11 +155,11 @@ fn lookup(word: &str) -> Info {
         let key = std::str::from_utf8(b).unwrap_or_default();
         return g.words.get(key).copied().unwrap_or_default();
     }
-    g.words.get(&w.to_lowercase()).copied().unwrap_or_default()
+    g.words.get(&fold(w)).copied().unwrap_or_default()
 }
 
 fn lookup_phrase(words: &[&str]) -> Info {
-    let key = words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>().join(" ");
+    let key = words.iter().map(|w| fold(w)).collect::<Vec<_>>().join(" ");
     gazetteer().words.get(&key).copied().unwrap_or_default()
 }
 
@@ -147,42 +184,53 @@ const PERSON_CUES: &[&str] = &[
     "regards",
     "cheers",
     "sincerely",
+    "best",
     "herr",
     "frau",
     "hallo",
     "liebe",
     "lieber",
+    "gruß",
+    "grüße",
+    "gruss",
     "monsieur",
     "madame",
     "mme",
     "mlle",
     "bonjour",
     "salut",
+    "cordialement",
     "señor",
     "señora",
     "sr",
     "sra",
     "srta",
     "hola",
+    "gracias",
+    "saludos",
+    "días",
     "doña",
     "signor",
     "signora",
     "sig",
-    "sig.ra",
     "dott",
     "ciao",
+    "salve",
+    "saluti",
+    "grazie",
     "gentile",
     "caro",
     "cara",
+    "buongiorno",
+    "buonasera",
 ];
 
-/// Words before a name that make it likely a person even without a title.
+/// The word right before a name that makes it a person even without a title.
 const PERSON_LEAD_WORDS: &[&str] = &[
     "name",
     "named",
     "i'm",
     "im",
-    "is",
     "called",
     "customer",
     "client",
@@ -193,38 +241,58 @@ const PERSON_LEAD_WORDS: &[&str] = &[
     "spoke",
     "speak",
     "talked",
-    "ask",
     "cc",
-    "by",
-    "with",
     "manager",
     "colleague",
     "patient",
-    "user",
+    "passenger",
+    "holder",
     "member",
+    "technician",
+    "champion",
+    "applicant",
+    "contractor",
+    "employee",
+    "hire",
+    "user",
+    "by",
     "heißt",
     "heiße",
+    "ist",
     "appelle",
     "llamo",
+    "soy",
+    "sono",
     "chiamo",
-    "von",
-    "für",
-    "per",
-    "para",
-    "pour",
-    "avec",
-    "con",
-    "mit",
+    "suis",
     "attn",
     "attention",
-    "from",
-    "to",
-    "for",
     "assigned",
     "signed",
     "wrote",
     "says",
     "said",
+    "ask",
+    "asked",
+    "include",
+    "includes",
+    "and",
+    "with",
+    "from",
+    "visitor",
+    "caller",
+    "buyer",
+    "owner",
+    "director",
+    "ceo",
+    "founder",
+    "lead",
+    "driver",
+    "inhaber",
+    "kontoinhaber",
+    "titular",
+    "titolare",
+    "payee",
 ];
 
 const LOCATION_CUES: &[&str] = &[
@@ -244,6 +312,7 @@ const LOCATION_CUES: &[&str] = &[
     "lives",
     "living",
     "headquartered",
+    "hq",
     "office",
     "store",
     "branch",
@@ -252,6 +321,8 @@ const LOCATION_CUES: &[&str] = &[
     "deliver",
     "delivered",
     "travel",
+    "travelling",
+    "traveling",
     "trip",
     "flight",
     "via",
@@ -271,63 +342,357 @@ const LOCATION_CUES: &[&str] = &[
     "across",
     "outside",
     "downtown",
+    "residence",
+    "residente",
+    "wohne",
+    "wohnt",
+    "vivo",
+    "abito",
+    "habite",
+    "resident",
 ];
 
 const ORG_CUES: &[&str] = &[
-    "at", "for", "with", "from", "company", "employer", "works", "worked", "working", "joined", "partner", "vendor", "supplier", "client",
-    "customer", "firm", "bei", "chez", "para", "presso", "by",
+    "at",
+    "for",
+    "with",
+    "from",
+    "company",
+    "employer",
+    "works",
+    "worked",
+    "working",
+    "joined",
+    "partner",
+    "vendor",
+    "supplier",
+    "contact",
+    "firm",
+    "bei",
+    "chez",
+    "para",
+    "presso",
+    "de",
+    "di",
+    "von",
+    "contacter",
+];
+
+/// Words right before an adjective of nationality or faith that make it about a person.
+const NRP_LEAD_WORDS: &[&str] = &[
+    "is",
+    "am",
+    "i'm",
+    "im",
+    "are",
+    "was",
+    "were",
+    "a",
+    "an",
+    "as",
+    "being",
+    "registered",
+    "become",
+    "became",
+    "identifies",
+    "practicing",
+    "devout",
+    "proud",
+    "born",
+];
+
+/// Words right after an adjective of nationality or faith that make it about a person.
+const NRP_TRAIL_WORDS: &[&str] = &[
+    "citizen",
+    "citizens",
+    "national",
+    "nationals",
+    "descent",
+    "origin",
+    "heritage",
+    "background",
+    "community",
+    "family",
+    "man",
+    "woman",
+    "people",
+    "voter",
+    "voters",
+    "member",
+    "members",
+    "customer",
+    "customers",
+    "client",
+    "patient",
+    "resident",
+    "residents",
+    "living",
+    "immigrant",
+    "expat",
+    "nationality",
+    "passport",
 ];
 
 /// Capitalized words that are never names on their own however a list spells them.
 const NEVER_NAMES: &[&str] = &[
-    "i",
-    "i'm",
-    "i'll",
-    "i've",
-    "i'd",
-    "ok",
-    "okay",
-    "the",
-    "a",
-    "an",
-    "re",
-    "fw",
-    "fwd",
-    "ps",
-    "n/a",
-    "tbd",
-    "asap",
-    "faq",
-    "id",
-    "vip",
-    "ceo",
-    "cto",
-    "cfo",
-    "hr",
-    "it",
-    "eu",
-    "us",
-    "uk",
-    "usa",
-    "pdf",
-    "sms",
-    "url",
-    "api",
-    "crm",
-    "gdpr",
-    "ccpa",
-    "dsr",
-    "iban",
-    "ssn",
-    "dob",
-    "nhs",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
+    "i", "i'm", "i'll", "i've", "i'd", "ok", "okay", "the", "a", "an", "re", "fw", "fwd", "ps", "tbd", "asap", "faq", "id", "vip", "ceo",
+    "cto", "cfo", "hr", "it", "eu", "us", "uk", "usa", "pdf", "sms", "url", "api", "crm", "gdpr", "ccpa", "dsr", "iban", "ssn", "dob",
+    "nhs", "dni", "nie", "ssn", "po", "ref", "apt", "suite", "studio", "flat", "unit", "user", "agent", "customer", "visitor", "note",
+    "deal", "lead", "order", "invoice", "ticket", "case", "booking", "contact", "hi", "hello", "dear", "thanks", "regards", "won", "lost",
+];
+
+/// Lower-case connecting words allowed inside names (`Rio de Janeiro`, `Ludwig van Beethoven`).
+const PARTICLES: &[&str] =
+    &["van", "von", "de", "der", "del", "della", "di", "da", "du", "le", "la", "den", "dos", "das", "do", "bin", "al", "el"];
+
+/// Words joining parts of an organization or place name, never part of a person's name.
+const JOINERS: &[&str] = &["of", "and", "&", "for", "the", "y", "et", "und", "e"];
+
+/// Street types: a capitalized phrase ending in one (or after a house number) is an address line.
+const STREET_SUFFIXES: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "boulevard",
+    "blvd",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "way",
+    "terrace",
+    "close",
+    "crescent",
+    "square",
+    "sq",
+    "parkway",
+    "pkwy",
+    "highway",
+    "hwy",
+    "alley",
+    "row",
+    "walk",
+    "mews",
+    "grove",
+    "gardens",
+    "hill",
+    "hills",
+    "mount",
+    "mountain",
+    "mountains",
+    "oval",
+    "viaduct",
+    "lake",
+    "lakes",
+    "junction",
+    "jct",
+    "hollow",
+    "island",
+    "islands",
+    "divide",
+    "port",
+    "ports",
+    "corner",
+    "corners",
+    "center",
+    "centre",
+    "mill",
+    "mills",
+    "path",
+    "rue",
+    "park",
+    "parks",
+    "creek",
+    "club",
+    "mission",
+    "union",
+    "valley",
+    "vista",
+    "view",
+    "village",
+    "villages",
+    "ville",
+    "trail",
+    "track",
+    "turnpike",
+    "underpass",
+    "via",
+    "throughway",
+    "summit",
+    "station",
+    "spring",
+    "springs",
+    "shore",
+    "shores",
+    "shoal",
+    "shoals",
+    "ridge",
+    "ridges",
+    "rest",
+    "ranch",
+    "plains",
+    "plaza",
+    "pine",
+    "pines",
+    "passage",
+    "pass",
+    "overpass",
+    "orchard",
+    "neck",
+    "meadow",
+    "meadows",
+    "manor",
+    "manors",
+    "loop",
+    "locks",
+    "light",
+    "lights",
+    "landing",
+    "knoll",
+    "knolls",
+    "keys",
+    "key",
+    "isle",
+    "inlet",
+    "heights",
+    "haven",
+    "harbor",
+    "harbour",
+    "glen",
+    "glens",
+    "gateway",
+    "garden",
+    "fork",
+    "forks",
+    "forge",
+    "forest",
+    "ford",
+    "fords",
+    "flat",
+    "flats",
+    "field",
+    "fields",
+    "falls",
+    "fall",
+    "extension",
+    "expressway",
+    "estate",
+    "estates",
+    "dam",
+    "dale",
+    "crossing",
+    "crossroad",
+    "cove",
+    "coves",
+    "courts",
+    "common",
+    "commons",
+    "cliff",
+    "cliffs",
+    "circle",
+    "circles",
+    "causeway",
+    "canyon",
+    "camp",
+    "burg",
+    "burgs",
+    "brook",
+    "brooks",
+    "branch",
+    "bridge",
+    "bottom",
+    "bluff",
+    "bluffs",
+    "bend",
+    "beach",
+    "bayou",
+    "arcade",
+    "stravenue",
+    "green",
+    "greens",
+    "squares",
+    "streets",
+    "wells",
+    "well",
+    "rapids",
+    "radial",
+    "prairie",
+    "point",
+    "points",
+    "motorway",
+    "lodge",
+    "river",
+    "run",
+    "skyway",
+    "spur",
+    "trafficway",
+    "tunnel",
+    "route",
+    "apt",
+    "suite",
+    "ramp",
+    "freeway",
+    "fort",
+    "ferry",
+    "cape",
+    "byway",
+    "bypass",
+    "curve",
+    "drives",
+    "ways",
+    "roads",
+    "ports",
+    "stream",
+    "hollow",
+    "port",
+    "ville",
+    "pike",
+    "pines",
+];
+
+/// Words that open a street name in other languages (`rue Louis Seguin`, `Calle Emiliano Sola`).
+const STREET_PREFIXES: &[&str] = &[
+    "rue",
+    "avenue",
+    "boulevard",
+    "chemin",
+    "allée",
+    "impasse",
+    "place",
+    "quai",
+    "cours",
+    "route",
+    "calle",
+    "avenida",
+    "paseo",
+    "plaza",
+    "ronda",
+    "camino",
+    "carrer",
+    "via",
+    "viale",
+    "piazza",
+    "corso",
+    "vicolo",
+    "largo",
+    "strada",
+    "rua",
+    "travessa",
+];
+
+/// German street names end in one of these (`Suse-Stiffel-Ring`, `Hauptstraße`).
+const STREET_ENDINGS: &[&str] =
+    &["straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer", "chaussee", "steig", "pfad", "markt"];
+
+/// Month and weekday names in the languages the date patterns know (they end a name phrase).
+const CALENDAR_WORDS: &[&str] = &[
     "january",
     "february",
     "march",
@@ -339,14 +704,49 @@ const NEVER_NAMES: &[&str] = &[
     "october",
     "november",
     "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "januar",
+    "jänner",
+    "februar",
+    "märz",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+    "may",
 ];
-
-/// Lower-case connecting words allowed inside names (`Rio de Janeiro`, `Ludwig van Beethoven`).
-const PARTICLES: &[&str] =
-    &["van", "von", "de", "der", "del", "della", "di", "da", "du", "le", "la", "den", "dos", "das", "do", "bin", "al", "el"];
-
-/// Words joining parts of an organization or place name, never part of a person's name.
-const JOINERS: &[&str] = &["of", "and", "&", "for", "the", "y", "et", "und"];
 
 struct Token<'a> {
     text: &'a str,
@@ -366,6 +766,10 @@ fn tokens(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
     out
 }
 
+fn bare(t: &str) -> &str {
+    t.trim_end_matches(['.', ',']).trim_end_matches("'s").trim_end_matches("’s")
+}
+
 fn is_lower_word(t: &str) -> bool {
     t.chars().next().is_some_and(|c| !c.is_uppercase())
 }
@@ -374,22 +778,48 @@ fn is_all_caps(t: &str) -> bool {
     t.chars().filter(|c| c.is_alphabetic()).count() > 1 && t.chars().all(|c| !c.is_lowercase())
 }
 
-/// Whether the token could be part of a person's name (capitalized, not a common word, not a
-/// place that is a country or region, not an organization word).
-fn name_like(t: &str, info: &Info) -> bool {
-    !is_lower_word(t)
-        && !is_all_caps(t)
-        && !word_in(t.trim_end_matches('.'), NEVER_NAMES)
-        && info.org == OrgWord::None
-        && !info.nrp
-        && !matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region)
-        && (!info.common || info.surname > 0.0 || info.given > 0.0)
-        && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
-}
-
 fn is_initial(t: &str) -> bool {
     let mut c = t.chars();
     matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
+}
+
+fn is_number(w: &str) -> bool {
+    !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_street_token(t: &str) -> bool {
+    let b = bare(t);
+    if word_in(b, STREET_SUFFIXES) {
+        return true;
+    }
+    let lower = b.to_lowercase();
+    STREET_ENDINGS.iter().any(|e| lower.ends_with(e) && lower.len() > e.len() + 2)
+}
+
+/// Whether the token can be part of a person's name at all.
+fn nameish(t: &str, info: &Info) -> bool {
+    !is_lower_word(t)
+        && !is_all_caps(t)
+        && !word_in(bare(t), NEVER_NAMES)
+        && info.org == OrgWord::None
+        && t.chars().filter(|c| c.is_alphabetic()).count() >= 2
+}
+
+/// Whether the token is likely a surname (or an unknown capitalized word after a first name).
+fn surname_like(t: &str, info: &Info) -> bool {
+    nameish(t, info)
+        && (info.surname > 0.0 || (!info.common && info.place_kind == PlaceKind::None && !info.nrp) || info.given > 0.0)
+        && !word_in(bare(t), CALENDAR_WORDS)
+}
+
+/// Where a capitalized run should stop so that a date inside it is read as a date
+/// (`DOB Jul 23, 1967`): the byte offset of the first month or weekday word after the first.
+pub(crate) fn calendar_cut(text: &str, start: usize, end: usize) -> Option<usize> {
+    tokens(text, start, end)
+        .iter()
+        .skip(1)
+        .find(|t| word_in(bare(t.text), CALENDAR_WORDS) && text[t.end..].trim_start_matches([',', '.']).starts_with(' '))
+        .map(|t| t.start)
 }
 
 /// Splits the capitalized run `start..end` into entities.
@@ -400,16 +830,49 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     }
     let infos: Vec<Info> = toks.iter().map(|t| lookup(t.text)).collect();
     let g = gazetteer();
-    let mut person_cue = words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES));
-    let lead_cue = words_before(text, start).take(2).any(|w| word_in(w, PERSON_LEAD_WORDS));
-    let loc_cue = words_before(text, start).take(2).any(|w| word_in(w, LOCATION_CUES));
-    let org_cue = words_before(text, start).take(2).any(|w| word_in(w, ORG_CUES));
+    let sentence_start = is_sentence_start(text, start);
+    let prev = if sentence_start { None } else { words_before(text, start).next() };
+    let prev2 = if sentence_start { None } else { words_before(text, start).nth(1) };
+    let prev_in = |list: &[&str]| prev.is_some_and(|w| word_in(w, list));
+    let mut person_cue =
+        prev_in(PERSON_CUES) || (sentence_start && words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES)));
+    let lead_cue = prev_in(PERSON_LEAD_WORDS) || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
+    let comma_before = text[..start].trim_end().ends_with(',');
+    let loc_cue = prev_in(LOCATION_CUES)
+        || prev.is_some_and(|w| is_number(w) && (4..=5).contains(&w.len()))
+        || (comma_before && prev.is_some_and(|w| lookup(w).place > 0.0 && !is_number(w)));
+    let org_cue = prev_in(ORG_CUES);
+    let speaker = toks.len() == 1 && text[toks[0].end..].starts_with(':') && is_sentence_start(text, start);
+
+    // Address lines: after a house number or a street word, or ending in a street type.
+    let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',');
+    let street_end = toks.iter().rposition(|t| is_street_token(t.text));
+    if prev_in(STREET_PREFIXES) || (after_number && (street_end.is_some() || toks.len() <= 3)) {
+        let skip = street_end.map_or(toks.len(), |k| k + 1);
+        if after_number && street_end.is_none() && infos[0].place > 0.0 && loc_cue {
+            push(out, id::LOCATION, &toks[0], &toks[0], 0.85);
+        }
+        if skip < toks.len() {
+            resolve(text, toks[skip].start, end, out);
+        }
+        return;
+    }
+    if let Some(k) = street_end
+        && (k > 0 && !(infos[k].surname > 0.3 && infos[0].given > 0.3 && k == 1)
+            || (k == 0 && toks.len() == 1 && STREET_ENDINGS.iter().any(|e| toks[0].text.to_lowercase().ends_with(e))))
+    {
+        if k + 1 < toks.len() {
+            resolve(text, toks[k + 1].start, end, out);
+        }
+        return;
+    }
+
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
         let info = infos[i];
-        let at_sentence_start = i == 0 && is_sentence_start(text, t.start);
-        if word_in(t.text.trim_end_matches('.'), PERSON_CUES) {
+        let word = bare(t.text);
+        if word_in(word, PERSON_CUES) {
             person_cue = true;
             i += 1;
             continue;
@@ -419,92 +882,102 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         // Organizations: capitalized words closed by a legal form, or holding an organization kind.
-        if let Some(k) = (i..toks.len().min(i + 6)).find(|&k| infos[k].org == OrgWord::Legal && k > i) {
+        if let Some(k) = (i + 1..toks.len().min(i + 7)).find(|&k| infos[k].org == OrgWord::Legal) {
             push(out, id::ORGANIZATION, &toks[i], &toks[k], 0.85);
             i = k + 1;
             continue;
         }
         if let Some(k) = (i..toks.len().min(i + 5)).find(|&k| infos[k].org == OrgWord::Kind) {
+            let person_then_kind = k == i + 1 && infos[i].given > 0.3 && infos[k].surname > 0.0;
             let span_end = extend_org(&toks, k);
-            if span_end > i || k > i {
+            if !person_then_kind && (span_end > i || k > i) {
                 push(out, id::ORGANIZATION, &toks[i], &toks[span_end], 0.85);
                 i = span_end + 1;
                 continue;
             }
         }
-        // Multi-word places (`New York`, `Rio de Janeiro`), longest first.
-        let mut place_len = 0;
-        for len in (2..=g.max_place_words.min(toks.len() - i)).rev() {
-            let words: Vec<&str> = toks[i..i + len].iter().map(|t| t.text.trim_end_matches(['.', ','])).collect();
-            if lookup_phrase(&words).place > 0.0 {
-                place_len = len;
-                break;
-            }
-        }
-        if place_len > 0 && !(info.given > 0.3 && !loc_cue && i + 1 < toks.len() && infos[i + 1].surname > 0.3 && infos[i + 1].place == 0.0)
-        {
-            push(out, id::LOCATION, t, &toks[i + place_len - 1], 0.85);
-            i += place_len;
-            continue;
-        }
-        // People: a given name followed by surname-like words, or any name after a title.
-        let given = info.given > 0.0 && (!info.common || person_cue || lead_cue || info.given > 0.6);
-        let next_name = i + 1 < toks.len() && (name_like(toks[i + 1].text, &infos[i + 1]) || is_initial(toks[i + 1].text));
-        if (given || person_cue) && name_like(t.text, &info) && next_name {
+        // People: a first name followed by surname-like words.
+        let next_surname = i + 1 < toks.len() && (surname_like(toks[i + 1].text, &infos[i + 1]) || is_initial(toks[i + 1].text));
+        let first = nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) && (info.given > 0.0 || person_cue || lead_cue);
+        let first_strong = info.given > 0.0 && (!info.common || person_cue || lead_cue || info.given >= 0.7);
+        if first && next_surname && (first_strong || person_cue || lead_cue || infos[i + 1].surname > 0.3) {
             let mut j = i + 1;
             while j + 1 < toks.len()
                 && j - i < 3
-                && (name_like(toks[j + 1].text, &infos[j + 1]) || word_in(toks[j + 1].text, PARTICLES))
+                && (surname_like(toks[j + 1].text, &infos[j + 1]) || word_in(toks[j + 1].text, PARTICLES))
                 && infos[j + 1].place_kind != PlaceKind::Country
+                && infos[j + 1].org == OrgWord::None
             {
                 j += 1;
             }
             while j > i && word_in(toks[j].text, PARTICLES) {
                 j -= 1;
             }
-            let score = if person_cue || lead_cue || (given && infos[j].surname > 0.0) { 0.85 } else { 0.7 };
+            // A known place phrase starting here (`Santa Cruz`) wins over an unknown surname.
+            let place_phrase = (2..=g.max_place_words.min(toks.len() - i))
+                .rev()
+                .find(|&len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place > 0.0);
+            if let Some(len) = place_phrase
+                && (infos[i + 1].surname == 0.0 || loc_cue)
+            {
+                push(out, id::LOCATION, t, &toks[i + len - 1], 0.85);
+                i += len;
+                continue;
+            }
+            let score = if person_cue || lead_cue || (first_strong && infos[j].surname > 0.0) { 0.85 } else { 0.7 };
             push(out, id::PERSON, t, &toks[j], score);
             person_cue = false;
             i = j + 1;
             continue;
         }
-        if info.nrp {
-            push(out, id::NRP, t, t, 0.85);
-            i += 1;
+        // Multi-word places (`New York`, `Rio de Janeiro`), longest first.
+        let place_len = (2..=g.max_place_words.min(toks.len() - i))
+            .rev()
+            .find(|&len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place > 0.0);
+        if let Some(len) = place_len {
+            push(out, id::LOCATION, t, &toks[i + len - 1], 0.85);
+            i += len;
             continue;
         }
-        if person_cue && name_like(t.text, &info) {
+        if info.nrp {
+            let mut j = i;
+            while j + 1 < toks.len() && infos[j + 1].nrp {
+                j += 1;
+            }
+            let lead = words_before(text, t.start).next().is_some_and(|w| word_in(w, NRP_LEAD_WORDS));
+            let trail = words_after(text, toks[j].end).next().is_some_and(|w| word_in(w, NRP_TRAIL_WORDS));
+            push(out, id::NRP, t, &toks[j], if lead || trail { 0.85 } else { 0.3 });
+            i = j + 1;
+            continue;
+        }
+        if (person_cue || speaker) && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
             push(out, id::PERSON, t, t, 0.85);
             person_cue = false;
             i += 1;
             continue;
         }
-        if info.place > 0.0 {
+        if info.place > 0.0 && (!info.common || loc_cue || info.place >= 0.6) {
             let strong_kind = matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
-            let followed_by_place =
-                words_after(text, t.end).next().is_some_and(|w| lookup(w).place_kind != PlaceKind::None) && text[t.end..].starts_with(", ");
-            let personish = info.given > 0.3 || info.surname > 0.5;
-            let score = if strong_kind && !info.common {
+            let name_weight = info.given.max(info.surname);
+            let score = if loc_cue {
+                if name_weight > info.place && lead_cue { 0.5 } else { 0.85 }
+            } else if strong_kind && name_weight < 0.5 {
                 0.85
-            } else if loc_cue || followed_by_place {
-                if personish && lead_cue { 0.5 } else { 0.85 }
-            } else if info.common || personish {
-                0.3
-            } else if info.place > 0.5 {
-                0.6
+            } else if info.place >= name_weight {
+                if info.place > 0.5 { 0.6 } else { 0.45 }
             } else {
-                0.45
+                0.3
             };
             push(out, id::LOCATION, t, t, score);
             i += 1;
             continue;
         }
-        if info.given > 0.0 && name_like(t.text, &info) {
+        if info.given > 0.0 && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
             let score = if lead_cue {
                 0.75
             } else if info.common {
                 0.2
-            } else if at_sentence_start {
+            } else if sentence_start && i == 0 {
                 0.5
             } else {
                 0.6
@@ -513,16 +986,45 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             i += 1;
             continue;
         }
-        if org_cue
-            && i == 0
-            && !info.common
-            && !is_all_caps(t.text)
-            && info.surname > 0.0
-            && words_before(text, start).next().is_some_and(|w| word_in(w, &["at", "bei", "chez"]))
-        {
-            push(out, id::ORGANIZATION, t, t, 0.4);
+        // `Robinson-Smith`: two surnames joined, alone, is a firm name more often than a person.
+        if toks.len() == 1 && t.text.contains('-') && !info.common {
+            let parts: Vec<&str> = bare(t.text).split('-').collect();
+            if parts.len() == 2 && parts.iter().all(|p| lookup(p).surname > 0.0 && !is_lower_word(p)) {
+                push(out, id::ORGANIZATION, t, t, if org_cue { 0.85 } else { 0.6 });
+            }
         }
         i += 1;
+    }
+}
+
+/// `X, Y and Z` (and `X and Y`): a firm of partners' names, unless the names are first names
+/// (a list of people).
+pub(crate) fn resolve_org_list(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+    let toks = tokens(text, start, end);
+    let names: Vec<(&Token<'_>, Info)> =
+        toks.iter().filter(|t| !word_in(t.text, JOINERS)).map(|t| (t, lookup(t.text.trim_end_matches(',')))).collect();
+    let people = names.iter().filter(|(_, i)| i.given > 0.3 && i.given >= i.surname).count();
+    let places = names.iter().filter(|(_, i)| i.place > 0.0 && i.surname == 0.0).count();
+    let all_caps_words = names.iter().all(|(t, i)| !is_lower_word(t.text) && !i.common || i.surname > 0.0 || i.org != OrgWord::None);
+    if people == 0 && places < names.len() && all_caps_words && names.len() >= 2 {
+        let last = toks.last().unwrap_or(&toks[0]);
+        let end_trim = last.end - trailing_trim(last.text);
+        if end_trim > start {
+            out.push(Candidate::new(id::ORGANIZATION, start, end_trim, 0.85, false));
+        }
+        return;
+    }
+    // Not a firm: read each comma-separated part on its own.
+    let mut part_start = start;
+    for (k, t) in toks.iter().enumerate() {
+        let closes = t.text.ends_with(',') || word_in(t.text, JOINERS) || k + 1 == toks.len();
+        if closes {
+            let part_end = if word_in(t.text, JOINERS) { t.start.saturating_sub(1) } else { t.end - usize::from(t.text.ends_with(',')) };
+            if part_end > part_start {
+                resolve(text, part_start, part_end, out);
+            }
+            part_start = t.end + 1;
+        }
     }
 }
 
@@ -536,7 +1038,7 @@ fn extend_org(toks: &[Token<'_>], k: usize) -> usize {
 }
 
 fn push(out: &mut Vec<Candidate>, entity: u16, first: &Token<'_>, last: &Token<'_>, score: f32) {
-    let end = first.start + (last.end - first.start) - trailing_trim(last.text);
+    let end = last.end - trailing_trim(last.text);
     if end > first.start {
         out.push(Candidate::new(entity, first.start, end, score, false));
     }
@@ -544,11 +1046,13 @@ fn push(out: &mut Vec<Candidate>, entity: u16, first: &Token<'_>, last: &Token<'
 
 /// Bytes of trailing punctuation and possessive `'s` to leave out of an entity.
 fn trailing_trim(t: &str) -> usize {
-    let trimmed = t.trim_end_matches(['.', ',', '-', '\'', '’']);
+    let trimmed = t.trim_end_matches([',', '-', '\'', '’', ':', ';']);
     let trimmed = trimmed.strip_suffix("'s").or_else(|| trimmed.strip_suffix("’s")).unwrap_or(trimmed);
-    if trimmed.len() < t.len() && t.ends_with('.') && trimmed.chars().count() == 1 {
-        // An initial keeps its dot.
-        return 0;
-    }
+    // A dot ends a sentence unless it closes an initial or an abbreviation (`J.`, `S.A.`).
+    let trimmed = if trimmed.ends_with('.') && !(is_initial(trimmed) || trimmed.matches('.').count() > 1) {
+        &trimmed[..trimmed.len() - 1]
+    } else {
+        trimmed
+    };
     t.len() - trimmed.len()
 }

@@ -34,6 +34,7 @@ pub(crate) enum Family {
     Numeric,
     UrlBare,
     Alnum,
+    OrgList,
     Capitalized,
 }
 
@@ -48,11 +49,16 @@ const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday
 montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|\
 lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
 
+/// Legal forms that close an organization name, spelled as they are written.
+const LEGAL_FORMS: &str = r"(?:Inc\.?(?-u:\b)|LLC(?-u:\b)|L\.L\.C\.|Ltd\.?(?-u:\b)|GmbH(?:[ ]&[ ]Co\.[ ]KG)?(?-u:\b)|AG(?-u:\b)|KG(?-u:\b)|OHG(?-u:\b)|e\.V\.|mbH(?-u:\b)|S\.A\.S\.|S\.A\.|SA(?-u:\b)|SAS(?-u:\b)|SARL(?-u:\b)|S\.à[ ]r\.l\.|S\.L\.L\.|S\.L\.|S\.Com\.|S\.Coop\.|S\.p\.A\.|s\.p\.a\.|SpA(?-u:\b)|S\.r\.l\.|s\.r\.l\.|Srl(?-u:\b)|S\.n\.c\.|s\.n\.c\.|PLC(?-u:\b)|plc(?-u:\b)|Corp\.?(?-u:\b)|Co\.|B\.V\.|BV(?-u:\b)|N\.V\.|NV(?-u:\b)|AB(?-u:\b)|Oy(?-u:\b)|Pty[ ]Ltd(?-u:\b)|LLP(?-u:\b)|LP(?-u:\b))";
+
 const TLDS: &str = "com|org|net|edu|gov|mil|int|io|co|uk|de|fr|es|it|nl|eu|info|biz|app|dev|ai|us|ca|au|ch|at|be|se|no|dk|fi|pl|pt|ie|\
 me|tv|shop|store|online|site|xyz|tech|ly|gl|to|cz|ru|jp|cn|in|br|mx|ar|nz|za|gr|hu|ro|sk|lu|li|is|ee|lv|lt|si|hr|tr|il|ae|sg|hk|kr|tw|cloud|email|news|blog|cat|gal|eus";
 
 fn family_patterns() -> Vec<(Family, String)> {
     let person_joiners = "van|von|de|der|del|della|di|da|du|le|la|den|dos|das|do|bin|al|el|of|and|&|for|the|y|et|und";
+    // A capitalized word (letters, apostrophes, inner hyphens), an initial, or a dotted abbreviation.
+    let word = r"(?:\p{Lu}(?:\.\p{Lu})+\.|\p{Lu}\.|\p{Lu}[\p{Ll}\p{Lu}\p{M}'’\-]*(?-u:\b))";
     vec![
         (Family::Email, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}".into()),
         (Family::UrlScheme, r#"(?:(?i:https?|ftp)://|(?i:www)\.)[^\s<>"'`]+"#.into()),
@@ -75,7 +81,7 @@ fn family_patterns() -> Vec<(Family, String)> {
         (
             Family::DateWords,
             format!(
-                r"(?i:(?:(?:{WEEKDAYS})\.?,?[ ])?(?:(?:{MONTHS})\.?[ ][0-9]{{1,2}}(?:st|nd|rd|th)?(?:,?[ ][0-9]{{4}})?|[0-9]{{1,2}}(?:st|nd|rd|th|er|\.|º)?[ ](?:of[ ]|de[ ])?(?:{MONTHS})\.?(?:,?[ ](?:de[ ])?[0-9]{{4}})?|(?:{MONTHS})[ ][0-9]{{4}}))(?:(?:,[ ]|[ ]at[ ]|[ ]um[ ]|[ ]à[ ]|[ ]a[ ]las[ ]|[ ]alle[ ]|[ ])[0-9]{{1,2}}(?::[0-9]{{2}}|[ ]?(?i:am|pm|h))(?:[ ]?(?i:am|pm))?)?"
+                r"(?i:(?:(?:{WEEKDAYS})\.?,?[ ])?(?:(?:{MONTHS})\.?[ ][0-9]{{4}}|(?:{MONTHS})\.?[ ][0-9]{{1,2}}(?:st|nd|rd|th)?(?:,?[ ][0-9]{{4}})?|[0-9]{{1,2}}(?:st|nd|rd|th|er|\.|º)?[ ](?:of[ ]|de[ ])?(?:{MONTHS})\.?(?:,?[ ](?:de[ ])?[0-9]{{4}})?))(?:(?:,[ ]|[ ]at[ ]|[ ]um[ ]|[ ]à[ ]|[ ]a[ ]las[ ]|[ ]alle[ ]|[ ])[0-9]{{1,2}}(?::[0-9]{{2}}|[ ]?(?i:am|pm|h))(?:[ ]?(?i:am|pm))?)?"
             ),
         ),
         (Family::Time, r"[0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2})?(?:[ ]?(?i:am|pm|a\.m\.|p\.m\.|uhr))?|h[0-9]{2}|[ ]?(?i:am|pm|a\.m\.|p\.m\.))".into()),
@@ -83,10 +89,8 @@ fn family_patterns() -> Vec<(Family, String)> {
         (Family::Numeric, r"\+?(?:\([0-9]{1,5}\)[ \-.]?)?[0-9]+(?:(?:[ \-./]|[ ]?\([0-9]{1,5}\)[ ]?)[0-9]+)*".into()),
         (Family::UrlBare, format!(r#"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.)+(?i:{TLDS})(?:/[^\s<>"'`]*)?"#)),
         (Family::Alnum, r"[A-Za-z]+[0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*".into()),
-        (
-            Family::Capitalized,
-            format!(r"\p{{Lu}}[\p{{Ll}}\p{{Lu}}\p{{M}}'’\-]*(?-u:\b)\.?(?:[ ](?:(?:{person_joiners})[ ])?\p{{Lu}}[\p{{Ll}}\p{{Lu}}\p{{M}}'’\-]*(?-u:\b))*"),
-        ),
+        (Family::OrgList, format!(r"{word}(?:,[ ]{word})*,?[ ](?:and|&|und|et|y|e)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
+        (Family::Capitalized, format!(r"{word}(?:[ ](?:(?:{person_joiners})[ ])?{word})*(?:,?[ ]{LEGAL_FORMS})?")),
     ]
 }
 
@@ -112,10 +116,21 @@ impl Scanner {
 
     /// Appends the candidates found in `text` to `out`.
     pub(crate) fn scan(&self, text: &str, phone_regions: &[phonenumber::country::Id], out: &mut Vec<Candidate>) {
-        for m in self.combined.find_iter(text) {
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = self.combined.search(&Input::new(text).range(at..)) else { break };
             let family = self.families[m.pattern().as_usize()];
-            let (start, end) = (m.start(), m.end());
-            self.resolve(family, text, start, end, phone_regions, out);
+            let (start, mut end) = (m.start(), m.end());
+            if family == Family::Capitalized {
+                // `DOB Jul 23, 1967`: stop before a month or weekday so the date is read as one.
+                if let Some(cut) = names::calendar_cut(text, start, end) {
+                    end = cut.saturating_sub(1).max(start);
+                }
+            }
+            if end > start {
+                self.resolve(family, text, start, end, phone_regions, out);
+            }
+            at = if end > start { end } else { start + text[start..].chars().next().map_or(1, char::len_utf8) };
         }
     }
 
@@ -206,7 +221,15 @@ impl Scanner {
                     return;
                 }
                 if plausible_numeric_date(s) {
-                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
+                    // `5.24.17` is more often a version than a date; `@1.2.3` and `1.2.3-rc` always are.
+                    let versionish = family == Family::DateNumeric && s.contains('.') && !s.contains(' ') && {
+                        let tail = s.rsplit('.').next().unwrap_or("");
+                        tail.len() == 2
+                    };
+                    if versionish && (matches!(before, Some('@' | 'v' | 'V')) || matches!(after, Some('-' | '.'))) {
+                        return;
+                    }
+                    out.push(Candidate::new(id::DATE_TIME, start, end, if versionish { 0.3 } else { 0.6 }, false));
                 } else {
                     self.numeric_fallback(text, start, regions, out);
                 }
@@ -242,6 +265,7 @@ impl Scanner {
                     resolve_alnum(s, start, end, out);
                 }
             }
+            Family::OrgList => names::resolve_org_list(text, start, end, out),
             Family::Capitalized => names::resolve(text, start, end, out),
         }
     }
@@ -370,52 +394,7 @@ pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[p
     if after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@') {
         return;
     }
-    // A trailing `.` or `-` belongs to the sentence, not the number.
-    if numeric_span(s, start, regions, out) {
-        return;
-    }
-    let pieces: Vec<(usize, usize)> = split_spaces(s);
-    if pieces.len() < 2 || pieces.len() > 10 {
-        return;
-    }
-    let mut i = 0;
-    while i < pieces.len() {
-        let mut matched = false;
-        for j in (i + 1..=pieces.len()).rev() {
-            if i == 0 && j == pieces.len() {
-                continue;
-            }
-            let (ps, pe) = (pieces[i].0, pieces[j - 1].1);
-            let mut local = Vec::new();
-            if numeric_span(&s[ps..pe], start + ps, regions, &mut local) && local.iter().any(|c| c.score >= 0.4) {
-                out.append(&mut local);
-                i = j;
-                matched = true;
-                break;
-            }
-        }
-        if !matched {
-            i += 1;
-        }
-    }
-}
-
-fn split_spaces(s: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut begin = None;
-    for (i, b) in s.bytes().enumerate() {
-        if b == b' ' {
-            if let Some(b0) = begin.take() {
-                out.push((b0, i));
-            }
-        } else if begin.is_none() {
-            begin = Some(i);
-        }
-    }
-    if let Some(b0) = begin {
-        out.push((b0, s.len()));
-    }
-    out
+    numeric_span(s, start, regions, out);
 }
 
 /// Pushes every reading of one numeric span; `true` when at least one applied.
@@ -480,18 +459,26 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
     let digits_only: String = s.chars().filter(char::is_ascii_digit).collect();
     let international = sh.plus || digits_only.starts_with("00");
     let formatted = sh.groups >= 2 || sh.paren || sh.plus;
-    let score = if formatted { 0.75 } else { 0.3 };
     if international {
         let normalized = if sh.plus { s.to_owned() } else { format!("+{}", &digits_only[2..]) };
         let n = phonenumber::parse(None, &normalized).ok()?;
-        return phonenumber::is_valid(&n).then_some(if sh.plus && formatted { 0.85 } else { score });
+        return phonenumber::is_valid(&n).then_some(if formatted { 0.85 } else { 0.75 });
     }
+    // National numbers: at least nine digits, and not a ZIP+4 code.
+    let groups = group_lengths(s);
+    if digits_only.len() < 9 || groups == [5, 4] {
+        return None;
+    }
+    let score = if formatted { 0.6 } else { 0.4 };
     let first = digits_only.as_bytes().first().copied()?;
     for &region in regions {
         // National formats: Europe dials a trunk 0 (Spain has none); NANP numbers never start with 0/1
         // unless the country code 1 is written.
         let plausible = match region {
-            Id::US | Id::CA => first != b'0' && (digits_only.len() == 10 || (digits_only.len() == 11 && first == b'1')),
+            Id::US | Id::CA => {
+                first != b'0'
+                    && (digits_only.len() == 10 || (digits_only.len() == 11 && first == b'1' && (groups.len() == 1 || groups[0] == 1)))
+            }
             Id::ES => matches!(first, b'6' | b'7' | b'8' | b'9') && digits_only.len() == 9,
             Id::IT => matches!(first, b'0' | b'3'),
             _ => first == b'0',
