@@ -20,6 +20,7 @@ PKGS=(
   "phonenumbers==9.0.43"
   "pycryptodome==4.4.0"            # keccak-256 for EIP-55 ETH checksums
   "python-stdnum==2.2"              # independent re-validation of generated IDs
+  "spacy==3.8.18"                   # NER runtime used for PRESIDIO_RESULTS.md
 )
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -798,7 +798,10 @@ fn is_street_token(t: &str) -> bool {
 
 /// Whether the token can be part of a person's name at all.
 fn nameish(t: &str, info: &Info) -> bool {
-    !is_lower_word(t)
+    // French and Italian elisions (`J'ai`, `L'ordine`) are not names.
+    let elided = t.chars().nth(1).is_some_and(|c| c == '\'' || c == '’');
+    !elided
+        && !is_lower_word(t)
         && !is_all_caps(t)
         && !word_in(bare(t), NEVER_NAMES)
         && info.org == OrgWord::None
@@ -842,12 +845,17 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || prev.is_some_and(|w| is_number(w) && (4..=5).contains(&w.len()))
         || (comma_before && prev.is_some_and(|w| lookup(w).place > 0.0 && !is_number(w)));
     let org_cue = prev_in(ORG_CUES);
-    let speaker = toks.len() == 1 && text[toks[0].end..].starts_with(':') && is_sentence_start(text, start);
+    let speaker = toks.len() == 1
+        && text[toks[0].end..].starts_with(':')
+        && is_sentence_start(text, start)
+        && infos[0].given > 0.0
+        && !infos[0].common;
 
     // Address lines: after a house number or a street word, or ending in a street type.
     let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',');
     let street_end = toks.iter().rposition(|t| is_street_token(t.text));
-    if prev_in(STREET_PREFIXES) || (after_number && (street_end.is_some() || toks.len() <= 3)) {
+    let street_word_first = toks.len() >= 2 && word_in(bare(toks[0].text), STREET_PREFIXES) && is_lower_word(toks[1].text);
+    if street_word_first || prev_in(STREET_PREFIXES) || (after_number && (street_end.is_some() || toks.len() <= 3)) {
         let skip = street_end.map_or(toks.len(), |k| k + 1);
         if after_number && street_end.is_none() && infos[0].place > 0.0 && loc_cue {
             push(out, id::LOCATION, &toks[0], &toks[0], 0.85);
@@ -883,6 +891,13 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         }
         // Organizations: capitalized words closed by a legal form, or holding an organization kind.
         if let Some(k) = (i + 1..toks.len().min(i + 7)).find(|&k| infos[k].org == OrgWord::Legal) {
+            // `Albert Gargallo de Fábrica Iberia S.Com.`: the firm starts after the last particle.
+            if let Some(p) = (i + 1..k).rev().find(|&p| word_in(toks[p].text, PARTICLES) && p > i + 1) {
+                resolve(text, toks[i].start, toks[p - 1].end, out);
+                push(out, id::ORGANIZATION, &toks[p + 1], &toks[k], 0.85);
+                i = k + 1;
+                continue;
+            }
             push(out, id::ORGANIZATION, &toks[i], &toks[k], 0.85);
             i = k + 1;
             continue;
@@ -917,8 +932,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             let place_phrase = (2..=g.max_place_words.min(toks.len() - i))
                 .rev()
                 .find(|&len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place > 0.0);
+            let phrase_weight =
+                place_phrase.map_or(0.0, |len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place);
             if let Some(len) = place_phrase
-                && (infos[i + 1].surname == 0.0 || loc_cue)
+                && (infos[i + 1].surname == 0.0 || loc_cue || (phrase_weight >= 0.5 && info.given < 0.7 && !person_cue))
             {
                 push(out, id::LOCATION, t, &toks[i + len - 1], 0.85);
                 i += len;
@@ -956,11 +973,14 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             i += 1;
             continue;
         }
-        if info.place > 0.0 && (!info.common || loc_cue || info.place >= 0.6) {
+        let short = word.chars().count() <= 2 || (is_all_caps(word) && word.chars().count() <= 3);
+        if info.place > 0.0 && !short && (!info.common || loc_cue || info.place >= 0.6) {
             let strong_kind = matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
             let name_weight = info.given.max(info.surname);
             let score = if loc_cue {
                 if name_weight > info.place && lead_cue { 0.5 } else { 0.85 }
+            } else if sentence_start && i == 0 && info.place_kind != PlaceKind::Country {
+                0.3
             } else if strong_kind && name_weight < 0.5 {
                 0.85
             } else if info.place >= name_weight {
