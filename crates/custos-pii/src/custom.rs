@@ -161,6 +161,11 @@ impl CustomRecognizers {
         self.specs.is_empty()
     }
 
+    /// The recognizers' names.
+    pub fn names(&self) -> Vec<String> {
+        self.specs.iter().map(|s| s.name.clone()).collect()
+    }
+
     pub(crate) fn entity_types(&self) -> Vec<String> {
         self.specs.iter().map(|s| s.supported_entity.clone()).collect()
     }

@@ -22,7 +22,7 @@ pub mod validate;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-pub use custom::{CustomRecognizer, CustomRecognizers, PatternSpec};
+pub use custom::{CustomRecognizer, CustomRecognizers, PatternSpec, RecognizerFile};
 pub use entity::BUILTIN_ENTITIES;
 pub use operators::{AnonymizeError, Anonymized, AnonymizedItem, Operator, OperatorConfig};
 
@@ -115,6 +115,29 @@ pub struct AnalyzeOptions {
     pub allow_list: Vec<String>,
     /// Extra context words for this call (Presidio's `context`).
     pub context: Vec<String>,
+    /// Regular expressions whose full matches are never reported (Presidio's `allow_list`
+    /// with `allow_list_match: "regex"`).
+    pub allow_regex: Option<AllowRegex>,
+}
+
+/// Compiled allow-list regular expressions.
+#[derive(Clone, Debug)]
+pub struct AllowRegex(regex_automata::meta::Regex);
+
+impl AllowRegex {
+    /// Compiles the patterns; a finding whose whole text matches one of them is dropped.
+    pub fn compile(patterns: &[String]) -> Result<Self, PiiError> {
+        let anchored: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
+        regex_automata::meta::Regex::new_many(&anchored).map(Self).map_err(|e| PiiError::InvalidRegex {
+            recognizer: "allow_list".into(),
+            pattern: String::new(),
+            reason: e.to_string(),
+        })
+    }
+
+    fn allows(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
 }
 
 /// The configured engine: built once, shared by threads (`Clone` is cheap).
@@ -124,7 +147,7 @@ pub struct Analyzer {
 }
 
 struct Inner {
-    scanner: scan::Scanner,
+    scanner: Arc<scan::Scanner>,
     custom: CustomRecognizers,
     /// Entity names: built-ins first, then custom types, indexed by `Candidate::entity`.
     names: Vec<Arc<str>>,
@@ -157,13 +180,40 @@ impl Analyzer {
         }
         Self {
             inner: Arc::new(Inner {
-                scanner: scan::Scanner::new(),
+                scanner: Arc::new(scan::Scanner::new()),
                 custom,
                 names: names_table,
                 builtin_recognizer: Arc::from("custos"),
                 phone_regions: vec![Id::US, Id::GB, Id::DE, Id::FR, Id::ES, Id::IT],
             }),
         }
+    }
+
+    /// This analyzer's built-in recognizers with `custom` ones instead of its own (ad-hoc
+    /// recognizers of one request); the compiled built-ins are shared, not rebuilt.
+    pub fn with_custom(&self, custom: CustomRecognizers) -> Self {
+        let mut names_table: Vec<Arc<str>> = BUILTIN_ENTITIES.iter().map(|(n, _)| Arc::from(*n)).collect();
+        for t in custom.entity_types() {
+            if !names_table.iter().any(|n| **n == *t) {
+                names_table.push(Arc::from(t.as_str()));
+            }
+        }
+        Self {
+            inner: Arc::new(Inner {
+                scanner: self.inner.scanner.clone(),
+                custom,
+                names: names_table,
+                builtin_recognizer: self.inner.builtin_recognizer.clone(),
+                phone_regions: self.inner.phone_regions.clone(),
+            }),
+        }
+    }
+
+    /// The names of the recognizers: `custos` for the built-ins, then each custom one.
+    pub fn recognizers(&self) -> Vec<String> {
+        let mut out = vec![self.inner.builtin_recognizer.to_string()];
+        out.extend(self.inner.custom.names());
+        out
     }
 
     /// Every entity type this analyzer can report, built-ins first.
@@ -230,7 +280,9 @@ impl Analyzer {
                     c.score = boosted(c.score);
                 }
             }
-            c.score >= threshold && !options.allow_list.iter().any(|a| *a == text[c.start..c.end])
+            c.score >= threshold
+                && !options.allow_list.iter().any(|a| *a == text[c.start..c.end])
+                && !options.allow_regex.as_ref().is_some_and(|r| r.allows(&text[c.start..c.end]))
         });
         resolve_overlaps(cands);
     }

@@ -151,6 +151,7 @@ scopes! {
     DecisionsRead => Some(Scope::DecisionsRead),
     Dsr => Some(Scope::Dsr),
     LedgerRead => Some(Scope::LedgerRead),
+    Pii => Some(Scope::Pii),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

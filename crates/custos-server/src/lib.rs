@@ -34,13 +34,36 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     service: Service,
     openapi_json: Arc<String>,
+    presidio: PresidioApi,
+}
+
+/// Whether Presidio's own paths (`/analyze`, `/anonymize`, ...) are served, and how.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PresidioApi {
+    /// Not served (the default).
+    #[default]
+    Off,
+    /// Served; callers present a key with scope `pii`, as on `/v1/pii/*`.
+    Authenticated,
+    /// Served without authentication. Only for a loopback listener: the CLI refuses it otherwise.
+    NoAuth,
 }
 
 impl AppState {
     /// State over a service.
     pub fn new(service: Service) -> Self {
         let openapi_json = serde_json::to_string_pretty(&openapi()).unwrap_or_else(|_| "{}".to_owned());
-        Self { service, openapi_json: Arc::new(openapi_json) }
+        Self { service, openapi_json: Arc::new(openapi_json), presidio: PresidioApi::Off }
+    }
+
+    /// The same state with Presidio's paths served as `presidio` says.
+    pub fn with_presidio_api(mut self, presidio: PresidioApi) -> Self {
+        self.presidio = presidio;
+        self
+    }
+
+    pub(crate) fn presidio_no_auth(&self) -> bool {
+        self.presidio == PresidioApi::NoAuth
     }
 
     /// The service behind the API.
@@ -51,8 +74,8 @@ impl AppState {
 
 /// The full router: `/healthz`, `/openapi.json` and the authenticated `/v1` API.
 pub fn router(state: AppState) -> Router {
-    routes::router()
-        .fallback(|| async { ApiError::not_found_route() })
+    let base = if state.presidio == PresidioApi::Off { routes::router() } else { routes::router().merge(routes::presidio_router()) };
+    base.fallback(|| async { ApiError::not_found_route() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_request))
         .with_state(state)

@@ -7,6 +7,7 @@ mod gate;
 mod health;
 mod keys;
 mod ledger;
+mod pii;
 mod purposes;
 mod subjects;
 
@@ -14,7 +15,7 @@ use axum::Router;
 
 use crate::AppState;
 
-pub(crate) use {consents::*, decisions::*, dsr::*, gate::*, health::*, keys::*, ledger::*, purposes::*, subjects::*};
+pub(crate) use {consents::*, decisions::*, dsr::*, gate::*, health::*, keys::*, ledger::*, pii::*, purposes::*, subjects::*};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -27,4 +28,10 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(dsr::routes())
         .merge(keys::routes())
         .merge(ledger::routes())
+        .merge(pii::routes())
+}
+
+/// Presidio's own paths (`--presidio-api`).
+pub(crate) fn presidio_router() -> Router<AppState> {
+    pii::presidio_routes()
 }

@@ -15,6 +15,7 @@ pub mod dto;
 mod error;
 mod gate;
 pub mod ledger;
+pub mod pii;
 mod purposes;
 mod retention;
 mod subjects;
@@ -52,12 +53,14 @@ pub struct Service {
     purposes: Arc<RwLock<HashMap<String, Purpose>>>,
     /// Recently validated API keys (see [`auth::AUTH_CACHE_TTL`]).
     auth_cache: Arc<auth::AuthCache>,
+    /// The PII analyzer, built on first use.
+    pii: Arc<pii::PiiEngine>,
 }
 
 impl Service {
     /// A service over an open store.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
-        Self { store, config: Arc::new(config), purposes: Arc::default(), auth_cache: Arc::default() }
+        Self { store, config: Arc::new(config), purposes: Arc::default(), auth_cache: Arc::default(), pii: Arc::default() }
     }
 
     /// The purpose with this key, from the cache or the database.

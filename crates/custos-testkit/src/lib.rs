@@ -156,6 +156,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh database; `None` if the backend is not configured.
     pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, |state| state).await
+    }
+
+    /// Like [`TestServer::start`], with the app state adjusted by `configure` (e.g. Presidio's paths).
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(custos_server::AppState) -> custos_server::AppState) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let service = db.service().await;
         let admin =
@@ -163,7 +168,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = custos_server::AppState::new(service.clone());
+        let state = configure(custos_server::AppState::new(service.clone()));
         let task = tokio::spawn(async move {
             let _ = custos_server::serve(listener, state, async {
                 let _ = rx.await;

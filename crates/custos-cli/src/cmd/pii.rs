@@ -142,10 +142,10 @@ pub(super) fn build_analyzer(input: &TextInput) -> anyhow::Result<Analyzer> {
 }
 
 pub(super) fn analyze_options(input: &TextInput, analyzer: &Analyzer) -> anyhow::Result<AnalyzeOptions> {
-    if let Some(t) = input.threshold {
-        if !(0.0..=1.0).contains(&t) {
-            bail!("--threshold must be between 0 and 1, got {t}");
-        }
+    if let Some(t) = input.threshold
+        && !(0.0..=1.0).contains(&t)
+    {
+        bail!("--threshold must be between 0 and 1, got {t}");
     }
     if let Some(list) = &input.entities {
         analyzer.check_entities(list)?;
@@ -154,7 +154,7 @@ pub(super) fn analyze_options(input: &TextInput, analyzer: &Analyzer) -> anyhow:
         entities: input.entities.clone(),
         threshold: input.threshold,
         allow_list: input.allow_list.clone(),
-        context: vec![],
+        ..Default::default()
     })
 }
 

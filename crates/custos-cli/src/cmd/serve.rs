@@ -32,6 +32,13 @@ pub struct ServeArgs {
     /// Seconds between retention runs.
     #[arg(long, env = "CUSTOS_RETENTION_INTERVAL_SECONDS")]
     retention_interval_seconds: Option<u64>,
+    /// Also serve the PII engine at Presidio's own paths (`POST /analyze`, `POST /anonymize`,
+    /// `GET /supportedentities`, ...) so existing Presidio clients work unchanged; same keys (scope `pii`).
+    #[arg(long, env = "CUSTOS_PRESIDIO_API")]
+    presidio_api: bool,
+    /// Serve Presidio's paths without authentication, as Presidio does. Refused unless `--listen` is a loopback address.
+    #[arg(long, env = "CUSTOS_PRESIDIO_API_NO_AUTH")]
+    presidio_api_no_auth: bool,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -40,6 +47,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let file = args.db.file_config()?;
     let listen = parse_listen(args.listen.as_deref().or(file.listen.as_deref()).unwrap_or(DEFAULT_LISTEN))?;
     let demo = args.demo || file.demo.unwrap_or(false);
+    let presidio = if args.presidio_api_no_auth {
+        if !listen.ip().is_loopback() {
+            anyhow::bail!("--presidio-api-no-auth is only allowed when --listen is a loopback address (127.0.0.1 or ::1), not {listen}");
+        }
+        custos_server::PresidioApi::NoAuth
+    } else if args.presidio_api {
+        custos_server::PresidioApi::Authenticated
+    } else {
+        custos_server::PresidioApi::Off
+    };
     let config = service_config(
         args.opt_out_jurisdictions.as_deref().or(file.opt_out_jurisdictions.as_deref()),
         args.audit_only_categories.as_deref().or(file.audit_only_categories.as_deref()),
@@ -92,7 +109,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
-    let state = custos_server::AppState::new(service.clone());
+    let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio);
     custos_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
     service.store().close().await;
     tracing::info!("stopped");

@@ -1,0 +1,131 @@
+use axum::{
+    Json, Router,
+    extract::{FromRequestParts, State},
+    http::request::Parts,
+    routing::{get, post},
+};
+use custos_service::pii::{PiiAnalyzeRequest, PiiAnalyzerResult, PiiAnonymizeRequest, PiiAnonymizeResponse, PiiDeanonymizeRequest};
+
+use crate::{
+    ApiError, AppState,
+    extract::{ApiJson, Auth, Pii},
+};
+
+/// Finds personal data in a text (scope `pii`): Presidio's analyzer request and response.
+#[utoipa::path(post, path = "/v1/pii/analyze", tag = "pii", request_body = PiiAnalyzeRequest,
+    responses((status = 200, body = Vec<PiiAnalyzerResult>), (status = 400, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn pii_analyze(
+    State(s): State<AppState>,
+    _auth: Auth<Pii>,
+    ApiJson(input): ApiJson<PiiAnalyzeRequest>,
+) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
+    Ok(Json(s.service().pii_analyze(input)?))
+}
+
+/// Replaces personal data in a text (scope `pii`): Presidio's anonymizer request and response;
+/// without `analyzer_results` the text is analyzed first.
+#[utoipa::path(post, path = "/v1/pii/anonymize", tag = "pii", request_body = PiiAnonymizeRequest,
+    responses((status = 200, body = PiiAnonymizeResponse), (status = 400, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn pii_anonymize(
+    State(s): State<AppState>,
+    _auth: Auth<Pii>,
+    ApiJson(input): ApiJson<PiiAnonymizeRequest>,
+) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
+    Ok(Json(s.service().pii_anonymize(input)?))
+}
+
+/// Reverses `encrypt` (scope `pii`): Presidio's deanonymize request and response.
+#[utoipa::path(post, path = "/v1/pii/deanonymize", tag = "pii", request_body = PiiDeanonymizeRequest,
+    responses((status = 200, body = PiiAnonymizeResponse), (status = 400, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn pii_deanonymize(
+    State(s): State<AppState>,
+    _auth: Auth<Pii>,
+    ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
+) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
+    Ok(Json(s.service().pii_deanonymize(input)?))
+}
+
+/// The entity types the analyzer reports (scope `pii`).
+#[utoipa::path(get, path = "/v1/pii/supportedentities", tag = "pii",
+    responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
+pub(crate) async fn pii_supported_entities(State(s): State<AppState>, _auth: Auth<Pii>) -> Json<Vec<String>> {
+    Json(s.service().pii_supported_entities())
+}
+
+/// The recognizers the analyzer runs (scope `pii`).
+#[utoipa::path(get, path = "/v1/pii/recognizers", tag = "pii",
+    responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
+pub(crate) async fn pii_recognizers(State(s): State<AppState>, _auth: Auth<Pii>) -> Json<Vec<String>> {
+    Json(s.service().pii_recognizers())
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/pii/analyze", post(pii_analyze))
+        .route("/v1/pii/anonymize", post(pii_anonymize))
+        .route("/v1/pii/deanonymize", post(pii_deanonymize))
+        .route("/v1/pii/supportedentities", get(pii_supported_entities))
+        .route("/v1/pii/recognizers", get(pii_recognizers))
+}
+
+/// Access to Presidio's own paths: a key with scope `pii`, unless the server runs with
+/// `--presidio-api-no-auth` (loopback only).
+pub(crate) struct PresidioAccess;
+
+impl FromRequestParts<AppState> for PresidioAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if !state.presidio_no_auth() {
+            Auth::<Pii>::from_request_parts(parts, state).await?;
+        }
+        Ok(PresidioAccess)
+    }
+}
+
+async fn presidio_analyze(
+    State(s): State<AppState>,
+    _a: PresidioAccess,
+    ApiJson(input): ApiJson<PiiAnalyzeRequest>,
+) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
+    Ok(Json(s.service().pii_analyze(input)?))
+}
+
+async fn presidio_anonymize(
+    State(s): State<AppState>,
+    _a: PresidioAccess,
+    ApiJson(input): ApiJson<PiiAnonymizeRequest>,
+) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
+    Ok(Json(s.service().pii_anonymize(input)?))
+}
+
+async fn presidio_deanonymize(
+    State(s): State<AppState>,
+    _a: PresidioAccess,
+    ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
+) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
+    Ok(Json(s.service().pii_deanonymize(input)?))
+}
+
+async fn presidio_supported_entities(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {
+    Json(s.service().pii_supported_entities())
+}
+
+async fn presidio_recognizers(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {
+    Json(s.service().pii_recognizers())
+}
+
+async fn presidio_health() -> &'static str {
+    "custos PII service (Presidio-compatible) is up"
+}
+
+/// Presidio's analyzer and anonymizer paths, for clients that cannot change their base URL.
+pub(crate) fn presidio_routes() -> Router<AppState> {
+    Router::new()
+        .route("/analyze", post(presidio_analyze))
+        .route("/anonymize", post(presidio_anonymize))
+        .route("/deanonymize", post(presidio_deanonymize))
+        .route("/supportedentities", get(presidio_supported_entities))
+        .route("/recognizers", get(presidio_recognizers))
+        .route("/health", get(presidio_health))
+}
