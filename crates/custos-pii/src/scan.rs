@@ -58,7 +58,7 @@ me|tv|shop|store|online|site|xyz|tech|ly|gl|to|cz|ru|jp|cn|in|br|mx|ar|nz|za|gr|
 fn family_patterns() -> Vec<(Family, String)> {
     let person_joiners = "van|von|de|der|del|della|di|da|du|le|la|den|dos|das|do|bin|al|el|of|and|&|for|the|y|et|und";
     // A capitalized word (letters, apostrophes, inner hyphens), an initial, or a dotted abbreviation.
-    let word = r"(?:\p{Lu}(?:\.\p{Lu})+\.|\p{Lu}\.|\p{Lu}[\p{Ll}\p{Lu}\p{M}'’\-]*(?-u:\b))";
+    let word = r"(?:\p{Lu}(?:\.\p{Lu})+\.|\p{Lu}\.|\p{Lu}[\p{Ll}\p{Lu}\p{M}'’\-]*)";
     vec![
         (Family::Email, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}".into()),
         (Family::UrlScheme, r#"(?:(?i:https?|ftp)://|(?i:www)\.)[^\s<>"'`]+"#.into()),
@@ -121,6 +121,19 @@ impl Scanner {
             let Some(m) = self.combined.search(&Input::new(text).range(at..)) else { break };
             let family = self.families[m.pattern().as_usize()];
             let (start, mut end) = (m.start(), m.end());
+            if matches!(family, Family::Capitalized | Family::OrgList) {
+                // A run must not end inside a word (`IBAN DE89...`): drop a last word glued to
+                // what follows, so the next search starts at it.
+                while next_char(text, end).is_some_and(|c| c.is_alphanumeric()) {
+                    match text[start..end].rfind(' ') {
+                        Some(sp) => end = start + sp,
+                        None => {
+                            end = start;
+                            break;
+                        }
+                    }
+                }
+            }
             if family == Family::Capitalized {
                 // `DOB Jul 23, 1967`: stop before a month or weekday so the date is read as one.
                 if let Some(cut) = names::calendar_cut(text, start, end) {
@@ -130,7 +143,7 @@ impl Scanner {
             if end > start {
                 self.resolve(family, text, start, end, phone_regions, out);
             }
-            at = if end > start { end } else { start + text[start..].chars().next().map_or(1, char::len_utf8) };
+            at = if end > start { end } else { m.end().max(start + text[start..].chars().next().map_or(1, char::len_utf8)) };
         }
     }
 
