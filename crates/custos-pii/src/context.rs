@@ -40,17 +40,34 @@ pub(crate) fn words_after(text: &str, at: usize) -> impl Iterator<Item = &str> {
 }
 
 /// Whether `word` equals any of `list` (lower-case entries), ignoring case.
-pub(crate) fn word_in(word: &str, list: &[&str]) -> bool {
-    if word.is_ascii() {
-        list.iter().any(|w| w.eq_ignore_ascii_case(word))
-    } else {
-        let lower = word.to_lowercase();
-        list.iter().any(|w| *w == lower)
+///
+/// The lists are constants; each is turned into a hash set once per thread (keyed by the
+/// list's address), so a lookup costs one hash of the lower-cased word instead of a scan.
+pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
+    use rustc_hash::{FxHashMap, FxHashSet};
+    use std::cell::RefCell;
+    thread_local! {
+        static SETS: RefCell<FxHashMap<usize, FxHashSet<&'static str>>> = RefCell::new(FxHashMap::default());
     }
+    let mut buf = [0u8; 32];
+    let lowered: std::borrow::Cow<'_, str> = if word.is_ascii() && word.len() <= buf.len() {
+        let b = &mut buf[..word.len()];
+        b.copy_from_slice(word.as_bytes());
+        b.make_ascii_lowercase();
+        // INVARIANT: lower-casing ASCII keeps it valid UTF-8.
+        std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default())
+    } else {
+        std::borrow::Cow::Owned(word.to_lowercase())
+    };
+    SETS.with(|sets| {
+        let mut sets = sets.borrow_mut();
+        let set = sets.entry(list.as_ptr() as usize).or_insert_with(|| list.iter().copied().collect());
+        set.contains(&*lowered)
+    })
 }
 
 /// Whether a context word for the candidate at `start..end` appears within the window.
-pub(crate) fn has_context(text: &str, start: usize, end: usize, builtin: &[&str], extra: &[String]) -> bool {
+pub(crate) fn has_context(text: &str, start: usize, end: usize, builtin: &'static [&'static str], extra: &[String]) -> bool {
     let hit = |w: &str| word_in(w, builtin) || extra.iter().any(|e| e.eq_ignore_ascii_case(w));
     words_before(text, start).take(WORDS_BEFORE).any(hit) || words_after(text, end).take(WORDS_AFTER).any(hit)
 }

@@ -16,6 +16,7 @@ mod entity;
 mod names;
 pub mod offsets;
 pub mod operators;
+mod phone;
 mod scan;
 pub mod validate;
 

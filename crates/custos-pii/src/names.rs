@@ -24,6 +24,8 @@ struct Info {
     nrp: bool,
     org: OrgWord,
     common: bool,
+    /// The first word of some multi-word place name (`new` of `New York`).
+    phrase_start: bool,
 }
 
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
@@ -79,6 +81,9 @@ fn gazetteer() -> &'static Gazetteer {
         for r in rows(include_str!("../data/places.txt")) {
             let key = fold(r[0]);
             max_place_words = max_place_words.max(key.split(' ').count());
+            if let Some((first, _)) = key.split_once(' ') {
+                words.entry(first.to_owned()).or_default().phrase_start = true;
+            }
             let kind = match r.get(1).copied().unwrap_or("city") {
                 "country" | "continent" => PlaceKind::Country,
                 "region" => PlaceKind::Region,
@@ -145,7 +150,8 @@ fn fold(word: &str) -> String {
 
 fn lookup(word: &str) -> Info {
     let g = gazetteer();
-    let w = word.trim_end_matches('.').trim_end_matches("'s").trim_end_matches("’s");
+    let w = word.trim_end_matches('.');
+    let w = w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w);
     let mut buf = [0u8; 48];
     if w.is_ascii() && w.len() <= buf.len() && !w.contains('\'') {
         let b = &mut buf[..w.len()];
@@ -767,7 +773,8 @@ fn tokens(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
 }
 
 fn bare(t: &str) -> &str {
-    t.trim_end_matches(['.', ',']).trim_end_matches("'s").trim_end_matches("’s")
+    let t = t.trim_end_matches(['.', ',']);
+    t.strip_suffix("'s").or_else(|| t.strip_suffix("’s")).unwrap_or(t)
 }
 
 fn is_lower_word(t: &str) -> bool {
@@ -818,6 +825,9 @@ fn surname_like(t: &str, info: &Info) -> bool {
 /// Where a capitalized run should stop so that a date inside it is read as a date
 /// (`DOB Jul 23, 1967`): the byte offset of the first month or weekday word after the first.
 pub(crate) fn calendar_cut(text: &str, start: usize, end: usize) -> Option<usize> {
+    if !text[start..end].contains(' ') {
+        return None;
+    }
     tokens(text, start, end)
         .iter()
         .skip(1)
@@ -832,11 +842,21 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         return;
     }
     let infos: Vec<Info> = toks.iter().map(|t| lookup(t.text)).collect();
+    // Fast exit for the common case: capitalized words the gazetteers know nothing about
+    // (`The`, `Please`, `Order`) with no title or lead word before them.
+    let known =
+        infos.iter().any(|i| i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.org != OrgWord::None || i.phrase_start);
+    if !known
+        && !toks.iter().any(|t| t.text.contains('-') || word_in(bare(t.text), PERSON_CUES))
+        && !words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES) || word_in(w, PERSON_LEAD_WORDS))
+    {
+        return;
+    }
     let g = gazetteer();
     let sentence_start = is_sentence_start(text, start);
     let prev = if sentence_start { None } else { words_before(text, start).next() };
     let prev2 = if sentence_start { None } else { words_before(text, start).nth(1) };
-    let prev_in = |list: &[&str]| prev.is_some_and(|w| word_in(w, list));
+    let prev_in = |list: &'static [&'static str]| prev.is_some_and(|w| word_in(w, list));
     let mut person_cue =
         prev_in(PERSON_CUES) || (sentence_start && words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES)));
     let lead_cue = prev_in(PERSON_LEAD_WORDS) || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
@@ -929,11 +949,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
                 j -= 1;
             }
             // A known place phrase starting here (`Santa Cruz`) wins over an unknown surname.
-            let place_phrase = (2..=g.max_place_words.min(toks.len() - i))
-                .rev()
-                .find(|&len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place > 0.0);
-            let phrase_weight =
-                place_phrase.map_or(0.0, |len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place);
+            let (place_phrase, phrase_weight) = match place_phrase_at(&toks, &infos, i, g.max_place_words) {
+                Some((len, w)) => (Some(len), w),
+                None => (None, 0.0),
+            };
             if let Some(len) = place_phrase
                 && (infos[i + 1].surname == 0.0 || loc_cue || (phrase_weight >= 0.5 && info.given < 0.7 && !person_cue))
             {
@@ -948,10 +967,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         // Multi-word places (`New York`, `Rio de Janeiro`), longest first.
-        let place_len = (2..=g.max_place_words.min(toks.len() - i))
-            .rev()
-            .find(|&len| lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>()).place > 0.0);
-        if let Some(len) = place_len {
+        if let Some((len, _)) = place_phrase_at(&toks, &infos, i, g.max_place_words) {
             push(out, id::LOCATION, t, &toks[i + len - 1], 0.85);
             i += len;
             continue;
@@ -1046,6 +1062,17 @@ pub(crate) fn resolve_org_list(text: &str, start: usize, end: usize, out: &mut V
             part_start = t.end + 1;
         }
     }
+}
+
+/// The longest multi-word place name starting at token `i`: its length in tokens and weight.
+fn place_phrase_at(toks: &[Token<'_>], infos: &[Info], i: usize, max_words: usize) -> Option<(usize, f32)> {
+    if !infos[i].phrase_start {
+        return None;
+    }
+    (2..=max_words.min(toks.len() - i)).rev().find_map(|len| {
+        let info = lookup_phrase(&toks[i..i + len].iter().map(|t| bare(t.text)).collect::<Vec<_>>());
+        (info.place > 0.0).then_some((len, info.place))
+    })
 }
 
 /// After an organization kind word, takes `of X` / `& X` tails (`Bank of America`).

@@ -106,7 +106,10 @@ impl Scanner {
         let patterns = family_patterns();
         let families = patterns.iter().map(|(f, _)| *f).collect();
         let sources: Vec<&str> = patterns.iter().map(|(_, p)| p.as_str()).collect();
-        let config = regex_automata::meta::Config::new().match_kind(MatchKind::LeftmostFirst);
+        let config = regex_automata::meta::Config::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .which_captures(regex_automata::nfa::thompson::WhichCaptures::Implicit)
+            .hybrid_cache_capacity(64 << 20);
         // INVARIANT: the patterns are constants covered by every test run; a typo fails them all.
         let combined = Regex::builder().configure(config).build_many(&sources).expect("built-in PII patterns compile");
         let numeric_src = patterns.iter().find(|(f, _)| *f == Family::Numeric).map(|(_, p)| p.clone()).unwrap_or_default();
@@ -469,13 +472,19 @@ fn numeric_span(s: &str, start: usize, regions: &[phonenumber::country::Id], out
 
 fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Option<f32> {
     use phonenumber::country::Id;
-    let digits_only: String = s.chars().filter(char::is_ascii_digit).collect();
+    let mut buf = [0u8; 24];
+    let mut n = 0;
+    for b in s.bytes().filter(u8::is_ascii_digit) {
+        *buf.get_mut(n)? = b;
+        n += 1;
+    }
+    // INVARIANT: only ASCII digits were copied.
+    let digits_only = std::str::from_utf8(&buf[..n]).unwrap_or_default();
     let international = sh.plus || digits_only.starts_with("00");
     let formatted = sh.groups >= 2 || sh.paren || sh.plus;
     if international {
-        let normalized = if sh.plus { s.to_owned() } else { format!("+{}", &digits_only[2..]) };
-        let n = phonenumber::parse(None, &normalized).ok()?;
-        return phonenumber::is_valid(&n).then_some(if formatted { 0.85 } else { 0.75 });
+        let rest = if sh.plus { digits_only } else { &digits_only[2..] };
+        return crate::phone::valid_international(rest).then_some(if formatted { 0.85 } else { 0.75 });
     }
     // National numbers: at least nine digits, and not a ZIP+4 code.
     let groups = group_lengths(s);
@@ -496,12 +505,7 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
             Id::IT => matches!(first, b'0' | b'3'),
             _ => first == b'0',
         };
-        if !plausible {
-            continue;
-        }
-        if let Ok(n) = phonenumber::parse(Some(region), s)
-            && phonenumber::is_valid(&n)
-        {
+        if plausible && crate::phone::valid_national(region.as_ref(), digits_only) {
             return Some(score);
         }
     }

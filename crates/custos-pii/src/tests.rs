@@ -149,3 +149,25 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+    /// The fuzz targets' properties on random input (the CI share of `fuzz/`).
+    #[test]
+    fn analyzer_and_validators_are_total(text in proptest::prop_oneof![
+        proptest::arbitrary::any::<String>(),
+        "[0-9 +()\\-./:@a-fA-FxX#]{0,64}",
+        "([A-ZÄÖÜÉ][a-zäöüéß']{0,8}[ ,.:]{1,2}){0,8}",
+    ]) {
+        let analyzer = Analyzer::default();
+        let findings = analyzer.analyze(&text, &AnalyzeOptions { threshold: Some(0.0), ..Default::default() });
+        for f in &findings {
+            proptest::prop_assert!(f.start < f.end && text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+            proptest::prop_assert!((0.0..=1.0).contains(&f.score));
+        }
+        proptest::prop_assert!(operators::anonymize(&text, &findings, &OperatorConfig::default(), None).is_ok());
+        for name in validate::VALIDATOR_NAMES {
+            proptest::prop_assert!(validate::by_name(name, &text).is_some());
+        }
+    }
+}
