@@ -37,19 +37,20 @@ ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(f"{ru.ru_utime + ru.ru_stime:.3f} {wall:.3f}")
 PY
 }
-mb=$(python3 -c "import os; print(os.path.getsize('target/pii/bench_64mb.jsonl')/1e6)")
+# MB of text (the "text" fields, UTF-8), as Presidio's runner counts them.
+mb=$(python3 -c "import json; print(sum(len(json.loads(l)['text'].encode()) for l in open('target/pii/bench_64mb.jsonl'))/1e6)")
 read -r cpu1 wall1 < <(cpu_run $BIN pii analyze --threads 1 --input target/pii/bench_64mb.jsonl --output /dev/null)
 read -r cpun walln < <(cpu_run $BIN pii analyze --input target/pii/bench_64mb.jsonl --output /dev/null)
 python3 - "$mb" "$cpu1" "$wall1" "$cpun" "$walln" <<'PY'
 import sys, re, pathlib
 mb, cpu1, wall1, cpun, walln = map(float, sys.argv[1:])
-print(f"custos pii analyze, 1 thread : {mb:.1f} MB file, CPU {cpu1:.2f} s, wall {wall1:.2f} s -> {mb/cpu1:.1f} MB/CPU-s")
-print(f"custos pii analyze, all cores: {mb:.1f} MB file, CPU {cpun:.2f} s, wall {walln:.2f} s -> {mb/walln:.1f} MB/s wall")
+print(f"custos pii analyze, 1 thread : {mb:.1f} MB of text, CPU {cpu1:.2f} s, wall {wall1:.2f} s -> {mb/cpu1:.1f} MB/CPU-s")
+print(f"custos pii analyze, all cores: {mb:.1f} MB of text, CPU {cpun:.2f} s, wall {walln:.2f} s -> {mb/walln:.1f} MB/s wall")
 def presidio(name):
     p = pathlib.Path(f"target/pii/bench_presidio_{name}.log")
     if not p.exists():
         return None
-    m = re.search(r"-> ([0-9.]+) MB/CPU-s", p.read_text())
+    m = re.search(r'"mb_per_cpu_s": ([0-9.]+)', p.read_text())
     return float(m.group(1)) if m else None
 for name in ("patterns", "full"):
     v = presidio(name)

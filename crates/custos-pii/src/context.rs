@@ -1,5 +1,11 @@
 //! Looking around a candidate: neighbouring characters, sentence starts and context words.
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
+use crate::entity::BUILTIN_ENTITIES;
+
 /// How many words before a candidate count as its context (Presidio's default prefix window).
 pub(crate) const WORDS_BEFORE: usize = 5;
 /// How many words after a candidate count as its context.
@@ -39,16 +45,29 @@ pub(crate) fn words_after(text: &str, at: usize) -> impl Iterator<Item = &str> {
     text[at..].split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '#' || c == '’')).filter(|w| !w.is_empty())
 }
 
-/// Whether `word` equals any of `list` (lower-case entries), ignoring case.
-///
-/// The lists are constants; each is turned into a hash set once per thread (keyed by the
-/// list's address), so a lookup costs one hash of the lower-cased word instead of a scan.
-pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
-    use rustc_hash::{FxHashMap, FxHashSet};
-    use std::cell::RefCell;
-    thread_local! {
-        static SETS: RefCell<FxHashMap<usize, FxHashSet<&'static str>>> = RefCell::new(FxHashMap::default());
+/// Every constant word list the engine consults, registered once: each word maps to a bit
+/// mask of the lists that hold it, so a membership test is one hash lookup (no per-list scan,
+/// no thread-local state).
+struct WordLists {
+    lists: Vec<usize>,
+    words: FxHashMap<&'static str, u64>,
+}
+
+static WORD_LISTS: LazyLock<WordLists> = LazyLock::new(|| {
+    let all: Vec<&'static [&'static str]> =
+        crate::names::WORD_LISTS.iter().copied().chain(BUILTIN_ENTITIES.iter().map(|(_, words)| *words)).collect();
+    let mut words: FxHashMap<&'static str, u64> = FxHashMap::default();
+    for (bit, list) in all.iter().enumerate().take(64) {
+        for w in list.iter() {
+            *words.entry(w).or_default() |= 1 << bit;
+        }
     }
+    WordLists { lists: all.iter().map(|l| l.as_ptr() as usize).collect(), words }
+});
+
+/// Whether `word` equals any of `list` (lower-case entries), ignoring case.
+pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
+    let lists = &*WORD_LISTS;
     let mut buf = [0u8; 32];
     let lowered: std::borrow::Cow<'_, str> = if word.is_ascii() && word.len() <= buf.len() {
         let b = &mut buf[..word.len()];
@@ -59,11 +78,10 @@ pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
     } else {
         std::borrow::Cow::Owned(word.to_lowercase())
     };
-    SETS.with(|sets| {
-        let mut sets = sets.borrow_mut();
-        let set = sets.entry(list.as_ptr() as usize).or_insert_with(|| list.iter().copied().collect());
-        set.contains(&*lowered)
-    })
+    match lists.lists.iter().position(|&p| p == list.as_ptr() as usize) {
+        Some(bit) if bit < 64 => lists.words.get(&*lowered).is_some_and(|mask| mask & (1 << bit) != 0),
+        _ => list.iter().any(|w| *w == lowered),
+    }
 }
 
 /// Whether a context word for the candidate at `start..end` appears within the window.

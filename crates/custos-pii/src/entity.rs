@@ -3,7 +3,7 @@
 
 /// Every built-in entity type, with the context words (lower case) that make a weak candidate
 /// of that type likely when they appear near it.
-pub const BUILTIN_ENTITIES: &[(&str, &[&str])] = &[
+pub static BUILTIN_ENTITIES: &[(&str, &[&str])] = &[
     (
         "CREDIT_CARD",
         &["credit", "card", "visa", "mastercard", "amex", "cc", "debit", "payment", "karte", "kreditkarte", "carte", "tarjeta", "carta"],

@@ -169,8 +169,25 @@ fn lookup_phrase(words: &[&str]) -> Info {
     gazetteer().words.get(&key).copied().unwrap_or_default()
 }
 
+/// The word lists of this module, for `context::word_in`'s index.
+pub(crate) static WORD_LISTS: &[&[&str]] = &[
+    PERSON_CUES,
+    PERSON_LEAD_WORDS,
+    LOCATION_CUES,
+    ORG_CUES,
+    NRP_LEAD_WORDS,
+    NRP_TRAIL_WORDS,
+    NEVER_NAMES,
+    PARTICLES,
+    JOINERS,
+    STREET_SUFFIXES,
+    STREET_PREFIXES,
+    STREET_ENDINGS,
+    CALENDAR_WORDS,
+];
+
 /// Titles and greetings: a capitalized word right after one is a person's name.
-const PERSON_CUES: &[&str] = &[
+static PERSON_CUES: &[&str] = &[
     "mr",
     "mrs",
     "ms",
@@ -232,7 +249,7 @@ const PERSON_CUES: &[&str] = &[
 ];
 
 /// The word right before a name that makes it a person even without a title.
-const PERSON_LEAD_WORDS: &[&str] = &[
+static PERSON_LEAD_WORDS: &[&str] = &[
     "name",
     "named",
     "i'm",
@@ -301,7 +318,7 @@ const PERSON_LEAD_WORDS: &[&str] = &[
     "payee",
 ];
 
-const LOCATION_CUES: &[&str] = &[
+static LOCATION_CUES: &[&str] = &[
     "in",
     "from",
     "to",
@@ -358,7 +375,7 @@ const LOCATION_CUES: &[&str] = &[
     "resident",
 ];
 
-const ORG_CUES: &[&str] = &[
+static ORG_CUES: &[&str] = &[
     "at",
     "for",
     "with",
@@ -385,7 +402,7 @@ const ORG_CUES: &[&str] = &[
 ];
 
 /// Words right before an adjective of nationality or faith that make it about a person.
-const NRP_LEAD_WORDS: &[&str] = &[
+static NRP_LEAD_WORDS: &[&str] = &[
     "is",
     "am",
     "i'm",
@@ -408,7 +425,7 @@ const NRP_LEAD_WORDS: &[&str] = &[
 ];
 
 /// Words right after an adjective of nationality or faith that make it about a person.
-const NRP_TRAIL_WORDS: &[&str] = &[
+static NRP_TRAIL_WORDS: &[&str] = &[
     "citizen",
     "citizens",
     "national",
@@ -440,7 +457,7 @@ const NRP_TRAIL_WORDS: &[&str] = &[
 ];
 
 /// Capitalized words that are never names on their own however a list spells them.
-const NEVER_NAMES: &[&str] = &[
+static NEVER_NAMES: &[&str] = &[
     "i", "i'm", "i'll", "i've", "i'd", "ok", "okay", "the", "a", "an", "re", "fw", "fwd", "ps", "tbd", "asap", "faq", "id", "vip", "ceo",
     "cto", "cfo", "hr", "it", "eu", "us", "uk", "usa", "pdf", "sms", "url", "api", "crm", "gdpr", "ccpa", "dsr", "iban", "ssn", "dob",
     "nhs", "dni", "nie", "ssn", "po", "ref", "apt", "suite", "studio", "flat", "unit", "user", "agent", "customer", "visitor", "note",
@@ -448,14 +465,14 @@ const NEVER_NAMES: &[&str] = &[
 ];
 
 /// Lower-case connecting words allowed inside names (`Rio de Janeiro`, `Ludwig van Beethoven`).
-const PARTICLES: &[&str] =
+static PARTICLES: &[&str] =
     &["van", "von", "de", "der", "del", "della", "di", "da", "du", "le", "la", "den", "dos", "das", "do", "bin", "al", "el"];
 
 /// Words joining parts of an organization or place name, never part of a person's name.
-const JOINERS: &[&str] = &["of", "and", "&", "for", "the", "y", "et", "und", "e"];
+static JOINERS: &[&str] = &["of", "and", "&", "for", "the", "y", "et", "und", "e"];
 
 /// Street types: a capitalized phrase ending in one (or after a house number) is an address line.
-const STREET_SUFFIXES: &[&str] = &[
+static STREET_SUFFIXES: &[&str] = &[
     "street",
     "st",
     "avenue",
@@ -664,7 +681,7 @@ const STREET_SUFFIXES: &[&str] = &[
 ];
 
 /// Words that open a street name in other languages (`rue Louis Seguin`, `Calle Emiliano Sola`).
-const STREET_PREFIXES: &[&str] = &[
+static STREET_PREFIXES: &[&str] = &[
     "rue",
     "avenue",
     "boulevard",
@@ -694,11 +711,11 @@ const STREET_PREFIXES: &[&str] = &[
 ];
 
 /// German street names end in one of these (`Suse-Stiffel-Ring`, `Hauptstraße`).
-const STREET_ENDINGS: &[&str] =
+static STREET_ENDINGS: &[&str] =
     &["straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer", "chaussee", "steig", "pfad", "markt"];
 
 /// Month and weekday names in the languages the date patterns know (they end a name phrase).
-const CALENDAR_WORDS: &[&str] = &[
+static CALENDAR_WORDS: &[&str] = &[
     "january",
     "february",
     "march",

@@ -302,28 +302,68 @@ where
     let mut format = input.format;
     let mut line_no = 0u64;
     let mut skipped = 0u64;
-    loop {
-        let batch = read_batch(&mut reader, &mut line_no, input.max_line_bytes)?;
-        if batch.lines.is_empty() {
-            break;
+    // Workers live for the whole stream (their regex caches and lookup tables stay warm);
+    // each batch is cut into one chunk per worker and written back in input order.
+    type Job = (usize, TextFormat, Vec<(u64, Vec<u8>)>);
+    type Done = (usize, anyhow::Result<(Vec<u8>, u64)>);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (job_tx, job_rx) = std::sync::mpsc::channel::<Job>();
+        let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+        for _ in 0..threads {
+            let (rx, tx, work) = (job_rx.clone(), done_tx.clone(), &work);
+            scope.spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, format, lines)) = job else { return };
+                    if tx.send((index, process_lines(&lines, format, input, work))).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        if format == TextFormat::Auto {
-            let first = batch.lines.iter().map(|(_, l)| l.trim_ascii_start()).find(|l| !l.is_empty());
-            format = if first.is_some_and(|l| l.starts_with(b"{")) { TextFormat::Jsonl } else { TextFormat::Text };
-        }
-        let chunk = batch.lines.len().div_ceil(threads);
-        let results: Vec<anyhow::Result<(Vec<u8>, u64)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                batch.lines.chunks(chunk.max(1)).map(|lines| scope.spawn(|| process_lines(lines, format, input, &work))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")))).collect()
-        });
-        for r in results {
-            let (bytes, bad) = r?;
-            skipped += bad;
-            out.write_all(&bytes)?;
-        }
-        bar.inc(batch.bytes as u64);
-    }
+        drop(done_tx);
+        let outcome = (|| -> anyhow::Result<()> {
+            loop {
+                let batch = read_batch(&mut reader, &mut line_no, input.max_line_bytes)?;
+                if batch.lines.is_empty() {
+                    return Ok(());
+                }
+                if format == TextFormat::Auto {
+                    let first = batch.lines.iter().map(|(_, l)| l.trim_ascii_start()).find(|l| !l.is_empty());
+                    format = if first.is_some_and(|l| l.starts_with(b"{")) { TextFormat::Jsonl } else { TextFormat::Text };
+                }
+                let bytes = batch.bytes;
+                let chunk = batch.lines.len().div_ceil(threads).max(1);
+                let mut lines = batch.lines;
+                let mut chunks = Vec::new();
+                while !lines.is_empty() {
+                    let rest = lines.split_off(chunk.min(lines.len()));
+                    chunks.push(std::mem::replace(&mut lines, rest));
+                }
+                let n = chunks.len();
+                for (i, c) in chunks.into_iter().enumerate() {
+                    job_tx.send((i, format, c)).map_err(|_| anyhow::anyhow!("the worker threads stopped"))?;
+                }
+                let mut results: Vec<Option<anyhow::Result<(Vec<u8>, u64)>>> = (0..n).map(|_| None).collect();
+                for _ in 0..n {
+                    let (i, r) = done_rx.recv().map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
+                    results[i] = Some(r);
+                }
+                for r in results.into_iter().flatten() {
+                    let (out_bytes, bad) = r?;
+                    skipped += bad;
+                    out.write_all(&out_bytes)?;
+                }
+                bar.inc(bytes as u64);
+            }
+        })();
+        drop(job_tx);
+        outcome
+    })?;
     out.flush()?;
     bar.finish_and_clear();
     if skipped > 0 {
