@@ -305,7 +305,8 @@ where
     // Workers live for the whole stream (their regex caches and lookup tables stay warm);
     // each batch is cut into one chunk per worker and written back in input order.
     type Job = (usize, TextFormat, Vec<(u64, Vec<u8>)>);
-    type Done = (usize, anyhow::Result<(Vec<u8>, u64)>);
+    type Chunk = anyhow::Result<(Vec<u8>, u64)>;
+    type Done = (usize, Chunk);
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let (job_tx, job_rx) = std::sync::mpsc::channel::<Job>();
         let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
@@ -348,7 +349,7 @@ where
                 for (i, c) in chunks.into_iter().enumerate() {
                     job_tx.send((i, format, c)).map_err(|_| anyhow::anyhow!("the worker threads stopped"))?;
                 }
-                let mut results: Vec<Option<anyhow::Result<(Vec<u8>, u64)>>> = (0..n).map(|_| None).collect();
+                let mut results: Vec<Option<Chunk>> = (0..n).map(|_| None).collect();
                 for _ in 0..n {
                     let (i, r) = done_rx.recv().map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
                     results[i] = Some(r);
