@@ -152,6 +152,7 @@ scopes! {
     Dsr => Some(Scope::Dsr),
     LedgerRead => Some(Scope::LedgerRead),
     Pii => Some(Scope::Pii),
+    PiiDetokenize => Some(Scope::PiiDetokenize),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

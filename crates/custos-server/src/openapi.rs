@@ -28,7 +28,7 @@ impl Modify for BearerAuth {
         create_dsr, list_dsr, get_dsr, verify_dsr, complete_dsr, extend_dsr, reject_dsr, export_dsr,
         create_key, list_keys, revoke_key,
         ledger_checkpoint, publish_checkpoint, ledger_key, ledger_entry, inclusion_proof, consistency_proof,
-        pii_analyze, pii_anonymize, pii_deanonymize, pii_supported_entities, pii_recognizers,
+        pii_analyze, pii_anonymize, pii_deanonymize, pii_detokenize, pii_supported_entities, pii_recognizers,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

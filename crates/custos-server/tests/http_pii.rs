@@ -132,6 +132,25 @@ async fn analyze_anonymize_and_reverse(backend: Backend) {
     assert_eq!(token(&a), token(&b));
     assert_ne!(token(&a), token(&c));
 
+    // Vault mode: reversible for keys with `pii:detokenize`, and only for vaulted tokens.
+    let mut vaulted = tokenize("Reach Jane Smith at jane.smith@example.org", None);
+    vaulted["vault"] = json!(true);
+    let (status, v) = call(Some(pii.clone()), "/v1/pii/anonymize", vaulted).await;
+    assert_eq!(status, 200, "{v}");
+    let hidden = v["text"].as_str().unwrap_or("").to_owned();
+    assert!(!hidden.contains("Jane") && !hidden.contains("jane.smith"), "{hidden}");
+    let one_way = token(&a);
+    let probe = json!({"text": format!("{hidden} / {one_way}")});
+    let (status, _) = call(Some(pii.clone()), "/v1/pii/detokenize", probe.clone()).await;
+    assert_eq!(status, 403, "scope pii alone cannot re-identify");
+    let reader = server.key(&["pii:detokenize"]).await;
+    let (status, back) = call(Some(reader), "/v1/pii/detokenize", probe).await;
+    assert_eq!(status, 200, "{back}");
+    assert_eq!(back["text"].as_str().unwrap_or(""), format!("Reach Jane Smith at jane.smith@example.org / {one_way}"), "{back}");
+    assert_eq!(back["items"].as_array().map(Vec::len), Some(2));
+    let (status, problem) = call(Some(pii.clone()), "/v1/pii/anonymize", json!({"text": "x", "vault": true})).await;
+    assert_eq!(status, 400, "vault without tokenize: {problem}");
+
     let (status, entities) = server.call(Method::GET, "/v1/pii/supportedentities", Some(&pii), None).await;
     assert_eq!(status, 200);
     for e in ["PERSON", "CREDIT_CARD", "IBAN_CODE", "CRYPTO", "UK_NHS", "IT_FISCAL_CODE"] {

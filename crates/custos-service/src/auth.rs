@@ -44,6 +44,8 @@ pub enum Scope {
     LedgerRead,
     /// Use the PII engine.
     Pii,
+    /// Turn vaulted PII tokens back into the values they stand for.
+    PiiDetokenize,
     /// Run fairness audits.
     Fairness,
     /// Read models.
@@ -65,6 +67,7 @@ impl Scope {
         (Scope::Dsr, "dsr"),
         (Scope::LedgerRead, "ledger:read"),
         (Scope::Pii, "pii"),
+        (Scope::PiiDetokenize, "pii:detokenize"),
         (Scope::Fairness, "fairness"),
         (Scope::ModelsRead, "models:read"),
         (Scope::ModelsWrite, "models:write"),

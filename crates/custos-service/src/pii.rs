@@ -153,6 +153,18 @@ pub struct PiiAnonymizeRequest {
     /// those released for the same purpose elsewhere.
     #[serde(default)]
     pub purpose: Option<String>,
+    /// Keep each `tokenize`d value in the vault (sealed) so a key with scope `pii:detokenize`
+    /// can turn the token back into it; without this, tokens are one-way.
+    #[serde(default)]
+    pub vault: Option<bool>,
+}
+
+/// A detokenization request: vaulted `tok_...` pseudonyms in `text` are replaced by their values.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PiiDetokenizeRequest {
+    /// Text holding tokens produced by `tokenize` with `"vault": true`.
+    pub text: String,
 }
 
 /// One replaced span (Presidio's `OperatorResult`).
@@ -325,8 +337,9 @@ impl Service {
             .collect())
     }
 
-    /// Replaces personal data in a text: the given spans, or what the analyzer finds.
-    pub fn pii_anonymize(&self, req: PiiAnonymizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
+    /// Replaces personal data in a text: the given spans, or what the analyzer finds. With
+    /// `vault`, tokenized values are kept (sealed) for authorized detokenization.
+    pub async fn pii_anonymize(&self, req: PiiAnonymizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
         check_language(req.language.as_deref())?;
         check_threshold(req.score_threshold)?;
         let ops = parse_operators("anonymizers", req.anonymizers.as_ref())?;
@@ -340,16 +353,86 @@ impl Service {
                 self.pii().analyze(&req.text, &options)
             }
         };
+        let purpose = PurposeKey::parse(req.purpose.as_deref().unwrap_or(DEFAULT_TOKEN_PURPOSE))?;
         let tokens = if ops.0.values().any(|o| matches!(o, Operator::Tokenize {})) {
-            let purpose = PurposeKey::parse(req.purpose.as_deref().unwrap_or(DEFAULT_TOKEN_PURPOSE))?;
             Some(self.store.keyring().pseudonymizer(&purpose))
         } else {
             None
         };
         let result = operators::anonymize(&req.text, &findings, &ops, tokens.as_ref())
             .map_err(|e| ServiceError::invalid("analyzer_results", e.to_string()))?;
+        if req.vault == Some(true) {
+            let Some(p) = &tokens else {
+                return Err(ServiceError::invalid("vault", "needs the tokenize operator for at least one entity type"));
+            };
+            // The value behind each token in the output, sealed under its token.
+            let keyring = self.store.keyring();
+            let mut entries: Vec<(String, String, Vec<u8>)> = Vec::new();
+            for f in &findings {
+                let value = &req.text[f.start..f.end];
+                let token = p.token(&f.entity_type, value);
+                if result.items.iter().any(|i| i.operator == "tokenize" && i.text == token) && !entries.iter().any(|e| e.0 == token) {
+                    let sealed = keyring.seal_vault(&token, value.as_bytes())?;
+                    entries.push((token, f.entity_type.to_string(), sealed));
+                }
+            }
+            if !entries.is_empty() {
+                let count = entries.len();
+                let purpose_name = purpose.as_str().to_owned();
+                let leaf = crate::ledger::event("pii.tokens_vaulted", serde_json::json!({"count": count, "purpose": purpose_name}));
+                crate::write_tx!(self, |tx| {
+                    for (token, entity_type, sealed) in entries {
+                        tx.vault_put(&token, &entity_type, &purpose_name, sealed).await?;
+                    }
+                    tx.append_leaf(leaf).await?;
+                    Ok(())
+                })?;
+            }
+        }
         let items = to_code_point_items(&result.text, result.items);
         Ok(PiiAnonymizeResponse { text: result.text, items })
+    }
+
+    /// Replaces vaulted `tok_...` pseudonyms in a text by the values they stand for (scope
+    /// `pii:detokenize`); unknown tokens stay. Every call that reveals a value is a ledger event.
+    pub async fn pii_detokenize(&self, req: PiiDetokenizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
+        let found = find_tokens(&req.text);
+        let mut values: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for (start, end) in &found {
+            let token = req.text[*start..*end].to_owned();
+            if values.contains_key(&token) {
+                continue;
+            }
+            let lookup = token.clone();
+            let entry = crate::read_tx!(self, |tx| Ok(tx.vault_get(&lookup).await?))?;
+            if let Some((entity_type, sealed)) = entry {
+                let plain = self.store.keyring().open_vault(&token, &sealed)?;
+                values.insert(token, (entity_type, String::from_utf8_lossy(&plain).into_owned()));
+            }
+        }
+        let mut text = String::with_capacity(req.text.len());
+        let mut items = Vec::new();
+        let mut pos = 0;
+        for (start, end) in found {
+            let Some((entity_type, value)) = values.get(&req.text[start..end]) else { continue };
+            text.push_str(&req.text[pos..start]);
+            let s = text.len();
+            text.push_str(value);
+            items.push(custos_pii::AnonymizedItem {
+                start: s,
+                end: text.len(),
+                entity_type: entity_type.clone(),
+                text: value.clone(),
+                operator: "detokenize".into(),
+            });
+            pos = end;
+        }
+        text.push_str(&req.text[pos..]);
+        if !items.is_empty() {
+            self.store.append_event(crate::ledger::event("pii.detokenized", serde_json::json!({"count": items.len()}))).await?;
+        }
+        let items = to_code_point_items(&text, items);
+        Ok(PiiAnonymizeResponse { text, items })
     }
 
     /// Reverses `encrypt` on the given spans.
@@ -410,4 +493,23 @@ impl Service {
         let items = to_code_point_items(&text, items);
         Ok(PiiAnonymizeResponse { text, items })
     }
+}
+
+/// Byte spans of `tok_` + 32 base32 characters (the pseudonym format of `custos-core`).
+fn find_tokens(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("tok_").map(|i| i + from) {
+        let end = i + 4 + 32;
+        let body_ok = bytes.get(i + 4..end).is_some_and(|b| b.iter().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(c)));
+        let bounded = !bytes.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && !(i > 0 && bytes[i - 1].is_ascii_alphanumeric());
+        if body_ok && bounded {
+            out.push((i, end));
+            from = end;
+        } else {
+            from = i + 4;
+        }
+    }
+    out
 }

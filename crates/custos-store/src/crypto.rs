@@ -228,6 +228,22 @@ impl Keyring {
         Pseudonymizer::for_purpose(&self.root, purpose)
     }
 
+    /// Seals a value for the PII token vault, bound to its token (so a sealed value cannot be
+    /// moved under another token), under a key derived from the root (so it survives master key
+    /// rotation like everything else).
+    pub fn seal_vault(&self, token: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        seal(&self.vault_key(), token.as_bytes(), value)
+    }
+
+    /// Opens what [`Keyring::seal_vault`] sealed for `token`.
+    pub fn open_vault(&self, token: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        open(&self.vault_key(), token.as_bytes(), sealed)
+    }
+
+    fn vault_key(&self) -> [u8; 32] {
+        keyed_digest(&self.root, "pii_vault_key", b"v1")
+    }
+
     /// A keyed digest of `value` for records that must identify a value without holding it.
     pub fn digest(&self, label: &str, value: &[u8]) -> [u8; 32] {
         keyed_digest(&self.root, label, value)

@@ -1264,6 +1264,33 @@ impl Tx {
         Ok(())
     }
 
+    /// Stores a vault entry; an existing token (the same value tokenized again) is left as is.
+    pub async fn vault_put(&mut self, token: &str, entity_type: &str, purpose: &str, sealed: Vec<u8>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO pii_vault (token, entity_type, purpose, value_sealed, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (token) DO NOTHING",
+        )
+        .bind(token.to_owned())
+        .bind(entity_type.to_owned())
+        .bind(purpose.to_owned())
+        .bind(sealed)
+        .bind(format_timestamp(&custos_core::now()))
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// The vault entry of `token`: its entity type and sealed value.
+    pub async fn vault_get(&mut self, token: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row = sqlx::query("SELECT entity_type, value_sealed FROM pii_vault WHERE token = $1")
+            .bind(token.to_owned())
+            .fetch_optional(self.conn())
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((text(&r, "entity_type")?, opt_bytes(&r, "value_sealed")?.unwrap_or_default()))),
+        }
+    }
+
     fn api_key_from_row(row: &AnyRow) -> Result<ApiKeyRecord, StoreError> {
         Ok(ApiKeyRecord {
             key_id: ApiKeyId::parse(&text(row, "key_id")?)?,

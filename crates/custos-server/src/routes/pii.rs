@@ -4,11 +4,13 @@ use axum::{
     http::request::Parts,
     routing::{get, post},
 };
-use custos_service::pii::{PiiAnalyzeRequest, PiiAnalyzerResult, PiiAnonymizeRequest, PiiAnonymizeResponse, PiiDeanonymizeRequest};
+use custos_service::pii::{
+    PiiAnalyzeRequest, PiiAnalyzerResult, PiiAnonymizeRequest, PiiAnonymizeResponse, PiiDeanonymizeRequest, PiiDetokenizeRequest,
+};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth, Pii},
+    extract::{ApiJson, Auth, Pii, PiiDetokenize},
 };
 
 /// Finds personal data in a text (scope `pii`): Presidio's analyzer request and response.
@@ -31,7 +33,7 @@ pub(crate) async fn pii_anonymize(
     _auth: Auth<Pii>,
     ApiJson(input): ApiJson<PiiAnonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_anonymize(input)?))
+    Ok(Json(s.service().pii_anonymize(input).await?))
 }
 
 /// Reverses `encrypt` (scope `pii`): Presidio's deanonymize request and response.
@@ -43,6 +45,18 @@ pub(crate) async fn pii_deanonymize(
     ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
     Ok(Json(s.service().pii_deanonymize(input)?))
+}
+
+/// Turns vaulted `tok_...` pseudonyms back into their values (scope `pii:detokenize`); each
+/// call that reveals a value is recorded in the audit ledger.
+#[utoipa::path(post, path = "/v1/pii/detokenize", tag = "pii", request_body = PiiDetokenizeRequest,
+    responses((status = 200, body = PiiAnonymizeResponse), (status = 400, body = ApiError), (status = 403, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn pii_detokenize(
+    State(s): State<AppState>,
+    _auth: Auth<PiiDetokenize>,
+    ApiJson(input): ApiJson<PiiDetokenizeRequest>,
+) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
+    Ok(Json(s.service().pii_detokenize(input).await?))
 }
 
 /// The entity types the analyzer reports (scope `pii`).
@@ -64,6 +78,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/pii/analyze", post(pii_analyze))
         .route("/v1/pii/anonymize", post(pii_anonymize))
         .route("/v1/pii/deanonymize", post(pii_deanonymize))
+        .route("/v1/pii/detokenize", post(pii_detokenize))
         .route("/v1/pii/supportedentities", get(pii_supported_entities))
         .route("/v1/pii/recognizers", get(pii_recognizers))
 }
@@ -96,7 +111,7 @@ async fn presidio_anonymize(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiAnonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_anonymize(input)?))
+    Ok(Json(s.service().pii_anonymize(input).await?))
 }
 
 async fn presidio_deanonymize(
