@@ -503,7 +503,9 @@ fn find_tokens(text: &str) -> Vec<(usize, usize)> {
     while let Some(i) = text[from..].find("tok_").map(|i| i + from) {
         let end = i + 4 + 32;
         let body_ok = bytes.get(i + 4..end).is_some_and(|b| b.iter().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(c)));
-        let bounded = !bytes.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && !(i > 0 && bytes[i - 1].is_ascii_alphanumeric());
+        let glued_after = bytes.get(end).is_some_and(|c| c.is_ascii_alphanumeric());
+        let glued_before = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        let bounded = !(glued_after || glued_before);
         if body_ok && bounded {
             out.push((i, end));
             from = end;
