@@ -81,11 +81,13 @@ pub(crate) struct Candidate {
     score: f32,
     /// Whether a checksum already confirmed it (context then adds nothing).
     validated: bool,
+    /// Whether a context word for its own type was found near it (wins ties).
+    boosted: bool,
 }
 
 impl Candidate {
     pub(crate) fn new(entity: u16, start: usize, end: usize, score: f32, validated: bool) -> Self {
-        Self { entity, start, end, score, validated }
+        Self { entity, start, end, score, validated, boosted: false }
     }
 }
 
@@ -272,6 +274,7 @@ impl Analyzer {
                 let builtin = BUILTIN_ENTITIES[c.entity as usize].1;
                 if context::has_context(text, c.start, c.end, builtin, &options.context) {
                     c.score = boosted(c.score);
+                    c.boosted = true;
                 }
             } else if (c.entity as usize) >= BUILTIN_ENTITIES.len() && !c.validated && c.score < 1.0 {
                 let words = inner.custom.context_for(&inner.names[c.entity as usize]);
@@ -279,6 +282,7 @@ impl Analyzer {
                     || context::has_context(text, c.start, c.end, &[], &options.context)
                 {
                     c.score = boosted(c.score);
+                    c.boosted = true;
                 }
             }
             c.score >= threshold
@@ -289,8 +293,8 @@ impl Analyzer {
     }
 }
 
-/// Keeps one reading per stretch of text: higher score first, then the longer span, then the
-/// more specific (earlier) entity type.
+/// Keeps one reading per stretch of text: higher score first, then the one its own context
+/// words support, then the longer span, then the more specific (earlier) entity type.
 fn resolve_overlaps(cands: &mut Vec<Candidate>) {
     if cands.len() < 2 {
         return;
@@ -298,6 +302,7 @@ fn resolve_overlaps(cands: &mut Vec<Candidate>) {
     cands.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
+            .then(b.boosted.cmp(&a.boosted))
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.entity.cmp(&b.entity))
             .then(a.start.cmp(&b.start))

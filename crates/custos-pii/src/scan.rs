@@ -234,6 +234,8 @@ impl Scanner {
             }
             Family::DateIso | Family::DateNumeric => {
                 if glued(before) || glued(after) {
+                    // `10.66.219.142`: the date shape took the head of a longer number.
+                    self.numeric_fallback(text, start, regions, out);
                     return;
                 }
                 if plausible_numeric_date(s) {
@@ -399,12 +401,16 @@ pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[p
     }
     let after = next_char(text, end);
     let s = &text[start..end];
-    if after.is_some_and(|c| c.is_ascii_alphabetic()) {
-        // `12345678Z`: a Spanish DNI when exactly one letter follows.
-        let letter_end = end + 1;
-        if s.len() == 8 && !next_char(text, letter_end).is_some_and(char::is_alphanumeric) && validate::es_nif(&text[start..letter_end]) {
+    // `12345678Z` / `12345678-Z`: a Spanish DNI when exactly one letter follows.
+    let letter_at = if after == Some('-') && next_char(text, end + 1).is_some_and(|c| c.is_ascii_alphabetic()) { end + 1 } else { end };
+    if s.len() == 8 && next_char(text, letter_at).is_some_and(|c| c.is_ascii_alphabetic()) {
+        let letter_end = letter_at + 1;
+        if !next_char(text, letter_end).is_some_and(char::is_alphanumeric) && validate::es_nif(&text[start..letter_end]) {
             out.push(Candidate::new(id::ES_NIF, start, letter_end, 0.7, false));
+            return;
         }
+    }
+    if after.is_some_and(|c| c.is_ascii_alphabetic()) {
         return;
     }
     if after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@') {
