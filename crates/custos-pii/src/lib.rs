@@ -175,12 +175,7 @@ impl Analyzer {
     pub fn new(custom: CustomRecognizers) -> Self {
         use phonenumber::country::Id;
         names::warm_up();
-        let mut names_table: Vec<Arc<str>> = BUILTIN_ENTITIES.iter().map(|(n, _)| Arc::from(*n)).collect();
-        for t in custom.entity_types() {
-            if !names_table.iter().any(|n| **n == *t) {
-                names_table.push(Arc::from(t.as_str()));
-            }
-        }
+        let names_table = entity_names(&custom);
         Self {
             inner: Arc::new(Inner {
                 scanner: Arc::new(scan::Scanner::new()),
@@ -195,12 +190,7 @@ impl Analyzer {
     /// This analyzer's built-in recognizers with `custom` ones instead of its own (ad-hoc
     /// recognizers of one request); the compiled built-ins are shared, not rebuilt.
     pub fn with_custom(&self, custom: CustomRecognizers) -> Self {
-        let mut names_table: Vec<Arc<str>> = BUILTIN_ENTITIES.iter().map(|(n, _)| Arc::from(*n)).collect();
-        for t in custom.entity_types() {
-            if !names_table.iter().any(|n| **n == *t) {
-                names_table.push(Arc::from(t.as_str()));
-            }
-        }
+        let names_table = entity_names(&custom);
         Self {
             inner: Arc::new(Inner {
                 scanner: self.inner.scanner.clone(),
@@ -319,6 +309,17 @@ fn resolve_overlaps(cands: &mut Vec<Candidate>) {
 
 #[cfg(test)]
 mod tests;
+
+/// The entity names an analyzer reports: the built-ins, then custom types not among them.
+fn entity_names(custom: &CustomRecognizers) -> Vec<Arc<str>> {
+    let mut names: Vec<Arc<str>> = BUILTIN_ENTITIES.iter().map(|(n, _)| Arc::from(*n)).collect();
+    for t in custom.entity_types() {
+        if !names.iter().any(|n| **n == *t) {
+            names.push(Arc::from(t.as_str()));
+        }
+    }
+    names
+}
 
 /// A score after a context word was found near its candidate.
 fn boosted(score: f32) -> f32 {

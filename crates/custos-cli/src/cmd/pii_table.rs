@@ -124,24 +124,22 @@ struct ScanReport {
     columns: Vec<ColumnReport>,
 }
 
+/// `f` over `values` on `threads` scoped threads, results in input order.
+fn par_map<T: Sync, R: Send>(values: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let chunk = values.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = values.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        // A worker only panics if the analyzer does (fuzzed not to); propagate it as a panic.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
 /// Runs the analyzer over `values` on `threads` threads; for each value, the entity types found.
 fn analyze_cells(analyzer: &Analyzer, options: &AnalyzeOptions, values: &[Option<String>], threads: usize) -> Vec<Vec<Arc<str>>> {
-    let chunk = values.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = values
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|v| match v {
-                            Some(text) if !text.is_empty() => analyzer.analyze(text, options).into_iter().map(|f| f.entity_type).collect(),
-                            _ => Vec::new(),
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    par_map(values, threads, |v| match v {
+        Some(text) if !text.is_empty() => analyzer.analyze(text, options).into_iter().map(|f| f.entity_type).collect(),
+        _ => Vec::new(),
     })
 }
 
@@ -327,34 +325,20 @@ fn redact_cells(
     values: &[Option<String>],
     threads: usize,
 ) -> anyhow::Result<Vec<Option<String>>> {
-    let chunk = values.len().div_ceil(threads).max(1);
-    let parts: Vec<anyhow::Result<Vec<Option<String>>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = values
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|v| match v {
-                            Some(text) if !text.is_empty() => {
-                                let findings = analyzer.analyze(text, options);
-                                if findings.is_empty() {
-                                    return Ok(Some(text.clone()));
-                                }
-                                Ok(Some(operators::anonymize(text, &findings, ops, tokens)?.text))
-                            }
-                            other => Ok(other.clone()),
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")))).collect()
-    });
-    let mut out = Vec::with_capacity(values.len());
-    for p in parts {
-        out.extend(p?);
-    }
-    Ok(out)
+    par_map(values, threads, |v| -> anyhow::Result<Option<String>> {
+        match v {
+            Some(text) if !text.is_empty() => {
+                let findings = analyzer.analyze(text, options);
+                if findings.is_empty() {
+                    return Ok(Some(text.clone()));
+                }
+                Ok(Some(operators::anonymize(text, &findings, ops, tokens)?.text))
+            }
+            other => Ok(other.clone()),
+        }
+    })
+    .into_iter()
+    .collect()
 }
 
 /// A rows-processed spinner on stderr when it is a terminal.
