@@ -169,5 +169,6 @@ proptest::proptest! {
         for name in validate::VALIDATOR_NAMES {
             proptest::prop_assert!(validate::by_name(name, &text).is_some());
         }
+        let _ = validate::card_network(&text);
     }
 }
