@@ -34,6 +34,9 @@ enum Command {
     /// Find and anonymize personal data in text and tables (Presidio-compatible vocabulary).
     #[command(subcommand)]
     Pii(cmd::pii::PiiCommand),
+    /// Fairness audits of decisions (Fairlearn and AIF360 definitions).
+    #[command(subcommand)]
+    Fairness(cmd::fairness::FairnessCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -53,6 +56,7 @@ pub fn main() -> ExitCode {
             Command::Bench(command) => cmd::bench::run(command).await,
             Command::Ledger(command) => cmd::ledger::run(command).await,
             Command::Pii(command) => tokio::task::block_in_place(|| cmd::pii::run(command)),
+            Command::Fairness(command) => tokio::task::block_in_place(|| cmd::fairness::run(command)),
         }
     });
     match result {

@@ -1,0 +1,209 @@
+//! The statistics an auditor asks about: intervals for rates and for disparities, a test of
+//! independence between selection and group, ROC AUC and calibration error per group.
+
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use crate::{Confusion, GroupMetrics, disparities};
+
+/// The normal quantile of a two-sided 95% interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// A confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// The Wilson score interval of `successes` out of `n` (Wilson 1927), which stays inside [0, 1]
+/// and behaves for small groups and rates near 0 or 1, unlike the normal approximation.
+/// `None` for an empty denominator.
+pub fn wilson(successes: u64, n: u64, z: f64) -> Option<Interval> {
+    if n == 0 {
+        return None;
+    }
+    let n_f = n as f64;
+    let p = successes as f64 / n_f;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n_f;
+    let center = (p + z2 / (2.0 * n_f)) / denom;
+    let half = z * (p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt() / denom;
+    Some(Interval { low: (center - half).max(0.0), high: (center + half).min(1.0) })
+}
+
+/// Pearson's chi-square test of independence between selection (favourable prediction or not)
+/// and group, without continuity correction: statistic, degrees of freedom, p-value. `None`
+/// when fewer than two groups are non-empty or nobody (or everybody) was selected.
+pub fn selection_independence(groups: &[Confusion]) -> Option<(f64, u64, f64)> {
+    let rows: Vec<(f64, f64)> = groups.iter().filter(|c| c.count() > 0).map(|c| ((c.tp + c.fp) as f64, (c.tn + c.fn_) as f64)).collect();
+    let selected: f64 = rows.iter().map(|r| r.0).sum();
+    let rejected: f64 = rows.iter().map(|r| r.1).sum();
+    let total = selected + rejected;
+    if rows.len() < 2 || selected == 0.0 || rejected == 0.0 {
+        return None;
+    }
+    let mut statistic = 0.0;
+    for (s, r) in &rows {
+        let n = s + r;
+        for (observed, column_total) in [(*s, selected), (*r, rejected)] {
+            let expected = n * column_total / total;
+            statistic += (observed - expected).powi(2) / expected;
+        }
+    }
+    let dof = (rows.len() - 1) as u64;
+    let p = ChiSquared::new(dof as f64).map(|d| d.sf(statistic)).unwrap_or(f64::NAN);
+    Some((statistic, dof, p))
+}
+
+/// The exact ROC AUC of `scores` against `labels` (Mann-Whitney U with average ranks for ties),
+/// scikit-learn's `roc_auc_score`. `None` when only one class is present.
+pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let positives = labels.iter().filter(|&&l| l).count();
+    let negatives = labels.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut rank_sum_pos = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+            j += 1;
+        }
+        // Ranks i+1 ..= j+1 share their average.
+        let avg_rank = (i + j + 2) as f64 / 2.0;
+        for &k in &order[i..=j] {
+            if labels[k] {
+                rank_sum_pos += avg_rank;
+            }
+        }
+        i = j + 1;
+    }
+    let p = positives as f64;
+    Some((rank_sum_pos - p * (p + 1.0) / 2.0) / (p * negatives as f64))
+}
+
+/// Expected calibration error with `bins` equal-width bins over [0, 1]: the share-weighted mean
+/// of |observed positive rate - mean score| per non-empty bin (a score of exactly 1 falls in the
+/// last bin). `None` for no rows.
+pub fn expected_calibration_error(scores: &[f64], labels: &[bool], bins: usize) -> Option<f64> {
+    if scores.is_empty() || bins == 0 {
+        return None;
+    }
+    let mut count = vec![0u64; bins];
+    let mut score_sum = vec![0.0f64; bins];
+    let mut positive = vec![0u64; bins];
+    for (&s, &l) in scores.iter().zip(labels) {
+        let b = ((s * bins as f64).floor() as usize).min(bins - 1);
+        count[b] += 1;
+        score_sum[b] += s;
+        positive[b] += u64::from(l);
+    }
+    let n = scores.len() as f64;
+    Some(
+        (0..bins)
+            .filter(|&b| count[b] > 0)
+            .map(|b| {
+                let c = count[b] as f64;
+                (c / n) * (positive[b] as f64 / c - score_sum[b] / c).abs()
+            })
+            .sum(),
+    )
+}
+
+/// Percentile bootstrap intervals of the between-group disparities: each replicate redraws
+/// every group's rows with replacement (a stratified bootstrap, so group sizes stay fixed) by
+/// drawing its confusion counts from a multinomial with the observed cell shares. Seeded, so an
+/// audit is reproducible. Returns (demographic parity difference, equalized odds difference)
+/// intervals; `None` with fewer than two non-empty groups.
+pub fn bootstrap_disparities(groups: &[Confusion], replicates: usize, seed: u64, confidence: f64) -> Option<(Interval, Interval)> {
+    let present: Vec<&Confusion> = groups.iter().filter(|c| c.count() > 0).collect();
+    if present.len() < 2 || replicates == 0 {
+        return None;
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut dpd = Vec::with_capacity(replicates);
+    let mut eod = Vec::with_capacity(replicates);
+    for _ in 0..replicates {
+        let metrics: Vec<GroupMetrics> = present.iter().map(|c| GroupMetrics::from_counts(&resample(c, &mut rng))).collect();
+        let d = disparities(&metrics);
+        dpd.push(d.demographic_parity_difference);
+        eod.push(d.equalized_odds_difference);
+    }
+    Some((percentile_interval(&mut dpd, confidence), percentile_interval(&mut eod, confidence)))
+}
+
+fn percentile_interval(values: &mut [f64], confidence: f64) -> Interval {
+    values.sort_by(f64::total_cmp);
+    let tail = (1.0 - confidence) / 2.0;
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    Interval { low: at(tail), high: at(1.0 - tail) }
+}
+
+/// One multinomial draw of a group's four cells with its observed shares.
+fn resample(c: &Confusion, rng: &mut StdRng) -> Confusion {
+    let n = c.count();
+    let cells = [c.tp, c.fp, c.tn, c.fn_];
+    let mut out = [0u64; 4];
+    let mut remaining = n;
+    let mut mass_left = n as f64;
+    for k in 0..3 {
+        let p = if mass_left > 0.0 { (cells[k] as f64 / mass_left).clamp(0.0, 1.0) } else { 0.0 };
+        let draw = binomial(remaining, p, rng);
+        out[k] = draw;
+        remaining -= draw;
+        mass_left -= cells[k] as f64;
+    }
+    out[3] = remaining;
+    Confusion { tp: out[0], fp: out[1], tn: out[2], fn_: out[3] }
+}
+
+/// A binomial draw: exact Bernoulli sums for small `n`, the normal approximation (continuity
+/// corrected, clamped) beyond 10,000 trials where its error is far below bootstrap noise.
+fn binomial(n: u64, p: f64, rng: &mut StdRng) -> u64 {
+    if p <= 0.0 || n == 0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if n <= 10_000 {
+        return (0..n).filter(|_| rng.random::<f64>() < p).count() as u64;
+    }
+    let mean = n as f64 * p;
+    let sd = (n as f64 * p * (1.0 - p)).sqrt();
+    // Box-Muller.
+    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+    let u2: f64 = rng.random::<f64>();
+    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    (mean + sd * z).round().clamp(0.0, n as f64) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_with_ties_and_wilson_bounds() {
+        // scikit-learn: roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+        assert_eq!(roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), Some(0.75));
+        // ties: roc_auc_score([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.9]) == 0.75
+        assert_eq!(roc_auc(&[0.5, 0.5, 0.5, 0.9], &[false, true, false, true]), Some(0.75));
+        assert_eq!(roc_auc(&[0.2], &[true]), None);
+        let w = wilson(0, 10, Z95).unwrap_or(Interval { low: -1.0, high: -1.0 });
+        assert_eq!(w.low, 0.0);
+        assert!(w.high > 0.27 && w.high < 0.28);
+        assert_eq!(wilson(1, 0, Z95), None);
+        let groups = [Confusion { tp: 30, fp: 10, tn: 50, fn_: 10 }, Confusion { tp: 10, fp: 5, tn: 70, fn_: 15 }];
+        let (dpd, _) =
+            bootstrap_disparities(&groups, 200, 7, 0.95).unwrap_or((Interval { low: 0.0, high: 0.0 }, Interval { low: 0.0, high: 0.0 }));
+        assert!(dpd.low < 0.25 && dpd.high > 0.25, "{dpd:?}");
+        assert_eq!(bootstrap_disparities(&groups, 200, 7, 0.95), bootstrap_disparities(&groups, 200, 7, 0.95));
+    }
+}
