@@ -139,3 +139,34 @@ fn wilson_intervals_and_independence_match_statsmodels_and_scipy() {
     close("chi2 statistic", &chi["statistic"], &got["independence"]["statistic"]);
     close("chi2 p", &chi["pvalue"], &got["independence"]["p_value"]);
 }
+
+#[test]
+fn streaming_mode_and_bad_input() {
+    let exact = audit("german.parquet", &["sex".into(), "age_group".into()], None);
+    let out = Command::new(BIN)
+        .args(["fairness", "audit", "--streaming", "--input"])
+        .arg(fixtures().join("german.parquet"))
+        .args(["--sensitive", "sex,age_group", "--y-true", "y_true", "--y-pred", "y_pred", "--score", "score", "--bootstrap", "50"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let streamed: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(streamed["roc_auc_method"].as_str().is_some_and(|m| m.starts_with("approximate")));
+    assert_eq!(exact["disparities"], streamed["disparities"], "counts do not depend on the mode");
+    for (e, s) in exact["by_group"].as_array().into_iter().flatten().zip(streamed["by_group"].as_array().into_iter().flatten()) {
+        let (a, b) = (e["roc_auc"].as_f64().unwrap_or(0.0), s["roc_auc"].as_f64().unwrap_or(1.0));
+        assert!((a - b).abs() < 2e-3, "binned AUC {b} vs exact {a}");
+        assert_eq!(e["expected_calibration_error"], s["expected_calibration_error"], "calibration bins are exact in both modes");
+    }
+    for (args, needle) in [
+        (vec!["--sensitive", "nope", "--y-true", "y_true", "--y-pred", "y_pred"], "no column \"nope\""),
+        (vec!["--sensitive", "sex", "--y-true", "y_true", "--y-pred", "y_pred", "--score", "sex"], "column sex"),
+        (vec!["--sensitive", "sex", "--y-true", "y_true", "--y-pred", "y_pred", "--reference-group", "sex=robot"], "no rows"),
+    ] {
+        let out =
+            Command::new(BIN).args(["fairness", "audit", "--input"]).arg(fixtures().join("german.csv")).args(&args).output().expect("run");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle) && err.trim().lines().count() == 1, "{err}");
+    }
+}

@@ -226,6 +226,26 @@ pub fn column_text(array: &dyn Array) -> Result<Vec<Option<String>>, arrow::erro
     Ok((0..array.len()).map(|i| array.is_valid(i).then(|| formatter.value(i).to_string())).collect())
 }
 
+/// A column as text in one bulk conversion (dictionary-encoded, numeric and boolean columns
+/// included), for engines that compare values without allocating per cell.
+pub fn column_as_strings(array: &dyn Array) -> Result<StringArray, arrow::error::ArrowError> {
+    let cast = arrow::compute::cast(&arrow::array::make_array(array.to_data()), &DataType::Utf8)?;
+    cast.as_any().downcast_ref::<StringArray>().cloned().ok_or_else(|| arrow::error::ArrowError::CastError("not text".into()))
+}
+
+/// A column as 64-bit floats in one bulk conversion: numeric and boolean columns, and text
+/// columns whose every value parses as a number (CSV columns arrive as text). `None` otherwise.
+pub fn column_as_f64(array: &dyn Array) -> Option<arrow::array::Float64Array> {
+    let convertible = array.data_type().is_numeric() || matches!(array.data_type(), DataType::Boolean) || is_text(array.data_type());
+    if !convertible {
+        return None;
+    }
+    let cast = arrow::compute::cast(&arrow::array::make_array(array.to_data()), &DataType::Float64).ok()?;
+    let floats = cast.as_any().downcast_ref::<arrow::array::Float64Array>().cloned()?;
+    // A text value that is not a number becomes null in the cast: then this is not a numeric column.
+    (floats.null_count() == array.null_count()).then_some(floats)
+}
+
 /// Whether a column holds text (the columns redaction rewrites in place).
 pub fn is_text(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)

@@ -11,7 +11,7 @@ use custos_fairness::stats::{self, Interval, Z95};
 use custos_fairness::{
     Confusion, GroupMetrics, confusion_by_group, disparities, generalized_entropy_index, pooled, relative_to_reference, theil_index,
 };
-use custos_tabular::{TableReader, column_text};
+use custos_tabular::{Array as _, TableReader};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -66,6 +66,10 @@ pub struct AuditArgs {
     /// Seed of the bootstrap (reports are reproducible).
     #[arg(long, default_value_t = 20261122)]
     seed: u64,
+    /// Constant memory whatever the file size: ROC AUC from a 1,000-bin histogram per group
+    /// (the report says so) instead of every score.
+    #[arg(long)]
+    streaming: bool,
     /// Report format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Json)]
     format: AuditFormat,
@@ -94,18 +98,133 @@ fn is_favorable(value: &str, favorable: &str, favorable_num: Option<f64>) -> boo
     }
 }
 
-/// The rows of the audit, in memory (one byte per label, four per group id, eight per score).
-struct Rows {
-    group: Vec<u32>,
-    by_attribute: Vec<Vec<u32>>,
-    y_true: Vec<bool>,
-    y_pred: Vec<bool>,
-    score: Vec<f64>,
-    groups: Vec<Vec<String>>,
-    attribute_values: Vec<Vec<String>>,
+/// Scores of one group: every (score, label) pair for the exact ROC AUC, or a histogram for the
+/// streaming approximation; calibration bins and the score sum are exact either way.
+#[derive(Clone, Default)]
+struct ScoreStats {
+    exact: Vec<(f64, bool)>,
+    /// Per histogram bin: (negatives, positives).
+    histogram: Vec<(u64, u64)>,
+    sum: f64,
+    n: u64,
+    /// Per calibration bin (10 equal-width): rows, positives, score sum.
+    calibration: [(u64, u64, f64); 10],
 }
 
-fn read_rows(args: &AuditArgs) -> anyhow::Result<Rows> {
+/// Histogram bins per group for the streaming ROC AUC.
+const AUC_BINS: usize = 1000;
+
+impl ScoreStats {
+    fn add(&mut self, score: f64, label: bool, streaming: bool) {
+        if streaming {
+            if self.histogram.is_empty() {
+                self.histogram = vec![(0, 0); AUC_BINS];
+            }
+            let b = ((score * AUC_BINS as f64) as usize).min(AUC_BINS - 1);
+            if label {
+                self.histogram[b].1 += 1;
+            } else {
+                self.histogram[b].0 += 1;
+            }
+        } else {
+            self.exact.push((score, label));
+        }
+        self.sum += score;
+        self.n += 1;
+        let c = ((score * 10.0).floor() as usize).min(9);
+        self.calibration[c].0 += 1;
+        self.calibration[c].1 += u64::from(label);
+        self.calibration[c].2 += score;
+    }
+
+    fn merge(&mut self, other: &ScoreStats) {
+        self.exact.extend_from_slice(&other.exact);
+        if !other.histogram.is_empty() {
+            if self.histogram.is_empty() {
+                self.histogram = vec![(0, 0); AUC_BINS];
+            }
+            for (a, b) in self.histogram.iter_mut().zip(&other.histogram) {
+                a.0 += b.0;
+                a.1 += b.1;
+            }
+        }
+        self.sum += other.sum;
+        self.n += other.n;
+        for (a, b) in self.calibration.iter_mut().zip(&other.calibration) {
+            a.0 += b.0;
+            a.1 += b.1;
+            a.2 += b.2;
+        }
+    }
+
+    fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.sum / self.n as f64 }
+    }
+
+    fn auc(&self) -> Option<f64> {
+        if self.histogram.is_empty() {
+            let scores: Vec<f64> = self.exact.iter().map(|p| p.0).collect();
+            let labels: Vec<bool> = self.exact.iter().map(|p| p.1).collect();
+            return stats::roc_auc(&scores, &labels);
+        }
+        // Scores in one bin count as tied (Mann-Whitney with ties), an approximation within
+        // 1/AUC_BINS of the exact value's score resolution.
+        let negatives: u64 = self.histogram.iter().map(|b| b.0).sum();
+        let positives: u64 = self.histogram.iter().map(|b| b.1).sum();
+        if negatives == 0 || positives == 0 {
+            return None;
+        }
+        let mut below = 0u64;
+        let mut u = 0.0;
+        for (neg, pos) in &self.histogram {
+            u += *pos as f64 * (below as f64 + 0.5 * *neg as f64);
+            below += neg;
+        }
+        Some(u / (positives as f64 * negatives as f64))
+    }
+
+    fn ece(&self) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        let n = self.n as f64;
+        Some(
+            self.calibration
+                .iter()
+                .filter(|b| b.0 > 0)
+                .map(|(count, pos, sum)| {
+                    let c = *count as f64;
+                    (c / n) * (*pos as f64 / c - sum / c).abs()
+                })
+                .sum(),
+        )
+    }
+}
+
+/// Everything an audit needs, accumulated batch by batch in memory proportional to the number
+/// of groups (plus one (score, label) pair per row for the exact ROC AUC unless streaming).
+struct Accumulated {
+    rows: u64,
+    /// Combination groups: the attribute values, in first-seen order.
+    groups: Vec<Vec<String>>,
+    counts: Vec<Confusion>,
+    scores: Vec<ScoreStats>,
+    has_score: bool,
+}
+
+/// Labels of a column: favourable or not, compared numerically for numeric columns.
+fn labels(array: &dyn custos_tabular::Array, favorable: &str, favorable_num: Option<f64>, name: &str) -> anyhow::Result<Vec<bool>> {
+    if array.null_count() > 0 {
+        bail!("column {name} has missing values");
+    }
+    if let (Some(values), Some(f)) = (custos_tabular::column_as_f64(array), favorable_num) {
+        return Ok(values.values().iter().map(|v| *v == f).collect());
+    }
+    let strings = custos_tabular::column_as_strings(array)?;
+    Ok(strings.iter().map(|v| is_favorable(v.unwrap_or(""), favorable, favorable_num)).collect())
+}
+
+fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
     let reader = TableReader::open(&args.input, 65_536)?;
     let schema = reader.schema();
     let mut needed: Vec<&str> = args.sensitive.iter().map(String::as_str).collect();
@@ -124,66 +243,75 @@ fn read_rows(args: &AuditArgs) -> anyhow::Result<Rows> {
         }
     }
     let favorable_num = args.favorable.parse::<f64>().ok();
-    let mut rows = Rows {
-        group: Vec::new(),
-        by_attribute: vec![Vec::new(); args.sensitive.len()],
-        y_true: Vec::new(),
-        y_pred: Vec::new(),
-        score: Vec::new(),
-        groups: Vec::new(),
-        attribute_values: vec![Vec::new(); args.sensitive.len()],
-    };
-    let mut group_ids: HashMap<Vec<String>, u32> = HashMap::new();
+    let mut acc = Accumulated { rows: 0, groups: Vec::new(), counts: Vec::new(), scores: Vec::new(), has_score: args.score.is_some() };
+    // Attribute value -> id per attribute, and combination of ids -> group.
     let mut value_ids: Vec<HashMap<String, u32>> = vec![HashMap::new(); args.sensitive.len()];
+    let mut attribute_values: Vec<Vec<String>> = vec![Vec::new(); args.sensitive.len()];
+    let mut group_of: HashMap<Vec<u32>, u32> = HashMap::new();
     let bar = progress(None);
-    let mut row_no = 0u64;
     for batch in reader {
         let batch = batch?;
-        let col = |name: &str| -> anyhow::Result<Vec<Option<String>>> {
-            let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
-            Ok(column_text(array.as_ref())?)
-        };
-        let sensitive: Vec<Vec<Option<String>>> = args.sensitive.iter().map(|s| col(s)).collect::<anyhow::Result<_>>()?;
-        let y_true = col(&args.y_true)?;
-        let y_pred = col(&args.y_pred)?;
-        let score = args.score.as_deref().map(col).transpose()?;
-        for i in 0..batch.num_rows() {
-            row_no += 1;
-            let key: Vec<String> = sensitive.iter().map(|c| c[i].clone().unwrap_or_else(|| "(missing)".into())).collect();
-            for (a, value) in key.iter().enumerate() {
-                let next = value_ids[a].len() as u32;
-                let id = *value_ids[a].entry(value.clone()).or_insert_with(|| {
-                    rows.attribute_values[a].push(value.clone());
-                    next
-                });
-                rows.by_attribute[a].push(id);
+        let column = |name: &str| batch.column_by_name(name).with_context(|| format!("column {name} vanished"));
+        let sensitive: Vec<custos_tabular::StringArray> =
+            args.sensitive.iter().map(|s| Ok(custos_tabular::column_as_strings(column(s)?.as_ref())?)).collect::<anyhow::Result<_>>()?;
+        let y_true = labels(column(&args.y_true)?.as_ref(), &args.favorable, favorable_num, &args.y_true)?;
+        let y_pred = labels(column(&args.y_pred)?.as_ref(), &args.favorable, favorable_num, &args.y_pred)?;
+        let score = match &args.score {
+            Some(name) => {
+                let values =
+                    custos_tabular::column_as_f64(column(name)?.as_ref()).with_context(|| format!("column {name} is not numeric"))?;
+                if values.null_count() > 0 || values.values().iter().any(|s| !(0.0..=1.0).contains(s)) {
+                    bail!("column {name} must hold numbers between 0 and 1 in every row");
+                }
+                Some(values)
             }
-            let next = group_ids.len() as u32;
-            let gid = *group_ids.entry(key.clone()).or_insert_with(|| {
-                rows.groups.push(key);
-                next
-            });
-            rows.group.push(gid);
-            let (Some(t), Some(p)) = (y_true[i].as_deref(), y_pred[i].as_deref()) else {
-                bail!("row {row_no}: missing {} or {}", args.y_true, args.y_pred);
-            };
-            rows.y_true.push(is_favorable(t, &args.favorable, favorable_num));
-            rows.y_pred.push(is_favorable(p, &args.favorable, favorable_num));
-            if let Some(scores) = &score {
-                let s = scores[i].as_deref().and_then(|s| s.trim().parse::<f64>().ok()).filter(|s| (0.0..=1.0).contains(s));
-                let Some(s) = s else {
-                    bail!("row {row_no}: {} must be a number between 0 and 1", args.score.as_deref().unwrap_or("score"))
+            None => None,
+        };
+        let mut ids = vec![0u32; args.sensitive.len()];
+        let mut row_groups = Vec::with_capacity(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            for (a, col) in sensitive.iter().enumerate() {
+                let v = if col.is_null(i) { "(missing)" } else { col.value(i) };
+                ids[a] = match value_ids[a].get(v) {
+                    Some(id) => *id,
+                    None => {
+                        let id = attribute_values[a].len() as u32;
+                        value_ids[a].insert(v.to_owned(), id);
+                        attribute_values[a].push(v.to_owned());
+                        id
+                    }
                 };
-                rows.score.push(s);
+            }
+            let g = match group_of.get(&ids) {
+                Some(g) => *g,
+                None => {
+                    let g = acc.groups.len() as u32;
+                    group_of.insert(ids.clone(), g);
+                    acc.groups.push(ids.iter().enumerate().map(|(a, id)| attribute_values[a][*id as usize].clone()).collect());
+                    acc.counts.push(Confusion::default());
+                    acc.scores.push(ScoreStats::default());
+                    g
+                }
+            };
+            row_groups.push(g);
+        }
+        let batch_counts = confusion_by_group(&row_groups, &y_true, &y_pred, acc.groups.len())?;
+        for (total, c) in acc.counts.iter_mut().zip(&batch_counts) {
+            *total = pooled([&*total, c]);
+        }
+        if let Some(values) = &score {
+            for ((g, s), t) in row_groups.iter().zip(values.values().iter()).zip(&y_true) {
+                acc.scores[*g as usize].add(*s, *t, args.streaming);
             }
         }
+        acc.rows += batch.num_rows() as u64;
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
-    if rows.group.is_empty() {
+    if acc.rows == 0 {
         bail!("{} has no rows", args.input.display());
     }
-    Ok(rows)
+    Ok(acc)
 }
 
 #[derive(Serialize)]
@@ -200,52 +328,57 @@ struct GroupReport {
     intervals: BTreeMap<&'static str, Option<Interval>>,
 }
 
+/// Reports for groups given as (values, counts, scores).
 fn group_reports(
     names: &[String],
-    keys: &[Vec<String>],
-    ids: &[u32],
-    rows: &Rows,
+    groups: &[(Vec<String>, Confusion, ScoreStats)],
+    has_score: bool,
     warnings: &mut Vec<String>,
     min_size: u64,
-) -> anyhow::Result<(Vec<GroupReport>, Vec<Confusion>)> {
-    let counts = confusion_by_group(ids, &rows.y_true, &rows.y_pred, keys.len())?;
-    let mut reports = Vec::with_capacity(keys.len());
-    let mut scores_by_group: Vec<(Vec<f64>, Vec<bool>)> = vec![(Vec::new(), Vec::new()); keys.len()];
-    if !rows.score.is_empty() {
-        for ((&g, &s), &t) in ids.iter().zip(&rows.score).zip(&rows.y_true) {
-            scores_by_group[g as usize].0.push(s);
-            scores_by_group[g as usize].1.push(t);
+) -> Vec<GroupReport> {
+    groups
+        .iter()
+        .map(|(key, c, scores)| {
+            let label = names.iter().zip(key).map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ");
+            if c.count() < min_size {
+                warnings.push(format!("group {label}: only {} rows (below {min_size}); its rates are fragile", c.count()));
+            }
+            if c.tp + c.fn_ == 0 {
+                warnings.push(format!("group {label}: no actual positives; true positive and false negative rates are reported as 0"));
+            }
+            if c.fp + c.tn == 0 {
+                warnings.push(format!("group {label}: no actual negatives; false positive and true negative rates are reported as 0"));
+            }
+            let mut intervals = BTreeMap::new();
+            intervals.insert("selection_rate", stats::wilson(c.tp + c.fp, c.count(), Z95));
+            intervals.insert("true_positive_rate", stats::wilson(c.tp, c.tp + c.fn_, Z95));
+            intervals.insert("false_positive_rate", stats::wilson(c.fp, c.fp + c.tn, Z95));
+            intervals.insert("accuracy", stats::wilson(c.tp + c.tn, c.count(), Z95));
+            GroupReport {
+                group: names.iter().cloned().zip(key.iter().cloned()).collect(),
+                metrics: GroupMetrics::from_counts(c),
+                mean_score: has_score.then(|| scores.mean()),
+                roc_auc: has_score.then(|| scores.auc().map_or(Value::Null, |v| json!(v))),
+                expected_calibration_error: if has_score { scores.ece() } else { None },
+                intervals,
+            }
+        })
+        .collect()
+}
+
+/// The single-attribute groups of attribute `a`: unions of the combination groups.
+fn attribute_groups(acc: &Accumulated, a: usize) -> Vec<(Vec<String>, Confusion, ScoreStats)> {
+    let mut out: Vec<(Vec<String>, Confusion, ScoreStats)> = Vec::new();
+    for ((key, c), s) in acc.groups.iter().zip(&acc.counts).zip(&acc.scores) {
+        match out.iter_mut().find(|(k, _, _)| k[0] == key[a]) {
+            Some((_, total, scores)) => {
+                *total = pooled([&*total, c]);
+                scores.merge(s);
+            }
+            None => out.push((vec![key[a].clone()], *c, s.clone())),
         }
     }
-    for (g, (key, c)) in keys.iter().zip(&counts).enumerate() {
-        let group: BTreeMap<String, String> = names.iter().cloned().zip(key.iter().cloned()).collect();
-        let label = key.join(", ");
-        if c.count() < min_size {
-            warnings.push(format!("group {label}: only {} rows (below {min_size}); its rates are fragile", c.count()));
-        }
-        if c.tp + c.fn_ == 0 {
-            warnings.push(format!("group {label}: no actual positives; true/false negative rates are reported as 0"));
-        }
-        if c.fp + c.tn == 0 {
-            warnings.push(format!("group {label}: no actual negatives; false positive and true negative rates are reported as 0"));
-        }
-        let mut intervals = BTreeMap::new();
-        intervals.insert("selection_rate", stats::wilson(c.tp + c.fp, c.count(), Z95));
-        intervals.insert("true_positive_rate", stats::wilson(c.tp, c.tp + c.fn_, Z95));
-        intervals.insert("false_positive_rate", stats::wilson(c.fp, c.fp + c.tn, Z95));
-        intervals.insert("accuracy", stats::wilson(c.tp + c.tn, c.count(), Z95));
-        let (scores, labels) = &scores_by_group[g];
-        let with_scores = !rows.score.is_empty();
-        reports.push(GroupReport {
-            group,
-            metrics: GroupMetrics::from_counts(c),
-            mean_score: with_scores.then(|| scores.iter().sum::<f64>() / scores.len().max(1) as f64),
-            roc_auc: with_scores.then(|| stats::roc_auc(scores, labels).map_or(Value::Null, |v| json!(v))),
-            expected_calibration_error: if with_scores { stats::expected_calibration_error(scores, labels, 10) } else { None },
-            intervals,
-        });
-    }
-    Ok((reports, counts))
+    out
 }
 
 fn finite(v: f64) -> Value {
@@ -253,21 +386,24 @@ fn finite(v: f64) -> Value {
 }
 
 fn audit(args: AuditArgs) -> anyhow::Result<()> {
-    let rows = read_rows(&args)?;
+    let acc = accumulate(&args)?;
     let mut warnings = Vec::new();
-    let (by_group, counts) = group_reports(&args.sensitive, &rows.groups, &rows.group, &rows, &mut warnings, args.min_group_size)?;
+    let combos: Vec<(Vec<String>, Confusion, ScoreStats)> =
+        acc.groups.iter().cloned().zip(acc.counts.iter().copied()).zip(acc.scores.iter().cloned()).map(|((k, c), s)| (k, c, s)).collect();
+    let by_group = group_reports(&args.sensitive, &combos, acc.has_score, &mut warnings, args.min_group_size);
     let mut by_attribute = serde_json::Map::new();
     for (a, name) in args.sensitive.iter().enumerate() {
-        let keys: Vec<Vec<String>> = rows.attribute_values[a].iter().map(|v| vec![v.clone()]).collect();
-        let (reports, _) =
-            group_reports(std::slice::from_ref(name), &keys, &rows.by_attribute[a], &rows, &mut Vec::new(), args.min_group_size)?;
+        let reports =
+            group_reports(std::slice::from_ref(name), &attribute_groups(&acc, a), acc.has_score, &mut Vec::new(), args.min_group_size);
         by_attribute.insert(name.clone(), serde_json::to_value(reports)?);
     }
+    let counts = acc.counts.clone();
     let metrics: Vec<GroupMetrics> = counts.iter().map(GroupMetrics::from_counts).collect();
     let d = disparities(&metrics);
     let all = pooled(&counts);
     let mut report = json!({
-        "rows": rows.group.len(),
+        "rows": acc.rows,
+        "roc_auc_method": if !acc.has_score { Value::Null } else if args.streaming { json!(format!("approximate: scores binned into {AUC_BINS} equal-width bins per group, ties within a bin")) } else { json!("exact") },
         "sensitive": args.sensitive,
         "by_group": by_group,
         "by_attribute": by_attribute,
@@ -294,7 +430,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
     }
     if let Some(spec) = &args.reference_group {
         let reference = parse_reference(spec, &args.sensitive)?;
-        let privileged: Vec<bool> = rows.groups.iter().map(|key| reference.iter().all(|(a, v)| key[*a] == *v)).collect();
+        let privileged: Vec<bool> = acc.groups.iter().map(|key| reference.iter().all(|(a, v)| key[*a] == *v)).collect();
         if !privileged.iter().any(|p| *p) {
             bail!("--reference-group {spec}: no rows have those values");
         }
@@ -321,9 +457,9 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         AuditFormat::Table => {
-            writeln!(out, "{} rows; groups by {}", rows.group.len(), args.sensitive.join(" x "))?;
+            writeln!(out, "{} rows; groups by {}", acc.rows, args.sensitive.join(" x "))?;
             writeln!(out, "{:<32} {:>8} {:>9} {:>9} {:>9} {:>9}", "group", "count", "selected", "TPR", "FPR", "accuracy")?;
-            for (key, m) in rows.groups.iter().zip(&metrics) {
+            for (key, m) in acc.groups.iter().zip(&metrics) {
                 writeln!(
                     out,
                     "{:<32} {:>8} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
