@@ -26,16 +26,17 @@ tag=$(python3 -c "n=$rows; print(f'{n//10**6}m' if n%10**6==0 else f'{n//1000}k'
 FILE=$OUT/decisions_$tag.parquet
 [ -s "$FILE" ] || $P bench/fairness_ref.py gen --rows "$rows" --out "$FILE"
 
-# Runs a command under /usr/bin/time; the last stderr line is "<wall> s <peak> KB".
+# timed NAME CMD...: runs CMD under /usr/bin/time; stdout to $OUT/NAME, stderr (last line
+# "<wall> s <peak> KB") to $OUT/NAME.time.
 timed() {
-  local log=$1; shift
+  local log=$OUT/$1; shift
+  rm -f "$log.time"
   if ! /usr/bin/time -f '%e s %M KB' "$@" 2> "$log.time" > "$log"; then cat "$log.time" >&2; return 1; fi
-  tail -n 1 "$log.time"
 }
 
 for tool in numpy pandas fairlearn; do
   echo "running $tool on $rows rows ..." >&2
-  timed "$OUT/ref_${tool}_$tag.json" $P bench/fairness_ref.py run --input "$FILE" --tool "$tool" > "$OUT/ref_${tool}_$tag.wall"
+  timed "ref_${tool}_$tag.json" $P bench/fairness_ref.py run --input "$FILE" --tool "$tool"
   cat "$OUT/ref_${tool}_$tag.json"
 done
 
@@ -45,27 +46,27 @@ if [ -x "$BIN" ] && "$BIN" fairness audit --help > /dev/null 2>&1; then
   cmd=("$BIN" fairness audit --input "$FILE" --sensitive sex,age_group,region --y-true y_true --y-pred y_pred
        --bootstrap 0 --output "$OUT/custos_$tag.json")
   echo "${cmd[*]}" >&2
-  timed "$OUT/custos_$tag.log" "${cmd[@]}" > "$OUT/custos_$tag.wall"
+  timed "custos_$tag.log" "${cmd[@]}"
 else
   echo "note: $BIN missing or without \`fairness audit\` (cargo build --release -p custos-cli); custos skipped" >&2
-  rm -f "$OUT/custos_$tag.wall"
+  rm -f "$OUT/custos_$tag.log.time"
 fi
 
 python3 - "$OUT" "$tag" "$rows" <<'PY'
 import json, pathlib, sys
 out, tag, rows = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 def wall_mb(path):
-    wall, _, kb, _ = path.read_text().split()
+    wall, _, kb, _ = path.read_text().splitlines()[-1].split()
     return float(wall), float(kb) / 1024
 table = []
 for tool in ("numpy", "pandas", "fairlearn"):
     r = json.loads((out / f"ref_{tool}_{tag}.json").read_text())
-    table.append((tool, *wall_mb(out / f"ref_{tool}_{tag}.wall"), r["demographic_parity_difference"], r["equalized_odds_difference"],
+    table.append((tool, *wall_mb(out / f"ref_{tool}_{tag}.json.time"), r["demographic_parity_difference"], r["equalized_odds_difference"],
                   f'{r["decode_s"]:.2f} + {r["compute_s"]:.2f}'))
 custos = None
-if (out / f"custos_{tag}.wall").exists():
+if (out / f"custos_{tag}.log.time").exists():
     d = json.loads((out / f"custos_{tag}.json").read_text())["disparities"]
-    custos = ("custos", *wall_mb(out / f"custos_{tag}.wall"), d["demographic_parity_difference"], d["equalized_odds_difference"], "-")
+    custos = ("custos", *wall_mb(out / f"custos_{tag}.log.time"), d["demographic_parity_difference"], d["equalized_odds_difference"], "-")
     table.append(custos)
 print(f"\nfairness audit, {rows:,} rows, 24 groups (process wall time and peak RSS from /usr/bin/time)")
 print(f"{'tool':<10} {'wall s':>8} {'peak MB':>9} {'DPD':>20} {'EOD':>20} {'vs custos':>10}  in-process decode + compute s")

@@ -170,3 +170,30 @@ fn streaming_mode_and_bad_input() {
         assert!(err.contains(needle) && err.trim().lines().count() == 1, "{err}");
     }
 }
+
+#[test]
+fn html_report_is_standalone_with_charts_verdict_and_provenance() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.html");
+    let input = fixtures().join("german.csv");
+    let out = Command::new(BIN)
+        .args(["fairness", "audit", "--input"])
+        .arg(&input)
+        .args(["--sensitive", "sex,age_group", "--y-true", "y_true", "--y-pred", "y_pred", "--format", "html", "--output"])
+        .arg(&report)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&report).expect("report");
+    assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<svg").count(), 2, "two charts");
+    assert!(html.contains("Four-fifths rule: met."), "the German credit selection ratio is 0.82");
+    assert!(
+        !html.contains("<script") && !html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""),
+        "no scripts, nothing fetched"
+    );
+    use sha2::Digest as _;
+    let digest = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(std::fs::read(&input).expect("input")));
+    assert!(html.contains(&digest), "the input's fingerprint");
+    assert!(html.contains("age_group=&lt;25, sex=female"), "group labels are escaped");
+}

@@ -31,6 +31,8 @@ pub enum AuditFormat {
     Json,
     /// A text table of the groups and the headline disparities.
     Table,
+    /// A standalone HTML report with charts, for people who would rather see than read.
+    Html,
 }
 
 /// `custos fairness audit`.
@@ -456,6 +458,11 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
+        AuditFormat::Html => {
+            let digest = file_sha256(&args.input)?;
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            out.write_all(super::fairness_html::render(&report, (&args.input.display().to_string(), &digest), &command).as_bytes())?;
+        }
         AuditFormat::Table => {
             writeln!(out, "{} rows; groups by {}", acc.rows, args.sensitive.join(" x "))?;
             writeln!(out, "{:<32} {:>8} {:>9} {:>9} {:>9} {:>9}", "group", "count", "selected", "TPR", "FPR", "accuracy")?;
@@ -491,4 +498,20 @@ fn parse_reference(spec: &str, sensitive: &[String]) -> anyhow::Result<Vec<(usiz
             Ok((idx, value.trim().to_owned()))
         })
         .collect()
+}
+
+/// The SHA-256 of a file, hex, read in blocks.
+fn file_sha256(path: &std::path::Path) -> anyhow::Result<String> {
+    use sha2::{Digest as _, Sha256};
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(data_encoding::HEXLOWER.encode(&hasher.finalize()))
 }
