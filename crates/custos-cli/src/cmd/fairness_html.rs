@@ -97,8 +97,8 @@ pub(crate) fn render(report: &Value, fingerprint: (&str, &str), command: &str) -
         esc(&lowest.1),
         pct(highest.0),
         esc(&highest.1),
-        format!("{:.1}", d["demographic_parity_difference"].as_f64().unwrap_or(0.0) * 100.0),
-        format!("{:.1}", d["equalized_odds_difference"].as_f64().unwrap_or(0.0) * 100.0),
+        d["demographic_parity_difference"].as_f64().unwrap_or(0.0) * 100.0,
+        d["equalized_odds_difference"].as_f64().unwrap_or(0.0) * 100.0,
     ));
     html.push_str(&verdict);
     if let Some(p) = report["independence"]["p_value"].as_f64() {
