@@ -89,7 +89,7 @@ pub(crate) fn render(report: &Value, fingerprint: (&str, &str), command: &str) -
     html.push_str("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Fairness audit</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child{text-align:left}.fail{color:#a40000}.pass{color:#1b6e1b}figcaption{font-weight:600;margin:1rem 0 .3rem}code{background:#f4f4f4;padding:.1rem .3rem}</style></head><body>");
     html.push_str("<h1>Fairness audit</h1>");
     html.push_str(&format!(
-        "<p>{} decisions in {} groups ({}). Selection rates range from <strong>{}</strong> ({}) to <strong>{}</strong> ({}): a gap of {} percentage points. The largest gap in true or false positive rates between groups (equalized odds difference) is {} points.</p>",
+        "<p>{} decisions in {} groups ({}). Selection rates range from <strong>{}</strong> ({}) to <strong>{}</strong> ({}): a gap of {:.1} percentage points. The largest gap in true or false positive rates between groups (equalized odds difference) is {:.1} points.</p>",
         report["rows"],
         groups.len(),
         esc(&report["sensitive"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" × ")).unwrap_or_default()),
