@@ -97,6 +97,13 @@ impl std::fmt::Debug for TableReader {
 impl TableReader {
     /// Opens `path` in the format its extension names, reading `batch_rows` rows at a time.
     pub fn open(path: &Path, batch_rows: usize) -> Result<Self, TabularError> {
+        Self::open_with(path, batch_rows, false)
+    }
+
+    /// Like [`TableReader::open`]; with `text_as_dictionary`, Parquet text columns come back
+    /// dictionary-encoded as stored (codes plus a few distinct values) instead of one string
+    /// per row: much cheaper for grouping columns such as sensitive attributes.
+    pub fn open_with(path: &Path, batch_rows: usize, text_as_dictionary: bool) -> Result<Self, TabularError> {
         let format = Format::from_path(path)?;
         let file = File::open(path).map_err(io_err(path))?;
         let file_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -128,7 +135,28 @@ impl TableReader {
                 (schema, Box::new(reader))
             }
             Format::Parquet => {
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fmt_err(path, e))?;
+                let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fmt_err(path, e))?;
+                if text_as_dictionary {
+                    let hinted: Vec<Field> = builder
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| {
+                            if is_text(f.data_type()) {
+                                Field::new(
+                                    f.name(),
+                                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                                    f.is_nullable(),
+                                )
+                            } else {
+                                f.as_ref().clone()
+                            }
+                        })
+                        .collect();
+                    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(hinted)));
+                    let file = File::open(path).map_err(io_err(path))?;
+                    builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(|e| fmt_err(path, e))?;
+                }
                 let schema = builder.schema().clone();
                 let reader = builder.with_batch_size(batch_rows).build().map_err(|e| fmt_err(path, e))?;
                 (schema, Box::new(reader))
@@ -244,6 +272,24 @@ pub fn column_as_f64(array: &dyn Array) -> Option<arrow::array::Float64Array> {
     let floats = cast.as_any().downcast_ref::<arrow::array::Float64Array>().cloned()?;
     // A text value that is not a number becomes null in the cast: then this is not a numeric column.
     (floats.null_count() == array.null_count()).then_some(floats)
+}
+
+/// A dictionary-encoded column as its codes (one per row; `usize::MAX` for nulls) and its distinct
+/// values as text; `None` when the column is not dictionary-encoded. Lets engines work on a
+/// handful of distinct values instead of every row's string.
+pub fn dictionary_codes(array: &dyn Array) -> Option<(Vec<usize>, StringArray)> {
+    use arrow::array::AsArray;
+    let dict = array.as_any_dictionary_opt()?;
+    let values = column_as_strings(dict.values().as_ref()).ok()?;
+    let mut codes = dict.normalized_keys();
+    if array.null_count() > 0 {
+        for (i, c) in codes.iter_mut().enumerate() {
+            if array.is_null(i) {
+                *c = usize::MAX;
+            }
+        }
+    }
+    Some((codes, values))
 }
 
 /// Whether a column holds text (the columns redaction rewrites in place).

@@ -1,7 +1,7 @@
 //! `custos fairness audit`: group metrics, disparities and their uncertainty for a table of
 //! decisions (CSV, JSON Lines or Parquet), in Fairlearn's and AIF360's definitions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -72,6 +72,9 @@ pub struct AuditArgs {
     /// (the report says so) instead of every score.
     #[arg(long)]
     streaming: bool,
+    /// Print decode and counting times to stderr (for benchmarks).
+    #[arg(long)]
+    timings: bool,
     /// Report format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Json)]
     format: AuditFormat,
@@ -112,6 +115,18 @@ struct ScoreStats {
     /// Per calibration bin (10 equal-width): rows, positives, score sum.
     calibration: [(u64, u64, f64); 10],
 }
+
+/// Largest dense group table (product of the attributes' distinct values) before falling back
+/// to hashing.
+const DENSE_CELLS: usize = 1 << 20;
+
+/// The mixed-radix code of attribute ids under the given cardinalities.
+fn mixed_radix(ids: impl Iterator<Item = u32>, cards: &[usize]) -> usize {
+    ids.zip(cards).fold(0usize, |code, (id, card)| code * card + id as usize)
+}
+
+/// The group value of a row whose attribute is missing.
+const MISSING: &str = "(missing)";
 
 /// Histogram bins per group for the streaming ROC AUC.
 const AUC_BINS: usize = 1000;
@@ -227,7 +242,7 @@ fn labels(array: &dyn custos_tabular::Array, favorable: &str, favorable_num: Opt
 }
 
 fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
-    let reader = TableReader::open(&args.input, 65_536)?;
+    let reader = TableReader::open_with(&args.input, 65_536, true)?;
     let schema = reader.schema();
     let mut needed: Vec<&str> = args.sensitive.iter().map(String::as_str).collect();
     needed.push(&args.y_true);
@@ -247,15 +262,35 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
     let favorable_num = args.favorable.parse::<f64>().ok();
     let mut acc = Accumulated { rows: 0, groups: Vec::new(), counts: Vec::new(), scores: Vec::new(), has_score: args.score.is_some() };
     // Attribute value -> id per attribute, and combination of ids -> group.
-    let mut value_ids: Vec<HashMap<String, u32>> = vec![HashMap::new(); args.sensitive.len()];
+    let mut value_ids: Vec<rustc_hash::FxHashMap<String, u32>> = vec![rustc_hash::FxHashMap::default(); args.sensitive.len()];
     let mut attribute_values: Vec<Vec<String>> = vec![Vec::new(); args.sensitive.len()];
-    let mut group_of: HashMap<Vec<u32>, u32> = HashMap::new();
+    if args.sensitive.len() > 4 {
+        bail!("at most 4 sensitive attributes (combinations of more are too sparse to audit)");
+    }
+    let mut group_of: rustc_hash::FxHashMap<u128, u32> = rustc_hash::FxHashMap::default();
+    let mut group_ids: Vec<Vec<u32>> = Vec::new();
+    let mut dense: (Vec<usize>, Vec<u32>) = (Vec::new(), Vec::new());
     let bar = progress(None);
-    for batch in reader {
+    let (mut decode, mut count) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let mut reader = reader;
+    loop {
+        let started = std::time::Instant::now();
+        let Some(batch) = reader.next() else { break };
         let batch = batch?;
+        decode += started.elapsed();
+        let started = std::time::Instant::now();
         let column = |name: &str| batch.column_by_name(name).with_context(|| format!("column {name} vanished"));
-        let sensitive: Vec<custos_tabular::StringArray> =
-            args.sensitive.iter().map(|s| Ok(custos_tabular::column_as_strings(column(s)?.as_ref())?)).collect::<anyhow::Result<_>>()?;
+        let sensitive: Vec<custos_tabular::StringArray> = args
+            .sensitive
+            .iter()
+            .map(|s| {
+                let array = column(s)?;
+                if matches!(array.data_type(), custos_tabular::DataType::Dictionary(_, _)) {
+                    return Ok(custos_tabular::StringArray::from(Vec::<Option<&str>>::new()));
+                }
+                Ok(custos_tabular::column_as_strings(array.as_ref())?)
+            })
+            .collect::<anyhow::Result<_>>()?;
         let y_true = labels(column(&args.y_true)?.as_ref(), &args.favorable, favorable_num, &args.y_true)?;
         let y_pred = labels(column(&args.y_pred)?.as_ref(), &args.favorable, favorable_num, &args.y_pred)?;
         let score = match &args.score {
@@ -269,12 +304,14 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
             }
             None => None,
         };
-        let mut ids = vec![0u32; args.sensitive.len()];
-        let mut row_groups = Vec::with_capacity(batch.num_rows());
-        for i in 0..batch.num_rows() {
-            for (a, col) in sensitive.iter().enumerate() {
-                let v = if col.is_null(i) { "(missing)" } else { col.value(i) };
-                ids[a] = match value_ids[a].get(v) {
+        // Attribute ids per row: dictionary columns map their few distinct values once per
+        // batch; plain text columns look each row's value up.
+        let n = batch.num_rows();
+        let mut attr_ids: Vec<Vec<u32>> = Vec::with_capacity(args.sensitive.len());
+        for (a, name) in args.sensitive.iter().enumerate() {
+            let array = column(name)?;
+            let mut intern = |v: &str| -> u32 {
+                match value_ids[a].get(v) {
                     Some(id) => *id,
                     None => {
                         let id = attribute_values[a].len() as u32;
@@ -282,20 +319,67 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
                         attribute_values[a].push(v.to_owned());
                         id
                     }
-                };
-            }
-            let g = match group_of.get(&ids) {
-                Some(g) => *g,
-                None => {
-                    let g = acc.groups.len() as u32;
-                    group_of.insert(ids.clone(), g);
-                    acc.groups.push(ids.iter().enumerate().map(|(a, id)| attribute_values[a][*id as usize].clone()).collect());
-                    acc.counts.push(Confusion::default());
-                    acc.scores.push(ScoreStats::default());
-                    g
                 }
             };
-            row_groups.push(g);
+            let ids: Vec<u32> = match custos_tabular::dictionary_codes(array.as_ref()) {
+                Some((codes, values)) => {
+                    let lut: Vec<u32> =
+                        (0..values.len()).map(|k| intern(if values.is_null(k) { MISSING } else { values.value(k) })).collect();
+                    let missing = intern(MISSING);
+                    codes.iter().map(|&k| if k == usize::MAX { missing } else { lut[k] }).collect()
+                }
+                None => {
+                    let strings = &sensitive[a];
+                    (0..n).map(|i| intern(if strings.is_null(i) { MISSING } else { strings.value(i) })).collect()
+                }
+            };
+            attr_ids.push(ids);
+        }
+        // Combination groups. With few distinct values (the usual case) a dense table indexed by
+        // the mixed-radix code of the attribute ids; otherwise a hash of the packed ids.
+        let cards: Vec<usize> = attribute_values.iter().map(Vec::len).collect();
+        let cells: usize = cards.iter().product();
+        let mut row_groups = Vec::with_capacity(n);
+        let new_group = |ids_of_row: Vec<u32>, acc: &mut Accumulated, group_ids: &mut Vec<Vec<u32>>| -> u32 {
+            let g = acc.groups.len() as u32;
+            acc.groups.push(ids_of_row.iter().enumerate().map(|(a, id)| attribute_values[a][*id as usize].clone()).collect());
+            acc.counts.push(Confusion::default());
+            acc.scores.push(ScoreStats::default());
+            group_ids.push(ids_of_row);
+            g
+        };
+        if cells <= DENSE_CELLS {
+            if dense.0 != cards {
+                // The cardinalities grew: re-place the known groups in a table of the new shape.
+                dense = (cards.clone(), vec![u32::MAX; cells]);
+                for (g, ids) in group_ids.iter().enumerate() {
+                    dense.1[mixed_radix(ids.iter().copied(), &cards)] = g as u32;
+                }
+            }
+            for i in 0..n {
+                let code = mixed_radix(attr_ids.iter().map(|ids| ids[i]), &cards);
+                let mut g = dense.1[code];
+                if g == u32::MAX {
+                    g = new_group(attr_ids.iter().map(|ids| ids[i]).collect(), &mut acc, &mut group_ids);
+                    dense.1[code] = g;
+                    let key = attr_ids.iter().fold(0u128, |k, ids| (k << 32) | u128::from(ids[i]));
+                    group_of.insert(key, g);
+                }
+                row_groups.push(g);
+            }
+        } else {
+            for i in 0..n {
+                let key = attr_ids.iter().fold(0u128, |k, ids| (k << 32) | u128::from(ids[i]));
+                let g = match group_of.get(&key) {
+                    Some(g) => *g,
+                    None => {
+                        let g = new_group(attr_ids.iter().map(|ids| ids[i]).collect(), &mut acc, &mut group_ids);
+                        group_of.insert(key, g);
+                        g
+                    }
+                };
+                row_groups.push(g);
+            }
         }
         let batch_counts = confusion_by_group(&row_groups, &y_true, &y_pred, acc.groups.len())?;
         for (total, c) in acc.counts.iter_mut().zip(&batch_counts) {
@@ -308,8 +392,12 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
         }
         acc.rows += batch.num_rows() as u64;
         bar.inc(batch.num_rows() as u64);
+        count += started.elapsed();
     }
     bar.finish_and_clear();
+    if args.timings {
+        eprintln!("timings: decode {:.3} s, group and count {:.3} s ({} rows)", decode.as_secs_f64(), count.as_secs_f64(), acc.rows);
+    }
     if acc.rows == 0 {
         bail!("{} has no rows", args.input.display());
     }
