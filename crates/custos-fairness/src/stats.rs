@@ -62,27 +62,30 @@ pub fn selection_independence(groups: &[Confusion]) -> Option<(f64, u64, f64)> {
 /// The exact ROC AUC of `scores` against `labels` (Mann-Whitney U with average ranks for ties),
 /// scikit-learn's `roc_auc_score`. `None` when only one class is present.
 pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
-    let positives = labels.iter().filter(|&&l| l).count();
-    let negatives = labels.len() - positives;
+    let mut pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
+    roc_auc_pairs(&mut pairs)
+}
+
+/// [`roc_auc`] over (score, label) pairs, sorting them in place (one cache-friendly sort, no
+/// index indirection: the cost on millions of rows).
+pub fn roc_auc_pairs(pairs: &mut [(f64, bool)]) -> Option<f64> {
+    let positives = pairs.iter().filter(|p| p.1).count();
+    let negatives = pairs.len() - positives;
     if positives == 0 || negatives == 0 {
         return None;
     }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut rank_sum_pos = 0.0;
     let mut i = 0;
-    while i < order.len() {
+    while i < pairs.len() {
         let mut j = i;
-        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+        while j + 1 < pairs.len() && pairs[j + 1].0 == pairs[i].0 {
             j += 1;
         }
         // Ranks i+1 ..= j+1 share their average.
         let avg_rank = (i + j + 2) as f64 / 2.0;
-        for &k in &order[i..=j] {
-            if labels[k] {
-                rank_sum_pos += avg_rank;
-            }
-        }
+        let tied_pos = pairs[i..=j].iter().filter(|p| p.1).count();
+        rank_sum_pos += avg_rank * tied_pos as f64;
         i = j + 1;
     }
     let p = positives as f64;

@@ -180,9 +180,8 @@ impl ScoreStats {
 
     fn auc(&self) -> Option<f64> {
         if self.histogram.is_empty() {
-            let scores: Vec<f64> = self.exact.iter().map(|p| p.0).collect();
-            let labels: Vec<bool> = self.exact.iter().map(|p| p.1).collect();
-            return stats::roc_auc(&scores, &labels);
+            let mut pairs = self.exact.clone();
+            return stats::roc_auc_pairs(&mut pairs);
         }
         // Scores in one bin count as tied (Mann-Whitney with ties), an approximation within
         // 1/AUC_BINS of the exact value's score resolution.
