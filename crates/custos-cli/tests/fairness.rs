@@ -197,3 +197,37 @@ fn html_report_is_standalone_with_charts_verdict_and_provenance() {
     assert!(html.contains(&digest), "the input's fingerprint");
     assert!(html.contains("age_group=&lt;25, sex=female"), "group labels are escaped");
 }
+
+#[test]
+fn reweighing_matches_aif360() {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("german.reweighing.json")).expect("fixture")).expect("json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_path = dir.path().join("weighted.csv");
+    let out = Command::new(BIN)
+        .args(["fairness", "mitigate", "--input"])
+        .arg(fixtures().join("german.csv"))
+        .args(["--sensitive", "sex", "--y-true", "y_true", "--output"])
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&out_path).expect("weighted table");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let (sex, y, w) = (col("sex"), col("y_true"), col("weight"));
+    let mut rows = 0;
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let cell = expected["cells"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["sex"] == f[sex] && c["y_true"].as_i64().map(|v| v.to_string()).as_deref() == Some(f[y]))
+            .unwrap_or_else(|| panic!("no expected cell for {line}"));
+        close("weight", &cell["weight"], &Value::from(f[w].parse::<f64>().unwrap_or(f64::NAN)));
+        rows += 1;
+    }
+    assert_eq!(rows, 1000);
+}

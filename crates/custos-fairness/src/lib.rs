@@ -257,6 +257,18 @@ pub fn theil_index(all: &Confusion) -> f64 {
     generalized_entropy_index(all, 1.0)
 }
 
+/// Kamiran & Calders' reweighing: the weight of a row of group `g` with label `y` is
+/// `P(g) P(y) / P(g, y)` = `n_g n_y / (n n_gy)`, so that label and group are independent in the
+/// weighted data. Returns, per group, the weights of its (unfavourable, favourable) rows
+/// (0 for a cell with no rows). With two groups this is AIF360's `Reweighing`.
+pub fn reweighing(labels_by_group: &[(u64, u64)]) -> Vec<(f64, f64)> {
+    let n: u64 = labels_by_group.iter().map(|(neg, pos)| neg + pos).sum();
+    let n_neg: u64 = labels_by_group.iter().map(|c| c.0).sum();
+    let n_pos: u64 = labels_by_group.iter().map(|c| c.1).sum();
+    let weight = |n_g: u64, n_y: u64, n_gy: u64| if n_gy == 0 { 0.0 } else { (n_g as f64 * n_y as f64) / (n as f64 * n_gy as f64) };
+    labels_by_group.iter().map(|&(neg, pos)| (weight(neg + pos, n_neg, neg), weight(neg + pos, n_pos, pos))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +289,9 @@ mod tests {
         assert!((d.demographic_parity_difference - (0.5 - 1.0 / 3.0)).abs() < 1e-15);
         let all = pooled(&c);
         assert!(theil_index(&all).is_finite());
+        // Reweighing makes label and group independent: weighted favourable share equal per group.
+        let w = reweighing(&[(2, 6), (6, 2)]);
+        let share = |(neg, pos): (u64, u64), (wn, wp): (f64, f64)| pos as f64 * wp / (pos as f64 * wp + neg as f64 * wn);
+        assert!((share((2, 6), w[0]) - share((6, 2), w[1])).abs() < 1e-12);
     }
 }

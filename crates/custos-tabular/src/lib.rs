@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter};
 use std::path::Path;
 use std::sync::Arc;
 
-pub use arrow::array::{Array, ArrayRef, StringArray};
+pub use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
 pub use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 pub use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};

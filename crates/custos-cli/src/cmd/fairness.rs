@@ -22,6 +22,31 @@ use super::pii::{open_output, progress};
 pub enum FairnessCommand {
     /// Audit a table of decisions: per-group metrics, disparities, intervals, warnings.
     Audit(AuditArgs),
+    /// Mitigate bias in training data: write a copy with Kamiran-Calders reweighing weights.
+    Mitigate(MitigateArgs),
+}
+
+/// `custos fairness mitigate`.
+#[derive(Debug, Args)]
+pub struct MitigateArgs {
+    /// Training data: `.csv` (header row), `.jsonl` or `.parquet`.
+    #[arg(long)]
+    input: PathBuf,
+    /// The copy with a `weight` column (its extension picks the format).
+    #[arg(long)]
+    output: PathBuf,
+    /// Sensitive attribute columns (comma-separated); groups are every combination of their values.
+    #[arg(long, value_delimiter = ',', required = true)]
+    sensitive: Vec<String>,
+    /// The label column.
+    #[arg(long)]
+    y_true: String,
+    /// The favourable label value.
+    #[arg(long, default_value = "1")]
+    favorable: String,
+    /// The name of the added column.
+    #[arg(long, default_value = "weight")]
+    weight_column: String,
 }
 
 /// How the audit report is written.
@@ -87,6 +112,7 @@ pub struct AuditArgs {
 pub fn run(command: FairnessCommand) -> anyhow::Result<()> {
     match command {
         FairnessCommand::Audit(args) => audit(args),
+        FairnessCommand::Mitigate(args) => mitigate(args),
     }
 }
 
@@ -601,4 +627,65 @@ fn file_sha256(path: &std::path::Path) -> anyhow::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(data_encoding::HEXLOWER.encode(&hasher.finalize()))
+}
+
+/// The combination key of every row of a batch, and its labels.
+fn batch_keys(
+    batch: &custos_tabular::RecordBatch,
+    args: &MitigateArgs,
+    favorable_num: Option<f64>,
+) -> anyhow::Result<(Vec<String>, Vec<bool>)> {
+    let column = |name: &str| batch.column_by_name(name).with_context(|| format!("no column {name:?} in {}", args.input.display()));
+    let columns: Vec<custos_tabular::StringArray> =
+        args.sensitive.iter().map(|s| Ok(custos_tabular::column_as_strings(column(s)?.as_ref())?)).collect::<anyhow::Result<_>>()?;
+    let keys = (0..batch.num_rows())
+        .map(|i| columns.iter().map(|c| if c.is_null(i) { MISSING } else { c.value(i) }).collect::<Vec<_>>().join("\u{1f}"))
+        .collect();
+    let y = labels(column(&args.y_true)?.as_ref(), &args.favorable, favorable_num, &args.y_true)?;
+    Ok((keys, y))
+}
+
+/// `mitigate`: two passes, counting (group, label) cells, then writing each row with its weight.
+fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
+    let favorable_num = args.favorable.parse::<f64>().ok();
+    let mut cells: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for batch in TableReader::open(&args.input, 65_536)? {
+        let (keys, y) = batch_keys(&batch?, &args, favorable_num)?;
+        for (k, label) in keys.into_iter().zip(y) {
+            let c = cells.entry(k).or_default();
+            if label {
+                c.1 += 1;
+            } else {
+                c.0 += 1;
+            }
+        }
+    }
+    if cells.is_empty() {
+        bail!("{} has no rows", args.input.display());
+    }
+    let keys: Vec<&String> = cells.keys().collect();
+    let weights = custos_fairness::reweighing(&cells.values().copied().collect::<Vec<_>>());
+    let weight_of: BTreeMap<&String, (f64, f64)> = keys.into_iter().zip(weights).collect();
+    let reader = TableReader::open(&args.input, 65_536)?;
+    let in_schema = reader.schema();
+    if in_schema.field_with_name(&args.weight_column).is_ok() {
+        bail!("{} already has a column {:?} (choose another --weight-column)", args.input.display(), args.weight_column);
+    }
+    let mut fields: Vec<custos_tabular::Field> = in_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(custos_tabular::Field::new(&args.weight_column, custos_tabular::DataType::Float64, false));
+    let schema = std::sync::Arc::new(custos_tabular::Schema::new(fields));
+    let tmp = args.output.with_extension(format!("partial.{}", args.output.extension().and_then(|e| e.to_str()).unwrap_or("out")));
+    let mut writer = custos_tabular::TableWriter::create(&tmp, schema.clone())?;
+    for batch in reader {
+        let batch = batch?;
+        let (keys, y) = batch_keys(&batch, &args, favorable_num)?;
+        let w: Vec<f64> =
+            keys.iter().zip(&y).map(|(k, label)| weight_of.get(k).map_or(0.0, |(wn, wp)| if *label { *wp } else { *wn })).collect();
+        let mut columns = batch.columns().to_vec();
+        columns.push(std::sync::Arc::new(custos_tabular::Float64Array::from(w)));
+        writer.write(&custos_tabular::RecordBatch::try_new(schema.clone(), columns)?)?;
+    }
+    writer.finish()?;
+    std::fs::rename(&tmp, &args.output).with_context(|| format!("cannot move the weighted table to {}", args.output.display()))?;
+    Ok(())
 }
