@@ -59,6 +59,32 @@ pub fn selection_independence(groups: &[Confusion]) -> Option<(f64, u64, f64)> {
     Some((statistic, dof, p))
 }
 
+/// Cramér's V of a contingency table (rows x columns of counts), without continuity
+/// correction: `sqrt(chi2 / (n (min(r, c) - 1)))`, 0 = independent, 1 = one determines the
+/// other. Used to flag features that stand in for a sensitive attribute. `None` for a table with
+/// fewer than two non-empty rows or columns.
+pub fn cramers_v(table: &[Vec<u64>]) -> Option<f64> {
+    let cols = table.first()?.len();
+    let row_sums: Vec<f64> = table.iter().map(|r| r.iter().sum::<u64>() as f64).collect();
+    let col_sums: Vec<f64> = (0..cols).map(|j| table.iter().map(|r| r[j]).sum::<u64>() as f64).collect();
+    let n: f64 = row_sums.iter().sum();
+    let r = row_sums.iter().filter(|&&x| x > 0.0).count();
+    let c = col_sums.iter().filter(|&&x| x > 0.0).count();
+    if r < 2 || c < 2 || n == 0.0 {
+        return None;
+    }
+    let mut chi2 = 0.0;
+    for (i, row) in table.iter().enumerate() {
+        for (j, &observed) in row.iter().enumerate() {
+            let expected = row_sums[i] * col_sums[j] / n;
+            if expected > 0.0 {
+                chi2 += (observed as f64 - expected).powi(2) / expected;
+            }
+        }
+    }
+    Some((chi2 / (n * (r.min(c) - 1) as f64)).sqrt())
+}
+
 /// The exact ROC AUC of `scores` against `labels` (Mann-Whitney U with average ranks for ties),
 /// scikit-learn's `roc_auc_score`. `None` when only one class is present.
 pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {

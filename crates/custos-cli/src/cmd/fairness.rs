@@ -24,6 +24,35 @@ pub enum FairnessCommand {
     Audit(AuditArgs),
     /// Mitigate bias in training data: write a copy with Kamiran-Calders reweighing weights.
     Mitigate(MitigateArgs),
+    /// Check training data: group representation and label balance, and features that act as
+    /// proxies for a sensitive attribute (Cramér's V).
+    CheckData(CheckDataArgs),
+}
+
+/// `custos fairness check-data`.
+#[derive(Debug, Args)]
+pub struct CheckDataArgs {
+    /// Training data: `.csv` (header row), `.jsonl` or `.parquet`.
+    #[arg(long)]
+    input: PathBuf,
+    /// Sensitive attribute columns (comma-separated).
+    #[arg(long, value_delimiter = ',', required = true)]
+    sensitive: Vec<String>,
+    /// The label column.
+    #[arg(long)]
+    y_true: String,
+    /// The favourable label value.
+    #[arg(long, default_value = "1")]
+    favorable: String,
+    /// Features with more distinct values than this are skipped for proxy detection (listed).
+    #[arg(long, default_value_t = 50)]
+    max_categories: usize,
+    /// Cramér's V at or above which a feature is flagged as a proxy.
+    #[arg(long, default_value_t = 0.3)]
+    proxy_threshold: f64,
+    /// Where the JSON report goes (stdout when absent).
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 /// `custos fairness mitigate`.
@@ -113,6 +142,7 @@ pub fn run(command: FairnessCommand) -> anyhow::Result<()> {
     match command {
         FairnessCommand::Audit(args) => audit(args),
         FairnessCommand::Mitigate(args) => mitigate(args),
+        FairnessCommand::CheckData(args) => check_data(args),
     }
 }
 
@@ -687,5 +717,110 @@ fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
     }
     writer.finish()?;
     std::fs::rename(&tmp, &args.output).with_context(|| format!("cannot move the weighted table to {}", args.output.display()))?;
+    Ok(())
+}
+
+/// Rows per (feature value, sensitive value); `None` once a feature has too many values.
+type JointCounts = BTreeMap<(String, String), u64>;
+
+/// `check-data`: one pass counting, per sensitive attribute, rows and favourable labels per
+/// value, and for every other low-cardinality column its joint counts with the attribute.
+fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
+    let favorable_num = args.favorable.parse::<f64>().ok();
+    let reader = TableReader::open(&args.input, 65_536)?;
+    let schema = reader.schema();
+    for name in args.sensitive.iter().chain(std::iter::once(&args.y_true)) {
+        if schema.field_with_name(name).is_err() {
+            bail!("no column {name:?} in {}", args.input.display());
+        }
+    }
+    let features: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).filter(|n| !args.sensitive.contains(n)).collect();
+    // Per sensitive attribute: value -> (rows, favourable).
+    let mut groups: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); args.sensitive.len()];
+    // Per (feature, attribute): (feature value, attribute value) -> rows; None once too many values.
+    let mut joint: Vec<Vec<Option<JointCounts>>> = vec![vec![Some(BTreeMap::new()); args.sensitive.len()]; features.len()];
+    let mut distinct: Vec<std::collections::HashSet<String>> = vec![Default::default(); features.len()];
+    let mut rows = 0u64;
+    for batch in reader {
+        let batch = batch?;
+        let text = |name: &str| -> anyhow::Result<custos_tabular::StringArray> {
+            Ok(custos_tabular::column_as_strings(batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?.as_ref())?)
+        };
+        let sens: Vec<custos_tabular::StringArray> = args.sensitive.iter().map(|s| text(s)).collect::<anyhow::Result<_>>()?;
+        let y = labels(
+            batch.column_by_name(&args.y_true).with_context(|| "label column vanished")?.as_ref(),
+            &args.favorable,
+            favorable_num,
+            &args.y_true,
+        )?;
+        let value = |c: &custos_tabular::StringArray, i: usize| if c.is_null(i) { MISSING.to_owned() } else { c.value(i).to_owned() };
+        for (a, col) in sens.iter().enumerate() {
+            for (i, label) in y.iter().enumerate() {
+                let e = groups[a].entry(value(col, i)).or_default();
+                e.0 += 1;
+                e.1 += u64::from(*label);
+            }
+        }
+        for (f, name) in features.iter().enumerate() {
+            if joint[f].iter().all(Option::is_none) {
+                continue;
+            }
+            let col = text(name)?;
+            for i in 0..batch.num_rows() {
+                let v = value(&col, i);
+                if distinct[f].len() < args.max_categories || distinct[f].contains(&v) {
+                    distinct[f].insert(v.clone());
+                    for (a, s) in sens.iter().enumerate() {
+                        if let Some(map) = joint[f][a].as_mut() {
+                            *map.entry((v.clone(), value(s, i))).or_default() += 1;
+                        }
+                    }
+                } else {
+                    joint[f].iter_mut().for_each(|m| *m = None);
+                    break;
+                }
+            }
+        }
+        rows += batch.num_rows() as u64;
+    }
+    let mut proxies = Vec::new();
+    let mut skipped = Vec::new();
+    for (f, name) in features.iter().enumerate() {
+        for (a, attr) in args.sensitive.iter().enumerate() {
+            let Some(map) = &joint[f][a] else {
+                if a == 0 {
+                    skipped.push(name.clone());
+                }
+                continue;
+            };
+            let row_keys: Vec<&String> = map.keys().map(|k| &k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let col_keys: Vec<&String> = map.keys().map(|k| &k.1).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let table: Vec<Vec<u64>> = row_keys
+                .iter()
+                .map(|r| col_keys.iter().map(|c| map.get(&((*r).clone(), (*c).clone())).copied().unwrap_or(0)).collect())
+                .collect();
+            if let Some(v) = stats::cramers_v(&table) {
+                proxies.push(json!({"feature": name, "sensitive": attr, "cramers_v": v, "flagged": v >= args.proxy_threshold}));
+            }
+        }
+    }
+    let by_attribute: serde_json::Map<String, Value> = args
+        .sensitive
+        .iter()
+        .zip(&groups)
+        .map(|(attr, g)| {
+            let list: Vec<Value> = g
+                .iter()
+                .map(|(v, (n, fav))| json!({"value": v, "count": n, "share": *n as f64 / rows.max(1) as f64, "base_rate": *fav as f64 / (*n).max(1) as f64}))
+                .collect();
+            (attr.clone(), Value::Array(list))
+        })
+        .collect();
+    let report = json!({"rows": rows, "groups": by_attribute, "proxies": proxies, "skipped_high_cardinality": skipped,
+        "proxy_method": format!("Cramér's V (no continuity correction), flagged at >= {}", args.proxy_threshold)});
+    let mut out = open_output(args.output.as_deref())?;
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
