@@ -29,21 +29,28 @@ pub enum FairnessCommand {
     CheckData(CheckDataArgs),
 }
 
+/// The table and columns every fairness command reads.
+#[derive(Debug, Args)]
+pub struct DataColumns {
+    /// The table: `.csv` (header row), `.jsonl` or `.parquet`.
+    #[arg(long)]
+    input: PathBuf,
+    /// Sensitive attribute columns (comma-separated); groups are every combination of their values.
+    #[arg(long, value_delimiter = ',', required = true)]
+    sensitive: Vec<String>,
+    /// The actual outcome (label) column.
+    #[arg(long)]
+    y_true: String,
+    /// The favourable value of the label (and of the decision).
+    #[arg(long, default_value = "1")]
+    favorable: String,
+}
+
 /// `custos fairness check-data`.
 #[derive(Debug, Args)]
 pub struct CheckDataArgs {
-    /// Training data: `.csv` (header row), `.jsonl` or `.parquet`.
-    #[arg(long)]
-    input: PathBuf,
-    /// Sensitive attribute columns (comma-separated).
-    #[arg(long, value_delimiter = ',', required = true)]
-    sensitive: Vec<String>,
-    /// The label column.
-    #[arg(long)]
-    y_true: String,
-    /// The favourable label value.
-    #[arg(long, default_value = "1")]
-    favorable: String,
+    #[command(flatten)]
+    data: DataColumns,
     /// Features with more distinct values than this are skipped for proxy detection (listed).
     #[arg(long, default_value_t = 50)]
     max_categories: usize,
@@ -58,21 +65,11 @@ pub struct CheckDataArgs {
 /// `custos fairness mitigate`.
 #[derive(Debug, Args)]
 pub struct MitigateArgs {
-    /// Training data: `.csv` (header row), `.jsonl` or `.parquet`.
-    #[arg(long)]
-    input: PathBuf,
+    #[command(flatten)]
+    data: DataColumns,
     /// The copy with a `weight` column (its extension picks the format).
     #[arg(long)]
     output: PathBuf,
-    /// Sensitive attribute columns (comma-separated); groups are every combination of their values.
-    #[arg(long, value_delimiter = ',', required = true)]
-    sensitive: Vec<String>,
-    /// The label column.
-    #[arg(long)]
-    y_true: String,
-    /// The favourable label value.
-    #[arg(long, default_value = "1")]
-    favorable: String,
     /// The name of the added column.
     #[arg(long, default_value = "weight")]
     weight_column: String,
@@ -92,24 +89,14 @@ pub enum AuditFormat {
 /// `custos fairness audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Decisions: `.csv` (header row), `.jsonl` or `.parquet`.
-    #[arg(long)]
-    input: PathBuf,
-    /// Sensitive attribute columns (comma-separated); groups are every combination of their values.
-    #[arg(long, value_delimiter = ',', required = true)]
-    sensitive: Vec<String>,
-    /// The actual outcome column.
-    #[arg(long)]
-    y_true: String,
+    #[command(flatten)]
+    data: DataColumns,
     /// The decision (prediction) column.
     #[arg(long)]
     y_pred: String,
     /// A score column (probability of the favourable outcome) for ROC AUC and calibration.
     #[arg(long)]
     score: Option<String>,
-    /// The value of `--y-true`/`--y-pred` that is favourable.
-    #[arg(long, default_value = "1")]
-    favorable: String,
     /// The privileged (reference) group for AIF360's relative metrics, e.g. `sex=male`.
     #[arg(long)]
     reference_group: Option<String>,
@@ -297,10 +284,10 @@ fn labels(array: &dyn custos_tabular::Array, favorable: &str, favorable_num: Opt
 }
 
 fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
-    let reader = TableReader::open_with(&args.input, 65_536, true)?;
+    let reader = TableReader::open_with(&args.data.input, 65_536, true)?;
     let schema = reader.schema();
-    let mut needed: Vec<&str> = args.sensitive.iter().map(String::as_str).collect();
-    needed.push(&args.y_true);
+    let mut needed: Vec<&str> = args.data.sensitive.iter().map(String::as_str).collect();
+    needed.push(&args.data.y_true);
     needed.push(&args.y_pred);
     if let Some(s) = &args.score {
         needed.push(s);
@@ -309,17 +296,17 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
         if schema.field_with_name(name).is_err() {
             bail!(
                 "no column {name:?} in {} (columns: {})",
-                args.input.display(),
+                args.data.input.display(),
                 schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
             );
         }
     }
-    let favorable_num = args.favorable.parse::<f64>().ok();
+    let favorable_num = args.data.favorable.parse::<f64>().ok();
     let mut acc = Accumulated { rows: 0, groups: Vec::new(), counts: Vec::new(), scores: Vec::new(), has_score: args.score.is_some() };
     // Attribute value -> id per attribute, and combination of ids -> group.
-    let mut value_ids: Vec<rustc_hash::FxHashMap<String, u32>> = vec![rustc_hash::FxHashMap::default(); args.sensitive.len()];
-    let mut attribute_values: Vec<Vec<String>> = vec![Vec::new(); args.sensitive.len()];
-    if args.sensitive.len() > 4 {
+    let mut value_ids: Vec<rustc_hash::FxHashMap<String, u32>> = vec![rustc_hash::FxHashMap::default(); args.data.sensitive.len()];
+    let mut attribute_values: Vec<Vec<String>> = vec![Vec::new(); args.data.sensitive.len()];
+    if args.data.sensitive.len() > 4 {
         bail!("at most 4 sensitive attributes (combinations of more are too sparse to audit)");
     }
     let mut group_of: rustc_hash::FxHashMap<u128, u32> = rustc_hash::FxHashMap::default();
@@ -336,6 +323,7 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
         let started = std::time::Instant::now();
         let column = |name: &str| batch.column_by_name(name).with_context(|| format!("column {name} vanished"));
         let sensitive: Vec<custos_tabular::StringArray> = args
+            .data
             .sensitive
             .iter()
             .map(|s| {
@@ -346,8 +334,8 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
                 Ok(custos_tabular::column_as_strings(array.as_ref())?)
             })
             .collect::<anyhow::Result<_>>()?;
-        let y_true = labels(column(&args.y_true)?.as_ref(), &args.favorable, favorable_num, &args.y_true)?;
-        let y_pred = labels(column(&args.y_pred)?.as_ref(), &args.favorable, favorable_num, &args.y_pred)?;
+        let y_true = labels(column(&args.data.y_true)?.as_ref(), &args.data.favorable, favorable_num, &args.data.y_true)?;
+        let y_pred = labels(column(&args.y_pred)?.as_ref(), &args.data.favorable, favorable_num, &args.y_pred)?;
         let score = match &args.score {
             Some(name) => {
                 let values =
@@ -362,8 +350,8 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
         // Attribute ids per row: dictionary columns map their few distinct values once per
         // batch; plain text columns look each row's value up.
         let n = batch.num_rows();
-        let mut attr_ids: Vec<Vec<u32>> = Vec::with_capacity(args.sensitive.len());
-        for (a, name) in args.sensitive.iter().enumerate() {
+        let mut attr_ids: Vec<Vec<u32>> = Vec::with_capacity(args.data.sensitive.len());
+        for (a, name) in args.data.sensitive.iter().enumerate() {
             let array = column(name)?;
             let mut intern = |v: &str| -> u32 {
                 match value_ids[a].get(v) {
@@ -454,7 +442,7 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
         eprintln!("timings: decode {:.3} s, group and count {:.3} s ({} rows)", decode.as_secs_f64(), count.as_secs_f64(), acc.rows);
     }
     if acc.rows == 0 {
-        bail!("{} has no rows", args.input.display());
+        bail!("{} has no rows", args.data.input.display());
     }
     Ok(acc)
 }
@@ -535,9 +523,9 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
     let mut warnings = Vec::new();
     let combos: Vec<(Vec<String>, Confusion, ScoreStats)> =
         acc.groups.iter().cloned().zip(acc.counts.iter().copied()).zip(acc.scores.iter().cloned()).map(|((k, c), s)| (k, c, s)).collect();
-    let by_group = group_reports(&args.sensitive, &combos, acc.has_score, &mut warnings, args.min_group_size);
+    let by_group = group_reports(&args.data.sensitive, &combos, acc.has_score, &mut warnings, args.min_group_size);
     let mut by_attribute = serde_json::Map::new();
-    for (a, name) in args.sensitive.iter().enumerate() {
+    for (a, name) in args.data.sensitive.iter().enumerate() {
         let reports =
             group_reports(std::slice::from_ref(name), &attribute_groups(&acc, a), acc.has_score, &mut Vec::new(), args.min_group_size);
         by_attribute.insert(name.clone(), serde_json::to_value(reports)?);
@@ -549,7 +537,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
     let mut report = json!({
         "rows": acc.rows,
         "roc_auc_method": if !acc.has_score { Value::Null } else if args.streaming { json!(format!("approximate: scores binned into {AUC_BINS} equal-width bins per group, ties within a bin")) } else { json!("exact") },
-        "sensitive": args.sensitive,
+        "sensitive": args.data.sensitive,
         "by_group": by_group,
         "by_attribute": by_attribute,
         "disparities": {
@@ -574,7 +562,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
         report["independence"] = json!({"test": "Pearson chi-square, selection x group", "statistic": chi2, "dof": dof, "p_value": p});
     }
     if let Some(spec) = &args.reference_group {
-        let reference = parse_reference(spec, &args.sensitive)?;
+        let reference = parse_reference(spec, &args.data.sensitive)?;
         let privileged: Vec<bool> = acc.groups.iter().map(|key| reference.iter().all(|(a, v)| key[*a] == *v)).collect();
         if !privileged.iter().any(|p| *p) {
             bail!("--reference-group {spec}: no rows have those values");
@@ -602,12 +590,12 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         AuditFormat::Html => {
-            let digest = file_sha256(&args.input)?;
+            let digest = file_sha256(&args.data.input)?;
             let command = std::env::args().collect::<Vec<_>>().join(" ");
-            out.write_all(super::fairness_html::render(&report, (&args.input.display().to_string(), &digest), &command).as_bytes())?;
+            out.write_all(super::fairness_html::render(&report, (&args.data.input.display().to_string(), &digest), &command).as_bytes())?;
         }
         AuditFormat::Table => {
-            writeln!(out, "{} rows; groups by {}", acc.rows, args.sensitive.join(" x "))?;
+            writeln!(out, "{} rows; groups by {}", acc.rows, args.data.sensitive.join(" x "))?;
             writeln!(out, "{:<32} {:>8} {:>9} {:>9} {:>9} {:>9}", "group", "count", "selected", "TPR", "FPR", "accuracy")?;
             for (key, m) in acc.groups.iter().zip(&metrics) {
                 writeln!(
@@ -665,21 +653,21 @@ fn batch_keys(
     args: &MitigateArgs,
     favorable_num: Option<f64>,
 ) -> anyhow::Result<(Vec<String>, Vec<bool>)> {
-    let column = |name: &str| batch.column_by_name(name).with_context(|| format!("no column {name:?} in {}", args.input.display()));
+    let column = |name: &str| batch.column_by_name(name).with_context(|| format!("no column {name:?} in {}", args.data.input.display()));
     let columns: Vec<custos_tabular::StringArray> =
-        args.sensitive.iter().map(|s| Ok(custos_tabular::column_as_strings(column(s)?.as_ref())?)).collect::<anyhow::Result<_>>()?;
+        args.data.sensitive.iter().map(|s| Ok(custos_tabular::column_as_strings(column(s)?.as_ref())?)).collect::<anyhow::Result<_>>()?;
     let keys = (0..batch.num_rows())
         .map(|i| columns.iter().map(|c| if c.is_null(i) { MISSING } else { c.value(i) }).collect::<Vec<_>>().join("\u{1f}"))
         .collect();
-    let y = labels(column(&args.y_true)?.as_ref(), &args.favorable, favorable_num, &args.y_true)?;
+    let y = labels(column(&args.data.y_true)?.as_ref(), &args.data.favorable, favorable_num, &args.data.y_true)?;
     Ok((keys, y))
 }
 
 /// `mitigate`: two passes, counting (group, label) cells, then writing each row with its weight.
 fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
-    let favorable_num = args.favorable.parse::<f64>().ok();
+    let favorable_num = args.data.favorable.parse::<f64>().ok();
     let mut cells: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for batch in TableReader::open(&args.input, 65_536)? {
+    for batch in TableReader::open(&args.data.input, 65_536)? {
         let (keys, y) = batch_keys(&batch?, &args, favorable_num)?;
         for (k, label) in keys.into_iter().zip(y) {
             let c = cells.entry(k).or_default();
@@ -691,15 +679,15 @@ fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
         }
     }
     if cells.is_empty() {
-        bail!("{} has no rows", args.input.display());
+        bail!("{} has no rows", args.data.input.display());
     }
     let keys: Vec<&String> = cells.keys().collect();
     let weights = custos_fairness::reweighing(&cells.values().copied().collect::<Vec<_>>());
     let weight_of: BTreeMap<&String, (f64, f64)> = keys.into_iter().zip(weights).collect();
-    let reader = TableReader::open(&args.input, 65_536)?;
+    let reader = TableReader::open(&args.data.input, 65_536)?;
     let in_schema = reader.schema();
     if in_schema.field_with_name(&args.weight_column).is_ok() {
-        bail!("{} already has a column {:?} (choose another --weight-column)", args.input.display(), args.weight_column);
+        bail!("{} already has a column {:?} (choose another --weight-column)", args.data.input.display(), args.weight_column);
     }
     let mut fields: Vec<custos_tabular::Field> = in_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(custos_tabular::Field::new(&args.weight_column, custos_tabular::DataType::Float64, false));
@@ -726,19 +714,19 @@ type JointCounts = BTreeMap<(String, String), u64>;
 /// `check-data`: one pass counting, per sensitive attribute, rows and favourable labels per
 /// value, and for every other low-cardinality column its joint counts with the attribute.
 fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
-    let favorable_num = args.favorable.parse::<f64>().ok();
-    let reader = TableReader::open(&args.input, 65_536)?;
+    let favorable_num = args.data.favorable.parse::<f64>().ok();
+    let reader = TableReader::open(&args.data.input, 65_536)?;
     let schema = reader.schema();
-    for name in args.sensitive.iter().chain(std::iter::once(&args.y_true)) {
+    for name in args.data.sensitive.iter().chain(std::iter::once(&args.data.y_true)) {
         if schema.field_with_name(name).is_err() {
-            bail!("no column {name:?} in {}", args.input.display());
+            bail!("no column {name:?} in {}", args.data.input.display());
         }
     }
-    let features: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).filter(|n| !args.sensitive.contains(n)).collect();
+    let features: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).filter(|n| !args.data.sensitive.contains(n)).collect();
     // Per sensitive attribute: value -> (rows, favourable).
-    let mut groups: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); args.sensitive.len()];
+    let mut groups: Vec<BTreeMap<String, (u64, u64)>> = vec![BTreeMap::new(); args.data.sensitive.len()];
     // Per (feature, attribute): (feature value, attribute value) -> rows; None once too many values.
-    let mut joint: Vec<Vec<Option<JointCounts>>> = vec![vec![Some(BTreeMap::new()); args.sensitive.len()]; features.len()];
+    let mut joint: Vec<Vec<Option<JointCounts>>> = vec![vec![Some(BTreeMap::new()); args.data.sensitive.len()]; features.len()];
     let mut distinct: Vec<std::collections::HashSet<String>> = vec![Default::default(); features.len()];
     let mut rows = 0u64;
     for batch in reader {
@@ -746,12 +734,12 @@ fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
         let text = |name: &str| -> anyhow::Result<custos_tabular::StringArray> {
             Ok(custos_tabular::column_as_strings(batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?.as_ref())?)
         };
-        let sens: Vec<custos_tabular::StringArray> = args.sensitive.iter().map(|s| text(s)).collect::<anyhow::Result<_>>()?;
+        let sens: Vec<custos_tabular::StringArray> = args.data.sensitive.iter().map(|s| text(s)).collect::<anyhow::Result<_>>()?;
         let y = labels(
-            batch.column_by_name(&args.y_true).with_context(|| "label column vanished")?.as_ref(),
-            &args.favorable,
+            batch.column_by_name(&args.data.y_true).with_context(|| "label column vanished")?.as_ref(),
+            &args.data.favorable,
             favorable_num,
-            &args.y_true,
+            &args.data.y_true,
         )?;
         let value = |c: &custos_tabular::StringArray, i: usize| if c.is_null(i) { MISSING.to_owned() } else { c.value(i).to_owned() };
         for (a, col) in sens.iter().enumerate() {
@@ -786,7 +774,7 @@ fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
     let mut proxies = Vec::new();
     let mut skipped = Vec::new();
     for (f, name) in features.iter().enumerate() {
-        for (a, attr) in args.sensitive.iter().enumerate() {
+        for (a, attr) in args.data.sensitive.iter().enumerate() {
             let Some(map) = &joint[f][a] else {
                 if a == 0 {
                     skipped.push(name.clone());
@@ -805,6 +793,7 @@ fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
         }
     }
     let by_attribute: serde_json::Map<String, Value> = args
+        .data
         .sensitive
         .iter()
         .zip(&groups)
