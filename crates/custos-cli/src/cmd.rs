@@ -4,7 +4,6 @@ pub mod admin;
 pub mod bench;
 pub mod bench_ledger;
 pub mod fairness;
-mod fairness_html;
 pub mod ledger;
 pub mod pii;
 pub mod pii_table;

@@ -8,6 +8,8 @@
 //! The engine is pure: columns in, results out. Group ids are dense `u32`s assigned by the
 //! caller (one per combination of sensitive attribute values).
 
+pub mod html;
+pub mod report;
 pub mod stats;
 
 use serde::Serialize;

@@ -7,12 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use custos_fairness::stats::{self, Interval, Z95};
-use custos_fairness::{
-    Confusion, GroupMetrics, confusion_by_group, disparities, generalized_entropy_index, pooled, relative_to_reference, theil_index,
-};
+use custos_fairness::report::{self, GroupTally, MISSING, ReportOptions, ScoreStats};
+use custos_fairness::stats;
+use custos_fairness::{Confusion, confusion_by_group, pooled};
 use custos_tabular::{Array as _, TableReader};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::pii::{open_output, progress};
@@ -146,19 +144,6 @@ fn is_favorable(value: &str, favorable: &str, favorable_num: Option<f64>) -> boo
     }
 }
 
-/// Scores of one group: every (score, label) pair for the exact ROC AUC, or a histogram for the
-/// streaming approximation; calibration bins and the score sum are exact either way.
-#[derive(Clone, Default)]
-struct ScoreStats {
-    exact: Vec<(f64, bool)>,
-    /// Per histogram bin: (negatives, positives).
-    histogram: Vec<(u64, u64)>,
-    sum: f64,
-    n: u64,
-    /// Per calibration bin (10 equal-width): rows, positives, score sum.
-    calibration: [(u64, u64, f64); 10],
-}
-
 /// Largest dense group table (product of the attributes' distinct values) before falling back
 /// to hashing.
 const DENSE_CELLS: usize = 1 << 20;
@@ -166,98 +151,6 @@ const DENSE_CELLS: usize = 1 << 20;
 /// The mixed-radix code of attribute ids under the given cardinalities.
 fn mixed_radix(ids: impl Iterator<Item = u32>, cards: &[usize]) -> usize {
     ids.zip(cards).fold(0usize, |code, (id, card)| code * card + id as usize)
-}
-
-/// The group value of a row whose attribute is missing.
-const MISSING: &str = "(missing)";
-
-/// Histogram bins per group for the streaming ROC AUC.
-const AUC_BINS: usize = 1000;
-
-impl ScoreStats {
-    fn add(&mut self, score: f64, label: bool, streaming: bool) {
-        if streaming {
-            if self.histogram.is_empty() {
-                self.histogram = vec![(0, 0); AUC_BINS];
-            }
-            let b = ((score * AUC_BINS as f64) as usize).min(AUC_BINS - 1);
-            if label {
-                self.histogram[b].1 += 1;
-            } else {
-                self.histogram[b].0 += 1;
-            }
-        } else {
-            self.exact.push((score, label));
-        }
-        self.sum += score;
-        self.n += 1;
-        let c = ((score * 10.0).floor() as usize).min(9);
-        self.calibration[c].0 += 1;
-        self.calibration[c].1 += u64::from(label);
-        self.calibration[c].2 += score;
-    }
-
-    fn merge(&mut self, other: &ScoreStats) {
-        self.exact.extend_from_slice(&other.exact);
-        if !other.histogram.is_empty() {
-            if self.histogram.is_empty() {
-                self.histogram = vec![(0, 0); AUC_BINS];
-            }
-            for (a, b) in self.histogram.iter_mut().zip(&other.histogram) {
-                a.0 += b.0;
-                a.1 += b.1;
-            }
-        }
-        self.sum += other.sum;
-        self.n += other.n;
-        for (a, b) in self.calibration.iter_mut().zip(&other.calibration) {
-            a.0 += b.0;
-            a.1 += b.1;
-            a.2 += b.2;
-        }
-    }
-
-    fn mean(&self) -> f64 {
-        if self.n == 0 { f64::NAN } else { self.sum / self.n as f64 }
-    }
-
-    fn auc(&self) -> Option<f64> {
-        if self.histogram.is_empty() {
-            let mut pairs = self.exact.clone();
-            return stats::roc_auc_pairs(&mut pairs);
-        }
-        // Scores in one bin count as tied (Mann-Whitney with ties), an approximation within
-        // 1/AUC_BINS of the exact value's score resolution.
-        let negatives: u64 = self.histogram.iter().map(|b| b.0).sum();
-        let positives: u64 = self.histogram.iter().map(|b| b.1).sum();
-        if negatives == 0 || positives == 0 {
-            return None;
-        }
-        let mut below = 0u64;
-        let mut u = 0.0;
-        for (neg, pos) in &self.histogram {
-            u += *pos as f64 * (below as f64 + 0.5 * *neg as f64);
-            below += neg;
-        }
-        Some(u / (positives as f64 * negatives as f64))
-    }
-
-    fn ece(&self) -> Option<f64> {
-        if self.n == 0 {
-            return None;
-        }
-        let n = self.n as f64;
-        Some(
-            self.calibration
-                .iter()
-                .filter(|b| b.0 > 0)
-                .map(|(count, pos, sum)| {
-                    let c = *count as f64;
-                    (c / n) * (*pos as f64 / c - sum / c).abs()
-                })
-                .sum(),
-        )
-    }
 }
 
 /// Everything an audit needs, accumulated batch by batch in memory proportional to the number
@@ -447,140 +340,33 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
     Ok(acc)
 }
 
-#[derive(Serialize)]
-struct GroupReport {
-    group: BTreeMap<String, String>,
-    #[serde(flatten)]
-    metrics: GroupMetrics,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mean_score: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    roc_auc: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected_calibration_error: Option<f64>,
-    intervals: BTreeMap<&'static str, Option<Interval>>,
-}
-
-/// Reports for groups given as (values, counts, scores).
-fn group_reports(
-    names: &[String],
-    groups: &[(Vec<String>, Confusion, ScoreStats)],
-    has_score: bool,
-    warnings: &mut Vec<String>,
-    min_size: u64,
-) -> Vec<GroupReport> {
-    groups
-        .iter()
-        .map(|(key, c, scores)| {
-            let label = names.iter().zip(key).map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ");
-            if c.count() < min_size {
-                warnings.push(format!("group {label}: only {} rows (below {min_size}); its rates are fragile", c.count()));
-            }
-            if c.tp + c.fn_ == 0 {
-                warnings.push(format!("group {label}: no actual positives; true positive and false negative rates are reported as 0"));
-            }
-            if c.fp + c.tn == 0 {
-                warnings.push(format!("group {label}: no actual negatives; false positive and true negative rates are reported as 0"));
-            }
-            let mut intervals = BTreeMap::new();
-            intervals.insert("selection_rate", stats::wilson(c.tp + c.fp, c.count(), Z95));
-            intervals.insert("true_positive_rate", stats::wilson(c.tp, c.tp + c.fn_, Z95));
-            intervals.insert("false_positive_rate", stats::wilson(c.fp, c.fp + c.tn, Z95));
-            intervals.insert("accuracy", stats::wilson(c.tp + c.tn, c.count(), Z95));
-            GroupReport {
-                group: names.iter().cloned().zip(key.iter().cloned()).collect(),
-                metrics: GroupMetrics::from_counts(c),
-                mean_score: has_score.then(|| scores.mean()),
-                roc_auc: has_score.then(|| scores.auc().map_or(Value::Null, |v| json!(v))),
-                expected_calibration_error: if has_score { scores.ece() } else { None },
-                intervals,
-            }
-        })
-        .collect()
-}
-
-/// The single-attribute groups of attribute `a`: unions of the combination groups.
-fn attribute_groups(acc: &Accumulated, a: usize) -> Vec<(Vec<String>, Confusion, ScoreStats)> {
-    let mut out: Vec<(Vec<String>, Confusion, ScoreStats)> = Vec::new();
-    for ((key, c), s) in acc.groups.iter().zip(&acc.counts).zip(&acc.scores) {
-        match out.iter_mut().find(|(k, _, _)| k[0] == key[a]) {
-            Some((_, total, scores)) => {
-                *total = pooled([&*total, c]);
-                scores.merge(s);
-            }
-            None => out.push((vec![key[a].clone()], *c, s.clone())),
-        }
-    }
-    out
-}
-
-fn finite(v: f64) -> Value {
-    if v.is_finite() { json!(v) } else { Value::Null }
-}
-
 fn audit(args: AuditArgs) -> anyhow::Result<()> {
     let acc = accumulate(&args)?;
-    let mut warnings = Vec::new();
-    let combos: Vec<(Vec<String>, Confusion, ScoreStats)> =
-        acc.groups.iter().cloned().zip(acc.counts.iter().copied()).zip(acc.scores.iter().cloned()).map(|((k, c), s)| (k, c, s)).collect();
-    let by_group = group_reports(&args.data.sensitive, &combos, acc.has_score, &mut warnings, args.min_group_size);
-    let mut by_attribute = serde_json::Map::new();
-    for (a, name) in args.data.sensitive.iter().enumerate() {
-        let reports =
-            group_reports(std::slice::from_ref(name), &attribute_groups(&acc, a), acc.has_score, &mut Vec::new(), args.min_group_size);
-        by_attribute.insert(name.clone(), serde_json::to_value(reports)?);
-    }
-    let counts = acc.counts.clone();
-    let metrics: Vec<GroupMetrics> = counts.iter().map(GroupMetrics::from_counts).collect();
-    let d = disparities(&metrics);
-    let all = pooled(&counts);
-    let mut report = json!({
-        "rows": acc.rows,
-        "roc_auc_method": if !acc.has_score { Value::Null } else if args.streaming { json!(format!("approximate: scores binned into {AUC_BINS} equal-width bins per group, ties within a bin")) } else { json!("exact") },
-        "sensitive": args.data.sensitive,
-        "by_group": by_group,
-        "by_attribute": by_attribute,
-        "disparities": {
-            "demographic_parity_difference": finite(d.demographic_parity_difference),
-            "demographic_parity_ratio": finite(d.demographic_parity_ratio),
-            "equalized_odds_difference": finite(d.equalized_odds_difference),
-            "equalized_odds_ratio": finite(d.equalized_odds_ratio),
-            "equal_opportunity_difference": finite(d.equal_opportunity_difference),
-            "predictive_parity_difference": finite(d.predictive_parity_difference),
-            "theil_index": finite(theil_index(&all)),
-            "generalized_entropy_index": finite(generalized_entropy_index(&all, 2.0)),
-        },
-    });
-    if let Some((dpd, eod)) = stats::bootstrap_disparities(&counts, args.bootstrap, args.seed, 0.95) {
-        report["disparity_intervals"] = json!({
-            "method": format!("stratified percentile bootstrap, {} replicates, seed {}", args.bootstrap, args.seed),
-            "demographic_parity_difference": dpd,
-            "equalized_odds_difference": eod,
-        });
-    }
-    if let Some((chi2, dof, p)) = stats::selection_independence(&counts) {
-        report["independence"] = json!({"test": "Pearson chi-square, selection x group", "statistic": chi2, "dof": dof, "p_value": p});
-    }
-    if let Some(spec) = &args.reference_group {
-        let reference = parse_reference(spec, &args.data.sensitive)?;
-        let privileged: Vec<bool> = acc.groups.iter().map(|key| reference.iter().all(|(a, v)| key[*a] == *v)).collect();
-        if !privileged.iter().any(|p| *p) {
-            bail!("--reference-group {spec}: no rows have those values");
-        }
-        let priv_counts = pooled(counts.iter().zip(&privileged).filter(|(_, p)| **p).map(|(c, _)| c));
-        let unpriv_counts = pooled(counts.iter().zip(&privileged).filter(|(_, p)| !**p).map(|(c, _)| c));
-        let r = relative_to_reference(&priv_counts, &unpriv_counts);
-        report["relative_to_reference"] = json!({
-            "reference": spec,
-            "disparate_impact": finite(r.disparate_impact),
-            "statistical_parity_difference": finite(r.statistical_parity_difference),
-            "average_odds_difference": finite(r.average_odds_difference),
-            "equal_opportunity_difference": finite(r.equal_opportunity_difference),
-            "four_fifths_rule_violated": r.four_fifths_violated,
-        });
-    }
-    report["warnings"] = json!(warnings);
-    for w in &warnings {
+    let reference = args
+        .reference_group
+        .as_deref()
+        .map(|spec| Ok::<_, anyhow::Error>((spec.to_owned(), parse_reference(spec, &args.data.sensitive)?)))
+        .transpose()?;
+    let options = ReportOptions {
+        min_group_size: args.min_group_size,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        has_score: acc.has_score,
+        streaming: args.streaming,
+        reference,
+    };
+    let tallies: Vec<GroupTally> = acc
+        .groups
+        .iter()
+        .zip(&acc.counts)
+        .zip(&acc.scores)
+        .map(|((key, c), s)| GroupTally { key: key.clone(), labelled: *c, unlabelled: (0, 0), scores: s.clone() })
+        .collect();
+    let report = report::build(&args.data.sensitive, &tallies, &options).map_err(|e| match e {
+        report::ReportError::NoReferenceRows(spec) => anyhow::anyhow!("--reference-group {spec}: no rows have those values"),
+        other => anyhow::anyhow!(other),
+    })?;
+    for w in report["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str) {
         eprintln!("warning: {w}");
     }
     let mut out = open_output(args.output.as_deref())?;
@@ -592,25 +378,40 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
         AuditFormat::Html => {
             let digest = file_sha256(&args.data.input)?;
             let command = std::env::args().collect::<Vec<_>>().join(" ");
-            out.write_all(super::fairness_html::render(&report, (&args.data.input.display().to_string(), &digest), &command).as_bytes())?;
+            let input = args.data.input.display().to_string();
+            let provenance = [("Input", input.as_str()), ("SHA-256", digest.as_str()), ("Produced by", command.as_str())];
+            out.write_all(custos_fairness::html::render(&report, &provenance).as_bytes())?;
         }
         AuditFormat::Table => {
             writeln!(out, "{} rows; groups by {}", acc.rows, args.data.sensitive.join(" x "))?;
             writeln!(out, "{:<32} {:>8} {:>9} {:>9} {:>9} {:>9}", "group", "count", "selected", "TPR", "FPR", "accuracy")?;
-            for (key, m) in acc.groups.iter().zip(&metrics) {
+            let num = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+            for g in report["by_group"].as_array().into_iter().flatten() {
+                let key: Vec<&str> = args.data.sensitive.iter().map(|a| g["group"][a].as_str().unwrap_or("")).collect();
                 writeln!(
                     out,
                     "{:<32} {:>8} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
                     key.join(", "),
-                    m.count,
-                    m.selection_rate,
-                    m.true_positive_rate,
-                    m.false_positive_rate,
-                    m.accuracy
+                    g["count"],
+                    num(&g["selection_rate"]),
+                    num(&g["true_positive_rate"]),
+                    num(&g["false_positive_rate"]),
+                    num(&g["accuracy"])
                 )?;
             }
-            writeln!(out, "demographic parity difference {:.4}, ratio {:.4}", d.demographic_parity_difference, d.demographic_parity_ratio)?;
-            writeln!(out, "equalized odds difference {:.4}, ratio {:.4}", d.equalized_odds_difference, d.equalized_odds_ratio)?;
+            let d = &report["disparities"];
+            writeln!(
+                out,
+                "demographic parity difference {:.4}, ratio {:.4}",
+                num(&d["demographic_parity_difference"]),
+                num(&d["demographic_parity_ratio"])
+            )?;
+            writeln!(
+                out,
+                "equalized odds difference {:.4}, ratio {:.4}",
+                num(&d["equalized_odds_difference"]),
+                num(&d["equalized_odds_ratio"])
+            )?;
         }
     }
     out.flush()?;

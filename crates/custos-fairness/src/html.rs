@@ -65,9 +65,10 @@ fn bar_chart(title: &str, groups: &[Value], metric: &str) -> String {
     svg
 }
 
-/// Renders the report. `fingerprint` is (file name, SHA-256 of the file), `command` the
-/// command line that produced it.
-pub(crate) fn render(report: &Value, fingerprint: (&str, &str), command: &str) -> String {
+/// Renders a report built by [`crate::report::build`] as a standalone page. `provenance` lists
+/// where the numbers came from as (label, text) pairs, e.g. the input file and its SHA-256 and
+/// the command that produced it; they are shown verbatim (escaped).
+pub fn render(report: &Value, provenance: &[(&str, &str)]) -> String {
     let groups: Vec<Value> = report["by_group"].as_array().cloned().unwrap_or_default();
     let d = &report["disparities"];
     let rates: Vec<(f64, String)> = groups.iter().map(|g| (g["selection_rate"].as_f64().unwrap_or(0.0), label(&g["group"]))).collect();
@@ -136,12 +137,10 @@ pub(crate) fn render(report: &Value, fingerprint: (&str, &str), command: &str) -
         }
         html.push_str("</ul>");
     }
-    html.push_str(&format!(
-        "<h2>Provenance</h2><p>Input <code>{}</code>, {} rows, SHA-256 <code>{}</code>.<br>Produced by <code>{}</code>.</p></body></html>\n",
-        esc(fingerprint.0),
-        report["rows"],
-        esc(fingerprint.1),
-        esc(command)
-    ));
+    html.push_str(&format!("<h2>Provenance</h2><p>{} decisions.</p><dl>", report["rows"]));
+    for (label, text) in provenance {
+        html.push_str(&format!("<dt>{}</dt><dd><code>{}</code></dd>", esc(label), esc(text)));
+    }
+    html.push_str("</dl></body></html>\n");
     html
 }
