@@ -89,6 +89,16 @@ id_type!(
     ApiKeyId,
     "key_id"
 );
+id_type!(
+    /// Identifier of one fairness audit run.
+    AuditId,
+    "audit_id"
+);
+id_type!(
+    /// Identifier of one recurring fairness audit.
+    ScheduleId,
+    "schedule_id"
+);
 
 #[cfg(test)]
 mod tests {

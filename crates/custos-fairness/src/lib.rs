@@ -72,6 +72,45 @@ pub fn confusion_by_group(group: &[u32], y_true: &[bool], y_pred: &[bool], n_gro
     Ok(cells.chunks_exact(4).map(|c| Confusion { tn: c[0], fp: c[1], fn_: c[2], tp: c[3] }).collect())
 }
 
+/// The favourable value of a label or decision, compared the way people write labels: equal
+/// text, or numerically equal when both are numbers (`1` and `1.0`), with `true` meaning `1`.
+#[derive(Clone, Debug)]
+pub struct Favorable {
+    text: String,
+    number: Option<f64>,
+}
+
+impl Favorable {
+    /// The favourable value as given (`1`, `approved`, ...).
+    pub fn new(value: &str) -> Self {
+        let text = value.trim().to_owned();
+        let number = text.parse::<f64>().ok();
+        Self { text, number }
+    }
+
+    /// The value as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The favourable value as a number, when it is one.
+    pub fn number(&self) -> Option<f64> {
+        self.number
+    }
+
+    /// Whether `value` is the favourable value.
+    pub fn matches(&self, value: &str) -> bool {
+        let v = value.trim();
+        if v == self.text {
+            return true;
+        }
+        match (self.number, v.parse::<f64>()) {
+            (Some(f), Ok(x)) => x == f,
+            _ => matches!((self.text.as_str(), v), ("1", "true" | "True" | "TRUE") | ("true", "1")),
+        }
+    }
+}
+
 /// Sums confusion counts of several groups (e.g. every group but the reference).
 pub fn pooled<'a>(groups: impl IntoIterator<Item = &'a Confusion>) -> Confusion {
     let mut total = Confusion::default();

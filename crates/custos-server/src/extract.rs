@@ -153,6 +153,7 @@ scopes! {
     LedgerRead => Some(Scope::LedgerRead),
     Pii => Some(Scope::Pii),
     PiiDetokenize => Some(Scope::PiiDetokenize),
+    Fairness => Some(Scope::Fairness),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

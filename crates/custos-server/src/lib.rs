@@ -92,7 +92,11 @@ pub async fn serve(
     // out, so every change acknowledged before shutdown is covered by a signature.
     let service = state.service().clone();
     let publisher = tokio::spawn(service.clone().run_checkpoint_publisher(std::future::pending()));
+    // Fairness audits run beside the API; one interrupted by shutdown is queued again at the
+    // next start.
+    let auditor = tokio::spawn(service.clone().run_fairness_worker(std::future::pending()));
     let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    auditor.abort();
     publisher.abort();
     if let Err(e) = service.publish_checkpoint().await {
         tracing::error!(error = %e, "publishing the final ledger checkpoint failed");

@@ -29,6 +29,8 @@ impl Modify for BearerAuth {
         create_key, list_keys, revoke_key,
         ledger_checkpoint, publish_checkpoint, ledger_key, ledger_entry, inclusion_proof, consistency_proof,
         pii_analyze, pii_anonymize, pii_deanonymize, pii_detokenize, pii_supported_entities, pii_recognizers,
+        create_fairness_audit, list_fairness_audits, get_fairness_audit, fairness_report, list_fairness_alerts,
+        create_fairness_schedule, list_fairness_schedules, delete_fairness_schedule,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

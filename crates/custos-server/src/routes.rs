@@ -3,6 +3,7 @@
 mod consents;
 mod decisions;
 mod dsr;
+mod fairness;
 mod gate;
 mod health;
 mod keys;
@@ -15,7 +16,7 @@ use axum::Router;
 
 use crate::AppState;
 
-pub(crate) use {consents::*, decisions::*, dsr::*, gate::*, health::*, keys::*, ledger::*, pii::*, purposes::*, subjects::*};
+pub(crate) use {consents::*, decisions::*, dsr::*, fairness::*, gate::*, health::*, keys::*, ledger::*, pii::*, purposes::*, subjects::*};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -29,6 +30,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(keys::routes())
         .merge(ledger::routes())
         .merge(pii::routes())
+        .merge(fairness::routes())
 }
 
 /// Presidio's own paths (`--presidio-api`).

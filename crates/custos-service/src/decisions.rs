@@ -30,6 +30,38 @@ pub(crate) fn decision_view(d: &DecisionRecord) -> DecisionView {
     }
 }
 
+/// The ledger leaf of a logged decision: ids, codes and a keyed digest of its score and
+/// features (never the values).
+pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord) -> Vec<u8> {
+    let content = serde_json::json!({"score": record.score, "features": record.features});
+    let digest = store.keyring().digest("ledger/decision-content", content.to_string().as_bytes());
+    crate::ledger::event_at(
+        "decision.recorded",
+        &record.created_at,
+        crate::ledger::subject_fields(
+            &record.subject_id,
+            serde_json::json!({
+                "decision_id": record.decision_id.to_string(),
+                "purpose": record.purpose.as_str(),
+                "check_id": record.check_id.map(|c| c.to_string()),
+                "model": record.model,
+                "model_version": record.model_version,
+                "outcome": record.outcome,
+                "content_digest": data_encoding::HEXLOWER.encode(&digest),
+                "key_id": record.key_id.map(|k| k.to_string()),
+            }),
+        ),
+    )
+}
+
+/// The ledger leaf of an observed outcome.
+pub(crate) fn outcome_leaf(id: &DecisionId, actual: &str, observed_at: &custos_core::Timestamp) -> Vec<u8> {
+    crate::ledger::event(
+        "decision.outcome",
+        serde_json::json!({"decision_id": id.to_string(), "actual": actual, "observed_at": format_timestamp(observed_at)}),
+    )
+}
+
 fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
     if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
         return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
@@ -72,25 +104,7 @@ impl Service {
             created_at: now(),
         };
         let stored = record.clone();
-        let content = serde_json::json!({"score": record.score, "features": record.features});
-        let digest = self.store.keyring().digest("ledger/decision-content", content.to_string().as_bytes());
-        let leaf = crate::ledger::event_at(
-            "decision.recorded",
-            &record.created_at,
-            crate::ledger::subject_fields(
-                &record.subject_id,
-                serde_json::json!({
-                    "decision_id": record.decision_id.to_string(),
-                    "purpose": record.purpose.as_str(),
-                    "check_id": record.check_id.map(|c| c.to_string()),
-                    "model": record.model,
-                    "model_version": record.model_version,
-                    "outcome": record.outcome,
-                    "content_digest": data_encoding::HEXLOWER.encode(&digest),
-                    "key_id": caller.map(|k| k.to_string()),
-                }),
-            ),
-        );
+        let leaf = decision_leaf(&self.store, &record);
         let receipt = write_tx!(self, |tx| {
             let subject =
                 tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
@@ -125,10 +139,7 @@ impl Service {
             Some(t) => parse_timestamp(t).ok_or_else(|| ServiceError::invalid("observed_at", "must be an RFC 3339 timestamp"))?,
             None => now(),
         };
-        let leaf = crate::ledger::event(
-            "decision.outcome",
-            serde_json::json!({"decision_id": id.to_string(), "actual": input.actual, "observed_at": custos_core::format_timestamp(&observed_at)}),
-        );
+        let leaf = outcome_leaf(&id, &input.actual, &observed_at);
         let (record, receipt) = write_tx!(self, |tx| {
             if !tx.set_decision_outcome(&id, &input.actual, &observed_at).await? {
                 return Err(ServiceError::NotFound { resource: "decision" });

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{ConsentStatus, DataCategory, EventId, Jurisdiction, Method, PurposeKey, SubjectId, now};
-use custos_store::{ConsentEvent, NewSubject};
+use custos_core::{ConsentStatus, DataCategory, DecisionId, EventId, Jurisdiction, Method, PurposeKey, SubjectId, now};
+use custos_store::{ConsentEvent, DecisionRecord, NewSubject};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::{Value, json};
 
@@ -25,6 +25,20 @@ pub struct DemoSummary {
     pub consents: usize,
     /// Open data-subject requests filed.
     pub requests: usize,
+    /// AI decisions logged (with an outcome for most of them).
+    pub decisions: usize,
+}
+
+/// The demo's offer model: it decides who gets a targeted offer, and (deliberately) offers less
+/// to women and non-binary customers than their purchase history warrants, so the scheduled
+/// fairness audit has something to find.
+const DEMO_MODEL: &str = "next-best-offer";
+
+/// The purpose the demo model decides under (index into `PURPOSES`).
+const DEMO_MODEL_PURPOSE: usize = 1;
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
 }
 
 struct DemoPurpose {
@@ -213,22 +227,64 @@ impl Service {
                     });
                 }
                 summary.consents += events.len();
+                let offered_consent =
+                    events.iter().any(|e| e.purpose.as_str() == PURPOSES[DEMO_MODEL_PURPOSE].key && e.status == ConsentStatus::Granted);
+                let decision = if offered_consent && rng.random_bool(0.8) {
+                    let purchases = subject.data[&cat("user.behavior.purchase_history")?].as_array().map_or(0, Vec::len) as f64;
+                    let propensity = -1.0 + 0.5 * purchases;
+                    let bias = match subject.data[&cat("user.demographic.gender")?].as_str() {
+                        Some("female") => -0.6,
+                        Some("non_binary") => -0.4,
+                        _ => 0.0,
+                    };
+                    let noise: f64 = rng.random_range(-0.5..0.5);
+                    let score = sigmoid(propensity + bias + noise);
+                    let actual = rng.random_bool(0.7).then(|| rng.random_bool(sigmoid(propensity)));
+                    let yes_no = |b: bool| if b { "offer" } else { "no_offer" }.to_owned();
+                    Some(DecisionRecord {
+                        decision_id: DecisionId::new(),
+                        subject_id: subject.subject_id,
+                        purpose: PurposeKey::parse(PURPOSES[DEMO_MODEL_PURPOSE].key)?,
+                        check_id: None,
+                        model: DEMO_MODEL.into(),
+                        model_version: "2026.11".into(),
+                        outcome: yes_no(score >= 0.5),
+                        score: Some((score * 1e4).round() / 1e4),
+                        features: Some(json!({"purchases": purchases})),
+                        actual: actual.map(yes_no),
+                        observed_at: actual.map(|_| started),
+                        key_id: None,
+                        created_at: started,
+                    })
+                } else {
+                    None
+                };
                 if rng.random_bool(0.01) {
                     let kinds = ["access", "erasure", "objection", "opt_out_sale_share", "portability"];
                     open_requests.push((subject.subject_id, *pick(&mut rng, &kinds)));
                 }
-                batch.push((subject, events));
+                batch.push((subject, events, decision));
             }
             let mut leaves = Vec::new();
-            for (subject, events) in &batch {
+            for (subject, events, decision) in &batch {
                 leaves.push(crate::ledger::event_at("subject.created", &subject.created_at, crate::subjects::new_subject_fields(subject)));
                 leaves.extend(events.iter().map(crate::consent::consent_leaf));
+                if let Some(d) = decision {
+                    leaves.push(crate::decisions::decision_leaf(&self.store, d));
+                    if let Some(actual) = &d.actual {
+                        leaves.push(crate::decisions::outcome_leaf(&d.decision_id, actual, &d.created_at));
+                    }
+                }
             }
+            summary.decisions += batch.iter().filter(|b| b.2.is_some()).count();
             write_tx!(self, |tx| {
-                for (subject, events) in &batch {
+                for (subject, events, decision) in &batch {
                     tx.insert_subject(subject).await?;
                     for e in events {
                         tx.insert_consent_event(e).await?;
+                    }
+                    if let Some(d) = decision {
+                        tx.insert_decision(d).await?;
                     }
                 }
                 tx.append_leaves(&leaves).await?;
@@ -250,6 +306,26 @@ impl Service {
             })
             .await?;
             summary.requests += 1;
+        }
+        if summary.decisions > 0 {
+            // A daily audit of the last 90 days of offers, alerting past the four-fifths rule.
+            self.create_fairness_schedule(
+                crate::fairness::FairnessScheduleInput {
+                    interval_seconds: 86_400,
+                    window_seconds: Some(90 * 86_400),
+                    audit: crate::fairness::FairnessAuditInput {
+                        purpose: Some(PURPOSES[DEMO_MODEL_PURPOSE].key.into()),
+                        model: Some(DEMO_MODEL.into()),
+                        sensitive: vec!["user.demographic.gender".into()],
+                        favorable: Some("offer".into()),
+                        reference_group: Some("user.demographic.gender=male".into()),
+                        thresholds: Some(BTreeMap::from([("demographic_parity_difference".into(), 0.1), ("disparate_impact".into(), 0.8)])),
+                        ..Default::default()
+                    },
+                },
+                None,
+            )
+            .await?;
         }
         Ok(summary)
     }

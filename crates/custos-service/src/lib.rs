@@ -13,6 +13,7 @@ mod demo;
 mod dsr;
 pub mod dto;
 mod error;
+pub mod fairness;
 mod gate;
 pub mod ledger;
 pub mod pii;
@@ -55,12 +56,21 @@ pub struct Service {
     auth_cache: Arc<auth::AuthCache>,
     /// The PII analyzer, built on first use.
     pii: Arc<pii::PiiEngine>,
+    /// Wakes the fairness worker when an audit or schedule is added.
+    fairness_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl Service {
     /// A service over an open store.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
-        Self { store, config: Arc::new(config), purposes: Arc::default(), auth_cache: Arc::default(), pii: Arc::default() }
+        Self {
+            store,
+            config: Arc::new(config),
+            purposes: Arc::default(),
+            auth_cache: Arc::default(),
+            pii: Arc::default(),
+            fairness_wakeup: Arc::default(),
+        }
     }
 
     /// The purpose with this key, from the cache or the database.

@@ -16,6 +16,7 @@ mod crypto;
 mod db;
 mod direct;
 mod error;
+mod fairness;
 mod indexer;
 mod ledger;
 mod records;
@@ -23,6 +24,7 @@ mod records;
 pub use crypto::{DataKey, Keyring, MasterKey};
 pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
+pub use fairness::{AuditDecision, AuditRecord, AuditStatus, DecisionScope, ScheduleRecord};
 pub use ledger::{Receipt, StoredCheckpoint, VerifyReport};
 pub use records::{
     ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,

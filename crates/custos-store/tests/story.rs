@@ -175,6 +175,19 @@ async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
     assert_eq!(page.subjects.len(), 120);
     let jurisdictions: std::collections::BTreeSet<_> = page.subjects.iter().map(|s| s.jurisdiction.clone()).collect();
     assert!(jurisdictions.contains("US-CA") && jurisdictions.contains("GB") && jurisdictions.contains("DE"), "{jurisdictions:?}");
+    // The demo logs offer decisions and schedules a daily fairness audit of them, which the
+    // worker runs at once: its report covers every demo decision, grouped by gender.
+    assert!(summary.decisions > 20, "{summary:?}");
+    assert_eq!(service.fairness_schedules().await.expect("schedules").len(), 1);
+    while service.fairness_step().await.expect("step") {}
+    let audits = service.fairness_audits(10).await.expect("audits");
+    assert_eq!(audits.len(), 1);
+    let audit = service.fairness_audit(&audits[0].audit_id).await.expect("audit");
+    assert_eq!(audit.status, "succeeded", "{audit:?}");
+    let report = audit.report.expect("report");
+    assert_eq!(report["rows"], summary.decisions);
+    assert!(report["labelled_rows"].as_u64() < Some(summary.decisions as u64), "some outcomes are not known yet");
+    assert!(report["by_group"].as_array().is_some_and(|g| g.len() == 3), "female, male, non_binary: {report}");
 }
 
 async fn subject_checks(store: &Store, id: SubjectId) -> usize {

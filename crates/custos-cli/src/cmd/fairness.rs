@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use custos_fairness::report::{self, GroupTally, MISSING, ReportOptions, ScoreStats};
 use custos_fairness::stats;
-use custos_fairness::{Confusion, confusion_by_group, pooled};
+use custos_fairness::{Confusion, Favorable, confusion_by_group, pooled};
 use custos_tabular::{Array as _, TableReader};
 use serde_json::{Value, json};
 
@@ -131,19 +131,6 @@ pub fn run(command: FairnessCommand) -> anyhow::Result<()> {
     }
 }
 
-/// Whether `value` is the favourable label (numerically equal when both are numbers, so `1`,
-/// `1.0` and `true`/`1` spellings of a label agree).
-fn is_favorable(value: &str, favorable: &str, favorable_num: Option<f64>) -> bool {
-    let v = value.trim();
-    if v == favorable {
-        return true;
-    }
-    match (favorable_num, v.parse::<f64>()) {
-        (Some(f), Ok(x)) => x == f,
-        _ => matches!((favorable, v), ("1", "true" | "True" | "TRUE") | ("true", "1")),
-    }
-}
-
 /// Largest dense group table (product of the attributes' distinct values) before falling back
 /// to hashing.
 const DENSE_CELLS: usize = 1 << 20;
@@ -165,15 +152,15 @@ struct Accumulated {
 }
 
 /// Labels of a column: favourable or not, compared numerically for numeric columns.
-fn labels(array: &dyn custos_tabular::Array, favorable: &str, favorable_num: Option<f64>, name: &str) -> anyhow::Result<Vec<bool>> {
+fn labels(array: &dyn custos_tabular::Array, favorable: &Favorable, name: &str) -> anyhow::Result<Vec<bool>> {
     if array.null_count() > 0 {
         bail!("column {name} has missing values");
     }
-    if let (Some(values), Some(f)) = (custos_tabular::column_as_f64(array), favorable_num) {
+    if let (Some(values), Some(f)) = (custos_tabular::column_as_f64(array), favorable.number()) {
         return Ok(values.values().iter().map(|v| *v == f).collect());
     }
     let strings = custos_tabular::column_as_strings(array)?;
-    Ok(strings.iter().map(|v| is_favorable(v.unwrap_or(""), favorable, favorable_num)).collect())
+    Ok(strings.iter().map(|v| favorable.matches(v.unwrap_or(""))).collect())
 }
 
 fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
@@ -194,7 +181,7 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
             );
         }
     }
-    let favorable_num = args.data.favorable.parse::<f64>().ok();
+    let favorable = Favorable::new(&args.data.favorable);
     let mut acc = Accumulated { rows: 0, groups: Vec::new(), counts: Vec::new(), scores: Vec::new(), has_score: args.score.is_some() };
     // Attribute value -> id per attribute, and combination of ids -> group.
     let mut value_ids: Vec<rustc_hash::FxHashMap<String, u32>> = vec![rustc_hash::FxHashMap::default(); args.data.sensitive.len()];
@@ -227,8 +214,8 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
                 Ok(custos_tabular::column_as_strings(array.as_ref())?)
             })
             .collect::<anyhow::Result<_>>()?;
-        let y_true = labels(column(&args.data.y_true)?.as_ref(), &args.data.favorable, favorable_num, &args.data.y_true)?;
-        let y_pred = labels(column(&args.y_pred)?.as_ref(), &args.data.favorable, favorable_num, &args.y_pred)?;
+        let y_true = labels(column(&args.data.y_true)?.as_ref(), &favorable, &args.data.y_true)?;
+        let y_pred = labels(column(&args.y_pred)?.as_ref(), &favorable, &args.y_pred)?;
         let score = match &args.score {
             Some(name) => {
                 let values =
@@ -449,27 +436,23 @@ fn file_sha256(path: &std::path::Path) -> anyhow::Result<String> {
 }
 
 /// The combination key of every row of a batch, and its labels.
-fn batch_keys(
-    batch: &custos_tabular::RecordBatch,
-    args: &MitigateArgs,
-    favorable_num: Option<f64>,
-) -> anyhow::Result<(Vec<String>, Vec<bool>)> {
+fn batch_keys(batch: &custos_tabular::RecordBatch, args: &MitigateArgs, favorable: &Favorable) -> anyhow::Result<(Vec<String>, Vec<bool>)> {
     let column = |name: &str| batch.column_by_name(name).with_context(|| format!("no column {name:?} in {}", args.data.input.display()));
     let columns: Vec<custos_tabular::StringArray> =
         args.data.sensitive.iter().map(|s| Ok(custos_tabular::column_as_strings(column(s)?.as_ref())?)).collect::<anyhow::Result<_>>()?;
     let keys = (0..batch.num_rows())
         .map(|i| columns.iter().map(|c| if c.is_null(i) { MISSING } else { c.value(i) }).collect::<Vec<_>>().join("\u{1f}"))
         .collect();
-    let y = labels(column(&args.data.y_true)?.as_ref(), &args.data.favorable, favorable_num, &args.data.y_true)?;
+    let y = labels(column(&args.data.y_true)?.as_ref(), favorable, &args.data.y_true)?;
     Ok((keys, y))
 }
 
 /// `mitigate`: two passes, counting (group, label) cells, then writing each row with its weight.
 fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
-    let favorable_num = args.data.favorable.parse::<f64>().ok();
+    let favorable = Favorable::new(&args.data.favorable);
     let mut cells: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for batch in TableReader::open(&args.data.input, 65_536)? {
-        let (keys, y) = batch_keys(&batch?, &args, favorable_num)?;
+        let (keys, y) = batch_keys(&batch?, &args, &favorable)?;
         for (k, label) in keys.into_iter().zip(y) {
             let c = cells.entry(k).or_default();
             if label {
@@ -497,7 +480,7 @@ fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
     let mut writer = custos_tabular::TableWriter::create(&tmp, schema.clone())?;
     for batch in reader {
         let batch = batch?;
-        let (keys, y) = batch_keys(&batch, &args, favorable_num)?;
+        let (keys, y) = batch_keys(&batch, &args, &favorable)?;
         let w: Vec<f64> =
             keys.iter().zip(&y).map(|(k, label)| weight_of.get(k).map_or(0.0, |(wn, wp)| if *label { *wp } else { *wn })).collect();
         let mut columns = batch.columns().to_vec();
@@ -515,7 +498,7 @@ type JointCounts = BTreeMap<(String, String), u64>;
 /// `check-data`: one pass counting, per sensitive attribute, rows and favourable labels per
 /// value, and for every other low-cardinality column its joint counts with the attribute.
 fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
-    let favorable_num = args.data.favorable.parse::<f64>().ok();
+    let favorable = Favorable::new(&args.data.favorable);
     let reader = TableReader::open(&args.data.input, 65_536)?;
     let schema = reader.schema();
     for name in args.data.sensitive.iter().chain(std::iter::once(&args.data.y_true)) {
@@ -538,8 +521,7 @@ fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
         let sens: Vec<custos_tabular::StringArray> = args.data.sensitive.iter().map(|s| text(s)).collect::<anyhow::Result<_>>()?;
         let y = labels(
             batch.column_by_name(&args.data.y_true).with_context(|| "label column vanished")?.as_ref(),
-            &args.data.favorable,
-            favorable_num,
+            &favorable,
             &args.data.y_true,
         )?;
         let value = |c: &custos_tabular::StringArray, i: usize| if c.is_null(i) { MISSING.to_owned() } else { c.value(i).to_owned() };

@@ -76,8 +76,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
         if summary.subjects > 0 {
             println!(
-                "demo data: {} purposes, {} subjects, {} consent events, {} open requests",
-                summary.purposes, summary.subjects, summary.consents, summary.requests
+                "demo data: {} purposes, {} subjects, {} consent events, {} open requests, {} AI decisions (a daily fairness audit is scheduled)",
+                summary.purposes, summary.subjects, summary.consents, summary.requests, summary.decisions
             );
         }
     }

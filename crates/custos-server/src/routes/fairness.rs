@@ -1,0 +1,166 @@
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{delete, get},
+};
+use custos_service::fairness::{
+    FairnessAlertView, FairnessAuditInput, FairnessAuditView, FairnessScheduleDeleted, FairnessScheduleInput, FairnessScheduleView,
+};
+use serde::Deserialize;
+
+use crate::{
+    ApiError, AppState,
+    extract::{ApiJson, ApiQuery, Auth, Fairness},
+};
+
+/// How many to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FairnessListQuery {
+    /// At most this many, newest first (default 100, at most 500).
+    limit: Option<u32>,
+}
+
+/// How a report is rendered.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportQuery {
+    /// `json` (default: the stored text, whose SHA-256 is in the ledger) or `html` (the
+    /// standalone report with charts).
+    format: Option<String>,
+}
+
+/// Starts a fairness audit of the decision log as a background job (scope `fairness`); poll
+/// the returned audit (its `Location`) for progress and the report.
+#[utoipa::path(post, path = "/v1/fairness/audits", tag = "fairness", request_body = FairnessAuditInput,
+    responses((status = 202, body = FairnessAuditView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn create_fairness_audit(
+    State(s): State<AppState>,
+    Auth(p, _): Auth<Fairness>,
+    ApiJson(input): ApiJson<FairnessAuditInput>,
+) -> Result<Response, ApiError> {
+    let view = s.service().request_fairness_audit(input, Some(p.key_id)).await?;
+    let location = HeaderValue::from_str(&format!("/v1/fairness/audits/{}", view.audit_id)).ok();
+    let mut response = (StatusCode::ACCEPTED, Json(view)).into_response();
+    if let Some(l) = location {
+        response.headers_mut().insert(header::LOCATION, l);
+    }
+    Ok(response)
+}
+
+/// Recent audits without their reports (scope `fairness`).
+#[utoipa::path(get, path = "/v1/fairness/audits", tag = "fairness", params(FairnessListQuery),
+    responses((status = 200, body = Vec<FairnessAuditView>)), security(("bearer" = [])))]
+pub(crate) async fn list_fairness_audits(
+    State(s): State<AppState>,
+    _auth: Auth<Fairness>,
+    ApiQuery(q): ApiQuery<FairnessListQuery>,
+) -> Result<Json<Vec<FairnessAuditView>>, ApiError> {
+    Ok(Json(s.service().fairness_audits(q.limit.unwrap_or(100)).await?))
+}
+
+/// One audit: status, progress, alerts and, once it succeeded, the report (scope `fairness`).
+#[utoipa::path(get, path = "/v1/fairness/audits/{audit_id}", tag = "fairness", params(("audit_id" = String, Path)),
+    responses((status = 200, body = FairnessAuditView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn get_fairness_audit(
+    State(s): State<AppState>,
+    _auth: Auth<Fairness>,
+    Path(id): Path<String>,
+) -> Result<Json<FairnessAuditView>, ApiError> {
+    Ok(Json(s.service().fairness_audit(&id).await?))
+}
+
+/// The report of a finished audit (scope `fairness`): the exact stored JSON, whose SHA-256 the
+/// ledger holds, or with `format=html` the standalone report with charts.
+#[utoipa::path(get, path = "/v1/fairness/audits/{audit_id}/report", tag = "fairness", params(("audit_id" = String, Path), ReportQuery),
+    responses((status = 200, body = Object), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn fairness_report(
+    State(s): State<AppState>,
+    _auth: Auth<Fairness>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let html = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(_) => return Err(ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
+    };
+    let text = s.service().fairness_report(&id).await?;
+    if !html {
+        return Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], text).into_response());
+    }
+    let audit = s.service().fairness_audit(&id).await?;
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let scope = format!(
+        "decision log; purpose {}, model {}, from {}, to {}",
+        audit.request.purpose.as_deref().unwrap_or("any"),
+        audit.request.model.as_deref().unwrap_or("any"),
+        audit.request.from.as_deref().unwrap_or("the start"),
+        audit.request.to.as_deref().unwrap_or("now")
+    );
+    let sha = audit.report_sha256.unwrap_or_default();
+    let finished = audit.finished_at.unwrap_or_default();
+    let provenance = [
+        ("Audit", audit.audit_id.as_str()),
+        ("Scope", scope.as_str()),
+        ("Report SHA-256 (in the ledger)", sha.as_str()),
+        ("Finished", finished.as_str()),
+    ];
+    let page = custos_fairness::html::render(&report, &provenance);
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], page).into_response())
+}
+
+/// Audits whose disparities crossed their thresholds, newest first (scope `fairness`).
+#[utoipa::path(get, path = "/v1/fairness/alerts", tag = "fairness", params(FairnessListQuery),
+    responses((status = 200, body = Vec<FairnessAlertView>)), security(("bearer" = [])))]
+pub(crate) async fn list_fairness_alerts(
+    State(s): State<AppState>,
+    _auth: Auth<Fairness>,
+    ApiQuery(q): ApiQuery<FairnessListQuery>,
+) -> Result<Json<Vec<FairnessAlertView>>, ApiError> {
+    Ok(Json(s.service().fairness_alerts(q.limit.unwrap_or(100)).await?))
+}
+
+/// Creates a recurring audit; its first run is queued at once (scope `fairness`).
+#[utoipa::path(post, path = "/v1/fairness/schedules", tag = "fairness", request_body = FairnessScheduleInput,
+    responses((status = 201, body = FairnessScheduleView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn create_fairness_schedule(
+    State(s): State<AppState>,
+    Auth(p, _): Auth<Fairness>,
+    ApiJson(input): ApiJson<FairnessScheduleInput>,
+) -> Result<(StatusCode, Json<FairnessScheduleView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.service().create_fairness_schedule(input, Some(p.key_id)).await?)))
+}
+
+/// Every recurring audit (scope `fairness`).
+#[utoipa::path(get, path = "/v1/fairness/schedules", tag = "fairness",
+    responses((status = 200, body = Vec<FairnessScheduleView>)), security(("bearer" = [])))]
+pub(crate) async fn list_fairness_schedules(
+    State(s): State<AppState>,
+    _auth: Auth<Fairness>,
+) -> Result<Json<Vec<FairnessScheduleView>>, ApiError> {
+    Ok(Json(s.service().fairness_schedules().await?))
+}
+
+/// Stops a recurring audit; its past audits stay (scope `fairness`).
+#[utoipa::path(delete, path = "/v1/fairness/schedules/{schedule_id}", tag = "fairness", params(("schedule_id" = String, Path)),
+    responses((status = 200, body = FairnessScheduleDeleted), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn delete_fairness_schedule(
+    State(s): State<AppState>,
+    Auth(p, _): Auth<Fairness>,
+    Path(id): Path<String>,
+) -> Result<Json<FairnessScheduleDeleted>, ApiError> {
+    Ok(Json(s.service().delete_fairness_schedule(&id, Some(p.key_id)).await?))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/fairness/audits", get(list_fairness_audits).post(create_fairness_audit))
+        .route("/v1/fairness/audits/{audit_id}", get(get_fairness_audit))
+        .route("/v1/fairness/audits/{audit_id}/report", get(fairness_report))
+        .route("/v1/fairness/alerts", get(list_fairness_alerts))
+        .route("/v1/fairness/schedules", get(list_fairness_schedules).post(create_fairness_schedule))
+        .route("/v1/fairness/schedules/{schedule_id}", delete(delete_fairness_schedule))
+}

@@ -1,0 +1,764 @@
+//! Fairness audits over the live decision log, run as background jobs.
+//!
+//! An audit groups the decisions in its scope by their subjects' values of audit-only data
+//! categories (special categories such as gender or ethnicity, which the gate never releases:
+//! GDPR Art. 9, AI Act Art. 10(5)), compares the decisions with the outcomes recorded through
+//! `POST /v1/decisions/{id}/outcome`, and stores the report `custos fairness audit` would give
+//! for the same rows (both are built by `custos_fairness::report`).
+//!
+//! Safeguards: only categories configured as audit-only may be read; every audit leaves a
+//! ledger leaf when it starts reading them (which categories, for which audit, asked by which
+//! key) and one when it finishes (the SHA-256 of the stored report, so a report cannot be
+//! edited afterwards unnoticed); the stored report holds aggregates per group only.
+//!
+//! Decisions without a recorded outcome count for selection rates only; error rates (TPR,
+//! FPR, precision, accuracy) use the decisions that have one, and the report says how many.
+//!
+//! Jobs live in the database (`fairness_audits`), so an audit asked for is never lost: one
+//! worker per process takes the oldest queued audit; audits that were running when a process
+//! stopped are queued again when it starts. Recurring audits (`fairness_schedules`) queue an
+//! audit of a trailing window whenever they fall due, and an audit whose disparities cross its
+//! thresholds raises alerts: in the report, in the ledger, in the log and in
+//! `GET /v1/fairness/alerts`. Run one worker per deployment: requeueing at start-up assumes no
+//! other process is running audits on the same database.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use custos_core::{ApiKeyId, AuditId, DataCategory, PurposeKey, ScheduleId, Timestamp, format_timestamp, now, parse_timestamp};
+use custos_fairness::Favorable;
+use custos_fairness::report::{self, GroupTally, MISSING, ReportOptions};
+use custos_store::{AuditRecord, AuditStatus, DecisionScope, ScheduleRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
+
+use crate::{Service, ServiceError, dto::ReceiptView, read_tx, write_tx};
+
+/// Decisions read per page (one read transaction each, then a progress update).
+const PAGE: u32 = 2000;
+
+/// How long an idle worker waits before looking for due schedules again.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Disparities an alert threshold can name, and whether a value *below* the threshold is the
+/// bad side (ratios) rather than one whose magnitude is above it (differences, indices).
+const THRESHOLD_METRICS: &[(&str, bool)] = &[
+    ("demographic_parity_difference", false),
+    ("demographic_parity_ratio", true),
+    ("equalized_odds_difference", false),
+    ("equalized_odds_ratio", true),
+    ("equal_opportunity_difference", false),
+    ("predictive_parity_difference", false),
+    ("theil_index", false),
+    ("generalized_entropy_index", false),
+    ("disparate_impact", true),
+    ("statistical_parity_difference", false),
+    ("average_odds_difference", false),
+];
+
+/// An audit of the decision log (`POST /v1/fairness/audits`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessAuditInput {
+    /// Only decisions under this purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "marketing.advertising.first_party.targeted")]
+    pub purpose: Option<String>,
+    /// Only decisions by this model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "next-best-offer")]
+    pub model: Option<String>,
+    /// Only decisions made at or after this time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Only decisions made before this time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Audit-only data categories whose values form the groups (1 to 4; groups are every
+    /// combination of their values).
+    #[schema(example = json!(["user.demographic.gender"]))]
+    pub sensitive: Vec<String>,
+    /// The favourable decision outcome (and actual outcome); default `1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "offer")]
+    pub favorable: Option<String>,
+    /// The reference (privileged) group for AIF360's relative metrics, as
+    /// `category=value[,category=value]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "user.demographic.gender=male")]
+    pub reference_group: Option<String>,
+    /// Groups smaller than this get a warning (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_group_size: Option<u64>,
+    /// Bootstrap replicates for the disparity intervals (default 1000, at most 10000; 0 skips).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap (default 20261122).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Alert thresholds per disparity: a difference or index above its threshold (in absolute
+    /// value), or a ratio or disparate impact below it, raises an alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!({"demographic_parity_difference": 0.1, "disparate_impact": 0.8}))]
+    pub thresholds: Option<BTreeMap<String, f64>>,
+}
+
+/// How far a running audit got.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditProgress {
+    /// Decisions read so far.
+    pub rows_done: u64,
+    /// Decisions in scope (null until the audit starts).
+    pub rows_total: Option<u64>,
+}
+
+/// An audit: its request, status, progress and (once it succeeded) its report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FairnessAuditView {
+    /// The audit.
+    pub audit_id: String,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// What was asked.
+    pub request: FairnessAuditInput,
+    /// The recurring audit that queued it, if any.
+    pub schedule_id: Option<String>,
+    /// How far it got.
+    pub progress: AuditProgress,
+    /// The report (same shape as `custos fairness audit`), once it succeeded; omitted in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<Value>,
+    /// SHA-256 of the stored report (also in the ledger).
+    pub report_sha256: Option<String>,
+    /// Thresholds the report breached.
+    pub alerts: Vec<FairnessAlert>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// When it was asked for.
+    pub created_at: String,
+    /// When it started.
+    pub started_at: Option<String>,
+    /// When it finished.
+    pub finished_at: Option<String>,
+    /// The ledger receipt of the request (on creation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+/// A disparity past its threshold.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct FairnessAlert {
+    /// The disparity (`demographic_parity_difference`, `disparate_impact`, ...).
+    pub metric: String,
+    /// Its value in the report.
+    pub value: f64,
+    /// The threshold it crossed.
+    pub threshold: f64,
+    /// `above` (a difference too large) or `below` (a ratio too small).
+    pub breach: String,
+}
+
+/// A recurring audit (`POST /v1/fairness/schedules`).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessScheduleInput {
+    /// Seconds between runs (at least 60).
+    #[schema(example = 86400)]
+    pub interval_seconds: u64,
+    /// Each run audits the decisions of this many trailing seconds (all decisions when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 2592000)]
+    pub window_seconds: Option<u64>,
+    /// The audit to run (without `from`/`to`, which the window sets).
+    pub audit: FairnessAuditInput,
+}
+
+/// A recurring audit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FairnessScheduleView {
+    /// The schedule.
+    pub schedule_id: String,
+    /// Seconds between runs.
+    pub interval_seconds: u64,
+    /// The trailing window each run audits.
+    pub window_seconds: Option<u64>,
+    /// The audit it runs.
+    pub audit: FairnessAuditInput,
+    /// When it next runs.
+    pub next_run_at: String,
+    /// When it was created.
+    pub created_at: String,
+    /// The ledger receipt (on creation and deletion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+/// A stopped recurring audit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FairnessScheduleDeleted {
+    /// The schedule that was stopped.
+    pub schedule_id: String,
+    /// The ledger receipt of the deletion.
+    pub receipt: ReceiptView,
+}
+
+/// An audit that raised alerts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FairnessAlertView {
+    /// The audit.
+    pub audit_id: String,
+    /// The recurring audit that ran it, if any.
+    pub schedule_id: Option<String>,
+    /// When the audit finished.
+    pub finished_at: Option<String>,
+    /// What it breached.
+    pub alerts: Vec<FairnessAlert>,
+}
+
+/// A validated audit request.
+struct AuditPlan {
+    scope: DecisionScope,
+    categories: Vec<DataCategory>,
+    favorable: Favorable,
+    options: ReportOptions,
+}
+
+fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
+    }
+    Ok(())
+}
+
+fn parse_time(field: &str, value: Option<&str>) -> Result<Option<Timestamp>, ServiceError> {
+    value.map(|t| parse_timestamp(t).ok_or_else(|| ServiceError::invalid(field, "must be an RFC 3339 timestamp"))).transpose()
+}
+
+impl Service {
+    /// Validates an audit request against the configuration (shape errors are 400; categories
+    /// that are not audit-only, 422).
+    fn plan_audit(&self, input: &FairnessAuditInput) -> Result<AuditPlan, ServiceError> {
+        if let Some(p) = &input.purpose {
+            PurposeKey::parse(p)?;
+        }
+        if let Some(m) = &input.model {
+            check_token("model", m)?;
+        }
+        let from = parse_time("from", input.from.as_deref())?;
+        let to = parse_time("to", input.to.as_deref())?;
+        if let (Some(f), Some(t)) = (&from, &to)
+            && f >= t
+        {
+            return Err(ServiceError::invalid("to", "must be after `from`"));
+        }
+        if input.sensitive.is_empty() || input.sensitive.len() > 4 {
+            return Err(ServiceError::invalid("sensitive", "must name 1 to 4 data categories"));
+        }
+        let mut categories = Vec::new();
+        for (i, c) in input.sensitive.iter().enumerate() {
+            let field = format!("sensitive[{i}]");
+            let category = DataCategory::parse(c).map_err(|e| ServiceError::invalid(&field, e.message()))?;
+            if !self.config().gate.is_audit_only(&category) {
+                return Err(ServiceError::unprocessable(
+                    &field,
+                    format!("{c} is not an audit-only category; audits read only the categories configured with --audit-only-categories"),
+                ));
+            }
+            if categories.contains(&category) {
+                return Err(ServiceError::invalid(&field, "is named twice"));
+            }
+            categories.push(category);
+        }
+        let favorable = input.favorable.as_deref().unwrap_or("1");
+        check_token("favorable", favorable)?;
+        let reference = match &input.reference_group {
+            None => None,
+            Some(spec) => {
+                let mut pairs = Vec::new();
+                for part in spec.split(',') {
+                    let (attr, value) = part
+                        .split_once('=')
+                        .ok_or_else(|| ServiceError::invalid("reference_group", "must be CATEGORY=VALUE[,CATEGORY=VALUE]"))?;
+                    let idx =
+                        input.sensitive.iter().position(|s| s == attr.trim()).ok_or_else(|| {
+                            ServiceError::invalid("reference_group", format!("{} is not one of `sensitive`", attr.trim()))
+                        })?;
+                    pairs.push((idx, value.trim().to_owned()));
+                }
+                Some((spec.clone(), pairs))
+            }
+        };
+        let bootstrap = input.bootstrap.unwrap_or(1000);
+        if bootstrap > 10_000 {
+            return Err(ServiceError::invalid("bootstrap", "must be at most 10000"));
+        }
+        for (metric, value) in input.thresholds.iter().flatten() {
+            if !THRESHOLD_METRICS.iter().any(|(m, _)| m == metric) {
+                return Err(ServiceError::invalid(
+                    &format!("thresholds.{metric}"),
+                    format!("is not a disparity (one of: {})", THRESHOLD_METRICS.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")),
+                ));
+            }
+            if !value.is_finite() || *value < 0.0 {
+                return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "must be a non-negative number"));
+            }
+            if matches!(metric.as_str(), "disparate_impact" | "statistical_parity_difference" | "average_odds_difference")
+                && reference.is_none()
+            {
+                return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "needs a `reference_group`"));
+            }
+        }
+        Ok(AuditPlan {
+            scope: DecisionScope { purpose: input.purpose.clone(), model: input.model.clone(), from, to },
+            categories,
+            favorable: Favorable::new(favorable),
+            options: ReportOptions {
+                min_group_size: input.min_group_size.unwrap_or(30),
+                bootstrap,
+                seed: input.seed.unwrap_or(20_261_122),
+                has_score: false,
+                streaming: false,
+                reference,
+            },
+        })
+    }
+
+    /// Queues an audit of the decision log; the worker started with the server runs it.
+    pub async fn request_fairness_audit(
+        &self,
+        input: FairnessAuditInput,
+        caller: Option<ApiKeyId>,
+    ) -> Result<FairnessAuditView, ServiceError> {
+        self.plan_audit(&input)?;
+        if let Some(p) = &input.purpose
+            && self.cached_purpose(p).await?.is_none()
+        {
+            return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+        }
+        let record = new_audit(&input, None, caller);
+        let view = self.queue_audit(record).await?;
+        Ok(view)
+    }
+
+    async fn queue_audit(&self, record: AuditRecord) -> Result<FairnessAuditView, ServiceError> {
+        let leaf = crate::ledger::event_at(
+            "fairness.audit_requested",
+            &record.created_at,
+            json!({
+                "audit_id": record.audit_id.to_string(),
+                "schedule_id": record.schedule_id.map(|s| s.to_string()),
+                "sensitive": record.request["sensitive"],
+                "purpose": record.request["purpose"],
+                "model": record.request["model"],
+                "key_id": record.key_id.map(|k| k.to_string()),
+            }),
+        );
+        let stored = record.clone();
+        let receipt = write_tx!(self, |tx| {
+            tx.insert_fairness_audit(&stored).await?;
+            Ok(tx.append_leaf(leaf).await?)
+        })?;
+        self.fairness_wakeup.notify_one();
+        let mut view = audit_view(&record, true);
+        view.receipt = Some(receipt.into());
+        Ok(view)
+    }
+
+    /// One audit with its report.
+    pub async fn fairness_audit(&self, audit_id: &str) -> Result<FairnessAuditView, ServiceError> {
+        let id = AuditId::parse(audit_id)?;
+        let record = read_tx!(self, |tx| Ok(tx.fairness_audit(&id).await?))?.ok_or(ServiceError::NotFound { resource: "audit" })?;
+        Ok(audit_view(&record, true))
+    }
+
+    /// The stored report of a finished audit: the exact JSON text whose SHA-256 the ledger
+    /// holds (`report_sha256`), so anyone can check it was not edited.
+    pub async fn fairness_report(&self, audit_id: &str) -> Result<String, ServiceError> {
+        let id = AuditId::parse(audit_id)?;
+        let record = read_tx!(self, |tx| Ok(tx.fairness_audit(&id).await?))?.ok_or(ServiceError::NotFound { resource: "audit" })?;
+        record.report.ok_or_else(|| ServiceError::Conflict(format!("the audit has no report (status {})", record.status.as_str())))
+    }
+
+    /// Recent audits, newest first, without their reports.
+    pub async fn fairness_audits(&self, limit: u32) -> Result<Vec<FairnessAuditView>, ServiceError> {
+        let limit = limit.clamp(1, 500);
+        let records = read_tx!(self, |tx| Ok(tx.fairness_audits(limit, false).await?))?;
+        Ok(records.iter().map(|r| audit_view(r, false)).collect())
+    }
+
+    /// Audits that raised alerts, newest first.
+    pub async fn fairness_alerts(&self, limit: u32) -> Result<Vec<FairnessAlertView>, ServiceError> {
+        let limit = limit.clamp(1, 500);
+        let records = read_tx!(self, |tx| Ok(tx.fairness_audits(limit, true).await?))?;
+        Ok(records
+            .iter()
+            .map(|r| FairnessAlertView {
+                audit_id: r.audit_id.to_string(),
+                schedule_id: r.schedule_id.map(|s| s.to_string()),
+                finished_at: r.finished_at.as_ref().map(format_timestamp),
+                alerts: alerts_of(r),
+            })
+            .collect())
+    }
+
+    /// Creates a recurring audit; its first run is queued at once.
+    pub async fn create_fairness_schedule(
+        &self,
+        input: FairnessScheduleInput,
+        caller: Option<ApiKeyId>,
+    ) -> Result<FairnessScheduleView, ServiceError> {
+        if !(60..=366 * 86_400).contains(&input.interval_seconds) {
+            return Err(ServiceError::invalid("interval_seconds", "must be between 60 and 31622400 (366 days)"));
+        }
+        if let Some(w) = input.window_seconds {
+            if !(60..=10 * 366 * 86_400).contains(&w) {
+                return Err(ServiceError::invalid("window_seconds", "must be between 60 and ten years"));
+            }
+            if input.audit.from.is_some() || input.audit.to.is_some() {
+                return Err(ServiceError::invalid("audit.from", "a schedule with `window_seconds` sets `from` and `to` on each run"));
+            }
+        }
+        self.plan_audit(&input.audit).map_err(|e| match e {
+            ServiceError::Invalid(v) => ServiceError::Invalid(v.within("audit")),
+            ServiceError::Unprocessable(v) => ServiceError::Unprocessable(v.within("audit")),
+            other => other,
+        })?;
+        let created_at = now();
+        let record = ScheduleRecord {
+            schedule_id: ScheduleId::new(),
+            request: serde_json::to_value(&input).unwrap_or(Value::Null),
+            interval_seconds: input.interval_seconds,
+            next_run_at: created_at,
+            key_id: caller,
+            created_at,
+        };
+        let leaf = crate::ledger::event_at(
+            "fairness.schedule_created",
+            &created_at,
+            json!({
+                "schedule_id": record.schedule_id.to_string(),
+                "interval_seconds": input.interval_seconds,
+                "window_seconds": input.window_seconds,
+                "sensitive": input.audit.sensitive,
+                "key_id": caller.map(|k| k.to_string()),
+            }),
+        );
+        let stored = record.clone();
+        let receipt = write_tx!(self, |tx| {
+            tx.insert_fairness_schedule(&stored).await?;
+            Ok(tx.append_leaf(leaf).await?)
+        })?;
+        self.fairness_wakeup.notify_one();
+        let mut view = schedule_view(&record)?;
+        view.receipt = Some(receipt.into());
+        Ok(view)
+    }
+
+    /// Every recurring audit.
+    pub async fn fairness_schedules(&self) -> Result<Vec<FairnessScheduleView>, ServiceError> {
+        let records = read_tx!(self, |tx| Ok(tx.fairness_schedules().await?))?;
+        records.iter().map(schedule_view).collect()
+    }
+
+    /// Stops a recurring audit (its past audits stay).
+    pub async fn delete_fairness_schedule(
+        &self,
+        schedule_id: &str,
+        caller: Option<ApiKeyId>,
+    ) -> Result<FairnessScheduleDeleted, ServiceError> {
+        let id = ScheduleId::parse(schedule_id)?;
+        let leaf = crate::ledger::event(
+            "fairness.schedule_deleted",
+            json!({"schedule_id": id.to_string(), "key_id": caller.map(|k| k.to_string())}),
+        );
+        let receipt = write_tx!(self, |tx| {
+            if !tx.delete_fairness_schedule(&id).await? {
+                return Err(ServiceError::NotFound { resource: "schedule" });
+            }
+            Ok(tx.append_leaf(leaf).await?)
+        })?;
+        Ok(FairnessScheduleDeleted { schedule_id: id.to_string(), receipt: receipt.into() })
+    }
+
+    /// Runs audits until `shutdown` resolves: requeues audits a previous process left
+    /// running, then takes queued audits one at a time and queues the runs of due schedules.
+    /// An audit interrupted by shutdown is queued again at the next start.
+    pub async fn run_fairness_worker(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        match write_tx!(self, |tx| Ok(tx.requeue_running_fairness_audits().await?)) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(audits = n, "requeued fairness audits interrupted by the last shutdown"),
+            Err(e) => tracing::error!(error = %e, "requeueing interrupted fairness audits failed"),
+        }
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                worked = self.fairness_step() => {
+                    match worked {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "the fairness worker failed a step"),
+                    }
+                    tokio::select! {
+                        _ = &mut shutdown => return,
+                        _ = self.fairness_wakeup.notified() => {}
+                        _ = tokio::time::sleep(IDLE_POLL) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queues due schedules and runs one queued audit; true if it ran one.
+    pub async fn fairness_step(&self) -> Result<bool, ServiceError> {
+        self.queue_due_schedules().await?;
+        let at = now();
+        let claimed = write_tx!(self, |tx| {
+            let Some(audit) = tx.claim_fairness_audit(&at).await? else { return Ok(None) };
+            // The access to special-category data is logged before any of it is read.
+            let leaf = crate::ledger::event_at(
+                "fairness.sensitive_data_read",
+                &at,
+                json!({"audit_id": audit.audit_id.to_string(), "categories": audit.request["sensitive"]}),
+            );
+            tx.append_leaf(leaf).await?;
+            Ok(Some(audit))
+        })?;
+        let Some(audit) = claimed else { return Ok(false) };
+        let id = audit.audit_id;
+        let outcome = self.compute_audit(&audit).await;
+        let finished = now();
+        let (leaf, alerts) = match &outcome {
+            Ok(report) => {
+                let (text, sha) = report_text(report);
+                let alerts = alerts_for(report, &audit.request);
+                for a in &alerts {
+                    tracing::warn!(audit_id = %id, metric = %a.metric, value = a.value, threshold = a.threshold, "fairness alert");
+                }
+                let leaf = crate::ledger::event_at(
+                    "fairness.audit_completed",
+                    &finished,
+                    json!({
+                        "audit_id": id.to_string(),
+                        "rows": report["rows"],
+                        "report_sha256": sha,
+                        "alerts": alerts.iter().map(|a| format!("{} {}", a.metric, a.breach)).collect::<Vec<_>>(),
+                    }),
+                );
+                (leaf, Some((text, sha, alerts)))
+            }
+            Err(message) => {
+                (crate::ledger::event_at("fairness.audit_failed", &finished, json!({"audit_id": id.to_string(), "error": message})), None)
+            }
+        };
+        let error = outcome.err();
+        write_tx!(self, |tx| {
+            match &alerts {
+                Some((text, sha, alerts)) => {
+                    let alerts_json = (!alerts.is_empty()).then(|| serde_json::to_value(alerts).unwrap_or(Value::Null));
+                    tx.finish_fairness_audit(&id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
+                }
+                None => tx.finish_fairness_audit(&id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
+            }
+            tx.append_leaf(leaf).await?;
+            Ok(())
+        })?;
+        Ok(true)
+    }
+
+    /// Queues one audit for every schedule that fell due.
+    async fn queue_due_schedules(&self) -> Result<(), ServiceError> {
+        let at = now();
+        let due = read_tx!(self, |tx| Ok(tx.due_fairness_schedules(&at).await?))?;
+        for schedule in due {
+            let Ok(input) = serde_json::from_value::<FairnessScheduleInput>(schedule.request.clone()) else {
+                tracing::error!(schedule_id = %schedule.schedule_id, "a stored fairness schedule is unreadable");
+                continue;
+            };
+            let mut audit = input.audit.clone();
+            if let Some(w) = input.window_seconds {
+                audit.from = Some(format_timestamp(&(at - chrono::Duration::seconds(w as i64))));
+                audit.to = Some(format_timestamp(&at));
+            }
+            // Missed runs (the server was down) collapse into one.
+            let mut next = schedule.next_run_at;
+            while next <= at {
+                next += chrono::Duration::seconds(schedule.interval_seconds.max(60) as i64);
+            }
+            let (id, expected) = (schedule.schedule_id, schedule.next_run_at);
+            let advanced = write_tx!(self, |tx| Ok(tx.advance_fairness_schedule(&id, &expected, &next).await?))?;
+            if advanced {
+                self.queue_audit(new_audit(&audit, Some(id), schedule.key_id)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the audit's decisions page by page and builds its report; the error is a message
+    /// for the audit's `error` field.
+    async fn compute_audit(&self, audit: &AuditRecord) -> Result<Value, String> {
+        let input: FairnessAuditInput = serde_json::from_value(audit.request.clone()).map_err(|e| format!("unreadable request: {e}"))?;
+        let mut plan = self.plan_audit(&input).map_err(|e| e.to_string())?;
+        let scope = plan.scope.clone();
+        let total = read_tx!(self, |tx| Ok(tx.count_scope_decisions(&scope).await?)).map_err(|e: ServiceError| e.to_string())?;
+        let id = audit.audit_id;
+        write_tx!(self, |tx| Ok(tx.set_fairness_progress(&id, 0, total).await?)).map_err(|e: ServiceError| e.to_string())?;
+        let mut tallies: Vec<GroupTally> = Vec::new();
+        let mut group_of: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut after: Option<(String, String)> = None;
+        let mut done = 0u64;
+        let mut has_score = false;
+        loop {
+            let (scope, categories, cursor) = (plan.scope.clone(), plan.categories.clone(), after.clone());
+            let page = read_tx!(self, |tx| Ok(tx.scope_decisions(&scope, cursor.as_ref(), PAGE, &categories).await?))
+                .map_err(|e: ServiceError| e.to_string())?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.created_at.clone(), last.decision_id.to_string()));
+            for d in &page {
+                let key: Vec<String> = d.values.iter().map(group_value).collect();
+                let g = *group_of.entry(key.clone()).or_insert_with(|| {
+                    tallies.push(GroupTally { key, ..GroupTally::default() });
+                    tallies.len() - 1
+                });
+                let t = &mut tallies[g];
+                let predicted = plan.favorable.matches(&d.outcome);
+                match d.actual.as_deref().map(|a| plan.favorable.matches(a)) {
+                    Some(actual) => {
+                        let c = &mut t.labelled;
+                        match (actual, predicted) {
+                            (true, true) => c.tp += 1,
+                            (false, true) => c.fp += 1,
+                            (false, false) => c.tn += 1,
+                            (true, false) => c.fn_ += 1,
+                        }
+                        if let Some(s) = d.score {
+                            t.scores.add(s, actual, false);
+                        }
+                    }
+                    None => {
+                        if predicted {
+                            t.unlabelled.0 += 1;
+                        } else {
+                            t.unlabelled.1 += 1;
+                        }
+                        if let Some(s) = d.score {
+                            t.scores.add_unlabelled(s);
+                        }
+                    }
+                }
+                has_score |= d.score.is_some();
+            }
+            done += page.len() as u64;
+            let shown = done.max(total);
+            write_tx!(self, |tx| Ok(tx.set_fairness_progress(&id, done, shown).await?)).map_err(|e: ServiceError| e.to_string())?;
+            if page.len() < PAGE as usize {
+                break;
+            }
+        }
+        plan.options.has_score = has_score;
+        let sensitive: Vec<String> = plan.categories.iter().map(|c| c.as_str().to_owned()).collect();
+        // Groups in a stable order (by their values), whatever order the decisions came in.
+        tallies.sort_by(|a, b| a.key.cmp(&b.key));
+        let report = report::build(&sensitive, &tallies, &plan.options).map_err(|e| match e {
+            report::ReportError::Empty => "no decisions in scope".to_owned(),
+            other => other.to_string(),
+        })?;
+        Ok(report)
+    }
+}
+
+/// The group value of a subject's stored value: strings as they are, other JSON as text.
+fn group_value(v: &Option<Value>) -> String {
+    match v {
+        None | Some(Value::Null) => MISSING.to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn new_audit(input: &FairnessAuditInput, schedule_id: Option<ScheduleId>, caller: Option<ApiKeyId>) -> AuditRecord {
+    AuditRecord {
+        audit_id: AuditId::new(),
+        status: AuditStatus::Queued,
+        request: serde_json::to_value(input).unwrap_or(Value::Null),
+        schedule_id,
+        rows_total: None,
+        rows_done: 0,
+        report: None,
+        report_sha256: None,
+        alerts: None,
+        error: None,
+        key_id: caller,
+        created_at: now(),
+        started_at: None,
+        finished_at: None,
+    }
+}
+
+/// The stored text of a report and its SHA-256 (hex).
+fn report_text(report: &Value) -> (String, String) {
+    let text = report.to_string();
+    let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(text.as_bytes()));
+    (text, sha)
+}
+
+/// The thresholds of `request` that `report` breaches.
+fn alerts_for(report: &Value, request: &Value) -> Vec<FairnessAlert> {
+    let Some(thresholds) = request["thresholds"].as_object() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (metric, threshold) in thresholds {
+        let Some(threshold) = threshold.as_f64() else { continue };
+        let Some((_, lower_is_worse)) = THRESHOLD_METRICS.iter().find(|(m, _)| m == metric) else { continue };
+        let value = report["disparities"][metric].as_f64().or_else(|| report["relative_to_reference"][metric].as_f64());
+        let Some(value) = value else { continue };
+        let breached = if *lower_is_worse { value < threshold } else { value.abs() > threshold };
+        if breached {
+            out.push(FairnessAlert {
+                metric: metric.clone(),
+                value,
+                threshold,
+                breach: if *lower_is_worse { "below" } else { "above" }.to_owned(),
+            });
+        }
+    }
+    out
+}
+
+fn alerts_of(r: &AuditRecord) -> Vec<FairnessAlert> {
+    r.alerts.as_ref().and_then(|a| serde_json::from_value(a.clone()).ok()).unwrap_or_default()
+}
+
+fn audit_view(r: &AuditRecord, with_report: bool) -> FairnessAuditView {
+    FairnessAuditView {
+        audit_id: r.audit_id.to_string(),
+        status: r.status.as_str().to_owned(),
+        request: serde_json::from_value(r.request.clone()).unwrap_or_default(),
+        schedule_id: r.schedule_id.map(|s| s.to_string()),
+        progress: AuditProgress { rows_done: r.rows_done, rows_total: r.rows_total },
+        report: if with_report { r.report.as_deref().and_then(|t| serde_json::from_str(t).ok()) } else { None },
+        report_sha256: r.report_sha256.clone(),
+        alerts: alerts_of(r),
+        error: r.error.clone(),
+        created_at: format_timestamp(&r.created_at),
+        started_at: r.started_at.as_ref().map(format_timestamp),
+        finished_at: r.finished_at.as_ref().map(format_timestamp),
+        receipt: None,
+    }
+}
+
+fn schedule_view(r: &ScheduleRecord) -> Result<FairnessScheduleView, ServiceError> {
+    let input: FairnessScheduleInput = serde_json::from_value(r.request.clone())
+        .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("a stored fairness schedule is unreadable".into())))?;
+    Ok(FairnessScheduleView {
+        schedule_id: r.schedule_id.to_string(),
+        interval_seconds: r.interval_seconds,
+        window_seconds: input.window_seconds,
+        audit: input.audit,
+        next_run_at: format_timestamp(&r.next_run_at),
+        created_at: format_timestamp(&r.created_at),
+        receipt: None,
+    })
+}
