@@ -258,3 +258,67 @@ fn check_data_matches_scipy_and_pandas() {
     let skipped: Vec<&str> = got["skipped_high_cardinality"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     assert!(skipped.contains(&"row_id") && skipped.contains(&"score"), "{skipped:?}");
 }
+
+/// Group thresholds: applying the reported thresholds to the rows gives the reported rates and
+/// accuracies, the rates are within the tolerance, and the accuracy cost is against one shared
+/// threshold computed here.
+#[test]
+fn group_thresholds_equalize_rates_at_the_reported_cost() {
+    let text = std::fs::read_to_string(fixtures().join("german.csv")).expect("fixture");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let (sex, y, score) = (col("sex"), col("y_true"), col("score"));
+    let rows: Vec<(String, bool, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[sex].to_owned(), f[y] == "1", f[score].parse().unwrap_or(f64::NAN))
+        })
+        .collect();
+    for (constraint, tolerance) in [("demographic-parity", 0.02), ("true-positive-rate-parity", 0.01)] {
+        let out = Command::new(BIN)
+            .args(["fairness", "mitigate", "--method", "thresholds", "--input"])
+            .arg(fixtures().join("german.csv"))
+            .args(["--sensitive", "sex", "--y-true", "y_true", "--score", "score", "--constraint", constraint, "--tolerance"])
+            .arg(tolerance.to_string())
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let mut rates = Vec::new();
+        let mut correct_after = 0usize;
+        for g in report["groups"].as_array().expect("groups") {
+            let value = g["group"]["sex"].as_str().expect("sex");
+            let t = g["chosen"]["threshold"].as_f64().unwrap_or(f64::INFINITY);
+            let members: Vec<&(String, bool, f64)> = rows.iter().filter(|r| r.0 == value).collect();
+            let selected = members.iter().filter(|r| r.2 >= t).count();
+            let positives = members.iter().filter(|r| r.1).count();
+            let tp = members.iter().filter(|r| r.2 >= t && r.1).count();
+            let correct = members.iter().filter(|r| (r.2 >= t) == r.1).count();
+            correct_after += correct;
+            let sel_rate = selected as f64 / members.len() as f64;
+            let tpr = tp as f64 / positives as f64;
+            close("selection_rate", &g["chosen"]["selection_rate"], &Value::from(sel_rate));
+            close("true_positive_rate", &g["chosen"]["true_positive_rate"], &Value::from(tpr));
+            close("accuracy", &g["chosen"]["accuracy"], &Value::from(correct as f64 / members.len() as f64));
+            rates.push(if constraint == "demographic-parity" { sel_rate } else { tpr });
+        }
+        let spread = rates.iter().cloned().fold(f64::MIN, f64::max) - rates.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(spread <= tolerance + 1e-12, "{constraint}: {rates:?}");
+        let correct_before = rows.iter().filter(|r| (r.2 >= 0.5) == r.1).count();
+        let cost = (correct_before as f64 - correct_after as f64) / rows.len() as f64;
+        close("accuracy_cost", &report["accuracy_cost"], &Value::from(cost));
+        assert!(
+            report["most_accurate_unconstrained"]["accuracy"].as_f64() >= report["optimized"]["accuracy"].as_f64(),
+            "a constraint never raises the best accuracy: {report}"
+        );
+    }
+    let out = Command::new(BIN)
+        .args(["fairness", "mitigate", "--method", "thresholds", "--input"])
+        .arg(fixtures().join("german.csv"))
+        .args(["--sensitive", "sex", "--y-true", "y_true"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--score"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -11,6 +11,7 @@
 pub mod html;
 pub mod report;
 pub mod stats;
+pub mod thresholds;
 
 use serde::Serialize;
 
