@@ -239,7 +239,8 @@ fn check_data_matches_scipy_and_pandas() {
     let out = Command::new(BIN)
         .args(["fairness", "check-data", "--input"])
         .arg(fixtures().join("german.csv"))
-        .args(["--sensitive", "sex", "--y-true", "y_true"])
+        .args(["--sensitive", "sex", "--y-true", "y_true", "--reference-distribution"])
+        .arg(expected["representation"]["reference"].as_str().expect("reference"))
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -247,6 +248,25 @@ fn check_data_matches_scipy_and_pandas() {
     for (feature, v) in expected["cramers_v"].as_object().into_iter().flatten() {
         let ours = got["proxies"].as_array().into_iter().flatten().find(|p| p["feature"] == feature.as_str()).cloned().unwrap_or_default();
         close(&format!("Cramér's V of {feature}"), v, &ours["cramers_v"]);
+        close(&format!("mutual information of {feature}"), &expected["mutual_information"][feature], &ours["mutual_information"]);
+    }
+    let rep = &got["representation"]["sex"];
+    close("goodness-of-fit statistic", &expected["representation"]["statistic"], &rep["goodness_of_fit"]["statistic"]);
+    close("goodness-of-fit p-value", &expected["representation"]["p_value"], &rep["goodness_of_fit"]["p_value"]);
+    for v in rep["values"].as_array().into_iter().flatten() {
+        let value = v["value"].as_str().unwrap_or("");
+        close("observed share", &expected["representation"]["observed_share"][value], &v["observed_share"]);
+    }
+    // A reference that does not cover the data's values, or does not add up, is refused.
+    for bad in ["sex=female:0.5", "sex=female:0.7,male:0.7", "age=young:1"] {
+        let out = Command::new(BIN)
+            .args(["fairness", "check-data", "--input"])
+            .arg(fixtures().join("german.csv"))
+            .args(["--sensitive", "sex", "--y-true", "y_true", "--reference-distribution", bad])
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("reference-distribution"), "{}", String::from_utf8_lossy(&out.stderr));
     }
     for g in expected["groups"].as_array().into_iter().flatten() {
         let ours = got["groups"]["sex"].as_array().into_iter().flatten().find(|o| o["value"] == g["sex"]).cloned().unwrap_or_default();

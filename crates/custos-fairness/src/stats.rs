@@ -85,6 +85,57 @@ pub fn cramers_v(table: &[Vec<u64>]) -> Option<f64> {
     Some((chi2 / (n * (r.min(c) - 1) as f64)).sqrt())
 }
 
+/// The mutual information (in nats) between the row and column variables of a contingency
+/// table: how much knowing a feature's value tells about the sensitive attribute, scikit-learn's
+/// `mutual_info_score`. 0 = independent. `None` for an empty table.
+pub fn mutual_information(table: &[Vec<u64>]) -> Option<f64> {
+    let cols = table.first()?.len();
+    let row_sums: Vec<f64> = table.iter().map(|r| r.iter().sum::<u64>() as f64).collect();
+    let col_sums: Vec<f64> = (0..cols).map(|j| table.iter().map(|r| r[j]).sum::<u64>() as f64).collect();
+    let n: f64 = row_sums.iter().sum();
+    if n == 0.0 {
+        return None;
+    }
+    let mut mi = 0.0;
+    for (i, row) in table.iter().enumerate() {
+        for (j, &count) in row.iter().enumerate() {
+            if count > 0 {
+                let c = count as f64;
+                mi += (c / n) * ((c * n) / (row_sums[i] * col_sums[j])).ln();
+            }
+        }
+    }
+    Some(mi.max(0.0))
+}
+
+/// Pearson's chi-square goodness-of-fit test of observed counts against expected shares (which
+/// sum to 1): statistic, degrees of freedom, p-value, as `scipy.stats.chisquare`. Used to test a
+/// training set's representation of groups against a reference population. `None` with fewer
+/// than two categories or no rows.
+pub fn goodness_of_fit(observed: &[u64], expected_shares: &[f64]) -> Option<(f64, u64, f64)> {
+    let n: u64 = observed.iter().sum();
+    if observed.len() < 2 || observed.len() != expected_shares.len() || n == 0 {
+        return None;
+    }
+    let statistic: f64 = observed
+        .iter()
+        .zip(expected_shares)
+        .map(|(&o, &share)| {
+            let e = share * n as f64;
+            if e > 0.0 {
+                (o as f64 - e).powi(2) / e
+            } else if o > 0 {
+                f64::INFINITY
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    let dof = (observed.len() - 1) as u64;
+    let p = ChiSquared::new(dof as f64).map(|d| d.sf(statistic)).unwrap_or(f64::NAN);
+    Some((statistic, dof, p))
+}
+
 /// The exact ROC AUC of `scores` against `labels` (Mann-Whitney U with average ranks for ties),
 /// scikit-learn's `roc_auc_score`. `None` when only one class is present.
 pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Option<f64> {

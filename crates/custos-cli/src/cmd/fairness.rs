@@ -55,9 +55,41 @@ pub struct CheckDataArgs {
     /// Cramér's V at or above which a feature is flagged as a proxy.
     #[arg(long, default_value_t = 0.3)]
     proxy_threshold: f64,
+    /// The share each value of a sensitive attribute has in the population the data should
+    /// represent, e.g. `sex=female:0.51,male:0.49` (repeat for other attributes); the report
+    /// compares the data with it (chi-square goodness of fit).
+    #[arg(long = "reference-distribution")]
+    reference_distributions: Vec<String>,
     /// Where the JSON report goes (stdout when absent).
     #[arg(long)]
     output: Option<PathBuf>,
+}
+
+/// Parses `attr=value:share,value:share` into the attribute and its value shares.
+fn parse_distribution(spec: &str, sensitive: &[String]) -> anyhow::Result<(String, BTreeMap<String, f64>)> {
+    let (attr, rest) =
+        spec.split_once('=').with_context(|| format!("--reference-distribution {spec:?}: expected ATTRIBUTE=VALUE:SHARE,..."))?;
+    let attr = attr.trim().to_owned();
+    if !sensitive.contains(&attr) {
+        bail!("--reference-distribution: {attr} is not one of --sensitive");
+    }
+    let mut shares = BTreeMap::new();
+    for part in rest.split(',') {
+        let (value, share) =
+            part.rsplit_once(':').with_context(|| format!("--reference-distribution {spec:?}: expected VALUE:SHARE, got {part:?}"))?;
+        let share: f64 = share
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+            .with_context(|| format!("--reference-distribution: share {share:?} of {value} is not a non-negative number"))?;
+        shares.insert(value.trim().to_owned(), share);
+    }
+    let total: f64 = shares.values().sum();
+    if (total - 1.0).abs() > 1e-6 {
+        bail!("--reference-distribution for {attr}: the shares add up to {total}, not 1");
+    }
+    Ok((attr, shares))
 }
 
 /// `custos fairness mitigate`.
@@ -610,6 +642,8 @@ type JointCounts = BTreeMap<(String, String), u64>;
 /// value, and for every other low-cardinality column its joint counts with the attribute.
 fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
     let favorable = Favorable::new(&args.data.favorable);
+    let references: Vec<(String, BTreeMap<String, f64>)> =
+        args.reference_distributions.iter().map(|d| parse_distribution(d, &args.data.sensitive)).collect::<anyhow::Result<_>>()?;
     let reader = TableReader::open(&args.data.input, 65_536)?;
     let schema = reader.schema();
     for name in args.data.sensitive.iter().chain(std::iter::once(&args.data.y_true)) {
@@ -682,7 +716,8 @@ fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
                 .map(|r| col_keys.iter().map(|c| map.get(&((*r).clone(), (*c).clone())).copied().unwrap_or(0)).collect())
                 .collect();
             if let Some(v) = stats::cramers_v(&table) {
-                proxies.push(json!({"feature": name, "sensitive": attr, "cramers_v": v, "flagged": v >= args.proxy_threshold}));
+                let mi = stats::mutual_information(&table);
+                proxies.push(json!({"feature": name, "sensitive": attr, "cramers_v": v, "mutual_information": mi, "flagged": v >= args.proxy_threshold}));
             }
         }
     }
@@ -699,8 +734,35 @@ fn check_data(args: CheckDataArgs) -> anyhow::Result<()> {
             (attr.clone(), Value::Array(list))
         })
         .collect();
-    let report = json!({"rows": rows, "groups": by_attribute, "proxies": proxies, "skipped_high_cardinality": skipped,
-        "proxy_method": format!("Cramér's V (no continuity correction), flagged at >= {}", args.proxy_threshold)});
+    let mut representation = serde_json::Map::new();
+    for (attr, shares) in &references {
+        let a = args.data.sensitive.iter().position(|s| s == attr).unwrap_or(0);
+        let unknown: Vec<&String> = groups[a].keys().filter(|v| !shares.contains_key(*v)).collect();
+        if !unknown.is_empty() {
+            bail!(
+                "--reference-distribution for {attr} has no share for {} (found in the data)",
+                unknown.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        let observed: Vec<u64> = shares.keys().map(|v| groups[a].get(v).map_or(0, |g| g.0)).collect();
+        let expected: Vec<f64> = shares.values().copied().collect();
+        let values: Vec<Value> = shares
+            .iter()
+            .zip(&observed)
+            .map(|((value, share), n)| {
+                let observed_share = *n as f64 / rows.max(1) as f64;
+                json!({"value": value, "count": n, "observed_share": observed_share, "expected_share": share, "difference": observed_share - share})
+            })
+            .collect();
+        let test = stats::goodness_of_fit(&observed, &expected)
+            .map(|(chi2, dof, p)| json!({"test": "Pearson chi-square goodness of fit", "statistic": chi2, "dof": dof, "p_value": p}));
+        representation.insert(attr.clone(), json!({"values": values, "goodness_of_fit": test}));
+    }
+    let mut report = json!({"rows": rows, "groups": by_attribute, "proxies": proxies, "skipped_high_cardinality": skipped,
+        "proxy_method": format!("Cramér's V (no continuity correction), flagged at >= {}; mutual information in nats", args.proxy_threshold)});
+    if !representation.is_empty() {
+        report["representation"] = Value::Object(representation);
+    }
     let mut out = open_output(args.output.as_deref())?;
     serde_json::to_writer_pretty(&mut out, &report)?;
     writeln!(out)?;
