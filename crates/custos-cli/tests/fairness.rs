@@ -342,3 +342,39 @@ fn group_thresholds_equalize_rates_at_the_reported_cost() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--score"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Under a memory limit the exact ROC AUC (every score kept) stops with advice instead of
+/// aborting, and `--streaming` audits the same file within the same limit.
+#[test]
+fn out_of_memory_is_an_error_with_advice() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    writeln!(file, "g,y,p,s").expect("write");
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..3_000_000u32 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let s = (state >> 11) as f64 / (1u64 << 53) as f64;
+        writeln!(file, "{},{},{},{s:.6}", ["a", "b"][i as usize % 2], u8::from(s > 0.3), u8::from(s > 0.5)).expect("write");
+    }
+    drop(file);
+    let run = |streaming: bool| {
+        let command = format!(
+            "ulimit -v 200000; exec {BIN} fairness audit --input {} --sensitive g --y-true y --y-pred p --score s --bootstrap 0 {}",
+            path.display(),
+            if streaming { "--streaming" } else { "" }
+        );
+        Command::new("sh").args(["-c", &command]).output().expect("run")
+    };
+    let exact = run(false);
+    assert_eq!(exact.status.code(), Some(1), "{}", String::from_utf8_lossy(&exact.stderr));
+    let stderr = String::from_utf8_lossy(&exact.stderr);
+    assert!(stderr.contains("not enough memory") && stderr.contains("--streaming"), "{stderr}");
+    let streamed = run(true);
+    assert!(streamed.status.success(), "{}", String::from_utf8_lossy(&streamed.stderr));
+    let report: Value = serde_json::from_slice(&streamed.stdout).expect("json");
+    assert_eq!(report["rows"], 3_000_000);
+}

@@ -58,15 +58,22 @@ impl ScoreStats {
         self.calibration[c].2 += score;
     }
 
+    /// Makes room for `additional` exact (score, label) pairs, or says there is no memory for
+    /// them (so a caller can stop with advice instead of being killed mid-run).
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), std::collections::TryReserveError> {
+        self.exact.try_reserve(additional)
+    }
+
     /// Adds a score whose actual outcome is not known (counts for the mean score only).
     pub fn add_unlabelled(&mut self, score: f64) {
         self.sum += score;
         self.n += 1;
     }
 
-    /// Adds another group's scores (unions of groups).
-    pub fn merge(&mut self, other: &ScoreStats) {
-        self.exact.extend_from_slice(&other.exact);
+    /// Adds another group's histogram, calibration bins and score sum (unions of groups). The
+    /// exact pairs stay with their group: the union's exact ROC AUC merges the groups' sorted
+    /// pairs without copying them (see [`build`]).
+    fn merge_summary(&mut self, other: &ScoreStats) {
         if !other.histogram.is_empty() {
             if self.histogram.is_empty() {
                 self.histogram = vec![(0, 0); AUC_BINS];
@@ -90,11 +97,11 @@ impl ScoreStats {
         if self.n == 0 { f64::NAN } else { self.sum / self.n as f64 }
     }
 
-    /// ROC AUC of the labelled scores: exact from the pairs, or from the histogram.
-    pub fn auc(&self) -> Option<f64> {
+    /// ROC AUC from the histogram (`None` when the exact pairs are kept instead, or when only
+    /// one class is present).
+    fn histogram_auc(&self) -> Option<f64> {
         if self.histogram.is_empty() {
-            let mut pairs = self.exact.clone();
-            return stats::roc_auc_pairs(&mut pairs);
+            return None;
         }
         // Scores in one bin count as tied (Mann-Whitney with ties), an approximation within
         // 1/AUC_BINS of the exact value's score resolution.
@@ -150,7 +157,7 @@ impl GroupTally {
         self.labelled = pooled([&self.labelled, &other.labelled]);
         self.unlabelled.0 += other.unlabelled.0;
         self.unlabelled.1 += other.unlabelled.1;
-        self.scores.merge(&other.scores);
+        self.scores.merge_summary(&other.scores);
     }
 
     /// All decisions, counted so that only the selection is right: unlabelled favourable ones
@@ -228,13 +235,15 @@ fn metrics_of(t: &GroupTally) -> GroupMetrics {
 fn group_reports(
     names: &[String],
     groups: &[GroupTally],
+    aucs: &[Option<f64>],
     options: &ReportOptions,
     partial: bool,
     warnings: &mut Vec<String>,
 ) -> Vec<GroupReport> {
     groups
         .iter()
-        .map(|t| {
+        .zip(aucs)
+        .map(|(t, auc)| {
             let label = names.iter().zip(&t.key).map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", ");
             let c = &t.labelled;
             let all = t.selection();
@@ -265,7 +274,7 @@ fn group_reports(
                 metrics: metrics_of(t),
                 labelled_count: partial.then(|| c.count()),
                 mean_score: options.has_score.then(|| finite(t.scores.mean())),
-                roc_auc: options.has_score.then(|| t.scores.auc().map_or(Value::Null, |v| json!(v))),
+                roc_auc: options.has_score.then(|| auc.map_or(Value::Null, |v| json!(v))),
                 expected_calibration_error: if options.has_score { t.scores.ece() } else { None },
                 intervals,
             }
@@ -273,21 +282,44 @@ fn group_reports(
         .collect()
 }
 
-/// The single-attribute groups of attribute `a`: unions of the combination groups.
-fn attribute_groups(groups: &[GroupTally], a: usize) -> Vec<GroupTally> {
-    let mut out: Vec<GroupTally> = Vec::new();
-    for t in groups {
-        match out.iter_mut().find(|o| o.key[0] == t.key[a]) {
-            Some(o) => o.merge(t),
-            None => out.push(GroupTally { key: vec![t.key[a].clone()], ..t.clone() }),
+/// The single-attribute groups of attribute `a`: unions of the combination groups (without
+/// their exact score pairs), with the indices of the combination groups in each.
+fn attribute_groups(groups: &[GroupTally], a: usize) -> Vec<(GroupTally, Vec<usize>)> {
+    let mut out: Vec<(GroupTally, Vec<usize>)> = Vec::new();
+    for (i, t) in groups.iter().enumerate() {
+        match out.iter_mut().find(|o| o.0.key[0] == t.key[a]) {
+            Some((o, members)) => {
+                o.merge(t);
+                members.push(i);
+            }
+            None => {
+                let mut first =
+                    GroupTally { key: vec![t.key[a].clone()], labelled: t.labelled, unlabelled: t.unlabelled, ..Default::default() };
+                first.scores.merge_summary(&t.scores);
+                out.push((first, vec![i]));
+            }
         }
     }
     out
 }
 
+/// The ROC AUC of the union of `members` (exact pairs already sorted, or histograms).
+fn union_auc(groups: &[GroupTally], members: &[usize], merged: &ScoreStats) -> Option<f64> {
+    if !merged.histogram.is_empty() {
+        return merged.histogram_auc();
+    }
+    let runs: Vec<&[(f64, bool)]> = members.iter().map(|&i| groups[i].scores.exact.as_slice()).collect();
+    stats::roc_auc_sorted_runs(&runs)
+}
+
 /// Builds the report over `groups` (one tally per combination of the `sensitive` values).
-/// Warnings are in the report's `warnings` array.
-pub fn build(sensitive: &[String], groups: &[GroupTally], options: &ReportOptions) -> Result<Value, ReportError> {
+/// Warnings are in the report's `warnings` array. Sorts each group's exact score pairs in place
+/// (the only memory the exact ROC AUC needs is the pairs themselves).
+pub fn build(sensitive: &[String], groups: &mut [GroupTally], options: &ReportOptions) -> Result<Value, ReportError> {
+    for g in groups.iter_mut() {
+        g.scores.exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let groups: &[GroupTally] = groups;
     let rows: u64 = groups.iter().map(GroupTally::count).sum();
     if rows == 0 {
         return Err(ReportError::Empty);
@@ -295,10 +327,14 @@ pub fn build(sensitive: &[String], groups: &[GroupTally], options: &ReportOption
     let labelled_rows: u64 = groups.iter().map(|t| t.labelled.count()).sum();
     let partial = labelled_rows < rows;
     let mut warnings = Vec::new();
-    let by_group = group_reports(sensitive, groups, options, partial, &mut warnings);
+    let aucs: Vec<Option<f64>> = (0..groups.len()).map(|i| union_auc(groups, &[i], &groups[i].scores)).collect();
+    let by_group = group_reports(sensitive, groups, &aucs, options, partial, &mut warnings);
     let mut by_attribute = serde_json::Map::new();
     for (a, name) in sensitive.iter().enumerate() {
-        let reports = group_reports(std::slice::from_ref(name), &attribute_groups(groups, a), options, partial, &mut Vec::new());
+        let unions = attribute_groups(groups, a);
+        let aucs: Vec<Option<f64>> = unions.iter().map(|(u, members)| union_auc(groups, members, &u.scores)).collect();
+        let tallies: Vec<GroupTally> = unions.into_iter().map(|(u, _)| u).collect();
+        let reports = group_reports(std::slice::from_ref(name), &tallies, &aucs, options, partial, &mut Vec::new());
         by_attribute.insert(name.clone(), serde_json::to_value(reports).unwrap_or(Value::Null));
     }
     let selection: Vec<Confusion> = groups.iter().map(GroupTally::selection).collect();
@@ -371,7 +407,7 @@ mod tests {
 
     #[test]
     fn unlabelled_decisions_count_for_selection_but_not_error_rates() {
-        let groups = vec![
+        let mut groups = vec![
             GroupTally {
                 key: vec!["a".into()],
                 labelled: Confusion { tp: 1, fp: 0, tn: 1, fn_: 0 },
@@ -385,7 +421,7 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let r = build(&["g".into()], &groups, &options()).unwrap_or_default();
+        let r = build(&["g".into()], &mut groups, &options()).unwrap_or_default();
         assert_eq!(r["rows"], 8);
         assert_eq!(r["labelled_rows"], 4);
         // Selection over all four decisions of each group: a 3/4, b 1/4.
@@ -401,10 +437,11 @@ mod tests {
 
     #[test]
     fn fully_labelled_reports_have_no_labelled_fields() {
-        let groups = vec![GroupTally { key: vec!["a".into()], labelled: Confusion { tp: 1, fp: 1, tn: 1, fn_: 1 }, ..Default::default() }];
-        let r = build(&["g".into()], &groups, &options()).unwrap_or_default();
+        let mut groups =
+            vec![GroupTally { key: vec!["a".into()], labelled: Confusion { tp: 1, fp: 1, tn: 1, fn_: 1 }, ..Default::default() }];
+        let r = build(&["g".into()], &mut groups, &options()).unwrap_or_default();
         assert!(r.get("labelled_rows").is_none());
         assert!(r["by_group"][0].get("labelled_count").is_none());
-        assert_eq!(build(&["g".into()], &[], &options()), Err(ReportError::Empty));
+        assert_eq!(build(&["g".into()], &mut [], &options()), Err(ReportError::Empty));
     }
 }

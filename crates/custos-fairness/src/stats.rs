@@ -169,6 +169,62 @@ pub fn roc_auc_pairs(pairs: &mut [(f64, bool)]) -> Option<f64> {
     Some((rank_sum_pos - p * (p + 1.0) / 2.0) / (p * negatives as f64))
 }
 
+/// The exact ROC AUC of several runs of (score, label) pairs, each sorted by score ascending,
+/// taken together, without copying them: a k-way merge that counts, for every block of tied
+/// scores, the negatives below it (Mann-Whitney U with ties counted half). `None` when only one
+/// class is present.
+pub fn roc_auc_sorted_runs(runs: &[&[(f64, bool)]]) -> Option<f64> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    #[derive(PartialEq)]
+    struct Head(f64, usize);
+    impl Eq for Head {}
+    impl PartialOrd for Head {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for Head {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+        }
+    }
+    let positives: usize = runs.iter().map(|r| r.iter().filter(|p| p.1).count()).sum();
+    let negatives: usize = runs.iter().map(|r| r.len()).sum::<usize>() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut next = vec![0usize; runs.len()];
+    let mut heap: BinaryHeap<Reverse<Head>> =
+        runs.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(k, r)| Reverse(Head(r[0].0, k))).collect();
+    let (mut below, mut u) = (0u64, 0.0f64);
+    while let Some(Reverse(Head(score, _))) = heap.peek().map(|h| Reverse(Head(h.0.0, h.0.1))) {
+        // One block of tied scores, across every run.
+        let (mut pos, mut neg) = (0u64, 0u64);
+        while let Some(Reverse(Head(s, k))) = heap.peek().map(|h| Reverse(Head(h.0.0, h.0.1))) {
+            if s.total_cmp(&score) != std::cmp::Ordering::Equal {
+                break;
+            }
+            heap.pop();
+            let run = runs[k];
+            while next[k] < run.len() && run[next[k]].0.total_cmp(&score) == std::cmp::Ordering::Equal {
+                if run[next[k]].1 {
+                    pos += 1;
+                } else {
+                    neg += 1;
+                }
+                next[k] += 1;
+            }
+            if next[k] < run.len() {
+                heap.push(Reverse(Head(run[next[k]].0, k)));
+            }
+        }
+        u += pos as f64 * (below as f64 + 0.5 * neg as f64);
+        below += neg;
+    }
+    Some(u / (positives as f64 * negatives as f64))
+}
+
 /// Expected calibration error with `bins` equal-width bins over [0, 1]: the share-weighted mean
 /// of |observed positive rate - mean score| per non-empty bin (a score of exactly 1 falls in the
 /// last bin). `None` for no rows.
@@ -268,6 +324,29 @@ fn binomial(n: u64, p: f64, rng: &mut StdRng) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_runs_give_the_auc_of_their_union() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..200 {
+            let runs: Vec<Vec<(f64, bool)>> = (0..rng.random_range(1..5))
+                .map(|_| {
+                    let mut r: Vec<(f64, bool)> =
+                        (0..rng.random_range(0..12)).map(|_| (f64::from(rng.random_range(0..5u32)) / 4.0, rng.random_bool(0.5))).collect();
+                    r.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    r
+                })
+                .collect();
+            let mut all: Vec<(f64, bool)> = runs.concat();
+            let slices: Vec<&[(f64, bool)]> = runs.iter().map(Vec::as_slice).collect();
+            let merged = roc_auc_sorted_runs(&slices);
+            let direct = roc_auc_pairs(&mut all);
+            assert_eq!(merged.is_some(), direct.is_some());
+            if let (Some(a), Some(b)) = (merged, direct) {
+                assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+            }
+        }
+    }
 
     #[test]
     fn auc_with_ties_and_wilson_bounds() {

@@ -662,7 +662,7 @@ impl Service {
         let sensitive: Vec<String> = plan.categories.iter().map(|c| c.as_str().to_owned()).collect();
         // Groups in a stable order (by their values), whatever order the decisions came in.
         tallies.sort_by(|a, b| a.key.cmp(&b.key));
-        let report = report::build(&sensitive, &tallies, &plan.options).map_err(|e| match e {
+        let report = report::build(&sensitive, &mut tallies, &plan.options).map_err(|e| match e {
             report::ReportError::Empty => "no decisions in scope".to_owned(),
             other => other.to_string(),
         })?;

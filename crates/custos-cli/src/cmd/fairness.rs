@@ -376,6 +376,22 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
             *total = pooled([&*total, c]);
         }
         if let Some(values) = &score {
+            if !args.streaming {
+                // The exact ROC AUC keeps every (score, label) pair; ask for the memory first so
+                // that running out is an error with advice, not an abort.
+                let mut per_group = vec![0usize; acc.scores.len()];
+                for g in &row_groups {
+                    per_group[*g as usize] += 1;
+                }
+                for (stats, n) in acc.scores.iter_mut().zip(per_group) {
+                    if stats.try_reserve(n).is_err() {
+                        bail!(
+                            "not enough memory to keep every score for the exact ROC AUC after {} rows; run with --streaming (binned ROC AUC, constant memory)",
+                            acc.rows
+                        );
+                    }
+                }
+            }
             for ((g, s), t) in row_groups.iter().zip(values.values().iter()).zip(&y_true) {
                 acc.scores[*g as usize].add(*s, *t, args.streaming);
             }
@@ -409,14 +425,15 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
         streaming: args.streaming,
         reference,
     };
-    let tallies: Vec<GroupTally> = acc
+    let rows = acc.rows;
+    let mut tallies: Vec<GroupTally> = acc
         .groups
-        .iter()
-        .zip(&acc.counts)
-        .zip(&acc.scores)
-        .map(|((key, c), s)| GroupTally { key: key.clone(), labelled: *c, unlabelled: (0, 0), scores: s.clone() })
+        .into_iter()
+        .zip(acc.counts)
+        .zip(acc.scores)
+        .map(|((key, c), scores)| GroupTally { key, labelled: c, unlabelled: (0, 0), scores })
         .collect();
-    let report = report::build(&args.data.sensitive, &tallies, &options).map_err(|e| match e {
+    let report = report::build(&args.data.sensitive, &mut tallies, &options).map_err(|e| match e {
         report::ReportError::NoReferenceRows(spec) => anyhow::anyhow!("--reference-group {spec}: no rows have those values"),
         other => anyhow::anyhow!(other),
     })?;
@@ -437,7 +454,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
             out.write_all(custos_fairness::html::render(&report, &provenance).as_bytes())?;
         }
         AuditFormat::Table => {
-            writeln!(out, "{} rows; groups by {}", acc.rows, args.data.sensitive.join(" x "))?;
+            writeln!(out, "{} rows; groups by {}", rows, args.data.sensitive.join(" x "))?;
             writeln!(out, "{:<32} {:>8} {:>9} {:>9} {:>9} {:>9}", "group", "count", "selected", "TPR", "FPR", "accuracy")?;
             let num = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
             for g in report["by_group"].as_array().into_iter().flatten() {
