@@ -12,6 +12,8 @@
 //! The crate is pure: bytes and rows in, numbers out.
 
 mod lightgbm;
+mod linear;
+pub mod reasons;
 mod shap;
 mod tree;
 mod xgboost;
@@ -68,6 +70,8 @@ pub enum Library {
     XGBoost,
     /// LightGBM (`save_model` text or `dump_model` JSON).
     LightGBM,
+    /// A linear or logistic model described in JSON (coefficients, intercept, feature means).
+    Linear,
 }
 
 /// A tree ensemble ready to predict and explain.
@@ -84,6 +88,8 @@ pub struct Model {
     tree_output: Vec<usize>,
     /// The margin every prediction starts from, per output.
     base_margin: Vec<f64>,
+    /// A linear or logistic model instead of trees.
+    linear: Option<linear::Linear>,
 }
 
 /// Attributions of one row for one output.
@@ -114,6 +120,8 @@ impl Model {
                 serde_json::from_slice(bytes).map_err(|e| ExplainError::Malformed { format: "JSON", detail: e.to_string() })?;
             if doc.get("learner").is_some() {
                 xgboost::parse(&doc)?
+            } else if doc.get("coefficients").is_some() {
+                linear::parse(&doc)?
             } else if doc.get("tree_info").is_some() {
                 lightgbm::parse_dump(&doc)?
             } else {
@@ -137,6 +145,7 @@ impl Model {
         match self.library {
             Library::XGBoost => "XGBoost JSON",
             Library::LightGBM => "LightGBM",
+            Library::Linear => "linear model JSON",
         }
     }
 
@@ -170,6 +179,30 @@ impl Model {
         self.trees.len()
     }
 
+    /// Every split threshold the model uses on `feature` (sorted, distinct): where a change in
+    /// that feature can change a prediction. Empty for linear models.
+    pub fn thresholds(&self, feature: usize) -> Vec<f64> {
+        let mut out: Vec<f64> = self
+            .trees
+            .iter()
+            .flat_map(|t| {
+                (0..t.len()).filter(move |&i| !t.is_leaf(i) && t.feature[i] as usize == feature).filter_map(move |i| match &t.test[i] {
+                    tree::Test::LessF32(v) => Some(f64::from(*v)),
+                    tree::Test::LessOrEqual(v) => Some(*v),
+                    tree::Test::Categories { .. } => None,
+                })
+            })
+            .collect();
+        out.sort_by(f64::total_cmp);
+        out.dedup();
+        out
+    }
+
+    /// The linear coefficient of `feature`, for linear models.
+    pub fn coefficient(&self, feature: usize) -> Option<f64> {
+        self.linear.as_ref().and_then(|l| l.coefficients.get(feature).copied())
+    }
+
     /// The deepest tree's depth.
     pub fn max_depth(&self) -> usize {
         self.trees.iter().map(Tree::depth).max().unwrap_or(0)
@@ -185,6 +218,9 @@ impl Model {
     /// The margins (raw scores) of a row, one per output. Missing values are NaN.
     pub fn predict_margin(&self, row: &[f64]) -> Result<Vec<f64>, ExplainError> {
         self.check_row(row)?;
+        if let Some(l) = &self.linear {
+            return Ok(vec![l.margin(row)]);
+        }
         let mut out = self.base_margin.clone();
         for (tree, &k) in self.trees.iter().zip(&self.tree_output) {
             out[k] += tree.predict(row);
@@ -210,6 +246,9 @@ impl Model {
 
     /// The expected margin per output under the path-dependent (cover-weighted) view.
     pub fn expected_margin(&self) -> Vec<f64> {
+        if let Some(l) = &self.linear {
+            return vec![l.expected_margin()];
+        }
         let mut out = self.base_margin.clone();
         for (tree, &k) in self.trees.iter().zip(&self.tree_output) {
             out[k] += tree.expected_value();
@@ -221,6 +260,10 @@ impl Model {
     /// (and required) by [`ShapMode::Interventional`].
     pub fn shap(&self, row: &[f64], mode: ShapMode, background: &[Vec<f64>]) -> Result<Vec<Attribution>, ExplainError> {
         self.check_row(row)?;
+        if let Some(l) = &self.linear {
+            // Linear models: features are independent terms, so both views coincide.
+            return Ok(vec![l.attribution(row)]);
+        }
         match mode {
             ShapMode::PathDependent => {
                 let mut out: Vec<Attribution> = self

@@ -212,6 +212,7 @@ pub(crate) fn parse_text(text: &str) -> Result<Model, ExplainError> {
         trees,
         tree_output,
         base_margin: vec![0.0; n_outputs.max(1)],
+        linear: None,
     })
 }
 
@@ -294,5 +295,6 @@ pub(crate) fn parse_dump(doc: &Value) -> Result<Model, ExplainError> {
         trees,
         tree_output,
         base_margin: vec![0.0; n_outputs],
+        linear: None,
     })
 }

@@ -139,5 +139,15 @@ pub(crate) fn parse(doc: &Value) -> Result<Model, ExplainError> {
     if feature_names.len() != n_features {
         return Err(malformed(format!("{} feature names for {n_features} features", feature_names.len())));
     }
-    Ok(Model { library: Library::XGBoost, objective, link, feature_names, n_outputs, trees, tree_output: tree_info, base_margin })
+    Ok(Model {
+        library: Library::XGBoost,
+        objective,
+        link,
+        feature_names,
+        n_outputs,
+        trees,
+        tree_output: tree_info,
+        base_margin,
+        linear: None,
+    })
 }

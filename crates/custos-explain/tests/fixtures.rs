@@ -166,3 +166,56 @@ fn bad_models_are_named_errors() {
     assert!(matches!(model.predict(&[1.0]), Err(custos_explain::ExplainError::RowLength { .. })));
     assert!(matches!(model.shap(&[0.0; 10], ShapMode::Interventional, &[]), Err(custos_explain::ExplainError::NoBackground)));
 }
+
+/// Reasons on a tree model: adverse features first, every hint really crosses the boundary and
+/// every "too high" reason is one where a lower value would have helped.
+#[test]
+fn tree_reasons_and_hints_cross_the_boundary() {
+    use custos_explain::reasons::{FavorableSide, FeatureDictionary, FeatureText, ReasonOptions, explain};
+    let model = Model::parse(&std::fs::read(dir().join("cancer.lgb.txt")).expect("model")).expect("parse");
+    let features = model.feature_names().to_vec();
+    let dictionary = FeatureDictionary {
+        favorable_outcome: FavorableSide::Higher,
+        intro: None,
+        features: features
+            .iter()
+            .map(|f| {
+                (
+                    f.clone(),
+                    FeatureText {
+                        description: format!("The {f}"),
+                        higher: "is high".into(),
+                        lower: "is low".into(),
+                        unit: None,
+                        actionable: true,
+                    },
+                )
+            })
+            .collect(),
+    };
+    let data = rows("cancer.rows.csv", &features);
+    let mut hints = 0;
+    let mut adverse_rows = 0;
+    for row in &data {
+        let attribution = &model.shap(row, ShapMode::PathDependent, &[]).expect("shap")[0];
+        let e = explain(&model, row, attribution, &dictionary, &ReasonOptions::default());
+        let p = model.predict(row).expect("predict")[0];
+        assert_eq!(e.favorable, Some(p >= 0.5));
+        for pair in e.reasons.windows(2) {
+            assert!(pair[0].contribution <= pair[1].contribution, "most adverse first");
+        }
+        assert!(e.reasons.iter().all(|r| r.contribution < 0.0));
+        if e.favorable == Some(false) {
+            adverse_rows += 1;
+            assert!(e.text.starts_with("The main reasons were: the "), "{}", e.text);
+        }
+        for c in &e.counterfactuals {
+            let f = features.iter().position(|n| *n == c.feature).expect("feature");
+            let mut moved = row.clone();
+            moved[f] = c.to;
+            assert!(model.predict(&moved).expect("predict")[0] >= 0.5, "the hint for {} crosses the boundary", c.feature);
+            hints += 1;
+        }
+    }
+    assert!(adverse_rows > 0 && hints > 0, "{adverse_rows} adverse rows, {hints} hints");
+}
