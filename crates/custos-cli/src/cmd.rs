@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod bench;
 pub mod bench_ledger;
+pub mod explain;
 pub mod fairness;
 pub mod ledger;
 pub mod pii;

@@ -37,6 +37,9 @@ enum Command {
     /// Fairness audits of decisions (Fairlearn and AIF360 definitions).
     #[command(subcommand)]
     Fairness(cmd::fairness::FairnessCommand),
+    /// Explanations of model decisions: exact TreeSHAP for XGBoost and LightGBM, reason codes.
+    #[command(subcommand)]
+    Explain(cmd::explain::ExplainCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
             Command::Ledger(command) => cmd::ledger::run(command).await,
             Command::Pii(command) => tokio::task::block_in_place(|| cmd::pii::run(command)),
             Command::Fairness(command) => tokio::task::block_in_place(|| cmd::fairness::run(command)),
+            Command::Explain(command) => tokio::task::block_in_place(|| cmd::explain::run(command)),
         }
     });
     match result {

@@ -40,6 +40,12 @@ pub struct FeatureText {
     /// Whether the customer can change it (only these get counterfactual hints).
     #[serde(default)]
     pub actionable: bool,
+    /// The smallest value a hint may suggest (e.g. 0 for counts).
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The largest value a hint may suggest.
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 /// The feature dictionary (`features.toml`).
@@ -234,7 +240,8 @@ pub fn explain(
                 candidates.into_iter().find(|v| crosses(*v))
             }
         };
-        if let Some(to) = target {
+        let plausible = |v: f64| t.min.is_none_or(|m| v >= m) && t.max.is_none_or(|m| v <= m);
+        if let Some(to) = target.filter(|v| plausible(*v)) {
             let unit = t.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
             let side = if to < x { "below" } else { "above" };
             counterfactuals.push(Counterfactual {
@@ -279,6 +286,8 @@ mod tests {
                 lower: "is low for this credit line".into(),
                 unit: Some("EUR".into()),
                 actionable: false,
+                min: None,
+                max: None,
             },
         );
         features.insert(
@@ -289,6 +298,8 @@ mod tests {
                 lower: "is low".into(),
                 unit: None,
                 actionable: true,
+                min: Some(0.0),
+                max: None,
             },
         );
         FeatureDictionary { favorable_outcome: FavorableSide::Higher, intro: None, features }
@@ -314,5 +325,10 @@ mod tests {
         moved[1] = e.counterfactuals[0].to;
         assert!((model.predict(&moved).expect("p")[0] - 0.5).abs() < 1e-9);
         assert!(e.counterfactuals[0].text.starts_with("If your debt-to-income ratio had been below 0.1"), "{}", e.counterfactuals[0].text);
+        // A hint outside the feature's plausible range is not given.
+        let worse = [10000.0, 0.9, 40.0];
+        let attribution = &model.shap(&worse, ShapMode::PathDependent, &[]).expect("shap")[0];
+        let e = explain(&model, &worse, attribution, &dictionary(), &ReasonOptions::default());
+        assert!(e.counterfactuals.is_empty(), "{:?}", e.counterfactuals);
     }
 }

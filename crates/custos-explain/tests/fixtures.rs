@@ -188,6 +188,8 @@ fn tree_reasons_and_hints_cross_the_boundary() {
                         lower: "is low".into(),
                         unit: None,
                         actionable: true,
+                        min: None,
+                        max: None,
                     },
                 )
             })
