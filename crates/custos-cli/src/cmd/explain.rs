@@ -128,8 +128,11 @@ pub fn load_model(path: &Path) -> anyhow::Result<Model> {
     Model::parse(&bytes).with_context(|| format!("{}", path.display()))
 }
 
-/// The rows of a table as the model's features (NaN for missing), and the `id` column if any.
-pub fn load_rows(model: &Model, path: &Path) -> anyhow::Result<(Vec<Vec<f64>>, Option<Vec<String>>)> {
+/// Rows as the model's features (NaN for missing), and the table's `id` column if it has one.
+pub type Rows = (Vec<Vec<f64>>, Option<Vec<String>>);
+
+/// The rows of a table as the model's features.
+pub fn load_rows(model: &Model, path: &Path) -> anyhow::Result<Rows> {
     let reader = TableReader::open(path, 65_536)?;
     let schema = reader.schema();
     let missing: Vec<&str> = model.feature_names().iter().filter(|f| schema.field_with_name(f).is_err()).map(String::as_str).collect();
