@@ -11,6 +11,7 @@
 //!
 //! The crate is pure: bytes and rows in, numbers out.
 
+mod fast;
 mod lightgbm;
 mod linear;
 pub mod reasons;
@@ -90,6 +91,8 @@ pub struct Model {
     base_margin: Vec<f64>,
     /// A linear or logistic model instead of trees.
     linear: Option<linear::Linear>,
+    /// Per-tree TreeSHAP tables (see [`Model::prepare`]), built once, shared by clones.
+    tables: std::sync::Arc<std::sync::OnceLock<Vec<Option<fast::Tables>>>>,
 }
 
 /// Attributions of one row for one output.
@@ -256,6 +259,66 @@ impl Model {
         out
     }
 
+    /// Builds the per-leaf tables that make path-dependent TreeSHAP O(leaves x depth) per tree
+    /// instead of O(leaves x depth^2) (see the `fast` module); worth it when explaining more than
+    /// a few hundred rows, or in a server that explains every decision of a registered model.
+    /// Trees whose paths have too many distinct features, or beyond a memory budget, keep the
+    /// recursive algorithm. Idempotent; returns the bytes the tables take.
+    pub fn prepare(&self) -> usize {
+        let tables = self.tables.get_or_init(|| {
+            let mut used = 0usize;
+            self.trees
+                .iter()
+                .map(|t| {
+                    if used > fast::BUDGET_BYTES {
+                        return None;
+                    }
+                    let tables = fast::precompute(t)?;
+                    used += tables.bytes();
+                    Some(tables)
+                })
+                .collect()
+        });
+        tables.iter().flatten().map(fast::Tables::bytes).sum()
+    }
+
+    /// Path-dependent attributions of many rows, tree by tree in blocks of rows so that each
+    /// tree's tables stay in cache; builds the tables first ([`Model::prepare`]).
+    pub fn shap_many(&self, rows: &[Vec<f64>]) -> Result<Vec<Vec<Attribution>>, ExplainError> {
+        for row in rows {
+            self.check_row(row)?;
+        }
+        if self.linear.is_some() {
+            return rows.iter().map(|r| self.shap(r, ShapMode::PathDependent, &[])).collect();
+        }
+        self.prepare();
+        let tables = self.tables.get().map(Vec::as_slice).unwrap_or(&[]);
+        let base = self.expected_margin();
+        let n_features = self.feature_names.len();
+        let mut out: Vec<Vec<Attribution>> =
+            rows.iter().map(|_| base.iter().map(|b| Attribution { values: vec![0.0; n_features], base_value: *b }).collect()).collect();
+        let mut scratch = shap::Scratch::new(self.max_depth());
+        let mut left = Vec::new();
+        const BLOCK: usize = 256;
+        for (block_rows, block_out) in rows.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
+            for (i, (tree, &k)) in self.trees.iter().zip(&self.tree_output).enumerate() {
+                match tables.get(i).and_then(Option::as_ref) {
+                    Some(t) => {
+                        for (row, o) in block_rows.iter().zip(block_out.iter_mut()) {
+                            fast::shap_row(tree, t, row, &mut o[k].values, &mut left);
+                        }
+                    }
+                    None => {
+                        for (row, o) in block_rows.iter().zip(block_out.iter_mut()) {
+                            shap::path_dependent(tree, row, &mut o[k].values, &mut scratch);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// TreeSHAP attributions of `row`, one [`Attribution`] per output. `background` is used
     /// (and required) by [`ShapMode::Interventional`].
     pub fn shap(&self, row: &[f64], mode: ShapMode, background: &[Vec<f64>]) -> Result<Vec<Attribution>, ExplainError> {
@@ -272,8 +335,13 @@ impl Model {
                     .map(|base_value| Attribution { values: vec![0.0; self.feature_names.len()], base_value })
                     .collect();
                 let mut scratch = shap::Scratch::new(self.max_depth());
-                for (tree, &k) in self.trees.iter().zip(&self.tree_output) {
-                    shap::path_dependent(tree, row, &mut out[k].values, &mut scratch);
+                let tables = self.tables.get().map(Vec::as_slice).unwrap_or(&[]);
+                let mut left = Vec::new();
+                for (i, (tree, &k)) in self.trees.iter().zip(&self.tree_output).enumerate() {
+                    match tables.get(i).and_then(Option::as_ref) {
+                        Some(t) => fast::shap_row(tree, t, row, &mut out[k].values, &mut left),
+                        None => shap::path_dependent(tree, row, &mut out[k].values, &mut scratch),
+                    }
                 }
                 Ok(out)
             }

@@ -213,6 +213,7 @@ pub(crate) fn parse_text(text: &str) -> Result<Model, ExplainError> {
         tree_output,
         base_margin: vec![0.0; n_outputs.max(1)],
         linear: None,
+        tables: Default::default(),
     })
 }
 
@@ -296,5 +297,6 @@ pub(crate) fn parse_dump(doc: &Value) -> Result<Model, ExplainError> {
         tree_output,
         base_margin: vec![0.0; n_outputs],
         linear: None,
+        tables: Default::default(),
     })
 }

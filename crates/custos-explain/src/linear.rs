@@ -84,5 +84,6 @@ pub(crate) fn parse(doc: &Value) -> Result<Model, ExplainError> {
         tree_output: Vec::new(),
         base_margin: vec![intercept],
         linear: Some(Linear { coefficients, intercept, means }),
+        tables: Default::default(),
     })
 }

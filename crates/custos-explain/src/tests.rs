@@ -124,3 +124,21 @@ fn interventional_equals_brute_force_shapley() {
         }
     }
 }
+
+#[test]
+fn precomputed_tables_equal_the_recursive_algorithm() {
+    let mut rng = StdRng::seed_from_u64(13);
+    let mut left = Vec::new();
+    for case in 0..400 {
+        let tree = random_tree(&mut rng, 1 + case % 6);
+        let tables = crate::fast::precompute(&tree).expect("few features");
+        let x = random_row(&mut rng);
+        let mut fast = vec![0.0; FEATURES];
+        crate::fast::shap_row(&tree, &tables, &x, &mut fast, &mut left);
+        let mut slow = vec![0.0; FEATURES];
+        path_dependent(&tree, &x, &mut slow, &mut Scratch::new(0));
+        for (a, b) in fast.iter().zip(&slow) {
+            assert!((a - b).abs() < 1e-9, "case {case}: {fast:?} vs {slow:?}");
+        }
+    }
+}

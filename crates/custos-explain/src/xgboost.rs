@@ -149,5 +149,6 @@ pub(crate) fn parse(doc: &Value) -> Result<Model, ExplainError> {
         tree_output: tree_info,
         base_margin,
         linear: None,
+        tables: Default::default(),
     })
 }

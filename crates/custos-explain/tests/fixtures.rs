@@ -63,6 +63,8 @@ fn check(model_file: &str, expected_file: &str, dataset: &str) {
     let n_features = features.len();
     let data = rows(&format!("{dataset}.rows.csv"), &features);
     let background = rows(&format!("{dataset}.background.csv"), &features);
+    // The batch path (precomputed tables, tree by tree) gives what the row path gives.
+    let many = model.shap_many(&data).expect("shap_many");
     for (r, row) in data.iter().enumerate() {
         let margins = model.predict_margin(row).expect("margin");
         let predictions = model.predict(row).expect("predict");
@@ -72,6 +74,12 @@ fn check(model_file: &str, expected_file: &str, dataset: &str) {
             close(&format!("{model_file} row {r} prediction {k}"), at("prediction").unwrap_or(f64::NAN), predictions[k], tol);
         }
         let shap = model.shap(row, ShapMode::PathDependent, &[]).expect("shap");
+        for (a, b) in shap.iter().zip(&many[r]) {
+            assert!((a.base_value - b.base_value).abs() < 1e-12);
+            for (x, y) in a.values.iter().zip(&b.values) {
+                assert!((x - y).abs() < 1e-9 * x.abs().max(1.0), "{model_file} row {r}: batch {y} vs row {x}");
+            }
+        }
         for (k, attribution) in shap.iter().enumerate() {
             let (values, base) = reference(&expected, r, k, n_features, n_outputs);
             close(&format!("{model_file} row {r} base value {k}"), base, attribution.base_value, tol);
