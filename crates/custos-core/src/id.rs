@@ -99,6 +99,11 @@ id_type!(
     ScheduleId,
     "schedule_id"
 );
+id_type!(
+    /// Identifier of one registered model version.
+    ModelId,
+    "model_id"
+);
 
 #[cfg(test)]
 mod tests {

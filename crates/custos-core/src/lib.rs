@@ -20,7 +20,7 @@ pub use category::{DataCategory, data_category_name};
 pub use consent::{ConsentStatus, Method};
 pub use dsr::{DsrStatus, DsrType, ObjectionScope};
 pub use error::ValidationError;
-pub use id::{ApiKeyId, AuditId, CheckId, DecisionId, DsrId, EventId, ScheduleId, SubjectId};
+pub use id::{ApiKeyId, AuditId, CheckId, DecisionId, DsrId, EventId, ModelId, ScheduleId, SubjectId};
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
 pub use pseudonym::{Pseudonymizer, keyed_digest};
 pub use purpose::{LegalBasis, Purpose, PurposeKey};

@@ -154,6 +154,8 @@ scopes! {
     Pii => Some(Scope::Pii),
     PiiDetokenize => Some(Scope::PiiDetokenize),
     Fairness => Some(Scope::Fairness),
+    ModelsRead => Some(Scope::ModelsRead),
+    ModelsWrite => Some(Scope::ModelsWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

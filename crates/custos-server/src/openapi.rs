@@ -31,6 +31,7 @@ impl Modify for BearerAuth {
         pii_analyze, pii_anonymize, pii_deanonymize, pii_detokenize, pii_supported_entities, pii_recognizers,
         create_fairness_audit, list_fairness_audits, get_fairness_audit, fairness_report, list_fairness_alerts,
         create_fairness_schedule, list_fairness_schedules, delete_fairness_schedule,
+        register_model, list_models, get_model, decision_explanation, decision_reasons,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -8,6 +8,7 @@ mod gate;
 mod health;
 mod keys;
 mod ledger;
+mod models;
 mod pii;
 mod purposes;
 mod subjects;
@@ -16,7 +17,9 @@ use axum::Router;
 
 use crate::AppState;
 
-pub(crate) use {consents::*, decisions::*, dsr::*, fairness::*, gate::*, health::*, keys::*, ledger::*, pii::*, purposes::*, subjects::*};
+pub(crate) use {
+    consents::*, decisions::*, dsr::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, pii::*, purposes::*, subjects::*,
+};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -31,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ledger::routes())
         .merge(pii::routes())
         .merge(fairness::routes())
+        .merge(models::routes())
 }
 
 /// Presidio's own paths (`--presidio-api`).

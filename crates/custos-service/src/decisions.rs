@@ -32,7 +32,7 @@ pub(crate) fn decision_view(d: &DecisionRecord) -> DecisionView {
 
 /// The ledger leaf of a logged decision: ids, codes and a keyed digest of its score and
 /// features (never the values).
-pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord) -> Vec<u8> {
+pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord, explained_by: Option<&custos_core::ModelId>) -> Vec<u8> {
     let content = serde_json::json!({"score": record.score, "features": record.features});
     let digest = store.keyring().digest("ledger/decision-content", content.to_string().as_bytes());
     crate::ledger::event_at(
@@ -49,6 +49,7 @@ pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord
                 "outcome": record.outcome,
                 "content_digest": data_encoding::HEXLOWER.encode(&digest),
                 "key_id": record.key_id.map(|k| k.to_string()),
+                "explained_by": explained_by.map(ToString::to_string),
             }),
         ),
     )
@@ -84,6 +85,14 @@ impl Service {
         {
             return Err(ServiceError::invalid("score", "must be a finite number"));
         }
+        // A registered model's decision is explained now, as it was made.
+        let explanation = match &input.features {
+            Some(f) => match self.loaded_model(&input.model, &input.model_version).await? {
+                Some(loaded) => Some(Self::explain_decision(&loaded, f)?),
+                None => None,
+            },
+            None => None,
+        };
         let features = input.features.map(|f| Value::Object(f.into_iter().collect()));
         if features.as_ref().is_some_and(|f| f.to_string().len() > 256 * 1024) {
             return Err(ServiceError::invalid("features", "must be at most 256 KiB"));
@@ -104,7 +113,7 @@ impl Service {
             created_at: now(),
         };
         let stored = record.clone();
-        let leaf = decision_leaf(&self.store, &record);
+        let leaf = decision_leaf(&self.store, &record, explanation.as_ref().map(|e| &e.0));
         let receipt = write_tx!(self, |tx| {
             let subject =
                 tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
@@ -124,6 +133,9 @@ impl Service {
                 }
             }
             tx.insert_decision(&stored).await?;
+            if let Some((model_id, doc)) = &explanation {
+                tx.insert_explanation(&stored.decision_id, &stored.subject_id, model_id, doc, &stored.created_at).await?;
+            }
             Ok(tx.append_leaf(leaf).await?)
         })?;
         let mut view = decision_view(&record);

@@ -270,7 +270,7 @@ impl Service {
                 leaves.push(crate::ledger::event_at("subject.created", &subject.created_at, crate::subjects::new_subject_fields(subject)));
                 leaves.extend(events.iter().map(crate::consent::consent_leaf));
                 if let Some(d) = decision {
-                    leaves.push(crate::decisions::decision_leaf(&self.store, d));
+                    leaves.push(crate::decisions::decision_leaf(&self.store, d, None));
                     if let Some(actual) = &d.actual {
                         leaves.push(crate::decisions::outcome_leaf(&d.decision_id, actual, &d.created_at));
                     }

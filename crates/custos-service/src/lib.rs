@@ -16,6 +16,7 @@ mod error;
 pub mod fairness;
 mod gate;
 pub mod ledger;
+pub mod models;
 pub mod pii;
 mod purposes;
 mod retention;
@@ -58,6 +59,8 @@ pub struct Service {
     pii: Arc<pii::PiiEngine>,
     /// Wakes the fairness worker when an audit or schedule is added.
     fairness_wakeup: Arc<tokio::sync::Notify>,
+    /// Registered models, loaded on first use.
+    models: models::ModelCache,
 }
 
 impl Service {
@@ -70,6 +73,7 @@ impl Service {
             auth_cache: Arc::default(),
             pii: Arc::default(),
             fairness_wakeup: Arc::default(),
+            models: Arc::default(),
         }
     }
 

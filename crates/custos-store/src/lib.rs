@@ -19,6 +19,7 @@ mod error;
 mod fairness;
 mod indexer;
 mod ledger;
+mod models;
 mod records;
 
 pub use crypto::{DataKey, Keyring, MasterKey};
@@ -26,6 +27,7 @@ pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
 pub use error::StoreError;
 pub use fairness::{AuditDecision, AuditRecord, AuditStatus, DecisionScope, ScheduleRecord};
 pub use ledger::{Receipt, StoredCheckpoint, VerifyReport};
+pub use models::ModelRecord;
 pub use records::{
     ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,
     SealedValues, SubjectRecord, SubjectUpdate,

@@ -1,0 +1,373 @@
+//! The model registry, and the explanation of every decision a registered model makes.
+//!
+//! A model version is registered with its file (XGBoost JSON, LightGBM text or dump JSON, or a
+//! linear model JSON), a feature dictionary (the customer-facing words of the reasons), an
+//! optional encoding of category strings into the model's codes, an owner and its intended
+//! purpose. A decision logged with `features` under a registered `model` and `model_version`
+//! gets its TreeSHAP attributions and reasons computed in the same request and stored with it,
+//! sealed under the subject's key (an explanation is personal data: it is derived from the
+//! person's features), so that the reviewer, the auditor and the customer later read the
+//! explanation of the decision as it was made, not a recomputation under a newer model.
+//!
+//! Loaded models are cached per process (with their TreeSHAP tables built once); a model version
+//! never changes once registered, so the cache needs no invalidation, and "not registered" is
+//! forgotten whenever this process registers a model.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use custos_core::{ApiKeyId, DecisionId, ModelId, PurposeKey, now};
+use custos_explain::reasons::{FeatureDictionary, ReasonOptions};
+use custos_explain::{Library, Model, ShapMode};
+use custos_store::ModelRecord;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
+
+use crate::{Service, ServiceError, dto::ReceiptView, read_tx, write_tx};
+
+/// Largest model file accepted.
+pub const MAX_MODEL_BYTES: usize = 48 << 20;
+
+/// Registers a model version (`POST /v1/models`).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInput {
+    /// The name decisions quote as `model`.
+    #[schema(example = "next-best-offer")]
+    pub name: String,
+    /// The version decisions quote as `model_version`.
+    #[schema(example = "2026.11")]
+    pub version: String,
+    /// The model file's content: XGBoost JSON (`save_model("model.json")`), LightGBM text
+    /// (`save_model`) or `dump_model` JSON, or a linear model JSON.
+    pub model: String,
+    /// The feature dictionary: `favorable_outcome` and per feature `description`, `higher`,
+    /// `lower`, optional `unit`, `actionable`, `min`, `max`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub dictionary: Option<Value>,
+    /// Category codes per feature: `{"segment": {"gold": 0, "silver": 1}}`.
+    #[serde(default)]
+    pub encoding: Option<BTreeMap<String, BTreeMap<String, f64>>>,
+    /// Who answers for the model.
+    #[schema(example = "pricing-team@example.com")]
+    pub owner: String,
+    /// The purpose it is meant for.
+    #[serde(default)]
+    pub purpose: Option<String>,
+}
+
+/// A registered model version (without its file).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ModelView {
+    /// The model version.
+    pub model_id: String,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// `xgboost`, `lightgbm` or `linear`.
+    pub library: String,
+    /// The objective.
+    pub objective: String,
+    /// Feature names in model order.
+    pub features: Vec<String>,
+    /// 1, or the number of classes.
+    pub outputs: usize,
+    /// Trees in the ensemble (0 for linear models).
+    pub trees: usize,
+    /// SHA-256 of the file (hex).
+    pub file_sha256: String,
+    /// Whether reasons can be given (a dictionary was registered).
+    pub has_dictionary: bool,
+    /// Who answers for the model.
+    pub owner: String,
+    /// The purpose it is meant for.
+    pub purpose: Option<String>,
+    /// When it was registered.
+    pub created_at: String,
+    /// The ledger receipt (on registration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+/// The plain-language reasons of a decision: what a customer may see.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReasonsView {
+    /// The decision.
+    pub decision_id: String,
+    /// The explanation in one paragraph.
+    pub text: String,
+    /// The reasons, most important first.
+    pub reasons: Vec<String>,
+    /// What would have changed the outcome (actionable features only).
+    pub hints: Vec<String>,
+}
+
+/// A model ready to explain, with its words.
+#[derive(Debug)]
+pub(crate) struct LoadedModel {
+    model_id: ModelId,
+    model: Model,
+    dictionary: Option<FeatureDictionary>,
+    encoding: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// Loaded models by `name \u{1f} version` (`None`: not registered).
+pub(crate) type ModelCache = Arc<RwLock<HashMap<String, Option<Arc<LoadedModel>>>>>;
+
+fn library_name(l: Library) -> &'static str {
+    match l {
+        Library::XGBoost => "xgboost",
+        Library::LightGBM => "lightgbm",
+        Library::Linear => "linear",
+    }
+}
+
+fn check_name(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
+    }
+    Ok(())
+}
+
+fn parse_dictionary(value: &Value, model: &Model) -> Result<FeatureDictionary, ServiceError> {
+    let dictionary: FeatureDictionary =
+        serde_json::from_value(value.clone()).map_err(|e| ServiceError::invalid("dictionary", e.to_string()))?;
+    if let Some(unknown) = dictionary.features.keys().find(|f| !model.feature_names().contains(f)) {
+        return Err(ServiceError::unprocessable(&format!("dictionary.features.{unknown}"), "the model has no such feature"));
+    }
+    Ok(dictionary)
+}
+
+fn view(r: &ModelRecord, model: &Model) -> ModelView {
+    ModelView {
+        model_id: r.model_id.to_string(),
+        name: r.name.clone(),
+        version: r.version.clone(),
+        library: r.library.clone(),
+        objective: r.objective.clone(),
+        features: model.feature_names().to_vec(),
+        outputs: model.n_outputs(),
+        trees: model.n_trees(),
+        file_sha256: r.file_sha256.clone(),
+        has_dictionary: r.dictionary.is_some(),
+        owner: r.owner.clone(),
+        purpose: r.purpose.clone(),
+        created_at: custos_core::format_timestamp(&r.created_at),
+        receipt: None,
+    }
+}
+
+fn load(r: &ModelRecord) -> Result<LoadedModel, ServiceError> {
+    let corrupt =
+        |what: &str| ServiceError::Internal(custos_store::StoreError::Corrupt(format!("registered model {}: {what}", r.model_id)));
+    let model = Model::parse(&r.file).map_err(|_| corrupt("unreadable file"))?;
+    let dictionary =
+        r.dictionary.as_ref().map(|d| serde_json::from_value(d.clone())).transpose().map_err(|_| corrupt("unreadable dictionary"))?;
+    let encoding =
+        r.encoding.as_ref().map(|e| serde_json::from_value(e.clone())).transpose().map_err(|_| corrupt("unreadable encoding"))?;
+    model.prepare();
+    Ok(LoadedModel { model_id: r.model_id, model, dictionary, encoding: encoding.unwrap_or_default() })
+}
+
+impl Service {
+    /// Registers a model version after checking that its file, dictionary and encoding fit.
+    pub async fn register_model(&self, input: ModelInput, caller: Option<ApiKeyId>) -> Result<ModelView, ServiceError> {
+        check_name("name", &input.name)?;
+        check_name("version", &input.version)?;
+        check_name("owner", &input.owner)?;
+        if input.model.len() > MAX_MODEL_BYTES {
+            return Err(ServiceError::invalid("model", format!("must be at most {} MiB", MAX_MODEL_BYTES >> 20)));
+        }
+        let model = Model::parse(input.model.as_bytes()).map_err(|e| ServiceError::invalid("model", e.to_string()))?;
+        let dictionary = input.dictionary.as_ref().map(|d| parse_dictionary(d, &model)).transpose()?;
+        for (feature, codes) in input.encoding.iter().flatten() {
+            if !model.feature_names().contains(feature) {
+                return Err(ServiceError::unprocessable(&format!("encoding.{feature}"), "the model has no such feature"));
+            }
+            if codes.values().any(|c| !c.is_finite()) {
+                return Err(ServiceError::invalid(&format!("encoding.{feature}"), "codes must be finite numbers"));
+            }
+        }
+        if let Some(p) = &input.purpose {
+            PurposeKey::parse(p)?;
+            if self.cached_purpose(p).await?.is_none() {
+                return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+            }
+        }
+        let file = input.model.into_bytes();
+        let record = ModelRecord {
+            model_id: ModelId::new(),
+            name: input.name,
+            version: input.version,
+            library: library_name(model.library()).to_owned(),
+            objective: model.objective().to_owned(),
+            file_sha256: data_encoding::HEXLOWER.encode(&Sha256::digest(&file)),
+            file,
+            dictionary: dictionary.as_ref().and(input.dictionary),
+            encoding: input.encoding.as_ref().map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
+            owner: input.owner,
+            purpose: input.purpose,
+            key_id: caller,
+            created_at: now(),
+        };
+        let leaf = crate::ledger::event_at(
+            "model.registered",
+            &record.created_at,
+            json!({
+                "model_id": record.model_id.to_string(),
+                "name": record.name,
+                "version": record.version,
+                "library": record.library,
+                "file_sha256": record.file_sha256,
+                "purpose": record.purpose,
+                "key_id": caller.map(|k| k.to_string()),
+            }),
+        );
+        let stored = record.clone();
+        let receipt = write_tx!(self, |tx| {
+            tx.insert_model(&stored).await.map_err(|e| match e {
+                custos_store::StoreError::Conflict => ServiceError::Conflict("this model name and version are already registered".into()),
+                other => other.into(),
+            })?;
+            Ok(tx.append_leaf(leaf).await?)
+        })?;
+        if let Ok(mut cache) = self.models.write() {
+            cache.retain(|_, v| v.is_some());
+        }
+        let mut v = view(&record, &model);
+        v.receipt = Some(receipt.into());
+        Ok(v)
+    }
+
+    /// Every registered model version, newest first.
+    pub async fn models(&self) -> Result<Vec<ModelView>, ServiceError> {
+        let ids: Vec<ModelId> = read_tx!(self, |tx| Ok(tx.models().await?))?.iter().map(|m| m.model_id).collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.model(&id.to_string()).await?);
+        }
+        Ok(out)
+    }
+
+    /// One registered model version.
+    pub async fn model(&self, model_id: &str) -> Result<ModelView, ServiceError> {
+        let id = ModelId::parse(model_id)?;
+        let record = read_tx!(self, |tx| Ok(tx.model(&id).await?))?.ok_or(ServiceError::NotFound { resource: "model" })?;
+        let loaded = self.loaded_model(&record.name, &record.version).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
+        Ok(view(&record, &loaded.model))
+    }
+
+    /// The loaded model a decision quotes, if registered.
+    pub(crate) async fn loaded_model(&self, name: &str, version: &str) -> Result<Option<Arc<LoadedModel>>, ServiceError> {
+        let key = format!("{name}\u{1f}{version}");
+        if let Some(hit) = self.models.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let (n, v) = (name.to_owned(), version.to_owned());
+        let record = read_tx!(self, |tx| Ok(tx.model_by_name(&n, &v).await?))?;
+        let loaded = match record {
+            Some(r) => {
+                // Parsing and building tables is CPU work: off the async workers.
+                let loaded = tokio::task::spawn_blocking(move || load(&r))
+                    .await
+                    .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model loading panicked".into())))??;
+                Some(Arc::new(loaded))
+            }
+            None => None,
+        };
+        if let Ok(mut cache) = self.models.write() {
+            cache.insert(key, loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    /// The explanation of a decision by a registered model: attributions per output and, with a
+    /// dictionary, the reasons for the predicted class. Features are read as numbers, booleans
+    /// as 1/0, strings through the model's encoding, null or absent as missing.
+    pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<(ModelId, Value), ServiceError> {
+        let model = &loaded.model;
+        let mut row = Vec::with_capacity(model.feature_names().len());
+        for name in model.feature_names() {
+            let field = format!("features.{name}");
+            let x = match features.get(name) {
+                None | Some(Value::Null) => f64::NAN,
+                Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+                Some(Value::Bool(b)) => f64::from(u8::from(*b)),
+                Some(Value::String(s)) => match loaded.encoding.get(name).and_then(|codes| codes.get(s)) {
+                    Some(code) => *code,
+                    None => {
+                        return Err(ServiceError::unprocessable(
+                            &field,
+                            format!("{s:?} is not a category the registered model's encoding knows"),
+                        ));
+                    }
+                },
+                Some(_) => return Err(ServiceError::invalid(&field, "must be a number, a boolean, a category string or null")),
+            };
+            row.push(x);
+        }
+        let attributions = model.shap(&row, ShapMode::PathDependent, &[]).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
+        let predictions = model.predict(&row).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
+        let explained =
+            predictions.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(k, _)| if model.n_outputs() == 1 { 0 } else { k });
+        let reasons = loaded.dictionary.as_ref().map(|d| {
+            let options = ReasonOptions { output: explained, ..ReasonOptions::default() };
+            custos_explain::reasons::explain(model, &row, &attributions[explained], d, &options)
+        });
+        let outputs: Vec<Value> = attributions
+            .iter()
+            .map(|a| {
+                let values: serde_json::Map<String, Value> =
+                    model.feature_names().iter().zip(&a.values).map(|(n, v)| (n.clone(), json!(v))).collect();
+                json!({"base_value": a.base_value, "attributions": values})
+            })
+            .collect();
+        Ok((
+            loaded.model_id,
+            json!({
+                "model_id": loaded.model_id.to_string(),
+                "method": "path-dependent TreeSHAP (margin space)",
+                "prediction": predictions,
+                "explained_output": explained,
+                "outputs": outputs,
+                "reasons": reasons,
+            }),
+        ))
+    }
+
+    /// The stored explanation of a decision.
+    pub async fn decision_explanation(&self, decision_id: &str) -> Result<Value, ServiceError> {
+        let id = DecisionId::parse(decision_id)?;
+        let found = read_tx!(self, |tx| {
+            if tx.decision(&id).await?.is_none() {
+                return Err(ServiceError::NotFound { resource: "decision" });
+            }
+            Ok(tx.explanation(&id).await?)
+        })?;
+        let mut doc = found.ok_or(ServiceError::NotFound { resource: "explanation" })?;
+        doc["decision_id"] = json!(decision_id);
+        Ok(doc)
+    }
+
+    /// The plain-language reasons of a decision (what the customer may see).
+    pub async fn decision_reasons(&self, decision_id: &str) -> Result<ReasonsView, ServiceError> {
+        let doc = self.decision_explanation(decision_id).await?;
+        let reasons = &doc["reasons"];
+        if reasons.is_null() {
+            return Err(ServiceError::NotFound { resource: "reasons (the model was registered without a feature dictionary)" });
+        }
+        let texts = |key: &str, field: &str| -> Vec<String> {
+            reasons[key].as_array().into_iter().flatten().filter_map(|r| r[field].as_str().map(str::to_owned)).collect()
+        };
+        Ok(ReasonsView {
+            decision_id: decision_id.to_owned(),
+            text: reasons["text"].as_str().unwrap_or("").to_owned(),
+            reasons: texts("reasons", "text"),
+            hints: texts("counterfactuals", "text"),
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! The model registry and the explanations of decisions.
+
+use custos_core::{ApiKeyId, DecisionId, ModelId, SubjectId, Timestamp, format_timestamp, parse_timestamp};
+use serde_json::Value;
+use sqlx::{Row, any::AnyRow};
+
+use crate::{StoreError, db::Tx};
+
+/// A registered model version.
+#[derive(Clone, Debug)]
+pub struct ModelRecord {
+    /// The model version.
+    pub model_id: ModelId,
+    /// The model's name (what decisions quote as `model`).
+    pub name: String,
+    /// Its version (what decisions quote as `model_version`).
+    pub version: String,
+    /// `xgboost`, `lightgbm` or `linear`.
+    pub library: String,
+    /// The objective as the library names it.
+    pub objective: String,
+    /// The model file as uploaded.
+    pub file: Vec<u8>,
+    /// SHA-256 of the file, hex.
+    pub file_sha256: String,
+    /// The feature dictionary (JSON), if any.
+    pub dictionary: Option<Value>,
+    /// Category encodings per feature (JSON), if any.
+    pub encoding: Option<Value>,
+    /// Who answers for the model.
+    pub owner: String,
+    /// The purpose it is meant for.
+    pub purpose: Option<String>,
+    /// The API key that registered it.
+    pub key_id: Option<ApiKeyId>,
+    /// When it was registered.
+    pub created_at: Timestamp,
+}
+
+fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
+    row.try_get::<String, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
+    row.try_get::<Option<String>, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+fn opt_json(row: &AnyRow, col: &str) -> Result<Option<Value>, StoreError> {
+    opt_text(row, col)?.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))).transpose()
+}
+
+fn model_from_row(row: &AnyRow) -> Result<ModelRecord, StoreError> {
+    Ok(ModelRecord {
+        model_id: ModelId::parse(&text(row, "model_id")?)?,
+        name: text(row, "name")?,
+        version: text(row, "version")?,
+        library: text(row, "library")?,
+        objective: text(row, "objective")?,
+        file: row.try_get::<Option<Vec<u8>>, _>("model_file").map_err(|e| StoreError::Corrupt(e.to_string()))?.unwrap_or_default(),
+        file_sha256: text(row, "file_sha256")?,
+        dictionary: opt_json(row, "dictionary")?,
+        encoding: opt_json(row, "encoding")?,
+        owner: text(row, "owner")?,
+        purpose: opt_text(row, "purpose")?,
+        key_id: opt_text(row, "key_id")?.map(|k| ApiKeyId::parse(&k)).transpose()?,
+        created_at: parse_timestamp(&text(row, "created_at")?).ok_or_else(|| StoreError::Corrupt("created_at".into()))?,
+    })
+}
+
+/// Columns of a model without its file (for lists).
+const SUMMARY: &str = "model_id, name, version, library, objective, NULL AS model_file, file_sha256, dictionary, encoding, owner, purpose, key_id, created_at";
+
+impl Tx {
+    /// Registers a model version; [`StoreError::Conflict`] if the name and version exist.
+    pub async fn insert_model(&mut self, m: &ModelRecord) -> Result<(), StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO models (model_id, name, version, library, objective, model_file, file_sha256, dictionary, encoding, owner, purpose, key_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(m.model_id.to_string())
+        .bind(m.name.clone())
+        .bind(m.version.clone())
+        .bind(m.library.clone())
+        .bind(m.objective.clone())
+        .bind(m.file.clone())
+        .bind(m.file_sha256.clone())
+        .bind(m.dictionary.as_ref().map(Value::to_string))
+        .bind(m.encoding.as_ref().map(Value::to_string))
+        .bind(m.owner.clone())
+        .bind(m.purpose.clone())
+        .bind(m.key_id.map(|k| k.to_string()))
+        .bind(format_timestamp(&m.created_at))
+        .execute(self.conn())
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Err(StoreError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A model version with its file.
+    pub async fn model(&mut self, id: &ModelId) -> Result<Option<ModelRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM models WHERE model_id = $1").bind(id.to_string()).fetch_optional(self.conn()).await?;
+        row.as_ref().map(model_from_row).transpose()
+    }
+
+    /// The model version decisions quote as `model` / `model_version`, with its file.
+    pub async fn model_by_name(&mut self, name: &str, version: &str) -> Result<Option<ModelRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM models WHERE name = $1 AND version = $2")
+            .bind(name.to_owned())
+            .bind(version.to_owned())
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(model_from_row).transpose()
+    }
+
+    /// Every model version, without files, newest first.
+    pub async fn models(&mut self) -> Result<Vec<ModelRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY} FROM models ORDER BY created_at DESC, model_id")))
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(model_from_row).collect()
+    }
+
+    /// Stores a decision's explanation, sealed under its subject's key.
+    pub async fn insert_explanation(
+        &mut self,
+        decision: &DecisionId,
+        subject: &SubjectId,
+        model: &ModelId,
+        explanation: &Value,
+        at: &Timestamp,
+    ) -> Result<(), StoreError> {
+        let key = self.data_key(subject).await?.ok_or(StoreError::NotFound)?;
+        let bytes = serde_json::to_vec(explanation).map_err(|_| StoreError::Crypto("explanation is not serializable"))?;
+        let sealed = key.seal(subject, &format!("explanation/{decision}"), &bytes)?;
+        sqlx::query("INSERT INTO decision_explanations (decision_id, model_id, explanation_ct, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(decision.to_string())
+            .bind(model.to_string())
+            .bind(sealed)
+            .bind(format_timestamp(at))
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// A decision's explanation, opened; `None` if it has none (or its subject was erased).
+    pub async fn explanation(&mut self, decision: &DecisionId) -> Result<Option<Value>, StoreError> {
+        let row = sqlx::query(
+            "SELECT d.subject_id, e.explanation_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+             WHERE e.decision_id = $1",
+        )
+        .bind(decision.to_string())
+        .fetch_optional(self.conn())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
+        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>("explanation_ct").map_err(|e| StoreError::Corrupt(e.to_string()))? else {
+            return Ok(None);
+        };
+        let Some(key) = self.data_key(&subject).await? else { return Ok(None) };
+        let bytes = key.open(&subject, &format!("explanation/{decision}"), &sealed)?;
+        Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?))
+    }
+}
