@@ -63,13 +63,6 @@ pub(crate) fn outcome_leaf(id: &DecisionId, actual: &str, observed_at: &custos_c
     )
 }
 
-fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
-    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
-        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
-    }
-    Ok(())
-}
-
 impl Service {
     /// Logs a decision. The subject and purpose must exist; a quoted gate check must be about
     /// the same subject and purpose and must have allowed the use.
@@ -77,9 +70,9 @@ impl Service {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose = PurposeKey::parse(&input.purpose)?;
         let check_id = input.check_id.as_deref().map(CheckId::parse).transpose()?;
-        check_token("model", &input.model)?;
-        check_token("model_version", &input.model_version)?;
-        check_token("outcome", &input.outcome)?;
+        crate::check_token("model", &input.model)?;
+        crate::check_token("model_version", &input.model_version)?;
+        crate::check_token("outcome", &input.outcome)?;
         if let Some(score) = input.score
             && !score.is_finite()
         {
@@ -146,7 +139,7 @@ impl Service {
     /// Records what actually happened after a decision (ground truth for monitoring).
     pub async fn record_outcome(&self, decision_id: &str, input: OutcomeInput) -> Result<DecisionView, ServiceError> {
         let id = DecisionId::parse(decision_id)?;
-        check_token("actual", &input.actual)?;
+        crate::check_token("actual", &input.actual)?;
         let observed_at = match &input.observed_at {
             Some(t) => parse_timestamp(t).ok_or_else(|| ServiceError::invalid("observed_at", "must be an RFC 3339 timestamp"))?,
             None => now(),

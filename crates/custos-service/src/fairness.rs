@@ -226,13 +226,6 @@ struct AuditPlan {
     options: ReportOptions,
 }
 
-fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
-    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
-        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
-    }
-    Ok(())
-}
-
 fn parse_time(field: &str, value: Option<&str>) -> Result<Option<Timestamp>, ServiceError> {
     value.map(|t| parse_timestamp(t).ok_or_else(|| ServiceError::invalid(field, "must be an RFC 3339 timestamp"))).transpose()
 }
@@ -245,7 +238,7 @@ impl Service {
             PurposeKey::parse(p)?;
         }
         if let Some(m) = &input.model {
-            check_token("model", m)?;
+            crate::check_token("model", m)?;
         }
         let from = parse_time("from", input.from.as_deref())?;
         let to = parse_time("to", input.to.as_deref())?;
@@ -273,7 +266,7 @@ impl Service {
             categories.push(category);
         }
         let favorable = input.favorable.as_deref().unwrap_or("1");
-        check_token("favorable", favorable)?;
+        crate::check_token("favorable", favorable)?;
         let reference = match &input.reference_group {
             None => None,
             Some(spec) => {

@@ -114,6 +114,15 @@ impl Service {
     }
 }
 
+/// Validates a short name or code taken from a request (model names, versions, outcomes, owners):
+/// 1-200 characters without control characters.
+pub(crate) fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
+    }
+    Ok(())
+}
+
 /// Runs a closure in a write transaction, passing the transaction in and out.
 macro_rules! write_tx {
     ($service:expr, |$tx:ident| $body:expr) => {

@@ -126,13 +126,6 @@ fn library_name(l: Library) -> &'static str {
     }
 }
 
-fn check_name(field: &str, value: &str) -> Result<(), ServiceError> {
-    if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
-        return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));
-    }
-    Ok(())
-}
-
 fn parse_dictionary(value: &Value, model: &Model) -> Result<FeatureDictionary, ServiceError> {
     let dictionary: FeatureDictionary =
         serde_json::from_value(value.clone()).map_err(|e| ServiceError::invalid("dictionary", e.to_string()))?;
@@ -176,9 +169,9 @@ fn load(r: &ModelRecord) -> Result<LoadedModel, ServiceError> {
 impl Service {
     /// Registers a model version after checking that its file, dictionary and encoding fit.
     pub async fn register_model(&self, input: ModelInput, caller: Option<ApiKeyId>) -> Result<ModelView, ServiceError> {
-        check_name("name", &input.name)?;
-        check_name("version", &input.version)?;
-        check_name("owner", &input.owner)?;
+        crate::check_token("name", &input.name)?;
+        crate::check_token("version", &input.version)?;
+        crate::check_token("owner", &input.owner)?;
         if input.model.len() > MAX_MODEL_BYTES {
             return Err(ServiceError::invalid("model", format!("must be at most {} MiB", MAX_MODEL_BYTES >> 20)));
         }

@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use custos_core::{ApiKeyId, AuditId, DataCategory, DecisionId, ScheduleId, SubjectId, Timestamp, format_timestamp, parse_timestamp};
+use custos_core::{ApiKeyId, AuditId, DataCategory, DecisionId, ScheduleId, SubjectId, Timestamp, format_timestamp};
 use serde_json::Value;
 // Dynamic SQL below only splices placeholders and constant fragments, never input.
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
+use crate::records::{opt_text, opt_ts, text, ts};
 use crate::{StoreError, db::Tx};
 
 /// Where an audit is in its life.
@@ -124,22 +125,6 @@ pub struct AuditDecision {
     pub actual: Option<String>,
     /// The subject's value of each requested category, in request order.
     pub values: Vec<Option<Value>>,
-}
-
-fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
-    row.try_get::<String, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-}
-
-fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
-    row.try_get::<Option<String>, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-}
-
-fn opt_ts(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
-    opt_text(row, col)?.map(|s| parse_timestamp(&s).ok_or_else(|| StoreError::Corrupt(format!("{col}: not a timestamp")))).transpose()
-}
-
-fn ts(row: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
-    opt_ts(row, col)?.ok_or_else(|| StoreError::Corrupt(format!("{col}: missing")))
 }
 
 fn opt_json(row: &AnyRow, col: &str) -> Result<Option<Value>, StoreError> {

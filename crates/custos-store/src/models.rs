@@ -1,9 +1,10 @@
 //! The model registry and the explanations of decisions.
 
-use custos_core::{ApiKeyId, DecisionId, ModelId, SubjectId, Timestamp, format_timestamp, parse_timestamp};
+use custos_core::{ApiKeyId, DecisionId, ModelId, SubjectId, Timestamp, format_timestamp};
 use serde_json::Value;
-use sqlx::{Row, any::AnyRow};
+use sqlx::any::AnyRow;
 
+use crate::records::{opt_bytes, opt_text, text, ts};
 use crate::{StoreError, db::Tx};
 
 /// A registered model version.
@@ -37,14 +38,6 @@ pub struct ModelRecord {
     pub created_at: Timestamp,
 }
 
-fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
-    row.try_get::<String, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-}
-
-fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
-    row.try_get::<Option<String>, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-}
-
 fn opt_json(row: &AnyRow, col: &str) -> Result<Option<Value>, StoreError> {
     opt_text(row, col)?.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))).transpose()
 }
@@ -56,14 +49,14 @@ fn model_from_row(row: &AnyRow) -> Result<ModelRecord, StoreError> {
         version: text(row, "version")?,
         library: text(row, "library")?,
         objective: text(row, "objective")?,
-        file: row.try_get::<Option<Vec<u8>>, _>("model_file").map_err(|e| StoreError::Corrupt(e.to_string()))?.unwrap_or_default(),
+        file: opt_bytes(row, "model_file")?.unwrap_or_default(),
         file_sha256: text(row, "file_sha256")?,
         dictionary: opt_json(row, "dictionary")?,
         encoding: opt_json(row, "encoding")?,
         owner: text(row, "owner")?,
         purpose: opt_text(row, "purpose")?,
         key_id: opt_text(row, "key_id")?.map(|k| ApiKeyId::parse(&k)).transpose()?,
-        created_at: parse_timestamp(&text(row, "created_at")?).ok_or_else(|| StoreError::Corrupt("created_at".into()))?,
+        created_at: ts(row, "created_at")?,
     })
 }
 
@@ -156,7 +149,7 @@ impl Tx {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
-        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>("explanation_ct").map_err(|e| StoreError::Corrupt(e.to_string()))? else {
+        let Some(sealed) = opt_bytes(&row, "explanation_ct")? else {
             return Ok(None);
         };
         let Some(key) = self.data_key(&subject).await? else { return Ok(None) };

@@ -18,15 +18,15 @@ use crate::{
     db::Tx,
 };
 
-fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
+pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
     row.try_get::<String, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
-fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
     row.try_get::<Option<String>, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
-fn opt_bytes(row: &AnyRow, col: &str) -> Result<Option<Vec<u8>>, StoreError> {
+pub(crate) fn opt_bytes(row: &AnyRow, col: &str) -> Result<Option<Vec<u8>>, StoreError> {
     row.try_get::<Option<Vec<u8>>, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
@@ -34,12 +34,12 @@ fn flag(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     Ok(row.try_get::<i64, _>(col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))? != 0)
 }
 
-fn ts(row: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
+pub(crate) fn ts(row: &AnyRow, col: &str) -> Result<Timestamp, StoreError> {
     let s = text(row, col)?;
     parse_timestamp(&s).ok_or_else(|| StoreError::Corrupt(format!("{col}: not a timestamp")))
 }
 
-fn opt_ts(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
+pub(crate) fn opt_ts(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
     opt_text(row, col)?.map(|s| parse_timestamp(&s).ok_or_else(|| StoreError::Corrupt(format!("{col}: not a timestamp")))).transpose()
 }
 
