@@ -72,13 +72,16 @@ impl AppState {
     }
 }
 
-/// The full router: `/healthz`, `/openapi.json` and the authenticated `/v1` API.
+/// The full router: `/healthz`, `/openapi.json`, the authenticated `/v1` API and the staff
+/// console under `/console` (its own sessions, see `custos-web`).
 pub fn router(state: AppState) -> Router {
+    let console = custos_web::router(state.service().clone());
     let base = if state.presidio == PresidioApi::Off { routes::router() } else { routes::router().merge(routes::presidio_router()) };
     base.fallback(|| async { ApiError::not_found_route() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(log_request))
         .with_state(state)
+        .merge(console)
+        .layer(middleware::from_fn(log_request))
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight

@@ -20,6 +20,7 @@ pub mod models;
 pub mod pii;
 mod purposes;
 mod retention;
+pub mod staff;
 mod subjects;
 
 use std::{

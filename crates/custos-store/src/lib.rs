@@ -21,6 +21,7 @@ mod indexer;
 mod ledger;
 mod models;
 mod records;
+mod staff;
 
 pub use crypto::{DataKey, Keyring, MasterKey};
 pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
@@ -32,3 +33,4 @@ pub use records::{
     ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,
     SealedValues, SubjectRecord, SubjectUpdate,
 };
+pub use staff::{Overview, StaffUser};

@@ -23,6 +23,21 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Create a console staff account; prints a one-time password (or reads one from stdin with
+    /// `--password-stdin`).
+    CreateUser {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// `admin`, `privacy_officer`, `analyst` or `reviewer`.
+        #[arg(long)]
+        role: String,
+        /// Read the password (at least 12 characters) from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Revoke an API key by its id; it stops working at once.
     RevokeKey {
         /// The key id (from `create-key` or `GET /v1/keys`).
@@ -75,6 +90,22 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             let key = service.create_api_key(ApiKeyInput { scopes, label }).await?;
             println!("key id: {} scopes: {}", key.key_id, key.scopes.join(","));
             println!("{}", key.key.unwrap_or_default());
+        }
+        AdminCommand::CreateUser { email, role, password_stdin, db } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+                Some(line.trim_end_matches(['\n', '\r']).to_owned())
+            } else {
+                None
+            };
+            let service = open(&db).await?;
+            let (user_id, password) = service.create_staff_user(&email, &role, password.clone()).await?;
+            println!("staff account {user_id} ({role})");
+            if !password_stdin {
+                // stdout only, never the log.
+                println!("one-time password: {password}");
+            }
         }
         AdminCommand::RevokeKey { key_id, db } => {
             let service = open(&db).await?;

@@ -88,6 +88,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
 
+    // The demo's console account: created on the first demo start, a fresh password each start.
+    let demo_staff = if demo {
+        const EMAIL: &str = "officer@demo.custos";
+        let password = match service.create_staff_user(EMAIL, "admin", None).await {
+            Ok((_, p)) => p,
+            Err(custos_service::ServiceError::Conflict(_)) => service.reset_staff_password(EMAIL, None).await?,
+            Err(e) => return Err(e.into()),
+        };
+        Some((EMAIL, password))
+    } else {
+        None
+    };
+
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
     println!("custos is listening on http://{local}");
@@ -95,6 +108,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(key) = admin_key.and_then(|k| k.key) {
         // stdout only, never the log.
         println!("admin API key (scope all; shown once): {key}");
+    }
+    if let Some((email, password)) = demo_staff {
+        println!("console: http://{local}/console/login  email {email}  password {password}");
     }
 
     let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));

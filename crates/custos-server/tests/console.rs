@@ -1,0 +1,184 @@
+//! The staff console over real HTTP (the browser tests in `e2e/` drive the same pages in
+//! Chromium): sign-in with argon2id passwords, lockout, sessions, CSRF on every form, role
+//! checks, the ledger leaf for each view of a subject, and the request queue's actions.
+
+use custos_testkit::{Backend, TestServer, backend_tests};
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    fn new(s: &TestServer) -> Self {
+        let client = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
+        Self { client, base: s.base_url.clone(), cookie: None }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, Option<String>) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+        (status, resp.text().await.expect("body"), location)
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(urlencoded(form));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        if let Some(set) = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+            let pair = set.split(';').next().unwrap_or("").to_owned();
+            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+        }
+        let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+        (status, resp.text().await.expect("body"), location)
+    }
+}
+
+/// `application/x-www-form-urlencoded` (reqwest's form feature is not enabled).
+fn urlencoded(form: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned()
+}
+
+async fn console_sign_in_csrf_and_requests(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (_, password) = s.service.create_staff_user("Officer@Example.com", "privacy_officer", None).await.expect("user");
+    s.service.create_staff_user("analyst@example.com", "analyst", Some("a long analyst password".into())).await.expect("user");
+    assert!(s.service.create_staff_user("x@example.com", "wizard", None).await.is_err(), "unknown role");
+    assert!(s.service.create_staff_user("officer@example.com", "admin", None).await.is_err(), "emails are unique, case-insensitively");
+
+    let mut b = Browser::new(&s);
+    let (st, _, location) = b.get("/console").await;
+    assert_eq!((st, location.as_deref()), (303, Some("/console/login")), "pages need a session");
+    let (st, page, _) = b.get("/console/login").await;
+    assert!(st == 200 && page.contains("<label for=\"password\">Password</label>"), "an accessible form");
+
+    // Wrong password: refused with one message; the account stays usable.
+    let (st, page, _) = b.post("/console/login", &[("email", "officer@example.com"), ("password", "wrong")]).await;
+    assert_eq!(st, 401);
+    assert!(page.contains("The email or the password is wrong."));
+    let (st, _, _) = b.post("/console/login", &[("email", "nobody@example.com"), ("password", "wrong")]).await;
+    assert_eq!(st, 401, "an unknown email gets the same answer");
+    assert!(b.cookie.is_none());
+
+    // Right password: a session cookie with the safe attributes, then the overview.
+    let resp = b
+        .client
+        .post(format!("{}/console/login", s.base_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(urlencoded(&[("email", "officer@example.com"), ("password", password.as_str())]))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status().as_u16(), 303);
+    let set = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/console"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    b.cookie = Some(set.split(';').next().unwrap_or("").to_owned());
+    let (st, page, _) = b.get("/console").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("<h1>Overview</h1>") && page.contains("nothing yet"), "an empty deployment says so");
+    let csrf = csrf_of(&page);
+    assert!(csrf.len() >= 32);
+
+    // A subject with an open erasure request.
+    let (_, subject) = s
+        .post("/v1/subjects", json!({"external_id": "cust-7", "jurisdiction": "DE", "data": {"user.contact.email": "c7@example.org"}}))
+        .await;
+    let sid = subject["subject_id"].as_str().expect("id").to_owned();
+    let (_, dsr) = s.post("/v1/dsr", json!({"subject_id": sid, "type": "erasure"})).await;
+    let dsr_id = dsr["dsr_id"].as_str().expect("id").to_owned();
+    let (_, page, _) = b.get("/console").await;
+    assert!(page.contains("<svg") && page.contains("Requests by status"), "charts are SVG: {page}");
+
+    // Search by external id, open the subject: the view is a ledger leaf.
+    let (st, page, _) = b.get("/console/subjects?q=cust-7").await;
+    assert!(st == 200 && page.contains(&sid), "{page}");
+    let before = s.get("/v1/ledger/checkpoint").await;
+    let (st, page, _) = b.get(&format!("/console/subjects/{sid}")).await;
+    assert!(st == 200 && page.contains("c7@example.org"), "{page}");
+    let _ = before;
+    let mut found = false;
+    for index in (0..200u64).rev() {
+        let (st, entry) = s.get(&format!("/v1/ledger/entries/{index}")).await;
+        if st != 200 {
+            continue;
+        }
+        let leaf = data_encoding::BASE64.decode(entry["leaf"].as_str().unwrap_or("").as_bytes()).expect("b64");
+        let event: serde_json::Value = serde_json::from_slice(&leaf).expect("json");
+        if event["event"] == "staff.viewed_subject" {
+            assert_eq!(event["subject_id"], sid.as_str());
+            assert!(!String::from_utf8_lossy(&leaf).contains("officer@example.com"), "no email in the ledger");
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "the view of the subject's data is in the ledger");
+
+    // The queue's actions need the session's CSRF token: a forged post changes nothing.
+    let (st, page, _) = b.post(&format!("/console/dsr/{dsr_id}/verify"), &[("csrf", "forged")]).await;
+    assert_eq!(st, 403, "{page}");
+    assert_eq!(s.get(&format!("/v1/dsr/{dsr_id}")).await.1["status"], "pending_verification");
+    let (st, _, location) = b.post(&format!("/console/dsr/{dsr_id}/verify"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!((st, location.as_deref()), (303, Some("/console/dsr?done=verified")));
+    let (st, page, _) = b.get("/console/dsr?done=verified").await;
+    assert!(st == 200 && page.contains("Request verified."), "{page}");
+    let (st, _, _) = b.post(&format!("/console/dsr/{dsr_id}/complete"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(st, 303);
+    assert_eq!(s.get(&format!("/v1/dsr/{dsr_id}")).await.1["status"], "completed");
+    let (_, page, _) = b.get(&format!("/console/subjects/{sid}")).await;
+    assert!(page.contains("<strong>erased</strong>") && !page.contains("c7@example.org"), "erasure really erased");
+
+    // Sign out ends the session server-side.
+    let old_cookie = b.cookie.clone();
+    let (st, _, _) = b.post("/console/logout", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(st, 303);
+    b.cookie = old_cookie;
+    assert_eq!(b.get("/console").await.0, 303, "the old cookie no longer works");
+
+    // Roles: an analyst sees the overview, not subjects.
+    let mut a = Browser::new(&s);
+    a.post("/console/login", &[("email", "analyst@example.com"), ("password", "a long analyst password")]).await;
+    assert_eq!(a.get("/console").await.0, 200);
+    assert_eq!(a.get("/console/subjects").await.0, 403);
+
+    // Five failures lock the account, even for the right password.
+    let mut c = Browser::new(&s);
+    for _ in 0..4 {
+        assert_eq!(c.post("/console/login", &[("email", "analyst@example.com"), ("password", "nope")]).await.0, 401);
+    }
+    assert_eq!(c.post("/console/login", &[("email", "analyst@example.com"), ("password", "nope")]).await.0, 429);
+    let (st, page, _) = c.post("/console/login", &[("email", "analyst@example.com"), ("password", "a long analyst password")]).await;
+    assert_eq!(st, 429, "locked: {page}");
+    s.stop().await;
+}
+
+backend_tests!(console_sign_in_csrf_and_requests);

@@ -1,0 +1,281 @@
+//! Staff accounts for the console: argon2id password hashes, lockout after repeated failures,
+//! server-side sessions with a CSRF token each, and a ledger leaf for every sign-in, failed
+//! sign-in, sign-out and view of a subject's personal data.
+//!
+//! Passwords are hashed with Argon2id (RFC 9106; OWASP's parameters m = 19 MiB, t = 2, p = 1)
+//! and stored as PHC strings. Session tokens are 32 random bytes; only their SHA-256 is stored, so
+//! a database dump does not yield live sessions. Five failed sign-ins lock the account for 15
+//! minutes; the answer to a wrong email and to a wrong password is the same.
+
+use std::fmt;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use custos_core::{Timestamp, now};
+use custos_store::StaffUser;
+use data_encoding::{BASE64_NOPAD, BASE64URL_NOPAD, HEXLOWER};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use crate::{Service, ServiceError, read_tx, write_tx};
+
+/// Staff roles, least to most powerful in what they may change.
+pub const ROLES: &[&str] = &["reviewer", "analyst", "privacy_officer", "admin"];
+
+/// Failed sign-ins that lock an account.
+pub const MAX_FAILURES: u32 = 5;
+
+/// How long a lock lasts.
+pub const LOCK_MINUTES: i64 = 15;
+
+/// How long a console session lasts.
+pub const SESSION_HOURS: i64 = 8;
+
+const M_COST: u32 = 19_456;
+const T_COST: u32 = 2;
+
+/// A signed-in staff member.
+#[derive(Clone)]
+pub struct StaffSession {
+    /// The account.
+    pub user_id: String,
+    /// Sign-in name.
+    pub email: String,
+    /// Role.
+    pub role: String,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+}
+
+impl fmt::Debug for StaffSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaffSession").field("user_id", &self.user_id).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+impl StaffSession {
+    /// Whether the role may do what `needed` may (roles are ordered as [`ROLES`]).
+    pub fn at_least(&self, needed: &str) -> bool {
+        let rank = |r: &str| ROLES.iter().position(|x| *x == r);
+        matches!((rank(&self.role), rank(needed)), (Some(a), Some(b)) if a >= b)
+    }
+}
+
+/// Why a sign-in failed (one message for the user whatever the cause, except a lock).
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignInError {
+    /// Wrong email or password.
+    Invalid,
+    /// Too many failures; try again later.
+    Locked,
+}
+
+fn random_token(bytes: usize) -> Result<Vec<u8>, ServiceError> {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+    Ok(b)
+}
+
+fn hasher() -> Argon2<'static> {
+    // INVARIANT: constant, valid parameters.
+    let params = Params::new(M_COST, T_COST, 1, Some(32)).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// The PHC string of `password` with a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, ServiceError> {
+    let salt = random_token(16)?;
+    let mut out = [0u8; 32];
+    hasher()
+        .hash_password_into(password.as_bytes(), &salt, &mut out)
+        .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))?;
+    Ok(format!("$argon2id$v=19$m={M_COST},t={T_COST},p=1${}${}", BASE64_NOPAD.encode(&salt), BASE64_NOPAD.encode(&out)))
+}
+
+/// Whether `password` matches a PHC string made by [`hash_password`] (constant-time compare).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    let parts: Vec<&str> = phc.split('$').collect();
+    let [_, "argon2id", "v=19", params, salt, hash] = parts.as_slice() else { return false };
+    let mut m = M_COST;
+    let mut t = T_COST;
+    for kv in params.split(',') {
+        match kv.split_once('=') {
+            Some(("m", v)) => m = v.parse().unwrap_or(0),
+            Some(("t", v)) => t = v.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    let (Ok(salt), Ok(expected)) = (BASE64_NOPAD.decode(salt.as_bytes()), BASE64_NOPAD.decode(hash.as_bytes())) else { return false };
+    let Ok(params) = Params::new(m, t, 1, Some(expected.len())) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    if Argon2::new(Algorithm::Argon2id, Version::V0x13, params).hash_password_into(password.as_bytes(), &salt, &mut out).is_err() {
+        return false;
+    }
+    out.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+fn token_hash(token: &str) -> String {
+    HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
+}
+
+impl Service {
+    /// Creates a staff account; returns its id and the password (generated when not given).
+    pub async fn create_staff_user(&self, email: &str, role: &str, password: Option<String>) -> Result<(String, String), ServiceError> {
+        let email = email.trim().to_lowercase();
+        if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_control) {
+            return Err(ServiceError::invalid("email", "must be an email address"));
+        }
+        if !ROLES.contains(&role) {
+            return Err(ServiceError::invalid("role", format!("must be one of: {}", ROLES.join(", "))));
+        }
+        let password = match password {
+            Some(p) if p.chars().count() >= 12 => p,
+            Some(_) => return Err(ServiceError::invalid("password", "must be at least 12 characters")),
+            None => BASE64URL_NOPAD.encode(&random_token(15)?),
+        };
+        let hash = tokio::task::spawn_blocking({
+            let p = password.clone();
+            move || hash_password(&p)
+        })
+        .await
+        .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))??;
+        let user = StaffUser {
+            user_id: uuid::Uuid::now_v7().to_string(),
+            email,
+            role: role.to_owned(),
+            password_hash: hash,
+            failed_attempts: 0,
+            locked_until: None,
+            created_at: now(),
+        };
+        let leaf = crate::ledger::event("staff.user_created", json!({"user_id": user.user_id, "role": user.role}));
+        let id = user.user_id.clone();
+        write_tx!(self, |tx| {
+            tx.insert_staff_user(&user).await.map_err(|e| match e {
+                custos_store::StoreError::Conflict => ServiceError::Conflict("a staff account with this email exists".into()),
+                other => other.into(),
+            })?;
+            tx.append_leaf(leaf).await?;
+            Ok(())
+        })?;
+        Ok((id, password))
+    }
+
+    /// Gives an account a new password (generated when not given) and unlocks it.
+    pub async fn reset_staff_password(&self, email: &str, password: Option<String>) -> Result<String, ServiceError> {
+        let email = email.trim().to_lowercase();
+        let password = match password {
+            Some(p) if p.chars().count() >= 12 => p,
+            Some(_) => return Err(ServiceError::invalid("password", "must be at least 12 characters")),
+            None => BASE64URL_NOPAD.encode(&random_token(15)?),
+        };
+        let p = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&p))
+            .await
+            .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))??;
+        let leaf = crate::ledger::event("staff.password_reset", json!({}));
+        write_tx!(self, |tx| {
+            if !tx.set_staff_password(&email, &hash).await? {
+                return Err(ServiceError::NotFound { resource: "staff account" });
+            }
+            tx.append_leaf(leaf).await?;
+            Ok(())
+        })?;
+        Ok(password)
+    }
+
+    /// Signs a staff member in: the session token for the cookie, or why not. Every attempt on
+    /// a known account is a ledger leaf.
+    pub async fn staff_sign_in(&self, email: &str, password: &str) -> Result<Result<String, SignInError>, ServiceError> {
+        let email = email.trim().to_lowercase();
+        let at = now();
+        let user = read_tx!(self, |tx| Ok(tx.staff_user_by_email(&email).await?))?;
+        let Some(user) = user else {
+            // Same work as a real check, so timing does not tell which emails exist.
+            let _ = tokio::task::spawn_blocking(|| {
+                verify_password("x", "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            })
+            .await;
+            return Ok(Err(SignInError::Invalid));
+        };
+        if user.locked_until.is_some_and(|t| t > at) {
+            return Ok(Err(SignInError::Locked));
+        }
+        let (p, h) = (password.to_owned(), user.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || verify_password(&p, &h)).await.unwrap_or(false);
+        let uid = user.user_id.clone();
+        if !ok {
+            let lock: Option<Timestamp> = (user.failed_attempts + 1 >= MAX_FAILURES).then(|| at + chrono::Duration::minutes(LOCK_MINUTES));
+            let leaf = crate::ledger::event_at("staff.sign_in_failed", &at, json!({"user_id": uid, "locked": lock.is_some()}));
+            write_tx!(self, |tx| {
+                tx.staff_sign_in_failed(&uid, lock.as_ref()).await?;
+                tx.append_leaf(leaf).await?;
+                Ok(())
+            })?;
+            return Ok(Err(if lock.is_some() { SignInError::Locked } else { SignInError::Invalid }));
+        }
+        let token = BASE64URL_NOPAD.encode(&random_token(32)?);
+        let csrf = BASE64URL_NOPAD.encode(&random_token(24)?);
+        let hash = token_hash(&token);
+        let expires = at + chrono::Duration::hours(SESSION_HOURS);
+        let leaf = crate::ledger::event_at("staff.signed_in", &at, json!({"user_id": uid, "role": user.role}));
+        write_tx!(self, |tx| {
+            tx.insert_staff_session(&hash, &uid, &csrf, &at, &expires).await?;
+            tx.append_leaf(leaf).await?;
+            Ok(())
+        })?;
+        Ok(Ok(token))
+    }
+
+    /// The live session of a cookie's token.
+    pub async fn staff_session(&self, token: &str) -> Result<Option<StaffSession>, ServiceError> {
+        let hash = token_hash(token);
+        let at = now();
+        let found = read_tx!(self, |tx| Ok(tx.staff_session(&hash, &at).await?))?;
+        Ok(found.map(|(u, csrf)| StaffSession { user_id: u.user_id, email: u.email, role: u.role, csrf }))
+    }
+
+    /// Ends a session.
+    pub async fn staff_sign_out(&self, token: &str, session: &StaffSession) -> Result<(), ServiceError> {
+        let hash = token_hash(token);
+        let leaf = crate::ledger::event("staff.signed_out", json!({"user_id": session.user_id}));
+        write_tx!(self, |tx| {
+            tx.delete_staff_session(&hash).await?;
+            tx.append_leaf(leaf).await?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The console overview's counts.
+    pub async fn overview(&self) -> Result<custos_store::Overview, ServiceError> {
+        let at = now();
+        read_tx!(self, |tx| Ok(tx.overview(&at).await?))
+    }
+
+    /// Records in the ledger that a staff member viewed a subject's personal data.
+    pub async fn log_subject_view(&self, session: &StaffSession, subject_id: &str) -> Result<(), ServiceError> {
+        let id = crate::subjects::parse_subject_id("subject_id", subject_id)?;
+        let leaf = crate::ledger::event(
+            "staff.viewed_subject",
+            crate::ledger::subject_fields(&id, json!({"user_id": session.user_id, "role": session.role})),
+        );
+        self.store.append_event(leaf).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_and_hashes_differ() {
+        let a = hash_password("correct horse battery").unwrap_or_default();
+        let b = hash_password("correct horse battery").unwrap_or_default();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_ne!(a, b, "fresh salt each time");
+        assert!(verify_password("correct horse battery", &a));
+        assert!(!verify_password("correct horse batterz", &a));
+        assert!(!verify_password("correct horse battery", "$argon2i$v=19$m=1,t=1,p=1$AA$AA"));
+    }
+}
