@@ -1,0 +1,114 @@
+// Browser test of the staff console: Debian's Chromium, headless, through playwright-core,
+// against a real `custos serve --demo` on a fresh SQLite database. A staff member signs in,
+// reads the overview, finds a subject, verifies and completes a data-subject request from the
+// queue and sees the overview update; a forged form post (wrong CSRF token) is refused; signing
+// out ends the session. Screenshots of every page go to target/e2e-screenshots/.
+//
+//   node e2e/console.mjs            (uses target/debug/custos; `cargo build --bin custos` first)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = process.env.CUSTOS_BIN ?? join(root, 'target/debug/custos');
+const shots = join(root, 'target/e2e-screenshots');
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'custos-e2e-'));
+
+// Start the server and read its URL and the demo console credentials from stdout.
+const server = spawn(bin, ['serve', '--demo', '--demo-subjects', '300', '--listen', '127.0.0.1:0',
+  '--database-url', `sqlite://${work}/custos.db`, '--master-key-file', `${work}/master.key`],
+  { env: { ...process.env, CUSTOS_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const started = new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (chunk) => {
+    out += chunk;
+    const m = out.match(/console: (http:\/\/\S+)\/console\/login\s+email (\S+)\s+password (\S+)/);
+    if (m) resolve({ base: m[1], email: m[2], password: m[3] });
+  });
+  server.on('exit', (code) => reject(new Error(`custos serve exited with ${code}: ${out}`)));
+  // unref: a pending timer must not keep node alive after the test.
+  setTimeout(() => reject(new Error(`custos serve did not start: ${out}`)), 120_000).unref();
+});
+
+let browser;
+try {
+  const { base, email, password } = await started;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+  // Pages need a session.
+  await page.goto(`${base}/console`);
+  assert.match(page.url(), /\/console\/login$/);
+  await shot('01-login');
+
+  // A wrong password is refused with one message.
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('The email or the password is wrong.').waitFor();
+
+  // Sign in; the overview shows the request counts and SVG charts.
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  assert.ok(await page.locator('svg').count() >= 2, 'the overview has SVG charts');
+  const overdueBefore = await page.locator('#overdue').innerText();
+  await shot('02-overview');
+
+  // Find a subject by external id and open it (a ledger leaf records the view).
+  await page.getByRole('link', { name: 'Subjects' }).click();
+  await page.getByLabel('External id').fill('demo-000007');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await shot('03-subjects');
+  await page.locator('table a').first().click();
+  await page.getByText('This view of personal data is recorded in the audit ledger.').waitFor();
+  await shot('04-subject');
+
+  // The request queue: verify the first pending request, then complete it.
+  await page.getByRole('link', { name: 'Requests' }).click();
+  await page.getByRole('heading', { name: 'Data-subject requests' }).waitFor();
+  await shot('05-requests');
+  const row = page.locator('tr', { has: page.getByRole('button', { name: 'Verify identity' }) }).first();
+  const rowId = await row.getAttribute('id');
+  assert.ok(rowId, 'the demo has a pending request');
+  await row.getByRole('button', { name: 'Verify identity' }).click();
+  await page.getByText('Request verified.').waitFor();
+  await page.locator(`#${rowId}`).getByRole('button', { name: 'Complete' }).click();
+  await page.getByText('Request completed.').waitFor();
+  assert.equal(await page.locator(`#${rowId}`).count(), 0, 'a completed request leaves the queue');
+  await shot('06-request-completed');
+
+  // A forged form post (same cookie, wrong CSRF token) is refused and changes nothing.
+  const forged = await page.evaluate(async (path) => {
+    const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=forged' });
+    return r.status;
+  }, `/console/dsr/${rowId.replace('dsr-', '')}/complete`);
+  assert.equal(forged, 403);
+
+  // The overview still renders after the change; sign out ends the session.
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  assert.ok((await page.locator('#overdue').innerText()).length > 0 && overdueBefore.length > 0);
+  await shot('07-overview-after');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.goto(`${base}/console/dsr`);
+  assert.match(page.url(), /\/console\/login$/, 'signed out');
+  console.log(`e2e console: passed (screenshots in ${shots})`);
+} finally {
+  if (browser) await browser.close();
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  rmSync(work, { recursive: true, force: true });
+}
