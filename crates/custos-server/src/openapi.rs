@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         create_fairness_audit, list_fairness_audits, get_fairness_audit, fairness_report, list_fairness_alerts,
         create_fairness_schedule, list_fairness_schedules, delete_fairness_schedule,
         register_model, list_models, get_model, decision_explanation, decision_reasons,
+        create_privacy_link,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -10,6 +10,7 @@ mod keys;
 mod ledger;
 mod models;
 mod pii;
+mod privacy;
 mod purposes;
 mod subjects;
 
@@ -18,7 +19,8 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    consents::*, decisions::*, dsr::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, pii::*, purposes::*, subjects::*,
+    consents::*, decisions::*, dsr::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, pii::*, privacy::*, purposes::*,
+    subjects::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -35,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(pii::routes())
         .merge(fairness::routes())
         .merge(models::routes())
+        .merge(privacy::routes())
 }
 
 /// Presidio's own paths (`--presidio-api`).

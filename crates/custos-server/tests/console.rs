@@ -2,66 +2,8 @@
 //! Chromium): sign-in with argon2id passwords, lockout, sessions, CSRF on every form, role
 //! checks, the ledger leaf for each view of a subject, and the request queue's actions.
 
-use custos_testkit::{Backend, TestServer, backend_tests};
-use reqwest::redirect::Policy;
+use custos_testkit::{Backend, Browser, TestServer, backend_tests, urlencoded};
 use serde_json::json;
-
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Browser {
-    fn new(s: &TestServer) -> Self {
-        let client = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
-        Self { client, base: s.base_url.clone(), cookie: None }
-    }
-
-    async fn get(&self, path: &str) -> (u16, String, Option<String>) {
-        let mut req = self.client.get(format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
-        (status, resp.text().await.expect("body"), location)
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        let mut req = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(urlencoded(form));
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        if let Some(set) = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
-            let pair = set.split(';').next().unwrap_or("").to_owned();
-            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
-        }
-        let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
-        (status, resp.text().await.expect("body"), location)
-    }
-}
-
-/// `application/x-www-form-urlencoded` (reqwest's form feature is not enabled).
-fn urlencoded(form: &[(&str, &str)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
 
 fn csrf_of(page: &str) -> String {
     page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned()

@@ -18,6 +18,7 @@ mod gate;
 pub mod ledger;
 pub mod models;
 pub mod pii;
+pub mod privacy;
 mod purposes;
 mod retention;
 pub mod staff;

@@ -784,6 +784,7 @@ impl Tx {
         for sql in [
             "DELETE FROM subject_data WHERE subject_id = $1",
             "DELETE FROM subject_objections WHERE subject_id = $1",
+            "DELETE FROM privacy_sessions WHERE subject_id = $1",
             "DELETE FROM decision_explanations WHERE decision_id IN (SELECT decision_id FROM decisions WHERE subject_id = $1)",
             "UPDATE decisions SET features_ct = NULL WHERE subject_id = $1",
             "UPDATE dsr SET details_ct = NULL WHERE subject_id = $1",

@@ -189,3 +189,65 @@ impl Tx {
         Ok(out)
     }
 }
+
+impl Tx {
+    /// Marks a privacy-center link as used; false if it was used before.
+    pub async fn use_privacy_link(&mut self, jti: &str, subject: &custos_core::SubjectId, now: &Timestamp) -> Result<bool, StoreError> {
+        let result = sqlx::query("INSERT INTO privacy_link_uses (jti, subject_id, used_at) VALUES ($1, $2, $3)")
+            .bind(jti.to_owned())
+            .bind(subject.to_string())
+            .bind(format_timestamp(now))
+            .execute(self.conn())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opens a customer session in the privacy center.
+    pub async fn insert_privacy_session(
+        &mut self,
+        token_sha256: &str,
+        subject: &custos_core::SubjectId,
+        csrf: &str,
+        now: &Timestamp,
+        expires: &Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO privacy_sessions (token_sha256, subject_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_sha256.to_owned())
+        .bind(subject.to_string())
+        .bind(csrf.to_owned())
+        .bind(format_timestamp(now))
+        .bind(format_timestamp(expires))
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// The live customer session with this token hash: its subject and CSRF token.
+    pub async fn privacy_session(
+        &mut self,
+        token_sha256: &str,
+        now: &Timestamp,
+    ) -> Result<Option<(custos_core::SubjectId, String)>, StoreError> {
+        let row = sqlx::query("SELECT subject_id, csrf_token FROM privacy_sessions WHERE token_sha256 = $1 AND expires_at > $2")
+            .bind(token_sha256.to_owned())
+            .bind(format_timestamp(now))
+            .fetch_optional(self.conn())
+            .await?;
+        match row {
+            Some(r) => Ok(Some((custos_core::SubjectId::parse(&text(&r, "subject_id")?)?, text(&r, "csrf_token")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Ends a customer session.
+    pub async fn delete_privacy_session(&mut self, token_sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM privacy_sessions WHERE token_sha256 = $1").bind(token_sha256.to_owned()).execute(self.conn()).await?;
+        Ok(())
+    }
+}

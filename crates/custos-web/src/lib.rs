@@ -1,4 +1,5 @@
-//! custos in the browser: the staff console under `/console`, server-rendered from askama
+//! custos in the browser: the staff console under `/console` and the customer privacy center
+//! under `/privacy` (see [`privacy`]), server-rendered from askama
 //! templates (checked at compile time, embedded in the binary) with one stylesheet and no
 //! JavaScript; charts are inline SVG.
 //!
@@ -10,6 +11,7 @@
 //! act on requests.
 
 mod charts;
+mod privacy;
 
 use askama::Template;
 use axum::{
@@ -32,8 +34,10 @@ struct Web {
     service: Service,
 }
 
-/// The console's routes, with their own state (merge into the server's router).
+/// The console's and the privacy center's routes, with their own state (merge into the
+/// server's router).
 pub fn router(service: Service) -> Router {
+    let center = privacy::router(service.clone());
     Router::new()
         .route("/console/assets/console.css", get(stylesheet))
         .route("/console/login", get(login_page).post(login))
@@ -44,6 +48,7 @@ pub fn router(service: Service) -> Router {
         .route("/console/dsr", get(dsr_queue))
         .route("/console/dsr/{dsr_id}/{action}", post(dsr_action))
         .with_state(Web { service })
+        .merge(center)
 }
 
 async fn stylesheet() -> Response {
@@ -51,7 +56,7 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+pub(crate) fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     match body {
         Ok(page) => (
             status,
@@ -74,20 +79,21 @@ fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     }
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name`.
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
 }
 
 /// The signed-in staff member, or a redirect to the sign-in page.
 async fn session(web: &Web, headers: &HeaderMap) -> Result<(StaffSession, String), Response> {
-    let Some(token) = cookie_token(headers) else { return Err(Redirect::to("/console/login").into_response()) };
+    let Some(token) = cookie_value(headers, COOKIE) else { return Err(Redirect::to("/console/login").into_response()) };
     match web.service.staff_session(&token).await {
         Ok(Some(s)) => Ok((s, token)),
         Ok(None) => Err(Redirect::to("/console/login").into_response()),
@@ -95,7 +101,8 @@ async fn session(web: &Web, headers: &HeaderMap) -> Result<(StaffSession, String
     }
 }
 
-fn same(a: &str, b: &str) -> bool {
+/// Constant-time equality of two tokens.
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -38,6 +38,21 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Mint a single-use privacy-center sign-in link (15 minutes) for a subject; the link's
+    /// path is printed alone on the last line.
+    PrivacyLink {
+        /// The subject's id in the business's systems.
+        #[arg(long)]
+        external_id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the HS256 key (base64url) with which the business's site can mint privacy-center
+    /// links itself (JWT: sub = external_id, exp at most 15 minutes ahead, unique jti).
+    PrivacyLinkKey {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Revoke an API key by its id; it stops working at once.
     RevokeKey {
         /// The key id (from `create-key` or `GET /v1/keys`).
@@ -106,6 +121,16 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 // stdout only, never the log.
                 println!("one-time password: {password}");
             }
+        }
+        AdminCommand::PrivacyLink { external_id, db } => {
+            let service = open(&db).await?;
+            let link = service.mint_privacy_link(custos_service::privacy::PrivacyLinkInput { external_id }).await?;
+            println!("valid until {}; open on the custos server:", link.expires_at);
+            println!("{}", link.path);
+        }
+        AdminCommand::PrivacyLinkKey { db } => {
+            let service = open(&db).await?;
+            println!("{}", data_encoding::BASE64URL_NOPAD.encode(&service.privacy_link_key()));
         }
         AdminCommand::RevokeKey { key_id, db } => {
             let service = open(&db).await?;

@@ -96,7 +96,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             Err(custos_service::ServiceError::Conflict(_)) => service.reset_staff_password(EMAIL, None).await?,
             Err(e) => return Err(e.into()),
         };
-        Some((EMAIL, password))
+        // A customer's privacy-center link, shown on stdout only (never logged).
+        let link = service
+            .mint_privacy_link(custos_service::privacy::PrivacyLinkInput { external_id: "demo-000001".into() })
+            .await
+            .map(|l| l.path)
+            .unwrap_or_default();
+        Some((EMAIL, password, link))
     } else {
         None
     };
@@ -109,8 +115,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         // stdout only, never the log.
         println!("admin API key (scope all; shown once): {key}");
     }
-    if let Some((email, password)) = demo_staff {
+    if let Some((email, password, link)) = demo_staff {
         println!("console: http://{local}/console/login  email {email}  password {password}");
+        if !link.is_empty() {
+            println!("privacy center of demo-000001 (single use, 15 minutes): http://{local}{link}");
+        }
     }
 
     let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));

@@ -1,0 +1,115 @@
+//! The customer privacy center over real HTTP: single-use signed links, consents in the
+//! notice's words with toggles that the gate obeys at once, Global Privacy Control, the data
+//! download, requests, and CSRF on every form.
+
+use custos_testkit::{Backend, Browser, TestServer, backend_tests};
+use reqwest::Method;
+use serde_json::json;
+
+const ADS: &str = "marketing.advertising.first_party.targeted";
+
+async fn customer_uses_the_privacy_center(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    s.post(
+        "/v1/purposes",
+        json!({"key": ADS, "name": "Targeted offers", "legal_basis": "consent", "data_categories": ["user.contact.email"], "retention_days": 365}),
+    )
+    .await;
+    s.post("/v1/notices", json!({"purpose": ADS, "version": "2026-11", "language": "en", "text": "We use your e-mail address to send you offers we think you will like."}))
+        .await;
+    let (_, subject) = s
+        .post("/v1/subjects", json!({"external_id": "cust-42", "jurisdiction": "DE", "data": {"user.contact.email": "c42@example.org"}}))
+        .await;
+    let sid = subject["subject_id"].as_str().expect("id").to_owned();
+    s.post(
+        "/v1/consents",
+        json!({"subject_id": sid, "purpose": ADS, "status": "granted", "method": "web_form", "notice_version": "2026-11"}),
+    )
+    .await;
+    let check = json!({"subject_id": sid, "purpose": ADS, "data_categories": ["user.contact.email"]});
+    assert_eq!(s.post("/v1/gate/check", check.clone()).await.1["decision"], "allow");
+
+    // Links: minted with subjects:write, for known subjects only.
+    let gate_key = s.key(&["gate"]).await;
+    let (st, _) = s.call(Method::POST, "/v1/privacy-center/links", Some(&gate_key), Some(json!({"external_id": "cust-42"}))).await;
+    assert_eq!(st, 403);
+    let (st, _) = s.post("/v1/privacy-center/links", json!({"external_id": "nobody"})).await;
+    assert_eq!(st, 404);
+    let (st, link) = s.post("/v1/privacy-center/links", json!({"external_id": "cust-42"})).await;
+    assert_eq!(st, 201, "{link}");
+    let path = link["path"].as_str().expect("path").to_owned();
+    let token = link["token"].as_str().expect("token").to_owned();
+
+    // A tampered token is refused; the real one signs in once.
+    let mut b = Browser::new(&s);
+    let mut forged = token.clone();
+    forged.pop();
+    forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let (st, page, _) = b.get(&format!("/privacy/login?token={forged}")).await;
+    assert!(st == 401 && page.contains("wrong signature"), "{page}");
+    let resp = b.client.get(format!("{}{path}", s.base_url)).send().await.expect("login");
+    assert_eq!(resp.status().as_u16(), 303);
+    let set = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(set.contains("HttpOnly") && set.contains("Path=/privacy"), "{set}");
+    b.cookie = Some(set.split(';').next().unwrap_or("").to_owned());
+    let (st, page, _) = Browser::new(&s).get(&path).await;
+    assert!(st == 401 && page.contains("already used"), "single use: {page}");
+
+    // Consents in the notice's words; withdrawing takes effect in the gate at once.
+    let (st, page, _) = b.get("/privacy").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("We use your e-mail address to send you offers") && page.contains("Notice version 2026-11"), "{page}");
+    assert!(page.contains("<strong class=\"status\">granted</strong>"));
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned();
+    let (st, _, _) = b.post("/privacy/consents", &[("csrf", "forged"), ("purpose", ADS), ("status", "withdrawn")]).await;
+    assert_eq!(st, 403, "a forged form changes nothing");
+    assert_eq!(s.post("/v1/gate/check", check.clone()).await.1["decision"], "allow");
+    let (st, _, location) = b.post("/privacy/consents", &[("csrf", csrf.as_str()), ("purpose", ADS), ("status", "withdrawn")]).await;
+    assert_eq!((st, location.as_deref()), (303, Some("/privacy?done=withdrawn")));
+    assert_eq!(s.post("/v1/gate/check", check.clone()).await.1["decision"], "deny", "the gate obeys the privacy center at once");
+    let (_, history) = s.get(&format!("/v1/subjects/{sid}/consents")).await;
+    let last = history["history"].as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!((last["method"].as_str(), last["status"].as_str()), (Some("privacy_center"), Some("withdrawn")), "{history}");
+
+    // Global Privacy Control is shown when the browser sends it.
+    let resp = b
+        .client
+        .get(format!("{}/privacy", s.base_url))
+        .header("cookie", b.cookie.clone().unwrap_or_default())
+        .header("sec-gpc", "1")
+        .send()
+        .await
+        .expect("gpc");
+    assert!(resp.text().await.unwrap_or_default().contains("Global Privacy Control"));
+
+    // My data, and its download.
+    let (st, page, _) = b.get("/privacy/data").await;
+    assert!(st == 200 && page.contains("c42@example.org"), "{page}");
+    let resp = b
+        .client
+        .get(format!("{}/privacy/data.json", s.base_url))
+        .header("cookie", b.cookie.clone().unwrap_or_default())
+        .send()
+        .await
+        .expect("json");
+    assert!(resp.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or("").contains("attachment"));
+    let doc: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(doc["subject"]["data"]["user.contact.email"], "c42@example.org");
+
+    // A request from the privacy center lands in the request queue.
+    let (st, _, _) = b.post("/privacy/requests", &[("csrf", csrf.as_str()), ("kind", "erasure")]).await;
+    assert_eq!(st, 303);
+    let (_, list) = s.get(&format!("/v1/dsr?subject_id={sid}")).await;
+    assert_eq!(list[0]["type"], "erasure", "{list}");
+    let (_, page, _) = b.get("/privacy/requests?done=1").await;
+    assert!(page.contains("Erase my data") && page.contains("pending verification"), "{page}");
+
+    // Signing out ends the session.
+    let cookie = b.cookie.clone();
+    b.post("/privacy/logout", &[("csrf", csrf.as_str())]).await;
+    b.cookie = cookie;
+    assert_eq!(b.get("/privacy").await.0, 401);
+    s.stop().await;
+}
+
+backend_tests!(customer_uses_the_privacy_center);

@@ -1,0 +1,166 @@
+//! Sign-in to the privacy center without a password database: a link the business's own site
+//! hands over, carrying a JWT (RFC 7519, HS256) with `sub` = the subject's `external_id`, `exp`
+//! at most 15 minutes ahead and a `jti` that can be used once. The signing key is derived from
+//! the deployment's root secret, so it needs no storage of its own; `custos admin
+//! privacy-link-key` prints it for the business's site, and `custos admin privacy-link` or
+//! `POST /v1/privacy-center/links` mint links directly. A redeemed link becomes a customer
+//! session (cookie token hashed in the database, CSRF token per session, 1 hour).
+
+use custos_core::{SubjectId, now};
+use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
+
+use crate::{Service, ServiceError, read_tx, write_tx};
+
+/// The longest a link may live.
+pub const LINK_MINUTES: i64 = 15;
+
+/// How long a customer session lasts.
+pub const SESSION_MINUTES: i64 = 60;
+
+/// Asks for a privacy-center sign-in link (`POST /v1/privacy-center/links`).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyLinkInput {
+    /// The subject's id in the business's systems.
+    #[schema(example = "customer-12345")]
+    pub external_id: String,
+}
+
+/// A single-use sign-in link.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrivacyLinkView {
+    /// Path to open on the custos server (append to its base URL).
+    pub path: String,
+    /// The JWT itself.
+    pub token: String,
+    /// When the link stops working.
+    pub expires_at: String,
+}
+
+/// A signed-in customer.
+#[derive(Clone)]
+pub struct PrivacySession {
+    /// Whose privacy center this is.
+    pub subject_id: SubjectId,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+}
+
+impl std::fmt::Debug for PrivacySession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivacySession").field("subject_id", &self.subject_id).finish_non_exhaustive()
+    }
+}
+
+fn sign(key: &[u8], input: &[u8]) -> Vec<u8> {
+    // INVARIANT: HMAC accepts keys of any length.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(input);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn random(bytes: usize) -> Result<String, ServiceError> {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+    Ok(BASE64URL_NOPAD.encode(&b))
+}
+
+fn token_hash(token: &str) -> String {
+    HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
+}
+
+impl Service {
+    /// The HS256 key of privacy-center links (for the business's site to mint its own).
+    pub fn privacy_link_key(&self) -> [u8; 32] {
+        self.store.keyring().digest("privacy-center/jwt-hs256", b"v1")
+    }
+
+    /// Mints a single-use sign-in link for the subject with this external id.
+    pub async fn mint_privacy_link(&self, input: PrivacyLinkInput) -> Result<PrivacyLinkView, ServiceError> {
+        let subject = self.subject_by_external_id(&input.external_id).await?;
+        if subject.erased_at.is_some() {
+            return Err(ServiceError::unprocessable("external_id", "the subject was erased"));
+        }
+        let exp = now() + chrono::Duration::minutes(LINK_MINUTES);
+        let header = BASE64URL_NOPAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = json!({"sub": input.external_id, "exp": exp.timestamp(), "jti": random(16)?});
+        let payload = BASE64URL_NOPAD.encode(claims.to_string().as_bytes());
+        let signing_input = format!("{header}.{payload}");
+        let signature = BASE64URL_NOPAD.encode(&sign(&self.privacy_link_key(), signing_input.as_bytes()));
+        let token = format!("{signing_input}.{signature}");
+        Ok(PrivacyLinkView { path: format!("/privacy/login?token={token}"), token, expires_at: custos_core::format_timestamp(&exp) })
+    }
+
+    /// Redeems a link: checks signature, expiry (and that it was not issued for longer than 15
+    /// minutes) and single use, and opens a session. Returns the session's cookie token.
+    pub async fn redeem_privacy_link(&self, token: &str) -> Result<String, ServiceError> {
+        let refused = |why: &str| ServiceError::invalid("token", why.to_owned());
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts.as_slice() else { return Err(refused("is not a JWT")) };
+        let header: Value = BASE64URL_NOPAD
+            .decode(header.as_bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| refused("has an unreadable header"))?;
+        if header["alg"] != "HS256" {
+            return Err(refused("must be signed with HS256"));
+        }
+        let expected = sign(&self.privacy_link_key(), format!("{}.{}", parts[0], parts[1]).as_bytes());
+        let given = BASE64URL_NOPAD.decode(signature.as_bytes()).map_err(|_| refused("has an unreadable signature"))?;
+        if given.len() != expected.len() || given.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0 {
+            return Err(refused("has a wrong signature"));
+        }
+        let claims: Value = BASE64URL_NOPAD
+            .decode(payload.as_bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| refused("has unreadable claims"))?;
+        let at = now();
+        let exp = claims["exp"].as_i64().ok_or_else(|| refused("has no exp"))?;
+        if exp <= at.timestamp() {
+            return Err(refused("has expired"));
+        }
+        if exp > at.timestamp() + LINK_MINUTES * 60 + 30 {
+            return Err(refused("lives longer than 15 minutes"));
+        }
+        let jti = claims["jti"].as_str().filter(|j| !j.is_empty() && j.len() <= 128).ok_or_else(|| refused("has no jti"))?.to_owned();
+        let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
+        let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
+        let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
+        let session = random(32)?;
+        let csrf = random(24)?;
+        let hash = token_hash(&session);
+        let expires = at + chrono::Duration::minutes(SESSION_MINUTES);
+        let leaf =
+            crate::ledger::event_at("privacy_center.signed_in", &at, crate::ledger::subject_fields(&subject_id, json!({"method": "link"})));
+        write_tx!(self, |tx| {
+            if !tx.use_privacy_link(&jti, &subject_id, &at).await? {
+                return Err(ServiceError::invalid("token", "was already used"));
+            }
+            tx.insert_privacy_session(&hash, &subject_id, &csrf, &at, &expires).await?;
+            tx.append_leaf(leaf).await?;
+            Ok(())
+        })?;
+        Ok(session)
+    }
+
+    /// The live customer session of a cookie's token.
+    pub async fn privacy_session(&self, token: &str) -> Result<Option<PrivacySession>, ServiceError> {
+        let hash = token_hash(token);
+        let at = now();
+        let found = read_tx!(self, |tx| Ok(tx.privacy_session(&hash, &at).await?))?;
+        Ok(found.map(|(subject_id, csrf)| PrivacySession { subject_id, csrf }))
+    }
+
+    /// Ends a customer session.
+    pub async fn privacy_sign_out(&self, token: &str) -> Result<(), ServiceError> {
+        let hash = token_hash(token);
+        write_tx!(self, |tx| Ok(tx.delete_privacy_session(&hash).await?))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,409 @@
+//! The privacy center for customers under `/privacy`: sign-in through a single-use link, consents
+//! per purpose in the notice's words with toggles (recorded as consent events with method
+//! `privacy_center`, Global Privacy Control honoured and shown), the data held (with a JSON
+//! download), requests, and the automated decisions with their plain-language reasons.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use custos_service::dto::{ConsentInput, DsrInput};
+use custos_service::privacy::PrivacySession;
+use custos_service::{DsrQuery, Service, ServiceError};
+use serde::Deserialize;
+
+use crate::{cookie_value, html, same};
+
+/// The customer session cookie.
+pub const COOKIE: &str = "custos_privacy";
+
+#[derive(Clone)]
+struct Center {
+    service: Service,
+}
+
+/// The privacy center's routes.
+pub(crate) fn router(service: Service) -> Router {
+    Router::new()
+        .route("/privacy/login", get(login))
+        .route("/privacy/logout", post(logout))
+        .route("/privacy", get(consents))
+        .route("/privacy/consents", post(set_consent))
+        .route("/privacy/data", get(data))
+        .route("/privacy/data.json", get(data_json))
+        .route("/privacy/requests", get(requests).post(make_request))
+        .route("/privacy/decisions", get(decisions))
+        .with_state(Center { service })
+}
+
+#[derive(Template)]
+#[template(path = "privacy_message.html")]
+struct MessagePage {
+    signed_in: bool,
+    csrf: String,
+    notice: Option<String>,
+    title: String,
+    text: String,
+}
+
+fn message(status: StatusCode, session: Option<&PrivacySession>, title: &str, text: &str) -> Response {
+    html(
+        status,
+        MessagePage {
+            signed_in: session.is_some(),
+            csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
+            notice: None,
+            title: title.to_owned(),
+            text: text.to_owned(),
+        }
+        .render(),
+    )
+}
+
+fn failed(session: Option<&PrivacySession>, e: &ServiceError) -> Response {
+    match e {
+        ServiceError::Invalid(v) | ServiceError::Unprocessable(v) => {
+            message(StatusCode::BAD_REQUEST, session, "That did not work", v.message())
+        }
+        ServiceError::NotFound { .. } => message(StatusCode::NOT_FOUND, session, "Not found", "We could not find that."),
+        other => {
+            tracing::error!(error = %other, "a privacy-center page failed");
+            message(StatusCode::INTERNAL_SERVER_ERROR, session, "Something went wrong", "Please try again later.")
+        }
+    }
+}
+
+async fn session(c: &Center, headers: &HeaderMap) -> Result<(PrivacySession, String), Response> {
+    let signed_out = || message(StatusCode::UNAUTHORIZED, None, "Please sign in", "Open the privacy link you received again to sign in.");
+    let Some(token) = cookie_value(headers, COOKIE) else { return Err(signed_out()) };
+    match c.service.privacy_session(&token).await {
+        Ok(Some(s)) => Ok((s, token)),
+        Ok(None) => Err(signed_out()),
+        Err(e) => Err(failed(None, &e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    token: String,
+}
+
+async fn login(State(c): State<Center>, Query(q): Query<LoginQuery>) -> Response {
+    match c.service.redeem_privacy_link(&q.token).await {
+        Ok(token) => {
+            let cookie = format!("{COOKIE}={token}; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=3600");
+            let mut r = Redirect::to("/privacy").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(ServiceError::Invalid(v)) => {
+            message(StatusCode::UNAUTHORIZED, None, "This link does not work", &format!("The link {}. Ask for a new one.", v.message()))
+        }
+        Err(e) => failed(None, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn logout(State(c): State<Center>, headers: HeaderMap, Form(form): Form<CsrfOnly>) -> Response {
+    let (s, token) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !same(&s.csrf, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+    }
+    if let Err(e) = c.service.privacy_sign_out(&token).await {
+        return failed(Some(&s), &e);
+    }
+    let mut r = message(StatusCode::OK, None, "Signed out", "You are signed out of your privacy center.");
+    r.headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_static("custos_privacy=; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=0"));
+    r
+}
+
+/// One purpose on the consents page.
+struct PurposeRow {
+    key: String,
+    anchor: String,
+    name: String,
+    notice: String,
+    version: String,
+    status: String,
+    granted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "privacy_consents.html")]
+struct ConsentsPage {
+    signed_in: bool,
+    csrf: String,
+    notice: Option<String>,
+    gpc: bool,
+    purposes: Vec<PurposeRow>,
+}
+
+fn gpc(headers: &HeaderMap) -> bool {
+    headers.get("sec-gpc").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() == "1")
+}
+
+#[derive(Deserialize)]
+struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn consents(State(c): State<Center>, headers: HeaderMap, Query(q): Query<Done>) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let sid = s.subject_id.to_string();
+    let (purposes, notices, current) =
+        match (c.service.purposes().await, c.service.notices(None).await, c.service.subject_consents(&sid).await) {
+            (Ok(p), Ok(n), Ok(cur)) => (p, n, cur.current),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(Some(&s), &e),
+        };
+    let rows = purposes
+        .into_iter()
+        .filter(|p| p.legal_basis == "consent")
+        .map(|p| {
+            let notice = notices.iter().filter(|n| n.purpose == p.key && n.language == "en").max_by(|a, b| a.created_at.cmp(&b.created_at));
+            let status = current.iter().find(|c| c.purpose == p.key).map_or("not asked yet".to_owned(), |c| c.status.clone());
+            PurposeRow {
+                anchor: p.key.replace('.', "-"),
+                granted: status == "granted",
+                status,
+                notice: notice.map(|n| n.text.clone()).unwrap_or_default(),
+                version: notice.map(|n| n.version.clone()).unwrap_or_default(),
+                key: p.key,
+                name: p.name,
+            }
+        })
+        .collect();
+    let notice = q
+        .done
+        .map(|d| if d == "granted" { "Thank you: your consent is recorded.".to_owned() } else { "Your consent is withdrawn.".to_owned() });
+    html(StatusCode::OK, ConsentsPage { signed_in: true, csrf: s.csrf.clone(), notice, gpc: gpc(&headers), purposes: rows }.render())
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    csrf: String,
+    purpose: String,
+    status: String,
+}
+
+async fn set_consent(State(c): State<Center>, headers: HeaderMap, Form(form): Form<ConsentForm>) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !same(&s.csrf, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+    }
+    if form.status != "granted" && form.status != "withdrawn" {
+        return message(StatusCode::BAD_REQUEST, Some(&s), "That did not work", "Unknown choice.");
+    }
+    let notices = c.service.notices(Some(&form.purpose)).await.unwrap_or_default();
+    let Some(version) =
+        notices.iter().filter(|n| n.language == "en").max_by(|a, b| a.created_at.cmp(&b.created_at)).map(|n| n.version.clone())
+    else {
+        return message(StatusCode::BAD_REQUEST, Some(&s), "That did not work", "This purpose has no notice.");
+    };
+    let input = ConsentInput {
+        subject_id: s.subject_id.to_string(),
+        purpose: form.purpose.clone(),
+        status: form.status.clone(),
+        method: "privacy_center".into(),
+        notice_version: version,
+        language: Some("en".into()),
+        source: Some("privacy center".into()),
+        captured_at: None,
+    };
+    match c.service.record_consent(input, gpc(&headers)).await {
+        Ok(_) => Redirect::to(&format!("/privacy?done={}", form.status)).into_response(),
+        Err(e) => failed(Some(&s), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "privacy_data.html")]
+struct DataPage {
+    signed_in: bool,
+    csrf: String,
+    notice: Option<String>,
+    data: Vec<(String, String)>,
+}
+
+async fn data(State(c): State<Center>, headers: HeaderMap) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match c.service.subject(&s.subject_id.to_string()).await {
+        Ok(v) => {
+            let data = v
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        custos_core::data_category_name(&k).unwrap_or(&k).to_owned(),
+                        v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect();
+            html(StatusCode::OK, DataPage { signed_in: true, csrf: s.csrf.clone(), notice: None, data }.render())
+        }
+        Err(e) => failed(Some(&s), &e),
+    }
+}
+
+async fn data_json(State(c): State<Center>, headers: HeaderMap) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let sid = s.subject_id.to_string();
+    let (subject, consents) = match (c.service.subject(&sid).await, c.service.subject_consents(&sid).await) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return failed(Some(&s), &e),
+    };
+    let doc = serde_json::json!({"format": "custos subject export v1", "subject": subject, "consents": consents});
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.json\"")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "privacy_requests.html")]
+struct RequestsPage {
+    signed_in: bool,
+    csrf: String,
+    notice: Option<String>,
+    requests: Vec<(String, String, String)>,
+}
+
+fn describe(kind: &str) -> String {
+    match kind {
+        "access" => "A copy of my data",
+        "portability" => "My data in a portable format",
+        "erasure" => "Erase my data",
+        "opt_out_sale_share" => "Do not sell or share my data",
+        "objection" => "Stop profiling",
+        "rectification" => "Correct my data",
+        other => other,
+    }
+    .to_owned()
+}
+
+async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<Done>) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let list =
+        c.service.dsrs(DsrQuery { status: None, overdue: false, subject_id: Some(s.subject_id.to_string()), limit: Some(100) }).await;
+    match list {
+        Ok(list) => {
+            let requests = list
+                .into_iter()
+                .map(|r| (describe(&r.dsr_type), r.status.replace('_', " "), r.due_at.chars().take(10).collect()))
+                .collect();
+            let notice = q.done.map(|_| "Your request is recorded. We will confirm your identity and answer by the date shown.".to_owned());
+            html(StatusCode::OK, RequestsPage { signed_in: true, csrf: s.csrf.clone(), notice, requests }.render())
+        }
+        Err(e) => failed(Some(&s), &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RequestForm {
+    csrf: String,
+    kind: String,
+}
+
+async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): Form<RequestForm>) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !same(&s.csrf, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+    }
+    let objection = (form.kind == "objection").then(|| "profiling".to_owned());
+    let input = DsrInput {
+        subject_id: s.subject_id.to_string(),
+        dsr_type: form.kind.clone(),
+        objection,
+        purpose: None,
+        data: None,
+        statement: None,
+    };
+    match c.service.create_dsr(input).await {
+        Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
+        Err(e) => failed(Some(&s), &e),
+    }
+}
+
+/// One decision on the decisions page.
+struct DecisionRow {
+    when: String,
+    purpose: String,
+    model: String,
+    outcome: String,
+    reasons: Option<String>,
+    hints: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "privacy_decisions.html")]
+struct DecisionsPage {
+    signed_in: bool,
+    csrf: String,
+    notice: Option<String>,
+    decisions: Vec<DecisionRow>,
+}
+
+async fn decisions(State(c): State<Center>, headers: HeaderMap) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let list = match c.service.subject_decisions(&s.subject_id.to_string()).await {
+        Ok(l) => l,
+        Err(e) => return failed(Some(&s), &e),
+    };
+    let purposes: BTreeMap<String, String> = c.service.purposes().await.unwrap_or_default().into_iter().map(|p| (p.key, p.name)).collect();
+    let mut rows = Vec::new();
+    for d in list {
+        let reasons = c.service.decision_reasons(&d.decision_id).await.ok();
+        rows.push(DecisionRow {
+            when: d.created_at.chars().take(10).collect(),
+            purpose: purposes.get(&d.purpose).cloned().unwrap_or(d.purpose),
+            model: format!("{} {}", d.model, d.model_version),
+            outcome: d.outcome.replace('_', " "),
+            hints: reasons.as_ref().map(|r| r.hints.clone()).unwrap_or_default(),
+            reasons: reasons.map(|r| r.text),
+        });
+    }
+    html(StatusCode::OK, DecisionsPage { signed_in: true, csrf: s.csrf.clone(), notice: None, decisions: rows }.render())
+}
