@@ -1,8 +1,10 @@
-// Browser test of the staff console: Debian's Chromium, headless, through playwright-core,
-// against a real `custos serve --demo` on a fresh SQLite database. A staff member signs in,
-// reads the overview, finds a subject, verifies and completes a data-subject request from the
-// queue and sees the overview update; a forged form post (wrong CSRF token) is refused; signing
-// out ends the session. Screenshots of every page go to target/e2e-screenshots/.
+// Browser test of the privacy center and the staff console: Debian's Chromium, headless,
+// through playwright-core, against a real `custos serve --demo` on a fresh SQLite database.
+// A customer signs in with the demo's single-use link, withdraws a consent (the gate then denies
+// that purpose), downloads their data and requests erasure. A staff member signs in, reads the
+// overview, finds the customer, verifies and completes the erasure request from the queue, sees
+// the subject erased and the overview updated; a forged form post (wrong CSRF token) is refused;
+// signing out ends the session. Screenshots of every page go to target/e2e-screenshots/.
 //
 //   node e2e/console.mjs            (uses target/debug/custos; `cargo build --bin custos` first)
 import { spawn } from 'node:child_process';
@@ -28,7 +30,9 @@ const started = new Promise((resolve, reject) => {
   server.stdout.on('data', (chunk) => {
     out += chunk;
     const m = out.match(/console: (http:\/\/\S+)\/console\/login\s+email (\S+)\s+password (\S+)/);
-    if (m) resolve({ base: m[1], email: m[2], password: m[3] });
+    const link = out.match(/privacy center of demo-000001 \(single use, 15 minutes\): (\S+)/);
+    const key = out.match(/admin API key \(scope all; shown once\): (\S+)/);
+    if (m && link && key) resolve({ base: m[1], email: m[2], password: m[3], link: link[1], key: key[1] });
   });
   server.on('exit', (code) => reject(new Error(`custos serve exited with ${code}: ${out}`)));
   // unref: a pending timer must not keep node alive after the test.
@@ -37,11 +41,54 @@ const started = new Promise((resolve, reject) => {
 
 let browser;
 try {
-  const { base, email, password } = await started;
+  const { base, email, password, link, key } = await started;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
+  const api = async (path, body) => {
+    const r = await fetch(`${base}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return r.json();
+  };
+
+  // ---- The customer, on a phone-sized screen ----
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
+  const snap = (name) => phone.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await phone.goto(link);
+  await phone.getByRole('heading', { name: 'Your consents' }).waitFor();
+  await snap('c1-consents');
+  const withdraw = phone.getByRole('button', { name: /^Withdraw my consent to/ }).first();
+  const label = await withdraw.innerText();
+  const purposeName = label.match(/"(.+)"/)[1];
+  const section = phone.locator('section.purpose', { has: phone.getByRole('heading', { name: purposeName }) });
+  const purposeKey = await section.locator('input[name=purpose]').getAttribute('value');
+  await withdraw.click();
+  await phone.getByText('Your consent is withdrawn.').waitFor();
+  assert.equal(await section.locator('.status').innerText(), 'withdrawn');
+  await snap('c2-withdrawn');
+  // The gate denies that purpose now.
+  const me = await api('/v1/subjects?external_id=demo-000001');
+  assert.ok(me.subject_id, JSON.stringify(me));
+  const check = await api('/v1/gate/check', { subject_id: me.subject_id, purpose: purposeKey, data_categories: ['user.contact.email'] });
+  assert.equal(check.decision, 'deny', JSON.stringify(check));
+  // My data, downloaded.
+  await phone.getByRole('link', { name: 'My data' }).click();
+  await phone.getByRole('heading', { name: 'The data we hold about you' }).waitFor();
+  await snap('c3-data');
+  const [download] = await Promise.all([phone.waitForEvent('download'), phone.getByRole('link', { name: /Download all of it/ }).click()]);
+  assert.equal(download.suggestedFilename(), 'my-data.json');
+  // Ask for erasure.
+  await phone.getByRole('link', { name: 'My requests' }).click();
+  await phone.getByLabel('What do you want us to do?').selectOption('erasure');
+  await phone.getByRole('button', { name: 'Send request' }).click();
+  await phone.getByText('Your request is recorded.').waitFor();
+  await snap('c4-requested');
+
+  // ---- The staff member ----
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
@@ -67,7 +114,7 @@ try {
 
   // Find a subject by external id and open it (a ledger leaf records the view).
   await page.getByRole('link', { name: 'Subjects' }).click();
-  await page.getByLabel('External id').fill('demo-000007');
+  await page.getByLabel('External id').fill('demo-000001');
   await page.getByRole('button', { name: 'Find' }).click();
   await shot('03-subjects');
   await page.locator('table a').first().click();
@@ -78,7 +125,7 @@ try {
   await page.getByRole('link', { name: 'Requests' }).click();
   await page.getByRole('heading', { name: 'Data-subject requests' }).waitFor();
   await shot('05-requests');
-  const row = page.locator('tr', { has: page.getByRole('button', { name: 'Verify identity' }) }).first();
+  const row = page.locator('tr', { has: page.locator(`a[href="/console/subjects/${me.subject_id}"]`) }).filter({ hasText: 'erasure' }).first();
   const rowId = await row.getAttribute('id');
   assert.ok(rowId, 'the demo has a pending request');
   await row.getByRole('button', { name: 'Verify identity' }).click();
@@ -87,6 +134,9 @@ try {
   await page.getByText('Request completed.').waitFor();
   assert.equal(await page.locator(`#${rowId}`).count(), 0, 'a completed request leaves the queue');
   await shot('06-request-completed');
+  await page.goto(`${base}/console/subjects/${me.subject_id}`);
+  await page.getByText('erased', { exact: true }).waitFor();
+  await shot('06b-subject-erased');
 
   // A forged form post (same cookie, wrong CSRF token) is refused and changes nothing.
   const forged = await page.evaluate(async (path) => {
