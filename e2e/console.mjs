@@ -145,6 +145,35 @@ try {
   }, `/console/dsr/${rowId.replace('dsr-', '')}/complete`);
   assert.equal(forged, 403);
 
+  // A decision with its explanation: the attributions as a chart and the customer's reasons.
+  await page.getByRole('link', { name: 'Decisions' }).click();
+  await page.getByRole('heading', { name: 'Decisions' }).waitFor();
+  await shot('08-decisions');
+  await page.locator('table a').first().click();
+  await page.getByRole('heading', { name: 'Why, in numbers' }).waitFor();
+  assert.ok(await page.locator('svg rect').count() >= 2, 'attributions are drawn');
+  await page.getByRole('heading', { name: 'What the customer is told' }).waitFor();
+  await shot('09-decision-explained');
+
+  // Fairness: the demo's scheduled audit has run; start another and read its report.
+  await page.getByRole('link', { name: 'Fairness' }).click();
+  await page.getByRole('heading', { name: 'Fairness audits' }).waitFor();
+  await page.getByRole('button', { name: 'Start audit' }).click();
+  await page.getByText('The audit is running').waitFor();
+  const auditId = new URL(page.url()).searchParams.get('started');
+  for (let i = 0; i < 50; i++) {
+    if ((await page.locator(`#audit-${auditId} .status`).innerText()) === 'succeeded') break;
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  assert.equal(await page.locator(`#audit-${auditId} .status`).innerText(), 'succeeded');
+  await shot('10-fairness');
+  await page.locator(`#audit-${auditId}`).getByRole('link', { name: 'Read the report' }).click();
+  await page.getByRole('heading', { name: 'Fairness audit' }).waitFor();
+  assert.ok((await page.content()).includes('Four-fifths rule'), 'the report gives the four-fifths verdict');
+  await shot('11-fairness-report');
+  await page.goto(`${base}/console`);
+
   // The overview still renders after the change; sign out ends the session.
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();

@@ -256,7 +256,12 @@ pub fn explain(
             });
         }
     }
-    let intro = dictionary.intro.clone().unwrap_or_else(|| "The main reasons were".to_owned());
+    // The dictionary's intro introduces the reasons for an adverse outcome; a favourable
+    // outcome is said to be one, with what still weighed against it.
+    let intro = match favorable {
+        Some(true) => "The outcome was in your favour. What weighed against it".to_owned(),
+        _ => dictionary.intro.clone().unwrap_or_else(|| "The main reasons were".to_owned()),
+    };
     let text = if reasons.is_empty() {
         "No single factor weighed against you.".to_owned()
     } else {

@@ -235,6 +235,8 @@ fn tree_reasons_and_hints_cross_the_boundary() {
         if e.favorable == Some(false) {
             adverse_rows += 1;
             assert!(e.text.starts_with("The main reasons were: the "), "{}", e.text);
+        } else if !e.reasons.is_empty() {
+            assert!(e.text.starts_with("The outcome was in your favour. What weighed against it: the "), "{}", e.text);
         }
         for c in &e.counterfactuals {
             let f = features.iter().position(|n| *n == c.feature).expect("feature");

@@ -157,6 +157,26 @@ impl Service {
         Ok(view)
     }
 
+    /// Decisions, newest first (at most `limit`, up to 1000), optionally filtered.
+    pub async fn decisions(
+        &self,
+        purpose: Option<String>,
+        model: Option<String>,
+        outcome: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<DecisionView>, ServiceError> {
+        let limit = limit.clamp(1, 1000);
+        let records = read_tx!(self, |tx| Ok(tx.decisions(purpose.as_deref(), model.as_deref(), outcome.as_deref(), limit).await?))?;
+        Ok(records.iter().map(decision_view).collect())
+    }
+
+    /// One decision.
+    pub async fn decision(&self, decision_id: &str) -> Result<DecisionView, ServiceError> {
+        let id = DecisionId::parse(decision_id)?;
+        let record = read_tx!(self, |tx| Ok(tx.decision(&id).await?))?.ok_or(ServiceError::NotFound { resource: "decision" })?;
+        Ok(decision_view(&record))
+    }
+
     /// A subject's decisions, newest first.
     pub async fn subject_decisions(&self, subject_id: &str) -> Result<Vec<DecisionView>, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;

@@ -34,6 +34,12 @@ pub struct DemoSummary {
 /// fairness audit has something to find.
 const DEMO_MODEL: &str = "next-best-offer";
 
+/// The demo model's version.
+const DEMO_MODEL_VERSION: &str = "2026.11";
+
+/// The demo model (LightGBM text), trained by `tools/demo-model/train.py`.
+const DEMO_MODEL_FILE: &str = include_str!("../data/demo_offer_model.txt");
+
 /// The purpose the demo model decides under (index into `PURPOSES`).
 const DEMO_MODEL_PURPOSE: usize = 1;
 
@@ -160,6 +166,32 @@ impl Service {
             .await?;
             summary.purposes += 1;
         }
+        self.register_model(
+            crate::models::ModelInput {
+                name: DEMO_MODEL.into(),
+                version: DEMO_MODEL_VERSION.into(),
+                model: DEMO_MODEL_FILE.into(),
+                dictionary: Some(json!({
+                    "favorable_outcome": "higher",
+                    "intro": "We did not send you this offer mainly because",
+                    "features": {
+                        "purchases": {"description": "Your number of recent purchases", "higher": "is high", "lower": "is low", "actionable": true, "min": 0},
+                        "tenure_months": {"description": "The time you have been a customer", "higher": "is long", "lower": "is short", "unit": "months"},
+                        "age_band": {"description": "Your age band", "higher": "is high", "lower": "is low"},
+                        "channel": {"description": "The way you signed up", "higher": "counted against this offer", "lower": "counted against this offer"}
+                    }
+                })),
+                encoding: Some(BTreeMap::from([(
+                    "channel".to_owned(),
+                    BTreeMap::from([("store".to_owned(), 0.0), ("app".to_owned(), 1.0), ("web".to_owned(), 2.0)]),
+                )])),
+                owner: "marketing-analytics@demo.custos".into(),
+                purpose: Some(PURPOSES[DEMO_MODEL_PURPOSE].key.into()),
+            },
+            None,
+        )
+        .await?;
+        let model = self.loaded_model(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
         let notices = self.notices(None).await?;
         let hash_of = |purpose: &str| notices.iter().find(|n| n.purpose == purpose).map(|n| n.text_sha256.clone()).unwrap_or_default();
         let hashes: Vec<String> = PURPOSES.iter().map(|p| hash_of(p.key)).collect();
@@ -230,32 +262,48 @@ impl Service {
                 let offered_consent =
                     events.iter().any(|e| e.purpose.as_str() == PURPOSES[DEMO_MODEL_PURPOSE].key && e.status == ConsentStatus::Granted);
                 let decision = if offered_consent && rng.random_bool(0.8) {
+                    // The registered demo model decides (and explains) from the customer's
+                    // purchases, age band, tenure and sign-up channel; women sign up through the
+                    // app more often, and the model learned to offer less to app customers.
                     let purchases = subject.data[&cat("user.behavior.purchase_history")?].as_array().map_or(0, Vec::len) as f64;
-                    let propensity = -1.0 + 0.5 * purchases;
-                    let bias = match subject.data[&cat("user.demographic.gender")?].as_str() {
-                        Some("female") => -0.6,
-                        Some("non_binary") => -0.4,
-                        _ => 0.0,
-                    };
-                    let noise: f64 = rng.random_range(-0.5..0.5);
-                    let score = sigmoid(propensity + bias + noise);
-                    let actual = rng.random_bool(0.7).then(|| rng.random_bool(sigmoid(propensity)));
+                    let age = subject.data[&cat("user.demographic.age_range")?].as_str().unwrap_or("");
+                    let age_band = AGE_RANGES.iter().position(|a| *a == age).unwrap_or(0) as f64;
+                    let female = subject.data[&cat("user.demographic.gender")?].as_str() == Some("female");
+                    let channel = if rng.random_bool(if female { 0.6 } else { 0.2 }) { "app" } else { *pick(&mut rng, &["store", "web"]) };
+                    let tenure = f64::from(rng.random_range(1..61u32));
+                    let features: BTreeMap<String, Value> = [
+                        ("purchases".to_owned(), json!(purchases)),
+                        ("age_band".to_owned(), json!(age_band)),
+                        ("tenure_months".to_owned(), json!(tenure)),
+                        ("channel".to_owned(), json!(channel)),
+                    ]
+                    .into_iter()
+                    .collect();
+                    let (model_id, explanation) = Self::explain_decision(&model, &features)?;
+                    let score = explanation["prediction"][0].as_f64().unwrap_or(0.0);
+                    // Whether the customer would have taken the offer does not depend on the channel.
+                    let taken = sigmoid(-1.0 + 0.5 * purchases + 0.015 * tenure - 0.05 * age_band);
+                    let actual = rng.random_bool(0.7).then(|| rng.random_bool(taken));
                     let yes_no = |b: bool| if b { "offer" } else { "no_offer" }.to_owned();
-                    Some(DecisionRecord {
-                        decision_id: DecisionId::new(),
-                        subject_id: subject.subject_id,
-                        purpose: PurposeKey::parse(PURPOSES[DEMO_MODEL_PURPOSE].key)?,
-                        check_id: None,
-                        model: DEMO_MODEL.into(),
-                        model_version: "2026.11".into(),
-                        outcome: yes_no(score >= 0.5),
-                        score: Some((score * 1e4).round() / 1e4),
-                        features: Some(json!({"purchases": purchases})),
-                        actual: actual.map(yes_no),
-                        observed_at: actual.map(|_| started),
-                        key_id: None,
-                        created_at: started,
-                    })
+                    Some((
+                        DecisionRecord {
+                            decision_id: DecisionId::new(),
+                            subject_id: subject.subject_id,
+                            purpose: PurposeKey::parse(PURPOSES[DEMO_MODEL_PURPOSE].key)?,
+                            check_id: None,
+                            model: DEMO_MODEL.into(),
+                            model_version: DEMO_MODEL_VERSION.into(),
+                            outcome: yes_no(score >= 0.5),
+                            score: Some((score * 1e4).round() / 1e4),
+                            features: Some(Value::Object(features.into_iter().collect())),
+                            actual: actual.map(yes_no),
+                            observed_at: actual.map(|_| started),
+                            key_id: None,
+                            created_at: started,
+                        },
+                        model_id,
+                        explanation,
+                    ))
                 } else {
                     None
                 };
@@ -269,8 +317,8 @@ impl Service {
             for (subject, events, decision) in &batch {
                 leaves.push(crate::ledger::event_at("subject.created", &subject.created_at, crate::subjects::new_subject_fields(subject)));
                 leaves.extend(events.iter().map(crate::consent::consent_leaf));
-                if let Some(d) = decision {
-                    leaves.push(crate::decisions::decision_leaf(&self.store, d, None));
+                if let Some((d, model_id, _)) = decision {
+                    leaves.push(crate::decisions::decision_leaf(&self.store, d, Some(model_id)));
                     if let Some(actual) = &d.actual {
                         leaves.push(crate::decisions::outcome_leaf(&d.decision_id, actual, &d.created_at));
                     }
@@ -283,8 +331,9 @@ impl Service {
                     for e in events {
                         tx.insert_consent_event(e).await?;
                     }
-                    if let Some(d) = decision {
+                    if let Some((d, model_id, explanation)) = decision {
                         tx.insert_decision(d).await?;
+                        tx.insert_explanation(&d.decision_id, &d.subject_id, model_id, explanation, &d.created_at).await?;
                     }
                 }
                 tx.append_leaves(&leaves).await?;

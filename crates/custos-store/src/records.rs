@@ -1075,6 +1075,33 @@ impl Tx {
         Ok(self.decisions_from_rows(rows).await?.into_iter().next())
     }
 
+    /// Decisions, newest first, optionally only one purpose, model and outcome.
+    pub async fn decisions(
+        &mut self,
+        purpose: Option<&str>,
+        model: Option<&str>,
+        outcome: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        let mut clauses = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        for (column, value) in [("purpose", purpose), ("model", model), ("outcome", outcome)] {
+            if let Some(v) = value {
+                binds.push(v.to_owned());
+                clauses.push(format!("{column} = ${}", binds.len()));
+            }
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let sql =
+            format!("SELECT {DECISION_COLUMNS} FROM decisions {filter} ORDER BY created_at DESC, decision_id DESC LIMIT {}", limit.max(1));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(self.conn()).await?;
+        self.decisions_from_rows(rows).await
+    }
+
     /// A subject's decisions, newest first.
     pub async fn decisions_for_subject(&mut self, subject: &SubjectId, limit: u32) -> Result<Vec<DecisionRecord>, StoreError> {
         let rows = sqlx::query(AssertSqlSafe(format!(

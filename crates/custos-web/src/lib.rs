@@ -11,6 +11,7 @@
 //! act on requests.
 
 mod charts;
+mod console_more;
 mod privacy;
 
 use askama::Template;
@@ -30,8 +31,8 @@ use serde::Deserialize;
 pub const COOKIE: &str = "custos_staff";
 
 #[derive(Clone)]
-struct Web {
-    service: Service,
+pub(crate) struct Web {
+    pub(crate) service: Service,
 }
 
 /// The console's and the privacy center's routes, with their own state (merge into the
@@ -47,6 +48,10 @@ pub fn router(service: Service) -> Router {
         .route("/console/subjects/{subject_id}", get(subject))
         .route("/console/dsr", get(dsr_queue))
         .route("/console/dsr/{dsr_id}/{action}", post(dsr_action))
+        .route("/console/decisions", get(console_more::decisions))
+        .route("/console/decisions/{decision_id}", get(console_more::decision))
+        .route("/console/fairness", get(console_more::fairness).post(console_more::start_audit))
+        .route("/console/fairness/{audit_id}/report", get(console_more::audit_report))
         .with_state(Web { service })
         .merge(center)
 }
@@ -92,7 +97,7 @@ pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// The signed-in staff member, or a redirect to the sign-in page.
-async fn session(web: &Web, headers: &HeaderMap) -> Result<(StaffSession, String), Response> {
+pub(crate) async fn session(web: &Web, headers: &HeaderMap) -> Result<(StaffSession, String), Response> {
     let Some(token) = cookie_value(headers, COOKIE) else { return Err(Redirect::to("/console/login").into_response()) };
     match web.service.staff_session(&token).await {
         Ok(Some(s)) => Ok((s, token)),
@@ -202,7 +207,7 @@ struct MessagePage {
     text: String,
 }
 
-fn message_page(s: Option<&StaffSession>, status: StatusCode, text: &str) -> Response {
+pub(crate) fn message_page(s: Option<&StaffSession>, status: StatusCode, text: &str) -> Response {
     let title = if status == StatusCode::FORBIDDEN { "Not allowed" } else { "Something went wrong" };
     html(
         status,
@@ -217,7 +222,7 @@ fn message_page(s: Option<&StaffSession>, status: StatusCode, text: &str) -> Res
     )
 }
 
-fn error_page(s: Option<&StaffSession>, e: &ServiceError) -> Response {
+pub(crate) fn error_page(s: Option<&StaffSession>, e: &ServiceError) -> Response {
     match e {
         ServiceError::NotFound { resource } => message_page(s, StatusCode::NOT_FOUND, &format!("No such {resource}.")),
         ServiceError::Invalid(v) | ServiceError::Unprocessable(v) => message_page(s, StatusCode::BAD_REQUEST, &v.to_string()),
@@ -230,7 +235,7 @@ fn error_page(s: Option<&StaffSession>, e: &ServiceError) -> Response {
 }
 
 /// The refusal of a page the role may not see.
-fn role_refusal(s: &StaffSession, role: &str) -> Option<Response> {
+pub(crate) fn role_refusal(s: &StaffSession, role: &str) -> Option<Response> {
     (!s.at_least(role)).then(|| message_page(Some(s), StatusCode::FORBIDDEN, &format!("This page needs the {role} role or above.")))
 }
 
