@@ -123,4 +123,83 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(console_sign_in_csrf_and_requests);
+async fn console_administration(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    s.service.create_staff_user("admin@example.com", "admin", Some("a long admin password".into())).await.expect("admin");
+    s.service.create_staff_user("po@example.com", "privacy_officer", Some("a long officer password".into())).await.expect("po");
+    let mut po = Browser::new(&s);
+    po.post("/console/login", &[("email", "po@example.com"), ("password", "a long officer password")]).await;
+    assert_eq!(po.get("/console/admin").await.0, 403, "administration needs the admin role");
+
+    let mut b = Browser::new(&s);
+    b.post("/console/login", &[("email", "admin@example.com"), ("password", "a long admin password")]).await;
+    let (st, page, _) = b.get("/console/admin").await;
+    assert_eq!(st, 200, "{page}");
+    let csrf = csrf_of(&page);
+
+    // A purpose and a notice version, created from the console, are what the API serves.
+    let (st, _, location) = b
+        .post(
+            "/console/admin/purposes",
+            &[
+                ("csrf", csrf.as_str()),
+                ("key", "marketing.communications.email"),
+                ("name", "Newsletter"),
+                ("legal_basis", "consent"),
+                ("data_categories", "user.contact.email"),
+                ("retention_days", "365"),
+            ],
+        )
+        .await;
+    assert_eq!((st, location.as_deref()), (303, Some("/console/admin?done=purpose+marketing.communications.email+created")));
+    let (st, _, _) = b
+        .post(
+            "/console/admin/notices",
+            &[
+                ("csrf", csrf.as_str()),
+                ("purpose", "marketing.communications.email"),
+                ("version", "v1"),
+                ("text", "We send a monthly newsletter."),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let (_, notices) = s.get("/v1/notices?purpose=marketing.communications.email").await;
+    assert_eq!(notices[0]["text"], "We send a monthly newsletter.", "{notices}");
+    let (st, page, _) = b
+        .post(
+            "/console/admin/purposes",
+            &[
+                ("csrf", csrf.as_str()),
+                ("key", "Not A Key"),
+                ("name", "x"),
+                ("legal_basis", "consent"),
+                ("data_categories", "user"),
+                ("retention_days", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 400, "bad input is a clear error: {page}");
+
+    // An API key created here works at once; revoked, it stops.
+    let (st, page, _) =
+        b.post("/console/admin/keys", &[("csrf", csrf.as_str()), ("scopes", "subjects:read"), ("label", "from the console")]).await;
+    assert_eq!(st, 200);
+    let key = page.split("<code id=\"new-key\">").nth(1).and_then(|r| r.split('<').next()).unwrap_or("").to_owned();
+    assert!(key.starts_with("custos_"), "{page}");
+    assert_eq!(s.call(reqwest::Method::GET, "/v1/subjects", Some(&key), None).await.0, 200);
+    let key_id = key.trim_start_matches("custos_").split('_').next().unwrap_or("").to_owned();
+    let (st, _, _) = b.post(&format!("/console/admin/keys/{key_id}/revoke"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(st, 303);
+    assert_eq!(s.call(reqwest::Method::GET, "/v1/subjects", Some(&key), None).await.0, 401);
+
+    // Verify now.
+    let _ = s.service.publish_checkpoint().await;
+    let (st, page, _) = b.post("/console/admin/ledger/verify", &[("csrf", csrf.as_str())]).await;
+    assert!(st == 200 && page.contains("Verified:"), "{page}");
+    // A forged post changes nothing.
+    assert_eq!(b.post("/console/admin/keys", &[("csrf", "forged"), ("scopes", "all")]).await.0, 403);
+    s.stop().await;
+}
+
+backend_tests!(console_sign_in_csrf_and_requests, console_administration);

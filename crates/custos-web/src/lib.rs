@@ -10,6 +10,7 @@
 //! Roles: every staff member sees the overview; `privacy_officer` and `admin` see subjects and
 //! act on requests.
 
+mod admin;
 mod charts;
 mod console_more;
 mod privacy;
@@ -52,6 +53,12 @@ pub fn router(service: Service) -> Router {
         .route("/console/decisions/{decision_id}", get(console_more::decision))
         .route("/console/fairness", get(console_more::fairness).post(console_more::start_audit))
         .route("/console/fairness/{audit_id}/report", get(console_more::audit_report))
+        .route("/console/admin", get(admin::page))
+        .route("/console/admin/purposes", post(admin::create_purpose))
+        .route("/console/admin/notices", post(admin::create_notice))
+        .route("/console/admin/keys", post(admin::create_key))
+        .route("/console/admin/keys/{key_id}/revoke", post(admin::revoke_key))
+        .route("/console/admin/ledger/verify", post(admin::verify_ledger))
         .with_state(Web { service })
         .merge(center)
 }
