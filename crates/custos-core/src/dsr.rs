@@ -51,6 +51,10 @@ wire_enum!(
         Objection = "objection",
         /// CCPA 1798.120: opt out of sale and sharing.
         OptOutSaleShare = "opt_out_sale_share",
+        /// Art. 22(3): contest an automated decision and obtain human intervention; names the
+        /// decision and carries the subject's statement. Completing it records that a person
+        /// reviewed the decision.
+        Contest = "contest",
     }
 );
 

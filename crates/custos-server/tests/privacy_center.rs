@@ -104,6 +104,25 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     let (_, page, _) = b.get("/privacy/requests?done=1").await;
     assert!(page.contains("Erase my data") && page.contains("pending verification"), "{page}");
 
+    // Contest an automated decision: a request for human review naming it, with a statement.
+    let (_, d) = s
+        .post("/v1/decisions", json!({"subject_id": sid, "purpose": ADS, "model": "m", "model_version": "1", "outcome": "no_offer"}))
+        .await;
+    let did = d["decision_id"].as_str().expect("id").to_owned();
+    let (_, page, _) = b.get("/privacy/decisions").await;
+    assert!(page.contains("Contest this decision") && page.contains(&did), "{page}");
+    let (st, _, _) = b
+        .post("/privacy/contest", &[("csrf", csrf.as_str()), ("decision_id", did.as_str()), ("statement", "My income changed last month.")])
+        .await;
+    assert_eq!(st, 303);
+    let (_, list) = s.get(&format!("/v1/dsr?subject_id={sid}")).await;
+    assert!(list.as_array().expect("list").iter().any(|r| r["type"] == "contest"), "{list}");
+    let (st, problem) = s.post("/v1/dsr", json!({"subject_id": sid, "type": "contest"})).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("decision_id")));
+    let (_, other) = s.post("/v1/subjects", json!({"external_id": "someone-else", "jurisdiction": "DE", "data": {}})).await;
+    let (st, problem) = s.post("/v1/dsr", json!({"subject_id": other["subject_id"], "type": "contest", "decision_id": did})).await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("decision_id")), "only one's own decisions can be contested");
+
     // Signing out ends the session.
     let cookie = b.cookie.clone();
     b.post("/privacy/logout", &[("csrf", csrf.as_str())]).await;

@@ -352,6 +352,7 @@ impl Service {
                 purpose,
                 data: None,
                 statement: None,
+                decision_id: None,
             })
             .await?;
             summary.requests += 1;

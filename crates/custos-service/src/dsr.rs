@@ -101,6 +101,15 @@ impl Service {
             (_, Some(_)) => return Err(ServiceError::invalid("data", "only rectification requests carry data")),
             (_, None) => {}
         }
+        let contested = match (dsr_type, input.decision_id.as_deref()) {
+            (DsrType::Contest, Some(id)) => Some(custos_core::DecisionId::parse(id)?),
+            (DsrType::Contest, None) => return Err(ServiceError::invalid("decision_id", "a contest names the decision it contests")),
+            (_, Some(_)) => return Err(ServiceError::invalid("decision_id", "only contest requests name a decision")),
+            (_, None) => None,
+        };
+        if let Some(id) = &contested {
+            details.insert("decision_id".into(), Value::String(id.to_string()));
+        }
         if let Some(statement) = &input.statement {
             if statement.len() > 5000 {
                 return Err(ServiceError::invalid("statement", "must be at most 5000 characters"));
@@ -117,6 +126,11 @@ impl Service {
                 && tx.purpose(p.as_str()).await?.is_none()
             {
                 return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+            }
+            if let Some(id) = &contested
+                && tx.decision(id).await?.is_none_or(|d| d.subject_id != subject_id)
+            {
+                return Err(ServiceError::unprocessable("decision_id", "no such decision about this subject"));
             }
             let deadline = subject.jurisdiction.regime().dsr_deadline();
             let record = DsrRecord {
@@ -268,7 +282,9 @@ impl Service {
             let at = now();
             let mut leaves = Vec::new();
             match d.dsr_type {
-                DsrType::Access | DsrType::Portability => {}
+                // A contest is completed by a person who reviewed the decision; the completion
+                // (with its ledger leaf) is the record of that human intervention.
+                DsrType::Access | DsrType::Portability | DsrType::Contest => {}
                 DsrType::Erasure => {
                     tx.erase_subject(&d.subject_id, &at).await?;
                     leaves.push(crate::ledger::event_at(

@@ -391,6 +391,9 @@ pub struct DsrInput {
     pub data: Option<BTreeMap<String, Value>>,
     /// The requester's own words (stored encrypted).
     pub statement: Option<String>,
+    /// For `contest`: the decision contested (one of the subject's).
+    #[serde(default)]
+    pub decision_id: Option<String>,
 }
 
 /// Verifies the requester's identity.

@@ -118,6 +118,7 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
             purpose: None,
             data: None,
             statement: Some(format!("please erase {EMAIL}")),
+            decision_id: None,
         })
         .await
         .expect("dsr");

@@ -39,6 +39,7 @@ pub(crate) fn router(service: Service) -> Router {
         .route("/privacy/data.json", get(data_json))
         .route("/privacy/requests", get(requests).post(make_request))
         .route("/privacy/decisions", get(decisions))
+        .route("/privacy/contest", post(contest))
         .with_state(Center { service })
 }
 
@@ -310,6 +311,7 @@ fn describe(kind: &str) -> String {
         "opt_out_sale_share" => "Do not sell or share my data",
         "objection" => "Stop profiling",
         "rectification" => "Correct my data",
+        "contest" => "A person reviews an automated decision",
         other => other,
     }
     .to_owned()
@@ -357,6 +359,39 @@ async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): F
         purpose: None,
         data: None,
         statement: None,
+        decision_id: None,
+    };
+    match c.service.create_dsr(input).await {
+        Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
+        Err(e) => failed(Some(&s), &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ContestForm {
+    csrf: String,
+    decision_id: String,
+    statement: String,
+}
+
+/// "Contest this decision": a request for human review (GDPR Art. 22(3)) naming the decision and
+/// carrying the customer's statement; it appears in the console's request queue.
+async fn contest(State(c): State<Center>, headers: HeaderMap, Form(form): Form<ContestForm>) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !same(&s.csrf, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+    }
+    let input = DsrInput {
+        subject_id: s.subject_id.to_string(),
+        dsr_type: "contest".into(),
+        objection: None,
+        purpose: None,
+        data: None,
+        statement: Some(form.statement.trim().to_owned()).filter(|t| !t.is_empty()),
+        decision_id: Some(form.decision_id),
     };
     match c.service.create_dsr(input).await {
         Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
@@ -366,6 +401,7 @@ async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): F
 
 /// One decision on the decisions page.
 struct DecisionRow {
+    id: String,
     when: String,
     purpose: String,
     model: String,
@@ -397,6 +433,7 @@ async fn decisions(State(c): State<Center>, headers: HeaderMap) -> Response {
     for d in list {
         let reasons = c.service.decision_reasons(&d.decision_id).await.ok();
         rows.push(DecisionRow {
+            id: d.decision_id.clone(),
             when: d.created_at.chars().take(10).collect(),
             purpose: purposes.get(&d.purpose).cloned().unwrap_or(d.purpose),
             model: format!("{} {}", d.model, d.model_version),
