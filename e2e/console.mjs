@@ -87,6 +87,9 @@ try {
   await phone.getByRole('button', { name: 'Send request' }).click();
   await phone.getByText('Your request is recorded.').waitFor();
   await snap('c4-requested');
+  await phone.getByRole('link', { name: 'Decisions about me' }).click();
+  await phone.getByRole('heading', { name: 'Automated decisions about you' }).waitFor();
+  await snap('c5-decisions');
 
   // ---- The staff member ----
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -172,6 +175,12 @@ try {
   await page.getByRole('heading', { name: 'Fairness audit' }).waitFor();
   assert.ok((await page.content()).includes('Four-fifths rule'), 'the report gives the four-fifths verdict');
   await shot('11-fairness-report');
+  await page.goto(`${base}/console/admin`);
+  await page.getByRole('heading', { name: 'Administration' }).waitFor();
+  await page.getByRole('button', { name: 'Verify now' }).click();
+  await page.locator('#verify-result').waitFor();
+  assert.match(await page.locator('#verify-result').innerText(), /^Verified:/);
+  await shot('12-administration');
   await page.goto(`${base}/console`);
 
   // The overview still renders after the change; sign out ends the session.

@@ -16,11 +16,11 @@ import pandas as pd
 rng = np.random.default_rng(20261122)
 n = 20_000
 female = rng.random(n) < 0.5
-channel = np.where(rng.random(n) < np.where(female, 0.6, 0.2), 1, rng.choice([0, 2], size=n))
+channel = np.where(rng.random(n) < np.where(female, 0.7, 0.15), 1, rng.choice([0, 2], size=n))
 purchases = rng.integers(0, 6, size=n)
 age_band = rng.integers(0, 6, size=n)
 tenure = rng.integers(1, 61, size=n)
-logit = -1.0 + 0.5 * purchases + 0.015 * tenure - 0.05 * age_band - 0.9 * (channel == 1)
+logit = -1.0 + 0.5 * purchases + 0.015 * tenure - 0.05 * age_band - 1.6 * (channel == 1)
 y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
 X = pd.DataFrame({"purchases": purchases, "age_band": age_band, "tenure_months": tenure, "channel": channel})
 model = lgb.LGBMClassifier(n_estimators=40, num_leaves=8, max_depth=3, learning_rate=0.15, random_state=1, verbose=-1)

@@ -269,7 +269,7 @@ impl Service {
                     let age = subject.data[&cat("user.demographic.age_range")?].as_str().unwrap_or("");
                     let age_band = AGE_RANGES.iter().position(|a| *a == age).unwrap_or(0) as f64;
                     let female = subject.data[&cat("user.demographic.gender")?].as_str() == Some("female");
-                    let channel = if rng.random_bool(if female { 0.6 } else { 0.2 }) { "app" } else { *pick(&mut rng, &["store", "web"]) };
+                    let channel = if rng.random_bool(if female { 0.7 } else { 0.15 }) { "app" } else { *pick(&mut rng, &["store", "web"]) };
                     let tenure = f64::from(rng.random_range(1..61u32));
                     let features: BTreeMap<String, Value> = [
                         ("purchases".to_owned(), json!(purchases)),

@@ -127,7 +127,7 @@ pub(crate) fn trend(title: &str, points: &[(String, f64)]) -> String {
     if points.len() < 2 {
         return format!("<p>{}: the trend appears after two audits.</p>", esc(title));
     }
-    let max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-9);
+    let max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-9) * 1.15;
     let (w, h, pad) = (560.0, 160.0, 30.0);
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (points.len() - 1) as f64;
     let y = |v: f64| h - pad - (h - 2.0 * pad) * v / max;
@@ -140,11 +140,13 @@ pub(crate) fn trend(title: &str, points: &[(String, f64)]) -> String {
     );
     for (i, (label, v)) in points.iter().enumerate() {
         svg.push_str(&format!(
-            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"><title>{}: {v:.4}</title></circle>"#,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"><title>{}: {v:.4}</title></circle><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{v:.3}</text>"#,
             x(i),
             y(*v),
             COLORS[0],
-            esc(label)
+            esc(label),
+            x(i),
+            y(*v) - 8.0
         ));
     }
     svg.push_str("</svg></figure>");
