@@ -67,6 +67,7 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     let before = s.get("/v1/ledger/checkpoint").await;
     let (st, page, _) = b.get(&format!("/console/subjects/{sid}")).await;
     assert!(st == 200 && page.contains("c7@example.org"), "{page}");
+    assert!(page.contains("<h2>Consent history</h2>"), "{page}");
     let _ = before;
     let mut found = false;
     for index in (0..200u64).rev() {
@@ -98,6 +99,25 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     assert_eq!(s.get(&format!("/v1/dsr/{dsr_id}")).await.1["status"], "completed");
     let (_, page, _) = b.get(&format!("/console/subjects/{sid}")).await;
     assert!(page.contains("<strong>erased</strong>") && !page.contains("c7@example.org"), "erasure really erased");
+
+    // Sweeping expired sessions deletes them and keeps live ones.
+    s.service
+        .store()
+        .write(|mut tx| {
+            Box::pin(async move {
+                let r = async {
+                    let user = tx.staff_user_by_email("officer@example.com").await?.expect("user");
+                    let past = custos_core::now() - chrono::Duration::hours(9);
+                    tx.insert_staff_session("0000expired", &user.user_id, "csrf", &past, &(past + chrono::Duration::hours(8))).await
+                }
+                .await;
+                (tx, r)
+            })
+        })
+        .await
+        .expect("expired session");
+    assert_eq!(s.service.sweep_sessions().await.expect("sweep"), 1);
+    assert_eq!(b.get("/console").await.0, 200, "a live session survives the sweep");
 
     // Sign out ends the session server-side.
     let old_cookie = b.cookie.clone();

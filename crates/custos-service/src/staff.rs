@@ -246,6 +246,12 @@ impl Service {
         Ok(())
     }
 
+    /// Deletes expired console and privacy-center sessions (run beside retention).
+    pub async fn sweep_sessions(&self) -> Result<u64, ServiceError> {
+        let at = now();
+        write_tx!(self, |tx| Ok(tx.delete_expired_sessions(&at).await?))
+    }
+
     /// The console overview's counts.
     pub async fn overview(&self) -> Result<custos_store::Overview, ServiceError> {
         let at = now();

@@ -149,6 +149,10 @@ pub struct Overview {
     pub dsr_due_soon: u64,
     /// Open requests past their due date.
     pub dsr_overdue: u64,
+    /// (jurisdiction, status, subjects) of current consents.
+    pub consents_by_jurisdiction: Vec<(String, String, u64)>,
+    /// (month `YYYY-MM` the consent was captured, status, events) of consent events.
+    pub consent_events_by_month: Vec<(String, String, u64)>,
 }
 
 impl Tx {
@@ -161,6 +165,23 @@ impl Tx {
             .await?
         {
             out.consents.push((text(&r, "purpose")?, text(&r, "status")?, count(&r)?));
+        }
+        for r in sqlx::query(
+            "SELECT s.jurisdiction AS j, c.status AS status, COUNT(*) AS n FROM consents c JOIN subjects s ON s.subject_id = c.subject_id \
+             GROUP BY s.jurisdiction, c.status ORDER BY s.jurisdiction, c.status",
+        )
+        .fetch_all(self.conn())
+        .await?
+        {
+            out.consents_by_jurisdiction.push((text(&r, "j")?, text(&r, "status")?, count(&r)?));
+        }
+        for r in sqlx::query(
+            "SELECT SUBSTR(captured_at, 1, 7) AS m, status, COUNT(*) AS n FROM consent_events GROUP BY SUBSTR(captured_at, 1, 7), status ORDER BY m, status",
+        )
+        .fetch_all(self.conn())
+        .await?
+        {
+            out.consent_events_by_month.push((text(&r, "m")?, text(&r, "status")?, count(&r)?));
         }
         for r in sqlx::query("SELECT decision, COUNT(*) AS n FROM gate_checks GROUP BY decision ORDER BY decision")
             .fetch_all(self.conn())
@@ -249,5 +270,16 @@ impl Tx {
     pub async fn delete_privacy_session(&mut self, token_sha256: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM privacy_sessions WHERE token_sha256 = $1").bind(token_sha256.to_owned()).execute(self.conn()).await?;
         Ok(())
+    }
+}
+
+impl Tx {
+    /// Deletes expired staff and customer sessions; returns how many.
+    pub async fn delete_expired_sessions(&mut self, now: &Timestamp) -> Result<u64, StoreError> {
+        let at = format_timestamp(now);
+        let a =
+            sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1").bind(at.clone()).execute(self.conn()).await?.rows_affected();
+        let b = sqlx::query("DELETE FROM privacy_sessions WHERE expires_at <= $1").bind(at).execute(self.conn()).await?.rows_affected();
+        Ok(a + b)
     }
 }

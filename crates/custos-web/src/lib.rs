@@ -256,6 +256,8 @@ struct DashboardPage {
     due_soon: u64,
     dsr_chart: String,
     consent_chart: String,
+    jurisdiction_chart: String,
+    month_chart: String,
     gate_chart: String,
 }
 
@@ -276,6 +278,12 @@ async fn dashboard(State(web): State<Web>, headers: HeaderMap) -> Response {
         due_soon: o.dsr_due_soon,
         dsr_chart: charts::bars("Requests by status", &o.dsr_by_status),
         consent_chart: charts::stacked("Subjects per consent status, by purpose", &o.consents, &["granted", "denied", "withdrawn"]),
+        jurisdiction_chart: charts::stacked(
+            "Current consents per status, by jurisdiction",
+            &o.consents_by_jurisdiction,
+            &["granted", "denied", "withdrawn"],
+        ),
+        month_chart: charts::stacked("Consent events per month captured", &o.consent_events_by_month, &["granted", "denied", "withdrawn"]),
         gate_chart: charts::bars("Gate checks by decision", &o.gate),
     };
     html(StatusCode::OK, page.render())
@@ -348,6 +356,7 @@ struct SubjectPage {
     erased: bool,
     data: Vec<(String, String)>,
     consents: Vec<(String, String, String, String)>,
+    history: Vec<(String, String, String, String, String)>,
     decisions: Vec<(String, String, String, String)>,
     requests: Vec<(String, String, String)>,
 }
@@ -369,7 +378,7 @@ async fn subject(State(web): State<Web>, headers: HeaderMap, Path(id): Path<Stri
     if let Err(e) = service.log_subject_view(&s, &id).await {
         return error_page(Some(&s), &e);
     }
-    let consents = service.subject_consents(&id).await.map(|c| c.current).unwrap_or_default();
+    let (consents, history) = service.subject_consents(&id).await.map(|c| (c.current, c.history)).unwrap_or_default();
     let decisions = service.subject_decisions(&id).await.unwrap_or_default();
     let requests =
         service.dsrs(DsrQuery { status: None, overdue: false, subject_id: Some(id.clone()), limit: Some(100) }).await.unwrap_or_default();
@@ -389,6 +398,11 @@ async fn subject(State(web): State<Web>, headers: HeaderMap, Path(id): Path<Stri
             .map(|(k, v)| (k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
             .collect(),
         consents: consents.into_iter().map(|c| (c.purpose, c.status, c.event_id, c.captured_at)).collect(),
+        history: history
+            .into_iter()
+            .rev()
+            .map(|e| (e.captured_at, e.purpose, e.status, format!("{}{}", e.method, if e.gpc { ", GPC" } else { "" }), e.notice_version))
+            .collect(),
         decisions: decisions
             .into_iter()
             .map(|d| (d.created_at, d.purpose, format!("{} {}", d.model, d.model_version), d.outcome))

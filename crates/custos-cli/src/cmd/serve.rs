@@ -131,6 +131,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             if let Err(e) = retention_service.run_retention(custos_core::now()).await {
                 tracing::error!(error = %e, "retention run failed");
             }
+            if let Err(e) = retention_service.sweep_sessions().await {
+                tracing::error!(error = %e, "deleting expired sessions failed");
+            }
         }
     });
 
