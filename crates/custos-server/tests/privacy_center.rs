@@ -104,6 +104,13 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     let (_, page, _) = b.get("/privacy/requests?done=1").await;
     assert!(page.contains("Erase my data") && page.contains("pending verification"), "{page}");
 
+    // A correction: a rectification request carrying the new value.
+    let (st, _, _) =
+        b.post("/privacy/rectify", &[("csrf", csrf.as_str()), ("category", "user.contact.email"), ("value", "new42@example.org")]).await;
+    assert_eq!(st, 303);
+    let (_, list) = s.get(&format!("/v1/dsr?subject_id={sid}")).await;
+    assert!(list.as_array().expect("list").iter().any(|r| r["type"] == "rectification"), "{list}");
+
     // Contest an automated decision: a request for human review naming it, with a statement.
     let (_, d) = s
         .post("/v1/decisions", json!({"subject_id": sid, "purpose": ADS, "model": "m", "model_version": "1", "outcome": "no_offer"}))

@@ -99,6 +99,12 @@ pub(crate) struct PurposeForm {
     legal_basis: String,
     data_categories: String,
     retention_days: u32,
+    #[serde(default)]
+    profiling: Option<String>,
+    #[serde(default)]
+    sale_or_share: Option<String>,
+    #[serde(default)]
+    pseudonymize: Option<String>,
 }
 
 pub(crate) async fn create_purpose(State(web): State<Web>, headers: HeaderMap, Form(f): Form<PurposeForm>) -> Response {
@@ -111,10 +117,10 @@ pub(crate) async fn create_purpose(State(web): State<Web>, headers: HeaderMap, F
         name: f.name.trim().to_owned(),
         legal_basis: f.legal_basis,
         data_categories: f.data_categories.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
-        sale_or_share: false,
-        profiling: false,
+        sale_or_share: f.sale_or_share.is_some(),
+        profiling: f.profiling.is_some(),
         sensitive: false,
-        pseudonymize: false,
+        pseudonymize: f.pseudonymize.is_some(),
         retention_days: f.retention_days,
     };
     match web.service.create_purpose(input).await {

@@ -40,6 +40,7 @@ pub(crate) fn router(service: Service) -> Router {
         .route("/privacy/requests", get(requests).post(make_request))
         .route("/privacy/decisions", get(decisions))
         .route("/privacy/contest", post(contest))
+        .route("/privacy/rectify", post(rectify))
         .with_state(Center { service })
 }
 
@@ -301,6 +302,8 @@ struct RequestsPage {
     csrf: String,
     notice: Option<String>,
     requests: Vec<(String, String, String)>,
+    /// (data category, its name) of the data held, for corrections.
+    categories: Vec<(String, String)>,
 }
 
 fn describe(kind: &str) -> String {
@@ -331,7 +334,17 @@ async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
                 .map(|r| (describe(&r.dsr_type), r.status.replace('_', " "), r.due_at.chars().take(10).collect()))
                 .collect();
             let notice = q.done.map(|_| "Your request is recorded. We will confirm your identity and answer by the date shown.".to_owned());
-            html(StatusCode::OK, RequestsPage { signed_in: true, csrf: s.csrf.clone(), notice, requests }.render())
+            let categories = c
+                .service
+                .subject(&s.subject_id.to_string())
+                .await
+                .ok()
+                .and_then(|v| v.data)
+                .unwrap_or_default()
+                .into_keys()
+                .map(|k| (k.clone(), custos_core::data_category_name(&k).unwrap_or(&k).to_owned()))
+                .collect();
+            html(StatusCode::OK, RequestsPage { signed_in: true, csrf: s.csrf.clone(), notice, requests, categories }.render())
         }
         Err(e) => failed(Some(&s), &e),
     }
@@ -358,6 +371,38 @@ async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): F
         objection,
         purpose: None,
         data: None,
+        statement: None,
+        decision_id: None,
+    };
+    match c.service.create_dsr(input).await {
+        Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
+        Err(e) => failed(Some(&s), &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RectifyForm {
+    csrf: String,
+    category: String,
+    value: String,
+}
+
+/// Asks for a correction (GDPR Art. 16): a rectification request carrying the new value, which
+/// completing the request writes.
+async fn rectify(State(c): State<Center>, headers: HeaderMap, Form(form): Form<RectifyForm>) -> Response {
+    let (s, _) = match session(&c, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !same(&s.csrf, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+    }
+    let input = DsrInput {
+        subject_id: s.subject_id.to_string(),
+        dsr_type: "rectification".into(),
+        objection: None,
+        purpose: None,
+        data: Some(BTreeMap::from([(form.category, serde_json::Value::String(form.value.trim().to_owned()))])),
         statement: None,
         decision_id: None,
     };
