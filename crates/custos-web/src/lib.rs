@@ -14,6 +14,7 @@ mod admin;
 mod charts;
 mod console_more;
 mod privacy;
+mod text;
 
 use askama::Template;
 use axum::{

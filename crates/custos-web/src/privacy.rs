@@ -18,6 +18,7 @@ use custos_service::privacy::PrivacySession;
 use custos_service::{DsrQuery, Service, ServiceError};
 use serde::Deserialize;
 
+use crate::text::{Text, for_language};
 use crate::{cookie_value, html, same};
 
 /// The customer session cookie.
@@ -44,9 +45,15 @@ pub(crate) fn router(service: Service) -> Router {
         .with_state(Center { service })
 }
 
+/// The customer's language's words.
+fn words(headers: &HeaderMap) -> &'static Text {
+    for_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
 #[derive(Template)]
 #[template(path = "privacy_message.html")]
 struct MessagePage {
+    t: &'static Text,
     signed_in: bool,
     csrf: String,
     notice: Option<String>,
@@ -54,10 +61,11 @@ struct MessagePage {
     text: String,
 }
 
-fn message(status: StatusCode, session: Option<&PrivacySession>, title: &str, text: &str) -> Response {
+fn message(t: &'static Text, status: StatusCode, session: Option<&PrivacySession>, title: &str, text: &str) -> Response {
     html(
         status,
         MessagePage {
+            t,
             signed_in: session.is_some(),
             csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
             notice: None,
@@ -68,26 +76,27 @@ fn message(status: StatusCode, session: Option<&PrivacySession>, title: &str, te
     )
 }
 
-fn failed(session: Option<&PrivacySession>, e: &ServiceError) -> Response {
+fn failed(t: &'static Text, session: Option<&PrivacySession>, e: &ServiceError) -> Response {
     match e {
         ServiceError::Invalid(v) | ServiceError::Unprocessable(v) => {
-            message(StatusCode::BAD_REQUEST, session, "That did not work", v.message())
+            message(t, StatusCode::BAD_REQUEST, session, t.failed_title, v.message())
         }
-        ServiceError::NotFound { .. } => message(StatusCode::NOT_FOUND, session, "Not found", "We could not find that."),
+        ServiceError::NotFound { .. } => message(t, StatusCode::NOT_FOUND, session, t.not_found_title, t.not_found_text),
         other => {
             tracing::error!(error = %other, "a privacy-center page failed");
-            message(StatusCode::INTERNAL_SERVER_ERROR, session, "Something went wrong", "Please try again later.")
+            message(t, StatusCode::INTERNAL_SERVER_ERROR, session, t.failed_title, t.failed_text)
         }
     }
 }
 
 async fn session(c: &Center, headers: &HeaderMap) -> Result<(PrivacySession, String), Response> {
-    let signed_out = || message(StatusCode::UNAUTHORIZED, None, "Please sign in", "Open the privacy link you received again to sign in.");
+    let t = words(headers);
+    let signed_out = || message(t, StatusCode::UNAUTHORIZED, None, t.sign_in_title, t.sign_in_text);
     let Some(token) = cookie_value(headers, COOKIE) else { return Err(signed_out()) };
     match c.service.privacy_session(&token).await {
         Ok(Some(s)) => Ok((s, token)),
         Ok(None) => Err(signed_out()),
-        Err(e) => Err(failed(None, &e)),
+        Err(e) => Err(failed(t, None, &e)),
     }
 }
 
@@ -96,7 +105,8 @@ struct LoginQuery {
     token: String,
 }
 
-async fn login(State(c): State<Center>, Query(q): Query<LoginQuery>) -> Response {
+async fn login(State(c): State<Center>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let t = words(&headers);
     match c.service.redeem_privacy_link(&q.token).await {
         Ok(token) => {
             let cookie = format!("{COOKIE}={token}; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=3600");
@@ -107,9 +117,9 @@ async fn login(State(c): State<Center>, Query(q): Query<LoginQuery>) -> Response
             r
         }
         Err(ServiceError::Invalid(v)) => {
-            message(StatusCode::UNAUTHORIZED, None, "This link does not work", &format!("The link {}. Ask for a new one.", v.message()))
+            message(t, StatusCode::UNAUTHORIZED, None, t.link_broken_title, &format!("({}) {}", v.message(), t.link_broken_text))
         }
-        Err(e) => failed(None, &e),
+        Err(e) => failed(t, None, &e),
     }
 }
 
@@ -119,17 +129,18 @@ struct CsrfOnly {
 }
 
 async fn logout(State(c): State<Center>, headers: HeaderMap, Form(form): Form<CsrfOnly>) -> Response {
+    let t = words(&headers);
     let (s, token) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if !same(&s.csrf, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
     if let Err(e) = c.service.privacy_sign_out(&token).await {
-        return failed(Some(&s), &e);
+        return failed(t, Some(&s), &e);
     }
-    let mut r = message(StatusCode::OK, None, "Signed out", "You are signed out of your privacy center.");
+    let mut r = message(t, StatusCode::OK, None, t.signed_out_title, t.signed_out_text);
     r.headers_mut()
         .insert(header::SET_COOKIE, HeaderValue::from_static("custos_privacy=; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=0"));
     r
@@ -149,6 +160,7 @@ struct PurposeRow {
 #[derive(Template)]
 #[template(path = "privacy_consents.html")]
 struct ConsentsPage {
+    t: &'static Text,
     signed_in: bool,
     csrf: String,
     notice: Option<String>,
@@ -167,6 +179,7 @@ struct Done {
 }
 
 async fn consents(State(c): State<Center>, headers: HeaderMap, Query(q): Query<Done>) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -175,14 +188,14 @@ async fn consents(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
     let (purposes, notices, current) =
         match (c.service.purposes().await, c.service.notices(None).await, c.service.subject_consents(&sid).await) {
             (Ok(p), Ok(n), Ok(cur)) => (p, n, cur.current),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(Some(&s), &e),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(t, Some(&s), &e),
         };
     let rows = purposes
         .into_iter()
         .filter(|p| p.legal_basis == "consent")
         .map(|p| {
             let notice = notices.iter().filter(|n| n.purpose == p.key && n.language == "en").max_by(|a, b| a.created_at.cmp(&b.created_at));
-            let status = current.iter().find(|c| c.purpose == p.key).map_or("not asked yet".to_owned(), |c| c.status.clone());
+            let status = current.iter().find(|c| c.purpose == p.key).map_or(t.not_asked.to_owned(), |c| c.status.clone());
             PurposeRow {
                 anchor: p.key.replace('.', "-"),
                 granted: status == "granted",
@@ -194,10 +207,8 @@ async fn consents(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
             }
         })
         .collect();
-    let notice = q
-        .done
-        .map(|d| if d == "granted" { "Thank you: your consent is recorded.".to_owned() } else { "Your consent is withdrawn.".to_owned() });
-    html(StatusCode::OK, ConsentsPage { signed_in: true, csrf: s.csrf.clone(), notice, gpc: gpc(&headers), purposes: rows }.render())
+    let notice = q.done.map(|d| if d == "granted" { t.consent_recorded } else { t.consent_withdrawn }.to_owned());
+    html(StatusCode::OK, ConsentsPage { t, signed_in: true, csrf: s.csrf.clone(), notice, gpc: gpc(&headers), purposes: rows }.render())
 }
 
 #[derive(Deserialize)]
@@ -208,21 +219,22 @@ struct ConsentForm {
 }
 
 async fn set_consent(State(c): State<Center>, headers: HeaderMap, Form(form): Form<ConsentForm>) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if !same(&s.csrf, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
     if form.status != "granted" && form.status != "withdrawn" {
-        return message(StatusCode::BAD_REQUEST, Some(&s), "That did not work", "Unknown choice.");
+        return message(t, StatusCode::BAD_REQUEST, Some(&s), t.failed_title, t.stale_form);
     }
     let notices = c.service.notices(Some(&form.purpose)).await.unwrap_or_default();
     let Some(version) =
         notices.iter().filter(|n| n.language == "en").max_by(|a, b| a.created_at.cmp(&b.created_at)).map(|n| n.version.clone())
     else {
-        return message(StatusCode::BAD_REQUEST, Some(&s), "That did not work", "This purpose has no notice.");
+        return message(t, StatusCode::BAD_REQUEST, Some(&s), t.failed_title, t.stale_form);
     };
     let input = ConsentInput {
         subject_id: s.subject_id.to_string(),
@@ -236,13 +248,14 @@ async fn set_consent(State(c): State<Center>, headers: HeaderMap, Form(form): Fo
     };
     match c.service.record_consent(input, gpc(&headers)).await {
         Ok(_) => Redirect::to(&format!("/privacy?done={}", form.status)).into_response(),
-        Err(e) => failed(Some(&s), &e),
+        Err(e) => failed(t, Some(&s), &e),
     }
 }
 
 #[derive(Template)]
 #[template(path = "privacy_data.html")]
 struct DataPage {
+    t: &'static Text,
     signed_in: bool,
     csrf: String,
     notice: Option<String>,
@@ -250,6 +263,7 @@ struct DataPage {
 }
 
 async fn data(State(c): State<Center>, headers: HeaderMap) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -267,13 +281,14 @@ async fn data(State(c): State<Center>, headers: HeaderMap) -> Response {
                     )
                 })
                 .collect();
-            html(StatusCode::OK, DataPage { signed_in: true, csrf: s.csrf.clone(), notice: None, data }.render())
+            html(StatusCode::OK, DataPage { t, signed_in: true, csrf: s.csrf.clone(), notice: None, data }.render())
         }
-        Err(e) => failed(Some(&s), &e),
+        Err(e) => failed(t, Some(&s), &e),
     }
 }
 
 async fn data_json(State(c): State<Center>, headers: HeaderMap) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -281,7 +296,7 @@ async fn data_json(State(c): State<Center>, headers: HeaderMap) -> Response {
     let sid = s.subject_id.to_string();
     let (subject, consents) = match (c.service.subject(&sid).await, c.service.subject_consents(&sid).await) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return failed(Some(&s), &e),
+        (Err(e), _) | (_, Err(e)) => return failed(t, Some(&s), &e),
     };
     let doc = serde_json::json!({"format": "custos subject export v1", "subject": subject, "consents": consents});
     (
@@ -298,6 +313,7 @@ async fn data_json(State(c): State<Center>, headers: HeaderMap) -> Response {
 #[derive(Template)]
 #[template(path = "privacy_requests.html")]
 struct RequestsPage {
+    t: &'static Text,
     signed_in: bool,
     csrf: String,
     notice: Option<String>,
@@ -306,21 +322,22 @@ struct RequestsPage {
     categories: Vec<(String, String)>,
 }
 
-fn describe(kind: &str) -> String {
+fn describe(t: &Text, kind: &str) -> String {
     match kind {
-        "access" => "A copy of my data",
-        "portability" => "My data in a portable format",
-        "erasure" => "Erase my data",
-        "opt_out_sale_share" => "Do not sell or share my data",
-        "objection" => "Stop profiling",
-        "rectification" => "Correct my data",
-        "contest" => "A person reviews an automated decision",
+        "access" => t.kind_access,
+        "portability" => t.kind_portability,
+        "erasure" => t.kind_erasure,
+        "opt_out_sale_share" => t.kind_opt_out,
+        "objection" => t.kind_objection,
+        "rectification" => t.kind_rectification,
+        "contest" => t.kind_contest,
         other => other,
     }
     .to_owned()
 }
 
 async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<Done>) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -331,9 +348,9 @@ async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
         Ok(list) => {
             let requests = list
                 .into_iter()
-                .map(|r| (describe(&r.dsr_type), r.status.replace('_', " "), r.due_at.chars().take(10).collect()))
+                .map(|r| (describe(t, &r.dsr_type), r.status.replace('_', " "), r.due_at.chars().take(10).collect()))
                 .collect();
-            let notice = q.done.map(|_| "Your request is recorded. We will confirm your identity and answer by the date shown.".to_owned());
+            let notice = q.done.map(|_| t.request_recorded.to_owned());
             let categories = c
                 .service
                 .subject(&s.subject_id.to_string())
@@ -344,9 +361,9 @@ async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
                 .into_keys()
                 .map(|k| (k.clone(), custos_core::data_category_name(&k).unwrap_or(&k).to_owned()))
                 .collect();
-            html(StatusCode::OK, RequestsPage { signed_in: true, csrf: s.csrf.clone(), notice, requests, categories }.render())
+            html(StatusCode::OK, RequestsPage { t, signed_in: true, csrf: s.csrf.clone(), notice, requests, categories }.render())
         }
-        Err(e) => failed(Some(&s), &e),
+        Err(e) => failed(t, Some(&s), &e),
     }
 }
 
@@ -357,12 +374,13 @@ struct RequestForm {
 }
 
 async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): Form<RequestForm>) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if !same(&s.csrf, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
     let objection = (form.kind == "objection").then(|| "profiling".to_owned());
     let input = DsrInput {
@@ -376,7 +394,7 @@ async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): F
     };
     match c.service.create_dsr(input).await {
         Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
-        Err(e) => failed(Some(&s), &e),
+        Err(e) => failed(t, Some(&s), &e),
     }
 }
 
@@ -390,12 +408,13 @@ struct RectifyForm {
 /// Asks for a correction (GDPR Art. 16): a rectification request carrying the new value, which
 /// completing the request writes.
 async fn rectify(State(c): State<Center>, headers: HeaderMap, Form(form): Form<RectifyForm>) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if !same(&s.csrf, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
     let input = DsrInput {
         subject_id: s.subject_id.to_string(),
@@ -408,7 +427,7 @@ async fn rectify(State(c): State<Center>, headers: HeaderMap, Form(form): Form<R
     };
     match c.service.create_dsr(input).await {
         Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
-        Err(e) => failed(Some(&s), &e),
+        Err(e) => failed(t, Some(&s), &e),
     }
 }
 
@@ -422,12 +441,13 @@ struct ContestForm {
 /// "Contest this decision": a request for human review (GDPR Art. 22(3)) naming the decision and
 /// carrying the customer's statement; it appears in the console's request queue.
 async fn contest(State(c): State<Center>, headers: HeaderMap, Form(form): Form<ContestForm>) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if !same(&s.csrf, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, Some(&s), "Not allowed", "This form is out of date. Reload the page.");
+        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
     let input = DsrInput {
         subject_id: s.subject_id.to_string(),
@@ -440,7 +460,7 @@ async fn contest(State(c): State<Center>, headers: HeaderMap, Form(form): Form<C
     };
     match c.service.create_dsr(input).await {
         Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
-        Err(e) => failed(Some(&s), &e),
+        Err(e) => failed(t, Some(&s), &e),
     }
 }
 
@@ -458,6 +478,7 @@ struct DecisionRow {
 #[derive(Template)]
 #[template(path = "privacy_decisions.html")]
 struct DecisionsPage {
+    t: &'static Text,
     signed_in: bool,
     csrf: String,
     notice: Option<String>,
@@ -465,13 +486,14 @@ struct DecisionsPage {
 }
 
 async fn decisions(State(c): State<Center>, headers: HeaderMap) -> Response {
+    let t = words(&headers);
     let (s, _) = match session(&c, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let list = match c.service.subject_decisions(&s.subject_id.to_string()).await {
         Ok(l) => l,
-        Err(e) => return failed(Some(&s), &e),
+        Err(e) => return failed(t, Some(&s), &e),
     };
     let purposes: BTreeMap<String, String> = c.service.purposes().await.unwrap_or_default().into_iter().map(|p| (p.key, p.name)).collect();
     let mut rows = Vec::new();
@@ -487,5 +509,5 @@ async fn decisions(State(c): State<Center>, headers: HeaderMap) -> Response {
             reasons: reasons.map(|r| r.text),
         });
     }
-    html(StatusCode::OK, DecisionsPage { signed_in: true, csrf: s.csrf.clone(), notice: None, decisions: rows }.render())
+    html(StatusCode::OK, DecisionsPage { t, signed_in: true, csrf: s.csrf.clone(), notice: None, decisions: rows }.render())
 }
