@@ -138,4 +138,50 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(customer_uses_the_privacy_center);
+/// Sign-in by a one-time code sent to the contact on file (the demo's outbox as delivery).
+async fn sign_in_by_code(backend: Backend) {
+    let Some(s) = TestServer::start_with(backend, |state| custos_server::AppState::new(state.service().clone().with_demo_outbox())).await
+    else {
+        return;
+    };
+    s.post("/v1/subjects", json!({"external_id": "cust-9", "jurisdiction": "DE", "data": {"user.contact.email": "c9@example.org"}})).await;
+    let mut b = Browser::new(&s);
+    let (st, page, _) = b.post("/privacy/start", &[("external_id", "cust-9")]).await;
+    assert!(st == 200 && page.contains("a code is on its way") && page.contains("name=\"code\""), "{page}");
+    // An unknown customer number gets the same answer, and nothing is sent.
+    let (st, page, _) = b.post("/privacy/start", &[("external_id", "nobody")]).await;
+    assert!(st == 200 && page.contains("a code is on its way"), "{page}");
+    let (_, page, _) = b.get("/privacy/start").await;
+    let codes: Vec<&str> = page.split("c9@example.org: <code>").skip(1).filter_map(|r| r.split('<').next()).collect();
+    assert_eq!(codes.len(), 1, "one code, to the contact on file only: {page}");
+    let code = codes[0].to_owned();
+    assert_eq!(code.len(), 6);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (st, page, _) = b.post("/privacy/code", &[("external_id", "cust-9"), ("code", wrong)]).await;
+    assert!(st == 401 && page.contains("is wrong or has expired"), "{page}");
+    let (st, _, location) = b.post("/privacy/code", &[("external_id", "cust-9"), ("code", code.as_str())]).await;
+    assert_eq!((st, location.as_deref()), (303, Some("/privacy")));
+    assert_eq!(b.get("/privacy").await.0, 200);
+    let mut again = Browser::new(&s);
+    assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", code.as_str())]).await.0, 401, "a code works once");
+
+    // Five wrong tries end a code, even before the right one.
+    again.post("/privacy/start", &[("external_id", "cust-9")]).await;
+    let (_, page, _) = again.get("/privacy/start").await;
+    let code = page.split("c9@example.org: <code>").nth(1).and_then(|r| r.split('<').next()).unwrap_or("").to_owned();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", wrong)]).await.0, 401);
+    }
+    assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", code.as_str())]).await.0, 401);
+    s.stop().await;
+
+    // Without a delivery configured, codes are off.
+    let Some(plain) = TestServer::start(backend).await else { return };
+    let mut b = Browser::new(&plain);
+    let (st, page, _) = b.post("/privacy/start", &[("external_id", "cust-9")]).await;
+    assert!(st == 404 && page.contains("not available"), "{page}");
+    plain.stop().await;
+}
+
+backend_tests!(customer_uses_the_privacy_center, sign_in_by_code);

@@ -63,6 +63,10 @@ pub struct Service {
     fairness_wakeup: Arc<tokio::sync::Notify>,
     /// Registered models, loaded on first use.
     models: models::ModelCache,
+    /// How privacy-center sign-in codes reach customers (none: codes are off).
+    code_delivery: Option<Arc<dyn privacy::CodeDelivery>>,
+    /// The demo's outbox (`--demo` only).
+    demo_outbox: Option<Arc<privacy::DemoOutbox>>,
 }
 
 impl Service {
@@ -76,6 +80,8 @@ impl Service {
             pii: Arc::default(),
             fairness_wakeup: Arc::default(),
             models: Arc::default(),
+            code_delivery: None,
+            demo_outbox: None,
         }
     }
 

@@ -16,6 +16,44 @@ use utoipa::ToSchema;
 
 use crate::{Service, ServiceError, read_tx, write_tx};
 
+/// How long a sign-in code lives.
+pub const CODE_MINUTES: i64 = 10;
+
+/// Wrong tries that end a code.
+pub const CODE_TRIES: u32 = 5;
+
+/// Sends a one-time sign-in code to a subject's contact (e-mail, SMS, ...). Pluggable: a
+/// deployment installs its own with [`Service::with_code_delivery`]; without one, sign-in by code
+/// is off and only links work.
+pub trait CodeDelivery: Send + Sync + std::fmt::Debug {
+    /// Delivers `code` to `contact`; the error is for the log (never shown to the customer).
+    fn deliver(&self, contact: &str, code: &str) -> Result<(), String>;
+}
+
+/// The demo's delivery: prints each code on stdout (never the log) and keeps the latest ones for
+/// the demo outbox page. Only for `--demo`.
+#[derive(Debug, Default)]
+pub struct DemoOutbox {
+    sent: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl DemoOutbox {
+    /// The latest (contact, code) pairs, newest first.
+    pub fn latest(&self) -> Vec<(String, String)> {
+        self.sent.lock().map(|v| v.iter().rev().take(20).cloned().collect()).unwrap_or_default()
+    }
+}
+
+impl CodeDelivery for DemoOutbox {
+    fn deliver(&self, contact: &str, code: &str) -> Result<(), String> {
+        println!("demo outbox: privacy-center code {code} for {contact}");
+        if let Ok(mut v) = self.sent.lock() {
+            v.push((contact.to_owned(), code.to_owned()));
+        }
+        Ok(())
+    }
+}
+
 /// The longest a link may live.
 pub const LINK_MINUTES: i64 = 15;
 
@@ -155,6 +193,84 @@ impl Service {
         let at = now();
         let found = read_tx!(self, |tx| Ok(tx.privacy_session(&hash, &at).await?))?;
         Ok(found.map(|(subject_id, csrf)| PrivacySession { subject_id, csrf }))
+    }
+
+    /// Sends a sign-in code to the contact on file of the subject with this external id. The
+    /// answer is the same whether or not the subject exists (no enumeration); false only when no
+    /// delivery is configured.
+    pub async fn request_privacy_code(&self, external_id: &str) -> Result<bool, ServiceError> {
+        let Some(delivery) = self.code_delivery.clone() else { return Ok(false) };
+        let Ok(subject) = self.subject_by_external_id(external_id).await else { return Ok(true) };
+        let Some(contact) = subject.data.as_ref().and_then(|d| d.get("user.contact.email")).and_then(Value::as_str).map(str::to_owned)
+        else {
+            return Ok(true);
+        };
+        let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
+        let mut b = [0u8; 4];
+        getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+        let code = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
+        let digest = self.code_digest(&subject_id, &code);
+        let expires = now() + chrono::Duration::minutes(CODE_MINUTES);
+        write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &expires).await?))?;
+        if let Err(e) = delivery.deliver(&contact, &code) {
+            tracing::error!(error = %e, "delivering a privacy-center code failed");
+        }
+        Ok(true)
+    }
+
+    fn code_digest(&self, subject: &SubjectId, code: &str) -> String {
+        HEXLOWER.encode(&self.store.keyring().digest("privacy-center/code", format!("{subject}:{code}").as_bytes()))
+    }
+
+    /// Signs in with a code: the session's cookie token, or a validation error (wrong, expired or
+    /// used up; the same message for each).
+    pub async fn redeem_privacy_code(&self, external_id: &str, code: &str) -> Result<String, ServiceError> {
+        let refused = || ServiceError::invalid("code", "is wrong or has expired");
+        let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused())?;
+        let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
+        let at = now();
+        let digest = self.code_digest(&subject_id, code.trim());
+        let session = random(32)?;
+        let csrf = random(24)?;
+        let hash = token_hash(&session);
+        let expires = at + chrono::Duration::minutes(SESSION_MINUTES);
+        let leaf =
+            crate::ledger::event_at("privacy_center.signed_in", &at, crate::ledger::subject_fields(&subject_id, json!({"method": "code"})));
+        let ok = write_tx!(self, |tx| {
+            let Some((stored, attempts)) = tx.privacy_code(&subject_id, &at).await? else { return Ok(false) };
+            if attempts >= CODE_TRIES {
+                return Ok(false);
+            }
+            let same = stored.len() == digest.len() && stored.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            if !same {
+                tx.bump_privacy_code(&subject_id).await?;
+                return Ok(false);
+            }
+            tx.delete_privacy_code(&subject_id).await?;
+            tx.insert_privacy_session(&hash, &subject_id, &csrf, &at, &expires).await?;
+            tx.append_leaf(leaf).await?;
+            Ok(true)
+        })?;
+        if ok { Ok(session) } else { Err(refused()) }
+    }
+
+    /// The demo outbox, when the demo's delivery is installed.
+    pub fn demo_outbox(&self) -> Option<Vec<(String, String)>> {
+        self.demo_outbox.as_ref().map(|o| o.latest())
+    }
+
+    /// Installs the delivery of sign-in codes.
+    pub fn with_code_delivery(mut self, delivery: std::sync::Arc<dyn CodeDelivery>) -> Self {
+        self.code_delivery = Some(delivery);
+        self
+    }
+
+    /// Installs the demo's outbox as the delivery (prints codes on stdout, lists them on a page).
+    pub fn with_demo_outbox(mut self) -> Self {
+        let outbox = std::sync::Arc::new(DemoOutbox::default());
+        self.demo_outbox = Some(outbox.clone());
+        self.code_delivery = Some(outbox);
+        self
     }
 
     /// Ends a customer session.

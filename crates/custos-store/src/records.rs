@@ -785,6 +785,7 @@ impl Tx {
             "DELETE FROM subject_data WHERE subject_id = $1",
             "DELETE FROM subject_objections WHERE subject_id = $1",
             "DELETE FROM privacy_sessions WHERE subject_id = $1",
+            "DELETE FROM privacy_codes WHERE subject_id = $1",
             "DELETE FROM decision_explanations WHERE decision_id IN (SELECT decision_id FROM decisions WHERE subject_id = $1)",
             "UPDATE decisions SET features_ct = NULL WHERE subject_id = $1",
             "UPDATE dsr SET details_ct = NULL WHERE subject_id = $1",

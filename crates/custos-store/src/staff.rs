@@ -283,3 +283,53 @@ impl Tx {
         Ok(a + b)
     }
 }
+
+impl Tx {
+    /// Replaces the subject's sign-in code.
+    pub async fn put_privacy_code(
+        &mut self,
+        subject: &custos_core::SubjectId,
+        digest: &str,
+        expires: &Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM privacy_codes WHERE subject_id = $1").bind(subject.to_string()).execute(self.conn()).await?;
+        sqlx::query("INSERT INTO privacy_codes (subject_id, code_digest, expires_at, attempts) VALUES ($1, $2, $3, 0)")
+            .bind(subject.to_string())
+            .bind(digest.to_owned())
+            .bind(format_timestamp(expires))
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The subject's live code: its digest and the tries so far.
+    pub async fn privacy_code(&mut self, subject: &custos_core::SubjectId, now: &Timestamp) -> Result<Option<(String, u32)>, StoreError> {
+        let row = sqlx::query("SELECT code_digest, attempts FROM privacy_codes WHERE subject_id = $1 AND expires_at > $2")
+            .bind(subject.to_string())
+            .bind(format_timestamp(now))
+            .fetch_optional(self.conn())
+            .await?;
+        match row {
+            Some(r) => Ok(Some((
+                text(&r, "code_digest")?,
+                r.try_get::<i64, _>("attempts").map_err(|e| StoreError::Corrupt(e.to_string()))?.max(0) as u32,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Counts a wrong try.
+    pub async fn bump_privacy_code(&mut self, subject: &custos_core::SubjectId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE privacy_codes SET attempts = attempts + 1 WHERE subject_id = $1")
+            .bind(subject.to_string())
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends the subject's code (used, or erased).
+    pub async fn delete_privacy_code(&mut self, subject: &custos_core::SubjectId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM privacy_codes WHERE subject_id = $1").bind(subject.to_string()).execute(self.conn()).await?;
+        Ok(())
+    }
+}

@@ -33,6 +33,8 @@ struct Center {
 pub(crate) fn router(service: Service) -> Router {
     Router::new()
         .route("/privacy/login", get(login))
+        .route("/privacy/start", get(start_page).post(start))
+        .route("/privacy/code", post(code))
         .route("/privacy/logout", post(logout))
         .route("/privacy", get(consents))
         .route("/privacy/consents", post(set_consent))
@@ -119,6 +121,75 @@ async fn login(State(c): State<Center>, headers: HeaderMap, Query(q): Query<Logi
         Err(ServiceError::Invalid(v)) => {
             message(t, StatusCode::UNAUTHORIZED, None, t.link_broken_title, &format!("({}) {}", v.message(), t.link_broken_text))
         }
+        Err(e) => failed(t, None, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "privacy_start.html")]
+struct StartPage {
+    t: &'static Text,
+    signed_in: bool,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    sent: bool,
+    external_id: String,
+    /// The demo outbox (`--demo` only): where codes "sent" can be read.
+    outbox: Option<Vec<(String, String)>>,
+}
+
+fn start_view(c: &Center, t: &'static Text, status: StatusCode, sent: bool, external_id: String, error: Option<String>) -> Response {
+    html(
+        status,
+        StartPage { t, signed_in: false, csrf: String::new(), notice: None, error, sent, external_id, outbox: c.service.demo_outbox() }
+            .render(),
+    )
+}
+
+async fn start_page(State(c): State<Center>, headers: HeaderMap) -> Response {
+    start_view(&c, words(&headers), StatusCode::OK, false, String::new(), None)
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    external_id: String,
+}
+
+async fn start(State(c): State<Center>, headers: HeaderMap, Form(form): Form<StartForm>) -> Response {
+    let t = words(&headers);
+    match c.service.request_privacy_code(form.external_id.trim()).await {
+        Ok(true) => start_view(&c, t, StatusCode::OK, true, form.external_id.trim().to_owned(), None),
+        Ok(false) => message(t, StatusCode::NOT_FOUND, None, t.start_title, t.codes_off),
+        Err(e) => failed(t, None, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    external_id: String,
+    code: String,
+}
+
+async fn code(State(c): State<Center>, headers: HeaderMap, Form(form): Form<CodeForm>) -> Response {
+    let t = words(&headers);
+    match c.service.redeem_privacy_code(form.external_id.trim(), &form.code).await {
+        Ok(token) => {
+            let cookie = format!("{COOKIE}={token}; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=3600");
+            let mut r = Redirect::to("/privacy").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(ServiceError::Invalid(v)) => start_view(
+            &c,
+            t,
+            StatusCode::UNAUTHORIZED,
+            true,
+            form.external_id.trim().to_owned(),
+            Some(format!("{}: {}", t.code_label, v.message())),
+        ),
         Err(e) => failed(t, None, &e),
     }
 }

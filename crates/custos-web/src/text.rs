@@ -65,6 +65,15 @@ pub(crate) struct Text {
     pub(crate) failed_text: &'static str,
     pub(crate) not_found_title: &'static str,
     pub(crate) not_found_text: &'static str,
+    pub(crate) start_title: &'static str,
+    pub(crate) start_text: &'static str,
+    pub(crate) customer_number: &'static str,
+    pub(crate) send_code: &'static str,
+    pub(crate) code_sent: &'static str,
+    pub(crate) code_label: &'static str,
+    pub(crate) code_submit: &'static str,
+    pub(crate) codes_off: &'static str,
+    pub(crate) outbox_title: &'static str,
 }
 
 /// English.
@@ -129,6 +138,15 @@ pub(crate) const EN: Text = Text {
     failed_text: "Please try again later.",
     not_found_title: "Not found",
     not_found_text: "We could not find that.",
+    start_title: "Sign in to your privacy center",
+    start_text: "Enter your customer number. We send a one-time code to the contact details we have for you.",
+    customer_number: "Customer number",
+    send_code: "Send me a code",
+    code_sent: "If we know this customer number, a code is on its way to the contact details we have. It works for 10 minutes.",
+    code_label: "One-time code",
+    code_submit: "Sign in",
+    codes_off: "Sign-in by code is not available here. Use the privacy link on our website.",
+    outbox_title: "Demo outbox: codes that would have been sent",
 };
 
 /// The words for an `Accept-Language` header (English until other languages are added).

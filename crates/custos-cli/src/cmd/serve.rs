@@ -64,6 +64,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let options = args.db.store_options(&file);
     tracing::info!(database = ?options, "opening the database");
     let service = Service::open(&options, config).await.context("cannot open the database")?;
+    // In the demo, privacy-center sign-in codes go to stdout and the demo outbox page.
+    let service = if demo { service.with_demo_outbox() } else { service };
 
     if demo {
         let bar = ProgressBar::new(args.demo_subjects as u64);
@@ -120,6 +122,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         if !link.is_empty() {
             println!("privacy center of demo-000001 (single use, 15 minutes): http://{local}{link}");
         }
+        println!("privacy center sign-in by code (codes appear here and on that page): http://{local}/privacy/start");
     }
 
     let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));
