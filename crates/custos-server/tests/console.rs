@@ -67,7 +67,7 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     let before = s.get("/v1/ledger/checkpoint").await;
     let (st, page, _) = b.get(&format!("/console/subjects/{sid}")).await;
     assert!(st == 200 && page.contains("c7@example.org"), "{page}");
-    assert!(page.contains("<h2>Consent history</h2>"), "{page}");
+    assert!(page.contains("<h2>Consent history</h2>") && page.contains("Gate checks"), "{page}");
     let _ = before;
     let mut found = false;
     for index in (0..200u64).rev() {

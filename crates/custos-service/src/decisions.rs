@@ -177,6 +177,26 @@ impl Service {
         Ok(decision_view(&record))
     }
 
+    /// A subject's latest gate checks (at most `limit`), newest first: (when, purpose, decision,
+    /// reason codes).
+    pub async fn subject_checks(&self, subject_id: &str, limit: u32) -> Result<Vec<(String, String, String, String)>, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        let indexed = self.store.indexed_checks(&id)?;
+        let mut checks = read_tx!(self, |tx| Ok(tx.checks_for_subject(&id, indexed.as_ref(), 100_000).await?))?;
+        checks.sort_by(|a, b| b.checked_at.cmp(&a.checked_at));
+        checks.truncate(limit as usize);
+        Ok(checks
+            .into_iter()
+            .map(|c| {
+                let codes = c
+                    .reasons
+                    .as_array()
+                    .map_or_else(String::new, |r| r.iter().filter_map(|x| x["code"].as_str()).collect::<Vec<_>>().join(", "));
+                (format_timestamp(&c.checked_at), c.purpose, c.decision, codes)
+            })
+            .collect())
+    }
+
     /// A subject's decisions, newest first.
     pub async fn subject_decisions(&self, subject_id: &str) -> Result<Vec<DecisionView>, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;

@@ -358,6 +358,7 @@ struct SubjectPage {
     data: Vec<(String, String)>,
     consents: Vec<(String, String, String, String)>,
     history: Vec<(String, String, String, String, String)>,
+    checks: Vec<(String, String, String, String)>,
     decisions: Vec<(String, String, String, String)>,
     requests: Vec<(String, String, String)>,
 }
@@ -381,6 +382,7 @@ async fn subject(State(web): State<Web>, headers: HeaderMap, Path(id): Path<Stri
     }
     let (consents, history) = service.subject_consents(&id).await.map(|c| (c.current, c.history)).unwrap_or_default();
     let decisions = service.subject_decisions(&id).await.unwrap_or_default();
+    let checks = service.subject_checks(&id, 50).await.unwrap_or_default();
     let requests =
         service.dsrs(DsrQuery { status: None, overdue: false, subject_id: Some(id.clone()), limit: Some(100) }).await.unwrap_or_default();
     let page = SubjectPage {
@@ -404,6 +406,7 @@ async fn subject(State(web): State<Web>, headers: HeaderMap, Path(id): Path<Stri
             .rev()
             .map(|e| (e.captured_at, e.purpose, e.status, format!("{}{}", e.method, if e.gpc { ", GPC" } else { "" }), e.notice_version))
             .collect(),
+        checks,
         decisions: decisions
             .into_iter()
             .map(|d| (d.created_at, d.purpose, format!("{} {}", d.model, d.model_version), d.outcome))
