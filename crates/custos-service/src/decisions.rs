@@ -183,7 +183,7 @@ impl Service {
         let id = parse_subject_id("subject_id", subject_id)?;
         let indexed = self.store.indexed_checks(&id)?;
         let mut checks = read_tx!(self, |tx| Ok(tx.checks_for_subject(&id, indexed.as_ref(), 100_000).await?))?;
-        checks.sort_by(|a, b| b.checked_at.cmp(&a.checked_at));
+        checks.sort_by_key(|c| std::cmp::Reverse(c.checked_at));
         checks.truncate(limit as usize);
         Ok(checks
             .into_iter()
