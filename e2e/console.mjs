@@ -113,6 +113,8 @@ try {
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   assert.ok(await page.locator('svg').count() >= 2, 'the overview has SVG charts');
   const overdueBefore = await page.locator('#overdue').innerText();
+  const requestsChartBefore = await page.locator('figure', { hasText: 'Requests by status' }).innerText();
+  assert.ok(!requestsChartBefore.includes('completed'), 'no request is completed yet');
   await shot('02-overview');
 
   // Find a subject by external id and open it (a ledger leaf records the view).
@@ -187,6 +189,9 @@ try {
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   assert.ok((await page.locator('#overdue').innerText()).length > 0 && overdueBefore.length > 0);
+  // The dashboard shows the completed erasure.
+  const requestsChartAfter = await page.locator('figure', { hasText: 'Requests by status' }).innerText();
+  assert.ok(requestsChartAfter.includes('completed'), `the overview counts the completed request: ${requestsChartAfter}`);
   await shot('07-overview-after');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
