@@ -174,6 +174,11 @@ async fn sign_in_by_code(backend: Backend) {
         assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", wrong)]).await.0, 401);
     }
     assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", code.as_str())]).await.0, 401);
+    // Asking for a new code does not buy more guesses while the window lasts.
+    again.post("/privacy/start", &[("external_id", "cust-9")]).await;
+    let (_, page, _) = again.get("/privacy/start").await;
+    let fresh = page.split("c9@example.org: <code>").nth(1).and_then(|r| r.split('<').next()).unwrap_or("").to_owned();
+    assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", fresh.as_str())]).await.0, 401, "still locked");
     s.stop().await;
 
     // Without a delivery configured, codes are off.

@@ -210,8 +210,9 @@ impl Service {
         getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
         let code = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
         let digest = self.code_digest(&subject_id, &code);
-        let expires = now() + chrono::Duration::minutes(CODE_MINUTES);
-        write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &expires).await?))?;
+        let at = now();
+        let expires = at + chrono::Duration::minutes(CODE_MINUTES);
+        write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &at, &expires).await?))?;
         if let Err(e) = delivery.deliver(&contact, &code) {
             tracing::error!(error = %e, "delivering a privacy-center code failed");
         }

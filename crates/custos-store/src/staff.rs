@@ -290,8 +290,22 @@ impl Tx {
         &mut self,
         subject: &custos_core::SubjectId,
         digest: &str,
+        now: &Timestamp,
         expires: &Timestamp,
     ) -> Result<(), StoreError> {
+        // While an earlier code is live, the new one inherits its expiry and its count of wrong
+        // tries, so asking for new codes does not buy more guesses: at most five wrong tries per
+        // window.
+        let live = sqlx::query("UPDATE privacy_codes SET code_digest = $2 WHERE subject_id = $1 AND expires_at > $3")
+            .bind(subject.to_string())
+            .bind(digest.to_owned())
+            .bind(format_timestamp(now))
+            .execute(self.conn())
+            .await?
+            .rows_affected();
+        if live > 0 {
+            return Ok(());
+        }
         sqlx::query("DELETE FROM privacy_codes WHERE subject_id = $1").bind(subject.to_string()).execute(self.conn()).await?;
         sqlx::query("INSERT INTO privacy_codes (subject_id, code_digest, expires_at, attempts) VALUES ($1, $2, $3, 0)")
             .bind(subject.to_string())
