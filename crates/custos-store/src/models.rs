@@ -85,11 +85,9 @@ impl Tx {
         .bind(format_timestamp(&m.created_at))
         .execute(self.conn())
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Err(StoreError::Conflict),
-            Err(e) => Err(e.into()),
-        }
+        // A unique-key violation becomes StoreError::Conflict (see `error.rs`).
+        result?;
+        Ok(())
     }
 
     /// A model version with its file.

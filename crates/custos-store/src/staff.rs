@@ -56,11 +56,9 @@ impl Tx {
         .bind(format_timestamp(&u.created_at))
         .execute(self.conn())
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Err(StoreError::Conflict),
-            Err(e) => Err(e.into()),
-        }
+        // A unique-key violation becomes StoreError::Conflict (see `error.rs`).
+        result?;
+        Ok(())
     }
 
     /// Replaces an account's password hash and unlocks it; false if there is no such account.

@@ -445,25 +445,31 @@ struct RequestForm {
 }
 
 async fn make_request(State(c): State<Center>, headers: HeaderMap, Form(form): Form<RequestForm>) -> Response {
-    let t = words(&headers);
-    let (s, _) = match session(&c, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !same(&s.csrf, &form.csrf) {
-        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
-    }
     let objection = (form.kind == "objection").then(|| "profiling".to_owned());
-    let input = DsrInput {
-        subject_id: s.subject_id.to_string(),
+    file_request(&c, &headers, &form.csrf, |subject_id| DsrInput {
+        subject_id,
         dsr_type: form.kind.clone(),
         objection,
         purpose: None,
         data: None,
         statement: None,
         decision_id: None,
+    })
+    .await
+}
+
+/// Files a request for the signed-in customer after checking the form's CSRF token, then shows
+/// the request list.
+async fn file_request(c: &Center, headers: &HeaderMap, csrf: &str, input: impl FnOnce(String) -> DsrInput) -> Response {
+    let t = words(headers);
+    let (s, _) = match session(c, headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    match c.service.create_dsr(input).await {
+    if !same(&s.csrf, csrf) {
+        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
+    }
+    match c.service.create_dsr(input(s.subject_id.to_string())).await {
         Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
         Err(e) => failed(t, Some(&s), &e),
     }
@@ -479,27 +485,17 @@ struct RectifyForm {
 /// Asks for a correction (GDPR Art. 16): a rectification request carrying the new value, which
 /// completing the request writes.
 async fn rectify(State(c): State<Center>, headers: HeaderMap, Form(form): Form<RectifyForm>) -> Response {
-    let t = words(&headers);
-    let (s, _) = match session(&c, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !same(&s.csrf, &form.csrf) {
-        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
-    }
-    let input = DsrInput {
-        subject_id: s.subject_id.to_string(),
+    let data = BTreeMap::from([(form.category, serde_json::Value::String(form.value.trim().to_owned()))]);
+    file_request(&c, &headers, &form.csrf, |subject_id| DsrInput {
+        subject_id,
         dsr_type: "rectification".into(),
         objection: None,
         purpose: None,
-        data: Some(BTreeMap::from([(form.category, serde_json::Value::String(form.value.trim().to_owned()))])),
+        data: Some(data),
         statement: None,
         decision_id: None,
-    };
-    match c.service.create_dsr(input).await {
-        Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
-        Err(e) => failed(t, Some(&s), &e),
-    }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -512,27 +508,17 @@ struct ContestForm {
 /// "Contest this decision": a request for human review (GDPR Art. 22(3)) naming the decision and
 /// carrying the customer's statement; it appears in the console's request queue.
 async fn contest(State(c): State<Center>, headers: HeaderMap, Form(form): Form<ContestForm>) -> Response {
-    let t = words(&headers);
-    let (s, _) = match session(&c, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !same(&s.csrf, &form.csrf) {
-        return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
-    }
-    let input = DsrInput {
-        subject_id: s.subject_id.to_string(),
+    let statement = Some(form.statement.trim().to_owned()).filter(|t| !t.is_empty());
+    file_request(&c, &headers, &form.csrf, |subject_id| DsrInput {
+        subject_id,
         dsr_type: "contest".into(),
         objection: None,
         purpose: None,
         data: None,
-        statement: Some(form.statement.trim().to_owned()).filter(|t| !t.is_empty()),
+        statement,
         decision_id: Some(form.decision_id),
-    };
-    match c.service.create_dsr(input).await {
-        Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
-        Err(e) => failed(t, Some(&s), &e),
-    }
+    })
+    .await
 }
 
 /// One decision on the decisions page.
