@@ -19,6 +19,9 @@ use crate::{Service, ServiceError, read_tx, write_tx};
 /// How long a sign-in code lives.
 pub const CODE_MINUTES: i64 = 10;
 
+/// Least time between two codes sent to one customer.
+pub const CODE_GAP_SECONDS: i64 = 60;
+
 /// Wrong tries that end a code.
 pub const CODE_TRIES: u32 = 5;
 
@@ -212,7 +215,12 @@ impl Service {
         let digest = self.code_digest(&subject_id, &code);
         let at = now();
         let expires = at + chrono::Duration::minutes(CODE_MINUTES);
-        write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &at, &expires).await?))?;
+        let gap = chrono::Duration::seconds(CODE_GAP_SECONDS);
+        let issued = write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &at, &expires, gap).await?))?;
+        if !issued {
+            // A code went out less than a minute ago: same answer, nothing sent.
+            return Ok(true);
+        }
         if let Err(e) = delivery.deliver(&contact, &code) {
             tracing::error!(error = %e, "delivering a privacy-center code failed");
         }

@@ -283,35 +283,47 @@ impl Tx {
 }
 
 impl Tx {
-    /// Replaces the subject's sign-in code.
+    /// Replaces the subject's sign-in code; false (and nothing changes) when the last code went
+    /// out less than `min_gap` ago, so a customer number cannot be used to flood its owner's
+    /// inbox. While an earlier code is live, the new one inherits its expiry and its count of
+    /// wrong tries, so asking for new codes does not buy more guesses either.
     pub async fn put_privacy_code(
         &mut self,
         subject: &custos_core::SubjectId,
         digest: &str,
         now: &Timestamp,
         expires: &Timestamp,
-    ) -> Result<(), StoreError> {
-        // While an earlier code is live, the new one inherits its expiry and its count of wrong
-        // tries, so asking for new codes does not buy more guesses: at most five wrong tries per
-        // window.
-        let live = sqlx::query("UPDATE privacy_codes SET code_digest = $2 WHERE subject_id = $1 AND expires_at > $3")
+        min_gap: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        let recent: Option<String> = sqlx::query_scalar("SELECT issued_at FROM privacy_codes WHERE subject_id = $1 AND issued_at > $2")
+            .bind(subject.to_string())
+            .bind(format_timestamp(&(*now - min_gap)))
+            .fetch_optional(self.conn())
+            .await?
+            .flatten();
+        if recent.is_some() {
+            return Ok(false);
+        }
+        let live = sqlx::query("UPDATE privacy_codes SET code_digest = $2, issued_at = $4 WHERE subject_id = $1 AND expires_at > $3")
             .bind(subject.to_string())
             .bind(digest.to_owned())
+            .bind(format_timestamp(now))
             .bind(format_timestamp(now))
             .execute(self.conn())
             .await?
             .rows_affected();
         if live > 0 {
-            return Ok(());
+            return Ok(true);
         }
         sqlx::query("DELETE FROM privacy_codes WHERE subject_id = $1").bind(subject.to_string()).execute(self.conn()).await?;
-        sqlx::query("INSERT INTO privacy_codes (subject_id, code_digest, expires_at, attempts) VALUES ($1, $2, $3, 0)")
+        sqlx::query("INSERT INTO privacy_codes (subject_id, code_digest, expires_at, attempts, issued_at) VALUES ($1, $2, $3, 0, $4)")
             .bind(subject.to_string())
             .bind(digest.to_owned())
             .bind(format_timestamp(expires))
+            .bind(format_timestamp(now))
             .execute(self.conn())
             .await?;
-        Ok(())
+        Ok(true)
     }
 
     /// The subject's live code: its digest and the tries so far.
