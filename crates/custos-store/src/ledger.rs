@@ -489,24 +489,36 @@ impl Store {
         Ok(None)
     }
 
-    /// Extra stored nodes (rows no leaf accounts for) are a divergence too.
+    /// Extra stored nodes (rows no leaf accounts for) are a divergence too. A verification can run
+    /// while the server keeps publishing checkpoints: nodes beyond the signed tree it verified are
+    /// allowed when a checkpoint stored by now covers them (they are verified next time); any
+    /// other extra node is a divergence.
     async fn count_nodes(&self, signed_size: u64) -> Result<Option<String>, StoreError> {
-        let counts: Vec<(i64, i64)> = self
-            .read_statement(|mut tx| {
+        let signed = signed_size as i64;
+        let counts: Vec<(i64, i64, i64)> = self
+            .read_statement(move |mut tx| {
                 Box::pin(async move {
-                    let r = sqlx::query("SELECT level, COUNT(*) FROM ledger_nodes GROUP BY level ORDER BY level")
-                        .fetch_all(tx.conn())
-                        .await
-                        .and_then(|rows| rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect())
-                        .map_err(StoreError::from);
+                    let r = sqlx::query(
+                        "SELECT level, COUNT(*), SUM(CASE WHEN node_index < ($1 >> CAST(level AS INTEGER)) THEN 1 ELSE 0 END) \
+                         FROM ledger_nodes GROUP BY level ORDER BY level",
+                    )
+                    .bind(signed)
+                    .fetch_all(tx.conn())
+                    .await
+                    .and_then(|rows| {
+                        rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?))).collect()
+                    })
+                    .map_err(StoreError::from);
                     (tx, r)
                 })
             })
             .await?;
-        for (level, count) in counts {
-            let expected = if (1..64).contains(&level) { signed_size >> level } else { 0 };
-            if count as u64 != expected {
-                return Ok(Some(format!("level {level} holds {count} nodes; the signed tree has {expected}")));
+        // Read after the counts: every node counted belongs to a checkpoint stored by now.
+        let latest = self.latest_checkpoint().await?.map_or(signed_size, |c| c.tree_size.max(signed_size));
+        for (level, total, within) in counts {
+            let (expected, allowed) = if (1..64).contains(&level) { (signed_size >> level, latest >> level) } else { (0, 0) };
+            if within as u64 != expected || total as u64 > allowed {
+                return Ok(Some(format!("level {level} holds {total} nodes; the signed tree has {expected}")));
             }
         }
         Ok(None)

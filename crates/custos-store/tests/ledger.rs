@@ -342,6 +342,41 @@ async fn backlogs_are_signed_in_slices(backend: Backend) {
     assert_eq!((report.divergence, report.checkpoints, report.leaves), (None, all.len() as u64, size));
 }
 
+/// A verification that runs while the server publishes a newer checkpoint (the console's
+/// "verify now" on a live deployment) reports no divergence: the nodes of the newer checkpoint
+/// are covered by it. Extra nodes no checkpoint covers are still caught (`tampering_is_detected`).
+async fn verify_tolerates_a_checkpoint_published_meanwhile(backend: Backend) {
+    let db = TestDb::new(backend).await.expect("backend");
+    let service = db.service().await;
+    service.seed_demo(300, 7, |_| {}).await.expect("seed");
+    let store = service.store().clone();
+    store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+    let handle = tokio::runtime::Handle::current();
+    let publisher = store.clone();
+    let mut published = false;
+    let report = store
+        .verify_ledger(|_, _| {
+            if published {
+                return;
+            }
+            published = true;
+            // Mid-verification: more changes and a newer checkpoint with its nodes.
+            tokio::task::block_in_place(|| {
+                handle.block_on(async {
+                    for i in 0..600u32 {
+                        publisher.append_event(format!("{{\"event\":\"test.meanwhile\",\"n\":{i}}}").into_bytes()).await.expect("append");
+                    }
+                    publisher.publish_checkpoint().await.expect("publish").expect("newer checkpoint");
+                })
+            });
+        })
+        .await
+        .expect("verify");
+    assert!(published, "the callback ran during verification");
+    assert_eq!(report.divergence, None);
+    assert_eq!(store.verify_ledger(|_, _| {}).await.expect("verify again").divergence, None);
+}
+
 /// Writes `count` leaves straight into the table (as an import would), bypassing the service.
 async fn bulk_leaves(db: &TestDb, count: u64) {
     let leaf = |i: u64| format!("{{\"event\":\"bulk\",\"n\":{i}}}").into_bytes();
@@ -409,6 +444,7 @@ async fn large_ledgers_verify_block_by_block(backend: Backend) {
 }
 
 backend_tests!(
+    verify_tolerates_a_checkpoint_published_meanwhile,
     every_change_is_a_leaf_in_its_transaction,
     tampering_is_detected,
     backlogs_are_signed_in_slices,
