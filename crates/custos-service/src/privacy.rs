@@ -11,9 +11,10 @@ use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
+use sha2::Sha256;
 use utoipa::ToSchema;
 
+use crate::staff::{random_b64, token_hash};
 use crate::{Service, ServiceError, read_tx, write_tx};
 
 /// How long a sign-in code lives.
@@ -105,16 +106,6 @@ fn sign(key: &[u8], input: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn random(bytes: usize) -> Result<String, ServiceError> {
-    let mut b = vec![0u8; bytes];
-    getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
-    Ok(BASE64URL_NOPAD.encode(&b))
-}
-
-fn token_hash(token: &str) -> String {
-    HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
-}
-
 impl Service {
     /// The HS256 key of privacy-center links (for the business's site to mint its own).
     pub fn privacy_link_key(&self) -> [u8; 32] {
@@ -129,7 +120,7 @@ impl Service {
         }
         let exp = now() + chrono::Duration::minutes(LINK_MINUTES);
         let header = BASE64URL_NOPAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let claims = json!({"sub": input.external_id, "exp": exp.timestamp(), "jti": random(16)?});
+        let claims = json!({"sub": input.external_id, "exp": exp.timestamp(), "jti": random_b64(16)?});
         let payload = BASE64URL_NOPAD.encode(claims.to_string().as_bytes());
         let signing_input = format!("{header}.{payload}");
         let signature = BASE64URL_NOPAD.encode(&sign(&self.privacy_link_key(), signing_input.as_bytes()));
@@ -173,8 +164,8 @@ impl Service {
         let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
         let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
         let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
-        let session = random(32)?;
-        let csrf = random(24)?;
+        let session = random_b64(32)?;
+        let csrf = random_b64(24)?;
         let hash = token_hash(&session);
         let expires = at + chrono::Duration::minutes(SESSION_MINUTES);
         let leaf =
@@ -239,8 +230,8 @@ impl Service {
         let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
         let at = now();
         let digest = self.code_digest(&subject_id, code.trim());
-        let session = random(32)?;
-        let csrf = random(24)?;
+        let session = random_b64(32)?;
+        let csrf = random_b64(24)?;
         let hash = token_hash(&session);
         let expires = at + chrono::Duration::minutes(SESSION_MINUTES);
         let leaf =

@@ -69,10 +69,16 @@ pub enum SignInError {
     Locked,
 }
 
+/// `bytes` random bytes from the OS.
 fn random_token(bytes: usize) -> Result<Vec<u8>, ServiceError> {
     let mut b = vec![0u8; bytes];
     getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
     Ok(b)
+}
+
+/// `bytes` random bytes, base64url: session tokens, CSRF tokens, one-time passwords, JWT ids.
+pub(crate) fn random_b64(bytes: usize) -> Result<String, ServiceError> {
+    Ok(BASE64URL_NOPAD.encode(&random_token(bytes)?))
 }
 
 fn hasher() -> Argon2<'static> {
@@ -113,7 +119,8 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     out.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-fn token_hash(token: &str) -> String {
+/// What a session table stores of a cookie token (never the token itself).
+pub(crate) fn token_hash(token: &str) -> String {
     HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
 }
 
@@ -130,7 +137,7 @@ impl Service {
         let password = match password {
             Some(p) if p.chars().count() >= 12 => p,
             Some(_) => return Err(ServiceError::invalid("password", "must be at least 12 characters")),
-            None => BASE64URL_NOPAD.encode(&random_token(15)?),
+            None => random_b64(15)?,
         };
         let hash = tokio::task::spawn_blocking({
             let p = password.clone();
@@ -166,7 +173,7 @@ impl Service {
         let password = match password {
             Some(p) if p.chars().count() >= 12 => p,
             Some(_) => return Err(ServiceError::invalid("password", "must be at least 12 characters")),
-            None => BASE64URL_NOPAD.encode(&random_token(15)?),
+            None => random_b64(15)?,
         };
         let p = password.clone();
         let hash = tokio::task::spawn_blocking(move || hash_password(&p))
@@ -213,8 +220,8 @@ impl Service {
             })?;
             return Ok(Err(if lock.is_some() { SignInError::Locked } else { SignInError::Invalid }));
         }
-        let token = BASE64URL_NOPAD.encode(&random_token(32)?);
-        let csrf = BASE64URL_NOPAD.encode(&random_token(24)?);
+        let token = random_b64(32)?;
+        let csrf = random_b64(24)?;
         let hash = token_hash(&token);
         let expires = at + chrono::Duration::hours(SESSION_HOURS);
         let leaf = crate::ledger::event_at("staff.signed_in", &at, json!({"user_id": uid, "role": user.role}));

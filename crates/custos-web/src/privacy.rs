@@ -102,6 +102,16 @@ async fn session(c: &Center, headers: &HeaderMap) -> Result<(PrivacySession, Str
     }
 }
 
+/// The redirect into the privacy center with the new session's cookie.
+fn signed_in(token: &str) -> Response {
+    let cookie = format!("{COOKIE}={token}; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=3600");
+    let mut r = Redirect::to("/privacy").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
 #[derive(Deserialize)]
 struct LoginQuery {
     token: String,
@@ -110,14 +120,7 @@ struct LoginQuery {
 async fn login(State(c): State<Center>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let t = words(&headers);
     match c.service.redeem_privacy_link(&q.token).await {
-        Ok(token) => {
-            let cookie = format!("{COOKIE}={token}; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=3600");
-            let mut r = Redirect::to("/privacy").into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                r.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            r
-        }
+        Ok(token) => signed_in(&token),
         Err(ServiceError::Invalid(v)) => {
             message(t, StatusCode::UNAUTHORIZED, None, t.link_broken_title, &format!("({}) {}", v.message(), t.link_broken_text))
         }
@@ -174,14 +177,7 @@ struct CodeForm {
 async fn code(State(c): State<Center>, headers: HeaderMap, Form(form): Form<CodeForm>) -> Response {
     let t = words(&headers);
     match c.service.redeem_privacy_code(form.external_id.trim(), &form.code).await {
-        Ok(token) => {
-            let cookie = format!("{COOKIE}={token}; Path=/privacy; HttpOnly; SameSite=Lax; Secure; Max-Age=3600");
-            let mut r = Redirect::to("/privacy").into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                r.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            r
-        }
+        Ok(token) => signed_in(&token),
         Err(ServiceError::Invalid(v)) => start_view(
             &c,
             t,
