@@ -4,6 +4,7 @@
 #
 #   bench/gate-http.sh [--postgres URL] [--subjects N] [--duration 20s] [--connections "16 64"]
 #                      [--bins "target/release/custos /tmp/other-build ..."]
+# CUSTOS_BENCH_BIN picks the binary that seeds and creates the key (default target/release/custos).
 #
 # Prints wrk's summary with latency percentiles. wrk and the server share this machine's cores.
 # --bins serves the same seeded database with each binary in turn (A/B comparisons on a noisy
@@ -22,7 +23,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 2; }
-bin=target/release/custos
+bin=${CUSTOS_BENCH_BIN:-target/release/custos}
 [[ -x $bin ]] || cargo build --release --bin custos
 bins=${bins:-$bin}
 work=$(mktemp -d)

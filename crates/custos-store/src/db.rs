@@ -19,7 +19,7 @@ static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/s
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Most requests one SQLite flush may carry. Bounds the latency a request can add to others.
-const MAX_BATCH: usize = 256;
+pub(crate) const MAX_BATCH: usize = 256;
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,13 @@ pub(crate) fn redact_url(url: &str) -> String {
 /// A future returned by a transaction closure: it hands the [`Tx`] back with its result.
 pub type TxFuture<T, E> = Pin<Box<dyn Future<Output = (Tx, Result<T, E>)> + Send>>;
 
-/// A gate check waiting for the appender: the record, its ledger leaf, and who to answer.
-type QueuedCheck = (Option<CheckRecord>, Vec<u8>, oneshot::Sender<Result<Receipt, StoreError>>);
+/// Work for the check appender (SQLite: the check writer thread).
+pub(crate) enum Queued {
+    /// A gate check (or, without a record, a bare event) and its ledger leaf.
+    Check { record: Option<CheckRecord>, leaf: Vec<u8>, reply: oneshot::Sender<Result<Receipt, StoreError>> },
+    /// A signed ledger checkpoint and the tree nodes it covers.
+    Checkpoint { rows: crate::ledger::CheckpointRows, reply: oneshot::Sender<Result<(), StoreError>> },
+}
 
 type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
 type JobFn = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
@@ -146,7 +151,7 @@ struct Inner {
     indexer_stop: Arc<std::sync::atomic::AtomicBool>,
     /// The SQLite database file, for the direct gate read.
     sqlite_path: Option<PathBuf>,
-    checks: mpsc::Sender<QueuedCheck>,
+    checks: mpsc::Sender<Queued>,
     reader: sqlx::AnyPool,
     writer: Writer,
     keyring: Arc<Keyring>,
@@ -228,18 +233,23 @@ impl Store {
             let ledger_keys = crate::ledger::load_keys(&mut conn, &keyring, options.ledger_origin.as_deref()).await?;
             (Arc::new(keyring), ledger_keys)
         };
-        let writer = match writer_pool {
-            Some(pool) => {
+        let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
+        let mut check_queue = Some(check_queue);
+        let writer = match (writer_pool, &sqlite_path) {
+            (Some(pool), Some(path)) => {
                 let (send, recv) = mpsc::channel::<Job>(4 * MAX_BATCH);
-                tokio::spawn(run_writer(pool, keyring.clone(), recv));
+                let turn = crate::check_writer::WriteTurn::default();
+                if let Some(queue) = check_queue.take() {
+                    crate::check_writer::spawn(path.clone(), queue, turn.clone())?;
+                }
+                tokio::spawn(run_writer(pool, keyring.clone(), recv, turn));
                 Writer::Queue(send)
             }
-            None => Writer::Pool(reader.clone()),
+            _ => Writer::Pool(reader.clone()),
         };
-        let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
         let indexer_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if let Some(path) = &sqlite_path {
-            crate::indexer::open_index(&crate::indexer::index_path(path))?;
+            crate::indexer::prepare(&crate::indexer::index_path(path))?;
             crate::indexer::spawn(path.clone(), indexer_stop.clone());
         }
         let store = Self {
@@ -257,7 +267,9 @@ impl Store {
                 signed_size: std::sync::atomic::AtomicU64::new(0),
             }),
         };
-        tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), check_queue));
+        if let Some(queue) = check_queue {
+            tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), queue));
+        }
         Ok(store)
     }
 
@@ -419,7 +431,7 @@ impl Store {
     /// costs a fraction of a statement.
     pub async fn append_check(&self, check: CheckRecord, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
         let (send, recv) = oneshot::channel();
-        self.inner.checks.send((Some(check), leaf, send)).await.map_err(|_| StoreError::WriterGone)?;
+        self.inner.checks.send(Queued::Check { record: Some(check), leaf, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
         recv.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -427,7 +439,27 @@ impl Store {
     /// export), durably, through the same group-commit path as gate checks.
     pub async fn append_event(&self, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
         let (send, recv) = oneshot::channel();
-        self.inner.checks.send((None, leaf, send)).await.map_err(|_| StoreError::WriterGone)?;
+        self.inner.checks.send(Queued::Check { record: None, leaf, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
+        recv.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Stores a signed checkpoint with its nodes, durably. On SQLite it goes through the check
+    /// writer, inside the transaction of the next batch of checks: signing the leaves of a
+    /// quarter second costs that batch about a millisecond, instead of holding the one writer
+    /// for tens of milliseconds through sqlx (docs/BENCHMARKS.md).
+    pub(crate) async fn store_checkpoint(&self, rows: crate::ledger::CheckpointRows) -> Result<(), StoreError> {
+        if self.inner.sqlite_path.is_none() {
+            return self
+                .write(move |mut tx| {
+                    Box::pin(async move {
+                        let r = crate::ledger::insert_nodes_and_checkpoint(&mut tx, &rows).await;
+                        (tx, r)
+                    })
+                })
+                .await;
+        }
+        let (send, recv) = oneshot::channel();
+        self.inner.checks.send(Queued::Checkpoint { rows, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
         recv.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -539,7 +571,9 @@ fn sqlite_pragmas(
     })
 }
 
-async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Receiver<QueuedCheck>) {
+/// PostgreSQL's check appender: batches of queued checks written through [`Store::write`]
+/// (SQLite has a thread of its own for this, see `check_writer`).
+async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Receiver<Queued>) {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(2));
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
@@ -556,10 +590,18 @@ async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Rece
         let mut records = Vec::with_capacity(batch.len());
         let mut leaves = Vec::with_capacity(batch.len());
         let mut replies = Vec::with_capacity(batch.len());
-        for (record, leaf, reply) in batch {
-            records.extend(record);
-            leaves.push(leaf);
-            replies.push(reply);
+        for item in batch {
+            match item {
+                Queued::Check { record, leaf, reply } => {
+                    records.extend(record);
+                    leaves.push(leaf);
+                    replies.push(reply);
+                }
+                // Checkpoints go through `Store::write` on PostgreSQL (`store_checkpoint`).
+                Queued::Checkpoint { reply, .. } => {
+                    let _ = reply.send(Err(StoreError::WriterGone));
+                }
+            }
         }
         tokio::spawn(async move {
             let result = store
@@ -669,7 +711,7 @@ async fn load_keyring(conn: &mut AnyConnection, options: &StoreOptions) -> Resul
     }
 }
 
-async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc::Receiver<Job>) {
+async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc::Receiver<Job>, turn: crate::check_writer::WriteTurn) {
     let mut conn = match pool.acquire().await {
         Ok(c) => c,
         Err(e) => {
@@ -685,6 +727,7 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
                 Err(_) => break,
             }
         }
+        let _turn = turn.lock().await;
         if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
             // A connection left inside a transaction (after a panic) is reset once.
             let _ = conn.execute("ROLLBACK").await;

@@ -369,13 +369,8 @@ impl Store {
         let checkpoint = Checkpoint { origin: self.ledger_origin().to_owned(), size, root: working.root() };
         let note = checkpoint.sign(&self.ledger_keys().signer).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let stored = StoredCheckpoint { tree_size: size, note: note.clone() };
-        self.write(move |mut tx| {
-            Box::pin(async move {
-                let r = insert_nodes_and_checkpoint(&mut tx, &nodes, size, &note).await;
-                (tx, r)
-            })
-        })
-        .await?;
+        let published_at = custos_core::format_timestamp(&custos_core::now());
+        self.store_checkpoint(CheckpointRows { nodes, size, note, published_at }).await?;
         *range = working;
         self.saw_signed_size(size);
         Ok(stored)
@@ -734,8 +729,21 @@ async fn postgres_nodes(tx: &mut Tx, ids: &[NodeId]) -> Result<Vec<Option<Hash>>
     Ok(ids.iter().map(|id| found.get(id).copied()).collect())
 }
 
-async fn insert_nodes_and_checkpoint(tx: &mut Tx, nodes: &[(NodeId, Hash)], size: u64, note: &str) -> Result<(), StoreError> {
-    for chunk in nodes.chunks(300) {
+/// A signed checkpoint as rows: the nodes it adds and its note.
+pub(crate) struct CheckpointRows {
+    pub(crate) nodes: Vec<(NodeId, Hash)>,
+    pub(crate) size: u64,
+    pub(crate) note: String,
+    pub(crate) published_at: String,
+}
+
+/// The nodes and checkpoint statements (SQLite's check writer uses the same text).
+pub(crate) const INSERT_NODE_SQL: &str = "INSERT INTO ledger_nodes (level, node_index, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+pub(crate) const INSERT_CHECKPOINT_SQL: &str =
+    "INSERT INTO ledger_checkpoints (tree_size, note, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+pub(crate) async fn insert_nodes_and_checkpoint(tx: &mut Tx, rows: &CheckpointRows) -> Result<(), StoreError> {
+    for chunk in rows.nodes.chunks(300) {
         let sql =
             format!("INSERT INTO ledger_nodes (level, node_index, hash) VALUES {} ON CONFLICT DO NOTHING", tx.values_list(chunk.len(), 3));
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -744,10 +752,10 @@ async fn insert_nodes_and_checkpoint(tx: &mut Tx, nodes: &[(NodeId, Hash)], size
         }
         q.execute(tx.conn()).await?;
     }
-    sqlx::query("INSERT INTO ledger_checkpoints (tree_size, note, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(to_i64(size))
-        .bind(note.to_owned())
-        .bind(custos_core::format_timestamp(&custos_core::now()))
+    sqlx::query(INSERT_CHECKPOINT_SQL)
+        .bind(to_i64(rows.size))
+        .bind(rows.note.clone())
+        .bind(rows.published_at.clone())
         .execute(tx.conn())
         .await?;
     Ok(())
