@@ -208,11 +208,8 @@ async fn indexed_count(store: &Store, id: SubjectId) -> Option<usize> {
     store.indexed_checks(&id).expect("index lookup").map(|(rowids, _)| rowids.len())
 }
 
-/// A subject's checks are complete whether or not the background index has caught up, and a
-/// lost index file is rebuilt from the check log.
-async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend) {
-    let db = db(backend).await;
-    let service = db.service().await;
+/// A `contract` purpose (the gate allows it for anyone) that may use the e-mail address.
+async fn contract_purpose(service: &custos_service::Service) {
     service
         .create_purpose(PurposeInput {
             key: "personalize.content".into(),
@@ -227,6 +224,14 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
         })
         .await
         .expect("purpose");
+}
+
+/// A subject's checks are complete whether or not the background index has caught up, and a
+/// lost index file is rebuilt from the check log.
+async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    contract_purpose(&service).await;
     let mut ids = Vec::new();
     for (name, checks) in [("a", 3), ("b", 2)] {
         let s = service
@@ -283,20 +288,7 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
 async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: Backend) {
     let db = db(backend).await;
     let service = db.service().await;
-    service
-        .create_purpose(PurposeInput {
-            key: "personalize.content".into(),
-            name: "Recs".into(),
-            legal_basis: "contract".into(),
-            data_categories: vec!["user.contact.email".into()],
-            sale_or_share: false,
-            profiling: false,
-            sensitive: false,
-            pseudonymize: false,
-            retention_days: 30,
-        })
-        .await
-        .expect("purpose");
+    contract_purpose(&service).await;
     let subject = service
         .create_subject(SubjectInput { external_id: "c-0".into(), jurisdiction: "DE".into(), data: Default::default() }, false)
         .await
