@@ -144,10 +144,28 @@ async fn analyze_anonymize_and_reverse(backend: Backend) {
     let (status, _) = call(Some(pii.clone()), "/v1/pii/detokenize", probe.clone()).await;
     assert_eq!(status, 403, "scope pii alone cannot re-identify");
     let reader = server.key(&["pii:detokenize"]).await;
-    let (status, back) = call(Some(reader), "/v1/pii/detokenize", probe).await;
+    let (status, back) = call(Some(reader.clone()), "/v1/pii/detokenize", probe.clone()).await;
     assert_eq!(status, 200, "{back}");
     assert_eq!(back["text"].as_str().unwrap_or(""), format!("Reach Jane Smith at jane.smith@example.org / {one_way}"), "{back}");
     assert_eq!(back["items"].as_array().map(Vec::len), Some(2));
+
+    // Erasure reaches the vault: a value the erased subject's record held is no longer revealed
+    // (the name, which the record did not hold, still is).
+    let admin = server.key(&["all"]).await;
+    let body = json!({"external_id": "jane-1", "jurisdiction": "DE", "data": {"user.contact.email": "jane.smith@example.org"}});
+    let (status, subject) = call(Some(admin.clone()), "/v1/subjects", body).await;
+    assert_eq!(status, 201, "{subject}");
+    let (status, dsr) = call(Some(admin.clone()), "/v1/dsr", json!({"subject_id": subject["subject_id"], "type": "erasure"})).await;
+    assert_eq!(status, 201, "{dsr}");
+    let id = dsr["dsr_id"].as_str().unwrap_or("").to_owned();
+    for (step, body) in [("verify", json!({"method": "email_link"})), ("complete", json!({}))] {
+        let (status, v) = server.call(Method::POST, &format!("/v1/dsr/{id}/{step}"), Some(&admin), Some(body)).await;
+        assert_eq!(status, 200, "{step}: {v}");
+    }
+    let (status, after) = call(Some(reader), "/v1/pii/detokenize", probe).await;
+    assert_eq!(status, 200, "{after}");
+    let after = after["text"].as_str().unwrap_or("").to_owned();
+    assert!(after.starts_with("Reach Jane Smith at tok_") && !after.contains("jane.smith@example.org"), "{after}");
     let (status, problem) = call(Some(pii.clone()), "/v1/pii/anonymize", json!({"text": "x", "vault": true})).await;
     assert_eq!(status, 400, "vault without tokenize: {problem}");
 

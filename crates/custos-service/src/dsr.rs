@@ -286,11 +286,15 @@ impl Service {
                 // (with its ledger leaf) is the record of that human intervention.
                 DsrType::Access | DsrType::Portability | DsrType::Contest => {}
                 DsrType::Erasure => {
+                    let vault_entries = erase_vaulted_values(&mut tx, &d.subject_id).await?;
                     tx.erase_subject(&d.subject_id, &at).await?;
                     leaves.push(crate::ledger::event_at(
                         "subject.erased",
                         &at,
-                        crate::ledger::subject_fields(&d.subject_id, serde_json::json!({"dsr_id": d.dsr_id.to_string()})),
+                        crate::ledger::subject_fields(
+                            &d.subject_id,
+                            serde_json::json!({"dsr_id": d.dsr_id.to_string(), "vault_entries_removed": vault_entries}),
+                        ),
                     ));
                 }
                 DsrType::Rectification => {
@@ -408,4 +412,35 @@ fn dsr_leaf(kind: &str, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u
             }),
         ),
     )
+}
+
+/// Deletes the PII vault's copies of the subject's values; returns how many entries went.
+///
+/// The vault holds values found in free text (`POST /v1/pii/anonymize` with `"vault": true`),
+/// not linked to any subject. Its tokens are deterministic (keyed per purpose, over entity type
+/// and value), so the tokens any of this subject's stored values would have received are
+/// recomputed for every `(purpose, entity type)` the vault holds, and those entries deleted.
+/// This finds a value vaulted exactly as stored (`jane.smith@example.org`), not a variant of
+/// it (other case, other phone formatting).
+async fn erase_vaulted_values(tx: &mut custos_store::Tx, subject: &custos_core::SubjectId) -> Result<u64, ServiceError> {
+    let domains = tx.vault_domains().await?;
+    if domains.is_empty() {
+        return Ok(0);
+    }
+    let values: Vec<String> = tx
+        .subject_data(subject, None)
+        .await?
+        .into_values()
+        .map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect();
+    let mut tokens = Vec::with_capacity(domains.len() * values.len());
+    for (purpose, entity_type) in &domains {
+        let Ok(purpose) = PurposeKey::parse(purpose) else { continue };
+        let pseudonymizer = tx.keyring().pseudonymizer(&purpose);
+        tokens.extend(values.iter().map(|value| pseudonymizer.token(entity_type, value)));
+    }
+    Ok(tx.vault_delete(&tokens).await?)
 }

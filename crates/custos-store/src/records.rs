@@ -1338,6 +1338,28 @@ impl Tx {
         Ok(())
     }
 
+    /// The `(purpose, entity type)` pairs the PII vault holds tokens for: the domains in which
+    /// a subject's values may have been tokenized.
+    pub async fn vault_domains(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT purpose, entity_type FROM pii_vault").fetch_all(self.conn()).await?;
+        rows.iter().map(|r| Ok((text(r, "purpose")?, text(r, "entity_type")?))).collect()
+    }
+
+    /// Deletes the vault entries of `tokens`; returns how many there were.
+    pub async fn vault_delete(&mut self, tokens: &[String]) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        for chunk in tokens.chunks(500) {
+            let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("DELETE FROM pii_vault WHERE token IN ({placeholders})");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for token in chunk {
+                q = q.bind(token.clone());
+            }
+            removed += q.execute(self.conn()).await?.rows_affected();
+        }
+        Ok(removed)
+    }
+
     /// Stores a vault entry; an existing token (the same value tokenized again) is left as is.
     pub async fn vault_put(&mut self, token: &str, entity_type: &str, purpose: &str, sealed: Vec<u8>) -> Result<(), StoreError> {
         sqlx::query(
