@@ -234,18 +234,16 @@ impl Store {
             (Arc::new(keyring), ledger_keys)
         };
         let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
-        let mut check_queue = Some(check_queue);
-        let writer = match (writer_pool, &sqlite_path) {
+        // SQLite: the check writer thread takes the check queue; PostgreSQL: the appender task.
+        let (writer, appender_queue) = match (writer_pool, &sqlite_path) {
             (Some(pool), Some(path)) => {
                 let (send, recv) = mpsc::channel::<Job>(4 * MAX_BATCH);
                 let turn = crate::check_writer::WriteTurn::default();
-                if let Some(queue) = check_queue.take() {
-                    crate::check_writer::spawn(path.clone(), queue, turn.clone())?;
-                }
+                crate::check_writer::spawn(path.clone(), check_queue, turn.clone())?;
                 tokio::spawn(run_writer(pool, keyring.clone(), recv, turn));
-                Writer::Queue(send)
+                (Writer::Queue(send), None)
             }
-            _ => Writer::Pool(reader.clone()),
+            _ => (Writer::Pool(reader.clone()), Some(check_queue)),
         };
         let indexer_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if let Some(path) = &sqlite_path {
@@ -267,7 +265,7 @@ impl Store {
                 signed_size: std::sync::atomic::AtomicU64::new(0),
             }),
         };
-        if let Some(queue) = check_queue {
+        if let Some(queue) = appender_queue {
             tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), queue));
         }
         Ok(store)
@@ -425,10 +423,10 @@ impl Store {
         sealed.iter().filter(|(c, _)| only.contains(c)).map(|(c, ct)| Ok((c.clone(), key.open_value(id, c, ct)?))).collect()
     }
 
-    /// Persists a gate check durably with its ledger leaf. Checks are the busiest write; the
-    /// appender writes each batch of queued checks and their leaves as two multi-row
-    /// statements in one transaction and answers every caller after the commit, so a check
-    /// costs a fraction of a statement.
+    /// Persists a gate check durably with its ledger leaf. Checks are the busiest write, so
+    /// they are committed in batches, one transaction each, and every caller is answered after
+    /// its batch's commit: on SQLite by the check writer thread (`check_writer`), on
+    /// PostgreSQL by an appender task writing two multi-row statements.
     pub async fn append_check(&self, check: CheckRecord, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
         let (send, recv) = oneshot::channel();
         self.inner.checks.send(Queued::Check { record: Some(check), leaf, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
