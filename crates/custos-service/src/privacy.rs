@@ -164,21 +164,15 @@ impl Service {
         let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
         let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
         let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
-        let session = random_b64(32)?;
-        let csrf = random_b64(24)?;
-        let hash = token_hash(&session);
-        let expires = at + chrono::Duration::minutes(SESSION_MINUTES);
-        let leaf =
-            crate::ledger::event_at("privacy_center.signed_in", &at, crate::ledger::subject_fields(&subject_id, json!({"method": "link"})));
+        let session = NewSession::signing_in(subject_id, at, "link")?;
+        let token = session.token.clone();
         write_tx!(self, |tx| {
             if !tx.use_privacy_link(&jti, &subject_id, &at).await? {
                 return Err(ServiceError::invalid("token", "was already used"));
             }
-            tx.insert_privacy_session(&hash, &subject_id, &csrf, &at, &expires).await?;
-            tx.append_leaf(leaf).await?;
-            Ok(())
+            session.store(&mut tx).await
         })?;
-        Ok(session)
+        Ok(token)
     }
 
     /// The live customer session of a cookie's token.
@@ -230,12 +224,8 @@ impl Service {
         let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
         let at = now();
         let digest = self.code_digest(&subject_id, code.trim());
-        let session = random_b64(32)?;
-        let csrf = random_b64(24)?;
-        let hash = token_hash(&session);
-        let expires = at + chrono::Duration::minutes(SESSION_MINUTES);
-        let leaf =
-            crate::ledger::event_at("privacy_center.signed_in", &at, crate::ledger::subject_fields(&subject_id, json!({"method": "code"})));
+        let session = NewSession::signing_in(subject_id, at, "code")?;
+        let token = session.token.clone();
         let ok = write_tx!(self, |tx| {
             let Some((stored, attempts)) = tx.privacy_code(&subject_id, &at).await? else { return Ok(false) };
             if attempts >= CODE_TRIES {
@@ -247,11 +237,10 @@ impl Service {
                 return Ok(false);
             }
             tx.delete_privacy_code(&subject_id).await?;
-            tx.insert_privacy_session(&hash, &subject_id, &csrf, &at, &expires).await?;
-            tx.append_leaf(leaf).await?;
+            session.store(&mut tx).await?;
             Ok(true)
         })?;
-        if ok { Ok(session) } else { Err(refused()) }
+        if ok { Ok(token) } else { Err(refused()) }
     }
 
     /// The demo outbox, when the demo's delivery is installed.
@@ -277,6 +266,42 @@ impl Service {
     pub async fn privacy_sign_out(&self, token: &str) -> Result<(), ServiceError> {
         let hash = token_hash(token);
         write_tx!(self, |tx| Ok(tx.delete_privacy_session(&hash).await?))?;
+        Ok(())
+    }
+}
+
+/// A customer session about to open, by either sign-in path: the cookie's token, what is
+/// stored for it (its hash, never the token), and the sign-in's ledger leaf.
+struct NewSession {
+    token: String,
+    token_hash: String,
+    csrf: String,
+    subject_id: SubjectId,
+    at: custos_core::Timestamp,
+    expires: custos_core::Timestamp,
+    leaf: Vec<u8>,
+}
+
+impl NewSession {
+    fn signing_in(subject_id: SubjectId, at: custos_core::Timestamp, method: &str) -> Result<Self, ServiceError> {
+        let token = random_b64(32)?;
+        let leaf =
+            crate::ledger::event_at("privacy_center.signed_in", &at, crate::ledger::subject_fields(&subject_id, json!({"method": method})));
+        Ok(Self {
+            token_hash: token_hash(&token),
+            token,
+            csrf: random_b64(24)?,
+            subject_id,
+            at,
+            expires: at + chrono::Duration::minutes(SESSION_MINUTES),
+            leaf,
+        })
+    }
+
+    /// Stores the session and appends its leaf, in the caller's transaction.
+    async fn store(self, tx: &mut custos_store::Tx) -> Result<(), ServiceError> {
+        tx.insert_privacy_session(&self.token_hash, &self.subject_id, &self.csrf, &self.at, &self.expires).await?;
+        tx.append_leaf(self.leaf).await?;
         Ok(())
     }
 }
