@@ -80,8 +80,44 @@ impl DbArgs {
     }
 }
 
+/// What a model file may ask of the process (`custos serve` for registered models, `custos
+/// explain` for files): checked when the file is read, a model past a limit is refused with the
+/// rule it broke. Defaults: docs/SECURITY.md.
+#[derive(Debug, Clone, Args)]
+pub struct ModelLimitArgs {
+    /// Deepest tree a model may have (root at depth 0).
+    #[arg(long, env = "CUSTOS_MODEL_MAX_DEPTH", default_value_t = custos_explain::Limits::default().max_depth)]
+    pub model_max_depth: usize,
+    /// Most nodes over all of a model's trees.
+    #[arg(long, env = "CUSTOS_MODEL_MAX_NODES", default_value_t = custos_explain::Limits::default().max_nodes)]
+    pub model_max_nodes: usize,
+    /// Most leaves over all of a model's trees.
+    #[arg(long, env = "CUSTOS_MODEL_MAX_LEAVES", default_value_t = custos_explain::Limits::default().max_leaves)]
+    pub model_max_leaves: usize,
+    /// Memory for one model's TreeSHAP tables, in MiB (trees past it are explained without).
+    #[arg(long, env = "CUSTOS_MODEL_TABLE_MIB", default_value_t = custos_explain::Limits::default().table_bytes >> 20)]
+    pub model_table_mib: usize,
+}
+
+impl ModelLimitArgs {
+    /// The limits these flags set.
+    pub fn limits(&self) -> custos_explain::Limits {
+        custos_explain::Limits {
+            max_depth: self.model_max_depth,
+            max_nodes: self.model_max_nodes,
+            max_leaves: self.model_max_leaves,
+            table_bytes: self.model_table_mib.saturating_mul(1 << 20),
+            ..custos_explain::Limits::default()
+        }
+    }
+}
+
 /// Builds the service configuration from lists given on the command line or in the file.
-pub fn service_config(opt_out: Option<&[String]>, audit_only: Option<&[String]>) -> anyhow::Result<ServiceConfig> {
+pub fn service_config(
+    opt_out: Option<&[String]>,
+    audit_only: Option<&[String]>,
+    model_limits: custos_explain::Limits,
+) -> anyhow::Result<ServiceConfig> {
     let mut gate = GateConfig::default();
     if let Some(list) = opt_out {
         gate.opt_out_jurisdictions = list
@@ -95,7 +131,7 @@ pub fn service_config(opt_out: Option<&[String]>, audit_only: Option<&[String]>)
             .map(|c| DataCategory::parse(c).map_err(|e| anyhow::anyhow!("audit_only_categories: {}", e.message())))
             .collect::<Result<_, _>>()?;
     }
-    Ok(ServiceConfig { gate })
+    Ok(ServiceConfig { gate, model_limits })
 }
 
 /// Checks a listen address early, with a clear message.

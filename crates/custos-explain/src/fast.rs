@@ -25,9 +25,6 @@ use crate::tree::Tree;
 /// Largest number of distinct features on one path that gets a table (2^10 x 10 values).
 pub(crate) const MAX_UNIQUE: usize = 10;
 
-/// Memory budget for all tables of a model.
-pub(crate) const BUDGET_BYTES: usize = 512 << 20;
-
 /// One tree's tables, flattened.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tables {
@@ -62,8 +59,10 @@ fn weight(s: usize, k: usize) -> f64 {
     w
 }
 
-/// The tables of `tree`, or `None` when a path has more than [`MAX_UNIQUE`] distinct features.
-pub(crate) fn precompute(tree: &Tree) -> Option<Tables> {
+/// The tables of `tree`, or `None` when a path has more than [`MAX_UNIQUE`] distinct features
+/// or the tables would take more than `budget` bytes (checked before each leaf's table is
+/// built, so neither memory nor time goes past the budget).
+pub(crate) fn precompute(tree: &Tree, budget: usize) -> Option<Tables> {
     let mut t = Tables::default();
     // Depth-first walk carrying the path: (node, went left) pairs.
     let mut stack: Vec<(usize, Vec<(usize, bool)>)> = vec![(0, Vec::new())];
@@ -99,7 +98,7 @@ pub(crate) fn precompute(tree: &Tree) -> Option<Tables> {
             steps.push((n as u32, went_left, slot as u8));
         }
         let k = unique.len();
-        if k > MAX_UNIQUE {
+        if k > MAX_UNIQUE || t.bytes() + (8 << k) * k + 8 * steps.len() + 4 * k > budget {
             return None;
         }
         let value = tree.value[node];

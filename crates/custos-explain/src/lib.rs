@@ -19,7 +19,45 @@ mod shap;
 mod tree;
 mod xgboost;
 
-pub use tree::Tree;
+pub use tree::{ModelRule, Tree};
+
+/// What a model file may ask of the process. Every model is checked against these when it is
+/// read ([`Model::parse_with`]), before anything walks its trees, so a hostile file is refused
+/// with the rule it broke instead of exhausting the stack, memory or time of the process that
+/// explains it.
+///
+/// Cost bounds they give: prediction is O(depth) per tree; path-dependent TreeSHAP is
+/// O(leaves x depth^2) per row without tables and O(nodes + leaves x 10) with them; the tables
+/// take at most `table_bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest tree (root at depth 0). XGBoost's default is 6, LightGBM's trees rarely pass 30.
+    pub max_depth: usize,
+    /// Nodes (splits and leaves) over all trees.
+    pub max_nodes: usize,
+    /// Leaves over all trees.
+    pub max_leaves: usize,
+    /// Features a model may declare.
+    pub max_features: usize,
+    /// Outputs (classes) a model may declare.
+    pub max_outputs: usize,
+    /// Memory for the per-leaf TreeSHAP tables of one model ([`Model::prepare`]); trees past
+    /// the budget are explained without tables.
+    pub table_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 64,
+            max_nodes: 2_000_000,
+            max_leaves: 1_000_000,
+            max_features: 100_000,
+            max_outputs: 1_000,
+            table_bytes: 256 << 20,
+        }
+    }
+}
 
 /// Why a model could not be read or used.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -51,6 +89,14 @@ pub enum ExplainError {
     /// Interventional attributions need background rows.
     #[error("interventional attributions need at least one background row")]
     NoBackground,
+    /// The file reads, but the model breaks a structural rule or a limit ([`Limits`]).
+    #[error("model refused by the rule \"{rule}\": {detail}")]
+    Refused {
+        /// The rule it broke.
+        rule: ModelRule,
+        /// Where, and by how much.
+        detail: String,
+    },
 }
 
 /// How margins become predictions.
@@ -93,6 +139,10 @@ pub struct Model {
     linear: Option<linear::Linear>,
     /// Per-tree TreeSHAP tables (see [`Model::prepare`]), built once, shared by clones.
     tables: std::sync::Arc<std::sync::OnceLock<Vec<Option<fast::Tables>>>>,
+    /// The deepest tree's depth (checked against [`Limits::max_depth`] when read).
+    max_depth: usize,
+    /// The memory the tables may take ([`Limits::table_bytes`]).
+    table_bytes: usize,
 }
 
 /// Attributions of one row for one output.
@@ -114,42 +164,79 @@ pub enum ShapMode {
 }
 
 impl Model {
-    /// Reads a model, detecting the format: XGBoost JSON (`{"learner": ...}`), LightGBM's
-    /// `dump_model` JSON (`{"tree_info": ...}`) or LightGBM's text format (`tree\nversion=...`).
+    /// Reads a model under the default [`Limits`] (see [`Model::parse_with`]).
     pub fn parse(bytes: &[u8]) -> Result<Self, ExplainError> {
+        Self::parse_with(bytes, &Limits::default())
+    }
+
+    /// Reads a model, detecting the format: XGBoost JSON (`{"learner": ...}`), LightGBM's
+    /// `dump_model` JSON (`{"tree_info": ...}`) or LightGBM's text format (`tree\nversion=...`),
+    /// and checks it against `limits`: every tree a tree (one parent per node, nothing shared,
+    /// no cycles), indices in range, numbers finite, depth, nodes, leaves, features and outputs
+    /// within their caps. A model that breaks a rule is [`ExplainError::Refused`] naming it.
+    pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Self, ExplainError> {
         let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
         let model = if bytes.get(start) == Some(&b'{') {
-            let doc: serde_json::Value =
+            // Which format: the top-level keys, read without keeping any values.
+            #[derive(serde::Deserialize)]
+            struct Probe {
+                learner: Option<serde::de::IgnoredAny>,
+                coefficients: Option<serde::de::IgnoredAny>,
+                tree_info: Option<serde::de::IgnoredAny>,
+            }
+            let probe: Probe =
                 serde_json::from_slice(bytes).map_err(|e| ExplainError::Malformed { format: "JSON", detail: e.to_string() })?;
-            if doc.get("learner").is_some() {
-                xgboost::parse(&doc)?
-            } else if doc.get("coefficients").is_some() {
+            if probe.learner.is_some() {
+                xgboost::parse(bytes, limits)?
+            } else if probe.coefficients.is_some() {
+                let doc: serde_json::Value =
+                    serde_json::from_slice(bytes).map_err(|e| ExplainError::Malformed { format: "JSON", detail: e.to_string() })?;
                 linear::parse(&doc)?
-            } else if doc.get("tree_info").is_some() {
-                lightgbm::parse_dump(&doc)?
+            } else if probe.tree_info.is_some() {
+                lightgbm::parse_dump(bytes, limits)?
             } else {
                 return Err(ExplainError::UnknownFormat("a JSON document that is neither an XGBoost model nor a LightGBM dump".into()));
             }
         } else if bytes[start..].starts_with(b"tree") {
             let text =
                 std::str::from_utf8(bytes).map_err(|_| ExplainError::Malformed { format: "LightGBM text", detail: "not UTF-8".into() })?;
-            lightgbm::parse_text(text)?
+            lightgbm::parse_text(text, limits)?
         } else {
             return Err(ExplainError::UnknownFormat("expected XGBoost JSON, LightGBM text or LightGBM dump JSON".into()));
         };
-        for (i, t) in model.trees.iter().enumerate() {
-            t.validate(model.feature_names.len())
-                .map_err(|detail| ExplainError::Malformed { format: model.format_name(), detail: format!("tree {i}: {detail}") })?;
-        }
-        Ok(model)
+        model.check(limits)
     }
 
-    fn format_name(&self) -> &'static str {
-        match self.library {
-            Library::XGBoost => "XGBoost JSON",
-            Library::LightGBM => "LightGBM",
-            Library::Linear => "linear model JSON",
+    /// Checks a freshly read model against `limits` (see [`Model::parse_with`]).
+    fn check(mut self, limits: &Limits) -> Result<Self, ExplainError> {
+        let refuse = |rule: ModelRule, detail: String| ExplainError::Refused { rule, detail };
+        if self.feature_names.len() > limits.max_features {
+            return Err(refuse(
+                ModelRule::Features,
+                format!("{} features, the limit is {}", self.feature_names.len(), limits.max_features),
+            ));
         }
+        if self.n_outputs > limits.max_outputs {
+            return Err(refuse(ModelRule::Outputs, format!("{} outputs, the limit is {}", self.n_outputs, limits.max_outputs)));
+        }
+        let nodes: usize = self.trees.iter().map(Tree::len).sum();
+        if nodes > limits.max_nodes {
+            return Err(refuse(ModelRule::Nodes, format!("{nodes} nodes, the limit is {}", limits.max_nodes)));
+        }
+        let (mut leaves, mut deepest) = (0usize, 0usize);
+        for (i, t) in self.trees.iter().enumerate() {
+            let (depth, n) = t
+                .check(self.feature_names.len(), limits.max_depth)
+                .map_err(|(rule, detail)| refuse(rule, format!("tree {i}: {detail}")))?;
+            deepest = deepest.max(depth);
+            leaves += n;
+        }
+        if leaves > limits.max_leaves {
+            return Err(refuse(ModelRule::Leaves, format!("{leaves} leaves, the limit is {}", limits.max_leaves)));
+        }
+        self.max_depth = deepest;
+        self.table_bytes = limits.table_bytes;
+        Ok(self)
     }
 
     /// The library that trained it.
@@ -208,7 +295,7 @@ impl Model {
 
     /// The deepest tree's depth.
     pub fn max_depth(&self) -> usize {
-        self.trees.iter().map(Tree::depth).max().unwrap_or(0)
+        self.max_depth
     }
 
     fn check_row(&self, row: &[f64]) -> Result<(), ExplainError> {
@@ -262,18 +349,16 @@ impl Model {
     /// Builds the per-leaf tables that make path-dependent TreeSHAP O(leaves x depth) per tree
     /// instead of O(leaves x depth^2) (see the `fast` module); worth it when explaining more than
     /// a few hundred rows, or in a server that explains every decision of a registered model.
-    /// Trees whose paths have too many distinct features, or beyond a memory budget, keep the
-    /// recursive algorithm. Idempotent; returns the bytes the tables take.
+    /// Trees whose paths have too many distinct features, or past the memory budget
+    /// ([`Limits::table_bytes`]), keep the path-walking algorithm. Idempotent; returns the
+    /// bytes the tables take.
     pub fn prepare(&self) -> usize {
         let tables = self.tables.get_or_init(|| {
             let mut used = 0usize;
             self.trees
                 .iter()
                 .map(|t| {
-                    if used > fast::BUDGET_BYTES {
-                        return None;
-                    }
-                    let tables = fast::precompute(t)?;
+                    let tables = fast::precompute(t, self.table_bytes.saturating_sub(used))?;
                     used += tables.bytes();
                     Some(tables)
                 })

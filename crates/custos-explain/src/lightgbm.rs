@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use crate::tree::{LEAF, Missing, Test, Tree};
-use crate::{ExplainError, Library, Link, Model};
+use crate::{ExplainError, Library, Limits, Link, Model};
 
 fn malformed(format: &'static str, detail: impl Into<String>) -> ExplainError {
     ExplainError::Malformed { format, detail: detail.into() }
@@ -55,12 +57,21 @@ struct RawTree {
 
 impl RawTree {
     /// The flat layout, nodes in depth-first order (children after their parent).
+    ///
+    /// Each split and each leaf may be referenced once: a file whose children are shared or
+    /// loop back is refused, since laying it out would copy subtrees without end.
     fn flatten(&self, format: &'static str) -> Result<Tree, ExplainError> {
         let mut tree = Tree::default();
         if self.split_feature.is_empty() {
             push_leaf(&mut tree, *self.leaf_value.first().unwrap_or(&0.0), *self.leaf_count.first().unwrap_or(&0.0));
             return Ok(tree);
         }
+        let mut split_seen = vec![false; self.split_feature.len()];
+        let mut leaf_seen = vec![false; self.leaf_value.len()];
+        let shared = |what: &str, k: usize| ExplainError::Refused {
+            rule: crate::ModelRule::NotATree,
+            detail: format!("{what} {k} is the child of more than one split (or of itself)"),
+        };
         // (raw child reference, slot in `tree` whose child pointer to fill, is_left)
         let mut stack: Vec<(i64, Option<(usize, bool)>)> = vec![(0, None)];
         while let Some((raw, parent)) = stack.pop() {
@@ -73,14 +84,20 @@ impl RawTree {
                 }
             }
             if raw < 0 {
-                let leaf = (!raw) as usize;
+                let leaf = usize::try_from(!raw).unwrap_or(usize::MAX);
                 let value = *self.leaf_value.get(leaf).ok_or_else(|| malformed(format, format!("leaf {leaf} out of range")))?;
+                if std::mem::replace(&mut leaf_seen[leaf], true) {
+                    return Err(shared("leaf", leaf));
+                }
                 push_leaf(&mut tree, value, self.leaf_count.get(leaf).copied().unwrap_or(0.0));
                 continue;
             }
             let k = raw as usize;
-            if k >= self.split_feature.len() || tree.len() > 4 * (self.split_feature.len() + 1) {
+            if k >= self.split_feature.len() {
                 return Err(malformed(format, format!("node {k} out of range")));
+            }
+            if std::mem::replace(&mut split_seen[k], true) {
+                return Err(shared("split", k));
             }
             let decision = self.decision_type[k];
             let test = if decision & 1 == 1 {
@@ -136,7 +153,15 @@ fn list<T: std::str::FromStr>(text: &str, key: &str, tree: usize) -> Result<Vec<
         .collect()
 }
 
-pub(crate) fn parse_text(text: &str) -> Result<Model, ExplainError> {
+/// Refuses a declared count past its limit before anything is sized by it.
+fn within(rule: crate::ModelRule, what: &str, n: usize, limit: usize) -> Result<usize, ExplainError> {
+    if n > limit {
+        return Err(ExplainError::Refused { rule, detail: format!("{n} {what}, the limit is {limit}") });
+    }
+    Ok(n)
+}
+
+pub(crate) fn parse_text(text: &str, limits: &Limits) -> Result<Model, ExplainError> {
     const F: &str = "LightGBM text";
     let (header, rest) = text.split_once("\nTree=").ok_or_else(|| malformed(F, "no trees"))?;
     let header: HashMap<&str, &str> = header.lines().filter_map(|l| l.split_once('=')).collect();
@@ -146,8 +171,10 @@ pub(crate) fn parse_text(text: &str) -> Result<Model, ExplainError> {
     let objective = header.get("objective").copied().unwrap_or("").trim().to_owned();
     let link = link_of(&objective)?;
     let n_outputs: usize = header.get("num_tree_per_iteration").and_then(|v| v.trim().parse().ok()).unwrap_or(1);
+    let n_outputs = within(crate::ModelRule::Outputs, "outputs", n_outputs, limits.max_outputs)?;
     let max_feature: usize =
         header.get("max_feature_idx").and_then(|v| v.trim().parse().ok()).ok_or_else(|| malformed(F, "no max_feature_idx"))?;
+    within(crate::ModelRule::Features, "features", max_feature.saturating_add(1), limits.max_features)?;
     let feature_names: Vec<String> = match header.get("feature_names") {
         Some(names) => names.split_whitespace().map(str::to_owned).collect(),
         None => (0..=max_feature).map(|i| format!("Column_{i}")).collect(),
@@ -214,74 +241,144 @@ pub(crate) fn parse_text(text: &str) -> Result<Model, ExplainError> {
         base_margin: vec![0.0; n_outputs.max(1)],
         linear: None,
         tables: Default::default(),
+        max_depth: 0,
+        table_bytes: 0,
     })
 }
 
-/// Reads one node of a `dump_model` tree structure into the flat layout.
-fn dump_node(node: &Value, tree: &mut Tree, depth: usize) -> Result<usize, ExplainError> {
-    const F: &str = "LightGBM dump JSON";
-    if depth > 256 {
-        return Err(malformed(F, "tree deeper than 256"));
-    }
-    let me = tree.len();
-    if node.get("split_index").is_none() {
-        let value = node["leaf_value"].as_f64().ok_or_else(|| malformed(F, "a leaf has no leaf_value"))?;
-        push_leaf(tree, value, node["leaf_count"].as_f64().unwrap_or(0.0));
-        return Ok(me);
-    }
-    let feature = node["split_feature"].as_u64().ok_or_else(|| malformed(F, "a split has no split_feature"))? as u32;
-    let test = match node["decision_type"].as_str() {
-        Some("<=") => Test::LessOrEqual(node["threshold"].as_f64().ok_or_else(|| malformed(F, "a split has no numeric threshold"))?),
-        Some("==") => {
-            let text = node["threshold"].as_str().map(str::to_owned).unwrap_or_else(|| node["threshold"].to_string());
-            let mut set: Vec<u32> = text
-                .split("||")
-                .map(|c| c.trim().parse::<u32>().map_err(|_| malformed(F, format!("category {c:?}"))))
-                .collect::<Result<_, _>>()?;
-            set.sort_unstable();
-            Test::Categories { set: set.into_boxed_slice(), left_if_in: true }
-        }
-        other => return Err(malformed(F, format!("decision_type {other:?}"))),
-    };
-    let missing = match node["missing_type"].as_str() {
-        Some("Zero") => Missing::Zero,
-        Some("NaN") => Missing::NaN,
-        _ => Missing::None,
-    };
-    tree.left.push(LEAF);
-    tree.right.push(LEAF);
-    tree.feature.push(feature);
-    tree.test.push(test);
-    tree.default_left.push(node["default_left"].as_bool().unwrap_or(false));
-    tree.missing.push(missing);
-    tree.value.push(0.0);
-    tree.cover.push(node["internal_count"].as_f64().unwrap_or(0.0));
-    let l = dump_node(&node["left_child"], tree, depth + 1)?;
-    let r = dump_node(&node["right_child"], tree, depth + 1)?;
-    tree.left[me] = l as u32;
-    tree.right[me] = r as u32;
-    Ok(me)
+/// `dump_model` JSON, typed: only the fields custos reads are kept.
+#[derive(Deserialize)]
+struct Dump {
+    #[serde(default)]
+    average_output: Option<bool>,
+    #[serde(default)]
+    objective: Option<String>,
+    #[serde(default)]
+    num_tree_per_iteration: Option<u64>,
+    #[serde(default)]
+    feature_names: Option<Vec<String>>,
+    #[serde(default)]
+    tree_info: Option<Vec<DumpTree>>,
 }
 
-pub(crate) fn parse_dump(doc: &Value) -> Result<Model, ExplainError> {
+#[derive(Deserialize)]
+struct DumpTree {
+    tree_structure: DumpNode,
+}
+
+#[derive(Deserialize)]
+struct DumpNode {
+    #[serde(default)]
+    split_index: Option<IgnoredAny>,
+    #[serde(default)]
+    split_feature: Option<u64>,
+    #[serde(default)]
+    threshold: Option<Value>,
+    #[serde(default)]
+    decision_type: Option<String>,
+    #[serde(default)]
+    default_left: Option<bool>,
+    #[serde(default)]
+    missing_type: Option<String>,
+    #[serde(default)]
+    internal_count: Option<f64>,
+    #[serde(default)]
+    left_child: Option<Box<DumpNode>>,
+    #[serde(default)]
+    right_child: Option<Box<DumpNode>>,
+    #[serde(default)]
+    leaf_value: Option<f64>,
+    #[serde(default)]
+    leaf_count: Option<f64>,
+}
+
+/// Lays out one `dump_model` tree structure, parent before children. Iterative: the nesting
+/// is bounded by the JSON reader's recursion limit, the walk by nothing but the heap.
+fn dump_tree(root: &DumpNode, max_depth: usize) -> Result<Tree, ExplainError> {
     const F: &str = "LightGBM dump JSON";
-    if doc["average_output"].as_bool() == Some(true) {
+    let mut tree = Tree::default();
+    /// The slot whose child pointer to fill, and whether it is the left one.
+    type Parent = Option<(usize, bool)>;
+    let mut stack: Vec<(&DumpNode, usize, Parent)> = vec![(root, 0, None)];
+    while let Some((node, depth, parent)) = stack.pop() {
+        if depth > max_depth {
+            return Err(ExplainError::Refused {
+                rule: crate::ModelRule::Depth,
+                detail: format!("the tree is deeper than the limit of {max_depth} levels"),
+            });
+        }
+        let me = tree.len();
+        if let Some((p, is_left)) = parent {
+            if is_left {
+                tree.left[p] = me as u32;
+            } else {
+                tree.right[p] = me as u32;
+            }
+        }
+        if node.split_index.is_none() {
+            let value = node.leaf_value.ok_or_else(|| malformed(F, "a leaf has no leaf_value"))?;
+            push_leaf(&mut tree, value, node.leaf_count.unwrap_or(0.0));
+            continue;
+        }
+        let feature = node.split_feature.ok_or_else(|| malformed(F, "a split has no split_feature"))?;
+        let feature = u32::try_from(feature).map_err(|_| malformed(F, format!("split_feature {feature} is not an index")))?;
+        let test = match node.decision_type.as_deref() {
+            Some("<=") => Test::LessOrEqual(
+                node.threshold.as_ref().and_then(Value::as_f64).ok_or_else(|| malformed(F, "a split has no numeric threshold"))?,
+            ),
+            Some("==") => {
+                let text = match &node.threshold {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => String::new(),
+                };
+                let mut set: Vec<u32> = text
+                    .split("||")
+                    .map(|c| c.trim().parse::<u32>().map_err(|_| malformed(F, format!("category {c:?}"))))
+                    .collect::<Result<_, _>>()?;
+                set.sort_unstable();
+                Test::Categories { set: set.into_boxed_slice(), left_if_in: true }
+            }
+            other => return Err(malformed(F, format!("decision_type {other:?}"))),
+        };
+        let missing = match node.missing_type.as_deref() {
+            Some("Zero") => Missing::Zero,
+            Some("NaN") => Missing::NaN,
+            _ => Missing::None,
+        };
+        let (Some(left), Some(right)) = (&node.left_child, &node.right_child) else {
+            return Err(malformed(F, "a split lacks a child"));
+        };
+        tree.left.push(LEAF);
+        tree.right.push(LEAF);
+        tree.feature.push(feature);
+        tree.test.push(test);
+        tree.default_left.push(node.default_left.unwrap_or(false));
+        tree.missing.push(missing);
+        tree.value.push(0.0);
+        tree.cover.push(node.internal_count.unwrap_or(0.0));
+        stack.push((right, depth + 1, Some((me, false))));
+        stack.push((left, depth + 1, Some((me, true))));
+    }
+    Ok(tree)
+}
+
+pub(crate) fn parse_dump(bytes: &[u8], limits: &Limits) -> Result<Model, ExplainError> {
+    const F: &str = "LightGBM dump JSON";
+    let doc: Dump = serde_json::from_slice(bytes).map_err(|e| malformed(F, e.to_string()))?;
+    if doc.average_output == Some(true) {
         return Err(ExplainError::UnsupportedObjective("random forest (average_output)".into()));
     }
-    let objective = doc["objective"].as_str().unwrap_or("").to_owned();
+    let objective = doc.objective.unwrap_or_default();
     let link = link_of(&objective)?;
-    let n_outputs = doc["num_tree_per_iteration"].as_u64().unwrap_or(1).max(1) as usize;
-    let feature_names: Vec<String> = doc["feature_names"]
-        .as_array()
-        .ok_or_else(|| malformed(F, "no feature_names"))?
-        .iter()
-        .map(|n| n.as_str().unwrap_or("").to_owned())
-        .collect();
+    let n_outputs = usize::try_from(doc.num_tree_per_iteration.unwrap_or(1).max(1)).unwrap_or(usize::MAX);
+    let n_outputs = within(crate::ModelRule::Outputs, "outputs", n_outputs, limits.max_outputs)?;
+    let feature_names = doc.feature_names.ok_or_else(|| malformed(F, "no feature_names"))?;
     let mut trees = Vec::new();
-    for (i, info) in doc["tree_info"].as_array().ok_or_else(|| malformed(F, "no tree_info"))?.iter().enumerate() {
-        let mut tree = Tree::default();
-        dump_node(&info["tree_structure"], &mut tree, 0).map_err(|e| match e {
+    for (i, info) in doc.tree_info.ok_or_else(|| malformed(F, "no tree_info"))?.iter().enumerate() {
+        let tree = dump_tree(&info.tree_structure, limits.max_depth).map_err(|e| match e {
             ExplainError::Malformed { format, detail } => ExplainError::Malformed { format, detail: format!("tree {i}: {detail}") },
+            ExplainError::Refused { rule, detail } => ExplainError::Refused { rule, detail: format!("tree {i}: {detail}") },
             other => other,
         })?;
         trees.push(tree);
@@ -298,5 +395,7 @@ pub(crate) fn parse_dump(doc: &Value) -> Result<Model, ExplainError> {
         base_margin: vec![0.0; n_outputs],
         linear: None,
         tables: Default::default(),
+        max_depth: 0,
+        table_bytes: 0,
     })
 }

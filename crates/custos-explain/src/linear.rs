@@ -85,5 +85,7 @@ pub(crate) fn parse(doc: &Value) -> Result<Model, ExplainError> {
         base_margin: vec![intercept],
         linear: Some(Linear { coefficients, intercept, means }),
         tables: Default::default(),
+        max_depth: 0,
+        table_bytes: 0,
     })
 }

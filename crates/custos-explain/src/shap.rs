@@ -35,64 +35,64 @@ impl Scratch {
 }
 
 /// Adds the path-dependent attributions of `tree` for `row` to `phi`.
+///
+/// The walk keeps an explicit stack instead of recursing, so a tree's depth costs heap, never
+/// the thread's stack. The path of the node at depth `d` lives in `scratch.path[at..at + d + 1]`
+/// where `at` is its parent's start plus the parent's path length; a node's descendants write
+/// only to the right of it, so the second child still finds its parent's path intact when its
+/// turn comes. Children are visited in the order of the recursive algorithm (the way the row
+/// goes first), so the sums are the same to the last bit.
 pub(crate) fn path_dependent(tree: &Tree, row: &[f64], phi: &mut [f64], scratch: &mut Scratch) {
     if tree.is_empty() {
         return;
     }
-    let needed = {
-        let d = tree.depth() + 2;
-        (d + 1) * (d + 2)
-    };
-    if scratch.path.len() < needed {
-        scratch.path.resize(needed, PathElement::default());
+    struct Frame {
+        parent_at: usize,
+        node: usize,
+        depth: usize,
+        zero: f64,
+        one: f64,
+        feature: i64,
     }
-    recurse(tree, row, phi, &mut scratch.path, 0, 0, 0, 1.0, 1.0, -1);
-}
-
-#[allow(clippy::too_many_arguments)]
-fn recurse(
-    tree: &Tree,
-    row: &[f64],
-    phi: &mut [f64],
-    paths: &mut [PathElement],
-    parent_at: usize,
-    node: usize,
-    mut depth: usize,
-    zero: f64,
-    one: f64,
-    feature: i64,
-) {
-    // This node's path starts right after the parent's; the parent's first `depth` elements
-    // are this path's before it is extended with the split that led here.
-    let at = parent_at + depth + 1;
-    paths.copy_within(parent_at..parent_at + depth, at);
-    let path = &mut paths[at..];
-    extend(path, depth, zero, one, feature);
-    if tree.is_leaf(node) {
-        let value = tree.value[node];
-        for i in 1..=depth {
-            let w = unwound_sum(path, depth, i);
-            let el = path[i];
-            phi[el.feature as usize] += w * (el.one - el.zero) * value;
+    let paths = &mut scratch.path;
+    let mut stack = vec![Frame { parent_at: 0, node: 0, depth: 0, zero: 1.0, one: 1.0, feature: -1 }];
+    while let Some(Frame { parent_at, node, mut depth, zero, one, feature }) = stack.pop() {
+        // This node's path starts right after the parent's; the parent's first `depth` elements
+        // are this path's before it is extended with the split that led here.
+        let at = parent_at + depth + 1;
+        if paths.len() < at + depth + 2 {
+            paths.resize((at + depth + 2) * 2, PathElement::default());
         }
-        return;
+        paths.copy_within(parent_at..parent_at + depth, at);
+        let path = &mut paths[at..];
+        extend(path, depth, zero, one, feature);
+        if tree.is_leaf(node) {
+            let value = tree.value[node];
+            for i in 1..=depth {
+                let w = unwound_sum(path, depth, i);
+                let el = path[i];
+                phi[el.feature as usize] += w * (el.one - el.zero) * value;
+            }
+            continue;
+        }
+        let split = tree.feature[node] as usize;
+        let x = row[split];
+        let hot = tree.next(node, x);
+        let (l, r) = (tree.left[node] as usize, tree.right[node] as usize);
+        let cold = if hot == l { r } else { l };
+        let cover = tree.cover[node];
+        let (hot_zero, cold_zero) = if cover > 0.0 { (tree.cover[hot] / cover, tree.cover[cold] / cover) } else { (0.5, 0.5) };
+        let (mut in_zero, mut in_one) = (1.0, 1.0);
+        if let Some(k) = (1..=depth).find(|&k| path[k].feature == split as i64) {
+            in_zero = path[k].zero;
+            in_one = path[k].one;
+            unwind(path, depth, k);
+            depth -= 1;
+        }
+        let feature = split as i64;
+        stack.push(Frame { parent_at: at, node: cold, depth: depth + 1, zero: cold_zero * in_zero, one: 0.0, feature });
+        stack.push(Frame { parent_at: at, node: hot, depth: depth + 1, zero: hot_zero * in_zero, one: in_one, feature });
     }
-    let split = tree.feature[node] as usize;
-    let x = row[split];
-    let hot = tree.next(node, x);
-    let (l, r) = (tree.left[node] as usize, tree.right[node] as usize);
-    let cold = if hot == l { r } else { l };
-    let cover = tree.cover[node];
-    let (hot_zero, cold_zero) = if cover > 0.0 { (tree.cover[hot] / cover, tree.cover[cold] / cover) } else { (0.5, 0.5) };
-    let (mut in_zero, mut in_one) = (1.0, 1.0);
-    if let Some(k) = (1..=depth).find(|&k| path[k].feature == split as i64) {
-        in_zero = path[k].zero;
-        in_one = path[k].one;
-        unwind(path, depth, k);
-        depth -= 1;
-    }
-    recurse(tree, row, phi, paths, at, hot, depth + 1, hot_zero * in_zero, in_one, split as i64);
-    recurse(tree, row, phi, paths, at, cold, depth + 1, cold_zero * in_zero, 0.0, split as i64);
 }
 
 /// Adds a feature to the path: `path[..depth]` are the elements so far.
@@ -159,43 +159,62 @@ fn coalition_weight(p: usize, q: usize) -> f64 {
 }
 
 /// Adds `scale` times the interventional attributions of `tree` for foreground `x` against
-/// background row `r` to `phi`.
+/// background row `r` to `phi`. Iterative, like [`path_dependent`].
 pub(crate) fn interventional(tree: &Tree, x: &[f64], r: &[f64], phi: &mut [f64], scale: f64) {
     if tree.is_empty() {
         return;
     }
-    let mut assigned: Vec<(u32, bool)> = Vec::with_capacity(16);
-    walk(tree, x, r, 0, &mut assigned, phi, scale);
-}
-
-fn walk(tree: &Tree, x: &[f64], r: &[f64], node: usize, assigned: &mut Vec<(u32, bool)>, phi: &mut [f64], scale: f64) {
-    if tree.is_leaf(node) {
-        let value = tree.value[node] * scale;
-        let a = assigned.iter().filter(|(_, from_x)| *from_x).count();
-        let b = assigned.len() - a;
-        for &(f, from_x) in assigned.iter() {
-            if from_x {
-                phi[f as usize] += value * coalition_weight(a - 1, b);
-            } else {
-                phi[f as usize] -= value * coalition_weight(a, b - 1);
-            }
-        }
-        return;
+    /// What the walk does next: visit a node, or take back the last feature assignment.
+    enum Step {
+        Visit(usize),
+        Assign(u32, bool),
+        Unassign,
     }
-    let f = tree.feature[node];
-    let towards_x = tree.next(node, x[f as usize]);
-    let towards_r = tree.next(node, r[f as usize]);
-    if let Some(&(_, from_x)) = assigned.iter().find(|(g, _)| *g == f) {
-        let child = if from_x { towards_x } else { towards_r };
-        walk(tree, x, r, child, assigned, phi, scale);
-    } else if towards_x == towards_r {
-        walk(tree, x, r, towards_x, assigned, phi, scale);
-    } else {
-        assigned.push((f, true));
-        walk(tree, x, r, towards_x, assigned, phi, scale);
-        assigned.pop();
-        assigned.push((f, false));
-        walk(tree, x, r, towards_r, assigned, phi, scale);
-        assigned.pop();
+    // Features assigned on the current path, each with the row it follows (`true`: x).
+    let mut assigned: Vec<(u32, bool)> = Vec::with_capacity(16);
+    let mut steps = vec![Step::Visit(0)];
+    while let Some(step) = steps.pop() {
+        let node = match step {
+            Step::Visit(node) => node,
+            Step::Assign(f, from_x) => {
+                assigned.push((f, from_x));
+                continue;
+            }
+            Step::Unassign => {
+                assigned.pop();
+                continue;
+            }
+        };
+        if tree.is_leaf(node) {
+            let value = tree.value[node] * scale;
+            let a = assigned.iter().filter(|(_, from_x)| *from_x).count();
+            let b = assigned.len() - a;
+            for &(f, from_x) in assigned.iter() {
+                if from_x {
+                    phi[f as usize] += value * coalition_weight(a - 1, b);
+                } else {
+                    phi[f as usize] -= value * coalition_weight(a, b - 1);
+                }
+            }
+            continue;
+        }
+        let f = tree.feature[node];
+        let towards_x = tree.next(node, x[f as usize]);
+        let towards_r = tree.next(node, r[f as usize]);
+        if let Some(&(_, from_x)) = assigned.iter().find(|(g, _)| *g == f) {
+            steps.push(Step::Visit(if from_x { towards_x } else { towards_r }));
+        } else if towards_x == towards_r {
+            steps.push(Step::Visit(towards_x));
+        } else {
+            // In execution order: the x side under (f, x), then the background side under (f, r).
+            steps.extend([
+                Step::Unassign,
+                Step::Visit(towards_r),
+                Step::Assign(f, false),
+                Step::Unassign,
+                Step::Visit(towards_x),
+                Step::Assign(f, true),
+            ]);
+        }
     }
 }

@@ -131,7 +131,7 @@ fn precomputed_tables_equal_the_recursive_algorithm() {
     let mut left = Vec::new();
     for case in 0..400 {
         let tree = random_tree(&mut rng, 1 + case % 6);
-        let tables = crate::fast::precompute(&tree).expect("few features");
+        let tables = crate::fast::precompute(&tree, usize::MAX).expect("few features");
         let x = random_row(&mut rng);
         let mut fast = vec![0.0; FEATURES];
         crate::fast::shap_row(&tree, &tables, &x, &mut fast, &mut left);
@@ -141,4 +141,112 @@ fn precomputed_tables_equal_the_recursive_algorithm() {
             assert!((a - b).abs() < 1e-9, "case {case}: {fast:?} vs {slow:?}");
         }
     }
+}
+
+/// A random tree and the same tree walked iteratively: the iterative path-dependent walk must
+/// agree with brute force on deep trees too (beyond what the recursion tests reach).
+#[test]
+fn deep_chains_are_walked_without_recursion() {
+    // A 60-level chain (the default depth limit is 64): left children are leaves.
+    let depth = 60;
+    let mut t = Tree::default();
+    for level in 0..depth {
+        let me = t.len();
+        t.left.push((me + 1) as u32);
+        t.right.push((me + 2) as u32);
+        t.feature.push((level % FEATURES) as u32);
+        t.test.push(Test::LessOrEqual(0.5));
+        t.default_left.push(true);
+        t.missing.push(Missing::NaN);
+        t.value.push(0.0);
+        t.cover.push(f64::from((depth - level + 1) as u32));
+        // the leaf
+        t.left.push(LEAF);
+        t.right.push(LEAF);
+        t.feature.push(0);
+        t.test.push(Test::LessOrEqual(0.0));
+        t.default_left.push(false);
+        t.missing.push(Missing::NaN);
+        t.value.push(level as f64);
+        t.cover.push(1.0);
+    }
+    // Fix the layout: node i (internal) at 2i, its leaf at 2i+1, next internal at 2i+2.
+    for level in 0..depth {
+        t.left[2 * level] = (2 * level + 1) as u32;
+        t.right[2 * level] = (2 * level + 2) as u32;
+    }
+    // The last right child is a leaf.
+    t.left.push(LEAF);
+    t.right.push(LEAF);
+    t.feature.push(0);
+    t.test.push(Test::LessOrEqual(0.0));
+    t.default_left.push(false);
+    t.missing.push(Missing::NaN);
+    t.value.push(-1.0);
+    t.cover.push(1.0);
+    assert_eq!(t.check(FEATURES, 64).map(|(d, _)| d), Ok(depth));
+    let x = [1.0, 0.0, 1.0, 0.0];
+    let mut phi = vec![0.0; FEATURES];
+    path_dependent(&t, &x, &mut phi, &mut Scratch::new(0));
+    // Additivity: attributions plus the expected value give the prediction.
+    let total: f64 = phi.iter().sum::<f64>() + t.expected_value();
+    assert!((total - t.predict(&x)).abs() < 1e-9, "{total} vs {}", t.predict(&x));
+    assert!(matches!(t.check(FEATURES, 59), Err((crate::ModelRule::Depth, _))));
+}
+
+#[test]
+fn shared_children_cycles_and_bad_numbers_are_refused() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let base = loop {
+        let t = random_tree(&mut rng, 3);
+        if t.len() >= 7 {
+            break t;
+        }
+    };
+    assert!(base.check(FEATURES, 64).is_ok());
+    let internal: Vec<usize> = (0..base.len()).filter(|&i| !base.is_leaf(i)).collect();
+    let (a, b) = (internal[0], internal[1]);
+
+    let mut shared = base.clone();
+    shared.right[a] = shared.left[b];
+    assert!(matches!(shared.check(FEATURES, 64), Err((crate::ModelRule::NotATree, _))), "shared child");
+
+    let mut cycle = base.clone();
+    cycle.left[b] = 0;
+    assert!(matches!(cycle.check(FEATURES, 64), Err((crate::ModelRule::NotATree, _))), "back to the root");
+
+    let mut self_loop = base.clone();
+    self_loop.left[b] = b as u32;
+    assert!(matches!(self_loop.check(FEATURES, 64), Err((crate::ModelRule::NotATree, _))), "self loop");
+
+    let mut outside = base.clone();
+    outside.right[a] = 10_000;
+    assert!(matches!(outside.check(FEATURES, 64), Err((crate::ModelRule::IndexOutOfRange, _))));
+
+    let mut feature = base.clone();
+    feature.feature[a] = FEATURES as u32;
+    assert!(matches!(feature.check(FEATURES, 64), Err((crate::ModelRule::IndexOutOfRange, _))));
+
+    let mut nan = base.clone();
+    nan.test[a] = Test::LessOrEqual(f64::NAN);
+    assert!(matches!(nan.check(FEATURES, 64), Err((crate::ModelRule::NonFinite, _))));
+
+    let mut inf_leaf = base.clone();
+    let leaf = (0..base.len()).find(|&i| base.is_leaf(i)).expect("a leaf");
+    inf_leaf.value[leaf] = f64::INFINITY;
+    assert!(matches!(inf_leaf.check(FEATURES, 64), Err((crate::ModelRule::NonFinite, _))));
+
+    let mut negative_cover = base.clone();
+    negative_cover.cover[leaf] = -1.0;
+    assert!(matches!(negative_cover.check(FEATURES, 64), Err((crate::ModelRule::NonFinite, _))));
+}
+
+#[test]
+fn tables_stay_inside_their_budget() {
+    let mut rng = StdRng::seed_from_u64(21);
+    let tree = random_tree(&mut rng, 6);
+    let full = crate::fast::precompute(&tree, usize::MAX).expect("tables");
+    assert!(full.bytes() > 64);
+    assert!(crate::fast::precompute(&tree, full.bytes() - 1).is_none(), "one byte short of the budget");
+    assert_eq!(crate::fast::precompute(&tree, full.bytes()).map(|t| t.bytes()), Some(full.bytes()));
 }

@@ -28,6 +28,51 @@ pub(crate) enum Test {
     Categories { set: Box<[u32]>, left_if_in: bool },
 }
 
+/// The structural rules and limits a model must meet (see [`crate::Limits`]); the name of the
+/// rule a rejected model broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelRule {
+    /// Each node has one parent, none points back, every node is reachable from the root.
+    NotATree,
+    /// Child and feature indices lie inside the tree and the model.
+    IndexOutOfRange,
+    /// Leaf values and covers are finite numbers, split values numbers (LightGBM writes
+    /// `inf` for a split that sends every value left).
+    NonFinite,
+    /// No tree is deeper than [`crate::Limits::max_depth`].
+    Depth,
+    /// The trees hold at most [`crate::Limits::max_nodes`] nodes in all.
+    Nodes,
+    /// The trees hold at most [`crate::Limits::max_leaves`] leaves in all.
+    Leaves,
+    /// At most [`crate::Limits::max_features`] features.
+    Features,
+    /// At most [`crate::Limits::max_outputs`] outputs (classes).
+    Outputs,
+}
+
+impl ModelRule {
+    /// The rule's name, as error messages and the documentation spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelRule::NotATree => "a tree is a tree",
+            ModelRule::IndexOutOfRange => "indices in range",
+            ModelRule::NonFinite => "finite numbers",
+            ModelRule::Depth => "max depth",
+            ModelRule::Nodes => "max nodes",
+            ModelRule::Leaves => "max leaves",
+            ModelRule::Features => "max features",
+            ModelRule::Outputs => "max outputs",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One tree: node `i` is a leaf when `left[i] == LEAF`.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
@@ -106,47 +151,105 @@ impl Tree {
     }
 
     /// The cover-weighted mean leaf value: what the tree predicts when nothing is known.
+    /// Iterative: each leaf's value weighted by the product of the cover ratios on its path.
     pub(crate) fn expected_value(&self) -> f64 {
-        fn walk(t: &Tree, node: usize) -> f64 {
-            if t.is_leaf(node) {
-                return t.value[node];
-            }
-            let (l, r) = (t.left[node] as usize, t.right[node] as usize);
-            let c = t.cover[node];
-            if c <= 0.0 {
-                return 0.5 * (walk(t, l) + walk(t, r));
-            }
-            (t.cover[l] * walk(t, l) + t.cover[r] * walk(t, r)) / c
+        if self.is_empty() {
+            return 0.0;
         }
-        if self.is_empty() { 0.0 } else { walk(self, 0) }
+        let mut total = 0.0;
+        let mut stack: Vec<(usize, f64)> = vec![(0, 1.0)];
+        while let Some((node, weight)) = stack.pop() {
+            if self.is_leaf(node) {
+                total += weight * self.value[node];
+                continue;
+            }
+            let (l, r) = (self.left[node] as usize, self.right[node] as usize);
+            let c = self.cover[node];
+            let (wl, wr) = if c <= 0.0 { (0.5, 0.5) } else { (self.cover[l] / c, self.cover[r] / c) };
+            stack.push((r, weight * wr));
+            stack.push((l, weight * wl));
+        }
+        total
     }
 
-    /// The depth of the deepest leaf (a lone leaf has depth 0).
-    pub(crate) fn depth(&self) -> usize {
-        fn walk(t: &Tree, node: usize) -> usize {
-            if t.is_leaf(node) { 0 } else { 1 + walk(t, t.left[node] as usize).max(walk(t, t.right[node] as usize)) }
-        }
-        if self.is_empty() { 0 } else { walk(self, 0) }
-    }
-
-    /// Checks that children point inside the tree and features inside the model.
-    pub(crate) fn validate(&self, n_features: usize) -> Result<(), String> {
+    /// Checks that this is a tree a process can afford to walk: children inside the tree,
+    /// every node but the root reached from exactly one parent and every node reachable from
+    /// the root (so no cycles and no shared subtrees), split features inside the model, split
+    /// values numbers, leaf values and covers finite (covers not negative), and depth within
+    /// `max_depth`. Returns the depth and the number of leaves.
+    pub(crate) fn check(&self, n_features: usize, max_depth: usize) -> Result<(usize, usize), (ModelRule, String)> {
         let n = self.len();
         if n == 0 {
-            return Err("a tree has no nodes".into());
+            return Err((ModelRule::NotATree, "a tree has no nodes".into()));
         }
+        let mut parents = vec![0u8; n];
         for i in 0..n {
+            if !self.cover[i].is_finite() || self.cover[i] < 0.0 {
+                return Err((
+                    ModelRule::NonFinite,
+                    format!("node {i} has cover {} (must be a finite number, not negative)", self.cover[i]),
+                ));
+            }
             if self.is_leaf(i) {
+                if !self.value[i].is_finite() {
+                    return Err((ModelRule::NonFinite, format!("leaf {i} has value {}", self.value[i])));
+                }
                 continue;
             }
             let (l, r) = (self.left[i] as usize, self.right[i] as usize);
-            if l >= n || r >= n || l <= i || r <= i {
-                return Err(format!("node {i} has children {l} and {r} outside the tree (or not below it)"));
+            if l >= n || r >= n {
+                return Err((ModelRule::IndexOutOfRange, format!("node {i} has children {l} and {r}, but the tree has {n} nodes")));
+            }
+            if l == r {
+                return Err((ModelRule::NotATree, format!("node {i} has the same node {l} as both children")));
+            }
+            for child in [l, r] {
+                if child == 0 {
+                    return Err((ModelRule::NotATree, format!("node {i} points back at the root")));
+                }
+                parents[child] = parents[child].saturating_add(1);
+                if parents[child] > 1 {
+                    return Err((ModelRule::NotATree, format!("node {child} has more than one parent")));
+                }
             }
             if self.feature[i] as usize >= n_features {
-                return Err(format!("node {i} splits on feature {} but the model has {n_features}", self.feature[i]));
+                return Err((
+                    ModelRule::IndexOutOfRange,
+                    format!("node {i} splits on feature {} but the model has {n_features}", self.feature[i]),
+                ));
+            }
+            // Infinite thresholds are real: LightGBM writes `inf` for a split every seen value
+            // passes on the left. NaN compares false with everything and is never written.
+            let number = match &self.test[i] {
+                Test::LessF32(t) => !t.is_nan(),
+                Test::LessOrEqual(t) => !t.is_nan(),
+                Test::Categories { .. } => true,
+            };
+            if !number {
+                return Err((ModelRule::NonFinite, format!("node {i} has a split value that is not a number")));
             }
         }
-        Ok(())
+        // Every node reached once from the root, no deeper than allowed. With one parent per
+        // node this walk ends: a cycle would need a node with two parents or the root as child.
+        let mut seen = 0usize;
+        let (mut deepest, mut leaves) = (0usize, 0usize);
+        let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+        while let Some((node, depth)) = stack.pop() {
+            seen += 1;
+            if depth > max_depth {
+                return Err((ModelRule::Depth, format!("the tree is deeper than the limit of {max_depth} levels")));
+            }
+            deepest = deepest.max(depth);
+            if self.is_leaf(node) {
+                leaves += 1;
+            } else {
+                stack.push((self.right[node] as usize, depth + 1));
+                stack.push((self.left[node] as usize, depth + 1));
+            }
+        }
+        if seen != n {
+            return Err((ModelRule::NotATree, format!("{} of its {n} nodes cannot be reached from the root", n - seen)));
+        }
+        Ok((deepest, leaves))
     }
 }

@@ -45,6 +45,8 @@ pub use retention::RetentionReport;
 pub struct ServiceConfig {
     /// The gate's settings (opt-out jurisdictions, audit-only categories).
     pub gate: GateConfig,
+    /// What a registered model file may ask of the server (depth, nodes, leaves, tables).
+    pub model_limits: custos_explain::Limits,
 }
 
 /// The custos application: configuration plus the store. Cheap to clone.

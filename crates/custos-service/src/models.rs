@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 
 use custos_core::{ApiKeyId, DecisionId, ModelId, PurposeKey, now};
 use custos_explain::reasons::{FeatureDictionary, ReasonOptions};
-use custos_explain::{Library, Model, ShapMode};
+use custos_explain::{ExplainError, Library, Limits, Model, ShapMode};
 use custos_store::ModelRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -154,10 +154,25 @@ fn view(r: &ModelRecord, model: &Model) -> ModelView {
     }
 }
 
-fn load(r: &ModelRecord) -> Result<LoadedModel, ServiceError> {
+/// A model file's error as the API reports it: a file that breaks a rule or limit is a 422
+/// naming the rule, one that is not a model at all a 400.
+fn model_error(e: ExplainError) -> ServiceError {
+    match e {
+        ExplainError::Refused { .. } => ServiceError::unprocessable("model", e.to_string()),
+        other => ServiceError::invalid("model", other.to_string()),
+    }
+}
+
+fn load(r: &ModelRecord, limits: &Limits) -> Result<LoadedModel, ServiceError> {
     let corrupt =
         |what: &str| ServiceError::Internal(custos_store::StoreError::Corrupt(format!("registered model {}: {what}", r.model_id)));
-    let model = Model::parse(&r.file).map_err(|_| corrupt("unreadable file"))?;
+    // A model registered before the limits were lowered is refused as it would be today.
+    let model = Model::parse_with(&r.file, limits).map_err(|e| match e {
+        ExplainError::Refused { .. } => {
+            ServiceError::unprocessable("model", format!("the registered model {} {} can no longer be used: {e}", r.name, r.version))
+        }
+        _ => corrupt("unreadable file"),
+    })?;
     let dictionary =
         r.dictionary.as_ref().map(|d| serde_json::from_value(d.clone())).transpose().map_err(|_| corrupt("unreadable dictionary"))?;
     let encoding =
@@ -175,7 +190,12 @@ impl Service {
         if input.model.len() > MAX_MODEL_BYTES {
             return Err(ServiceError::invalid("model", format!("must be at most {} MiB", MAX_MODEL_BYTES >> 20)));
         }
-        let model = Model::parse(input.model.as_bytes()).map_err(|e| ServiceError::invalid("model", e.to_string()))?;
+        // Reading a large file is CPU work: off the async workers, under the configured limits.
+        let limits = self.config().model_limits;
+        let (model, input) = tokio::task::spawn_blocking(move || (Model::parse_with(input.model.as_bytes(), &limits), input))
+            .await
+            .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model reading panicked".into())))?;
+        let model = model.map_err(model_error)?;
         let dictionary = input.dictionary.as_ref().map(|d| parse_dictionary(d, &model)).transpose()?;
         for (feature, codes) in input.encoding.iter().flatten() {
             if !model.feature_names().contains(feature) {
@@ -265,7 +285,8 @@ impl Service {
         let loaded = match record {
             Some(r) => {
                 // Parsing and building tables is CPU work: off the async workers.
-                let loaded = tokio::task::spawn_blocking(move || load(&r))
+                let limits = self.config().model_limits;
+                let loaded = tokio::task::spawn_blocking(move || load(&r, &limits))
                     .await
                     .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model loading panicked".into())))??;
                 Some(Arc::new(loaded))

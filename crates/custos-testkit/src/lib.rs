@@ -331,3 +331,51 @@ pub fn urlencoded(form: &[(&str, &str)]) -> String {
     };
     form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
 }
+
+/// Hostile inputs shared by the security tests.
+pub mod hostile {
+    use serde_json::json;
+
+    /// An XGBoost JSON model of one tree from its child arrays (a node is a leaf when its left
+    /// child is negative), splitting on `features` features in turn.
+    pub fn xgboost_tree(left: &[i64], right: &[i64], features: usize) -> String {
+        let n = left.len();
+        let split_indices: Vec<i64> = (0..n).map(|i| (i % features) as i64).collect();
+        let conditions: Vec<f64> = (0..n).map(|i| if left[i] < 0 { 0.25 } else { 0.5 }).collect();
+        let tree = json!({
+            "left_children": left, "right_children": right, "split_indices": split_indices,
+            "split_conditions": conditions, "default_left": vec![1; n], "sum_hessian": vec![1.0; n],
+            "split_type": vec![0; n], "categories": [], "categories_nodes": [], "categories_segments": [],
+            "categories_sizes": [], "base_weights": vec![0.0; n], "loss_changes": vec![0.0; n], "parents": vec![0; n], "id": 0,
+        });
+        json!({"learner": {
+            "feature_names": [], "feature_types": [],
+            "gradient_booster": {"name": "gbtree", "model": {"trees": [tree], "tree_info": [0]}},
+            "learner_model_param": {"base_score": "5E-1", "num_class": "0", "num_feature": features.to_string()},
+            "objective": {"name": "binary:logistic"}
+        }, "version": [2, 0, 0]})
+        .to_string()
+    }
+
+    /// A chain `depth` splits deep: split `2k` has leaf `2k+1` on the left and split `2k+2`.
+    pub fn xgboost_chain(depth: usize) -> String {
+        let mut left = Vec::with_capacity(2 * depth + 1);
+        let mut right = Vec::with_capacity(2 * depth + 1);
+        for k in 0..depth {
+            left.extend([(2 * k + 1) as i64, -1]);
+            right.extend([(2 * k + 2) as i64, -1]);
+        }
+        left.push(-1);
+        right.push(-1);
+        xgboost_tree(&left, &right, 4)
+    }
+
+    /// `depth` splits whose two children are both the next split: 2^depth paths in a small file.
+    pub fn xgboost_shared(depth: usize) -> String {
+        let mut left: Vec<i64> = (1..=depth as i64).collect();
+        let mut right = left.clone();
+        left.push(-1);
+        right.push(-1);
+        xgboost_tree(&left, &right, 4)
+    }
+}

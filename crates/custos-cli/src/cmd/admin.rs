@@ -88,7 +88,8 @@ pub enum AdminCommand {
 
 pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Service> {
     let file = db.file_config()?;
-    let config = service_config(file.opt_out_jurisdictions.as_deref(), file.audit_only_categories.as_deref())?;
+    let config =
+        service_config(file.opt_out_jurisdictions.as_deref(), file.audit_only_categories.as_deref(), custos_explain::Limits::default())?;
     Service::open(&db.store_options(&file), config).await.context("cannot open the database")
 }
 

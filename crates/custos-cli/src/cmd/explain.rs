@@ -38,6 +38,8 @@ pub struct ModelRows {
     /// Where the result goes (stdout when absent).
     #[arg(long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: crate::config::ModelLimitArgs,
 }
 
 /// Output layout.
@@ -122,10 +124,10 @@ pub fn run(command: ExplainCommand) -> anyhow::Result<()> {
     }
 }
 
-/// Reads and parses a model file.
-pub fn load_model(path: &Path) -> anyhow::Result<Model> {
+/// Reads and parses a model file under `limits` (a model past them is refused, naming the rule).
+pub fn load_model(path: &Path, limits: &custos_explain::Limits) -> anyhow::Result<Model> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Model::parse(&bytes).with_context(|| format!("{}", path.display()))
+    Model::parse_with(&bytes, limits).with_context(|| format!("{}", path.display()))
 }
 
 /// Rows as the model's features (NaN for missing), and the table's `id` column if it has one.
@@ -309,7 +311,7 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn shap(args: ShapArgs) -> anyhow::Result<()> {
-    let model = load_model(&args.data.model)?;
+    let model = load_model(&args.data.model, &args.data.limits.limits())?;
     let (rows, ids) = load_rows(&model, &args.data.input)?;
     let background = background(&model, args.mode, args.background.as_deref())?;
     let mode = shap_mode(args.mode);
@@ -339,7 +341,7 @@ fn shap(args: ShapArgs) -> anyhow::Result<()> {
 }
 
 fn predict(args: PredictArgs) -> anyhow::Result<()> {
-    let model = load_model(&args.data.model)?;
+    let model = load_model(&args.data.model, &args.data.limits.limits())?;
     let (rows, ids) = load_rows(&model, &args.data.input)?;
     let k = model.n_outputs();
     let header: Vec<String> = if k == 1 {
@@ -374,7 +376,7 @@ pub fn load_dictionary(path: &Path, model: &Model) -> anyhow::Result<FeatureDict
 }
 
 fn reasons(args: ReasonsArgs) -> anyhow::Result<()> {
-    let model = load_model(&args.data.model)?;
+    let model = load_model(&args.data.model, &args.data.limits.limits())?;
     let dictionary = load_dictionary(&args.dictionary, &model)?;
     if args.class >= model.n_outputs() {
         bail!("--class {}: the model has {} output(s)", args.class, model.n_outputs());

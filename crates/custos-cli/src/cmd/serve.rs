@@ -39,6 +39,8 @@ pub struct ServeArgs {
     /// Serve Presidio's paths without authentication, as Presidio does. Refused unless `--listen` is a loopback address.
     #[arg(long, env = "CUSTOS_PRESIDIO_API_NO_AUTH")]
     presidio_api_no_auth: bool,
+    #[command(flatten)]
+    model_limits: crate::config::ModelLimitArgs,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -60,6 +62,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = service_config(
         args.opt_out_jurisdictions.as_deref().or(file.opt_out_jurisdictions.as_deref()),
         args.audit_only_categories.as_deref().or(file.audit_only_categories.as_deref()),
+        args.model_limits.limits(),
     )?;
     let options = args.db.store_options(&file);
     tracing::info!(database = ?options, "opening the database");
