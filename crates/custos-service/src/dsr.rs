@@ -327,6 +327,10 @@ impl Service {
             Ok((record, receipts.last().copied()))
         })?;
         tracing::info!(dsr_id = %record.dsr_id, dsr_type = record.dsr_type.as_str(), "data-subject request completed");
+        if record.dsr_type == DsrType::Erasure {
+            // The erasure is committed; now take the old pages out of the database's files.
+            self.scrub_deleted().await;
+        }
         let mut view = dsr_view(&record, &now());
         view.receipt = receipt.map(Into::into);
         Ok(view)

@@ -113,6 +113,25 @@ impl Service {
         Ok(Self::new(Store::open(options).await?, config))
     }
 
+    /// Writes an online, consistent backup of the SQLite database to `output` (a new file,
+    /// mode 0600); returns its size in bytes. PostgreSQL is backed up with `pg_dump`.
+    pub async fn backup(&self, output: &std::path::Path) -> Result<u64, ServiceError> {
+        Ok(self.store.backup(output).await?)
+    }
+
+    /// Replaces the SQLite database named by `options` with a backup, after checking it
+    /// (integrity, and that the master key file opens it). Refused while a server or another
+    /// command has the database open.
+    pub fn restore(options: &StoreOptions, backup: &std::path::Path) -> Result<(), ServiceError> {
+        Ok(Store::restore(options, backup)?)
+    }
+
+    /// Shuts down: what is queued is written, the SQLite WAL merged into the database file,
+    /// connections closed.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
     /// The underlying store (for administration commands and tests).
     pub fn store(&self) -> &Store {
         &self.store

@@ -20,7 +20,7 @@ impl Service {
     /// covers `user.contact.email`); categories no purpose names are left alone, since no
     /// declared purpose sets a period for them. Runs in one transaction.
     pub async fn run_retention(&self, at: Timestamp) -> Result<RetentionReport, ServiceError> {
-        write_tx!(self, |tx| {
+        let report = write_tx!(self, |tx| {
             let purposes = tx.purposes().await?;
             let held: Vec<DataCategory> = tx.held_categories_all().await?;
             let mut report = RetentionReport::default();
@@ -42,11 +42,40 @@ impl Service {
                 }
             }
             Ok(report)
-        })
-        .inspect(|report: &RetentionReport| {
-            if report.total > 0 {
-                tracing::info!(expired_values = report.total, "retention run deleted expired data");
+        })?;
+        if report.total > 0 {
+            tracing::info!(expired_values = report.total, "retention run deleted expired data");
+            self.scrub_deleted().await;
+        }
+        Ok(report)
+    }
+
+    /// After a committed deletion (erasure, retention, key rotation): takes the old pages out
+    /// of the database's files ([`custos_store::Store::scrub_deleted`]). Waits up to two
+    /// seconds for readers on older snapshots; if one is still there, keeps trying in the
+    /// background (every five seconds, for ten minutes) rather than hold the caller.
+    pub(crate) async fn scrub_deleted(&self) {
+        const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+        match self.store.scrub_deleted(PATIENCE).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let store = self.store.clone();
+                tokio::spawn(async move {
+                    for _ in 0..120 {
+                        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                        match store.scrub_deleted(PATIENCE).await {
+                            Ok(true) => return,
+                            Ok(false) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "scrubbing deleted data from the database files failed");
+                                return;
+                            }
+                        }
+                    }
+                    tracing::warn!("deleted data may stay in the SQLite WAL: a reader kept an old snapshot for ten minutes");
+                });
             }
-        })
+            Err(e) => tracing::warn!(error = %e, "scrubbing deleted data from the database files failed"),
+        }
     }
 }

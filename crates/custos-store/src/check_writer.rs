@@ -105,7 +105,26 @@ fn run(mut conn: Connection, mut queue: mpsc::Receiver<Queued>, turn: WriteTurn)
             std::thread::sleep(COMMIT_DELAY);
             take_queued(&mut queue, &mut batch);
         }
-        let result = {
+        // WAL requests are answered after the batch they arrived with is committed.
+        let mut truncate = Vec::new();
+        let mut close = None;
+        let batch: Vec<Queued> = batch
+            .into_iter()
+            .filter_map(|item| match item {
+                Queued::Truncate { reply } => {
+                    truncate.push(reply);
+                    None
+                }
+                Queued::Close { reply } => {
+                    close = Some(reply);
+                    None
+                }
+                other => Some(other),
+            })
+            .collect();
+        let result = if batch.is_empty() {
+            Ok(Vec::new())
+        } else {
             let _turn = turn.blocking_lock();
             write_batch(&mut conn, &batch)
         };
@@ -121,6 +140,7 @@ fn run(mut conn: Connection, mut queue: mpsc::Receiver<Queued>, turn: WriteTurn)
                         Queued::Checkpoint { reply, .. } => {
                             let _ = reply.send(Ok(()));
                         }
+                        Queued::Truncate { .. } | Queued::Close { .. } => {}
                     }
                 }
             }
@@ -132,14 +152,56 @@ fn run(mut conn: Connection, mut queue: mpsc::Receiver<Queued>, turn: WriteTurn)
                     match item {
                         Queued::Check { reply, .. } => drop(reply.send(Err(error()))),
                         Queued::Checkpoint { reply, .. } => drop(reply.send(Err(error()))),
+                        Queued::Truncate { .. } | Queued::Close { .. } => {}
                     }
                 }
             }
         }
-        if WAL_FRAMES.with(Cell::get) >= CHECKPOINT_FRAMES {
+        if !truncate.is_empty() || close.is_some() {
+            let emptied = {
+                let _turn = turn.blocking_lock();
+                truncate_wal(&conn)
+            };
+            for reply in truncate {
+                let _ = reply
+                    .send(emptied.as_ref().map(|e| *e).map_err(|e| StoreError::Database(Box::new(std::io::Error::other(e.to_string())))));
+            }
+            if let Some(reply) = close {
+                if let Err(e) = conn.close() {
+                    tracing::warn!(error = %e.1, "closing the check writer's connection failed");
+                }
+                let _ = reply.send(());
+                return;
+            }
+        } else if WAL_FRAMES.with(Cell::get) >= CHECKPOINT_FRAMES {
             checkpoint(&conn);
         }
         last_commit = Instant::now();
+    }
+}
+
+/// How long a TRUNCATE checkpoint waits for readers on an older snapshot before giving up (the
+/// caller retries; the gate waits behind it meanwhile, so this stays short).
+const TRUNCATE_PATIENCE_MS: i64 = 200;
+
+/// Copies the whole WAL into the database file and truncates it to zero bytes; `Ok(false)`
+/// when a reader still used an older snapshot, so the log could not be emptied.
+fn truncate_wal(conn: &Connection) -> Result<bool, StoreError> {
+    conn.execute_batch(&format!("PRAGMA busy_timeout = {TRUNCATE_PATIENCE_MS};")).map_err(db_error)?;
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)));
+    conn.execute_batch("PRAGMA busy_timeout = 10000;").map_err(db_error)?;
+    match result {
+        Ok((busy, log)) => {
+            let emptied = busy == 0 && log <= 0;
+            if emptied {
+                WAL_FRAMES.with(|f| f.set(0));
+            }
+            tracing::debug!(busy, log, "WAL truncate checkpoint");
+            Ok(emptied)
+        }
+        // SQLITE_BUSY from the checkpoint itself: someone else held the lock; try again later.
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy => Ok(false),
+        Err(e) => Err(db_error(e)),
     }
 }
 

@@ -70,8 +70,8 @@ impl MasterKey {
     /// Writes the key to `path` with mode 0600, failing if the file exists, and flushes it to
     /// disk before returning.
     pub fn write_new(&self, path: &Path) -> Result<(), StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| StoreError::MasterKey(format!("cannot create {}: {e}", dir.display())))?;
+        if let Some(dir) = path.parent() {
+            crate::files::ensure_private_dir(dir)?;
         }
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);

@@ -18,6 +18,11 @@ use crate::{
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// What [`Store::scrub_deleted`] vacuums on PostgreSQL: every table that holds sealed personal
+/// data or a subject's wrapped key.
+const POSTGRES_SCRUB_SQL: &str = "VACUUM subjects, subject_data, subject_objections, consent_events, decisions, \
+    decision_explanations, dsr, privacy_sessions, privacy_codes, pii_vault, meta";
+
 /// Most requests one SQLite flush may carry. Bounds the latency a request can add to others.
 pub(crate) const MAX_BATCH: usize = 256;
 
@@ -82,6 +87,11 @@ pub(crate) enum Queued {
     Check { record: Option<CheckRecord>, leaf: Vec<u8>, reply: oneshot::Sender<Result<Receipt, StoreError>> },
     /// A signed ledger checkpoint and the tree nodes it covers.
     Checkpoint { rows: crate::ledger::CheckpointRows, reply: oneshot::Sender<Result<(), StoreError>> },
+    /// Checkpoint the WAL in TRUNCATE mode once what is queued before it is committed; answers
+    /// whether the log is now empty (`false`: a reader held an old snapshot, try again).
+    Truncate { reply: oneshot::Sender<Result<bool, StoreError>> },
+    /// The last item: checkpoint the WAL in TRUNCATE mode, close the connection, stop.
+    Close { reply: oneshot::Sender<()> },
 }
 
 type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -149,6 +159,10 @@ struct Inner {
     backend: Backend,
     /// Stops the SQLite check indexer when the store goes away.
     indexer_stop: Arc<std::sync::atomic::AtomicBool>,
+    /// Set by [`Store::close`]: writes are refused from then on.
+    closed: std::sync::atomic::AtomicBool,
+    /// SQLite: the shared lock on `<database>-lock` (a restore needs it exclusive).
+    _open_lock: Option<crate::files::OpenLock>,
     /// The SQLite database file, for the direct gate read.
     sqlite_path: Option<PathBuf>,
     checks: mpsc::Sender<Queued>,
@@ -197,10 +211,15 @@ impl Store {
             return Err(StoreError::Config("the database URL must start with sqlite:// or postgres://".into()));
         };
         let mut sqlite_path = None;
+        let mut open_lock = None;
         let (reader, writer_pool) = match backend {
             Backend::Sqlite => {
                 let url = sqlite_url(url)?;
                 sqlite_path = url.strip_prefix("sqlite://").and_then(|r| r.split('?').next()).map(PathBuf::from);
+                if let Some(path) = &sqlite_path {
+                    crate::files::prepare_sqlite_files(path)?;
+                    open_lock = Some(crate::files::lock_shared(path)?);
+                }
                 let connect = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
                 let writer = AnyPoolOptions::new()
                     .max_connections(1)
@@ -254,6 +273,8 @@ impl Store {
             inner: Arc::new(Inner {
                 backend,
                 indexer_stop,
+                closed: std::sync::atomic::AtomicBool::new(false),
+                _open_lock: open_lock,
                 sqlite_path,
                 checks,
                 reader,
@@ -336,6 +357,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        self.open_for_writes()?;
         match &self.inner.writer {
             Writer::Queue(queue) => {
                 let (send, recv) = oneshot::channel::<Result<T, E>>();
@@ -428,6 +450,7 @@ impl Store {
     /// its batch's commit: on SQLite by the check writer thread (`check_writer`), on
     /// PostgreSQL by an appender task writing two multi-row statements.
     pub async fn append_check(&self, check: CheckRecord, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
+        self.open_for_writes()?;
         let (send, recv) = oneshot::channel();
         self.inner.checks.send(Queued::Check { record: Some(check), leaf, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
         recv.await.map_err(|_| StoreError::WriterGone)?
@@ -436,6 +459,7 @@ impl Store {
     /// Appends a ledger leaf that records no row of its own (an event such as a login or an
     /// export), durably, through the same group-commit path as gate checks.
     pub async fn append_event(&self, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
+        self.open_for_writes()?;
         let (send, recv) = oneshot::channel();
         self.inner.checks.send(Queued::Check { record: None, leaf, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
         recv.await.map_err(|_| StoreError::WriterGone)?
@@ -538,6 +562,10 @@ impl Store {
             Ok(count) => {
                 std::fs::rename(&pending, &path).map_err(|e| StoreError::MasterKey(format!("cannot replace {}: {e}", path.display())))?;
                 tracing::info!(rewrapped_keys = count, key_id = %new_key.key_id(), "master key rotated");
+                // Keys wrapped under the old master key must not stay in the WAL.
+                if !self.scrub_deleted(Duration::from_secs(10)).await? {
+                    tracing::warn!("the WAL still holds keys wrapped under the old master key: a reader kept an old snapshot");
+                }
                 Ok(new_key.key_id())
             }
             Err(e) => {
@@ -547,9 +575,89 @@ impl Store {
         }
     }
 
-    /// Closes the pools after the queued writes are done.
+    /// Makes what was just deleted unrecoverable from the database's files, as far as the
+    /// engine allows. Called after an erasure, a master-key rotation and a retention run that
+    /// deleted values; the deletion itself must already be committed.
+    ///
+    /// On SQLite, deleted rows are zeroed in place (`secure_delete`), but the WAL still holds
+    /// the pages as they were before, and the check writer checkpoints passively, so on a quiet
+    /// server they would stay there. This checkpoints in TRUNCATE mode through the check writer
+    /// (queued behind the checks already waiting, so the gate is held up by one checkpoint at
+    /// most), retrying for up to `patience` while a reader holds an older snapshot; it returns
+    /// whether the WAL is now empty. On PostgreSQL it runs `VACUUM` on the tables that hold
+    /// sealed personal data (dead tuples go; WAL segments and backups keep older copies until
+    /// they are recycled: docs/SECURITY.md) and returns `true`.
+    pub async fn scrub_deleted(&self, patience: Duration) -> Result<bool, StoreError> {
+        if self.inner.backend == Backend::Postgres {
+            let mut conn = self.inner.reader.acquire().await?;
+            conn.execute(POSTGRES_SCRUB_SQL).await?;
+            return Ok(true);
+        }
+        let started = std::time::Instant::now();
+        loop {
+            let (send, recv) = oneshot::channel();
+            self.inner.checks.send(Queued::Truncate { reply: send }).await.map_err(|_| StoreError::WriterGone)?;
+            if recv.await.map_err(|_| StoreError::WriterGone)?? {
+                return Ok(true);
+            }
+            if started.elapsed() >= patience {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Shuts the store down: on SQLite the check writer commits what is queued, merges the WAL
+    /// into the database file (TRUNCATE checkpoint) and closes its connection, so a copy of
+    /// `custos.db` after a clean stop is the whole database; then the pools close.
+    /// Writes a consistent snapshot of the live database to `output` (a new file, mode
+    /// `0600`) and returns its size. SQLite only (`VACUUM INTO`, online); on PostgreSQL use
+    /// `pg_dump` (docs/SECURITY.md). The backup holds personal data sealed under the master
+    /// key in force: keep that key file, and keep it apart from the backup.
+    pub async fn backup(&self, output: &std::path::Path) -> Result<u64, StoreError> {
+        if self.inner.backend == Backend::Postgres {
+            return Err(StoreError::Config("custos backs up SQLite databases; back PostgreSQL up with pg_dump (docs/SECURITY.md)".into()));
+        }
+        let mut conn = self.inner.reader.acquire().await?;
+        crate::files::backup_sqlite(&mut conn, output).await
+    }
+
+    /// Replaces the SQLite database named by `options` with the backup at `backup`, after
+    /// checking its integrity and that `options.master_key_file` opens it. Refused while any
+    /// store has the database open (a running server must be stopped first).
+    pub fn restore(options: &StoreOptions, backup: &std::path::Path) -> Result<(), StoreError> {
+        if !options.database_url.starts_with("sqlite:") {
+            return Err(StoreError::Config(
+                "custos restores SQLite databases; restore PostgreSQL with pg_restore (docs/SECURITY.md)".into(),
+            ));
+        }
+        let url = sqlite_url(&options.database_url)?;
+        let path = url
+            .strip_prefix("sqlite://")
+            .and_then(|r| r.split('?').next())
+            .map(PathBuf::from)
+            .ok_or_else(|| StoreError::Config("restore needs a sqlite:// database URL".into()))?;
+        crate::files::restore_sqlite(&path, backup, &options.master_key_file)
+    }
+
+    /// Writes asked for after this are answered with [`StoreError::WriterGone`].
     pub async fn close(&self) {
+        // Let the general writer finish what is queued (a no-op job behind everything else),
+        // then refuse new writes.
+        let _: Result<(), StoreError> = self.write_statement(|tx| Box::pin(async move { (tx, Ok(())) })).await;
+        self.inner.closed.store(true, std::sync::atomic::Ordering::Release);
+        if self.inner.sqlite_path.is_some() {
+            let (send, recv) = oneshot::channel();
+            if self.inner.checks.send(Queued::Close { reply: send }).await.is_ok() {
+                let _ = recv.await;
+            }
+        }
         self.inner.reader.close().await;
+    }
+
+    /// Refuses work once [`Store::close`] has run.
+    fn open_for_writes(&self) -> Result<(), StoreError> {
+        if self.inner.closed.load(std::sync::atomic::Ordering::Acquire) { Err(StoreError::WriterGone) } else { Ok(()) }
     }
 }
 
@@ -595,9 +703,16 @@ async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Rece
                     leaves.push(leaf);
                     replies.push(reply);
                 }
-                // Checkpoints go through `Store::write` on PostgreSQL (`store_checkpoint`).
+                // Checkpoints go through `Store::write` on PostgreSQL (`store_checkpoint`), and
+                // the WAL items are SQLite's.
                 Queued::Checkpoint { reply, .. } => {
                     let _ = reply.send(Err(StoreError::WriterGone));
+                }
+                Queued::Truncate { reply } => {
+                    let _ = reply.send(Ok(true));
+                }
+                Queued::Close { reply } => {
+                    let _ = reply.send(());
                 }
             }
         }
@@ -644,8 +759,8 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     if path.is_empty() || path == ":memory:" {
         return Err(StoreError::Config("SQLite needs a file path (sqlite://./custos-data/custos.db)".into()));
     }
-    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        crate::files::ensure_private_dir(dir)?;
     }
     let query = if query.is_empty() {
         "mode=rwc".to_owned()

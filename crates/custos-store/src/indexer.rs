@@ -88,6 +88,7 @@ pub(crate) fn index_path(main: &Path) -> PathBuf {
 
 /// Opens (creating if needed) the index database and its tables.
 pub(crate) fn open_index(path: &Path) -> Result<Connection, StoreError> {
+    crate::files::ensure_private_file(path)?;
     let conn = Connection::open(path).map_err(db_error)?;
     let sync = if boot_id().is_some() { "OFF" } else { "NORMAL" };
     conn.execute_batch(&format!(

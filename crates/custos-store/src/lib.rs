@@ -18,6 +18,7 @@ mod db;
 mod direct;
 mod error;
 mod fairness;
+mod files;
 mod indexer;
 mod ledger;
 mod models;

@@ -98,6 +98,19 @@ impl TestDb {
         Service::open(&self.options, ServiceConfig::default()).await.expect("open service")
     }
 
+    /// Runs `sql` (one column of blobs or text) on the SQLite database file directly, as an
+    /// attacker with a copy of the file would, and returns the non-null values as bytes.
+    /// Empty on PostgreSQL.
+    pub async fn sqlite_values(&self, sql: &str) -> Vec<Vec<u8>> {
+        let Some(path) = self.sqlite_path() else { return Vec::new() };
+        let url = format!("sqlite://{}?mode=ro", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open the SQLite file");
+        let rows: Vec<Option<Vec<u8>>> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&mut conn).await.expect("raw query");
+        conn.close().await.ok();
+        rows.into_iter().flatten().collect()
+    }
+
     /// Reads every table of the PostgreSQL schema as text, as an attacker with a dump would
     /// see it (for plaintext leak checks). Empty on SQLite.
     pub async fn postgres_dump(&self) -> String {
@@ -135,6 +148,30 @@ impl Drop for TestDb {
             .join();
         }
     }
+}
+
+/// Every place under `dir` (files, recursively) where one of `needles` occurs, as
+/// `(file, needle index)`: for checks that erased or sealed values are nowhere on disk.
+pub fn find_in_files(dir: &Path, needles: &[Vec<u8>]) -> Vec<(PathBuf, usize)> {
+    let mut hits = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            for (i, needle) in needles.iter().enumerate() {
+                if !needle.is_empty() && bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                    hits.push((path.clone(), i));
+                }
+            }
+        }
+    }
+    hits
 }
 
 /// The real HTTP server on an ephemeral port, with an admin API key.

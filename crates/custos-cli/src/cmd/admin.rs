@@ -76,6 +76,24 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Write an online, consistent backup of the SQLite database to a new file (mode 0600).
+    /// The backup is sealed under the current master key: keep that key file, apart from it.
+    Backup {
+        /// The backup file to create (must not exist).
+        #[arg(long)]
+        output: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Replace the SQLite database with a backup (stop the server first). The master key file
+    /// must be the one in force when the backup was taken; the ledger is verified afterwards.
+    Restore {
+        /// The backup file (`custos admin backup --output ...`).
+        #[arg(long)]
+        input: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Seed demo data (for demos and benchmarks); does nothing if it is already there.
     SeedDemo {
         /// How many synthetic subjects.
@@ -93,9 +111,15 @@ pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Service> {
     Service::open(&db.store_options(&file), config).await.context("cannot open the database")
 }
 
-/// Runs an admin command.
+/// Runs an admin command, then closes the database (so the SQLite WAL is merged back).
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
-    match command {
+    run_one(command).await?.close().await;
+    Ok(())
+}
+
+/// Runs one admin command; returns the service it opened, to be closed.
+async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
+    let service = match command {
         AdminCommand::CreateKey { scopes, label, db } => {
             for s in &scopes {
                 if Scope::parse(s).is_none() {
@@ -106,6 +130,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             let key = service.create_api_key(ApiKeyInput { scopes, label }).await?;
             println!("key id: {} scopes: {}", key.key_id, key.scopes.join(","));
             println!("{}", key.key.unwrap_or_default());
+            service
         }
         AdminCommand::CreateUser { email, role, password_stdin, db } => {
             let password = if password_stdin {
@@ -122,21 +147,25 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 // stdout only, never the log.
                 println!("one-time password: {password}");
             }
+            service
         }
         AdminCommand::PrivacyLink { external_id, db } => {
             let service = open(&db).await?;
             let link = service.mint_privacy_link(custos_service::privacy::PrivacyLinkInput { external_id }).await?;
             println!("valid until {}; open on the custos server:", link.expires_at);
             println!("{}", link.path);
+            service
         }
         AdminCommand::PrivacyLinkKey { db } => {
             let service = open(&db).await?;
             println!("{}", data_encoding::BASE64URL_NOPAD.encode(&service.privacy_link_key()));
+            service
         }
         AdminCommand::RevokeKey { key_id, db } => {
             let service = open(&db).await?;
             let key = service.revoke_api_key(&key_id).await?;
             println!("revoked {} at {}", key.key_id, key.revoked_at.unwrap_or_default());
+            service
         }
         AdminCommand::ListKeys { db } => {
             let service = open(&db).await?;
@@ -144,11 +173,13 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 let state = k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
                 println!("{}\t{}\t{}\t{}", k.key_id, k.scopes.join(","), state, k.label);
             }
+            service
         }
         AdminCommand::RotateMasterKey { db } => {
             let service = open(&db).await?;
             let key_id = service.store().rotate_master_key().await.context("rotation failed; the old key is still in force")?;
             println!("master key rotated; new key id {key_id}; restart running servers");
+            service
         }
         AdminCommand::RunRetention { db } => {
             let service = open(&db).await?;
@@ -157,6 +188,26 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 println!("{category}\t{n}");
             }
             println!("deleted {} expired values", report.total);
+            service
+        }
+        AdminCommand::Backup { output, db } => {
+            let service = open(&db).await?;
+            let bytes = service.backup(&output).await.with_context(|| format!("cannot back up to {}", output.display()))?;
+            println!("backup written to {} ({bytes} bytes, mode 0600)", output.display());
+            println!("it is sealed under the current master key: keep that key file, and keep it apart from the backup");
+            service
+        }
+        AdminCommand::Restore { input, db } => {
+            let file = db.file_config()?;
+            let options = db.store_options(&file);
+            Service::restore(&options, &input).with_context(|| format!("cannot restore {}", input.display()))?;
+            let service = open(&db).await?;
+            let report = service.verify_ledger(|_, _| {}).await.context("cannot read the restored ledger")?;
+            if let Some(divergence) = report.divergence {
+                anyhow::bail!("restored, but the ledger does not verify: {divergence}");
+            }
+            println!("restored from {}; the ledger verifies ({} entries)", input.display(), report.leaves);
+            service
         }
         AdminCommand::SeedDemo { subjects, db } => {
             let service = open(&db).await?;
@@ -170,7 +221,8 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 "{} purposes, {} subjects, {} consent events, {} open requests",
                 summary.purposes, summary.subjects, summary.consents, summary.requests
             );
+            service
         }
-    }
-    Ok(())
+    };
+    Ok(service)
 }

@@ -78,6 +78,7 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
             if report.leaves > report.signed_size {
                 println!("{} newer leaves are not yet covered by a checkpoint", report.leaves - report.signed_size);
             }
+            service.close().await;
             Ok(())
         }
         LedgerCommand::Prove { index, out, db } => {
@@ -88,6 +89,7 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
                 Some(path) => std::fs::write(&path, json + "\n").with_context(|| format!("cannot write {}", path.display()))?,
                 None => println!("{json}"),
             }
+            service.close().await;
             Ok(())
         }
         LedgerCommand::VerifyProof { bundle, key } => {

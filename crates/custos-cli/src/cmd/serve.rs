@@ -145,7 +145,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio);
     custos_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
-    service.store().close().await;
+    service.close().await;
     tracing::info!("stopped");
     Ok(())
 }

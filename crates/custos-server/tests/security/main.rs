@@ -1,4 +1,5 @@
 //! The security suite (issue 14): each defect found by attacking the server, as a test that
 //! failed before its fix, on both backends where the backend matters.
 
+mod erasure;
 mod models;
