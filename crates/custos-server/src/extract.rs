@@ -44,6 +44,13 @@ fn is_json(req: &Request) -> bool {
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // JSON carries a NUL only as the escape `\u0000`; where one appears, find the field.
+    if bytes.windows(6).any(|w| w == b"\\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = crate::guard::nul_in_json(&value)
+    {
+        return Err(ApiError::invalid(Some(field), "must not contain NUL characters (U+0000)"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -9,6 +9,7 @@
 
 mod error;
 mod extract;
+mod guard;
 mod openapi;
 mod routes;
 
@@ -77,10 +78,12 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let console = custos_web::router(state.service().clone());
     let base = if state.presidio == PresidioApi::Off { routes::router() } else { routes::router().merge(routes::presidio_router()) };
-    base.fallback(|| async { ApiError::not_found_route() })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    base.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         .merge(console)
+        // After routing, so a bad path segment is named by its route parameter.
+        .route_layer(middleware::from_fn(guard::reject_bad_text))
+        .fallback(|| async { ApiError::not_found_route() })
         .layer(middleware::from_fn(log_request))
 }
 

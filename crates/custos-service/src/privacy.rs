@@ -160,7 +160,11 @@ impl Service {
         if exp > at.timestamp() + LINK_MINUTES * 60 + 30 {
             return Err(refused("lives longer than 15 minutes"));
         }
-        let jti = claims["jti"].as_str().filter(|j| !j.is_empty() && j.len() <= 128).ok_or_else(|| refused("has no jti"))?.to_owned();
+        let jti = claims["jti"]
+            .as_str()
+            .filter(|j| !j.is_empty() && j.len() <= 128 && !j.chars().any(char::is_control))
+            .ok_or_else(|| refused("has no jti"))?
+            .to_owned();
         let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
         let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
         let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;

@@ -1026,8 +1026,10 @@ impl Tx {
             }
             None => None,
         };
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        let postgres = self.conn.backend_name() == "PostgreSQL";
+        let score_param = if postgres { "CAST($8 AS DOUBLE PRECISION)" } else { "$8" };
+        let query = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, {score_param}, $9, $10, $11, $12, $13)"
         )))
         .bind(d.decision_id.to_string())
         .bind(d.subject_id.to_string())
@@ -1035,15 +1037,20 @@ impl Tx {
         .bind(d.check_id.map(|c| c.to_string()))
         .bind(&d.model)
         .bind(&d.model_version)
-        .bind(&d.outcome)
-        .bind(d.score)
-        .bind(features_ct)
-        .bind(d.actual.clone())
-        .bind(d.observed_at.as_ref().map(format_timestamp))
-        .bind(d.key_id.map(|k| k.to_string()))
-        .bind(format_timestamp(&d.created_at))
-        .execute(self.conn())
-        .await?;
+        .bind(&d.outcome);
+        // On PostgreSQL the score travels as text and is cast in SQL: sqlx 0.9's `Any` driver
+        // binds a null `f64` as `float4`, the statement cache keeps that type, and the next
+        // non-null score (8 bytes) was refused as "incorrect binary data format" (a 500).
+        // Rust's shortest round-trip formatting and PostgreSQL's parser keep every bit.
+        let query = if postgres { query.bind(d.score.map(|s| s.to_string())) } else { query.bind(d.score) };
+        query
+            .bind(features_ct)
+            .bind(d.actual.clone())
+            .bind(d.observed_at.as_ref().map(format_timestamp))
+            .bind(d.key_id.map(|k| k.to_string()))
+            .bind(format_timestamp(&d.created_at))
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 

@@ -3,3 +3,4 @@
 
 mod erasure;
 mod models;
+mod nul;
