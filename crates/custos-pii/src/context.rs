@@ -23,8 +23,10 @@ pub(crate) fn next_char(text: &str, at: usize) -> Option<char> {
 
 /// Whether byte `at` begins a sentence: only spaces/quotes separate it from the start of the
 /// text, a line break, or a `.`, `!`, `?`, `:` or bullet.
+/// Looks back at most 256 characters (past that, as if the text began there), so the work per
+/// candidate stays bounded.
 pub(crate) fn is_sentence_start(text: &str, at: usize) -> bool {
-    for c in text[..at].chars().rev() {
+    for c in text[..at].chars().rev().take(256) {
         match c {
             ' ' | '\t' | '"' | '\'' | '“' | '‘' | '(' | '*' | '-' | '¿' | '¡' => {}
             '\n' | '\r' | '.' | '!' | '?' | ':' | '•' | '>' | '|' => return true,

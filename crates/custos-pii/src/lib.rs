@@ -297,14 +297,20 @@ fn resolve_overlaps(cands: &mut Vec<Candidate>) {
             .then(a.entity.cmp(&b.entity))
             .then(a.start.cmp(&b.start))
     });
-    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    // The kept spans do not overlap, so ordered by start they are ordered by end too: a new
+    // span overlaps one of them only if it overlaps the last one starting before its end.
+    // O(n log n), where testing it against every kept span was quadratic in the findings.
+    let mut kept: std::collections::BTreeMap<usize, Candidate> = std::collections::BTreeMap::new();
     for c in cands.iter() {
-        if kept.iter().all(|k| k.end <= c.start || c.end <= k.start) {
-            kept.push(*c);
+        let clear = match kept.range(..c.end.max(c.start + 1)).next_back() {
+            Some((_, k)) => k.end <= c.start,
+            None => true,
+        };
+        if clear {
+            kept.insert(c.start, *c);
         }
     }
-    kept.sort_by_key(|c| (c.start, c.end));
-    *cands = kept;
+    *cands = kept.into_values().collect();
 }
 
 #[cfg(test)]

@@ -60,7 +60,10 @@ fn family_patterns() -> Vec<(Family, String)> {
     // A capitalized word (letters, apostrophes, inner hyphens), an initial, or a dotted abbreviation.
     let word = r"(?:\p{Lu}(?:\.\p{Lu})+\.|\p{Lu}\.|\p{Lu}[\p{Ll}\p{Lu}\p{M}'’\-]*)";
     vec![
-        (Family::Email, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}".into()),
+        // Bounded as RFC 5321 bounds them (64-octet local part, 63-octet labels, and at most
+        // 8 labels): an unbounded local part kept the search alive to the end of every long run
+        // of digits or dots, to rule out an `@` there, from every start (quadratic).
+        (Family::Email, r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?){0,7}\.[A-Za-z]{2,24}".into()),
         (Family::UrlScheme, r#"(?:(?i:https?|ftp)://|(?i:www)\.)[^\s<>"'`]+"#.into()),
         (Family::Uuid, r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}".into()),
         (Family::Mac, r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}".into()),
@@ -87,12 +90,28 @@ fn family_patterns() -> Vec<(Family, String)> {
         (Family::Time, r"[0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2})?(?:[ ]?(?i:am|pm|a\.m\.|p\.m\.|uhr))?|h[0-9]{2}|[ ]?(?i:am|pm|a\.m\.|p\.m\.))".into()),
         (Family::Ipv6, r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){0,5}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?".into()),
         (Family::Numeric, r"\+?(?:\([0-9]{1,5}\)[ \-.]?)?[0-9]+(?:(?:[ \-./]|[ ]?\([0-9]{1,5}\)[ ]?)[0-9]+)*".into()),
-        (Family::UrlBare, format!(r#"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.)+(?i:{TLDS})(?:/[^\s<>"'`]*)?"#)),
+        (Family::UrlBare, format!(r#"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.){{1,8}}(?i:{TLDS})(?:/[^\s<>"'`]*)?"#)),
         (Family::Alnum, r"[A-Za-z]+[0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*".into()),
-        (Family::OrgList, format!(r"{word}(?:,[ ]{word})*,?[ ](?:and|&|und|et|y|e)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
+        // The list is bounded: an unbounded one made every search over a long comma-separated
+        // run of capitalized words read to its end to rule the shape out (quadratic).
+        (Family::OrgList, format!(r"{word}(?:,[ ]{word}){{0,{MAX_LIST_ITEMS}}},?[ ](?:and|&|und|et|y|e)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
         (Family::Capitalized, format!(r"{word}(?:[ ](?:(?:{person_joiners})[ ])?{word})*(?:,?[ ]{LEGAL_FORMS})?")),
     ]
 }
+
+/// Most items before the last in an organization list (`Smith, Jones, Brown and Partners`).
+const MAX_LIST_ITEMS: usize = 6;
+
+/// Most words one capitalized run is read as at once; a longer run (a heading in capitals, a
+/// list of names without commas) is read in pieces of this many words, so the work per run
+/// stays bounded however long it is.
+pub(crate) const MAX_RUN_WORDS: usize = 16;
+
+/// Longest numeric run read as one candidate when a more specific shape fails. No identifier
+/// the engine knows has more than 19 digits, and 96 bytes of the numeric shape hold at least
+/// 32; a longer run is nothing, and reading it to its end from every start inside it was
+/// quadratic.
+const MAX_NUMERIC_RUN: usize = 96;
 
 /// The compiled scanner: the combined automaton plus anchored single-shape fallbacks.
 pub(crate) struct Scanner {
@@ -144,7 +163,13 @@ impl Scanner {
                 }
             }
             if end > start {
-                self.resolve(family, text, start, end, phone_regions, out);
+                if family == Family::Capitalized {
+                    for (piece_start, piece_end) in word_pieces(text, start, end, MAX_RUN_WORDS) {
+                        self.resolve(family, text, piece_start, piece_end, phone_regions, out);
+                    }
+                } else {
+                    self.resolve(family, text, start, end, phone_regions, out);
+                }
             }
             at = if end > start { end } else { m.end().max(start + text[start..].chars().next().map_or(1, char::len_utf8)) };
         }
@@ -288,13 +313,47 @@ impl Scanner {
         }
     }
 
-    /// Re-reads the span at `start` as a plain number when a more specific shape failed.
+    /// Re-reads the span at `start` as a plain number when a more specific shape failed. Reads
+    /// at most [`MAX_NUMERIC_RUN`] bytes: a run that fills them is too long to be anything.
     fn numeric_fallback(&self, text: &str, start: usize, regions: &[phonenumber::country::Id], out: &mut Vec<Candidate>) {
-        let input = Input::new(text).range(start..).anchored(Anchored::Yes);
+        let limit = floor_boundary(text, start.saturating_add(MAX_NUMERIC_RUN).min(text.len()));
+        let input = Input::new(&text[..limit]).range(start..).anchored(Anchored::Yes);
         if let Some(m) = self.numeric.search(&input) {
+            if m.end() == limit && limit < text.len() {
+                return;
+            }
             resolve_numeric(text, m.start(), m.end(), regions, out);
         }
     }
+}
+
+/// The largest char boundary at or below `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `start..end` (words separated by single spaces) cut into pieces of at most `words` words.
+fn word_pieces(text: &str, start: usize, end: usize, words: usize) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut piece_start = start;
+    let mut count = 0;
+    for (i, b) in text.as_bytes()[start..end].iter().enumerate() {
+        if *b == b' ' {
+            count += 1;
+            if count == words {
+                pieces.push((piece_start, start + i));
+                piece_start = start + i + 1;
+                count = 0;
+            }
+        }
+    }
+    if piece_start < end {
+        pieces.push((piece_start, end));
+    }
+    pieces
 }
 
 /// Strips trailing punctuation a sentence put after a URL (keeping a `)` that closes one
