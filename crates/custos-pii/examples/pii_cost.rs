@@ -3,7 +3,8 @@ fn main() {
     let a = custos_pii::Analyzer::default();
     let opts = custos_pii::AnalyzeOptions::default();
     let _ = a.analyze("warm up 555-1234", &opts);
-    let shapes: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    type Shape = (&'static str, Box<dyn Fn(usize) -> String>);
+    let shapes: Vec<Shape> = vec![
         ("digits", Box::new(|n| "1".repeat(n))),
         ("digits0-9", Box::new(|n| (0..n).map(|i| char::from(b'0' + (i % 10) as u8)).collect())),
         ("digit groups", Box::new(|n| "1234 ".repeat(n / 5))),
