@@ -50,6 +50,22 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn request_timed_out(budget: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request-timeout",
+            "Request took too long",
+            format!(
+                "the request was not answered within {} seconds (--request-timeout-seconds); a write it started either committed whole or not at all",
+                budget.as_secs()
+            ),
+        )
+    }
+
+    pub(crate) fn body_timed_out() -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "body-timeout", "Request body too slow", "the request body stopped arriving")
+    }
+
     pub(crate) fn not_found_route() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route")
     }

@@ -25,10 +25,24 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Api
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::payload_too_large()
+        } else if timed_out(&rejection) {
+            ApiError::body_timed_out()
         } else {
             ApiError::invalid(None, "the request body could not be read")
         }
     })
+}
+
+/// Whether a body read failed because the body stopped arriving (the body timeout).
+fn timed_out(rejection: &axum::extract::rejection::BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(e) = source {
+        if e.is::<tower_http::timeout::TimeoutError>() || e.to_string().contains("timed out") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn is_json(req: &Request) -> bool {

@@ -10,6 +10,7 @@
 mod error;
 mod extract;
 mod guard;
+mod listen;
 mod openapi;
 mod routes;
 
@@ -24,6 +25,7 @@ use axum::{
 use custos_service::Service;
 
 pub use error::ApiError;
+pub use listen::{ServeOptions, TlsFiles};
 pub use openapi::openapi;
 
 /// Largest accepted request body. Personal-data documents are small; anything larger is a
@@ -84,14 +86,26 @@ pub fn router(state: AppState) -> Router {
         // After routing, so a bad path segment is named by its route parameter.
         .route_layer(middleware::from_fn(guard::reject_bad_text))
         .fallback(|| async { ApiError::not_found_route() })
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests.
+/// Serves `router(state)` on `listener` with the default [`ServeOptions`] until `shutdown`
+/// resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, state, ServeOptions::default(), shutdown).await
+}
+
+/// Serves `router(state)` on `listener` within `options` (timeouts, connection limit, TLS)
+/// until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // Checkpoints are published every second while leaves arrive, and once more on the way
@@ -101,13 +115,32 @@ pub async fn serve(
     // Fairness audits run beside the API; one interrupted by shutdown is queued again at the
     // next start.
     let auditor = tokio::spawn(service.clone().run_fairness_worker(std::future::pending()));
-    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let served = listen::run(listener, router(state), options, shutdown).await;
     auditor.abort();
     publisher.abort();
     if let Err(e) = service.publish_checkpoint().await {
         tracing::error!(error = %e, "publishing the final ledger checkpoint failed");
     }
     served
+}
+
+/// Headers every answer carries: no MIME sniffing and no referrer (privacy-center links carry a
+/// token in their path), and on every HTML page that did not set its own, a content security
+/// policy that allows nothing but same-origin styles, images and forms, and no framing.
+async fn security_headers(request: Request, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("no-referrer"));
+    let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+        headers.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    }
+    response
 }
 
 /// Logs method, route template, status and latency of every request. Never the URI itself:

@@ -198,6 +198,19 @@ impl TestServer {
 
     /// Like [`TestServer::start`], with the app state adjusted by `configure` (e.g. Presidio's paths).
     pub async fn start_with(backend: Backend, configure: impl FnOnce(custos_server::AppState) -> custos_server::AppState) -> Option<Self> {
+        Self::start_full(backend, configure, custos_server::ServeOptions::default()).await
+    }
+
+    /// Like [`TestServer::start`], with connection limits and timeouts of its own.
+    pub async fn start_with_options(backend: Backend, options: custos_server::ServeOptions) -> Option<Self> {
+        Self::start_full(backend, |state| state, options).await
+    }
+
+    async fn start_full(
+        backend: Backend,
+        configure: impl FnOnce(custos_server::AppState) -> custos_server::AppState,
+        options: custos_server::ServeOptions,
+    ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let service = db.service().await;
         let admin =
@@ -207,7 +220,7 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let state = configure(custos_server::AppState::new(service.clone()));
         let task = tokio::spawn(async move {
-            let _ = custos_server::serve(listener, state, async {
+            let _ = custos_server::serve_with(listener, state, options, async {
                 let _ = rx.await;
             })
             .await;

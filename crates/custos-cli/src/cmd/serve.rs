@@ -41,6 +41,59 @@ pub struct ServeArgs {
     presidio_api_no_auth: bool,
     #[command(flatten)]
     model_limits: crate::config::ModelLimitArgs,
+    #[command(flatten)]
+    connections: ConnectionArgs,
+}
+
+/// What one client may hold of the server, and HTTPS (docs/SECURITY.md).
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send a request's headers (and to finish a TLS handshake).
+    #[arg(long, env = "CUSTOS_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    header_read_timeout_seconds: u64,
+    /// Longest pause, in seconds, between parts of a request body.
+    #[arg(long, env = "CUSTOS_BODY_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    body_read_timeout_seconds: u64,
+    /// Seconds a connection may stay idle (no bytes either way) before it is closed.
+    #[arg(long, env = "CUSTOS_IDLE_TIMEOUT_SECONDS", default_value_t = 60)]
+    idle_timeout_seconds: u64,
+    /// Seconds within which a request is answered, or gets a 503.
+    #[arg(long, env = "CUSTOS_REQUEST_TIMEOUT_SECONDS", default_value_t = 60)]
+    request_timeout_seconds: u64,
+    /// Connections served at once; more are closed as they arrive.
+    #[arg(long, env = "CUSTOS_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "CUSTOS_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "CUSTOS_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+}
+
+impl ConnectionArgs {
+    fn options(&self) -> anyhow::Result<custos_server::ServeOptions> {
+        let seconds = |name: &str, v: u64| {
+            if v == 0 {
+                anyhow::bail!("--{name} must be at least 1");
+            }
+            Ok(Duration::from_secs(v))
+        };
+        if self.max_connections == 0 {
+            anyhow::bail!("--max-connections must be at least 1");
+        }
+        Ok(custos_server::ServeOptions {
+            header_read_timeout: seconds("header-read-timeout-seconds", self.header_read_timeout_seconds)?,
+            body_read_timeout: seconds("body-read-timeout-seconds", self.body_read_timeout_seconds)?,
+            idle_timeout: seconds("idle-timeout-seconds", self.idle_timeout_seconds)?,
+            request_timeout: seconds("request-timeout-seconds", self.request_timeout_seconds)?,
+            max_connections: self.max_connections,
+            tls: match (&self.tls_cert, &self.tls_key) {
+                (Some(cert), Some(key)) => Some(custos_server::TlsFiles { cert: cert.clone(), key: key.clone() }),
+                _ => None,
+            },
+        })
+    }
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -59,6 +112,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         custos_server::PresidioApi::Off
     };
+    let serve_options = args.connections.options()?;
+    if let Some(tls) = &serve_options.tls {
+        tls.load().context("cannot set up HTTPS")?;
+    }
     let config = service_config(
         args.opt_out_jurisdictions.as_deref().or(file.opt_out_jurisdictions.as_deref()),
         args.audit_only_categories.as_deref().or(file.audit_only_categories.as_deref()),
@@ -114,18 +171,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
-    println!("custos is listening on http://{local}");
-    println!("OpenAPI document: http://{local}/openapi.json");
+    let scheme = if serve_options.tls.is_some() { "https" } else { "http" };
+    println!("custos is listening on {scheme}://{local}");
+    println!("OpenAPI document: {scheme}://{local}/openapi.json");
     if let Some(key) = admin_key.and_then(|k| k.key) {
         // stdout only, never the log.
         println!("admin API key (scope all; shown once): {key}");
     }
     if let Some((email, password, link)) = demo_staff {
-        println!("console: http://{local}/console/login  email {email}  password {password}");
+        println!("console: {scheme}://{local}/console/login  email {email}  password {password}");
         if !link.is_empty() {
-            println!("privacy center of demo-000001 (single use, 15 minutes): http://{local}{link}");
+            println!("privacy center of demo-000001 (single use, 15 minutes): {scheme}://{local}{link}");
         }
-        println!("privacy center sign-in by code (codes appear here and on that page): http://{local}/privacy/start");
+        println!("privacy center sign-in by code (codes appear here and on that page): {scheme}://{local}/privacy/start");
     }
 
     let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));
@@ -144,7 +202,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio);
-    custos_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
+    custos_server::serve_with(listener, state, serve_options, shutdown_signal()).await.context("the server failed")?;
     service.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -4,3 +4,4 @@
 mod erasure;
 mod models;
 mod nul;
+mod slow_clients;
