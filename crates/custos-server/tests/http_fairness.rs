@@ -219,6 +219,8 @@ async fn audit_the_decision_log(backend: Backend) {
     let completed = events.iter().find(|e| e["event"] == "fairness.audit_completed").expect("completed event");
     assert_eq!(completed["report_sha256"].as_str(), Some(sha.as_str()));
     let html = s.client.get(format!("{}{report_path}?format=html", s.base_url)).bearer_auth(&auditor).send().await.expect("html");
+    let csp = html.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'") && html.headers().get("x-frame-options").is_some(), "the report's headers: {csp:?}");
     let html = html.text().await.expect("text");
     assert!(html.contains("<svg") && html.contains("Four-fifths rule: not met") && html.contains(&sha), "the HTML report");
     let (st, problem) = s.call(Method::GET, &format!("{report_path}?format=pdf"), Some(&auditor), None).await;
