@@ -102,8 +102,9 @@ struct Server {
     base_url: String,
 }
 
-/// Starts `custos serve --demo` (a tiny demo, an admin key printed on every start).
-fn start(db: &TestDb, round: usize) -> (Server, String) {
+/// Starts `custos serve --demo` (a tiny demo). The first start prints the demo's admin key;
+/// later starts reuse it (`known`) and print only its id.
+fn start(db: &TestDb, round: usize, known: Option<&str>) -> (Server, String) {
     let log = std::fs::File::create(db.dir.path().join(format!("serve-{round}.log"))).expect("log");
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--demo-subjects", "3"])
@@ -121,8 +122,10 @@ fn start(db: &TestDb, round: usize) -> (Server, String) {
         if let Some(u) = line.strip_prefix("custos is listening on ") {
             url = Some(u.trim().to_owned());
         }
-        if line.starts_with("admin API key") {
-            key = line.split_whitespace().last().map(str::to_owned);
+        if let Some(printed) = line.strip_prefix("admin API key (scope all; shown once): ") {
+            key = Some(printed.trim().to_owned());
+        } else if line.starts_with("admin API key: ") {
+            key = Some(known.expect("a later start reuses the key printed at the first").to_owned());
         }
     }
     std::thread::spawn(move || for _ in lines {});
@@ -133,8 +136,10 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend configured");
     let receipts: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
     // Several kill points: early, mid-stream, and later (likely inside a checkpoint).
+    let mut known: Option<String> = None;
     for (round, kill_after_ms) in [150u64, 420, 900].into_iter().enumerate() {
-        let (mut server, key) = start(&db, round);
+        let (mut server, key) = start(&db, round, known.as_deref());
+        known = Some(key.clone());
         let client = reqwest::Client::new();
         let mut writers = Vec::new();
         for w in 0..8 {
@@ -163,7 +168,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let receipts = receipts.lock().expect("lock").clone();
     assert!(receipts.len() > 20, "the writers got through before each kill: {}", receipts.len());
     // Restart once more (recovery), then check every acknowledged write against the ledger.
-    let (mut server, _) = start(&db, 99);
+    let (mut server, _) = start(&db, 99, known.as_deref());
     server.child.kill().expect("stop");
     server.child.wait().expect("reap");
     let service = db.service().await;

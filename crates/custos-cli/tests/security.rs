@@ -53,7 +53,7 @@ async fn backup_and_restore_round_trip_and_the_ledger_verifies() {
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("master key"), "{message}");
-    assert_eq!(message.trim().lines().count(), 1, "one line: {message}");
+    assert_eq!(message.lines().filter(|l| l.starts_with("error: ")).count(), 1, "one error line: {message}");
 
     // A restore under an open database is refused.
     let service = db.service().await;
@@ -61,4 +61,82 @@ async fn backup_and_restore_round_trip_and_the_ledger_verifies() {
     assert!(!busy.status.success());
     assert!(String::from_utf8_lossy(&busy.stderr).contains("stop it before restoring"), "{}", String::from_utf8_lossy(&busy.stderr));
     service.close().await;
+}
+
+fn serve_demo(db: &TestDb, listen: &str) -> std::process::Child {
+    Command::new(BIN)
+        .args(["serve", "--listen", listen, "--demo", "--demo-subjects", "3"])
+        .args(db.cli_args())
+        .current_dir(db.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn custos serve")
+}
+
+/// Reads stdout lines until the server says where it listens and what key it has.
+fn wait_for_start(child: &mut std::process::Child) -> Vec<String> {
+    use std::io::BufRead as _;
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.starts_with("admin API key")) {
+        let line = lines.next().expect("custos serve printed its key line").expect("line");
+        seen.push(line);
+    }
+    std::thread::spawn(move || for _ in lines {});
+    seen
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+fn all_keys(db: &TestDb) -> usize {
+    ok(&custos(db, &["admin", "list-keys"])).lines().filter(|l| l.split('\t').nth(1) == Some("all")).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_refuses_open_addresses_and_real_databases_and_keeps_one_key() {
+    // Not on an address others can reach.
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0", "--demo"])
+        .args(db.cli_args())
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("loopback"), "{message}");
+
+    // Not on a database holding data the demo did not create.
+    let real = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    ok(&custos(&real, &["admin", "create-key", "--scopes", "subjects:read"]));
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo"])
+        .args(real.cli_args())
+        .current_dir(real.dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("only runs on an empty database"), "{message}");
+    assert_eq!(message.lines().filter(|l| l.starts_with("error: ")).count(), 1, "one error line: {message}");
+
+    // A demo database restarts with its one key.
+    let mut first = serve_demo(&db, "127.0.0.1:0");
+    let lines = wait_for_start(&mut first);
+    assert!(lines.iter().any(|l| l.starts_with("admin API key (scope all; shown once): custos_")), "{lines:?}");
+    stop(first);
+    let mut second = serve_demo(&db, "127.0.0.1:0");
+    let lines = wait_for_start(&mut second);
+    assert!(
+        lines.iter().any(|l| l.starts_with("admin API key: ") && l.contains("printed when this demo database was created")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("custos_")), "no key secret printed again: {lines:?}");
+    stop(second);
+    assert_eq!(all_keys(&db), 1, "one all-scope key after two starts");
 }

@@ -11,8 +11,36 @@ use serde_json::{Value, json};
 use crate::{
     Service, ServiceError,
     dto::{DsrInput, NoticeInput, PurposeInput},
-    write_tx,
+    read_tx, write_tx,
 };
+
+/// Marks a database created by the demo.
+const DEMO_SETTING: &str = "setting.demo";
+/// How many demo subjects the demo created (`demo-000000` ...).
+const DEMO_SUBJECTS_SETTING: &str = "setting.demo_subjects";
+/// The demo's admin key, and whether it was shown.
+const DEMO_KEY_SETTING: &str = "setting.demo_key_id";
+const DEMO_KEY_SHOWN_SETTING: &str = "setting.demo_key_shown";
+
+/// Whether `custos serve --demo` may run on a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoDatabase {
+    /// Nothing in it yet: the demo may fill it.
+    Fresh,
+    /// Created by the demo.
+    Demo,
+    /// Holds data the demo did not put there: `--demo` is refused.
+    Other,
+}
+
+/// The demo's admin key at start-up.
+#[derive(Debug, Clone)]
+pub enum DemoKey {
+    /// Minted now: show it (then call [`Service::demo_key_shown`]).
+    New(crate::dto::ApiKeyView),
+    /// Minted and shown at an earlier start; its id.
+    Shown(String),
+}
 
 /// What seeding created.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -143,6 +171,15 @@ impl Service {
         let mut summary = DemoSummary::default();
         if self.purpose(PURPOSES[0].key).await.is_ok() {
             return Ok(summary);
+        }
+        // A database the demo fills from empty is a demo database (`--demo` runs on it again),
+        // and the first `subjects` demo ids are the demo's people (their codes may be shown).
+        if self.demo_database().await? != DemoDatabase::Other {
+            let count = subjects.to_string();
+            write_tx!(self, |tx| {
+                tx.set_setting(DEMO_SETTING, b"1").await?;
+                Ok(tx.set_setting(DEMO_SUBJECTS_SETTING, count.as_bytes()).await?)
+            })?;
         }
         for p in PURPOSES {
             self.create_purpose(PurposeInput {
@@ -378,5 +415,60 @@ impl Service {
             .await?;
         }
         Ok(summary)
+    }
+}
+
+impl Service {
+    /// Whether the database is empty, was created by the demo, or holds other data.
+    pub async fn demo_database(&self) -> Result<DemoDatabase, ServiceError> {
+        read_tx!(self, |tx| {
+            if tx.setting(DEMO_SETTING).await?.is_some() {
+                return Ok(DemoDatabase::Demo);
+            }
+            Ok(if tx.holds_data().await? { DemoDatabase::Other } else { DemoDatabase::Fresh })
+        })
+    }
+
+    /// Marks the database as the demo's (before seeding it).
+    pub async fn mark_demo_database(&self) -> Result<(), ServiceError> {
+        write_tx!(self, |tx| Ok(tx.set_setting(DEMO_SETTING, b"1").await?))
+    }
+
+    /// How many demo subjects the demo created (0 if it is not a demo database).
+    pub async fn demo_subjects(&self) -> Result<usize, ServiceError> {
+        let n = read_tx!(self, |tx| Ok(tx.setting(DEMO_SUBJECTS_SETTING).await?))?;
+        Ok(n.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// The demo's one admin key: minted at the first start; at later starts the same key (by
+    /// id, its secret was shown once), unless it was never shown or was revoked, in which case
+    /// it is revoked and a new one minted, so a demo database never collects `all` keys.
+    pub async fn demo_admin_key(&self) -> Result<DemoKey, ServiceError> {
+        let (id, shown) = read_tx!(self, |tx| Ok((tx.setting(DEMO_KEY_SETTING).await?, tx.setting(DEMO_KEY_SHOWN_SETTING).await?)))?;
+        let id = id.and_then(|v| String::from_utf8(v).ok());
+        if let Some(id) = &id {
+            let active = self.api_keys().await?.iter().any(|k| &k.key_id == id && k.revoked_at.is_none());
+            if active && shown.is_some() {
+                return Ok(DemoKey::Shown(id.clone()));
+            }
+            if active {
+                self.revoke_api_key(id).await?;
+            }
+        }
+        let key = self
+            .create_api_key(crate::dto::ApiKeyInput { scopes: vec!["all".into()], label: "admin (custos serve --demo)".into() })
+            .await?;
+        let key_id = key.key_id.clone();
+        // "Shown" is set by `demo_key_shown` once the key is printed.
+        write_tx!(self, |tx| {
+            tx.set_setting(DEMO_KEY_SETTING, key_id.as_bytes()).await?;
+            Ok(tx.clear_setting(DEMO_KEY_SHOWN_SETTING).await?)
+        })?;
+        Ok(DemoKey::New(key))
+    }
+
+    /// Records that the demo's admin key was shown.
+    pub async fn demo_key_shown(&self) -> Result<(), ServiceError> {
+        write_tx!(self, |tx| Ok(tx.set_setting(DEMO_KEY_SHOWN_SETTING, b"1").await?))
     }
 }

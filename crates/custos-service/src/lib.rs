@@ -34,7 +34,7 @@ use custos_core::Purpose;
 pub use auth::{ApiKeyToken, Principal, Scope};
 pub use custos_policy::GateConfig;
 pub use custos_store::{Backend, MasterKey, Store, StoreError, StoreOptions};
-pub use demo::DemoSummary;
+pub use demo::{DemoDatabase, DemoKey, DemoSummary};
 pub use dsr::DsrQuery;
 pub use error::ServiceError;
 pub use ledger::{VerifiedBundle, verify_proof_bundle};

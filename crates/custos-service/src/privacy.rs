@@ -30,14 +30,19 @@ pub const CODE_TRIES: u32 = 5;
 /// deployment installs its own with [`Service::with_code_delivery`]; without one, sign-in by code
 /// is off and only links work.
 pub trait CodeDelivery: Send + Sync + std::fmt::Debug {
-    /// Delivers `code` to `contact`; the error is for the log (never shown to the customer).
-    fn deliver(&self, contact: &str, code: &str) -> Result<(), String>;
+    /// Delivers `code` to `contact`, the contact on file of the subject with `external_id`;
+    /// the error is for the log (never shown to the customer).
+    fn deliver(&self, external_id: &str, contact: &str, code: &str) -> Result<(), String>;
 }
 
-/// The demo's delivery: prints each code on stdout (never the log) and keeps the latest ones for
-/// the demo outbox page. Only for `--demo`.
+/// The demo's delivery: prints each code for one of the demo's own subjects on stdout (never
+/// the log) and keeps the latest ones for the demo outbox page, which anyone can open. Codes
+/// for any other subject (one created through the API on a demo server) are neither printed
+/// nor listed: they have nowhere to go. Only for `--demo`.
 #[derive(Debug, Default)]
 pub struct DemoOutbox {
+    /// The demo created `demo-000000` .. `demo-{n-1}`.
+    demo_subjects: usize,
     sent: std::sync::Mutex<Vec<(String, String)>>,
 }
 
@@ -46,10 +51,22 @@ impl DemoOutbox {
     pub fn latest(&self) -> Vec<(String, String)> {
         self.sent.lock().map(|v| v.iter().rev().take(20).cloned().collect()).unwrap_or_default()
     }
+
+    /// Whether `external_id` is one of the subjects the demo created.
+    fn is_demo_subject(&self, external_id: &str) -> bool {
+        external_id
+            .strip_prefix("demo-")
+            .filter(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n < self.demo_subjects)
+    }
 }
 
 impl CodeDelivery for DemoOutbox {
-    fn deliver(&self, contact: &str, code: &str) -> Result<(), String> {
+    fn deliver(&self, external_id: &str, contact: &str, code: &str) -> Result<(), String> {
+        if !self.is_demo_subject(external_id) {
+            return Err("the demo outbox delivers codes to the demo's own subjects only".into());
+        }
         println!("demo outbox: privacy-center code {code} for {contact}");
         if let Ok(mut v) = self.sent.lock() {
             v.push((contact.to_owned(), code.to_owned()));
@@ -210,7 +227,7 @@ impl Service {
             // A code went out less than a minute ago: same answer, nothing sent.
             return Ok(true);
         }
-        if let Err(e) = delivery.deliver(&contact, &code) {
+        if let Err(e) = delivery.deliver(external_id, &contact, &code) {
             tracing::error!(error = %e, "delivering a privacy-center code failed");
         }
         Ok(true)
@@ -258,9 +275,10 @@ impl Service {
         self
     }
 
-    /// Installs the demo's outbox as the delivery (prints codes on stdout, lists them on a page).
-    pub fn with_demo_outbox(mut self) -> Self {
-        let outbox = std::sync::Arc::new(DemoOutbox::default());
+    /// Installs the demo's outbox as the delivery for the first `demo_subjects` demo subjects
+    /// (prints their codes on stdout, lists them on a page).
+    pub fn with_demo_outbox(mut self, demo_subjects: usize) -> Self {
+        let outbox = std::sync::Arc::new(DemoOutbox { demo_subjects, ..DemoOutbox::default() });
         self.demo_outbox = Some(outbox.clone());
         self.code_delivery = Some(outbox);
         self

@@ -56,6 +56,13 @@ impl StoreOptions {
     }
 }
 
+impl StoreOptions {
+    /// The database URL with any password replaced, for messages.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
 impl fmt::Debug for StoreOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoreOptions")

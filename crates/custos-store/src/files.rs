@@ -23,22 +23,9 @@ use std::{
 use crate::{MasterKey, StoreError};
 
 /// Creates `dir` (and its parents) if missing, the directory itself with mode `0700`. An
-/// existing directory is left as it is (it may be the operator's working directory), with a
-/// warning when others can read it.
+/// existing directory is left as it is (it may be the operator's working directory).
 pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
-    if dir.as_os_str().is_empty() {
-        return Ok(());
-    }
-    if dir.is_dir() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            if let Ok(meta) = std::fs::metadata(dir)
-                && meta.permissions().mode() & 0o077 != 0
-            {
-                tracing::warn!(directory = %dir.display(), "the database directory can be read by other users; chmod 700 it");
-            }
-        }
+    if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
     let mut builder = std::fs::DirBuilder::new();
@@ -94,6 +81,15 @@ pub(crate) fn sibling(db: &Path, suffix: &str) -> PathBuf {
 pub(crate) fn prepare_sqlite_files(db: &Path) -> Result<(), StoreError> {
     if let Some(dir) = db.parent() {
         ensure_private_dir(dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            if let Ok(meta) = std::fs::metadata(dir)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(directory = %dir.display(), "other users can list the database directory; chmod 700 it");
+            }
+        }
     }
     ensure_private_file(db)?;
     for suffix in ["-wal", "-shm"] {

@@ -23,6 +23,7 @@ mod indexer;
 mod ledger;
 mod models;
 mod records;
+mod settings;
 mod staff;
 
 pub use crypto::{DataKey, Keyring, MasterKey};

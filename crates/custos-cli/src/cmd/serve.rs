@@ -123,11 +123,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     let options = args.db.store_options(&file);
     tracing::info!(database = ?options, "opening the database");
+    if demo && !listen.ip().is_loopback() {
+        anyhow::bail!(
+            "--demo lists sign-in codes on an open page and prints keys: it only runs on a loopback address (127.0.0.1 or ::1), not {listen}"
+        );
+    }
     let service = Service::open(&options, config).await.context("cannot open the database")?;
-    // In the demo, privacy-center sign-in codes go to stdout and the demo outbox page.
-    let service = if demo { service.with_demo_outbox() } else { service };
 
     if demo {
+        match service.demo_database().await? {
+            custos_service::DemoDatabase::Other => anyhow::bail!(
+                "--demo only runs on an empty database or one it created; {} holds other data (drop --demo, or use another --database-url)",
+                options.redacted_url()
+            ),
+            custos_service::DemoDatabase::Fresh => service.mark_demo_database().await?,
+            custos_service::DemoDatabase::Demo => {}
+        }
         let bar = ProgressBar::new(args.demo_subjects as u64);
         bar.set_style(
             ProgressStyle::with_template("seeding demo subjects {bar:40} {pos}/{len} {eta}")
@@ -143,9 +154,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let admin_key = if demo || service.api_keys().await?.is_empty() {
-        let label = if demo { "admin (custos serve --demo)" } else { "first admin key (custos serve)" };
-        Some(service.create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: label.into() }).await?)
+    // In the demo, privacy-center sign-in codes of the demo's own subjects go to stdout and the
+    // demo outbox page.
+    let service = if demo { service.clone().with_demo_outbox(service.demo_subjects().await?) } else { service };
+    enum AdminKey {
+        New(custos_service::dto::ApiKeyView),
+        Shown(String),
+    }
+    let admin_key = if demo {
+        match service.demo_admin_key().await? {
+            custos_service::DemoKey::New(key) => Some(AdminKey::New(key)),
+            custos_service::DemoKey::Shown(id) => Some(AdminKey::Shown(id)),
+        }
+    } else if service.api_keys().await?.is_empty() {
+        Some(AdminKey::New(
+            service.create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: "first admin key (custos serve)".into() }).await?,
+        ))
     } else {
         None
     };
@@ -174,9 +198,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let scheme = if serve_options.tls.is_some() { "https" } else { "http" };
     println!("custos is listening on {scheme}://{local}");
     println!("OpenAPI document: {scheme}://{local}/openapi.json");
-    if let Some(key) = admin_key.and_then(|k| k.key) {
-        // stdout only, never the log.
-        println!("admin API key (scope all; shown once): {key}");
+    match admin_key {
+        Some(AdminKey::New(key)) => {
+            // Recorded as shown first, so a restart right after the line is read reuses it.
+            if demo {
+                service.demo_key_shown().await?;
+            }
+            // stdout only, never the log.
+            println!("admin API key (scope all; shown once): {}", key.key.unwrap_or_default());
+        }
+        Some(AdminKey::Shown(id)) => {
+            println!(
+                "admin API key: {id}, printed when this demo database was created (`custos admin create-key --scopes all` makes another)"
+            );
+        }
+        None => {}
     }
     if let Some((email, password, link)) = demo_staff {
         println!("console: {scheme}://{local}/console/login  email {email}  password {password}");

@@ -1,6 +1,7 @@
 //! The security suite (issue 14): each defect found by attacking the server, as a test that
 //! failed before its fix, on both backends where the backend matters.
 
+mod demo;
 mod erasure;
 mod models;
 mod nul;
