@@ -99,6 +99,9 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             ServiceError::Unauthenticated => Self::unauthenticated(),
+            ServiceError::NotAllowed(v) => {
+                Self { field: Some(v.field().to_owned()), ..Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", v.message()) }
+            }
             ServiceError::Forbidden(scope) => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Insufficient scope", format!("this API key lacks the `{scope}` scope"))
             }

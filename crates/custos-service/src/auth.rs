@@ -186,20 +186,50 @@ fn key_view(k: &ApiKeyRecord, token: Option<&ApiKeyToken>) -> ApiKeyView {
     }
 }
 
+/// Who asks for a new API key; what it may grant depends on who (docs/SECURITY.md).
+#[derive(Debug, Clone, Copy)]
+pub enum KeyIssuer<'a> {
+    /// The operator on the server's host (`custos admin create-key`, the first key of `custos
+    /// serve`, the demo's key): any scope, `all` included.
+    Host,
+    /// An API key with scope `admin`: only scopes it holds itself, and never `all`.
+    ApiKey(&'a Principal),
+    /// A staff member with the admin role, from the console: any scope but `all`.
+    Staff,
+}
+
+impl KeyIssuer<'_> {
+    /// Refuses a scope this issuer may not grant.
+    fn may_grant(&self, scope: Scope) -> Result<(), ServiceError> {
+        let refuse = |why: String| Err(ServiceError::NotAllowed(custos_core::ValidationError::new("scopes", why)));
+        match self {
+            KeyIssuer::Host => Ok(()),
+            _ if scope == Scope::All => {
+                refuse("an `all` key is minted only on the server's host (`custos admin create-key --scopes all`)".into())
+            }
+            KeyIssuer::Staff => Ok(()),
+            KeyIssuer::ApiKey(p) if p.has(scope) => Ok(()),
+            KeyIssuer::ApiKey(_) => refuse(format!("a key grants only scopes it holds itself, and this one lacks `{}`", scope.as_str())),
+        }
+    }
+}
+
 impl Service {
-    /// Creates an API key with `scopes`; the response carries the full key, shown only now.
-    pub async fn create_api_key(&self, input: ApiKeyInput) -> Result<ApiKeyView, ServiceError> {
+    /// Creates an API key with `scopes`, if `issuer` may grant them; the response carries the
+    /// full key, shown only now.
+    pub async fn create_api_key(&self, input: ApiKeyInput, issuer: KeyIssuer<'_>) -> Result<ApiKeyView, ServiceError> {
         if input.scopes.is_empty() {
             return Err(ServiceError::invalid("scopes", "at least one scope is required"));
         }
         let mut scopes = Vec::new();
         for s in &input.scopes {
-            if Scope::parse(s).is_none() {
+            let Some(scope) = Scope::parse(s) else {
                 return Err(ServiceError::invalid(
                     "scopes",
                     format!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", ")),
                 ));
-            }
+            };
+            issuer.may_grant(scope)?;
             if !scopes.contains(s) {
                 scopes.push(s.clone());
             }

@@ -456,7 +456,10 @@ impl Service {
             }
         }
         let key = self
-            .create_api_key(crate::dto::ApiKeyInput { scopes: vec!["all".into()], label: "admin (custos serve --demo)".into() })
+            .create_api_key(
+                crate::dto::ApiKeyInput { scopes: vec!["all".into()], label: "admin (custos serve --demo)".into() },
+                crate::KeyIssuer::Host,
+            )
             .await?;
         let key_id = key.key_id.clone();
         // "Shown" is set by `demo_key_shown` once the key is printed.

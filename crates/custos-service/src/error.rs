@@ -27,6 +27,10 @@ pub enum ServiceError {
     /// The credentials lack a scope (HTTP 403).
     #[error("this API key lacks the `{0}` scope")]
     Forbidden(&'static str),
+    /// The caller may not ask for what a field asks (HTTP 403), e.g. a key granting a scope
+    /// it does not hold.
+    #[error("{0}")]
+    NotAllowed(ValidationError),
     /// Something failed on our side; details go to the log only (HTTP 500/503).
     #[error("internal error")]
     Internal(#[source] StoreError),

@@ -31,7 +31,7 @@ use std::{
 
 use custos_core::Purpose;
 
-pub use auth::{ApiKeyToken, Principal, Scope};
+pub use auth::{ApiKeyToken, KeyIssuer, Principal, Scope};
 pub use custos_policy::GateConfig;
 pub use custos_store::{Backend, MasterKey, Store, StoreError, StoreOptions};
 pub use demo::{DemoDatabase, DemoKey, DemoSummary};

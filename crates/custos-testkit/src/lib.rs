@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use custos_service::{Service, ServiceConfig, StoreOptions, dto::ApiKeyInput};
+use custos_service::{KeyIssuer, Service, ServiceConfig, StoreOptions, dto::ApiKeyInput};
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 
@@ -213,8 +213,10 @@ impl TestServer {
     ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let service = db.service().await;
-        let admin =
-            service.create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: "test admin".into() }).await.expect("admin key");
+        let admin = service
+            .create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: "test admin".into() }, KeyIssuer::Host)
+            .await
+            .expect("admin key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -240,7 +242,7 @@ impl TestServer {
     pub async fn key(&self, scopes: &[&str]) -> String {
         let view = self
             .service
-            .create_api_key(ApiKeyInput { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), label: "test".into() })
+            .create_api_key(ApiKeyInput { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), label: "test".into() }, KeyIssuer::Host)
             .await
             .expect("key");
         view.key.expect("key")
@@ -345,6 +347,18 @@ impl Browser {
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
         (status, resp.text().await.expect("body"), location)
+    }
+
+    /// Signs in to the console (and keeps the session cookie).
+    pub async fn login(&mut self, email: &str, password: &str) {
+        let (status, page, _) = self.post("/console/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(status, 303, "console sign-in failed: {page}");
+    }
+
+    /// The CSRF token of the form on the page at `path`.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, page, _) = self.get(path).await;
+        page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned()
     }
 
     /// `POST path` with a form: status, body, `Location`; keeps a `Set-Cookie`.

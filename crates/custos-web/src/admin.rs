@@ -164,7 +164,7 @@ pub(crate) async fn create_key(State(web): State<Web>, headers: HeaderMap, Form(
         Err(r) => return r,
     };
     let scopes = f.scopes.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect();
-    match web.service.create_api_key(ApiKeyInput { scopes, label: f.label }).await {
+    match web.service.create_api_key(ApiKeyInput { scopes, label: f.label }, custos_service::KeyIssuer::Staff).await {
         // The secret is shown once, on this response only (never in a URL or a log).
         Ok(k) => render(&web, &s, Some(format!("Key {} created.", k.key_id)), k.key, None).await,
         Err(e) => error_page(Some(&s), &e),

@@ -235,6 +235,7 @@ pub(crate) fn error_page(s: Option<&StaffSession>, e: &ServiceError) -> Response
         ServiceError::NotFound { resource } => message_page(s, StatusCode::NOT_FOUND, &format!("No such {resource}.")),
         ServiceError::Invalid(v) | ServiceError::Unprocessable(v) => message_page(s, StatusCode::BAD_REQUEST, &v.to_string()),
         ServiceError::Conflict(m) => message_page(s, StatusCode::CONFLICT, m),
+        ServiceError::NotAllowed(v) => message_page(s, StatusCode::FORBIDDEN, v.message()),
         other => {
             tracing::error!(error = %other, "a console page failed");
             message_page(s, StatusCode::INTERNAL_SERVER_ERROR, "The console could not do this. The error was logged.")

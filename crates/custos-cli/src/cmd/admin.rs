@@ -127,7 +127,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
                 }
             }
             let service = open(&db).await?;
-            let key = service.create_api_key(ApiKeyInput { scopes, label }).await?;
+            let key = service.create_api_key(ApiKeyInput { scopes, label }, custos_service::KeyIssuer::Host).await?;
             println!("key id: {} scopes: {}", key.key_id, key.scopes.join(","));
             println!("{}", key.key.unwrap_or_default());
             service

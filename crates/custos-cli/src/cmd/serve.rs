@@ -168,7 +168,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     } else if service.api_keys().await?.is_empty() {
         Some(AdminKey::New(
-            service.create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: "first admin key (custos serve)".into() }).await?,
+            service
+                .create_api_key(
+                    ApiKeyInput { scopes: vec!["all".into()], label: "first admin key (custos serve)".into() },
+                    custos_service::KeyIssuer::Host,
+                )
+                .await?,
         ))
     } else {
         None

@@ -11,15 +11,16 @@ use crate::{
     extract::{Admin, ApiJson, Auth},
 };
 
-/// Creates an API key (scope `admin`); the response's `key` is shown only once.
+/// Creates an API key (scope `admin`); the response's `key` is shown only once. A key grants
+/// only scopes it holds itself, and never `all` (minted only on the server's host).
 #[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = ApiKeyInput,
     responses((status = 201, body = ApiKeyView), (status = 400, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn create_key(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Admin>,
+    Auth(caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<ApiKeyInput>,
 ) -> Result<(StatusCode, Json<ApiKeyView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_api_key(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().create_api_key(input, custos_service::KeyIssuer::ApiKey(&caller)).await?)))
 }
 
 /// Lists API keys without secrets (scope `admin`).

@@ -5,4 +5,5 @@ mod demo;
 mod erasure;
 mod models;
 mod nul;
+mod scopes;
 mod slow_clients;
