@@ -55,11 +55,22 @@ pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord
     )
 }
 
-/// The ledger leaf of an observed outcome.
-pub(crate) fn outcome_leaf(id: &DecisionId, actual: &str, observed_at: &custos_core::Timestamp) -> Vec<u8> {
+/// The ledger leaf of an observed outcome: a keyed digest of the outcome, never the value (it
+/// is personal data, erased with the subject; the ledger keeps everything forever).
+pub(crate) fn outcome_leaf(
+    keyring: &custos_store::Keyring,
+    id: &DecisionId,
+    actual: &str,
+    observed_at: &custos_core::Timestamp,
+) -> Vec<u8> {
+    let digest = keyring.digest("ledger/decision-outcome", format!("{id}:{actual}").as_bytes());
     crate::ledger::event(
         "decision.outcome",
-        serde_json::json!({"decision_id": id.to_string(), "actual": actual, "observed_at": format_timestamp(observed_at)}),
+        serde_json::json!({
+            "decision_id": id.to_string(),
+            "actual_digest": data_encoding::HEXLOWER.encode(&digest),
+            "observed_at": format_timestamp(observed_at),
+        }),
     )
 }
 
@@ -144,7 +155,7 @@ impl Service {
             Some(t) => parse_timestamp(t).ok_or_else(|| ServiceError::invalid("observed_at", "must be an RFC 3339 timestamp"))?,
             None => now(),
         };
-        let leaf = outcome_leaf(&id, &input.actual, &observed_at);
+        let leaf = outcome_leaf(self.store.keyring(), &id, &input.actual, &observed_at);
         let (record, receipt) = write_tx!(self, |tx| {
             if !tx.set_decision_outcome(&id, &input.actual, &observed_at).await? {
                 return Err(ServiceError::NotFound { resource: "decision" });

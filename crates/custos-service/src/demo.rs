@@ -357,7 +357,7 @@ impl Service {
                 if let Some((d, model_id, _)) = decision {
                     leaves.push(crate::decisions::decision_leaf(&self.store, d, Some(model_id)));
                     if let Some(actual) = &d.actual {
-                        leaves.push(crate::decisions::outcome_leaf(&d.decision_id, actual, &d.created_at));
+                        leaves.push(crate::decisions::outcome_leaf(self.store.keyring(), &d.decision_id, actual, &d.created_at));
                     }
                 }
             }

@@ -296,6 +296,19 @@ impl Store {
         if let Some(queue) = appender_queue {
             tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), queue));
         }
+        // Free text written in plaintext by earlier versions is sealed once (migration 0011).
+        let sealed = store
+            .write(|mut tx| {
+                Box::pin(async move {
+                    let r = crate::sealed::seal_plaintext_free_text(&mut tx).await;
+                    (tx, r)
+                })
+            })
+            .await?;
+        if sealed > 0 {
+            tracing::info!(values = sealed, "sealed free-text values stored in plaintext by an earlier version");
+            store.scrub_deleted(Duration::from_secs(5)).await?;
+        }
         Ok(store)
     }
 

@@ -373,7 +373,8 @@ impl Tx {
         categories: &[DataCategory],
     ) -> Result<Vec<AuditDecision>, StoreError> {
         let (clause, mut binds) = scope_filter(scope, 1);
-        let mut sql = format!("SELECT decision_id, subject_id, outcome, score, actual, created_at FROM decisions WHERE {clause}");
+        let mut sql =
+            format!("SELECT decision_id, subject_id, outcome, score, actual_ct, actual, created_at FROM decisions WHERE {clause}");
         if let Some((created_at, id)) = after {
             let n = binds.len() + 1;
             sql.push_str(&format!(" AND (created_at > ${n} OR (created_at = ${n} AND decision_id > ${}))", n + 1));
@@ -390,16 +391,31 @@ impl Tx {
         subjects.sort_unstable();
         subjects.dedup();
         let values = self.category_values(&subjects, categories).await?;
+        // Outcomes are sealed under each subject's key: unwrap each subject's key once per page.
+        let mut keys = crate::sealed::SubjectKeys::default();
+        let ids: Vec<SubjectId> = subjects.iter().map(|s| SubjectId::parse(s)).collect::<Result<_, _>>()?;
+        keys.load(self, &ids).await?;
         rows.iter()
             .map(|r| {
                 let subject = text(r, "subject_id")?;
+                let subject_id = SubjectId::parse(&subject)?;
                 let held = values.get(&subject);
+                let decision_id = DecisionId::parse(&text(r, "decision_id")?)?;
+                let actual = match crate::records::opt_bytes(r, "actual_ct")? {
+                    Some(ct) => crate::sealed::open(
+                        keys.loaded(&subject_id),
+                        &subject_id,
+                        &crate::sealed::context("decisions", &decision_id.to_string(), "actual"),
+                        Some(&ct),
+                    )?,
+                    None => opt_text(r, "actual")?,
+                };
                 Ok(AuditDecision {
-                    decision_id: DecisionId::parse(&text(r, "decision_id")?)?,
+                    decision_id,
                     created_at: text(r, "created_at")?,
                     outcome: text(r, "outcome")?,
                     score: r.try_get::<Option<f64>, _>("score").map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    actual: opt_text(r, "actual")?,
+                    actual,
                     values: categories.iter().map(|c| held.and_then(|h| h.get(c).cloned())).collect(),
                 })
             })

@@ -23,6 +23,7 @@ mod indexer;
 mod ledger;
 mod models;
 mod records;
+mod sealed;
 mod settings;
 mod staff;
 

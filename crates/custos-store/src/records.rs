@@ -417,17 +417,23 @@ fn notice_from_row(row: &AnyRow) -> Result<Notice, StoreError> {
     })
 }
 
-fn consent_event_from_row(row: &AnyRow) -> Result<ConsentEvent, StoreError> {
+fn consent_event_from_row(row: &AnyRow, key: Option<&DataKey>) -> Result<ConsentEvent, StoreError> {
+    let event_id = text(row, "event_id")?;
+    let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
+    let source = match opt_bytes(row, "source_ct")? {
+        Some(ct) => crate::sealed::open(key, &subject_id, &crate::sealed::context("consent_events", &event_id, "source"), Some(&ct))?,
+        None => opt_text(row, "source")?,
+    };
     Ok(ConsentEvent {
-        event_id: EventId::parse(&text(row, "event_id")?)?,
-        subject_id: SubjectId::parse(&text(row, "subject_id")?)?,
+        event_id: EventId::parse(&event_id)?,
+        subject_id,
         purpose: PurposeKey::parse(&text(row, "purpose")?)?,
         status: ConsentStatus::parse(&text(row, "status")?)?,
         method: Method::parse("method", &text(row, "method")?)?,
         notice_version: text(row, "notice_version")?,
         notice_language: text(row, "notice_language")?,
         notice_text_sha256: text(row, "notice_text_sha256")?,
-        source: opt_text(row, "source")?,
+        source,
         gpc: flag(row, "gpc")?,
         captured_at: ts(row, "captured_at")?,
         recorded_at: ts(row, "recorded_at")?,
@@ -451,9 +457,27 @@ fn check_from_row(row: &AnyRow) -> Result<CheckRecord, StoreError> {
 
 const SUBJECT_COLUMNS: &str = "subject_id, external_id_ct, jurisdiction, wrapped_key, gpc, restricted, opted_out_sale_share, \
      objection_profiling, objection_direct_marketing, created_at, updated_at, erased_at";
-const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual, observed_at, key_id, created_at";
+const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual_ct, observed_at, key_id, created_at";
+/// What the decision readers select: the columns, and the plaintext `actual` of rows written
+/// before it was sealed (empty once the store has converted them).
+const DECISION_READ_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, \
+     actual_ct, actual, observed_at, key_id, created_at";
 const DSR_COLUMNS: &str = "dsr_id, subject_id, type, status, jurisdiction, purpose, objection, details_ct, received_at, due_at, verified_at, \
-     verification_method, verified_by, extended_at, extension_reason, closed_at, rejection_reason, updated_at";
+     verification_method, verified_by, extended_at, extension_reason_ct, closed_at, rejection_reason_ct, updated_at";
+/// What the request readers select: the columns, and the plaintext reasons of rows written
+/// before they were sealed (empty once the store has converted them).
+const DSR_READ_COLUMNS: &str = "dsr_id, subject_id, type, status, jurisdiction, purpose, objection, details_ct, received_at, due_at, \
+     verified_at, verification_method, verified_by, extended_at, extension_reason_ct, extension_reason, closed_at, rejection_reason_ct, \
+     rejection_reason, updated_at";
+
+/// A request's reasons, sealed (see `sealed`).
+fn seal_reasons(key: Option<&DataKey>, d: &DsrRecord) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), StoreError> {
+    let id = d.dsr_id.to_string();
+    Ok((
+        crate::sealed::seal(key, &d.subject_id, &crate::sealed::context("dsr", &id, "extension_reason"), d.extension_reason.as_deref())?,
+        crate::sealed::seal(key, &d.subject_id, &crate::sealed::context("dsr", &id, "rejection_reason"), d.rejection_reason.as_deref())?,
+    ))
+}
 
 impl Tx {
     // ----- purposes and notices -------------------------------------------------------------
@@ -822,9 +846,10 @@ impl Tx {
             "DELETE FROM privacy_sessions WHERE subject_id = $1",
             "DELETE FROM privacy_codes WHERE subject_id = $1",
             "DELETE FROM decision_explanations WHERE decision_id IN (SELECT decision_id FROM decisions WHERE subject_id = $1)",
-            "UPDATE decisions SET features_ct = NULL WHERE subject_id = $1",
-            "UPDATE dsr SET details_ct = NULL WHERE subject_id = $1",
-            "UPDATE consent_events SET source = NULL WHERE subject_id = $1",
+            "UPDATE decisions SET features_ct = NULL, actual_ct = NULL, actual = NULL WHERE subject_id = $1",
+            "UPDATE dsr SET details_ct = NULL, extension_reason_ct = NULL, extension_reason = NULL, rejection_reason_ct = NULL, \
+             rejection_reason = NULL WHERE subject_id = $1",
+            "UPDATE consent_events SET source = NULL, source_ct = NULL WHERE subject_id = $1",
         ] {
             sqlx::query(sql).bind(&sid).execute(self.conn()).await?;
         }
@@ -880,9 +905,17 @@ impl Tx {
     /// captured one (events may arrive out of order).
     pub async fn insert_consent_event(&mut self, e: &ConsentEvent) -> Result<(), StoreError> {
         let captured = format_timestamp(&e.captured_at);
+        let source_ct = match &e.source {
+            Some(source) => {
+                let key = self.data_key(&e.subject_id).await?;
+                let context = crate::sealed::context("consent_events", &e.event_id.to_string(), "source");
+                crate::sealed::seal(key.as_ref(), &e.subject_id, &context, Some(source))?
+            }
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO consent_events (event_id, subject_id, purpose, status, method, notice_version, notice_language, \
-             notice_text_sha256, source, gpc, captured_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             notice_text_sha256, source_ct, gpc, captured_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(e.event_id.to_string())
         .bind(e.subject_id.to_string())
@@ -892,7 +925,7 @@ impl Tx {
         .bind(&e.notice_version)
         .bind(&e.notice_language)
         .bind(&e.notice_text_sha256)
-        .bind(e.source.clone())
+        .bind(source_ct)
         .bind(b(e.gpc))
         .bind(&captured)
         .bind(format_timestamp(&e.recorded_at))
@@ -947,7 +980,8 @@ impl Tx {
             .bind(subject.to_string())
             .fetch_all(self.conn())
             .await?;
-        rows.iter().map(consent_event_from_row).collect()
+        let key = self.data_key(subject).await?;
+        rows.iter().map(|r| consent_event_from_row(r, key.as_ref())).collect()
     }
 
     // ----- gate checks -----------------------------------------------------------------------
@@ -1018,14 +1052,21 @@ impl Tx {
 
     /// Logs a decision; its features are encrypted under the subject's key.
     pub async fn insert_decision(&mut self, d: &DecisionRecord) -> Result<(), StoreError> {
+        let key = if d.features.is_some() || d.actual.is_some() { self.data_key(&d.subject_id).await? } else { None };
         let features_ct = match &d.features {
             Some(f) => {
-                let key = self.data_key(&d.subject_id).await?.ok_or(StoreError::NotFound)?;
+                let key = key.as_ref().ok_or(StoreError::NotFound)?;
                 let bytes = serde_json::to_vec(f).map_err(|_| StoreError::Crypto("features are not serializable"))?;
                 Some(key.seal(&d.subject_id, &format!("decision/{}", d.decision_id), &bytes)?)
             }
             None => None,
         };
+        let actual_ct = crate::sealed::seal(
+            key.as_ref(),
+            &d.subject_id,
+            &crate::sealed::context("decisions", &d.decision_id.to_string(), "actual"),
+            d.actual.as_deref(),
+        )?;
         let postgres = self.conn.backend_name() == "PostgreSQL";
         let score_param = if postgres { "CAST($8 AS DOUBLE PRECISION)" } else { "$8" };
         let query = sqlx::query(AssertSqlSafe(format!(
@@ -1045,7 +1086,7 @@ impl Tx {
         let query = if postgres { query.bind(d.score.map(|s| s.to_string())) } else { query.bind(d.score) };
         query
             .bind(features_ct)
-            .bind(d.actual.clone())
+            .bind(actual_ct)
             .bind(d.observed_at.as_ref().map(format_timestamp))
             .bind(d.key_id.map(|k| k.to_string()))
             .bind(format_timestamp(&d.created_at))
@@ -1055,10 +1096,21 @@ impl Tx {
     }
 
     /// Records the observed outcome of a decision; false if there is no such decision.
+    /// The outcome is sealed under the subject's key; for an erased subject only the time is
+    /// kept.
     pub async fn set_decision_outcome(&mut self, id: &DecisionId, actual: &str, observed_at: &Timestamp) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE decisions SET actual = $2, observed_at = $3 WHERE decision_id = $1")
+        let subject: Option<String> = sqlx::query_scalar("SELECT subject_id FROM decisions WHERE decision_id = $1")
             .bind(id.to_string())
-            .bind(actual)
+            .fetch_optional(self.conn())
+            .await?;
+        let Some(subject) = subject else { return Ok(false) };
+        let subject = SubjectId::parse(&subject)?;
+        let key = self.data_key(&subject).await?;
+        let actual_ct =
+            crate::sealed::seal(key.as_ref(), &subject, &crate::sealed::context("decisions", &id.to_string(), "actual"), Some(actual))?;
+        let done = sqlx::query("UPDATE decisions SET actual_ct = $2, actual = NULL, observed_at = $3 WHERE decision_id = $1")
+            .bind(id.to_string())
+            .bind(actual_ct)
             .bind(format_timestamp(observed_at))
             .execute(self.conn())
             .await?;
@@ -1066,26 +1118,30 @@ impl Tx {
     }
 
     async fn decisions_from_rows(&mut self, rows: Vec<AnyRow>) -> Result<Vec<DecisionRecord>, StoreError> {
-        let mut keys: BTreeMap<SubjectId, Option<DataKey>> = BTreeMap::new();
+        let mut keys = crate::sealed::SubjectKeys::default();
+        let subjects: Vec<SubjectId> =
+            rows.iter().map(|r| Ok(SubjectId::parse(&text(r, "subject_id")?)?)).collect::<Result<_, StoreError>>()?;
+        keys.load(self, &subjects).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let decision_id = DecisionId::parse(&text(row, "decision_id")?)?;
             let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
-            let features = match opt_bytes(row, "features_ct")? {
-                Some(ct) => {
-                    if let std::collections::btree_map::Entry::Vacant(slot) = keys.entry(subject_id) {
-                        let k = self.data_key(&subject_id).await?;
-                        slot.insert(k);
-                    }
-                    match keys.get(&subject_id).and_then(Option::as_ref) {
-                        Some(key) => {
-                            let bytes = key.open(&subject_id, &format!("decision/{decision_id}"), &ct)?;
-                            Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("features are not JSON".into()))?)
-                        }
-                        None => None,
-                    }
+            let key = keys.loaded(&subject_id);
+            let features = match (opt_bytes(row, "features_ct")?, key) {
+                (Some(ct), Some(key)) => {
+                    let bytes = key.open(&subject_id, &format!("decision/{decision_id}"), &ct)?;
+                    Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("features are not JSON".into()))?)
                 }
-                None => None,
+                _ => None,
+            };
+            let actual = match opt_bytes(row, "actual_ct")? {
+                Some(ct) => crate::sealed::open(
+                    key,
+                    &subject_id,
+                    &crate::sealed::context("decisions", &decision_id.to_string(), "actual"),
+                    Some(&ct),
+                )?,
+                None => opt_text(row, "actual")?,
             };
             out.push(DecisionRecord {
                 decision_id,
@@ -1097,7 +1153,7 @@ impl Tx {
                 outcome: text(row, "outcome")?,
                 score: row.try_get::<Option<f64>, _>("score").map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 features,
-                actual: opt_text(row, "actual")?,
+                actual,
                 observed_at: opt_ts(row, "observed_at")?,
                 key_id: opt_text(row, "key_id")?.map(|k| ApiKeyId::parse(&k)).transpose()?,
                 created_at: ts(row, "created_at")?,
@@ -1108,7 +1164,7 @@ impl Tx {
 
     /// One decision.
     pub async fn decision(&mut self, id: &DecisionId) -> Result<Option<DecisionRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE decision_id = $1")))
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DECISION_READ_COLUMNS} FROM decisions WHERE decision_id = $1")))
             .bind(id.to_string())
             .fetch_all(self.conn())
             .await?;
@@ -1132,8 +1188,10 @@ impl Tx {
             }
         }
         let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        let sql =
-            format!("SELECT {DECISION_COLUMNS} FROM decisions {filter} ORDER BY created_at DESC, decision_id DESC LIMIT {}", limit.max(1));
+        let sql = format!(
+            "SELECT {DECISION_READ_COLUMNS} FROM decisions {filter} ORDER BY created_at DESC, decision_id DESC LIMIT {}",
+            limit.max(1)
+        );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in binds {
             q = q.bind(b);
@@ -1145,7 +1203,7 @@ impl Tx {
     /// A subject's decisions, newest first.
     pub async fn decisions_for_subject(&mut self, subject: &SubjectId, limit: u32) -> Result<Vec<DecisionRecord>, StoreError> {
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {DECISION_COLUMNS} FROM decisions WHERE subject_id = $1 ORDER BY created_at DESC LIMIT $2"
+            "SELECT {DECISION_READ_COLUMNS} FROM decisions WHERE subject_id = $1 ORDER BY created_at DESC LIMIT $2"
         )))
         .bind(subject.to_string())
         .bind(i64::from(limit))
@@ -1158,9 +1216,11 @@ impl Tx {
 
     /// Files a request; its details are encrypted under the subject's key.
     pub async fn insert_dsr(&mut self, d: &DsrRecord) -> Result<(), StoreError> {
+        let key = self.data_key(&d.subject_id).await?;
+        let (extension_ct, rejection_ct) = seal_reasons(key.as_ref(), d)?;
         let details_ct = match &d.details {
             Some(details) => {
-                let key = self.data_key(&d.subject_id).await?.ok_or(StoreError::NotFound)?;
+                let key = key.as_ref().ok_or(StoreError::NotFound)?;
                 let bytes = serde_json::to_vec(details).map_err(|_| StoreError::Crypto("details are not serializable"))?;
                 Some(key.seal(&d.subject_id, &format!("dsr/{}", d.dsr_id), &bytes)?)
             }
@@ -1183,9 +1243,9 @@ impl Tx {
         .bind(d.verification_method.clone())
         .bind(d.verified_by.clone())
         .bind(d.extended_at.as_ref().map(format_timestamp))
-        .bind(d.extension_reason.clone())
+        .bind(extension_ct)
         .bind(d.closed_at.as_ref().map(format_timestamp))
-        .bind(d.rejection_reason.clone())
+        .bind(rejection_ct)
         .bind(format_timestamp(&d.updated_at))
         .execute(self.conn())
         .await?;
@@ -1195,9 +1255,12 @@ impl Tx {
     /// Replaces a request's mutable fields, but only if it is still in status `expected`
     /// (so two concurrent transitions cannot both win). Returns whether it was updated.
     pub async fn update_dsr(&mut self, d: &DsrRecord, expected: DsrStatus) -> Result<bool, StoreError> {
+        let key = self.data_key(&d.subject_id).await?;
+        let (extension_ct, rejection_ct) = seal_reasons(key.as_ref(), d)?;
         let done = sqlx::query(
             "UPDATE dsr SET status = $3, due_at = $4, verified_at = $5, verification_method = $6, verified_by = $7, extended_at = $8, \
-             extension_reason = $9, closed_at = $10, rejection_reason = $11, updated_at = $12 WHERE dsr_id = $1 AND status = $2",
+             extension_reason_ct = $9, extension_reason = NULL, closed_at = $10, rejection_reason_ct = $11, rejection_reason = NULL, \
+             updated_at = $12 WHERE dsr_id = $1 AND status = $2",
         )
         .bind(d.dsr_id.to_string())
         .bind(expected.as_str())
@@ -1207,9 +1270,9 @@ impl Tx {
         .bind(d.verification_method.clone())
         .bind(d.verified_by.clone())
         .bind(d.extended_at.as_ref().map(format_timestamp))
-        .bind(d.extension_reason.clone())
+        .bind(extension_ct)
         .bind(d.closed_at.as_ref().map(format_timestamp))
-        .bind(d.rejection_reason.clone())
+        .bind(rejection_ct)
         .bind(format_timestamp(&d.updated_at))
         .execute(self.conn())
         .await?;
@@ -1217,20 +1280,31 @@ impl Tx {
     }
 
     async fn dsrs_from_rows(&mut self, rows: Vec<AnyRow>) -> Result<Vec<DsrRecord>, StoreError> {
+        let mut keys = crate::sealed::SubjectKeys::default();
+        let subjects: Vec<SubjectId> =
+            rows.iter().map(|r| Ok(SubjectId::parse(&text(r, "subject_id")?)?)).collect::<Result<_, StoreError>>()?;
+        keys.load(self, &subjects).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let dsr_id = DsrId::parse(&text(row, "dsr_id")?)?;
             let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
-            let details = match opt_bytes(row, "details_ct")? {
-                Some(ct) => match self.data_key(&subject_id).await? {
-                    Some(key) => {
-                        let bytes = key.open(&subject_id, &format!("dsr/{dsr_id}"), &ct)?;
-                        Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("details are not JSON".into()))?)
-                    }
-                    None => None,
-                },
-                None => None,
+            let key = keys.loaded(&subject_id);
+            let details = match (opt_bytes(row, "details_ct")?, key) {
+                (Some(ct), Some(key)) => {
+                    let bytes = key.open(&subject_id, &format!("dsr/{dsr_id}"), &ct)?;
+                    Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("details are not JSON".into()))?)
+                }
+                _ => None,
             };
+            let reason = |field: &str| -> Result<Option<String>, StoreError> {
+                match opt_bytes(row, &format!("{field}_ct"))? {
+                    Some(ct) => {
+                        crate::sealed::open(key, &subject_id, &crate::sealed::context("dsr", &dsr_id.to_string(), field), Some(&ct))
+                    }
+                    None => opt_text(row, field),
+                }
+            };
+            let (extension_reason, rejection_reason) = (reason("extension_reason")?, reason("rejection_reason")?);
             out.push(DsrRecord {
                 dsr_id,
                 subject_id,
@@ -1246,9 +1320,9 @@ impl Tx {
                 verification_method: opt_text(row, "verification_method")?,
                 verified_by: opt_text(row, "verified_by")?,
                 extended_at: opt_ts(row, "extended_at")?,
-                extension_reason: opt_text(row, "extension_reason")?,
+                extension_reason,
                 closed_at: opt_ts(row, "closed_at")?,
-                rejection_reason: opt_text(row, "rejection_reason")?,
+                rejection_reason,
                 updated_at: ts(row, "updated_at")?,
             });
         }
@@ -1257,7 +1331,7 @@ impl Tx {
 
     /// One request.
     pub async fn dsr(&mut self, id: &DsrId) -> Result<Option<DsrRecord>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_COLUMNS} FROM dsr WHERE dsr_id = $1")))
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_READ_COLUMNS} FROM dsr WHERE dsr_id = $1")))
             .bind(id.to_string())
             .fetch_all(self.conn())
             .await?;
@@ -1266,7 +1340,7 @@ impl Tx {
 
     /// Requests matching `filter`, newest first (overdue: most overdue first).
     pub async fn dsrs(&mut self, filter: &DsrFilter) -> Result<Vec<DsrRecord>, StoreError> {
-        let mut sql = format!("SELECT {DSR_COLUMNS} FROM dsr WHERE 1 = 1");
+        let mut sql = format!("SELECT {DSR_READ_COLUMNS} FROM dsr WHERE 1 = 1");
         let mut n = 0;
         let mut next = || {
             n += 1;

@@ -3,6 +3,7 @@
 
 mod demo;
 mod erasure;
+mod free_text;
 mod models;
 mod nul;
 mod scopes;
