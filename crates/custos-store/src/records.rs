@@ -470,8 +470,11 @@ const DSR_READ_COLUMNS: &str = "dsr_id, subject_id, type, status, jurisdiction, 
      verified_at, verification_method, verified_by, extended_at, extension_reason_ct, extension_reason, closed_at, rejection_reason_ct, \
      rejection_reason, updated_at";
 
-/// A request's reasons, sealed (see `sealed`).
-fn seal_reasons(key: Option<&DataKey>, d: &DsrRecord) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), StoreError> {
+/// A sealed value, if there is one.
+type Sealed = Option<Vec<u8>>;
+
+/// A request's reasons, sealed (see `sealed`): extension, rejection.
+fn seal_reasons(key: Option<&DataKey>, d: &DsrRecord) -> Result<(Sealed, Sealed), StoreError> {
     let id = d.dsr_id.to_string();
     Ok((
         crate::sealed::seal(key, &d.subject_id, &crate::sealed::context("dsr", &id, "extension_reason"), d.extension_reason.as_deref())?,
