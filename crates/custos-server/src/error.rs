@@ -18,6 +18,8 @@ pub struct ApiError {
     field: Option<String>,
     #[serde(skip)]
     challenge: bool,
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -29,6 +31,7 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             challenge: false,
+            retry_after: None,
         }
     }
 
@@ -105,6 +108,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(scope) => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Insufficient scope", format!("this API key lacks the `{scope}` scope"))
             }
+            ServiceError::TooManyRequests { retry_after } => Self {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-requests",
+                    "Too many requests",
+                    format!("too many attempts; try again in {} seconds", retry_after.as_secs().max(1)),
+                )
+            },
             ServiceError::Internal(source) => {
                 // Details go to the log; the caller gets a generic message.
                 tracing::error!(error = %source, "internal error");
@@ -132,6 +144,9 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if self.challenge {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

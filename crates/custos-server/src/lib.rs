@@ -38,6 +38,8 @@ pub struct AppState {
     service: Service,
     openapi_json: Arc<String>,
     presidio: PresidioApi,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxies`).
+    trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 /// Whether Presidio's own paths (`/analyze`, `/anonymize`, ...) are served, and how.
@@ -56,7 +58,16 @@ impl AppState {
     /// State over a service.
     pub fn new(service: Service) -> Self {
         let openapi_json = serde_json::to_string_pretty(&openapi()).unwrap_or_else(|_| "{}".to_owned());
-        Self { service, openapi_json: Arc::new(openapi_json), presidio: PresidioApi::Off }
+        Self { service, openapi_json: Arc::new(openapi_json), presidio: PresidioApi::Off, trusted_proxies: Arc::default() }
+    }
+
+    /// The same state believing `X-Forwarded-For` from these proxies (addresses or networks):
+    /// behind a reverse proxy, the client address (which sign-ins are throttled by) is the last
+    /// address in that header not itself a trusted proxy. From any other peer the header is
+    /// ignored, so a client cannot choose its own address.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 
     /// The same state with Presidio's paths served as `presidio` says.
@@ -79,6 +90,7 @@ impl AppState {
 /// console under `/console` (its own sessions, see `custos-web`).
 pub fn router(state: AppState) -> Router {
     let console = custos_web::router(state.service().clone());
+    let proxies = state.trusted_proxies.clone();
     let base = if state.presidio == PresidioApi::Off { routes::router() } else { routes::router().merge(routes::presidio_router()) };
     base.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -87,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(guard::reject_bad_text))
         .fallback(|| async { ApiError::not_found_route() })
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(move |request: Request, next: Next| client_address(request, next, proxies.clone())))
         .layer(middleware::from_fn(log_request))
 }
 
@@ -122,6 +135,33 @@ pub async fn serve_with(
         tracing::error!(error = %e, "publishing the final ledger checkpoint failed");
     }
     served
+}
+
+/// Puts the client's address in the request ([`custos_web::ClientAddress`]): the peer, or,
+/// when the peer is a trusted proxy, the last address in `X-Forwarded-For` that is not one.
+async fn client_address(mut request: Request, next: Next, proxies: Arc<Vec<ipnet::IpNet>>) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let trusted = |ip: &std::net::IpAddr| proxies.iter().any(|net| net.contains(ip));
+    let client = match peer {
+        Some(peer) if trusted(&peer) => {
+            let forwarded: Vec<std::net::IpAddr> = request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse().ok())
+                .collect();
+            forwarded.iter().rev().find(|ip| !trusted(ip)).or(forwarded.first()).copied().unwrap_or(peer)
+        }
+        Some(peer) => peer,
+        None => {
+            request.extensions_mut().insert(custos_web::ClientAddress(None));
+            return next.run(request).await;
+        }
+    };
+    request.extensions_mut().insert(custos_web::ClientAddress(Some(client)));
+    next.run(request).await
 }
 
 /// Headers every answer carries: no MIME sniffing and no referrer (privacy-center links carry a

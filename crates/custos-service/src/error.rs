@@ -31,6 +31,12 @@ pub enum ServiceError {
     /// it does not hold.
     #[error("{0}")]
     NotAllowed(ValidationError),
+    /// Too many attempts from this client, or from everyone (HTTP 429): try again after this.
+    #[error("too many attempts; try again in {} seconds", retry_after.as_secs().max(1))]
+    TooManyRequests {
+        /// How long to wait.
+        retry_after: std::time::Duration,
+    },
     /// Something failed on our side; details go to the log only (HTTP 500/503).
     #[error("internal error")]
     Internal(#[source] StoreError),

@@ -23,6 +23,7 @@ mod purposes;
 mod retention;
 pub mod staff;
 mod subjects;
+mod throttle;
 
 use std::{
     collections::HashMap,
@@ -39,6 +40,7 @@ pub use dsr::DsrQuery;
 pub use error::ServiceError;
 pub use ledger::{VerifiedBundle, verify_proof_bundle};
 pub use retention::RetentionReport;
+pub use throttle::Client;
 
 /// Deployment-wide settings of the service.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +71,43 @@ pub struct Service {
     code_delivery: Option<Arc<dyn privacy::CodeDelivery>>,
     /// The demo's outbox (`--demo` only).
     demo_outbox: Option<Arc<privacy::DemoOutbox>>,
+    /// How fast sign-ins may be tried.
+    throttles: Arc<throttle::Throttles>,
+    /// Work that runs after its request was answered (sending sign-in codes).
+    background: Arc<Background>,
+}
+
+/// Tasks that outlive the request that started them, counted so that shutting down (and a
+/// test) can wait for them.
+#[derive(Debug, Default)]
+pub(crate) struct Background {
+    running: std::sync::atomic::AtomicUsize,
+    done: tokio::sync::Notify,
+}
+
+impl Background {
+    /// Runs `work` on a task of its own.
+    pub(crate) fn spawn(self: &Arc<Self>, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.running.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let this = self.clone();
+        tokio::spawn(async move {
+            work.await;
+            if this.running.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+                this.done.notify_waiters();
+            }
+        });
+    }
+
+    /// Waits until no such task runs.
+    async fn idle(&self) {
+        loop {
+            let notified = self.done.notified();
+            if self.running.load(std::sync::atomic::Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Service {
@@ -84,6 +123,8 @@ impl Service {
             models: Arc::default(),
             code_delivery: None,
             demo_outbox: None,
+            throttles: Arc::default(),
+            background: Arc::default(),
         }
     }
 
@@ -126,9 +167,15 @@ impl Service {
         Ok(Store::restore(options, backup)?)
     }
 
-    /// Shuts down: what is queued is written, the SQLite WAL merged into the database file,
-    /// connections closed.
+    /// Waits for the work that runs after its request was answered (sign-in codes being sent).
+    pub async fn settled(&self) {
+        self.background.idle().await;
+    }
+
+    /// Shuts down: background work finishes, what is queued is written, the SQLite WAL merged
+    /// into the database file, connections closed.
     pub async fn close(&self) {
+        self.settled().await;
         self.store.close().await;
     }
 

@@ -205,32 +205,60 @@ impl Service {
     }
 
     /// Sends a sign-in code to the contact on file of the subject with this external id. The
-    /// answer is the same whether or not the subject exists (no enumeration); false only when no
-    /// delivery is configured.
-    pub async fn request_privacy_code(&self, external_id: &str) -> Result<bool, ServiceError> {
+    /// answer is the same whether or not the subject exists, and comes as soon as the id is
+    /// looked up: issuing and delivering a code runs after the answer, so its cost does not
+    /// tell who is a customer. False only when no delivery is configured; refused when
+    /// `client` (or everyone together) asks too often.
+    pub async fn request_privacy_code(&self, external_id: &str, client: crate::Client) -> Result<bool, ServiceError> {
         let Some(delivery) = self.code_delivery.clone() else { return Ok(false) };
-        let Ok(subject) = self.subject_by_external_id(external_id).await else { return Ok(true) };
+        self.throttles
+            .admit(crate::throttle::Path::CodeRequest, client)
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let Ok(Some(subject_id)) = self.subject_id_by_external_id(external_id).await else { return Ok(true) };
+        let service = self.clone();
+        let external_id = external_id.to_owned();
+        self.background.spawn(async move {
+            if let Err(e) = service.issue_privacy_code(&external_id, subject_id, delivery).await {
+                tracing::error!(error = %e, "issuing a privacy-center code failed");
+            }
+        });
+        Ok(true)
+    }
+
+    /// Issues and delivers a code (at most one a minute per customer).
+    async fn issue_privacy_code(
+        &self,
+        external_id: &str,
+        subject_id: SubjectId,
+        delivery: std::sync::Arc<dyn CodeDelivery>,
+    ) -> Result<(), ServiceError> {
+        let subject = self.subject(&subject_id.to_string()).await?;
         let Some(contact) = subject.data.as_ref().and_then(|d| d.get("user.contact.email")).and_then(Value::as_str).map(str::to_owned)
         else {
-            return Ok(true);
+            return Ok(());
         };
-        let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
-        let mut b = [0u8; 4];
-        getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
-        let code = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
+        // Uniform over the million codes: draws past the last whole million are drawn again.
+        let code = loop {
+            let mut b = [0u8; 4];
+            getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+            let n = u32::from_le_bytes(b);
+            if n < 4_294_000_000 {
+                break format!("{:06}", n % 1_000_000);
+            }
+        };
         let digest = self.code_digest(&subject_id, &code);
         let at = now();
         let expires = at + chrono::Duration::minutes(CODE_MINUTES);
         let gap = chrono::Duration::seconds(CODE_GAP_SECONDS);
         let issued = write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &at, &expires, gap).await?))?;
         if !issued {
-            // A code went out less than a minute ago: same answer, nothing sent.
-            return Ok(true);
+            // A code went out less than a minute ago: nothing sent.
+            return Ok(());
         }
         if let Err(e) = delivery.deliver(external_id, &contact, &code) {
             tracing::error!(error = %e, "delivering a privacy-center code failed");
         }
-        Ok(true)
+        Ok(())
     }
 
     fn code_digest(&self, subject: &SubjectId, code: &str) -> String {
@@ -239,7 +267,10 @@ impl Service {
 
     /// Signs in with a code: the session's cookie token, or a validation error (wrong, expired or
     /// used up; the same message for each).
-    pub async fn redeem_privacy_code(&self, external_id: &str, code: &str) -> Result<String, ServiceError> {
+    pub async fn redeem_privacy_code(&self, external_id: &str, code: &str, client: crate::Client) -> Result<String, ServiceError> {
+        self.throttles
+            .admit(crate::throttle::Path::CodeEntry, client)
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let refused = || ServiceError::invalid("code", "is wrong or has expired");
         let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused())?;
         let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use custos_core::{Timestamp, now};
+use custos_core::now;
 use custos_store::StaffUser;
 use data_encoding::{BASE64_NOPAD, BASE64URL_NOPAD, HEXLOWER};
 use serde_json::json;
@@ -20,12 +20,6 @@ use crate::{Service, ServiceError, read_tx, write_tx};
 
 /// Staff roles, least to most powerful in what they may change.
 pub const ROLES: &[&str] = &["reviewer", "analyst", "privacy_officer", "admin"];
-
-/// Failed sign-ins that lock an account.
-pub const MAX_FAILURES: u32 = 5;
-
-/// How long a lock lasts.
-pub const LOCK_MINUTES: i64 = 15;
 
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 8;
@@ -60,14 +54,17 @@ impl StaffSession {
     }
 }
 
-/// Why a sign-in failed (one message for the user whatever the cause, except a lock).
+/// Why a sign-in failed: one answer whatever the cause (no such account, a wrong password, or
+/// this address locked out of the account after repeated failures), so it tells nothing.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignInError {
-    /// Wrong email or password.
+    /// Wrong email or password, or too many failures from this address.
     Invalid,
-    /// Too many failures; try again later.
-    Locked,
 }
+
+/// What an unknown account's password is checked against: a hash of nothing anyone knows, with
+/// the real parameters, so the check costs what a real one costs.
+const NO_ACCOUNT_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /// `bytes` random bytes from the OS.
 fn random_token(bytes: usize) -> Result<Vec<u8>, ServiceError> {
@@ -190,36 +187,49 @@ impl Service {
         Ok(password)
     }
 
-    /// Signs a staff member in: the session token for the cookie, or why not. Every attempt on
-    /// a known account is a ledger leaf.
-    pub async fn staff_sign_in(&self, email: &str, password: &str) -> Result<Result<String, SignInError>, ServiceError> {
+    /// Signs a staff member in from `client`: the session token for the cookie, or why not.
+    /// Every attempt past the rate limits makes one password check and one ledger leaf, whether
+    /// the account exists or not, and every refusal is the same.
+    pub async fn staff_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: crate::Client,
+    ) -> Result<Result<String, SignInError>, ServiceError> {
+        self.throttles
+            .admit(crate::throttle::Path::StaffPassword, client)
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let email = email.trim().to_lowercase();
         let at = now();
-        let user = read_tx!(self, |tx| Ok(tx.staff_user_by_email(&email).await?))?;
-        let Some(user) = user else {
-            // Same work as a real check, so timing does not tell which emails exist.
-            let _ = tokio::task::spawn_blocking(|| {
-                verify_password("x", "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-            })
-            .await;
-            return Ok(Err(SignInError::Invalid));
+        let lookup = email.clone();
+        let user = read_tx!(self, |tx| Ok(tx.staff_user_by_email(&lookup).await?))?;
+        let locked = self.throttles.locked(client, &email);
+        let (p, h) = (password.to_owned(), user.as_ref().map_or_else(|| NO_ACCOUNT_HASH.to_owned(), |u| u.password_hash.clone()));
+        self.throttles.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let matches = tokio::task::spawn_blocking(move || verify_password(&p, &h)).await.unwrap_or(false);
+        let user = match user {
+            Some(user) if matches && !locked => user,
+            user => {
+                let uid = user.as_ref().map(|u| u.user_id.clone());
+                let now_locked = uid.is_some() && self.throttles.failed(client, &email);
+                let email_digest = HEXLOWER.encode(&self.store.keyring().digest("ledger/staff-email", email.as_bytes()));
+                let leaf = crate::ledger::event_at(
+                    "staff.sign_in_failed",
+                    &at,
+                    json!({"user_id": uid, "email_digest": email_digest, "address_locked": now_locked || locked}),
+                );
+                write_tx!(self, |tx| {
+                    if let Some(uid) = &uid {
+                        tx.staff_sign_in_failed(uid, None).await?;
+                    }
+                    tx.append_leaf(leaf).await?;
+                    Ok(())
+                })?;
+                return Ok(Err(SignInError::Invalid));
+            }
         };
-        if user.locked_until.is_some_and(|t| t > at) {
-            return Ok(Err(SignInError::Locked));
-        }
-        let (p, h) = (password.to_owned(), user.password_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&p, &h)).await.unwrap_or(false);
+        self.throttles.succeeded(client, &email);
         let uid = user.user_id.clone();
-        if !ok {
-            let lock: Option<Timestamp> = (user.failed_attempts + 1 >= MAX_FAILURES).then(|| at + chrono::Duration::minutes(LOCK_MINUTES));
-            let leaf = crate::ledger::event_at("staff.sign_in_failed", &at, json!({"user_id": uid, "locked": lock.is_some()}));
-            write_tx!(self, |tx| {
-                tx.staff_sign_in_failed(&uid, lock.as_ref()).await?;
-                tx.append_leaf(leaf).await?;
-                Ok(())
-            })?;
-            return Ok(Err(if lock.is_some() { SignInError::Locked } else { SignInError::Invalid }));
-        }
         let token = random_b64(32)?;
         let csrf = random_b64(24)?;
         let hash = token_hash(&token);
@@ -231,6 +241,13 @@ impl Service {
             Ok(())
         })?;
         Ok(Ok(token))
+    }
+
+    /// Password checks this service has made (every staff sign-in attempt that gets past the
+    /// rate limits makes exactly one, whether or not the account exists): an operational
+    /// counter, and the way tests see that refusals cost the same.
+    pub fn password_checks(&self) -> u64 {
+        self.throttles.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The live session of a cookie's token.

@@ -116,10 +116,15 @@ impl Service {
 
     /// The subject with this external id.
     pub async fn subject_by_external_id(&self, external_id: &str) -> Result<SubjectView, ServiceError> {
-        let external_id = parse_external_id(external_id)?;
-        let id = read_tx!(self, |tx| Ok(tx.subject_id_by_external_id(&external_id).await?))?;
-        let id = id.ok_or(ServiceError::NotFound { resource: "subject" })?;
+        let id = self.subject_id_by_external_id(external_id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
         self.subject(&id.to_string()).await
+    }
+
+    /// The id of the subject with this external id (one blind-index lookup, the same work
+    /// whether or not there is one).
+    pub(crate) async fn subject_id_by_external_id(&self, external_id: &str) -> Result<Option<SubjectId>, ServiceError> {
+        let external_id = parse_external_id(external_id)?;
+        read_tx!(self, |tx| Ok(tx.subject_id_by_external_id(&external_id).await?))
     }
 
     /// A page of subjects in creation order.

@@ -287,7 +287,7 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        self.service.store().close().await;
+        self.service.close().await;
         let Self { db, .. } = self;
         db
     }

@@ -32,6 +32,26 @@ use serde::Deserialize;
 /// The session cookie's name.
 pub const COOKIE: &str = "custos_staff";
 
+/// The address of the client a request came from, as the server determined it (the peer, or
+/// behind a trusted reverse proxy the address it forwarded). Sign-ins are throttled by it. The
+/// server puts it in the request's extensions; without one (in-process callers) it is unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl From<ClientAddress> for custos_service::Client {
+    fn from(c: ClientAddress) -> Self {
+        custos_service::Client(c.0)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<ClientAddress>().copied().unwrap_or_default())
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct Web {
     pub(crate) service: Service,
@@ -142,7 +162,7 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(State(web): State<Web>, Form(form): Form<LoginForm>) -> Response {
+async fn login(State(web): State<Web>, client: ClientAddress, Form(form): Form<LoginForm>) -> Response {
     let refused = |status, message: &str| {
         html(
             status,
@@ -150,7 +170,7 @@ async fn login(State(web): State<Web>, Form(form): Form<LoginForm>) -> Response 
                 .render(),
         )
     };
-    match web.service.staff_sign_in(&form.email, &form.password).await {
+    match web.service.staff_sign_in(&form.email, &form.password, client.into()).await {
         Ok(Ok(token)) => {
             let cookie = format!("{COOKIE}={token}; Path=/console; HttpOnly; SameSite=Strict; Secure; Max-Age={}", 8 * 3600);
             let mut response = Redirect::to("/console").into_response();
@@ -159,9 +179,19 @@ async fn login(State(web): State<Web>, Form(form): Form<LoginForm>) -> Response 
             }
             response
         }
-        Ok(Err(SignInError::Invalid)) => refused(StatusCode::UNAUTHORIZED, "The email or the password is wrong."),
-        Ok(Err(SignInError::Locked)) => {
-            refused(StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins: this account is locked for 15 minutes.")
+        // One answer for an unknown email, a wrong password and an address locked out of the
+        // account after repeated failures: none of them tells which it was.
+        Ok(Err(SignInError::Invalid)) => refused(
+            StatusCode::UNAUTHORIZED,
+            "The email or the password is wrong. If both are right, there were too many failed attempts from here: wait 15 minutes.",
+        ),
+        Err(ServiceError::TooManyRequests { retry_after }) => {
+            let mut response = refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("Too many sign-in attempts from here. Try again in {} seconds.", retry_after.as_secs().max(1)),
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+            response
         }
         Err(e) => error_page(None, &e),
     }

@@ -84,6 +84,11 @@ fn failed(t: &'static Text, session: Option<&PrivacySession>, e: &ServiceError) 
             message(t, StatusCode::BAD_REQUEST, session, t.failed_title, v.message())
         }
         ServiceError::NotFound { .. } => message(t, StatusCode::NOT_FOUND, session, t.not_found_title, t.not_found_text),
+        ServiceError::TooManyRequests { retry_after } => {
+            let mut response = message(t, StatusCode::TOO_MANY_REQUESTS, session, t.too_many_title, t.too_many_text);
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after.as_secs().max(1)));
+            response
+        }
         other => {
             tracing::error!(error = %other, "a privacy-center page failed");
             message(t, StatusCode::INTERNAL_SERVER_ERROR, session, t.failed_title, t.failed_text)
@@ -159,9 +164,9 @@ struct StartForm {
     external_id: String,
 }
 
-async fn start(State(c): State<Center>, headers: HeaderMap, Form(form): Form<StartForm>) -> Response {
+async fn start(State(c): State<Center>, client: crate::ClientAddress, headers: HeaderMap, Form(form): Form<StartForm>) -> Response {
     let t = words(&headers);
-    match c.service.request_privacy_code(form.external_id.trim()).await {
+    match c.service.request_privacy_code(form.external_id.trim(), client.into()).await {
         Ok(true) => start_view(&c, t, StatusCode::OK, true, form.external_id.trim().to_owned(), None),
         Ok(false) => message(t, StatusCode::NOT_FOUND, None, t.start_title, t.codes_off),
         Err(e) => failed(t, None, &e),
@@ -174,9 +179,9 @@ struct CodeForm {
     code: String,
 }
 
-async fn code(State(c): State<Center>, headers: HeaderMap, Form(form): Form<CodeForm>) -> Response {
+async fn code(State(c): State<Center>, client: crate::ClientAddress, headers: HeaderMap, Form(form): Form<CodeForm>) -> Response {
     let t = words(&headers);
-    match c.service.redeem_privacy_code(form.external_id.trim(), &form.code).await {
+    match c.service.redeem_privacy_code(form.external_id.trim(), &form.code, client.into()).await {
         Ok(token) => signed_in(&token),
         Err(ServiceError::Invalid(v)) => start_view(
             &c,

@@ -74,6 +74,8 @@ pub(crate) struct Text {
     pub(crate) code_submit: &'static str,
     pub(crate) codes_off: &'static str,
     pub(crate) outbox_title: &'static str,
+    pub(crate) too_many_title: &'static str,
+    pub(crate) too_many_text: &'static str,
 }
 
 /// English.
@@ -147,6 +149,8 @@ pub(crate) const EN: Text = Text {
     code_submit: "Sign in",
     codes_off: "Sign-in by code is not available here. Use the privacy link on our website.",
     outbox_title: "Demo outbox: codes that would have been sent",
+    too_many_title: "Please wait a moment",
+    too_many_text: "There were too many attempts from here. Wait a few minutes, then try again.",
 };
 
 /// The words for an `Accept-Language` header (English until other languages are added).

@@ -69,6 +69,25 @@ pub struct ConnectionArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "CUSTOS_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For gives the
+    /// client address; from any other peer the header is ignored.
+    #[arg(long, env = "CUSTOS_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
+}
+
+impl ConnectionArgs {
+    /// The trusted proxies as networks (a bare address is a network of one).
+    fn proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                let p = p.trim();
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("--trusted-proxies: `{p}` is not an address or network such as 10.0.0.0/8"))
+            })
+            .collect()
+    }
 }
 
 impl ConnectionArgs {
@@ -113,6 +132,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         custos_server::PresidioApi::Off
     };
     let serve_options = args.connections.options()?;
+    let proxies = args.connections.proxies()?;
     if let Some(tls) = &serve_options.tls {
         tls.load().context("cannot set up HTTPS")?;
     }
@@ -242,7 +262,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
-    let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio);
+    let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio).with_trusted_proxies(proxies);
     custos_server::serve_with(listener, state, serve_options, shutdown_signal()).await.context("the server failed")?;
     service.close().await;
     tracing::info!("stopped");

@@ -30,6 +30,7 @@ async fn the_outbox_shows_demo_subjects_only() {
         let (st, page, _) = b.post("/privacy/start", &[("external_id", id)]).await;
         assert!(st == 200 && page.contains("a code is on its way"), "{id}: {page}");
     }
+    s.service.settled().await;
     let (_, page, _) = b.get("/privacy/start").await;
     assert!(!page.contains("real.person@example.com"), "an API subject's address is on the open page");
     assert!(!page.contains("lookalike@example.com"), "a look-alike's address is on the open page");

@@ -7,4 +7,5 @@ mod free_text;
 mod models;
 mod nul;
 mod scopes;
+mod signin;
 mod slow_clients;
