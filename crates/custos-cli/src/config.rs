@@ -33,6 +33,10 @@ pub struct DbArgs {
     /// Configuration file [default: ./custos.toml if present].
     #[arg(long, env = "CUSTOS_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Days gate checks are kept (those a decision quotes stay with it) [default: 400; a
+    /// warning under 180].
+    #[arg(long, env = "CUSTOS_CHECK_RETENTION_DAYS")]
+    pub check_retention_days: Option<u32>,
 }
 
 /// The contents of `custos.toml`; every key is optional.
@@ -55,6 +59,8 @@ pub struct FileConfig {
     pub retention_interval_seconds: Option<u64>,
     /// `ledger_origin = "example.com/custos/prod"`.
     pub ledger_origin: Option<String>,
+    /// `check_retention_days = 400`.
+    pub check_retention_days: Option<u32>,
 }
 
 impl DbArgs {
@@ -117,6 +123,7 @@ pub fn service_config(
     opt_out: Option<&[String]>,
     audit_only: Option<&[String]>,
     model_limits: custos_explain::Limits,
+    check_retention_days: Option<u32>,
 ) -> anyhow::Result<ServiceConfig> {
     let mut gate = GateConfig::default();
     if let Some(list) = opt_out {
@@ -131,7 +138,19 @@ pub fn service_config(
             .map(|c| DataCategory::parse(c).map_err(|e| anyhow::anyhow!("audit_only_categories: {}", e.message())))
             .collect::<Result<_, _>>()?;
     }
-    Ok(ServiceConfig { gate, model_limits })
+    let check_retention_days = check_retention_days.unwrap_or(custos_service::DEFAULT_CHECK_RETENTION_DAYS);
+    if check_retention_days == 0 {
+        bail!("check_retention_days must be at least 1");
+    }
+    if check_retention_days < custos_service::CHECK_RETENTION_WARN_BELOW_DAYS {
+        let warning = format!(
+            "gate checks are kept {check_retention_days} days, under the {} days the EU AI Act asks deployers to keep logs (Art. 26(6))",
+            custos_service::CHECK_RETENTION_WARN_BELOW_DAYS
+        );
+        eprintln!("warning: {warning}");
+        tracing::warn!("{warning}");
+    }
+    Ok(ServiceConfig { gate, model_limits, check_retention_days })
 }
 
 /// Checks a listen address early, with a clear message.

@@ -140,3 +140,56 @@ async fn demo_refuses_open_addresses_and_real_databases_and_keeps_one_key() {
     stop(second);
     assert_eq!(all_keys(&db), 1, "one all-scope key after two starts");
 }
+
+/// Options that would exhaust the machine are refused with one line: absurd thread counts and
+/// bootstrap sizes, audits of thousands of groups; a short check retention is warned about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_options_are_refused_in_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = dir.path().join("in.txt");
+    std::fs::write(&text, "call 555-0100\n").expect("write");
+    let refused = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().expect("run");
+        assert!(!out.status.success(), "{args:?} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        stderr
+    };
+    let message = refused(&["pii", "analyze", "--input", text.to_str().expect("utf8"), "--threads", "100000"]);
+    assert!(message.contains("--threads"), "{message}");
+
+    let csv = dir.path().join("decisions.csv");
+    let mut rows = String::from("group,y_true,y_pred\n");
+    for i in 0..2_500 {
+        rows.push_str(&format!("g{i},{},{}\n", i % 2, (i / 2) % 2));
+    }
+    std::fs::write(&csv, rows).expect("write");
+    let csv = csv.to_str().expect("utf8");
+    let message = refused(&[
+        "fairness",
+        "audit",
+        "--input",
+        csv,
+        "--sensitive",
+        "group",
+        "--y-true",
+        "y_true",
+        "--y-pred",
+        "y_pred",
+        "--bootstrap",
+        "4294967295",
+    ]);
+    assert!(message.contains("--bootstrap"), "{message}");
+    let message = refused(&["fairness", "audit", "--input", csv, "--sensitive", "group", "--y-true", "y_true", "--y-pred", "y_pred"]);
+    assert!(message.contains("more than 2000 groups"), "{message}");
+    assert_eq!(message.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{message}");
+
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let out = custos(&db, &["admin", "run-retention", "--check-retention-days", "30"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("warning: gate checks are kept 30 days"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -200,7 +200,21 @@ pub enum ReportError {
     /// The reference group matched no rows.
     #[error("reference group {0}: no rows have those values")]
     NoReferenceRows(String),
+    /// More groups than an audit reads ([`MAX_GROUPS`]).
+    #[error("{0} groups; an audit reads at most {MAX_GROUPS} (audit fewer attributes at once, or bin their values)")]
+    TooManyGroups(usize),
+    /// More bootstrap replicates than an audit draws ([`MAX_BOOTSTRAP`]).
+    #[error("{0} bootstrap replicates; at most {MAX_BOOTSTRAP}")]
+    TooManyReplicates(usize),
 }
+
+/// The most groups (combinations of sensitive values) one audit reads. Each group costs a few
+/// kilobytes of counts and score bins, and comparisons between groups are pairwise; past a
+/// couple of thousand groups nearly all of them are too small to say anything.
+pub const MAX_GROUPS: usize = 2_000;
+
+/// The most bootstrap replicates one audit draws (the intervals stop moving long before).
+pub const MAX_BOOTSTRAP: usize = 10_000;
 
 #[derive(Serialize)]
 struct GroupReport {
@@ -316,6 +330,12 @@ fn union_auc(groups: &[GroupTally], members: &[usize], merged: &ScoreStats) -> O
 /// Warnings are in the report's `warnings` array. Sorts each group's exact score pairs in place
 /// (the only memory the exact ROC AUC needs is the pairs themselves).
 pub fn build(sensitive: &[String], groups: &mut [GroupTally], options: &ReportOptions) -> Result<Value, ReportError> {
+    if groups.len() > MAX_GROUPS {
+        return Err(ReportError::TooManyGroups(groups.len()));
+    }
+    if options.bootstrap > MAX_BOOTSTRAP {
+        return Err(ReportError::TooManyReplicates(options.bootstrap));
+    }
     for g in groups.iter_mut() {
         g.scores.exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     }

@@ -69,6 +69,10 @@ impl ApiError {
         Self::new(StatusCode::REQUEST_TIMEOUT, "body-timeout", "Request body too slow", "the request body stopped arriving")
     }
 
+    pub(crate) fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "this route does not take this method")
+    }
+
     pub(crate) fn not_found_route() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route")
     }

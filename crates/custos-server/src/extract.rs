@@ -3,7 +3,7 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Query, Request},
+    extract::{FromRequest, FromRequestParts, Request},
     http::{StatusCode, header, request::Parts},
 };
 use std::marker::PhantomData;
@@ -128,12 +128,20 @@ pub(crate) struct ApiQuery<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state).await.map(|Query(q)| ApiQuery(q)).map_err(|rejection| {
-            ApiError::invalid(
-                None,
-                format!("invalid query string: {}", rejection.body_text().trim_start_matches("Failed to deserialize query string: ")),
-            )
+    /// Errors name the parameter: `limit` for `?limit=many`, the unknown name for `?color=red`.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            let named = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).map(str::to_owned);
+            let field = match named {
+                Some(name) => Some(name),
+                None if path != "." && !path.is_empty() => Some(path),
+                None => None,
+            };
+            ApiError::invalid(field, format!("invalid query string: {message}"))
         })
     }
 }

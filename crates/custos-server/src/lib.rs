@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         // After routing, so a bad path segment is named by its route parameter.
         .route_layer(middleware::from_fn(guard::reject_bad_text))
         .fallback(|| async { ApiError::not_found_route() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(move |request: Request, next: Next| client_address(request, next, proxies.clone())))
         .layer(middleware::from_fn(log_request))

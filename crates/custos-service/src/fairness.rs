@@ -285,8 +285,8 @@ impl Service {
             }
         };
         let bootstrap = input.bootstrap.unwrap_or(1000);
-        if bootstrap > 10_000 {
-            return Err(ServiceError::invalid("bootstrap", "must be at most 10000"));
+        if bootstrap > report::MAX_BOOTSTRAP {
+            return Err(ServiceError::invalid("bootstrap", format!("must be at most {}", report::MAX_BOOTSTRAP)));
         }
         for (metric, value) in input.thresholds.iter().flatten() {
             if !THRESHOLD_METRICS.iter().any(|(m, _)| m == metric) {
@@ -612,6 +612,10 @@ impl Service {
             after = Some((last.created_at.clone(), last.decision_id.to_string()));
             for d in &page {
                 let key: Vec<String> = d.values.iter().map(group_value).collect();
+                if !group_of.contains_key(&key) && tallies.len() >= report::MAX_GROUPS {
+                    // Refused as the groups appear, before they take memory.
+                    return Err(report::ReportError::TooManyGroups(tallies.len() + 1).to_string());
+                }
                 let g = *group_of.entry(key.clone()).or_insert_with(|| {
                     tallies.push(GroupTally { key, ..GroupTally::default() });
                     tallies.len() - 1

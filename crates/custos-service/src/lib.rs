@@ -43,12 +43,33 @@ pub use retention::RetentionReport;
 pub use throttle::Client;
 
 /// Deployment-wide settings of the service.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// The gate's settings (opt-out jurisdictions, audit-only categories).
     pub gate: GateConfig,
     /// What a registered model file may ask of the server (depth, nodes, leaves, tables).
     pub model_limits: custos_explain::Limits,
+    /// Days gate checks are kept ([`DEFAULT_CHECK_RETENTION_DAYS`]); checks a decision quotes
+    /// stay with it, and the ledger's leaves stay whatever happens to the rows.
+    pub check_retention_days: u32,
+}
+
+/// How long gate checks are kept by default: over a year, for compliance lookbacks and the
+/// EU AI Act's six months of deployer logs (Art. 26(6)) with room to spare.
+pub const DEFAULT_CHECK_RETENTION_DAYS: u32 = 400;
+
+/// Below this many days of gate checks, custos warns: the AI Act asks deployers to keep logs
+/// of high-risk systems at least six months.
+pub const CHECK_RETENTION_WARN_BELOW_DAYS: u32 = 180;
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            gate: GateConfig::default(),
+            model_limits: custos_explain::Limits::default(),
+            check_retention_days: DEFAULT_CHECK_RETENTION_DAYS,
+        }
+    }
 }
 
 /// The custos application: configuration plus the store. Cheap to clone.

@@ -12,6 +12,8 @@ pub struct RetentionReport {
     pub expired: Vec<(String, u64)>,
     /// Total values deleted.
     pub total: u64,
+    /// Gate checks deleted (older than the check retention, quoted by no decision).
+    pub checks: u64,
 }
 
 impl Service {
@@ -43,6 +45,19 @@ impl Service {
             }
             Ok(report)
         })?;
+        let mut report = report;
+        let days = self.config().check_retention_days.max(1);
+        let cutoff = at - chrono::Duration::days(i64::from(days));
+        report.checks = self.store.expire_checks(cutoff).await?;
+        if report.checks > 0 {
+            let leaf = crate::ledger::event_at(
+                "retention.checks_expired",
+                &at,
+                serde_json::json!({"cutoff": custos_core::format_timestamp(&cutoff), "checks": report.checks}),
+            );
+            self.store.append_event(leaf).await?;
+            tracing::info!(checks = report.checks, retention_days = days, "retention run deleted old gate checks");
+        }
         if report.total > 0 {
             tracing::info!(expired_values = report.total, "retention run deleted expired data");
             self.scrub_deleted().await;

@@ -168,6 +168,13 @@ pub(crate) fn spawn(main_path: PathBuf, stop: Arc<AtomicBool>) {
     });
 }
 
+/// Forgets the entries of check rows below `rowid` (deleted by the check log's retention).
+pub(crate) fn forget_below(path: &Path, rowid: i64) -> Result<(), StoreError> {
+    let conn = open_index(path)?;
+    conn.execute("DELETE FROM check_subjects WHERE check_rowid < ?1", [rowid]).map_err(db_error)?;
+    Ok(())
+}
+
 /// The rowids of a subject's indexed checks and the high-water mark they are complete up to.
 pub(crate) fn lookup(index: &Connection, subject: &str) -> Result<(Vec<i64>, i64), StoreError> {
     let through: i64 = index

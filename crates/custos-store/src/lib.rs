@@ -12,6 +12,7 @@
 //! implementation would repeat each query verbatim. Only the migrations differ per dialect.
 //! The backends do differ in how writes are scheduled, see [`Store::write`].
 
+mod check_retention;
 mod check_writer;
 mod crypto;
 mod db;

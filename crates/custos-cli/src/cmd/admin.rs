@@ -53,7 +53,8 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Revoke an API key by its id; it stops working at once.
+    /// Revoke an API key by its id. Requests through this database stop accepting it at once;
+    /// a running server, which trusts a validated key for one second, within a second.
     RevokeKey {
         /// The key id (from `create-key` or `GET /v1/keys`).
         key_id: String,
@@ -106,8 +107,12 @@ pub enum AdminCommand {
 
 pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Service> {
     let file = db.file_config()?;
-    let config =
-        service_config(file.opt_out_jurisdictions.as_deref(), file.audit_only_categories.as_deref(), custos_explain::Limits::default())?;
+    let config = service_config(
+        file.opt_out_jurisdictions.as_deref(),
+        file.audit_only_categories.as_deref(),
+        custos_explain::Limits::default(),
+        db.check_retention_days.or(file.check_retention_days),
+    )?;
     Service::open(&db.store_options(&file), config).await.context("cannot open the database")
 }
 
@@ -164,7 +169,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         AdminCommand::RevokeKey { key_id, db } => {
             let service = open(&db).await?;
             let key = service.revoke_api_key(&key_id).await?;
-            println!("revoked {} at {}", key.key_id, key.revoked_at.unwrap_or_default());
+            println!("revoked {} at {}; running servers refuse it within a second", key.key_id, key.revoked_at.unwrap_or_default());
             service
         }
         AdminCommand::ListKeys { db } => {
@@ -187,7 +192,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
             for (category, n) in &report.expired {
                 println!("{category}\t{n}");
             }
-            println!("deleted {} expired values", report.total);
+            println!("deleted {} expired values and {} gate checks past their retention", report.total, report.checks);
             service
         }
         AdminCommand::Backup { output, db } => {

@@ -74,9 +74,9 @@ pub struct ShapArgs {
     /// Output layout.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
-    /// Worker threads (default: every core).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Worker threads, 1 to 256 (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 }
 
 /// `custos explain predict`.
@@ -330,9 +330,9 @@ fn shap(args: ShapArgs) -> anyhow::Result<()> {
     let table = if mode == ShapMode::PathDependent {
         // Precomputed tables, rows tree by tree: several times faster than row by row.
         model.prepare();
-        par_chunks(&rows, threads(args.threads), |part| Ok(model.shap_many(part)?.into_iter().map(flatten).collect()))?
+        par_chunks(&rows, threads(args.threads.map(usize::from)), |part| Ok(model.shap_many(part)?.into_iter().map(flatten).collect()))?
     } else {
-        par_rows(&rows, threads(args.threads), |row| Ok(flatten(model.shap(row, mode, &background)?)))?
+        par_rows(&rows, threads(args.threads.map(usize::from)), |row| Ok(flatten(model.shap(row, mode, &background)?)))?
     };
     let mut out = open_output(args.data.output.as_deref())?;
     write_table(&mut *out, args.format, &header, ids.as_deref(), &table)?;

@@ -168,9 +168,9 @@ pub struct AuditArgs {
     /// Groups smaller than this get a warning (their numbers are fragile).
     #[arg(long, default_value_t = 30)]
     min_group_size: u64,
-    /// Bootstrap replicates for the disparity intervals (0 to skip).
-    #[arg(long, default_value_t = 1000)]
-    bootstrap: usize,
+    /// Bootstrap replicates for the disparity intervals (0 to skip; at most 10,000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(0..=custos_fairness::report::MAX_BOOTSTRAP as i64))]
+    bootstrap: u32,
     /// Seed of the bootstrap (reports are reproducible).
     #[arg(long, default_value_t = 20261122)]
     seed: u64,
@@ -330,13 +330,24 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
         let cards: Vec<usize> = attribute_values.iter().map(Vec::len).collect();
         let cells: usize = cards.iter().product();
         let mut row_groups = Vec::with_capacity(n);
-        let new_group = |ids_of_row: Vec<u32>, acc: &mut Accumulated, group_ids: &mut Vec<Vec<u32>>| -> u32 {
+        // Groups are refused as they appear past the limit, before they take memory.
+        let too_many = || {
+            anyhow::anyhow!(
+                "more than {} groups by {} (audit fewer attributes at once, or bin their values)",
+                custos_fairness::report::MAX_GROUPS,
+                args.data.sensitive.join(" x ")
+            )
+        };
+        let new_group = |ids_of_row: Vec<u32>, acc: &mut Accumulated, group_ids: &mut Vec<Vec<u32>>| -> anyhow::Result<u32> {
             let g = acc.groups.len() as u32;
+            if acc.groups.len() >= custos_fairness::report::MAX_GROUPS {
+                return Err(too_many());
+            }
             acc.groups.push(ids_of_row.iter().enumerate().map(|(a, id)| attribute_values[a][*id as usize].clone()).collect());
             acc.counts.push(Confusion::default());
             acc.scores.push(ScoreStats::default());
             group_ids.push(ids_of_row);
-            g
+            Ok(g)
         };
         if cells <= DENSE_CELLS {
             if dense.0 != cards {
@@ -350,7 +361,7 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
                 let code = mixed_radix(attr_ids.iter().map(|ids| ids[i]), &cards);
                 let mut g = dense.1[code];
                 if g == u32::MAX {
-                    g = new_group(attr_ids.iter().map(|ids| ids[i]).collect(), &mut acc, &mut group_ids);
+                    g = new_group(attr_ids.iter().map(|ids| ids[i]).collect(), &mut acc, &mut group_ids)?;
                     dense.1[code] = g;
                     let key = attr_ids.iter().fold(0u128, |k, ids| (k << 32) | u128::from(ids[i]));
                     group_of.insert(key, g);
@@ -363,7 +374,7 @@ fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {
                 let g = match group_of.get(&key) {
                     Some(g) => *g,
                     None => {
-                        let g = new_group(attr_ids.iter().map(|ids| ids[i]).collect(), &mut acc, &mut group_ids);
+                        let g = new_group(attr_ids.iter().map(|ids| ids[i]).collect(), &mut acc, &mut group_ids)?;
                         group_of.insert(key, g);
                         g
                     }
@@ -419,7 +430,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
         .transpose()?;
     let options = ReportOptions {
         min_group_size: args.min_group_size,
-        bootstrap: args.bootstrap,
+        bootstrap: args.bootstrap as usize,
         seed: args.seed,
         has_score: acc.has_score,
         streaming: args.streaming,

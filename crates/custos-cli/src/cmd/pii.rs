@@ -76,9 +76,9 @@ pub struct TextInput {
     /// Exact strings never to report (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub allow_list: Vec<String>,
-    /// Worker threads (default: every core).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Worker threads, 1 to 256 (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }
 
 /// `custos pii analyze`.
@@ -298,7 +298,7 @@ where
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut out = open_output(input.output.as_deref())?;
     let bar = progress(total);
-    let threads = input.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = input.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let mut format = input.format;
     let mut line_no = 0u64;
     let mut skipped = 0u64;

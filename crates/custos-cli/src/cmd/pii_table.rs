@@ -39,9 +39,9 @@ pub struct TableInput {
     /// Least score a finding needs (default 0.4).
     #[arg(long)]
     threshold: Option<f32>,
-    /// Worker threads (default: every core).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Worker threads, 1 to 256 (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 }
 
 /// `custos pii scan-table`.
@@ -97,7 +97,7 @@ fn text_input(t: &TableInput) -> TextInput {
 }
 
 fn threads(t: &TableInput) -> usize {
-    t.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+    t.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
 #[derive(Default, Serialize)]

@@ -140,6 +140,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.opt_out_jurisdictions.as_deref().or(file.opt_out_jurisdictions.as_deref()),
         args.audit_only_categories.as_deref().or(file.audit_only_categories.as_deref()),
         args.model_limits.limits(),
+        args.db.check_retention_days.or(file.check_retention_days),
     )?;
     let options = args.db.store_options(&file);
     tracing::info!(database = ?options, "opening the database");

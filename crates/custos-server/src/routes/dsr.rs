@@ -28,6 +28,7 @@ pub(crate) async fn create_dsr(
 
 /// Request filters.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DsrListQuery {
     /// Only open requests past their due date, most overdue first.

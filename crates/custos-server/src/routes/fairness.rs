@@ -17,6 +17,7 @@ use crate::{
 
 /// How many to list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FairnessListQuery {
     /// At most this many, newest first (default 100, at most 500).
@@ -25,6 +26,7 @@ pub(crate) struct FairnessListQuery {
 
 /// How a report is rendered.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReportQuery {
     /// `json` (default: the stored text, whose SHA-256 is in the ledger) or `html` (the

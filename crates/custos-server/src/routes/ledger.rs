@@ -52,6 +52,7 @@ pub(crate) async fn ledger_entry(
 
 /// Inclusion proof parameters.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InclusionQuery {
     /// The leaf.
@@ -73,6 +74,7 @@ pub(crate) async fn inclusion_proof(
 
 /// Consistency proof parameters.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConsistencyQuery {
     /// The older tree size.

@@ -55,6 +55,7 @@ pub(crate) async fn create_notice(
 
 /// Filter for notices.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoticeQuery {
     /// Only this purpose's notices.

@@ -27,6 +27,7 @@ pub(crate) async fn create_subject(
 
 /// Subject lookup and paging.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SubjectQuery {
     /// Find the subject with this external id (returns that one subject).
