@@ -3,7 +3,8 @@
 //! looping, leaf references out of range, categorical bitsets, every missing-value type),
 //! written in LightGBM's `save_model` layout. No panic; an accepted model is safe to use.
 
-use libfuzzer_sys::{arbitrary::Arbitrary, fuzz_target};
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
 
 #[path = "model_common.rs"]
 mod model_common;

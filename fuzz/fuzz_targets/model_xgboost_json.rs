@@ -4,7 +4,8 @@
 //! splits), written as XGBoost writes them. The loader must refuse or accept without panicking,
 //! and an accepted model must be safe to predict and explain.
 
-use libfuzzer_sys::{arbitrary::Arbitrary, fuzz_target};
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
 use serde_json::json;
 
 #[path = "model_common.rs"]

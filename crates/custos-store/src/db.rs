@@ -167,7 +167,10 @@ struct Inner {
     /// Stops the SQLite check indexer when the store goes away.
     indexer_stop: Arc<std::sync::atomic::AtomicBool>,
     /// Set by [`Store::close`]: writes are refused from then on.
-    closed: std::sync::atomic::AtomicBool,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite: the general writer's task, which ends (closing its connection) once the store
+    /// is closed.
+    writer_task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// SQLite: the shared lock on `<database>-lock` (a restore needs it exclusive).
     _open_lock: Option<crate::files::OpenLock>,
     /// The SQLite database file, for the direct gate read.
@@ -260,13 +263,15 @@ impl Store {
             (Arc::new(keyring), ledger_keys)
         };
         let (checks, check_queue) = mpsc::channel(4 * MAX_BATCH);
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writer_task = None;
         // SQLite: the check writer thread takes the check queue; PostgreSQL: the appender task.
         let (writer, appender_queue) = match (writer_pool, &sqlite_path) {
             (Some(pool), Some(path)) => {
                 let (send, recv) = mpsc::channel::<Job>(4 * MAX_BATCH);
                 let turn = crate::check_writer::WriteTurn::default();
                 crate::check_writer::spawn(path.clone(), check_queue, turn.clone())?;
-                tokio::spawn(run_writer(pool, keyring.clone(), recv, turn));
+                writer_task = Some(tokio::spawn(run_writer(pool, keyring.clone(), recv, turn, closed.clone())));
                 (Writer::Queue(send), None)
             }
             _ => (Writer::Pool(reader.clone()), Some(check_queue)),
@@ -280,7 +285,8 @@ impl Store {
             inner: Arc::new(Inner {
                 backend,
                 indexer_stop,
-                closed: std::sync::atomic::AtomicBool::new(false),
+                closed,
+                writer_task: std::sync::Mutex::new(writer_task),
                 _open_lock: open_lock,
                 sqlite_path,
                 checks,
@@ -662,10 +668,23 @@ impl Store {
 
     /// Writes asked for after this are answered with [`StoreError::WriterGone`].
     pub async fn close(&self) {
-        // Let the general writer finish what is queued (a no-op job behind everything else),
-        // then refuse new writes.
-        let _: Result<(), StoreError> = self.write_statement(|tx| Box::pin(async move { (tx, Ok(())) })).await;
+        // Refuse new writes; the general writer finishes what is queued (up to a last no-op job
+        // that wakes it), sees the flag, and closes its connection.
         self.inner.closed.store(true, std::sync::atomic::Ordering::Release);
+        if let Writer::Queue(queue) = &self.inner.writer {
+            let run: JobFn = Box::new(|tx| {
+                Box::pin(async move {
+                    let deliver: Deliver = Box::new(|_| {});
+                    (tx, true, deliver)
+                })
+            });
+            if queue.send(Job { run, savepoint: false }).await.is_ok() {
+                let task = self.inner.writer_task.lock().ok().and_then(|mut t| t.take());
+                if let Some(task) = task {
+                    let _ = task.await;
+                }
+            }
+        }
         if self.inner.sqlite_path.is_some() {
             let (send, recv) = oneshot::channel();
             if self.inner.checks.send(Queued::Close { reply: send }).await.is_ok() {
@@ -844,7 +863,13 @@ async fn load_keyring(conn: &mut AnyConnection, options: &StoreOptions) -> Resul
     }
 }
 
-async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc::Receiver<Job>, turn: crate::check_writer::WriteTurn) {
+async fn run_writer(
+    pool: sqlx::AnyPool,
+    keyring: Arc<Keyring>,
+    mut queue: mpsc::Receiver<Job>,
+    turn: crate::check_writer::WriteTurn,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+) {
     let mut conn = match pool.acquire().await {
         Ok(c) => c,
         Err(e) => {
@@ -936,7 +961,13 @@ async fn run_writer(pool: sqlx::AnyPool, keyring: Arc<Keyring>, mut queue: mpsc:
                 }
             }
         }
+        if closed.load(std::sync::atomic::Ordering::Acquire) && queue.is_empty() {
+            break;
+        }
     }
+    // The store is closed: give the connection back and close the pool.
+    drop(conn);
+    pool.close().await;
 }
 
 #[cfg(test)]
