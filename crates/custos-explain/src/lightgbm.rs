@@ -247,17 +247,14 @@ pub(crate) fn parse_text(text: &str, limits: &Limits) -> Result<Model, ExplainEr
 }
 
 /// `dump_model` JSON, typed: only the fields custos reads are kept.
+// Missing fields are `None` (serde reads an absent `Option` so); what a field must hold is
+// checked where it is used, with a message naming it.
 #[derive(Deserialize)]
 struct Dump {
-    #[serde(default)]
     average_output: Option<bool>,
-    #[serde(default)]
     objective: Option<String>,
-    #[serde(default)]
     num_tree_per_iteration: Option<u64>,
-    #[serde(default)]
     feature_names: Option<Vec<String>>,
-    #[serde(default)]
     tree_info: Option<Vec<DumpTree>>,
 }
 
@@ -268,27 +265,16 @@ struct DumpTree {
 
 #[derive(Deserialize)]
 struct DumpNode {
-    #[serde(default)]
     split_index: Option<IgnoredAny>,
-    #[serde(default)]
     split_feature: Option<u64>,
-    #[serde(default)]
     threshold: Option<Value>,
-    #[serde(default)]
     decision_type: Option<String>,
-    #[serde(default)]
     default_left: Option<bool>,
-    #[serde(default)]
     missing_type: Option<String>,
-    #[serde(default)]
     internal_count: Option<f64>,
-    #[serde(default)]
     left_child: Option<Box<DumpNode>>,
-    #[serde(default)]
     right_child: Option<Box<DumpNode>>,
-    #[serde(default)]
     leaf_value: Option<f64>,
-    #[serde(default)]
     leaf_count: Option<f64>,
 }
 

@@ -143,11 +143,24 @@ fn precomputed_tables_equal_the_recursive_algorithm() {
     }
 }
 
-/// A random tree and the same tree walked iteratively: the iterative path-dependent walk must
-/// agree with brute force on deep trees too (beyond what the recursion tests reach).
+/// Appends a leaf of `value` to `t`.
+fn push_leaf(t: &mut Tree, value: f64) {
+    t.left.push(LEAF);
+    t.right.push(LEAF);
+    t.feature.push(0);
+    t.test.push(Test::LessOrEqual(0.0));
+    t.default_left.push(false);
+    t.missing.push(Missing::NaN);
+    t.value.push(value);
+    t.cover.push(1.0);
+}
+
+/// The iterative path-dependent walk on a tree deeper than the recursion tests reach: still
+/// additive, and the depth limit is exact.
 #[test]
 fn deep_chains_are_walked_without_recursion() {
-    // A 60-level chain (the default depth limit is 64): left children are leaves.
+    // A 60-level chain (the default depth limit is 64): split 2k has leaf 2k+1 on the left and
+    // split 2k+2 on the right.
     let depth = 60;
     let mut t = Tree::default();
     for level in 0..depth {
@@ -160,30 +173,9 @@ fn deep_chains_are_walked_without_recursion() {
         t.missing.push(Missing::NaN);
         t.value.push(0.0);
         t.cover.push(f64::from((depth - level + 1) as u32));
-        // the leaf
-        t.left.push(LEAF);
-        t.right.push(LEAF);
-        t.feature.push(0);
-        t.test.push(Test::LessOrEqual(0.0));
-        t.default_left.push(false);
-        t.missing.push(Missing::NaN);
-        t.value.push(level as f64);
-        t.cover.push(1.0);
+        push_leaf(&mut t, level as f64);
     }
-    // Fix the layout: node i (internal) at 2i, its leaf at 2i+1, next internal at 2i+2.
-    for level in 0..depth {
-        t.left[2 * level] = (2 * level + 1) as u32;
-        t.right[2 * level] = (2 * level + 2) as u32;
-    }
-    // The last right child is a leaf.
-    t.left.push(LEAF);
-    t.right.push(LEAF);
-    t.feature.push(0);
-    t.test.push(Test::LessOrEqual(0.0));
-    t.default_left.push(false);
-    t.missing.push(Missing::NaN);
-    t.value.push(-1.0);
-    t.cover.push(1.0);
+    push_leaf(&mut t, -1.0);
     assert_eq!(t.check(FEATURES, 64).map(|(d, _)| d), Ok(depth));
     let x = [1.0, 0.0, 1.0, 0.0];
     let mut phi = vec![0.0; FEATURES];

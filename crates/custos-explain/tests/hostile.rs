@@ -178,34 +178,29 @@ fn lightgbm_files_with_shared_or_looping_children_are_refused() {
     assert_eq!(refused(Model::parse(huge.as_bytes())), ModelRule::Features);
 }
 
+/// A `dump_model` file whose one tree nests `depth` splits down its left side, written as
+/// text (building it as a `Value` would itself recurse).
+fn nested_dump(depth: usize) -> String {
+    let split = r#"{"split_index": 0, "split_feature": 0, "threshold": 0.5, "decision_type": "<=", "default_left": true, "missing_type": "None", "internal_count": 2, "right_child": {"leaf_index": 1, "leaf_value": 0.2, "leaf_count": 1}, "left_child": "#;
+    let mut file = String::from(
+        r#"{"objective": "binary sigmoid:1", "num_tree_per_iteration": 1, "feature_names": ["a"], "tree_info": [{"tree_structure": "#,
+    );
+    for _ in 0..depth {
+        file.push_str(split);
+    }
+    file.push_str(r#"{"leaf_index": 0, "leaf_value": 0.1, "leaf_count": 1}"#);
+    file.push_str(&"}".repeat(depth));
+    file.push_str("}]}");
+    file
+}
+
 #[test]
 fn a_deep_lightgbm_dump_is_an_error_not_a_crash() {
-    // 5,000 nested splits, written as text (building it as a `Value` would itself recurse):
-    // the JSON reader's nesting limit stops it with an error.
-    let split = r#"{"split_index": 0, "split_feature": 0, "threshold": 0.5, "decision_type": "<=", "default_left": true, "missing_type": "None", "internal_count": 2, "right_child": {"leaf_index": 1, "leaf_value": 0.2, "leaf_count": 1}, "left_child": "#;
-    let depth = 5_000;
-    let mut file = String::from(
-        r#"{"objective": "binary sigmoid:1", "num_tree_per_iteration": 1, "feature_names": ["a"], "tree_info": [{"tree_structure": "#,
-    );
-    for _ in 0..depth {
-        file.push_str(split);
-    }
-    file.push_str(r#"{"leaf_index": 0, "leaf_value": 0.1, "leaf_count": 1}"#);
-    file.push_str(&"}".repeat(depth));
-    file.push_str("}]}");
-    assert!(matches!(Model::parse(file.as_bytes()), Err(ExplainError::Malformed { .. })));
+    // 5,000 nested splits: the JSON reader's nesting limit stops it with an error.
+    assert!(matches!(Model::parse(nested_dump(5_000).as_bytes()), Err(ExplainError::Malformed { .. })));
     // Within the reader's nesting limit, the depth limit applies.
-    let depth = 40;
-    let mut file = String::from(
-        r#"{"objective": "binary sigmoid:1", "num_tree_per_iteration": 1, "feature_names": ["a"], "tree_info": [{"tree_structure": "#,
-    );
-    for _ in 0..depth {
-        file.push_str(split);
-    }
-    file.push_str(r#"{"leaf_index": 0, "leaf_value": 0.1, "leaf_count": 1}"#);
-    file.push_str(&"}".repeat(depth));
-    file.push_str("}]}");
+    let file = nested_dump(40);
     let model = Model::parse(file.as_bytes()).expect("40 levels are fine");
-    assert_eq!(model.max_depth(), depth);
+    assert_eq!(model.max_depth(), 40);
     assert_eq!(refused(Model::parse_with(file.as_bytes(), &Limits { max_depth: 39, ..Limits::default() })), ModelRule::Depth);
 }
