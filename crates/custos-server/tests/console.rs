@@ -103,16 +103,14 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     // Sweeping expired sessions deletes them and keeps live ones.
     s.service
         .store()
-        .write(|mut tx| {
-            Box::pin(async move {
-                let r = async {
-                    let user = tx.staff_user_by_email("officer@example.com").await?.expect("user");
-                    let past = custos_core::now() - chrono::Duration::hours(9);
-                    tx.insert_staff_session("0000expired", &user.user_id, "csrf", &past, &(past + chrono::Duration::hours(8))).await
-                }
-                .await;
-                (tx, r)
-            })
+        .write(async |tx| {
+            async {
+                let user = custos_store::staff::user_by_email(tx, "officer@example.com").await?.expect("user");
+                let past = custos_core::now() - chrono::Duration::hours(9);
+                custos_store::staff::insert_session(tx, "0000expired", &user.user_id, "csrf", &past, &(past + chrono::Duration::hours(8)))
+                    .await
+            }
+            .await
         })
         .await
         .expect("expired session");

@@ -338,29 +338,11 @@ async fn decisions_and_outcomes(backend: Backend) {
 }
 
 async fn ciphertexts(s: &TestServer, id: custos_core::SubjectId) -> Vec<(custos_core::DataCategory, Vec<u8>)> {
-    s.service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.subject_ciphertexts(&id).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("ciphertexts")
+    s.service.store().read(async |tx| custos_store::subjects::ciphertexts(tx, &id).await).await.expect("ciphertexts")
 }
 
 async fn data_key(s: &TestServer, id: custos_core::SubjectId) -> Option<custos_store::DataKey> {
-    s.service
-        .store()
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.data_key(&id).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("data key")
+    s.service.store().read(async |tx| custos_store::subjects::data_key(tx, &id).await).await.expect("data key")
 }
 
 async fn erasure_crypto_shreds(backend: Backend) {

@@ -300,16 +300,7 @@ async fn interrupted_audits_are_requeued(backend: Backend) {
         .await
         .expect("queued");
     let at = custos_core::now();
-    let claimed = service
-        .store()
-        .write(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.claim_fairness_audit(&at).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("claim");
+    let claimed = service.store().write(async |tx| custos_store::fairness::claim_audit(tx, &at).await).await.expect("claim");
     assert_eq!(claimed.map(|a| a.audit_id.to_string()), Some(queued.audit_id.clone()));
     assert_eq!(service.fairness_audit(&queued.audit_id).await.expect("audit").status, "running");
     // The "restarted" worker requeues it, then runs it (it fails: there are no decisions).

@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 use crate::{
     Service, ServiceError,
     dto::{ApiKeyInput, ApiKeyView},
-    read_tx, write_tx,
 };
 
 /// A permission an API key can carry.
@@ -250,10 +249,12 @@ impl Service {
             &record.created_at,
             serde_json::json!({"key_id": record.key_id.to_string(), "scopes": record.scopes}),
         );
-        let receipt = write_tx!(self, |tx| {
-            tx.insert_api_key(&stored).await?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                custos_store::keys::insert(tx, &stored).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         tracing::info!(key_id = %record.key_id, scopes = %record.scopes.join(" "), "API key created");
         let mut view = key_view(&record, Some(&token));
         view.receipt = Some(receipt.into());
@@ -262,7 +263,7 @@ impl Service {
 
     /// Every API key, without secrets.
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyView>, ServiceError> {
-        let keys = read_tx!(self, |tx| Ok(tx.api_keys().await?))?;
+        let keys = self.read(async |tx| Ok(custos_store::keys::all(tx).await?)).await?;
         Ok(keys.iter().map(|k| key_view(k, None)).collect())
     }
 
@@ -270,18 +271,20 @@ impl Service {
     pub async fn revoke_api_key(&self, key_id: &str) -> Result<ApiKeyView, ServiceError> {
         let id = ApiKeyId::parse(key_id)?;
         let leaf = crate::ledger::event("api_key.revoked", serde_json::json!({"key_id": id.to_string()}));
-        let (record, receipt) = write_tx!(self, |tx| {
-            let existing = tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
-            // Revoking twice changes nothing, so it records nothing.
-            let receipt = if existing.revoked_at.is_none() {
-                tx.revoke_api_key(&id, &now()).await?;
-                Some(tx.append_leaf(leaf).await?)
-            } else {
-                None
-            };
-            let record = tx.api_key(&id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
-            Ok((record, receipt))
-        })?;
+        let (record, receipt) = self
+            .write(async |tx| {
+                let existing = custos_store::keys::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
+                // Revoking twice changes nothing, so it records nothing.
+                let receipt = if existing.revoked_at.is_none() {
+                    custos_store::keys::revoke(tx, &id, &now()).await?;
+                    Some(custos_store::ledger::append_leaf(tx, leaf).await?)
+                } else {
+                    None
+                };
+                let record = custos_store::keys::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
+                Ok((record, receipt))
+            })
+            .await?;
         self.auth_cache.forget(&id);
         tracing::info!(key_id = %id, "API key revoked");
         let mut view = key_view(&record, None);
@@ -298,15 +301,7 @@ impl Service {
             return Ok(principal);
         }
         let hash = secret_hash(secret);
-        let record = self
-            .store
-            .read_statement(move |mut tx| {
-                Box::pin(async move {
-                    let r = tx.api_key(&key_id).await.map_err(ServiceError::from);
-                    (tx, r)
-                })
-            })
-            .await?;
+        let record = self.store.read_statement(async |tx| custos_store::keys::get(tx, &key_id).await.map_err(ServiceError::from)).await?;
         let record = record.ok_or(ServiceError::Unauthenticated)?;
         // Both sides are SHA-256 outputs of equal length; comparing hashes leaks nothing useful.
         if record.revoked_at.is_some() || record.secret_sha256 != hash {

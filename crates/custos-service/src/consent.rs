@@ -6,9 +6,7 @@ use custos_store::{ConsentEvent, ConsentState};
 use crate::{
     Service, ServiceError,
     dto::{ConsentEventView, ConsentInput, ConsentStateView, SubjectConsents},
-    read_tx,
     subjects::parse_subject_id,
-    write_tx,
 };
 
 /// How far in the future a `captured_at` may lie (clock skew between systems).
@@ -69,46 +67,50 @@ impl Service {
             }
             None => recorded_at,
         };
-        let (event, receipt) = write_tx!(self, |tx| {
-            let subject = tx.subject(&subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-            if subject.erased_at.is_some() {
-                return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-            }
-            if tx.purpose(purpose.as_str()).await?.is_none() {
-                return Err(ServiceError::unprocessable("purpose", format!("purpose `{purpose}` does not exist")));
-            }
-            let versions = tx.notice_versions(&purpose, &input.notice_version).await?;
-            let notice = match &input.language {
-                Some(lang) => versions.iter().find(|n| &n.language == lang),
-                None => versions.iter().find(|n| n.language == "en").or(versions.first()),
-            };
-            let Some(notice) = notice else {
-                return Err(ServiceError::unprocessable(
-                    if input.language.is_some() && !versions.is_empty() { "language" } else { "notice_version" },
-                    format!("no notice version `{}` is published for purpose `{purpose}`", input.notice_version),
-                ));
-            };
-            let event = ConsentEvent {
-                event_id: EventId::new(),
-                subject_id,
-                purpose: purpose.clone(),
-                status,
-                method,
-                notice_version: notice.version.clone(),
-                notice_language: notice.language.clone(),
-                notice_text_sha256: notice.text_sha256.clone(),
-                source: input.source.clone(),
-                gpc,
-                captured_at,
-                recorded_at,
-            };
-            tx.insert_consent_event(&event).await?;
-            if gpc {
-                tx.set_gpc(&subject_id, &recorded_at).await?;
-            }
-            let receipt = tx.append_leaf(consent_leaf(&event)).await?;
-            Ok((event, receipt))
-        })?;
+        let (event, receipt) = self
+            .write(async |tx| {
+                let subject = custos_store::subjects::get(tx, &subject_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+                if subject.erased_at.is_some() {
+                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
+                }
+                if custos_store::purposes::get(tx, purpose.as_str()).await?.is_none() {
+                    return Err(ServiceError::unprocessable("purpose", format!("purpose `{purpose}` does not exist")));
+                }
+                let versions = custos_store::purposes::notice_versions(tx, &purpose, &input.notice_version).await?;
+                let notice = match &input.language {
+                    Some(lang) => versions.iter().find(|n| &n.language == lang),
+                    None => versions.iter().find(|n| n.language == "en").or(versions.first()),
+                };
+                let Some(notice) = notice else {
+                    return Err(ServiceError::unprocessable(
+                        if input.language.is_some() && !versions.is_empty() { "language" } else { "notice_version" },
+                        format!("no notice version `{}` is published for purpose `{purpose}`", input.notice_version),
+                    ));
+                };
+                let event = ConsentEvent {
+                    event_id: EventId::new(),
+                    subject_id,
+                    purpose: purpose.clone(),
+                    status,
+                    method,
+                    notice_version: notice.version.clone(),
+                    notice_language: notice.language.clone(),
+                    notice_text_sha256: notice.text_sha256.clone(),
+                    source: input.source.clone(),
+                    gpc,
+                    captured_at,
+                    recorded_at,
+                };
+                custos_store::consents::insert_event(tx, &event).await?;
+                if gpc {
+                    custos_store::subjects::set_gpc(tx, &subject_id, &recorded_at).await?;
+                }
+                let receipt = custos_store::ledger::append_leaf(tx, consent_leaf(&event)).await?;
+                Ok((event, receipt))
+            })
+            .await?;
         let mut view = event_view(&event);
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -117,10 +119,12 @@ impl Service {
     /// A subject's current consents and full history.
     pub async fn subject_consents(&self, subject_id: &str) -> Result<SubjectConsents, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
-        let (current, history) = read_tx!(self, |tx| {
-            tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            Ok((tx.consents(&id).await?, tx.consent_history(&id).await?))
-        })?;
+        let (current, history) = self
+            .read(async |tx| {
+                custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                Ok((custos_store::consents::current(tx, &id).await?, custos_store::consents::history(tx, &id).await?))
+            })
+            .await?;
         Ok(SubjectConsents {
             subject_id: id.to_string(),
             current: current.iter().map(state_view).collect(),

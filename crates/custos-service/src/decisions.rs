@@ -7,9 +7,7 @@ use serde_json::Value;
 use crate::{
     Service, ServiceError,
     dto::{DecisionInput, DecisionView, OutcomeInput},
-    read_tx,
     subjects::parse_subject_id,
-    write_tx,
 };
 
 pub(crate) fn decision_view(d: &DecisionRecord) -> DecisionView {
@@ -118,30 +116,43 @@ impl Service {
         };
         let stored = record.clone();
         let leaf = decision_leaf(&self.store, &record, explanation.as_ref().map(|e| &e.0));
-        let receipt = write_tx!(self, |tx| {
-            let subject =
-                tx.subject(&stored.subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-            if subject.erased_at.is_some() {
-                return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-            }
-            if tx.purpose(stored.purpose.as_str()).await?.is_none() {
-                return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
-            }
-            if let Some(check_id) = &stored.check_id {
-                let check = tx.check(check_id).await?.ok_or_else(|| ServiceError::unprocessable("check_id", "no such gate check"))?;
-                if check.subject_id != stored.subject_id || check.purpose != stored.purpose.as_str() {
-                    return Err(ServiceError::unprocessable("check_id", "the gate check was about another subject or purpose"));
+        let receipt = self
+            .write(async |tx| {
+                let subject = custos_store::subjects::get(tx, &stored.subject_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+                if subject.erased_at.is_some() {
+                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
                 }
-                if check.decision != "allow" {
-                    return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
+                if custos_store::purposes::get(tx, stored.purpose.as_str()).await?.is_none() {
+                    return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
                 }
-            }
-            tx.insert_decision(&stored).await?;
-            if let Some((model_id, doc)) = &explanation {
-                tx.insert_explanation(&stored.decision_id, &stored.subject_id, model_id, doc, &stored.created_at).await?;
-            }
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+                if let Some(check_id) = &stored.check_id {
+                    let check = custos_store::checks::get(tx, check_id)
+                        .await?
+                        .ok_or_else(|| ServiceError::unprocessable("check_id", "no such gate check"))?;
+                    if check.subject_id != stored.subject_id || check.purpose != stored.purpose.as_str() {
+                        return Err(ServiceError::unprocessable("check_id", "the gate check was about another subject or purpose"));
+                    }
+                    if check.decision != "allow" {
+                        return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
+                    }
+                }
+                custos_store::decisions::insert(tx, &stored).await?;
+                if let Some((model_id, doc)) = &explanation {
+                    custos_store::decisions::insert_explanation(
+                        tx,
+                        &stored.decision_id,
+                        &stored.subject_id,
+                        model_id,
+                        doc,
+                        &stored.created_at,
+                    )
+                    .await?;
+                }
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         let mut view = decision_view(&record);
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -156,13 +167,15 @@ impl Service {
             None => now(),
         };
         let leaf = outcome_leaf(self.store.keyring(), &id, &input.actual, &observed_at);
-        let (record, receipt) = write_tx!(self, |tx| {
-            if !tx.set_decision_outcome(&id, &input.actual, &observed_at).await? {
-                return Err(ServiceError::NotFound { resource: "decision" });
-            }
-            let record = tx.decision(&id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?;
-            Ok((record, tx.append_leaf(leaf).await?))
-        })?;
+        let (record, receipt) = self
+            .write(async |tx| {
+                if !custos_store::decisions::set_outcome(tx, &id, &input.actual, &observed_at).await? {
+                    return Err(ServiceError::NotFound { resource: "decision" });
+                }
+                let record = custos_store::decisions::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?;
+                Ok((record, custos_store::ledger::append_leaf(tx, leaf).await?))
+            })
+            .await?;
         let mut view = decision_view(&record);
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -177,14 +190,19 @@ impl Service {
         limit: u32,
     ) -> Result<Vec<DecisionView>, ServiceError> {
         let limit = limit.clamp(1, 1000);
-        let records = read_tx!(self, |tx| Ok(tx.decisions(purpose.as_deref(), model.as_deref(), outcome.as_deref(), limit).await?))?;
+        let records = self
+            .read(async |tx| Ok(custos_store::decisions::list(tx, purpose.as_deref(), model.as_deref(), outcome.as_deref(), limit).await?))
+            .await?;
         Ok(records.iter().map(decision_view).collect())
     }
 
     /// One decision.
     pub async fn decision(&self, decision_id: &str) -> Result<DecisionView, ServiceError> {
         let id = DecisionId::parse(decision_id)?;
-        let record = read_tx!(self, |tx| Ok(tx.decision(&id).await?))?.ok_or(ServiceError::NotFound { resource: "decision" })?;
+        let record = self
+            .read(async |tx| Ok(custos_store::decisions::get(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "decision" })?;
         Ok(decision_view(&record))
     }
 
@@ -193,7 +211,7 @@ impl Service {
     pub async fn subject_checks(&self, subject_id: &str, limit: u32) -> Result<Vec<(String, String, String, String)>, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
         let indexed = self.store.indexed_checks(&id)?;
-        let mut checks = read_tx!(self, |tx| Ok(tx.checks_for_subject(&id, indexed.as_ref(), 100_000).await?))?;
+        let mut checks = self.read(async |tx| Ok(custos_store::checks::for_subject(tx, &id, indexed.as_ref(), 100_000).await?)).await?;
         checks.sort_by_key(|c| std::cmp::Reverse(c.checked_at));
         checks.truncate(limit as usize);
         Ok(checks
@@ -211,10 +229,12 @@ impl Service {
     /// A subject's decisions, newest first.
     pub async fn subject_decisions(&self, subject_id: &str) -> Result<Vec<DecisionView>, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
-        let records = read_tx!(self, |tx| {
-            tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            Ok(tx.decisions_for_subject(&id, 1000).await?)
-        })?;
+        let records = self
+            .read(async |tx| {
+                custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                Ok(custos_store::decisions::for_subject(tx, &id, 1000).await?)
+            })
+            .await?;
         Ok(records.iter().map(decision_view).collect())
     }
 }

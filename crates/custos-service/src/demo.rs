@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use crate::{
     Service, ServiceError,
     dto::{DsrInput, NoticeInput, PurposeInput},
-    read_tx, write_tx,
 };
 
 /// Marks a database created by the demo.
@@ -176,10 +175,11 @@ impl Service {
         // and the first `subjects` demo ids are the demo's people (their codes may be shown).
         if self.demo_database().await? != DemoDatabase::Other {
             let count = subjects.to_string();
-            write_tx!(self, |tx| {
-                tx.set_setting(DEMO_SETTING, b"1").await?;
-                Ok(tx.set_setting(DEMO_SUBJECTS_SETTING, count.as_bytes()).await?)
-            })?;
+            self.write(async |tx| {
+                custos_store::settings::set(tx, DEMO_SETTING, b"1").await?;
+                Ok(custos_store::settings::set(tx, DEMO_SUBJECTS_SETTING, count.as_bytes()).await?)
+            })
+            .await?;
         }
         for p in PURPOSES {
             self.create_purpose(PurposeInput {
@@ -362,20 +362,29 @@ impl Service {
                 }
             }
             summary.decisions += batch.iter().filter(|b| b.2.is_some()).count();
-            write_tx!(self, |tx| {
+            self.write(async |tx| {
                 for (subject, events, decision) in &batch {
-                    tx.insert_subject(subject).await?;
+                    custos_store::subjects::insert(tx, subject).await?;
                     for e in events {
-                        tx.insert_consent_event(e).await?;
+                        custos_store::consents::insert_event(tx, e).await?;
                     }
                     if let Some((d, model_id, explanation)) = decision {
-                        tx.insert_decision(d).await?;
-                        tx.insert_explanation(&d.decision_id, &d.subject_id, model_id, explanation, &d.created_at).await?;
+                        custos_store::decisions::insert(tx, d).await?;
+                        custos_store::decisions::insert_explanation(
+                            tx,
+                            &d.decision_id,
+                            &d.subject_id,
+                            model_id,
+                            explanation,
+                            &d.created_at,
+                        )
+                        .await?;
                     }
                 }
-                tx.append_leaves(&leaves).await?;
+                custos_store::ledger::append_leaves(tx, &leaves).await?;
                 Ok(())
-            })?;
+            })
+            .await?;
             created += n;
             summary.subjects = created;
             progress(created);
@@ -421,22 +430,23 @@ impl Service {
 impl Service {
     /// Whether the database is empty, was created by the demo, or holds other data.
     pub async fn demo_database(&self) -> Result<DemoDatabase, ServiceError> {
-        read_tx!(self, |tx| {
-            if tx.setting(DEMO_SETTING).await?.is_some() {
+        self.read(async |tx| {
+            if custos_store::settings::get(tx, DEMO_SETTING).await?.is_some() {
                 return Ok(DemoDatabase::Demo);
             }
-            Ok(if tx.holds_data().await? { DemoDatabase::Other } else { DemoDatabase::Fresh })
+            Ok(if custos_store::settings::holds_data(tx).await? { DemoDatabase::Other } else { DemoDatabase::Fresh })
         })
+        .await
     }
 
     /// Marks the database as the demo's (before seeding it).
     pub async fn mark_demo_database(&self) -> Result<(), ServiceError> {
-        write_tx!(self, |tx| Ok(tx.set_setting(DEMO_SETTING, b"1").await?))
+        self.write(async |tx| Ok(custos_store::settings::set(tx, DEMO_SETTING, b"1").await?)).await
     }
 
     /// How many demo subjects the demo created (0 if it is not a demo database).
     pub async fn demo_subjects(&self) -> Result<usize, ServiceError> {
-        let n = read_tx!(self, |tx| Ok(tx.setting(DEMO_SUBJECTS_SETTING).await?))?;
+        let n = self.read(async |tx| Ok(custos_store::settings::get(tx, DEMO_SUBJECTS_SETTING).await?)).await?;
         Ok(n.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
@@ -444,7 +454,14 @@ impl Service {
     /// id, its secret was shown once), unless it was never shown or was revoked, in which case
     /// it is revoked and a new one minted, so a demo database never collects `all` keys.
     pub async fn demo_admin_key(&self) -> Result<DemoKey, ServiceError> {
-        let (id, shown) = read_tx!(self, |tx| Ok((tx.setting(DEMO_KEY_SETTING).await?, tx.setting(DEMO_KEY_SHOWN_SETTING).await?)))?;
+        let (id, shown) = self
+            .read(async |tx| {
+                Ok((
+                    custos_store::settings::get(tx, DEMO_KEY_SETTING).await?,
+                    custos_store::settings::get(tx, DEMO_KEY_SHOWN_SETTING).await?,
+                ))
+            })
+            .await?;
         let id = id.and_then(|v| String::from_utf8(v).ok());
         if let Some(id) = &id {
             let active = self.api_keys().await?.iter().any(|k| &k.key_id == id && k.revoked_at.is_none());
@@ -463,15 +480,16 @@ impl Service {
             .await?;
         let key_id = key.key_id.clone();
         // "Shown" is set by `demo_key_shown` once the key is printed.
-        write_tx!(self, |tx| {
-            tx.set_setting(DEMO_KEY_SETTING, key_id.as_bytes()).await?;
-            Ok(tx.clear_setting(DEMO_KEY_SHOWN_SETTING).await?)
-        })?;
+        self.write(async |tx| {
+            custos_store::settings::set(tx, DEMO_KEY_SETTING, key_id.as_bytes()).await?;
+            Ok(custos_store::settings::clear(tx, DEMO_KEY_SHOWN_SETTING).await?)
+        })
+        .await?;
         Ok(DemoKey::New(key))
     }
 
     /// Records that the demo's admin key was shown.
     pub async fn demo_key_shown(&self) -> Result<(), ServiceError> {
-        write_tx!(self, |tx| Ok(tx.set_setting(DEMO_KEY_SHOWN_SETTING, b"1").await?))
+        self.write(async |tx| Ok(custos_store::settings::set(tx, DEMO_KEY_SHOWN_SETTING, b"1").await?)).await
     }
 }

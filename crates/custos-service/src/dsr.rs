@@ -12,9 +12,7 @@ use crate::{
     consent::{event_view, state_view},
     decisions::decision_view,
     dto::{CheckView, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, ReasonView, SubjectConsents, SubjectExport},
-    read_tx,
     subjects::{parse_subject_id, subject_view},
-    write_tx,
 };
 
 pub(crate) fn dsr_view(d: &DsrRecord, at: &custos_core::Timestamp) -> DsrView {
@@ -117,46 +115,50 @@ impl Service {
             details.insert("statement".into(), Value::String(statement.clone()));
         }
         let received_at = now();
-        let (record, receipt) = write_tx!(self, |tx| {
-            let subject = tx.subject(&subject_id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-            if subject.erased_at.is_some() {
-                return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-            }
-            if let Some(p) = &purpose
-                && tx.purpose(p.as_str()).await?.is_none()
-            {
-                return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
-            }
-            if let Some(id) = &contested
-                && tx.decision(id).await?.is_none_or(|d| d.subject_id != subject_id)
-            {
-                return Err(ServiceError::unprocessable("decision_id", "no such decision about this subject"));
-            }
-            let deadline = subject.jurisdiction.regime().dsr_deadline();
-            let record = DsrRecord {
-                dsr_id: DsrId::new(),
-                subject_id,
-                dsr_type,
-                status: DsrStatus::PendingVerification,
-                jurisdiction: subject.jurisdiction.clone(),
-                purpose,
-                objection,
-                details: (!details.is_empty()).then_some(Value::Object(details)),
-                received_at,
-                due_at: deadline.due(received_at),
-                verified_at: None,
-                verification_method: None,
-                verified_by: None,
-                extended_at: None,
-                extension_reason: None,
-                closed_at: None,
-                rejection_reason: None,
-                updated_at: received_at,
-            };
-            tx.insert_dsr(&record).await?;
-            let receipt = tx.append_leaf(dsr_leaf("dsr.created", &record, tx.keyring())).await?;
-            Ok((record, receipt))
-        })?;
+        let (record, receipt) = self
+            .write(async |tx| {
+                let subject = custos_store::subjects::get(tx, &subject_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+                if subject.erased_at.is_some() {
+                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
+                }
+                if let Some(p) = &purpose
+                    && custos_store::purposes::get(tx, p.as_str()).await?.is_none()
+                {
+                    return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+                }
+                if let Some(id) = &contested
+                    && custos_store::decisions::get(tx, id).await?.is_none_or(|d| d.subject_id != subject_id)
+                {
+                    return Err(ServiceError::unprocessable("decision_id", "no such decision about this subject"));
+                }
+                let deadline = subject.jurisdiction.regime().dsr_deadline();
+                let record = DsrRecord {
+                    dsr_id: DsrId::new(),
+                    subject_id,
+                    dsr_type,
+                    status: DsrStatus::PendingVerification,
+                    jurisdiction: subject.jurisdiction.clone(),
+                    purpose,
+                    objection,
+                    details: (!details.is_empty()).then_some(Value::Object(details)),
+                    received_at,
+                    due_at: deadline.due(received_at),
+                    verified_at: None,
+                    verification_method: None,
+                    verified_by: None,
+                    extended_at: None,
+                    extension_reason: None,
+                    closed_at: None,
+                    rejection_reason: None,
+                    updated_at: received_at,
+                };
+                custos_store::dsrs::insert(tx, &record).await?;
+                let receipt = custos_store::ledger::append_leaf(tx, dsr_leaf("dsr.created", &record, tx.keyring())).await?;
+                Ok((record, receipt))
+            })
+            .await?;
         let mut view = dsr_view(&record, &now());
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -165,7 +167,7 @@ impl Service {
     /// One request.
     pub async fn dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
-        let record = read_tx!(self, |tx| Ok(tx.dsr(&id).await?))?;
+        let record = self.read(async |tx| Ok(custos_store::dsrs::get(tx, &id).await?)).await?;
         record.map(|r| dsr_view(&r, &now())).ok_or(ServiceError::NotFound { resource: "data-subject request" })
     }
 
@@ -178,7 +180,7 @@ impl Service {
             subject_id: query.subject_id.as_deref().map(|s| parse_subject_id("subject_id", s)).transpose()?,
             limit: query.limit.unwrap_or(500).clamp(1, 5000),
         };
-        let records = read_tx!(self, |tx| Ok(tx.dsrs(&filter).await?))?;
+        let records = self.read(async |tx| Ok(custos_store::dsrs::list(tx, &filter).await?)).await?;
         Ok(records.iter().map(|r| dsr_view(r, &at)).collect())
     }
 
@@ -189,17 +191,22 @@ impl Service {
         F: FnOnce(&mut DsrRecord) -> Result<(), ServiceError> + Send + 'static,
     {
         let id = DsrId::parse(dsr_id)?;
-        let (record, receipt) = write_tx!(self, |tx| {
-            let mut record = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
-            let before = record.status;
-            change(&mut record)?;
-            record.updated_at = now();
-            if !tx.update_dsr(&record, before).await? {
-                return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
-            }
-            let receipt = tx.append_leaf(dsr_leaf(&format!("dsr.{}", record.status.as_str()), &record, tx.keyring())).await?;
-            Ok((record, receipt))
-        })?;
+        let (record, receipt) = self
+            .write(async |tx| {
+                let mut record =
+                    custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+                let before = record.status;
+                change(&mut record)?;
+                record.updated_at = now();
+                if !custos_store::dsrs::update(tx, &record, before).await? {
+                    return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
+                }
+                let receipt =
+                    custos_store::ledger::append_leaf(tx, dsr_leaf(&format!("dsr.{}", record.status.as_str()), &record, tx.keyring()))
+                        .await?;
+                Ok((record, receipt))
+            })
+            .await?;
         let mut view = dsr_view(&record, &now());
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -266,66 +273,70 @@ impl Service {
     /// served by [`Service::export_dsr`].
     pub async fn complete_dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
-        let (record, receipt) = write_tx!(self, |tx| {
-            let mut d = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
-            let before = d.status;
-            if !matches!(d.status, DsrStatus::Verified | DsrStatus::Extended) {
-                return Err(if d.status == DsrStatus::PendingVerification {
-                    ServiceError::Conflict("verify the requester's identity before completing the request".into())
-                } else {
-                    conflict(&d, "completed")
-                });
-            }
-            if d.verified_at.is_none() {
-                return Err(ServiceError::Conflict("verify the requester's identity before completing the request".into()));
-            }
-            let at = now();
-            let mut leaves = Vec::new();
-            match d.dsr_type {
-                // A contest is completed by a person who reviewed the decision; the completion
-                // (with its ledger leaf) is the record of that human intervention.
-                DsrType::Access | DsrType::Portability | DsrType::Contest => {}
-                DsrType::Erasure => {
-                    let vault_entries = erase_vaulted_values(&mut tx, &d.subject_id).await?;
-                    tx.erase_subject(&d.subject_id, &at).await?;
-                    leaves.push(crate::ledger::event_at(
-                        "subject.erased",
-                        &at,
-                        crate::ledger::subject_fields(
-                            &d.subject_id,
-                            serde_json::json!({"dsr_id": d.dsr_id.to_string(), "vault_entries_removed": vault_entries}),
-                        ),
-                    ));
+        let (record, receipt) = self
+            .write(async |tx| {
+                let mut d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+                let before = d.status;
+                if !matches!(d.status, DsrStatus::Verified | DsrStatus::Extended) {
+                    return Err(if d.status == DsrStatus::PendingVerification {
+                        ServiceError::Conflict("verify the requester's identity before completing the request".into())
+                    } else {
+                        conflict(&d, "completed")
+                    });
                 }
-                DsrType::Rectification => {
-                    let data = d.details.as_ref().and_then(|v| v.get("data")).and_then(Value::as_object).cloned().unwrap_or_default();
-                    let mut update = SubjectUpdate::default();
-                    for (k, v) in data {
-                        update.data.insert(custos_core::DataCategory::parse(&k)?, Some(v));
+                if d.verified_at.is_none() {
+                    return Err(ServiceError::Conflict("verify the requester's identity before completing the request".into()));
+                }
+                let at = now();
+                let mut leaves = Vec::new();
+                match d.dsr_type {
+                    // A contest is completed by a person who reviewed the decision; the completion
+                    // (with its ledger leaf) is the record of that human intervention.
+                    DsrType::Access | DsrType::Portability | DsrType::Contest => {}
+                    DsrType::Erasure => {
+                        let vault_entries = erase_vaulted_values(tx, &d.subject_id).await?;
+                        custos_store::subjects::erase(tx, &d.subject_id, &at).await?;
+                        leaves.push(crate::ledger::event_at(
+                            "subject.erased",
+                            &at,
+                            crate::ledger::subject_fields(
+                                &d.subject_id,
+                                serde_json::json!({"dsr_id": d.dsr_id.to_string(), "vault_entries_removed": vault_entries}),
+                            ),
+                        ));
                     }
-                    tx.update_subject(&d.subject_id, &update, &at).await.map_err(|e| match e {
-                        custos_store::StoreError::NotFound => ServiceError::Conflict("the subject was erased".into()),
-                        other => other.into(),
-                    })?;
+                    DsrType::Rectification => {
+                        let data = d.details.as_ref().and_then(|v| v.get("data")).and_then(Value::as_object).cloned().unwrap_or_default();
+                        let mut update = SubjectUpdate::default();
+                        for (k, v) in data {
+                            update.data.insert(custos_core::DataCategory::parse(&k)?, Some(v));
+                        }
+                        custos_store::subjects::update(tx, &d.subject_id, &update, &at).await.map_err(|e| match e {
+                            custos_store::StoreError::NotFound => ServiceError::Conflict("the subject was erased".into()),
+                            other => other.into(),
+                        })?;
+                    }
+                    DsrType::Restriction | DsrType::OptOutSaleShare => {
+                        custos_store::subjects::set_right(tx, &d.subject_id, d.dsr_type, None, &at).await?
+                    }
+                    DsrType::Objection => {
+                        let scope = d.objection.unwrap_or(ObjectionScope::Profiling);
+                        custos_store::subjects::set_right(tx, &d.subject_id, d.dsr_type, Some((scope, d.purpose.as_ref())), &at).await?;
+                    }
                 }
-                DsrType::Restriction | DsrType::OptOutSaleShare => tx.set_subject_right(&d.subject_id, d.dsr_type, None, &at).await?,
-                DsrType::Objection => {
-                    let scope = d.objection.unwrap_or(ObjectionScope::Profiling);
-                    tx.set_subject_right(&d.subject_id, d.dsr_type, Some((scope, d.purpose.as_ref())), &at).await?;
+                d.status = DsrStatus::Completed;
+                d.closed_at = Some(at);
+                d.updated_at = at;
+                if !custos_store::dsrs::update(tx, &d, before).await? {
+                    return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
                 }
-            }
-            d.status = DsrStatus::Completed;
-            d.closed_at = Some(at);
-            d.updated_at = at;
-            if !tx.update_dsr(&d, before).await? {
-                return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
-            }
-            leaves.push(dsr_leaf("dsr.completed", &d, tx.keyring()));
-            let receipts = tx.append_leaves(&leaves).await?;
-            // Re-read: erasure removed the details.
-            let record = tx.dsr(&id).await?.unwrap_or(d);
-            Ok((record, receipts.last().copied()))
-        })?;
+                leaves.push(dsr_leaf("dsr.completed", &d, tx.keyring()));
+                let receipts = custos_store::ledger::append_leaves(tx, &leaves).await?;
+                // Re-read: erasure removed the details.
+                let record = custos_store::dsrs::get(tx, &id).await?.unwrap_or(d);
+                Ok((record, receipts.last().copied()))
+            })
+            .await?;
         tracing::info!(dsr_id = %record.dsr_id, dsr_type = record.dsr_type.as_str(), "data-subject request completed");
         if record.dsr_type == DsrType::Erasure {
             // The erasure is committed; now take the old pages out of the database's files.
@@ -343,11 +354,13 @@ impl Service {
         let at = now();
         // The request's subject, to look its checks up in the check index before the snapshot
         // (rows committed meanwhile are in the index's unscanned tail, so none is missed).
-        let subject = read_tx!(self, |tx| Ok(tx.dsr(&id).await?.map(|d| d.subject_id)))?
+        let subject = self
+            .read(async |tx| Ok(custos_store::dsrs::get(tx, &id).await?.map(|d| d.subject_id)))
+            .await?
             .ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
         let indexed = self.store.indexed_checks(&subject)?;
-        read_tx!(self, |tx| {
-            let d = tx.dsr(&id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+        self.read(async |tx| {
+            let d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
             if !matches!(d.dsr_type, DsrType::Access | DsrType::Portability) {
                 return Err(ServiceError::Conflict("only access and portability requests have an export".into()));
             }
@@ -355,13 +368,14 @@ impl Service {
                 return Err(ServiceError::Conflict("the export is available once the requester's identity is verified".into()));
             }
             let sid = d.subject_id;
-            let subject = tx.subject(&sid).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            let data = tx.subject_data(&sid, None).await?;
-            let current = tx.consents(&sid).await?;
-            let history = tx.consent_history(&sid).await?;
-            let checks = tx.checks_for_subject(&sid, indexed.as_ref(), 100_000).await?;
-            let decisions = tx.decisions_for_subject(&sid, 100_000).await?;
-            let requests = tx.dsrs(&DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
+            let subject = custos_store::subjects::get(tx, &sid).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            let data = custos_store::subjects::data(tx, &sid, None).await?;
+            let current = custos_store::consents::current(tx, &sid).await?;
+            let history = custos_store::consents::history(tx, &sid).await?;
+            let checks = custos_store::checks::for_subject(tx, &sid, indexed.as_ref(), 100_000).await?;
+            let decisions = custos_store::decisions::for_subject(tx, &sid, 100_000).await?;
+            let requests =
+                custos_store::dsrs::list(tx, &DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
             Ok(SubjectExport {
                 format: "custos.subject-export.v1".into(),
                 generated_at: format_timestamp(&at),
@@ -389,6 +403,7 @@ impl Service {
                 requests: requests.iter().map(|r| dsr_view(r, &at)).collect(),
             })
         })
+        .await
     }
 }
 
@@ -427,12 +442,11 @@ fn dsr_leaf(kind: &str, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u
 /// This finds a value vaulted exactly as stored (`jane.smith@example.org`), not a variant of
 /// it (other case, other phone formatting).
 async fn erase_vaulted_values(tx: &mut custos_store::Tx, subject: &custos_core::SubjectId) -> Result<u64, ServiceError> {
-    let domains = tx.vault_domains().await?;
+    let domains = custos_store::vault::domains(tx).await?;
     if domains.is_empty() {
         return Ok(0);
     }
-    let values: Vec<String> = tx
-        .subject_data(subject, None)
+    let values: Vec<String> = custos_store::subjects::data(tx, subject, None)
         .await?
         .into_values()
         .map(|v| match v {
@@ -446,5 +460,5 @@ async fn erase_vaulted_values(tx: &mut custos_store::Tx, subject: &custos_core::
         let pseudonymizer = tx.keyring().pseudonymizer(&purpose);
         tokens.extend(values.iter().map(|value| pseudonymizer.token(entity_type, value)));
     }
-    Ok(tx.vault_delete(&tokens).await?)
+    Ok(custos_store::vault::delete(tx, &tokens).await?)
 }

@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
 
-use crate::{Service, ServiceError, dto::ReceiptView, read_tx, write_tx};
+use crate::{Service, ServiceError, dto::ReceiptView};
 
 /// Decisions read per page (one read transaction each, then a progress update).
 const PAGE: u32 = 2000;
@@ -350,10 +350,12 @@ impl Service {
             }),
         );
         let stored = record.clone();
-        let receipt = write_tx!(self, |tx| {
-            tx.insert_fairness_audit(&stored).await?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                custos_store::fairness::insert_audit(tx, &stored).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         self.fairness_wakeup.notify_one();
         let mut view = audit_view(&record, true);
         view.receipt = Some(receipt.into());
@@ -363,7 +365,10 @@ impl Service {
     /// One audit with its report.
     pub async fn fairness_audit(&self, audit_id: &str) -> Result<FairnessAuditView, ServiceError> {
         let id = AuditId::parse(audit_id)?;
-        let record = read_tx!(self, |tx| Ok(tx.fairness_audit(&id).await?))?.ok_or(ServiceError::NotFound { resource: "audit" })?;
+        let record = self
+            .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "audit" })?;
         Ok(audit_view(&record, true))
     }
 
@@ -371,21 +376,24 @@ impl Service {
     /// holds (`report_sha256`), so anyone can check it was not edited.
     pub async fn fairness_report(&self, audit_id: &str) -> Result<String, ServiceError> {
         let id = AuditId::parse(audit_id)?;
-        let record = read_tx!(self, |tx| Ok(tx.fairness_audit(&id).await?))?.ok_or(ServiceError::NotFound { resource: "audit" })?;
+        let record = self
+            .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "audit" })?;
         record.report.ok_or_else(|| ServiceError::Conflict(format!("the audit has no report (status {})", record.status.as_str())))
     }
 
     /// Recent audits, newest first, without their reports.
     pub async fn fairness_audits(&self, limit: u32) -> Result<Vec<FairnessAuditView>, ServiceError> {
         let limit = limit.clamp(1, 500);
-        let records = read_tx!(self, |tx| Ok(tx.fairness_audits(limit, false).await?))?;
+        let records = self.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, false).await?)).await?;
         Ok(records.iter().map(|r| audit_view(r, false)).collect())
     }
 
     /// Audits that raised alerts, newest first.
     pub async fn fairness_alerts(&self, limit: u32) -> Result<Vec<FairnessAlertView>, ServiceError> {
         let limit = limit.clamp(1, 500);
-        let records = read_tx!(self, |tx| Ok(tx.fairness_audits(limit, true).await?))?;
+        let records = self.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, true).await?)).await?;
         Ok(records
             .iter()
             .map(|r| FairnessAlertView {
@@ -440,10 +448,12 @@ impl Service {
             }),
         );
         let stored = record.clone();
-        let receipt = write_tx!(self, |tx| {
-            tx.insert_fairness_schedule(&stored).await?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                custos_store::fairness::insert_schedule(tx, &stored).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         self.fairness_wakeup.notify_one();
         let mut view = schedule_view(&record)?;
         view.receipt = Some(receipt.into());
@@ -452,7 +462,7 @@ impl Service {
 
     /// Every recurring audit.
     pub async fn fairness_schedules(&self) -> Result<Vec<FairnessScheduleView>, ServiceError> {
-        let records = read_tx!(self, |tx| Ok(tx.fairness_schedules().await?))?;
+        let records = self.read(async |tx| Ok(custos_store::fairness::schedules(tx).await?)).await?;
         records.iter().map(schedule_view).collect()
     }
 
@@ -467,12 +477,14 @@ impl Service {
             "fairness.schedule_deleted",
             json!({"schedule_id": id.to_string(), "key_id": caller.map(|k| k.to_string())}),
         );
-        let receipt = write_tx!(self, |tx| {
-            if !tx.delete_fairness_schedule(&id).await? {
-                return Err(ServiceError::NotFound { resource: "schedule" });
-            }
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                if !custos_store::fairness::delete_schedule(tx, &id).await? {
+                    return Err(ServiceError::NotFound { resource: "schedule" });
+                }
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         Ok(FairnessScheduleDeleted { schedule_id: id.to_string(), receipt: receipt.into() })
     }
 
@@ -481,7 +493,7 @@ impl Service {
     /// An audit interrupted by shutdown is queued again at the next start.
     pub async fn run_fairness_worker(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        match write_tx!(self, |tx| Ok(tx.requeue_running_fairness_audits().await?)) {
+        match self.write(async |tx| Ok(custos_store::fairness::requeue_running(tx).await?)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(audits = n, "requeued fairness audits interrupted by the last shutdown"),
             Err(e) => tracing::error!(error = %e, "requeueing interrupted fairness audits failed"),
@@ -509,17 +521,19 @@ impl Service {
     pub async fn fairness_step(&self) -> Result<bool, ServiceError> {
         self.queue_due_schedules().await?;
         let at = now();
-        let claimed = write_tx!(self, |tx| {
-            let Some(audit) = tx.claim_fairness_audit(&at).await? else { return Ok(None) };
-            // The access to special-category data is logged before any of it is read.
-            let leaf = crate::ledger::event_at(
-                "fairness.sensitive_data_read",
-                &at,
-                json!({"audit_id": audit.audit_id.to_string(), "categories": audit.request["sensitive"]}),
-            );
-            tx.append_leaf(leaf).await?;
-            Ok(Some(audit))
-        })?;
+        let claimed = self
+            .write(async |tx| {
+                let Some(audit) = custos_store::fairness::claim_audit(tx, &at).await? else { return Ok(None) };
+                // The access to special-category data is logged before any of it is read.
+                let leaf = crate::ledger::event_at(
+                    "fairness.sensitive_data_read",
+                    &at,
+                    json!({"audit_id": audit.audit_id.to_string(), "categories": audit.request["sensitive"]}),
+                );
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(Some(audit))
+            })
+            .await?;
         let Some(audit) = claimed else { return Ok(false) };
         let id = audit.audit_id;
         let outcome = self.compute_audit(&audit).await;
@@ -548,24 +562,25 @@ impl Service {
             }
         };
         let error = outcome.err();
-        write_tx!(self, |tx| {
+        self.write(async |tx| {
             match &alerts {
                 Some((text, sha, alerts)) => {
                     let alerts_json = (!alerts.is_empty()).then(|| serde_json::to_value(alerts).unwrap_or(Value::Null));
-                    tx.finish_fairness_audit(&id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
+                    custos_store::fairness::finish_audit(tx, &id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
                 }
-                None => tx.finish_fairness_audit(&id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
+                None => custos_store::fairness::finish_audit(tx, &id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
             }
-            tx.append_leaf(leaf).await?;
+            custos_store::ledger::append_leaf(tx, leaf).await?;
             Ok(())
-        })?;
+        })
+        .await?;
         Ok(true)
     }
 
     /// Queues one audit for every schedule that fell due.
     async fn queue_due_schedules(&self) -> Result<(), ServiceError> {
         let at = now();
-        let due = read_tx!(self, |tx| Ok(tx.due_fairness_schedules(&at).await?))?;
+        let due = self.read(async |tx| Ok(custos_store::fairness::due_schedules(tx, &at).await?)).await?;
         for schedule in due {
             let Ok(input) = serde_json::from_value::<FairnessScheduleInput>(schedule.request.clone()) else {
                 tracing::error!(schedule_id = %schedule.schedule_id, "a stored fairness schedule is unreadable");
@@ -582,7 +597,7 @@ impl Service {
                 next += chrono::Duration::seconds(schedule.interval_seconds.max(60) as i64);
             }
             let (id, expected) = (schedule.schedule_id, schedule.next_run_at);
-            let advanced = write_tx!(self, |tx| Ok(tx.advance_fairness_schedule(&id, &expected, &next).await?))?;
+            let advanced = self.write(async |tx| Ok(custos_store::fairness::advance_schedule(tx, &id, &expected, &next).await?)).await?;
             if advanced {
                 self.queue_audit(new_audit(&audit, Some(id), schedule.key_id)).await?;
             }
@@ -596,9 +611,14 @@ impl Service {
         let input: FairnessAuditInput = serde_json::from_value(audit.request.clone()).map_err(|e| format!("unreadable request: {e}"))?;
         let mut plan = self.plan_audit(&input).map_err(|e| e.to_string())?;
         let scope = plan.scope.clone();
-        let total = read_tx!(self, |tx| Ok(tx.count_scope_decisions(&scope).await?)).map_err(|e: ServiceError| e.to_string())?;
+        let total = self
+            .read(async |tx| Ok(custos_store::fairness::count_scope(tx, &scope).await?))
+            .await
+            .map_err(|e: ServiceError| e.to_string())?;
         let id = audit.audit_id;
-        write_tx!(self, |tx| Ok(tx.set_fairness_progress(&id, 0, total).await?)).map_err(|e: ServiceError| e.to_string())?;
+        self.write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, 0, total).await?))
+            .await
+            .map_err(|e: ServiceError| e.to_string())?;
         let mut tallies: Vec<GroupTally> = Vec::new();
         let mut group_of: HashMap<Vec<String>, usize> = HashMap::new();
         let mut after: Option<(String, String)> = None;
@@ -606,7 +626,9 @@ impl Service {
         let mut has_score = false;
         loop {
             let (scope, categories, cursor) = (plan.scope.clone(), plan.categories.clone(), after.clone());
-            let page = read_tx!(self, |tx| Ok(tx.scope_decisions(&scope, cursor.as_ref(), PAGE, &categories).await?))
+            let page = self
+                .read(async |tx| Ok(custos_store::fairness::scope_decisions(tx, &scope, cursor.as_ref(), PAGE, &categories).await?))
+                .await
                 .map_err(|e: ServiceError| e.to_string())?;
             let Some(last) = page.last() else { break };
             after = Some((last.created_at.clone(), last.decision_id.to_string()));
@@ -650,7 +672,9 @@ impl Service {
             }
             done += page.len() as u64;
             let shown = done.max(total);
-            write_tx!(self, |tx| Ok(tx.set_fairness_progress(&id, done, shown).await?)).map_err(|e: ServiceError| e.to_string())?;
+            self.write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, done, shown).await?))
+                .await
+                .map_err(|e: ServiceError| e.to_string())?;
             if page.len() < PAGE as usize {
                 break;
             }

@@ -155,15 +155,7 @@ impl Service {
             return Ok(Some(p));
         }
         let owned = key.to_owned();
-        let found = self
-            .store
-            .read_statement(move |mut tx| {
-                Box::pin(async move {
-                    let r = tx.purpose(&owned).await.map_err(ServiceError::from);
-                    (tx, r)
-                })
-            })
-            .await?;
+        let found = self.store.read_statement(async |tx| custos_store::purposes::get(tx, &owned).await.map_err(ServiceError::from)).await?;
         if let (Some(p), Ok(mut cache)) = (&found, self.purposes.write()) {
             cache.insert(key.to_owned(), p.clone());
         }
@@ -220,34 +212,15 @@ pub(crate) fn check_token(field: &str, value: &str) -> Result<(), ServiceError> 
     Ok(())
 }
 
-/// Runs a closure in a write transaction, passing the transaction in and out.
-macro_rules! write_tx {
-    ($service:expr, |$tx:ident| $body:expr) => {
-        $service
-            .store
-            .write(move |mut $tx| {
-                Box::pin(async move {
-                    let result: Result<_, $crate::ServiceError> = async { $body }.await;
-                    ($tx, result)
-                })
-            })
-            .await
-    };
-}
+impl Service {
+    /// Runs `f` in one atomic, durable write transaction ([`Store::write`]): the one form of
+    /// every write in the service.
+    pub(crate) async fn write<T>(&self, f: impl AsyncFnOnce(&mut custos_store::Tx) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
+        self.store.write(f).await
+    }
 
-/// Runs a closure on a read snapshot.
-macro_rules! read_tx {
-    ($service:expr, |$tx:ident| $body:expr) => {
-        $service
-            .store
-            .read(move |mut $tx| {
-                Box::pin(async move {
-                    let result: Result<_, $crate::ServiceError> = async { $body }.await;
-                    ($tx, result)
-                })
-            })
-            .await
-    };
+    /// Runs `f` on one consistent snapshot ([`Store::read`]).
+    pub(crate) async fn read<T>(&self, f: impl AsyncFnOnce(&mut custos_store::Tx) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
+        self.store.read(f).await
+    }
 }
-
-pub(crate) use {read_tx, write_tx};

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
 
-use crate::{Service, ServiceError, dto::ReceiptView, read_tx, write_tx};
+use crate::{Service, ServiceError, dto::ReceiptView};
 
 /// Largest model file accepted.
 pub const MAX_MODEL_BYTES: usize = 48 << 20;
@@ -241,13 +241,17 @@ impl Service {
             }),
         );
         let stored = record.clone();
-        let receipt = write_tx!(self, |tx| {
-            tx.insert_model(&stored).await.map_err(|e| match e {
-                custos_store::StoreError::Conflict => ServiceError::Conflict("this model name and version are already registered".into()),
-                other => other.into(),
-            })?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                custos_store::models::insert(tx, &stored).await.map_err(|e| match e {
+                    custos_store::StoreError::Conflict => {
+                        ServiceError::Conflict("this model name and version are already registered".into())
+                    }
+                    other => other.into(),
+                })?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         if let Ok(mut cache) = self.models.write() {
             cache.retain(|_, v| v.is_some());
         }
@@ -258,7 +262,7 @@ impl Service {
 
     /// Every registered model version, newest first.
     pub async fn models(&self) -> Result<Vec<ModelView>, ServiceError> {
-        let ids: Vec<ModelId> = read_tx!(self, |tx| Ok(tx.models().await?))?.iter().map(|m| m.model_id).collect();
+        let ids: Vec<ModelId> = self.read(async |tx| Ok(custos_store::models::all(tx).await?)).await?.iter().map(|m| m.model_id).collect();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.push(self.model(&id.to_string()).await?);
@@ -269,7 +273,10 @@ impl Service {
     /// One registered model version.
     pub async fn model(&self, model_id: &str) -> Result<ModelView, ServiceError> {
         let id = ModelId::parse(model_id)?;
-        let record = read_tx!(self, |tx| Ok(tx.model(&id).await?))?.ok_or(ServiceError::NotFound { resource: "model" })?;
+        let record = self
+            .read(async |tx| Ok(custos_store::models::get(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "model" })?;
         let loaded = self.loaded_model(&record.name, &record.version).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
         Ok(view(&record, &loaded.model))
     }
@@ -281,7 +288,7 @@ impl Service {
             return Ok(hit);
         }
         let (n, v) = (name.to_owned(), version.to_owned());
-        let record = read_tx!(self, |tx| Ok(tx.model_by_name(&n, &v).await?))?;
+        let record = self.read(async |tx| Ok(custos_store::models::by_name(tx, &n, &v).await?)).await?;
         let loaded = match record {
             Some(r) => {
                 // Parsing and building tables is CPU work: off the async workers.
@@ -356,12 +363,14 @@ impl Service {
     /// The stored explanation of a decision.
     pub async fn decision_explanation(&self, decision_id: &str) -> Result<Value, ServiceError> {
         let id = DecisionId::parse(decision_id)?;
-        let found = read_tx!(self, |tx| {
-            if tx.decision(&id).await?.is_none() {
-                return Err(ServiceError::NotFound { resource: "decision" });
-            }
-            Ok(tx.explanation(&id).await?)
-        })?;
+        let found = self
+            .read(async |tx| {
+                if custos_store::decisions::get(tx, &id).await?.is_none() {
+                    return Err(ServiceError::NotFound { resource: "decision" });
+                }
+                Ok(custos_store::decisions::explanation(tx, &id).await?)
+            })
+            .await?;
         let mut doc = found.ok_or(ServiceError::NotFound { resource: "explanation" })?;
         doc["decision_id"] = json!(decision_id);
         Ok(doc)

@@ -380,13 +380,14 @@ impl Service {
                 let count = entries.len();
                 let purpose_name = purpose.as_str().to_owned();
                 let leaf = crate::ledger::event("pii.tokens_vaulted", serde_json::json!({"count": count, "purpose": purpose_name}));
-                crate::write_tx!(self, |tx| {
+                self.write(async |tx| {
                     for (token, entity_type, sealed) in entries {
-                        tx.vault_put(&token, &entity_type, &purpose_name, sealed).await?;
+                        custos_store::vault::put(tx, &token, &entity_type, &purpose_name, sealed).await?;
                     }
-                    tx.append_leaf(leaf).await?;
+                    custos_store::ledger::append_leaf(tx, leaf).await?;
                     Ok(())
-                })?;
+                })
+                .await?;
             }
         }
         let items = to_code_point_items(&result.text, result.items);
@@ -404,7 +405,7 @@ impl Service {
                 continue;
             }
             let lookup = token.clone();
-            let entry = crate::read_tx!(self, |tx| Ok(tx.vault_get(&lookup).await?))?;
+            let entry = self.read(async |tx| Ok(custos_store::vault::get(tx, &lookup).await?)).await?;
             if let Some((entity_type, sealed)) = entry {
                 let plain = self.store.keyring().open_vault(&token, &sealed)?;
                 values.insert(token, (entity_type, String::from_utf8_lossy(&plain).into_owned()));

@@ -15,7 +15,7 @@ use sha2::Sha256;
 use utoipa::ToSchema;
 
 use crate::staff::{random_b64, token_hash};
-use crate::{Service, ServiceError, read_tx, write_tx};
+use crate::{Service, ServiceError};
 
 /// How long a sign-in code lives.
 pub const CODE_MINUTES: i64 = 10;
@@ -187,12 +187,13 @@ impl Service {
         let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
         let session = NewSession::signing_in(subject_id, at, "link")?;
         let token = session.token.clone();
-        write_tx!(self, |tx| {
-            if !tx.use_privacy_link(&jti, &subject_id, &at).await? {
+        self.write(async |tx| {
+            if !custos_store::privacy::use_link(tx, &jti, &subject_id, &at).await? {
                 return Err(ServiceError::invalid("token", "was already used"));
             }
-            session.store(&mut tx).await
-        })?;
+            session.store(tx).await
+        })
+        .await?;
         Ok(token)
     }
 
@@ -200,7 +201,7 @@ impl Service {
     pub async fn privacy_session(&self, token: &str) -> Result<Option<PrivacySession>, ServiceError> {
         let hash = token_hash(token);
         let at = now();
-        let found = read_tx!(self, |tx| Ok(tx.privacy_session(&hash, &at).await?))?;
+        let found = self.read(async |tx| Ok(custos_store::privacy::session(tx, &hash, &at).await?)).await?;
         Ok(found.map(|(subject_id, csrf)| PrivacySession { subject_id, csrf }))
     }
 
@@ -250,7 +251,8 @@ impl Service {
         let at = now();
         let expires = at + chrono::Duration::minutes(CODE_MINUTES);
         let gap = chrono::Duration::seconds(CODE_GAP_SECONDS);
-        let issued = write_tx!(self, |tx| Ok(tx.put_privacy_code(&subject_id, &digest, &at, &expires, gap).await?))?;
+        let issued =
+            self.write(async |tx| Ok(custos_store::privacy::put_code(tx, &subject_id, &digest, &at, &expires, gap).await?)).await?;
         if !issued {
             // A code went out less than a minute ago: nothing sent.
             return Ok(());
@@ -278,20 +280,22 @@ impl Service {
         let digest = self.code_digest(&subject_id, code.trim());
         let session = NewSession::signing_in(subject_id, at, "code")?;
         let token = session.token.clone();
-        let ok = write_tx!(self, |tx| {
-            let Some((stored, attempts)) = tx.privacy_code(&subject_id, &at).await? else { return Ok(false) };
-            if attempts >= CODE_TRIES {
-                return Ok(false);
-            }
-            let same = stored.len() == digest.len() && stored.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-            if !same {
-                tx.bump_privacy_code(&subject_id).await?;
-                return Ok(false);
-            }
-            tx.delete_privacy_code(&subject_id).await?;
-            session.store(&mut tx).await?;
-            Ok(true)
-        })?;
+        let ok = self
+            .write(async |tx| {
+                let Some((stored, attempts)) = custos_store::privacy::code(tx, &subject_id, &at).await? else { return Ok(false) };
+                if attempts >= CODE_TRIES {
+                    return Ok(false);
+                }
+                let same = stored.len() == digest.len() && stored.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+                if !same {
+                    custos_store::privacy::bump_code(tx, &subject_id).await?;
+                    return Ok(false);
+                }
+                custos_store::privacy::delete_code(tx, &subject_id).await?;
+                session.store(tx).await?;
+                Ok(true)
+            })
+            .await?;
         if ok { Ok(token) } else { Err(refused()) }
     }
 
@@ -318,7 +322,7 @@ impl Service {
     /// Ends a customer session.
     pub async fn privacy_sign_out(&self, token: &str) -> Result<(), ServiceError> {
         let hash = token_hash(token);
-        write_tx!(self, |tx| Ok(tx.delete_privacy_session(&hash).await?))?;
+        self.write(async |tx| Ok(custos_store::privacy::delete_session(tx, &hash).await?)).await?;
         Ok(())
     }
 }
@@ -353,8 +357,8 @@ impl NewSession {
 
     /// Stores the session and appends its leaf, in the caller's transaction.
     async fn store(self, tx: &mut custos_store::Tx) -> Result<(), ServiceError> {
-        tx.insert_privacy_session(&self.token_hash, &self.subject_id, &self.csrf, &self.at, &self.expires).await?;
-        tx.append_leaf(self.leaf).await?;
+        custos_store::privacy::insert_session(tx, &self.token_hash, &self.subject_id, &self.csrf, &self.at, &self.expires).await?;
+        custos_store::ledger::append_leaf(tx, self.leaf).await?;
         Ok(())
     }
 }

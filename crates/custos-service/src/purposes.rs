@@ -7,7 +7,6 @@ use sha2::{Digest, Sha256};
 use crate::{
     Service, ServiceError,
     dto::{NoticeInput, NoticeView, PurposeInput, PurposeView},
-    read_tx, write_tx,
 };
 
 pub(crate) fn purpose_view(p: &Purpose) -> PurposeView {
@@ -104,13 +103,15 @@ impl Service {
                 "retention_days": purpose.retention_days,
             }),
         );
-        let receipt = write_tx!(self, |tx| {
-            tx.insert_purpose(&stored).await.map_err(|e| match e {
-                custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.key)),
-                other => other.into(),
-            })?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                custos_store::purposes::insert(tx, &stored).await.map_err(|e| match e {
+                    custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.key)),
+                    other => other.into(),
+                })?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         let mut view = purpose_view(&purpose);
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -118,14 +119,14 @@ impl Service {
 
     /// Every purpose.
     pub async fn purposes(&self) -> Result<Vec<PurposeView>, ServiceError> {
-        let purposes = read_tx!(self, |tx| Ok(tx.purposes().await?))?;
+        let purposes = self.read(async |tx| Ok(custos_store::purposes::all(tx).await?)).await?;
         Ok(purposes.iter().map(purpose_view).collect())
     }
 
     /// One purpose.
     pub async fn purpose(&self, key: &str) -> Result<PurposeView, ServiceError> {
         let key = key.to_owned();
-        let purpose = read_tx!(self, |tx| Ok(tx.purpose(&key).await?))?;
+        let purpose = self.read(async |tx| Ok(custos_store::purposes::get(tx, &key).await?)).await?;
         purpose.as_ref().map(purpose_view).ok_or(ServiceError::NotFound { resource: "purpose" })
     }
 
@@ -153,19 +154,21 @@ impl Service {
                 "text_sha256": notice.text_sha256,
             }),
         );
-        let receipt = write_tx!(self, |tx| {
-            if tx.purpose(stored.purpose.as_str()).await?.is_none() {
-                return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
-            }
-            tx.insert_notice(&stored).await.map_err(|e| match e {
-                custos_store::StoreError::Conflict => ServiceError::Conflict(format!(
-                    "notice version `{}` in `{}` already exists for this purpose; publish a new version",
-                    stored.version, stored.language
-                )),
-                other => other.into(),
-            })?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                if custos_store::purposes::get(tx, stored.purpose.as_str()).await?.is_none() {
+                    return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
+                }
+                custos_store::purposes::insert_notice(tx, &stored).await.map_err(|e| match e {
+                    custos_store::StoreError::Conflict => ServiceError::Conflict(format!(
+                        "notice version `{}` in `{}` already exists for this purpose; publish a new version",
+                        stored.version, stored.language
+                    )),
+                    other => other.into(),
+                })?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         let mut view = notice_view(&notice);
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -174,7 +177,7 @@ impl Service {
     /// Notices, optionally of one purpose.
     pub async fn notices(&self, purpose: Option<&str>) -> Result<Vec<NoticeView>, ServiceError> {
         let purpose = purpose.map(PurposeKey::parse).transpose().map_err(|e| ValidationError::new("purpose", e.message()))?;
-        let notices = read_tx!(self, |tx| Ok(tx.notices(purpose.as_ref()).await?))?;
+        let notices = self.read(async |tx| Ok(custos_store::purposes::notices(tx, purpose.as_ref()).await?)).await?;
         Ok(notices.iter().map(notice_view).collect())
     }
 }

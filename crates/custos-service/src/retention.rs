@@ -3,7 +3,7 @@
 use custos_core::{DataCategory, Timestamp};
 use serde::Serialize;
 
-use crate::{Service, ServiceError, write_tx};
+use crate::{Service, ServiceError};
 
 /// What one retention run deleted.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -22,16 +22,16 @@ impl Service {
     /// covers `user.contact.email`); categories no purpose names are left alone, since no
     /// declared purpose sets a period for them. Runs in one transaction.
     pub async fn run_retention(&self, at: Timestamp) -> Result<RetentionReport, ServiceError> {
-        let report = write_tx!(self, |tx| {
-            let purposes = tx.purposes().await?;
-            let held: Vec<DataCategory> = tx.held_categories_all().await?;
+        let report = self.write(async |tx| {
+            let purposes = custos_store::purposes::all(tx).await?;
+            let held: Vec<DataCategory> = custos_store::retention::held_categories(tx).await?;
             let mut report = RetentionReport::default();
             for category in held {
                 let Some(days) = purposes.iter().filter(|p| p.allows(&category)).map(|p| p.retention_days).max() else {
                     continue;
                 };
                 let cutoff = at - chrono::Duration::days(i64::from(days));
-                let n = tx.expire_category(&category, &cutoff).await?;
+                let n = custos_store::retention::expire_category(tx, &category, &cutoff).await?;
                 if n > 0 {
                     report.total += n;
                     report.expired.push((category.to_string(), n));
@@ -40,11 +40,11 @@ impl Service {
                         &at,
                         serde_json::json!({"data_category": category.as_str(), "cutoff": custos_core::format_timestamp(&cutoff), "values": n}),
                     );
-                    tx.append_leaf(leaf).await?;
+                    custos_store::ledger::append_leaf(tx, leaf).await?;
                 }
             }
             Ok(report)
-        })?;
+        }).await?;
         let mut report = report;
         let days = self.config().check_retention_days.max(1);
         let cutoff = at - chrono::Duration::days(i64::from(days));

@@ -16,7 +16,7 @@ use data_encoding::{BASE64_NOPAD, BASE64URL_NOPAD, HEXLOWER};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use crate::{Service, ServiceError, read_tx, write_tx};
+use crate::{Service, ServiceError};
 
 /// Staff roles, least to most powerful in what they may change.
 pub const ROLES: &[&str] = &["reviewer", "analyst", "privacy_officer", "admin"];
@@ -153,14 +153,15 @@ impl Service {
         };
         let leaf = crate::ledger::event("staff.user_created", json!({"user_id": user.user_id, "role": user.role}));
         let id = user.user_id.clone();
-        write_tx!(self, |tx| {
-            tx.insert_staff_user(&user).await.map_err(|e| match e {
+        self.write(async |tx| {
+            custos_store::staff::insert_user(tx, &user).await.map_err(|e| match e {
                 custos_store::StoreError::Conflict => ServiceError::Conflict("a staff account with this email exists".into()),
                 other => other.into(),
             })?;
-            tx.append_leaf(leaf).await?;
+            custos_store::ledger::append_leaf(tx, leaf).await?;
             Ok(())
-        })?;
+        })
+        .await?;
         Ok((id, password))
     }
 
@@ -177,13 +178,14 @@ impl Service {
             .await
             .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))??;
         let leaf = crate::ledger::event("staff.password_reset", json!({}));
-        write_tx!(self, |tx| {
-            if !tx.set_staff_password(&email, &hash).await? {
+        self.write(async |tx| {
+            if !custos_store::staff::set_password(tx, &email, &hash).await? {
                 return Err(ServiceError::NotFound { resource: "staff account" });
             }
-            tx.append_leaf(leaf).await?;
+            custos_store::ledger::append_leaf(tx, leaf).await?;
             Ok(())
-        })?;
+        })
+        .await?;
         Ok(password)
     }
 
@@ -202,7 +204,7 @@ impl Service {
         let email = email.trim().to_lowercase();
         let at = now();
         let lookup = email.clone();
-        let user = read_tx!(self, |tx| Ok(tx.staff_user_by_email(&lookup).await?))?;
+        let user = self.read(async |tx| Ok(custos_store::staff::user_by_email(tx, &lookup).await?)).await?;
         let locked = self.throttles.locked(client, &email);
         let (p, h) = (password.to_owned(), user.as_ref().map_or_else(|| NO_ACCOUNT_HASH.to_owned(), |u| u.password_hash.clone()));
         self.throttles.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -218,13 +220,14 @@ impl Service {
                     &at,
                     json!({"user_id": uid, "email_digest": email_digest, "address_locked": now_locked || locked}),
                 );
-                write_tx!(self, |tx| {
+                self.write(async |tx| {
                     if let Some(uid) = &uid {
-                        tx.staff_sign_in_failed(uid, None).await?;
+                        custos_store::staff::sign_in_failed(tx, uid, None).await?;
                     }
-                    tx.append_leaf(leaf).await?;
+                    custos_store::ledger::append_leaf(tx, leaf).await?;
                     Ok(())
-                })?;
+                })
+                .await?;
                 return Ok(Err(SignInError::Invalid));
             }
         };
@@ -235,11 +238,12 @@ impl Service {
         let hash = token_hash(&token);
         let expires = at + chrono::Duration::hours(SESSION_HOURS);
         let leaf = crate::ledger::event_at("staff.signed_in", &at, json!({"user_id": uid, "role": user.role}));
-        write_tx!(self, |tx| {
-            tx.insert_staff_session(&hash, &uid, &csrf, &at, &expires).await?;
-            tx.append_leaf(leaf).await?;
+        self.write(async |tx| {
+            custos_store::staff::insert_session(tx, &hash, &uid, &csrf, &at, &expires).await?;
+            custos_store::ledger::append_leaf(tx, leaf).await?;
             Ok(())
-        })?;
+        })
+        .await?;
         Ok(Ok(token))
     }
 
@@ -254,7 +258,7 @@ impl Service {
     pub async fn staff_session(&self, token: &str) -> Result<Option<StaffSession>, ServiceError> {
         let hash = token_hash(token);
         let at = now();
-        let found = read_tx!(self, |tx| Ok(tx.staff_session(&hash, &at).await?))?;
+        let found = self.read(async |tx| Ok(custos_store::staff::session(tx, &hash, &at).await?)).await?;
         Ok(found.map(|(u, csrf)| StaffSession { user_id: u.user_id, email: u.email, role: u.role, csrf }))
     }
 
@@ -262,24 +266,25 @@ impl Service {
     pub async fn staff_sign_out(&self, token: &str, session: &StaffSession) -> Result<(), ServiceError> {
         let hash = token_hash(token);
         let leaf = crate::ledger::event("staff.signed_out", json!({"user_id": session.user_id}));
-        write_tx!(self, |tx| {
-            tx.delete_staff_session(&hash).await?;
-            tx.append_leaf(leaf).await?;
+        self.write(async |tx| {
+            custos_store::staff::delete_session(tx, &hash).await?;
+            custos_store::ledger::append_leaf(tx, leaf).await?;
             Ok(())
-        })?;
+        })
+        .await?;
         Ok(())
     }
 
     /// Deletes expired console and privacy-center sessions (run beside retention).
     pub async fn sweep_sessions(&self) -> Result<u64, ServiceError> {
         let at = now();
-        write_tx!(self, |tx| Ok(tx.delete_expired_sessions(&at).await?))
+        self.write(async |tx| Ok(custos_store::staff::delete_expired_sessions(tx, &at).await?)).await
     }
 
     /// The console overview's counts.
     pub async fn overview(&self) -> Result<custos_store::Overview, ServiceError> {
         let at = now();
-        read_tx!(self, |tx| Ok(tx.overview(&at).await?))
+        self.read(async |tx| Ok(custos_store::overview::get(tx, &at).await?)).await
     }
 
     /// Records in the ledger that a staff member viewed a subject's personal data.

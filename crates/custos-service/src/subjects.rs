@@ -9,7 +9,6 @@ use serde_json::Value;
 use crate::{
     Service, ServiceError,
     dto::{SubjectInput, SubjectPage, SubjectPatch, SubjectView},
-    read_tx, write_tx,
 };
 
 /// Largest accepted serialized value of one data category.
@@ -90,14 +89,16 @@ impl Service {
         let new = NewSubject { subject_id: SubjectId::new(), external_id, jurisdiction, data, gpc, created_at: now() };
         let id = new.subject_id;
         let leaf = crate::ledger::event_at("subject.created", &new.created_at, new_subject_fields(&new));
-        let (record, receipt) = write_tx!(self, |tx| {
-            tx.insert_subject(&new).await.map_err(|e| match e {
-                custos_store::StoreError::Conflict => ServiceError::Conflict("a subject with this external_id already exists".into()),
-                other => other.into(),
-            })?;
-            let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            Ok((record, tx.append_leaf(leaf).await?))
-        })?;
+        let (record, receipt) = self
+            .write(async |tx| {
+                custos_store::subjects::insert(tx, &new).await.map_err(|e| match e {
+                    custos_store::StoreError::Conflict => ServiceError::Conflict("a subject with this external_id already exists".into()),
+                    other => other.into(),
+                })?;
+                let record = custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                Ok((record, custos_store::ledger::append_leaf(tx, leaf).await?))
+            })
+            .await?;
         let mut view = subject_view(&record, None);
         view.receipt = Some(receipt.into());
         Ok(view)
@@ -106,11 +107,13 @@ impl Service {
     /// One subject with its decrypted data.
     pub async fn subject(&self, subject_id: &str) -> Result<SubjectView, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
-        let (record, data) = read_tx!(self, |tx| {
-            let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            let data = tx.subject_data(&id, None).await?;
-            Ok((record, data))
-        })?;
+        let (record, data) = self
+            .read(async |tx| {
+                let record = custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                let data = custos_store::subjects::data(tx, &id, None).await?;
+                Ok((record, data))
+            })
+            .await?;
         Ok(subject_view(&record, Some(data)))
     }
 
@@ -124,14 +127,14 @@ impl Service {
     /// whether or not there is one).
     pub(crate) async fn subject_id_by_external_id(&self, external_id: &str) -> Result<Option<SubjectId>, ServiceError> {
         let external_id = parse_external_id(external_id)?;
-        read_tx!(self, |tx| Ok(tx.subject_id_by_external_id(&external_id).await?))
+        self.read(async |tx| Ok(custos_store::subjects::id_by_external_id(tx, &external_id).await?)).await
     }
 
     /// A page of subjects in creation order.
     pub async fn subjects(&self, after: Option<&str>, limit: u32) -> Result<SubjectPage, ServiceError> {
         let after = after.map(|a| parse_subject_id("after", a)).transpose()?;
         let limit = limit.clamp(1, 1000);
-        let records = read_tx!(self, |tx| Ok(tx.subjects(after.as_ref(), limit).await?))?;
+        let records = self.read(async |tx| Ok(custos_store::subjects::page(tx, after.as_ref(), limit).await?)).await?;
         let next_after = (records.len() == limit as usize).then(|| records.last().map(|r| r.subject_id.to_string())).flatten();
         Ok(SubjectPage { subjects: records.iter().map(|r| subject_view(r, None)).collect(), next_after })
     }
@@ -155,14 +158,16 @@ impl Service {
                 }),
             ),
         );
-        let receipt = write_tx!(self, |tx| {
-            let record = tx.subject(&id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            if record.erased_at.is_some() {
-                return Err(ServiceError::Conflict("the subject was erased".into()));
-            }
-            tx.update_subject(&id, &update, &now()).await?;
-            Ok(tx.append_leaf(leaf).await?)
-        })?;
+        let receipt = self
+            .write(async |tx| {
+                let record = custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                if record.erased_at.is_some() {
+                    return Err(ServiceError::Conflict("the subject was erased".into()));
+                }
+                custos_store::subjects::update(tx, &id, &update, &now()).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
         let mut view = self.subject(subject_id).await?;
         view.receipt = Some(receipt.into());
         Ok(view)

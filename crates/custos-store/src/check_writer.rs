@@ -31,10 +31,11 @@ use tokio::sync::mpsc;
 
 use crate::{
     Receipt, StoreError,
-    db::{MAX_BATCH, Queued},
+    checks::{CHECK_COLUMNS, CheckColumns},
+    db::Queued,
     direct::db_error,
     ledger::{INSERT_CHECKPOINT_SQL, INSERT_NODE_SQL},
-    records::{CHECK_COLUMNS, CheckColumns},
+    tx::MAX_BATCH,
 };
 
 /// Serializes SQLite's writers inside this process (see the module docs).

@@ -1,10 +1,8 @@
-use std::{fmt, future::Future, path::PathBuf, pin::Pin, str::FromStr, sync::Arc, time::Duration};
+use std::{fmt, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 
-use futures_util::FutureExt;
 use sqlx::{
-    Any, AnyConnection, Executor,
+    AnyConnection, Executor,
     any::{AnyConnectOptions, AnyPoolOptions},
-    pool::PoolConnection,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -13,6 +11,7 @@ use custos_core::{DataCategory, SubjectId};
 use crate::{
     CheckRecord, GateFacts, GateRead, Receipt, StoreError,
     crypto::{Keyring, MasterKey, ROOT_SECRET_LABEL},
+    tx::{MAX_BATCH, Tx},
 };
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -22,9 +21,6 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 /// data or a subject's wrapped key.
 const POSTGRES_SCRUB_SQL: &str = "VACUUM subjects, subject_data, subject_objections, consent_events, decisions, \
     decision_explanations, dsr, privacy_sessions, privacy_codes, pii_vault, meta";
-
-/// Most requests one SQLite flush may carry. Bounds the latency a request can add to others.
-pub(crate) const MAX_BATCH: usize = 256;
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +81,6 @@ pub(crate) fn redact_url(url: &str) -> String {
     url.to_owned()
 }
 
-/// A future returned by a transaction closure: it hands the [`Tx`] back with its result.
-pub type TxFuture<T, E> = Pin<Box<dyn Future<Output = (Tx, Result<T, E>)> + Send>>;
-
 /// Work for the check appender (SQLite: the check writer thread).
 pub(crate) enum Queued {
     /// A gate check (or, without a record, a bare event) and its ledger leaf.
@@ -99,61 +92,6 @@ pub(crate) enum Queued {
     Truncate { reply: oneshot::Sender<Result<bool, StoreError>> },
     /// The last item: checkpoint the WAL in TRUNCATE mode, close the connection, stop.
     Close { reply: oneshot::Sender<()> },
-}
-
-type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
-type JobFn = Box<dyn FnOnce(Tx) -> Pin<Box<dyn Future<Output = (Tx, bool, Deliver)> + Send>> + Send>;
-
-/// A queued write: the work, and whether it needs a savepoint of its own (a single statement
-/// does not: SQLite undoes a failed statement by itself and the transaction stays usable).
-struct Job {
-    run: JobFn,
-    savepoint: bool,
-}
-
-/// An open transaction (or snapshot) on one connection, with the keys to encrypt and decrypt
-/// personal data. Obtained only through [`Store::write`] and [`Store::read`].
-pub struct Tx {
-    pub(crate) conn: PoolConnection<Any>,
-    pub(crate) keyring: Arc<Keyring>,
-}
-
-impl Tx {
-    /// The keyring, for pseudonymization and keyed digests.
-    pub fn keyring(&self) -> &Keyring {
-        &self.keyring
-    }
-
-    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.conn
-    }
-
-    /// The `VALUES` list of a multi-row statement: `rows` tuples of `columns` parameters.
-    ///
-    /// PostgreSQL needs numbered `$N` parameters. On SQLite they are written as plain `?`:
-    /// sqlx looks every parameter's name up with `sqlite3_bind_parameter_name`, a linear scan
-    /// of the statement's names, so numbered names make binding quadratic in the parameter
-    /// count — it dominated the batch inserts of checks, leaves and nodes in profiles.
-    pub(crate) fn values_list(&self, rows: usize, columns: usize) -> String {
-        let numbered = self.conn.backend_name() == "PostgreSQL";
-        let mut sql = String::with_capacity(rows * columns * 5);
-        for r in 0..rows {
-            sql.push_str(if r == 0 { "(" } else { ", (" });
-            for c in 0..columns {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                if numbered {
-                    sql.push('$');
-                    sql.push_str(&(r * columns + c + 1).to_string());
-                } else {
-                    sql.push('?');
-                }
-            }
-            sql.push(')');
-        }
-        sql
-    }
 }
 
 /// The custos database: pools, migrations, keys, and the write path.
@@ -189,10 +127,10 @@ struct Inner {
 }
 
 enum Writer {
-    /// SQLite allows one writer at a time: a single task owns the write connection and commits
-    /// queued requests together (group commit), each inside its own savepoint.
-    Queue(mpsc::Sender<Job>),
-    /// PostgreSQL handles concurrent writers: each request gets its own transaction.
+    /// SQLite allows one writer at a time: a task owns the write connection and lends it to
+    /// write transactions in turn, committing them together (`tx`).
+    Queue(mpsc::Sender<crate::tx::Turn>),
+    /// PostgreSQL handles concurrent writers: each write transaction gets its own connection.
     Pool(sqlx::AnyPool),
 }
 
@@ -268,10 +206,10 @@ impl Store {
         // SQLite: the check writer thread takes the check queue; PostgreSQL: the appender task.
         let (writer, appender_queue) = match (writer_pool, &sqlite_path) {
             (Some(pool), Some(path)) => {
-                let (send, recv) = mpsc::channel::<Job>(4 * MAX_BATCH);
+                let (send, recv) = mpsc::channel::<crate::tx::Turn>(4 * MAX_BATCH);
                 let turn = crate::check_writer::WriteTurn::default();
                 crate::check_writer::spawn(path.clone(), check_queue, turn.clone())?;
-                writer_task = Some(tokio::spawn(run_writer(pool, keyring.clone(), recv, turn, closed.clone())));
+                writer_task = Some(tokio::spawn(crate::tx::run_sqlite_writer(pool, recv, turn, closed.clone())));
                 (Writer::Queue(send), None)
             }
             _ => (Writer::Pool(reader.clone()), Some(check_queue)),
@@ -303,14 +241,7 @@ impl Store {
             tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), queue));
         }
         // Free text written in plaintext by earlier versions is sealed once (migration 0011).
-        let sealed = store
-            .write(|mut tx| {
-                Box::pin(async move {
-                    let r = crate::sealed::seal_plaintext_free_text(&mut tx).await;
-                    (tx, r)
-                })
-            })
-            .await?;
+        let sealed = store.write(async |tx| crate::sealed::seal_plaintext_free_text(tx).await).await?;
         if sealed > 0 {
             tracing::info!(values = sealed, "sealed free-text values stored in plaintext by an earlier version");
             store.scrub_deleted(Duration::from_secs(5)).await?;
@@ -350,85 +281,25 @@ impl Store {
     }
 
     /// Runs `f` in one atomic transaction and returns its result once the transaction is
-    /// durably committed (flushed to disk). If `f` returns an error, nothing it wrote remains.
+    /// durably committed (flushed to disk). If `f` returns an error, or this future is dropped
+    /// before it ends, nothing `f` wrote remains.
     ///
-    /// On SQLite, requests are queued to one writer task, which runs each inside a savepoint of
-    /// a shared transaction and commits the batch with one flush: every request keeps its own
-    /// atomicity, and many requests share one fsync. On PostgreSQL each call gets its own
-    /// transaction. Either way the work runs on a task of its own, so a client that hangs up
-    /// cannot leave a transaction half done.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    /// On SQLite, write transactions take turns on the one writer connection, each inside a
+    /// savepoint, and are committed together (one flush for many; see `tx`). On PostgreSQL each
+    /// gets its own connection and transaction.
+    pub async fn write<T, E>(&self, f: impl AsyncFnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E>
     where
-        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.submit(f, true).await
-    }
-
-    /// Like [`Store::write`] for work that issues exactly one statement: atomic by itself, so it
-    /// needs no savepoint (SQLite) or explicit transaction (PostgreSQL). Still durable.
-    pub async fn write_statement<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.submit(f, false).await
-    }
-
-    async fn submit<T, E, F>(&self, f: F, transaction: bool) -> Result<T, E>
-    where
-        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
+        E: From<StoreError>,
     {
         self.open_for_writes()?;
         match &self.inner.writer {
-            Writer::Queue(queue) => {
-                let (send, recv) = oneshot::channel::<Result<T, E>>();
-                let run: JobFn = Box::new(move |tx| {
-                    Box::pin(async move {
-                        let (tx, result) = f(tx).await;
-                        let ok = result.is_ok();
-                        let deliver: Deliver = Box::new(move |commit_error| {
-                            let outcome = match (commit_error, result) {
-                                (Some(e), Ok(_)) => Err(E::from(e)),
-                                (_, r) => r,
-                            };
-                            let _ = send.send(outcome);
-                        });
-                        (tx, ok, deliver)
-                    })
-                });
-                queue.send(Job { run, savepoint: transaction }).await.map_err(|_| E::from(StoreError::WriterGone))?;
-                recv.await.map_err(|_| E::from(StoreError::WriterGone))?
-            }
+            Writer::Queue(queue) => crate::tx::sqlite_write(queue, self.inner.keyring.clone(), f).await,
             Writer::Pool(pool) => {
-                let pool = pool.clone();
-                let keyring = self.inner.keyring.clone();
-                let task = tokio::spawn(async move {
-                    let mut conn = pool.acquire().await.map_err(|e| E::from(e.into()))?;
-                    if !transaction {
-                        return f(Tx { conn, keyring }).await.1;
-                    }
-                    conn.execute("BEGIN").await.map_err(|e| E::from(e.into()))?;
-                    let (mut tx, result) = f(Tx { conn, keyring }).await;
-                    match result {
-                        Ok(value) => {
-                            tx.conn.execute("COMMIT").await.map_err(|e| E::from(e.into()))?;
-                            Ok(value)
-                        }
-                        Err(e) => {
-                            if tx.conn.execute("ROLLBACK").await.is_err() {
-                                // A connection that cannot roll back must not be reused.
-                                let _ = tx.conn.detach();
-                            }
-                            Err(e)
-                        }
-                    }
-                });
-                task.await.map_err(|_| E::from(StoreError::WriterGone))?
+                let transaction = pool.begin().await.map_err(|e| E::from(e.into()))?;
+                let mut tx = Tx::transaction(transaction, self.inner.keyring.clone(), self.inner.backend);
+                let value = f(&mut tx).await?;
+                tx.commit().await?;
+                Ok(value)
             }
         }
     }
@@ -440,13 +311,7 @@ impl Store {
             return crate::direct::gate_facts(path, id, purpose);
         }
         let (id, purpose) = (*id, purpose.to_owned());
-        self.read_statement(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.gate_facts(&id, &purpose).await;
-                (tx, r)
-            })
-        })
-        .await
+        self.read_statement(async |tx| crate::checks::gate_facts(tx, &id, &purpose).await).await
     }
 
     /// Where a subject's checks are in the check log: on SQLite, the rowids the background
@@ -497,14 +362,7 @@ impl Store {
     /// for tens of milliseconds through sqlx (docs/BENCHMARKS.md).
     pub(crate) async fn store_checkpoint(&self, rows: crate::ledger::CheckpointRows) -> Result<(), StoreError> {
         if self.inner.sqlite_path.is_none() {
-            return self
-                .write(move |mut tx| {
-                    Box::pin(async move {
-                        let r = crate::ledger::insert_nodes_and_checkpoint(&mut tx, &rows).await;
-                        (tx, r)
-                    })
-                })
-                .await;
+            return self.write(async |tx| crate::ledger::insert_nodes_and_checkpoint(tx, &rows).await).await;
         }
         let (send, recv) = oneshot::channel();
         self.inner.checks.send(Queued::Checkpoint { rows, reply: send }).await.map_err(|_| StoreError::WriterGone)?;
@@ -513,40 +371,30 @@ impl Store {
 
     /// Runs `f` on a reader connection without a transaction, for reads whose statements need
     /// no common snapshot (one statement, or several whose results are used independently).
-    /// Cheaper than [`Store::read`]: no `BEGIN`/`COMMIT` round trips and no extra task.
-    pub async fn read_statement<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Cheaper than [`Store::read`]: no `BEGIN`/`COMMIT` round trips.
+    pub async fn read_statement<T, E>(&self, f: impl AsyncFnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E>
     where
-        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
+        E: From<StoreError>,
     {
         let conn = self.inner.reader.acquire().await.map_err(|e| E::from(e.into()))?;
-        f(Tx { conn, keyring: self.inner.keyring.clone() }).await.1
+        let mut tx = Tx::plain(conn, self.inner.keyring.clone(), self.inner.backend);
+        f(&mut tx).await
     }
 
-    /// Runs `f` on a consistent read-only snapshot.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f` on a consistent read-only snapshot (on PostgreSQL, `REPEATABLE READ READ ONLY`).
+    pub async fn read<T, E>(&self, f: impl AsyncFnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E>
     where
-        F: FnOnce(Tx) -> TxFuture<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
+        E: From<StoreError>,
     {
-        let pool = self.inner.reader.clone();
-        let keyring = self.inner.keyring.clone();
         let begin = match self.inner.backend {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        let task = tokio::spawn(async move {
-            let mut conn = pool.acquire().await.map_err(|e| E::from(e.into()))?;
-            conn.execute(begin).await.map_err(|e| E::from(e.into()))?;
-            let (mut tx, result) = f(Tx { conn, keyring }).await;
-            if tx.conn.execute("COMMIT").await.is_err() {
-                let _ = tx.conn.detach();
-            }
-            result
-        });
-        task.await.map_err(|_| E::from(StoreError::WriterGone))?
+        let transaction = self.inner.reader.begin_with(begin).await.map_err(|e| E::from(e.into()))?;
+        let mut tx = Tx::transaction(transaction, self.inner.keyring.clone(), self.inner.backend);
+        let value = f(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     /// Replaces the master key: every wrapped key is re-wrapped under a new key in one
@@ -563,25 +411,16 @@ impl Store {
         new_key.write_new(&pending)?;
         let rewrap_key = new_key.clone();
         let result = self
-            .write(move |mut tx| {
-                Box::pin(async move {
-                    let r = match tx.rewrap_all(&rewrap_key).await {
-                        Ok(count) => {
-                            let event = serde_json::json!({
-                                "event": "master_key.rotated",
-                                "at": custos_core::format_timestamp(&custos_core::now()),
-                                "master_key_id": rewrap_key.key_id(),
-                            });
-                            let leaf = custos_ledger::canonical_json(&event).map_err(|e| StoreError::Corrupt(e.to_string()));
-                            match leaf {
-                                Ok(leaf) => tx.append_leaf(leaf).await.map(|_| count),
-                                Err(e) => Err(e),
-                            }
-                        }
-                        Err(e) => Err(e),
-                    };
-                    (tx, r)
-                })
+            .write(async |tx| {
+                let count = crate::keys::rewrap_all(tx, &rewrap_key).await?;
+                let event = serde_json::json!({
+                    "event": "master_key.rotated",
+                    "at": custos_core::format_timestamp(&custos_core::now()),
+                    "master_key_id": rewrap_key.key_id(),
+                });
+                let leaf = custos_ledger::canonical_json(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                crate::ledger::append_leaf(tx, leaf).await?;
+                Ok(count)
             })
             .await;
         match result {
@@ -672,13 +511,11 @@ impl Store {
         // that wakes it), sees the flag, and closes its connection.
         self.inner.closed.store(true, std::sync::atomic::Ordering::Release);
         if let Writer::Queue(queue) = &self.inner.writer {
-            let run: JobFn = Box::new(|tx| {
-                Box::pin(async move {
-                    let deliver: Deliver = Box::new(|_| {});
-                    (tx, true, deliver)
-                })
-            });
-            if queue.send(Job { run, savepoint: false }).await.is_ok() {
+            // A last, empty turn wakes the writer so it sees the flag.
+            let (lend, lent) = oneshot::channel();
+            let (give_back, back) = oneshot::channel();
+            drop((lent, give_back));
+            if queue.send(crate::tx::Turn::new(lend, back)).await.is_ok() {
                 let task = self.inner.writer_task.lock().ok().and_then(|mut t| t.take());
                 if let Some(task) = task {
                     let _ = task.await;
@@ -757,14 +594,9 @@ async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Rece
         }
         tokio::spawn(async move {
             let result = store
-                .write(move |mut tx| {
-                    Box::pin(async move {
-                        let r = match tx.insert_checks(&records).await {
-                            Ok(()) => tx.append_leaves(&leaves).await,
-                            Err(e) => Err(e),
-                        };
-                        (tx, r)
-                    })
+                .write(async |tx| {
+                    crate::checks::insert_many(tx, &records).await?;
+                    crate::ledger::append_leaves(tx, &leaves).await
                 })
                 .await;
             drop(permit);
@@ -861,113 +693,6 @@ async fn load_keyring(conn: &mut AnyConnection, options: &StoreOptions) -> Resul
             Ok(Keyring::new(master, root))
         }
     }
-}
-
-async fn run_writer(
-    pool: sqlx::AnyPool,
-    keyring: Arc<Keyring>,
-    mut queue: mpsc::Receiver<Job>,
-    turn: crate::check_writer::WriteTurn,
-    closed: Arc<std::sync::atomic::AtomicBool>,
-) {
-    let mut conn = match pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "the SQLite writer could not connect");
-            return;
-        }
-    };
-    while let Some(first) = queue.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        let _turn = turn.lock().await;
-        if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
-            // A connection left inside a transaction (after a panic) is reset once.
-            let _ = conn.execute("ROLLBACK").await;
-            if let Err(e2) = conn.execute("BEGIN IMMEDIATE").await {
-                tracing::error!(error = %e, retry_error = %e2, "the SQLite writer cannot begin a transaction");
-                continue; // dropping the jobs answers their callers with WriterGone
-            }
-        }
-        let batch_started = std::time::Instant::now();
-        let batch_size = jobs.len();
-        let mut delivers: Vec<Deliver> = Vec::with_capacity(jobs.len());
-        let mut broken = false;
-        for job in jobs {
-            if broken {
-                continue;
-            }
-            if job.savepoint && conn.execute("SAVEPOINT request").await.is_err() {
-                broken = true;
-                continue;
-            }
-            let savepoint = job.savepoint;
-            let tx = Tx { conn, keyring: keyring.clone() };
-            let run = std::panic::AssertUnwindSafe((job.run)(tx)).catch_unwind().await;
-            let (tx, ok, deliver) = match run {
-                Ok(r) => r,
-                Err(_) => {
-                    tracing::error!("a write request panicked; its batch is rolled back");
-                    conn = match pool.acquire().await {
-                        Ok(c) => c,
-                        Err(_) => return,
-                    };
-                    let _ = conn.execute("ROLLBACK").await;
-                    delivers.clear();
-                    broken = true;
-                    continue;
-                }
-            };
-            conn = tx.conn;
-            if savepoint {
-                let step =
-                    if ok { conn.execute("RELEASE request").await } else { conn.execute("ROLLBACK TO request; RELEASE request").await };
-                if step.is_err() {
-                    broken = true;
-                }
-            }
-            delivers.push(deliver);
-        }
-        if broken {
-            let _ = conn.execute("ROLLBACK").await;
-            for deliver in delivers {
-                deliver(Some(StoreError::WriterGone));
-            }
-            continue;
-        }
-        let work_micros = batch_started.elapsed().as_micros();
-        match conn.execute("COMMIT").await {
-            Ok(_) => {
-                tracing::debug!(
-                    requests = batch_size,
-                    work_micros,
-                    total_micros = batch_started.elapsed().as_micros(),
-                    "SQLite batch committed"
-                );
-                for deliver in delivers {
-                    deliver(None);
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "a SQLite commit failed; its requests are answered with an error");
-                let _ = conn.execute("ROLLBACK").await;
-                for deliver in delivers {
-                    deliver(Some(StoreError::Database(Box::new(std::io::Error::other("commit failed")))));
-                }
-            }
-        }
-        if closed.load(std::sync::atomic::Ordering::Acquire) && queue.is_empty() {
-            break;
-        }
-    }
-    // The store is closed: give the connection back and close the pool.
-    drop(conn);
-    pool.close().await;
 }
 
 #[cfg(test)]

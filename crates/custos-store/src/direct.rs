@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, named_params};
 
 use crate::{
     StoreError,
-    records::{GATE_FACTS_SQL, GateFacts, GateRead},
+    checks::{GATE_FACTS_SQL, GateFacts, GateRead},
 };
 
 thread_local! {

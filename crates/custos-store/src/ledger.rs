@@ -15,6 +15,35 @@ use sqlx::{AssertSqlSafe, Executor, Row};
 
 use crate::{StoreError, Tx, db::Store};
 
+/// Appends leaves to the ledger in this transaction; they commit (or roll back) with it.
+pub async fn append_leaves(tx: &mut Tx, leaves: &[Vec<u8>]) -> Result<Vec<Receipt>, StoreError> {
+    if leaves.is_empty() {
+        return Ok(Vec::new());
+    }
+    if tx.conn().backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK).execute(tx.conn()).await?;
+    }
+    let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves").fetch_one(tx.conn()).await?;
+    let mut receipts = Vec::with_capacity(leaves.len());
+    for (chunk_no, chunk) in leaves.chunks(500).enumerate() {
+        let base = next + (chunk_no * 500) as i64;
+        let sql = format!("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES {}", tx.values_list(chunk.len(), 2));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (i, leaf) in chunk.iter().enumerate() {
+            query = query.bind(base + i as i64).bind(leaf.clone());
+            receipts.push(Receipt { leaf_index: (base + i as i64) as u64, leaf_hash: leaf_hash(leaf) });
+        }
+        query.execute(tx.conn()).await?;
+    }
+    Ok(receipts)
+}
+
+/// Appends one leaf; see [`Tx::append_leaves`].
+pub async fn append_leaf(tx: &mut Tx, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
+    let receipts = append_leaves(tx, std::slice::from_ref(&leaf)).await?;
+    receipts.into_iter().next().ok_or_else(|| StoreError::Corrupt("no receipt for an appended leaf".into()))
+}
+
 /// Identifies the advisory lock that serializes ledger appends on PostgreSQL ("custos" in
 /// ASCII, to stay clear of locks other applications take in the same database).
 const LEDGER_LOCK: i64 = 0x637573746f73;
@@ -80,37 +109,6 @@ fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes.try_into().map_err(|_| StoreError::Corrupt("a stored ledger hash is not 32 bytes".into()))
 }
 
-impl Tx {
-    /// Appends leaves to the ledger in this transaction; they commit (or roll back) with it.
-    pub async fn append_leaves(&mut self, leaves: &[Vec<u8>]) -> Result<Vec<Receipt>, StoreError> {
-        if leaves.is_empty() {
-            return Ok(Vec::new());
-        }
-        if self.conn().backend_name() == "PostgreSQL" {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK).execute(self.conn()).await?;
-        }
-        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves").fetch_one(self.conn()).await?;
-        let mut receipts = Vec::with_capacity(leaves.len());
-        for (chunk_no, chunk) in leaves.chunks(500).enumerate() {
-            let base = next + (chunk_no * 500) as i64;
-            let sql = format!("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES {}", self.values_list(chunk.len(), 2));
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for (i, leaf) in chunk.iter().enumerate() {
-                query = query.bind(base + i as i64).bind(leaf.clone());
-                receipts.push(Receipt { leaf_index: (base + i as i64) as u64, leaf_hash: leaf_hash(leaf) });
-            }
-            query.execute(self.conn()).await?;
-        }
-        Ok(receipts)
-    }
-
-    /// Appends one leaf; see [`Tx::append_leaves`].
-    pub async fn append_leaf(&mut self, leaf: Vec<u8>) -> Result<Receipt, StoreError> {
-        let receipts = self.append_leaves(std::slice::from_ref(&leaf)).await?;
-        receipts.into_iter().next().ok_or_else(|| StoreError::Corrupt("no receipt for an appended leaf".into()))
-    }
-}
-
 /// Loads the ledger's signing key and origin from `meta`, creating them on a new database.
 /// The key is wrapped by the master key; the verifier key and origin sit beside it in clear.
 pub(crate) async fn load_keys(
@@ -165,15 +163,12 @@ impl Store {
 
     /// Number of leaves committed so far.
     pub async fn ledger_size(&self) -> Result<u64, StoreError> {
-        self.read_statement(|mut tx| {
-            Box::pin(async move {
-                let r = sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves")
-                    .fetch_one(tx.conn())
-                    .await
-                    .map(|v| v as u64)
-                    .map_err(StoreError::from);
-                (tx, r)
-            })
+        self.read_statement(async |tx| {
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves")
+                .fetch_one(tx.conn())
+                .await
+                .map(|v| v as u64)
+                .map_err(StoreError::from)
         })
         .await
     }
@@ -188,15 +183,8 @@ impl Store {
     }
 
     async fn checkpoints(&self, sql: &'static str) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        self.read_statement(move |mut tx| {
-            Box::pin(async move {
-                let r = sqlx::query(sql)
-                    .fetch_all(tx.conn())
-                    .await
-                    .map_err(StoreError::from)
-                    .and_then(|rows| rows.iter().map(checkpoint_row).collect());
-                (tx, r)
-            })
+        self.read_statement(async |tx| {
+            sqlx::query(sql).fetch_all(tx.conn()).await.map_err(StoreError::from).and_then(|rows| rows.iter().map(checkpoint_row).collect())
         })
         .await
     }
@@ -229,11 +217,8 @@ impl Store {
                 rows.collect::<Result<Vec<_>, _>>().map_err(crate::direct::db_error)
             });
         }
-        self.read_statement(move |mut tx| {
-            Box::pin(async move {
-                let r = sqlx::query(
-                    "SELECT leaf_index, leaf FROM ledger_leaves WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index",
-                )
+        self.read_statement(async |tx| {
+            sqlx::query("SELECT leaf_index, leaf FROM ledger_leaves WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index")
                 .bind(to_i64(from))
                 .bind(to_i64(to))
                 .fetch_all(tx.conn())
@@ -244,9 +229,7 @@ impl Store {
                         .map(|row| Ok((row.try_get::<i64, _>(0)? as u64, row.try_get::<Vec<u8>, _>(1)?)))
                         .collect::<Result<Vec<_>, sqlx::Error>>()
                         .map_err(StoreError::from)
-                });
-                (tx, r)
-            })
+                })
         })
         .await
     }
@@ -266,20 +249,17 @@ impl Store {
                 rows.collect::<Result<Vec<_>, _>>().map_err(crate::direct::db_error)
             })?
         } else {
-            self.read_statement(move |mut tx| {
-                Box::pin(async move {
-                    let r = sqlx::query(
-                        "SELECT node_index, hash FROM ledger_nodes WHERE level = $1 AND node_index >= $2 AND node_index < $3 ORDER BY node_index",
-                    )
-                    .bind(i32::from(level))
-                    .bind(to_i64(from))
-                    .bind(to_i64(to))
-                    .fetch_all(tx.conn())
-                    .await
-                    .and_then(|rows| rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get::<Vec<u8>, _>(1)?))).collect())
-                    .map_err(StoreError::from);
-                    (tx, r)
-                })
+            self.read_statement(async |tx| {
+                sqlx::query(
+                    "SELECT node_index, hash FROM ledger_nodes WHERE level = $1 AND node_index >= $2 AND node_index < $3 ORDER BY node_index",
+                )
+                .bind(i32::from(level))
+                .bind(to_i64(from))
+                .bind(to_i64(to))
+                .fetch_all(tx.conn())
+                .await
+                .and_then(|rows| rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get::<Vec<u8>, _>(1)?))).collect())
+                .map_err(StoreError::from)
             })
             .await?
         };
@@ -310,13 +290,7 @@ impl Store {
             });
         }
         let ids = ids.to_vec();
-        self.read_statement(move |mut tx| {
-            Box::pin(async move {
-                let r = postgres_nodes(&mut tx, &ids).await;
-                (tx, r)
-            })
-        })
-        .await
+        self.read_statement(async |tx| postgres_nodes(tx, &ids).await).await
     }
 
     /// Computes the nodes of every leaf added since the last checkpoint and stores them with a
@@ -491,21 +465,18 @@ impl Store {
     async fn count_nodes(&self, signed_size: u64) -> Result<Option<String>, StoreError> {
         let signed = signed_size as i64;
         let counts: Vec<(i64, i64, i64)> = self
-            .read_statement(move |mut tx| {
-                Box::pin(async move {
-                    let r = sqlx::query(
-                        "SELECT level, COUNT(*), SUM(CASE WHEN node_index < ($1 >> CAST(level AS INTEGER)) THEN 1 ELSE 0 END) \
-                         FROM ledger_nodes GROUP BY level ORDER BY level",
-                    )
-                    .bind(signed)
-                    .fetch_all(tx.conn())
-                    .await
-                    .and_then(|rows| {
-                        rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?))).collect()
-                    })
-                    .map_err(StoreError::from);
-                    (tx, r)
+            .read_statement(async |tx| {
+                sqlx::query(
+                    "SELECT level, COUNT(*), SUM(CASE WHEN node_index < ($1 >> CAST(level AS INTEGER)) THEN 1 ELSE 0 END) \
+                     FROM ledger_nodes GROUP BY level ORDER BY level",
+                )
+                .bind(signed)
+                .fetch_all(tx.conn())
+                .await
+                .and_then(|rows| {
+                    rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?))).collect()
                 })
+                .map_err(StoreError::from)
             })
             .await?;
         // Read after the counts: every node counted belongs to a checkpoint stored by now.
@@ -739,6 +710,7 @@ pub(crate) struct CheckpointRows {
 
 /// The nodes and checkpoint statements (SQLite's check writer uses the same text).
 pub(crate) const INSERT_NODE_SQL: &str = "INSERT INTO ledger_nodes (level, node_index, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
 pub(crate) const INSERT_CHECKPOINT_SQL: &str =
     "INSERT INTO ledger_checkpoints (tree_size, note, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
@@ -759,50 +731,4 @@ pub(crate) async fn insert_nodes_and_checkpoint(tx: &mut Tx, rows: &CheckpointRo
         .execute(tx.conn())
         .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use custos_ledger::{LeafStore, MemoryLog};
-
-    use super::*;
-
-    /// Block-wise rebuilding (as `verify` does with 16,384-leaf chunks) checks every checkpoint,
-    /// inside blocks and on their edges, and yields exactly the nodes of the tree.
-    #[test]
-    fn blocks_rebuild_the_tree_and_check_every_checkpoint() {
-        let leaves: Vec<Vec<u8>> = (0..37u32).map(|i| format!("leaf-{i}").into_bytes()).collect();
-        let mut log = MemoryLog::new();
-        log.append(&leaves).expect("append");
-        let sizes = [1u64, 5, 8, 13, 16, 30, 37];
-        let signed: BTreeMap<u64, Hash> = sizes.iter().map(|&s| (s, log.root(s).expect("root"))).collect();
-        let run = |signed: &BTreeMap<u64, Hash>| {
-            let mut report = VerifyReport { signed_size: 37, ..Default::default() };
-            let mut range = CompactRange::new();
-            let mut nodes = Vec::new();
-            for (k, block) in leaves.chunks(8).enumerate() {
-                let from = 8 * k as u64;
-                let hashes = block.iter().map(|l| leaf_hash(l)).collect();
-                let (computed, problem) = absorb_chunk(&mut range, hash_chunk(from, hashes, 8), signed, &mut report);
-                nodes.extend(computed);
-                if problem.is_some() {
-                    return (report, nodes, problem);
-                }
-            }
-            (report, nodes, None)
-        };
-        let (report, mut nodes, problem) = run(&signed);
-        assert_eq!((problem, report.leaves, report.checkpoints), (None, 37, sizes.len() as u64));
-        nodes.sort_unstable_by_key(|(id, _)| *id);
-        let ids: Vec<NodeId> = nodes.iter().map(|(id, _)| *id).collect();
-        let expected: Vec<NodeId> = (1..6u8).flat_map(|l| (0..(37u64 >> l)).map(move |i| NodeId::new(l, i))).collect();
-        assert_eq!(ids, expected, "every perfect subtree node of the signed tree, once");
-        let stored = log.nodes(&ids).expect("nodes");
-        assert!(nodes.iter().zip(stored).all(|((_, h), s)| Some(*h) == s));
-        for bad in [13u64, 16, 30] {
-            let mut forged = signed.clone();
-            forged.insert(bad, [9; 32]);
-            assert!(run(&forged).2.is_some_and(|p| p.contains(&format!("checkpoint {bad}"))), "forged root at {bad}");
-        }
-    }
 }

@@ -2,9 +2,12 @@
 //! encrypted per subject.
 //!
 //! [`Store`] owns the connection pools, runs the per-dialect migrations and holds the
-//! [`Keyring`]. All access goes through a [`Tx`], handed to a closure by [`Store::write`]
-//! (one atomic, durable transaction) or [`Store::read`] (one consistent snapshot). The query
-//! methods on [`Tx`] are the only SQL in custos; they speak the vocabulary of `custos-core`
+//! [`Keyring`]. All access goes through one form: an async closure over `&mut` [`Tx`], given to
+//! [`Store::write`] (one atomic, durable transaction), [`Store::read`] (one consistent snapshot)
+//! or [`Store::read_statement`] (no transaction). Table access is cut by domain, one module
+//! each (`purposes`, `subjects`, `consents`, `checks`, `decisions`, `dsrs`, `fairness`, `models`,
+//! `vault`, `keys`, `staff`, `privacy`, `overview`, `retention`, `settings`, `ledger`): functions
+//! over `&mut Tx` that are the only SQL in custos. They speak the vocabulary of `custos-core`
 //! and never return a database type, so nothing above this crate sees sqlx.
 //!
 //! Why one store over sqlx's `Any` driver instead of a trait with two implementations: every
@@ -12,30 +15,46 @@
 //! implementation would repeat each query verbatim. Only the migrations differ per dialect.
 //! The backends do differ in how writes are scheduled, see [`Store::write`].
 
-mod check_retention;
 mod check_writer;
+pub mod checks;
+pub mod consents;
 mod crypto;
 mod db;
+pub mod decisions;
 mod direct;
+pub mod dsrs;
 mod error;
-mod fairness;
+pub mod fairness;
 mod files;
 mod indexer;
-mod ledger;
-mod models;
-mod records;
+pub mod keys;
+pub mod ledger;
+pub mod models;
+pub mod overview;
+pub mod privacy;
+pub mod purposes;
+pub mod retention;
+mod rows;
 mod sealed;
-mod settings;
-mod staff;
+pub mod settings;
+pub mod staff;
+pub mod subjects;
+mod tx;
+pub mod vault;
 
+pub use checks::{CheckRecord, GateFacts, GateRead, SealedValues};
+pub use consents::{ConsentEvent, ConsentState};
 pub use crypto::{DataKey, Keyring, MasterKey};
-pub use db::{Backend, Store, StoreOptions, Tx, TxFuture};
+pub use db::{Backend, Store, StoreOptions};
+pub use decisions::DecisionRecord;
+pub use dsrs::{DsrFilter, DsrRecord};
 pub use error::StoreError;
 pub use fairness::{AuditDecision, AuditRecord, AuditStatus, DecisionScope, ScheduleRecord};
+pub use keys::ApiKeyRecord;
 pub use ledger::{Receipt, StoredCheckpoint, VerifyReport};
 pub use models::ModelRecord;
-pub use records::{
-    ApiKeyRecord, CheckRecord, ConsentEvent, ConsentState, DecisionRecord, DsrFilter, DsrRecord, GateFacts, GateRead, NewSubject, Notice,
-    SealedValues, SubjectRecord, SubjectUpdate,
-};
-pub use staff::{Overview, StaffUser};
+pub use overview::Overview;
+pub use purposes::Notice;
+pub use staff::StaffUser;
+pub use subjects::{NewSubject, SubjectRecord, SubjectUpdate};
+pub use tx::Tx;

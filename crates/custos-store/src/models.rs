@@ -1,11 +1,61 @@
 //! The model registry and the explanations of decisions.
 
-use custos_core::{ApiKeyId, DecisionId, ModelId, SubjectId, Timestamp, format_timestamp};
+use custos_core::{ApiKeyId, ModelId, Timestamp, format_timestamp};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 
-use crate::records::{opt_bytes, opt_text, text, ts};
-use crate::{StoreError, db::Tx};
+use crate::rows::{opt_bytes, opt_text, text, ts};
+use crate::{StoreError, tx::Tx};
+
+/// Registers a model version; [`StoreError::Conflict`] if the name and version exist.
+pub async fn insert(tx: &mut Tx, m: &ModelRecord) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "INSERT INTO models (model_id, name, version, library, objective, model_file, file_sha256, dictionary, encoding, owner, purpose, key_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(m.model_id.to_string())
+    .bind(m.name.clone())
+    .bind(m.version.clone())
+    .bind(m.library.clone())
+    .bind(m.objective.clone())
+    .bind(m.file.clone())
+    .bind(m.file_sha256.clone())
+    .bind(m.dictionary.as_ref().map(Value::to_string))
+    .bind(m.encoding.as_ref().map(Value::to_string))
+    .bind(m.owner.clone())
+    .bind(m.purpose.clone())
+    .bind(m.key_id.map(|k| k.to_string()))
+    .bind(format_timestamp(&m.created_at))
+    .execute(tx.conn())
+    .await;
+    // A unique-key violation becomes StoreError::Conflict (see `error.rs`).
+    result?;
+    Ok(())
+}
+
+/// A model version with its file.
+pub async fn get(tx: &mut Tx, id: &ModelId) -> Result<Option<ModelRecord>, StoreError> {
+    let row = sqlx::query("SELECT * FROM models WHERE model_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(model_from_row).transpose()
+}
+
+/// The model version decisions quote as `model` / `model_version`, with its file.
+pub async fn by_name(tx: &mut Tx, name: &str, version: &str) -> Result<Option<ModelRecord>, StoreError> {
+    let row = sqlx::query("SELECT * FROM models WHERE name = $1 AND version = $2")
+        .bind(name.to_owned())
+        .bind(version.to_owned())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.as_ref().map(model_from_row).transpose()
+}
+
+/// Every model version, without files, newest first.
+pub async fn all(tx: &mut Tx) -> Result<Vec<ModelRecord>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY} FROM models ORDER BY created_at DESC, model_id")))
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(model_from_row).collect()
+}
 
 /// A registered model version.
 #[derive(Clone, Debug)]
@@ -62,96 +112,3 @@ fn model_from_row(row: &AnyRow) -> Result<ModelRecord, StoreError> {
 
 /// Columns of a model without its file (for lists).
 const SUMMARY: &str = "model_id, name, version, library, objective, NULL AS model_file, file_sha256, dictionary, encoding, owner, purpose, key_id, created_at";
-
-impl Tx {
-    /// Registers a model version; [`StoreError::Conflict`] if the name and version exist.
-    pub async fn insert_model(&mut self, m: &ModelRecord) -> Result<(), StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO models (model_id, name, version, library, objective, model_file, file_sha256, dictionary, encoding, owner, purpose, key_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(m.model_id.to_string())
-        .bind(m.name.clone())
-        .bind(m.version.clone())
-        .bind(m.library.clone())
-        .bind(m.objective.clone())
-        .bind(m.file.clone())
-        .bind(m.file_sha256.clone())
-        .bind(m.dictionary.as_ref().map(Value::to_string))
-        .bind(m.encoding.as_ref().map(Value::to_string))
-        .bind(m.owner.clone())
-        .bind(m.purpose.clone())
-        .bind(m.key_id.map(|k| k.to_string()))
-        .bind(format_timestamp(&m.created_at))
-        .execute(self.conn())
-        .await;
-        // A unique-key violation becomes StoreError::Conflict (see `error.rs`).
-        result?;
-        Ok(())
-    }
-
-    /// A model version with its file.
-    pub async fn model(&mut self, id: &ModelId) -> Result<Option<ModelRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM models WHERE model_id = $1").bind(id.to_string()).fetch_optional(self.conn()).await?;
-        row.as_ref().map(model_from_row).transpose()
-    }
-
-    /// The model version decisions quote as `model` / `model_version`, with its file.
-    pub async fn model_by_name(&mut self, name: &str, version: &str) -> Result<Option<ModelRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM models WHERE name = $1 AND version = $2")
-            .bind(name.to_owned())
-            .bind(version.to_owned())
-            .fetch_optional(self.conn())
-            .await?;
-        row.as_ref().map(model_from_row).transpose()
-    }
-
-    /// Every model version, without files, newest first.
-    pub async fn models(&mut self) -> Result<Vec<ModelRecord>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY} FROM models ORDER BY created_at DESC, model_id")))
-            .fetch_all(self.conn())
-            .await?;
-        rows.iter().map(model_from_row).collect()
-    }
-
-    /// Stores a decision's explanation, sealed under its subject's key.
-    pub async fn insert_explanation(
-        &mut self,
-        decision: &DecisionId,
-        subject: &SubjectId,
-        model: &ModelId,
-        explanation: &Value,
-        at: &Timestamp,
-    ) -> Result<(), StoreError> {
-        let key = self.data_key(subject).await?.ok_or(StoreError::NotFound)?;
-        let bytes = serde_json::to_vec(explanation).map_err(|_| StoreError::Crypto("explanation is not serializable"))?;
-        let sealed = key.seal(subject, &format!("explanation/{decision}"), &bytes)?;
-        sqlx::query("INSERT INTO decision_explanations (decision_id, model_id, explanation_ct, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(decision.to_string())
-            .bind(model.to_string())
-            .bind(sealed)
-            .bind(format_timestamp(at))
-            .execute(self.conn())
-            .await?;
-        Ok(())
-    }
-
-    /// A decision's explanation, opened; `None` if it has none (or its subject was erased).
-    pub async fn explanation(&mut self, decision: &DecisionId) -> Result<Option<Value>, StoreError> {
-        let row = sqlx::query(
-            "SELECT d.subject_id, e.explanation_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
-             WHERE e.decision_id = $1",
-        )
-        .bind(decision.to_string())
-        .fetch_optional(self.conn())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
-        let Some(sealed) = opt_bytes(&row, "explanation_ct")? else {
-            return Ok(None);
-        };
-        let Some(key) = self.data_key(&subject).await? else { return Ok(None) };
-        let bytes = key.open(&subject, &format!("explanation/{decision}"), &sealed)?;
-        Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?))
-    }
-}

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use custos_core::SubjectId;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::{StoreError, crypto::DataKey, db::Tx, records::opt_bytes};
+use crate::{StoreError, crypto::DataKey, rows::opt_bytes, tx::Tx};
 
 /// The context a field's ciphertext is bound to.
 pub(crate) fn context(table: &str, id: &str, field: &str) -> String {
@@ -27,7 +27,7 @@ impl SubjectKeys {
     /// The subject's key, reading its wrapped key the first time it is asked for.
     pub(crate) async fn get(&mut self, tx: &mut Tx, subject: &SubjectId) -> Result<Option<&DataKey>, StoreError> {
         if !self.0.contains_key(subject) {
-            let key = tx.data_key(subject).await?;
+            let key = crate::subjects::data_key(tx, subject).await?;
             self.0.insert(*subject, key);
         }
         Ok(self.0.get(subject).and_then(Option::as_ref))
@@ -98,7 +98,7 @@ const FIELDS: &[(&str, &str, &str, &str)] = &[
 /// plaintext; values of erased subjects are cleared (they should have gone with them). Runs
 /// once per database, in the transaction it is given.
 pub(crate) async fn seal_plaintext_free_text(tx: &mut Tx) -> Result<u64, StoreError> {
-    if tx.setting(SEALED_SETTING).await?.is_some() {
+    if crate::settings::get(tx, SEALED_SETTING).await?.is_some() {
         return Ok(0);
     }
     let mut keys = SubjectKeys::default();
@@ -120,6 +120,6 @@ pub(crate) async fn seal_plaintext_free_text(tx: &mut Tx) -> Result<u64, StoreEr
             sealed += 1;
         }
     }
-    tx.set_setting(SEALED_SETTING, b"1").await?;
+    crate::settings::set(tx, SEALED_SETTING, b"1").await?;
     Ok(sealed)
 }

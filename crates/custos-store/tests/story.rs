@@ -24,28 +24,12 @@ async fn insert(store: &Store, external_id: &str) -> SubjectId {
         created_at: now(),
     };
     let id = subject.subject_id;
-    store
-        .write(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.insert_subject(&subject).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("insert");
+    store.write(async |tx| custos_store::subjects::insert(tx, &subject).await).await.expect("insert");
     id
 }
 
 async fn email_of(store: &Store, id: SubjectId) -> Option<serde_json::Value> {
-    let data = store
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.subject_data(&id, None).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("read");
+    let data = store.read(async |tx| custos_store::subjects::data(tx, &id, None).await).await.expect("read");
     data.get(&DataCategory::parse("user.contact.email").expect("cat")).cloned()
 }
 
@@ -93,25 +77,9 @@ async fn external_ids_are_unique_and_found_blindly(backend: Backend) {
         gpc: false,
         created_at: now(),
     };
-    let err = store
-        .write(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.insert_subject(&dup).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect_err("duplicate");
+    let err = store.write(async |tx| custos_store::subjects::insert(tx, &dup).await).await.expect_err("duplicate");
     assert!(matches!(err, StoreError::Conflict));
-    let found = store
-        .read(|mut tx| {
-            Box::pin(async move {
-                let r = tx.subject_id_by_external_id("uniq").await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("lookup");
+    let found = store.read(async |tx| custos_store::subjects::id_by_external_id(tx, "uniq").await).await.expect("lookup");
     assert_eq!(found, Some(id));
 }
 
@@ -192,16 +160,7 @@ async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
 
 async fn subject_checks(store: &Store, id: SubjectId) -> usize {
     let indexed = store.indexed_checks(&id).expect("index lookup");
-    store
-        .read(move |mut tx| {
-            Box::pin(async move {
-                let r = tx.checks_for_subject(&id, indexed.as_ref(), 1000).await;
-                (tx, r)
-            })
-        })
-        .await
-        .expect("checks")
-        .len()
+    store.read(async |tx| custos_store::checks::for_subject(tx, &id, indexed.as_ref(), 1000).await).await.expect("checks").len()
 }
 
 async fn indexed_count(store: &Store, id: SubjectId) -> Option<usize> {

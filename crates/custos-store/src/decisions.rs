@@ -1,0 +1,245 @@
+//! The decision log: decisions with sealed features and observed outcomes, and the
+//! explanations of registered models' decisions.
+
+use custos_core::{ApiKeyId, CheckId, DecisionId, ModelId, PurposeKey, SubjectId, Timestamp, format_timestamp};
+use serde_json::Value;
+// Dynamic SQL here only splices column lists and placeholders from constants, never input.
+use sqlx::{AssertSqlSafe, Row, any::AnyRow};
+
+use crate::{Backend, StoreError, rows::*, tx::Tx};
+
+/// A logged AI decision, decrypted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionRecord {
+    /// Id.
+    pub decision_id: DecisionId,
+    /// About whom.
+    pub subject_id: SubjectId,
+    /// Under which purpose.
+    pub purpose: PurposeKey,
+    /// The gate check that allowed the data use.
+    pub check_id: Option<CheckId>,
+    /// Model name.
+    pub model: String,
+    /// Model version.
+    pub model_version: String,
+    /// What was decided.
+    pub outcome: String,
+    /// Model score.
+    pub score: Option<f64>,
+    /// The model's input features (personal data; encrypted at rest, gone after erasure).
+    pub features: Option<Value>,
+    /// Ground truth, once observed.
+    pub actual: Option<String>,
+    /// When the ground truth was observed.
+    pub observed_at: Option<Timestamp>,
+    /// The API key that logged it.
+    pub key_id: Option<ApiKeyId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual_ct, observed_at, key_id, created_at";
+
+/// What the decision readers select: the columns, and the plaintext `actual` of rows written
+/// before it was sealed (empty once the store has converted them).
+const DECISION_READ_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, \
+     actual_ct, actual, observed_at, key_id, created_at";
+
+/// Logs a decision; its features are encrypted under the subject's key.
+pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
+    let key = if d.features.is_some() || d.actual.is_some() { crate::subjects::data_key(tx, &d.subject_id).await? } else { None };
+    let features_ct = match &d.features {
+        Some(f) => {
+            let key = key.as_ref().ok_or(StoreError::NotFound)?;
+            let bytes = serde_json::to_vec(f).map_err(|_| StoreError::Crypto("features are not serializable"))?;
+            Some(key.seal(&d.subject_id, &format!("decision/{}", d.decision_id), &bytes)?)
+        }
+        None => None,
+    };
+    let actual_ct = crate::sealed::seal(
+        key.as_ref(),
+        &d.subject_id,
+        &crate::sealed::context("decisions", &d.decision_id.to_string(), "actual"),
+        d.actual.as_deref(),
+    )?;
+    let postgres = tx.backend() == Backend::Postgres;
+    let score_param = if postgres { "CAST($8 AS DOUBLE PRECISION)" } else { "$8" };
+    let query = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, {score_param}, $9, $10, $11, $12, $13)"
+    )))
+    .bind(d.decision_id.to_string())
+    .bind(d.subject_id.to_string())
+    .bind(d.purpose.as_str())
+    .bind(d.check_id.map(|c| c.to_string()))
+    .bind(&d.model)
+    .bind(&d.model_version)
+    .bind(&d.outcome);
+    // On PostgreSQL the score travels as text and is cast in SQL: sqlx 0.9's `Any` driver
+    // binds a null `f64` as `float4`, the statement cache keeps that type, and the next
+    // non-null score (8 bytes) was refused as "incorrect binary data format" (a 500).
+    // Rust's shortest round-trip formatting and PostgreSQL's parser keep every bit.
+    let query = if postgres { query.bind(d.score.map(|s| s.to_string())) } else { query.bind(d.score) };
+    query
+        .bind(features_ct)
+        .bind(actual_ct)
+        .bind(d.observed_at.as_ref().map(format_timestamp))
+        .bind(d.key_id.map(|k| k.to_string()))
+        .bind(format_timestamp(&d.created_at))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Records the observed outcome of a decision; false if there is no such decision.
+/// The outcome is sealed under the subject's key; for an erased subject only the time is
+/// kept.
+pub async fn set_outcome(tx: &mut Tx, id: &DecisionId, actual: &str, observed_at: &Timestamp) -> Result<bool, StoreError> {
+    let subject: Option<String> = sqlx::query_scalar("SELECT subject_id FROM decisions WHERE decision_id = $1")
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    let Some(subject) = subject else { return Ok(false) };
+    let subject = SubjectId::parse(&subject)?;
+    let key = crate::subjects::data_key(tx, &subject).await?;
+    let actual_ct =
+        crate::sealed::seal(key.as_ref(), &subject, &crate::sealed::context("decisions", &id.to_string(), "actual"), Some(actual))?;
+    let done = sqlx::query("UPDATE decisions SET actual_ct = $2, actual = NULL, observed_at = $3 WHERE decision_id = $1")
+        .bind(id.to_string())
+        .bind(actual_ct)
+        .bind(format_timestamp(observed_at))
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<DecisionRecord>, StoreError> {
+    let mut keys = crate::sealed::SubjectKeys::default();
+    let subjects: Vec<SubjectId> =
+        rows.iter().map(|r| Ok(SubjectId::parse(&text(r, "subject_id")?)?)).collect::<Result<_, StoreError>>()?;
+    keys.load(tx, &subjects).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let decision_id = DecisionId::parse(&text(row, "decision_id")?)?;
+        let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
+        let key = keys.loaded(&subject_id);
+        let features = match (opt_bytes(row, "features_ct")?, key) {
+            (Some(ct), Some(key)) => {
+                let bytes = key.open(&subject_id, &format!("decision/{decision_id}"), &ct)?;
+                Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("features are not JSON".into()))?)
+            }
+            _ => None,
+        };
+        let actual = match opt_bytes(row, "actual_ct")? {
+            Some(ct) => {
+                crate::sealed::open(key, &subject_id, &crate::sealed::context("decisions", &decision_id.to_string(), "actual"), Some(&ct))?
+            }
+            None => opt_text(row, "actual")?,
+        };
+        out.push(DecisionRecord {
+            decision_id,
+            subject_id,
+            purpose: PurposeKey::parse(&text(row, "purpose")?)?,
+            check_id: opt_text(row, "check_id")?.map(|c| CheckId::parse(&c)).transpose()?,
+            model: text(row, "model")?,
+            model_version: text(row, "model_version")?,
+            outcome: text(row, "outcome")?,
+            score: row.try_get::<Option<f64>, _>("score").map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            features,
+            actual,
+            observed_at: opt_ts(row, "observed_at")?,
+            key_id: opt_text(row, "key_id")?.map(|k| ApiKeyId::parse(&k)).transpose()?,
+            created_at: ts(row, "created_at")?,
+        });
+    }
+    Ok(out)
+}
+
+/// One decision.
+pub async fn get(tx: &mut Tx, id: &DecisionId) -> Result<Option<DecisionRecord>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DECISION_READ_COLUMNS} FROM decisions WHERE decision_id = $1")))
+        .bind(id.to_string())
+        .fetch_all(tx.conn())
+        .await?;
+    Ok(from_rows(tx, rows).await?.into_iter().next())
+}
+
+/// Decisions, newest first, optionally only one purpose, model and outcome.
+pub async fn list(
+    tx: &mut Tx,
+    purpose: Option<&str>,
+    model: Option<&str>,
+    outcome: Option<&str>,
+    limit: u32,
+) -> Result<Vec<DecisionRecord>, StoreError> {
+    let mut clauses = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    for (column, value) in [("purpose", purpose), ("model", model), ("outcome", outcome)] {
+        if let Some(v) = value {
+            binds.push(v.to_owned());
+            clauses.push(format!("{column} = ${}", binds.len()));
+        }
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let sql =
+        format!("SELECT {DECISION_READ_COLUMNS} FROM decisions {filter} ORDER BY created_at DESC, decision_id DESC LIMIT {}", limit.max(1));
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(tx.conn()).await?;
+    from_rows(tx, rows).await
+}
+
+/// A subject's decisions, newest first.
+pub async fn for_subject(tx: &mut Tx, subject: &SubjectId, limit: u32) -> Result<Vec<DecisionRecord>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {DECISION_READ_COLUMNS} FROM decisions WHERE subject_id = $1 ORDER BY created_at DESC LIMIT $2"
+    )))
+    .bind(subject.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(tx.conn())
+    .await?;
+    from_rows(tx, rows).await
+}
+
+/// Stores a decision's explanation, sealed under its subject's key.
+pub async fn insert_explanation(
+    tx: &mut Tx,
+    decision: &DecisionId,
+    subject: &SubjectId,
+    model: &ModelId,
+    explanation: &Value,
+    at: &Timestamp,
+) -> Result<(), StoreError> {
+    let key = crate::subjects::data_key(tx, subject).await?.ok_or(StoreError::NotFound)?;
+    let bytes = serde_json::to_vec(explanation).map_err(|_| StoreError::Crypto("explanation is not serializable"))?;
+    let sealed = key.seal(subject, &format!("explanation/{decision}"), &bytes)?;
+    sqlx::query("INSERT INTO decision_explanations (decision_id, model_id, explanation_ct, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(decision.to_string())
+        .bind(model.to_string())
+        .bind(sealed)
+        .bind(format_timestamp(at))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A decision's explanation, opened; `None` if it has none (or its subject was erased).
+pub async fn explanation(tx: &mut Tx, decision: &DecisionId) -> Result<Option<Value>, StoreError> {
+    let row = sqlx::query(
+        "SELECT d.subject_id, e.explanation_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+         WHERE e.decision_id = $1",
+    )
+    .bind(decision.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
+    let Some(sealed) = opt_bytes(&row, "explanation_ct")? else {
+        return Ok(None);
+    };
+    let Some(key) = crate::subjects::data_key(tx, &subject).await? else { return Ok(None) };
+    let bytes = key.open(&subject, &format!("explanation/{decision}"), &sealed)?;
+    Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?))
+}
