@@ -60,7 +60,7 @@ async fn verify_prove_and_check_offline(backend: Backend) {
     for field in ["checkpoint", "leaf", "leaf_index", "tree_size", "hashes"] {
         assert!(bundle.get(field).is_some(), "bundle has {field}: {bundle}");
     }
-    let key = db.service().await.ledger_verifier_key();
+    let key = db.service().await.ledger().verifier_key();
 
     // Offline: no database arguments at all.
     let out = custos(&["ledger", "verify-proof", "--bundle", bundle_path.to_str().expect("path"), "--key", &key], None);

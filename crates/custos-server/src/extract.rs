@@ -198,7 +198,7 @@ impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(ApiError::unauthenticated)?;
-        let principal = state.service().authenticate(token).await?;
+        let principal = state.service().keys().authenticate(token).await?;
         if let Some(scope) = S::SCOPE {
             principal.require(scope)?;
         }

@@ -125,14 +125,16 @@ pub async fn serve_with(
     // Checkpoints are published every second while leaves arrive, and once more on the way
     // out, so every change acknowledged before shutdown is covered by a signature.
     let service = state.service().clone();
-    let publisher = tokio::spawn(service.clone().run_checkpoint_publisher(std::future::pending()));
+    let publishing = service.clone();
+    let publisher = tokio::spawn(async move { publishing.ledger().run_publisher(std::future::pending()).await });
     // Fairness audits run beside the API; one interrupted by shutdown is queued again at the
     // next start.
-    let auditor = tokio::spawn(service.clone().run_fairness_worker(std::future::pending()));
+    let auditing = service.clone();
+    let auditor = tokio::spawn(async move { auditing.fairness().run_worker(std::future::pending()).await });
     let served = listen::run(listener, router(state), options, shutdown).await;
     auditor.abort();
     publisher.abort();
-    if let Err(e) = service.publish_checkpoint().await {
+    if let Err(e) = service.ledger().publish_checkpoint().await {
         tracing::error!(error = %e, "publishing the final ledger checkpoint failed");
     }
     served

@@ -11,10 +11,10 @@ fn csrf_of(page: &str) -> String {
 
 async fn console_sign_in_csrf_and_requests(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    let (_, password) = s.service.create_staff_user("Officer@Example.com", "privacy_officer", None).await.expect("user");
-    s.service.create_staff_user("analyst@example.com", "analyst", Some("a long analyst password".into())).await.expect("user");
-    assert!(s.service.create_staff_user("x@example.com", "wizard", None).await.is_err(), "unknown role");
-    assert!(s.service.create_staff_user("officer@example.com", "admin", None).await.is_err(), "emails are unique, case-insensitively");
+    let (_, password) = s.service.staff().create_user("Officer@Example.com", "privacy_officer", None).await.expect("user");
+    s.service.staff().create_user("analyst@example.com", "analyst", Some("a long analyst password".into())).await.expect("user");
+    assert!(s.service.staff().create_user("x@example.com", "wizard", None).await.is_err(), "unknown role");
+    assert!(s.service.staff().create_user("officer@example.com", "admin", None).await.is_err(), "emails are unique, case-insensitively");
 
     let mut b = Browser::new(&s);
     let (st, _, location) = b.get("/console").await;
@@ -114,7 +114,7 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
         })
         .await
         .expect("expired session");
-    assert_eq!(s.service.sweep_sessions().await.expect("sweep"), 1);
+    assert_eq!(s.service.staff().sweep_sessions().await.expect("sweep"), 1);
     assert_eq!(b.get("/console").await.0, 200, "a live session survives the sweep");
 
     // Sign out ends the session server-side.
@@ -145,8 +145,8 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
 
 async fn console_administration(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    s.service.create_staff_user("admin@example.com", "admin", Some("a long admin password".into())).await.expect("admin");
-    s.service.create_staff_user("po@example.com", "privacy_officer", Some("a long officer password".into())).await.expect("po");
+    s.service.staff().create_user("admin@example.com", "admin", Some("a long admin password".into())).await.expect("admin");
+    s.service.staff().create_user("po@example.com", "privacy_officer", Some("a long officer password".into())).await.expect("po");
     let mut po = Browser::new(&s);
     po.post("/console/login", &[("email", "po@example.com"), ("password", "a long officer password")]).await;
     assert_eq!(po.get("/console/admin").await.0, 403, "administration needs the admin role");
@@ -214,7 +214,7 @@ async fn console_administration(backend: Backend) {
     assert_eq!(s.call(reqwest::Method::GET, "/v1/subjects", Some(&key), None).await.0, 401);
 
     // Verify now.
-    let _ = s.service.publish_checkpoint().await;
+    let _ = s.service.ledger().publish_checkpoint().await;
     let (st, page, _) = b.post("/console/admin/ledger/verify", &[("csrf", csrf.as_str())]).await;
     assert!(st == 200 && page.contains("Verified:"), "{page}");
     // A forged post changes nothing.

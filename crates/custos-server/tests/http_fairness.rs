@@ -293,7 +293,8 @@ async fn interrupted_audits_are_requeued(backend: Backend) {
     let Some(db) = custos_testkit::TestDb::new(backend).await else { return };
     let service = db.service().await;
     let queued = service
-        .request_fairness_audit(
+        .fairness()
+        .request_audit(
             custos_service::fairness::FairnessAuditInput { sensitive: vec!["user.demographic.gender".into()], ..Default::default() },
             None,
         )
@@ -302,12 +303,13 @@ async fn interrupted_audits_are_requeued(backend: Backend) {
     let at = custos_core::now();
     let claimed = service.store().write(async |tx| custos_store::fairness::claim_audit(tx, &at).await).await.expect("claim");
     assert_eq!(claimed.map(|a| a.audit_id.to_string()), Some(queued.audit_id.clone()));
-    assert_eq!(service.fairness_audit(&queued.audit_id).await.expect("audit").status, "running");
+    assert_eq!(service.fairness().audit(&queued.audit_id).await.expect("audit").status, "running");
     // The "restarted" worker requeues it, then runs it (it fails: there are no decisions).
-    let worker = tokio::spawn(service.clone().run_fairness_worker(std::future::pending()));
+    let running = service.clone();
+    let worker = tokio::spawn(async move { running.fairness().run_worker(std::future::pending()).await });
     let mut status = String::new();
     for _ in 0..300 {
-        status = service.fairness_audit(&queued.audit_id).await.expect("audit").status;
+        status = service.fairness().audit(&queued.audit_id).await.expect("audit").status;
         if status == "failed" || status == "succeeded" {
             break;
         }

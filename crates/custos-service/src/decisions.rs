@@ -2,11 +2,12 @@
 
 use custos_core::{ApiKeyId, CheckId, DecisionId, PurposeKey, format_timestamp, now, parse_timestamp};
 use custos_store::DecisionRecord;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
     Service, ServiceError,
     dto::{DecisionInput, DecisionView, OutcomeInput},
+    models::ReasonsView,
     subjects::parse_subject_id,
 };
 
@@ -72,10 +73,49 @@ pub(crate) fn outcome_leaf(
     )
 }
 
-impl Service {
+/// The decision log, outcomes, and the explanations of registered models' decisions.
+#[derive(Clone, Copy)]
+pub struct Decisions<'a>(pub(crate) &'a Service);
+
+impl Decisions<'_> {
+    /// The stored explanation of a decision.
+    pub async fn explanation(&self, decision_id: &str) -> Result<Value, ServiceError> {
+        let id = DecisionId::parse(decision_id)?;
+        let found = self
+            .0
+            .read(async |tx| {
+                if custos_store::decisions::get(tx, &id).await?.is_none() {
+                    return Err(ServiceError::NotFound { resource: "decision" });
+                }
+                Ok(custos_store::decisions::explanation(tx, &id).await?)
+            })
+            .await?;
+        let mut doc = found.ok_or(ServiceError::NotFound { resource: "explanation" })?;
+        doc["decision_id"] = json!(decision_id);
+        Ok(doc)
+    }
+
+    /// The plain-language reasons of a decision (what the customer may see).
+    pub async fn reasons(&self, decision_id: &str) -> Result<ReasonsView, ServiceError> {
+        let doc = self.explanation(decision_id).await?;
+        let reasons = &doc["reasons"];
+        if reasons.is_null() {
+            return Err(ServiceError::NotFound { resource: "reasons (the model was registered without a feature dictionary)" });
+        }
+        let texts = |key: &str, field: &str| -> Vec<String> {
+            reasons[key].as_array().into_iter().flatten().filter_map(|r| r[field].as_str().map(str::to_owned)).collect()
+        };
+        Ok(ReasonsView {
+            decision_id: decision_id.to_owned(),
+            text: reasons["text"].as_str().unwrap_or("").to_owned(),
+            reasons: texts("reasons", "text"),
+            hints: texts("counterfactuals", "text"),
+        })
+    }
+
     /// Logs a decision. The subject and purpose must exist; a quoted gate check must be about
     /// the same subject and purpose and must have allowed the use.
-    pub async fn record_decision(&self, input: DecisionInput, caller: Option<ApiKeyId>) -> Result<DecisionView, ServiceError> {
+    pub async fn record(&self, input: DecisionInput, caller: Option<ApiKeyId>) -> Result<DecisionView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose = PurposeKey::parse(&input.purpose)?;
         let check_id = input.check_id.as_deref().map(CheckId::parse).transpose()?;
@@ -89,8 +129,8 @@ impl Service {
         }
         // A registered model's decision is explained now, as it was made.
         let explanation = match &input.features {
-            Some(f) => match self.loaded_model(&input.model, &input.model_version).await? {
-                Some(loaded) => Some(Self::explain_decision(&loaded, f)?),
+            Some(f) => match self.0.models().loaded(&input.model, &input.model_version).await? {
+                Some(loaded) => Some(crate::models::explain_decision(&loaded, f)?),
                 None => None,
             },
             None => None,
@@ -115,8 +155,9 @@ impl Service {
             created_at: now(),
         };
         let stored = record.clone();
-        let leaf = decision_leaf(&self.store, &record, explanation.as_ref().map(|e| &e.0));
+        let leaf = decision_leaf(&self.0.store, &record, explanation.as_ref().map(|e| &e.0));
         let receipt = self
+            .0
             .write(async |tx| {
                 let subject = custos_store::subjects::get(tx, &stored.subject_id)
                     .await?
@@ -166,8 +207,9 @@ impl Service {
             Some(t) => parse_timestamp(t).ok_or_else(|| ServiceError::invalid("observed_at", "must be an RFC 3339 timestamp"))?,
             None => now(),
         };
-        let leaf = outcome_leaf(self.store.keyring(), &id, &input.actual, &observed_at);
+        let leaf = outcome_leaf(self.0.store.keyring(), &id, &input.actual, &observed_at);
         let (record, receipt) = self
+            .0
             .write(async |tx| {
                 if !custos_store::decisions::set_outcome(tx, &id, &input.actual, &observed_at).await? {
                     return Err(ServiceError::NotFound { resource: "decision" });
@@ -182,7 +224,7 @@ impl Service {
     }
 
     /// Decisions, newest first (at most `limit`, up to 1000), optionally filtered.
-    pub async fn decisions(
+    pub async fn list(
         &self,
         purpose: Option<String>,
         model: Option<String>,
@@ -191,45 +233,28 @@ impl Service {
     ) -> Result<Vec<DecisionView>, ServiceError> {
         let limit = limit.clamp(1, 1000);
         let records = self
+            .0
             .read(async |tx| Ok(custos_store::decisions::list(tx, purpose.as_deref(), model.as_deref(), outcome.as_deref(), limit).await?))
             .await?;
         Ok(records.iter().map(decision_view).collect())
     }
 
     /// One decision.
-    pub async fn decision(&self, decision_id: &str) -> Result<DecisionView, ServiceError> {
+    pub async fn get(&self, decision_id: &str) -> Result<DecisionView, ServiceError> {
         let id = DecisionId::parse(decision_id)?;
         let record = self
+            .0
             .read(async |tx| Ok(custos_store::decisions::get(tx, &id).await?))
             .await?
             .ok_or(ServiceError::NotFound { resource: "decision" })?;
         Ok(decision_view(&record))
     }
 
-    /// A subject's latest gate checks (at most `limit`), newest first: (when, purpose, decision,
-    /// reason codes).
-    pub async fn subject_checks(&self, subject_id: &str, limit: u32) -> Result<Vec<(String, String, String, String)>, ServiceError> {
-        let id = parse_subject_id("subject_id", subject_id)?;
-        let indexed = self.store.indexed_checks(&id)?;
-        let mut checks = self.read(async |tx| Ok(custos_store::checks::for_subject(tx, &id, indexed.as_ref(), 100_000).await?)).await?;
-        checks.sort_by_key(|c| std::cmp::Reverse(c.checked_at));
-        checks.truncate(limit as usize);
-        Ok(checks
-            .into_iter()
-            .map(|c| {
-                let codes = c
-                    .reasons
-                    .as_array()
-                    .map_or_else(String::new, |r| r.iter().filter_map(|x| x["code"].as_str()).collect::<Vec<_>>().join(", "));
-                (format_timestamp(&c.checked_at), c.purpose, c.decision, codes)
-            })
-            .collect())
-    }
-
     /// A subject's decisions, newest first.
-    pub async fn subject_decisions(&self, subject_id: &str) -> Result<Vec<DecisionView>, ServiceError> {
+    pub async fn of_subject(&self, subject_id: &str) -> Result<Vec<DecisionView>, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
         let records = self
+            .0
             .read(async |tx| {
                 custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
                 Ok(custos_store::decisions::for_subject(tx, &id, 1000).await?)

@@ -163,47 +163,56 @@ fn cat(k: &str) -> Result<DataCategory, ServiceError> {
     Ok(DataCategory::parse(k)?)
 }
 
-impl Service {
+/// Demo data and the rules of a demo database.
+#[derive(Clone, Copy)]
+pub struct Demo<'a>(pub(crate) &'a Service);
+
+impl Demo<'_> {
     /// Seeds demo data unless it is already there (then returns an empty summary). `progress`
     /// is called with the number of subjects created so far.
-    pub async fn seed_demo(&self, subjects: usize, seed: u64, mut progress: impl FnMut(usize) + Send) -> Result<DemoSummary, ServiceError> {
+    pub async fn seed(&self, subjects: usize, seed: u64, mut progress: impl FnMut(usize) + Send) -> Result<DemoSummary, ServiceError> {
         let mut summary = DemoSummary::default();
-        if self.purpose(PURPOSES[0].key).await.is_ok() {
+        if self.0.purposes().get(PURPOSES[0].key).await.is_ok() {
             return Ok(summary);
         }
         // A database the demo fills from empty is a demo database (`--demo` runs on it again),
         // and the first `subjects` demo ids are the demo's people (their codes may be shown).
-        if self.demo_database().await? != DemoDatabase::Other {
+        if self.database().await? != DemoDatabase::Other {
             let count = subjects.to_string();
-            self.write(async |tx| {
-                custos_store::settings::set(tx, DEMO_SETTING, b"1").await?;
-                Ok(custos_store::settings::set(tx, DEMO_SUBJECTS_SETTING, count.as_bytes()).await?)
-            })
-            .await?;
+            self.0
+                .write(async |tx| {
+                    custos_store::settings::set(tx, DEMO_SETTING, b"1").await?;
+                    Ok(custos_store::settings::set(tx, DEMO_SUBJECTS_SETTING, count.as_bytes()).await?)
+                })
+                .await?;
         }
         for p in PURPOSES {
-            self.create_purpose(PurposeInput {
-                key: p.key.into(),
-                name: p.name.into(),
-                legal_basis: p.basis.into(),
-                data_categories: p.categories.iter().map(|c| (*c).to_owned()).collect(),
-                sale_or_share: p.sale_or_share,
-                profiling: p.profiling,
-                sensitive: false,
-                pseudonymize: p.pseudonymize,
-                retention_days: p.retention_days,
-            })
-            .await?;
-            self.create_notice(NoticeInput {
-                purpose: p.key.into(),
-                version: "2026-11".into(),
-                language: "en".into(),
-                text: p.notice.into(),
-            })
-            .await?;
+            self.0
+                .purposes()
+                .create(PurposeInput {
+                    key: p.key.into(),
+                    name: p.name.into(),
+                    legal_basis: p.basis.into(),
+                    data_categories: p.categories.iter().map(|c| (*c).to_owned()).collect(),
+                    sale_or_share: p.sale_or_share,
+                    profiling: p.profiling,
+                    sensitive: false,
+                    pseudonymize: p.pseudonymize,
+                    retention_days: p.retention_days,
+                })
+                .await?;
+            self.0
+                .purposes()
+                .create_notice(NoticeInput {
+                    purpose: p.key.into(),
+                    version: "2026-11".into(),
+                    language: "en".into(),
+                    text: p.notice.into(),
+                })
+                .await?;
             summary.purposes += 1;
         }
-        self.register_model(
+        self.0.models().register(
             crate::models::ModelInput {
                 name: DEMO_MODEL.into(),
                 version: DEMO_MODEL_VERSION.into(),
@@ -228,8 +237,9 @@ impl Service {
             None,
         )
         .await?;
-        let model = self.loaded_model(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
-        let notices = self.notices(None).await?;
+        let model =
+            self.0.models().loaded(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
+        let notices = self.0.purposes().notices(None).await?;
         let hash_of = |purpose: &str| notices.iter().find(|n| n.purpose == purpose).map(|n| n.text_sha256.clone()).unwrap_or_default();
         let hashes: Vec<String> = PURPOSES.iter().map(|p| hash_of(p.key)).collect();
 
@@ -316,7 +326,7 @@ impl Service {
                     ]
                     .into_iter()
                     .collect();
-                    let (model_id, explanation) = Self::explain_decision(&model, &features)?;
+                    let (model_id, explanation) = crate::models::explain_decision(&model, &features)?;
                     let score = explanation["prediction"][0].as_f64().unwrap_or(0.0);
                     // Whether the customer would have taken the offer does not depend on the channel.
                     let taken = sigmoid(-1.0 + 0.5 * purchases + 0.015 * tenure - 0.05 * age_band);
@@ -353,108 +363,116 @@ impl Service {
             let mut leaves = Vec::new();
             for (subject, events, decision) in &batch {
                 leaves.push(crate::ledger::event_at("subject.created", &subject.created_at, crate::subjects::new_subject_fields(subject)));
-                leaves.extend(events.iter().map(crate::consent::consent_leaf));
+                leaves.extend(events.iter().map(crate::consents::consent_leaf));
                 if let Some((d, model_id, _)) = decision {
-                    leaves.push(crate::decisions::decision_leaf(&self.store, d, Some(model_id)));
+                    leaves.push(crate::decisions::decision_leaf(&self.0.store, d, Some(model_id)));
                     if let Some(actual) = &d.actual {
-                        leaves.push(crate::decisions::outcome_leaf(self.store.keyring(), &d.decision_id, actual, &d.created_at));
+                        leaves.push(crate::decisions::outcome_leaf(self.0.store.keyring(), &d.decision_id, actual, &d.created_at));
                     }
                 }
             }
             summary.decisions += batch.iter().filter(|b| b.2.is_some()).count();
-            self.write(async |tx| {
-                for (subject, events, decision) in &batch {
-                    custos_store::subjects::insert(tx, subject).await?;
-                    for e in events {
-                        custos_store::consents::insert_event(tx, e).await?;
+            self.0
+                .write(async |tx| {
+                    for (subject, events, decision) in &batch {
+                        custos_store::subjects::insert(tx, subject).await?;
+                        for e in events {
+                            custos_store::consents::insert_event(tx, e).await?;
+                        }
+                        if let Some((d, model_id, explanation)) = decision {
+                            custos_store::decisions::insert(tx, d).await?;
+                            custos_store::decisions::insert_explanation(
+                                tx,
+                                &d.decision_id,
+                                &d.subject_id,
+                                model_id,
+                                explanation,
+                                &d.created_at,
+                            )
+                            .await?;
+                        }
                     }
-                    if let Some((d, model_id, explanation)) = decision {
-                        custos_store::decisions::insert(tx, d).await?;
-                        custos_store::decisions::insert_explanation(
-                            tx,
-                            &d.decision_id,
-                            &d.subject_id,
-                            model_id,
-                            explanation,
-                            &d.created_at,
-                        )
-                        .await?;
-                    }
-                }
-                custos_store::ledger::append_leaves(tx, &leaves).await?;
-                Ok(())
-            })
-            .await?;
+                    custos_store::ledger::append_leaves(tx, &leaves).await?;
+                    Ok(())
+                })
+                .await?;
             created += n;
             summary.subjects = created;
             progress(created);
         }
         for (subject_id, kind) in open_requests {
             let (objection, purpose) = if kind == "objection" { (Some("direct_marketing".to_owned()), None) } else { (None, None) };
-            self.create_dsr(DsrInput {
-                subject_id: subject_id.to_string(),
-                dsr_type: kind.into(),
-                objection,
-                purpose,
-                data: None,
-                statement: None,
-                decision_id: None,
-            })
-            .await?;
+            self.0
+                .dsrs()
+                .create(DsrInput {
+                    subject_id: subject_id.to_string(),
+                    dsr_type: kind.into(),
+                    objection,
+                    purpose,
+                    data: None,
+                    statement: None,
+                    decision_id: None,
+                })
+                .await?;
             summary.requests += 1;
         }
         if summary.decisions > 0 {
             // A daily audit of the last 90 days of offers, alerting past the four-fifths rule.
-            self.create_fairness_schedule(
-                crate::fairness::FairnessScheduleInput {
-                    interval_seconds: 86_400,
-                    window_seconds: Some(90 * 86_400),
-                    audit: crate::fairness::FairnessAuditInput {
-                        purpose: Some(PURPOSES[DEMO_MODEL_PURPOSE].key.into()),
-                        model: Some(DEMO_MODEL.into()),
-                        sensitive: vec!["user.demographic.gender".into()],
-                        favorable: Some("offer".into()),
-                        reference_group: Some("user.demographic.gender=male".into()),
-                        thresholds: Some(BTreeMap::from([("demographic_parity_difference".into(), 0.1), ("disparate_impact".into(), 0.8)])),
-                        ..Default::default()
+            self.0
+                .fairness()
+                .create_schedule(
+                    crate::fairness::FairnessScheduleInput {
+                        interval_seconds: 86_400,
+                        window_seconds: Some(90 * 86_400),
+                        audit: crate::fairness::FairnessAuditInput {
+                            purpose: Some(PURPOSES[DEMO_MODEL_PURPOSE].key.into()),
+                            model: Some(DEMO_MODEL.into()),
+                            sensitive: vec!["user.demographic.gender".into()],
+                            favorable: Some("offer".into()),
+                            reference_group: Some("user.demographic.gender=male".into()),
+                            thresholds: Some(BTreeMap::from([
+                                ("demographic_parity_difference".into(), 0.1),
+                                ("disparate_impact".into(), 0.8),
+                            ])),
+                            ..Default::default()
+                        },
                     },
-                },
-                None,
-            )
-            .await?;
+                    None,
+                )
+                .await?;
         }
         Ok(summary)
     }
-}
 
-impl Service {
     /// Whether the database is empty, was created by the demo, or holds other data.
-    pub async fn demo_database(&self) -> Result<DemoDatabase, ServiceError> {
-        self.read(async |tx| {
-            if custos_store::settings::get(tx, DEMO_SETTING).await?.is_some() {
-                return Ok(DemoDatabase::Demo);
-            }
-            Ok(if custos_store::settings::holds_data(tx).await? { DemoDatabase::Other } else { DemoDatabase::Fresh })
-        })
-        .await
+    pub async fn database(&self) -> Result<DemoDatabase, ServiceError> {
+        self.0
+            .read(async |tx| {
+                if custos_store::settings::get(tx, DEMO_SETTING).await?.is_some() {
+                    return Ok(DemoDatabase::Demo);
+                }
+                Ok(if custos_store::settings::holds_data(tx).await? { DemoDatabase::Other } else { DemoDatabase::Fresh })
+            })
+            .await
     }
 
     /// Marks the database as the demo's (before seeding it).
-    pub async fn mark_demo_database(&self) -> Result<(), ServiceError> {
-        self.write(async |tx| Ok(custos_store::settings::set(tx, DEMO_SETTING, b"1").await?)).await
+    pub async fn mark_database(&self) -> Result<(), ServiceError> {
+        self.0.write(async |tx| Ok(custos_store::settings::set(tx, DEMO_SETTING, b"1").await?)).await
     }
 
     /// How many demo subjects the demo created (0 if it is not a demo database).
-    pub async fn demo_subjects(&self) -> Result<usize, ServiceError> {
-        let n = self.read(async |tx| Ok(custos_store::settings::get(tx, DEMO_SUBJECTS_SETTING).await?)).await?;
+    pub async fn subjects(&self) -> Result<usize, ServiceError> {
+        let n = self.0.read(async |tx| Ok(custos_store::settings::get(tx, DEMO_SUBJECTS_SETTING).await?)).await?;
         Ok(n.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     /// The demo's one admin key: minted at the first start; at later starts the same key (by
     /// id, its secret was shown once), unless it was never shown or was revoked, in which case
     /// it is revoked and a new one minted, so a demo database never collects `all` keys.
-    pub async fn demo_admin_key(&self) -> Result<DemoKey, ServiceError> {
+    pub async fn admin_key(&self) -> Result<DemoKey, ServiceError> {
         let (id, shown) = self
+            .0
             .read(async |tx| {
                 Ok((
                     custos_store::settings::get(tx, DEMO_KEY_SETTING).await?,
@@ -464,32 +482,35 @@ impl Service {
             .await?;
         let id = id.and_then(|v| String::from_utf8(v).ok());
         if let Some(id) = &id {
-            let active = self.api_keys().await?.iter().any(|k| &k.key_id == id && k.revoked_at.is_none());
+            let active = self.0.keys().all().await?.iter().any(|k| &k.key_id == id && k.revoked_at.is_none());
             if active && shown.is_some() {
                 return Ok(DemoKey::Shown(id.clone()));
             }
             if active {
-                self.revoke_api_key(id).await?;
+                self.0.keys().revoke(id).await?;
             }
         }
         let key = self
-            .create_api_key(
+            .0
+            .keys()
+            .create(
                 crate::dto::ApiKeyInput { scopes: vec!["all".into()], label: "admin (custos serve --demo)".into() },
                 crate::KeyIssuer::Host,
             )
             .await?;
         let key_id = key.key_id.clone();
         // "Shown" is set by `demo_key_shown` once the key is printed.
-        self.write(async |tx| {
-            custos_store::settings::set(tx, DEMO_KEY_SETTING, key_id.as_bytes()).await?;
-            Ok(custos_store::settings::clear(tx, DEMO_KEY_SHOWN_SETTING).await?)
-        })
-        .await?;
+        self.0
+            .write(async |tx| {
+                custos_store::settings::set(tx, DEMO_KEY_SETTING, key_id.as_bytes()).await?;
+                Ok(custos_store::settings::clear(tx, DEMO_KEY_SHOWN_SETTING).await?)
+            })
+            .await?;
         Ok(DemoKey::New(key))
     }
 
     /// Records that the demo's admin key was shown.
-    pub async fn demo_key_shown(&self) -> Result<(), ServiceError> {
-        self.write(async |tx| Ok(custos_store::settings::set(tx, DEMO_KEY_SHOWN_SETTING, b"1").await?)).await
+    pub async fn key_shown(&self) -> Result<(), ServiceError> {
+        self.0.write(async |tx| Ok(custos_store::settings::set(tx, DEMO_KEY_SHOWN_SETTING, b"1").await?)).await
     }
 }

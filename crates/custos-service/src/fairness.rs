@@ -230,467 +230,6 @@ fn parse_time(field: &str, value: Option<&str>) -> Result<Option<Timestamp>, Ser
     value.map(|t| parse_timestamp(t).ok_or_else(|| ServiceError::invalid(field, "must be an RFC 3339 timestamp"))).transpose()
 }
 
-impl Service {
-    /// Validates an audit request against the configuration (shape errors are 400; categories
-    /// that are not audit-only, 422).
-    fn plan_audit(&self, input: &FairnessAuditInput) -> Result<AuditPlan, ServiceError> {
-        if let Some(p) = &input.purpose {
-            PurposeKey::parse(p)?;
-        }
-        if let Some(m) = &input.model {
-            crate::check_token("model", m)?;
-        }
-        let from = parse_time("from", input.from.as_deref())?;
-        let to = parse_time("to", input.to.as_deref())?;
-        if let (Some(f), Some(t)) = (&from, &to)
-            && f >= t
-        {
-            return Err(ServiceError::invalid("to", "must be after `from`"));
-        }
-        if input.sensitive.is_empty() || input.sensitive.len() > 4 {
-            return Err(ServiceError::invalid("sensitive", "must name 1 to 4 data categories"));
-        }
-        let mut categories = Vec::new();
-        for (i, c) in input.sensitive.iter().enumerate() {
-            let field = format!("sensitive[{i}]");
-            let category = DataCategory::parse(c).map_err(|e| ServiceError::invalid(&field, e.message()))?;
-            if !self.config().gate.is_audit_only(&category) {
-                return Err(ServiceError::unprocessable(
-                    &field,
-                    format!("{c} is not an audit-only category; audits read only the categories configured with --audit-only-categories"),
-                ));
-            }
-            if categories.contains(&category) {
-                return Err(ServiceError::invalid(&field, "is named twice"));
-            }
-            categories.push(category);
-        }
-        let favorable = input.favorable.as_deref().unwrap_or("1");
-        crate::check_token("favorable", favorable)?;
-        let reference = match &input.reference_group {
-            None => None,
-            Some(spec) => {
-                let mut pairs = Vec::new();
-                for part in spec.split(',') {
-                    let (attr, value) = part
-                        .split_once('=')
-                        .ok_or_else(|| ServiceError::invalid("reference_group", "must be CATEGORY=VALUE[,CATEGORY=VALUE]"))?;
-                    let idx =
-                        input.sensitive.iter().position(|s| s == attr.trim()).ok_or_else(|| {
-                            ServiceError::invalid("reference_group", format!("{} is not one of `sensitive`", attr.trim()))
-                        })?;
-                    pairs.push((idx, value.trim().to_owned()));
-                }
-                Some((spec.clone(), pairs))
-            }
-        };
-        let bootstrap = input.bootstrap.unwrap_or(1000);
-        if bootstrap > report::MAX_BOOTSTRAP {
-            return Err(ServiceError::invalid("bootstrap", format!("must be at most {}", report::MAX_BOOTSTRAP)));
-        }
-        for (metric, value) in input.thresholds.iter().flatten() {
-            if !THRESHOLD_METRICS.iter().any(|(m, _)| m == metric) {
-                return Err(ServiceError::invalid(
-                    &format!("thresholds.{metric}"),
-                    format!("is not a disparity (one of: {})", THRESHOLD_METRICS.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")),
-                ));
-            }
-            if !value.is_finite() || *value < 0.0 {
-                return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "must be a non-negative number"));
-            }
-            if matches!(metric.as_str(), "disparate_impact" | "statistical_parity_difference" | "average_odds_difference")
-                && reference.is_none()
-            {
-                return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "needs a `reference_group`"));
-            }
-        }
-        Ok(AuditPlan {
-            scope: DecisionScope { purpose: input.purpose.clone(), model: input.model.clone(), from, to },
-            categories,
-            favorable: Favorable::new(favorable),
-            options: ReportOptions {
-                min_group_size: input.min_group_size.unwrap_or(30),
-                bootstrap,
-                seed: input.seed.unwrap_or(20_261_122),
-                has_score: false,
-                streaming: false,
-                reference,
-            },
-        })
-    }
-
-    /// Queues an audit of the decision log; the worker started with the server runs it.
-    pub async fn request_fairness_audit(
-        &self,
-        input: FairnessAuditInput,
-        caller: Option<ApiKeyId>,
-    ) -> Result<FairnessAuditView, ServiceError> {
-        self.plan_audit(&input)?;
-        if let Some(p) = &input.purpose
-            && self.cached_purpose(p).await?.is_none()
-        {
-            return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
-        }
-        let record = new_audit(&input, None, caller);
-        let view = self.queue_audit(record).await?;
-        Ok(view)
-    }
-
-    async fn queue_audit(&self, record: AuditRecord) -> Result<FairnessAuditView, ServiceError> {
-        let leaf = crate::ledger::event_at(
-            "fairness.audit_requested",
-            &record.created_at,
-            json!({
-                "audit_id": record.audit_id.to_string(),
-                "schedule_id": record.schedule_id.map(|s| s.to_string()),
-                "sensitive": record.request["sensitive"],
-                "purpose": record.request["purpose"],
-                "model": record.request["model"],
-                "key_id": record.key_id.map(|k| k.to_string()),
-            }),
-        );
-        let stored = record.clone();
-        let receipt = self
-            .write(async |tx| {
-                custos_store::fairness::insert_audit(tx, &stored).await?;
-                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
-            })
-            .await?;
-        self.fairness_wakeup.notify_one();
-        let mut view = audit_view(&record, true);
-        view.receipt = Some(receipt.into());
-        Ok(view)
-    }
-
-    /// One audit with its report.
-    pub async fn fairness_audit(&self, audit_id: &str) -> Result<FairnessAuditView, ServiceError> {
-        let id = AuditId::parse(audit_id)?;
-        let record = self
-            .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
-            .await?
-            .ok_or(ServiceError::NotFound { resource: "audit" })?;
-        Ok(audit_view(&record, true))
-    }
-
-    /// The stored report of a finished audit: the exact JSON text whose SHA-256 the ledger
-    /// holds (`report_sha256`), so anyone can check it was not edited.
-    pub async fn fairness_report(&self, audit_id: &str) -> Result<String, ServiceError> {
-        let id = AuditId::parse(audit_id)?;
-        let record = self
-            .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
-            .await?
-            .ok_or(ServiceError::NotFound { resource: "audit" })?;
-        record.report.ok_or_else(|| ServiceError::Conflict(format!("the audit has no report (status {})", record.status.as_str())))
-    }
-
-    /// Recent audits, newest first, without their reports.
-    pub async fn fairness_audits(&self, limit: u32) -> Result<Vec<FairnessAuditView>, ServiceError> {
-        let limit = limit.clamp(1, 500);
-        let records = self.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, false).await?)).await?;
-        Ok(records.iter().map(|r| audit_view(r, false)).collect())
-    }
-
-    /// Audits that raised alerts, newest first.
-    pub async fn fairness_alerts(&self, limit: u32) -> Result<Vec<FairnessAlertView>, ServiceError> {
-        let limit = limit.clamp(1, 500);
-        let records = self.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, true).await?)).await?;
-        Ok(records
-            .iter()
-            .map(|r| FairnessAlertView {
-                audit_id: r.audit_id.to_string(),
-                schedule_id: r.schedule_id.map(|s| s.to_string()),
-                finished_at: r.finished_at.as_ref().map(format_timestamp),
-                alerts: alerts_of(r),
-            })
-            .collect())
-    }
-
-    /// Creates a recurring audit; its first run is queued at once.
-    pub async fn create_fairness_schedule(
-        &self,
-        input: FairnessScheduleInput,
-        caller: Option<ApiKeyId>,
-    ) -> Result<FairnessScheduleView, ServiceError> {
-        if !(60..=366 * 86_400).contains(&input.interval_seconds) {
-            return Err(ServiceError::invalid("interval_seconds", "must be between 60 and 31622400 (366 days)"));
-        }
-        if let Some(w) = input.window_seconds {
-            if !(60..=10 * 366 * 86_400).contains(&w) {
-                return Err(ServiceError::invalid("window_seconds", "must be between 60 and ten years"));
-            }
-            if input.audit.from.is_some() || input.audit.to.is_some() {
-                return Err(ServiceError::invalid("audit.from", "a schedule with `window_seconds` sets `from` and `to` on each run"));
-            }
-        }
-        self.plan_audit(&input.audit).map_err(|e| match e {
-            ServiceError::Invalid(v) => ServiceError::Invalid(v.within("audit")),
-            ServiceError::Unprocessable(v) => ServiceError::Unprocessable(v.within("audit")),
-            other => other,
-        })?;
-        let created_at = now();
-        let record = ScheduleRecord {
-            schedule_id: ScheduleId::new(),
-            request: serde_json::to_value(&input).unwrap_or(Value::Null),
-            interval_seconds: input.interval_seconds,
-            next_run_at: created_at,
-            key_id: caller,
-            created_at,
-        };
-        let leaf = crate::ledger::event_at(
-            "fairness.schedule_created",
-            &created_at,
-            json!({
-                "schedule_id": record.schedule_id.to_string(),
-                "interval_seconds": input.interval_seconds,
-                "window_seconds": input.window_seconds,
-                "sensitive": input.audit.sensitive,
-                "key_id": caller.map(|k| k.to_string()),
-            }),
-        );
-        let stored = record.clone();
-        let receipt = self
-            .write(async |tx| {
-                custos_store::fairness::insert_schedule(tx, &stored).await?;
-                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
-            })
-            .await?;
-        self.fairness_wakeup.notify_one();
-        let mut view = schedule_view(&record)?;
-        view.receipt = Some(receipt.into());
-        Ok(view)
-    }
-
-    /// Every recurring audit.
-    pub async fn fairness_schedules(&self) -> Result<Vec<FairnessScheduleView>, ServiceError> {
-        let records = self.read(async |tx| Ok(custos_store::fairness::schedules(tx).await?)).await?;
-        records.iter().map(schedule_view).collect()
-    }
-
-    /// Stops a recurring audit (its past audits stay).
-    pub async fn delete_fairness_schedule(
-        &self,
-        schedule_id: &str,
-        caller: Option<ApiKeyId>,
-    ) -> Result<FairnessScheduleDeleted, ServiceError> {
-        let id = ScheduleId::parse(schedule_id)?;
-        let leaf = crate::ledger::event(
-            "fairness.schedule_deleted",
-            json!({"schedule_id": id.to_string(), "key_id": caller.map(|k| k.to_string())}),
-        );
-        let receipt = self
-            .write(async |tx| {
-                if !custos_store::fairness::delete_schedule(tx, &id).await? {
-                    return Err(ServiceError::NotFound { resource: "schedule" });
-                }
-                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
-            })
-            .await?;
-        Ok(FairnessScheduleDeleted { schedule_id: id.to_string(), receipt: receipt.into() })
-    }
-
-    /// Runs audits until `shutdown` resolves: requeues audits a previous process left
-    /// running, then takes queued audits one at a time and queues the runs of due schedules.
-    /// An audit interrupted by shutdown is queued again at the next start.
-    pub async fn run_fairness_worker(self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        match self.write(async |tx| Ok(custos_store::fairness::requeue_running(tx).await?)).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(audits = n, "requeued fairness audits interrupted by the last shutdown"),
-            Err(e) => tracing::error!(error = %e, "requeueing interrupted fairness audits failed"),
-        }
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return,
-                worked = self.fairness_step() => {
-                    match worked {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(e) => tracing::error!(error = %e, "the fairness worker failed a step"),
-                    }
-                    tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = self.fairness_wakeup.notified() => {}
-                        _ = tokio::time::sleep(IDLE_POLL) => {}
-                    }
-                }
-            }
-        }
-    }
-
-    /// Queues due schedules and runs one queued audit; true if it ran one.
-    pub async fn fairness_step(&self) -> Result<bool, ServiceError> {
-        self.queue_due_schedules().await?;
-        let at = now();
-        let claimed = self
-            .write(async |tx| {
-                let Some(audit) = custos_store::fairness::claim_audit(tx, &at).await? else { return Ok(None) };
-                // The access to special-category data is logged before any of it is read.
-                let leaf = crate::ledger::event_at(
-                    "fairness.sensitive_data_read",
-                    &at,
-                    json!({"audit_id": audit.audit_id.to_string(), "categories": audit.request["sensitive"]}),
-                );
-                custos_store::ledger::append_leaf(tx, leaf).await?;
-                Ok(Some(audit))
-            })
-            .await?;
-        let Some(audit) = claimed else { return Ok(false) };
-        let id = audit.audit_id;
-        let outcome = self.compute_audit(&audit).await;
-        let finished = now();
-        let (leaf, alerts) = match &outcome {
-            Ok(report) => {
-                let (text, sha) = report_text(report);
-                let alerts = alerts_for(report, &audit.request);
-                for a in &alerts {
-                    tracing::warn!(audit_id = %id, metric = %a.metric, value = a.value, threshold = a.threshold, "fairness alert");
-                }
-                let leaf = crate::ledger::event_at(
-                    "fairness.audit_completed",
-                    &finished,
-                    json!({
-                        "audit_id": id.to_string(),
-                        "rows": report["rows"],
-                        "report_sha256": sha,
-                        "alerts": alerts.iter().map(|a| format!("{} {}", a.metric, a.breach)).collect::<Vec<_>>(),
-                    }),
-                );
-                (leaf, Some((text, sha, alerts)))
-            }
-            Err(message) => {
-                (crate::ledger::event_at("fairness.audit_failed", &finished, json!({"audit_id": id.to_string(), "error": message})), None)
-            }
-        };
-        let error = outcome.err();
-        self.write(async |tx| {
-            match &alerts {
-                Some((text, sha, alerts)) => {
-                    let alerts_json = (!alerts.is_empty()).then(|| serde_json::to_value(alerts).unwrap_or(Value::Null));
-                    custos_store::fairness::finish_audit(tx, &id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
-                }
-                None => custos_store::fairness::finish_audit(tx, &id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
-            }
-            custos_store::ledger::append_leaf(tx, leaf).await?;
-            Ok(())
-        })
-        .await?;
-        Ok(true)
-    }
-
-    /// Queues one audit for every schedule that fell due.
-    async fn queue_due_schedules(&self) -> Result<(), ServiceError> {
-        let at = now();
-        let due = self.read(async |tx| Ok(custos_store::fairness::due_schedules(tx, &at).await?)).await?;
-        for schedule in due {
-            let Ok(input) = serde_json::from_value::<FairnessScheduleInput>(schedule.request.clone()) else {
-                tracing::error!(schedule_id = %schedule.schedule_id, "a stored fairness schedule is unreadable");
-                continue;
-            };
-            let mut audit = input.audit.clone();
-            if let Some(w) = input.window_seconds {
-                audit.from = Some(format_timestamp(&(at - chrono::Duration::seconds(w as i64))));
-                audit.to = Some(format_timestamp(&at));
-            }
-            // Missed runs (the server was down) collapse into one.
-            let mut next = schedule.next_run_at;
-            while next <= at {
-                next += chrono::Duration::seconds(schedule.interval_seconds.max(60) as i64);
-            }
-            let (id, expected) = (schedule.schedule_id, schedule.next_run_at);
-            let advanced = self.write(async |tx| Ok(custos_store::fairness::advance_schedule(tx, &id, &expected, &next).await?)).await?;
-            if advanced {
-                self.queue_audit(new_audit(&audit, Some(id), schedule.key_id)).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads the audit's decisions page by page and builds its report; the error is a message
-    /// for the audit's `error` field.
-    async fn compute_audit(&self, audit: &AuditRecord) -> Result<Value, String> {
-        let input: FairnessAuditInput = serde_json::from_value(audit.request.clone()).map_err(|e| format!("unreadable request: {e}"))?;
-        let mut plan = self.plan_audit(&input).map_err(|e| e.to_string())?;
-        let scope = plan.scope.clone();
-        let total = self
-            .read(async |tx| Ok(custos_store::fairness::count_scope(tx, &scope).await?))
-            .await
-            .map_err(|e: ServiceError| e.to_string())?;
-        let id = audit.audit_id;
-        self.write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, 0, total).await?))
-            .await
-            .map_err(|e: ServiceError| e.to_string())?;
-        let mut tallies: Vec<GroupTally> = Vec::new();
-        let mut group_of: HashMap<Vec<String>, usize> = HashMap::new();
-        let mut after: Option<(String, String)> = None;
-        let mut done = 0u64;
-        let mut has_score = false;
-        loop {
-            let (scope, categories, cursor) = (plan.scope.clone(), plan.categories.clone(), after.clone());
-            let page = self
-                .read(async |tx| Ok(custos_store::fairness::scope_decisions(tx, &scope, cursor.as_ref(), PAGE, &categories).await?))
-                .await
-                .map_err(|e: ServiceError| e.to_string())?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.created_at.clone(), last.decision_id.to_string()));
-            for d in &page {
-                let key: Vec<String> = d.values.iter().map(group_value).collect();
-                if !group_of.contains_key(&key) && tallies.len() >= report::MAX_GROUPS {
-                    // Refused as the groups appear, before they take memory.
-                    return Err(report::ReportError::TooManyGroups(tallies.len() + 1).to_string());
-                }
-                let g = *group_of.entry(key.clone()).or_insert_with(|| {
-                    tallies.push(GroupTally { key, ..GroupTally::default() });
-                    tallies.len() - 1
-                });
-                let t = &mut tallies[g];
-                let predicted = plan.favorable.matches(&d.outcome);
-                match d.actual.as_deref().map(|a| plan.favorable.matches(a)) {
-                    Some(actual) => {
-                        let c = &mut t.labelled;
-                        match (actual, predicted) {
-                            (true, true) => c.tp += 1,
-                            (false, true) => c.fp += 1,
-                            (false, false) => c.tn += 1,
-                            (true, false) => c.fn_ += 1,
-                        }
-                        if let Some(s) = d.score {
-                            t.scores.add(s, actual, false);
-                        }
-                    }
-                    None => {
-                        if predicted {
-                            t.unlabelled.0 += 1;
-                        } else {
-                            t.unlabelled.1 += 1;
-                        }
-                        if let Some(s) = d.score {
-                            t.scores.add_unlabelled(s);
-                        }
-                    }
-                }
-                has_score |= d.score.is_some();
-            }
-            done += page.len() as u64;
-            let shown = done.max(total);
-            self.write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, done, shown).await?))
-                .await
-                .map_err(|e: ServiceError| e.to_string())?;
-            if page.len() < PAGE as usize {
-                break;
-            }
-        }
-        plan.options.has_score = has_score;
-        let sensitive: Vec<String> = plan.categories.iter().map(|c| c.as_str().to_owned()).collect();
-        // Groups in a stable order (by their values), whatever order the decisions came in.
-        tallies.sort_by(|a, b| a.key.cmp(&b.key));
-        let report = report::build(&sensitive, &mut tallies, &plan.options).map_err(|e| match e {
-            report::ReportError::Empty => "no decisions in scope".to_owned(),
-            other => other.to_string(),
-        })?;
-        Ok(report)
-    }
-}
-
 /// The group value of a subject's stored value: strings as they are, other JSON as text.
 fn group_value(v: &Option<Value>) -> String {
     match v {
@@ -782,4 +321,472 @@ fn schedule_view(r: &ScheduleRecord) -> Result<FairnessScheduleView, ServiceErro
         created_at: format_timestamp(&r.created_at),
         receipt: None,
     })
+}
+
+/// Fairness audits of the decision log: requests, the worker, reports, alerts and schedules.
+#[derive(Clone, Copy)]
+pub struct Fairness<'a>(pub(crate) &'a Service);
+
+impl Fairness<'_> {
+    /// Validates an audit request against the configuration (shape errors are 400; categories
+    /// that are not audit-only, 422).
+    fn plan(&self, input: &FairnessAuditInput) -> Result<AuditPlan, ServiceError> {
+        if let Some(p) = &input.purpose {
+            PurposeKey::parse(p)?;
+        }
+        if let Some(m) = &input.model {
+            crate::check_token("model", m)?;
+        }
+        let from = parse_time("from", input.from.as_deref())?;
+        let to = parse_time("to", input.to.as_deref())?;
+        if let (Some(f), Some(t)) = (&from, &to)
+            && f >= t
+        {
+            return Err(ServiceError::invalid("to", "must be after `from`"));
+        }
+        if input.sensitive.is_empty() || input.sensitive.len() > 4 {
+            return Err(ServiceError::invalid("sensitive", "must name 1 to 4 data categories"));
+        }
+        let mut categories = Vec::new();
+        for (i, c) in input.sensitive.iter().enumerate() {
+            let field = format!("sensitive[{i}]");
+            let category = DataCategory::parse(c).map_err(|e| ServiceError::invalid(&field, e.message()))?;
+            if !self.0.config().gate.is_audit_only(&category) {
+                return Err(ServiceError::unprocessable(
+                    &field,
+                    format!("{c} is not an audit-only category; audits read only the categories configured with --audit-only-categories"),
+                ));
+            }
+            if categories.contains(&category) {
+                return Err(ServiceError::invalid(&field, "is named twice"));
+            }
+            categories.push(category);
+        }
+        let favorable = input.favorable.as_deref().unwrap_or("1");
+        crate::check_token("favorable", favorable)?;
+        let reference = match &input.reference_group {
+            None => None,
+            Some(spec) => {
+                let mut pairs = Vec::new();
+                for part in spec.split(',') {
+                    let (attr, value) = part
+                        .split_once('=')
+                        .ok_or_else(|| ServiceError::invalid("reference_group", "must be CATEGORY=VALUE[,CATEGORY=VALUE]"))?;
+                    let idx =
+                        input.sensitive.iter().position(|s| s == attr.trim()).ok_or_else(|| {
+                            ServiceError::invalid("reference_group", format!("{} is not one of `sensitive`", attr.trim()))
+                        })?;
+                    pairs.push((idx, value.trim().to_owned()));
+                }
+                Some((spec.clone(), pairs))
+            }
+        };
+        let bootstrap = input.bootstrap.unwrap_or(1000);
+        if bootstrap > report::MAX_BOOTSTRAP {
+            return Err(ServiceError::invalid("bootstrap", format!("must be at most {}", report::MAX_BOOTSTRAP)));
+        }
+        for (metric, value) in input.thresholds.iter().flatten() {
+            if !THRESHOLD_METRICS.iter().any(|(m, _)| m == metric) {
+                return Err(ServiceError::invalid(
+                    &format!("thresholds.{metric}"),
+                    format!("is not a disparity (one of: {})", THRESHOLD_METRICS.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")),
+                ));
+            }
+            if !value.is_finite() || *value < 0.0 {
+                return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "must be a non-negative number"));
+            }
+            if matches!(metric.as_str(), "disparate_impact" | "statistical_parity_difference" | "average_odds_difference")
+                && reference.is_none()
+            {
+                return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "needs a `reference_group`"));
+            }
+        }
+        Ok(AuditPlan {
+            scope: DecisionScope { purpose: input.purpose.clone(), model: input.model.clone(), from, to },
+            categories,
+            favorable: Favorable::new(favorable),
+            options: ReportOptions {
+                min_group_size: input.min_group_size.unwrap_or(30),
+                bootstrap,
+                seed: input.seed.unwrap_or(20_261_122),
+                has_score: false,
+                streaming: false,
+                reference,
+            },
+        })
+    }
+
+    /// Queues an audit of the decision log; the worker started with the server runs it.
+    pub async fn request_audit(&self, input: FairnessAuditInput, caller: Option<ApiKeyId>) -> Result<FairnessAuditView, ServiceError> {
+        self.plan(&input)?;
+        if let Some(p) = &input.purpose
+            && self.0.purposes().cached(p).await?.is_none()
+        {
+            return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+        }
+        let record = new_audit(&input, None, caller);
+        let view = self.queue(record).await?;
+        Ok(view)
+    }
+
+    async fn queue(&self, record: AuditRecord) -> Result<FairnessAuditView, ServiceError> {
+        let leaf = crate::ledger::event_at(
+            "fairness.audit_requested",
+            &record.created_at,
+            json!({
+                "audit_id": record.audit_id.to_string(),
+                "schedule_id": record.schedule_id.map(|s| s.to_string()),
+                "sensitive": record.request["sensitive"],
+                "purpose": record.request["purpose"],
+                "model": record.request["model"],
+                "key_id": record.key_id.map(|k| k.to_string()),
+            }),
+        );
+        let stored = record.clone();
+        let receipt = self
+            .0
+            .write(async |tx| {
+                custos_store::fairness::insert_audit(tx, &stored).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
+        self.0.fairness_wakeup.notify_one();
+        let mut view = audit_view(&record, true);
+        view.receipt = Some(receipt.into());
+        Ok(view)
+    }
+
+    /// One audit with its report.
+    pub async fn audit(&self, audit_id: &str) -> Result<FairnessAuditView, ServiceError> {
+        let id = AuditId::parse(audit_id)?;
+        let record = self
+            .0
+            .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "audit" })?;
+        Ok(audit_view(&record, true))
+    }
+
+    /// The stored report of a finished audit: the exact JSON text whose SHA-256 the ledger
+    /// holds (`report_sha256`), so anyone can check it was not edited.
+    pub async fn report(&self, audit_id: &str) -> Result<String, ServiceError> {
+        let id = AuditId::parse(audit_id)?;
+        let record = self
+            .0
+            .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "audit" })?;
+        record.report.ok_or_else(|| ServiceError::Conflict(format!("the audit has no report (status {})", record.status.as_str())))
+    }
+
+    /// Recent audits, newest first, without their reports.
+    pub async fn audits(&self, limit: u32) -> Result<Vec<FairnessAuditView>, ServiceError> {
+        let limit = limit.clamp(1, 500);
+        let records = self.0.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, false).await?)).await?;
+        Ok(records.iter().map(|r| audit_view(r, false)).collect())
+    }
+
+    /// Audits that raised alerts, newest first.
+    pub async fn alerts(&self, limit: u32) -> Result<Vec<FairnessAlertView>, ServiceError> {
+        let limit = limit.clamp(1, 500);
+        let records = self.0.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, true).await?)).await?;
+        Ok(records
+            .iter()
+            .map(|r| FairnessAlertView {
+                audit_id: r.audit_id.to_string(),
+                schedule_id: r.schedule_id.map(|s| s.to_string()),
+                finished_at: r.finished_at.as_ref().map(format_timestamp),
+                alerts: alerts_of(r),
+            })
+            .collect())
+    }
+
+    /// Creates a recurring audit; its first run is queued at once.
+    pub async fn create_schedule(
+        &self,
+        input: FairnessScheduleInput,
+        caller: Option<ApiKeyId>,
+    ) -> Result<FairnessScheduleView, ServiceError> {
+        if !(60..=366 * 86_400).contains(&input.interval_seconds) {
+            return Err(ServiceError::invalid("interval_seconds", "must be between 60 and 31622400 (366 days)"));
+        }
+        if let Some(w) = input.window_seconds {
+            if !(60..=10 * 366 * 86_400).contains(&w) {
+                return Err(ServiceError::invalid("window_seconds", "must be between 60 and ten years"));
+            }
+            if input.audit.from.is_some() || input.audit.to.is_some() {
+                return Err(ServiceError::invalid("audit.from", "a schedule with `window_seconds` sets `from` and `to` on each run"));
+            }
+        }
+        self.plan(&input.audit).map_err(|e| match e {
+            ServiceError::Invalid(v) => ServiceError::Invalid(v.within("audit")),
+            ServiceError::Unprocessable(v) => ServiceError::Unprocessable(v.within("audit")),
+            other => other,
+        })?;
+        let created_at = now();
+        let record = ScheduleRecord {
+            schedule_id: ScheduleId::new(),
+            request: serde_json::to_value(&input).unwrap_or(Value::Null),
+            interval_seconds: input.interval_seconds,
+            next_run_at: created_at,
+            key_id: caller,
+            created_at,
+        };
+        let leaf = crate::ledger::event_at(
+            "fairness.schedule_created",
+            &created_at,
+            json!({
+                "schedule_id": record.schedule_id.to_string(),
+                "interval_seconds": input.interval_seconds,
+                "window_seconds": input.window_seconds,
+                "sensitive": input.audit.sensitive,
+                "key_id": caller.map(|k| k.to_string()),
+            }),
+        );
+        let stored = record.clone();
+        let receipt = self
+            .0
+            .write(async |tx| {
+                custos_store::fairness::insert_schedule(tx, &stored).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
+        self.0.fairness_wakeup.notify_one();
+        let mut view = schedule_view(&record)?;
+        view.receipt = Some(receipt.into());
+        Ok(view)
+    }
+
+    /// Every recurring audit.
+    pub async fn schedules(&self) -> Result<Vec<FairnessScheduleView>, ServiceError> {
+        let records = self.0.read(async |tx| Ok(custos_store::fairness::schedules(tx).await?)).await?;
+        records.iter().map(schedule_view).collect()
+    }
+
+    /// Stops a recurring audit (its past audits stay).
+    pub async fn delete_schedule(&self, schedule_id: &str, caller: Option<ApiKeyId>) -> Result<FairnessScheduleDeleted, ServiceError> {
+        let id = ScheduleId::parse(schedule_id)?;
+        let leaf = crate::ledger::event(
+            "fairness.schedule_deleted",
+            json!({"schedule_id": id.to_string(), "key_id": caller.map(|k| k.to_string())}),
+        );
+        let receipt = self
+            .0
+            .write(async |tx| {
+                if !custos_store::fairness::delete_schedule(tx, &id).await? {
+                    return Err(ServiceError::NotFound { resource: "schedule" });
+                }
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
+        Ok(FairnessScheduleDeleted { schedule_id: id.to_string(), receipt: receipt.into() })
+    }
+
+    /// Runs audits until `shutdown` resolves: requeues audits a previous process left
+    /// running, then takes queued audits one at a time and queues the runs of due schedules.
+    /// An audit interrupted by shutdown is queued again at the next start.
+    pub async fn run_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        match self.0.write(async |tx| Ok(custos_store::fairness::requeue_running(tx).await?)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(audits = n, "requeued fairness audits interrupted by the last shutdown"),
+            Err(e) => tracing::error!(error = %e, "requeueing interrupted fairness audits failed"),
+        }
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                worked = self.step() => {
+                    match worked {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "the fairness worker failed a step"),
+                    }
+                    tokio::select! {
+                        _ = &mut shutdown => return,
+                        _ = self.0.fairness_wakeup.notified() => {}
+                        _ = tokio::time::sleep(IDLE_POLL) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queues due schedules and runs one queued audit; true if it ran one.
+    pub async fn step(&self) -> Result<bool, ServiceError> {
+        self.queue_due_schedules().await?;
+        let at = now();
+        let claimed = self
+            .0
+            .write(async |tx| {
+                let Some(audit) = custos_store::fairness::claim_audit(tx, &at).await? else { return Ok(None) };
+                // The access to special-category data is logged before any of it is read.
+                let leaf = crate::ledger::event_at(
+                    "fairness.sensitive_data_read",
+                    &at,
+                    json!({"audit_id": audit.audit_id.to_string(), "categories": audit.request["sensitive"]}),
+                );
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(Some(audit))
+            })
+            .await?;
+        let Some(audit) = claimed else { return Ok(false) };
+        let id = audit.audit_id;
+        let outcome = self.compute(&audit).await;
+        let finished = now();
+        let (leaf, alerts) = match &outcome {
+            Ok(report) => {
+                let (text, sha) = report_text(report);
+                let alerts = alerts_for(report, &audit.request);
+                for a in &alerts {
+                    tracing::warn!(audit_id = %id, metric = %a.metric, value = a.value, threshold = a.threshold, "fairness alert");
+                }
+                let leaf = crate::ledger::event_at(
+                    "fairness.audit_completed",
+                    &finished,
+                    json!({
+                        "audit_id": id.to_string(),
+                        "rows": report["rows"],
+                        "report_sha256": sha,
+                        "alerts": alerts.iter().map(|a| format!("{} {}", a.metric, a.breach)).collect::<Vec<_>>(),
+                    }),
+                );
+                (leaf, Some((text, sha, alerts)))
+            }
+            Err(message) => {
+                (crate::ledger::event_at("fairness.audit_failed", &finished, json!({"audit_id": id.to_string(), "error": message})), None)
+            }
+        };
+        let error = outcome.err();
+        self.0
+            .write(async |tx| {
+                match &alerts {
+                    Some((text, sha, alerts)) => {
+                        let alerts_json = (!alerts.is_empty()).then(|| serde_json::to_value(alerts).unwrap_or(Value::Null));
+                        custos_store::fairness::finish_audit(tx, &id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
+                    }
+                    None => custos_store::fairness::finish_audit(tx, &id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
+                }
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
+        Ok(true)
+    }
+
+    /// Queues one audit for every schedule that fell due.
+    async fn queue_due_schedules(&self) -> Result<(), ServiceError> {
+        let at = now();
+        let due = self.0.read(async |tx| Ok(custos_store::fairness::due_schedules(tx, &at).await?)).await?;
+        for schedule in due {
+            let Ok(input) = serde_json::from_value::<FairnessScheduleInput>(schedule.request.clone()) else {
+                tracing::error!(schedule_id = %schedule.schedule_id, "a stored fairness schedule is unreadable");
+                continue;
+            };
+            let mut audit = input.audit.clone();
+            if let Some(w) = input.window_seconds {
+                audit.from = Some(format_timestamp(&(at - chrono::Duration::seconds(w as i64))));
+                audit.to = Some(format_timestamp(&at));
+            }
+            // Missed runs (the server was down) collapse into one.
+            let mut next = schedule.next_run_at;
+            while next <= at {
+                next += chrono::Duration::seconds(schedule.interval_seconds.max(60) as i64);
+            }
+            let (id, expected) = (schedule.schedule_id, schedule.next_run_at);
+            let advanced = self.0.write(async |tx| Ok(custos_store::fairness::advance_schedule(tx, &id, &expected, &next).await?)).await?;
+            if advanced {
+                self.queue(new_audit(&audit, Some(id), schedule.key_id)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the audit's decisions page by page and builds its report; the error is a message
+    /// for the audit's `error` field.
+    async fn compute(&self, audit: &AuditRecord) -> Result<Value, String> {
+        let input: FairnessAuditInput = serde_json::from_value(audit.request.clone()).map_err(|e| format!("unreadable request: {e}"))?;
+        let mut plan = self.plan(&input).map_err(|e| e.to_string())?;
+        let scope = plan.scope.clone();
+        let total = self
+            .0
+            .read(async |tx| Ok(custos_store::fairness::count_scope(tx, &scope).await?))
+            .await
+            .map_err(|e: ServiceError| e.to_string())?;
+        let id = audit.audit_id;
+        self.0
+            .write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, 0, total).await?))
+            .await
+            .map_err(|e: ServiceError| e.to_string())?;
+        let mut tallies: Vec<GroupTally> = Vec::new();
+        let mut group_of: HashMap<Vec<String>, usize> = HashMap::new();
+        let mut after: Option<(String, String)> = None;
+        let mut done = 0u64;
+        let mut has_score = false;
+        loop {
+            let (scope, categories, cursor) = (plan.scope.clone(), plan.categories.clone(), after.clone());
+            let page = self
+                .0
+                .read(async |tx| Ok(custos_store::fairness::scope_decisions(tx, &scope, cursor.as_ref(), PAGE, &categories).await?))
+                .await
+                .map_err(|e: ServiceError| e.to_string())?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.created_at.clone(), last.decision_id.to_string()));
+            for d in &page {
+                let key: Vec<String> = d.values.iter().map(group_value).collect();
+                if !group_of.contains_key(&key) && tallies.len() >= report::MAX_GROUPS {
+                    // Refused as the groups appear, before they take memory.
+                    return Err(report::ReportError::TooManyGroups(tallies.len() + 1).to_string());
+                }
+                let g = *group_of.entry(key.clone()).or_insert_with(|| {
+                    tallies.push(GroupTally { key, ..GroupTally::default() });
+                    tallies.len() - 1
+                });
+                let t = &mut tallies[g];
+                let predicted = plan.favorable.matches(&d.outcome);
+                match d.actual.as_deref().map(|a| plan.favorable.matches(a)) {
+                    Some(actual) => {
+                        let c = &mut t.labelled;
+                        match (actual, predicted) {
+                            (true, true) => c.tp += 1,
+                            (false, true) => c.fp += 1,
+                            (false, false) => c.tn += 1,
+                            (true, false) => c.fn_ += 1,
+                        }
+                        if let Some(s) = d.score {
+                            t.scores.add(s, actual, false);
+                        }
+                    }
+                    None => {
+                        if predicted {
+                            t.unlabelled.0 += 1;
+                        } else {
+                            t.unlabelled.1 += 1;
+                        }
+                        if let Some(s) = d.score {
+                            t.scores.add_unlabelled(s);
+                        }
+                    }
+                }
+                has_score |= d.score.is_some();
+            }
+            done += page.len() as u64;
+            let shown = done.max(total);
+            self.0
+                .write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, done, shown).await?))
+                .await
+                .map_err(|e: ServiceError| e.to_string())?;
+            if page.len() < PAGE as usize {
+                break;
+            }
+        }
+        plan.options.has_score = has_score;
+        let sensitive: Vec<String> = plan.categories.iter().map(|c| c.as_str().to_owned()).collect();
+        // Groups in a stable order (by their values), whatever order the decisions came in.
+        tallies.sort_by(|a, b| a.key.cmp(&b.key));
+        let report = report::build(&sensitive, &mut tallies, &plan.options).map_err(|e| match e {
+            report::ReportError::Empty => "no decisions in scope".to_owned(),
+            other => other.to_string(),
+        })?;
+        Ok(report)
+    }
 }

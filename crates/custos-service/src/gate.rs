@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{ApiKeyId, CheckId, PurposeKey, now};
+use custos_core::{ApiKeyId, CheckId, PurposeKey, format_timestamp, now};
 use custos_policy::{Decision, Objections, SubjectState, evaluate};
 use custos_store::CheckRecord;
 use serde_json::Value;
@@ -15,23 +15,27 @@ use crate::{
     subjects::parse_subject_id,
 };
 
-impl Service {
+/// The gate every AI use of customer data passes, and its check log.
+#[derive(Clone, Copy)]
+pub struct Gate<'a>(pub(crate) &'a Service);
+
+impl Gate<'_> {
     /// Decides whether `input.purpose` may use the subject's `input.data_categories` and
     /// persists the check. A deny is a normal answer, not an error; only an unknown subject or
     /// malformed input is an error. `gpc` is a `Sec-GPC: 1` header on the request.
     ///
     /// The decision is taken on a consistent snapshot and the check is then written durably;
     /// a consent change that commits in between is ordered after this check.
-    pub async fn gate_check(&self, input: GateCheckInput, gpc: bool, caller: Option<ApiKeyId>) -> Result<GateCheckView, ServiceError> {
+    pub async fn check(&self, input: GateCheckInput, gpc: bool, caller: Option<ApiKeyId>) -> Result<GateCheckView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose_key = PurposeKey::parse(&input.purpose)?;
         let requested = parse_categories("data_categories", &input.data_categories)?;
 
-        let purpose = self.cached_purpose(purpose_key.as_str()).await?;
+        let purpose = self.0.purposes().cached(purpose_key.as_str()).await?;
         // One statement, no transaction: the facts and the sealed values come together; values
         // are decrypted only for what the decision releases.
         let (facts, sealed) =
-            self.store.gate_facts(&subject_id, purpose_key.as_str()).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+            self.0.store.gate_facts(&subject_id, purpose_key.as_str()).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
         let state = SubjectState {
             jurisdiction: facts.jurisdiction.clone(),
             erased: facts.erased,
@@ -46,12 +50,12 @@ impl Service {
             consent: if purpose.is_some() { facts.consent } else { None },
             held: sealed.iter().map(|(c, _)| c.clone()).collect(),
         };
-        let decision = evaluate(&self.config.gate, &state, purpose.as_ref(), &requested, gpc);
+        let decision = evaluate(&self.0.config.gate, &state, purpose.as_ref(), &requested, gpc);
         let mut released = BTreeMap::new();
         if decision.decision == Decision::Allow && !decision.released.is_empty() {
             let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();
-            let values = self.store.open_values(&subject_id, &facts, &sealed, &categories)?;
-            let pseudonymizer = self.store.keyring().pseudonymizer(&purpose_key);
+            let values = self.0.store.open_values(&subject_id, &facts, &sealed, &categories)?;
+            let pseudonymizer = self.0.store.keyring().pseudonymizer(&purpose_key);
             for release in &decision.released {
                 if let Some(value) = values.get(&release.category) {
                     let out = if release.pseudonymize {
@@ -106,7 +110,7 @@ impl Service {
                 }),
             ),
         );
-        let receipt = self.store.append_check(record, leaf).await?;
+        let receipt = self.0.store.append_check(record, leaf).await?;
         Ok(GateCheckView {
             check_id: check_id.to_string(),
             decision: decision.decision.as_str().to_owned(),
@@ -114,5 +118,25 @@ impl Service {
             released,
             receipt: Some(receipt.into()),
         })
+    }
+
+    /// A subject's latest gate checks (at most `limit`), newest first: (when, purpose, decision,
+    /// reason codes).
+    pub async fn checks_of_subject(&self, subject_id: &str, limit: u32) -> Result<Vec<(String, String, String, String)>, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        let indexed = self.0.store.indexed_checks(&id)?;
+        let mut checks = self.0.read(async |tx| Ok(custos_store::checks::for_subject(tx, &id, indexed.as_ref(), 100_000).await?)).await?;
+        checks.sort_by_key(|c| std::cmp::Reverse(c.checked_at));
+        checks.truncate(limit as usize);
+        Ok(checks
+            .into_iter()
+            .map(|c| {
+                let codes = c
+                    .reasons
+                    .as_array()
+                    .map_or_else(String::new, |r| r.iter().filter_map(|x| x["code"].as_str()).collect::<Vec<_>>().join(", "));
+                (format_timestamp(&c.checked_at), c.purpose, c.decision, codes)
+            })
+            .collect())
     }
 }

@@ -67,53 +67,6 @@ async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<
 }
 
 impl Service {
-    /// The latest signed checkpoint (C2SP signed note). This backs a public route, so it only
-    /// reads: the publisher signs new leaves every second, and an admin can publish on demand.
-    /// Only a deployment that never published one publishes here, once.
-    pub async fn ledger_checkpoint(&self) -> Result<String, ServiceError> {
-        if let Some(c) = self.store.latest_checkpoint().await? {
-            return Ok(c.note);
-        }
-        match self.store.publish_checkpoint().await? {
-            Some(c) => Ok(c.note),
-            None => Err(ServiceError::NotFound { resource: "checkpoint" }),
-        }
-    }
-
-    /// Publishes a checkpoint if there are new leaves; returns its tree size.
-    pub async fn publish_checkpoint(&self) -> Result<Option<u64>, ServiceError> {
-        Ok(self.store.publish_checkpoint().await?.map(|c| c.tree_size))
-    }
-
-    /// Publishes a checkpoint at least every [`CHECKPOINT_INTERVAL`] while leaves arrive, until
-    /// `shutdown` resolves. Errors are logged and retried on the next tick.
-    pub async fn run_checkpoint_publisher(self, shutdown: impl std::future::Future<Output = ()>) {
-        let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = tick.tick() => {
-                    if let Err(e) = self.store.publish_checkpoint().await {
-                        tracing::error!(error = %e, "publishing a ledger checkpoint failed");
-                    }
-                }
-            }
-        }
-    }
-
-    /// The verifier key (note verifier text) that checks this ledger's checkpoints.
-    pub fn ledger_verifier_key(&self) -> String {
-        self.store.ledger_verifier_key()
-    }
-
-    /// The leaf at `index`.
-    pub async fn ledger_entry(&self, index: u64) -> Result<LedgerEntryView, ServiceError> {
-        let leaf = self.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
-        Ok(LedgerEntryView { index, leaf_hash: b64(&leaf_hash(&leaf)), leaf: BASE64.encode(&leaf) })
-    }
-
     /// The latest checkpoint, publishing first if `wanted` leaves lie beyond it.
     async fn checkpoint_covering(&self, wanted: u64) -> Result<Option<custos_store::StoredCheckpoint>, ServiceError> {
         let latest = self.store.latest_checkpoint().await?;
@@ -139,53 +92,6 @@ impl Service {
     async fn signed_inclusion_path(&self, index: u64, tree_size: u64) -> Result<Vec<String>, ServiceError> {
         let plan = inclusion_plan(index, tree_size).map_err(|e| ServiceError::unprocessable("index", e.to_string()))?;
         Ok(run_plan(self, &plan).await?.iter().map(b64).collect())
-    }
-
-    /// The audit path of leaf `index` in the signed tree of `tree_size` leaves.
-    pub async fn inclusion_proof(&self, index: u64, tree_size: u64) -> Result<InclusionProofView, ServiceError> {
-        let signed = self.signed_size_covering(tree_size).await?;
-        if tree_size > signed {
-            return Err(ServiceError::unprocessable("tree_size", format!("the ledger has {signed} signed leaves")));
-        }
-        if index >= tree_size {
-            return Err(ServiceError::unprocessable("index", format!("leaf {index} is not in a tree of {tree_size} leaves")));
-        }
-        Ok(InclusionProofView { leaf_index: index, tree_size, hashes: self.signed_inclusion_path(index, tree_size).await? })
-    }
-
-    /// The proof that the tree of `first` leaves is a prefix of the tree of `second`.
-    pub async fn consistency_proof(&self, first: u64, second: u64) -> Result<ConsistencyProofView, ServiceError> {
-        let signed = self.signed_size_covering(second).await?;
-        if second > signed {
-            return Err(ServiceError::unprocessable("second", format!("the ledger has {signed} signed leaves")));
-        }
-        if first == 0 || first > second {
-            return Err(ServiceError::unprocessable("first", "must be between 1 and second"));
-        }
-        let plan = custos_ledger::consistency_plan(first, second).map_err(|e| ServiceError::unprocessable("first", e.to_string()))?;
-        let hashes = run_plan(self, &plan).await?;
-        Ok(ConsistencyProofView { first, second, hashes: hashes.iter().map(b64).collect() })
-    }
-
-    /// A self-contained proof that leaf `index` is in the ledger: the latest checkpoint, the
-    /// leaf and its audit path in that checkpoint's tree.
-    pub async fn prove(&self, index: u64) -> Result<ProofBundle, ServiceError> {
-        let leaf = self.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
-        let checkpoint =
-            self.checkpoint_covering(index.saturating_add(1)).await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
-        let hashes = self.signed_inclusion_path(index, checkpoint.tree_size).await?;
-        Ok(ProofBundle {
-            checkpoint: checkpoint.note,
-            leaf: BASE64.encode(&leaf),
-            leaf_index: index,
-            tree_size: checkpoint.tree_size,
-            hashes,
-        })
-    }
-
-    /// Recomputes the tree from every stored leaf and checks all nodes and checkpoints.
-    pub async fn verify_ledger(&self, progress: impl FnMut(u64, u64)) -> Result<custos_store::VerifyReport, ServiceError> {
-        Ok(self.store.verify_ledger(progress).await?)
     }
 }
 
@@ -227,4 +133,104 @@ pub(crate) fn subject_fields(subject_id: &custos_core::SubjectId, extra: Value) 
     let mut fields = into_map(extra);
     fields.insert("subject_id".into(), json!(subject_id.to_string()));
     Value::Object(fields)
+}
+
+/// The audit ledger: checkpoints, entries, proofs and verification.
+#[derive(Clone, Copy)]
+pub struct Ledger<'a>(pub(crate) &'a Service);
+
+impl Ledger<'_> {
+    /// The latest signed checkpoint (C2SP signed note). This backs a public route, so it only
+    /// reads: the publisher signs new leaves every second, and an admin can publish on demand.
+    /// Only a deployment that never published one publishes here, once.
+    pub async fn checkpoint(&self) -> Result<String, ServiceError> {
+        if let Some(c) = self.0.store.latest_checkpoint().await? {
+            return Ok(c.note);
+        }
+        match self.0.store.publish_checkpoint().await? {
+            Some(c) => Ok(c.note),
+            None => Err(ServiceError::NotFound { resource: "checkpoint" }),
+        }
+    }
+
+    /// Publishes a checkpoint if there are new leaves; returns its tree size.
+    pub async fn publish_checkpoint(&self) -> Result<Option<u64>, ServiceError> {
+        Ok(self.0.store.publish_checkpoint().await?.map(|c| c.tree_size))
+    }
+
+    /// Publishes a checkpoint at least every [`CHECKPOINT_INTERVAL`] while leaves arrive, until
+    /// `shutdown` resolves. Errors are logged and retried on the next tick.
+    pub async fn run_publisher(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {
+                    if let Err(e) = self.0.store.publish_checkpoint().await {
+                        tracing::error!(error = %e, "publishing a ledger checkpoint failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The verifier key (note verifier text) that checks this ledger's checkpoints.
+    pub fn verifier_key(&self) -> String {
+        self.0.store.ledger_verifier_key()
+    }
+
+    /// The leaf at `index`.
+    pub async fn entry(&self, index: u64) -> Result<LedgerEntryView, ServiceError> {
+        let leaf = self.0.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
+        Ok(LedgerEntryView { index, leaf_hash: b64(&leaf_hash(&leaf)), leaf: BASE64.encode(&leaf) })
+    }
+
+    /// The audit path of leaf `index` in the signed tree of `tree_size` leaves.
+    pub async fn inclusion_proof(&self, index: u64, tree_size: u64) -> Result<InclusionProofView, ServiceError> {
+        let signed = self.0.signed_size_covering(tree_size).await?;
+        if tree_size > signed {
+            return Err(ServiceError::unprocessable("tree_size", format!("the ledger has {signed} signed leaves")));
+        }
+        if index >= tree_size {
+            return Err(ServiceError::unprocessable("index", format!("leaf {index} is not in a tree of {tree_size} leaves")));
+        }
+        Ok(InclusionProofView { leaf_index: index, tree_size, hashes: self.0.signed_inclusion_path(index, tree_size).await? })
+    }
+
+    /// The proof that the tree of `first` leaves is a prefix of the tree of `second`.
+    pub async fn consistency_proof(&self, first: u64, second: u64) -> Result<ConsistencyProofView, ServiceError> {
+        let signed = self.0.signed_size_covering(second).await?;
+        if second > signed {
+            return Err(ServiceError::unprocessable("second", format!("the ledger has {signed} signed leaves")));
+        }
+        if first == 0 || first > second {
+            return Err(ServiceError::unprocessable("first", "must be between 1 and second"));
+        }
+        let plan = custos_ledger::consistency_plan(first, second).map_err(|e| ServiceError::unprocessable("first", e.to_string()))?;
+        let hashes = run_plan(self.0, &plan).await?;
+        Ok(ConsistencyProofView { first, second, hashes: hashes.iter().map(b64).collect() })
+    }
+
+    /// A self-contained proof that leaf `index` is in the ledger: the latest checkpoint, the
+    /// leaf and its audit path in that checkpoint's tree.
+    pub async fn prove(&self, index: u64) -> Result<ProofBundle, ServiceError> {
+        let leaf = self.0.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
+        let checkpoint =
+            self.0.checkpoint_covering(index.saturating_add(1)).await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
+        let hashes = self.0.signed_inclusion_path(index, checkpoint.tree_size).await?;
+        Ok(ProofBundle {
+            checkpoint: checkpoint.note,
+            leaf: BASE64.encode(&leaf),
+            leaf_index: index,
+            tree_size: checkpoint.tree_size,
+            hashes,
+        })
+    }
+
+    /// Recomputes the tree from every stored leaf and checks all nodes and checkpoints.
+    pub async fn verify(&self, progress: impl FnMut(u64, u64)) -> Result<custos_store::VerifyReport, ServiceError> {
+        Ok(self.0.store.verify_ledger(progress).await?)
+    }
 }

@@ -6,15 +6,15 @@
 //! vocabulary of `custos-core`, and reports failures as [`ServiceError`] values that say which
 //! field was wrong. It knows nothing of HTTP or of command lines.
 
-mod auth;
-mod consent;
+mod consents;
 mod decisions;
 mod demo;
-mod dsr;
+mod dsrs;
 pub mod dto;
 mod error;
 pub mod fairness;
 mod gate;
+mod keys;
 pub mod ledger;
 pub mod models;
 pub mod pii;
@@ -32,12 +32,12 @@ use std::{
 
 use custos_core::Purpose;
 
-pub use auth::{ApiKeyToken, KeyIssuer, Principal, Scope};
 pub use custos_policy::GateConfig;
 pub use custos_store::{Backend, MasterKey, Store, StoreError, StoreOptions};
 pub use demo::{DemoDatabase, DemoKey, DemoSummary};
-pub use dsr::DsrQuery;
+pub use dsrs::DsrQuery;
 pub use error::ServiceError;
+pub use keys::{ApiKeyToken, KeyIssuer, Principal, Scope};
 pub use ledger::{VerifiedBundle, verify_proof_bundle};
 pub use retention::RetentionReport;
 pub use throttle::Client;
@@ -80,8 +80,8 @@ pub struct Service {
     /// Purposes by key. Purposes are immutable and never deleted, so an entry, once read,
     /// stays true; misses go to the database (another process may have declared it).
     purposes: Arc<RwLock<HashMap<String, Purpose>>>,
-    /// Recently validated API keys (see [`auth::AUTH_CACHE_TTL`]).
-    auth_cache: Arc<auth::AuthCache>,
+    /// Recently validated API keys (see [`keys::AUTH_CACHE_TTL`]).
+    auth_cache: Arc<keys::AuthCache>,
     /// The PII analyzer, built on first use.
     pii: Arc<pii::PiiEngine>,
     /// Wakes the fairness worker when an audit or schedule is added.
@@ -132,6 +132,81 @@ impl Background {
 }
 
 impl Service {
+    /// Purposes and their notices.
+    pub fn purposes(&self) -> purposes::Purposes<'_> {
+        purposes::Purposes(self)
+    }
+
+    /// Subjects and their sealed data.
+    pub fn subjects(&self) -> subjects::Subjects<'_> {
+        subjects::Subjects(self)
+    }
+
+    /// Consent events and states.
+    pub fn consents(&self) -> consents::Consents<'_> {
+        consents::Consents(self)
+    }
+
+    /// The gate and its check log.
+    pub fn gate(&self) -> gate::Gate<'_> {
+        gate::Gate(self)
+    }
+
+    /// The decision log and explanations.
+    pub fn decisions(&self) -> decisions::Decisions<'_> {
+        decisions::Decisions(self)
+    }
+
+    /// Data-subject requests.
+    pub fn dsrs(&self) -> dsrs::Dsrs<'_> {
+        dsrs::Dsrs(self)
+    }
+
+    /// Fairness audits.
+    pub fn fairness(&self) -> fairness::Fairness<'_> {
+        fairness::Fairness(self)
+    }
+
+    /// The PII engine.
+    pub fn pii(&self) -> pii::Pii<'_> {
+        pii::Pii(self)
+    }
+
+    /// The model registry.
+    pub fn models(&self) -> models::Models<'_> {
+        models::Models(self)
+    }
+
+    /// Staff accounts and console sessions.
+    pub fn staff(&self) -> staff::Staff<'_> {
+        staff::Staff(self)
+    }
+
+    /// The customer privacy center.
+    pub fn privacy(&self) -> privacy::PrivacyCenter<'_> {
+        privacy::PrivacyCenter(self)
+    }
+
+    /// API keys.
+    pub fn keys(&self) -> keys::Keys<'_> {
+        keys::Keys(self)
+    }
+
+    /// Retention.
+    pub fn retention(&self) -> retention::Retention<'_> {
+        retention::Retention(self)
+    }
+
+    /// The audit ledger.
+    pub fn ledger(&self) -> ledger::Ledger<'_> {
+        ledger::Ledger(self)
+    }
+
+    /// Demo data.
+    pub fn demo(&self) -> demo::Demo<'_> {
+        demo::Demo(self)
+    }
+
     /// A service over an open store.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
         Self {
@@ -147,19 +222,6 @@ impl Service {
             throttles: Arc::default(),
             background: Arc::default(),
         }
-    }
-
-    /// The purpose with this key, from the cache or the database.
-    pub(crate) async fn cached_purpose(&self, key: &str) -> Result<Option<Purpose>, ServiceError> {
-        if let Some(p) = self.purposes.read().ok().and_then(|cache| cache.get(key).cloned()) {
-            return Ok(Some(p));
-        }
-        let owned = key.to_owned();
-        let found = self.store.read_statement(async |tx| custos_store::purposes::get(tx, &owned).await.map_err(ServiceError::from)).await?;
-        if let (Some(p), Ok(mut cache)) = (&found, self.purposes.write()) {
-            cache.insert(key.to_owned(), p.clone());
-        }
-        Ok(found)
     }
 
     /// Opens the store and builds the service.

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use custos_core::{ApiKeyId, DecisionId, ModelId, PurposeKey, now};
+use custos_core::{ApiKeyId, ModelId, PurposeKey, now};
 use custos_explain::reasons::{FeatureDictionary, ReasonOptions};
 use custos_explain::{ExplainError, Library, Limits, Model, ShapMode};
 use custos_store::ModelRecord;
@@ -181,9 +181,13 @@ fn load(r: &ModelRecord, limits: &Limits) -> Result<LoadedModel, ServiceError> {
     Ok(LoadedModel { model_id: r.model_id, model, dictionary, encoding: encoding.unwrap_or_default() })
 }
 
-impl Service {
+/// The model registry.
+#[derive(Clone, Copy)]
+pub struct Models<'a>(pub(crate) &'a Service);
+
+impl Models<'_> {
     /// Registers a model version after checking that its file, dictionary and encoding fit.
-    pub async fn register_model(&self, input: ModelInput, caller: Option<ApiKeyId>) -> Result<ModelView, ServiceError> {
+    pub async fn register(&self, input: ModelInput, caller: Option<ApiKeyId>) -> Result<ModelView, ServiceError> {
         crate::check_token("name", &input.name)?;
         crate::check_token("version", &input.version)?;
         crate::check_token("owner", &input.owner)?;
@@ -191,7 +195,7 @@ impl Service {
             return Err(ServiceError::invalid("model", format!("must be at most {} MiB", MAX_MODEL_BYTES >> 20)));
         }
         // Reading a large file is CPU work: off the async workers, under the configured limits.
-        let limits = self.config().model_limits;
+        let limits = self.0.config().model_limits;
         let (model, input) = tokio::task::spawn_blocking(move || (Model::parse_with(input.model.as_bytes(), &limits), input))
             .await
             .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model reading panicked".into())))?;
@@ -207,7 +211,7 @@ impl Service {
         }
         if let Some(p) = &input.purpose {
             PurposeKey::parse(p)?;
-            if self.cached_purpose(p).await?.is_none() {
+            if self.0.purposes().cached(p).await?.is_none() {
                 return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
             }
         }
@@ -242,6 +246,7 @@ impl Service {
         );
         let stored = record.clone();
         let receipt = self
+            .0
             .write(async |tx| {
                 custos_store::models::insert(tx, &stored).await.map_err(|e| match e {
                     custos_store::StoreError::Conflict => {
@@ -252,7 +257,7 @@ impl Service {
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        if let Ok(mut cache) = self.models.write() {
+        if let Ok(mut cache) = self.0.models.write() {
             cache.retain(|_, v| v.is_some());
         }
         let mut v = view(&record, &model);
@@ -261,38 +266,40 @@ impl Service {
     }
 
     /// Every registered model version, newest first.
-    pub async fn models(&self) -> Result<Vec<ModelView>, ServiceError> {
-        let ids: Vec<ModelId> = self.read(async |tx| Ok(custos_store::models::all(tx).await?)).await?.iter().map(|m| m.model_id).collect();
+    pub async fn all(&self) -> Result<Vec<ModelView>, ServiceError> {
+        let ids: Vec<ModelId> =
+            self.0.read(async |tx| Ok(custos_store::models::all(tx).await?)).await?.iter().map(|m| m.model_id).collect();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.model(&id.to_string()).await?);
+            out.push(self.get(&id.to_string()).await?);
         }
         Ok(out)
     }
 
     /// One registered model version.
-    pub async fn model(&self, model_id: &str) -> Result<ModelView, ServiceError> {
+    pub async fn get(&self, model_id: &str) -> Result<ModelView, ServiceError> {
         let id = ModelId::parse(model_id)?;
         let record = self
+            .0
             .read(async |tx| Ok(custos_store::models::get(tx, &id).await?))
             .await?
             .ok_or(ServiceError::NotFound { resource: "model" })?;
-        let loaded = self.loaded_model(&record.name, &record.version).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
+        let loaded = self.loaded(&record.name, &record.version).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
         Ok(view(&record, &loaded.model))
     }
 
     /// The loaded model a decision quotes, if registered.
-    pub(crate) async fn loaded_model(&self, name: &str, version: &str) -> Result<Option<Arc<LoadedModel>>, ServiceError> {
+    pub(crate) async fn loaded(&self, name: &str, version: &str) -> Result<Option<Arc<LoadedModel>>, ServiceError> {
         let key = format!("{name}\u{1f}{version}");
-        if let Some(hit) = self.models.read().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(hit) = self.0.models.read().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(hit);
         }
         let (n, v) = (name.to_owned(), version.to_owned());
-        let record = self.read(async |tx| Ok(custos_store::models::by_name(tx, &n, &v).await?)).await?;
+        let record = self.0.read(async |tx| Ok(custos_store::models::by_name(tx, &n, &v).await?)).await?;
         let loaded = match record {
             Some(r) => {
                 // Parsing and building tables is CPU work: off the async workers.
-                let limits = self.config().model_limits;
+                let limits = self.0.config().model_limits;
                 let loaded = tokio::task::spawn_blocking(move || load(&r, &limits))
                     .await
                     .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model loading panicked".into())))??;
@@ -300,97 +307,63 @@ impl Service {
             }
             None => None,
         };
-        if let Ok(mut cache) = self.models.write() {
+        if let Ok(mut cache) = self.0.models.write() {
             cache.insert(key, loaded.clone());
         }
         Ok(loaded)
     }
+}
 
-    /// The explanation of a decision by a registered model: attributions per output and, with a
-    /// dictionary, the reasons for the predicted class. Features are read as numbers, booleans
-    /// as 1/0, strings through the model's encoding, null or absent as missing.
-    pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<(ModelId, Value), ServiceError> {
-        let model = &loaded.model;
-        let mut row = Vec::with_capacity(model.feature_names().len());
-        for name in model.feature_names() {
-            let field = format!("features.{name}");
-            let x = match features.get(name) {
-                None | Some(Value::Null) => f64::NAN,
-                Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
-                Some(Value::Bool(b)) => f64::from(u8::from(*b)),
-                Some(Value::String(s)) => match loaded.encoding.get(name).and_then(|codes| codes.get(s)) {
-                    Some(code) => *code,
-                    None => {
-                        return Err(ServiceError::unprocessable(
-                            &field,
-                            format!("{s:?} is not a category the registered model's encoding knows"),
-                        ));
-                    }
-                },
-                Some(_) => return Err(ServiceError::invalid(&field, "must be a number, a boolean, a category string or null")),
-            };
-            row.push(x);
-        }
-        let attributions = model.shap(&row, ShapMode::PathDependent, &[]).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
-        let predictions = model.predict(&row).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
-        let explained =
-            predictions.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(k, _)| if model.n_outputs() == 1 { 0 } else { k });
-        let reasons = loaded.dictionary.as_ref().map(|d| {
-            let options = ReasonOptions { output: explained, ..ReasonOptions::default() };
-            custos_explain::reasons::explain(model, &row, &attributions[explained], d, &options)
-        });
-        let outputs: Vec<Value> = attributions
-            .iter()
-            .map(|a| {
-                let values: serde_json::Map<String, Value> =
-                    model.feature_names().iter().zip(&a.values).map(|(n, v)| (n.clone(), json!(v))).collect();
-                json!({"base_value": a.base_value, "attributions": values})
-            })
-            .collect();
-        Ok((
-            loaded.model_id,
-            json!({
-                "model_id": loaded.model_id.to_string(),
-                "method": "path-dependent TreeSHAP (margin space)",
-                "prediction": predictions,
-                "explained_output": explained,
-                "outputs": outputs,
-                "reasons": reasons,
-            }),
-        ))
-    }
-
-    /// The stored explanation of a decision.
-    pub async fn decision_explanation(&self, decision_id: &str) -> Result<Value, ServiceError> {
-        let id = DecisionId::parse(decision_id)?;
-        let found = self
-            .read(async |tx| {
-                if custos_store::decisions::get(tx, &id).await?.is_none() {
-                    return Err(ServiceError::NotFound { resource: "decision" });
+/// The explanation of a decision by a registered model: attributions per output and, with a
+/// dictionary, the reasons for the predicted class. Features are read as numbers, booleans
+/// as 1/0, strings through the model's encoding, null or absent as missing.
+pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<(ModelId, Value), ServiceError> {
+    let model = &loaded.model;
+    let mut row = Vec::with_capacity(model.feature_names().len());
+    for name in model.feature_names() {
+        let field = format!("features.{name}");
+        let x = match features.get(name) {
+            None | Some(Value::Null) => f64::NAN,
+            Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+            Some(Value::Bool(b)) => f64::from(u8::from(*b)),
+            Some(Value::String(s)) => match loaded.encoding.get(name).and_then(|codes| codes.get(s)) {
+                Some(code) => *code,
+                None => {
+                    return Err(ServiceError::unprocessable(
+                        &field,
+                        format!("{s:?} is not a category the registered model's encoding knows"),
+                    ));
                 }
-                Ok(custos_store::decisions::explanation(tx, &id).await?)
-            })
-            .await?;
-        let mut doc = found.ok_or(ServiceError::NotFound { resource: "explanation" })?;
-        doc["decision_id"] = json!(decision_id);
-        Ok(doc)
-    }
-
-    /// The plain-language reasons of a decision (what the customer may see).
-    pub async fn decision_reasons(&self, decision_id: &str) -> Result<ReasonsView, ServiceError> {
-        let doc = self.decision_explanation(decision_id).await?;
-        let reasons = &doc["reasons"];
-        if reasons.is_null() {
-            return Err(ServiceError::NotFound { resource: "reasons (the model was registered without a feature dictionary)" });
-        }
-        let texts = |key: &str, field: &str| -> Vec<String> {
-            reasons[key].as_array().into_iter().flatten().filter_map(|r| r[field].as_str().map(str::to_owned)).collect()
+            },
+            Some(_) => return Err(ServiceError::invalid(&field, "must be a number, a boolean, a category string or null")),
         };
-        Ok(ReasonsView {
-            decision_id: decision_id.to_owned(),
-            text: reasons["text"].as_str().unwrap_or("").to_owned(),
-            reasons: texts("reasons", "text"),
-            hints: texts("counterfactuals", "text"),
-        })
+        row.push(x);
     }
+    let attributions = model.shap(&row, ShapMode::PathDependent, &[]).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
+    let predictions = model.predict(&row).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
+    let explained =
+        predictions.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(k, _)| if model.n_outputs() == 1 { 0 } else { k });
+    let reasons = loaded.dictionary.as_ref().map(|d| {
+        let options = ReasonOptions { output: explained, ..ReasonOptions::default() };
+        custos_explain::reasons::explain(model, &row, &attributions[explained], d, &options)
+    });
+    let outputs: Vec<Value> = attributions
+        .iter()
+        .map(|a| {
+            let values: serde_json::Map<String, Value> =
+                model.feature_names().iter().zip(&a.values).map(|(n, v)| (n.clone(), json!(v))).collect();
+            json!({"base_value": a.base_value, "attributions": values})
+        })
+        .collect();
+    Ok((
+        loaded.model_id,
+        json!({
+            "model_id": loaded.model_id.to_string(),
+            "method": "path-dependent TreeSHAP (margin space)",
+            "prediction": predictions,
+            "explained_output": explained,
+            "outputs": outputs,
+            "reasons": reasons,
+        }),
+    ))
 }

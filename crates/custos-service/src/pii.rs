@@ -262,23 +262,48 @@ fn to_code_point_items(text: &str, items: Vec<custos_pii::AnonymizedItem>) -> Ve
         .collect()
 }
 
-impl Service {
-    fn pii(&self) -> &Analyzer {
-        self.pii.analyzer()
+/// Byte spans of `tok_` + 32 base32 characters (the pseudonym format of `custos-core`).
+fn find_tokens(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("tok_").map(|i| i + from) {
+        let end = i + 4 + 32;
+        let body_ok = bytes.get(i + 4..end).is_some_and(|b| b.iter().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(c)));
+        let glued_after = bytes.get(end).is_some_and(|c| c.is_ascii_alphanumeric());
+        let glued_before = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        let bounded = !(glued_after || glued_before);
+        if body_ok && bounded {
+            out.push((i, end));
+            from = end;
+        } else {
+            from = i + 4;
+        }
+    }
+    out
+}
+
+/// The PII engine over the API: analysis, anonymization, the vault and detokenization.
+#[derive(Clone, Copy)]
+pub struct Pii<'a>(pub(crate) &'a Service);
+
+impl Pii<'_> {
+    fn engine(&self) -> &Analyzer {
+        self.0.pii.analyzer()
     }
 
     /// The entity types the analyzer reports.
-    pub fn pii_supported_entities(&self) -> Vec<String> {
-        self.pii().supported_entities()
+    pub fn supported_entities(&self) -> Vec<String> {
+        self.engine().supported_entities()
     }
 
     /// The recognizers the analyzer runs.
-    pub fn pii_recognizers(&self) -> Vec<String> {
-        self.pii().recognizers()
+    pub fn recognizers(&self) -> Vec<String> {
+        self.engine().recognizers()
     }
 
     /// Finds personal data in a text.
-    pub fn pii_analyze(&self, req: PiiAnalyzeRequest) -> Result<Vec<PiiAnalyzerResult>, ServiceError> {
+    pub fn analyze(&self, req: PiiAnalyzeRequest) -> Result<Vec<PiiAnalyzerResult>, ServiceError> {
         check_language(req.language.as_deref())?;
         check_threshold(req.score_threshold)?;
         let analyzer = match &req.ad_hoc_recognizers {
@@ -292,9 +317,9 @@ impl Service {
                     })
                     .collect::<Result<_, _>>()?;
                 let compiled = CustomRecognizers::compile(specs).map_err(|e| ServiceError::invalid("ad_hoc_recognizers", e.to_string()))?;
-                self.pii().with_custom(compiled)
+                self.engine().with_custom(compiled)
             }
-            _ => self.pii().clone(),
+            _ => self.engine().clone(),
         };
         if let Some(list) = &req.entities {
             analyzer.check_entities(list).map_err(|e| ServiceError::invalid("entities", e.to_string()))?;
@@ -339,7 +364,7 @@ impl Service {
 
     /// Replaces personal data in a text: the given spans, or what the analyzer finds. With
     /// `vault`, tokenized values are kept (sealed) for authorized detokenization.
-    pub async fn pii_anonymize(&self, req: PiiAnonymizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
+    pub async fn anonymize(&self, req: PiiAnonymizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
         check_language(req.language.as_deref())?;
         check_threshold(req.score_threshold)?;
         let ops = parse_operators("anonymizers", req.anonymizers.as_ref())?;
@@ -347,15 +372,15 @@ impl Service {
             Some(spans) => to_bytes(&req.text, "analyzer_results", spans)?,
             None => {
                 if let Some(list) = &req.entities {
-                    self.pii().check_entities(list).map_err(|e| ServiceError::invalid("entities", e.to_string()))?;
+                    self.engine().check_entities(list).map_err(|e| ServiceError::invalid("entities", e.to_string()))?;
                 }
                 let options = AnalyzeOptions { entities: req.entities.clone(), threshold: req.score_threshold, ..Default::default() };
-                self.pii().analyze(&req.text, &options)
+                self.engine().analyze(&req.text, &options)
             }
         };
         let purpose = PurposeKey::parse(req.purpose.as_deref().unwrap_or(DEFAULT_TOKEN_PURPOSE))?;
         let tokens = if ops.0.values().any(|o| matches!(o, Operator::Tokenize {})) {
-            Some(self.store.keyring().pseudonymizer(&purpose))
+            Some(self.0.store.keyring().pseudonymizer(&purpose))
         } else {
             None
         };
@@ -366,7 +391,7 @@ impl Service {
                 return Err(ServiceError::invalid("vault", "needs the tokenize operator for at least one entity type"));
             };
             // The value behind each token in the output, sealed under its token.
-            let keyring = self.store.keyring();
+            let keyring = self.0.store.keyring();
             let mut entries: Vec<(String, String, Vec<u8>)> = Vec::new();
             for f in &findings {
                 let value = &req.text[f.start..f.end];
@@ -380,14 +405,15 @@ impl Service {
                 let count = entries.len();
                 let purpose_name = purpose.as_str().to_owned();
                 let leaf = crate::ledger::event("pii.tokens_vaulted", serde_json::json!({"count": count, "purpose": purpose_name}));
-                self.write(async |tx| {
-                    for (token, entity_type, sealed) in entries {
-                        custos_store::vault::put(tx, &token, &entity_type, &purpose_name, sealed).await?;
-                    }
-                    custos_store::ledger::append_leaf(tx, leaf).await?;
-                    Ok(())
-                })
-                .await?;
+                self.0
+                    .write(async |tx| {
+                        for (token, entity_type, sealed) in entries {
+                            custos_store::vault::put(tx, &token, &entity_type, &purpose_name, sealed).await?;
+                        }
+                        custos_store::ledger::append_leaf(tx, leaf).await?;
+                        Ok(())
+                    })
+                    .await?;
             }
         }
         let items = to_code_point_items(&result.text, result.items);
@@ -396,7 +422,7 @@ impl Service {
 
     /// Replaces vaulted `tok_...` pseudonyms in a text by the values they stand for (scope
     /// `pii:detokenize`); unknown tokens stay. Every call that reveals a value is a ledger event.
-    pub async fn pii_detokenize(&self, req: PiiDetokenizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
+    pub async fn detokenize(&self, req: PiiDetokenizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
         let found = find_tokens(&req.text);
         let mut values: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (start, end) in &found {
@@ -405,9 +431,9 @@ impl Service {
                 continue;
             }
             let lookup = token.clone();
-            let entry = self.read(async |tx| Ok(custos_store::vault::get(tx, &lookup).await?)).await?;
+            let entry = self.0.read(async |tx| Ok(custos_store::vault::get(tx, &lookup).await?)).await?;
             if let Some((entity_type, sealed)) = entry {
-                let plain = self.store.keyring().open_vault(&token, &sealed)?;
+                let plain = self.0.store.keyring().open_vault(&token, &sealed)?;
                 values.insert(token, (entity_type, String::from_utf8_lossy(&plain).into_owned()));
             }
         }
@@ -430,14 +456,14 @@ impl Service {
         }
         text.push_str(&req.text[pos..]);
         if !items.is_empty() {
-            self.store.append_event(crate::ledger::event("pii.detokenized", serde_json::json!({"count": items.len()}))).await?;
+            self.0.store.append_event(crate::ledger::event("pii.detokenized", serde_json::json!({"count": items.len()}))).await?;
         }
         let items = to_code_point_items(&text, items);
         Ok(PiiAnonymizeResponse { text, items })
     }
 
     /// Reverses `encrypt` on the given spans.
-    pub fn pii_deanonymize(&self, req: PiiDeanonymizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
+    pub fn deanonymize(&self, req: PiiDeanonymizeRequest) -> Result<PiiAnonymizeResponse, ServiceError> {
         let mut keys: BTreeMap<String, String> = BTreeMap::new();
         for (entity, spec) in &req.deanonymizers {
             let ty = spec.get("type").and_then(Value::as_str);
@@ -494,25 +520,4 @@ impl Service {
         let items = to_code_point_items(&text, items);
         Ok(PiiAnonymizeResponse { text, items })
     }
-}
-
-/// Byte spans of `tok_` + 32 base32 characters (the pseudonym format of `custos-core`).
-fn find_tokens(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text[from..].find("tok_").map(|i| i + from) {
-        let end = i + 4 + 32;
-        let body_ok = bytes.get(i + 4..end).is_some_and(|b| b.iter().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(c)));
-        let glued_after = bytes.get(end).is_some_and(|c| c.is_ascii_alphanumeric());
-        let glued_before = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
-        let bounded = !(glued_after || glued_before);
-        if body_ok && bounded {
-            out.push((i, end));
-            from = end;
-        } else {
-            from = i + 4;
-        }
-    }
-    out
 }

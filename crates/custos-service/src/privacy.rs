@@ -124,186 +124,6 @@ fn sign(key: &[u8], input: &[u8]) -> Vec<u8> {
 }
 
 impl Service {
-    /// The HS256 key of privacy-center links (for the business's site to mint its own).
-    pub fn privacy_link_key(&self) -> [u8; 32] {
-        self.store.keyring().digest("privacy-center/jwt-hs256", b"v1")
-    }
-
-    /// Mints a single-use sign-in link for the subject with this external id.
-    pub async fn mint_privacy_link(&self, input: PrivacyLinkInput) -> Result<PrivacyLinkView, ServiceError> {
-        let subject = self.subject_by_external_id(&input.external_id).await?;
-        if subject.erased_at.is_some() {
-            return Err(ServiceError::unprocessable("external_id", "the subject was erased"));
-        }
-        let exp = now() + chrono::Duration::minutes(LINK_MINUTES);
-        let header = BASE64URL_NOPAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let claims = json!({"sub": input.external_id, "exp": exp.timestamp(), "jti": random_b64(16)?});
-        let payload = BASE64URL_NOPAD.encode(claims.to_string().as_bytes());
-        let signing_input = format!("{header}.{payload}");
-        let signature = BASE64URL_NOPAD.encode(&sign(&self.privacy_link_key(), signing_input.as_bytes()));
-        let token = format!("{signing_input}.{signature}");
-        Ok(PrivacyLinkView { path: format!("/privacy/login?token={token}"), token, expires_at: custos_core::format_timestamp(&exp) })
-    }
-
-    /// Redeems a link: checks signature, expiry (and that it was not issued for longer than 15
-    /// minutes) and single use, and opens a session. Returns the session's cookie token.
-    pub async fn redeem_privacy_link(&self, token: &str) -> Result<String, ServiceError> {
-        let refused = |why: &str| ServiceError::invalid("token", why.to_owned());
-        let parts: Vec<&str> = token.split('.').collect();
-        let [header, payload, signature] = parts.as_slice() else { return Err(refused("is not a JWT")) };
-        let header: Value = BASE64URL_NOPAD
-            .decode(header.as_bytes())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| refused("has an unreadable header"))?;
-        if header["alg"] != "HS256" {
-            return Err(refused("must be signed with HS256"));
-        }
-        let expected = sign(&self.privacy_link_key(), format!("{}.{}", parts[0], parts[1]).as_bytes());
-        let given = BASE64URL_NOPAD.decode(signature.as_bytes()).map_err(|_| refused("has an unreadable signature"))?;
-        if given.len() != expected.len() || given.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0 {
-            return Err(refused("has a wrong signature"));
-        }
-        let claims: Value = BASE64URL_NOPAD
-            .decode(payload.as_bytes())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| refused("has unreadable claims"))?;
-        let at = now();
-        let exp = claims["exp"].as_i64().ok_or_else(|| refused("has no exp"))?;
-        if exp <= at.timestamp() {
-            return Err(refused("has expired"));
-        }
-        if exp > at.timestamp() + LINK_MINUTES * 60 + 30 {
-            return Err(refused("lives longer than 15 minutes"));
-        }
-        let jti = claims["jti"]
-            .as_str()
-            .filter(|j| !j.is_empty() && j.len() <= 128 && !j.chars().any(char::is_control))
-            .ok_or_else(|| refused("has no jti"))?
-            .to_owned();
-        let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
-        let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
-        let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
-        let session = NewSession::signing_in(subject_id, at, "link")?;
-        let token = session.token.clone();
-        self.write(async |tx| {
-            if !custos_store::privacy::use_link(tx, &jti, &subject_id, &at).await? {
-                return Err(ServiceError::invalid("token", "was already used"));
-            }
-            session.store(tx).await
-        })
-        .await?;
-        Ok(token)
-    }
-
-    /// The live customer session of a cookie's token.
-    pub async fn privacy_session(&self, token: &str) -> Result<Option<PrivacySession>, ServiceError> {
-        let hash = token_hash(token);
-        let at = now();
-        let found = self.read(async |tx| Ok(custos_store::privacy::session(tx, &hash, &at).await?)).await?;
-        Ok(found.map(|(subject_id, csrf)| PrivacySession { subject_id, csrf }))
-    }
-
-    /// Sends a sign-in code to the contact on file of the subject with this external id. The
-    /// answer is the same whether or not the subject exists, and comes as soon as the id is
-    /// looked up: issuing and delivering a code runs after the answer, so its cost does not
-    /// tell who is a customer. False only when no delivery is configured; refused when
-    /// `client` (or everyone together) asks too often.
-    pub async fn request_privacy_code(&self, external_id: &str, client: crate::Client) -> Result<bool, ServiceError> {
-        let Some(delivery) = self.code_delivery.clone() else { return Ok(false) };
-        self.throttles
-            .admit(crate::throttle::Path::CodeRequest, client)
-            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
-        let Ok(Some(subject_id)) = self.subject_id_by_external_id(external_id).await else { return Ok(true) };
-        let service = self.clone();
-        let external_id = external_id.to_owned();
-        self.background.spawn(async move {
-            if let Err(e) = service.issue_privacy_code(&external_id, subject_id, delivery).await {
-                tracing::error!(error = %e, "issuing a privacy-center code failed");
-            }
-        });
-        Ok(true)
-    }
-
-    /// Issues and delivers a code (at most one a minute per customer).
-    async fn issue_privacy_code(
-        &self,
-        external_id: &str,
-        subject_id: SubjectId,
-        delivery: std::sync::Arc<dyn CodeDelivery>,
-    ) -> Result<(), ServiceError> {
-        let subject = self.subject(&subject_id.to_string()).await?;
-        let Some(contact) = subject.data.as_ref().and_then(|d| d.get("user.contact.email")).and_then(Value::as_str).map(str::to_owned)
-        else {
-            return Ok(());
-        };
-        // Uniform over the million codes: draws past the last whole million are drawn again.
-        let code = loop {
-            let mut b = [0u8; 4];
-            getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
-            let n = u32::from_le_bytes(b);
-            if n < 4_294_000_000 {
-                break format!("{:06}", n % 1_000_000);
-            }
-        };
-        let digest = self.code_digest(&subject_id, &code);
-        let at = now();
-        let expires = at + chrono::Duration::minutes(CODE_MINUTES);
-        let gap = chrono::Duration::seconds(CODE_GAP_SECONDS);
-        let issued =
-            self.write(async |tx| Ok(custos_store::privacy::put_code(tx, &subject_id, &digest, &at, &expires, gap).await?)).await?;
-        if !issued {
-            // A code went out less than a minute ago: nothing sent.
-            return Ok(());
-        }
-        if let Err(e) = delivery.deliver(external_id, &contact, &code) {
-            tracing::error!(error = %e, "delivering a privacy-center code failed");
-        }
-        Ok(())
-    }
-
-    fn code_digest(&self, subject: &SubjectId, code: &str) -> String {
-        HEXLOWER.encode(&self.store.keyring().digest("privacy-center/code", format!("{subject}:{code}").as_bytes()))
-    }
-
-    /// Signs in with a code: the session's cookie token, or a validation error (wrong, expired or
-    /// used up; the same message for each).
-    pub async fn redeem_privacy_code(&self, external_id: &str, code: &str, client: crate::Client) -> Result<String, ServiceError> {
-        self.throttles
-            .admit(crate::throttle::Path::CodeEntry, client)
-            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
-        let refused = || ServiceError::invalid("code", "is wrong or has expired");
-        let subject = self.subject_by_external_id(external_id).await.map_err(|_| refused())?;
-        let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
-        let at = now();
-        let digest = self.code_digest(&subject_id, code.trim());
-        let session = NewSession::signing_in(subject_id, at, "code")?;
-        let token = session.token.clone();
-        let ok = self
-            .write(async |tx| {
-                let Some((stored, attempts)) = custos_store::privacy::code(tx, &subject_id, &at).await? else { return Ok(false) };
-                if attempts >= CODE_TRIES {
-                    return Ok(false);
-                }
-                let same = stored.len() == digest.len() && stored.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-                if !same {
-                    custos_store::privacy::bump_code(tx, &subject_id).await?;
-                    return Ok(false);
-                }
-                custos_store::privacy::delete_code(tx, &subject_id).await?;
-                session.store(tx).await?;
-                Ok(true)
-            })
-            .await?;
-        if ok { Ok(token) } else { Err(refused()) }
-    }
-
-    /// The demo outbox, when the demo's delivery is installed.
-    pub fn demo_outbox(&self) -> Option<Vec<(String, String)>> {
-        self.demo_outbox.as_ref().map(|o| o.latest())
-    }
-
     /// Installs the delivery of sign-in codes.
     pub fn with_code_delivery(mut self, delivery: std::sync::Arc<dyn CodeDelivery>) -> Self {
         self.code_delivery = Some(delivery);
@@ -317,13 +137,6 @@ impl Service {
         self.demo_outbox = Some(outbox.clone());
         self.code_delivery = Some(outbox);
         self
-    }
-
-    /// Ends a customer session.
-    pub async fn privacy_sign_out(&self, token: &str) -> Result<(), ServiceError> {
-        let hash = token_hash(token);
-        self.write(async |tx| Ok(custos_store::privacy::delete_session(tx, &hash).await?)).await?;
-        Ok(())
     }
 }
 
@@ -359,6 +172,203 @@ impl NewSession {
     async fn store(self, tx: &mut custos_store::Tx) -> Result<(), ServiceError> {
         custos_store::privacy::insert_session(tx, &self.token_hash, &self.subject_id, &self.csrf, &self.at, &self.expires).await?;
         custos_store::ledger::append_leaf(tx, self.leaf).await?;
+        Ok(())
+    }
+}
+
+/// The customer privacy center: sign-in links and codes, and sessions.
+#[derive(Clone, Copy)]
+pub struct PrivacyCenter<'a>(pub(crate) &'a Service);
+
+impl PrivacyCenter<'_> {
+    /// The HS256 key of privacy-center links (for the business's site to mint its own).
+    pub fn link_key(&self) -> [u8; 32] {
+        self.0.store.keyring().digest("privacy-center/jwt-hs256", b"v1")
+    }
+
+    /// Mints a single-use sign-in link for the subject with this external id.
+    pub async fn mint_link(&self, input: PrivacyLinkInput) -> Result<PrivacyLinkView, ServiceError> {
+        let subject = self.0.subjects().by_external_id(&input.external_id).await?;
+        if subject.erased_at.is_some() {
+            return Err(ServiceError::unprocessable("external_id", "the subject was erased"));
+        }
+        let exp = now() + chrono::Duration::minutes(LINK_MINUTES);
+        let header = BASE64URL_NOPAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = json!({"sub": input.external_id, "exp": exp.timestamp(), "jti": random_b64(16)?});
+        let payload = BASE64URL_NOPAD.encode(claims.to_string().as_bytes());
+        let signing_input = format!("{header}.{payload}");
+        let signature = BASE64URL_NOPAD.encode(&sign(&self.link_key(), signing_input.as_bytes()));
+        let token = format!("{signing_input}.{signature}");
+        Ok(PrivacyLinkView { path: format!("/privacy/login?token={token}"), token, expires_at: custos_core::format_timestamp(&exp) })
+    }
+
+    /// Redeems a link: checks signature, expiry (and that it was not issued for longer than 15
+    /// minutes) and single use, and opens a session. Returns the session's cookie token.
+    pub async fn redeem_link(&self, token: &str) -> Result<String, ServiceError> {
+        let refused = |why: &str| ServiceError::invalid("token", why.to_owned());
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts.as_slice() else { return Err(refused("is not a JWT")) };
+        let header: Value = BASE64URL_NOPAD
+            .decode(header.as_bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| refused("has an unreadable header"))?;
+        if header["alg"] != "HS256" {
+            return Err(refused("must be signed with HS256"));
+        }
+        let expected = sign(&self.link_key(), format!("{}.{}", parts[0], parts[1]).as_bytes());
+        let given = BASE64URL_NOPAD.decode(signature.as_bytes()).map_err(|_| refused("has an unreadable signature"))?;
+        if given.len() != expected.len() || given.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0 {
+            return Err(refused("has a wrong signature"));
+        }
+        let claims: Value = BASE64URL_NOPAD
+            .decode(payload.as_bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| refused("has unreadable claims"))?;
+        let at = now();
+        let exp = claims["exp"].as_i64().ok_or_else(|| refused("has no exp"))?;
+        if exp <= at.timestamp() {
+            return Err(refused("has expired"));
+        }
+        if exp > at.timestamp() + LINK_MINUTES * 60 + 30 {
+            return Err(refused("lives longer than 15 minutes"));
+        }
+        let jti = claims["jti"]
+            .as_str()
+            .filter(|j| !j.is_empty() && j.len() <= 128 && !j.chars().any(char::is_control))
+            .ok_or_else(|| refused("has no jti"))?
+            .to_owned();
+        let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
+        let subject = self.0.subjects().by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
+        let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
+        let session = NewSession::signing_in(subject_id, at, "link")?;
+        let token = session.token.clone();
+        self.0
+            .write(async |tx| {
+                if !custos_store::privacy::use_link(tx, &jti, &subject_id, &at).await? {
+                    return Err(ServiceError::invalid("token", "was already used"));
+                }
+                session.store(tx).await
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// The live customer session of a cookie's token.
+    pub async fn session(&self, token: &str) -> Result<Option<PrivacySession>, ServiceError> {
+        let hash = token_hash(token);
+        let at = now();
+        let found = self.0.read(async |tx| Ok(custos_store::privacy::session(tx, &hash, &at).await?)).await?;
+        Ok(found.map(|(subject_id, csrf)| PrivacySession { subject_id, csrf }))
+    }
+
+    /// Sends a sign-in code to the contact on file of the subject with this external id. The
+    /// answer is the same whether or not the subject exists, and comes as soon as the id is
+    /// looked up: issuing and delivering a code runs after the answer, so its cost does not
+    /// tell who is a customer. False only when no delivery is configured; refused when
+    /// `client` (or everyone together) asks too often.
+    pub async fn request_code(&self, external_id: &str, client: crate::Client) -> Result<bool, ServiceError> {
+        let Some(delivery) = self.0.code_delivery.clone() else { return Ok(false) };
+        self.0
+            .throttles
+            .admit(crate::throttle::Path::CodeRequest, client)
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let Ok(Some(subject_id)) = self.0.subjects().id_by_external_id(external_id).await else { return Ok(true) };
+        let service = self.0.clone();
+        let external_id = external_id.to_owned();
+        self.0.background.spawn(async move {
+            if let Err(e) = service.privacy().issue_code(&external_id, subject_id, delivery).await {
+                tracing::error!(error = %e, "issuing a privacy-center code failed");
+            }
+        });
+        Ok(true)
+    }
+
+    /// Issues and delivers a code (at most one a minute per customer).
+    async fn issue_code(
+        &self,
+        external_id: &str,
+        subject_id: SubjectId,
+        delivery: std::sync::Arc<dyn CodeDelivery>,
+    ) -> Result<(), ServiceError> {
+        let subject = self.0.subjects().get(&subject_id.to_string()).await?;
+        let Some(contact) = subject.data.as_ref().and_then(|d| d.get("user.contact.email")).and_then(Value::as_str).map(str::to_owned)
+        else {
+            return Ok(());
+        };
+        // Uniform over the million codes: draws past the last whole million are drawn again.
+        let code = loop {
+            let mut b = [0u8; 4];
+            getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+            let n = u32::from_le_bytes(b);
+            if n < 4_294_000_000 {
+                break format!("{:06}", n % 1_000_000);
+            }
+        };
+        let digest = self.code_digest(&subject_id, &code);
+        let at = now();
+        let expires = at + chrono::Duration::minutes(CODE_MINUTES);
+        let gap = chrono::Duration::seconds(CODE_GAP_SECONDS);
+        let issued =
+            self.0.write(async |tx| Ok(custos_store::privacy::put_code(tx, &subject_id, &digest, &at, &expires, gap).await?)).await?;
+        if !issued {
+            // A code went out less than a minute ago: nothing sent.
+            return Ok(());
+        }
+        if let Err(e) = delivery.deliver(external_id, &contact, &code) {
+            tracing::error!(error = %e, "delivering a privacy-center code failed");
+        }
+        Ok(())
+    }
+
+    fn code_digest(&self, subject: &SubjectId, code: &str) -> String {
+        HEXLOWER.encode(&self.0.store.keyring().digest("privacy-center/code", format!("{subject}:{code}").as_bytes()))
+    }
+
+    /// Signs in with a code: the session's cookie token, or a validation error (wrong, expired or
+    /// used up; the same message for each).
+    pub async fn redeem_code(&self, external_id: &str, code: &str, client: crate::Client) -> Result<String, ServiceError> {
+        self.0
+            .throttles
+            .admit(crate::throttle::Path::CodeEntry, client)
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let refused = || ServiceError::invalid("code", "is wrong or has expired");
+        let subject = self.0.subjects().by_external_id(external_id).await.map_err(|_| refused())?;
+        let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
+        let at = now();
+        let digest = self.code_digest(&subject_id, code.trim());
+        let session = NewSession::signing_in(subject_id, at, "code")?;
+        let token = session.token.clone();
+        let ok = self
+            .0
+            .write(async |tx| {
+                let Some((stored, attempts)) = custos_store::privacy::code(tx, &subject_id, &at).await? else { return Ok(false) };
+                if attempts >= CODE_TRIES {
+                    return Ok(false);
+                }
+                let same = stored.len() == digest.len() && stored.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+                if !same {
+                    custos_store::privacy::bump_code(tx, &subject_id).await?;
+                    return Ok(false);
+                }
+                custos_store::privacy::delete_code(tx, &subject_id).await?;
+                session.store(tx).await?;
+                Ok(true)
+            })
+            .await?;
+        if ok { Ok(token) } else { Err(refused()) }
+    }
+
+    /// The demo outbox, when the demo's delivery is installed.
+    pub fn demo_outbox(&self) -> Option<Vec<(String, String)>> {
+        self.0.demo_outbox.as_ref().map(|o| o.latest())
+    }
+
+    /// Ends a customer session.
+    pub async fn sign_out(&self, token: &str) -> Result<(), ServiceError> {
+        let hash = token_hash(token);
+        self.0.write(async |tx| Ok(custos_store::privacy::delete_session(tx, &hash).await?)).await?;
         Ok(())
     }
 }

@@ -56,10 +56,35 @@ fn check_label(field: &str, value: &str, max: usize) -> Result<(), ServiceError>
     Ok(())
 }
 
-impl Service {
+/// A loose BCP 47 check: 2-3 letter language, optional subtags of 2-8 alphanumerics.
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
+    lang_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Purposes (what customer data is used for, on which legal basis) and their versioned notices.
+#[derive(Clone, Copy)]
+pub struct Purposes<'a>(pub(crate) &'a Service);
+
+impl Purposes<'_> {
+    /// The purpose with this key, from the cache or the database.
+    pub(crate) async fn cached(&self, key: &str) -> Result<Option<Purpose>, ServiceError> {
+        if let Some(p) = self.0.purposes.read().ok().and_then(|cache| cache.get(key).cloned()) {
+            return Ok(Some(p));
+        }
+        let owned = key.to_owned();
+        let found =
+            self.0.store.read_statement(async |tx| custos_store::purposes::get(tx, &owned).await.map_err(ServiceError::from)).await?;
+        if let (Some(p), Ok(mut cache)) = (&found, self.0.purposes.write()) {
+            cache.insert(key.to_owned(), p.clone());
+        }
+        Ok(found)
+    }
+
     /// Declares a purpose. Keys are unique and purposes are immutable: a changed purpose is a
     /// new purpose, so consents given for the old one are never stretched to cover it.
-    pub async fn create_purpose(&self, input: PurposeInput) -> Result<PurposeView, ServiceError> {
+    pub async fn create(&self, input: PurposeInput) -> Result<PurposeView, ServiceError> {
         let key = PurposeKey::parse(&input.key).map_err(|e| ValidationError::new("key", e.message()))?;
         check_label("name", &input.name, 200)?;
         let legal_basis = LegalBasis::parse(&input.legal_basis)?;
@@ -104,6 +129,7 @@ impl Service {
             }),
         );
         let receipt = self
+            .0
             .write(async |tx| {
                 custos_store::purposes::insert(tx, &stored).await.map_err(|e| match e {
                     custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.key)),
@@ -118,15 +144,15 @@ impl Service {
     }
 
     /// Every purpose.
-    pub async fn purposes(&self) -> Result<Vec<PurposeView>, ServiceError> {
-        let purposes = self.read(async |tx| Ok(custos_store::purposes::all(tx).await?)).await?;
+    pub async fn all(&self) -> Result<Vec<PurposeView>, ServiceError> {
+        let purposes = self.0.read(async |tx| Ok(custos_store::purposes::all(tx).await?)).await?;
         Ok(purposes.iter().map(purpose_view).collect())
     }
 
     /// One purpose.
-    pub async fn purpose(&self, key: &str) -> Result<PurposeView, ServiceError> {
+    pub async fn get(&self, key: &str) -> Result<PurposeView, ServiceError> {
         let key = key.to_owned();
-        let purpose = self.read(async |tx| Ok(custos_store::purposes::get(tx, &key).await?)).await?;
+        let purpose = self.0.read(async |tx| Ok(custos_store::purposes::get(tx, &key).await?)).await?;
         purpose.as_ref().map(purpose_view).ok_or(ServiceError::NotFound { resource: "purpose" })
     }
 
@@ -155,6 +181,7 @@ impl Service {
             }),
         );
         let receipt = self
+            .0
             .write(async |tx| {
                 if custos_store::purposes::get(tx, stored.purpose.as_str()).await?.is_none() {
                     return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
@@ -177,16 +204,9 @@ impl Service {
     /// Notices, optionally of one purpose.
     pub async fn notices(&self, purpose: Option<&str>) -> Result<Vec<NoticeView>, ServiceError> {
         let purpose = purpose.map(PurposeKey::parse).transpose().map_err(|e| ValidationError::new("purpose", e.message()))?;
-        let notices = self.read(async |tx| Ok(custos_store::purposes::notices(tx, purpose.as_ref()).await?)).await?;
+        let notices = self.0.read(async |tx| Ok(custos_store::purposes::notices(tx, purpose.as_ref()).await?)).await?;
         Ok(notices.iter().map(notice_view).collect())
     }
-}
-
-/// A loose BCP 47 check: 2-3 letter language, optional subtags of 2-8 alphanumerics.
-fn is_language_tag(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let lang_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
-    lang_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

@@ -16,13 +16,17 @@ pub struct RetentionReport {
     pub checks: u64,
 }
 
-impl Service {
+/// Retention: expired values and gate checks go, and their pages leave the files.
+#[derive(Clone, Copy)]
+pub struct Retention<'a>(pub(crate) &'a Service);
+
+impl Retention<'_> {
     /// Deletes every value held longer than allowed. A category's limit is the longest
     /// `retention_days` among the purposes that may use it (a purpose listing `user.contact`
     /// covers `user.contact.email`); categories no purpose names are left alone, since no
     /// declared purpose sets a period for them. Runs in one transaction.
-    pub async fn run_retention(&self, at: Timestamp) -> Result<RetentionReport, ServiceError> {
-        let report = self.write(async |tx| {
+    pub async fn run(&self, at: Timestamp) -> Result<RetentionReport, ServiceError> {
+        let report = self.0.write(async |tx| {
             let purposes = custos_store::purposes::all(tx).await?;
             let held: Vec<DataCategory> = custos_store::retention::held_categories(tx).await?;
             let mut report = RetentionReport::default();
@@ -46,16 +50,16 @@ impl Service {
             Ok(report)
         }).await?;
         let mut report = report;
-        let days = self.config().check_retention_days.max(1);
+        let days = self.0.config().check_retention_days.max(1);
         let cutoff = at - chrono::Duration::days(i64::from(days));
-        report.checks = self.store.expire_checks(cutoff).await?;
+        report.checks = self.0.store.expire_checks(cutoff).await?;
         if report.checks > 0 {
             let leaf = crate::ledger::event_at(
                 "retention.checks_expired",
                 &at,
                 serde_json::json!({"cutoff": custos_core::format_timestamp(&cutoff), "checks": report.checks}),
             );
-            self.store.append_event(leaf).await?;
+            self.0.store.append_event(leaf).await?;
             tracing::info!(checks = report.checks, retention_days = days, "retention run deleted old gate checks");
         }
         if report.total > 0 {
@@ -71,10 +75,10 @@ impl Service {
     /// background (every five seconds, for ten minutes) rather than hold the caller.
     pub(crate) async fn scrub_deleted(&self) {
         const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
-        match self.store.scrub_deleted(PATIENCE).await {
+        match self.0.store.scrub_deleted(PATIENCE).await {
             Ok(true) => {}
             Ok(false) => {
-                let store = self.store.clone();
+                let store = self.0.store.clone();
                 tokio::spawn(async move {
                     for _ in 0..120 {
                         tokio::time::sleep(std::time::Duration::from_secs(5)).await;

@@ -121,9 +121,13 @@ pub(crate) fn token_hash(token: &str) -> String {
     HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
 }
 
-impl Service {
+/// Staff accounts, console sign-in and sessions, and the console's overview.
+#[derive(Clone, Copy)]
+pub struct Staff<'a>(pub(crate) &'a Service);
+
+impl Staff<'_> {
     /// Creates a staff account; returns its id and the password (generated when not given).
-    pub async fn create_staff_user(&self, email: &str, role: &str, password: Option<String>) -> Result<(String, String), ServiceError> {
+    pub async fn create_user(&self, email: &str, role: &str, password: Option<String>) -> Result<(String, String), ServiceError> {
         let email = email.trim().to_lowercase();
         if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_control) {
             return Err(ServiceError::invalid("email", "must be an email address"));
@@ -153,20 +157,21 @@ impl Service {
         };
         let leaf = crate::ledger::event("staff.user_created", json!({"user_id": user.user_id, "role": user.role}));
         let id = user.user_id.clone();
-        self.write(async |tx| {
-            custos_store::staff::insert_user(tx, &user).await.map_err(|e| match e {
-                custos_store::StoreError::Conflict => ServiceError::Conflict("a staff account with this email exists".into()),
-                other => other.into(),
-            })?;
-            custos_store::ledger::append_leaf(tx, leaf).await?;
-            Ok(())
-        })
-        .await?;
+        self.0
+            .write(async |tx| {
+                custos_store::staff::insert_user(tx, &user).await.map_err(|e| match e {
+                    custos_store::StoreError::Conflict => ServiceError::Conflict("a staff account with this email exists".into()),
+                    other => other.into(),
+                })?;
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
         Ok((id, password))
     }
 
     /// Gives an account a new password (generated when not given) and unlocks it.
-    pub async fn reset_staff_password(&self, email: &str, password: Option<String>) -> Result<String, ServiceError> {
+    pub async fn reset_password(&self, email: &str, password: Option<String>) -> Result<String, ServiceError> {
         let email = email.trim().to_lowercase();
         let password = match password {
             Some(p) if p.chars().count() >= 12 => p,
@@ -178,72 +183,71 @@ impl Service {
             .await
             .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))??;
         let leaf = crate::ledger::event("staff.password_reset", json!({}));
-        self.write(async |tx| {
-            if !custos_store::staff::set_password(tx, &email, &hash).await? {
-                return Err(ServiceError::NotFound { resource: "staff account" });
-            }
-            custos_store::ledger::append_leaf(tx, leaf).await?;
-            Ok(())
-        })
-        .await?;
+        self.0
+            .write(async |tx| {
+                if !custos_store::staff::set_password(tx, &email, &hash).await? {
+                    return Err(ServiceError::NotFound { resource: "staff account" });
+                }
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
         Ok(password)
     }
 
     /// Signs a staff member in from `client`: the session token for the cookie, or why not.
     /// Every attempt past the rate limits makes one password check and one ledger leaf, whether
     /// the account exists or not, and every refusal is the same.
-    pub async fn staff_sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        client: crate::Client,
-    ) -> Result<Result<String, SignInError>, ServiceError> {
-        self.throttles
+    pub async fn sign_in(&self, email: &str, password: &str, client: crate::Client) -> Result<Result<String, SignInError>, ServiceError> {
+        self.0
+            .throttles
             .admit(crate::throttle::Path::StaffPassword, client)
             .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let email = email.trim().to_lowercase();
         let at = now();
         let lookup = email.clone();
-        let user = self.read(async |tx| Ok(custos_store::staff::user_by_email(tx, &lookup).await?)).await?;
-        let locked = self.throttles.locked(client, &email);
+        let user = self.0.read(async |tx| Ok(custos_store::staff::user_by_email(tx, &lookup).await?)).await?;
+        let locked = self.0.throttles.locked(client, &email);
         let (p, h) = (password.to_owned(), user.as_ref().map_or_else(|| NO_ACCOUNT_HASH.to_owned(), |u| u.password_hash.clone()));
-        self.throttles.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.throttles.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let matches = tokio::task::spawn_blocking(move || verify_password(&p, &h)).await.unwrap_or(false);
         let user = match user {
             Some(user) if matches && !locked => user,
             user => {
                 let uid = user.as_ref().map(|u| u.user_id.clone());
-                let now_locked = uid.is_some() && self.throttles.failed(client, &email);
-                let email_digest = HEXLOWER.encode(&self.store.keyring().digest("ledger/staff-email", email.as_bytes()));
+                let now_locked = uid.is_some() && self.0.throttles.failed(client, &email);
+                let email_digest = HEXLOWER.encode(&self.0.store.keyring().digest("ledger/staff-email", email.as_bytes()));
                 let leaf = crate::ledger::event_at(
                     "staff.sign_in_failed",
                     &at,
                     json!({"user_id": uid, "email_digest": email_digest, "address_locked": now_locked || locked}),
                 );
-                self.write(async |tx| {
-                    if let Some(uid) = &uid {
-                        custos_store::staff::sign_in_failed(tx, uid, None).await?;
-                    }
-                    custos_store::ledger::append_leaf(tx, leaf).await?;
-                    Ok(())
-                })
-                .await?;
+                self.0
+                    .write(async |tx| {
+                        if let Some(uid) = &uid {
+                            custos_store::staff::sign_in_failed(tx, uid, None).await?;
+                        }
+                        custos_store::ledger::append_leaf(tx, leaf).await?;
+                        Ok(())
+                    })
+                    .await?;
                 return Ok(Err(SignInError::Invalid));
             }
         };
-        self.throttles.succeeded(client, &email);
+        self.0.throttles.succeeded(client, &email);
         let uid = user.user_id.clone();
         let token = random_b64(32)?;
         let csrf = random_b64(24)?;
         let hash = token_hash(&token);
         let expires = at + chrono::Duration::hours(SESSION_HOURS);
         let leaf = crate::ledger::event_at("staff.signed_in", &at, json!({"user_id": uid, "role": user.role}));
-        self.write(async |tx| {
-            custos_store::staff::insert_session(tx, &hash, &uid, &csrf, &at, &expires).await?;
-            custos_store::ledger::append_leaf(tx, leaf).await?;
-            Ok(())
-        })
-        .await?;
+        self.0
+            .write(async |tx| {
+                custos_store::staff::insert_session(tx, &hash, &uid, &csrf, &at, &expires).await?;
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
         Ok(Ok(token))
     }
 
@@ -251,40 +255,41 @@ impl Service {
     /// rate limits makes exactly one, whether or not the account exists): an operational
     /// counter, and the way tests see that refusals cost the same.
     pub fn password_checks(&self) -> u64 {
-        self.throttles.password_checks.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.throttles.password_checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The live session of a cookie's token.
-    pub async fn staff_session(&self, token: &str) -> Result<Option<StaffSession>, ServiceError> {
+    pub async fn session(&self, token: &str) -> Result<Option<StaffSession>, ServiceError> {
         let hash = token_hash(token);
         let at = now();
-        let found = self.read(async |tx| Ok(custos_store::staff::session(tx, &hash, &at).await?)).await?;
+        let found = self.0.read(async |tx| Ok(custos_store::staff::session(tx, &hash, &at).await?)).await?;
         Ok(found.map(|(u, csrf)| StaffSession { user_id: u.user_id, email: u.email, role: u.role, csrf }))
     }
 
     /// Ends a session.
-    pub async fn staff_sign_out(&self, token: &str, session: &StaffSession) -> Result<(), ServiceError> {
+    pub async fn sign_out(&self, token: &str, session: &StaffSession) -> Result<(), ServiceError> {
         let hash = token_hash(token);
         let leaf = crate::ledger::event("staff.signed_out", json!({"user_id": session.user_id}));
-        self.write(async |tx| {
-            custos_store::staff::delete_session(tx, &hash).await?;
-            custos_store::ledger::append_leaf(tx, leaf).await?;
-            Ok(())
-        })
-        .await?;
+        self.0
+            .write(async |tx| {
+                custos_store::staff::delete_session(tx, &hash).await?;
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
         Ok(())
     }
 
     /// Deletes expired console and privacy-center sessions (run beside retention).
     pub async fn sweep_sessions(&self) -> Result<u64, ServiceError> {
         let at = now();
-        self.write(async |tx| Ok(custos_store::staff::delete_expired_sessions(tx, &at).await?)).await
+        self.0.write(async |tx| Ok(custos_store::staff::delete_expired_sessions(tx, &at).await?)).await
     }
 
     /// The console overview's counts.
     pub async fn overview(&self) -> Result<custos_store::Overview, ServiceError> {
         let at = now();
-        self.read(async |tx| Ok(custos_store::overview::get(tx, &at).await?)).await
+        self.0.read(async |tx| Ok(custos_store::overview::get(tx, &at).await?)).await
     }
 
     /// Records in the ledger that a staff member viewed a subject's personal data.
@@ -294,7 +299,7 @@ impl Service {
             "staff.viewed_subject",
             crate::ledger::subject_fields(&id, json!({"user_id": session.user_id, "role": session.role})),
         );
-        self.store.append_event(leaf).await?;
+        self.0.store.append_event(leaf).await?;
         Ok(())
     }
 }

@@ -79,10 +79,26 @@ fn parse_data(
     Ok(out)
 }
 
-impl Service {
+/// The ledger fields of a new subject: its id, the categories it holds and its GPC flag;
+/// never its external id, jurisdiction or values.
+pub(crate) fn new_subject_fields(new: &NewSubject) -> serde_json::Value {
+    crate::ledger::subject_fields(
+        &new.subject_id,
+        serde_json::json!({
+            "data_categories": new.data.keys().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "gpc": new.gpc,
+        }),
+    )
+}
+
+/// Subjects and their personal data, sealed per subject.
+#[derive(Clone, Copy)]
+pub struct Subjects<'a>(pub(crate) &'a Service);
+
+impl Subjects<'_> {
     /// Creates a subject; its data is encrypted under a fresh per-subject key. `gpc` records a
     /// Global Privacy Control signal that came with the request.
-    pub async fn create_subject(&self, input: SubjectInput, gpc: bool) -> Result<SubjectView, ServiceError> {
+    pub async fn create(&self, input: SubjectInput, gpc: bool) -> Result<SubjectView, ServiceError> {
         let external_id = parse_external_id(&input.external_id)?;
         let jurisdiction = parse_jurisdiction(&input.jurisdiction)?;
         let data = parse_data("data", &input.data, false)?.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
@@ -90,6 +106,7 @@ impl Service {
         let id = new.subject_id;
         let leaf = crate::ledger::event_at("subject.created", &new.created_at, new_subject_fields(&new));
         let (record, receipt) = self
+            .0
             .write(async |tx| {
                 custos_store::subjects::insert(tx, &new).await.map_err(|e| match e {
                     custos_store::StoreError::Conflict => ServiceError::Conflict("a subject with this external_id already exists".into()),
@@ -105,9 +122,10 @@ impl Service {
     }
 
     /// One subject with its decrypted data.
-    pub async fn subject(&self, subject_id: &str) -> Result<SubjectView, ServiceError> {
+    pub async fn get(&self, subject_id: &str) -> Result<SubjectView, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
         let (record, data) = self
+            .0
             .read(async |tx| {
                 let record = custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
                 let data = custos_store::subjects::data(tx, &id, None).await?;
@@ -118,29 +136,29 @@ impl Service {
     }
 
     /// The subject with this external id.
-    pub async fn subject_by_external_id(&self, external_id: &str) -> Result<SubjectView, ServiceError> {
-        let id = self.subject_id_by_external_id(external_id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-        self.subject(&id.to_string()).await
+    pub async fn by_external_id(&self, external_id: &str) -> Result<SubjectView, ServiceError> {
+        let id = self.id_by_external_id(external_id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+        self.get(&id.to_string()).await
     }
 
     /// The id of the subject with this external id (one blind-index lookup, the same work
     /// whether or not there is one).
-    pub(crate) async fn subject_id_by_external_id(&self, external_id: &str) -> Result<Option<SubjectId>, ServiceError> {
+    pub(crate) async fn id_by_external_id(&self, external_id: &str) -> Result<Option<SubjectId>, ServiceError> {
         let external_id = parse_external_id(external_id)?;
-        self.read(async |tx| Ok(custos_store::subjects::id_by_external_id(tx, &external_id).await?)).await
+        self.0.read(async |tx| Ok(custos_store::subjects::id_by_external_id(tx, &external_id).await?)).await
     }
 
     /// A page of subjects in creation order.
-    pub async fn subjects(&self, after: Option<&str>, limit: u32) -> Result<SubjectPage, ServiceError> {
+    pub async fn page(&self, after: Option<&str>, limit: u32) -> Result<SubjectPage, ServiceError> {
         let after = after.map(|a| parse_subject_id("after", a)).transpose()?;
         let limit = limit.clamp(1, 1000);
-        let records = self.read(async |tx| Ok(custos_store::subjects::page(tx, after.as_ref(), limit).await?)).await?;
+        let records = self.0.read(async |tx| Ok(custos_store::subjects::page(tx, after.as_ref(), limit).await?)).await?;
         let next_after = (records.len() == limit as usize).then(|| records.last().map(|r| r.subject_id.to_string())).flatten();
         Ok(SubjectPage { subjects: records.iter().map(|r| subject_view(r, None)).collect(), next_after })
     }
 
     /// Changes a subject's jurisdiction, GPC preference or data.
-    pub async fn update_subject(&self, subject_id: &str, patch: SubjectPatch) -> Result<SubjectView, ServiceError> {
+    pub async fn update(&self, subject_id: &str, patch: SubjectPatch) -> Result<SubjectView, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
         let update = SubjectUpdate {
             jurisdiction: patch.jurisdiction.as_deref().map(parse_jurisdiction).transpose()?,
@@ -159,6 +177,7 @@ impl Service {
             ),
         );
         let receipt = self
+            .0
             .write(async |tx| {
                 let record = custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
                 if record.erased_at.is_some() {
@@ -168,20 +187,8 @@ impl Service {
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        let mut view = self.subject(subject_id).await?;
+        let mut view = self.get(subject_id).await?;
         view.receipt = Some(receipt.into());
         Ok(view)
     }
-}
-
-/// The ledger fields of a new subject: its id, the categories it holds and its GPC flag;
-/// never its external id, jurisdiction or values.
-pub(crate) fn new_subject_fields(new: &NewSubject) -> serde_json::Value {
-    crate::ledger::subject_fields(
-        &new.subject_id,
-        serde_json::json!({
-            "data_categories": new.data.keys().map(|c| c.as_str()).collect::<Vec<_>>(),
-            "gpc": new.gpc,
-        }),
-    )
 }

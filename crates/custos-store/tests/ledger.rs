@@ -21,7 +21,8 @@ fn hash_of(receipt: &Option<ReceiptView>) -> ReceiptView {
 
 async fn purpose(service: &Service) -> ReceiptView {
     let p = service
-        .create_purpose(PurposeInput {
+        .purposes()
+        .create(PurposeInput {
             key: "marketing.email".into(),
             name: "Email offers".into(),
             legal_basis: "consent".into(),
@@ -41,6 +42,7 @@ async fn purpose(service: &Service) -> ReceiptView {
 async fn changes(service: &Service) -> Vec<ReceiptView> {
     let mut receipts = vec![purpose(service).await];
     let notice = service
+        .purposes()
         .create_notice(NoticeInput {
             purpose: "marketing.email".into(),
             version: "v1".into(),
@@ -51,7 +53,8 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .expect("notice");
     receipts.push(hash_of(&notice.receipt));
     let subject = service
-        .create_subject(
+        .subjects()
+        .create(
             SubjectInput {
                 external_id: EXTERNAL_ID.into(),
                 jurisdiction: "DE".into(),
@@ -63,7 +66,8 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .expect("subject");
     receipts.push(hash_of(&subject.receipt));
     let consent = service
-        .record_consent(
+        .consents()
+        .record(
             ConsentInput {
                 subject_id: subject.subject_id.clone(),
                 purpose: "marketing.email".into(),
@@ -80,7 +84,8 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .expect("consent");
     receipts.push(hash_of(&consent.receipt));
     let check = service
-        .gate_check(
+        .gate()
+        .check(
             GateCheckInput {
                 subject_id: subject.subject_id.clone(),
                 purpose: "marketing.email".into(),
@@ -94,7 +99,8 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
     assert_eq!(check.decision, "allow");
     receipts.push(hash_of(&check.receipt));
     let decision = service
-        .record_decision(
+        .decisions()
+        .record(
             DecisionInput {
                 subject_id: subject.subject_id.clone(),
                 purpose: "marketing.email".into(),
@@ -111,7 +117,8 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .expect("decision");
     receipts.push(hash_of(&decision.receipt));
     let dsr = service
-        .create_dsr(DsrInput {
+        .dsrs()
+        .create(DsrInput {
             subject_id: subject.subject_id.clone(),
             dsr_type: "erasure".into(),
             objection: None,
@@ -123,9 +130,9 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .await
         .expect("dsr");
     receipts.push(hash_of(&dsr.receipt));
-    let verified = service.verify_dsr(&dsr.dsr_id, DsrVerifyInput { method: "email_link".into() }, "staff-1").await.expect("verify");
+    let verified = service.dsrs().verify(&dsr.dsr_id, DsrVerifyInput { method: "email_link".into() }, "staff-1").await.expect("verify");
     receipts.push(hash_of(&verified.receipt));
-    let done = service.complete_dsr(&dsr.dsr_id).await.expect("complete");
+    let done = service.dsrs().complete(&dsr.dsr_id).await.expect("complete");
     receipts.push(hash_of(&done.receipt));
     receipts
 }
@@ -173,12 +180,14 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
 
     // A write that fails leaves no leaf behind.
     let dup = service
-        .create_subject(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
+        .subjects()
+        .create(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
         .await
         .expect("first");
     assert!(dup.receipt.is_some());
     let err = service
-        .create_subject(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
+        .subjects()
+        .create(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
         .await;
     assert!(matches!(err, Err(ServiceError::Conflict(_))));
     assert_eq!(store.ledger_size().await.expect("size"), size + 1);
@@ -190,7 +199,7 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     let verifier = NoteVerifier::parse(&store.ledger_verifier_key()).expect("verifier key");
     let cp1 = Checkpoint::open(&first.note, &verifier, Some(store.ledger_origin())).expect("signed checkpoint");
     for r in &receipts {
-        let proof = service.inclusion_proof(r.leaf_index, cp1.size).await.expect("proof");
+        let proof = service.ledger().inclusion_proof(r.leaf_index, cp1.size).await.expect("proof");
         let hashes: Vec<[u8; 32]> =
             proof.hashes.iter().map(|h| BASE64.decode(h.as_bytes()).expect("b64").try_into().expect("32 bytes")).collect();
         let leaf: [u8; 32] = BASE64.decode(r.leaf_hash.as_bytes()).expect("b64").try_into().expect("32");
@@ -199,7 +208,7 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     purpose_again(&service).await;
     let second = store.publish_checkpoint().await.expect("publish").expect("new leaves");
     let cp2 = Checkpoint::open(&second.note, &verifier, None).expect("signed");
-    let proof = service.consistency_proof(cp1.size, cp2.size).await.expect("consistency");
+    let proof = service.ledger().consistency_proof(cp1.size, cp2.size).await.expect("consistency");
     let hashes: Vec<[u8; 32]> = proof.hashes.iter().map(|h| BASE64.decode(h.as_bytes()).expect("b64").try_into().expect("32")).collect();
     verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &hashes).expect("consistent");
 
@@ -214,13 +223,14 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     store.rotate_master_key().await.expect("rotate");
     drop(service);
     let reopened = db.service().await;
-    assert_eq!(reopened.ledger_verifier_key(), key_before);
+    assert_eq!(reopened.ledger().verifier_key(), key_before);
     assert!(reopened.store().publish_checkpoint().await.expect("publish after rotation").is_some(), "the rotation is itself a leaf");
 }
 
 async fn purpose_again(service: &Service) {
     let p = service
-        .create_purpose(PurposeInput {
+        .purposes()
+        .create(PurposeInput {
             key: "analytics.segments".into(),
             name: "Segments".into(),
             legal_basis: "legitimate_interest".into(),
@@ -330,7 +340,7 @@ async fn tampering_is_detected(backend: Backend) {
 async fn backlogs_are_signed_in_slices(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend");
     let service = db.service().await;
-    service.seed_demo(2500, 7, |_| {}).await.expect("seed");
+    service.demo().seed(2500, 7, |_| {}).await.expect("seed");
     let store = service.store().clone();
     let size = store.ledger_size().await.expect("size");
     assert!(size > 8192, "the demo makes a backlog of more than one slice: {size}");
@@ -348,7 +358,7 @@ async fn backlogs_are_signed_in_slices(backend: Backend) {
 async fn verify_tolerates_a_checkpoint_published_meanwhile(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend");
     let service = db.service().await;
-    service.seed_demo(300, 7, |_| {}).await.expect("seed");
+    service.demo().seed(300, 7, |_| {}).await.expect("seed");
     let store = service.store().clone();
     store.publish_checkpoint().await.expect("publish").expect("checkpoint");
     let handle = tokio::runtime::Handle::current();

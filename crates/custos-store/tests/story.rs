@@ -91,7 +91,8 @@ async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
         ("marketing.communications.email", vec!["user.contact.email"], 365),
     ] {
         service
-            .create_purpose(PurposeInput {
+            .purposes()
+            .create(PurposeInput {
                 key: key.into(),
                 name: key.into(),
                 legal_basis: "consent".into(),
@@ -106,7 +107,8 @@ async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
             .expect("purpose");
     }
     let s = service
-        .create_subject(
+        .subjects()
+        .create(
             SubjectInput {
                 external_id: "ret-1".into(),
                 jurisdiction: "DE".into(),
@@ -119,38 +121,38 @@ async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
         )
         .await
         .expect("subject");
-    let report = service.run_retention(now()).await.expect("retention");
+    let report = service.retention().run(now()).await.expect("retention");
     assert_eq!(report.total, 0, "nothing is old yet");
-    let report = service.run_retention(now() + chrono::Duration::days(100)).await.expect("retention");
+    let report = service.retention().run(now() + chrono::Duration::days(100)).await.expect("retention");
     assert_eq!(report.expired, vec![("user.name".to_owned(), 1)], "30-day data goes; e-mail is still needed for 365 days");
-    let view = service.subject(&s.subject_id).await.expect("subject");
+    let view = service.subjects().get(&s.subject_id).await.expect("subject");
     let data = view.data.expect("data");
     assert!(data.contains_key("user.contact.email") && !data.contains_key("user.name"));
     assert!(data.contains_key("user.job_title"), "categories no purpose names have no period and stay");
-    let report = service.run_retention(now() + chrono::Duration::days(400)).await.expect("retention");
+    let report = service.retention().run(now() + chrono::Duration::days(400)).await.expect("retention");
     assert_eq!(report.total, 1);
 }
 
 async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
     let db = db(backend).await;
     let service = db.service().await;
-    let summary = service.seed_demo(120, 7, |_| {}).await.expect("seed");
+    let summary = service.demo().seed(120, 7, |_| {}).await.expect("seed");
     assert_eq!((summary.purposes, summary.subjects), (4, 120));
     assert!(summary.consents > 100, "{summary:?}");
-    let again = service.seed_demo(120, 7, |_| {}).await.expect("seed again");
+    let again = service.demo().seed(120, 7, |_| {}).await.expect("seed again");
     assert_eq!(again.subjects, 0, "seeding twice does nothing");
-    let page = service.subjects(None, 1000).await.expect("page");
+    let page = service.subjects().page(None, 1000).await.expect("page");
     assert_eq!(page.subjects.len(), 120);
     let jurisdictions: std::collections::BTreeSet<_> = page.subjects.iter().map(|s| s.jurisdiction.clone()).collect();
     assert!(jurisdictions.contains("US-CA") && jurisdictions.contains("GB") && jurisdictions.contains("DE"), "{jurisdictions:?}");
     // The demo logs offer decisions and schedules a daily fairness audit of them, which the
     // worker runs at once: its report covers every demo decision, grouped by gender.
     assert!(summary.decisions > 20, "{summary:?}");
-    assert_eq!(service.fairness_schedules().await.expect("schedules").len(), 1);
-    while service.fairness_step().await.expect("step") {}
-    let audits = service.fairness_audits(10).await.expect("audits");
+    assert_eq!(service.fairness().schedules().await.expect("schedules").len(), 1);
+    while service.fairness().step().await.expect("step") {}
+    let audits = service.fairness().audits(10).await.expect("audits");
     assert_eq!(audits.len(), 1);
-    let audit = service.fairness_audit(&audits[0].audit_id).await.expect("audit");
+    let audit = service.fairness().audit(&audits[0].audit_id).await.expect("audit");
     assert_eq!(audit.status, "succeeded", "{audit:?}");
     let report = audit.report.expect("report");
     assert_eq!(report["rows"], summary.decisions);
@@ -170,7 +172,8 @@ async fn indexed_count(store: &Store, id: SubjectId) -> Option<usize> {
 /// A `contract` purpose (the gate allows it for anyone) that may use the e-mail address.
 async fn contract_purpose(service: &custos_service::Service) {
     service
-        .create_purpose(PurposeInput {
+        .purposes()
+        .create(PurposeInput {
             key: "personalize.content".into(),
             name: "Recs".into(),
             legal_basis: "contract".into(),
@@ -194,7 +197,8 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
     let mut ids = Vec::new();
     for (name, checks) in [("a", 3), ("b", 2)] {
         let s = service
-            .create_subject(SubjectInput { external_id: name.into(), jurisdiction: "DE".into(), data: Default::default() }, false)
+            .subjects()
+            .create(SubjectInput { external_id: name.into(), jurisdiction: "DE".into(), data: Default::default() }, false)
             .await
             .expect("subject");
         for _ in 0..checks {
@@ -203,7 +207,7 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
                 purpose: "personalize.content".into(),
                 data_categories: vec!["user.contact.email".into()],
             };
-            service.gate_check(input, false, None).await.expect("check");
+            service.gate().check(input, false, None).await.expect("check");
         }
         ids.push(SubjectId::parse(&s.subject_id).expect("id"));
     }
@@ -249,7 +253,8 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
     let service = db.service().await;
     contract_purpose(&service).await;
     let subject = service
-        .create_subject(SubjectInput { external_id: "c-0".into(), jurisdiction: "DE".into(), data: Default::default() }, false)
+        .subjects()
+        .create(SubjectInput { external_id: "c-0".into(), jurisdiction: "DE".into(), data: Default::default() }, false)
         .await
         .expect("subject");
     const TASKS: usize = 2;
@@ -265,7 +270,7 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
                         purpose: "personalize.content".into(),
                         data_categories: vec!["user.contact.email".into()],
                     };
-                    let view = service.gate_check(input, false, None).await.expect("check");
+                    let view = service.gate().check(input, false, None).await.expect("check");
                     leaves.push(view.receipt.expect("receipt").leaf_index);
                 }
                 leaves
@@ -277,7 +282,7 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
         tokio::spawn(async move {
             for i in 1..=100 {
                 let input = SubjectInput { external_id: format!("c-{i}"), jurisdiction: "FR".into(), data: Default::default() };
-                service.create_subject(input, false).await.expect("subject meanwhile");
+                service.subjects().create(input, false).await.expect("subject meanwhile");
             }
         })
     };
@@ -287,7 +292,7 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
     }
     other.await.expect("other writes");
     assert_eq!(leaves.len(), TASKS * CHECKS, "every check has a leaf of its own");
-    let page = service.subjects(None, 500).await.expect("subjects");
+    let page = service.subjects().page(None, 500).await.expect("subjects");
     assert_eq!(page.subjects.len(), 101);
     if let Some(path) = db.sqlite_path() {
         // Without checkpoints the WAL would hold every page each commit wrote: at least three

@@ -214,7 +214,8 @@ impl TestServer {
         let db = TestDb::new(backend).await?;
         let service = db.service().await;
         let admin = service
-            .create_api_key(ApiKeyInput { scopes: vec!["all".into()], label: "test admin".into() }, KeyIssuer::Host)
+            .keys()
+            .create(ApiKeyInput { scopes: vec!["all".into()], label: "test admin".into() }, KeyIssuer::Host)
             .await
             .expect("admin key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -242,7 +243,8 @@ impl TestServer {
     pub async fn key(&self, scopes: &[&str]) -> String {
         let view = self
             .service
-            .create_api_key(ApiKeyInput { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), label: "test".into() }, KeyIssuer::Host)
+            .keys()
+            .create(ApiKeyInput { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), label: "test".into() }, KeyIssuer::Host)
             .await
             .expect("key");
         view.key.expect("key")

@@ -43,11 +43,15 @@ async fn render(
     verify: Option<String>,
 ) -> Response {
     let service = &web.service;
-    let (purposes, notices, keys, models) =
-        match (service.purposes().await, service.notices(None).await, service.api_keys().await, service.models().await) {
-            (Ok(p), Ok(n), Ok(k), Ok(m)) => (p, n, k, m),
-            (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => return error_page(Some(s), &e),
-        };
+    let (purposes, notices, keys, models) = match (
+        service.purposes().all().await,
+        service.purposes().notices(None).await,
+        service.keys().all().await,
+        service.models().all().await,
+    ) {
+        (Ok(p), Ok(n), Ok(k), Ok(m)) => (p, n, k, m),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => return error_page(Some(s), &e),
+    };
     let purposes = purposes
         .into_iter()
         .map(|p| {
@@ -56,7 +60,7 @@ async fn render(
             (p.key, p.name, p.legal_basis, versions.join(", "))
         })
         .collect();
-    let checkpoint = service.ledger_checkpoint().await.unwrap_or_else(|_| "no checkpoint yet".into());
+    let checkpoint = service.ledger().checkpoint().await.unwrap_or_else(|_| "no checkpoint yet".into());
     html(
         StatusCode::OK,
         AdminPage { signed_in: Some(s.email.clone()), csrf: s.csrf.clone(), notice, purposes, keys, new_key, checkpoint, verify, models }
@@ -123,7 +127,7 @@ pub(crate) async fn create_purpose(State(web): State<Web>, headers: HeaderMap, F
         pseudonymize: f.pseudonymize.is_some(),
         retention_days: f.retention_days,
     };
-    match web.service.create_purpose(input).await {
+    match web.service.purposes().create(input).await {
         Ok(p) => Redirect::to(&format!("/console/admin?done=purpose+{}+created", p.key)).into_response(),
         Err(e) => error_page(Some(&s), &e),
     }
@@ -144,7 +148,7 @@ pub(crate) async fn create_notice(State(web): State<Web>, headers: HeaderMap, Fo
     };
     let input =
         NoticeInput { purpose: f.purpose, version: f.version.trim().to_owned(), language: "en".into(), text: f.text.trim().to_owned() };
-    match web.service.create_notice(input).await {
+    match web.service.purposes().create_notice(input).await {
         Ok(n) => Redirect::to(&format!("/console/admin?done=notice+{}+{}+published", n.purpose, n.version)).into_response(),
         Err(e) => error_page(Some(&s), &e),
     }
@@ -164,7 +168,7 @@ pub(crate) async fn create_key(State(web): State<Web>, headers: HeaderMap, Form(
         Err(r) => return r,
     };
     let scopes = f.scopes.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect();
-    match web.service.create_api_key(ApiKeyInput { scopes, label: f.label }, custos_service::KeyIssuer::Staff).await {
+    match web.service.keys().create(ApiKeyInput { scopes, label: f.label }, custos_service::KeyIssuer::Staff).await {
         // The secret is shown once, on this response only (never in a URL or a log).
         Ok(k) => render(&web, &s, Some(format!("Key {} created.", k.key_id)), k.key, None).await,
         Err(e) => error_page(Some(&s), &e),
@@ -181,7 +185,7 @@ pub(crate) async fn revoke_key(State(web): State<Web>, headers: HeaderMap, Path(
         Ok(s) => s,
         Err(r) => return r,
     };
-    match web.service.revoke_api_key(&id).await {
+    match web.service.keys().revoke(&id).await {
         Ok(k) => Redirect::to(&format!("/console/admin?done=key+{}+revoked", k.key_id)).into_response(),
         Err(e) => error_page(Some(&s), &e),
     }
@@ -192,7 +196,7 @@ pub(crate) async fn verify_ledger(State(web): State<Web>, headers: HeaderMap, Fo
         Ok(s) => s,
         Err(r) => return r,
     };
-    let result = match web.service.verify_ledger(|_, _| {}).await {
+    let result = match web.service.ledger().verify(|_, _| {}).await {
         Ok(r) => match &r.divergence {
             None => format!(
                 "Verified: {} leaves, {} checkpoints and {} stored nodes agree with the signed tree (signed size {}).",

@@ -48,7 +48,7 @@ pub(crate) async fn decisions(State(web): State<Web>, headers: HeaderMap, Query(
     if let Some(r) = role_refusal(&s, "reviewer") {
         return r;
     }
-    match web.service.decisions(some(&f.purpose), some(&f.model), some(&f.outcome), 200).await {
+    match web.service.decisions().list(some(&f.purpose), some(&f.model), some(&f.outcome), 200).await {
         Ok(list) => html(
             StatusCode::OK,
             DecisionsPage {
@@ -100,16 +100,16 @@ pub(crate) async fn decision(State(web): State<Web>, headers: HeaderMap, Path(id
     if let Some(r) = role_refusal(&s, "reviewer") {
         return r;
     }
-    let d = match web.service.decision(&id).await {
+    let d = match web.service.decisions().get(&id).await {
         Ok(d) => d,
         Err(e) => return error_page(Some(&s), &e),
     };
     // Attributions are derived from the person's features: the view is logged.
-    if let Err(e) = web.service.log_subject_view(&s, &d.subject_id).await {
+    if let Err(e) = web.service.staff().log_subject_view(&s, &d.subject_id).await {
         return error_page(Some(&s), &e);
     }
-    let explanation = web.service.decision_explanation(&id).await.ok();
-    let reasons = web.service.decision_reasons(&id).await.ok();
+    let explanation = web.service.decisions().explanation(&id).await.ok();
+    let reasons = web.service.decisions().reasons(&id).await.ok();
     let (has_explanation, prediction, base_value, chart) = match &explanation {
         Some(e) => {
             let k = e["explained_output"].as_u64().unwrap_or(0) as usize;
@@ -183,14 +183,14 @@ pub(crate) async fn fairness(State(web): State<Web>, headers: HeaderMap, Query(q
     if let Some(r) = role_refusal(&s, "analyst") {
         return r;
     }
-    let audits = match web.service.fairness_audits(100).await {
+    let audits = match web.service.fairness().audits(100).await {
         Ok(a) => a,
         Err(e) => return error_page(Some(&s), &e),
     };
     // The trend needs each finished audit's headline disparity (oldest first).
     let mut points = Vec::new();
     for a in audits.iter().rev().filter(|a| a.status == "succeeded").take(30) {
-        if let Ok(full) = web.service.fairness_audit(&a.audit_id).await
+        if let Ok(full) = web.service.fairness().audit(&a.audit_id).await
             && let Some(v) = full.report.as_ref().and_then(|r| r["disparities"]["demographic_parity_difference"].as_f64())
         {
             points.push((full.created_at.chars().take(16).collect::<String>(), v));
@@ -261,7 +261,7 @@ pub(crate) async fn start_audit(State(web): State<Web>, headers: HeaderMap, Form
         favorable: some(&form.favorable),
         ..Default::default()
     };
-    match web.service.request_fairness_audit(input, None).await {
+    match web.service.fairness().request_audit(input, None).await {
         Ok(a) => Redirect::to(&format!("/console/fairness?started={}", a.audit_id)).into_response(),
         Err(e) => error_page(Some(&s), &e),
     }
@@ -275,7 +275,7 @@ pub(crate) async fn audit_report(State(web): State<Web>, headers: HeaderMap, Pat
     if let Some(r) = role_refusal(&s, "analyst") {
         return r;
     }
-    let audit = match web.service.fairness_audit(&id).await {
+    let audit = match web.service.fairness().audit(&id).await {
         Ok(a) => a,
         Err(e) => return error_page(Some(&s), &e),
     };

@@ -127,7 +127,7 @@ pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 /// The signed-in staff member, or a redirect to the sign-in page.
 pub(crate) async fn session(web: &Web, headers: &HeaderMap) -> Result<(StaffSession, String), Response> {
     let Some(token) = cookie_value(headers, COOKIE) else { return Err(Redirect::to("/console/login").into_response()) };
-    match web.service.staff_session(&token).await {
+    match web.service.staff().session(&token).await {
         Ok(Some(s)) => Ok((s, token)),
         Ok(None) => Err(Redirect::to("/console/login").into_response()),
         Err(e) => Err(error_page(None, &e)),
@@ -170,7 +170,7 @@ async fn login(State(web): State<Web>, client: ClientAddress, Form(form): Form<L
                 .render(),
         )
     };
-    match web.service.staff_sign_in(&form.email, &form.password, client.into()).await {
+    match web.service.staff().sign_in(&form.email, &form.password, client.into()).await {
         Ok(Ok(token)) => {
             let cookie = format!("{COOKIE}={token}; Path=/console; HttpOnly; SameSite=Strict; Secure; Max-Age={}", 8 * 3600);
             let mut response = Redirect::to("/console").into_response();
@@ -225,7 +225,7 @@ async fn logout(State(web): State<Web>, headers: HeaderMap, Form(form): Form<Csr
     if let Some(r) = csrf_refusal(&s, &form) {
         return r;
     }
-    if let Err(e) = web.service.staff_sign_out(&token, &s).await {
+    if let Err(e) = web.service.staff().sign_out(&token, &s).await {
         return error_page(Some(&s), &e);
     }
     let mut response = Redirect::to("/console/login").into_response();
@@ -298,7 +298,7 @@ async fn dashboard(State(web): State<Web>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let o = match web.service.overview().await {
+    let o = match web.service.staff().overview().await {
         Ok(o) => o,
         Err(e) => return error_page(Some(&s), &e),
     };
@@ -348,9 +348,9 @@ async fn subjects(State(web): State<Web>, headers: HeaderMap, Query(q): Query<Su
     }
     let query = q.q.trim().to_owned();
     let found = if query.is_empty() {
-        web.service.subjects(None, 50).await.map(|p| p.subjects)
+        web.service.subjects().page(None, 50).await.map(|p| p.subjects)
     } else {
-        match web.service.subject_by_external_id(&query).await {
+        match web.service.subjects().by_external_id(&query).await {
             Ok(mut v) => {
                 v.data = None;
                 Ok(vec![v])
@@ -403,19 +403,22 @@ async fn subject(State(web): State<Web>, headers: HeaderMap, Path(id): Path<Stri
         return r;
     }
     let service = &web.service;
-    let view = match service.subject(&id).await {
+    let view = match service.subjects().get(&id).await {
         Ok(v) => v,
         Err(e) => return error_page(Some(&s), &e),
     };
     // The view of personal data is recorded before it is shown.
-    if let Err(e) = service.log_subject_view(&s, &id).await {
+    if let Err(e) = service.staff().log_subject_view(&s, &id).await {
         return error_page(Some(&s), &e);
     }
-    let (consents, history) = service.subject_consents(&id).await.map(|c| (c.current, c.history)).unwrap_or_default();
-    let decisions = service.subject_decisions(&id).await.unwrap_or_default();
-    let checks = service.subject_checks(&id, 50).await.unwrap_or_default();
-    let requests =
-        service.dsrs(DsrQuery { status: None, overdue: false, subject_id: Some(id.clone()), limit: Some(100) }).await.unwrap_or_default();
+    let (consents, history) = service.consents().of_subject(&id).await.map(|c| (c.current, c.history)).unwrap_or_default();
+    let decisions = service.decisions().of_subject(&id).await.unwrap_or_default();
+    let checks = service.gate().checks_of_subject(&id, 50).await.unwrap_or_default();
+    let requests = service
+        .dsrs()
+        .list(DsrQuery { status: None, overdue: false, subject_id: Some(id.clone()), limit: Some(100) })
+        .await
+        .unwrap_or_default();
     let page = SubjectPage {
         signed_in: Some(s.email.clone()),
         csrf: s.csrf.clone(),
@@ -482,10 +485,11 @@ async fn dsr_queue(State(web): State<Web>, headers: HeaderMap, Query(q): Query<Q
     if let Some(r) = role_refusal(&s, "privacy_officer") {
         return r;
     }
-    let all: Vec<DsrView> = match web.service.dsrs(DsrQuery { status: None, overdue: false, subject_id: None, limit: Some(1000) }).await {
-        Ok(v) => v,
-        Err(e) => return error_page(Some(&s), &e),
-    };
+    let all: Vec<DsrView> =
+        match web.service.dsrs().list(DsrQuery { status: None, overdue: false, subject_id: None, limit: Some(1000) }).await {
+            Ok(v) => v,
+            Err(e) => return error_page(Some(&s), &e),
+        };
     let soon = custos_core::format_timestamp(&(custos_core::now() + chrono::Duration::days(7)));
     let mut rows: Vec<QueueRow> = all
         .into_iter()
@@ -524,10 +528,10 @@ async fn dsr_action(
     }
     let reason = || DsrReasonInput { reason: form.reason.clone().unwrap_or_default() };
     let result = match action.as_str() {
-        "verify" => web.service.verify_dsr(&id, DsrVerifyInput { method: "console".into() }, &format!("staff:{}", s.user_id)).await,
-        "complete" => web.service.complete_dsr(&id).await,
-        "extend" => web.service.extend_dsr(&id, reason()).await,
-        "reject" => web.service.reject_dsr(&id, reason()).await,
+        "verify" => web.service.dsrs().verify(&id, DsrVerifyInput { method: "console".into() }, &format!("staff:{}", s.user_id)).await,
+        "complete" => web.service.dsrs().complete(&id).await,
+        "extend" => web.service.dsrs().extend(&id, reason()).await,
+        "reject" => web.service.dsrs().reject(&id, reason()).await,
         _ => return message_page(Some(&s), StatusCode::NOT_FOUND, "No such action."),
     };
     match result {

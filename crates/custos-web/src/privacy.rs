@@ -100,7 +100,7 @@ async fn session(c: &Center, headers: &HeaderMap) -> Result<(PrivacySession, Str
     let t = words(headers);
     let signed_out = || message(t, StatusCode::UNAUTHORIZED, None, t.sign_in_title, t.sign_in_text);
     let Some(token) = cookie_value(headers, COOKIE) else { return Err(signed_out()) };
-    match c.service.privacy_session(&token).await {
+    match c.service.privacy().session(&token).await {
         Ok(Some(s)) => Ok((s, token)),
         Ok(None) => Err(signed_out()),
         Err(e) => Err(failed(t, None, &e)),
@@ -124,7 +124,7 @@ struct LoginQuery {
 
 async fn login(State(c): State<Center>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let t = words(&headers);
-    match c.service.redeem_privacy_link(&q.token).await {
+    match c.service.privacy().redeem_link(&q.token).await {
         Ok(token) => signed_in(&token),
         Err(ServiceError::Invalid(v)) => {
             message(t, StatusCode::UNAUTHORIZED, None, t.link_broken_title, &format!("({}) {}", v.message(), t.link_broken_text))
@@ -150,8 +150,17 @@ struct StartPage {
 fn start_view(c: &Center, t: &'static Text, status: StatusCode, sent: bool, external_id: String, error: Option<String>) -> Response {
     html(
         status,
-        StartPage { t, signed_in: false, csrf: String::new(), notice: None, error, sent, external_id, outbox: c.service.demo_outbox() }
-            .render(),
+        StartPage {
+            t,
+            signed_in: false,
+            csrf: String::new(),
+            notice: None,
+            error,
+            sent,
+            external_id,
+            outbox: c.service.privacy().demo_outbox(),
+        }
+        .render(),
     )
 }
 
@@ -166,7 +175,7 @@ struct StartForm {
 
 async fn start(State(c): State<Center>, client: crate::ClientAddress, headers: HeaderMap, Form(form): Form<StartForm>) -> Response {
     let t = words(&headers);
-    match c.service.request_privacy_code(form.external_id.trim(), client.into()).await {
+    match c.service.privacy().request_code(form.external_id.trim(), client.into()).await {
         Ok(true) => start_view(&c, t, StatusCode::OK, true, form.external_id.trim().to_owned(), None),
         Ok(false) => message(t, StatusCode::NOT_FOUND, None, t.start_title, t.codes_off),
         Err(e) => failed(t, None, &e),
@@ -181,7 +190,7 @@ struct CodeForm {
 
 async fn code(State(c): State<Center>, client: crate::ClientAddress, headers: HeaderMap, Form(form): Form<CodeForm>) -> Response {
     let t = words(&headers);
-    match c.service.redeem_privacy_code(form.external_id.trim(), &form.code, client.into()).await {
+    match c.service.privacy().redeem_code(form.external_id.trim(), &form.code, client.into()).await {
         Ok(token) => signed_in(&token),
         Err(ServiceError::Invalid(v)) => start_view(
             &c,
@@ -209,7 +218,7 @@ async fn logout(State(c): State<Center>, headers: HeaderMap, Form(form): Form<Cs
     if !same(&s.csrf, &form.csrf) {
         return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
-    if let Err(e) = c.service.privacy_sign_out(&token).await {
+    if let Err(e) = c.service.privacy().sign_out(&token).await {
         return failed(t, Some(&s), &e);
     }
     let mut r = message(t, StatusCode::OK, None, t.signed_out_title, t.signed_out_text);
@@ -258,7 +267,7 @@ async fn consents(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
     };
     let sid = s.subject_id.to_string();
     let (purposes, notices, current) =
-        match (c.service.purposes().await, c.service.notices(None).await, c.service.subject_consents(&sid).await) {
+        match (c.service.purposes().all().await, c.service.purposes().notices(None).await, c.service.consents().of_subject(&sid).await) {
             (Ok(p), Ok(n), Ok(cur)) => (p, n, cur.current),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(t, Some(&s), &e),
         };
@@ -302,7 +311,7 @@ async fn set_consent(State(c): State<Center>, headers: HeaderMap, Form(form): Fo
     if form.status != "granted" && form.status != "withdrawn" {
         return message(t, StatusCode::BAD_REQUEST, Some(&s), t.failed_title, t.stale_form);
     }
-    let notices = c.service.notices(Some(&form.purpose)).await.unwrap_or_default();
+    let notices = c.service.purposes().notices(Some(&form.purpose)).await.unwrap_or_default();
     let Some(version) =
         notices.iter().filter(|n| n.language == "en").max_by(|a, b| a.created_at.cmp(&b.created_at)).map(|n| n.version.clone())
     else {
@@ -318,7 +327,7 @@ async fn set_consent(State(c): State<Center>, headers: HeaderMap, Form(form): Fo
         source: Some("privacy center".into()),
         captured_at: None,
     };
-    match c.service.record_consent(input, gpc(&headers)).await {
+    match c.service.consents().record(input, gpc(&headers)).await {
         Ok(_) => Redirect::to(&format!("/privacy?done={}", form.status)).into_response(),
         Err(e) => failed(t, Some(&s), &e),
     }
@@ -340,7 +349,7 @@ async fn data(State(c): State<Center>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match c.service.subject(&s.subject_id.to_string()).await {
+    match c.service.subjects().get(&s.subject_id.to_string()).await {
         Ok(v) => {
             let data = v
                 .data
@@ -366,7 +375,7 @@ async fn data_json(State(c): State<Center>, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     let sid = s.subject_id.to_string();
-    let (subject, consents) = match (c.service.subject(&sid).await, c.service.subject_consents(&sid).await) {
+    let (subject, consents) = match (c.service.subjects().get(&sid).await, c.service.consents().of_subject(&sid).await) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return failed(t, Some(&s), &e),
     };
@@ -414,8 +423,11 @@ async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
         Ok(s) => s,
         Err(r) => return r,
     };
-    let list =
-        c.service.dsrs(DsrQuery { status: None, overdue: false, subject_id: Some(s.subject_id.to_string()), limit: Some(100) }).await;
+    let list = c
+        .service
+        .dsrs()
+        .list(DsrQuery { status: None, overdue: false, subject_id: Some(s.subject_id.to_string()), limit: Some(100) })
+        .await;
     match list {
         Ok(list) => {
             let requests = list
@@ -425,7 +437,8 @@ async fn requests(State(c): State<Center>, headers: HeaderMap, Query(q): Query<D
             let notice = q.done.map(|_| t.request_recorded.to_owned());
             let categories = c
                 .service
-                .subject(&s.subject_id.to_string())
+                .subjects()
+                .get(&s.subject_id.to_string())
                 .await
                 .ok()
                 .and_then(|v| v.data)
@@ -470,7 +483,7 @@ async fn file_request(c: &Center, headers: &HeaderMap, csrf: &str, input: impl F
     if !same(&s.csrf, csrf) {
         return message(t, StatusCode::FORBIDDEN, Some(&s), t.not_allowed_title, t.stale_form);
     }
-    match c.service.create_dsr(input(s.subject_id.to_string())).await {
+    match c.service.dsrs().create(input(s.subject_id.to_string())).await {
         Ok(_) => Redirect::to("/privacy/requests?done=1").into_response(),
         Err(e) => failed(t, Some(&s), &e),
     }
@@ -549,14 +562,15 @@ async fn decisions(State(c): State<Center>, headers: HeaderMap) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let list = match c.service.subject_decisions(&s.subject_id.to_string()).await {
+    let list = match c.service.decisions().of_subject(&s.subject_id.to_string()).await {
         Ok(l) => l,
         Err(e) => return failed(t, Some(&s), &e),
     };
-    let purposes: BTreeMap<String, String> = c.service.purposes().await.unwrap_or_default().into_iter().map(|p| (p.key, p.name)).collect();
+    let purposes: BTreeMap<String, String> =
+        c.service.purposes().all().await.unwrap_or_default().into_iter().map(|p| (p.key, p.name)).collect();
     let mut rows = Vec::new();
     for d in list {
-        let reasons = c.service.decision_reasons(&d.decision_id).await.ok();
+        let reasons = c.service.decisions().reasons(&d.decision_id).await.ok();
         rows.push(DecisionRow {
             id: d.decision_id.clone(),
             when: d.created_at.chars().take(10).collect(),

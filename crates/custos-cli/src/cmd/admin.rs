@@ -132,7 +132,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
                 }
             }
             let service = open(&db).await?;
-            let key = service.create_api_key(ApiKeyInput { scopes, label }, custos_service::KeyIssuer::Host).await?;
+            let key = service.keys().create(ApiKeyInput { scopes, label }, custos_service::KeyIssuer::Host).await?;
             println!("key id: {} scopes: {}", key.key_id, key.scopes.join(","));
             println!("{}", key.key.unwrap_or_default());
             service
@@ -146,7 +146,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
                 None
             };
             let service = open(&db).await?;
-            let (user_id, password) = service.create_staff_user(&email, &role, password.clone()).await?;
+            let (user_id, password) = service.staff().create_user(&email, &role, password.clone()).await?;
             println!("staff account {user_id} ({role})");
             if !password_stdin {
                 // stdout only, never the log.
@@ -156,25 +156,25 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         }
         AdminCommand::PrivacyLink { external_id, db } => {
             let service = open(&db).await?;
-            let link = service.mint_privacy_link(custos_service::privacy::PrivacyLinkInput { external_id }).await?;
+            let link = service.privacy().mint_link(custos_service::privacy::PrivacyLinkInput { external_id }).await?;
             println!("valid until {}; open on the custos server:", link.expires_at);
             println!("{}", link.path);
             service
         }
         AdminCommand::PrivacyLinkKey { db } => {
             let service = open(&db).await?;
-            println!("{}", data_encoding::BASE64URL_NOPAD.encode(&service.privacy_link_key()));
+            println!("{}", data_encoding::BASE64URL_NOPAD.encode(&service.privacy().link_key()));
             service
         }
         AdminCommand::RevokeKey { key_id, db } => {
             let service = open(&db).await?;
-            let key = service.revoke_api_key(&key_id).await?;
+            let key = service.keys().revoke(&key_id).await?;
             println!("revoked {} at {}; running servers refuse it within a second", key.key_id, key.revoked_at.unwrap_or_default());
             service
         }
         AdminCommand::ListKeys { db } => {
             let service = open(&db).await?;
-            for k in service.api_keys().await? {
+            for k in service.keys().all().await? {
                 let state = k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
                 println!("{}\t{}\t{}\t{}", k.key_id, k.scopes.join(","), state, k.label);
             }
@@ -188,7 +188,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         }
         AdminCommand::RunRetention { db } => {
             let service = open(&db).await?;
-            let report = service.run_retention(custos_core::now()).await?;
+            let report = service.retention().run(custos_core::now()).await?;
             for (category, n) in &report.expired {
                 println!("{category}\t{n}");
             }
@@ -207,7 +207,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
             let options = db.store_options(&file);
             Service::restore(&options, &input).with_context(|| format!("cannot restore {}", input.display()))?;
             let service = open(&db).await?;
-            let report = service.verify_ledger(|_, _| {}).await.context("cannot read the restored ledger")?;
+            let report = service.ledger().verify(|_, _| {}).await.context("cannot read the restored ledger")?;
             if let Some(divergence) = report.divergence {
                 anyhow::bail!("restored, but the ledger does not verify: {divergence}");
             }
@@ -220,7 +220,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
             bar.set_style(
                 ProgressStyle::with_template("seeding {bar:40} {pos}/{len} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            let summary = service.seed_demo(subjects, 20261122, |n| bar.set_position(n as u64)).await?;
+            let summary = service.demo().seed(subjects, 20261122, |n| bar.set_position(n as u64)).await?;
             bar.finish_and_clear();
             println!(
                 "{} purposes, {} subjects, {} consent events, {} open requests",

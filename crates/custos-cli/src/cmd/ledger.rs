@@ -56,7 +56,8 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
             );
             let started = std::time::Instant::now();
             let report = service
-                .verify_ledger(|done, total| {
+                .ledger()
+                .verify(|done, total| {
                     bar.set_length(total);
                     bar.set_position(done);
                 })
@@ -83,7 +84,7 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
         }
         LedgerCommand::Prove { index, out, db } => {
             let service = super::admin::open(&db).await?;
-            let bundle = service.prove(index).await.with_context(|| format!("cannot prove entry {index}"))?;
+            let bundle = service.ledger().prove(index).await.with_context(|| format!("cannot prove entry {index}"))?;
             let json = serde_json::to_string_pretty(&bundle)?;
             match out {
                 Some(path) => std::fs::write(&path, json + "\n").with_context(|| format!("cannot write {}", path.display()))?,

@@ -152,12 +152,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let service = Service::open(&options, config).await.context("cannot open the database")?;
 
     if demo {
-        match service.demo_database().await? {
+        match service.demo().database().await? {
             custos_service::DemoDatabase::Other => anyhow::bail!(
                 "--demo only runs on an empty database or one it created; {} holds other data (drop --demo, or use another --database-url)",
                 options.redacted_url()
             ),
-            custos_service::DemoDatabase::Fresh => service.mark_demo_database().await?,
+            custos_service::DemoDatabase::Fresh => service.demo().mark_database().await?,
             custos_service::DemoDatabase::Demo => {}
         }
         let bar = ProgressBar::new(args.demo_subjects as u64);
@@ -166,7 +166,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         let summary =
-            service.seed_demo(args.demo_subjects, 20261122, |n| bar.set_position(n as u64)).await.context("cannot seed demo data")?;
+            service.demo().seed(args.demo_subjects, 20261122, |n| bar.set_position(n as u64)).await.context("cannot seed demo data")?;
         bar.finish_and_clear();
         if summary.subjects > 0 {
             println!(
@@ -177,20 +177,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     // In the demo, privacy-center sign-in codes of the demo's own subjects go to stdout and the
     // demo outbox page.
-    let service = if demo { service.clone().with_demo_outbox(service.demo_subjects().await?) } else { service };
+    let service = if demo { service.clone().with_demo_outbox(service.demo().subjects().await?) } else { service };
     enum AdminKey {
         New(custos_service::dto::ApiKeyView),
         Shown(String),
     }
     let admin_key = if demo {
-        match service.demo_admin_key().await? {
+        match service.demo().admin_key().await? {
             custos_service::DemoKey::New(key) => Some(AdminKey::New(key)),
             custos_service::DemoKey::Shown(id) => Some(AdminKey::Shown(id)),
         }
-    } else if service.api_keys().await?.is_empty() {
+    } else if service.keys().all().await?.is_empty() {
         Some(AdminKey::New(
             service
-                .create_api_key(
+                .keys()
+                .create(
                     ApiKeyInput { scopes: vec!["all".into()], label: "first admin key (custos serve)".into() },
                     custos_service::KeyIssuer::Host,
                 )
@@ -203,14 +204,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The demo's console account: created on the first demo start, a fresh password each start.
     let demo_staff = if demo {
         const EMAIL: &str = "officer@demo.custos";
-        let password = match service.create_staff_user(EMAIL, "admin", None).await {
+        let password = match service.staff().create_user(EMAIL, "admin", None).await {
             Ok((_, p)) => p,
-            Err(custos_service::ServiceError::Conflict(_)) => service.reset_staff_password(EMAIL, None).await?,
+            Err(custos_service::ServiceError::Conflict(_)) => service.staff().reset_password(EMAIL, None).await?,
             Err(e) => return Err(e.into()),
         };
         // A customer's privacy-center link, shown on stdout only (never logged).
         let link = service
-            .mint_privacy_link(custos_service::privacy::PrivacyLinkInput { external_id: "demo-000001".into() })
+            .privacy()
+            .mint_link(custos_service::privacy::PrivacyLinkInput { external_id: "demo-000001".into() })
             .await
             .map(|l| l.path)
             .unwrap_or_default();
@@ -228,7 +230,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(AdminKey::New(key)) => {
             // Recorded as shown first, so a restart right after the line is read reuses it.
             if demo {
-                service.demo_key_shown().await?;
+                service.demo().key_shown().await?;
             }
             // stdout only, never the log.
             println!("admin API key (scope all; shown once): {}", key.key.unwrap_or_default());
@@ -254,10 +256,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(retention_every);
         loop {
             tick.tick().await;
-            if let Err(e) = retention_service.run_retention(custos_core::now()).await {
+            if let Err(e) = retention_service.retention().run(custos_core::now()).await {
                 tracing::error!(error = %e, "retention run failed");
             }
-            if let Err(e) = retention_service.sweep_sessions().await {
+            if let Err(e) = retention_service.staff().sweep_sessions().await {
                 tracing::error!(error = %e, "deleting expired sessions failed");
             }
         }

@@ -16,7 +16,7 @@ pub(crate) async fn record_consent(
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<ConsentInput>,
 ) -> Result<(StatusCode, Json<ConsentEventView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().record_consent(input, gpc).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().consents().record(input, gpc).await?)))
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -19,7 +19,7 @@ pub(crate) async fn record_decision(
     Auth(p, _): Auth<DecisionsWrite>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<(StatusCode, Json<DecisionView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().record_decision(input, Some(p.key_id)).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().decisions().record(input, Some(p.key_id)).await?)))
 }
 
 /// Records the observed outcome of a decision (scope `decisions:write`).
@@ -31,7 +31,7 @@ pub(crate) async fn record_outcome(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> Result<Json<DecisionView>, ApiError> {
-    Ok(Json(s.service().record_outcome(&id, input).await?))
+    Ok(Json(s.service().decisions().record_outcome(&id, input).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

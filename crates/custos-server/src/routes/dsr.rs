@@ -23,7 +23,7 @@ pub(crate) async fn create_dsr(
     Auth(_caller, _): Auth<Dsr>,
     ApiJson(input): ApiJson<DsrInput>,
 ) -> Result<(StatusCode, Json<DsrView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_dsr(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().dsrs().create(input).await?)))
 }
 
 /// Request filters.
@@ -49,7 +49,7 @@ pub(crate) async fn list_dsr(
     Auth(_caller, _): Auth<Dsr>,
     ApiQuery(q): ApiQuery<DsrListQuery>,
 ) -> Result<Json<Vec<DsrView>>, ApiError> {
-    Ok(Json(s.service().dsrs(DsrQuery { status: q.status, overdue: q.overdue, subject_id: q.subject_id, limit: q.limit }).await?))
+    Ok(Json(s.service().dsrs().list(DsrQuery { status: q.status, overdue: q.overdue, subject_id: q.subject_id, limit: q.limit }).await?))
 }
 
 /// One request (scope `dsr`).
@@ -60,7 +60,7 @@ pub(crate) async fn get_dsr(
     Auth(_caller, _): Auth<Dsr>,
     Path(id): Path<String>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().dsr(&id).await?))
+    Ok(Json(s.service().dsrs().get(&id).await?))
 }
 
 /// Records identity verification (scope `dsr`).
@@ -72,7 +72,7 @@ pub(crate) async fn verify_dsr(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrVerifyInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().verify_dsr(&id, input, &format!("api_key:{}", p.key_id)).await?))
+    Ok(Json(s.service().dsrs().verify(&id, input, &format!("api_key:{}", p.key_id)).await?))
 }
 
 /// Carries the request out (scope `dsr`).
@@ -84,7 +84,7 @@ pub(crate) async fn complete_dsr(
     Path(id): Path<String>,
     ApiJsonOrEmpty(_body): ApiJsonOrEmpty<DsrCompleteInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().complete_dsr(&id).await?))
+    Ok(Json(s.service().dsrs().complete(&id).await?))
 }
 
 /// Extends the deadline once, with a reason (scope `dsr`).
@@ -96,7 +96,7 @@ pub(crate) async fn extend_dsr(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrReasonInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().extend_dsr(&id, input).await?))
+    Ok(Json(s.service().dsrs().extend(&id, input).await?))
 }
 
 /// Rejects the request, with a reason (scope `dsr`).
@@ -108,7 +108,7 @@ pub(crate) async fn reject_dsr(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrReasonInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().reject_dsr(&id, input).await?))
+    Ok(Json(s.service().dsrs().reject(&id, input).await?))
 }
 
 /// The complete JSON export answering an access or portability request (scope `dsr`).
@@ -120,7 +120,7 @@ pub(crate) async fn export_dsr(
     Auth(_caller, _): Auth<Dsr>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectExport>, ApiError> {
-    Ok(Json(s.service().export_dsr(&id).await?))
+    Ok(Json(s.service().dsrs().export(&id).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -43,7 +43,7 @@ pub(crate) async fn create_fairness_audit(
     Auth(p, _): Auth<Fairness>,
     ApiJson(input): ApiJson<FairnessAuditInput>,
 ) -> Result<Response, ApiError> {
-    let view = s.service().request_fairness_audit(input, Some(p.key_id)).await?;
+    let view = s.service().fairness().request_audit(input, Some(p.key_id)).await?;
     let location = HeaderValue::from_str(&format!("/v1/fairness/audits/{}", view.audit_id)).ok();
     let mut response = (StatusCode::ACCEPTED, Json(view)).into_response();
     if let Some(l) = location {
@@ -60,7 +60,7 @@ pub(crate) async fn list_fairness_audits(
     _auth: Auth<Fairness>,
     ApiQuery(q): ApiQuery<FairnessListQuery>,
 ) -> Result<Json<Vec<FairnessAuditView>>, ApiError> {
-    Ok(Json(s.service().fairness_audits(q.limit.unwrap_or(100)).await?))
+    Ok(Json(s.service().fairness().audits(q.limit.unwrap_or(100)).await?))
 }
 
 /// One audit: status, progress, alerts and, once it succeeded, the report (scope `fairness`).
@@ -71,7 +71,7 @@ pub(crate) async fn get_fairness_audit(
     _auth: Auth<Fairness>,
     Path(id): Path<String>,
 ) -> Result<Json<FairnessAuditView>, ApiError> {
-    Ok(Json(s.service().fairness_audit(&id).await?))
+    Ok(Json(s.service().fairness().audit(&id).await?))
 }
 
 /// The report of a finished audit (scope `fairness`): the exact stored JSON, whose SHA-256 the
@@ -89,11 +89,11 @@ pub(crate) async fn fairness_report(
         Some("html") => true,
         Some(_) => return Err(ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
     };
-    let text = s.service().fairness_report(&id).await?;
+    let text = s.service().fairness().report(&id).await?;
     if !html {
         return Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], text).into_response());
     }
-    let audit = s.service().fairness_audit(&id).await?;
+    let audit = s.service().fairness().audit(&id).await?;
     let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let scope = format!(
         "decision log; purpose {}, model {}, from {}, to {}",
@@ -122,7 +122,7 @@ pub(crate) async fn list_fairness_alerts(
     _auth: Auth<Fairness>,
     ApiQuery(q): ApiQuery<FairnessListQuery>,
 ) -> Result<Json<Vec<FairnessAlertView>>, ApiError> {
-    Ok(Json(s.service().fairness_alerts(q.limit.unwrap_or(100)).await?))
+    Ok(Json(s.service().fairness().alerts(q.limit.unwrap_or(100)).await?))
 }
 
 /// Creates a recurring audit; its first run is queued at once (scope `fairness`).
@@ -133,7 +133,7 @@ pub(crate) async fn create_fairness_schedule(
     Auth(p, _): Auth<Fairness>,
     ApiJson(input): ApiJson<FairnessScheduleInput>,
 ) -> Result<(StatusCode, Json<FairnessScheduleView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_fairness_schedule(input, Some(p.key_id)).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().fairness().create_schedule(input, Some(p.key_id)).await?)))
 }
 
 /// Every recurring audit (scope `fairness`).
@@ -143,7 +143,7 @@ pub(crate) async fn list_fairness_schedules(
     State(s): State<AppState>,
     _auth: Auth<Fairness>,
 ) -> Result<Json<Vec<FairnessScheduleView>>, ApiError> {
-    Ok(Json(s.service().fairness_schedules().await?))
+    Ok(Json(s.service().fairness().schedules().await?))
 }
 
 /// Stops a recurring audit; its past audits stay (scope `fairness`).
@@ -154,7 +154,7 @@ pub(crate) async fn delete_fairness_schedule(
     Auth(p, _): Auth<Fairness>,
     Path(id): Path<String>,
 ) -> Result<Json<FairnessScheduleDeleted>, ApiError> {
-    Ok(Json(s.service().delete_fairness_schedule(&id, Some(p.key_id)).await?))
+    Ok(Json(s.service().fairness().delete_schedule(&id, Some(p.key_id)).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -16,7 +16,7 @@ pub(crate) async fn gate_check(
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<GateCheckInput>,
 ) -> Result<Json<GateCheckView>, ApiError> {
-    Ok(Json(s.service().gate_check(input, gpc, Some(p.key_id)).await?))
+    Ok(Json(s.service().gate().check(input, gpc, Some(p.key_id)).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

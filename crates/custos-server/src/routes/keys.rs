@@ -20,13 +20,13 @@ pub(crate) async fn create_key(
     Auth(caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<ApiKeyInput>,
 ) -> Result<(StatusCode, Json<ApiKeyView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_api_key(input, custos_service::KeyIssuer::ApiKey(&caller)).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().keys().create(input, custos_service::KeyIssuer::ApiKey(&caller)).await?)))
 }
 
 /// Lists API keys without secrets (scope `admin`).
 #[utoipa::path(get, path = "/v1/keys", tag = "keys", responses((status = 200, body = Vec<ApiKeyView>)), security(("bearer" = [])))]
 pub(crate) async fn list_keys(State(s): State<AppState>, Auth(_caller, _): Auth<Admin>) -> Result<Json<Vec<ApiKeyView>>, ApiError> {
-    Ok(Json(s.service().api_keys().await?))
+    Ok(Json(s.service().keys().all().await?))
 }
 
 /// Revokes an API key at once (scope `admin`).
@@ -37,7 +37,7 @@ pub(crate) async fn revoke_key(
     Auth(_caller, _): Auth<Admin>,
     Path(id): Path<String>,
 ) -> Result<Json<ApiKeyView>, ApiError> {
-    Ok(Json(s.service().revoke_api_key(&id).await?))
+    Ok(Json(s.service().keys().revoke(&id).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

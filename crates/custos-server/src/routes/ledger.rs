@@ -21,21 +21,21 @@ fn text(body: String) -> Response {
 #[utoipa::path(get, path = "/v1/ledger/checkpoint", tag = "ledger",
     responses((status = 200, body = String, content_type = "text/plain"), (status = 404, body = ApiError)))]
 pub(crate) async fn ledger_checkpoint(State(s): State<AppState>) -> Result<Response, ApiError> {
-    Ok(text(s.service().ledger_checkpoint().await?))
+    Ok(text(s.service().ledger().checkpoint().await?))
 }
 
 /// Publishes a checkpoint now if there are new leaves and returns the latest (scope `admin`).
 #[utoipa::path(post, path = "/v1/ledger/checkpoint", tag = "ledger",
     responses((status = 200, body = String, content_type = "text/plain")), security(("bearer" = [])))]
 pub(crate) async fn publish_checkpoint(State(s): State<AppState>, Auth(_caller, _): Auth<Admin>) -> Result<Response, ApiError> {
-    s.service().publish_checkpoint().await?;
-    Ok(text(s.service().ledger_checkpoint().await?))
+    s.service().ledger().publish_checkpoint().await?;
+    Ok(text(s.service().ledger().checkpoint().await?))
 }
 
 /// The note verifier key that checks the checkpoints (public).
 #[utoipa::path(get, path = "/v1/ledger/key", tag = "ledger", responses((status = 200, body = String, content_type = "text/plain")))]
 pub(crate) async fn ledger_key(State(s): State<AppState>) -> Response {
-    text(format!("{}\n", s.service().ledger_verifier_key()))
+    text(format!("{}\n", s.service().ledger().verifier_key()))
 }
 
 /// One leaf with its hash (scope `ledger:read`).
@@ -47,7 +47,7 @@ pub(crate) async fn ledger_entry(
     Path(index): Path<String>,
 ) -> Result<Json<LedgerEntryView>, ApiError> {
     let index = index.parse::<u64>().map_err(|_| ApiError::invalid(Some("index".into()), "must be a non-negative integer"))?;
-    Ok(Json(s.service().ledger_entry(index).await?))
+    Ok(Json(s.service().ledger().entry(index).await?))
 }
 
 /// Inclusion proof parameters.
@@ -69,7 +69,7 @@ pub(crate) async fn inclusion_proof(
     Auth(_caller, _): Auth<LedgerRead>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProofView>, ApiError> {
-    Ok(Json(s.service().inclusion_proof(q.index, q.tree_size).await?))
+    Ok(Json(s.service().ledger().inclusion_proof(q.index, q.tree_size).await?))
 }
 
 /// Consistency proof parameters.
@@ -91,7 +91,7 @@ pub(crate) async fn consistency_proof(
     Auth(_caller, _): Auth<LedgerRead>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProofView>, ApiError> {
-    Ok(Json(s.service().consistency_proof(q.first, q.second).await?))
+    Ok(Json(s.service().ledger().consistency_proof(q.first, q.second).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -20,13 +20,13 @@ pub(crate) async fn register_model(
     Auth(p, _): Auth<ModelsWrite>,
     ApiJson(input): ApiJson<ModelInput>,
 ) -> Result<(StatusCode, Json<ModelView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().register_model(input, Some(p.key_id)).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().models().register(input, Some(p.key_id)).await?)))
 }
 
 /// Registered model versions, newest first (scope `models:read`).
 #[utoipa::path(get, path = "/v1/models", tag = "models", responses((status = 200, body = Vec<ModelView>)), security(("bearer" = [])))]
 pub(crate) async fn list_models(State(s): State<AppState>, _auth: Auth<ModelsRead>) -> Result<Json<Vec<ModelView>>, ApiError> {
-    Ok(Json(s.service().models().await?))
+    Ok(Json(s.service().models().all().await?))
 }
 
 /// One registered model version (scope `models:read`).
@@ -37,7 +37,7 @@ pub(crate) async fn get_model(
     _auth: Auth<ModelsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<ModelView>, ApiError> {
-    Ok(Json(s.service().model(&id).await?))
+    Ok(Json(s.service().models().get(&id).await?))
 }
 
 /// The full explanation of a decision by a registered model: attributions per feature and
@@ -49,7 +49,7 @@ pub(crate) async fn decision_explanation(
     _auth: Auth<DecisionsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(s.service().decision_explanation(&id).await?))
+    Ok(Json(s.service().decisions().explanation(&id).await?))
 }
 
 /// The plain-language reasons of a decision: what a customer may see (scope `decisions:read`).
@@ -60,7 +60,7 @@ pub(crate) async fn decision_reasons(
     _auth: Auth<DecisionsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<ReasonsView>, ApiError> {
-    Ok(Json(s.service().decision_reasons(&id).await?))
+    Ok(Json(s.service().decisions().reasons(&id).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

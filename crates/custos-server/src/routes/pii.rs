@@ -21,7 +21,7 @@ pub(crate) async fn pii_analyze(
     _auth: Auth<Pii>,
     ApiJson(input): ApiJson<PiiAnalyzeRequest>,
 ) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
-    Ok(Json(s.service().pii_analyze(input)?))
+    Ok(Json(s.service().pii().analyze(input)?))
 }
 
 /// Replaces personal data in a text (scope `pii`): Presidio's anonymizer request and response;
@@ -33,7 +33,7 @@ pub(crate) async fn pii_anonymize(
     _auth: Auth<Pii>,
     ApiJson(input): ApiJson<PiiAnonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_anonymize(input).await?))
+    Ok(Json(s.service().pii().anonymize(input).await?))
 }
 
 /// Reverses `encrypt` (scope `pii`): Presidio's deanonymize request and response.
@@ -44,7 +44,7 @@ pub(crate) async fn pii_deanonymize(
     _auth: Auth<Pii>,
     ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_deanonymize(input)?))
+    Ok(Json(s.service().pii().deanonymize(input)?))
 }
 
 /// Turns vaulted `tok_...` pseudonyms back into their values (scope `pii:detokenize`); each
@@ -56,21 +56,21 @@ pub(crate) async fn pii_detokenize(
     _auth: Auth<PiiDetokenize>,
     ApiJson(input): ApiJson<PiiDetokenizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_detokenize(input).await?))
+    Ok(Json(s.service().pii().detokenize(input).await?))
 }
 
 /// The entity types the analyzer reports (scope `pii`).
 #[utoipa::path(get, path = "/v1/pii/supportedentities", tag = "pii",
     responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
 pub(crate) async fn pii_supported_entities(State(s): State<AppState>, _auth: Auth<Pii>) -> Json<Vec<String>> {
-    Json(s.service().pii_supported_entities())
+    Json(s.service().pii().supported_entities())
 }
 
 /// The recognizers the analyzer runs (scope `pii`).
 #[utoipa::path(get, path = "/v1/pii/recognizers", tag = "pii",
     responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
 pub(crate) async fn pii_recognizers(State(s): State<AppState>, _auth: Auth<Pii>) -> Json<Vec<String>> {
-    Json(s.service().pii_recognizers())
+    Json(s.service().pii().recognizers())
 }
 
 pub(super) fn routes() -> Router<AppState> {
@@ -103,7 +103,7 @@ async fn presidio_analyze(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiAnalyzeRequest>,
 ) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
-    Ok(Json(s.service().pii_analyze(input)?))
+    Ok(Json(s.service().pii().analyze(input)?))
 }
 
 async fn presidio_anonymize(
@@ -111,7 +111,7 @@ async fn presidio_anonymize(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiAnonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_anonymize(input).await?))
+    Ok(Json(s.service().pii().anonymize(input).await?))
 }
 
 async fn presidio_deanonymize(
@@ -119,15 +119,15 @@ async fn presidio_deanonymize(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii_deanonymize(input)?))
+    Ok(Json(s.service().pii().deanonymize(input)?))
 }
 
 async fn presidio_supported_entities(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {
-    Json(s.service().pii_supported_entities())
+    Json(s.service().pii().supported_entities())
 }
 
 async fn presidio_recognizers(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {
-    Json(s.service().pii_recognizers())
+    Json(s.service().pii().recognizers())
 }
 
 async fn presidio_health() -> &'static str {

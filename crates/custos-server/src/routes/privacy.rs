@@ -15,7 +15,7 @@ pub(crate) async fn create_privacy_link(
     _auth: Auth<SubjectsWrite>,
     ApiJson(input): ApiJson<PrivacyLinkInput>,
 ) -> Result<(StatusCode, Json<PrivacyLinkView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().mint_privacy_link(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().privacy().mint_link(input).await?)))
 }
 
 pub(super) fn routes() -> Router<AppState> {

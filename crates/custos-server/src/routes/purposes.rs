@@ -21,13 +21,13 @@ pub(crate) async fn create_purpose(
     Auth(_caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<PurposeInput>,
 ) -> Result<(StatusCode, Json<PurposeView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_purpose(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().purposes().create(input).await?)))
 }
 
 /// Lists purposes (any key).
 #[utoipa::path(get, path = "/v1/purposes", tag = "purposes", responses((status = 200, body = Vec<PurposeView>)), security(("bearer" = [])))]
 pub(crate) async fn list_purposes(State(s): State<AppState>, Auth(_caller, _): Auth) -> Result<Json<Vec<PurposeView>>, ApiError> {
-    Ok(Json(s.service().purposes().await?))
+    Ok(Json(s.service().purposes().all().await?))
 }
 
 /// One purpose (any key).
@@ -38,7 +38,7 @@ pub(crate) async fn get_purpose(
     Auth(_caller, _): Auth,
     Path(key): Path<String>,
 ) -> Result<Json<PurposeView>, ApiError> {
-    Ok(Json(s.service().purpose(&key).await?))
+    Ok(Json(s.service().purposes().get(&key).await?))
 }
 
 /// Publishes a notice version (scope `admin`).
@@ -50,7 +50,7 @@ pub(crate) async fn create_notice(
     Auth(_caller, _): Auth<Admin>,
     ApiJson(input): ApiJson<NoticeInput>,
 ) -> Result<(StatusCode, Json<NoticeView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_notice(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().purposes().create_notice(input).await?)))
 }
 
 /// Filter for notices.
@@ -69,7 +69,7 @@ pub(crate) async fn list_notices(
     Auth(_caller, _): Auth,
     ApiQuery(q): ApiQuery<NoticeQuery>,
 ) -> Result<Json<Vec<NoticeView>>, ApiError> {
-    Ok(Json(s.service().notices(q.purpose.as_deref()).await?))
+    Ok(Json(s.service().purposes().notices(q.purpose.as_deref()).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

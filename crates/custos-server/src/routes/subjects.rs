@@ -22,7 +22,7 @@ pub(crate) async fn create_subject(
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<SubjectInput>,
 ) -> Result<(StatusCode, Json<SubjectView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().create_subject(input, gpc).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().subjects().create(input, gpc).await?)))
 }
 
 /// Subject lookup and paging.
@@ -48,9 +48,9 @@ pub(crate) async fn list_subjects(
     ApiQuery(q): ApiQuery<SubjectQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(external_id) = q.external_id {
-        return Ok(Json(s.service().subject_by_external_id(&external_id).await?).into_response());
+        return Ok(Json(s.service().subjects().by_external_id(&external_id).await?).into_response());
     }
-    Ok(Json(s.service().subjects(q.after.as_deref(), q.limit.unwrap_or(100)).await?).into_response())
+    Ok(Json(s.service().subjects().page(q.after.as_deref(), q.limit.unwrap_or(100)).await?).into_response())
 }
 
 /// One subject with its decrypted data (scope `subjects:read`).
@@ -61,7 +61,7 @@ pub(crate) async fn get_subject(
     Auth(_caller, _): Auth<SubjectsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectView>, ApiError> {
-    Ok(Json(s.service().subject(&id).await?))
+    Ok(Json(s.service().subjects().get(&id).await?))
 }
 
 /// Changes a subject (scope `subjects:write`); a `null` data value deletes that category.
@@ -73,7 +73,7 @@ pub(crate) async fn patch_subject(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<SubjectPatch>,
 ) -> Result<Json<SubjectView>, ApiError> {
-    Ok(Json(s.service().update_subject(&id, patch).await?))
+    Ok(Json(s.service().subjects().update(&id, patch).await?))
 }
 
 /// A subject's current consents and history (scope `subjects:read`).
@@ -84,7 +84,7 @@ pub(crate) async fn subject_consents(
     Auth(_caller, _): Auth<SubjectsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectConsents>, ApiError> {
-    Ok(Json(s.service().subject_consents(&id).await?))
+    Ok(Json(s.service().consents().of_subject(&id).await?))
 }
 
 /// A subject's decisions (scope `decisions:read`).
@@ -95,7 +95,7 @@ pub(crate) async fn subject_decisions(
     Auth(_caller, _): Auth<DecisionsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DecisionView>>, ApiError> {
-    Ok(Json(s.service().subject_decisions(&id).await?))
+    Ok(Json(s.service().decisions().of_subject(&id).await?))
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -9,7 +9,7 @@ async fn the_outbox_shows_demo_subjects_only() {
     let s = TestServer::start_with(Backend::Sqlite, |state| custos_server::AppState::new(state.service().clone().with_demo_outbox(5)))
         .await
         .expect("sqlite");
-    s.service.seed_demo(5, 7, |_| {}).await.expect("seed");
+    s.service.demo().seed(5, 7, |_| {}).await.expect("seed");
     let (st, body) = s
         .post(
             "/v1/subjects",

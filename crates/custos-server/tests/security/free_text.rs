@@ -113,7 +113,7 @@ async fn plaintext_from_earlier_versions_is_sealed_on_open() {
     conn.close().await.expect("close");
 
     let service = db.service().await;
-    let view = service.dsr(&id).await.expect("read");
+    let view = service.dsrs().get(&id).await.expect("read");
     assert_eq!(view.extension_reason.as_deref(), Some("canary-old-reason-77"));
     service.close().await;
     drop(service);

@@ -49,7 +49,7 @@ async fn old_checks_go_and_the_ledger_still_verifies(backend: Backend) {
 
     // 401 days later, the checks no decision quotes are past the 400-day retention.
     let later = custos_core::now() + chrono::Duration::days(401);
-    let report = s.service.run_retention(later).await.expect("retention");
+    let report = s.service.retention().run(later).await.expect("retention");
     assert_eq!(report.checks, 2, "{report:?}");
     let left = exported_checks(&s, &subject).await;
     assert_eq!(left, vec![quoted.clone()], "the quoted check stays");
@@ -58,8 +58,8 @@ async fn old_checks_go_and_the_ledger_still_verifies(backend: Backend) {
     assert_eq!(decision[0]["check_id"], Value::String(quoted.clone()));
 
     // The ledger verifies: its leaves stay whatever happens to the rows.
-    s.service.publish_checkpoint().await.expect("checkpoint");
-    let verified = s.service.verify_ledger(|_, _| {}).await.expect("verify");
+    s.service.ledger().publish_checkpoint().await.expect("checkpoint");
+    let verified = s.service.ledger().verify(|_, _| {}).await.expect("verify");
     assert_eq!(verified.divergence, None);
 
     // New checks are still recorded and found.
@@ -67,7 +67,7 @@ async fn old_checks_go_and_the_ledger_still_verifies(backend: Backend) {
     let found = exported_checks(&s, &subject).await;
     assert!(found.contains(&fresh) && found.contains(&quoted), "{found:?}");
     // Today, nothing is past the retention.
-    assert_eq!(s.service.run_retention(custos_core::now()).await.expect("today").checks, 0);
+    assert_eq!(s.service.retention().run(custos_core::now()).await.expect("today").checks, 0);
 }
 
 backend_tests!(old_checks_go_and_the_ledger_still_verifies);

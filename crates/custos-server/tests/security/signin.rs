@@ -29,7 +29,7 @@ async fn post_from(s: &TestServer, from: &str, path: &str, form: &[(&str, &str)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_uniform_and_lockouts_stop_only_the_attacker() {
     let s = server_behind_a_proxy().await;
-    s.service.create_staff_user("owner@example.com", "admin", Some("the owner's long password".into())).await.expect("staff");
+    s.service.staff().create_user("owner@example.com", "admin", Some("the owner's long password".into())).await.expect("staff");
     let attacker = "203.0.113.5";
     let login = |email: &'static str, password: &'static str| [("email", email), ("password", password)];
 
@@ -46,9 +46,9 @@ async fn refusals_are_uniform_and_lockouts_stop_only_the_attacker() {
         ("203.0.113.7", "owner@example.com", "guess"),
         (attacker, "owner@example.com", "the owner's long password"),
     ] {
-        let before = s.service.password_checks();
+        let before = s.service.staff().password_checks();
         let (status, page) = post_from(&s, from, "/console/login", &[("email", email), ("password", password)]).await;
-        assert_eq!(s.service.password_checks() - before, 1, "{email} from {from}: one password check");
+        assert_eq!(s.service.staff().password_checks() - before, 1, "{email} from {from}: one password check");
         answers.push((status, page.replace(email, "EMAIL")));
     }
     assert_eq!(answers[0].0, 401);

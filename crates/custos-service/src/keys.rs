@@ -213,10 +213,14 @@ impl KeyIssuer<'_> {
     }
 }
 
-impl Service {
+/// API keys: creation under the scope rules, revocation and authentication.
+#[derive(Clone, Copy)]
+pub struct Keys<'a>(pub(crate) &'a Service);
+
+impl Keys<'_> {
     /// Creates an API key with `scopes`, if `issuer` may grant them; the response carries the
     /// full key, shown only now.
-    pub async fn create_api_key(&self, input: ApiKeyInput, issuer: KeyIssuer<'_>) -> Result<ApiKeyView, ServiceError> {
+    pub async fn create(&self, input: ApiKeyInput, issuer: KeyIssuer<'_>) -> Result<ApiKeyView, ServiceError> {
         if input.scopes.is_empty() {
             return Err(ServiceError::invalid("scopes", "at least one scope is required"));
         }
@@ -250,6 +254,7 @@ impl Service {
             serde_json::json!({"key_id": record.key_id.to_string(), "scopes": record.scopes}),
         );
         let receipt = self
+            .0
             .write(async |tx| {
                 custos_store::keys::insert(tx, &stored).await?;
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
@@ -262,16 +267,17 @@ impl Service {
     }
 
     /// Every API key, without secrets.
-    pub async fn api_keys(&self) -> Result<Vec<ApiKeyView>, ServiceError> {
-        let keys = self.read(async |tx| Ok(custos_store::keys::all(tx).await?)).await?;
+    pub async fn all(&self) -> Result<Vec<ApiKeyView>, ServiceError> {
+        let keys = self.0.read(async |tx| Ok(custos_store::keys::all(tx).await?)).await?;
         Ok(keys.iter().map(|k| key_view(k, None)).collect())
     }
 
     /// Revokes a key; it stops working at once, also in a running server.
-    pub async fn revoke_api_key(&self, key_id: &str) -> Result<ApiKeyView, ServiceError> {
+    pub async fn revoke(&self, key_id: &str) -> Result<ApiKeyView, ServiceError> {
         let id = ApiKeyId::parse(key_id)?;
         let leaf = crate::ledger::event("api_key.revoked", serde_json::json!({"key_id": id.to_string()}));
         let (record, receipt) = self
+            .0
             .write(async |tx| {
                 let existing = custos_store::keys::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "API key" })?;
                 // Revoking twice changes nothing, so it records nothing.
@@ -285,7 +291,7 @@ impl Service {
                 Ok((record, receipt))
             })
             .await?;
-        self.auth_cache.forget(&id);
+        self.0.auth_cache.forget(&id);
         tracing::info!(key_id = %id, "API key revoked");
         let mut view = key_view(&record, None);
         view.receipt = receipt.map(Into::into);
@@ -297,18 +303,18 @@ impl Service {
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ServiceError> {
         let (key_id, secret) = parse_token(token).ok_or(ServiceError::Unauthenticated)?;
         let token_hash = secret_hash(token);
-        if let Some(principal) = self.auth_cache.get(&token_hash) {
+        if let Some(principal) = self.0.auth_cache.get(&token_hash) {
             return Ok(principal);
         }
         let hash = secret_hash(secret);
-        let record = self.store.read_statement(async |tx| custos_store::keys::get(tx, &key_id).await.map_err(ServiceError::from)).await?;
+        let record = self.0.store.read_statement(async |tx| custos_store::keys::get(tx, &key_id).await.map_err(ServiceError::from)).await?;
         let record = record.ok_or(ServiceError::Unauthenticated)?;
         // Both sides are SHA-256 outputs of equal length; comparing hashes leaks nothing useful.
         if record.revoked_at.is_some() || record.secret_sha256 != hash {
             return Err(ServiceError::Unauthenticated);
         }
         let principal = Principal { key_id, scopes: record.scopes.iter().filter_map(|s| Scope::parse(s)).collect() };
-        self.auth_cache.put(token_hash, principal.clone());
+        self.0.auth_cache.put(token_hash, principal.clone());
         Ok(principal)
     }
 }

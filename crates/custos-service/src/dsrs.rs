@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::{
     Service, ServiceError,
-    consent::{event_view, state_view},
+    consents::{event_view, state_view},
     decisions::decision_view,
     dto::{CheckView, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, ReasonView, SubjectConsents, SubjectExport},
     subjects::{parse_subject_id, subject_view},
@@ -63,10 +63,70 @@ pub struct DsrQuery {
     pub limit: Option<u32>,
 }
 
-impl Service {
+/// The ledger leaf of a request's creation or status change. Free text (reasons, statements,
+/// corrected values, who verified) enters only as a keyed digest.
+fn dsr_leaf(kind: &str, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
+    let digest =
+        |label: &str, text: &Option<String>| text.as_ref().map(|t| data_encoding::HEXLOWER.encode(&keyring.digest(label, t.as_bytes())));
+    crate::ledger::event_at(
+        kind,
+        &d.updated_at,
+        crate::ledger::subject_fields(
+            &d.subject_id,
+            serde_json::json!({
+                "dsr_id": d.dsr_id.to_string(),
+                "dsr_type": d.dsr_type.as_str(),
+                "status": d.status.as_str(),
+                "purpose": d.purpose.as_ref().map(|p| p.as_str().to_owned()),
+                "objection": d.objection.map(|o| o.as_str()),
+                "due_at": custos_core::format_timestamp(&d.due_at),
+                "verification_method": d.verification_method,
+                "verified_by_digest": digest("ledger/dsr-verified-by", &d.verified_by),
+                "reason_digest": digest("ledger/dsr-reason", &d.extension_reason.clone().or(d.rejection_reason.clone())),
+                "details_digest": digest("ledger/dsr-details", &d.details.as_ref().map(|v| v.to_string())),
+            }),
+        ),
+    )
+}
+
+/// Deletes the PII vault's copies of the subject's values; returns how many entries went.
+///
+/// The vault holds values found in free text (`POST /v1/pii/anonymize` with `"vault": true`),
+/// not linked to any subject. Its tokens are deterministic (keyed per purpose, over entity type
+/// and value), so the tokens any of this subject's stored values would have received are
+/// recomputed for every `(purpose, entity type)` the vault holds, and those entries deleted.
+/// This finds a value vaulted exactly as stored (`jane.smith@example.org`), not a variant of
+/// it (other case, other phone formatting).
+async fn erase_vaulted_values(tx: &mut custos_store::Tx, subject: &custos_core::SubjectId) -> Result<u64, ServiceError> {
+    let domains = custos_store::vault::domains(tx).await?;
+    if domains.is_empty() {
+        return Ok(0);
+    }
+    let values: Vec<String> = custos_store::subjects::data(tx, subject, None)
+        .await?
+        .into_values()
+        .map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+        .collect();
+    let mut tokens = Vec::with_capacity(domains.len() * values.len());
+    for (purpose, entity_type) in &domains {
+        let Ok(purpose) = PurposeKey::parse(purpose) else { continue };
+        let pseudonymizer = tx.keyring().pseudonymizer(&purpose);
+        tokens.extend(values.iter().map(|value| pseudonymizer.token(entity_type, value)));
+    }
+    Ok(custos_store::vault::delete(tx, &tokens).await?)
+}
+
+/// Data-subject requests with their legal deadlines, carried out when completed.
+#[derive(Clone, Copy)]
+pub struct Dsrs<'a>(pub(crate) &'a Service);
+
+impl Dsrs<'_> {
     /// Files a request. Its due date follows from the subject's jurisdiction (GDPR one month,
     /// US state laws 45 days, ...). Requests start in `pending_verification`.
-    pub async fn create_dsr(&self, input: DsrInput) -> Result<DsrView, ServiceError> {
+    pub async fn create(&self, input: DsrInput) -> Result<DsrView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let dsr_type = DsrType::parse(&input.dsr_type)?;
         let purpose = input.purpose.as_deref().map(PurposeKey::parse).transpose()?;
@@ -116,6 +176,7 @@ impl Service {
         }
         let received_at = now();
         let (record, receipt) = self
+            .0
             .write(async |tx| {
                 let subject = custos_store::subjects::get(tx, &subject_id)
                     .await?
@@ -165,14 +226,14 @@ impl Service {
     }
 
     /// One request.
-    pub async fn dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
+    pub async fn get(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
-        let record = self.read(async |tx| Ok(custos_store::dsrs::get(tx, &id).await?)).await?;
+        let record = self.0.read(async |tx| Ok(custos_store::dsrs::get(tx, &id).await?)).await?;
         record.map(|r| dsr_view(&r, &now())).ok_or(ServiceError::NotFound { resource: "data-subject request" })
     }
 
     /// Requests matching `query`; `overdue` lists open requests past due, most overdue first.
-    pub async fn dsrs(&self, query: DsrQuery) -> Result<Vec<DsrView>, ServiceError> {
+    pub async fn list(&self, query: DsrQuery) -> Result<Vec<DsrView>, ServiceError> {
         let at = now();
         let filter = DsrFilter {
             status: query.status.as_deref().map(DsrStatus::parse).transpose()?,
@@ -180,18 +241,19 @@ impl Service {
             subject_id: query.subject_id.as_deref().map(|s| parse_subject_id("subject_id", s)).transpose()?,
             limit: query.limit.unwrap_or(500).clamp(1, 5000),
         };
-        let records = self.read(async |tx| Ok(custos_store::dsrs::list(tx, &filter).await?)).await?;
+        let records = self.0.read(async |tx| Ok(custos_store::dsrs::list(tx, &filter).await?)).await?;
         Ok(records.iter().map(|r| dsr_view(r, &at)).collect())
     }
 
     /// Loads a request, applies `change` (which validates the transition), and stores it only if
     /// nobody moved it meanwhile.
-    async fn transition_dsr<F>(&self, dsr_id: &str, change: F) -> Result<DsrView, ServiceError>
+    async fn transition<F>(&self, dsr_id: &str, change: F) -> Result<DsrView, ServiceError>
     where
         F: FnOnce(&mut DsrRecord) -> Result<(), ServiceError> + Send + 'static,
     {
         let id = DsrId::parse(dsr_id)?;
         let (record, receipt) = self
+            .0
             .write(async |tx| {
                 let mut record =
                     custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
@@ -213,10 +275,10 @@ impl Service {
     }
 
     /// Records that the requester's identity was verified, how, and by whom.
-    pub async fn verify_dsr(&self, dsr_id: &str, input: DsrVerifyInput, verified_by: &str) -> Result<DsrView, ServiceError> {
+    pub async fn verify(&self, dsr_id: &str, input: DsrVerifyInput, verified_by: &str) -> Result<DsrView, ServiceError> {
         let method = Method::parse("method", &input.method)?;
         let by = verified_by.to_owned();
-        self.transition_dsr(dsr_id, move |d| {
+        self.transition(dsr_id, move |d| {
             if d.status != DsrStatus::PendingVerification {
                 return Err(conflict(d, "verified"));
             }
@@ -230,9 +292,9 @@ impl Service {
     }
 
     /// Extends the deadline once, by the jurisdiction's extension period, with a reason.
-    pub async fn extend_dsr(&self, dsr_id: &str, input: DsrReasonInput) -> Result<DsrView, ServiceError> {
+    pub async fn extend(&self, dsr_id: &str, input: DsrReasonInput) -> Result<DsrView, ServiceError> {
         check_reason(&input.reason)?;
-        self.transition_dsr(dsr_id, move |d| {
+        self.transition(dsr_id, move |d| {
             if !matches!(d.status, DsrStatus::PendingVerification | DsrStatus::Verified) || d.extended_at.is_some() {
                 return Err(if d.extended_at.is_some() {
                     ServiceError::Conflict("the deadline was already extended once".into())
@@ -253,9 +315,9 @@ impl Service {
     }
 
     /// Rejects an open request with a reason.
-    pub async fn reject_dsr(&self, dsr_id: &str, input: DsrReasonInput) -> Result<DsrView, ServiceError> {
+    pub async fn reject(&self, dsr_id: &str, input: DsrReasonInput) -> Result<DsrView, ServiceError> {
         check_reason(&input.reason)?;
-        self.transition_dsr(dsr_id, move |d| {
+        self.transition(dsr_id, move |d| {
             if !d.status.is_open() {
                 return Err(conflict(d, "rejected"));
             }
@@ -271,9 +333,10 @@ impl Service {
     /// erasure crypto-shreds the subject; rectification applies the corrected values;
     /// restriction, objection and opt-out take effect at the gate. Access and portability are
     /// served by [`Service::export_dsr`].
-    pub async fn complete_dsr(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
+    pub async fn complete(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
         let (record, receipt) = self
+            .0
             .write(async |tx| {
                 let mut d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
                 let before = d.status;
@@ -340,7 +403,7 @@ impl Service {
         tracing::info!(dsr_id = %record.dsr_id, dsr_type = record.dsr_type.as_str(), "data-subject request completed");
         if record.dsr_type == DsrType::Erasure {
             // The erasure is committed; now take the old pages out of the database's files.
-            self.scrub_deleted().await;
+            self.0.retention().scrub_deleted().await;
         }
         let mut view = dsr_view(&record, &now());
         view.receipt = receipt.map(Into::into);
@@ -349,116 +412,62 @@ impl Service {
 
     /// The export that answers an access or portability request: everything custos holds about
     /// the subject, as one JSON document, built in memory from one consistent snapshot.
-    pub async fn export_dsr(&self, dsr_id: &str) -> Result<SubjectExport, ServiceError> {
+    pub async fn export(&self, dsr_id: &str) -> Result<SubjectExport, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
         let at = now();
         // The request's subject, to look its checks up in the check index before the snapshot
         // (rows committed meanwhile are in the index's unscanned tail, so none is missed).
         let subject = self
+            .0
             .read(async |tx| Ok(custos_store::dsrs::get(tx, &id).await?.map(|d| d.subject_id)))
             .await?
             .ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
-        let indexed = self.store.indexed_checks(&subject)?;
-        self.read(async |tx| {
-            let d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
-            if !matches!(d.dsr_type, DsrType::Access | DsrType::Portability) {
-                return Err(ServiceError::Conflict("only access and portability requests have an export".into()));
-            }
-            if d.verified_at.is_none() || d.status == DsrStatus::Rejected {
-                return Err(ServiceError::Conflict("the export is available once the requester's identity is verified".into()));
-            }
-            let sid = d.subject_id;
-            let subject = custos_store::subjects::get(tx, &sid).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-            let data = custos_store::subjects::data(tx, &sid, None).await?;
-            let current = custos_store::consents::current(tx, &sid).await?;
-            let history = custos_store::consents::history(tx, &sid).await?;
-            let checks = custos_store::checks::for_subject(tx, &sid, indexed.as_ref(), 100_000).await?;
-            let decisions = custos_store::decisions::for_subject(tx, &sid, 100_000).await?;
-            let requests =
-                custos_store::dsrs::list(tx, &DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
-            Ok(SubjectExport {
-                format: "custos.subject-export.v1".into(),
-                generated_at: format_timestamp(&at),
-                dsr_id: d.dsr_id.to_string(),
-                subject: subject_view(&subject, None),
-                data: data.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
-                consents: SubjectConsents {
-                    subject_id: sid.to_string(),
-                    current: current.iter().map(state_view).collect(),
-                    history: history.iter().map(event_view).collect(),
-                },
-                checks: checks
-                    .iter()
-                    .map(|c| CheckView {
-                        check_id: c.check_id.to_string(),
-                        purpose: c.purpose.clone(),
-                        requested: c.requested.iter().map(ToString::to_string).collect(),
-                        decision: c.decision.clone(),
-                        reasons: serde_json::from_value::<Vec<ReasonView>>(c.reasons.clone()).unwrap_or_default(),
-                        released: c.released.iter().map(ToString::to_string).collect(),
-                        checked_at: format_timestamp(&c.checked_at),
-                    })
-                    .collect(),
-                decisions: decisions.iter().map(decision_view).collect(),
-                requests: requests.iter().map(|r| dsr_view(r, &at)).collect(),
+        let indexed = self.0.store.indexed_checks(&subject)?;
+        self.0
+            .read(async |tx| {
+                let d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+                if !matches!(d.dsr_type, DsrType::Access | DsrType::Portability) {
+                    return Err(ServiceError::Conflict("only access and portability requests have an export".into()));
+                }
+                if d.verified_at.is_none() || d.status == DsrStatus::Rejected {
+                    return Err(ServiceError::Conflict("the export is available once the requester's identity is verified".into()));
+                }
+                let sid = d.subject_id;
+                let subject = custos_store::subjects::get(tx, &sid).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
+                let data = custos_store::subjects::data(tx, &sid, None).await?;
+                let current = custos_store::consents::current(tx, &sid).await?;
+                let history = custos_store::consents::history(tx, &sid).await?;
+                let checks = custos_store::checks::for_subject(tx, &sid, indexed.as_ref(), 100_000).await?;
+                let decisions = custos_store::decisions::for_subject(tx, &sid, 100_000).await?;
+                let requests =
+                    custos_store::dsrs::list(tx, &DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
+                Ok(SubjectExport {
+                    format: "custos.subject-export.v1".into(),
+                    generated_at: format_timestamp(&at),
+                    dsr_id: d.dsr_id.to_string(),
+                    subject: subject_view(&subject, None),
+                    data: data.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+                    consents: SubjectConsents {
+                        subject_id: sid.to_string(),
+                        current: current.iter().map(state_view).collect(),
+                        history: history.iter().map(event_view).collect(),
+                    },
+                    checks: checks
+                        .iter()
+                        .map(|c| CheckView {
+                            check_id: c.check_id.to_string(),
+                            purpose: c.purpose.clone(),
+                            requested: c.requested.iter().map(ToString::to_string).collect(),
+                            decision: c.decision.clone(),
+                            reasons: serde_json::from_value::<Vec<ReasonView>>(c.reasons.clone()).unwrap_or_default(),
+                            released: c.released.iter().map(ToString::to_string).collect(),
+                            checked_at: format_timestamp(&c.checked_at),
+                        })
+                        .collect(),
+                    decisions: decisions.iter().map(decision_view).collect(),
+                    requests: requests.iter().map(|r| dsr_view(r, &at)).collect(),
+                })
             })
-        })
-        .await
+            .await
     }
-}
-
-/// The ledger leaf of a request's creation or status change. Free text (reasons, statements,
-/// corrected values, who verified) enters only as a keyed digest.
-fn dsr_leaf(kind: &str, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
-    let digest =
-        |label: &str, text: &Option<String>| text.as_ref().map(|t| data_encoding::HEXLOWER.encode(&keyring.digest(label, t.as_bytes())));
-    crate::ledger::event_at(
-        kind,
-        &d.updated_at,
-        crate::ledger::subject_fields(
-            &d.subject_id,
-            serde_json::json!({
-                "dsr_id": d.dsr_id.to_string(),
-                "dsr_type": d.dsr_type.as_str(),
-                "status": d.status.as_str(),
-                "purpose": d.purpose.as_ref().map(|p| p.as_str().to_owned()),
-                "objection": d.objection.map(|o| o.as_str()),
-                "due_at": custos_core::format_timestamp(&d.due_at),
-                "verification_method": d.verification_method,
-                "verified_by_digest": digest("ledger/dsr-verified-by", &d.verified_by),
-                "reason_digest": digest("ledger/dsr-reason", &d.extension_reason.clone().or(d.rejection_reason.clone())),
-                "details_digest": digest("ledger/dsr-details", &d.details.as_ref().map(|v| v.to_string())),
-            }),
-        ),
-    )
-}
-
-/// Deletes the PII vault's copies of the subject's values; returns how many entries went.
-///
-/// The vault holds values found in free text (`POST /v1/pii/anonymize` with `"vault": true`),
-/// not linked to any subject. Its tokens are deterministic (keyed per purpose, over entity type
-/// and value), so the tokens any of this subject's stored values would have received are
-/// recomputed for every `(purpose, entity type)` the vault holds, and those entries deleted.
-/// This finds a value vaulted exactly as stored (`jane.smith@example.org`), not a variant of
-/// it (other case, other phone formatting).
-async fn erase_vaulted_values(tx: &mut custos_store::Tx, subject: &custos_core::SubjectId) -> Result<u64, ServiceError> {
-    let domains = custos_store::vault::domains(tx).await?;
-    if domains.is_empty() {
-        return Ok(0);
-    }
-    let values: Vec<String> = custos_store::subjects::data(tx, subject, None)
-        .await?
-        .into_values()
-        .map(|v| match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        })
-        .collect();
-    let mut tokens = Vec::with_capacity(domains.len() * values.len());
-    for (purpose, entity_type) in &domains {
-        let Ok(purpose) = PurposeKey::parse(purpose) else { continue };
-        let pseudonymizer = tx.keyring().pseudonymizer(&purpose);
-        tokens.extend(values.iter().map(|value| pseudonymizer.token(entity_type, value)));
-    }
-    Ok(custos_store::vault::delete(tx, &tokens).await?)
 }

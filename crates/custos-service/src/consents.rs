@@ -39,11 +39,37 @@ pub(crate) fn state_view(s: &ConsentState) -> ConsentStateView {
     }
 }
 
-impl Service {
+/// The ledger leaf of a consent event: everything but the free-text `source`.
+pub(crate) fn consent_leaf(e: &ConsentEvent) -> Vec<u8> {
+    crate::ledger::event_at(
+        "consent.recorded",
+        &e.recorded_at,
+        crate::ledger::subject_fields(
+            &e.subject_id,
+            serde_json::json!({
+                "event_id": e.event_id.to_string(),
+                "purpose": e.purpose.as_str(),
+                "status": e.status.as_str(),
+                "method": e.method.as_str(),
+                "notice_version": e.notice_version,
+                "notice_language": e.notice_language,
+                "notice_text_sha256": e.notice_text_sha256,
+                "gpc": e.gpc,
+                "captured_at": custos_core::format_timestamp(&e.captured_at),
+            }),
+        ),
+    )
+}
+
+/// Consent events with their proof, and the current consent state.
+#[derive(Clone, Copy)]
+pub struct Consents<'a>(pub(crate) &'a Service);
+
+impl Consents<'_> {
     /// Records a consent event. The notice version must exist for the purpose; the hash of its
     /// text is stored with the event. `gpc` (a `Sec-GPC: 1` header) is stored with the event and
     /// on the subject, where it keeps opting them out of sale/sharing.
-    pub async fn record_consent(&self, input: ConsentInput, gpc: bool) -> Result<ConsentEventView, ServiceError> {
+    pub async fn record(&self, input: ConsentInput, gpc: bool) -> Result<ConsentEventView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose = PurposeKey::parse(&input.purpose)?;
         let status = ConsentStatus::parse(&input.status)?;
@@ -68,6 +94,7 @@ impl Service {
             None => recorded_at,
         };
         let (event, receipt) = self
+            .0
             .write(async |tx| {
                 let subject = custos_store::subjects::get(tx, &subject_id)
                     .await?
@@ -117,9 +144,10 @@ impl Service {
     }
 
     /// A subject's current consents and full history.
-    pub async fn subject_consents(&self, subject_id: &str) -> Result<SubjectConsents, ServiceError> {
+    pub async fn of_subject(&self, subject_id: &str) -> Result<SubjectConsents, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
         let (current, history) = self
+            .0
             .read(async |tx| {
                 custos_store::subjects::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
                 Ok((custos_store::consents::current(tx, &id).await?, custos_store::consents::history(tx, &id).await?))
@@ -131,26 +159,4 @@ impl Service {
             history: history.iter().map(event_view).collect(),
         })
     }
-}
-
-/// The ledger leaf of a consent event: everything but the free-text `source`.
-pub(crate) fn consent_leaf(e: &ConsentEvent) -> Vec<u8> {
-    crate::ledger::event_at(
-        "consent.recorded",
-        &e.recorded_at,
-        crate::ledger::subject_fields(
-            &e.subject_id,
-            serde_json::json!({
-                "event_id": e.event_id.to_string(),
-                "purpose": e.purpose.as_str(),
-                "status": e.status.as_str(),
-                "method": e.method.as_str(),
-                "notice_version": e.notice_version,
-                "notice_language": e.notice_language,
-                "notice_text_sha256": e.notice_text_sha256,
-                "gpc": e.gpc,
-                "captured_at": custos_core::format_timestamp(&e.captured_at),
-            }),
-        ),
-    )
 }
