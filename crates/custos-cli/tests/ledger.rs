@@ -172,15 +172,20 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     server.child.kill().expect("stop");
     server.child.wait().expect("reap");
     let service = db.service().await;
-    let store = service.store().clone();
+    let ledger = service.ledger();
     for (index, hash) in &receipts {
-        let leaf = store.ledger_leaf(*index).await.expect("read").unwrap_or_else(|| panic!("acknowledged leaf {index} was lost"));
+        let entry = match ledger.entry(*index).await {
+            Ok(entry) => entry,
+            Err(custos_service::ServiceError::NotFound { .. }) => panic!("acknowledged leaf {index} was lost"),
+            Err(e) => panic!("read leaf {index}: {e}"),
+        };
+        let leaf = data_encoding::BASE64.decode(entry.leaf.as_bytes()).expect("leaf base64");
         assert_eq!(&data_encoding::BASE64.encode(&custos_ledger::leaf_hash(&leaf)), hash, "leaf {index} changed");
     }
-    store.publish_checkpoint().await.expect("publish");
-    let report = store.verify_ledger(|_, _| {}).await.expect("verify");
+    ledger.publish_checkpoint().await.expect("publish");
+    let report = ledger.verify(|_, _| {}).await.expect("verify");
     assert_eq!(report.divergence, None);
-    assert_eq!(report.leaves, store.ledger_size().await.expect("size"));
+    assert_eq!(report.leaves, ledger.size().await.expect("size"));
     drop(service);
     let out = custos(&["ledger", "verify"], Some(&db));
     assert!(out.status.success(), "{:?}", text(&out));

@@ -101,19 +101,13 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     assert!(page.contains("<strong>erased</strong>") && !page.contains("c7@example.org"), "erasure really erased");
 
     // Sweeping expired sessions deletes them and keeps live ones.
-    s.service
-        .store()
-        .write(async |tx| {
-            async {
-                let user = custos_store::staff::user_by_email(tx, "officer@example.com").await?.expect("user");
-                let past = custos_core::now() - chrono::Duration::hours(9);
-                custos_store::staff::insert_session(tx, "0000expired", &user.user_id, "csrf", &past, &(past + chrono::Duration::hours(8)))
-                    .await
-            }
-            .await
-        })
-        .await
-        .expect("expired session");
+    let past = custos_core::now() - chrono::Duration::hours(9);
+    let (created, expires) = (custos_core::format_timestamp(&past), custos_core::format_timestamp(&(past + chrono::Duration::hours(8))));
+    s.db.execute(&format!(
+        "INSERT INTO staff_sessions (token_sha256, user_id, csrf_token, created_at, expires_at) \
+         SELECT '0000expired', user_id, 'csrf', '{created}', '{expires}' FROM staff_users WHERE email = 'officer@example.com'"
+    ))
+    .await;
     assert_eq!(s.service.staff().sweep_sessions().await.expect("sweep"), 1);
     assert_eq!(b.get("/console").await.0, 200, "a live session survives the sweep");
 

@@ -337,14 +337,6 @@ async fn decisions_and_outcomes(backend: Backend) {
     assert_eq!(st, 404);
 }
 
-async fn ciphertexts(s: &TestServer, id: custos_core::SubjectId) -> Vec<(custos_core::DataCategory, Vec<u8>)> {
-    s.service.store().read(async |tx| custos_store::subjects::ciphertexts(tx, &id).await).await.expect("ciphertexts")
-}
-
-async fn data_key(s: &TestServer, id: custos_core::SubjectId) -> Option<custos_store::DataKey> {
-    s.service.store().read(async |tx| custos_store::subjects::data_key(tx, &id).await).await.expect("data key")
-}
-
 async fn erasure_crypto_shreds(backend: Backend) {
     let s = server(backend).await;
     declare_ads(&s, false, false).await;
@@ -353,10 +345,6 @@ async fn erasure_crypto_shreds(backend: Backend) {
     let allowed = check(&s, &a, false).await;
     s.post("/v1/decisions", json!({"subject_id": a, "purpose": ADS, "check_id": allowed["check_id"], "model": "m", "model_version": "1", "outcome": "approved", "features": {"income": 52000}}))
         .await;
-    let sid = custos_core::SubjectId::parse(&a).expect("id");
-    let before = ciphertexts(&s, sid).await;
-    assert_eq!(before.len(), 4);
-    let wrapped_key_before = data_key(&s, sid).await.expect("live key");
 
     let (st, dsr) = s.post("/v1/dsr", json!({"subject_id": a, "type": "erasure"})).await;
     assert_eq!(st, 201, "{dsr}");
@@ -370,20 +358,8 @@ async fn erasure_crypto_shreds(backend: Backend) {
     let (st, done) = s.post(&format!("/v1/dsr/{id}/complete"), json!({})).await;
     assert_eq!((st, done["status"].as_str()), (200, Some("completed")), "{done}");
 
-    // The key is gone and the old ciphertexts cannot be decrypted by anyone holding it before.
-    let after_key = data_key(&s, sid).await;
-    assert!(after_key.is_none(), "data key destroyed");
-    let after = ciphertexts(&s, sid).await;
-    assert!(after.is_empty(), "ciphertext rows removed");
-    // The pre-erasure key could open every old ciphertext; no key the deployment can still
-    // produce can: the subject's wrapped key is gone, and another subject's key fails.
-    let other = subject(&s, "someone-else", "DE").await;
-    let other_id = custos_core::SubjectId::parse(&other).expect("id");
-    let other_key = data_key(&s, other_id).await.expect("live");
-    for (category, ct) in &before {
-        assert!(wrapped_key_before.open_value(&sid, category, ct).is_ok(), "the pre-erasure key could");
-        assert!(other_key.open_value(&sid, category, ct).is_err(), "no remaining key can");
-    }
+    // What the store keeps afterwards (no key, no ciphertexts, no key that opens an old copy)
+    // is checked inside the service: custos-service's tests/erasure.rs.
     let (_, subj) = s.get(&format!("/v1/subjects/{a}")).await;
     assert_eq!(subj["external_id"], Value::Null);
     assert_eq!(subj["data"], json!({}));

@@ -39,7 +39,7 @@ pub enum ServiceError {
     },
     /// Something failed on our side; details go to the log only (HTTP 500/503).
     #[error("internal error")]
-    Internal(#[source] StoreError),
+    Internal(#[source] InternalError),
 }
 
 impl ServiceError {
@@ -58,12 +58,24 @@ impl From<ValidationError> for ServiceError {
     }
 }
 
+/// What failed on our side, for the log (never shown to a caller).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InternalError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl ServiceError {
+    /// An internal failure (a database, the random source, a broken invariant).
+    pub(crate) fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(InternalError(e.into()))
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::NotFound { resource: "record" },
             StoreError::Conflict => Self::Conflict("a record with this key already exists".into()),
-            other => Self::Internal(other),
+            other => Self::internal(other),
         }
     }
 }

@@ -311,7 +311,7 @@ fn audit_view(r: &AuditRecord, with_report: bool) -> FairnessAuditView {
 
 fn schedule_view(r: &ScheduleRecord) -> Result<FairnessScheduleView, ServiceError> {
     let input: FairnessScheduleInput = serde_json::from_value(r.request.clone())
-        .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("a stored fairness schedule is unreadable".into())))?;
+        .map_err(|_| ServiceError::internal(custos_store::StoreError::Corrupt("a stored fairness schedule is unreadable".into())))?;
     Ok(FairnessScheduleView {
         schedule_id: r.schedule_id.to_string(),
         interval_seconds: r.interval_seconds,

@@ -242,7 +242,7 @@ impl Keys<'_> {
         }
         let key_id = ApiKeyId::new();
         let mut secret_bytes = [0u8; 20];
-        getrandom::fill(&mut secret_bytes).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+        getrandom::fill(&mut secret_bytes).map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("random source failed")))?;
         let secret = data_encoding::BASE32_NOPAD.encode(&secret_bytes).to_ascii_lowercase();
         let token = ApiKeyToken(format!("custos_{}_{secret}", key_id.as_uuid().simple()));
         let record =

@@ -63,7 +63,7 @@ fn decode_hash(field: &str, text: &str) -> Result<Hash, ServiceError> {
 async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<Vec<Hash>, ServiceError> {
     let ids = plan.node_ids();
     let found = service.store.ledger_nodes(&ids).await?;
-    plan.assemble_read(&ids, &found).map_err(|e| ServiceError::Internal(custos_store::StoreError::Corrupt(e.to_string())))
+    plan.assemble_read(&ids, &found).map_err(|e| ServiceError::internal(custos_store::StoreError::Corrupt(e.to_string())))
 }
 
 impl Service {
@@ -232,5 +232,26 @@ impl Ledger<'_> {
     /// Recomputes the tree from every stored leaf and checks all nodes and checkpoints.
     pub async fn verify(&self, progress: impl FnMut(u64, u64)) -> Result<custos_store::VerifyReport, ServiceError> {
         Ok(self.0.store.verify_ledger(progress).await?)
+    }
+
+    /// How many entries the ledger holds.
+    pub async fn size(&self) -> Result<u64, ServiceError> {
+        Ok(self.0.store.ledger_size().await?)
+    }
+
+    /// Benchmarks only: appends a leaf durably through the group-commit path, as every event is.
+    pub async fn append_benchmark_event(&self, leaf: Vec<u8>) -> Result<(), ServiceError> {
+        self.0.store.append_event(leaf).await?;
+        Ok(())
+    }
+
+    /// Benchmarks only: bulk-loads `count` leaves without a flush per leaf (SQLite).
+    pub fn bulk_load_benchmark_leaves(
+        &self,
+        count: u64,
+        leaf: impl Fn(u64) -> Vec<u8>,
+        progress: impl FnMut(u64),
+    ) -> Result<(), ServiceError> {
+        Ok(self.0.store.bulk_load_benchmark_leaves(count, leaf, progress)?)
     }
 }

@@ -6,6 +6,7 @@
 //! vocabulary of `custos-core`, and reports failures as [`ServiceError`] values that say which
 //! field was wrong. It knows nothing of HTTP or of command lines.
 
+mod admin;
 mod consents;
 mod decisions;
 mod demo;
@@ -31,12 +32,12 @@ use std::{
 };
 
 use custos_core::Purpose;
-
 pub use custos_policy::GateConfig;
-pub use custos_store::{Backend, MasterKey, Store, StoreError, StoreOptions};
+use custos_store::Store;
+pub use custos_store::{Backend, Overview, StoreOptions, VerifyReport};
 pub use demo::{DemoDatabase, DemoKey, DemoSummary};
 pub use dsrs::DsrQuery;
-pub use error::ServiceError;
+pub use error::{InternalError, ServiceError};
 pub use keys::{ApiKeyToken, KeyIssuer, Principal, Scope};
 pub use ledger::{VerifiedBundle, verify_proof_bundle};
 pub use retention::RetentionReport;
@@ -207,8 +208,13 @@ impl Service {
         demo::Demo(self)
     }
 
+    /// The operator's tasks: backups, master-key rotation, what the deployment runs on.
+    pub fn admin(&self) -> admin::Admin<'_> {
+        admin::Admin(self)
+    }
+
     /// A service over an open store.
-    pub fn new(store: Store, config: ServiceConfig) -> Self {
+    pub(crate) fn new(store: Store, config: ServiceConfig) -> Self {
         Self {
             store,
             config: Arc::new(config),
@@ -229,12 +235,6 @@ impl Service {
         Ok(Self::new(Store::open(options).await?, config))
     }
 
-    /// Writes an online, consistent backup of the SQLite database to `output` (a new file,
-    /// mode 0600); returns its size in bytes. PostgreSQL is backed up with `pg_dump`.
-    pub async fn backup(&self, output: &std::path::Path) -> Result<u64, ServiceError> {
-        Ok(self.store.backup(output).await?)
-    }
-
     /// Replaces the SQLite database named by `options` with a backup, after checking it
     /// (integrity, and that the master key file opens it). Refused while a server or another
     /// command has the database open.
@@ -252,11 +252,6 @@ impl Service {
     pub async fn close(&self) {
         self.settled().await;
         self.store.close().await;
-    }
-
-    /// The underlying store (for administration commands and tests).
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// The configuration in force.
@@ -286,3 +281,6 @@ impl Service {
         self.store.read(f).await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -165,7 +165,7 @@ fn model_error(e: ExplainError) -> ServiceError {
 
 fn load(r: &ModelRecord, limits: &Limits) -> Result<LoadedModel, ServiceError> {
     let corrupt =
-        |what: &str| ServiceError::Internal(custos_store::StoreError::Corrupt(format!("registered model {}: {what}", r.model_id)));
+        |what: &str| ServiceError::internal(custos_store::StoreError::Corrupt(format!("registered model {}: {what}", r.model_id)));
     // A model registered before the limits were lowered is refused as it would be today.
     let model = Model::parse_with(&r.file, limits).map_err(|e| match e {
         ExplainError::Refused { .. } => {
@@ -198,7 +198,7 @@ impl Models<'_> {
         let limits = self.0.config().model_limits;
         let (model, input) = tokio::task::spawn_blocking(move || (Model::parse_with(input.model.as_bytes(), &limits), input))
             .await
-            .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model reading panicked".into())))?;
+            .map_err(|_| ServiceError::internal(custos_store::StoreError::Corrupt("model reading panicked".into())))?;
         let model = model.map_err(model_error)?;
         let dictionary = input.dictionary.as_ref().map(|d| parse_dictionary(d, &model)).transpose()?;
         for (feature, codes) in input.encoding.iter().flatten() {
@@ -302,7 +302,7 @@ impl Models<'_> {
                 let limits = self.0.config().model_limits;
                 let loaded = tokio::task::spawn_blocking(move || load(&r, &limits))
                     .await
-                    .map_err(|_| ServiceError::Internal(custos_store::StoreError::Corrupt("model loading panicked".into())))??;
+                    .map_err(|_| ServiceError::internal(custos_store::StoreError::Corrupt("model loading panicked".into())))??;
                 Some(Arc::new(loaded))
             }
             None => None,

@@ -300,7 +300,7 @@ impl PrivacyCenter<'_> {
         // Uniform over the million codes: draws past the last whole million are drawn again.
         let code = loop {
             let mut b = [0u8; 4];
-            getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+            getrandom::fill(&mut b).map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("random source failed")))?;
             let n = u32::from_le_bytes(b);
             if n < 4_294_000_000 {
                 break format!("{:06}", n % 1_000_000);

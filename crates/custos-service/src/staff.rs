@@ -69,7 +69,7 @@ const NO_ACCOUNT_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAA
 /// `bytes` random bytes from the OS.
 fn random_token(bytes: usize) -> Result<Vec<u8>, ServiceError> {
     let mut b = vec![0u8; bytes];
-    getrandom::fill(&mut b).map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("random source failed")))?;
+    getrandom::fill(&mut b).map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("random source failed")))?;
     Ok(b)
 }
 
@@ -90,7 +90,7 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
     let mut out = [0u8; 32];
     hasher()
         .hash_password_into(password.as_bytes(), &salt, &mut out)
-        .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))?;
+        .map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("password hashing failed")))?;
     Ok(format!("$argon2id$v=19$m={M_COST},t={T_COST},p=1${}${}", BASE64_NOPAD.encode(&salt), BASE64_NOPAD.encode(&out)))
 }
 
@@ -145,7 +145,7 @@ impl Staff<'_> {
             move || hash_password(&p)
         })
         .await
-        .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))??;
+        .map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("password hashing failed")))??;
         let user = StaffUser {
             user_id: uuid::Uuid::now_v7().to_string(),
             email,
@@ -181,7 +181,7 @@ impl Staff<'_> {
         let p = password.clone();
         let hash = tokio::task::spawn_blocking(move || hash_password(&p))
             .await
-            .map_err(|_| ServiceError::Internal(custos_store::StoreError::Crypto("password hashing failed")))??;
+            .map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("password hashing failed")))??;
         let leaf = crate::ledger::event("staff.password_reset", json!({}));
         self.0
             .write(async |tx| {

@@ -151,6 +151,43 @@ pub(crate) async fn load_keys(
 }
 
 impl Store {
+    /// Benchmarks only: appends `count` leaves made by `leaf` (indices from the current size
+    /// on) in large transactions without a flush per leaf, reporting progress. SQLite only; the
+    /// leaves are not covered by a checkpoint until the next is published.
+    pub fn bulk_load_benchmark_leaves(
+        &self,
+        count: u64,
+        leaf: impl Fn(u64) -> Vec<u8>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(), StoreError> {
+        let Some(path) = self.sqlite_path() else {
+            return Err(StoreError::Config("the bulk loader runs on SQLite only".into()));
+        };
+        let mut conn = rusqlite::Connection::open(path).map_err(crate::direct::db_error)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+            .map_err(crate::direct::db_error)?;
+        let first: i64 = conn
+            .query_row("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM ledger_leaves", [], |r| r.get(0))
+            .map_err(crate::direct::db_error)?;
+        let (first, end) = (first as u64, first as u64 + count);
+        let mut next = first;
+        while next < end {
+            let to = (next + 200_000).min(end);
+            let tx = conn.transaction().map_err(crate::direct::db_error)?;
+            {
+                let mut insert =
+                    tx.prepare_cached("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES (?1, ?2)").map_err(crate::direct::db_error)?;
+                for i in next..to {
+                    insert.execute(rusqlite::params![i as i64, leaf(i)]).map_err(crate::direct::db_error)?;
+                }
+            }
+            tx.commit().map_err(crate::direct::db_error)?;
+            progress(to - first);
+            next = to;
+        }
+        Ok(())
+    }
+
     /// The ledger's origin line.
     pub fn ledger_origin(&self) -> &str {
         &self.ledger_keys().origin

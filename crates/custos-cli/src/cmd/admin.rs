@@ -182,7 +182,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         }
         AdminCommand::RotateMasterKey { db } => {
             let service = open(&db).await?;
-            let key_id = service.store().rotate_master_key().await.context("rotation failed; the old key is still in force")?;
+            let key_id = service.admin().rotate_master_key().await.context("rotation failed; the old key is still in force")?;
             println!("master key rotated; new key id {key_id}; restart running servers");
             service
         }
@@ -197,7 +197,7 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         }
         AdminCommand::Backup { output, db } => {
             let service = open(&db).await?;
-            let bytes = service.backup(&output).await.with_context(|| format!("cannot back up to {}", output.display()))?;
+            let bytes = service.admin().backup(&output).await.with_context(|| format!("cannot back up to {}", output.display()))?;
             println!("backup written to {} ({bytes} bytes, mode 0600)", output.display());
             println!("it is sealed under the current master key: keep that key file, and keep it apart from the backup");
             service

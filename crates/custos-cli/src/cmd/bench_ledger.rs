@@ -55,9 +55,8 @@ pub async fn run(database_url: Option<String>, appends: u64, writers: u64, leave
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}/ledger-bench.db", dir.path().display()));
     let options = StoreOptions::new(url, dir.path().join("master.key"));
     let service = Service::open(&options, ServiceConfig::default()).await.context("cannot open the database")?;
-    let store = service.store().clone();
-    let backend = store.backend();
-    if store.ledger_size().await? != 0 {
+    let backend = service.admin().backend();
+    if service.ledger().size().await? != 0 {
         bail!("benchmark on an empty database only");
     }
 
@@ -67,13 +66,13 @@ pub async fn run(database_url: Option<String>, appends: u64, writers: u64, leave
     let progress = Arc::new(bar(per_writer * writers, "durable appends"));
     let mut tasks = Vec::new();
     for w in 0..writers {
-        let (store, progress) = (store.clone(), progress.clone());
+        let (service, progress) = (service.clone(), progress.clone());
         tasks.push(tokio::spawn(async move {
             for i in 0..per_writer {
-                store.append_event(sample_leaf(w * per_writer + i)).await?;
+                service.ledger().append_benchmark_event(sample_leaf(w * per_writer + i)).await?;
                 progress.inc(1);
             }
-            Ok::<_, custos_service::StoreError>(())
+            Ok::<_, custos_service::ServiceError>(())
         }));
     }
     for t in tasks {
@@ -89,31 +88,16 @@ pub async fn run(database_url: Option<String>, appends: u64, writers: u64, leave
 
     // 2. Grow the ledger to `leaves` in bulk (SQLite only), then checkpoint through the publisher.
     if leaves > appended {
-        let Some(path) = options.database_url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p).to_owned()) else {
-            bail!("the large-ledger part runs on SQLite (omit --database-url)");
-        };
         let loading = bar(leaves - appended, "bulk-loading leaves");
-        let mut conn = rusqlite::Connection::open(&path)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
-        let mut next = appended;
-        while next < leaves {
-            let tx = conn.transaction()?;
-            {
-                let mut insert = tx.prepare_cached("INSERT INTO ledger_leaves (leaf_index, leaf) VALUES (?1, ?2)")?;
-                for i in next..(next + 200_000).min(leaves) {
-                    insert.execute(rusqlite::params![i as i64, sample_leaf(i)])?;
-                }
-            }
-            tx.commit()?;
-            let done = (next + 200_000).min(leaves);
-            loading.inc(done - next);
-            next = done;
-        }
+        service
+            .ledger()
+            .bulk_load_benchmark_leaves(leaves - appended, sample_leaf, |done| loading.set_position(done))
+            .context("the large-ledger part runs on SQLite (omit --database-url)")?;
         loading.finish_and_clear();
     }
     let started = Instant::now();
-    let size = store.ledger_size().await?;
-    store.publish_checkpoint().await?;
+    let size = service.ledger().size().await?;
+    service.ledger().publish_checkpoint().await?;
     println!("checkpoint of {size} leaves (computing and storing every node): {:.1} s", started.elapsed().as_secs_f64());
 
     // 3. Proof latency at that size: node reads and folding, as the API serves them.
@@ -153,7 +137,7 @@ pub async fn run(database_url: Option<String>, appends: u64, writers: u64, leave
     let verifying = bar(size, "verifying");
     let started = Instant::now();
     let cpu_before = cpu_seconds();
-    let report = store.verify_ledger(|done, _| verifying.set_position(done)).await?;
+    let report = service.ledger().verify(|done, _| verifying.set_position(done)).await?;
     verifying.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let cores_busy = (cpu_seconds() - cpu_before) / seconds;

@@ -19,7 +19,7 @@ pub(crate) struct Health {
 /// Liveness probe (public).
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> Json<Health> {
-    let backend = match state.service().store().backend() {
+    let backend = match state.service().admin().backend() {
         custos_service::Backend::Sqlite => "sqlite",
         custos_service::Backend::Postgres => "postgres",
     };

@@ -102,15 +102,3 @@ async fn files_are_private() {
     let mode = std::fs::metadata(&dir).expect("dir").permissions().mode();
     assert_eq!(mode & 0o777, 0o700, "data directory mode {mode:o}");
 }
-
-/// The scrub after an erasure runs on both engines (TRUNCATE checkpoint on SQLite, VACUUM of
-/// the tables with sealed data on PostgreSQL): a wrong table name would fail here.
-async fn scrub_runs_on_both_backends(backend: Backend) {
-    let s = TestServer::start(backend).await.expect("backend");
-    let subject = seed_subject(&s, "scrub-1", "scrub@example.org").await;
-    erase(&s, &subject).await;
-    let emptied = s.service.store().scrub_deleted(std::time::Duration::from_secs(5)).await.expect("scrub");
-    assert!(emptied);
-}
-
-custos_testkit::backend_tests!(scrub_runs_on_both_backends);

@@ -2,12 +2,14 @@
 //! transaction; no personal data in leaves; proofs that verify against signed checkpoints;
 //! tampering with the stored leaves, nodes or checkpoints caught by `verify`.
 
-use custos_ledger::{Checkpoint, NoteVerifier, leaf_hash, verify_consistency, verify_inclusion};
-use custos_service::{
+use crate::{
     Service, ServiceError,
     dto::{ConsentInput, DecisionInput, DsrInput, DsrVerifyInput, GateCheckInput, NoticeInput, PurposeInput, ReceiptView, SubjectInput},
 };
-use custos_testkit::{Backend, TestDb, backend_tests};
+use custos_ledger::{Checkpoint, NoteVerifier, leaf_hash, verify_consistency, verify_inclusion};
+use custos_testdb::{Backend, backend_tests};
+
+use super::TestDb;
 use data_encoding::{BASE64, HEXLOWER};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -140,7 +142,7 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
 async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend");
     let service = db.service().await;
-    let store = service.store().clone();
+    let store = service.store.clone();
     let receipts = changes(&service).await;
     let indexes: Vec<u64> = receipts.iter().map(|r| r.leaf_index).collect();
     assert!(indexes.windows(2).all(|w| w[0] < w[1]), "receipts are handed out in commit order: {indexes:?}");
@@ -224,7 +226,7 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     drop(service);
     let reopened = db.service().await;
     assert_eq!(reopened.ledger().verifier_key(), key_before);
-    assert!(reopened.store().publish_checkpoint().await.expect("publish after rotation").is_some(), "the rotation is itself a leaf");
+    assert!(reopened.store.publish_checkpoint().await.expect("publish after rotation").is_some(), "the rotation is itself a leaf");
 }
 
 async fn purpose_again(service: &Service) {
@@ -287,7 +289,7 @@ async fn tampering_is_detected(backend: Backend) {
     for case in ["leaf byte", "node byte", "deleted leaf", "reordered leaves", "deleted tail", "checkpoint", "extra node"] {
         let db = TestDb::new(backend).await.expect("backend");
         let service = db.service().await;
-        let store = service.store().clone();
+        let store = service.store.clone();
         changes(&service).await;
         store.publish_checkpoint().await.expect("publish").expect("checkpoint");
         purpose_again(&service).await;
@@ -330,7 +332,7 @@ async fn tampering_is_detected(backend: Backend) {
         }
         drop(service);
         let reopened = db.service().await;
-        let report = reopened.store().verify_ledger(|_, _| {}).await.expect("verify runs");
+        let report = reopened.store.verify_ledger(|_, _| {}).await.expect("verify runs");
         assert!(report.divergence.is_some(), "{case}: tampering must be caught ({report:?})");
     }
 }
@@ -341,7 +343,7 @@ async fn backlogs_are_signed_in_slices(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend");
     let service = db.service().await;
     service.demo().seed(2500, 7, |_| {}).await.expect("seed");
-    let store = service.store().clone();
+    let store = service.store.clone();
     let size = store.ledger_size().await.expect("size");
     assert!(size > 8192, "the demo makes a backlog of more than one slice: {size}");
     let last = store.publish_checkpoint().await.expect("publish").expect("checkpoint");
@@ -359,7 +361,7 @@ async fn verify_tolerates_a_checkpoint_published_meanwhile(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend");
     let service = db.service().await;
     service.demo().seed(300, 7, |_| {}).await.expect("seed");
-    let store = service.store().clone();
+    let store = service.store.clone();
     store.publish_checkpoint().await.expect("publish").expect("checkpoint");
     let handle = tokio::runtime::Handle::current();
     let publisher = store.clone();
@@ -427,7 +429,7 @@ async fn large_ledgers_verify_block_by_block(backend: Backend) {
     for case in ["clean", "node inside a block", "leaf inside a block", "missing node inside a block"] {
         let db = TestDb::new(backend).await.expect("backend");
         let service = db.service().await;
-        let store = service.store().clone();
+        let store = service.store.clone();
         bulk_leaves(&db, LEAVES).await;
         assert_eq!(store.publish_checkpoint().await.expect("publish").expect("checkpoint").tree_size, LEAVES);
         match case {

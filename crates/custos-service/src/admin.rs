@@ -1,0 +1,28 @@
+//! The operator's tasks, for the CLI and the health check: backups, master-key rotation, and
+//! what the deployment runs on. (Restoring a backup is [`crate::Service::restore`]: it runs
+//! with no service open.)
+
+use crate::{Backend, Service, ServiceError};
+
+/// The operator's tasks.
+#[derive(Clone, Copy)]
+pub struct Admin<'a>(pub(crate) &'a Service);
+
+impl Admin<'_> {
+    /// Writes an online, consistent backup of the SQLite database to `output` (a new file,
+    /// mode 0600); returns its size in bytes. PostgreSQL is backed up with `pg_dump`.
+    pub async fn backup(&self, output: &std::path::Path) -> Result<u64, ServiceError> {
+        Ok(self.0.store.backup(output).await?)
+    }
+
+    /// Replaces the master key: every wrapped key is re-wrapped under a new one (data is not
+    /// re-encrypted); returns the new key's id. Running servers must be restarted.
+    pub async fn rotate_master_key(&self) -> Result<String, ServiceError> {
+        Ok(self.0.store.rotate_master_key().await?)
+    }
+
+    /// The database engine.
+    pub fn backend(&self) -> Backend {
+        self.0.store.backend()
+    }
+}

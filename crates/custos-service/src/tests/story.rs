@@ -1,0 +1,240 @@
+//! Stories that need the service and a look inside the store, on SQLite and PostgreSQL:
+//! retention, demo seeding, the check index, and checks interleaving with other writes.
+
+use custos_core::{SubjectId, now};
+use custos_store::Store;
+use custos_testdb::{Backend, backend_tests};
+use serde_json::json;
+
+use super::TestDb;
+use crate::dto::{PurposeInput, SubjectInput};
+
+async fn db(backend: Backend) -> TestDb {
+    TestDb::new(backend).await.expect("backend configured")
+}
+
+async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    for (key, categories, days) in [
+        ("personalize.content", vec!["user.contact.email", "user.name"], 30),
+        ("marketing.communications.email", vec!["user.contact.email"], 365),
+    ] {
+        service
+            .purposes()
+            .create(PurposeInput {
+                key: key.into(),
+                name: key.into(),
+                legal_basis: "consent".into(),
+                data_categories: categories.into_iter().map(str::to_owned).collect(),
+                sale_or_share: false,
+                profiling: false,
+                sensitive: false,
+                pseudonymize: false,
+                retention_days: days,
+            })
+            .await
+            .expect("purpose");
+    }
+    let s = service
+        .subjects()
+        .create(
+            SubjectInput {
+                external_id: "ret-1".into(),
+                jurisdiction: "DE".into(),
+                data: [("user.contact.email", json!("r@example.org")), ("user.name", json!("R")), ("user.job_title", json!("cook"))]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            },
+            false,
+        )
+        .await
+        .expect("subject");
+    let report = service.retention().run(now()).await.expect("retention");
+    assert_eq!(report.total, 0, "nothing is old yet");
+    let report = service.retention().run(now() + chrono::Duration::days(100)).await.expect("retention");
+    assert_eq!(report.expired, vec![("user.name".to_owned(), 1)], "30-day data goes; e-mail is still needed for 365 days");
+    let view = service.subjects().get(&s.subject_id).await.expect("subject");
+    let data = view.data.expect("data");
+    assert!(data.contains_key("user.contact.email") && !data.contains_key("user.name"));
+    assert!(data.contains_key("user.job_title"), "categories no purpose names have no period and stay");
+    let report = service.retention().run(now() + chrono::Duration::days(400)).await.expect("retention");
+    assert_eq!(report.total, 1);
+}
+
+async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    let summary = service.demo().seed(120, 7, |_| {}).await.expect("seed");
+    assert_eq!((summary.purposes, summary.subjects), (4, 120));
+    assert!(summary.consents > 100, "{summary:?}");
+    let again = service.demo().seed(120, 7, |_| {}).await.expect("seed again");
+    assert_eq!(again.subjects, 0, "seeding twice does nothing");
+    let page = service.subjects().page(None, 1000).await.expect("page");
+    assert_eq!(page.subjects.len(), 120);
+    let jurisdictions: std::collections::BTreeSet<_> = page.subjects.iter().map(|s| s.jurisdiction.clone()).collect();
+    assert!(jurisdictions.contains("US-CA") && jurisdictions.contains("GB") && jurisdictions.contains("DE"), "{jurisdictions:?}");
+    // The demo logs offer decisions and schedules a daily fairness audit of them, which the
+    // worker runs at once: its report covers every demo decision, grouped by gender.
+    assert!(summary.decisions > 20, "{summary:?}");
+    assert_eq!(service.fairness().schedules().await.expect("schedules").len(), 1);
+    while service.fairness().step().await.expect("step") {}
+    let audits = service.fairness().audits(10).await.expect("audits");
+    assert_eq!(audits.len(), 1);
+    let audit = service.fairness().audit(&audits[0].audit_id).await.expect("audit");
+    assert_eq!(audit.status, "succeeded", "{audit:?}");
+    let report = audit.report.expect("report");
+    assert_eq!(report["rows"], summary.decisions);
+    assert!(report["labelled_rows"].as_u64() < Some(summary.decisions as u64), "some outcomes are not known yet");
+    assert!(report["by_group"].as_array().is_some_and(|g| g.len() == 3), "female, male, non_binary: {report}");
+}
+
+async fn subject_checks(store: &Store, id: SubjectId) -> usize {
+    let indexed = store.indexed_checks(&id).expect("index lookup");
+    store.read(async |tx| custos_store::checks::for_subject(tx, &id, indexed.as_ref(), 1000).await).await.expect("checks").len()
+}
+
+async fn indexed_count(store: &Store, id: SubjectId) -> Option<usize> {
+    store.indexed_checks(&id).expect("index lookup").map(|(rowids, _)| rowids.len())
+}
+
+/// A `contract` purpose (the gate allows it for anyone) that may use the e-mail address.
+async fn contract_purpose(service: &crate::Service) {
+    service
+        .purposes()
+        .create(PurposeInput {
+            key: "personalize.content".into(),
+            name: "Recs".into(),
+            legal_basis: "contract".into(),
+            data_categories: vec!["user.contact.email".into()],
+            sale_or_share: false,
+            profiling: false,
+            sensitive: false,
+            pseudonymize: false,
+            retention_days: 30,
+        })
+        .await
+        .expect("purpose");
+}
+
+/// A subject's checks are complete whether or not the background index has caught up, and a
+/// lost index file is rebuilt from the check log.
+async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    contract_purpose(&service).await;
+    let mut ids = Vec::new();
+    for (name, checks) in [("a", 3), ("b", 2)] {
+        let s = service
+            .subjects()
+            .create(SubjectInput { external_id: name.into(), jurisdiction: "DE".into(), data: Default::default() }, false)
+            .await
+            .expect("subject");
+        for _ in 0..checks {
+            let input = crate::dto::GateCheckInput {
+                subject_id: s.subject_id.clone(),
+                purpose: "personalize.content".into(),
+                data_categories: vec!["user.contact.email".into()],
+            };
+            service.gate().check(input, false, None).await.expect("check");
+        }
+        ids.push(SubjectId::parse(&s.subject_id).expect("id"));
+    }
+    let store = service.store.clone();
+    assert_eq!(subject_checks(&store, ids[0]).await, 3, "complete right after the checks");
+    assert_eq!(subject_checks(&store, ids[1]).await, 2);
+    if backend == Backend::Postgres {
+        assert_eq!(indexed_count(&store, ids[0]).await, None, "PostgreSQL uses its own index");
+        return;
+    }
+    let wait_indexed = |store: Store, id: SubjectId, n: usize| async move {
+        for _ in 0..100 {
+            if indexed_count(&store, id).await == Some(n) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the indexer did not catch up");
+    };
+    wait_indexed(store.clone(), ids[0], 3).await;
+    assert_eq!(subject_checks(&store, ids[0]).await, 3, "complete from the index");
+    assert_eq!(subject_checks(&store, ids[1]).await, 2);
+    store.close().await;
+    drop(store);
+    drop(service);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+
+    let index_file = db.dir.path().join("custos-index.db");
+    assert!(index_file.exists());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", index_file.display()));
+    }
+    let reopened = Store::open(&db.options).await.expect("reopen");
+    wait_indexed(reopened.clone(), ids[1], 2).await;
+    assert_eq!(subject_checks(&reopened, ids[0]).await, 3, "rebuilt from the log");
+}
+
+/// Gate checks (on SQLite, the check writer's own connection) and other writes (the general
+/// writer) run at once without errors, every check gets a ledger leaf of its own, and on SQLite
+/// the check writer's checkpoints keep the WAL small however many checks are written.
+async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: Backend) {
+    let db = db(backend).await;
+    let service = db.service().await;
+    contract_purpose(&service).await;
+    let subject = service
+        .subjects()
+        .create(SubjectInput { external_id: "c-0".into(), jurisdiction: "DE".into(), data: Default::default() }, false)
+        .await
+        .expect("subject");
+    const TASKS: usize = 2;
+    const CHECKS: usize = 1500;
+    let checkers: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (service, subject_id) = (service.clone(), subject.subject_id.clone());
+            tokio::spawn(async move {
+                let mut leaves = Vec::with_capacity(CHECKS);
+                for _ in 0..CHECKS {
+                    let input = crate::dto::GateCheckInput {
+                        subject_id: subject_id.clone(),
+                        purpose: "personalize.content".into(),
+                        data_categories: vec!["user.contact.email".into()],
+                    };
+                    let view = service.gate().check(input, false, None).await.expect("check");
+                    leaves.push(view.receipt.expect("receipt").leaf_index);
+                }
+                leaves
+            })
+        })
+        .collect();
+    let other = {
+        let service = service.clone();
+        tokio::spawn(async move {
+            for i in 1..=100 {
+                let input = SubjectInput { external_id: format!("c-{i}"), jurisdiction: "FR".into(), data: Default::default() };
+                service.subjects().create(input, false).await.expect("subject meanwhile");
+            }
+        })
+    };
+    let mut leaves = std::collections::BTreeSet::new();
+    for task in checkers {
+        leaves.extend(task.await.expect("checks"));
+    }
+    other.await.expect("other writes");
+    assert_eq!(leaves.len(), TASKS * CHECKS, "every check has a leaf of its own");
+    let page = service.subjects().page(None, 500).await.expect("subjects");
+    assert_eq!(page.subjects.len(), 101);
+    if let Some(path) = db.sqlite_path() {
+        // Without checkpoints the WAL would hold every page each commit wrote: at least three
+        // (check row, its index entry, ledger leaf) per commit, thousands of commits, > 12 MB.
+        let wal = std::fs::metadata(format!("{}-wal", path.display())).expect("WAL").len();
+        assert!(wal < 8 << 20, "the WAL is {wal} bytes");
+    }
+}
+
+backend_tests!(
+    retention_keeps_what_a_longer_purpose_needs,
+    demo_seeding_is_deterministic_and_idempotent,
+    subject_checks_are_complete_before_and_after_indexing,
+    checks_and_other_writes_interleave_and_the_wal_stays_bounded,
+);
