@@ -114,7 +114,7 @@ try {
   assert.ok(await page.locator('svg').count() >= 2, 'the overview has SVG charts');
   const overdueBefore = await page.locator('#overdue').innerText();
   const requestsChartBefore = await page.locator('figure', { hasText: 'Requests by status' }).innerText();
-  assert.ok(!requestsChartBefore.includes('completed'), 'no request is completed yet');
+  assert.ok(!requestsChartBefore.includes('Completed'), 'no request is completed yet');
   await shot('02-overview');
 
   // Find a subject by external id and open it (a ledger leaf records the view).
@@ -167,11 +167,11 @@ try {
   await page.getByText('The audit is running').waitFor();
   const auditId = new URL(page.url()).searchParams.get('started');
   for (let i = 0; i < 50; i++) {
-    if ((await page.locator(`#audit-${auditId} .status`).innerText()) === 'succeeded') break;
+    if ((await page.locator(`#audit-${auditId} .status`).innerText()) === 'Finished') break;
     await page.waitForTimeout(200);
     await page.reload();
   }
-  assert.equal(await page.locator(`#audit-${auditId} .status`).innerText(), 'succeeded');
+  assert.equal(await page.locator(`#audit-${auditId} .status`).innerText(), 'Finished');
   await shot('10-fairness');
   await page.locator(`#audit-${auditId}`).getByRole('link', { name: 'Read the report' }).click();
   await page.getByRole('heading', { name: 'Fairness audit' }).waitFor();
@@ -185,13 +185,56 @@ try {
   await shot('12-administration');
   await page.goto(`${base}/console`);
 
+
+  // ---- The console's building blocks ----
+  // Paging: subjects and decisions come in pages with the total and links both ways.
+  const summary = async () => (await page.locator('.paging .summary').first().innerText()).trim();
+  await page.goto(`${base}/console/subjects`);
+  assert.match(await summary(), /^1–50 of 300 subjects$/);
+  await page.getByRole('link', { name: 'Next page' }).first().click();
+  assert.match(await summary(), /^51–100 of 300 subjects$/);
+  const secondPageFirst = await page.locator('table a').first().innerText();
+  await page.getByRole('link', { name: 'Next page' }).first().click();
+  await page.getByRole('link', { name: 'Previous page' }).first().click();
+  assert.match(await summary(), /^51–100 of 300 subjects$/, 'previous comes back to the same page');
+  assert.equal(await page.locator('table a').first().innerText(), secondPageFirst);
+  await page.getByRole('link', { name: 'Previous page' }).first().click();
+  assert.match(await summary(), /^1–50 of 300 subjects$/);
+  assert.equal(await page.getByRole('link', { name: 'Previous page' }).count(), 0, 'no previous page on the first');
+  await page.goto(`${base}/console/decisions`);
+  const decisionsTotal = Number((await summary()).match(/of ([\d,]+) decisions/)[1].replace(/,/g, ''));
+  assert.ok(decisionsTotal > 50, `the demo logs more than a page of decisions: ${decisionsTotal}`);
+  assert.match(await summary(), /^1–50 of /);
+  await page.getByRole('link', { name: 'Next page' }).first().click();
+  assert.match(await summary(), new RegExp(`^51–${Math.min(100, decisionsTotal)} of `));
+  // Dates read as people read them, with the exact time in a title.
+  const time = page.locator('table time').first();
+  assert.match(await time.innerText(), /^\d{1,2} [A-Z][a-z]{2} \d{4}/);
+  assert.match(await time.getAttribute('title'), /^\d{4}-\d{2}-\d{2}T/);
+  // A chart's numbers are text: in its table and in the SVG's description.
+  await page.goto(`${base}/console`);
+  const chart = page.locator('figure', { hasText: 'Gate checks by decision' });
+  const numbers = await chart.locator('table.chart-numbers').innerText();
+  assert.match(numbers, /(Allowed|Denied)\s+\d+/, `the chart's numbers as text: ${numbers}`);
+  assert.match(await chart.locator('svg desc').textContent(), /(Allowed|Denied): \d+/);
+  // Every console page fits a phone's width: no sideways scrolling, tables become cards.
+  const small = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  await small.context().addCookies((await page.context().cookies()).map((c) => ({ ...c })));
+  for (const path of ['/console', '/console/subjects', `/console/subjects/${me.subject_id}`, '/console/dsr', '/console/decisions', '/console/fairness', '/console/admin']) {
+    await small.goto(`${base}${path}`);
+    const { scroll, width } = await small.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    assert.ok(scroll <= width, `${path} fits a 360 px screen (${scroll} > ${width})`);
+    await small.screenshot({ path: join(shots, `phone${path.replaceAll('/', '-')}.png`), fullPage: true });
+  }
+  await small.close();
+
   // The overview still renders after the change; sign out ends the session.
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   assert.ok((await page.locator('#overdue').innerText()).length > 0 && overdueBefore.length > 0);
   // The dashboard shows the completed erasure.
   const requestsChartAfter = await page.locator('figure', { hasText: 'Requests by status' }).innerText();
-  assert.ok(requestsChartAfter.includes('completed'), `the overview counts the completed request: ${requestsChartAfter}`);
+  assert.ok(requestsChartAfter.includes('Completed'), `the overview counts the completed request: ${requestsChartAfter}`);
   await shot('07-overview-after');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();

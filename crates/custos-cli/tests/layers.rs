@@ -1,6 +1,6 @@
 //! The house rules of `docs/ARCHITECTURE.md`, checked over `cargo metadata` (cargo-deny is not
-//! installed here): engines do no I/O, only the service reaches the store, and the store knows
-//! nothing of the service.
+//! installed here): engines do no I/O, only the service reaches the store, the store knows
+//! nothing of the service, and OpenAPI belongs to the server.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -147,4 +147,10 @@ fn the_store_knows_nothing_of_the_service() {
         let reach = graph.reach(dep);
         assert!(dep != service && !reach.contains_key(&service), "custos-store reaches custos-service: {:?}", reach.get(&service));
     }
+}
+#[test]
+fn openapi_lives_in_the_server() {
+    let graph = Graph::load();
+    let dependents = graph.dependents("utoipa");
+    assert_eq!(dependents, BTreeSet::from(["custos-server".to_owned()]), "OpenAPI derives belong to the server's DTO module");
 }

@@ -1,39 +1,18 @@
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::ValidationError;
 
-/// The state a consent event puts a (subject, purpose) pair in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentStatus {
-    /// The subject agreed (opt-in).
-    Granted,
-    /// The subject refused when asked (opt-out).
-    Denied,
-    /// The subject took back an earlier grant.
-    Withdrawn,
-}
-
-impl ConsentStatus {
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Granted => "granted",
-            Self::Denied => "denied",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "granted" => Ok(Self::Granted),
-            "denied" => Ok(Self::Denied),
-            "withdrawn" => Ok(Self::Withdrawn),
-            _ => Err(ValidationError::new("status", "must be one of granted, denied, withdrawn")),
-        }
+crate::vocabulary! {
+    /// The state a consent event puts a (subject, purpose) pair in.
+    pub enum ConsentStatus: "status" {
+        /// The subject agreed (opt-in).
+        Granted = "granted" ("Granted"),
+        /// The subject refused when asked (opt-out).
+        Denied = "denied" ("Denied"),
+        /// The subject took back an earlier grant.
+        Withdrawn = "withdrawn" ("Withdrawn"),
     }
 }
 

@@ -4,7 +4,8 @@
 //! against the embedded taxonomy), [`Purpose`] and its [`LegalBasis`], [`ConsentStatus`],
 //! [`Jurisdiction`] with its data-subject-request deadlines, data-subject request types and
 //! states, and the one pseudonymization scheme ([`Pseudonymizer`]) that the gate and the PII
-//! engine share. No I/O and no async: everything here is plain data and pure functions.
+//! engine share. Closed sets of words are [`Vocabulary`] enums with a wire name and a label
+//! each (roles, audit states, ledger events included). No I/O and no async: everything here is plain data and pure functions.
 
 mod category;
 mod consent;
@@ -15,6 +16,8 @@ mod jurisdiction;
 mod pseudonym;
 mod purpose;
 mod time;
+mod vocabulary;
+mod words;
 
 pub use category::{DataCategory, data_category_name};
 pub use consent::{ConsentStatus, Method};
@@ -25,3 +28,5 @@ pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisd
 pub use pseudonym::{Pseudonymizer, keyed_digest};
 pub use purpose::{LegalBasis, Purpose, PurposeKey};
 pub use time::{Timestamp, format_timestamp, now, parse_timestamp};
+pub use vocabulary::{Vocabulary, one_of};
+pub use words::{AuditStatus, LedgerEvent, Role};

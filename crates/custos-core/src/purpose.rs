@@ -4,41 +4,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DataCategory, Timestamp, ValidationError};
 
-/// The legal basis a purpose relies on (GDPR Art. 6(1); the other bases are not offered to
-/// customer-facing AI uses).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalBasis {
-    /// Art. 6(1)(a): the subject agreed.
-    Consent,
-    /// Art. 6(1)(f): the business's legitimate interest, subject to objection.
-    LegitimateInterest,
-    /// Art. 6(1)(b): needed to perform a contract with the subject.
-    Contract,
-    /// Art. 6(1)(c): required by law.
-    LegalObligation,
-}
-
-impl LegalBasis {
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Consent => "consent",
-            Self::LegitimateInterest => "legitimate_interest",
-            Self::Contract => "contract",
-            Self::LegalObligation => "legal_obligation",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "consent" => Ok(Self::Consent),
-            "legitimate_interest" => Ok(Self::LegitimateInterest),
-            "contract" => Ok(Self::Contract),
-            "legal_obligation" => Ok(Self::LegalObligation),
-            _ => Err(ValidationError::new("legal_basis", "must be one of consent, legitimate_interest, contract, legal_obligation")),
-        }
+crate::vocabulary! {
+    /// The legal basis a purpose relies on (GDPR Art. 6(1); the other bases are not offered to
+    /// customer-facing AI uses).
+    pub enum LegalBasis: "legal_basis" {
+        /// Art. 6(1)(a): the subject agreed.
+        Consent = "consent" ("Consent"),
+        /// Art. 6(1)(f): the business's legitimate interest, subject to objection.
+        LegitimateInterest = "legitimate_interest" ("Legitimate interest"),
+        /// Art. 6(1)(b): needed to perform a contract with the subject.
+        Contract = "contract" ("Contract"),
+        /// Art. 6(1)(c): required by law.
+        LegalObligation = "legal_obligation" ("Legal obligation"),
     }
 }
 
@@ -99,7 +76,7 @@ impl fmt::Debug for PurposeKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Purpose {
     /// Unique key.
-    pub key: PurposeKey,
+    pub purpose: PurposeKey,
     /// Short human-readable name.
     pub name: String,
     /// Legal basis the processing relies on.

@@ -11,6 +11,7 @@
 //!
 //! The crate is pure: bytes and rows in, numbers out.
 
+mod explanation;
 mod fast;
 mod lightgbm;
 mod linear;
@@ -19,6 +20,8 @@ mod shap;
 mod tree;
 mod xgboost;
 
+pub(crate) use explanation::nan_if_null;
+pub use explanation::{Explanation, METHOD, OutputAttributions};
 pub use tree::{ModelRule, Tree};
 
 /// What a model file may ask of the process. Every model is checked against these when it is

@@ -81,8 +81,18 @@ impl Default for ReasonOptions {
     }
 }
 
+/// Which of a feature's two phrases applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The value is high for the adverse side ("is high compared with ...").
+    Higher,
+    /// The value is low for the adverse side.
+    Lower,
+}
+
 /// One reason.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Reason {
     /// The model feature.
     pub feature: String,
@@ -90,14 +100,14 @@ pub struct Reason {
     pub value: Option<f64>,
     /// Its attribution (margin space; toward the adverse side).
     pub contribution: f64,
-    /// `higher` or `lower`: which phrase applied.
-    pub direction: &'static str,
+    /// Which phrase applied.
+    pub direction: Direction,
     /// The customer-facing sentence fragment.
     pub text: String,
 }
 
 /// A change of one actionable feature that would have crossed the decision boundary.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Counterfactual {
     /// The feature.
     pub feature: String,
@@ -110,11 +120,12 @@ pub struct Counterfactual {
 }
 
 /// Reasons and hints for one decision.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Explanation {
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Reasons {
     /// Whether the decision was on the favourable side of the boundary (null without one).
     pub favorable: Option<bool>,
-    /// The model's prediction for the explained output.
+    /// The model's prediction for the explained output (null when it could not be computed).
+    #[serde(deserialize_with = "crate::nan_if_null")]
     pub prediction: f64,
     /// The adverse reasons, most important first.
     pub reasons: Vec<Reason>,
@@ -158,13 +169,7 @@ fn probes(model: &Model, f: usize, x: f64) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Explains `row` given its attribution (from [`Model::shap`]) in the dictionary's words.
-pub fn explain(
-    model: &Model,
-    row: &[f64],
-    attribution: &Attribution,
-    dictionary: &FeatureDictionary,
-    options: &ReasonOptions,
-) -> Explanation {
+pub fn explain(model: &Model, row: &[f64], attribution: &Attribution, dictionary: &FeatureDictionary, options: &ReasonOptions) -> Reasons {
     let sign = if dictionary.favorable_outcome == FavorableSide::Higher { 1.0 } else { -1.0 };
     let k = options.output;
     let current = prediction(model, row, k);
@@ -209,7 +214,7 @@ pub fn explain(
             feature: name.clone(),
             value: (!x.is_nan()).then_some(x),
             contribution,
-            direction: if too_high { "higher" } else { "lower" },
+            direction: if too_high { Direction::Higher } else { Direction::Lower },
             text: phrase,
         });
         // Hints: actionable features, adverse decisions, a boundary to cross.
@@ -267,7 +272,7 @@ pub fn explain(
     } else {
         format!("{intro}: {}.", reasons.iter().map(|r| lower_first(&r.text)).collect::<Vec<_>>().join("; "))
     };
-    Explanation { favorable, prediction: current, reasons, counterfactuals, text }
+    Reasons { favorable, prediction: current, reasons, counterfactuals, text }
 }
 
 #[cfg(test)]
@@ -321,8 +326,8 @@ mod tests {
         let e = explain(&model, &row, attribution, &dictionary(), &ReasonOptions::default());
         assert_eq!(e.favorable, Some(false));
         assert_eq!(e.reasons.iter().map(|r| r.feature.as_str()).collect::<Vec<_>>(), ["debt_ratio", "income"]);
-        assert_eq!(e.reasons[0].direction, "higher");
-        assert_eq!(e.reasons[1].direction, "lower");
+        assert_eq!(e.reasons[0].direction, Direction::Higher);
+        assert_eq!(e.reasons[1].direction, Direction::Lower);
         assert_eq!(e.text, "The main reasons were: your debt-to-income ratio is high; your income is low for this credit line.");
         // Only the actionable feature gets a hint, and it lands exactly on the boundary.
         assert_eq!(e.counterfactuals.len(), 1);

@@ -8,12 +8,11 @@
 //! The engine is pure: columns in, results out. Group ids are dense `u32`s assigned by the
 //! caller (one per combination of sensitive attribute values).
 
-pub mod html;
 pub mod report;
 pub mod stats;
 pub mod thresholds;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why an audit could not be computed.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -128,7 +127,7 @@ fn ratio0(num: u64, den: u64) -> f64 {
 }
 
 /// The metrics of one group, with Fairlearn's names and definitions.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupMetrics {
     /// Rows in the group.
     pub count: u64,

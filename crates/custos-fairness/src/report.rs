@@ -9,8 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::stats::{self, Interval, Z95};
 use crate::{Confusion, GroupMetrics, disparities, generalized_entropy_index, pooled, relative_to_reference, theil_index};
@@ -216,24 +215,161 @@ pub const MAX_GROUPS: usize = 2_000;
 /// The most bootstrap replicates one audit draws (the intervals stop moving long before).
 pub const MAX_BOOTSTRAP: usize = 10_000;
 
-#[derive(Serialize)]
-struct GroupReport {
-    group: BTreeMap<String, String>,
-    #[serde(flatten)]
-    metrics: GroupMetrics,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    labelled_count: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mean_score: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    roc_auc: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected_calibration_error: Option<f64>,
-    intervals: BTreeMap<&'static str, Option<Interval>>,
+/// An audit report. Numbers that cannot be computed (a ratio over an empty group, an ROC AUC
+/// with one class) are `null` in JSON, `NaN` or `None` here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FairnessReport {
+    /// Decisions audited.
+    pub rows: u64,
+    /// How ROC AUC was computed (`exact`, or binned when streaming); null without scores.
+    pub roc_auc_method: Option<String>,
+    /// The sensitive attributes whose value combinations form the groups.
+    pub sensitive: Vec<String>,
+    /// One entry per combination of sensitive values.
+    pub by_group: Vec<GroupReport>,
+    /// Per attribute, one entry per value (unions of the combinations).
+    pub by_attribute: BTreeMap<String, Vec<GroupReport>>,
+    /// Disparities between the groups.
+    pub disparities: Disparities,
+    /// Decisions with a known actual outcome, when fewer than all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labelled_rows: Option<u64>,
+    /// Bootstrap intervals of the main disparities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disparity_intervals: Option<DisparityIntervals>,
+    /// Whether selection is independent of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub independence: Option<Independence>,
+    /// AIF360's comparisons of everyone else against the reference group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_to_reference: Option<ReferenceComparison>,
+    /// What makes some numbers fragile.
+    pub warnings: Vec<String>,
 }
 
-fn finite(v: f64) -> Value {
-    if v.is_finite() { json!(v) } else { Value::Null }
+/// The metrics of one group (or one attribute value).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupReport {
+    /// The group's value of each sensitive attribute.
+    pub group: BTreeMap<String, String>,
+    /// Counts and rates.
+    #[serde(flatten)]
+    pub metrics: GroupMetrics,
+    /// Decisions with a known outcome, when fewer than all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labelled_count: Option<u64>,
+    /// The mean score (NaN, null in JSON, without scores in the group).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nan_if_null")]
+    pub mean_score: Option<f64>,
+    /// ROC AUC (NaN, null in JSON, with one class only).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nan_if_null")]
+    pub roc_auc: Option<f64>,
+    /// Expected calibration error over 10 bins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_calibration_error: Option<f64>,
+    /// 95% Wilson intervals of the rates (null for an empty denominator).
+    pub intervals: BTreeMap<String, Option<Interval>>,
+}
+
+/// Disparities between the groups (Fairlearn's definitions).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Disparities {
+    /// Largest minus smallest selection rate.
+    pub demographic_parity_difference: Option<f64>,
+    /// Smallest over largest selection rate.
+    pub demographic_parity_ratio: Option<f64>,
+    /// The larger of the TPR and FPR differences.
+    pub equalized_odds_difference: Option<f64>,
+    /// The smaller of the TPR and FPR ratios.
+    pub equalized_odds_ratio: Option<f64>,
+    /// TPR difference.
+    pub equal_opportunity_difference: Option<f64>,
+    /// Precision difference.
+    pub predictive_parity_difference: Option<f64>,
+    /// Theil index of the benefits (AIF360).
+    pub theil_index: Option<f64>,
+    /// Generalized entropy index, alpha 2 (AIF360).
+    pub generalized_entropy_index: Option<f64>,
+}
+
+impl Disparities {
+    /// The disparity named `metric` (the JSON name), if the report has it.
+    pub fn get(&self, metric: &str) -> Option<f64> {
+        match metric {
+            "demographic_parity_difference" => self.demographic_parity_difference,
+            "demographic_parity_ratio" => self.demographic_parity_ratio,
+            "equalized_odds_difference" => self.equalized_odds_difference,
+            "equalized_odds_ratio" => self.equalized_odds_ratio,
+            "equal_opportunity_difference" => self.equal_opportunity_difference,
+            "predictive_parity_difference" => self.predictive_parity_difference,
+            "theil_index" => self.theil_index,
+            "generalized_entropy_index" => self.generalized_entropy_index,
+            _ => None,
+        }
+    }
+}
+
+/// Bootstrap intervals of the main disparities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisparityIntervals {
+    /// How they were drawn.
+    pub method: String,
+    /// Of the demographic parity difference.
+    pub demographic_parity_difference: Interval,
+    /// Of the equalized odds difference.
+    pub equalized_odds_difference: Option<Interval>,
+}
+
+/// Pearson's chi-square test of selection against group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Independence {
+    /// The test.
+    pub test: String,
+    /// The chi-square statistic.
+    pub statistic: f64,
+    /// Degrees of freedom.
+    pub dof: u64,
+    /// The p-value.
+    pub p_value: f64,
+}
+
+/// AIF360's comparisons against the reference (privileged) group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceComparison {
+    /// The reference group as given.
+    pub reference: String,
+    /// P(favourable | others) / P(favourable | reference).
+    pub disparate_impact: Option<f64>,
+    /// P(favourable | others) - P(favourable | reference).
+    pub statistical_parity_difference: Option<f64>,
+    /// Mean of the FPR and TPR differences.
+    pub average_odds_difference: Option<f64>,
+    /// TPR difference.
+    pub equal_opportunity_difference: Option<f64>,
+    /// Disparate impact below 0.8.
+    pub four_fifths_rule_violated: bool,
+}
+
+impl FairnessReport {
+    /// A threshold-checkable value by name: a disparity, or an AIF360 comparison.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        let reference = self.relative_to_reference.as_ref();
+        match name {
+            "disparate_impact" => reference.and_then(|r| r.disparate_impact),
+            "statistical_parity_difference" => reference.and_then(|r| r.statistical_parity_difference),
+            "average_odds_difference" => reference.and_then(|r| r.average_odds_difference),
+            other => self.disparities.get(other),
+        }
+    }
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// `Some(NaN)` for a JSON null (a number that was present but not computable).
+fn nan_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Some(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN)))
 }
 
 /// The metrics of a tally: error rates over the labelled decisions, count and selection rate
@@ -279,16 +415,16 @@ fn group_reports(
                 }
             }
             let mut intervals = BTreeMap::new();
-            intervals.insert("selection_rate", stats::wilson(all.tp + all.fp, all.count(), Z95));
-            intervals.insert("true_positive_rate", stats::wilson(c.tp, c.tp + c.fn_, Z95));
-            intervals.insert("false_positive_rate", stats::wilson(c.fp, c.fp + c.tn, Z95));
-            intervals.insert("accuracy", stats::wilson(c.tp + c.tn, c.count(), Z95));
+            intervals.insert("selection_rate".to_owned(), stats::wilson(all.tp + all.fp, all.count(), Z95));
+            intervals.insert("true_positive_rate".to_owned(), stats::wilson(c.tp, c.tp + c.fn_, Z95));
+            intervals.insert("false_positive_rate".to_owned(), stats::wilson(c.fp, c.fp + c.tn, Z95));
+            intervals.insert("accuracy".to_owned(), stats::wilson(c.tp + c.tn, c.count(), Z95));
             GroupReport {
                 group: names.iter().cloned().zip(t.key.iter().cloned()).collect(),
                 metrics: metrics_of(t),
                 labelled_count: partial.then(|| c.count()),
-                mean_score: options.has_score.then(|| finite(t.scores.mean())),
-                roc_auc: options.has_score.then(|| auc.map_or(Value::Null, |v| json!(v))),
+                mean_score: options.has_score.then(|| t.scores.mean()),
+                roc_auc: options.has_score.then(|| auc.unwrap_or(f64::NAN)),
                 expected_calibration_error: if options.has_score { t.scores.ece() } else { None },
                 intervals,
             }
@@ -329,7 +465,7 @@ fn union_auc(groups: &[GroupTally], members: &[usize], merged: &ScoreStats) -> O
 /// Builds the report over `groups` (one tally per combination of the `sensitive` values).
 /// Warnings are in the report's `warnings` array. Sorts each group's exact score pairs in place
 /// (the only memory the exact ROC AUC needs is the pairs themselves).
-pub fn build(sensitive: &[String], groups: &mut [GroupTally], options: &ReportOptions) -> Result<Value, ReportError> {
+pub fn build(sensitive: &[String], groups: &mut [GroupTally], options: &ReportOptions) -> Result<FairnessReport, ReportError> {
     if groups.len() > MAX_GROUPS {
         return Err(ReportError::TooManyGroups(groups.len()));
     }
@@ -349,51 +485,50 @@ pub fn build(sensitive: &[String], groups: &mut [GroupTally], options: &ReportOp
     let mut warnings = Vec::new();
     let aucs: Vec<Option<f64>> = (0..groups.len()).map(|i| union_auc(groups, &[i], &groups[i].scores)).collect();
     let by_group = group_reports(sensitive, groups, &aucs, options, partial, &mut warnings);
-    let mut by_attribute = serde_json::Map::new();
+    let mut by_attribute = BTreeMap::new();
     for (a, name) in sensitive.iter().enumerate() {
         let unions = attribute_groups(groups, a);
         let aucs: Vec<Option<f64>> = unions.iter().map(|(u, members)| union_auc(groups, members, &u.scores)).collect();
         let tallies: Vec<GroupTally> = unions.into_iter().map(|(u, _)| u).collect();
         let reports = group_reports(std::slice::from_ref(name), &tallies, &aucs, options, partial, &mut Vec::new());
-        by_attribute.insert(name.clone(), serde_json::to_value(reports).unwrap_or(Value::Null));
+        by_attribute.insert(name.clone(), reports);
     }
     let selection: Vec<Confusion> = groups.iter().map(GroupTally::selection).collect();
     let labelled: Vec<Confusion> = groups.iter().map(|t| t.labelled).collect();
     let d_sel = disparities(&selection.iter().map(GroupMetrics::from_counts).collect::<Vec<_>>());
     let d = disparities(&labelled.iter().map(GroupMetrics::from_counts).collect::<Vec<_>>());
     let all = pooled(&labelled);
-    let mut report = json!({
-        "rows": rows,
-        "roc_auc_method": if !options.has_score { Value::Null } else if options.streaming { json!(format!("approximate: scores binned into {AUC_BINS} equal-width bins per group, ties within a bin")) } else { json!("exact") },
-        "sensitive": sensitive,
-        "by_group": by_group,
-        "by_attribute": by_attribute,
-        "disparities": {
-            "demographic_parity_difference": finite(d_sel.demographic_parity_difference),
-            "demographic_parity_ratio": finite(d_sel.demographic_parity_ratio),
-            "equalized_odds_difference": finite(d.equalized_odds_difference),
-            "equalized_odds_ratio": finite(d.equalized_odds_ratio),
-            "equal_opportunity_difference": finite(d.equal_opportunity_difference),
-            "predictive_parity_difference": finite(d.predictive_parity_difference),
-            "theil_index": finite(theil_index(&all)),
-            "generalized_entropy_index": finite(generalized_entropy_index(&all, 2.0)),
-        },
+    let roc_auc_method = options.has_score.then(|| {
+        if options.streaming {
+            format!("approximate: scores binned into {AUC_BINS} equal-width bins per group, ties within a bin")
+        } else {
+            "exact".to_owned()
+        }
     });
-    if partial {
-        report["labelled_rows"] = json!(labelled_rows);
-    }
+    let disparities = Disparities {
+        demographic_parity_difference: finite(d_sel.demographic_parity_difference),
+        demographic_parity_ratio: finite(d_sel.demographic_parity_ratio),
+        equalized_odds_difference: finite(d.equalized_odds_difference),
+        equalized_odds_ratio: finite(d.equalized_odds_ratio),
+        equal_opportunity_difference: finite(d.equal_opportunity_difference),
+        predictive_parity_difference: finite(d.predictive_parity_difference),
+        theil_index: finite(theil_index(&all)),
+        generalized_entropy_index: finite(generalized_entropy_index(&all, 2.0)),
+    };
     let dpd = stats::bootstrap_disparities(&selection, options.bootstrap, options.seed, 0.95).map(|b| b.0);
     let eod = stats::bootstrap_disparities(&labelled, options.bootstrap, options.seed, 0.95).map(|b| b.1);
-    if let Some(dpd) = dpd {
-        report["disparity_intervals"] = json!({
-            "method": format!("stratified percentile bootstrap, {} replicates, seed {}", options.bootstrap, options.seed),
-            "demographic_parity_difference": dpd,
-            "equalized_odds_difference": eod,
-        });
-    }
-    if let Some((chi2, dof, p)) = stats::selection_independence(&selection) {
-        report["independence"] = json!({"test": "Pearson chi-square, selection x group", "statistic": chi2, "dof": dof, "p_value": p});
-    }
+    let disparity_intervals = dpd.map(|dpd| DisparityIntervals {
+        method: format!("stratified percentile bootstrap, {} replicates, seed {}", options.bootstrap, options.seed),
+        demographic_parity_difference: dpd,
+        equalized_odds_difference: eod,
+    });
+    let independence = stats::selection_independence(&selection).map(|(statistic, dof, p_value)| Independence {
+        test: "Pearson chi-square, selection x group".to_owned(),
+        statistic,
+        dof,
+        p_value,
+    });
+    let mut comparison = None;
     if let Some((spec, reference)) = &options.reference {
         let privileged: Vec<bool> = groups.iter().map(|t| reference.iter().all(|(a, v)| t.key.get(*a) == Some(v))).collect();
         if !privileged.iter().any(|p| *p) {
@@ -404,17 +539,28 @@ pub fn build(sensitive: &[String], groups: &mut [GroupTally], options: &ReportOp
             relative_to_reference(&of(true), &of(false))
         };
         let (r_sel, r) = (split(&selection), split(&labelled));
-        report["relative_to_reference"] = json!({
-            "reference": spec,
-            "disparate_impact": finite(r_sel.disparate_impact),
-            "statistical_parity_difference": finite(r_sel.statistical_parity_difference),
-            "average_odds_difference": finite(r.average_odds_difference),
-            "equal_opportunity_difference": finite(r.equal_opportunity_difference),
-            "four_fifths_rule_violated": r_sel.four_fifths_violated,
+        comparison = Some(ReferenceComparison {
+            reference: spec.clone(),
+            disparate_impact: finite(r_sel.disparate_impact),
+            statistical_parity_difference: finite(r_sel.statistical_parity_difference),
+            average_odds_difference: finite(r.average_odds_difference),
+            equal_opportunity_difference: finite(r.equal_opportunity_difference),
+            four_fifths_rule_violated: r_sel.four_fifths_violated,
         });
     }
-    report["warnings"] = json!(warnings);
-    Ok(report)
+    Ok(FairnessReport {
+        rows,
+        roc_auc_method,
+        sensitive: sensitive.to_vec(),
+        by_group,
+        by_attribute,
+        disparities,
+        labelled_rows: partial.then_some(labelled_rows),
+        disparity_intervals,
+        independence,
+        relative_to_reference: comparison,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -441,7 +587,7 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let r = build(&["g".into()], &mut groups, &options()).unwrap_or_default();
+        let r = serde_json::to_value(build(&["g".into()], &mut groups, &options()).expect("report")).expect("json");
         assert_eq!(r["rows"], 8);
         assert_eq!(r["labelled_rows"], 4);
         // Selection over all four decisions of each group: a 3/4, b 1/4.
@@ -459,9 +605,14 @@ mod tests {
     fn fully_labelled_reports_have_no_labelled_fields() {
         let mut groups =
             vec![GroupTally { key: vec!["a".into()], labelled: Confusion { tp: 1, fp: 1, tn: 1, fn_: 1 }, ..Default::default() }];
-        let r = build(&["g".into()], &mut groups, &options()).unwrap_or_default();
+        let r = serde_json::to_value(build(&["g".into()], &mut groups, &options()).expect("report")).expect("json");
         assert!(r.get("labelled_rows").is_none());
         assert!(r["by_group"][0].get("labelled_count").is_none());
         assert_eq!(build(&["g".into()], &mut [], &options()), Err(ReportError::Empty));
+        // The report reads back as it was written, nulls included.
+        let report = build(&["g".into()], &mut groups, &options()).expect("report");
+        let text = serde_json::to_string(&report).expect("json");
+        let back: FairnessReport = serde_json::from_str(&text).expect("read back");
+        assert_eq!(serde_json::to_string(&back).expect("json"), text);
     }
 }

@@ -11,7 +11,7 @@ use crate::{Confusion, GroupMetrics, disparities};
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// A confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Interval {
     /// Lower bound.
     pub low: f64,

@@ -48,7 +48,7 @@ pub struct SubjectState {
     /// Objections in force.
     pub objections: Objections,
     /// The subject opted out of sale/sharing (CCPA 1798.120).
-    pub opted_out_sale_share: bool,
+    pub opted_out_of_sale_or_share: bool,
     /// A Global Privacy Control signal was recorded for the subject earlier.
     pub gpc: bool,
     /// The current consent state for the purpose, if the subject ever answered.
@@ -57,73 +57,63 @@ pub struct SubjectState {
     pub held: Vec<DataCategory>,
 }
 
-/// Allow or deny.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// The use may go ahead with the released data.
-    Allow,
-    /// The use must not go ahead.
-    Deny,
-}
-
-impl Decision {
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Allow => "allow",
-            Decision::Deny => "deny",
-        }
+custos_core::vocabulary! {
+    /// Allow or deny.
+    pub enum Decision: "decision" {
+        /// The use may go ahead with the released data.
+        Allow = "allow" ("Allowed"),
+        /// The use must not go ahead.
+        Deny = "deny" ("Denied"),
     }
 }
 
-/// Machine-readable reason codes; stable, documented in the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ReasonCode {
-    /// The subject was erased.
-    SubjectErased,
-    /// No purpose with that key is declared.
-    PurposeUnknown,
-    /// A restriction of processing is active.
-    ProcessingRestricted,
-    /// A restriction is active but the purpose is a legal obligation.
-    RestrictionOverriddenByLegalObligation,
-    /// The purpose rests on a contract with the subject.
-    BasisContract,
-    /// The purpose rests on a legal obligation.
-    BasisLegalObligation,
-    /// The purpose rests on legitimate interest and no objection stops it.
-    BasisLegitimateInterest,
-    /// The subject objected to this purpose.
-    ObjectionPurpose,
-    /// The subject objected to profiling.
-    ObjectionProfiling,
-    /// The subject objected to direct marketing.
-    ObjectionDirectMarketing,
-    /// A Global Privacy Control signal opts the subject out of sale/sharing.
-    GpcOptOut,
-    /// The subject opted out of sale/sharing.
-    OptedOutSaleShare,
-    /// A current granted consent covers the purpose.
-    ConsentGranted,
-    /// No consent was given and the purpose needs one.
-    ConsentMissing,
-    /// The subject refused consent.
-    ConsentDenied,
-    /// The subject withdrew consent.
-    ConsentWithdrawn,
-    /// Opt-out jurisdiction and the subject has not opted out.
-    OptOutNotExercised,
-    /// The purpose is sensitive, so consent is required everywhere.
-    SensitiveRequiresConsent,
-    /// A requested category is not one the purpose may use; it was withheld.
-    CategoryNotAllowed,
-    /// A requested category is audit-only; it was withheld.
-    CategoryAuditOnly,
-    /// Released values are pseudonymous tokens.
-    Pseudonymized,
+custos_core::vocabulary! {
+    /// Machine-readable reason codes; stable, documented in the API.
+    #[non_exhaustive]
+    pub enum ReasonCode: "code" {
+        /// The subject was erased.
+        SubjectErased = "subject_erased" ("Subject erased"),
+        /// No purpose with that key is declared.
+        PurposeUnknown = "purpose_unknown" ("Unknown purpose"),
+        /// A restriction of processing is active.
+        ProcessingRestricted = "processing_restricted" ("Processing restricted"),
+        /// A restriction is active but the purpose is a legal obligation.
+        RestrictionOverriddenByLegalObligation = "restriction_overridden_by_legal_obligation" ("Restricted, but required by law"),
+        /// The purpose rests on a contract with the subject.
+        BasisContract = "basis_contract" ("Needed for a contract"),
+        /// The purpose rests on a legal obligation.
+        BasisLegalObligation = "basis_legal_obligation" ("Required by law"),
+        /// The purpose rests on legitimate interest and no objection stops it.
+        BasisLegitimateInterest = "basis_legitimate_interest" ("Legitimate interest"),
+        /// The subject objected to this purpose.
+        ObjectionPurpose = "objection_purpose" ("Objected to this purpose"),
+        /// The subject objected to profiling.
+        ObjectionProfiling = "objection_profiling" ("Objected to profiling"),
+        /// The subject objected to direct marketing.
+        ObjectionDirectMarketing = "objection_direct_marketing" ("Objected to direct marketing"),
+        /// A Global Privacy Control signal opts the subject out of sale/sharing.
+        GpcOptOut = "gpc_opt_out" ("Global Privacy Control opt-out"),
+        /// The subject opted out of sale/sharing (`opted_out_sale_share` before 0.2).
+        OptedOutOfSaleOrShare = "opted_out_of_sale_or_share" ("Opted out of sale or sharing") | "opted_out_sale_share",
+        /// A current granted consent covers the purpose.
+        ConsentGranted = "consent_granted" ("Consent granted"),
+        /// No consent was given and the purpose needs one.
+        ConsentMissing = "consent_missing" ("No consent"),
+        /// The subject refused consent.
+        ConsentDenied = "consent_denied" ("Consent refused"),
+        /// The subject withdrew consent.
+        ConsentWithdrawn = "consent_withdrawn" ("Consent withdrawn"),
+        /// Opt-out jurisdiction and the subject has not opted out.
+        OptOutNotExercised = "opt_out_not_exercised" ("No opt-out"),
+        /// The purpose is sensitive, so consent is required everywhere.
+        SensitiveRequiresConsent = "sensitive_requires_consent" ("Sensitive: consent needed"),
+        /// A requested category is not one the purpose may use; it was withheld.
+        CategoryNotAllowed = "category_not_allowed" ("Category not allowed"),
+        /// A requested category is audit-only; it was withheld.
+        CategoryAuditOnly = "category_audit_only" ("Category for audits only"),
+        /// Released values are pseudonymous tokens.
+        Pseudonymized = "pseudonymized" ("Released as tokens"),
+    }
 }
 
 /// One reason for a decision: a stable code and a sentence for people.
@@ -199,13 +189,13 @@ pub fn evaluate(
         LegalBasis::Consent | LegalBasis::LegitimateInterest => {}
     }
 
-    if subject.objections.purposes.contains(&purpose.key) {
+    if subject.objections.purposes.contains(&purpose.purpose) {
         return deny(vec![reason(R::ObjectionPurpose, "The subject objected to this purpose.")]);
     }
     if purpose.profiling && subject.objections.profiling {
         return deny(vec![reason(R::ObjectionProfiling, "The subject objected to profiling.")]);
     }
-    if purpose.key.is_marketing() && subject.objections.direct_marketing {
+    if purpose.purpose.is_marketing() && subject.objections.direct_marketing {
         return deny(vec![reason(R::ObjectionDirectMarketing, "The subject objected to direct marketing.")]);
     }
     let opt_out_jurisdiction = subject.jurisdiction.is_opt_out(&config.opt_out_jurisdictions);
@@ -213,8 +203,8 @@ pub fn evaluate(
         if gpc_signal || subject.gpc {
             return deny(vec![reason(R::GpcOptOut, "A Global Privacy Control signal opts the subject out of sale and sharing.")]);
         }
-        if subject.opted_out_sale_share {
-            return deny(vec![reason(R::OptedOutSaleShare, "The subject opted out of the sale and sharing of their data.")]);
+        if subject.opted_out_of_sale_or_share {
+            return deny(vec![reason(R::OptedOutOfSaleOrShare, "The subject opted out of the sale and sharing of their data.")]);
         }
     }
 

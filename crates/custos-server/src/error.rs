@@ -40,6 +40,12 @@ impl ApiError {
         Self { field, ..Self::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail) }
     }
 
+    /// A failure on our side outside the service (rendering a page): logged, answered 500.
+    pub(crate) fn internal(e: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the request could not be completed")
+    }
+
     pub(crate) fn payload_too_large() -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", "the request body exceeds 1 MiB")
     }

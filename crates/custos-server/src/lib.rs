@@ -7,6 +7,7 @@
 //! the offending field; the server never answers 500 for a client's mistake. The OpenAPI 3.1
 //! document is generated from the handlers ([`openapi`]) and served at `/openapi.json`.
 
+mod dto;
 mod error;
 mod extract;
 mod guard;

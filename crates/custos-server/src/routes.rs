@@ -2,7 +2,7 @@
 
 mod consents;
 mod decisions;
-mod dsr;
+mod dsrs;
 mod fairness;
 mod gate;
 mod health;
@@ -19,7 +19,7 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    consents::*, decisions::*, dsr::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, pii::*, privacy::*, purposes::*,
+    consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, pii::*, privacy::*, purposes::*,
     subjects::*,
 };
 
@@ -31,7 +31,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(consents::routes())
         .merge(gate::routes())
         .merge(decisions::routes())
-        .merge(dsr::routes())
+        .merge(dsrs::routes())
         .merge(keys::routes())
         .merge(ledger::routes())
         .merge(pii::routes())

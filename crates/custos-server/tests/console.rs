@@ -11,10 +11,19 @@ fn csrf_of(page: &str) -> String {
 
 async fn console_sign_in_csrf_and_requests(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    let (_, password) = s.service.staff().create_user("Officer@Example.com", "privacy_officer", None).await.expect("user");
-    s.service.staff().create_user("analyst@example.com", "analyst", Some("a long analyst password".into())).await.expect("user");
-    assert!(s.service.staff().create_user("x@example.com", "wizard", None).await.is_err(), "unknown role");
-    assert!(s.service.staff().create_user("officer@example.com", "admin", None).await.is_err(), "emails are unique, case-insensitively");
+    let (_, password) =
+        s.service.staff().create_user("Officer@Example.com", &[custos_core::Role::PrivacyOfficer], None).await.expect("user");
+    s.service
+        .staff()
+        .create_user("analyst@example.com", &[custos_core::Role::Analyst], Some("a long analyst password".into()))
+        .await
+        .expect("user");
+    assert!(custos_core::Role::parse("wizard").is_err(), "unknown role");
+    assert!(s.service.staff().create_user("x@example.com", &[], None).await.is_err(), "no role");
+    assert!(
+        s.service.staff().create_user("officer@example.com", &[custos_core::Role::Admin], None).await.is_err(),
+        "emails are unique, case-insensitively"
+    );
 
     let mut b = Browser::new(&s);
     let (st, _, location) = b.get("/console").await;
@@ -139,8 +148,16 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
 
 async fn console_administration(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    s.service.staff().create_user("admin@example.com", "admin", Some("a long admin password".into())).await.expect("admin");
-    s.service.staff().create_user("po@example.com", "privacy_officer", Some("a long officer password".into())).await.expect("po");
+    s.service
+        .staff()
+        .create_user("admin@example.com", &[custos_core::Role::Admin], Some("a long admin password".into()))
+        .await
+        .expect("admin");
+    s.service
+        .staff()
+        .create_user("po@example.com", &[custos_core::Role::PrivacyOfficer], Some("a long officer password".into()))
+        .await
+        .expect("po");
     let mut po = Browser::new(&s);
     po.post("/console/login", &[("email", "po@example.com"), ("password", "a long officer password")]).await;
     assert_eq!(po.get("/console/admin").await.0, 403, "administration needs the admin role");
@@ -157,7 +174,7 @@ async fn console_administration(backend: Backend) {
             "/console/admin/purposes",
             &[
                 ("csrf", csrf.as_str()),
-                ("key", "marketing.communications.email"),
+                ("purpose", "marketing.communications.email"),
                 ("name", "Newsletter"),
                 ("legal_basis", "consent"),
                 ("data_categories", "user.contact.email"),
@@ -185,7 +202,7 @@ async fn console_administration(backend: Backend) {
             "/console/admin/purposes",
             &[
                 ("csrf", csrf.as_str()),
-                ("key", "Not A Key"),
+                ("purpose", "Not A Key"),
                 ("name", "x"),
                 ("legal_basis", "consent"),
                 ("data_categories", "user"),

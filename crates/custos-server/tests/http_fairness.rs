@@ -303,13 +303,14 @@ async fn interrupted_audits_are_requeued(backend: Backend) {
     // The process that claimed it "stops" mid-run (the claim itself is tested in the store).
     let at = custos_core::format_timestamp(&custos_core::now());
     db.execute(&format!("UPDATE fairness_audits SET status = 'running', started_at = '{at}' WHERE audit_id = '{}'", queued.audit_id)).await;
-    assert_eq!(service.fairness().audit(&queued.audit_id).await.expect("audit").status, "running");
+    let id = queued.audit_id.to_string();
+    assert_eq!(service.fairness().audit(&id).await.expect("audit").status.as_str(), "running");
     // The "restarted" worker requeues it, then runs it (it fails: there are no decisions).
     let running = service.clone();
     let worker = tokio::spawn(async move { running.fairness().run_worker(std::future::pending()).await });
     let mut status = String::new();
     for _ in 0..300 {
-        status = service.fairness().audit(&queued.audit_id).await.expect("audit").status;
+        status = service.fairness().audit(&id).await.expect("audit").status.as_str().to_owned();
         if status == "failed" || status == "succeeded" {
             break;
         }

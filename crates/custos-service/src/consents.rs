@@ -1,48 +1,58 @@
 //! Consent events: append-only, with proof of the notice shown.
 
-use custos_core::{ConsentStatus, EventId, Method, PurposeKey, format_timestamp, now, parse_timestamp};
-use custos_store::{ConsentEvent, ConsentState};
+use custos_core::{ConsentStatus, EventId, LedgerEvent, Method, PurposeKey, SubjectId, now, parse_timestamp};
+pub use custos_store::{ConsentEvent, ConsentState};
 
-use crate::{
-    Service, ServiceError,
-    dto::{ConsentEventView, ConsentInput, ConsentStateView, SubjectConsents},
-    subjects::parse_subject_id,
-};
+use crate::{Receipt, Service, ServiceError, subjects::parse_subject_id};
 
 /// How far in the future a `captured_at` may lie (clock skew between systems).
 const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
-pub(crate) fn event_view(e: &ConsentEvent) -> ConsentEventView {
-    ConsentEventView {
-        event_id: e.event_id.to_string(),
-        subject_id: e.subject_id.to_string(),
-        purpose: e.purpose.to_string(),
-        status: e.status.as_str().to_owned(),
-        method: e.method.to_string(),
-        notice_version: e.notice_version.clone(),
-        notice_language: e.notice_language.clone(),
-        notice_text_sha256: e.notice_text_sha256.clone(),
-        source: e.source.clone(),
-        gpc: e.gpc,
-        captured_at: format_timestamp(&e.captured_at),
-        recorded_at: format_timestamp(&e.recorded_at),
-        receipt: None,
-    }
+/// Records a consent event.
+#[derive(Debug, Clone)]
+pub struct ConsentInput {
+    /// Whose consent.
+    pub subject_id: String,
+    /// For which purpose.
+    pub purpose: String,
+    /// What the subject said.
+    pub status: ConsentStatus,
+    /// How it was captured (`api`, `privacy_center`, `web_form`, ...).
+    pub method: String,
+    /// The notice version shown; must exist for the purpose.
+    pub notice_version: String,
+    /// The notice language shown; default `en`, or the only language of that version.
+    pub notice_language: Option<String>,
+    /// Where it was captured (form, campaign).
+    pub source: Option<String>,
+    /// When the subject answered (RFC 3339); default now.
+    pub captured_at: Option<String>,
 }
 
-pub(crate) fn state_view(s: &ConsentState) -> ConsentStateView {
-    ConsentStateView {
-        purpose: s.purpose.to_string(),
-        status: s.status.as_str().to_owned(),
-        event_id: s.event_id.to_string(),
-        captured_at: format_timestamp(&s.captured_at),
-    }
+/// A recorded consent event, with its ledger receipt on write answers.
+#[derive(Debug, Clone)]
+pub struct ConsentEventView {
+    /// The event.
+    pub event: ConsentEvent,
+    /// Where it was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// A subject's consents: the current state per purpose and the full history.
+#[derive(Debug, Clone)]
+pub struct SubjectConsents {
+    /// Subject.
+    pub subject_id: SubjectId,
+    /// Current state per purpose.
+    pub current: Vec<ConsentState>,
+    /// Every event, in capture order.
+    pub history: Vec<ConsentEvent>,
 }
 
 /// The ledger leaf of a consent event: everything but the free-text `source`.
 pub(crate) fn consent_leaf(e: &ConsentEvent) -> Vec<u8> {
     crate::ledger::event_at(
-        "consent.recorded",
+        LedgerEvent::ConsentRecorded,
         &e.recorded_at,
         crate::ledger::subject_fields(
             &e.subject_id,
@@ -72,7 +82,7 @@ impl Consents<'_> {
     pub async fn record(&self, input: ConsentInput, gpc: bool) -> Result<ConsentEventView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose = PurposeKey::parse(&input.purpose)?;
-        let status = ConsentStatus::parse(&input.status)?;
+        let status = input.status;
         let method = Method::parse("method", &input.method)?;
         if input.notice_version.is_empty() || input.notice_version.len() > 64 {
             return Err(ServiceError::invalid("notice_version", "must be 1-64 characters"));
@@ -106,13 +116,13 @@ impl Consents<'_> {
                     return Err(ServiceError::unprocessable("purpose", format!("purpose `{purpose}` does not exist")));
                 }
                 let versions = custos_store::purposes::notice_versions(tx, &purpose, &input.notice_version).await?;
-                let notice = match &input.language {
-                    Some(lang) => versions.iter().find(|n| &n.language == lang),
-                    None => versions.iter().find(|n| n.language == "en").or(versions.first()),
+                let notice = match &input.notice_language {
+                    Some(lang) => versions.iter().find(|n| &n.notice_language == lang),
+                    None => versions.iter().find(|n| n.notice_language == "en").or(versions.first()),
                 };
                 let Some(notice) = notice else {
                     return Err(ServiceError::unprocessable(
-                        if input.language.is_some() && !versions.is_empty() { "language" } else { "notice_version" },
+                        if input.notice_language.is_some() && !versions.is_empty() { "notice_language" } else { "notice_version" },
                         format!("no notice version `{}` is published for purpose `{purpose}`", input.notice_version),
                     ));
                 };
@@ -123,7 +133,7 @@ impl Consents<'_> {
                     status,
                     method,
                     notice_version: notice.version.clone(),
-                    notice_language: notice.language.clone(),
+                    notice_language: notice.notice_language.clone(),
                     notice_text_sha256: notice.text_sha256.clone(),
                     source: input.source.clone(),
                     gpc,
@@ -138,9 +148,7 @@ impl Consents<'_> {
                 Ok((event, receipt))
             })
             .await?;
-        let mut view = event_view(&event);
-        view.receipt = Some(receipt.into());
-        Ok(view)
+        Ok(ConsentEventView { event, receipt: Some(receipt) })
     }
 
     /// A subject's current consents and full history.
@@ -153,10 +161,6 @@ impl Consents<'_> {
                 Ok((custos_store::consents::current(tx, &id).await?, custos_store::consents::history(tx, &id).await?))
             })
             .await?;
-        Ok(SubjectConsents {
-            subject_id: id.to_string(),
-            current: current.iter().map(state_view).collect(),
-            history: history.iter().map(event_view).collect(),
-        })
+        Ok(SubjectConsents { subject_id: id, current, history })
     }
 }

@@ -1,32 +1,73 @@
 //! The decision log: what an AI decided about whom, under which purpose and gate check.
 
-use custos_core::{ApiKeyId, CheckId, DecisionId, PurposeKey, format_timestamp, now, parse_timestamp};
-use custos_store::DecisionRecord;
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use custos_core::{ApiKeyId, CheckId, DecisionId, LedgerEvent, PurposeKey, ValidationError, format_timestamp, now, parse_timestamp};
+pub use custos_explain::Explanation;
+pub use custos_store::DecisionRecord;
+use custos_store::decisions::DecisionCursor;
+pub use custos_store::decisions::DecisionFilter;
+use serde_json::Value;
 
 use crate::{
-    Service, ServiceError,
-    dto::{DecisionInput, DecisionView, OutcomeInput},
+    Receipt, Service, ServiceError,
     models::ReasonsView,
+    paging::{Page, PageAt},
     subjects::parse_subject_id,
 };
 
-pub(crate) fn decision_view(d: &DecisionRecord) -> DecisionView {
-    DecisionView {
-        decision_id: d.decision_id.to_string(),
-        subject_id: d.subject_id.to_string(),
-        purpose: d.purpose.to_string(),
-        check_id: d.check_id.map(|c| c.to_string()),
-        model: d.model.clone(),
-        model_version: d.model_version.clone(),
-        outcome: d.outcome.clone(),
-        score: d.score,
-        features: d.features.clone(),
-        actual: d.actual.clone(),
-        observed_at: d.observed_at.as_ref().map(format_timestamp),
-        created_at: format_timestamp(&d.created_at),
-        receipt: None,
-    }
+/// Logs an AI decision about a subject.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionInput {
+    /// About whom.
+    pub subject_id: String,
+    /// Under which purpose.
+    pub purpose: String,
+    /// The gate check that allowed the data use.
+    pub check_id: Option<String>,
+    /// Model name.
+    pub model: String,
+    /// Model version.
+    pub model_version: String,
+    /// What was decided.
+    pub outcome: String,
+    /// Model score.
+    pub score: Option<f64>,
+    /// Input features (stored encrypted).
+    pub features: Option<BTreeMap<String, Value>>,
+}
+
+/// Records the observed outcome of a decision.
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeInput {
+    /// What actually happened.
+    pub actual: String,
+    /// When it was observed (RFC 3339); default now.
+    pub observed_at: Option<String>,
+}
+
+/// A logged decision, with its ledger receipt on write answers.
+#[derive(Debug, Clone)]
+pub struct DecisionView {
+    /// The decision (features and outcome decrypted; `None` once the subject is erased).
+    pub decision: DecisionRecord,
+    /// Where it was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// A decision with its explanation, as a reviewer reads it.
+#[derive(Debug, Clone)]
+pub struct DecisionDetail {
+    /// The decision.
+    pub decision: DecisionRecord,
+    /// Its explanation, if a registered model made it.
+    pub explanation: Option<Explanation>,
+    /// What the customer is told, if the model has a feature dictionary.
+    pub reasons: Option<ReasonsView>,
+}
+
+fn decision_view(decision: DecisionRecord) -> DecisionView {
+    DecisionView { decision, receipt: None }
 }
 
 /// The ledger leaf of a logged decision: ids, codes and a keyed digest of its score and
@@ -35,7 +76,7 @@ pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord
     let content = serde_json::json!({"score": record.score, "features": record.features});
     let digest = store.keyring().digest("ledger/decision-content", content.to_string().as_bytes());
     crate::ledger::event_at(
-        "decision.recorded",
+        LedgerEvent::DecisionRecorded,
         &record.created_at,
         crate::ledger::subject_fields(
             &record.subject_id,
@@ -64,7 +105,7 @@ pub(crate) fn outcome_leaf(
 ) -> Vec<u8> {
     let digest = keyring.digest("ledger/decision-outcome", format!("{id}:{actual}").as_bytes());
     crate::ledger::event(
-        "decision.outcome",
+        LedgerEvent::DecisionOutcome,
         serde_json::json!({
             "decision_id": id.to_string(),
             "actual_digest": data_encoding::HEXLOWER.encode(&digest),
@@ -79,7 +120,7 @@ pub struct Decisions<'a>(pub(crate) &'a Service);
 
 impl Decisions<'_> {
     /// The stored explanation of a decision.
-    pub async fn explanation(&self, decision_id: &str) -> Result<Value, ServiceError> {
+    pub async fn explanation(&self, decision_id: &str) -> Result<Explanation, ServiceError> {
         let id = DecisionId::parse(decision_id)?;
         let found = self
             .0
@@ -90,27 +131,17 @@ impl Decisions<'_> {
                 Ok(custos_store::decisions::explanation(tx, &id).await?)
             })
             .await?;
-        let mut doc = found.ok_or(ServiceError::NotFound { resource: "explanation" })?;
-        doc["decision_id"] = json!(decision_id);
-        Ok(doc)
+        let doc = found.ok_or(ServiceError::NotFound { resource: "explanation" })?;
+        let mut explanation: Explanation =
+            serde_json::from_value(doc).map_err(|e| ServiceError::internal(format!("stored explanation of {id}: {e}")))?;
+        explanation.decision_id = Some(id.to_string());
+        Ok(explanation)
     }
 
     /// The plain-language reasons of a decision (what the customer may see).
     pub async fn reasons(&self, decision_id: &str) -> Result<ReasonsView, ServiceError> {
-        let doc = self.explanation(decision_id).await?;
-        let reasons = &doc["reasons"];
-        if reasons.is_null() {
-            return Err(ServiceError::NotFound { resource: "reasons (the model was registered without a feature dictionary)" });
-        }
-        let texts = |key: &str, field: &str| -> Vec<String> {
-            reasons[key].as_array().into_iter().flatten().filter_map(|r| r[field].as_str().map(str::to_owned)).collect()
-        };
-        Ok(ReasonsView {
-            decision_id: decision_id.to_owned(),
-            text: reasons["text"].as_str().unwrap_or("").to_owned(),
-            reasons: texts("reasons", "text"),
-            hints: texts("counterfactuals", "text"),
-        })
+        let explanation = self.explanation(decision_id).await?;
+        reasons_of(DecisionId::parse(decision_id)?, &explanation)
     }
 
     /// Logs a decision. The subject and purpose must exist; a quoted gate check must be about
@@ -175,18 +206,19 @@ impl Decisions<'_> {
                     if check.subject_id != stored.subject_id || check.purpose != stored.purpose.as_str() {
                         return Err(ServiceError::unprocessable("check_id", "the gate check was about another subject or purpose"));
                     }
-                    if check.decision != "allow" {
+                    if check.decision != custos_policy::Decision::Allow.as_str() {
                         return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
                     }
                 }
                 custos_store::decisions::insert(tx, &stored).await?;
                 if let Some((model_id, doc)) = &explanation {
+                    let doc = serde_json::to_value(doc).map_err(ServiceError::internal)?;
                     custos_store::decisions::insert_explanation(
                         tx,
                         &stored.decision_id,
                         &stored.subject_id,
                         model_id,
-                        doc,
+                        &doc,
                         &stored.created_at,
                     )
                     .await?;
@@ -194,9 +226,7 @@ impl Decisions<'_> {
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        let mut view = decision_view(&record);
-        view.receipt = Some(receipt.into());
-        Ok(view)
+        Ok(DecisionView { decision: record, receipt: Some(receipt) })
     }
 
     /// Records what actually happened after a decision (ground truth for monitoring).
@@ -218,25 +248,52 @@ impl Decisions<'_> {
                 Ok((record, custos_store::ledger::append_leaf(tx, leaf).await?))
             })
             .await?;
-        let mut view = decision_view(&record);
-        view.receipt = Some(receipt.into());
-        Ok(view)
+        Ok(DecisionView { decision: record, receipt: Some(receipt) })
     }
 
-    /// Decisions, newest first (at most `limit`, up to 1000), optionally filtered.
-    pub async fn list(
-        &self,
-        purpose: Option<String>,
-        model: Option<String>,
-        outcome: Option<String>,
-        limit: u32,
-    ) -> Result<Vec<DecisionView>, ServiceError> {
+    /// A page of decisions, newest first (at most `limit`, up to 1000), optionally filtered,
+    /// with how many match in all.
+    pub async fn page(&self, filter: DecisionFilter, at: PageAt, limit: u32) -> Result<Page<DecisionRecord>, ServiceError> {
         let limit = limit.clamp(1, 1000);
-        let records = self
+        let cursor_id = match &at {
+            PageAt::First => None,
+            PageAt::After(id) => Some((true, DecisionId::parse(id).map_err(|e| ValidationError::new("after", e.message()))?)),
+            PageAt::Before(id) => Some((false, DecisionId::parse(id).map_err(|e| ValidationError::new("before", e.message()))?)),
+        };
+        let (records, total, offset) = self
             .0
-            .read(async |tx| Ok(custos_store::decisions::list(tx, purpose.as_deref(), model.as_deref(), outcome.as_deref(), limit).await?))
+            .read(async |tx| {
+                let cursor = match &cursor_id {
+                    None => None,
+                    Some((after, id)) => {
+                        let d = custos_store::decisions::get(tx, id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?;
+                        Some(if *after {
+                            DecisionCursor::After(d.created_at, d.decision_id)
+                        } else {
+                            DecisionCursor::Before(d.created_at, d.decision_id)
+                        })
+                    }
+                };
+                let records = custos_store::decisions::page(tx, &filter, cursor.as_ref(), limit).await?;
+                let newest = records.first().map(|d| (&d.created_at, &d.decision_id));
+                let (total, offset) = custos_store::decisions::count(tx, &filter, newest).await?;
+                Ok((records, total, offset))
+            })
             .await?;
-        Ok(records.iter().map(decision_view).collect())
+        Ok(Page::new(records, total, offset, |d: &DecisionRecord| d.decision_id.to_string()))
+    }
+
+    /// A decision with its explanation and customer-facing reasons, for review: `None` where
+    /// the model was not registered (no explanation) or had no dictionary (no reasons).
+    pub async fn detail(&self, decision_id: &str) -> Result<DecisionDetail, ServiceError> {
+        let decision = self.get(decision_id).await?.decision;
+        let explanation = match self.explanation(decision_id).await {
+            Ok(e) => Some(e),
+            Err(ServiceError::NotFound { resource: "explanation" }) => None,
+            Err(e) => return Err(e),
+        };
+        let reasons = explanation.as_ref().and_then(|e| reasons_of(decision.decision_id, e).ok());
+        Ok(DecisionDetail { decision, explanation, reasons })
     }
 
     /// One decision.
@@ -247,7 +304,7 @@ impl Decisions<'_> {
             .read(async |tx| Ok(custos_store::decisions::get(tx, &id).await?))
             .await?
             .ok_or(ServiceError::NotFound { resource: "decision" })?;
-        Ok(decision_view(&record))
+        Ok(decision_view(record))
     }
 
     /// A subject's decisions, newest first.
@@ -260,6 +317,20 @@ impl Decisions<'_> {
                 Ok(custos_store::decisions::for_subject(tx, &id, 1000).await?)
             })
             .await?;
-        Ok(records.iter().map(decision_view).collect())
+        Ok(records.into_iter().map(decision_view).collect())
     }
+}
+
+/// The customer-facing reasons in an explanation; not found when the model has no dictionary.
+pub(crate) fn reasons_of(decision_id: DecisionId, explanation: &Explanation) -> Result<ReasonsView, ServiceError> {
+    let reasons = explanation
+        .reasons
+        .as_ref()
+        .ok_or(ServiceError::NotFound { resource: "reasons (the model was registered without a feature dictionary)" })?;
+    Ok(ReasonsView {
+        decision_id,
+        text: reasons.text.clone(),
+        reasons: reasons.reasons.iter().map(|r| r.text.clone()).collect(),
+        hints: reasons.counterfactuals.iter().map(|c| c.text.clone()).collect(),
+    })
 }

@@ -3,14 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{ConsentStatus, DataCategory, DecisionId, EventId, Jurisdiction, Method, PurposeKey, SubjectId, now};
+use custos_core::{
+    ApiKeyId, ConsentStatus, DataCategory, DecisionId, DsrType, EventId, Jurisdiction, LedgerEvent, LegalBasis, Method, PurposeKey,
+    SubjectId, now,
+};
 use custos_store::{ConsentEvent, DecisionRecord, NewSubject};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::{Value, json};
 
 use crate::{
     Service, ServiceError,
-    dto::{DsrInput, NoticeInput, PurposeInput},
+    dsrs::DsrInput,
+    keys::{ApiKeyInput, ApiKeyView, Scope},
+    purposes::{NoticeInput, PurposeInput},
 };
 
 /// Marks a database created by the demo.
@@ -36,9 +41,9 @@ pub enum DemoDatabase {
 #[derive(Debug, Clone)]
 pub enum DemoKey {
     /// Minted now: show it (then call [`Service::demo_key_shown`]).
-    New(crate::dto::ApiKeyView),
+    New(ApiKeyView),
     /// Minted and shown at an earlier start; its id.
-    Shown(String),
+    Shown(ApiKeyId),
 }
 
 /// What seeding created.
@@ -77,7 +82,7 @@ fn sigmoid(z: f64) -> f64 {
 struct DemoPurpose {
     key: &'static str,
     name: &'static str,
-    basis: &'static str,
+    basis: LegalBasis,
     categories: &'static [&'static str],
     sale_or_share: bool,
     profiling: bool,
@@ -90,7 +95,7 @@ const PURPOSES: &[DemoPurpose] = &[
     DemoPurpose {
         key: "personalize.content.profiled",
         name: "Personalized recommendations",
-        basis: "consent",
+        basis: LegalBasis::Consent,
         categories: &["user.behavior.purchase_history", "user.demographic.age_range", "user.contact.address.country"],
         sale_or_share: false,
         profiling: true,
@@ -101,7 +106,7 @@ const PURPOSES: &[DemoPurpose] = &[
     DemoPurpose {
         key: "marketing.advertising.first_party.targeted",
         name: "Targeted offers",
-        basis: "consent",
+        basis: LegalBasis::Consent,
         categories: &["user.contact.email", "user.demographic.age_range", "user.behavior.purchase_history"],
         sale_or_share: true,
         profiling: true,
@@ -112,7 +117,7 @@ const PURPOSES: &[DemoPurpose] = &[
     DemoPurpose {
         key: "analytics.reporting.campaign_insights",
         name: "Segmentation analytics",
-        basis: "legitimate_interest",
+        basis: LegalBasis::LegitimateInterest,
         categories: &["user.demographic.age_range", "user.contact.address.country", "user.behavior.purchase_history"],
         sale_or_share: false,
         profiling: false,
@@ -123,7 +128,7 @@ const PURPOSES: &[DemoPurpose] = &[
     DemoPurpose {
         key: "train_ai_system",
         name: "Model training",
-        basis: "consent",
+        basis: LegalBasis::Consent,
         categories: &["user.behavior.purchase_history", "user.demographic.age_range"],
         sale_or_share: false,
         profiling: false,
@@ -190,9 +195,9 @@ impl Demo<'_> {
             self.0
                 .purposes()
                 .create(PurposeInput {
-                    key: p.key.into(),
+                    purpose: p.key.into(),
                     name: p.name.into(),
-                    legal_basis: p.basis.into(),
+                    legal_basis: p.basis,
                     data_categories: p.categories.iter().map(|c| (*c).to_owned()).collect(),
                     sale_or_share: p.sale_or_share,
                     profiling: p.profiling,
@@ -206,7 +211,7 @@ impl Demo<'_> {
                 .create_notice(NoticeInput {
                     purpose: p.key.into(),
                     version: "2026-11".into(),
-                    language: "en".into(),
+                    notice_language: "en".into(),
                     text: p.notice.into(),
                 })
                 .await?;
@@ -240,7 +245,9 @@ impl Demo<'_> {
         let model =
             self.0.models().loaded(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
         let notices = self.0.purposes().notices(None).await?;
-        let hash_of = |purpose: &str| notices.iter().find(|n| n.purpose == purpose).map(|n| n.text_sha256.clone()).unwrap_or_default();
+        let hash_of = |purpose: &str| {
+            notices.iter().find(|n| n.notice.purpose.as_str() == purpose).map(|n| n.notice.text_sha256.clone()).unwrap_or_default()
+        };
         let hashes: Vec<String> = PURPOSES.iter().map(|p| hash_of(p.key)).collect();
 
         let mut rng = StdRng::seed_from_u64(seed);
@@ -277,7 +284,7 @@ impl Demo<'_> {
                 };
                 let mut events = Vec::new();
                 for (p, hash) in PURPOSES.iter().zip(&hashes) {
-                    if p.basis != "consent" {
+                    if p.basis != LegalBasis::Consent {
                         continue;
                     }
                     let roll: f64 = rng.random();
@@ -327,7 +334,7 @@ impl Demo<'_> {
                     .into_iter()
                     .collect();
                     let (model_id, explanation) = crate::models::explain_decision(&model, &features)?;
-                    let score = explanation["prediction"][0].as_f64().unwrap_or(0.0);
+                    let score = explanation.prediction.first().copied().unwrap_or(0.0);
                     // Whether the customer would have taken the offer does not depend on the channel.
                     let taken = sigmoid(-1.0 + 0.5 * purchases + 0.015 * tenure - 0.05 * age_band);
                     let actual = rng.random_bool(0.7).then(|| rng.random_bool(taken));
@@ -355,14 +362,18 @@ impl Demo<'_> {
                     None
                 };
                 if rng.random_bool(0.01) {
-                    let kinds = ["access", "erasure", "objection", "opt_out_sale_share", "portability"];
+                    let kinds = [DsrType::Access, DsrType::Erasure, DsrType::Objection, DsrType::OptOutOfSaleOrShare, DsrType::Portability];
                     open_requests.push((subject.subject_id, *pick(&mut rng, &kinds)));
                 }
                 batch.push((subject, events, decision));
             }
             let mut leaves = Vec::new();
             for (subject, events, decision) in &batch {
-                leaves.push(crate::ledger::event_at("subject.created", &subject.created_at, crate::subjects::new_subject_fields(subject)));
+                leaves.push(crate::ledger::event_at(
+                    LedgerEvent::SubjectCreated,
+                    &subject.created_at,
+                    crate::subjects::new_subject_fields(subject),
+                ));
                 leaves.extend(events.iter().map(crate::consents::consent_leaf));
                 if let Some((d, model_id, _)) = decision {
                     leaves.push(crate::decisions::decision_leaf(&self.0.store, d, Some(model_id)));
@@ -381,15 +392,9 @@ impl Demo<'_> {
                         }
                         if let Some((d, model_id, explanation)) = decision {
                             custos_store::decisions::insert(tx, d).await?;
-                            custos_store::decisions::insert_explanation(
-                                tx,
-                                &d.decision_id,
-                                &d.subject_id,
-                                model_id,
-                                explanation,
-                                &d.created_at,
-                            )
-                            .await?;
+                            let doc = serde_json::to_value(explanation).map_err(ServiceError::internal)?;
+                            custos_store::decisions::insert_explanation(tx, &d.decision_id, &d.subject_id, model_id, &doc, &d.created_at)
+                                .await?;
                         }
                     }
                     custos_store::ledger::append_leaves(tx, &leaves).await?;
@@ -401,12 +406,13 @@ impl Demo<'_> {
             progress(created);
         }
         for (subject_id, kind) in open_requests {
-            let (objection, purpose) = if kind == "objection" { (Some("direct_marketing".to_owned()), None) } else { (None, None) };
+            let (objection, purpose) =
+                if kind == DsrType::Objection { (Some(custos_core::ObjectionScope::DirectMarketing), None) } else { (None, None) };
             self.0
                 .dsrs()
                 .create(DsrInput {
                     subject_id: subject_id.to_string(),
-                    dsr_type: kind.into(),
+                    dsr_type: kind,
                     objection,
                     purpose,
                     data: None,
@@ -480,25 +486,22 @@ impl Demo<'_> {
                 ))
             })
             .await?;
-        let id = id.and_then(|v| String::from_utf8(v).ok());
-        if let Some(id) = &id {
-            let active = self.0.keys().all().await?.iter().any(|k| &k.key_id == id && k.revoked_at.is_none());
+        let id = id.and_then(|v| String::from_utf8(v).ok()).and_then(|v| ApiKeyId::parse(&v).ok());
+        if let Some(id) = id {
+            let active = self.0.keys().all().await?.iter().any(|k| k.key_id == id && k.revoked_at.is_none());
             if active && shown.is_some() {
-                return Ok(DemoKey::Shown(id.clone()));
+                return Ok(DemoKey::Shown(id));
             }
             if active {
-                self.0.keys().revoke(id).await?;
+                self.0.keys().revoke(&id.to_string()).await?;
             }
         }
         let key = self
             .0
             .keys()
-            .create(
-                crate::dto::ApiKeyInput { scopes: vec!["all".into()], label: "admin (custos serve --demo)".into() },
-                crate::KeyIssuer::Host,
-            )
+            .create(ApiKeyInput { scopes: vec![Scope::All], label: "admin (custos serve --demo)".into() }, crate::KeyIssuer::Host)
             .await?;
-        let key_id = key.key_id.clone();
+        let key_id = key.key_id.to_string();
         // "Shown" is set by `demo_key_shown` once the key is printed.
         self.0
             .write(async |tx| {

@@ -3,36 +3,151 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{DsrId, DsrStatus, DsrType, Method, ObjectionScope, PurposeKey, format_timestamp, now};
-use custos_store::{DsrFilter, DsrRecord, SubjectUpdate};
+use custos_core::{
+    DataCategory, DsrId, DsrStatus, DsrType, Jurisdiction, LedgerEvent, Method, ObjectionScope, PurposeKey, SubjectId, Timestamp, now,
+};
+use custos_store::{DecisionRecord, DsrFilter, DsrRecord, SubjectUpdate};
 use serde_json::Value;
 
 use crate::{
-    Service, ServiceError,
-    consents::{event_view, state_view},
-    decisions::decision_view,
-    dto::{CheckView, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, ReasonView, SubjectConsents, SubjectExport},
-    subjects::{parse_subject_id, subject_view},
+    Receipt, Service, ServiceError,
+    consents::SubjectConsents,
+    gate::CheckView,
+    subjects::{SubjectView, parse_subject_id, subject_view},
 };
 
-pub(crate) fn dsr_view(d: &DsrRecord, at: &custos_core::Timestamp) -> DsrView {
+/// Files a data-subject request.
+#[derive(Debug, Clone)]
+pub struct DsrInput {
+    /// Whose request.
+    pub subject_id: String,
+    /// Which right.
+    pub dsr_type: DsrType,
+    /// For objections: what is objected to (default `purpose` when a purpose is given, else
+    /// `profiling`).
+    pub objection: Option<ObjectionScope>,
+    /// For objections to one purpose.
+    pub purpose: Option<String>,
+    /// For rectification: corrected values by data category.
+    pub data: Option<BTreeMap<String, Value>>,
+    /// The requester's own words (stored encrypted).
+    pub statement: Option<String>,
+    /// For `contest`: the decision contested (one of the subject's).
+    pub decision_id: Option<String>,
+}
+
+impl DsrInput {
+    /// A request of `dsr_type` by `subject_id` with nothing else.
+    pub fn new(subject_id: impl Into<String>, dsr_type: DsrType) -> Self {
+        Self { subject_id: subject_id.into(), dsr_type, objection: None, purpose: None, data: None, statement: None, decision_id: None }
+    }
+}
+
+/// Verifies the requester's identity.
+#[derive(Debug, Clone)]
+pub struct DsrVerifyInput {
+    /// How identity was verified (`email_link`, `account_login`, `id_document`, ...).
+    pub method: String,
+}
+
+/// A reason for an extension or a rejection.
+#[derive(Debug, Clone)]
+pub struct DsrReasonInput {
+    /// Why.
+    pub reason: String,
+}
+
+/// A data-subject request (without the requester's statement or corrected values).
+#[derive(Debug, Clone)]
+pub struct DsrView {
+    /// Id.
+    pub dsr_id: DsrId,
+    /// Whose request.
+    pub subject_id: SubjectId,
+    /// Which right.
+    pub dsr_type: DsrType,
+    /// Where it stands.
+    pub status: DsrStatus,
+    /// Jurisdiction whose deadline applies.
+    pub jurisdiction: Jurisdiction,
+    /// Objection scope, for objections.
+    pub objection: Option<ObjectionScope>,
+    /// Purpose, for objections to one purpose.
+    pub purpose: Option<PurposeKey>,
+    /// Received.
+    pub received_at: Timestamp,
+    /// Due.
+    pub due_at: Timestamp,
+    /// Past due and still open.
+    pub overdue: bool,
+    /// Open and due within [`DUE_SOON_DAYS`] days.
+    pub due_soon: bool,
+    /// Verified at.
+    pub verified_at: Option<Timestamp>,
+    /// Verification method.
+    pub verification_method: Option<String>,
+    /// Who verified.
+    pub verified_by: Option<String>,
+    /// Extended at.
+    pub extended_at: Option<Timestamp>,
+    /// Extension reason.
+    pub extension_reason: Option<String>,
+    /// Completed or rejected at.
+    pub closed_at: Option<Timestamp>,
+    /// Rejection reason.
+    pub rejection_reason: Option<String>,
+    /// Where this change was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// A complete, machine-readable copy of what custos holds about a subject (GDPR Arts. 15
+/// and 20). Generated on request, never written to disk.
+#[derive(Debug, Clone)]
+pub struct SubjectExport {
+    /// When generated.
+    pub generated_at: Timestamp,
+    /// The request it answers.
+    pub dsr_id: DsrId,
+    /// The subject record.
+    pub subject: SubjectView,
+    /// Personal data by category (empty once erased).
+    pub data: BTreeMap<DataCategory, Value>,
+    /// Consent state and history.
+    pub consents: SubjectConsents,
+    /// Gate checks about the subject.
+    pub checks: Vec<CheckView>,
+    /// AI decisions about the subject.
+    pub decisions: Vec<DecisionRecord>,
+    /// The subject's requests.
+    pub requests: Vec<DsrView>,
+}
+
+/// The format identifier of [`SubjectExport`] documents.
+pub const EXPORT_FORMAT: &str = "custos.subject-export.v1";
+
+/// How many days before its due date an open request counts as due soon.
+pub const DUE_SOON_DAYS: i64 = 7;
+
+pub(crate) fn dsr_view(d: &DsrRecord, at: &Timestamp) -> DsrView {
+    let overdue = d.status.is_open() && d.due_at < *at;
     DsrView {
-        dsr_id: d.dsr_id.to_string(),
-        subject_id: d.subject_id.to_string(),
-        dsr_type: d.dsr_type.as_str().to_owned(),
-        status: d.status.as_str().to_owned(),
-        jurisdiction: d.jurisdiction.to_string(),
-        objection: d.objection.map(|o| o.as_str().to_owned()),
-        purpose: d.purpose.as_ref().map(ToString::to_string),
-        received_at: format_timestamp(&d.received_at),
-        due_at: format_timestamp(&d.due_at),
-        overdue: d.status.is_open() && d.due_at < *at,
-        verified_at: d.verified_at.as_ref().map(format_timestamp),
+        dsr_id: d.dsr_id,
+        subject_id: d.subject_id,
+        dsr_type: d.dsr_type,
+        status: d.status,
+        jurisdiction: d.jurisdiction.clone(),
+        objection: d.objection,
+        purpose: d.purpose.clone(),
+        received_at: d.received_at,
+        due_at: d.due_at,
+        overdue,
+        due_soon: d.status.is_open() && !overdue && d.due_at < *at + chrono::Duration::days(DUE_SOON_DAYS),
+        verified_at: d.verified_at,
         verification_method: d.verification_method.clone(),
         verified_by: d.verified_by.clone(),
-        extended_at: d.extended_at.as_ref().map(format_timestamp),
+        extended_at: d.extended_at,
         extension_reason: d.extension_reason.clone(),
-        closed_at: d.closed_at.as_ref().map(format_timestamp),
+        closed_at: d.closed_at,
         rejection_reason: d.rejection_reason.clone(),
         receipt: None,
     }
@@ -54,18 +169,31 @@ fn conflict(d: &DsrRecord, action: &str) -> ServiceError {
 #[derive(Debug, Clone, Default)]
 pub struct DsrQuery {
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<DsrStatus>,
     /// Only open requests past their due date.
     pub overdue: bool,
+    /// Only open requests, soonest due first (the work queue).
+    pub open: bool,
     /// Only this subject's.
     pub subject_id: Option<String>,
     /// At most this many.
     pub limit: Option<u32>,
 }
 
+/// The ledger event of a move to `status`.
+fn transition_event(status: DsrStatus) -> LedgerEvent {
+    match status {
+        DsrStatus::PendingVerification => LedgerEvent::DsrCreated,
+        DsrStatus::Verified => LedgerEvent::DsrVerified,
+        DsrStatus::Extended => LedgerEvent::DsrExtended,
+        DsrStatus::Completed => LedgerEvent::DsrCompleted,
+        DsrStatus::Rejected => LedgerEvent::DsrRejected,
+    }
+}
+
 /// The ledger leaf of a request's creation or status change. Free text (reasons, statements,
 /// corrected values, who verified) enters only as a keyed digest.
-fn dsr_leaf(kind: &str, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
+fn dsr_leaf(kind: LedgerEvent, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
     let digest =
         |label: &str, text: &Option<String>| text.as_ref().map(|t| data_encoding::HEXLOWER.encode(&keyring.digest(label, t.as_bytes())));
     crate::ledger::event_at(
@@ -128,10 +256,10 @@ impl Dsrs<'_> {
     /// US state laws 45 days, ...). Requests start in `pending_verification`.
     pub async fn create(&self, input: DsrInput) -> Result<DsrView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
-        let dsr_type = DsrType::parse(&input.dsr_type)?;
+        let dsr_type = input.dsr_type;
         let purpose = input.purpose.as_deref().map(PurposeKey::parse).transpose()?;
-        let objection = match (dsr_type, input.objection.as_deref()) {
-            (DsrType::Objection, Some(o)) => Some(ObjectionScope::parse(o)?),
+        let objection = match (dsr_type, input.objection) {
+            (DsrType::Objection, Some(o)) => Some(o),
             (DsrType::Objection, None) => Some(if purpose.is_some() { ObjectionScope::Purpose } else { ObjectionScope::Profiling }),
             (_, Some(_)) => return Err(ServiceError::invalid("objection", "only objection requests take an objection scope")),
             (_, None) => None,
@@ -216,12 +344,12 @@ impl Dsrs<'_> {
                     updated_at: received_at,
                 };
                 custos_store::dsrs::insert(tx, &record).await?;
-                let receipt = custos_store::ledger::append_leaf(tx, dsr_leaf("dsr.created", &record, tx.keyring())).await?;
+                let receipt = custos_store::ledger::append_leaf(tx, dsr_leaf(LedgerEvent::DsrCreated, &record, tx.keyring())).await?;
                 Ok((record, receipt))
             })
             .await?;
         let mut view = dsr_view(&record, &now());
-        view.receipt = Some(receipt.into());
+        view.receipt = Some(receipt);
         Ok(view)
     }
 
@@ -236,8 +364,9 @@ impl Dsrs<'_> {
     pub async fn list(&self, query: DsrQuery) -> Result<Vec<DsrView>, ServiceError> {
         let at = now();
         let filter = DsrFilter {
-            status: query.status.as_deref().map(DsrStatus::parse).transpose()?,
+            status: query.status,
             overdue_at: query.overdue.then_some(at),
+            open: query.open,
             subject_id: query.subject_id.as_deref().map(|s| parse_subject_id("subject_id", s)).transpose()?,
             limit: query.limit.unwrap_or(500).clamp(1, 5000),
         };
@@ -264,13 +393,12 @@ impl Dsrs<'_> {
                     return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
                 }
                 let receipt =
-                    custos_store::ledger::append_leaf(tx, dsr_leaf(&format!("dsr.{}", record.status.as_str()), &record, tx.keyring()))
-                        .await?;
+                    custos_store::ledger::append_leaf(tx, dsr_leaf(transition_event(record.status), &record, tx.keyring())).await?;
                 Ok((record, receipt))
             })
             .await?;
         let mut view = dsr_view(&record, &now());
-        view.receipt = Some(receipt.into());
+        view.receipt = Some(receipt);
         Ok(view)
     }
 
@@ -332,7 +460,7 @@ impl Dsrs<'_> {
     /// Carries a verified request out, in the same transaction that marks it completed:
     /// erasure crypto-shreds the subject; rectification applies the corrected values;
     /// restriction, objection and opt-out take effect at the gate. Access and portability are
-    /// served by [`Service::export_dsr`].
+    /// served by [`Dsrs::export`].
     pub async fn complete(&self, dsr_id: &str) -> Result<DsrView, ServiceError> {
         let id = DsrId::parse(dsr_id)?;
         let (record, receipt) = self
@@ -360,7 +488,7 @@ impl Dsrs<'_> {
                         let vault_entries = erase_vaulted_values(tx, &d.subject_id).await?;
                         custos_store::subjects::erase(tx, &d.subject_id, &at).await?;
                         leaves.push(crate::ledger::event_at(
-                            "subject.erased",
+                            LedgerEvent::SubjectErased,
                             &at,
                             crate::ledger::subject_fields(
                                 &d.subject_id,
@@ -379,7 +507,7 @@ impl Dsrs<'_> {
                             other => other.into(),
                         })?;
                     }
-                    DsrType::Restriction | DsrType::OptOutSaleShare => {
+                    DsrType::Restriction | DsrType::OptOutOfSaleOrShare => {
                         custos_store::subjects::set_right(tx, &d.subject_id, d.dsr_type, None, &at).await?
                     }
                     DsrType::Objection => {
@@ -393,7 +521,7 @@ impl Dsrs<'_> {
                 if !custos_store::dsrs::update(tx, &d, before).await? {
                     return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
                 }
-                leaves.push(dsr_leaf("dsr.completed", &d, tx.keyring()));
+                leaves.push(dsr_leaf(LedgerEvent::DsrCompleted, &d, tx.keyring()));
                 let receipts = custos_store::ledger::append_leaves(tx, &leaves).await?;
                 // Re-read: erasure removed the details.
                 let record = custos_store::dsrs::get(tx, &id).await?.unwrap_or(d);
@@ -406,7 +534,7 @@ impl Dsrs<'_> {
             self.0.retention().scrub_deleted().await;
         }
         let mut view = dsr_view(&record, &now());
-        view.receipt = receipt.map(Into::into);
+        view.receipt = receipt;
         Ok(view)
     }
 
@@ -442,29 +570,13 @@ impl Dsrs<'_> {
                 let requests =
                     custos_store::dsrs::list(tx, &DsrFilter { subject_id: Some(sid), limit: 100_000, ..DsrFilter::default() }).await?;
                 Ok(SubjectExport {
-                    format: "custos.subject-export.v1".into(),
-                    generated_at: format_timestamp(&at),
-                    dsr_id: d.dsr_id.to_string(),
+                    generated_at: at,
+                    dsr_id: d.dsr_id,
                     subject: subject_view(&subject, None),
-                    data: data.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
-                    consents: SubjectConsents {
-                        subject_id: sid.to_string(),
-                        current: current.iter().map(state_view).collect(),
-                        history: history.iter().map(event_view).collect(),
-                    },
-                    checks: checks
-                        .iter()
-                        .map(|c| CheckView {
-                            check_id: c.check_id.to_string(),
-                            purpose: c.purpose.clone(),
-                            requested: c.requested.iter().map(ToString::to_string).collect(),
-                            decision: c.decision.clone(),
-                            reasons: serde_json::from_value::<Vec<ReasonView>>(c.reasons.clone()).unwrap_or_default(),
-                            released: c.released.iter().map(ToString::to_string).collect(),
-                            checked_at: format_timestamp(&c.checked_at),
-                        })
-                        .collect(),
-                    decisions: decisions.iter().map(decision_view).collect(),
+                    data,
+                    consents: SubjectConsents { subject_id: sid, current, history },
+                    checks: checks.into_iter().map(CheckView::of).collect::<Result<_, _>>()?,
+                    decisions,
                     requests: requests.iter().map(|r| dsr_view(r, &at)).collect(),
                 })
             })

@@ -3,17 +3,74 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{ApiKeyId, CheckId, PurposeKey, format_timestamp, now};
-use custos_policy::{Decision, Objections, SubjectState, evaluate};
+use custos_core::{ApiKeyId, CheckId, DataCategory, LedgerEvent, PurposeKey, Timestamp, now};
+pub use custos_policy::{Decision, Reason, ReasonCode};
+use custos_policy::{Objections, SubjectState, evaluate};
 use custos_store::CheckRecord;
 use serde_json::Value;
 
-use crate::{
-    Service, ServiceError,
-    dto::{GateCheckInput, GateCheckView, ReasonView},
-    purposes::parse_categories,
-    subjects::parse_subject_id,
-};
+use crate::{Receipt, Service, ServiceError, purposes::parse_categories, subjects::parse_subject_id};
+
+/// Asks whether a purpose may use a subject's data.
+#[derive(Debug, Clone, Default)]
+pub struct GateCheckInput {
+    /// Whose data.
+    pub subject_id: String,
+    /// For which purpose.
+    pub purpose: String,
+    /// Which data categories are wanted.
+    pub data_categories: Vec<String>,
+}
+
+/// The gate's answer.
+#[derive(Debug, Clone)]
+pub struct GateCheckView {
+    /// Id of the persisted check (quoted when logging a decision).
+    pub check_id: CheckId,
+    /// Allow or deny.
+    pub decision: Decision,
+    /// Why, most decisive first.
+    pub reasons: Vec<Reason>,
+    /// The released data: only requested, allowed, non-audit-only categories; tokens for
+    /// pseudonymizing purposes.
+    pub released: BTreeMap<String, Value>,
+    /// Where the check was recorded in the ledger.
+    pub receipt: Option<Receipt>,
+}
+
+/// A persisted gate check, as listed and exported.
+#[derive(Debug, Clone)]
+pub struct CheckView {
+    /// Id.
+    pub check_id: CheckId,
+    /// Purpose asked for.
+    pub purpose: String,
+    /// Categories requested.
+    pub requested: Vec<DataCategory>,
+    /// Allow or deny.
+    pub decision: Decision,
+    /// Why.
+    pub reasons: Vec<Reason>,
+    /// Categories released.
+    pub released: Vec<DataCategory>,
+    /// When.
+    pub checked_at: Timestamp,
+}
+
+impl CheckView {
+    /// The typed view of a stored check.
+    pub(crate) fn of(c: CheckRecord) -> Result<Self, ServiceError> {
+        Ok(Self {
+            check_id: c.check_id,
+            purpose: c.purpose,
+            requested: c.requested,
+            decision: Decision::parse(&c.decision).map_err(|e| ServiceError::internal(format!("stored check decision: {e}")))?,
+            reasons: serde_json::from_value(c.reasons).map_err(|e| ServiceError::internal(format!("stored check reasons: {e}")))?,
+            released: c.released,
+            checked_at: c.checked_at,
+        })
+    }
+}
 
 /// The gate every AI use of customer data passes, and its check log.
 #[derive(Clone, Copy)]
@@ -45,7 +102,7 @@ impl Gate<'_> {
                 profiling: facts.objection_profiling,
                 direct_marketing: facts.objection_direct_marketing,
             },
-            opted_out_sale_share: facts.opted_out_sale_share,
+            opted_out_of_sale_or_share: facts.opted_out_of_sale_or_share,
             gpc: facts.gpc,
             consent: if purpose.is_some() { facts.consent } else { None },
             held: sealed.iter().map(|(c, _)| c.clone()).collect(),
@@ -72,14 +129,7 @@ impl Gate<'_> {
             }
         }
 
-        let reasons: Vec<ReasonView> = decision
-            .reasons
-            .iter()
-            .map(|r| ReasonView {
-                code: serde_json::to_value(r.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-                message: r.message.clone(),
-            })
-            .collect();
+        let reasons = decision.reasons;
         let record = CheckRecord {
             check_id: CheckId::new(),
             subject_id,
@@ -94,7 +144,7 @@ impl Gate<'_> {
         };
         let check_id = record.check_id;
         let leaf = crate::ledger::event_at(
-            "gate.check",
+            LedgerEvent::GateCheck,
             &record.checked_at,
             crate::ledger::subject_fields(
                 &record.subject_id,
@@ -111,32 +161,16 @@ impl Gate<'_> {
             ),
         );
         let receipt = self.0.store.append_check(record, leaf).await?;
-        Ok(GateCheckView {
-            check_id: check_id.to_string(),
-            decision: decision.decision.as_str().to_owned(),
-            reasons,
-            released,
-            receipt: Some(receipt.into()),
-        })
+        Ok(GateCheckView { check_id, decision: decision.decision, reasons, released, receipt: Some(receipt) })
     }
 
-    /// A subject's latest gate checks (at most `limit`), newest first: (when, purpose, decision,
-    /// reason codes).
-    pub async fn checks_of_subject(&self, subject_id: &str, limit: u32) -> Result<Vec<(String, String, String, String)>, ServiceError> {
+    /// A subject's latest gate checks (at most `limit`), newest first.
+    pub async fn checks_of_subject(&self, subject_id: &str, limit: u32) -> Result<Vec<CheckView>, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;
         let indexed = self.0.store.indexed_checks(&id)?;
         let mut checks = self.0.read(async |tx| Ok(custos_store::checks::for_subject(tx, &id, indexed.as_ref(), 100_000).await?)).await?;
         checks.sort_by_key(|c| std::cmp::Reverse(c.checked_at));
         checks.truncate(limit as usize);
-        Ok(checks
-            .into_iter()
-            .map(|c| {
-                let codes = c
-                    .reasons
-                    .as_array()
-                    .map_or_else(String::new, |r| r.iter().filter_map(|x| x["code"].as_str()).collect::<Vec<_>>().join(", "));
-                (format_timestamp(&c.checked_at), c.purpose, c.decision, codes)
-            })
-            .collect())
+        checks.into_iter().map(CheckView::of).collect()
     }
 }

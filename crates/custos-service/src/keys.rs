@@ -8,83 +8,73 @@ use std::{
     time::{Duration, Instant},
 };
 
-use custos_core::{ApiKeyId, now};
+use custos_core::{ApiKeyId, LedgerEvent, Timestamp, now};
 use custos_store::ApiKeyRecord;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    Service, ServiceError,
-    dto::{ApiKeyInput, ApiKeyView},
-};
+use crate::{Receipt, Service, ServiceError};
 
-/// A permission an API key can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Scope {
-    /// Everything.
-    All,
-    /// Purposes, notices, API keys.
-    Admin,
-    /// Read subjects, their data and history.
-    SubjectsRead,
-    /// Create, change subjects.
-    SubjectsWrite,
-    /// Record consent events.
-    ConsentWrite,
-    /// Ask the gate.
-    Gate,
-    /// Log decisions and outcomes.
-    DecisionsWrite,
-    /// Read decisions.
-    DecisionsRead,
-    /// Handle data-subject requests.
-    Dsr,
-    /// Read the audit ledger.
-    LedgerRead,
-    /// Use the PII engine.
-    Pii,
-    /// Turn vaulted PII tokens back into the values they stand for.
-    PiiDetokenize,
-    /// Run fairness audits.
-    Fairness,
-    /// Read models.
-    ModelsRead,
-    /// Register models.
-    ModelsWrite,
+custos_core::vocabulary! {
+    /// A permission an API key can carry: `<plural resource>:read|write` or `<area>:admin`
+    /// (docs/GLOSSARY.md). The names before 0.2 are still read: one-to-one renames here, the
+    /// three old names that split in two through [`Scope::expand`].
+    pub enum Scope: "scopes" {
+        /// Everything.
+        All = "all" ("Everything"),
+        /// Declare purposes and publish notices.
+        PurposesWrite = "purposes:write" ("Declare purposes and notices"),
+        /// Create, list and revoke API keys.
+        KeysAdmin = "keys:admin" ("Manage API keys"),
+        /// Publish ledger checkpoints on demand.
+        LedgerAdmin = "ledger:admin" ("Publish ledger checkpoints"),
+        /// Read the audit ledger.
+        LedgerRead = "ledger:read" ("Read the ledger"),
+        /// Read subjects, their data and history.
+        SubjectsRead = "subjects:read" ("Read subjects"),
+        /// Create, change subjects.
+        SubjectsWrite = "subjects:write" ("Create and change subjects"),
+        /// Record consent events.
+        ConsentsWrite = "consents:write" ("Record consent") | "consent:write",
+        /// Ask the gate (each answer is a stored check).
+        ChecksWrite = "checks:write" ("Ask the gate") | "gate",
+        /// Read decisions and their explanations.
+        DecisionsRead = "decisions:read" ("Read decisions"),
+        /// Log decisions and outcomes.
+        DecisionsWrite = "decisions:write" ("Log decisions"),
+        /// Read data-subject requests and their exports.
+        DsrsRead = "dsrs:read" ("Read requests"),
+        /// File and handle data-subject requests.
+        DsrsWrite = "dsrs:write" ("Handle requests"),
+        /// Use the PII engine (analyze, anonymize, deanonymize).
+        PiiWrite = "pii:write" ("Use the PII engine") | "pii",
+        /// Turn vaulted PII tokens back into the values they stand for.
+        TokensRead = "tokens:read" ("Reveal vaulted PII") | "pii:detokenize",
+        /// Read fairness audits, their reports, alerts and schedules.
+        AuditsRead = "audits:read" ("Read fairness audits"),
+        /// Request and schedule fairness audits.
+        AuditsWrite = "audits:write" ("Run fairness audits"),
+        /// Read models.
+        ModelsRead = "models:read" ("Read models"),
+        /// Register models.
+        ModelsWrite = "models:write" ("Register models"),
+    }
 }
 
 impl Scope {
-    const NAMES: &'static [(Scope, &'static str)] = &[
-        (Scope::All, "all"),
-        (Scope::Admin, "admin"),
-        (Scope::SubjectsRead, "subjects:read"),
-        (Scope::SubjectsWrite, "subjects:write"),
-        (Scope::ConsentWrite, "consent:write"),
-        (Scope::Gate, "gate"),
-        (Scope::DecisionsWrite, "decisions:write"),
-        (Scope::DecisionsRead, "decisions:read"),
-        (Scope::Dsr, "dsr"),
-        (Scope::LedgerRead, "ledger:read"),
-        (Scope::Pii, "pii"),
-        (Scope::PiiDetokenize, "pii:detokenize"),
-        (Scope::Fairness, "fairness"),
-        (Scope::ModelsRead, "models:read"),
-        (Scope::ModelsWrite, "models:write"),
-    ];
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES.iter().find(|(s, _)| *s == self).map_or("?", |(_, n)| n)
-    }
-
-    /// Parses a wire name.
-    pub fn parse(s: &str) -> Option<Scope> {
-        Self::NAMES.iter().find(|(_, n)| *n == s).map(|(scope, _)| *scope)
+    /// The scopes a name stands for: itself, or for the three names before 0.2 that split,
+    /// the scopes they became (`admin`, `dsr`, `fairness`), as migration 0013 did to stored keys.
+    pub fn expand(name: &str) -> Result<Vec<Scope>, custos_core::ValidationError> {
+        Ok(match name {
+            "admin" => vec![Scope::PurposesWrite, Scope::KeysAdmin, Scope::LedgerAdmin],
+            "dsr" => vec![Scope::DsrsRead, Scope::DsrsWrite],
+            "fairness" => vec![Scope::AuditsRead, Scope::AuditsWrite],
+            other => vec![Scope::parse(other)?],
+        })
     }
 
     /// Every wire name, for help texts.
     pub fn names() -> impl Iterator<Item = &'static str> {
-        Self::NAMES.iter().map(|(_, n)| *n)
+        Self::ALL.iter().map(|s| s.as_str())
     }
 }
 
@@ -173,14 +163,47 @@ fn parse_token(token: &str) -> Option<(ApiKeyId, &str)> {
     (secret.len() == 32).then_some((key_id, secret))
 }
 
-fn key_view(k: &ApiKeyRecord, token: Option<&ApiKeyToken>) -> ApiKeyView {
+/// Creates an API key.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeyInput {
+    /// Scopes to grant.
+    pub scopes: Vec<Scope>,
+    /// What the key is for.
+    pub label: String,
+}
+
+/// An API key (never its secret, except once, on creation).
+#[derive(Debug, Clone)]
+pub struct ApiKeyView {
+    /// Public id.
+    pub key_id: ApiKeyId,
+    /// Scopes.
+    pub scopes: Vec<Scope>,
+    /// Label.
+    pub label: String,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Revoked, if revoked.
+    pub revoked_at: Option<Timestamp>,
+    /// The full key to present as `Authorization: Bearer ...`; only in the creation answer.
+    pub key: Option<ApiKeyToken>,
+    /// Where this change was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// The scopes of a stored key; names no longer known are dropped (they grant nothing).
+fn stored_scopes(names: &[String]) -> Vec<Scope> {
+    names.iter().filter_map(|s| Scope::parse(s).ok()).collect()
+}
+
+fn key_view(k: &ApiKeyRecord, token: Option<ApiKeyToken>) -> ApiKeyView {
     ApiKeyView {
-        key_id: k.key_id.to_string(),
-        scopes: k.scopes.clone(),
+        key_id: k.key_id,
+        scopes: stored_scopes(&k.scopes),
         label: k.label.clone(),
-        created_at: custos_core::format_timestamp(&k.created_at),
-        revoked_at: k.revoked_at.as_ref().map(custos_core::format_timestamp),
-        key: token.map(|t| t.expose().to_owned()),
+        created_at: k.created_at,
+        revoked_at: k.revoked_at,
+        key: token,
         receipt: None,
     }
 }
@@ -191,7 +214,7 @@ pub enum KeyIssuer<'a> {
     /// The operator on the server's host (`custos admin create-key`, the first key of `custos
     /// serve`, the demo's key): any scope, `all` included.
     Host,
-    /// An API key with scope `admin`: only scopes it holds itself, and never `all`.
+    /// An API key with scope `keys:admin`: only scopes it holds itself, and never `all`.
     ApiKey(&'a Principal),
     /// A staff member with the admin role, from the console: any scope but `all`.
     Staff,
@@ -224,17 +247,11 @@ impl Keys<'_> {
         if input.scopes.is_empty() {
             return Err(ServiceError::invalid("scopes", "at least one scope is required"));
         }
-        let mut scopes = Vec::new();
-        for s in &input.scopes {
-            let Some(scope) = Scope::parse(s) else {
-                return Err(ServiceError::invalid(
-                    "scopes",
-                    format!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", ")),
-                ));
-            };
-            issuer.may_grant(scope)?;
-            if !scopes.contains(s) {
-                scopes.push(s.clone());
+        let mut scopes: Vec<String> = Vec::new();
+        for scope in &input.scopes {
+            issuer.may_grant(*scope)?;
+            if !scopes.iter().any(|s| s == scope.as_str()) {
+                scopes.push(scope.as_str().to_owned());
             }
         }
         if input.label.len() > 200 {
@@ -249,7 +266,7 @@ impl Keys<'_> {
             ApiKeyRecord { key_id, secret_sha256: secret_hash(&secret), scopes, label: input.label, created_at: now(), revoked_at: None };
         let stored = record.clone();
         let leaf = crate::ledger::event_at(
-            "api_key.created",
+            LedgerEvent::ApiKeyCreated,
             &record.created_at,
             serde_json::json!({"key_id": record.key_id.to_string(), "scopes": record.scopes}),
         );
@@ -261,8 +278,8 @@ impl Keys<'_> {
             })
             .await?;
         tracing::info!(key_id = %record.key_id, scopes = %record.scopes.join(" "), "API key created");
-        let mut view = key_view(&record, Some(&token));
-        view.receipt = Some(receipt.into());
+        let mut view = key_view(&record, Some(token));
+        view.receipt = Some(receipt);
         Ok(view)
     }
 
@@ -275,7 +292,7 @@ impl Keys<'_> {
     /// Revokes a key; it stops working at once, also in a running server.
     pub async fn revoke(&self, key_id: &str) -> Result<ApiKeyView, ServiceError> {
         let id = ApiKeyId::parse(key_id)?;
-        let leaf = crate::ledger::event("api_key.revoked", serde_json::json!({"key_id": id.to_string()}));
+        let leaf = crate::ledger::event(LedgerEvent::ApiKeyRevoked, serde_json::json!({"key_id": id.to_string()}));
         let (record, receipt) = self
             .0
             .write(async |tx| {
@@ -294,7 +311,7 @@ impl Keys<'_> {
         self.0.auth_cache.forget(&id);
         tracing::info!(key_id = %id, "API key revoked");
         let mut view = key_view(&record, None);
-        view.receipt = receipt.map(Into::into);
+        view.receipt = receipt;
         Ok(view)
     }
 
@@ -313,7 +330,7 @@ impl Keys<'_> {
         if record.revoked_at.is_some() || record.secret_sha256 != hash {
             return Err(ServiceError::Unauthenticated);
         }
-        let principal = Principal { key_id, scopes: record.scopes.iter().filter_map(|s| Scope::parse(s)).collect() };
+        let principal = Principal { key_id, scopes: stored_scopes(&record.scopes) };
         self.0.auth_cache.put(token_hash, principal.clone());
         Ok(principal)
     }
@@ -326,12 +343,16 @@ mod tests {
     #[test]
     fn scopes_and_tokens() {
         for name in Scope::names() {
-            assert_eq!(Scope::parse(name).map(Scope::as_str), Some(name));
+            assert_eq!(Scope::parse(name).map(Scope::as_str), Ok(name));
         }
-        let p = Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::Gate] };
-        assert!(p.has(Scope::Gate));
-        assert!(p.require(Scope::Admin).is_err());
-        assert!(Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::All] }.has(Scope::Dsr));
+        assert_eq!(Scope::parse("consent:write"), Ok(Scope::ConsentsWrite), "old spellings are read for one release");
+        assert_eq!(Scope::expand("dsr"), Ok(vec![Scope::DsrsRead, Scope::DsrsWrite]));
+        assert_eq!(Scope::expand("gate"), Ok(vec![Scope::ChecksWrite]));
+        assert!(Scope::expand("nope").is_err());
+        let p = Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::ChecksWrite] };
+        assert!(p.has(Scope::ChecksWrite));
+        assert!(p.require(Scope::KeysAdmin).is_err());
+        assert!(Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::All] }.has(Scope::DsrsWrite));
         let id = ApiKeyId::new();
         let token = format!("custos_{}_{}", id.as_uuid().simple(), "a".repeat(32));
         assert_eq!(parse_token(&token).map(|(k, _)| k), Some(id));

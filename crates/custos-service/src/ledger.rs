@@ -9,15 +9,63 @@
 
 use std::time::Duration;
 
-use custos_core::{Timestamp, format_timestamp, now};
+use custos_core::{LedgerEvent, Timestamp, format_timestamp, now};
 use custos_ledger::{Checkpoint, Hash, NoteVerifier, canonical_json, inclusion_plan, leaf_hash, root_from_inclusion};
 use data_encoding::BASE64;
 use serde_json::{Map, Value, json};
 
-use crate::{
-    Service, ServiceError,
-    dto::{ConsistencyProofView, InclusionProofView, LedgerEntryView, ProofBundle},
-};
+use serde::{Deserialize, Serialize};
+
+use crate::{Service, ServiceError};
+
+/// A ledger entry: the exact leaf bytes and their hash, both base64.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerEntryView {
+    /// Position of the leaf.
+    pub index: u64,
+    /// The leaf bytes (RFC 8785 canonical JSON), base64.
+    pub leaf: String,
+    /// RFC 9162 leaf hash, base64.
+    pub leaf_hash: String,
+}
+
+/// An RFC 9162 audit path.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InclusionProofView {
+    /// The leaf.
+    pub leaf_index: u64,
+    /// The tree the path leads to the root of.
+    pub tree_size: u64,
+    /// Sibling hashes from the leaf upwards, base64.
+    pub hashes: Vec<String>,
+}
+
+/// An RFC 9162 consistency proof.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsistencyProofView {
+    /// Size of the older tree.
+    pub first: u64,
+    /// Size of the newer tree.
+    pub second: u64,
+    /// The proof's hashes, base64.
+    pub hashes: Vec<String>,
+}
+
+/// A self-contained proof that one leaf is in the ledger, checkable offline with the verifier
+/// key alone (`custos ledger verify-proof`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProofBundle {
+    /// A signed checkpoint (C2SP signed note) whose tree contains the leaf.
+    pub checkpoint: String,
+    /// The leaf bytes, base64.
+    pub leaf: String,
+    /// Position of the leaf.
+    pub leaf_index: u64,
+    /// The checkpoint's tree size.
+    pub tree_size: u64,
+    /// The audit path, base64.
+    pub hashes: Vec<String>,
+}
 
 /// How often the publisher looks for new leaves. The issue asks for a checkpoint at least every
 /// second; four a second keep each one small (under load, a quarter second of leaves is ~1,000
@@ -26,9 +74,9 @@ use crate::{
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The leaf bytes of an event of `kind` that happened `at`, with its `fields`.
-pub(crate) fn event_at(kind: &str, at: &Timestamp, fields: Value) -> Vec<u8> {
+pub(crate) fn event_at(kind: LedgerEvent, at: &Timestamp, fields: Value) -> Vec<u8> {
     let mut object = into_map(fields);
-    object.insert("event".into(), Value::String(kind.to_owned()));
+    object.insert("event".into(), Value::String(kind.as_str().to_owned()));
     object.insert("at".into(), Value::String(format_timestamp(at)));
     // Only strings, integers, booleans, arrays and objects go in: always canonicalizable.
     canonical_json(&Value::Object(object)).unwrap_or_default()
@@ -43,7 +91,7 @@ fn into_map(fields: Value) -> Map<String, Value> {
 }
 
 /// [`event_at`] now.
-pub(crate) fn event(kind: &str, fields: Value) -> Vec<u8> {
+pub(crate) fn event(kind: LedgerEvent, fields: Value) -> Vec<u8> {
     event_at(kind, &now(), fields)
 }
 

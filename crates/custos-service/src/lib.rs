@@ -1,29 +1,32 @@
 //! The custos use cases: every operation a person or system can ask of custos, composed from
 //! the engines (`custos-policy`) and the store in one transaction each.
 //!
-//! [`Service`] is what the HTTP server and the CLI call. It speaks in request and response
-//! documents ([`dto`]) whose field names are the public contract, validates them into the
-//! vocabulary of `custos-core`, and reports failures as [`ServiceError`] values that say which
-//! field was wrong. It knows nothing of HTTP or of command lines.
+//! [`Service`] is what the HTTP server and the CLI call, one handle per domain
+//! (`service.dsrs().create(...)`). It speaks domain types: inputs carry closed sets as
+//! `custos-core` enums and open-ended words (keys, categories, ids) as text it validates, so
+//! every [`ServiceError`] names its field; views carry typed ids, timestamps and enums. It
+//! knows nothing of HTTP, JSON contracts or command lines: the server's DTO module maps the
+//! wire documents (and their OpenAPI schema) onto these types.
 
 mod admin;
-mod consents;
-mod decisions;
+pub mod consents;
+pub mod decisions;
 mod demo;
-mod dsrs;
-pub mod dto;
+pub mod dsrs;
 mod error;
 pub mod fairness;
-mod gate;
-mod keys;
+pub mod gate;
+pub mod keys;
 pub mod ledger;
 pub mod models;
+pub mod paging;
+pub mod permissions;
 pub mod pii;
 pub mod privacy;
-mod purposes;
+pub mod purposes;
 mod retention;
 pub mod staff;
-mod subjects;
+pub mod subjects;
 mod throttle;
 
 use std::{
@@ -34,7 +37,7 @@ use std::{
 use custos_core::Purpose;
 pub use custos_policy::GateConfig;
 use custos_store::Store;
-pub use custos_store::{Backend, Overview, StoreOptions, VerifyReport};
+pub use custos_store::{Backend, Overview, Receipt, StoreOptions, VerifyReport};
 pub use demo::{DemoDatabase, DemoKey, DemoSummary};
 pub use dsrs::DsrQuery;
 pub use error::{InternalError, ServiceError};

@@ -16,54 +16,44 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use custos_core::{ApiKeyId, ModelId, PurposeKey, now};
+use custos_core::{ApiKeyId, DecisionId, LedgerEvent, ModelId, PurposeKey, Timestamp, now};
 use custos_explain::reasons::{FeatureDictionary, ReasonOptions};
-use custos_explain::{ExplainError, Library, Limits, Model, ShapMode};
+use custos_explain::{ExplainError, Explanation, Library, Limits, Model, ShapMode};
 use custos_store::ModelRecord;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
-use utoipa::ToSchema;
 
-use crate::{Service, ServiceError, dto::ReceiptView};
+use crate::{Receipt, Service, ServiceError};
 
 /// Largest model file accepted.
 pub const MAX_MODEL_BYTES: usize = 48 << 20;
 
-/// Registers a model version (`POST /v1/models`).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// Registers a model version.
+#[derive(Debug, Clone, Default)]
 pub struct ModelInput {
     /// The name decisions quote as `model`.
-    #[schema(example = "next-best-offer")]
     pub name: String,
     /// The version decisions quote as `model_version`.
-    #[schema(example = "2026.11")]
     pub version: String,
     /// The model file's content: XGBoost JSON (`save_model("model.json")`), LightGBM text
     /// (`save_model`) or `dump_model` JSON, or a linear model JSON.
     pub model: String,
     /// The feature dictionary: `favorable_outcome` and per feature `description`, `higher`,
     /// `lower`, optional `unit`, `actionable`, `min`, `max`.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub dictionary: Option<Value>,
     /// Category codes per feature: `{"segment": {"gold": 0, "silver": 1}}`.
-    #[serde(default)]
     pub encoding: Option<BTreeMap<String, BTreeMap<String, f64>>>,
     /// Who answers for the model.
-    #[schema(example = "pricing-team@example.com")]
     pub owner: String,
     /// The purpose it is meant for.
-    #[serde(default)]
     pub purpose: Option<String>,
 }
 
 /// A registered model version (without its file).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ModelView {
     /// The model version.
-    pub model_id: String,
+    pub model_id: ModelId,
     /// Name.
     pub name: String,
     /// Version.
@@ -87,17 +77,16 @@ pub struct ModelView {
     /// The purpose it is meant for.
     pub purpose: Option<String>,
     /// When it was registered.
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The ledger receipt (on registration).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<ReceiptView>,
+    pub receipt: Option<Receipt>,
 }
 
 /// The plain-language reasons of a decision: what a customer may see.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ReasonsView {
     /// The decision.
-    pub decision_id: String,
+    pub decision_id: DecisionId,
     /// The explanation in one paragraph.
     pub text: String,
     /// The reasons, most important first.
@@ -137,7 +126,7 @@ fn parse_dictionary(value: &Value, model: &Model) -> Result<FeatureDictionary, S
 
 fn view(r: &ModelRecord, model: &Model) -> ModelView {
     ModelView {
-        model_id: r.model_id.to_string(),
+        model_id: r.model_id,
         name: r.name.clone(),
         version: r.version.clone(),
         library: r.library.clone(),
@@ -149,7 +138,7 @@ fn view(r: &ModelRecord, model: &Model) -> ModelView {
         has_dictionary: r.dictionary.is_some(),
         owner: r.owner.clone(),
         purpose: r.purpose.clone(),
-        created_at: custos_core::format_timestamp(&r.created_at),
+        created_at: r.created_at,
         receipt: None,
     }
 }
@@ -232,7 +221,7 @@ impl Models<'_> {
             created_at: now(),
         };
         let leaf = crate::ledger::event_at(
-            "model.registered",
+            LedgerEvent::ModelRegistered,
             &record.created_at,
             json!({
                 "model_id": record.model_id.to_string(),
@@ -261,17 +250,18 @@ impl Models<'_> {
             cache.retain(|_, v| v.is_some());
         }
         let mut v = view(&record, &model);
-        v.receipt = Some(receipt.into());
+        v.receipt = Some(receipt);
         Ok(v)
     }
 
-    /// Every registered model version, newest first.
+    /// Every registered model version, newest first: one read of the records (without their
+    /// files); the models themselves come from the cache (read and parsed once per process).
     pub async fn all(&self) -> Result<Vec<ModelView>, ServiceError> {
-        let ids: Vec<ModelId> =
-            self.0.read(async |tx| Ok(custos_store::models::all(tx).await?)).await?.iter().map(|m| m.model_id).collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.get(&id.to_string()).await?);
+        let records = self.0.read(async |tx| Ok(custos_store::models::all(tx).await?)).await?;
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            let loaded = self.loaded(&record.name, &record.version).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
+            out.push(view(&record, &loaded.model));
         }
         Ok(out)
     }
@@ -317,7 +307,7 @@ impl Models<'_> {
 /// The explanation of a decision by a registered model: attributions per output and, with a
 /// dictionary, the reasons for the predicted class. Features are read as numbers, booleans
 /// as 1/0, strings through the model's encoding, null or absent as missing.
-pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<(ModelId, Value), ServiceError> {
+pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<(ModelId, Explanation), ServiceError> {
     let model = &loaded.model;
     let mut row = Vec::with_capacity(model.feature_names().len());
     for name in model.feature_names() {
@@ -347,23 +337,5 @@ pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String,
         let options = ReasonOptions { output: explained, ..ReasonOptions::default() };
         custos_explain::reasons::explain(model, &row, &attributions[explained], d, &options)
     });
-    let outputs: Vec<Value> = attributions
-        .iter()
-        .map(|a| {
-            let values: serde_json::Map<String, Value> =
-                model.feature_names().iter().zip(&a.values).map(|(n, v)| (n.clone(), json!(v))).collect();
-            json!({"base_value": a.base_value, "attributions": values})
-        })
-        .collect();
-    Ok((
-        loaded.model_id,
-        json!({
-            "model_id": loaded.model_id.to_string(),
-            "method": "path-dependent TreeSHAP (margin space)",
-            "prediction": predictions,
-            "explained_output": explained,
-            "outputs": outputs,
-            "reasons": reasons,
-        }),
-    ))
+    Ok((loaded.model_id, Explanation::new(loaded.model_id.to_string(), model, &attributions, predictions, explained, reasons)))
 }

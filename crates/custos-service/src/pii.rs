@@ -7,13 +7,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use custos_core::PurposeKey;
+use custos_core::{LedgerEvent, PurposeKey};
 use custos_pii::{
     AllowRegex, AnalyzeOptions, Analyzer, CustomRecognizer, CustomRecognizers, Finding, Operator, OperatorConfig, offsets, operators,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use crate::{Service, ServiceError};
 
@@ -32,16 +31,14 @@ impl PiiEngine {
 }
 
 /// An analysis request (Presidio's `/analyze` body).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PiiAnalyzeRequest {
     /// The text to analyze.
-    #[schema(example = "Call John Smith on +1 415 555 2671")]
     pub text: String,
     /// Two-letter language code; custos recognizers work on any language, so this is checked
     /// for shape only.
     #[serde(default)]
-    #[schema(example = "en")]
     pub language: Option<String>,
     /// Only these entity types.
     #[serde(default)]
@@ -57,7 +54,6 @@ pub struct PiiAnalyzeRequest {
     pub return_decision_process: Option<bool>,
     /// Recognizers for this request only (Presidio's pattern / deny-list recognizer JSON).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Object>>)]
     pub ad_hoc_recognizers: Option<Vec<Value>>,
     /// Extra context words that raise nearby candidates' scores.
     #[serde(default)]
@@ -74,7 +70,7 @@ pub struct PiiAnalyzeRequest {
 }
 
 /// Which recognizer produced a result.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PiiRecognitionMetadata {
     /// The recognizer's name.
     pub recognizer_name: String,
@@ -83,7 +79,7 @@ pub struct PiiRecognitionMetadata {
 }
 
 /// One finding (Presidio's `RecognizerResult`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PiiAnalyzerResult {
     /// The entity type (`EMAIL_ADDRESS`, `PERSON`, ...).
     pub entity_type: String,
@@ -94,14 +90,13 @@ pub struct PiiAnalyzerResult {
     /// Confidence in [0, 1].
     pub score: f32,
     /// Always null (custos does not return decision traces).
-    #[schema(value_type = Option<Object>)]
     pub analysis_explanation: Option<Value>,
     /// Which recognizer found it.
     pub recognition_metadata: PiiRecognitionMetadata,
 }
 
 /// A span to anonymize, as an analyzer returned it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PiiSpan {
     /// Start, in Unicode code points.
     pub start: usize,
@@ -114,11 +109,9 @@ pub struct PiiSpan {
     pub score: f32,
     /// Ignored (Presidio clients send analyzer output back as it came).
     #[serde(default, skip_serializing)]
-    #[schema(value_type = Option<Object>)]
     pub analysis_explanation: Option<Value>,
     /// Ignored.
     #[serde(default, skip_serializing)]
-    #[schema(value_type = Option<Object>)]
     pub recognition_metadata: Option<Value>,
 }
 
@@ -127,7 +120,7 @@ fn one() -> f32 {
 }
 
 /// An anonymization request (Presidio's `/anonymize` body, plus custos extensions).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PiiAnonymizeRequest {
     /// The text to anonymize.
@@ -135,7 +128,6 @@ pub struct PiiAnonymizeRequest {
     /// Operators per entity type with `DEFAULT` for the rest, e.g. `{"DEFAULT": {"type": "replace"}, "PHONE_NUMBER": {"type": "mask", "masking_char": "*", "chars_to_mask": 4, "from_end": true}}`.
     /// Types: replace, redact, mask, hash, encrypt, keep, tokenize.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub anonymizers: Option<BTreeMap<String, Value>>,
     /// The spans to replace; when absent, custos analyzes the text first.
     #[serde(default)]
@@ -160,7 +152,7 @@ pub struct PiiAnonymizeRequest {
 }
 
 /// A detokenization request: vaulted `tok_...` pseudonyms in `text` are replaced by their values.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PiiDetokenizeRequest {
     /// Text holding tokens produced by `tokenize` with `"vault": true`.
@@ -168,7 +160,7 @@ pub struct PiiDetokenizeRequest {
 }
 
 /// One replaced span (Presidio's `OperatorResult`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PiiAnonymizedItem {
     /// Start in the output text, in Unicode code points.
     pub start: usize,
@@ -183,7 +175,7 @@ pub struct PiiAnonymizedItem {
 }
 
 /// The anonymized (or deanonymized) text.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PiiAnonymizeResponse {
     /// The resulting text.
     pub text: String,
@@ -192,13 +184,12 @@ pub struct PiiAnonymizeResponse {
 }
 
 /// A deanonymization request (Presidio's `/deanonymize` body): reverses `encrypt`.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PiiDeanonymizeRequest {
     /// The anonymized text.
     pub text: String,
     /// `{"DEFAULT": {"type": "decrypt", "key": "..."}}`, optionally per entity type.
-    #[schema(value_type = Object)]
     pub deanonymizers: BTreeMap<String, Value>,
     /// The encrypted spans (the `items` the anonymizer returned).
     pub anonymizer_results: Vec<PiiSpan>,
@@ -404,7 +395,8 @@ impl Pii<'_> {
             if !entries.is_empty() {
                 let count = entries.len();
                 let purpose_name = purpose.as_str().to_owned();
-                let leaf = crate::ledger::event("pii.tokens_vaulted", serde_json::json!({"count": count, "purpose": purpose_name}));
+                let leaf =
+                    crate::ledger::event(LedgerEvent::PiiTokensVaulted, serde_json::json!({"count": count, "purpose": purpose_name}));
                 self.0
                     .write(async |tx| {
                         for (token, entity_type, sealed) in entries {
@@ -456,7 +448,7 @@ impl Pii<'_> {
         }
         text.push_str(&req.text[pos..]);
         if !items.is_empty() {
-            self.0.store.append_event(crate::ledger::event("pii.detokenized", serde_json::json!({"count": items.len()}))).await?;
+            self.0.store.append_event(crate::ledger::event(LedgerEvent::PiiDetokenized, serde_json::json!({"count": items.len()}))).await?;
         }
         let items = to_code_point_items(&text, items);
         Ok(PiiAnonymizeResponse { text, items })

@@ -1,40 +1,65 @@
 //! Purposes and their versioned notices.
 
-use custos_core::{DataCategory, LegalBasis, Purpose, PurposeKey, ValidationError, format_timestamp, now};
-use custos_store::Notice;
+use custos_core::{DataCategory, LedgerEvent, LegalBasis, Purpose, PurposeKey, ValidationError, now};
 use sha2::{Digest, Sha256};
 
-use crate::{
-    Service, ServiceError,
-    dto::{NoticeInput, NoticeView, PurposeInput, PurposeView},
-};
+pub use custos_store::Notice;
 
-pub(crate) fn purpose_view(p: &Purpose) -> PurposeView {
-    PurposeView {
-        key: p.key.to_string(),
-        name: p.name.clone(),
-        legal_basis: p.legal_basis.as_str().to_owned(),
-        data_categories: p.data_categories.iter().map(ToString::to_string).collect(),
-        sale_or_share: p.sale_or_share,
-        profiling: p.profiling,
-        sensitive: p.sensitive,
-        pseudonymize: p.pseudonymize,
-        retention_days: p.retention_days,
-        created_at: format_timestamp(&p.created_at),
-        receipt: None,
-    }
+use crate::{Receipt, Service, ServiceError};
+
+/// Declares a processing purpose. Open-ended words (the key, the categories) arrive as text
+/// and are validated here, so each error names its field.
+#[derive(Debug, Clone)]
+pub struct PurposeInput {
+    /// Unique key, dot-separated lowercase segments (fideslang data-use style).
+    pub purpose: String,
+    /// Short human-readable name.
+    pub name: String,
+    /// The legal basis the processing relies on.
+    pub legal_basis: LegalBasis,
+    /// fideslang data categories the purpose may use (a category covers its children).
+    pub data_categories: Vec<String>,
+    /// Sells or shares data (CCPA/CPRA sense).
+    pub sale_or_share: bool,
+    /// Profiles the subject.
+    pub profiling: bool,
+    /// Uses sensitive data: consent required in every jurisdiction.
+    pub sensitive: bool,
+    /// Release pseudonymous tokens instead of values.
+    pub pseudonymize: bool,
+    /// Days data collected for this purpose may be kept (1-36500).
+    pub retention_days: u32,
 }
 
-fn notice_view(n: &Notice) -> NoticeView {
-    NoticeView {
-        purpose: n.purpose.to_string(),
-        version: n.version.clone(),
-        language: n.language.clone(),
-        text: n.text.clone(),
-        text_sha256: n.text_sha256.clone(),
-        created_at: format_timestamp(&n.created_at),
-        receipt: None,
-    }
+/// A declared purpose, with the ledger receipt of its declaration on write answers.
+#[derive(Debug, Clone)]
+pub struct PurposeView {
+    /// The purpose.
+    pub purpose: Purpose,
+    /// Where the declaration was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// Publishes a version of a purpose's privacy notice.
+#[derive(Debug, Clone)]
+pub struct NoticeInput {
+    /// The purpose's key.
+    pub purpose: String,
+    /// Version label, e.g. `2026-11`.
+    pub version: String,
+    /// BCP 47 language tag of the text, e.g. `en`.
+    pub notice_language: String,
+    /// The text shown to subjects.
+    pub text: String,
+}
+
+/// A published notice version, with the ledger receipt of its publication on write answers.
+#[derive(Debug, Clone)]
+pub struct NoticeView {
+    /// The notice.
+    pub notice: Notice,
+    /// Where the publication was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
 }
 
 /// Validates a list of data categories, naming the offending element.
@@ -85,9 +110,9 @@ impl Purposes<'_> {
     /// Declares a purpose. Keys are unique and purposes are immutable: a changed purpose is a
     /// new purpose, so consents given for the old one are never stretched to cover it.
     pub async fn create(&self, input: PurposeInput) -> Result<PurposeView, ServiceError> {
-        let key = PurposeKey::parse(&input.key).map_err(|e| ValidationError::new("key", e.message()))?;
+        let key = PurposeKey::parse(&input.purpose)?;
         check_label("name", &input.name, 200)?;
-        let legal_basis = LegalBasis::parse(&input.legal_basis)?;
+        let legal_basis = input.legal_basis;
         let data_categories = parse_categories("data_categories", &input.data_categories)?;
         if data_categories.is_empty() {
             return Err(ServiceError::invalid("data_categories", "name at least one data category"));
@@ -102,7 +127,7 @@ impl Purposes<'_> {
             ));
         }
         let purpose = Purpose {
-            key,
+            purpose: key,
             name: input.name,
             legal_basis,
             data_categories,
@@ -115,10 +140,10 @@ impl Purposes<'_> {
         };
         let stored = purpose.clone();
         let leaf = crate::ledger::event_at(
-            "purpose.created",
+            LedgerEvent::PurposeCreated,
             &purpose.created_at,
             serde_json::json!({
-                "purpose": purpose.key.as_str(),
+                "purpose": purpose.purpose.as_str(),
                 "legal_basis": purpose.legal_basis.as_str(),
                 "data_categories": purpose.data_categories.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                 "sale_or_share": purpose.sale_or_share,
@@ -132,28 +157,26 @@ impl Purposes<'_> {
             .0
             .write(async |tx| {
                 custos_store::purposes::insert(tx, &stored).await.map_err(|e| match e {
-                    custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.key)),
+                    custos_store::StoreError::Conflict => ServiceError::Conflict(format!("purpose `{}` already exists", stored.purpose)),
                     other => other.into(),
                 })?;
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        let mut view = purpose_view(&purpose);
-        view.receipt = Some(receipt.into());
-        Ok(view)
+        Ok(PurposeView { purpose, receipt: Some(receipt) })
     }
 
     /// Every purpose.
     pub async fn all(&self) -> Result<Vec<PurposeView>, ServiceError> {
         let purposes = self.0.read(async |tx| Ok(custos_store::purposes::all(tx).await?)).await?;
-        Ok(purposes.iter().map(purpose_view).collect())
+        Ok(purposes.into_iter().map(|purpose| PurposeView { purpose, receipt: None }).collect())
     }
 
     /// One purpose.
     pub async fn get(&self, key: &str) -> Result<PurposeView, ServiceError> {
         let key = key.to_owned();
         let purpose = self.0.read(async |tx| Ok(custos_store::purposes::get(tx, &key).await?)).await?;
-        purpose.as_ref().map(purpose_view).ok_or(ServiceError::NotFound { resource: "purpose" })
+        purpose.map(|purpose| PurposeView { purpose, receipt: None }).ok_or(ServiceError::NotFound { resource: "purpose" })
     }
 
     /// Publishes a notice version for a purpose and language. Published versions are
@@ -161,22 +184,29 @@ impl Purposes<'_> {
     pub async fn create_notice(&self, input: NoticeInput) -> Result<NoticeView, ServiceError> {
         let purpose = PurposeKey::parse(&input.purpose)?;
         check_label("version", &input.version, 64)?;
-        if !is_language_tag(&input.language) {
-            return Err(ServiceError::invalid("language", "must be a BCP 47 language tag such as `en` or `pt-BR`"));
+        if !is_language_tag(&input.notice_language) {
+            return Err(ServiceError::invalid("notice_language", "must be a BCP 47 language tag such as `en` or `pt-BR`"));
         }
         if input.text.trim().is_empty() || input.text.len() > 100_000 {
             return Err(ServiceError::invalid("text", "must be 1-100000 characters"));
         }
         let text_sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(input.text.as_bytes()));
-        let notice = Notice { purpose, version: input.version, language: input.language, text: input.text, text_sha256, created_at: now() };
+        let notice = Notice {
+            purpose,
+            version: input.version,
+            notice_language: input.notice_language,
+            text: input.text,
+            text_sha256,
+            created_at: now(),
+        };
         let stored = notice.clone();
         let leaf = crate::ledger::event_at(
-            "notice.published",
+            LedgerEvent::NoticePublished,
             &notice.created_at,
             serde_json::json!({
                 "purpose": notice.purpose.as_str(),
                 "version": notice.version,
-                "language": notice.language,
+                "notice_language": notice.notice_language,
                 "text_sha256": notice.text_sha256,
             }),
         );
@@ -189,23 +219,21 @@ impl Purposes<'_> {
                 custos_store::purposes::insert_notice(tx, &stored).await.map_err(|e| match e {
                     custos_store::StoreError::Conflict => ServiceError::Conflict(format!(
                         "notice version `{}` in `{}` already exists for this purpose; publish a new version",
-                        stored.version, stored.language
+                        stored.version, stored.notice_language
                     )),
                     other => other.into(),
                 })?;
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        let mut view = notice_view(&notice);
-        view.receipt = Some(receipt.into());
-        Ok(view)
+        Ok(NoticeView { notice, receipt: Some(receipt) })
     }
 
     /// Notices, optionally of one purpose.
     pub async fn notices(&self, purpose: Option<&str>) -> Result<Vec<NoticeView>, ServiceError> {
         let purpose = purpose.map(PurposeKey::parse).transpose().map_err(|e| ValidationError::new("purpose", e.message()))?;
         let notices = self.0.read(async |tx| Ok(custos_store::purposes::notices(tx, purpose.as_ref()).await?)).await?;
-        Ok(notices.iter().map(notice_view).collect())
+        Ok(notices.into_iter().map(|notice| NoticeView { notice, receipt: None }).collect())
     }
 }
 

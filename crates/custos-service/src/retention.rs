@@ -1,6 +1,6 @@
 //! Retention: data is kept only as long as the longest-retaining purpose that may use it.
 
-use custos_core::{DataCategory, Timestamp};
+use custos_core::{DataCategory, LedgerEvent, Timestamp};
 use serde::Serialize;
 
 use crate::{Service, ServiceError};
@@ -40,7 +40,7 @@ impl Retention<'_> {
                     report.total += n;
                     report.expired.push((category.to_string(), n));
                     let leaf = crate::ledger::event_at(
-                        "retention.expired",
+                        LedgerEvent::RetentionExpired,
                         &at,
                         serde_json::json!({"data_category": category.as_str(), "cutoff": custos_core::format_timestamp(&cutoff), "values": n}),
                     );
@@ -55,7 +55,7 @@ impl Retention<'_> {
         report.checks = self.0.store.expire_checks(cutoff).await?;
         if report.checks > 0 {
             let leaf = crate::ledger::event_at(
-                "retention.checks_expired",
+                LedgerEvent::RetentionChecksExpired,
                 &at,
                 serde_json::json!({"cutoff": custos_core::format_timestamp(&cutoff), "checks": report.checks}),
             );

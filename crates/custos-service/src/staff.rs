@@ -10,16 +10,13 @@
 use std::fmt;
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use custos_core::now;
+use custos_core::{LedgerEvent, Role, now};
 use custos_store::StaffUser;
 use data_encoding::{BASE64_NOPAD, BASE64URL_NOPAD, HEXLOWER};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 use crate::{Service, ServiceError};
-
-/// Staff roles, least to most powerful in what they may change.
-pub const ROLES: &[&str] = &["reviewer", "analyst", "privacy_officer", "admin"];
 
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 8;
@@ -34,23 +31,22 @@ pub struct StaffSession {
     pub user_id: String,
     /// Sign-in name.
     pub email: String,
-    /// Role.
-    pub role: String,
+    /// Roles (a set, in a stable order); what they allow is [`crate::permissions::allowed`].
+    pub roles: Vec<Role>,
     /// The token every form of this session must carry.
     pub csrf: String,
 }
 
 impl fmt::Debug for StaffSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaffSession").field("user_id", &self.user_id).field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("StaffSession").field("user_id", &self.user_id).field("roles", &self.roles).finish_non_exhaustive()
     }
 }
 
 impl StaffSession {
-    /// Whether the role may do what `needed` may (roles are ordered as [`ROLES`]).
-    pub fn at_least(&self, needed: &str) -> bool {
-        let rank = |r: &str| ROLES.iter().position(|x| *x == r);
-        matches!((rank(&self.role), rank(needed)), (Some(a), Some(b)) if a >= b)
+    /// Whether this person may `action` the `resource` (one table: [`crate::permissions`]).
+    pub fn may(&self, action: crate::permissions::Action, resource: crate::permissions::Resource) -> bool {
+        crate::permissions::allowed(self, action, resource) == custos_policy::Decision::Allow
     }
 }
 
@@ -117,6 +113,10 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 }
 
 /// What a session table stores of a cookie token (never the token itself).
+fn role_names(roles: &[Role]) -> Vec<&'static str> {
+    roles.iter().map(|r| r.as_str()).collect()
+}
+
 pub(crate) fn token_hash(token: &str) -> String {
     HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
 }
@@ -127,13 +127,13 @@ pub struct Staff<'a>(pub(crate) &'a Service);
 
 impl Staff<'_> {
     /// Creates a staff account; returns its id and the password (generated when not given).
-    pub async fn create_user(&self, email: &str, role: &str, password: Option<String>) -> Result<(String, String), ServiceError> {
+    pub async fn create_user(&self, email: &str, roles: &[Role], password: Option<String>) -> Result<(String, String), ServiceError> {
         let email = email.trim().to_lowercase();
         if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_control) {
             return Err(ServiceError::invalid("email", "must be an email address"));
         }
-        if !ROLES.contains(&role) {
-            return Err(ServiceError::invalid("role", format!("must be one of: {}", ROLES.join(", "))));
+        if roles.is_empty() {
+            return Err(ServiceError::invalid("role", "give at least one role"));
         }
         let password = match password {
             Some(p) if p.chars().count() >= 12 => p,
@@ -149,13 +149,13 @@ impl Staff<'_> {
         let user = StaffUser {
             user_id: uuid::Uuid::now_v7().to_string(),
             email,
-            role: role.to_owned(),
+            roles: roles.to_vec(),
             password_hash: hash,
             failed_attempts: 0,
             locked_until: None,
             created_at: now(),
         };
-        let leaf = crate::ledger::event("staff.user_created", json!({"user_id": user.user_id, "role": user.role}));
+        let leaf = crate::ledger::event(LedgerEvent::StaffUserCreated, json!({"user_id": user.user_id, "roles": role_names(&user.roles)}));
         let id = user.user_id.clone();
         self.0
             .write(async |tx| {
@@ -182,7 +182,7 @@ impl Staff<'_> {
         let hash = tokio::task::spawn_blocking(move || hash_password(&p))
             .await
             .map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("password hashing failed")))??;
-        let leaf = crate::ledger::event("staff.password_reset", json!({}));
+        let leaf = crate::ledger::event(LedgerEvent::StaffPasswordReset, json!({}));
         self.0
             .write(async |tx| {
                 if !custos_store::staff::set_password(tx, &email, &hash).await? {
@@ -218,7 +218,7 @@ impl Staff<'_> {
                 let now_locked = uid.is_some() && self.0.throttles.failed(client, &email);
                 let email_digest = HEXLOWER.encode(&self.0.store.keyring().digest("ledger/staff-email", email.as_bytes()));
                 let leaf = crate::ledger::event_at(
-                    "staff.sign_in_failed",
+                    LedgerEvent::StaffSignInFailed,
                     &at,
                     json!({"user_id": uid, "email_digest": email_digest, "address_locked": now_locked || locked}),
                 );
@@ -240,7 +240,7 @@ impl Staff<'_> {
         let csrf = random_b64(24)?;
         let hash = token_hash(&token);
         let expires = at + chrono::Duration::hours(SESSION_HOURS);
-        let leaf = crate::ledger::event_at("staff.signed_in", &at, json!({"user_id": uid, "role": user.role}));
+        let leaf = crate::ledger::event_at(LedgerEvent::StaffSignedIn, &at, json!({"user_id": uid, "roles": role_names(&user.roles)}));
         self.0
             .write(async |tx| {
                 custos_store::staff::insert_session(tx, &hash, &uid, &csrf, &at, &expires).await?;
@@ -263,13 +263,13 @@ impl Staff<'_> {
         let hash = token_hash(token);
         let at = now();
         let found = self.0.read(async |tx| Ok(custos_store::staff::session(tx, &hash, &at).await?)).await?;
-        Ok(found.map(|(u, csrf)| StaffSession { user_id: u.user_id, email: u.email, role: u.role, csrf }))
+        Ok(found.map(|(u, csrf)| StaffSession { user_id: u.user_id, email: u.email, roles: u.roles, csrf }))
     }
 
     /// Ends a session.
     pub async fn sign_out(&self, token: &str, session: &StaffSession) -> Result<(), ServiceError> {
         let hash = token_hash(token);
-        let leaf = crate::ledger::event("staff.signed_out", json!({"user_id": session.user_id}));
+        let leaf = crate::ledger::event(LedgerEvent::StaffSignedOut, json!({"user_id": session.user_id}));
         self.0
             .write(async |tx| {
                 custos_store::staff::delete_session(tx, &hash).await?;
@@ -289,15 +289,16 @@ impl Staff<'_> {
     /// The console overview's counts.
     pub async fn overview(&self) -> Result<custos_store::Overview, ServiceError> {
         let at = now();
-        self.0.read(async |tx| Ok(custos_store::overview::get(tx, &at).await?)).await
+        let soon = at + chrono::Duration::days(crate::dsrs::DUE_SOON_DAYS);
+        self.0.read(async |tx| Ok(custos_store::overview::get(tx, &at, &soon).await?)).await
     }
 
     /// Records in the ledger that a staff member viewed a subject's personal data.
     pub async fn log_subject_view(&self, session: &StaffSession, subject_id: &str) -> Result<(), ServiceError> {
         let id = crate::subjects::parse_subject_id("subject_id", subject_id)?;
         let leaf = crate::ledger::event(
-            "staff.viewed_subject",
-            crate::ledger::subject_fields(&id, json!({"user_id": session.user_id, "role": session.role})),
+            LedgerEvent::StaffViewedSubject,
+            crate::ledger::subject_fields(&id, json!({"user_id": session.user_id, "roles": role_names(&session.roles)})),
         );
         self.0.store.append_event(leaf).await?;
         Ok(())

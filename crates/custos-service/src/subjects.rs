@@ -2,17 +2,86 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{DataCategory, Jurisdiction, SubjectId, ValidationError, format_timestamp, now};
+use custos_core::{DataCategory, Jurisdiction, LedgerEvent, SubjectId, Timestamp, ValidationError, now};
 use custos_store::{NewSubject, SubjectRecord, SubjectUpdate};
 use serde_json::Value;
 
 use crate::{
-    Service, ServiceError,
-    dto::{SubjectInput, SubjectPage, SubjectPatch, SubjectView},
+    Receipt, Service, ServiceError,
+    paging::{Page, PageAt},
 };
 
 /// Largest accepted serialized value of one data category.
 const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// Creates a data subject.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectInput {
+    /// The business's own identifier for the person (unique).
+    pub external_id: String,
+    /// ISO 3166-1 alpha-2 or ISO 3166-2 code.
+    pub jurisdiction: String,
+    /// Personal data by fideslang data category.
+    pub data: BTreeMap<String, Value>,
+}
+
+/// Changes a data subject. Absent fields stay; a `null` data value deletes that category.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectPatch {
+    /// New jurisdiction.
+    pub jurisdiction: Option<String>,
+    /// Record a Global Privacy Control preference.
+    pub gpc: Option<bool>,
+    /// Values to set, or `null` to delete.
+    pub data: BTreeMap<String, Value>,
+}
+
+/// A data subject as created, read or listed.
+#[derive(Debug, Clone)]
+pub struct SubjectView {
+    /// Internal id.
+    pub subject_id: SubjectId,
+    /// The business's identifier; `None` once erased.
+    pub external_id: Option<String>,
+    /// Jurisdiction.
+    pub jurisdiction: Jurisdiction,
+    /// When created.
+    pub created_at: Timestamp,
+    /// When last changed.
+    pub updated_at: Timestamp,
+    /// When erased, if erased.
+    pub erased_at: Option<Timestamp>,
+    /// GPC preference recorded.
+    pub gpc: bool,
+    /// Processing restricted.
+    pub restricted: bool,
+    /// Opted out of sale/sharing.
+    pub opted_out_of_sale_or_share: bool,
+    /// Objections in force: `profiling`, `direct_marketing`, and purpose keys.
+    pub objections: Vec<String>,
+    /// Personal data by category (only on a single subject, decrypted).
+    pub data: Option<BTreeMap<DataCategory, Value>>,
+    /// Where this change was recorded in the ledger (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// Everything the console shows about one subject.
+#[derive(Debug, Clone)]
+pub struct SubjectProfile {
+    /// The subject with its decrypted data.
+    pub subject: SubjectView,
+    /// Current consents and their history.
+    pub consents: crate::consents::SubjectConsents,
+    /// The latest gate checks (at most 50), newest first.
+    pub checks: Vec<crate::gate::CheckView>,
+    /// Decisions about the subject, newest first.
+    pub decisions: Vec<crate::decisions::DecisionRecord>,
+    /// The subject's requests, newest first.
+    pub requests: Vec<crate::dsrs::DsrView>,
+}
+
+/// A page of subjects, in id order.
+pub type SubjectPage = Page<SubjectView>;
 
 pub(crate) fn subject_view(s: &SubjectRecord, data: Option<BTreeMap<DataCategory, Value>>) -> SubjectView {
     let mut objections = Vec::new();
@@ -24,17 +93,17 @@ pub(crate) fn subject_view(s: &SubjectRecord, data: Option<BTreeMap<DataCategory
     }
     objections.extend(s.objected_purposes.iter().map(ToString::to_string));
     SubjectView {
-        subject_id: s.subject_id.to_string(),
+        subject_id: s.subject_id,
         external_id: s.external_id.clone(),
-        jurisdiction: s.jurisdiction.to_string(),
-        created_at: format_timestamp(&s.created_at),
-        updated_at: format_timestamp(&s.updated_at),
-        erased_at: s.erased_at.as_ref().map(format_timestamp),
+        jurisdiction: s.jurisdiction.clone(),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        erased_at: s.erased_at,
         gpc: s.gpc,
         restricted: s.restricted,
-        opted_out_sale_share: s.opted_out_sale_share,
+        opted_out_of_sale_or_share: s.opted_out_of_sale_or_share,
         objections,
-        data: data.map(|d| d.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+        data,
         receipt: None,
     }
 }
@@ -104,7 +173,7 @@ impl Subjects<'_> {
         let data = parse_data("data", &input.data, false)?.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
         let new = NewSubject { subject_id: SubjectId::new(), external_id, jurisdiction, data, gpc, created_at: now() };
         let id = new.subject_id;
-        let leaf = crate::ledger::event_at("subject.created", &new.created_at, new_subject_fields(&new));
+        let leaf = crate::ledger::event_at(LedgerEvent::SubjectCreated, &new.created_at, new_subject_fields(&new));
         let (record, receipt) = self
             .0
             .write(async |tx| {
@@ -117,7 +186,7 @@ impl Subjects<'_> {
             })
             .await?;
         let mut view = subject_view(&record, None);
-        view.receipt = Some(receipt.into());
+        view.receipt = Some(receipt);
         Ok(view)
     }
 
@@ -148,13 +217,52 @@ impl Subjects<'_> {
         self.0.read(async |tx| Ok(custos_store::subjects::id_by_external_id(tx, &external_id).await?)).await
     }
 
-    /// A page of subjects in creation order.
-    pub async fn page(&self, after: Option<&str>, limit: u32) -> Result<SubjectPage, ServiceError> {
-        let after = after.map(|a| parse_subject_id("after", a)).transpose()?;
+    /// A page of subjects in id order (at most `limit`, up to 1000), with the total.
+    pub async fn page(&self, at: PageAt, limit: u32) -> Result<SubjectPage, ServiceError> {
         let limit = limit.clamp(1, 1000);
-        let records = self.0.read(async |tx| Ok(custos_store::subjects::page(tx, after.as_ref(), limit).await?)).await?;
-        let next_after = (records.len() == limit as usize).then(|| records.last().map(|r| r.subject_id.to_string())).flatten();
-        Ok(SubjectPage { subjects: records.iter().map(|r| subject_view(r, None)).collect(), next_after })
+        let at = match at {
+            PageAt::First => None,
+            PageAt::After(a) => Some((true, parse_subject_id("after", &a)?)),
+            PageAt::Before(b) => Some((false, parse_subject_id("before", &b)?)),
+        };
+        let (records, total, offset) = self
+            .0
+            .read(async |tx| {
+                let records = match &at {
+                    None => custos_store::subjects::page(tx, None, limit).await?,
+                    Some((true, after)) => custos_store::subjects::page(tx, Some(after), limit).await?,
+                    Some((false, before)) => custos_store::subjects::page_before(tx, before, limit).await?,
+                };
+                let total = custos_store::subjects::count(tx).await?;
+                let offset = match records.first() {
+                    Some(r) => custos_store::subjects::count_before(tx, &r.subject_id).await?,
+                    None => 0,
+                };
+                Ok((records, total, offset))
+            })
+            .await?;
+        let views = records.iter().map(|r| subject_view(r, None)).collect();
+        Ok(Page::new(views, total, offset, |s: &SubjectView| s.subject_id.to_string()))
+    }
+
+    /// Everything about one subject, for a person who handles it (reading its personal data
+    /// is the caller's to record: `staff().log_subject_view`).
+    pub async fn profile(&self, subject_id: &str) -> Result<SubjectProfile, ServiceError> {
+        let subject = self.get(subject_id).await?;
+        let query = crate::dsrs::DsrQuery { subject_id: Some(subject_id.to_owned()), limit: Some(100), ..Default::default() };
+        Ok(SubjectProfile {
+            consents: self.0.consents().of_subject(subject_id).await?,
+            checks: self.0.gate().checks_of_subject(subject_id, 50).await?,
+            decisions: self.0.decisions().of_subject(subject_id).await?.into_iter().map(|d| d.decision).collect(),
+            requests: self.0.dsrs().list(query).await?,
+            subject,
+        })
+    }
+
+    /// The data categories a subject holds (names only; nothing is decrypted).
+    pub async fn categories(&self, subject_id: &str) -> Result<Vec<DataCategory>, ServiceError> {
+        let id = parse_subject_id("subject_id", subject_id)?;
+        self.0.read(async |tx| Ok(custos_store::subjects::categories(tx, &id).await?)).await
     }
 
     /// Changes a subject's jurisdiction, GPC preference or data.
@@ -166,7 +274,7 @@ impl Subjects<'_> {
             data: parse_data("data", &patch.data, true)?,
         };
         let leaf = crate::ledger::event(
-            "subject.updated",
+            LedgerEvent::SubjectUpdated,
             crate::ledger::subject_fields(
                 &id,
                 serde_json::json!({
@@ -188,7 +296,7 @@ impl Subjects<'_> {
             })
             .await?;
         let mut view = self.get(subject_id).await?;
-        view.receipt = Some(receipt.into());
+        view.receipt = Some(receipt);
         Ok(view)
     }
 }

@@ -45,7 +45,7 @@ impl CheckColumns {
 
 /// The gate's one statement: the subject's flags, the consent and objection for the purpose,
 /// and every sealed value (one row per value; `$1` subject id, `$2` purpose).
-pub(crate) const GATE_FACTS_SQL: &str = "SELECT s.jurisdiction, s.erased_at, s.restricted, s.opted_out_sale_share, s.gpc, \
+pub(crate) const GATE_FACTS_SQL: &str = "SELECT s.jurisdiction, s.erased_at, s.restricted, s.opted_out_of_sale_or_share, s.gpc, \
      s.objection_profiling, s.objection_direct_marketing, s.wrapped_key, \
      (SELECT c.status FROM consents c WHERE c.subject_id = s.subject_id AND c.purpose = $2) AS consent, \
      (SELECT COUNT(*) FROM subject_objections o WHERE o.subject_id = s.subject_id AND o.purpose = $2) AS objected, \
@@ -68,7 +68,7 @@ pub struct GateFacts {
     /// Processing restricted.
     pub restricted: bool,
     /// Opted out of sale/sharing.
-    pub opted_out_sale_share: bool,
+    pub opted_out_of_sale_or_share: bool,
     /// GPC preference recorded.
     pub gpc: bool,
     /// Objected to profiling.
@@ -132,7 +132,7 @@ pub async fn gate_facts(tx: &mut Tx, id: &SubjectId, purpose: &str) -> Result<Op
         jurisdiction: Jurisdiction::parse(&text(row, "jurisdiction")?)?,
         erased: opt_text(row, "erased_at")?.is_some(),
         restricted: flag(row, "restricted")?,
-        opted_out_sale_share: flag(row, "opted_out_sale_share")?,
+        opted_out_of_sale_or_share: flag(row, "opted_out_of_sale_or_share")?,
         gpc: flag(row, "gpc")?,
         objection_profiling: flag(row, "objection_profiling")?,
         objection_direct_marketing: flag(row, "objection_direct_marketing")?,

@@ -20,7 +20,7 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 /// What [`Store::scrub_deleted`] vacuums on PostgreSQL: every table that holds sealed personal
 /// data or a subject's wrapped key.
 const POSTGRES_SCRUB_SQL: &str = "VACUUM subjects, subject_data, subject_objections, consent_events, decisions, \
-    decision_explanations, dsr, privacy_sessions, privacy_codes, pii_vault, meta";
+    decision_explanations, dsrs, privacy_sessions, privacy_codes, pii_vault, meta";
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -414,7 +414,7 @@ impl Store {
             .write(async |tx| {
                 let count = crate::keys::rewrap_all(tx, &rewrap_key).await?;
                 let event = serde_json::json!({
-                    "event": "master_key.rotated",
+                    "event": custos_core::LedgerEvent::MasterKeyRotated.as_str(),
                     "at": custos_core::format_timestamp(&custos_core::now()),
                     "master_key_id": rewrap_key.key_id(),
                 });

@@ -164,31 +164,107 @@ pub async fn get(tx: &mut Tx, id: &DecisionId) -> Result<Option<DecisionRecord>,
     Ok(from_rows(tx, rows).await?.into_iter().next())
 }
 
-/// Decisions, newest first, optionally only one purpose, model and outcome.
-pub async fn list(
+/// Which decisions a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionFilter {
+    /// Only under this purpose.
+    pub purpose: Option<String>,
+    /// Only by this model.
+    pub model: Option<String>,
+    /// Only with this outcome.
+    pub outcome: Option<String>,
+}
+
+impl DecisionFilter {
+    /// The WHERE clauses (numbered from `$1`) and their values.
+    fn clauses(&self) -> (Vec<String>, Vec<String>) {
+        let mut clauses = Vec::new();
+        let mut binds = Vec::new();
+        for (column, value) in [("purpose", &self.purpose), ("model", &self.model), ("outcome", &self.outcome)] {
+            if let Some(v) = value {
+                binds.push(v.clone());
+                clauses.push(format!("{column} = ${}", binds.len()));
+            }
+        }
+        (clauses, binds)
+    }
+}
+
+/// Where a page of decisions starts: a decision's (created_at, decision_id), and whether the
+/// page holds the older decisions after it or the newer ones before it.
+#[derive(Debug, Clone)]
+pub enum DecisionCursor {
+    /// The decisions older than this one.
+    After(Timestamp, DecisionId),
+    /// The decisions newer than this one.
+    Before(Timestamp, DecisionId),
+}
+
+/// A page of decisions matching `filter`, newest first, from `cursor` (the newest when none).
+pub async fn page(
     tx: &mut Tx,
-    purpose: Option<&str>,
-    model: Option<&str>,
-    outcome: Option<&str>,
+    filter: &DecisionFilter,
+    cursor: Option<&DecisionCursor>,
     limit: u32,
 ) -> Result<Vec<DecisionRecord>, StoreError> {
-    let mut clauses = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    for (column, value) in [("purpose", purpose), ("model", model), ("outcome", outcome)] {
-        if let Some(v) = value {
-            binds.push(v.to_owned());
-            clauses.push(format!("{column} = ${}", binds.len()));
+    let (mut clauses, mut binds) = filter.clauses();
+    let mut order = "DESC";
+    if let Some(c) = cursor {
+        let (at, id, op) = match c {
+            DecisionCursor::After(at, id) => (at, id, "<"),
+            DecisionCursor::Before(at, id) => (at, id, ">"),
+        };
+        if matches!(c, DecisionCursor::Before(..)) {
+            order = "ASC";
         }
+        binds.push(format_timestamp(at));
+        binds.push(id.to_string());
+        clauses.push(format!("(created_at, decision_id) {op} (${}, ${})", binds.len() - 1, binds.len()));
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    let sql =
-        format!("SELECT {DECISION_READ_COLUMNS} FROM decisions {filter} ORDER BY created_at DESC, decision_id DESC LIMIT {}", limit.max(1));
+    let sql = format!(
+        "SELECT {DECISION_READ_COLUMNS} FROM decisions {filter} ORDER BY created_at {order}, decision_id {order} LIMIT {}",
+        limit.max(1)
+    );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for b in binds {
         q = q.bind(b);
     }
     let rows = q.fetch_all(tx.conn()).await?;
-    from_rows(tx, rows).await
+    let mut out = from_rows(tx, rows).await?;
+    if order == "ASC" {
+        out.reverse();
+    }
+    Ok(out)
+}
+
+/// How many decisions match `filter`, and how many of them are newer than `newest_shown`.
+pub async fn count(
+    tx: &mut Tx,
+    filter: &DecisionFilter,
+    newest_shown: Option<(&Timestamp, &DecisionId)>,
+) -> Result<(u64, u64), StoreError> {
+    let (clauses, binds) = filter.clauses();
+    let filter_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM decisions {filter_sql}")));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let total = q.fetch_one(tx.conn()).await?;
+    let newer = match newest_shown {
+        None => 0,
+        Some((at, id)) => {
+            let mut clauses = clauses;
+            clauses.push(format!("(created_at, decision_id) > (${}, ${})", binds.len() + 1, binds.len() + 2));
+            let mut q =
+                sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM decisions WHERE {}", clauses.join(" AND "))));
+            for b in &binds {
+                q = q.bind(b.clone());
+            }
+            q.bind(format_timestamp(at)).bind(id.to_string()).fetch_one(tx.conn()).await?
+        }
+    };
+    Ok((u64::try_from(total).unwrap_or(0), u64::try_from(newer).unwrap_or(0)))
 }
 
 /// A subject's decisions, newest first.
@@ -223,6 +299,26 @@ pub async fn insert_explanation(
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+/// The explanations of a subject's decisions, opened (one read for a page that lists them).
+pub async fn explanations_of_subject(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<(DecisionId, Value)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.decision_id, e.explanation_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+         WHERE d.subject_id = $1",
+    )
+    .bind(subject.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    let Some(key) = crate::subjects::data_key(tx, subject).await? else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let decision = DecisionId::parse(&text(row, "decision_id")?)?;
+        let Some(sealed) = opt_bytes(row, "explanation_ct")? else { continue };
+        let bytes = key.open(subject, &format!("explanation/{decision}"), &sealed)?;
+        out.push((decision, serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?));
+    }
+    Ok(out)
 }
 
 /// A decision's explanation, opened; `None` if it has none (or its subject was erased).

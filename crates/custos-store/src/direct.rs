@@ -68,7 +68,7 @@ pub(crate) fn gate_facts(path: &Path, id: &SubjectId, purpose: &str) -> Result<O
                     jurisdiction: Jurisdiction::parse(&text(0)?)?,
                     erased: row.get::<_, Option<String>>(1).map_err(db_error)?.is_some(),
                     restricted: flag(2)?,
-                    opted_out_sale_share: flag(3)?,
+                    opted_out_of_sale_or_share: flag(3)?,
                     gpc: flag(4)?,
                     objection_profiling: flag(5)?,
                     objection_direct_marketing: flag(6)?,

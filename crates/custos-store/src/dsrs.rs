@@ -55,6 +55,8 @@ pub struct DsrFilter {
     pub status: Option<DsrStatus>,
     /// Only open requests due before this time.
     pub overdue_at: Option<Timestamp>,
+    /// Only open requests, soonest due first.
+    pub open: bool,
     /// Only this subject's.
     pub subject_id: Option<SubjectId>,
     /// At most this many (newest first).
@@ -95,7 +97,7 @@ pub async fn insert(tx: &mut Tx, d: &DsrRecord) -> Result<(), StoreError> {
         None => None,
     };
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO dsr ({DSR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        "INSERT INTO dsrs ({DSR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     )))
     .bind(d.dsr_id.to_string())
     .bind(d.subject_id.to_string())
@@ -126,7 +128,7 @@ pub async fn update(tx: &mut Tx, d: &DsrRecord, expected: DsrStatus) -> Result<b
     let key = crate::subjects::data_key(tx, &d.subject_id).await?;
     let (extension_ct, rejection_ct) = seal_reasons(key.as_ref(), d)?;
     let done = sqlx::query(
-        "UPDATE dsr SET status = $3, due_at = $4, verified_at = $5, verification_method = $6, verified_by = $7, extended_at = $8, \
+        "UPDATE dsrs SET status = $3, due_at = $4, verified_at = $5, verification_method = $6, verified_by = $7, extended_at = $8, \
          extension_reason_ct = $9, extension_reason = NULL, closed_at = $10, rejection_reason_ct = $11, rejection_reason = NULL, \
          updated_at = $12 WHERE dsr_id = $1 AND status = $2",
     )
@@ -197,7 +199,7 @@ pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<DsrR
 
 /// One request.
 pub async fn get(tx: &mut Tx, id: &DsrId) -> Result<Option<DsrRecord>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_READ_COLUMNS} FROM dsr WHERE dsr_id = $1")))
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_READ_COLUMNS} FROM dsrs WHERE dsr_id = $1")))
         .bind(id.to_string())
         .fetch_all(tx.conn())
         .await?;
@@ -206,7 +208,7 @@ pub async fn get(tx: &mut Tx, id: &DsrId) -> Result<Option<DsrRecord>, StoreErro
 
 /// Requests matching `filter`, newest first (overdue: most overdue first).
 pub async fn list(tx: &mut Tx, filter: &DsrFilter) -> Result<Vec<DsrRecord>, StoreError> {
-    let mut sql = format!("SELECT {DSR_READ_COLUMNS} FROM dsr WHERE 1 = 1");
+    let mut sql = format!("SELECT {DSR_READ_COLUMNS} FROM dsrs WHERE 1 = 1");
     let mut n = 0;
     let mut next = || {
         n += 1;
@@ -218,9 +220,14 @@ pub async fn list(tx: &mut Tx, filter: &DsrFilter) -> Result<Vec<DsrRecord>, Sto
     if filter.subject_id.is_some() {
         sql += &format!(" AND subject_id = {}", next());
     }
+    if filter.open || filter.overdue_at.is_some() {
+        sql += &format!(" AND status IN ({})", open_statuses());
+    }
     if filter.overdue_at.is_some() {
-        sql += &format!(" AND status IN ('pending_verification', 'verified', 'extended') AND due_at < {}", next());
-        sql += " ORDER BY due_at";
+        sql += &format!(" AND due_at < {}", next());
+    }
+    if filter.open || filter.overdue_at.is_some() {
+        sql += " ORDER BY due_at, dsr_id";
     } else {
         sql += " ORDER BY received_at DESC";
     }
@@ -237,4 +244,9 @@ pub async fn list(tx: &mut Tx, filter: &DsrFilter) -> Result<Vec<DsrRecord>, Sto
     }
     let rows = q.bind(i64::from(filter.limit.max(1))).fetch_all(tx.conn()).await?;
     from_rows(tx, rows).await
+}
+
+/// The open statuses as an SQL list (`'pending_verification', ...`), from the vocabulary.
+pub(crate) fn open_statuses() -> String {
+    DsrStatus::OPEN.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use custos_core::{ApiKeyId, AuditId, DataCategory, DecisionId, ScheduleId, SubjectId, Timestamp, format_timestamp};
+use custos_core::{ApiKeyId, AuditId, AuditStatus, DataCategory, DecisionId, ScheduleId, SubjectId, Timestamp, format_timestamp};
 use serde_json::Value;
 // Dynamic SQL below only splices placeholders and constant fragments, never input.
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
@@ -276,41 +276,6 @@ pub(crate) async fn category_values(
         out.entry(sid).or_insert_with(BTreeMap::new).insert(category, value);
     }
     Ok(out)
-}
-
-/// Where an audit is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuditStatus {
-    /// Waiting for the worker.
-    Queued,
-    /// Being computed.
-    Running,
-    /// Finished with a report.
-    Succeeded,
-    /// Finished without a report (the error says why).
-    Failed,
-}
-
-impl AuditStatus {
-    /// The stored and wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self, StoreError> {
-        Ok(match s {
-            "queued" => Self::Queued,
-            "running" => Self::Running,
-            "succeeded" => Self::Succeeded,
-            "failed" => Self::Failed,
-            other => return Err(StoreError::Corrupt(format!("audit status {other:?}"))),
-        })
-    }
 }
 
 /// One fairness audit: what was asked, how far it got, and its report.

@@ -49,7 +49,7 @@ pub use db::{Backend, Store, StoreOptions};
 pub use decisions::DecisionRecord;
 pub use dsrs::{DsrFilter, DsrRecord};
 pub use error::StoreError;
-pub use fairness::{AuditDecision, AuditRecord, AuditStatus, DecisionScope, ScheduleRecord};
+pub use fairness::{AuditDecision, AuditRecord, DecisionScope, ScheduleRecord};
 pub use keys::ApiKeyRecord;
 pub use ledger::{Receipt, StoredCheckpoint, VerifyReport};
 pub use models::ModelRecord;

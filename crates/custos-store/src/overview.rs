@@ -25,8 +25,8 @@ pub struct Overview {
     pub consent_events_by_month: Vec<(String, String, u64)>,
 }
 
-/// The overview counts at `now`.
-pub async fn get(tx: &mut Tx, now: &Timestamp) -> Result<Overview, StoreError> {
+/// The overview counts at `now`; open requests due before `soon` count as due soon.
+pub async fn get(tx: &mut Tx, now: &Timestamp, soon: &Timestamp) -> Result<Overview, StoreError> {
     let mut out = Overview::default();
     let count = |r: &AnyRow| r.try_get::<i64, _>("n").map(|n| n.max(0) as u64).map_err(|e| StoreError::Corrupt(e.to_string()));
     for r in sqlx::query("SELECT purpose, status, COUNT(*) AS n FROM consents GROUP BY purpose, status ORDER BY purpose, status")
@@ -56,22 +56,23 @@ pub async fn get(tx: &mut Tx, now: &Timestamp) -> Result<Overview, StoreError> {
     {
         out.gate.push((text(&r, "decision")?, count(&r)?));
     }
-    for r in sqlx::query("SELECT status, COUNT(*) AS n FROM dsr GROUP BY status ORDER BY status").fetch_all(tx.conn()).await? {
+    for r in sqlx::query("SELECT status, COUNT(*) AS n FROM dsrs GROUP BY status ORDER BY status").fetch_all(tx.conn()).await? {
         out.dsr_by_status.push((text(&r, "status")?, count(&r)?));
     }
-    let open = "status NOT IN ('completed', 'rejected')";
+    let open = format!("status IN ({})", crate::dsrs::open_statuses());
     let now_s = format_timestamp(now);
-    let soon = format_timestamp(&(*now + chrono::Duration::days(7)));
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM dsr WHERE {open} AND due_at < $1")))
+    let soon = format_timestamp(soon);
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM dsrs WHERE {open} AND due_at < $1")))
         .bind(now_s.clone())
         .fetch_one(tx.conn())
         .await?;
     out.dsr_overdue = n.max(0) as u64;
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM dsr WHERE {open} AND due_at >= $1 AND due_at < $2")))
-        .bind(now_s)
-        .bind(soon)
-        .fetch_one(tx.conn())
-        .await?;
+    let n: i64 =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM dsrs WHERE {open} AND due_at >= $1 AND due_at < $2")))
+            .bind(now_s)
+            .bind(soon)
+            .fetch_one(tx.conn())
+            .await?;
     out.dsr_due_soon = n.max(0) as u64;
     Ok(out)
 }

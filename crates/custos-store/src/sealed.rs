@@ -86,12 +86,14 @@ pub(crate) fn open(key: Option<&DataKey>, subject: &SubjectId, context: &str, se
 /// Marks that the plaintext free-text columns were converted.
 const SEALED_SETTING: &str = "setting.free_text_sealed";
 
-/// The fields sealed since migration 0011: (table, id column, plaintext column, sealed column).
-const FIELDS: &[(&str, &str, &str, &str)] = &[
-    ("consent_events", "event_id", "source", "source_ct"),
-    ("decisions", "decision_id", "actual", "actual_ct"),
-    ("dsr", "dsr_id", "extension_reason", "extension_reason_ct"),
-    ("dsr", "dsr_id", "rejection_reason", "rejection_reason_ct"),
+/// The fields sealed since migration 0011: (table, sealing context, id column, plaintext
+/// column, sealed column). The context is the AAD's record kind; it stays `dsr` although the
+/// table became `dsrs` (migration 0013), or every sealed reason would stop opening.
+const FIELDS: &[(&str, &str, &str, &str, &str)] = &[
+    ("consent_events", "consent_events", "event_id", "source", "source_ct"),
+    ("decisions", "decisions", "decision_id", "actual", "actual_ct"),
+    ("dsrs", "dsr", "dsr_id", "extension_reason", "extension_reason_ct"),
+    ("dsrs", "dsr", "dsr_id", "rejection_reason", "rejection_reason_ct"),
 ];
 
 /// Seals every free-text value written in plaintext before migration 0011 and clears the
@@ -103,7 +105,7 @@ pub(crate) async fn seal_plaintext_free_text(tx: &mut Tx) -> Result<u64, StoreEr
     }
     let mut keys = SubjectKeys::default();
     let mut sealed = 0;
-    for (table, id_column, plain, ct) in FIELDS {
+    for (table, kind, id_column, plain, ct) in FIELDS {
         let sql = format!("SELECT {id_column} AS id, subject_id, {plain} AS plain FROM {table} WHERE {plain} IS NOT NULL");
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(tx.conn()).await?;
         let mut updates = Vec::with_capacity(rows.len());
@@ -111,7 +113,7 @@ pub(crate) async fn seal_plaintext_free_text(tx: &mut Tx) -> Result<u64, StoreEr
             let get = |c: &str| row.try_get::<String, _>(c).map_err(|e| StoreError::Corrupt(e.to_string()));
             let (id, subject, text) = (get("id")?, SubjectId::parse(&get("subject_id")?)?, get("plain")?);
             let key = keys.get(tx, &subject).await?.cloned();
-            let ciphertext = seal(key.as_ref(), &subject, &context(table, &id, plain), Some(&text))?;
+            let ciphertext = seal(key.as_ref(), &subject, &context(kind, &id, plain), Some(&text))?;
             updates.push((id, ciphertext));
         }
         for (id, ciphertext) in updates {

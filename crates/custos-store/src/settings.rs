@@ -43,4 +43,4 @@ pub async fn holds_data(tx: &mut Tx) -> Result<bool, StoreError> {
 
 /// Tables whose rows are data someone put in (not keys or derived state).
 const DATA_TABLES: &[&str] =
-    &["subjects", "purposes", "api_keys", "staff_users", "consent_events", "dsr", "decisions", "models", "pii_vault", "fairness_audits"];
+    &["subjects", "purposes", "api_keys", "staff_users", "consent_events", "dsrs", "decisions", "models", "pii_vault", "fairness_audits"];

@@ -1,6 +1,6 @@
 //! Staff accounts and console sessions.
 
-use custos_core::{Timestamp, format_timestamp};
+use custos_core::{Role, Timestamp, format_timestamp};
 // Dynamic SQL here only splices column lists and placeholders from constants, never input.
 use sqlx::{Row, any::AnyRow};
 
@@ -13,8 +13,8 @@ pub struct StaffUser {
     pub user_id: String,
     /// Sign-in name.
     pub email: String,
-    /// `admin`, `privacy_officer`, `analyst` or `reviewer`.
-    pub role: String,
+    /// What the person does (a set; see `custos_core::Role`), in a stable order.
+    pub roles: Vec<Role>,
     /// The argon2id hash in PHC string form.
     pub password_hash: String,
     /// Failed sign-ins since the last success.
@@ -27,15 +27,16 @@ pub struct StaffUser {
 
 impl std::fmt::Debug for StaffUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StaffUser").field("user_id", &self.user_id).field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("StaffUser").field("user_id", &self.user_id).field("roles", &self.roles).finish_non_exhaustive()
     }
 }
 
+/// A user row without its roles (see [`with_roles`]).
 fn user_from_row(row: &AnyRow) -> Result<StaffUser, StoreError> {
     Ok(StaffUser {
         user_id: text(row, "user_id")?,
         email: text(row, "email")?,
-        role: text(row, "role")?,
+        roles: Vec::new(),
         password_hash: text(row, "password_hash")?,
         failed_attempts: row.try_get::<i64, _>("failed_attempts").map_err(|e| StoreError::Corrupt(e.to_string()))?.max(0) as u32,
         locked_until: opt_ts(row, "locked_until")?,
@@ -43,20 +44,44 @@ fn user_from_row(row: &AnyRow) -> Result<StaffUser, StoreError> {
     })
 }
 
-/// Creates a staff account; [`StoreError::Conflict`] if the email is taken.
+/// Fills in the roles of a user read from `staff_users`.
+async fn with_roles(tx: &mut Tx, mut user: StaffUser) -> Result<StaffUser, StoreError> {
+    let rows = sqlx::query("SELECT role FROM staff_roles WHERE user_id = $1").bind(user.user_id.clone()).fetch_all(tx.conn()).await?;
+    let mut roles = rows.iter().map(|r| Ok(Role::parse(&text(r, "role")?)?)).collect::<Result<Vec<_>, StoreError>>()?;
+    roles.sort_unstable();
+    user.roles = roles;
+    Ok(user)
+}
+
+/// Creates a staff account with its roles; [`StoreError::Conflict`] if the email is taken.
 pub async fn insert_user(tx: &mut Tx, u: &StaffUser) -> Result<(), StoreError> {
     let result = sqlx::query(
-        "INSERT INTO staff_users (user_id, email, role, password_hash, failed_attempts, locked_until, created_at) VALUES ($1, $2, $3, $4, 0, NULL, $5)",
+        "INSERT INTO staff_users (user_id, email, password_hash, failed_attempts, locked_until, created_at) VALUES ($1, $2, $3, 0, NULL, $4)",
     )
     .bind(u.user_id.clone())
     .bind(u.email.clone())
-    .bind(u.role.clone())
     .bind(u.password_hash.clone())
     .bind(format_timestamp(&u.created_at))
     .execute(tx.conn())
     .await;
     // A unique-key violation becomes StoreError::Conflict (see `error.rs`).
     result?;
+    set_roles(tx, &u.user_id, &u.roles).await
+}
+
+/// Replaces the roles of an account.
+pub async fn set_roles(tx: &mut Tx, user_id: &str, roles: &[Role]) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM staff_roles WHERE user_id = $1").bind(user_id.to_owned()).execute(tx.conn()).await?;
+    let mut roles = roles.to_vec();
+    roles.sort_unstable();
+    roles.dedup();
+    for role in roles {
+        sqlx::query("INSERT INTO staff_roles (user_id, role) VALUES ($1, $2)")
+            .bind(user_id.to_owned())
+            .bind(role.as_str())
+            .execute(tx.conn())
+            .await?;
+    }
     Ok(())
 }
 
@@ -74,7 +99,10 @@ pub async fn set_password(tx: &mut Tx, email: &str, password_hash: &str) -> Resu
 /// The account with this email.
 pub async fn user_by_email(tx: &mut Tx, email: &str) -> Result<Option<StaffUser>, StoreError> {
     let row = sqlx::query("SELECT * FROM staff_users WHERE email = $1").bind(email.to_owned()).fetch_optional(tx.conn()).await?;
-    row.as_ref().map(user_from_row).transpose()
+    match row {
+        Some(r) => Ok(Some(with_roles(tx, user_from_row(&r)?).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Records a failed sign-in (and a lock, when given).
@@ -121,7 +149,10 @@ pub async fn session(tx: &mut Tx, token_sha256: &str, now: &Timestamp) -> Result
     .fetch_optional(tx.conn())
     .await?;
     match row {
-        Some(r) => Ok(Some((user_from_row(&r)?, text(&r, "csrf_token")?))),
+        Some(r) => {
+            let csrf = text(&r, "csrf_token")?;
+            Ok(Some((with_roles(tx, user_from_row(&r)?).await?, csrf)))
+        }
         None => Ok(None),
     }
 }

@@ -40,7 +40,7 @@ pub struct SubjectRecord {
     /// Processing is restricted (GDPR Art. 18).
     pub restricted: bool,
     /// Opted out of sale/sharing.
-    pub opted_out_sale_share: bool,
+    pub opted_out_of_sale_or_share: bool,
     /// Objected to profiling.
     pub objection_profiling: bool,
     /// Objected to direct marketing.
@@ -77,7 +77,7 @@ pub struct SubjectUpdate {
     pub data: BTreeMap<DataCategory, Option<Value>>,
 }
 
-const SUBJECT_COLUMNS: &str = "subject_id, external_id_ct, jurisdiction, wrapped_key, gpc, restricted, opted_out_sale_share, \
+const SUBJECT_COLUMNS: &str = "subject_id, external_id_ct, jurisdiction, wrapped_key, gpc, restricted, opted_out_of_sale_or_share, \
      objection_profiling, objection_direct_marketing, created_at, updated_at, erased_at";
 
 /// Creates a subject with a fresh data key; [`StoreError::Conflict`] if the external id is
@@ -160,7 +160,7 @@ pub(crate) async fn from_row(tx: &mut Tx, row: &AnyRow) -> Result<SubjectRecord,
         jurisdiction: Jurisdiction::parse(&text(row, "jurisdiction")?)?,
         gpc: flag(row, "gpc")?,
         restricted: flag(row, "restricted")?,
-        opted_out_sale_share: flag(row, "opted_out_sale_share")?,
+        opted_out_of_sale_or_share: flag(row, "opted_out_of_sale_or_share")?,
         objection_profiling: flag(row, "objection_profiling")?,
         objection_direct_marketing: flag(row, "objection_direct_marketing")?,
         objected_purposes: objected.iter().map(|p| PurposeKey::parse(p)).collect::<Result<_, _>>()?,
@@ -204,6 +204,38 @@ pub async fn page(tx: &mut Tx, after: Option<&SubjectId>, limit: u32) -> Result<
         out.push(from_row(tx, row).await?);
     }
     Ok(out)
+}
+
+/// The page of subjects just before `before` (in id order), for paging backwards.
+pub async fn page_before(tx: &mut Tx, before: &SubjectId, limit: u32) -> Result<Vec<SubjectRecord>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id < $1 ORDER BY subject_id DESC LIMIT $2"
+    )))
+    .bind(before.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(tx.conn())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows.iter().rev() {
+        out.push(from_row(tx, row).await?);
+    }
+    Ok(out)
+}
+
+/// How many subjects come before `id` in id order (the position of a page).
+pub async fn count_before(tx: &mut Tx, id: &SubjectId) -> Result<u64, StoreError> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM subjects WHERE subject_id < $1").bind(id.to_string()).fetch_one(tx.conn()).await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The data categories a subject holds values of (nothing is decrypted).
+pub async fn categories(tx: &mut Tx, id: &SubjectId) -> Result<Vec<DataCategory>, StoreError> {
+    let names: Vec<String> = sqlx::query_scalar("SELECT data_category FROM subject_data WHERE subject_id = $1 ORDER BY data_category")
+        .bind(id.to_string())
+        .fetch_all(tx.conn())
+        .await?;
+    names.iter().map(|n| Ok(DataCategory::parse(n)?)).collect()
 }
 
 /// How many subjects exist (erased ones included).
@@ -265,7 +297,7 @@ pub async fn set_right(
     let now_s = format_timestamp(now);
     let column = match (right, objection) {
         (DsrType::Restriction, _) => "restricted",
-        (DsrType::OptOutSaleShare, _) => "opted_out_sale_share",
+        (DsrType::OptOutOfSaleOrShare, _) => "opted_out_of_sale_or_share",
         (DsrType::Objection, Some((ObjectionScope::Profiling, _))) => "objection_profiling",
         (DsrType::Objection, Some((ObjectionScope::DirectMarketing, _))) => "objection_direct_marketing",
         (DsrType::Objection, Some((ObjectionScope::Purpose, Some(purpose)))) => {
@@ -339,7 +371,7 @@ pub async fn erase(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<(), S
         "DELETE FROM privacy_codes WHERE subject_id = $1",
         "DELETE FROM decision_explanations WHERE decision_id IN (SELECT decision_id FROM decisions WHERE subject_id = $1)",
         "UPDATE decisions SET features_ct = NULL, actual_ct = NULL, actual = NULL WHERE subject_id = $1",
-        "UPDATE dsr SET details_ct = NULL, extension_reason_ct = NULL, extension_reason = NULL, rejection_reason_ct = NULL, \
+        "UPDATE dsrs SET details_ct = NULL, extension_reason_ct = NULL, extension_reason = NULL, rejection_reason_ct = NULL, \
          rejection_reason = NULL WHERE subject_id = $1",
         "UPDATE consent_events SET source = NULL, source_ct = NULL WHERE subject_id = $1",
     ] {
@@ -347,7 +379,7 @@ pub async fn erase(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<(), S
     }
     sqlx::query(
         "UPDATE subjects SET wrapped_key = NULL, external_id_ct = NULL, external_id_digest = NULL, gpc = 0, restricted = 0, \
-         opted_out_sale_share = 0, objection_profiling = 0, objection_direct_marketing = 0, erased_at = $2, updated_at = $2 \
+         opted_out_of_sale_or_share = 0, objection_profiling = 0, objection_direct_marketing = 0, erased_at = $2, updated_at = $2 \
          WHERE subject_id = $1",
     )
     .bind(&sid)

@@ -99,7 +99,8 @@ async fn external_ids_are_unique_and_found_blindly(backend: Backend) {
 /// The fairness worker claims the oldest queued audit, once; audits left running by a
 /// stopped process go back to the queue.
 async fn audits_are_claimed_once_and_requeued(backend: Backend) {
-    use custos_store::fairness::{AuditRecord, AuditStatus};
+    use custos_core::AuditStatus;
+    use custos_store::fairness::AuditRecord;
     let db = db(backend).await;
     let store = Store::open(&db.options).await.expect("open");
     let audit = |created_at| AuditRecord {

@@ -7,7 +7,7 @@
 //! backend. When `CI` is set and `CUSTOS_TEST_DATABASE_URL` is not, the PostgreSQL tests fail
 //! instead of silently skipping.
 
-use custos_service::{KeyIssuer, Service, ServiceConfig, StoreOptions, dto::ApiKeyInput};
+use custos_service::{KeyIssuer, Scope, Service, ServiceConfig, StoreOptions, keys::ApiKeyInput};
 
 pub use custos_testdb::{Backend, backend_tests, find_in_files, postgres_url};
 
@@ -91,7 +91,7 @@ impl TestServer {
         let service = db.service().await;
         let admin = service
             .keys()
-            .create(ApiKeyInput { scopes: vec!["all".into()], label: "test admin".into() }, KeyIssuer::Host)
+            .create(ApiKeyInput { scopes: vec![Scope::All], label: "test admin".into() }, KeyIssuer::Host)
             .await
             .expect("admin key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -106,7 +106,7 @@ impl TestServer {
         });
         Some(Self {
             base_url,
-            admin_key: admin.key.expect("key"),
+            admin_key: admin.key.expect("key").expose().to_owned(),
             service,
             client: reqwest::Client::new(),
             shutdown: Some(tx),
@@ -115,15 +115,11 @@ impl TestServer {
         })
     }
 
-    /// Creates an API key with the given scopes and returns it.
+    /// Creates an API key with the given scopes (names of today or of 0.1) and returns it.
     pub async fn key(&self, scopes: &[&str]) -> String {
-        let view = self
-            .service
-            .keys()
-            .create(ApiKeyInput { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), label: "test".into() }, KeyIssuer::Host)
-            .await
-            .expect("key");
-        view.key.expect("key")
+        let scopes = scopes.iter().flat_map(|s| Scope::expand(s).expect("a scope name")).collect();
+        let view = self.service.keys().create(ApiKeyInput { scopes, label: "test".into() }, KeyIssuer::Host).await.expect("key");
+        view.key.expect("key").expose().to_owned()
     }
 
     /// Sends `method path` with an optional JSON body as `key`; returns status and JSON body.

@@ -1,31 +1,63 @@
-//! Console administration (role `admin`): purposes and notice versions, API keys, the audit
-//! ledger's latest checkpoint with a "verify now" button, and the registered models.
+//! Console administration: purposes and notice versions, API keys, the audit ledger's latest
+//! checkpoint with a "verify now" button, and the registered models. Each section shows to
+//! whoever may read it; its forms only to whoever may change it.
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use custos_service::dto::{ApiKeyInput, ApiKeyView, NoticeInput, PurposeInput};
-use custos_service::models::ModelView;
+use custos_core::LegalBasis;
+use custos_service::{
+    KeyIssuer, Scope,
+    keys::{ApiKeyInput, ApiKeyView},
+    permissions::{Action, Resource},
+    purposes::{NoticeInput, PurposeInput},
+};
 use serde::Deserialize;
 
-use crate::{Web, error_page, html, message_page, role_refusal, same, session};
+use crate::{
+    Web,
+    format::{When, label},
+    layout::{OrRefuse, Page, Refusal, html},
+    session::{CsrfForm, CsrfOnly, Posted, ReadLedger, SignedInStaff, WriteKeys, WritePurposes},
+};
+
+/// One API key in the table.
+struct KeyRow {
+    id: String,
+    scopes: String,
+    label: String,
+    revoked: Option<When>,
+}
+
+fn key_row(k: &ApiKeyView) -> KeyRow {
+    KeyRow {
+        id: k.key_id.to_string(),
+        scopes: k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+        label: k.label.clone(),
+        revoked: k.revoked_at.as_ref().map(When::date),
+    }
+}
 
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
-    signed_in: Option<String>,
-    csrf: String,
-    notice: Option<String>,
-    purposes: Vec<(String, String, String, String)>,
-    keys: Vec<ApiKeyView>,
+    page: Page,
+    /// (what the section shows, whether its forms show).
+    purposes_section: Option<bool>,
+    keys_section: Option<bool>,
+    ledger_section: bool,
+    models_section: bool,
+    bases: Vec<(&'static str, &'static str)>,
+    purposes: Vec<(String, String, &'static str, String)>,
+    keys: Vec<KeyRow>,
+    scopes: Vec<(&'static str, &'static str)>,
     new_key: Option<String>,
     checkpoint: String,
     verify: Option<String>,
-    models: Vec<ModelView>,
+    models: Vec<(String, String, String, String, String, When)>,
 }
 
 /// What the page shows once after an action.
@@ -35,70 +67,102 @@ pub(crate) struct Shown {
     done: Option<String>,
 }
 
+/// The administration page for `staff`, with a notice, a new key shown once, or a
+/// verification result.
 async fn render(
     web: &Web,
-    s: &custos_service::staff::StaffSession,
+    staff: &SignedInStaff,
     notice: Option<String>,
     new_key: Option<String>,
     verify: Option<String>,
-) -> Response {
+) -> Result<Response, Refusal> {
+    let s = &staff.session;
+    let section = |r: Resource| s.may(Action::Read, r).then(|| s.may(Action::Write, r));
+    let (purposes_section, keys_section) = (section(Resource::Purposes), section(Resource::Keys));
+    let (ledger_section, models_section) = (s.may(Action::Read, Resource::Ledger), s.may(Action::Read, Resource::Models));
+    if purposes_section.is_none() && keys_section.is_none() && !ledger_section && !models_section {
+        return Err(Refusal::not_allowed(Page::staff(staff, "/console/admin"), Resource::Purposes));
+    }
     let service = &web.service;
-    let (purposes, notices, keys, models) = match (
-        service.purposes().all().await,
-        service.purposes().notices(None).await,
-        service.keys().all().await,
-        service.models().all().await,
-    ) {
-        (Ok(p), Ok(n), Ok(k), Ok(m)) => (p, n, k, m),
-        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => return error_page(Some(s), &e),
+    let purposes = if purposes_section.is_some() {
+        let notices = service.purposes().notices(None).await.or_refuse(staff)?;
+        service
+            .purposes()
+            .all()
+            .await
+            .or_refuse(staff)?
+            .into_iter()
+            .map(|v| {
+                let p = v.purpose;
+                let versions: Vec<String> = notices
+                    .iter()
+                    .map(|n| &n.notice)
+                    .filter(|n| n.purpose == p.purpose)
+                    .map(|n| format!("{} ({})", n.version, n.notice_language))
+                    .collect();
+                (p.purpose.to_string(), p.name, label(p.legal_basis), versions.join(", "))
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
-    let purposes = purposes
-        .into_iter()
-        .map(|p| {
-            let versions: Vec<String> =
-                notices.iter().filter(|n| n.purpose == p.key).map(|n| format!("{} ({})", n.version, n.language)).collect();
-            (p.key, p.name, p.legal_basis, versions.join(", "))
-        })
-        .collect();
-    let checkpoint = service.ledger().checkpoint().await.unwrap_or_else(|_| "no checkpoint yet".into());
-    html(
-        StatusCode::OK,
-        AdminPage { signed_in: Some(s.email.clone()), csrf: s.csrf.clone(), notice, purposes, keys, new_key, checkpoint, verify, models }
-            .render(),
-    )
+    let keys = if keys_section.is_some() { service.keys().all().await.or_refuse(staff)?.iter().map(key_row).collect() } else { Vec::new() };
+    let checkpoint = if ledger_section {
+        match service.ledger().checkpoint().await {
+            Ok(c) => c,
+            Err(custos_service::ServiceError::NotFound { .. }) => "No checkpoint yet: the ledger has no leaves.".to_owned(),
+            Err(e) => return Err(Refusal::failed(Page::staff(staff, "/console/admin"), &e)),
+        }
+    } else {
+        String::new()
+    };
+    let models = if models_section {
+        service
+            .models()
+            .all()
+            .await
+            .or_refuse(staff)?
+            .into_iter()
+            .map(|m| {
+                (
+                    m.name,
+                    m.version,
+                    format!("{} ({} trees)", m.library, m.trees),
+                    m.owner,
+                    m.purpose.unwrap_or_default(),
+                    When::date(&m.created_at),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = AdminPage {
+        page: Page::staff(staff, "/console/admin").with_notice(notice),
+        purposes_section,
+        keys_section,
+        ledger_section,
+        models_section,
+        bases: LegalBasis::ALL.iter().map(|b| (b.as_str(), b.label())).collect(),
+        purposes,
+        keys,
+        scopes: Scope::ALL.iter().filter(|s| **s != Scope::All).map(|s| (s.as_str(), s.label())).collect(),
+        new_key,
+        checkpoint,
+        verify,
+        models,
+    };
+    Ok(html(StatusCode::OK, page.render()))
 }
 
-pub(crate) async fn page(State(web): State<Web>, headers: HeaderMap, Query(q): Query<Shown>) -> Response {
-    let (s, _) = match session(&web, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if let Some(r) = role_refusal(&s, "admin") {
-        return r;
-    }
-    render(&web, &s, q.done, None, None).await
-}
-
-/// Signs in, checks the role and the form's CSRF token.
-async fn guard(web: &Web, headers: &HeaderMap, csrf: &str) -> Result<custos_service::staff::StaffSession, Response> {
-    let (s, _) = session(web, headers).await?;
-    if !same(&s.csrf, csrf) {
-        return Err(message_page(
-            Some(&s),
-            StatusCode::FORBIDDEN,
-            "This form is out of date or did not come from the console. Reload the page and try again.",
-        ));
-    }
-    if let Some(r) = role_refusal(&s, "admin") {
-        return Err(r);
-    }
-    Ok(s)
+pub(crate) async fn page(State(web): State<Web>, staff: SignedInStaff, Query(q): Query<Shown>) -> Result<Response, Refusal> {
+    render(&web, &staff, q.done, None, None).await
 }
 
 #[derive(Deserialize)]
 pub(crate) struct PurposeForm {
     csrf: String,
-    key: String,
+    purpose: String,
     name: String,
     legal_basis: String,
     data_categories: String,
@@ -111,15 +175,19 @@ pub(crate) struct PurposeForm {
     pseudonymize: Option<String>,
 }
 
-pub(crate) async fn create_purpose(State(web): State<Web>, headers: HeaderMap, Form(f): Form<PurposeForm>) -> Response {
-    let s = match guard(&web, &headers, &f.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+impl CsrfForm for PurposeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub(crate) async fn create_purpose(State(web): State<Web>, posted: Posted<WritePurposes, PurposeForm>) -> Result<Response, Refusal> {
+    let (staff, f) = (posted.staff, posted.form);
+    let legal_basis = LegalBasis::parse(&f.legal_basis).map_err(custos_service::ServiceError::from).or_refuse(&staff)?;
     let input = PurposeInput {
-        key: f.key.trim().to_owned(),
+        purpose: f.purpose.trim().to_owned(),
         name: f.name.trim().to_owned(),
-        legal_basis: f.legal_basis,
+        legal_basis,
         data_categories: f.data_categories.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
         sale_or_share: f.sale_or_share.is_some(),
         profiling: f.profiling.is_some(),
@@ -127,10 +195,8 @@ pub(crate) async fn create_purpose(State(web): State<Web>, headers: HeaderMap, F
         pseudonymize: f.pseudonymize.is_some(),
         retention_days: f.retention_days,
     };
-    match web.service.purposes().create(input).await {
-        Ok(p) => Redirect::to(&format!("/console/admin?done=purpose+{}+created", p.key)).into_response(),
-        Err(e) => error_page(Some(&s), &e),
-    }
+    let p = web.service.purposes().create(input).await.or_refuse(&staff)?;
+    Ok(Redirect::to(&format!("/console/admin?done=purpose+{}+created", p.purpose.purpose)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -138,20 +204,31 @@ pub(crate) struct NoticeForm {
     csrf: String,
     purpose: String,
     version: String,
+    #[serde(default = "english")]
+    notice_language: String,
     text: String,
 }
 
-pub(crate) async fn create_notice(State(web): State<Web>, headers: HeaderMap, Form(f): Form<NoticeForm>) -> Response {
-    let s = match guard(&web, &headers, &f.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let input =
-        NoticeInput { purpose: f.purpose, version: f.version.trim().to_owned(), language: "en".into(), text: f.text.trim().to_owned() };
-    match web.service.purposes().create_notice(input).await {
-        Ok(n) => Redirect::to(&format!("/console/admin?done=notice+{}+{}+published", n.purpose, n.version)).into_response(),
-        Err(e) => error_page(Some(&s), &e),
+fn english() -> String {
+    "en".to_owned()
+}
+
+impl CsrfForm for NoticeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
+}
+
+pub(crate) async fn create_notice(State(web): State<Web>, posted: Posted<WritePurposes, NoticeForm>) -> Result<Response, Refusal> {
+    let (staff, f) = (posted.staff, posted.form);
+    let input = NoticeInput {
+        purpose: f.purpose,
+        version: f.version.trim().to_owned(),
+        notice_language: f.notice_language.trim().to_owned(),
+        text: f.text.trim().to_owned(),
+    };
+    let n = web.service.purposes().create_notice(input).await.or_refuse(&staff)?.notice;
+    Ok(Redirect::to(&format!("/console/admin?done=notice+{}+{}+published", n.purpose, n.version)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -162,40 +239,36 @@ pub(crate) struct KeyForm {
     label: String,
 }
 
-pub(crate) async fn create_key(State(web): State<Web>, headers: HeaderMap, Form(f): Form<KeyForm>) -> Response {
-    let s = match guard(&web, &headers, &f.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let scopes = f.scopes.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect();
-    match web.service.keys().create(ApiKeyInput { scopes, label: f.label }, custos_service::KeyIssuer::Staff).await {
-        // The secret is shown once, on this response only (never in a URL or a log).
-        Ok(k) => render(&web, &s, Some(format!("Key {} created.", k.key_id)), k.key, None).await,
-        Err(e) => error_page(Some(&s), &e),
+impl CsrfForm for KeyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    csrf: String,
-}
-
-pub(crate) async fn revoke_key(State(web): State<Web>, headers: HeaderMap, Path(id): Path<String>, Form(f): Form<CsrfOnly>) -> Response {
-    let s = match guard(&web, &headers, &f.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match web.service.keys().revoke(&id).await {
-        Ok(k) => Redirect::to(&format!("/console/admin?done=key+{}+revoked", k.key_id)).into_response(),
-        Err(e) => error_page(Some(&s), &e),
+pub(crate) async fn create_key(State(web): State<Web>, posted: Posted<WriteKeys, KeyForm>) -> Result<Response, Refusal> {
+    let (staff, f) = (posted.staff, posted.form);
+    let mut scopes = Vec::new();
+    for name in f.scopes.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        scopes.extend(Scope::expand(name).map_err(custos_service::ServiceError::from).or_refuse(&staff)?);
     }
+    let key = web.service.keys().create(ApiKeyInput { scopes, label: f.label }, KeyIssuer::Staff).await.or_refuse(&staff)?;
+    // The secret is shown once, on this response only (never in a URL or a log).
+    let secret = key.key.as_ref().map(|t| t.expose().to_owned());
+    render(&web, &staff, Some(format!("Key {} created.", key.key_id)), secret, None).await
 }
 
-pub(crate) async fn verify_ledger(State(web): State<Web>, headers: HeaderMap, Form(f): Form<CsrfOnly>) -> Response {
-    let s = match guard(&web, &headers, &f.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub(crate) async fn revoke_key(
+    State(web): State<Web>,
+    Path(id): Path<String>,
+    posted: Posted<WriteKeys, CsrfOnly>,
+) -> Result<Response, Refusal> {
+    let staff = posted.staff;
+    let k = web.service.keys().revoke(&id).await.or_refuse(&staff)?;
+    Ok(Redirect::to(&format!("/console/admin?done=key+{}+revoked", k.key_id)).into_response())
+}
+
+pub(crate) async fn verify_ledger(State(web): State<Web>, posted: Posted<ReadLedger, CsrfOnly>) -> Result<Response, Refusal> {
+    let staff = posted.staff;
     let result = match web.service.ledger().verify(|_, _| {}).await {
         Ok(r) => match &r.divergence {
             None => format!(
@@ -204,7 +277,7 @@ pub(crate) async fn verify_ledger(State(web): State<Web>, headers: HeaderMap, Fo
             ),
             Some(d) => format!("VERIFICATION FAILED: {d}"),
         },
-        Err(e) => format!("Verification could not run: {e}"),
+        Err(e) => format!("Verification could not run: {}", crate::format::problem(&e)),
     };
-    render(&web, &s, None, None, Some(result)).await
+    render(&web, &staff, None, None, Some(result)).await
 }

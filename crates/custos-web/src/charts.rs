@@ -1,11 +1,45 @@
-//! Inline SVG charts for the console: horizontal bars with their values written out, so the
-//! numbers are readable without the picture (and by screen readers, from the table-like labels).
+//! Inline SVG charts for the console. Each carries its numbers three ways: written beside the
+//! bars, in the SVG's `<desc>` (what a screen reader announces with the title), and in a small
+//! table under the picture, so they can be read, copied and searched without the picture.
+//! Text goes through askama's HTML escaper, the same one the templates use.
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+use std::fmt::Write as _;
+
+/// Text made safe for HTML and SVG (askama's escaper: `& < > " '`).
+pub(crate) fn esc(s: &str) -> String {
+    askama::filters::escape(s, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
 }
 
+/// A bar of a rate chart: the label, the rate in [0, 1] and its interval.
+pub(crate) type RateBar = (String, f64, Option<(f64, f64)>);
+
 const COLORS: &[&str] = &["#1d4f91", "#b3541e", "#6b6b6b", "#2e7d32", "#7b1fa2"];
+
+/// A chart's frame: the figure, the SVG with its title and description, then the table.
+fn figure(title: &str, view: (f64, f64), body: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+    let desc = rows.iter().map(|r| r.join(": ")).collect::<Vec<_>>().join("; ");
+    let mut out = format!(
+        r#"<figure class="chart"><figcaption>{t}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px"><title>{t}</title><desc>{d}</desc>{body}</svg>"#,
+        t = esc(title),
+        w = view.0,
+        h = view.1,
+        d = esc(&desc),
+    );
+    out.push_str(r#"<table class="chart-numbers cards"><caption>The numbers</caption><thead><tr>"#);
+    for h in header {
+        let _ = write!(out, r#"<th scope="col">{}</th>"#, esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in rows {
+        out.push_str("<tr>");
+        for (i, cell) in r.iter().enumerate() {
+            let _ = write!(out, r#"<td data-label="{}">{}</td>"#, esc(header.get(i).copied().unwrap_or("")), esc(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></figure>");
+    out
+}
 
 /// One bar per (label, count).
 pub(crate) fn bars(title: &str, rows: &[(String, u64)]) -> String {
@@ -15,75 +49,134 @@ pub(crate) fn bars(title: &str, rows: &[(String, u64)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
     let (left, width, row_h) = (190.0, 380.0, 24.0);
     let height = 8.0 + row_h * rows.len() as f64;
-    let mut svg = format!(
-        r#"<figure><figcaption>{t}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {w} {height}" width="100%" style="max-width:{w}px">"#,
-        t = esc(title),
-        w = left + width + 80.0
-    );
+    let mut body = String::new();
     for (i, (label, n)) in rows.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
-        svg.push_str(&format!(
-            r##"<text x="{}" y="{}" font-size="13" text-anchor="end">{}</text><rect x="{left}" y="{y}" width="{}" height="{}" fill="{}"/><text x="{}" y="{}" font-size="13">{n}</text>"##,
+        let w = (*n as f64 / max * width).max(1.0);
+        let _ = write!(
+            body,
+            r#"<text x="{}" y="{}" font-size="13" text-anchor="end">{}</text><rect x="{left}" y="{y}" width="{w}" height="{}" fill="{}"/><text x="{}" y="{}" font-size="13">{n}</text>"#,
             left - 8.0,
             y + 15.0,
             esc(label),
-            (*n as f64 / max * width).max(1.0),
             row_h - 6.0,
             COLORS[0],
-            left + (*n as f64 / max * width).max(1.0) + 6.0,
+            left + w + 6.0,
             y + 15.0
-        ));
+        );
     }
-    svg.push_str("</svg></figure>");
-    svg
+    let table: Vec<Vec<String>> = rows.iter().map(|(l, n)| vec![l.clone(), n.to_string()]).collect();
+    figure(title, (left + width + 80.0, height), &body, &["", "Count"], &table)
 }
 
-/// One stacked bar per group of (group, part, count), parts in `order`, with a legend.
-pub(crate) fn stacked(title: &str, rows: &[(String, String, u64)], order: &[&str]) -> String {
+/// One stacked bar per group of (group, part, count), parts in `order` (with their labels),
+/// with a legend.
+pub(crate) fn stacked(title: &str, rows: &[(String, String, u64)], order: &[(&str, &str)]) -> String {
     let mut groups: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     groups.dedup();
     if groups.is_empty() {
         return format!("<p>{}: nothing yet.</p>", esc(title));
     }
+    let count = |g: &str, part: &str| rows.iter().filter(|r| r.0 == g && r.1 == part).map(|r| r.2).sum::<u64>();
     let total = |g: &str| rows.iter().filter(|r| r.0 == g).map(|r| r.2).sum::<u64>();
     let max = groups.iter().map(|g| total(g)).max().unwrap_or(1).max(1) as f64;
     let (left, width, row_h) = (300.0, 340.0, 24.0);
     let height = 30.0 + row_h * groups.len() as f64;
-    let mut svg = format!(
-        r#"<figure><figcaption>{t}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {w} {height}" width="100%" style="max-width:{w}px">"#,
-        t = esc(title),
-        w = left + width + 90.0
-    );
-    for (k, part) in order.iter().enumerate() {
+    let mut body = String::new();
+    for (k, (_, label)) in order.iter().enumerate() {
         let x = left + 110.0 * k as f64;
-        svg.push_str(&format!(
+        let _ = write!(
+            body,
             r#"<rect x="{x}" y="4" width="12" height="12" fill="{}"/><text x="{}" y="15" font-size="12">{}</text>"#,
             COLORS[k % COLORS.len()],
             x + 16.0,
-            esc(part)
-        ));
+            esc(label)
+        );
     }
     for (i, g) in groups.iter().enumerate() {
         let y = 26.0 + row_h * i as f64;
-        svg.push_str(&format!(r#"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>"#, left - 8.0, y + 15.0, esc(g)));
+        let _ = write!(body, r#"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>"#, left - 8.0, y + 15.0, esc(g));
         let mut x = left;
-        for (k, part) in order.iter().enumerate() {
-            let n = rows.iter().filter(|r| r.0 == *g && r.1 == *part).map(|r| r.2).sum::<u64>();
+        for (k, (part, label)) in order.iter().enumerate() {
+            let n = count(g, part);
             let w = n as f64 / max * width;
             if n > 0 {
-                svg.push_str(&format!(
+                let _ = write!(
+                    body,
                     r#"<rect x="{x}" y="{y}" width="{w}" height="{}" fill="{}"><title>{}: {n}</title></rect>"#,
                     row_h - 6.0,
                     COLORS[k % COLORS.len()],
-                    esc(part)
-                ));
+                    esc(label)
+                );
             }
             x += w;
         }
-        svg.push_str(&format!(r#"<text x="{}" y="{}" font-size="12">{}</text>"#, x + 6.0, y + 15.0, total(g)));
+        let _ = write!(body, r#"<text x="{}" y="{}" font-size="12">{}</text>"#, x + 6.0, y + 15.0, total(g));
     }
-    svg.push_str("</svg></figure>");
-    svg
+    let mut header = vec![""];
+    header.extend(order.iter().map(|(_, l)| *l));
+    header.push("Total");
+    let table: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            let mut row = vec![(*g).to_owned()];
+            row.extend(order.iter().map(|(p, _)| count(g, p).to_string()));
+            row.push(total(g).to_string());
+            row
+        })
+        .collect();
+    figure(title, (left + width + 90.0, height), &body, &header, &table)
+}
+
+/// Rates in [0, 1], one bar per (label, rate, interval), with a percentage axis and the
+/// interval drawn as a whisker.
+pub(crate) fn rates(title: &str, rows: &[RateBar]) -> String {
+    if rows.is_empty() {
+        return format!("<p>{}: nothing to show.</p>", esc(title));
+    }
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    let (left, width, row_h) = (230.0, 460.0, 26.0);
+    let height = 30.0 + row_h * rows.len() as f64;
+    let mut body = String::new();
+    for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let x = left + tick * width;
+        let _ = write!(
+            body,
+            r##"<line x1="{x}" y1="18" x2="{x}" y2="{height}" stroke="#ddd"/><text x="{x}" y="12" font-size="10" text-anchor="middle">{}</text>"##,
+            pct(tick)
+        );
+    }
+    for (i, (label, v, interval)) in rows.iter().enumerate() {
+        let y = 22.0 + row_h * i as f64;
+        let _ = write!(
+            body,
+            r##"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text><rect x="{left}" y="{y}" width="{}" height="{}" fill="#4a7bb7"/>"##,
+            left - 8.0,
+            y + 14.0,
+            esc(label),
+            (v * width).max(0.5),
+            row_h - 8.0
+        );
+        if let Some((lo, hi)) = interval {
+            let (x1, x2, ym) = (left + lo * width, left + hi * width, y + (row_h - 8.0) / 2.0);
+            let _ = write!(
+                body,
+                r##"<line x1="{x1}" y1="{ym}" x2="{x2}" y2="{ym}" stroke="#222"/><line x1="{x1}" y1="{}" x2="{x1}" y2="{}" stroke="#222"/><line x1="{x2}" y1="{}" x2="{x2}" y2="{}" stroke="#222"/>"##,
+                ym - 4.0,
+                ym + 4.0,
+                ym - 4.0,
+                ym + 4.0
+            );
+        }
+        let _ = write!(body, r#"<text x="{}" y="{}" font-size="11">{}</text>"#, left + width + 6.0, y + 14.0, pct(*v));
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(l, v, i)| {
+            vec![l.clone(), pct(*v), i.map_or_else(|| "not defined".to_owned(), |(lo, hi)| format!("{} to {}", pct(lo), pct(hi)))]
+        })
+        .collect();
+    figure(title, (left + width + 70.0, height), &body, &["Group", "Rate", "95% interval"], &table)
 }
 
 /// Signed bars, one per (label, value), most important first: attributions toward (right,
@@ -96,17 +189,14 @@ pub(crate) fn signed(title: &str, rows: &[(String, f64)]) -> String {
     let (label_w, half, row_h) = (220.0, 200.0, 22.0);
     let mid = label_w + half;
     let height = 8.0 + row_h * rows.len() as f64;
-    let mut svg = format!(
-        r##"<figure><figcaption>{t}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {w} {height}" width="100%" style="max-width:{w}px"><line x1="{mid}" y1="0" x2="{mid}" y2="{height}" stroke="#888"/>"##,
-        t = esc(title),
-        w = mid + half + 90.0
-    );
+    let mut body = format!(r##"<line x1="{mid}" y1="0" x2="{mid}" y2="{height}" stroke="#888"/>"##);
     for (i, (label, v)) in rows.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
         let w = v.abs() / max * half;
         let x = if *v >= 0.0 { mid } else { mid - w };
         let color = if *v >= 0.0 { COLORS[0] } else { COLORS[1] };
-        svg.push_str(&format!(
+        let _ = write!(
+            body,
             r#"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text><rect x="{x}" y="{y}" width="{}" height="{}" fill="{color}"/><text x="{}" y="{}" font-size="12">{:+.4}</text>"#,
             label_w - 6.0,
             y + 14.0,
@@ -116,39 +206,69 @@ pub(crate) fn signed(title: &str, rows: &[(String, f64)]) -> String {
             mid + half + 6.0,
             y + 14.0,
             v
-        ));
+        );
     }
-    svg.push_str("</svg></figure>");
-    svg
+    let table: Vec<Vec<String>> = rows.iter().map(|(l, v)| vec![l.clone(), format!("{v:+.4}")]).collect();
+    figure(title, (mid + half + 90.0, height), &body, &["Feature", "Attribution"], &table)
 }
 
-/// A line of values over time (oldest first), with the points labelled.
-pub(crate) fn trend(title: &str, points: &[(String, f64)]) -> String {
+/// A line of values over time (oldest first) with a value axis and the first and last dates:
+/// (date as people read it, value).
+pub(crate) fn trend(title: &str, value_name: &str, points: &[(String, f64)]) -> String {
     if points.len() < 2 {
-        return format!("<p>{}: the trend appears after two audits.</p>", esc(title));
+        let shown = points.first().map(|(d, v)| format!(" ({d}: {v:.3})")).unwrap_or_default();
+        return format!("<p>{}: the trend appears after two audits{}.</p>", esc(title), esc(&shown));
     }
     let max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-9) * 1.15;
-    let (w, h, pad) = (560.0, 160.0, 30.0);
-    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (points.len() - 1) as f64;
+    let (w, h, left, pad) = (600.0, 200.0, 56.0, 30.0);
+    let x = |i: usize| left + (w - left - pad) * i as f64 / (points.len() - 1) as f64;
     let y = |v: f64| h - pad - (h - 2.0 * pad) * v / max;
-    let path: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1))).collect();
-    let mut svg = format!(
-        r#"<figure><figcaption>{t}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px"><polyline fill="none" stroke="{c}" stroke-width="2" points="{p}"/>"#,
-        t = esc(title),
-        c = COLORS[0],
-        p = path.join(" ")
+    let mut body = String::new();
+    // Axes: values on the left (0, half, max), dates along the bottom (first and last).
+    let _ = write!(
+        body,
+        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/><line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>"##,
+        top = pad,
+        bottom = h - pad,
+        right = w - pad
     );
+    for tick in [0.0, max / 2.0, max] {
+        let _ = write!(body, r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{tick:.3}</text>"#, left - 6.0, y(tick) + 4.0);
+    }
+    let last = points.len() - 1;
+    let _ = write!(body, r#"<text x="{}" y="{}" font-size="11">{}</text>"#, left, h - 8.0, esc(&points[0].0));
+    let _ = write!(body, r#"<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>"#, w - pad, h - 8.0, esc(&points[last].0));
+    let path: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1))).collect();
+    let _ = write!(body, r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>"#, COLORS[0], path.join(" "));
     for (i, (label, v)) in points.iter().enumerate() {
-        svg.push_str(&format!(
-            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"><title>{}: {v:.4}</title></circle><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{v:.3}</text>"#,
+        let _ = write!(
+            body,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"><title>{}: {v:.4}</title></circle>"#,
             x(i),
             y(*v),
             COLORS[0],
-            esc(label),
-            x(i),
-            y(*v) - 8.0
-        ));
+            esc(label)
+        );
     }
-    svg.push_str("</svg></figure>");
-    svg
+    let table: Vec<Vec<String>> = points.iter().map(|(d, v)| vec![d.clone(), format!("{v:.4}")]).collect();
+    figure(title, (w, h), &body, &["Audit finished", value_name], &table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_carry_their_numbers_and_escape_text() {
+        let svg = bars("Requests by status", &[("<Pending>".to_owned(), 3), ("Done's".to_owned(), 12)]);
+        assert!(svg.contains("&#60;Pending&#62;") && !svg.contains("<Pending>"), "{svg}");
+        assert!(svg.contains("Done&#39;s"), "apostrophes are escaped too: {svg}");
+        assert!(svg.contains("<desc>&#60;Pending&#62;: 3; Done&#39;s: 12</desc>"), "{svg}");
+        assert!(svg.contains(r#"<td data-label="Count">12</td>"#), "{svg}");
+        let line = trend("DPD", "Demographic parity difference", &[("1 Dec 2026".into(), 0.1), ("2 Dec 2026".into(), 0.25)]);
+        assert!(line.contains(">1 Dec 2026<") && line.contains(">2 Dec 2026<"), "dates on the axis: {line}");
+        assert!(line.contains("<td data-label=\"Demographic parity difference\">0.2500</td>"), "{line}");
+        let stacked = stacked("Consents", &[("a".into(), "granted".into(), 2)], &[("granted", "Granted"), ("denied", "Denied")]);
+        assert!(stacked.contains("<td data-label=\"Granted\">2</td>") && stacked.contains("<td data-label=\"Total\">2</td>"), "{stacked}");
+    }
 }

@@ -53,8 +53,6 @@ pub(crate) struct Text {
     pub(crate) decisions_none: &'static str,
     pub(crate) contest_label: &'static str,
     pub(crate) contest_send: &'static str,
-    pub(crate) sign_in_title: &'static str,
-    pub(crate) sign_in_text: &'static str,
     pub(crate) link_broken_title: &'static str,
     pub(crate) link_broken_text: &'static str,
     pub(crate) signed_out_title: &'static str,
@@ -76,6 +74,9 @@ pub(crate) struct Text {
     pub(crate) outbox_title: &'static str,
     pub(crate) too_many_title: &'static str,
     pub(crate) too_many_text: &'static str,
+    pub(crate) sign_in_with_code: &'static str,
+    pub(crate) sign_in_again: &'static str,
+    pub(crate) back_to_consents: &'static str,
 }
 
 /// English.
@@ -128,10 +129,8 @@ pub(crate) const EN: Text = Text {
     decisions_none: "No automated decision has been made about you.",
     contest_label: "Contest this decision: tell us why a person should look at it again",
     contest_send: "Contest this decision",
-    sign_in_title: "Please sign in",
-    sign_in_text: "Open the privacy link you received again to sign in.",
     link_broken_title: "This link does not work",
-    link_broken_text: "Ask for a new one.",
+    link_broken_text: "Ask the website that sent it for a new one, or sign in with a one-time code.",
     signed_out_title: "Signed out",
     signed_out_text: "You are signed out of your privacy center.",
     not_allowed_title: "Not allowed",
@@ -151,6 +150,9 @@ pub(crate) const EN: Text = Text {
     outbox_title: "Demo outbox: codes that would have been sent",
     too_many_title: "Please wait a moment",
     too_many_text: "There were too many attempts from here. Wait a few minutes, then try again.",
+    sign_in_with_code: "Sign in with a one-time code",
+    sign_in_again: "Sign in again",
+    back_to_consents: "Back to your consents",
 };
 
 /// The words for an `Accept-Language` header (English until other languages are added).

@@ -4,7 +4,8 @@
 
 use anyhow::Context;
 use clap::Subcommand;
-use custos_service::{Scope, Service, dto::ApiKeyInput};
+use custos_core::Role;
+use custos_service::{Scope, Service, keys::ApiKeyInput};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{DbArgs, service_config};
@@ -14,7 +15,8 @@ use crate::config::{DbArgs, service_config};
 pub enum AdminCommand {
     /// Create an API key; the key alone is printed on the last line of stdout.
     CreateKey {
-        /// Comma-separated scopes, e.g. `gate,consent:write` or `all`.
+        /// Comma-separated scopes, e.g. `checks:write,consents:write` or `all` (the names before
+        /// 0.2 are read too: `admin`, `dsr` and `fairness` grant the scopes they became).
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
         /// What the key is for.
@@ -29,9 +31,10 @@ pub enum AdminCommand {
         /// Sign-in email.
         #[arg(long)]
         email: String,
-        /// `admin`, `privacy_officer`, `analyst` or `reviewer`.
-        #[arg(long)]
-        role: String,
+        /// Roles, comma-separated or repeated (a set: `reviewer`, `analyst`, `privacy_officer`,
+        /// `admin`, `legal`, `compliance`, `model_owner`, `security`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        role: Vec<String>,
         /// Read the password (at least 12 characters) from the first line of stdin.
         #[arg(long)]
         password_stdin: bool,
@@ -126,15 +129,16 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
 async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
     let service = match command {
         AdminCommand::CreateKey { scopes, label, db } => {
+            let mut granted = Vec::new();
             for s in &scopes {
-                if Scope::parse(s).is_none() {
-                    anyhow::bail!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", "));
-                }
+                let expanded = Scope::expand(s)
+                    .map_err(|_| anyhow::anyhow!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", ")))?;
+                granted.extend(expanded);
             }
             let service = open(&db).await?;
-            let key = service.keys().create(ApiKeyInput { scopes, label }, custos_service::KeyIssuer::Host).await?;
-            println!("key id: {} scopes: {}", key.key_id, key.scopes.join(","));
-            println!("{}", key.key.unwrap_or_default());
+            let key = service.keys().create(ApiKeyInput { scopes: granted, label }, custos_service::KeyIssuer::Host).await?;
+            println!("key id: {} scopes: {}", key.key_id, scope_names(&key.scopes));
+            println!("{}", key.key.as_ref().map(|t| t.expose()).unwrap_or_default());
             service
         }
         AdminCommand::CreateUser { email, role, password_stdin, db } => {
@@ -146,8 +150,12 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
                 None
             };
             let service = open(&db).await?;
-            let (user_id, password) = service.staff().create_user(&email, &role, password.clone()).await?;
-            println!("staff account {user_id} ({role})");
+            let roles = role
+                .iter()
+                .map(|r| Role::parse(r).map_err(|e| anyhow::anyhow!("--role: {}", e.message())))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (user_id, password) = service.staff().create_user(&email, &roles, password.clone()).await?;
+            println!("staff account {user_id} ({})", role.join(", "));
             if !password_stdin {
                 // stdout only, never the log.
                 println!("one-time password: {password}");
@@ -169,14 +177,15 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         AdminCommand::RevokeKey { key_id, db } => {
             let service = open(&db).await?;
             let key = service.keys().revoke(&key_id).await?;
-            println!("revoked {} at {}; running servers refuse it within a second", key.key_id, key.revoked_at.unwrap_or_default());
+            let at = key.revoked_at.as_ref().map(custos_core::format_timestamp).unwrap_or_default();
+            println!("revoked {} at {at}; running servers refuse it within a second", key.key_id);
             service
         }
         AdminCommand::ListKeys { db } => {
             let service = open(&db).await?;
             for k in service.keys().all().await? {
-                let state = k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
-                println!("{}\t{}\t{}\t{}", k.key_id, k.scopes.join(","), state, k.label);
+                let state = k.revoked_at.map_or_else(|| "active".to_owned(), |t| format!("revoked {}", custos_core::format_timestamp(&t)));
+                println!("{}\t{}\t{}\t{}", k.key_id, scope_names(&k.scopes), state, k.label);
             }
             service
         }
@@ -230,4 +239,9 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
         }
     };
     Ok(service)
+}
+
+/// Scopes as the CLI prints them: their names, comma-separated.
+fn scope_names(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
 }

@@ -70,7 +70,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             .iter()
             .map(|(k, basis, sale)| -> anyhow::Result<Purpose> {
                 Ok(Purpose {
-                    key: PurposeKey::parse(k).map_err(|e| anyhow::anyhow!(e.to_string()))?,
+                    purpose: PurposeKey::parse(k).map_err(|e| anyhow::anyhow!(e.to_string()))?,
                     name: (*k).to_owned(),
                     legal_basis: *basis,
                     data_categories: vec![cat("user.contact.email")?, cat("user.demographic")?, cat("user.behavior")?],
@@ -100,7 +100,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                         erased: false,
                         restricted: false,
                         objections: Objections::default(),
-                        opted_out_sale_share: false,
+                        opted_out_of_sale_or_share: false,
                         gpc: false,
                         consent,
                         held: held.clone(),

@@ -448,7 +448,7 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
         report::ReportError::NoReferenceRows(spec) => anyhow::anyhow!("--reference-group {spec}: no rows have those values"),
         other => anyhow::anyhow!(other),
     })?;
-    for w in report["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for w in &report.warnings {
         eprintln!("warning: {w}");
     }
     let mut out = open_output(args.output.as_deref())?;
@@ -462,38 +462,34 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let input = args.data.input.display().to_string();
             let provenance = [("Input", input.as_str()), ("SHA-256", digest.as_str()), ("Produced by", command.as_str())];
-            out.write_all(custos_fairness::html::render(&report, &provenance).as_bytes())?;
+            out.write_all(custos_web::fairness_report_file(&report, &provenance)?.as_bytes())?;
         }
         AuditFormat::Table => {
             writeln!(out, "{} rows; groups by {}", rows, args.data.sensitive.join(" x "))?;
             writeln!(out, "{:<32} {:>8} {:>9} {:>9} {:>9} {:>9}", "group", "count", "selected", "TPR", "FPR", "accuracy")?;
-            let num = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
-            for g in report["by_group"].as_array().into_iter().flatten() {
-                let key: Vec<&str> = args.data.sensitive.iter().map(|a| g["group"][a].as_str().unwrap_or("")).collect();
+            let num = |v: Option<f64>| v.unwrap_or(f64::NAN);
+            for g in &report.by_group {
+                let key: Vec<&str> = args.data.sensitive.iter().map(|a| g.group.get(a).map_or("", String::as_str)).collect();
+                let m = &g.metrics;
                 writeln!(
                     out,
                     "{:<32} {:>8} {:>9.4} {:>9.4} {:>9.4} {:>9.4}",
                     key.join(", "),
-                    g["count"],
-                    num(&g["selection_rate"]),
-                    num(&g["true_positive_rate"]),
-                    num(&g["false_positive_rate"]),
-                    num(&g["accuracy"])
+                    m.count,
+                    m.selection_rate,
+                    m.true_positive_rate,
+                    m.false_positive_rate,
+                    m.accuracy
                 )?;
             }
-            let d = &report["disparities"];
+            let d = &report.disparities;
             writeln!(
                 out,
                 "demographic parity difference {:.4}, ratio {:.4}",
-                num(&d["demographic_parity_difference"]),
-                num(&d["demographic_parity_ratio"])
+                num(d.demographic_parity_difference),
+                num(d.demographic_parity_ratio)
             )?;
-            writeln!(
-                out,
-                "equalized odds difference {:.4}, ratio {:.4}",
-                num(&d["equalized_odds_difference"]),
-                num(&d["equalized_odds_ratio"])
-            )?;
+            writeln!(out, "equalized odds difference {:.4}, ratio {:.4}", num(d.equalized_odds_difference), num(d.equalized_odds_ratio))?;
         }
     }
     out.flush()?;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use custos_service::dto::ProofBundle;
+use custos_service::ledger::ProofBundle;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::DbArgs;

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use custos_service::{Service, dto::ApiKeyInput};
+use custos_core::Role;
+use custos_service::{Scope, Service, keys::ApiKeyInput};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{DEFAULT_LISTEN, DbArgs, parse_listen, service_config};
@@ -179,8 +180,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // demo outbox page.
     let service = if demo { service.clone().with_demo_outbox(service.demo().subjects().await?) } else { service };
     enum AdminKey {
-        New(custos_service::dto::ApiKeyView),
-        Shown(String),
+        New(custos_service::keys::ApiKeyView),
+        Shown(custos_core::ApiKeyId),
     }
     let admin_key = if demo {
         match service.demo().admin_key().await? {
@@ -192,7 +193,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             service
                 .keys()
                 .create(
-                    ApiKeyInput { scopes: vec!["all".into()], label: "first admin key (custos serve)".into() },
+                    ApiKeyInput { scopes: vec![Scope::All], label: "first admin key (custos serve)".into() },
                     custos_service::KeyIssuer::Host,
                 )
                 .await?,
@@ -204,7 +205,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The demo's console account: created on the first demo start, a fresh password each start.
     let demo_staff = if demo {
         const EMAIL: &str = "officer@demo.custos";
-        let password = match service.staff().create_user(EMAIL, "admin", None).await {
+        let password = match service.staff().create_user(EMAIL, &[Role::Admin], None).await {
             Ok((_, p)) => p,
             Err(custos_service::ServiceError::Conflict(_)) => service.staff().reset_password(EMAIL, None).await?,
             Err(e) => return Err(e.into()),
@@ -233,7 +234,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 service.demo().key_shown().await?;
             }
             // stdout only, never the log.
-            println!("admin API key (scope all; shown once): {}", key.key.unwrap_or_default());
+            println!("admin API key (scope all; shown once): {}", key.key.as_ref().map(|t| t.expose()).unwrap_or_default());
         }
         Some(AdminKey::Shown(id)) => {
             println!(

@@ -9,7 +9,7 @@ fn cat(k: &str) -> DataCategory {
 
 fn purpose(key: &str, basis: LegalBasis) -> Purpose {
     Purpose {
-        key: PurposeKey::parse(key).expect("key"),
+        purpose: PurposeKey::parse(key).expect("key"),
         name: "p".into(),
         legal_basis: basis,
         data_categories: vec![cat("user.contact.email"), cat("user.demographic")],
@@ -28,7 +28,7 @@ fn subject(j: &str) -> SubjectState {
         erased: false,
         restricted: false,
         objections: Objections::default(),
-        opted_out_sale_share: false,
+        opted_out_of_sale_or_share: false,
         gpc: false,
         consent: None,
         held: vec![cat("user.contact.email"), cat("user.demographic.age_range"), cat("user.demographic.gender"), cat("user.name")],
@@ -77,7 +77,7 @@ fn legitimate_interest_stops_at_objections() {
     p.profiling = true;
     assert_eq!(codes(&decide(&s, &p)), [ReasonCode::ObjectionProfiling]);
     s.objections.profiling = false;
-    s.objections.purposes.push(p.key.clone());
+    s.objections.purposes.push(p.purpose.clone());
     assert_eq!(codes(&decide(&s, &p)), [ReasonCode::ObjectionPurpose]);
 }
 
@@ -117,8 +117,8 @@ fn gpc_and_opt_out_stop_sale_in_opt_out_jurisdictions_only() {
     stored.gpc = true;
     assert_eq!(decide(&stored, &p).decision, Decision::Deny);
     let mut opted = ca.clone();
-    opted.opted_out_sale_share = true;
-    assert_eq!(codes(&decide(&opted, &p)), [ReasonCode::OptedOutSaleShare]);
+    opted.opted_out_of_sale_or_share = true;
+    assert_eq!(codes(&decide(&opted, &p)), [ReasonCode::OptedOutOfSaleOrShare]);
     // In an opt-in jurisdiction an explicit grant decides, as the table says.
     let mut eu = subject("DE");
     eu.consent = Some(ConsentStatus::Granted);

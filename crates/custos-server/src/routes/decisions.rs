@@ -2,13 +2,16 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    routing::post,
+    routing::{get, post},
 };
-use custos_service::dto::{DecisionInput, DecisionView, OutcomeInput};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth, DecisionsWrite},
+    dto::{
+        decisions::{DecisionInput, DecisionView, OutcomeInput, ReasonsView},
+        models::ExplanationView,
+    },
+    extract::{ApiJson, Auth, DecisionsRead, DecisionsWrite},
 };
 
 /// Logs an AI decision (scope `decisions:write`).
@@ -19,7 +22,7 @@ pub(crate) async fn record_decision(
     Auth(p, _): Auth<DecisionsWrite>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<(StatusCode, Json<DecisionView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().decisions().record(input, Some(p.key_id)).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().decisions().record(input.into(), Some(p.key_id)).await?.into())))
 }
 
 /// Records the observed outcome of a decision (scope `decisions:write`).
@@ -31,9 +34,36 @@ pub(crate) async fn record_outcome(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> Result<Json<DecisionView>, ApiError> {
-    Ok(Json(s.service().decisions().record_outcome(&id, input).await?))
+    Ok(Json(s.service().decisions().record_outcome(&id, input.into()).await?.into()))
+}
+
+/// The full explanation of a decision by a registered model: attributions per feature and
+/// output, the prediction, and the reasons with their numbers (scope `decisions:read`).
+#[utoipa::path(get, path = "/v1/decisions/{decision_id}/explanation", tag = "decisions", params(("decision_id" = String, Path)),
+    responses((status = 200, body = ExplanationView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn decision_explanation(
+    State(s): State<AppState>,
+    _auth: Auth<DecisionsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<ExplanationView>, ApiError> {
+    Ok(Json(s.service().decisions().explanation(&id).await?.into()))
+}
+
+/// The plain-language reasons of a decision: what a customer may see (scope `decisions:read`).
+#[utoipa::path(get, path = "/v1/decisions/{decision_id}/reasons", tag = "decisions", params(("decision_id" = String, Path)),
+    responses((status = 200, body = ReasonsView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn decision_reasons(
+    State(s): State<AppState>,
+    _auth: Auth<DecisionsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<ReasonsView>, ApiError> {
+    Ok(Json(s.service().decisions().reasons(&id).await?.into()))
 }
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/v1/decisions", post(record_decision)).route("/v1/decisions/{decision_id}/outcome", post(record_outcome))
+    Router::new()
+        .route("/v1/decisions", post(record_decision))
+        .route("/v1/decisions/{decision_id}/outcome", post(record_outcome))
+        .route("/v1/decisions/{decision_id}/explanation", get(decision_explanation))
+        .route("/v1/decisions/{decision_id}/reasons", get(decision_reasons))
 }

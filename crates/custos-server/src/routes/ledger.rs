@@ -5,12 +5,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use custos_service::dto::{ConsistencyProofView, InclusionProofView, LedgerEntryView};
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    extract::{Admin, ApiQuery, Auth, LedgerRead},
+    dto::ledger::{ConsistencyProofView, InclusionProofView, LedgerEntryView},
+    extract::{ApiQuery, Auth, LedgerAdmin, LedgerRead},
 };
 
 fn text(body: String) -> Response {
@@ -24,10 +24,10 @@ pub(crate) async fn ledger_checkpoint(State(s): State<AppState>) -> Result<Respo
     Ok(text(s.service().ledger().checkpoint().await?))
 }
 
-/// Publishes a checkpoint now if there are new leaves and returns the latest (scope `admin`).
+/// Publishes a checkpoint now if there are new leaves and returns the latest (scope `ledger:admin`).
 #[utoipa::path(post, path = "/v1/ledger/checkpoint", tag = "ledger",
     responses((status = 200, body = String, content_type = "text/plain")), security(("bearer" = [])))]
-pub(crate) async fn publish_checkpoint(State(s): State<AppState>, Auth(_caller, _): Auth<Admin>) -> Result<Response, ApiError> {
+pub(crate) async fn publish_checkpoint(State(s): State<AppState>, Auth(_caller, _): Auth<LedgerAdmin>) -> Result<Response, ApiError> {
     s.service().ledger().publish_checkpoint().await?;
     Ok(text(s.service().ledger().checkpoint().await?))
 }
@@ -47,7 +47,7 @@ pub(crate) async fn ledger_entry(
     Path(index): Path<String>,
 ) -> Result<Json<LedgerEntryView>, ApiError> {
     let index = index.parse::<u64>().map_err(|_| ApiError::invalid(Some("index".into()), "must be a non-negative integer"))?;
-    Ok(Json(s.service().ledger().entry(index).await?))
+    Ok(Json(s.service().ledger().entry(index).await?.into()))
 }
 
 /// Inclusion proof parameters.
@@ -69,7 +69,7 @@ pub(crate) async fn inclusion_proof(
     Auth(_caller, _): Auth<LedgerRead>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProofView>, ApiError> {
-    Ok(Json(s.service().ledger().inclusion_proof(q.index, q.tree_size).await?))
+    Ok(Json(s.service().ledger().inclusion_proof(q.index, q.tree_size).await?.into()))
 }
 
 /// Consistency proof parameters.
@@ -91,7 +91,7 @@ pub(crate) async fn consistency_proof(
     Auth(_caller, _): Auth<LedgerRead>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProofView>, ApiError> {
-    Ok(Json(s.service().ledger().consistency_proof(q.first, q.second).await?))
+    Ok(Json(s.service().ledger().consistency_proof(q.first, q.second).await?.into()))
 }
 
 pub(super) fn routes() -> Router<AppState> {

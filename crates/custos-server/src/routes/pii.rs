@@ -4,72 +4,72 @@ use axum::{
     http::request::Parts,
     routing::{get, post},
 };
-use custos_service::pii::{
-    PiiAnalyzeRequest, PiiAnalyzerResult, PiiAnonymizeRequest, PiiAnonymizeResponse, PiiDeanonymizeRequest, PiiDetokenizeRequest,
-};
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, Auth, Pii, PiiDetokenize},
+    dto::pii::{
+        PiiAnalyzeRequest, PiiAnalyzerResult, PiiAnonymizeRequest, PiiAnonymizeResponse, PiiDeanonymizeRequest, PiiDetokenizeRequest,
+    },
+    extract::{ApiJson, Auth, PiiWrite, TokensRead},
 };
 
-/// Finds personal data in a text (scope `pii`): Presidio's analyzer request and response.
+/// Finds personal data in a text (scope `pii:write`): Presidio's analyzer request and response.
 #[utoipa::path(post, path = "/v1/pii/analyze", tag = "pii", request_body = PiiAnalyzeRequest,
     responses((status = 200, body = Vec<PiiAnalyzerResult>), (status = 400, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn pii_analyze(
     State(s): State<AppState>,
-    _auth: Auth<Pii>,
+    _auth: Auth<PiiWrite>,
     ApiJson(input): ApiJson<PiiAnalyzeRequest>,
 ) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
-    Ok(Json(s.service().pii().analyze(input)?))
+    Ok(Json(s.service().pii().analyze(input.into())?.into_iter().map(Into::into).collect()))
 }
 
-/// Replaces personal data in a text (scope `pii`): Presidio's anonymizer request and response;
+/// Replaces personal data in a text (scope `pii:write`): Presidio's anonymizer request and response;
 /// without `analyzer_results` the text is analyzed first.
 #[utoipa::path(post, path = "/v1/pii/anonymize", tag = "pii", request_body = PiiAnonymizeRequest,
     responses((status = 200, body = PiiAnonymizeResponse), (status = 400, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn pii_anonymize(
     State(s): State<AppState>,
-    _auth: Auth<Pii>,
+    _auth: Auth<PiiWrite>,
     ApiJson(input): ApiJson<PiiAnonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().anonymize(input).await?))
+    Ok(Json(s.service().pii().anonymize(input.into()).await?.into()))
 }
 
-/// Reverses `encrypt` (scope `pii`): Presidio's deanonymize request and response.
+/// Reverses `encrypt` (scope `pii:write`): Presidio's deanonymize request and response.
 #[utoipa::path(post, path = "/v1/pii/deanonymize", tag = "pii", request_body = PiiDeanonymizeRequest,
     responses((status = 200, body = PiiAnonymizeResponse), (status = 400, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn pii_deanonymize(
     State(s): State<AppState>,
-    _auth: Auth<Pii>,
+    _auth: Auth<PiiWrite>,
     ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().deanonymize(input)?))
+    Ok(Json(s.service().pii().deanonymize(input.into())?.into()))
 }
 
-/// Turns vaulted `tok_...` pseudonyms back into their values (scope `pii:detokenize`); each
+/// Turns vaulted `tok_...` pseudonyms back into their values (scope `tokens:read`); each
 /// call that reveals a value is recorded in the audit ledger.
 #[utoipa::path(post, path = "/v1/pii/detokenize", tag = "pii", request_body = PiiDetokenizeRequest,
     responses((status = 200, body = PiiAnonymizeResponse), (status = 400, body = ApiError), (status = 403, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn pii_detokenize(
     State(s): State<AppState>,
-    _auth: Auth<PiiDetokenize>,
+    _auth: Auth<TokensRead>,
     ApiJson(input): ApiJson<PiiDetokenizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().detokenize(input).await?))
+    Ok(Json(s.service().pii().detokenize(input.into()).await?.into()))
 }
 
-/// The entity types the analyzer reports (scope `pii`).
+/// The entity types the analyzer reports (scope `pii:write`).
 #[utoipa::path(get, path = "/v1/pii/supportedentities", tag = "pii",
     responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
-pub(crate) async fn pii_supported_entities(State(s): State<AppState>, _auth: Auth<Pii>) -> Json<Vec<String>> {
+pub(crate) async fn pii_supported_entities(State(s): State<AppState>, _auth: Auth<PiiWrite>) -> Json<Vec<String>> {
     Json(s.service().pii().supported_entities())
 }
 
-/// The recognizers the analyzer runs (scope `pii`).
+/// The recognizers the analyzer runs (scope `pii:write`).
 #[utoipa::path(get, path = "/v1/pii/recognizers", tag = "pii",
     responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
-pub(crate) async fn pii_recognizers(State(s): State<AppState>, _auth: Auth<Pii>) -> Json<Vec<String>> {
+pub(crate) async fn pii_recognizers(State(s): State<AppState>, _auth: Auth<PiiWrite>) -> Json<Vec<String>> {
     Json(s.service().pii().recognizers())
 }
 
@@ -83,7 +83,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/pii/recognizers", get(pii_recognizers))
 }
 
-/// Access to Presidio's own paths: a key with scope `pii`, unless the server runs with
+/// Access to Presidio's own paths: a key with scope `pii:write`, unless the server runs with
 /// `--presidio-api-no-auth` (loopback only).
 pub(crate) struct PresidioAccess;
 
@@ -92,7 +92,7 @@ impl FromRequestParts<AppState> for PresidioAccess {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if !state.presidio_no_auth() {
-            Auth::<Pii>::from_request_parts(parts, state).await?;
+            Auth::<PiiWrite>::from_request_parts(parts, state).await?;
         }
         Ok(PresidioAccess)
     }
@@ -103,7 +103,7 @@ async fn presidio_analyze(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiAnalyzeRequest>,
 ) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
-    Ok(Json(s.service().pii().analyze(input)?))
+    Ok(Json(s.service().pii().analyze(input.into())?.into_iter().map(Into::into).collect()))
 }
 
 async fn presidio_anonymize(
@@ -111,7 +111,7 @@ async fn presidio_anonymize(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiAnonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().anonymize(input).await?))
+    Ok(Json(s.service().pii().anonymize(input.into()).await?.into()))
 }
 
 async fn presidio_deanonymize(
@@ -119,7 +119,7 @@ async fn presidio_deanonymize(
     _a: PresidioAccess,
     ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
 ) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().deanonymize(input)?))
+    Ok(Json(s.service().pii().deanonymize(input.into())?.into()))
 }
 
 async fn presidio_supported_entities(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {

@@ -1,8 +1,8 @@
 use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
-use custos_service::privacy::{PrivacyLinkInput, PrivacyLinkView};
 
 use crate::{
     ApiError, AppState,
+    dto::privacy::{PrivacyLinkInput, PrivacyLinkView},
     extract::{ApiJson, Auth, SubjectsWrite},
 };
 
@@ -15,7 +15,7 @@ pub(crate) async fn create_privacy_link(
     _auth: Auth<SubjectsWrite>,
     ApiJson(input): ApiJson<PrivacyLinkInput>,
 ) -> Result<(StatusCode, Json<PrivacyLinkView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().privacy().mint_link(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().privacy().mint_link(input.into()).await?.into())))
 }
 
 pub(super) fn routes() -> Router<AppState> {

@@ -5,11 +5,15 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use custos_service::dto::{DecisionView, SubjectConsents, SubjectInput, SubjectPage, SubjectPatch, SubjectView};
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
+    dto::{
+        consents::SubjectConsents,
+        decisions::DecisionView,
+        subjects::{SubjectInput, SubjectPage, SubjectPatch, SubjectView},
+    },
     extract::{ApiJson, ApiQuery, Auth, DecisionsRead, Gpc, SubjectsRead, SubjectsWrite},
 };
 
@@ -22,7 +26,7 @@ pub(crate) async fn create_subject(
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<SubjectInput>,
 ) -> Result<(StatusCode, Json<SubjectView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().subjects().create(input, gpc).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().subjects().create(input.into(), gpc).await?.into())))
 }
 
 /// Subject lookup and paging.
@@ -32,8 +36,10 @@ pub(crate) async fn create_subject(
 pub(crate) struct SubjectQuery {
     /// Find the subject with this external id (returns that one subject).
     external_id: Option<String>,
-    /// Page after this subject id.
+    /// Page after this subject id (`next_after` of the previous page).
     after: Option<String>,
+    /// Page before this subject id (`prev_before` of the next page).
+    before: Option<String>,
     /// Page size (1-1000, default 100).
     limit: Option<u32>,
 }
@@ -48,9 +54,10 @@ pub(crate) async fn list_subjects(
     ApiQuery(q): ApiQuery<SubjectQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(external_id) = q.external_id {
-        return Ok(Json(s.service().subjects().by_external_id(&external_id).await?).into_response());
+        return Ok(Json(SubjectView::from(s.service().subjects().by_external_id(&external_id).await?)).into_response());
     }
-    Ok(Json(s.service().subjects().page(q.after.as_deref(), q.limit.unwrap_or(100)).await?).into_response())
+    let at = custos_service::paging::PageAt::from_params(q.after, q.before);
+    Ok(Json(SubjectPage::from(s.service().subjects().page(at, q.limit.unwrap_or(100)).await?)).into_response())
 }
 
 /// One subject with its decrypted data (scope `subjects:read`).
@@ -61,7 +68,7 @@ pub(crate) async fn get_subject(
     Auth(_caller, _): Auth<SubjectsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectView>, ApiError> {
-    Ok(Json(s.service().subjects().get(&id).await?))
+    Ok(Json(s.service().subjects().get(&id).await?.into()))
 }
 
 /// Changes a subject (scope `subjects:write`); a `null` data value deletes that category.
@@ -73,7 +80,7 @@ pub(crate) async fn patch_subject(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<SubjectPatch>,
 ) -> Result<Json<SubjectView>, ApiError> {
-    Ok(Json(s.service().subjects().update(&id, patch).await?))
+    Ok(Json(s.service().subjects().update(&id, patch.into()).await?.into()))
 }
 
 /// A subject's current consents and history (scope `subjects:read`).
@@ -84,7 +91,7 @@ pub(crate) async fn subject_consents(
     Auth(_caller, _): Auth<SubjectsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectConsents>, ApiError> {
-    Ok(Json(s.service().consents().of_subject(&id).await?))
+    Ok(Json(s.service().consents().of_subject(&id).await?.into()))
 }
 
 /// A subject's decisions (scope `decisions:read`).
@@ -95,7 +102,7 @@ pub(crate) async fn subject_decisions(
     Auth(_caller, _): Auth<DecisionsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DecisionView>>, ApiError> {
-    Ok(Json(s.service().decisions().of_subject(&id).await?))
+    Ok(Json(s.service().decisions().of_subject(&id).await?.into_iter().map(Into::into).collect()))
 }
 
 pub(super) fn routes() -> Router<AppState> {

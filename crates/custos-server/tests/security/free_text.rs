@@ -104,7 +104,7 @@ async fn plaintext_from_earlier_versions_is_sealed_on_open() {
     // What an earlier version wrote: the reason in the plaintext column.
     let url = format!("sqlite://{}", db.sqlite_path().expect("path").display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open");
-    sqlx::query("UPDATE dsr SET status = 'extended', extension_reason = 'canary-old-reason-77' WHERE dsr_id = ?1")
+    sqlx::query("UPDATE dsrs SET status = 'extended', extension_reason = 'canary-old-reason-77' WHERE dsr_id = ?1")
         .bind(&id)
         .execute(&mut conn)
         .await

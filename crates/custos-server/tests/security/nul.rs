@@ -69,13 +69,13 @@ async fn nul_is_refused_everywhere_with_the_field(backend: Backend) {
 
     // Path segments and query parameters.
     let (status, problem) = s.get("/v1/purposes/%00").await;
-    assert_names(status, &problem, "key", "path");
+    assert_names(status, &problem, "purpose", "path");
     let (status, problem) = s.get("/v1/subjects/ab%00cd/consents").await;
     assert_names(status, &problem, "subject_id", "path");
     let (status, problem) = s.get("/v1/subjects?external_id=a%00b").await;
     assert_names(status, &problem, "external_id", "query");
     let (status, problem) = s.get("/v1/purposes/%FF%FE").await;
-    assert_names(status, &problem, "key", "invalid UTF-8");
+    assert_names(status, &problem, "purpose", "invalid UTF-8");
 
     // Forms: the console's unauthenticated login and the privacy center's code sign-in.
     for (path, body, field) in

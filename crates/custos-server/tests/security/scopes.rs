@@ -35,8 +35,12 @@ async fn keys_grant_only_what_they_hold(backend: Backend) {
 
 async fn staff_admins_grant_anything_but_all(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    let (_, password) =
-        s.service.staff().create_user("root@example.com", "admin", Some("a long enough password".into())).await.expect("staff");
+    let (_, password) = s
+        .service
+        .staff()
+        .create_user("root@example.com", &[custos_core::Role::Admin], Some("a long enough password".into()))
+        .await
+        .expect("staff");
     let mut b = Browser::new(&s);
     b.login("root@example.com", &password).await;
     let csrf = b.csrf("/console/admin").await;

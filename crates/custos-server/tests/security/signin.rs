@@ -29,7 +29,11 @@ async fn post_from(s: &TestServer, from: &str, path: &str, form: &[(&str, &str)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_uniform_and_lockouts_stop_only_the_attacker() {
     let s = server_behind_a_proxy().await;
-    s.service.staff().create_user("owner@example.com", "admin", Some("the owner's long password".into())).await.expect("staff");
+    s.service
+        .staff()
+        .create_user("owner@example.com", &[custos_core::Role::Admin], Some("the owner's long password".into()))
+        .await
+        .expect("staff");
     let attacker = "203.0.113.5";
     let login = |email: &'static str, password: &'static str| [("email", email), ("password", password)];
 

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::TestDb;
 use crate::Service;
-use crate::dto::{DsrInput, DsrVerifyInput, SubjectInput};
+use crate::dsrs::{DsrInput, DsrVerifyInput};
+use crate::subjects::SubjectInput;
 
 async fn subject(service: &Service, external_id: &str) -> SubjectId {
     let data = [
@@ -30,26 +31,14 @@ async fn subject(service: &Service, external_id: &str) -> SubjectId {
         )
         .await
         .expect("subject");
-    SubjectId::parse(&view.subject_id).expect("id")
+    view.subject_id
 }
 
 async fn erase(service: &Service, id: SubjectId) {
-    let dsr = service
-        .dsrs()
-        .create(DsrInput {
-            subject_id: id.to_string(),
-            dsr_type: "erasure".into(),
-            objection: None,
-            purpose: None,
-            data: None,
-            statement: None,
-            decision_id: None,
-        })
-        .await
-        .expect("dsr");
-    service.dsrs().verify(&dsr.dsr_id, DsrVerifyInput { method: "email_link".into() }, "test").await.expect("verify");
-    let done = service.dsrs().complete(&dsr.dsr_id).await.expect("complete");
-    assert_eq!(done.status, "completed");
+    let dsr = service.dsrs().create(DsrInput::new(id.to_string(), custos_core::DsrType::Erasure)).await.expect("dsr");
+    service.dsrs().verify(&dsr.dsr_id.to_string(), DsrVerifyInput { method: "email_link".into() }, "test").await.expect("verify");
+    let done = service.dsrs().complete(&dsr.dsr_id.to_string()).await.expect("complete");
+    assert_eq!(done.status, custos_core::DsrStatus::Completed);
 }
 
 async fn ciphertexts(service: &Service, id: SubjectId) -> Vec<(custos_core::DataCategory, Vec<u8>)> {

@@ -3,8 +3,13 @@
 //! tampering with the stored leaves, nodes or checkpoints caught by `verify`.
 
 use crate::{
-    Service, ServiceError,
-    dto::{ConsentInput, DecisionInput, DsrInput, DsrVerifyInput, GateCheckInput, NoticeInput, PurposeInput, ReceiptView, SubjectInput},
+    Receipt, Service, ServiceError,
+    consents::ConsentInput,
+    decisions::DecisionInput,
+    dsrs::{DsrInput, DsrVerifyInput},
+    gate::GateCheckInput,
+    purposes::{NoticeInput, PurposeInput},
+    subjects::SubjectInput,
 };
 use custos_ledger::{Checkpoint, NoteVerifier, leaf_hash, verify_consistency, verify_inclusion};
 use custos_testdb::{Backend, backend_tests};
@@ -17,17 +22,17 @@ use sha2::{Digest, Sha256};
 const EXTERNAL_ID: &str = "ledger-canary-ext-31x";
 const EMAIL: &str = "ledger.canary.9q@leak.example";
 
-fn hash_of(receipt: &Option<ReceiptView>) -> ReceiptView {
-    receipt.clone().expect("a write response carries a receipt")
+fn hash_of(receipt: &Option<Receipt>) -> Receipt {
+    receipt.expect("a write response carries a receipt")
 }
 
-async fn purpose(service: &Service) -> ReceiptView {
+async fn purpose(service: &Service) -> Receipt {
     let p = service
         .purposes()
         .create(PurposeInput {
-            key: "marketing.email".into(),
+            purpose: "marketing.email".into(),
             name: "Email offers".into(),
-            legal_basis: "consent".into(),
+            legal_basis: custos_core::LegalBasis::Consent,
             data_categories: vec!["user.contact.email".into()],
             sale_or_share: false,
             profiling: false,
@@ -41,14 +46,14 @@ async fn purpose(service: &Service) -> ReceiptView {
 }
 
 /// Runs one change of every kind and returns the receipts in order.
-async fn changes(service: &Service) -> Vec<ReceiptView> {
+async fn changes(service: &Service) -> Vec<Receipt> {
     let mut receipts = vec![purpose(service).await];
     let notice = service
         .purposes()
         .create_notice(NoticeInput {
             purpose: "marketing.email".into(),
             version: "v1".into(),
-            language: "en".into(),
+            notice_language: "en".into(),
             text: "We email offers.".into(),
         })
         .await
@@ -71,12 +76,12 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .consents()
         .record(
             ConsentInput {
-                subject_id: subject.subject_id.clone(),
+                subject_id: subject.subject_id.to_string(),
                 purpose: "marketing.email".into(),
-                status: "granted".into(),
+                status: custos_core::ConsentStatus::Granted,
                 method: "web_form".into(),
                 notice_version: "v1".into(),
-                language: None,
+                notice_language: None,
                 source: Some(format!("signup form of {EMAIL}")),
                 captured_at: None,
             },
@@ -89,7 +94,7 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .gate()
         .check(
             GateCheckInput {
-                subject_id: subject.subject_id.clone(),
+                subject_id: subject.subject_id.to_string(),
                 purpose: "marketing.email".into(),
                 data_categories: vec!["user.contact.email".into()],
             },
@@ -98,15 +103,15 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         )
         .await
         .expect("check");
-    assert_eq!(check.decision, "allow");
+    assert_eq!(check.decision, crate::gate::Decision::Allow);
     receipts.push(hash_of(&check.receipt));
     let decision = service
         .decisions()
         .record(
             DecisionInput {
-                subject_id: subject.subject_id.clone(),
+                subject_id: subject.subject_id.to_string(),
                 purpose: "marketing.email".into(),
-                check_id: Some(check.check_id.clone()),
+                check_id: Some(check.check_id.to_string()),
                 model: "offer-ranker".into(),
                 model_version: "1".into(),
                 outcome: "offer_a".into(),
@@ -121,8 +126,8 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
     let dsr = service
         .dsrs()
         .create(DsrInput {
-            subject_id: subject.subject_id.clone(),
-            dsr_type: "erasure".into(),
+            subject_id: subject.subject_id.to_string(),
+            dsr_type: custos_core::DsrType::Erasure,
             objection: None,
             purpose: None,
             data: None,
@@ -132,9 +137,10 @@ async fn changes(service: &Service) -> Vec<ReceiptView> {
         .await
         .expect("dsr");
     receipts.push(hash_of(&dsr.receipt));
-    let verified = service.dsrs().verify(&dsr.dsr_id, DsrVerifyInput { method: "email_link".into() }, "staff-1").await.expect("verify");
+    let verified =
+        service.dsrs().verify(&dsr.dsr_id.to_string(), DsrVerifyInput { method: "email_link".into() }, "staff-1").await.expect("verify");
     receipts.push(hash_of(&verified.receipt));
-    let done = service.dsrs().complete(&dsr.dsr_id).await.expect("complete");
+    let done = service.dsrs().complete(&dsr.dsr_id.to_string()).await.expect("complete");
     receipts.push(hash_of(&done.receipt));
     receipts
 }
@@ -153,7 +159,7 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     let mut kinds = Vec::new();
     for r in &receipts {
         let leaf = store.ledger_leaf(r.leaf_index).await.expect("read").expect("leaf exists");
-        assert_eq!(BASE64.encode(&leaf_hash(&leaf)), r.leaf_hash);
+        assert_eq!(leaf_hash(&leaf), r.leaf_hash);
         let value: Value = serde_json::from_slice(&leaf).expect("JSON leaf");
         assert_eq!(custos_ledger::canonical_json(&value).expect("canonical"), leaf, "leaf bytes are RFC 8785 canonical");
         kinds.push(value["event"].as_str().expect("event").to_owned());
@@ -204,8 +210,7 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
         let proof = service.ledger().inclusion_proof(r.leaf_index, cp1.size).await.expect("proof");
         let hashes: Vec<[u8; 32]> =
             proof.hashes.iter().map(|h| BASE64.decode(h.as_bytes()).expect("b64").try_into().expect("32 bytes")).collect();
-        let leaf: [u8; 32] = BASE64.decode(r.leaf_hash.as_bytes()).expect("b64").try_into().expect("32");
-        verify_inclusion(r.leaf_index, cp1.size, &leaf, &hashes, &cp1.root).expect("inclusion verifies");
+        verify_inclusion(r.leaf_index, cp1.size, &r.leaf_hash, &hashes, &cp1.root).expect("inclusion verifies");
     }
     purpose_again(&service).await;
     let second = store.publish_checkpoint().await.expect("publish").expect("new leaves");
@@ -233,9 +238,9 @@ async fn purpose_again(service: &Service) {
     let p = service
         .purposes()
         .create(PurposeInput {
-            key: "analytics.segments".into(),
+            purpose: "analytics.segments".into(),
             name: "Segments".into(),
-            legal_basis: "legitimate_interest".into(),
+            legal_basis: custos_core::LegalBasis::LegitimateInterest,
             data_categories: vec!["user.behavior".into()],
             sale_or_share: false,
             profiling: false,

@@ -7,7 +7,9 @@ use custos_testdb::{Backend, backend_tests};
 use serde_json::json;
 
 use super::TestDb;
-use crate::dto::{PurposeInput, SubjectInput};
+use crate::gate::GateCheckInput;
+use crate::purposes::PurposeInput;
+use crate::subjects::SubjectInput;
 
 async fn db(backend: Backend) -> TestDb {
     TestDb::new(backend).await.expect("backend configured")
@@ -23,9 +25,9 @@ async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
         service
             .purposes()
             .create(PurposeInput {
-                key: key.into(),
+                purpose: key.into(),
                 name: key.into(),
-                legal_basis: "consent".into(),
+                legal_basis: custos_core::LegalBasis::Consent,
                 data_categories: categories.into_iter().map(str::to_owned).collect(),
                 sale_or_share: false,
                 profiling: false,
@@ -55,8 +57,8 @@ async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
     assert_eq!(report.total, 0, "nothing is old yet");
     let report = service.retention().run(now() + chrono::Duration::days(100)).await.expect("retention");
     assert_eq!(report.expired, vec![("user.name".to_owned(), 1)], "30-day data goes; e-mail is still needed for 365 days");
-    let view = service.subjects().get(&s.subject_id).await.expect("subject");
-    let data = view.data.expect("data");
+    let view = service.subjects().get(&s.subject_id.to_string()).await.expect("subject");
+    let data: std::collections::BTreeMap<String, _> = view.data.expect("data").into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     assert!(data.contains_key("user.contact.email") && !data.contains_key("user.name"));
     assert!(data.contains_key("user.job_title"), "categories no purpose names have no period and stay");
     let report = service.retention().run(now() + chrono::Duration::days(400)).await.expect("retention");
@@ -71,9 +73,9 @@ async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
     assert!(summary.consents > 100, "{summary:?}");
     let again = service.demo().seed(120, 7, |_| {}).await.expect("seed again");
     assert_eq!(again.subjects, 0, "seeding twice does nothing");
-    let page = service.subjects().page(None, 1000).await.expect("page");
-    assert_eq!(page.subjects.len(), 120);
-    let jurisdictions: std::collections::BTreeSet<_> = page.subjects.iter().map(|s| s.jurisdiction.clone()).collect();
+    let page = service.subjects().page(Default::default(), 1000).await.expect("page");
+    assert_eq!(page.items.len(), 120);
+    let jurisdictions: std::collections::BTreeSet<String> = page.items.iter().map(|s| s.jurisdiction.to_string()).collect();
     assert!(jurisdictions.contains("US-CA") && jurisdictions.contains("GB") && jurisdictions.contains("DE"), "{jurisdictions:?}");
     // The demo logs offer decisions and schedules a daily fairness audit of them, which the
     // worker runs at once: its report covers every demo decision, grouped by gender.
@@ -82,12 +84,12 @@ async fn demo_seeding_is_deterministic_and_idempotent(backend: Backend) {
     while service.fairness().step().await.expect("step") {}
     let audits = service.fairness().audits(10).await.expect("audits");
     assert_eq!(audits.len(), 1);
-    let audit = service.fairness().audit(&audits[0].audit_id).await.expect("audit");
-    assert_eq!(audit.status, "succeeded", "{audit:?}");
+    let audit = service.fairness().audit(&audits[0].audit_id.to_string()).await.expect("audit");
+    assert_eq!(audit.status, custos_core::AuditStatus::Succeeded, "{audit:?}");
     let report = audit.report.expect("report");
-    assert_eq!(report["rows"], summary.decisions);
-    assert!(report["labelled_rows"].as_u64() < Some(summary.decisions as u64), "some outcomes are not known yet");
-    assert!(report["by_group"].as_array().is_some_and(|g| g.len() == 3), "female, male, non_binary: {report}");
+    assert_eq!(report.rows, summary.decisions as u64);
+    assert!(report.labelled_rows < Some(summary.decisions as u64), "some outcomes are not known yet");
+    assert_eq!(report.by_group.len(), 3, "female, male, non_binary: {report:?}");
 }
 
 async fn subject_checks(store: &Store, id: SubjectId) -> usize {
@@ -104,9 +106,9 @@ async fn contract_purpose(service: &crate::Service) {
     service
         .purposes()
         .create(PurposeInput {
-            key: "personalize.content".into(),
+            purpose: "personalize.content".into(),
             name: "Recs".into(),
-            legal_basis: "contract".into(),
+            legal_basis: custos_core::LegalBasis::Contract,
             data_categories: vec!["user.contact.email".into()],
             sale_or_share: false,
             profiling: false,
@@ -132,14 +134,14 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
             .await
             .expect("subject");
         for _ in 0..checks {
-            let input = crate::dto::GateCheckInput {
-                subject_id: s.subject_id.clone(),
+            let input = GateCheckInput {
+                subject_id: s.subject_id.to_string(),
                 purpose: "personalize.content".into(),
                 data_categories: vec!["user.contact.email".into()],
             };
             service.gate().check(input, false, None).await.expect("check");
         }
-        ids.push(SubjectId::parse(&s.subject_id).expect("id"));
+        ids.push(s.subject_id);
     }
     let store = service.store.clone();
     assert_eq!(subject_checks(&store, ids[0]).await, 3, "complete right after the checks");
@@ -191,11 +193,11 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
     const CHECKS: usize = 1500;
     let checkers: Vec<_> = (0..TASKS)
         .map(|_| {
-            let (service, subject_id) = (service.clone(), subject.subject_id.clone());
+            let (service, subject_id) = (service.clone(), subject.subject_id.to_string());
             tokio::spawn(async move {
                 let mut leaves = Vec::with_capacity(CHECKS);
                 for _ in 0..CHECKS {
-                    let input = crate::dto::GateCheckInput {
+                    let input = GateCheckInput {
                         subject_id: subject_id.clone(),
                         purpose: "personalize.content".into(),
                         data_categories: vec!["user.contact.email".into()],
@@ -222,8 +224,8 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
     }
     other.await.expect("other writes");
     assert_eq!(leaves.len(), TASKS * CHECKS, "every check has a leaf of its own");
-    let page = service.subjects().page(None, 500).await.expect("subjects");
-    assert_eq!(page.subjects.len(), 101);
+    let page = service.subjects().page(Default::default(), 500).await.expect("subjects");
+    assert_eq!(page.items.len(), 101);
     if let Some(path) = db.sqlite_path() {
         // Without checkpoints the WAL would hold every page each commit wrote: at least three
         // (check row, its index entry, ledger leaf) per commit, thousands of commits, > 12 MB.

@@ -4,26 +4,28 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
-use custos_service::{
-    DsrQuery,
-    dto::{DsrCompleteInput, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, SubjectExport},
-};
+use custos_core::DsrStatus;
+use custos_service::DsrQuery;
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth, Dsr},
+    dto::{
+        dsrs::{DsrCompleteInput, DsrInput, DsrReasonInput, DsrVerifyInput, DsrView, SubjectExport},
+        optional_words,
+    },
+    extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth, DsrsRead, DsrsWrite},
 };
 
-/// Files a data-subject request (scope `dsr`).
+/// Files a data-subject request (scope `dsrs:write`).
 #[utoipa::path(post, path = "/v1/dsr", tag = "dsr", request_body = DsrInput,
     responses((status = 201, body = DsrView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn create_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsWrite>,
     ApiJson(input): ApiJson<DsrInput>,
 ) -> Result<(StatusCode, Json<DsrView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.service().dsrs().create(input).await?)))
+    Ok((StatusCode::CREATED, Json(s.service().dsrs().create(input.into()).await?.into())))
 }
 
 /// Request filters.
@@ -35,92 +37,94 @@ pub(crate) struct DsrListQuery {
     #[serde(default)]
     overdue: bool,
     /// Only this status.
-    status: Option<String>,
+    #[param(schema_with = optional_words::<DsrStatus>)]
+    status: Option<DsrStatus>,
     /// Only this subject's requests.
     subject_id: Option<String>,
     /// At most this many (default 500).
     limit: Option<u32>,
 }
 
-/// Lists requests (scope `dsr`).
+/// Lists requests (scope `dsrs:read`).
 #[utoipa::path(get, path = "/v1/dsr", tag = "dsr", params(DsrListQuery), responses((status = 200, body = Vec<DsrView>)), security(("bearer" = [])))]
 pub(crate) async fn list_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsRead>,
     ApiQuery(q): ApiQuery<DsrListQuery>,
 ) -> Result<Json<Vec<DsrView>>, ApiError> {
-    Ok(Json(s.service().dsrs().list(DsrQuery { status: q.status, overdue: q.overdue, subject_id: q.subject_id, limit: q.limit }).await?))
+    let query = DsrQuery { status: q.status, overdue: q.overdue, open: false, subject_id: q.subject_id, limit: q.limit };
+    Ok(Json(s.service().dsrs().list(query).await?.into_iter().map(Into::into).collect()))
 }
 
-/// One request (scope `dsr`).
+/// One request (scope `dsrs:read`).
 #[utoipa::path(get, path = "/v1/dsr/{dsr_id}", tag = "dsr", params(("dsr_id" = String, Path)),
     responses((status = 200, body = DsrView), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn get_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().dsrs().get(&id).await?))
+    Ok(Json(s.service().dsrs().get(&id).await?.into()))
 }
 
-/// Records identity verification (scope `dsr`).
+/// Records identity verification (scope `dsrs:write`).
 #[utoipa::path(post, path = "/v1/dsr/{dsr_id}/verify", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrVerifyInput,
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn verify_dsr(
     State(s): State<AppState>,
-    Auth(p, _): Auth<Dsr>,
+    Auth(p, _): Auth<DsrsWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrVerifyInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().dsrs().verify(&id, input, &format!("api_key:{}", p.key_id)).await?))
+    Ok(Json(s.service().dsrs().verify(&id, input.into(), &format!("api_key:{}", p.key_id)).await?.into()))
 }
 
-/// Carries the request out (scope `dsr`).
+/// Carries the request out (scope `dsrs:write`).
 #[utoipa::path(post, path = "/v1/dsr/{dsr_id}/complete", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrCompleteInput,
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn complete_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsWrite>,
     Path(id): Path<String>,
     ApiJsonOrEmpty(_body): ApiJsonOrEmpty<DsrCompleteInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().dsrs().complete(&id).await?))
+    Ok(Json(s.service().dsrs().complete(&id).await?.into()))
 }
 
-/// Extends the deadline once, with a reason (scope `dsr`).
+/// Extends the deadline once, with a reason (scope `dsrs:write`).
 #[utoipa::path(post, path = "/v1/dsr/{dsr_id}/extend", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrReasonInput,
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn extend_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrReasonInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().dsrs().extend(&id, input).await?))
+    Ok(Json(s.service().dsrs().extend(&id, input.into()).await?.into()))
 }
 
-/// Rejects the request, with a reason (scope `dsr`).
+/// Rejects the request, with a reason (scope `dsrs:write`).
 #[utoipa::path(post, path = "/v1/dsr/{dsr_id}/reject", tag = "dsr", params(("dsr_id" = String, Path)), request_body = DsrReasonInput,
     responses((status = 200, body = DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn reject_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsWrite>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<DsrReasonInput>,
 ) -> Result<Json<DsrView>, ApiError> {
-    Ok(Json(s.service().dsrs().reject(&id, input).await?))
+    Ok(Json(s.service().dsrs().reject(&id, input.into()).await?.into()))
 }
 
-/// The complete JSON export answering an access or portability request (scope `dsr`).
+/// The complete JSON export answering an access or portability request (scope `dsrs:read`).
 /// Generated on request and never stored.
 #[utoipa::path(get, path = "/v1/dsr/{dsr_id}/export", tag = "dsr", params(("dsr_id" = String, Path)),
     responses((status = 200, body = SubjectExport), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn export_dsr(
     State(s): State<AppState>,
-    Auth(_caller, _): Auth<Dsr>,
+    Auth(_caller, _): Auth<DsrsRead>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectExport>, ApiError> {
-    Ok(Json(s.service().dsrs().export(&id).await?))
+    Ok(Json(s.service().dsrs().export(&id).await?.into()))
 }
 
 pub(super) fn routes() -> Router<AppState> {

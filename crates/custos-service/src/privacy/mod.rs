@@ -6,13 +6,16 @@
 //! `POST /v1/privacy-center/links` mint links directly. A redeemed link becomes a customer
 //! session (cookie token hashed in the database, CSRF token per session, 1 hour).
 
-use custos_core::{SubjectId, now};
+mod center;
+
+pub use center::{CustomerDecision, PurposeConsent};
+
+use custos_core::{DataCategory, LedgerEvent, SubjectId, now};
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use utoipa::ToSchema;
 
 use crate::staff::{random_b64, token_hash};
 use crate::{Service, ServiceError};
@@ -82,16 +85,15 @@ pub const LINK_MINUTES: i64 = 15;
 pub const SESSION_MINUTES: i64 = 60;
 
 /// Asks for a privacy-center sign-in link (`POST /v1/privacy-center/links`).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacyLinkInput {
     /// The subject's id in the business's systems.
-    #[schema(example = "customer-12345")]
     pub external_id: String,
 }
 
 /// A single-use sign-in link.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PrivacyLinkView {
     /// Path to open on the custos server (append to its base URL).
     pub path: String,
@@ -155,8 +157,11 @@ struct NewSession {
 impl NewSession {
     fn signing_in(subject_id: SubjectId, at: custos_core::Timestamp, method: &str) -> Result<Self, ServiceError> {
         let token = random_b64(32)?;
-        let leaf =
-            crate::ledger::event_at("privacy_center.signed_in", &at, crate::ledger::subject_fields(&subject_id, json!({"method": method})));
+        let leaf = crate::ledger::event_at(
+            LedgerEvent::PrivacyCenterSignedIn,
+            &at,
+            crate::ledger::subject_fields(&subject_id, json!({"method": method})),
+        );
         Ok(Self {
             token_hash: token_hash(&token),
             token,
@@ -241,7 +246,7 @@ impl PrivacyCenter<'_> {
             .to_owned();
         let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
         let subject = self.0.subjects().by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
-        let subject_id = crate::subjects::parse_subject_id("sub", &subject.subject_id)?;
+        let subject_id = subject.subject_id;
         let session = NewSession::signing_in(subject_id, at, "link")?;
         let token = session.token.clone();
         self.0
@@ -293,8 +298,8 @@ impl PrivacyCenter<'_> {
         delivery: std::sync::Arc<dyn CodeDelivery>,
     ) -> Result<(), ServiceError> {
         let subject = self.0.subjects().get(&subject_id.to_string()).await?;
-        let Some(contact) = subject.data.as_ref().and_then(|d| d.get("user.contact.email")).and_then(Value::as_str).map(str::to_owned)
-        else {
+        let email = DataCategory::parse("user.contact.email")?;
+        let Some(contact) = subject.data.as_ref().and_then(|d| d.get(&email)).and_then(Value::as_str).map(str::to_owned) else {
             return Ok(());
         };
         // Uniform over the million codes: draws past the last whole million are drawn again.
@@ -335,7 +340,7 @@ impl PrivacyCenter<'_> {
             .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let refused = || ServiceError::invalid("code", "is wrong or has expired");
         let subject = self.0.subjects().by_external_id(external_id).await.map_err(|_| refused())?;
-        let subject_id = crate::subjects::parse_subject_id("external_id", &subject.subject_id)?;
+        let subject_id = subject.subject_id;
         let at = now();
         let digest = self.code_digest(&subject_id, code.trim());
         let session = NewSession::signing_in(subject_id, at, "code")?;

@@ -22,19 +22,22 @@
 //! `GET /v1/fairness/alerts`. Run one worker per deployment: requeueing at start-up assumes no
 //! other process is running audits on the same database.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use custos_core::{ApiKeyId, AuditId, DataCategory, PurposeKey, ScheduleId, Timestamp, format_timestamp, now, parse_timestamp};
+pub use custos_core::AuditStatus;
+use custos_core::{ApiKeyId, AuditId, DataCategory, LedgerEvent, PurposeKey, ScheduleId, Timestamp, now, parse_timestamp};
 use custos_fairness::Favorable;
-use custos_fairness::report::{self, GroupTally, MISSING, ReportOptions};
-use custos_store::{AuditRecord, AuditStatus, DecisionScope, ScheduleRecord};
+use custos_fairness::report::{self, MISSING, ReportOptions};
+pub use custos_fairness::report::{FairnessReport, GroupReport};
+use custos_store::{AuditRecord, DecisionScope, ScheduleRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
-use utoipa::ToSchema;
 
-use crate::{Service, ServiceError, dto::ReceiptView};
+use crate::{Receipt, Service, ServiceError};
+
+mod worker;
 
 /// Decisions read per page (one read transaction each, then a progress update).
 const PAGE: u32 = 2000;
@@ -59,16 +62,14 @@ const THRESHOLD_METRICS: &[(&str, bool)] = &[
 ];
 
 /// An audit of the decision log (`POST /v1/fairness/audits`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FairnessAuditInput {
     /// Only decisions under this purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "marketing.advertising.first_party.targeted")]
     pub purpose: Option<String>,
     /// Only decisions by this model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "next-best-offer")]
     pub model: Option<String>,
     /// Only decisions made at or after this time (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,16 +79,13 @@ pub struct FairnessAuditInput {
     pub to: Option<String>,
     /// Audit-only data categories whose values form the groups (1 to 4; groups are every
     /// combination of their values).
-    #[schema(example = json!(["user.demographic.gender"]))]
     pub sensitive: Vec<String>,
     /// The favourable decision outcome (and actual outcome); default `1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "offer")]
     pub favorable: Option<String>,
     /// The reference (privileged) group for AIF360's relative metrics, as
     /// `category=value[,category=value]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "user.demographic.gender=male")]
     pub reference_group: Option<String>,
     /// Groups smaller than this get a warning (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,12 +99,11 @@ pub struct FairnessAuditInput {
     /// Alert thresholds per disparity: a difference or index above its threshold (in absolute
     /// value), or a ratio or disparate impact below it, raises an alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = json!({"demographic_parity_difference": 0.1, "disparate_impact": 0.8}))]
     pub thresholds: Option<BTreeMap<String, f64>>,
 }
 
 /// How far a running audit got.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy)]
 pub struct AuditProgress {
     /// Decisions read so far.
     pub rows_done: u64,
@@ -115,22 +112,20 @@ pub struct AuditProgress {
 }
 
 /// An audit: its request, status, progress and (once it succeeded) its report.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct FairnessAuditView {
     /// The audit.
-    pub audit_id: String,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub status: String,
+    pub audit_id: AuditId,
+    /// Where it is.
+    pub status: AuditStatus,
     /// What was asked.
     pub request: FairnessAuditInput,
     /// The recurring audit that queued it, if any.
-    pub schedule_id: Option<String>,
+    pub schedule_id: Option<ScheduleId>,
     /// How far it got.
     pub progress: AuditProgress,
-    /// The report (same shape as `custos fairness audit`), once it succeeded; omitted in lists.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub report: Option<Value>,
+    /// The report (same as `custos fairness audit`), once it succeeded; `None` in lists.
+    pub report: Option<FairnessReport>,
     /// SHA-256 of the stored report (also in the ledger).
     pub report_sha256: Option<String>,
     /// Thresholds the report breached.
@@ -138,18 +133,17 @@ pub struct FairnessAuditView {
     /// Why it failed.
     pub error: Option<String>,
     /// When it was asked for.
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// When it started.
-    pub started_at: Option<String>,
+    pub started_at: Option<Timestamp>,
     /// When it finished.
-    pub finished_at: Option<String>,
+    pub finished_at: Option<Timestamp>,
     /// The ledger receipt of the request (on creation only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<ReceiptView>,
+    pub receipt: Option<Receipt>,
 }
 
 /// A disparity past its threshold.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FairnessAlert {
     /// The disparity (`demographic_parity_difference`, `disparate_impact`, ...).
     pub metric: String,
@@ -157,30 +151,38 @@ pub struct FairnessAlert {
     pub value: f64,
     /// The threshold it crossed.
     pub threshold: f64,
-    /// `above` (a difference too large) or `below` (a ratio too small).
-    pub breach: String,
+    /// Which side of the threshold it is on.
+    pub breach: Breach,
+}
+
+custos_core::vocabulary! {
+    /// Which way a disparity crossed its threshold.
+    pub enum Breach: "breach" {
+        /// A difference or index too large.
+        Above = "above" ("Above the threshold"),
+        /// A ratio or disparate impact too small.
+        Below = "below" ("Below the threshold"),
+    }
 }
 
 /// A recurring audit (`POST /v1/fairness/schedules`).
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FairnessScheduleInput {
     /// Seconds between runs (at least 60).
-    #[schema(example = 86400)]
     pub interval_seconds: u64,
     /// Each run audits the decisions of this many trailing seconds (all decisions when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = 2592000)]
     pub window_seconds: Option<u64>,
     /// The audit to run (without `from`/`to`, which the window sets).
     pub audit: FairnessAuditInput,
 }
 
 /// A recurring audit.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct FairnessScheduleView {
     /// The schedule.
-    pub schedule_id: String,
+    pub schedule_id: ScheduleId,
     /// Seconds between runs.
     pub interval_seconds: u64,
     /// The trailing window each run audits.
@@ -188,32 +190,31 @@ pub struct FairnessScheduleView {
     /// The audit it runs.
     pub audit: FairnessAuditInput,
     /// When it next runs.
-    pub next_run_at: String,
+    pub next_run_at: Timestamp,
     /// When it was created.
-    pub created_at: String,
-    /// The ledger receipt (on creation and deletion).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<ReceiptView>,
+    pub created_at: Timestamp,
+    /// The ledger receipt (on creation).
+    pub receipt: Option<Receipt>,
 }
 
 /// A stopped recurring audit.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct FairnessScheduleDeleted {
     /// The schedule that was stopped.
-    pub schedule_id: String,
+    pub schedule_id: ScheduleId,
     /// The ledger receipt of the deletion.
-    pub receipt: ReceiptView,
+    pub receipt: Receipt,
 }
 
 /// An audit that raised alerts.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone)]
 pub struct FairnessAlertView {
     /// The audit.
-    pub audit_id: String,
+    pub audit_id: AuditId,
     /// The recurring audit that ran it, if any.
-    pub schedule_id: Option<String>,
+    pub schedule_id: Option<ScheduleId>,
     /// When the audit finished.
-    pub finished_at: Option<String>,
+    pub finished_at: Option<Timestamp>,
     /// What it breached.
     pub alerts: Vec<FairnessAlert>,
 }
@@ -259,66 +260,73 @@ fn new_audit(input: &FairnessAuditInput, schedule_id: Option<ScheduleId>, caller
 }
 
 /// The stored text of a report and its SHA-256 (hex).
-fn report_text(report: &Value) -> (String, String) {
-    let text = report.to_string();
+fn report_text(report: &FairnessReport) -> (String, String) {
+    let text = serde_json::to_string(report).unwrap_or_default();
     let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(text.as_bytes()));
     (text, sha)
 }
 
 /// The thresholds of `request` that `report` breaches.
-fn alerts_for(report: &Value, request: &Value) -> Vec<FairnessAlert> {
-    let Some(thresholds) = request["thresholds"].as_object() else { return Vec::new() };
+fn alerts_for(report: &FairnessReport, request: &FairnessAuditInput) -> Vec<FairnessAlert> {
     let mut out = Vec::new();
-    for (metric, threshold) in thresholds {
-        let Some(threshold) = threshold.as_f64() else { continue };
+    for (metric, threshold) in request.thresholds.iter().flatten() {
+        let threshold = *threshold;
         let Some((_, lower_is_worse)) = THRESHOLD_METRICS.iter().find(|(m, _)| m == metric) else { continue };
-        let value = report["disparities"][metric].as_f64().or_else(|| report["relative_to_reference"][metric].as_f64());
-        let Some(value) = value else { continue };
+        let Some(value) = report.metric(metric) else { continue };
         let breached = if *lower_is_worse { value < threshold } else { value.abs() > threshold };
         if breached {
             out.push(FairnessAlert {
                 metric: metric.clone(),
                 value,
                 threshold,
-                breach: if *lower_is_worse { "below" } else { "above" }.to_owned(),
+                breach: if *lower_is_worse { Breach::Below } else { Breach::Above },
             });
         }
     }
     out
 }
 
+/// A stored report, read back.
+fn parse_report(r: &AuditRecord) -> Result<Option<FairnessReport>, ServiceError> {
+    r.report
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| ServiceError::internal(format!("the stored report of audit {} is unreadable: {e}", r.audit_id)))
+}
+
 fn alerts_of(r: &AuditRecord) -> Vec<FairnessAlert> {
     r.alerts.as_ref().and_then(|a| serde_json::from_value(a.clone()).ok()).unwrap_or_default()
 }
 
-fn audit_view(r: &AuditRecord, with_report: bool) -> FairnessAuditView {
-    FairnessAuditView {
-        audit_id: r.audit_id.to_string(),
-        status: r.status.as_str().to_owned(),
+fn audit_view(r: &AuditRecord, with_report: bool) -> Result<FairnessAuditView, ServiceError> {
+    Ok(FairnessAuditView {
+        audit_id: r.audit_id,
+        status: r.status,
         request: serde_json::from_value(r.request.clone()).unwrap_or_default(),
-        schedule_id: r.schedule_id.map(|s| s.to_string()),
+        schedule_id: r.schedule_id,
         progress: AuditProgress { rows_done: r.rows_done, rows_total: r.rows_total },
-        report: if with_report { r.report.as_deref().and_then(|t| serde_json::from_str(t).ok()) } else { None },
+        report: if with_report { parse_report(r)? } else { None },
         report_sha256: r.report_sha256.clone(),
         alerts: alerts_of(r),
         error: r.error.clone(),
-        created_at: format_timestamp(&r.created_at),
-        started_at: r.started_at.as_ref().map(format_timestamp),
-        finished_at: r.finished_at.as_ref().map(format_timestamp),
+        created_at: r.created_at,
+        started_at: r.started_at,
+        finished_at: r.finished_at,
         receipt: None,
-    }
+    })
 }
 
 fn schedule_view(r: &ScheduleRecord) -> Result<FairnessScheduleView, ServiceError> {
     let input: FairnessScheduleInput = serde_json::from_value(r.request.clone())
         .map_err(|_| ServiceError::internal(custos_store::StoreError::Corrupt("a stored fairness schedule is unreadable".into())))?;
     Ok(FairnessScheduleView {
-        schedule_id: r.schedule_id.to_string(),
+        schedule_id: r.schedule_id,
         interval_seconds: r.interval_seconds,
         window_seconds: input.window_seconds,
         audit: input.audit,
-        next_run_at: format_timestamp(&r.next_run_at),
-        created_at: format_timestamp(&r.created_at),
+        next_run_at: r.next_run_at,
+        created_at: r.created_at,
         receipt: None,
     })
 }
@@ -431,7 +439,7 @@ impl Fairness<'_> {
 
     async fn queue(&self, record: AuditRecord) -> Result<FairnessAuditView, ServiceError> {
         let leaf = crate::ledger::event_at(
-            "fairness.audit_requested",
+            LedgerEvent::FairnessAuditRequested,
             &record.created_at,
             json!({
                 "audit_id": record.audit_id.to_string(),
@@ -451,8 +459,8 @@ impl Fairness<'_> {
             })
             .await?;
         self.0.fairness_wakeup.notify_one();
-        let mut view = audit_view(&record, true);
-        view.receipt = Some(receipt.into());
+        let mut view = audit_view(&record, true)?;
+        view.receipt = Some(receipt);
         Ok(view)
     }
 
@@ -464,7 +472,7 @@ impl Fairness<'_> {
             .read(async |tx| Ok(custos_store::fairness::audit(tx, &id).await?))
             .await?
             .ok_or(ServiceError::NotFound { resource: "audit" })?;
-        Ok(audit_view(&record, true))
+        audit_view(&record, true)
     }
 
     /// The stored report of a finished audit: the exact JSON text whose SHA-256 the ledger
@@ -483,7 +491,7 @@ impl Fairness<'_> {
     pub async fn audits(&self, limit: u32) -> Result<Vec<FairnessAuditView>, ServiceError> {
         let limit = limit.clamp(1, 500);
         let records = self.0.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, false).await?)).await?;
-        Ok(records.iter().map(|r| audit_view(r, false)).collect())
+        records.iter().map(|r| audit_view(r, false)).collect()
     }
 
     /// Audits that raised alerts, newest first.
@@ -493,9 +501,9 @@ impl Fairness<'_> {
         Ok(records
             .iter()
             .map(|r| FairnessAlertView {
-                audit_id: r.audit_id.to_string(),
-                schedule_id: r.schedule_id.map(|s| s.to_string()),
-                finished_at: r.finished_at.as_ref().map(format_timestamp),
+                audit_id: r.audit_id,
+                schedule_id: r.schedule_id,
+                finished_at: r.finished_at,
                 alerts: alerts_of(r),
             })
             .collect())
@@ -533,7 +541,7 @@ impl Fairness<'_> {
             created_at,
         };
         let leaf = crate::ledger::event_at(
-            "fairness.schedule_created",
+            LedgerEvent::FairnessScheduleCreated,
             &created_at,
             json!({
                 "schedule_id": record.schedule_id.to_string(),
@@ -553,7 +561,7 @@ impl Fairness<'_> {
             .await?;
         self.0.fairness_wakeup.notify_one();
         let mut view = schedule_view(&record)?;
-        view.receipt = Some(receipt.into());
+        view.receipt = Some(receipt);
         Ok(view)
     }
 
@@ -567,7 +575,7 @@ impl Fairness<'_> {
     pub async fn delete_schedule(&self, schedule_id: &str, caller: Option<ApiKeyId>) -> Result<FairnessScheduleDeleted, ServiceError> {
         let id = ScheduleId::parse(schedule_id)?;
         let leaf = crate::ledger::event(
-            "fairness.schedule_deleted",
+            LedgerEvent::FairnessScheduleDeleted,
             json!({"schedule_id": id.to_string(), "key_id": caller.map(|k| k.to_string())}),
         );
         let receipt = self
@@ -579,214 +587,35 @@ impl Fairness<'_> {
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        Ok(FairnessScheduleDeleted { schedule_id: id.to_string(), receipt: receipt.into() })
+        Ok(FairnessScheduleDeleted { schedule_id: id, receipt })
     }
 
-    /// Runs audits until `shutdown` resolves: requeues audits a previous process left
-    /// running, then takes queued audits one at a time and queues the runs of due schedules.
-    /// An audit interrupted by shutdown is queued again at the next start.
-    pub async fn run_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        match self.0.write(async |tx| Ok(custos_store::fairness::requeue_running(tx).await?)).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(audits = n, "requeued fairness audits interrupted by the last shutdown"),
-            Err(e) => tracing::error!(error = %e, "requeueing interrupted fairness audits failed"),
+    /// The demographic parity difference of recent finished audits, oldest first (at most
+    /// `limit`): one read, for the console's trend chart.
+    pub async fn trend(&self, limit: u32) -> Result<Vec<TrendPoint>, ServiceError> {
+        let limit = limit.clamp(1, 500);
+        let records = self.0.read(async |tx| Ok(custos_store::fairness::audits(tx, limit, false).await?)).await?;
+        let mut points = Vec::new();
+        for r in records.iter().filter(|r| r.status == AuditStatus::Succeeded) {
+            let Some(report) = parse_report(r)? else { continue };
+            points.push(TrendPoint {
+                audit_id: r.audit_id,
+                finished_at: r.finished_at.unwrap_or(r.created_at),
+                demographic_parity_difference: report.disparities.demographic_parity_difference,
+            });
         }
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return,
-                worked = self.step() => {
-                    match worked {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(e) => tracing::error!(error = %e, "the fairness worker failed a step"),
-                    }
-                    tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = self.0.fairness_wakeup.notified() => {}
-                        _ = tokio::time::sleep(IDLE_POLL) => {}
-                    }
-                }
-            }
-        }
+        points.reverse();
+        Ok(points)
     }
+}
 
-    /// Queues due schedules and runs one queued audit; true if it ran one.
-    pub async fn step(&self) -> Result<bool, ServiceError> {
-        self.queue_due_schedules().await?;
-        let at = now();
-        let claimed = self
-            .0
-            .write(async |tx| {
-                let Some(audit) = custos_store::fairness::claim_audit(tx, &at).await? else { return Ok(None) };
-                // The access to special-category data is logged before any of it is read.
-                let leaf = crate::ledger::event_at(
-                    "fairness.sensitive_data_read",
-                    &at,
-                    json!({"audit_id": audit.audit_id.to_string(), "categories": audit.request["sensitive"]}),
-                );
-                custos_store::ledger::append_leaf(tx, leaf).await?;
-                Ok(Some(audit))
-            })
-            .await?;
-        let Some(audit) = claimed else { return Ok(false) };
-        let id = audit.audit_id;
-        let outcome = self.compute(&audit).await;
-        let finished = now();
-        let (leaf, alerts) = match &outcome {
-            Ok(report) => {
-                let (text, sha) = report_text(report);
-                let alerts = alerts_for(report, &audit.request);
-                for a in &alerts {
-                    tracing::warn!(audit_id = %id, metric = %a.metric, value = a.value, threshold = a.threshold, "fairness alert");
-                }
-                let leaf = crate::ledger::event_at(
-                    "fairness.audit_completed",
-                    &finished,
-                    json!({
-                        "audit_id": id.to_string(),
-                        "rows": report["rows"],
-                        "report_sha256": sha,
-                        "alerts": alerts.iter().map(|a| format!("{} {}", a.metric, a.breach)).collect::<Vec<_>>(),
-                    }),
-                );
-                (leaf, Some((text, sha, alerts)))
-            }
-            Err(message) => {
-                (crate::ledger::event_at("fairness.audit_failed", &finished, json!({"audit_id": id.to_string(), "error": message})), None)
-            }
-        };
-        let error = outcome.err();
-        self.0
-            .write(async |tx| {
-                match &alerts {
-                    Some((text, sha, alerts)) => {
-                        let alerts_json = (!alerts.is_empty()).then(|| serde_json::to_value(alerts).unwrap_or(Value::Null));
-                        custos_store::fairness::finish_audit(tx, &id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
-                    }
-                    None => custos_store::fairness::finish_audit(tx, &id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
-                }
-                custos_store::ledger::append_leaf(tx, leaf).await?;
-                Ok(())
-            })
-            .await?;
-        Ok(true)
-    }
-
-    /// Queues one audit for every schedule that fell due.
-    async fn queue_due_schedules(&self) -> Result<(), ServiceError> {
-        let at = now();
-        let due = self.0.read(async |tx| Ok(custos_store::fairness::due_schedules(tx, &at).await?)).await?;
-        for schedule in due {
-            let Ok(input) = serde_json::from_value::<FairnessScheduleInput>(schedule.request.clone()) else {
-                tracing::error!(schedule_id = %schedule.schedule_id, "a stored fairness schedule is unreadable");
-                continue;
-            };
-            let mut audit = input.audit.clone();
-            if let Some(w) = input.window_seconds {
-                audit.from = Some(format_timestamp(&(at - chrono::Duration::seconds(w as i64))));
-                audit.to = Some(format_timestamp(&at));
-            }
-            // Missed runs (the server was down) collapse into one.
-            let mut next = schedule.next_run_at;
-            while next <= at {
-                next += chrono::Duration::seconds(schedule.interval_seconds.max(60) as i64);
-            }
-            let (id, expected) = (schedule.schedule_id, schedule.next_run_at);
-            let advanced = self.0.write(async |tx| Ok(custos_store::fairness::advance_schedule(tx, &id, &expected, &next).await?)).await?;
-            if advanced {
-                self.queue(new_audit(&audit, Some(id), schedule.key_id)).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads the audit's decisions page by page and builds its report; the error is a message
-    /// for the audit's `error` field.
-    async fn compute(&self, audit: &AuditRecord) -> Result<Value, String> {
-        let input: FairnessAuditInput = serde_json::from_value(audit.request.clone()).map_err(|e| format!("unreadable request: {e}"))?;
-        let mut plan = self.plan(&input).map_err(|e| e.to_string())?;
-        let scope = plan.scope.clone();
-        let total = self
-            .0
-            .read(async |tx| Ok(custos_store::fairness::count_scope(tx, &scope).await?))
-            .await
-            .map_err(|e: ServiceError| e.to_string())?;
-        let id = audit.audit_id;
-        self.0
-            .write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, 0, total).await?))
-            .await
-            .map_err(|e: ServiceError| e.to_string())?;
-        let mut tallies: Vec<GroupTally> = Vec::new();
-        let mut group_of: HashMap<Vec<String>, usize> = HashMap::new();
-        let mut after: Option<(String, String)> = None;
-        let mut done = 0u64;
-        let mut has_score = false;
-        loop {
-            let (scope, categories, cursor) = (plan.scope.clone(), plan.categories.clone(), after.clone());
-            let page = self
-                .0
-                .read(async |tx| Ok(custos_store::fairness::scope_decisions(tx, &scope, cursor.as_ref(), PAGE, &categories).await?))
-                .await
-                .map_err(|e: ServiceError| e.to_string())?;
-            let Some(last) = page.last() else { break };
-            after = Some((last.created_at.clone(), last.decision_id.to_string()));
-            for d in &page {
-                let key: Vec<String> = d.values.iter().map(group_value).collect();
-                if !group_of.contains_key(&key) && tallies.len() >= report::MAX_GROUPS {
-                    // Refused as the groups appear, before they take memory.
-                    return Err(report::ReportError::TooManyGroups(tallies.len() + 1).to_string());
-                }
-                let g = *group_of.entry(key.clone()).or_insert_with(|| {
-                    tallies.push(GroupTally { key, ..GroupTally::default() });
-                    tallies.len() - 1
-                });
-                let t = &mut tallies[g];
-                let predicted = plan.favorable.matches(&d.outcome);
-                match d.actual.as_deref().map(|a| plan.favorable.matches(a)) {
-                    Some(actual) => {
-                        let c = &mut t.labelled;
-                        match (actual, predicted) {
-                            (true, true) => c.tp += 1,
-                            (false, true) => c.fp += 1,
-                            (false, false) => c.tn += 1,
-                            (true, false) => c.fn_ += 1,
-                        }
-                        if let Some(s) = d.score {
-                            t.scores.add(s, actual, false);
-                        }
-                    }
-                    None => {
-                        if predicted {
-                            t.unlabelled.0 += 1;
-                        } else {
-                            t.unlabelled.1 += 1;
-                        }
-                        if let Some(s) = d.score {
-                            t.scores.add_unlabelled(s);
-                        }
-                    }
-                }
-                has_score |= d.score.is_some();
-            }
-            done += page.len() as u64;
-            let shown = done.max(total);
-            self.0
-                .write(async |tx| Ok(custos_store::fairness::set_progress(tx, &id, done, shown).await?))
-                .await
-                .map_err(|e: ServiceError| e.to_string())?;
-            if page.len() < PAGE as usize {
-                break;
-            }
-        }
-        plan.options.has_score = has_score;
-        let sensitive: Vec<String> = plan.categories.iter().map(|c| c.as_str().to_owned()).collect();
-        // Groups in a stable order (by their values), whatever order the decisions came in.
-        tallies.sort_by(|a, b| a.key.cmp(&b.key));
-        let report = report::build(&sensitive, &mut tallies, &plan.options).map_err(|e| match e {
-            report::ReportError::Empty => "no decisions in scope".to_owned(),
-            other => other.to_string(),
-        })?;
-        Ok(report)
-    }
+/// One audit on the fairness trend.
+#[derive(Debug, Clone)]
+pub struct TrendPoint {
+    /// The audit.
+    pub audit_id: AuditId,
+    /// When it finished.
+    pub finished_at: Timestamp,
+    /// Its demographic parity difference (`None` when it could not be computed).
+    pub demographic_parity_difference: Option<f64>,
 }

@@ -1,0 +1,141 @@
+//! Smaller closed sets of the domain: staff roles, fairness audit states and the names of
+//! ledger events. (DSR, consent and purpose words live beside their types.)
+
+crate::vocabulary! {
+    /// A staff member's role in the console. Roles are a set, not a ladder: a person holds any
+    /// number of them, and what each allows is one permission table (`custos-service`'s
+    /// `allowed`), never a comparison of role names.
+    pub enum Role: "role" {
+        /// Reviews automated decisions.
+        Reviewer = "reviewer" ("Reviewer"),
+        /// Runs and reads fairness audits.
+        Analyst = "analyst" ("Analyst"),
+        /// Handles data-subject requests and reads subjects.
+        PrivacyOfficer = "privacy_officer" ("Privacy officer"),
+        /// Configures custos: purposes, notices, API keys, staff.
+        Admin = "admin" ("Administrator"),
+        /// Reads requests and decisions for legal review.
+        Legal = "legal" ("Legal"),
+        /// Reads decisions and audits for compliance reporting.
+        Compliance = "compliance" ("Compliance"),
+        /// Owns models: reads their decisions and audits.
+        ModelOwner = "model_owner" ("Model owner"),
+        /// Looks after keys and the ledger.
+        Security = "security" ("Security"),
+    }
+}
+
+crate::vocabulary! {
+    /// Where a fairness audit is in its life.
+    pub enum AuditStatus: "status" {
+        /// Waiting for the worker.
+        Queued = "queued" ("Queued"),
+        /// Being computed.
+        Running = "running" ("Running"),
+        /// Finished with a report.
+        Succeeded = "succeeded" ("Finished"),
+        /// Finished without a report (the error says why).
+        Failed = "failed" ("Failed"),
+    }
+}
+
+crate::vocabulary! {
+    /// Every kind of event the ledger records; the wire name is the leaf's `event` field.
+    pub enum LedgerEvent: "event" {
+        /// An API key was created.
+        ApiKeyCreated = "api_key.created" ("API key created"),
+        /// An API key was revoked.
+        ApiKeyRevoked = "api_key.revoked" ("API key revoked"),
+        /// A consent event was recorded.
+        ConsentRecorded = "consent.recorded" ("Consent recorded"),
+        /// An automated decision was logged.
+        DecisionRecorded = "decision.recorded" ("Decision recorded"),
+        /// What actually happened after a decision was recorded.
+        DecisionOutcome = "decision.outcome" ("Decision outcome recorded"),
+        /// A subject was created.
+        SubjectCreated = "subject.created" ("Subject created"),
+        /// A subject's data or jurisdiction changed.
+        SubjectUpdated = "subject.updated" ("Subject updated"),
+        /// A subject was erased (crypto-shredded).
+        SubjectErased = "subject.erased" ("Subject erased"),
+        /// A data-subject request was filed.
+        DsrCreated = "dsr.created" ("Request received"),
+        /// A request's requester was verified.
+        DsrVerified = "dsr.verified" ("Request verified"),
+        /// A request's deadline was extended.
+        DsrExtended = "dsr.extended" ("Request extended"),
+        /// A request was rejected.
+        DsrRejected = "dsr.rejected" ("Request rejected"),
+        /// A request was carried out.
+        DsrCompleted = "dsr.completed" ("Request completed"),
+        /// A fairness audit was asked for.
+        FairnessAuditRequested = "fairness.audit_requested" ("Fairness audit requested"),
+        /// A recurring fairness audit was scheduled.
+        FairnessScheduleCreated = "fairness.schedule_created" ("Fairness schedule created"),
+        /// A recurring fairness audit was removed.
+        FairnessScheduleDeleted = "fairness.schedule_deleted" ("Fairness schedule deleted"),
+        /// An audit read sensitive data to compute group metrics.
+        FairnessSensitiveDataRead = "fairness.sensitive_data_read" ("Sensitive data read for an audit"),
+        /// A fairness audit finished with a report.
+        FairnessAuditCompleted = "fairness.audit_completed" ("Fairness audit finished"),
+        /// A fairness audit failed.
+        FairnessAuditFailed = "fairness.audit_failed" ("Fairness audit failed"),
+        /// The gate answered a check.
+        GateCheck = "gate.check" ("Gate check"),
+        /// A model was registered.
+        ModelRegistered = "model.registered" ("Model registered"),
+        /// PII tokens were put in the vault.
+        PiiTokensVaulted = "pii.tokens_vaulted" ("PII tokens vaulted"),
+        /// Vaulted PII tokens were turned back into values.
+        PiiDetokenized = "pii.detokenized" ("PII tokens revealed"),
+        /// A customer signed in to the privacy center.
+        PrivacyCenterSignedIn = "privacy_center.signed_in" ("Customer signed in to the privacy center"),
+        /// A purpose was declared.
+        PurposeCreated = "purpose.created" ("Purpose declared"),
+        /// A notice version was published.
+        NoticePublished = "notice.published" ("Notice published"),
+        /// Data past its retention period was deleted.
+        RetentionExpired = "retention.expired" ("Data past retention deleted"),
+        /// Gate checks past their retention period were deleted.
+        RetentionChecksExpired = "retention.checks_expired" ("Old gate checks deleted"),
+        /// A staff account was created.
+        StaffUserCreated = "staff.user_created" ("Staff account created"),
+        /// A staff member's password was reset.
+        StaffPasswordReset = "staff.password_reset" ("Staff password reset"),
+        /// A console sign-in failed.
+        StaffSignInFailed = "staff.sign_in_failed" ("Console sign-in failed"),
+        /// A staff member signed in to the console.
+        StaffSignedIn = "staff.signed_in" ("Staff signed in"),
+        /// A staff member signed out.
+        StaffSignedOut = "staff.signed_out" ("Staff signed out"),
+        /// A staff member opened a subject's page.
+        StaffViewedSubject = "staff.viewed_subject" ("Staff viewed a subject"),
+        /// The master key was replaced and every data key re-wrapped.
+        MasterKeyRotated = "master_key.rotated" ("Master key rotated"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Vocabulary;
+
+    fn distinct<T: Vocabulary>() {
+        let mut names: Vec<&str> = T::ALL.iter().map(|v| v.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), T::ALL.len(), "{} names are distinct", T::FIELD);
+        for v in T::ALL {
+            assert_eq!(T::parse(v.as_str()), Ok(*v));
+            assert!(!v.label().is_empty() && !v.label().contains(['_', '.']), "{:?} has a plain label", v);
+        }
+    }
+
+    #[test]
+    fn words_are_distinct_and_round_trip() {
+        distinct::<Role>();
+        distinct::<AuditStatus>();
+        distinct::<LedgerEvent>();
+        assert_eq!(LedgerEvent::ALL.len(), 35);
+    }
+}

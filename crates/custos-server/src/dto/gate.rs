@@ -1,0 +1,110 @@
+//! The gate on the wire.
+
+use std::collections::BTreeMap;
+
+use custos_service::gate::{self as domain, Decision, ReasonCode};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::{ReceiptView, receipt, ts, words};
+
+/// Asks whether a purpose may use a subject's data.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GateCheckInput {
+    /// Whose data.
+    pub subject_id: String,
+    /// For which purpose.
+    pub purpose: String,
+    /// Which data categories are wanted.
+    #[serde(default)]
+    pub data_categories: Vec<String>,
+}
+
+impl From<GateCheckInput> for domain::GateCheckInput {
+    fn from(i: GateCheckInput) -> Self {
+        Self { subject_id: i.subject_id, purpose: i.purpose, data_categories: i.data_categories }
+    }
+}
+
+/// One reason of a gate decision.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub(crate) struct ReasonView {
+    /// Stable code.
+    #[schema(schema_with = words::<ReasonCode>)]
+    pub code: ReasonCode,
+    /// Plain-language explanation.
+    pub message: String,
+}
+
+impl From<domain::Reason> for ReasonView {
+    fn from(r: domain::Reason) -> Self {
+        Self { code: r.code, message: r.message }
+    }
+}
+
+/// The gate's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct GateCheckView {
+    /// Id of the persisted check (quote it when logging a decision).
+    pub check_id: String,
+    /// Allow or deny.
+    #[schema(schema_with = words::<Decision>)]
+    pub decision: Decision,
+    /// Why, most decisive first.
+    pub reasons: Vec<ReasonView>,
+    /// The released data: only requested, allowed, non-audit-only categories; tokens for
+    /// pseudonymizing purposes.
+    #[schema(value_type = Object)]
+    pub released: BTreeMap<String, Value>,
+    /// Where this change was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+impl From<domain::GateCheckView> for GateCheckView {
+    fn from(v: domain::GateCheckView) -> Self {
+        Self {
+            check_id: v.check_id.to_string(),
+            decision: v.decision,
+            reasons: v.reasons.into_iter().map(Into::into).collect(),
+            released: v.released,
+            receipt: receipt(v.receipt),
+        }
+    }
+}
+
+/// A persisted gate check, as exported.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct CheckView {
+    /// Id.
+    pub check_id: String,
+    /// Purpose asked for.
+    pub purpose: String,
+    /// Categories requested.
+    pub requested: Vec<String>,
+    /// Allow or deny.
+    #[schema(schema_with = words::<Decision>)]
+    pub decision: Decision,
+    /// Reasons.
+    pub reasons: Vec<ReasonView>,
+    /// Categories released.
+    pub released: Vec<String>,
+    /// When.
+    pub checked_at: String,
+}
+
+impl From<domain::CheckView> for CheckView {
+    fn from(c: domain::CheckView) -> Self {
+        Self {
+            check_id: c.check_id.to_string(),
+            purpose: c.purpose,
+            requested: c.requested.iter().map(ToString::to_string).collect(),
+            decision: c.decision,
+            reasons: c.reasons.into_iter().map(Into::into).collect(),
+            released: c.released.iter().map(ToString::to_string).collect(),
+            checked_at: ts(&c.checked_at),
+        }
+    }
+}

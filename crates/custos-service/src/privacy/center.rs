@@ -1,0 +1,159 @@
+//! What the privacy center shows a signed-in customer and what it lets them do, as view models:
+//! the consent purposes in the notice's words, the decisions with their reasons (one read), the
+//! requests and the categories of data held. The web layer renders these and nothing else.
+
+use std::collections::BTreeMap;
+
+use custos_core::{ConsentStatus, DataCategory, LegalBasis, PurposeKey};
+use custos_explain::Explanation;
+
+use super::{PrivacyCenter, PrivacySession};
+use crate::{
+    ServiceError,
+    consents::{ConsentEventView, ConsentInput},
+    decisions::{DecisionRecord, reasons_of},
+    dsrs::{DsrInput, DsrQuery, DsrView},
+    models::ReasonsView,
+    subjects::SubjectView,
+};
+
+/// One purpose the customer can allow or refuse.
+#[derive(Debug, Clone)]
+pub struct PurposeConsent {
+    /// The purpose.
+    pub purpose: PurposeKey,
+    /// Its name.
+    pub name: String,
+    /// The latest notice's text in the customer's language (or English, or any).
+    pub notice_text: String,
+    /// That notice's version.
+    pub notice_version: String,
+    /// What the customer said last; `None` if never asked.
+    pub status: Option<ConsentStatus>,
+}
+
+/// One automated decision about the customer.
+#[derive(Debug, Clone)]
+pub struct CustomerDecision {
+    /// The decision.
+    pub decision: DecisionRecord,
+    /// Its purpose's name.
+    pub purpose_name: String,
+    /// What the customer is told about it, if the model gives reasons.
+    pub reasons: Option<ReasonsView>,
+}
+
+impl PrivacyCenter<'_> {
+    /// The purposes resting on consent, each with its latest notice in `language` and the
+    /// customer's current answer.
+    pub async fn consents(&self, session: &PrivacySession, language: &str) -> Result<Vec<PurposeConsent>, ServiceError> {
+        let sid = session.subject_id.to_string();
+        let purposes = self.0.purposes().all().await?;
+        let notices = self.0.purposes().notices(None).await?;
+        let current = self.0.consents().of_subject(&sid).await?.current;
+        Ok(purposes
+            .into_iter()
+            .map(|p| p.purpose)
+            .filter(|p| p.legal_basis == LegalBasis::Consent)
+            .map(|p| {
+                let of_purpose: Vec<_> = notices.iter().map(|n| &n.notice).filter(|n| n.purpose == p.purpose).collect();
+                let latest_in = |lang: &str| of_purpose.iter().filter(|n| n.notice_language == lang).max_by_key(|n| n.created_at).copied();
+                let notice =
+                    latest_in(language).or_else(|| latest_in("en")).or_else(|| of_purpose.iter().max_by_key(|n| n.created_at).copied());
+                PurposeConsent {
+                    status: current.iter().find(|c| c.purpose == p.purpose).map(|c| c.status),
+                    notice_text: notice.map(|n| n.text.clone()).unwrap_or_default(),
+                    notice_version: notice.map(|n| n.version.clone()).unwrap_or_default(),
+                    purpose: p.purpose,
+                    name: p.name,
+                }
+            })
+            .collect())
+    }
+
+    /// Records the customer's answer for a purpose against the latest notice they were shown
+    /// (in `language`, else English); only `granted` and `withdrawn` are answers a customer
+    /// gives here.
+    pub async fn set_consent(
+        &self,
+        session: &PrivacySession,
+        purpose: &str,
+        status: ConsentStatus,
+        language: &str,
+        gpc: bool,
+    ) -> Result<ConsentEventView, ServiceError> {
+        if !matches!(status, ConsentStatus::Granted | ConsentStatus::Withdrawn) {
+            return Err(ServiceError::invalid("status", "must be granted or withdrawn"));
+        }
+        let shown = self
+            .consents(session, language)
+            .await?
+            .into_iter()
+            .find(|p| p.purpose.as_str() == purpose && !p.notice_version.is_empty())
+            .ok_or_else(|| ServiceError::invalid("purpose", "is not a purpose you can allow here"))?;
+        let notices = self.0.purposes().notices(Some(purpose)).await?;
+        let notice_language = notices
+            .iter()
+            .map(|n| &n.notice)
+            .find(|n| n.version == shown.notice_version && (n.notice_language == language || n.notice_language == "en"))
+            .map(|n| n.notice_language.clone());
+        let input = ConsentInput {
+            subject_id: session.subject_id.to_string(),
+            purpose: purpose.to_owned(),
+            status,
+            method: "privacy_center".into(),
+            notice_version: shown.notice_version,
+            notice_language,
+            source: Some("privacy center".into()),
+            captured_at: None,
+        };
+        self.0.consents().record(input, gpc).await
+    }
+
+    /// The customer's subject record with its data.
+    pub async fn data(&self, session: &PrivacySession) -> Result<SubjectView, ServiceError> {
+        self.0.subjects().get(&session.subject_id.to_string()).await
+    }
+
+    /// The customer's requests, newest first, and the categories of data held (what a
+    /// correction can name).
+    pub async fn requests(&self, session: &PrivacySession) -> Result<(Vec<DsrView>, Vec<DataCategory>), ServiceError> {
+        let sid = session.subject_id.to_string();
+        let query = DsrQuery { subject_id: Some(sid.clone()), limit: Some(100), ..DsrQuery::default() };
+        Ok((self.0.dsrs().list(query).await?, self.0.subjects().categories(&sid).await?))
+    }
+
+    /// Files a request for the customer.
+    pub async fn file_request(&self, session: &PrivacySession, mut input: DsrInput) -> Result<DsrView, ServiceError> {
+        input.subject_id = session.subject_id.to_string();
+        self.0.dsrs().create(input).await
+    }
+
+    /// The automated decisions about the customer, newest first, with their reasons (the
+    /// explanations come in one read).
+    pub async fn decisions(&self, session: &PrivacySession) -> Result<Vec<CustomerDecision>, ServiceError> {
+        let sid = session.subject_id;
+        let decisions = self.0.decisions().of_subject(&sid.to_string()).await?;
+        let explained = self.0.read(async |tx| Ok(custos_store::decisions::explanations_of_subject(tx, &sid).await?)).await?;
+        let mut explanations = BTreeMap::new();
+        for (id, doc) in explained {
+            let e: Explanation =
+                serde_json::from_value(doc).map_err(|e| ServiceError::internal(format!("stored explanation of {id}: {e}")))?;
+            explanations.insert(id, e);
+        }
+        let names: BTreeMap<PurposeKey, String> =
+            self.0.purposes().all().await?.into_iter().map(|p| (p.purpose.purpose, p.purpose.name)).collect();
+        Ok(decisions
+            .into_iter()
+            .map(|v| {
+                let d = v.decision;
+                let reasons = explanations.get(&d.decision_id).and_then(|e| reasons_of(d.decision_id, e).ok());
+                CustomerDecision {
+                    purpose_name: names.get(&d.purpose).cloned().unwrap_or_else(|| d.purpose.to_string()),
+                    reasons,
+                    decision: d,
+                }
+            })
+            .collect())
+    }
+}

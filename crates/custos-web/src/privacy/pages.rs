@@ -1,0 +1,306 @@
+//! The signed-in customer's pages: consents, data (and its download), requests (with
+//! corrections) and decisions (with the contest form). Every page shows what the service's
+//! privacy-center view models say; nothing is computed here.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::{
+    extract::{Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use custos_core::{ConsentStatus, DsrType, ObjectionScope, data_category_name};
+use custos_service::dsrs::DsrInput;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Center, Customer, CustomerPost, Frame, Stop, message};
+use crate::{format::When, layout::html, session::CsrfForm};
+
+/// What the page says once after an action.
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// One purpose on the consents page.
+struct PurposeRow {
+    key: String,
+    anchor: String,
+    name: String,
+    notice: String,
+    version: String,
+    status: String,
+    granted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "privacy_consents.html")]
+struct ConsentsPage {
+    frame: Frame,
+    gpc: bool,
+    purposes: Vec<PurposeRow>,
+}
+
+pub(crate) async fn consents(State(c): State<Center>, customer: Customer, Query(q): Query<Done>) -> Result<Response, Stop> {
+    let t = customer.t;
+    let purposes = c.service.privacy().consents(&customer.session, t.lang).await.map_err(|e| customer.failed(&e))?;
+    let rows = purposes
+        .into_iter()
+        .map(|p| PurposeRow {
+            anchor: p.purpose.as_str().replace('.', "-"),
+            granted: p.status == Some(ConsentStatus::Granted),
+            status: p.status.map_or(t.not_asked.to_owned(), |s| s.label().to_lowercase()),
+            notice: p.notice_text,
+            version: p.notice_version,
+            key: p.purpose.to_string(),
+            name: p.name,
+        })
+        .collect();
+    let notice = q.done.map(|d| if d == ConsentStatus::Granted.as_str() { t.consent_recorded } else { t.consent_withdrawn }.to_owned());
+    Ok(html(StatusCode::OK, ConsentsPage { frame: customer.frame(notice), gpc: customer.gpc, purposes: rows }.render()))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConsentForm {
+    csrf: String,
+    purpose: String,
+    status: String,
+}
+
+impl CsrfForm for ConsentForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub(crate) async fn set_consent(State(c): State<Center>, posted: CustomerPost<ConsentForm>) -> Result<Response, Stop> {
+    let (customer, form) = (posted.customer, posted.form);
+    let t = customer.t;
+    let Ok(status) = ConsentStatus::parse(&form.status) else {
+        return Err(Stop(message(
+            customer.frame(None),
+            StatusCode::BAD_REQUEST,
+            t.failed_title,
+            t.stale_form,
+            vec![("/privacy", t.back_to_consents)],
+        )));
+    };
+    c.service
+        .privacy()
+        .set_consent(&customer.session, &form.purpose, status, t.lang, customer.gpc)
+        .await
+        .map_err(|e| customer.failed(&e))?;
+    Ok(Redirect::to(&format!("/privacy?done={}", status.as_str())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "privacy_data.html")]
+struct DataPage {
+    frame: Frame,
+    data: Vec<(String, String)>,
+}
+
+/// A stored value as text.
+fn shown(v: &Value) -> String {
+    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())
+}
+
+pub(crate) async fn data(State(c): State<Center>, customer: Customer) -> Result<Response, Stop> {
+    let subject = c.service.privacy().data(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let data = subject
+        .data
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| (data_category_name(k.as_str()).unwrap_or(k.as_str()).to_owned(), shown(v)))
+        .collect();
+    Ok(html(StatusCode::OK, DataPage { frame: customer.frame(None), data }.render()))
+}
+
+pub(crate) async fn data_json(State(c): State<Center>, customer: Customer) -> Result<Response, Stop> {
+    let privacy = c.service.privacy();
+    let subject = privacy.data(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let consents = c.service.consents().of_subject(&customer.session.subject_id.to_string()).await.map_err(|e| customer.failed(&e))?;
+    let ts = custos_core::format_timestamp;
+    let doc = json!({
+        "format": "custos subject export v1",
+        "subject": {
+            "subject_id": subject.subject_id.to_string(),
+            "external_id": subject.external_id,
+            "jurisdiction": subject.jurisdiction.to_string(),
+            "created_at": ts(&subject.created_at),
+            "gpc": subject.gpc,
+            "restricted": subject.restricted,
+            "opted_out_of_sale_or_share": subject.opted_out_of_sale_or_share,
+            "objections": subject.objections,
+            "data": subject.data.unwrap_or_default().into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+        },
+        "consents": consents.history.iter().map(|e| json!({
+            "purpose": e.purpose.as_str(),
+            "status": e.status.as_str(),
+            "notice_version": e.notice_version,
+            "notice_language": e.notice_language,
+            "method": e.method.as_str(),
+            "captured_at": ts(&e.captured_at),
+        })).collect::<Vec<_>>(),
+    });
+    // A JSON value always prints; `{:#}` is its pretty form.
+    let body = format!("{doc:#}");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.json\"")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "privacy_requests.html")]
+struct RequestsPage {
+    frame: Frame,
+    requests: Vec<(String, &'static str, When)>,
+    /// (data category, its name) of the data held, for corrections.
+    categories: Vec<(String, String)>,
+    /// (value, words) of the requests a customer can make here.
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+fn describe(t: &crate::text::Text, kind: DsrType) -> &'static str {
+    match kind {
+        DsrType::Access => t.kind_access,
+        DsrType::Portability => t.kind_portability,
+        DsrType::Erasure => t.kind_erasure,
+        DsrType::OptOutOfSaleOrShare => t.kind_opt_out,
+        DsrType::Objection => t.kind_objection,
+        DsrType::Rectification => t.kind_rectification,
+        DsrType::Contest => t.kind_contest,
+        DsrType::Restriction => kind.label(),
+    }
+}
+
+pub(crate) async fn requests(State(c): State<Center>, customer: Customer, Query(q): Query<Done>) -> Result<Response, Stop> {
+    let t = customer.t;
+    let (list, categories) = c.service.privacy().requests(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let requests = list.into_iter().map(|r| (describe(t, r.dsr_type).to_owned(), r.status.label(), When::date(&r.due_at))).collect();
+    let categories =
+        categories.into_iter().map(|k| (k.to_string(), data_category_name(k.as_str()).unwrap_or(k.as_str()).to_owned())).collect();
+    let kinds = [DsrType::Access, DsrType::Portability, DsrType::Erasure, DsrType::OptOutOfSaleOrShare, DsrType::Objection]
+        .into_iter()
+        .map(|k| (k.as_str(), describe(t, k)))
+        .collect();
+    let notice = q.done.map(|_| t.request_recorded.to_owned());
+    Ok(html(StatusCode::OK, RequestsPage { frame: customer.frame(notice), requests, categories, kinds }.render()))
+}
+
+/// Files a request for the customer, then shows the request list.
+async fn file(c: &Center, customer: &Customer, input: DsrInput) -> Result<Response, Stop> {
+    c.service.privacy().file_request(&customer.session, input).await.map_err(|e| customer.failed(&e))?;
+    Ok(Redirect::to("/privacy/requests?done=1").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RequestForm {
+    csrf: String,
+    kind: String,
+}
+
+impl CsrfForm for RequestForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+pub(crate) async fn make_request(State(c): State<Center>, posted: CustomerPost<RequestForm>) -> Result<Response, Stop> {
+    let (customer, form) = (posted.customer, posted.form);
+    let kind = DsrType::parse(&form.kind).map_err(|e| customer.failed(&e.into()))?;
+    let mut input = DsrInput::new("", kind);
+    if kind == DsrType::Objection {
+        input.objection = Some(ObjectionScope::Profiling);
+    }
+    file(&c, &customer, input).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RectifyForm {
+    csrf: String,
+    category: String,
+    value: String,
+}
+
+impl CsrfForm for RectifyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Asks for a correction (GDPR Art. 16): a rectification request carrying the new value, which
+/// completing the request writes.
+pub(crate) async fn rectify(State(c): State<Center>, posted: CustomerPost<RectifyForm>) -> Result<Response, Stop> {
+    let (customer, form) = (posted.customer, posted.form);
+    let mut input = DsrInput::new("", DsrType::Rectification);
+    input.data = Some(BTreeMap::from([(form.category, Value::String(form.value.trim().to_owned()))]));
+    file(&c, &customer, input).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ContestForm {
+    csrf: String,
+    decision_id: String,
+    statement: String,
+}
+
+impl CsrfForm for ContestForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// "Contest this decision": a request for human review (GDPR Art. 22(3)) naming the decision and
+/// carrying the customer's statement; it appears in the console's request queue.
+pub(crate) async fn contest(State(c): State<Center>, posted: CustomerPost<ContestForm>) -> Result<Response, Stop> {
+    let (customer, form) = (posted.customer, posted.form);
+    let mut input = DsrInput::new("", DsrType::Contest);
+    input.statement = Some(form.statement.trim().to_owned()).filter(|t| !t.is_empty());
+    input.decision_id = Some(form.decision_id);
+    file(&c, &customer, input).await
+}
+
+/// One decision on the decisions page.
+struct DecisionRow {
+    id: String,
+    when: When,
+    purpose: String,
+    model: String,
+    outcome: String,
+    reasons: Option<String>,
+    hints: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "privacy_decisions.html")]
+struct DecisionsPage {
+    frame: Frame,
+    decisions: Vec<DecisionRow>,
+}
+
+pub(crate) async fn decisions(State(c): State<Center>, customer: Customer) -> Result<Response, Stop> {
+    let list = c.service.privacy().decisions(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let rows = list
+        .into_iter()
+        .map(|d| DecisionRow {
+            id: d.decision.decision_id.to_string(),
+            when: When::date(&d.decision.created_at),
+            purpose: d.purpose_name,
+            model: format!("{} {}", d.decision.model, d.decision.model_version),
+            outcome: d.decision.outcome.replace('_', " "),
+            hints: d.reasons.as_ref().map(|r| r.hints.clone()).unwrap_or_default(),
+            reasons: d.reasons.map(|r| r.text),
+        })
+        .collect();
+    Ok(html(StatusCode::OK, DecisionsPage { frame: customer.frame(None), decisions: rows }.render()))
+}
