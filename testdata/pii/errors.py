@@ -25,13 +25,13 @@ for line in open(a.gold, encoding="utf-8"):
     t = g["text"]
     ps = pred.get(g["id"], [])
     for s in g["spans"]:
-        if not any(p["type"] == s["type"] and p["start"] < s["end"] and s["start"] < p["end"] for p in ps):
-            other = [f'{p["type"]}:{t[p["start"]:p["end"]]!r}' for p in ps if p["start"] < s["end"] and s["start"] < p["end"]]
+        if not any(p.get("entity_type", p.get("type")) == s["type"] and p["start"] < s["end"] and s["start"] < p["end"] for p in ps):
+            other = [f'{p.get("entity_type", p.get("type"))}:{t[p["start"]:p["end"]]!r}' for p in ps if p["start"] < s["end"] and s["start"] < p["end"]]
             fn[s["type"]].append(f'{t[s["start"]:s["end"]]!r} got={other} | {t}')
     for p in ps:
-        if not any(p["type"] == s["type"] and p["start"] < s["end"] and s["start"] < p["end"] for s in g["spans"]):
+        if not any(p.get("entity_type", p.get("type")) == s["type"] and p["start"] < s["end"] and s["start"] < p["end"] for s in g["spans"]):
             gold = [f'{s["type"]}' for s in g["spans"] if p["start"] < s["end"] and s["start"] < p["end"]]
-            fp[p["type"]].append(f'{t[p["start"]:p["end"]]!r} {p.get("score")} gold={gold} | {t}')
+            fp[p.get("entity_type", p.get("type"))].append(f'{t[p["start"]:p["end"]]!r} {p.get("score")} gold={gold} | {t}')
 for kind, d in (("FN", fn), ("FP", fp)):
     for typ in sorted(d):
         if a.type and typ != a.type:

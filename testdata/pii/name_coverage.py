@@ -35,7 +35,7 @@ surnames = names("surnames.txt")
 pred = {}
 for line in open(a.pred, encoding="utf-8"):
     r = json.loads(line)
-    pred[r["id"]] = [e for e in r["entities"] if e["type"] == "PERSON"]
+    pred[r["id"]] = [e for e in r["entities"] if e.get("entity_type", e.get("type")) == "PERSON"]
 hits, totals = collections.Counter(), collections.Counter()
 for line in open(a.gold, encoding="utf-8"):
     g = json.loads(line)

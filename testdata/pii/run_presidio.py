@@ -152,7 +152,7 @@ def main():
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w", encoding="utf-8") as fh:
             for r, res in zip(recs, results):
-                ents = [{"type": x.entity_type, "start": x.start, "end": x.end,
+                ents = [{"entity_type": x.entity_type, "start": x.start, "end": x.end,
                          "score": round(float(x.score), 4),
                          "recognizer": (x.recognition_metadata or {}).get("recognizer_name")}
                         for x in sorted(res, key=lambda x: (x.start, x.end, x.entity_type))]

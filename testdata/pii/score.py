@@ -5,7 +5,7 @@
              [--threshold 0.0] [--types T1,T2] [--json out.json]
 
 Prediction file: one JSON object per line,
-    {"id": "t-000123", "entities": [{"type": "PERSON", "start": 10, "end": 20, "score": 0.85}]}
+    {"id": "t-000123", "entities": [{"entity_type": "PERSON", "start": 10, "end": 20, "score": 0.85}]}
 offsets in Unicode code points, end exclusive. Entities with score < threshold
 are dropped (a missing score counts as 1.0). Identical (type, start, end)
 predictions are collapsed. Gold records without a prediction line count as
@@ -115,7 +115,9 @@ def main(argv=None):
     n_lines = 0
     for rec in load_jsonl(args.pred):
         n_lines += 1
-        ents = rec.get("entities", [])
+        # Predictions name their type `entity_type` (Presidio's word, custos's since 0.2);
+        # `type` is read too, for prediction files written before.
+        ents = [dict(e, type=e.get("entity_type", e.get("type"))) for e in rec.get("entities", [])]
         for e in ents:
             emitted.add(e["type"])
         if rec["id"] not in gold:

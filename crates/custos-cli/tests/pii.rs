@@ -36,7 +36,7 @@ fn analyze_streams_jsonl_and_plain_text() {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| (e["type"].as_str().unwrap_or("").to_owned(), e["start"].as_u64().unwrap_or(0), e["end"].as_u64().unwrap_or(0)))
+        .map(|e| (e["entity_type"].as_str().unwrap_or("").to_owned(), e["start"].as_u64().unwrap_or(0), e["end"].as_u64().unwrap_or(0)))
         .collect();
     assert!(found.contains(&("EMAIL_ADDRESS".into(), 5, 20)), "code points: {found:?}");
     assert!(found.contains(&("PERSON".into(), 0, 3)), "a chat speaker: {found:?}");
@@ -47,7 +47,7 @@ fn analyze_streams_jsonl_and_plain_text() {
     let got = lines(&out);
     assert_eq!(got[0]["id"], 1, "plain text lines are numbered");
     assert_eq!(got[0]["entities"].as_array().map(Vec::len), Some(1));
-    assert_eq!(got[0]["entities"][0]["type"], "PHONE_NUMBER");
+    assert_eq!(got[0]["entities"][0]["entity_type"], "PHONE_NUMBER");
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn bad_input_is_one_line_and_non_zero() {
     assert_eq!(err.trim().lines().count(), 1);
     let out = run(&["pii", "analyze", "--lossy", "--format", "text"], b"caf\xe9 jane@example.com\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(lines(&out)[0]["entities"][0]["type"], "EMAIL_ADDRESS");
+    assert_eq!(lines(&out)[0]["entities"][0]["entity_type"], "EMAIL_ADDRESS");
 
     let jsonl = b"{\"id\": 1, \"text\": \"a@b.com\"}\n{not json}\n{\"id\": 3, \"text\": \"c@d.com\"}\n";
     let out = run(&["pii", "analyze"], jsonl);

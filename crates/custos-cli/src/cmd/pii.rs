@@ -22,7 +22,7 @@ use super::pii_table;
 /// PII commands.
 #[derive(Debug, Subcommand)]
 pub enum PiiCommand {
-    /// Find personal data: one `{"id", "entities": [{"type", "start", "end", "score"}]}` line per input line.
+    /// Find personal data: one `{"id", "entities": [{"entity_type", "start", "end", "score"}]}` line per input line.
     Analyze(AnalyzeArgs),
     /// Replace personal data using per-entity operators: one `{"id", "text", "items"}` line per input line.
     Anonymize(AnonymizeArgs),
@@ -203,7 +203,6 @@ struct JsonDoc<'a> {
 
 #[derive(Serialize)]
 struct EntityOut<'a> {
-    #[serde(rename = "type")]
     entity_type: &'a str,
     start: usize,
     end: usize,

@@ -111,7 +111,6 @@ struct ColumnReport {
 
 #[derive(Serialize)]
 struct EntityShare {
-    #[serde(rename = "type")]
     entity_type: String,
     rows: u64,
     share: f64,
@@ -210,7 +209,7 @@ use std::io::Write;
 
 fn write_table(out: &mut dyn Write, report: &ScanReport) -> anyhow::Result<()> {
     writeln!(out, "{} rows in {}", report.rows, report.file)?;
-    writeln!(out, "{:<24} {:<16} {:<20} entities (share of non-empty rows)", "column", "type", "classification")?;
+    writeln!(out, "{:<24} {:<16} {:<20} entities (share of non-empty rows)", "column", "data type", "classification")?;
     for c in &report.columns {
         let found: Vec<String> = c.entities.iter().map(|e| format!("{} {:.1}%", e.entity_type, e.share * 100.0)).collect();
         writeln!(out, "{:<24} {:<16} {:<20} {}", c.name, c.data_type, c.classification.as_deref().unwrap_or("-"), found.join(", "))?;
