@@ -45,6 +45,7 @@ backend=sqlite; [[ -n $pg ]] && backend=postgres
 for serve_bin in $bins; do
 CUSTOS_LOG=warn "$serve_bin" serve --listen 127.0.0.1:18181 "${db_args[@]}" > "$work/out" 2> "$work/err" &
 server=$!
+# `gate` is the 0.1 name of `checks:write`: both binaries of a paired run read it.
 key=$("$bin" admin create-key --scopes gate,subjects:read "${db_args[@]}" | tail -n1)
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.2; done
 [[ -s $work/ids ]] || python3 - "$key" > "$work/ids" <<'PY'
