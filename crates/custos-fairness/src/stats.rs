@@ -300,8 +300,7 @@ fn resample(c: &Confusion, rng: &mut StdRng) -> Confusion {
     Confusion { tp: out[0], fp: out[1], tn: out[2], fn_: out[3] }
 }
 
-/// A binomial draw: exact Bernoulli sums for small `n`, the normal approximation (continuity
-/// corrected, clamped) beyond 10,000 trials where its error is far below bootstrap noise.
+/// A binomial draw (`rand_distr`'s BTPE sampler: exact, and constant time in `n`).
 fn binomial(n: u64, p: f64, rng: &mut StdRng) -> u64 {
     if p <= 0.0 || n == 0 {
         return 0;
@@ -309,16 +308,8 @@ fn binomial(n: u64, p: f64, rng: &mut StdRng) -> u64 {
     if p >= 1.0 {
         return n;
     }
-    if n <= 10_000 {
-        return (0..n).filter(|_| rng.random::<f64>() < p).count() as u64;
-    }
-    let mean = n as f64 * p;
-    let sd = (n as f64 * p * (1.0 - p)).sqrt();
-    // Box-Muller.
-    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-    let u2: f64 = rng.random::<f64>();
-    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-    (mean + sd * z).round().clamp(0.0, n as f64) as u64
+    // INVARIANT: p is in (0, 1) here, which is all `Binomial::new` checks.
+    rand_distr::Binomial::new(n, p).map_or(0, |b| rng.sample(b))
 }
 
 #[cfg(test)]

@@ -227,7 +227,20 @@ fn apply(op: &Operator, entity_type: &str, value: &str, tokens: Option<&Pseudony
 
 const ENCRYPT_AAD: &[u8] = b"custos/pii/encrypt/v1";
 
+/// The cipher of a caller's key: HKDF-SHA256 (RFC 5869) expands it into the 32-byte
+/// XChaCha20-Poly1305 key, with a fixed salt and the operator's name as context.
 fn cipher(key: &str) -> XChaCha20Poly1305 {
+    let mut derived = [0u8; 32];
+    // INVARIANT: 32 bytes is far below HKDF-SHA256's limit of 255 * 32.
+    hkdf::Hkdf::<Sha256>::new(Some(b"custos/pii/encrypt"), key.as_bytes())
+        .expand(b"xchacha20poly1305/v2", &mut derived)
+        .expect("32-byte output");
+    XChaCha20Poly1305::new_from_slice(&derived).expect("32-byte key")
+}
+
+/// The cipher of 0.1, a bare SHA-256 of the key: decryption still tries it, so text encrypted
+/// before 0.2 stays readable for one release.
+fn cipher_v1(key: &str) -> XChaCha20Poly1305 {
     let derived = Sha256::new().chain_update(ENCRYPT_AAD).chain_update(key.as_bytes()).finalize();
     // INVARIANT: SHA-256 output is exactly the 32-byte key XChaCha20-Poly1305 takes.
     XChaCha20Poly1305::new_from_slice(&derived).expect("32-byte key")
@@ -254,7 +267,9 @@ pub fn decrypt(key: &str, encoded: &str) -> Option<String> {
     }
     let (nonce, ct) = blob.split_at(24);
     let nonce: [u8; 24] = nonce.try_into().ok()?;
-    let plain = cipher(key).decrypt(&XNonce::from(nonce), Payload { msg: ct, aad: ENCRYPT_AAD }).ok()?;
+    let payload = || Payload { msg: ct, aad: ENCRYPT_AAD };
+    let plain =
+        cipher(key).decrypt(&XNonce::from(nonce), payload()).or_else(|_| cipher_v1(key).decrypt(&XNonce::from(nonce), payload())).ok()?;
     String::from_utf8(plain).ok()
 }
 
@@ -279,4 +294,31 @@ pub fn deanonymize(text: &str, spans: &[(usize, usize, String)], key: &str) -> R
     }
     out.push_str(&text[pos..]);
     Ok(Anonymized { text: out, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encryption_round_trips_and_reads_01_text() {
+        let key = "WmZq4t7w!z%C&F)J";
+        let sealed = encrypt(key, "ana@example.org");
+        assert_eq!(decrypt(key, &sealed).as_deref(), Some("ana@example.org"));
+        assert_eq!(decrypt("0000000000000000", &sealed), None, "another key opens nothing");
+        let mut blob = data_encoding::BASE64.decode(sealed.as_bytes()).expect("base64");
+        let last = blob.len() - 1;
+        blob[last] ^= 1;
+        assert_eq!(decrypt(key, &data_encoding::BASE64.encode(&blob)), None, "altered text is refused");
+        // What 0.1 wrote (a bare SHA-256 of the key) still opens for one release.
+        let nonce = [7u8; 24];
+        let ct = cipher_v1(key).encrypt(&XNonce::from(nonce), Payload { msg: b"old", aad: ENCRYPT_AAD }).expect("v1");
+        let old = data_encoding::BASE64.encode(&[nonce.as_slice(), &ct].concat());
+        assert_eq!(decrypt(key, &old).as_deref(), Some("old"));
+        // The derivation is HKDF's, not the old hash: a new ciphertext does not open under v1.
+        let new = data_encoding::BASE64.decode(sealed.as_bytes()).expect("base64");
+        let (n, c) = new.split_at(24);
+        let n: [u8; 24] = n.try_into().expect("nonce");
+        assert!(cipher_v1(key).decrypt(&XNonce::from(n), Payload { msg: c, aad: ENCRYPT_AAD }).is_err());
+    }
 }

@@ -110,16 +110,16 @@ fn decode_hash(field: &str, text: &str) -> Result<Hash, ServiceError> {
 /// Adapts the store's async node reads to the engine's plans.
 async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<Vec<Hash>, ServiceError> {
     let ids = plan.node_ids();
-    let found = service.store.ledger_nodes(&ids).await?;
+    let found = service.store.ledger().nodes(&ids).await?;
     plan.assemble_read(&ids, &found).map_err(|e| ServiceError::internal(custos_store::StoreError::Corrupt(e.to_string())))
 }
 
 impl Service {
     /// The latest checkpoint, publishing first if `wanted` leaves lie beyond it.
     async fn checkpoint_covering(&self, wanted: u64) -> Result<Option<custos_store::StoredCheckpoint>, ServiceError> {
-        let latest = self.store.latest_checkpoint().await?;
+        let latest = self.store.ledger().latest_checkpoint().await?;
         if wanted > latest.as_ref().map_or(0, |c| c.tree_size)
-            && let Some(c) = self.store.publish_checkpoint().await?
+            && let Some(c) = self.store.ledger().publish_checkpoint().await?
         {
             return Ok(Some(c));
         }
@@ -192,10 +192,10 @@ impl Ledger<'_> {
     /// reads: the publisher signs new leaves every second, and an admin can publish on demand.
     /// Only a deployment that never published one publishes here, once.
     pub async fn checkpoint(&self) -> Result<String, ServiceError> {
-        if let Some(c) = self.0.store.latest_checkpoint().await? {
+        if let Some(c) = self.0.store.ledger().latest_checkpoint().await? {
             return Ok(c.note);
         }
-        match self.0.store.publish_checkpoint().await? {
+        match self.0.store.ledger().publish_checkpoint().await? {
             Some(c) => Ok(c.note),
             None => Err(ServiceError::NotFound { resource: "checkpoint" }),
         }
@@ -203,7 +203,7 @@ impl Ledger<'_> {
 
     /// Publishes a checkpoint if there are new leaves; returns its tree size.
     pub async fn publish_checkpoint(&self) -> Result<Option<u64>, ServiceError> {
-        Ok(self.0.store.publish_checkpoint().await?.map(|c| c.tree_size))
+        Ok(self.0.store.ledger().publish_checkpoint().await?.map(|c| c.tree_size))
     }
 
     /// Publishes a checkpoint at least every [`CHECKPOINT_INTERVAL`] while leaves arrive, until
@@ -216,7 +216,7 @@ impl Ledger<'_> {
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = tick.tick() => {
-                    if let Err(e) = self.0.store.publish_checkpoint().await {
+                    if let Err(e) = self.0.store.ledger().publish_checkpoint().await {
                         tracing::error!(error = %e, "publishing a ledger checkpoint failed");
                     }
                 }
@@ -226,12 +226,12 @@ impl Ledger<'_> {
 
     /// The verifier key (note verifier text) that checks this ledger's checkpoints.
     pub fn verifier_key(&self) -> String {
-        self.0.store.ledger_verifier_key()
+        self.0.store.ledger().verifier_key()
     }
 
     /// The leaf at `index`.
     pub async fn entry(&self, index: u64) -> Result<LedgerEntryView, ServiceError> {
-        let leaf = self.0.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
+        let leaf = self.0.store.ledger().leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
         Ok(LedgerEntryView { index, leaf_hash: b64(&leaf_hash(&leaf)), leaf: BASE64.encode(&leaf) })
     }
 
@@ -264,7 +264,7 @@ impl Ledger<'_> {
     /// A self-contained proof that leaf `index` is in the ledger: the latest checkpoint, the
     /// leaf and its audit path in that checkpoint's tree.
     pub async fn prove(&self, index: u64) -> Result<ProofBundle, ServiceError> {
-        let leaf = self.0.store.ledger_leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
+        let leaf = self.0.store.ledger().leaf(index).await?.ok_or(ServiceError::NotFound { resource: "ledger entry" })?;
         let checkpoint =
             self.0.checkpoint_covering(index.saturating_add(1)).await?.ok_or(ServiceError::NotFound { resource: "checkpoint" })?;
         let hashes = self.0.signed_inclusion_path(index, checkpoint.tree_size).await?;
@@ -279,12 +279,12 @@ impl Ledger<'_> {
 
     /// Recomputes the tree from every stored leaf and checks all nodes and checkpoints.
     pub async fn verify(&self, progress: impl FnMut(u64, u64)) -> Result<custos_store::VerifyReport, ServiceError> {
-        Ok(self.0.store.verify_ledger(progress).await?)
+        Ok(self.0.store.ledger().verify(progress).await?)
     }
 
     /// How many entries the ledger holds.
     pub async fn size(&self) -> Result<u64, ServiceError> {
-        Ok(self.0.store.ledger_size().await?)
+        Ok(self.0.store.ledger().size().await?)
     }
 
     /// Benchmarks only: appends a leaf durably through the group-commit path, as every event is.
@@ -300,6 +300,6 @@ impl Ledger<'_> {
         leaf: impl Fn(u64) -> Vec<u8>,
         progress: impl FnMut(u64),
     ) -> Result<(), ServiceError> {
-        Ok(self.0.store.bulk_load_benchmark_leaves(count, leaf, progress)?)
+        Ok(self.0.store.ledger().bulk_load_benchmark_leaves(count, leaf, progress)?)
     }
 }

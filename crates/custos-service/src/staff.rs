@@ -9,10 +9,10 @@
 
 use std::fmt;
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
 use custos_core::{LedgerEvent, Role, now};
 use custos_store::StaffUser;
-use data_encoding::{BASE64_NOPAD, BASE64URL_NOPAD, HEXLOWER};
+use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
@@ -83,40 +83,25 @@ fn hasher() -> Argon2<'static> {
 /// The PHC string of `password` with a fresh salt.
 pub fn hash_password(password: &str) -> Result<String, ServiceError> {
     let salt = random_token(16)?;
-    let mut out = [0u8; 32];
-    hasher()
-        .hash_password_into(password.as_bytes(), &salt, &mut out)
+    let hash = hasher()
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("password hashing failed")))?;
-    Ok(format!("$argon2id$v=19$m={M_COST},t={T_COST},p=1${}${}", BASE64_NOPAD.encode(&salt), BASE64_NOPAD.encode(&out)))
+    Ok(hash.to_string())
 }
 
-/// Whether `password` matches a PHC string made by [`hash_password`] (constant-time compare).
+/// Whether `password` matches a PHC string made by [`hash_password`]: Argon2id only, with the
+/// parameters the string names, compared in constant time (by `password-hash`).
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    let parts: Vec<&str> = phc.split('$').collect();
-    let [_, "argon2id", "v=19", params, salt, hash] = parts.as_slice() else { return false };
-    let mut m = M_COST;
-    let mut t = T_COST;
-    for kv in params.split(',') {
-        match kv.split_once('=') {
-            Some(("m", v)) => m = v.parse().unwrap_or(0),
-            Some(("t", v)) => t = v.parse().unwrap_or(0),
-            _ => {}
-        }
-    }
-    let (Ok(salt), Ok(expected)) = (BASE64_NOPAD.decode(salt.as_bytes()), BASE64_NOPAD.decode(hash.as_bytes())) else { return false };
-    let Ok(params) = Params::new(m, t, 1, Some(expected.len())) else { return false };
-    let mut out = vec![0u8; expected.len()];
-    if Argon2::new(Algorithm::Argon2id, Version::V0x13, params).hash_password_into(password.as_bytes(), &salt, &mut out).is_err() {
-        return false;
-    }
-    out.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    let Ok(hash) = PasswordHash::new(phc) else { return false };
+    hash.algorithm == ARGON2ID_IDENT && hasher().verify_password(password.as_bytes(), &hash).is_ok()
 }
 
-/// What a session table stores of a cookie token (never the token itself).
+/// Role names for the ledger.
 fn role_names(roles: &[Role]) -> Vec<&'static str> {
     roles.iter().map(|r| r.as_str()).collect()
 }
 
+/// What a session table stores of a cookie token (never the token itself).
 pub(crate) fn token_hash(token: &str) -> String {
     HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
 }

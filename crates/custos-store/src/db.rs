@@ -17,11 +17,6 @@ use crate::{
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// What [`Store::scrub_deleted`] vacuums on PostgreSQL: every table that holds sealed personal
-/// data or a subject's wrapped key.
-const POSTGRES_SCRUB_SQL: &str = "VACUUM subjects, subject_data, subject_objections, consent_events, decisions, \
-    decision_explanations, dsrs, privacy_sessions, privacy_codes, pii_vault, meta";
-
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -97,36 +92,36 @@ pub(crate) enum Queued {
 /// The custos database: pools, migrations, keys, and the write path.
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    backend: Backend,
+pub(crate) struct Inner {
+    pub(crate) backend: Backend,
     /// Stops the SQLite check indexer when the store goes away.
-    indexer_stop: Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) indexer_stop: Arc<std::sync::atomic::AtomicBool>,
     /// Set by [`Store::close`]: writes are refused from then on.
-    closed: Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) closed: Arc<std::sync::atomic::AtomicBool>,
     /// SQLite: the general writer's task, which ends (closing its connection) once the store
     /// is closed.
-    writer_task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pub(crate) writer_task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// SQLite: the shared lock on `<database>-lock` (a restore needs it exclusive).
     _open_lock: Option<crate::files::OpenLock>,
     /// The SQLite database file, for the direct gate read.
-    sqlite_path: Option<PathBuf>,
-    checks: mpsc::Sender<Queued>,
-    reader: sqlx::AnyPool,
-    writer: Writer,
-    keyring: Arc<Keyring>,
-    master_key_file: PathBuf,
-    ledger_keys: crate::ledger::LedgerKeys,
+    pub(crate) sqlite_path: Option<PathBuf>,
+    pub(crate) checks: mpsc::Sender<Queued>,
+    pub(crate) reader: sqlx::AnyPool,
+    pub(crate) writer: Writer,
+    pub(crate) keyring: Arc<Keyring>,
+    pub(crate) master_key_file: PathBuf,
+    pub(crate) ledger_keys: crate::ledger::LedgerKeys,
     /// The right edge of the tree as of the last checkpoint this process published.
-    ledger_state: tokio::sync::Mutex<Option<custos_ledger::CompactRange>>,
+    pub(crate) ledger_state: tokio::sync::Mutex<Option<custos_ledger::CompactRange>>,
     /// The largest checkpoint size this process has seen published. Signed sizes only grow,
     /// so a proof for a size at or below it needs no lookup.
-    signed_size: std::sync::atomic::AtomicU64,
+    pub(crate) signed_size: std::sync::atomic::AtomicU64,
 }
 
-enum Writer {
+pub(crate) enum Writer {
     /// SQLite allows one writer at a time: a task owns the write connection and lends it to
     /// write transactions in turn, committing them together (`tx`).
     Queue(mpsc::Sender<crate::tx::Turn>),
@@ -275,6 +270,11 @@ impl Store {
         self.inner.backend
     }
 
+    /// The ledger: reads, verification, checkpoints.
+    pub fn ledger(&self) -> crate::ledger::Ledger<'_> {
+        crate::ledger::Ledger(self)
+    }
+
     /// The keys of this deployment.
     pub fn keyring(&self) -> &Keyring {
         &self.inner.keyring
@@ -397,114 +397,6 @@ impl Store {
         Ok(value)
     }
 
-    /// Replaces the master key: every wrapped key is re-wrapped under a new key in one
-    /// transaction; personal data itself is not touched. The new key is written beside the old
-    /// file first (`<file>.new`) and renamed over it after the commit; [`Store::open`] finishes
-    /// a rename that a crash interrupted. Running servers must be restarted afterwards.
-    pub async fn rotate_master_key(&self) -> Result<String, StoreError> {
-        let new_key = MasterKey::generate()?;
-        let path = self.inner.master_key_file.clone();
-        let pending = pending_key_path(&path);
-        if pending.exists() {
-            std::fs::remove_file(&pending).map_err(|e| StoreError::MasterKey(format!("cannot remove {}: {e}", pending.display())))?;
-        }
-        new_key.write_new(&pending)?;
-        let rewrap_key = new_key.clone();
-        let result = self
-            .write(async |tx| {
-                let count = crate::keys::rewrap_all(tx, &rewrap_key).await?;
-                let event = serde_json::json!({
-                    "event": custos_core::LedgerEvent::MasterKeyRotated.as_str(),
-                    "at": custos_core::format_timestamp(&custos_core::now()),
-                    "master_key_id": rewrap_key.key_id(),
-                });
-                let leaf = custos_ledger::canonical_json(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                crate::ledger::append_leaf(tx, leaf).await?;
-                Ok(count)
-            })
-            .await;
-        match result {
-            Ok(count) => {
-                std::fs::rename(&pending, &path).map_err(|e| StoreError::MasterKey(format!("cannot replace {}: {e}", path.display())))?;
-                tracing::info!(rewrapped_keys = count, key_id = %new_key.key_id(), "master key rotated");
-                // Keys wrapped under the old master key must not stay in the WAL.
-                if !self.scrub_deleted(Duration::from_secs(10)).await? {
-                    tracing::warn!("the WAL still holds keys wrapped under the old master key: a reader kept an old snapshot");
-                }
-                Ok(new_key.key_id())
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&pending);
-                Err(e)
-            }
-        }
-    }
-
-    /// Makes what was just deleted unrecoverable from the database's files, as far as the
-    /// engine allows. Called after an erasure, a master-key rotation and a retention run that
-    /// deleted values; the deletion itself must already be committed.
-    ///
-    /// On SQLite, deleted rows are zeroed in place (`secure_delete`), but the WAL still holds
-    /// the pages as they were before, and the check writer checkpoints passively, so on a quiet
-    /// server they would stay there. This checkpoints in TRUNCATE mode through the check writer
-    /// (queued behind the checks already waiting, so the gate is held up by one checkpoint at
-    /// most), retrying for up to `patience` while a reader holds an older snapshot; it returns
-    /// whether the WAL is now empty. On PostgreSQL it runs `VACUUM` on the tables that hold
-    /// sealed personal data (dead tuples go; WAL segments and backups keep older copies until
-    /// they are recycled: docs/SECURITY.md) and returns `true`.
-    pub async fn scrub_deleted(&self, patience: Duration) -> Result<bool, StoreError> {
-        if self.inner.backend == Backend::Postgres {
-            let mut conn = self.inner.reader.acquire().await?;
-            conn.execute(POSTGRES_SCRUB_SQL).await?;
-            return Ok(true);
-        }
-        let started = std::time::Instant::now();
-        loop {
-            let (send, recv) = oneshot::channel();
-            self.inner.checks.send(Queued::Truncate { reply: send }).await.map_err(|_| StoreError::WriterGone)?;
-            if recv.await.map_err(|_| StoreError::WriterGone)?? {
-                return Ok(true);
-            }
-            if started.elapsed() >= patience {
-                return Ok(false);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Shuts the store down: on SQLite the check writer commits what is queued, merges the WAL
-    /// into the database file (TRUNCATE checkpoint) and closes its connection, so a copy of
-    /// `custos.db` after a clean stop is the whole database; then the pools close.
-    /// Writes a consistent snapshot of the live database to `output` (a new file, mode
-    /// `0600`) and returns its size. SQLite only (`VACUUM INTO`, online); on PostgreSQL use
-    /// `pg_dump` (docs/SECURITY.md). The backup holds personal data sealed under the master
-    /// key in force: keep that key file, and keep it apart from the backup.
-    pub async fn backup(&self, output: &std::path::Path) -> Result<u64, StoreError> {
-        if self.inner.backend == Backend::Postgres {
-            return Err(StoreError::Config("custos backs up SQLite databases; back PostgreSQL up with pg_dump (docs/SECURITY.md)".into()));
-        }
-        let mut conn = self.inner.reader.acquire().await?;
-        crate::files::backup_sqlite(&mut conn, output).await
-    }
-
-    /// Replaces the SQLite database named by `options` with the backup at `backup`, after
-    /// checking its integrity and that `options.master_key_file` opens it. Refused while any
-    /// store has the database open (a running server must be stopped first).
-    pub fn restore(options: &StoreOptions, backup: &std::path::Path) -> Result<(), StoreError> {
-        if !options.database_url.starts_with("sqlite:") {
-            return Err(StoreError::Config(
-                "custos restores SQLite databases; restore PostgreSQL with pg_restore (docs/SECURITY.md)".into(),
-            ));
-        }
-        let url = sqlite_url(&options.database_url)?;
-        let path = url
-            .strip_prefix("sqlite://")
-            .and_then(|r| r.split('?').next())
-            .map(PathBuf::from)
-            .ok_or_else(|| StoreError::Config("restore needs a sqlite:// database URL".into()))?;
-        crate::files::restore_sqlite(&path, backup, &options.master_key_file)
-    }
-
     /// Writes asked for after this are answered with [`StoreError::WriterGone`].
     pub async fn close(&self) {
         // Refuse new writes; the general writer finishes what is queued (up to a last no-op job
@@ -617,14 +509,8 @@ async fn run_check_appender(store: std::sync::Weak<Inner>, mut queue: mpsc::Rece
     }
 }
 
-fn pending_key_path(path: &std::path::Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".new");
-    PathBuf::from(s)
-}
-
 /// Normalizes a SQLite URL: creates the parent directory and asks for the file to be created.
-fn sqlite_url(url: &str) -> Result<String, StoreError> {
+pub(crate) fn sqlite_url(url: &str) -> Result<String, StoreError> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
@@ -650,7 +536,7 @@ async fn load_keyring(conn: &mut AnyConnection, options: &StoreOptions) -> Resul
     let path = &options.master_key_file;
 
     // Finish a rotation that committed but crashed before renaming the new key file.
-    let pending = pending_key_path(path);
+    let pending = crate::maintenance::pending_key_path(path);
     if pending.exists() {
         let candidate = MasterKey::read(&pending)?;
         if stored_id.as_deref() == Some(candidate.key_id().as_str()) {

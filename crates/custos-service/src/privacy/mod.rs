@@ -11,11 +11,10 @@ mod center;
 pub use center::{CustomerDecision, PurposeConsent};
 
 use custos_core::{DataCategory, LedgerEvent, SubjectId, now};
-use data_encoding::{BASE64URL_NOPAD, HEXLOWER};
-use hmac::{Hmac, KeyInit, Mac};
+use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
 
 use crate::staff::{random_b64, token_hash};
 use crate::{Service, ServiceError};
@@ -118,11 +117,28 @@ impl std::fmt::Debug for PrivacySession {
     }
 }
 
-fn sign(key: &[u8], input: &[u8]) -> Vec<u8> {
-    // INVARIANT: HMAC accepts keys of any length.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(input);
-    mac.finalize().into_bytes().to_vec()
+/// The claims of a privacy-center link.
+#[derive(Debug, Serialize, Deserialize)]
+struct LinkClaims {
+    /// The subject's external id.
+    sub: String,
+    /// When the link stops working (seconds since the epoch).
+    exp: i64,
+    /// The link's one-time id.
+    jti: String,
+}
+
+/// What a link's JWT library refusal means to the person who opened it.
+fn link_refusal(e: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::InvalidSignature => "has a wrong signature",
+        K::ExpiredSignature => "has expired",
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => "must be signed with HS256",
+        K::MissingRequiredClaim(_) => "lacks a claim it needs (sub, exp, jti)",
+        K::Json(_) | K::Utf8(_) | K::Base64(_) => "is unreadable",
+        _ => "is not a valid sign-in link",
+    }
 }
 
 impl Service {
@@ -198,12 +214,11 @@ impl PrivacyCenter<'_> {
             return Err(ServiceError::unprocessable("external_id", "the subject was erased"));
         }
         let exp = now() + chrono::Duration::minutes(LINK_MINUTES);
-        let header = BASE64URL_NOPAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let claims = json!({"sub": input.external_id, "exp": exp.timestamp(), "jti": random_b64(16)?});
-        let payload = BASE64URL_NOPAD.encode(claims.to_string().as_bytes());
-        let signing_input = format!("{header}.{payload}");
-        let signature = BASE64URL_NOPAD.encode(&sign(&self.link_key(), signing_input.as_bytes()));
-        let token = format!("{signing_input}.{signature}");
+        let claims = LinkClaims { sub: input.external_id, exp: exp.timestamp(), jti: random_b64(16)? };
+        let key =
+            jsonwebtoken::EncodingKey::from_secret(&self.link_key()).map_err(|e| ServiceError::internal(format!("the link key: {e}")))?;
+        let token = jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key)
+            .map_err(|e| ServiceError::internal(format!("signing a privacy link: {e}")))?;
         Ok(PrivacyLinkView { path: format!("/privacy/login?token={token}"), token, expires_at: custos_core::format_timestamp(&exp) })
     }
 
@@ -211,41 +226,24 @@ impl PrivacyCenter<'_> {
     /// minutes) and single use, and opens a session. Returns the session's cookie token.
     pub async fn redeem_link(&self, token: &str) -> Result<String, ServiceError> {
         let refused = |why: &str| ServiceError::invalid("token", why.to_owned());
-        let parts: Vec<&str> = token.split('.').collect();
-        let [header, payload, signature] = parts.as_slice() else { return Err(refused("is not a JWT")) };
-        let header: Value = BASE64URL_NOPAD
-            .decode(header.as_bytes())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| refused("has an unreadable header"))?;
-        if header["alg"] != "HS256" {
-            return Err(refused("must be signed with HS256"));
+        if token.len() > 4096 {
+            return Err(refused("is too long"));
         }
-        let expected = sign(&self.link_key(), format!("{}.{}", parts[0], parts[1]).as_bytes());
-        let given = BASE64URL_NOPAD.decode(signature.as_bytes()).map_err(|_| refused("has an unreadable signature"))?;
-        if given.len() != expected.len() || given.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0 {
-            return Err(refused("has a wrong signature"));
-        }
-        let claims: Value = BASE64URL_NOPAD
-            .decode(payload.as_bytes())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| refused("has unreadable claims"))?;
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let key =
+            jsonwebtoken::DecodingKey::from_secret(&self.link_key()).map_err(|e| ServiceError::internal(format!("the link key: {e}")))?;
+        let claims = jsonwebtoken::decode::<LinkClaims>(token, &key, &validation).map_err(|e| refused(link_refusal(&e)))?.claims;
         let at = now();
-        let exp = claims["exp"].as_i64().ok_or_else(|| refused("has no exp"))?;
-        if exp <= at.timestamp() {
-            return Err(refused("has expired"));
-        }
-        if exp > at.timestamp() + LINK_MINUTES * 60 + 30 {
+        if claims.exp > at.timestamp() + LINK_MINUTES * 60 + 30 {
             return Err(refused("lives longer than 15 minutes"));
         }
-        let jti = claims["jti"]
-            .as_str()
-            .filter(|j| !j.is_empty() && j.len() <= 128 && !j.chars().any(char::is_control))
-            .ok_or_else(|| refused("has no jti"))?
-            .to_owned();
-        let external_id = claims["sub"].as_str().ok_or_else(|| refused("has no sub"))?;
-        let subject = self.0.subjects().by_external_id(external_id).await.map_err(|_| refused("names no subject"))?;
+        let jti = claims.jti;
+        if jti.is_empty() || jti.len() > 128 || jti.chars().any(char::is_control) {
+            return Err(refused("has no usable jti"));
+        }
+        let subject = self.0.subjects().by_external_id(&claims.sub).await.map_err(|_| refused("names no subject"))?;
         let subject_id = subject.subject_id;
         let session = NewSession::signing_in(subject_id, at, "link")?;
         let token = session.token.clone();
@@ -352,8 +350,8 @@ impl PrivacyCenter<'_> {
                 if attempts >= CODE_TRIES {
                     return Ok(false);
                 }
-                let same = stored.len() == digest.len() && stored.bytes().zip(digest.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-                if !same {
+                // Both are hex digests of equal length; compared in constant time all the same.
+                if !bool::from(stored.as_bytes().ct_eq(digest.as_bytes())) {
                     custos_store::privacy::bump_code(tx, &subject_id).await?;
                     return Ok(false);
                 }

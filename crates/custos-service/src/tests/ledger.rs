@@ -152,13 +152,13 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     let receipts = changes(&service).await;
     let indexes: Vec<u64> = receipts.iter().map(|r| r.leaf_index).collect();
     assert!(indexes.windows(2).all(|w| w[0] < w[1]), "receipts are handed out in commit order: {indexes:?}");
-    let size = store.ledger_size().await.expect("size");
+    let size = store.ledger().size().await.expect("size");
     assert_eq!(size, indexes.last().expect("receipts") + 1, "no change without a leaf and no extra leaves");
 
     // Each receipt names the stored leaf; the leaf is canonical JSON naming its event.
     let mut kinds = Vec::new();
     for r in &receipts {
-        let leaf = store.ledger_leaf(r.leaf_index).await.expect("read").expect("leaf exists");
+        let leaf = store.ledger().leaf(r.leaf_index).await.expect("read").expect("leaf exists");
         assert_eq!(leaf_hash(&leaf), r.leaf_hash);
         let value: Value = serde_json::from_slice(&leaf).expect("JSON leaf");
         assert_eq!(custos_ledger::canonical_json(&value).expect("canonical"), leaf, "leaf bytes are RFC 8785 canonical");
@@ -171,7 +171,7 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
     }
 
     // No personal data, and no unkeyed hash of it, in any leaf.
-    let all = store.ledger_leaves(0, size).await.expect("leaves");
+    let all = store.ledger().leaves(0, size).await.expect("leaves");
     let forbidden = [
         EXTERNAL_ID.to_owned(),
         EMAIL.to_owned(),
@@ -198,14 +198,14 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
         .create(SubjectInput { external_id: "dup-1".into(), jurisdiction: "FR".into(), data: Default::default() }, false)
         .await;
     assert!(matches!(err, Err(ServiceError::Conflict(_))));
-    assert_eq!(store.ledger_size().await.expect("size"), size + 1);
+    assert_eq!(store.ledger().size().await.expect("size"), size + 1);
 
     // Checkpoints: signed, and every receipt is provably included; the trees are consistent.
-    let first = store.publish_checkpoint().await.expect("publish").expect("new leaves");
+    let first = store.ledger().publish_checkpoint().await.expect("publish").expect("new leaves");
     assert_eq!(first.tree_size, size + 1);
-    assert!(store.publish_checkpoint().await.expect("publish").is_none(), "nothing new, nothing published");
-    let verifier = NoteVerifier::parse(&store.ledger_verifier_key()).expect("verifier key");
-    let cp1 = Checkpoint::open(&first.note, &verifier, Some(store.ledger_origin())).expect("signed checkpoint");
+    assert!(store.ledger().publish_checkpoint().await.expect("publish").is_none(), "nothing new, nothing published");
+    let verifier = NoteVerifier::parse(&store.ledger().verifier_key()).expect("verifier key");
+    let cp1 = Checkpoint::open(&first.note, &verifier, Some(store.ledger().origin())).expect("signed checkpoint");
     for r in &receipts {
         let proof = service.ledger().inclusion_proof(r.leaf_index, cp1.size).await.expect("proof");
         let hashes: Vec<[u8; 32]> =
@@ -213,25 +213,25 @@ async fn every_change_is_a_leaf_in_its_transaction(backend: Backend) {
         verify_inclusion(r.leaf_index, cp1.size, &r.leaf_hash, &hashes, &cp1.root).expect("inclusion verifies");
     }
     purpose_again(&service).await;
-    let second = store.publish_checkpoint().await.expect("publish").expect("new leaves");
+    let second = store.ledger().publish_checkpoint().await.expect("publish").expect("new leaves");
     let cp2 = Checkpoint::open(&second.note, &verifier, None).expect("signed");
     let proof = service.ledger().consistency_proof(cp1.size, cp2.size).await.expect("consistency");
     let hashes: Vec<[u8; 32]> = proof.hashes.iter().map(|h| BASE64.decode(h.as_bytes()).expect("b64").try_into().expect("32")).collect();
     verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &hashes).expect("consistent");
 
-    let report = store.verify_ledger(|_, _| {}).await.expect("verify");
+    let report = store.ledger().verify(|_, _| {}).await.expect("verify");
     assert_eq!(report.divergence, None);
     assert_eq!(report.leaves, cp2.size);
     assert_eq!(report.checkpoints, 2);
     assert!(report.nodes > 0);
 
     // The signing key survives a master key rotation (it is re-wrapped, not replaced).
-    let key_before = store.ledger_verifier_key();
+    let key_before = store.ledger().verifier_key();
     store.rotate_master_key().await.expect("rotate");
     drop(service);
     let reopened = db.service().await;
     assert_eq!(reopened.ledger().verifier_key(), key_before);
-    assert!(reopened.store.publish_checkpoint().await.expect("publish after rotation").is_some(), "the rotation is itself a leaf");
+    assert!(reopened.store.ledger().publish_checkpoint().await.expect("publish after rotation").is_some(), "the rotation is itself a leaf");
 }
 
 async fn purpose_again(service: &Service) {
@@ -296,19 +296,19 @@ async fn tampering_is_detected(backend: Backend) {
         let service = db.service().await;
         let store = service.store.clone();
         changes(&service).await;
-        store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+        store.ledger().publish_checkpoint().await.expect("publish").expect("checkpoint");
         purpose_again(&service).await;
-        store.publish_checkpoint().await.expect("publish").expect("checkpoint");
-        assert_eq!(store.verify_ledger(|_, _| {}).await.expect("verify").divergence, None, "{case}: clean ledger verifies");
-        let size = store.ledger_size().await.expect("size");
-        let leaf3 = store.ledger_leaf(3).await.expect("read").expect("leaf");
-        let leaf4 = store.ledger_leaf(4).await.expect("read").expect("leaf");
+        store.ledger().publish_checkpoint().await.expect("publish").expect("checkpoint");
+        assert_eq!(store.ledger().verify(|_, _| {}).await.expect("verify").divergence, None, "{case}: clean ledger verifies");
+        let size = store.ledger().size().await.expect("size");
+        let leaf3 = store.ledger().leaf(3).await.expect("read").expect("leaf");
+        let leaf4 = store.ledger().leaf(4).await.expect("read").expect("leaf");
         match case {
             "leaf byte" => {
                 tamper(&db, "UPDATE ledger_leaves SET leaf = ?1 WHERE leaf_index = 3", Some(Param::Bytes(flipped_leaf(&leaf3)))).await
             }
             "node byte" => {
-                let node = store.ledger_nodes(&[custos_ledger::NodeId::new(1, 0)]).await.expect("node")[0].expect("stored");
+                let node = store.ledger().nodes(&[custos_ledger::NodeId::new(1, 0)]).await.expect("node")[0].expect("stored");
                 let mut bad = node.to_vec();
                 bad[31] ^= 0x80;
                 tamper(&db, "UPDATE ledger_nodes SET hash = ?1 WHERE level = 1 AND node_index = 0", Some(Param::Bytes(bad))).await;
@@ -320,7 +320,7 @@ async fn tampering_is_detected(backend: Backend) {
             }
             "deleted tail" => tamper(&db, &format!("DELETE FROM ledger_leaves WHERE leaf_index = {}", size - 1), None).await,
             "checkpoint" => {
-                let latest = store.latest_checkpoint().await.expect("read").expect("cp");
+                let latest = store.ledger().latest_checkpoint().await.expect("read").expect("cp");
                 let forged = latest.note.replacen(&format!("\n{}\n", latest.tree_size), &format!("\n{}\n", latest.tree_size - 1), 1);
                 tamper(
                     &db,
@@ -337,7 +337,7 @@ async fn tampering_is_detected(backend: Backend) {
         }
         drop(service);
         let reopened = db.service().await;
-        let report = reopened.store.verify_ledger(|_, _| {}).await.expect("verify runs");
+        let report = reopened.store.ledger().verify(|_, _| {}).await.expect("verify runs");
         assert!(report.divergence.is_some(), "{case}: tampering must be caught ({report:?})");
     }
 }
@@ -349,13 +349,13 @@ async fn backlogs_are_signed_in_slices(backend: Backend) {
     let service = db.service().await;
     service.demo().seed(2500, 7, |_| {}).await.expect("seed");
     let store = service.store.clone();
-    let size = store.ledger_size().await.expect("size");
+    let size = store.ledger().size().await.expect("size");
     assert!(size > 8192, "the demo makes a backlog of more than one slice: {size}");
-    let last = store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+    let last = store.ledger().publish_checkpoint().await.expect("publish").expect("checkpoint");
     assert_eq!(last.tree_size, size);
-    let all = store.all_checkpoints().await.expect("checkpoints");
+    let all = store.ledger().all_checkpoints().await.expect("checkpoints");
     assert_eq!(all.len() as u64, size.div_ceil(8192), "one checkpoint per slice");
-    let report = store.verify_ledger(|_, _| {}).await.expect("verify");
+    let report = store.ledger().verify(|_, _| {}).await.expect("verify");
     assert_eq!((report.divergence, report.checkpoints, report.leaves), (None, all.len() as u64, size));
 }
 
@@ -367,12 +367,13 @@ async fn verify_tolerates_a_checkpoint_published_meanwhile(backend: Backend) {
     let service = db.service().await;
     service.demo().seed(300, 7, |_| {}).await.expect("seed");
     let store = service.store.clone();
-    store.publish_checkpoint().await.expect("publish").expect("checkpoint");
+    store.ledger().publish_checkpoint().await.expect("publish").expect("checkpoint");
     let handle = tokio::runtime::Handle::current();
     let publisher = store.clone();
     let mut published = false;
     let report = store
-        .verify_ledger(|_, _| {
+        .ledger()
+        .verify(|_, _| {
             if published {
                 return;
             }
@@ -383,7 +384,7 @@ async fn verify_tolerates_a_checkpoint_published_meanwhile(backend: Backend) {
                     for i in 0..600u32 {
                         publisher.append_event(format!("{{\"event\":\"test.meanwhile\",\"n\":{i}}}").into_bytes()).await.expect("append");
                     }
-                    publisher.publish_checkpoint().await.expect("publish").expect("newer checkpoint");
+                    publisher.ledger().publish_checkpoint().await.expect("publish").expect("newer checkpoint");
                 })
             });
         })
@@ -391,7 +392,7 @@ async fn verify_tolerates_a_checkpoint_published_meanwhile(backend: Backend) {
         .expect("verify");
     assert!(published, "the callback ran during verification");
     assert_eq!(report.divergence, None);
-    assert_eq!(store.verify_ledger(|_, _| {}).await.expect("verify again").divergence, None);
+    assert_eq!(store.ledger().verify(|_, _| {}).await.expect("verify again").divergence, None);
 }
 
 /// Writes `count` leaves straight into the table (as an import would), bypassing the service.
@@ -436,7 +437,7 @@ async fn large_ledgers_verify_block_by_block(backend: Backend) {
         let service = db.service().await;
         let store = service.store.clone();
         bulk_leaves(&db, LEAVES).await;
-        assert_eq!(store.publish_checkpoint().await.expect("publish").expect("checkpoint").tree_size, LEAVES);
+        assert_eq!(store.ledger().publish_checkpoint().await.expect("publish").expect("checkpoint").tree_size, LEAVES);
         match case {
             "clean" => {}
             "node inside a block" => {
@@ -449,7 +450,7 @@ async fn large_ledgers_verify_block_by_block(backend: Backend) {
             "missing node inside a block" => tamper(&db, "DELETE FROM ledger_nodes WHERE level = 12 AND node_index = 1", None).await,
             _ => unreachable!(),
         }
-        let report = store.verify_ledger(|_, _| {}).await.expect("verify");
+        let report = store.ledger().verify(|_, _| {}).await.expect("verify");
         if case == "clean" {
             let nodes: u64 = (1..64).map(|l| LEAVES >> l).sum();
             assert_eq!((report.divergence, report.leaves, report.nodes), (None, LEAVES, nodes));

@@ -3,6 +3,7 @@
 
 mod erasure;
 mod ledger;
+mod privacy;
 mod story;
 
 use custos_testdb::{Backend, TestDatabase};
