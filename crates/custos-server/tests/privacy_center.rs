@@ -191,6 +191,7 @@ async fn sign_in_by_code(backend: Backend) {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let (st, page, _) = b.post("/privacy/code", &[("external_id", "cust-9"), ("code", wrong)]).await;
     assert!(st == 401 && page.contains("is wrong or has expired"), "{page}");
+    assert!(page.contains(r#"<a href="/privacy/start">Send me a new code</a>"#), "a wrong code leads to a new one: {page}");
     let (st, _, location) = b.post("/privacy/code", &[("external_id", "cust-9"), ("code", code.as_str())]).await;
     assert_eq!((st, location.as_deref()), (303, Some("/privacy")));
     assert_eq!(b.get("/privacy").await.0, 200);

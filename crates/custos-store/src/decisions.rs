@@ -114,22 +114,14 @@ pub async fn set_outcome(tx: &mut Tx, id: &DecisionId, actual: &str, observed_at
 }
 
 pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<DecisionRecord>, StoreError> {
-    let mut keys = crate::sealed::SubjectKeys::default();
-    let subjects: Vec<SubjectId> =
-        rows.iter().map(|r| Ok(SubjectId::parse(&text(r, "subject_id")?)?)).collect::<Result<_, StoreError>>()?;
-    keys.load(tx, &subjects).await?;
+    let keys = crate::sealed::SubjectKeys::of_rows(tx, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let decision_id = DecisionId::parse(&text(row, "decision_id")?)?;
         let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
         let key = keys.loaded(&subject_id);
-        let features = match (opt_bytes(row, "features_ct")?, key) {
-            (Some(ct), Some(key)) => {
-                let bytes = key.open(&subject_id, &format!("decision/{decision_id}"), &ct)?;
-                Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("features are not JSON".into()))?)
-            }
-            _ => None,
-        };
+        let features =
+            crate::sealed::open_json(key, &subject_id, &format!("decision/{decision_id}"), opt_bytes(row, "features_ct")?, "features")?;
         let actual = match opt_bytes(row, "actual_ct")? {
             Some(ct) => {
                 crate::sealed::open(key, &subject_id, &crate::sealed::context("decisions", &decision_id.to_string(), "actual"), Some(&ct))?

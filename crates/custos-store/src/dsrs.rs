@@ -150,22 +150,13 @@ pub async fn update(tx: &mut Tx, d: &DsrRecord, expected: DsrStatus) -> Result<b
 }
 
 pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<DsrRecord>, StoreError> {
-    let mut keys = crate::sealed::SubjectKeys::default();
-    let subjects: Vec<SubjectId> =
-        rows.iter().map(|r| Ok(SubjectId::parse(&text(r, "subject_id")?)?)).collect::<Result<_, StoreError>>()?;
-    keys.load(tx, &subjects).await?;
+    let keys = crate::sealed::SubjectKeys::of_rows(tx, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let dsr_id = DsrId::parse(&text(row, "dsr_id")?)?;
         let subject_id = SubjectId::parse(&text(row, "subject_id")?)?;
         let key = keys.loaded(&subject_id);
-        let details = match (opt_bytes(row, "details_ct")?, key) {
-            (Some(ct), Some(key)) => {
-                let bytes = key.open(&subject_id, &format!("dsr/{dsr_id}"), &ct)?;
-                Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("details are not JSON".into()))?)
-            }
-            _ => None,
-        };
+        let details = crate::sealed::open_json(key, &subject_id, &format!("dsr/{dsr_id}"), opt_bytes(row, "details_ct")?, "details")?;
         let reason = |field: &str| -> Result<Option<String>, StoreError> {
             match opt_bytes(row, &format!("{field}_ct"))? {
                 Some(ct) => crate::sealed::open(key, &subject_id, &crate::sealed::context("dsr", &dsr_id.to_string(), field), Some(&ct)),

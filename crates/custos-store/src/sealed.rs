@@ -57,6 +57,15 @@ impl SubjectKeys {
         Ok(())
     }
 
+    /// The keys of the subjects of `rows` (their `subject_id` column), with one query.
+    pub(crate) async fn of_rows(tx: &mut Tx, rows: &[sqlx::any::AnyRow]) -> Result<Self, StoreError> {
+        let subjects: Vec<SubjectId> =
+            rows.iter().map(|r| Ok(SubjectId::parse(&crate::rows::text(r, "subject_id")?)?)).collect::<Result<_, StoreError>>()?;
+        let mut keys = Self::default();
+        keys.load(tx, &subjects).await?;
+        Ok(keys)
+    }
+
     /// The key of a subject already loaded.
     pub(crate) fn loaded(&self, subject: &SubjectId) -> Option<&DataKey> {
         self.0.get(subject).and_then(Option::as_ref)
@@ -68,6 +77,24 @@ impl SubjectKeys {
 pub(crate) fn seal(key: Option<&DataKey>, subject: &SubjectId, context: &str, text: Option<&str>) -> Result<Option<Vec<u8>>, StoreError> {
     match (key, text) {
         (Some(key), Some(text)) => Ok(Some(key.seal(subject, context, text.as_bytes())?)),
+        _ => Ok(None),
+    }
+}
+
+/// Opens a sealed JSON document (`what` names it in an error); `None` without a ciphertext or
+/// a key.
+pub(crate) fn open_json(
+    key: Option<&DataKey>,
+    subject: &SubjectId,
+    context: &str,
+    sealed: Option<Vec<u8>>,
+    what: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    match (sealed, key) {
+        (Some(ct), Some(key)) => {
+            let bytes = key.open(subject, context, &ct)?;
+            Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt(format!("{what} are not JSON")))?))
+        }
         _ => Ok(None),
     }
 }

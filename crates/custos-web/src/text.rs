@@ -77,6 +77,9 @@ pub(crate) struct Text {
     pub(crate) sign_in_with_code: &'static str,
     pub(crate) sign_in_again: &'static str,
     pub(crate) back_to_consents: &'static str,
+    /// What to do when a code was wrong or is no longer valid.
+    pub(crate) code_wrong_next: &'static str,
+    pub(crate) send_new_code: &'static str,
 }
 
 /// English.
@@ -153,6 +156,8 @@ pub(crate) const EN: Text = Text {
     sign_in_with_code: "Sign in with a one-time code",
     sign_in_again: "Sign in again",
     back_to_consents: "Back to your consents",
+    code_wrong_next: "Check the code in the latest message we sent. Codes work once and for 10 minutes; if yours has expired, ask for a new one.",
+    send_new_code: "Send me a new code",
 };
 
 /// The words for an `Accept-Language` header (English until other languages are added).

@@ -113,7 +113,13 @@ pub(crate) fn failed(frame: Frame, e: &ServiceError) -> Response {
             message(frame, StatusCode::NOT_FOUND, t.not_found_title, t.not_found_text, vec![("/privacy", t.back_to_consents)])
         }
         ServiceError::TooManyRequests { retry_after } => {
-            let mut response = message(frame, StatusCode::TOO_MANY_REQUESTS, t.too_many_title, t.too_many_text, Vec::new());
+            let mut response = message(
+                frame,
+                StatusCode::TOO_MANY_REQUESTS,
+                t.too_many_title,
+                t.too_many_text,
+                vec![("/privacy/start", t.sign_in_with_code)],
+            );
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
             response
         }
