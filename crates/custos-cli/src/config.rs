@@ -150,7 +150,7 @@ pub fn service_config(
         eprintln!("warning: {warning}");
         tracing::warn!("{warning}");
     }
-    Ok(ServiceConfig { gate, model_limits, check_retention_days })
+    Ok(ServiceConfig { gate, model_limits, check_retention_days, ..ServiceConfig::default() })
 }
 
 /// Checks a listen address early, with a clear message.

@@ -104,6 +104,26 @@ id_type!(
     ModelId,
     "model_id"
 );
+id_type!(
+    /// Identifier of a review rule (stable across its versions).
+    RuleId,
+    "rule_id"
+);
+id_type!(
+    /// Identifier of one review of a decision.
+    ReviewId,
+    "review_id"
+);
+id_type!(
+    /// Identifier of one suspension (the stop button).
+    SuspensionId,
+    "suspension_id"
+);
+id_type!(
+    /// Identifier of one alert.
+    AlertId,
+    "alert_id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ mod dsr;
 mod error;
 mod id;
 mod jurisdiction;
+mod oversight;
 mod pseudonym;
 mod purpose;
 mod time;
@@ -23,8 +24,14 @@ pub use category::{DataCategory, data_category_name};
 pub use consent::{ConsentStatus, Method};
 pub use dsr::{DsrStatus, DsrType, ObjectionScope};
 pub use error::ValidationError;
-pub use id::{ApiKeyId, AuditId, CheckId, DecisionId, DsrId, EventId, ModelId, ScheduleId, SubjectId};
+pub use id::{
+    AlertId, ApiKeyId, AuditId, CheckId, DecisionId, DsrId, EventId, ModelId, ReviewId, RuleId, ScheduleId, SubjectId, SuspensionId,
+};
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
+pub use oversight::{
+    AlertSource, AlertState, DecidedBy, DecisionStatus, DeliveryStatus, ReviewAction, ReviewStatus, ReviewTrigger, SuspensionMode,
+    WebhookEvent,
+};
 pub use pseudonym::{Pseudonymizer, keyed_digest};
 pub use purpose::{LegalBasis, Purpose, PurposeKey};
 pub use time::{Timestamp, format_timestamp, now, parse_timestamp};

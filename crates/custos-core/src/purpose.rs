@@ -91,6 +91,10 @@ pub struct Purpose {
     pub sensitive: bool,
     /// Whether released values are replaced by pseudonymous tokens.
     pub pseudonymize: bool,
+    /// Whether its decisions have a legal or similarly significant effect on the subject
+    /// (GDPR Art. 22: credit, pricing, eligibility, employment); decisions inherit it.
+    #[serde(default)]
+    pub significant_effect: bool,
     /// How long data collected for this purpose may be kept.
     pub retention_days: u32,
     /// When the purpose was declared.

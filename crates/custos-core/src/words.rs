@@ -112,6 +112,30 @@ crate::vocabulary! {
         StaffViewedSubject = "staff.viewed_subject" ("Staff viewed a subject"),
         /// The master key was replaced and every data key re-wrapped.
         MasterKeyRotated = "master_key.rotated" ("Master key rotated"),
+        /// A review rule was created (or a new version of one).
+        ReviewRuleCreated = "review_rule.created" ("Review rule created"),
+        /// A review rule was deleted.
+        ReviewRuleDeleted = "review_rule.deleted" ("Review rule deleted"),
+        /// A decision was sent to a person for review.
+        ReviewOpened = "review.opened" ("Review opened"),
+        /// A reviewer took a review, or it was assigned to one.
+        ReviewClaimed = "review.claimed" ("Review taken"),
+        /// A reviewer recorded their judgement.
+        ReviewVerdict = "review.verdict" ("Reviewer's judgement recorded"),
+        /// A review was resolved: the decision confirmed or overridden.
+        ReviewResolved = "review.resolved" ("Review resolved"),
+        /// A review passed its due time and went to the escalation role (it stays open).
+        ReviewEscalated = "review.escalated" ("Review overdue and escalated"),
+        /// The stop button: a purpose or model was suspended.
+        SuspensionCreated = "suspension.created" ("Suspended"),
+        /// A suspension was lifted.
+        SuspensionLifted = "suspension.lifted" ("Suspension lifted"),
+        /// An alert started firing.
+        AlertFired = "alert.fired" ("Alert fired"),
+        /// A person acknowledged an alert.
+        AlertAcknowledged = "alert.acknowledged" ("Alert acknowledged"),
+        /// An alert stopped firing.
+        AlertResolved = "alert.resolved" ("Alert resolved"),
     }
 }
 
@@ -136,6 +160,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 35);
+        assert_eq!(LedgerEvent::ALL.len(), 47);
     }
 }

@@ -73,6 +73,8 @@ custos_core::vocabulary! {
     pub enum ReasonCode: "code" {
         /// The subject was erased.
         SubjectErased = "subject_erased" ("Subject erased"),
+        /// A person suspended the purpose (the stop button, EU AI Act Art. 14(4)(e)).
+        Suspended = "suspended" ("Suspended by a person"),
         /// No purpose with that key is declared.
         PurposeUnknown = "purpose_unknown" ("Unknown purpose"),
         /// A restriction of processing is active.

@@ -189,6 +189,12 @@ scopes! {
     AuditsWrite => Some(Scope::AuditsWrite),
     ModelsRead => Some(Scope::ModelsRead),
     ModelsWrite => Some(Scope::ModelsWrite),
+    ReviewsRead => Some(Scope::ReviewsRead),
+    ReviewsWrite => Some(Scope::ReviewsWrite),
+    OversightAdmin => Some(Scope::OversightAdmin),
+    AlertsRead => Some(Scope::AlertsRead),
+    AlertsWrite => Some(Scope::AlertsWrite),
+    WebhooksAdmin => Some(Scope::WebhooksAdmin),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

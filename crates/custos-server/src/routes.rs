@@ -1,5 +1,6 @@
 //! One module per resource; each exposes `routes()`, merged here.
 
+mod alerts;
 mod consents;
 mod decisions;
 mod dsrs;
@@ -9,18 +10,21 @@ mod health;
 mod keys;
 mod ledger;
 mod models;
+mod oversight;
 mod pii;
 mod privacy;
 mod purposes;
+mod reviews;
 mod subjects;
+mod webhooks;
 
 use axum::Router;
 
 use crate::AppState;
 
 pub(crate) use {
-    consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, pii::*, privacy::*, purposes::*,
-    subjects::*,
+    alerts::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, oversight::*, pii::*,
+    privacy::*, purposes::*, reviews::*, subjects::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -38,6 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(fairness::routes())
         .merge(models::routes())
         .merge(privacy::routes())
+        .merge(reviews::routes())
+        .merge(oversight::routes())
+        .merge(alerts::routes())
+        .merge(webhooks::routes())
 }
 
 /// Presidio's own paths (`--presidio-api`).

@@ -233,4 +233,60 @@ async fn console_administration(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(console_sign_in_csrf_and_requests, console_administration);
+/// A reviewer works a blind review in the console: the queue lists it, the model's outcome is
+/// hidden until they record theirs, and the page shows the resolution.
+async fn console_blind_review(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            serde_json::json!({"purpose": "essential.service.credit_limit", "name": "Credit limits", "legal_basis": "contract",
+                               "data_categories": ["user.financial"], "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, subject) = s.post("/v1/subjects", serde_json::json!({"external_id": "c-7", "jurisdiction": "DE", "data": {}})).await;
+    let (st, _) = s
+        .post(
+            "/v1/review-rules",
+            serde_json::json!({"name": "Blind", "conditions": {"purpose": "essential.service.credit_limit"}, "sla_hours": 24, "blind": true}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, d) = s
+        .post(
+            "/v1/decisions",
+            serde_json::json!({"subject_id": subject["subject_id"], "purpose": "essential.service.credit_limit", "model": "limits",
+                               "model_version": "2", "outcome": "declined", "score": 0.42}),
+        )
+        .await;
+    let review = d["review"]["review_id"].as_str().expect("pending").to_owned();
+    s.service
+        .staff()
+        .create_user("rita@example.com", &[custos_core::Role::Reviewer], Some("a long reviewer password".into()))
+        .await
+        .expect("user");
+    let mut b = Browser::new(&s);
+    b.login("rita@example.com", "a long reviewer password").await;
+    let (st, queue, _) = b.get("/console/reviews").await;
+    assert_eq!(st, 200, "{queue}");
+    assert!(queue.contains(&format!("/console/reviews/{review}")) && queue.contains("Waiting for a reviewer"), "{queue}");
+    assert!(queue.contains(r#"href="/console/reviews""#), "the menu shows Reviews to a reviewer");
+    let path = format!("/console/reviews/{review}");
+    let (_, page, _) = b.get(&path).await;
+    assert!(page.contains("id=\"model-hidden\"") && !page.contains("declined"), "blind: {page}");
+    let csrf = b.csrf(&path).await;
+    assert_eq!(b.post(&format!("{path}/claim"), &[("csrf", &csrf)]).await.0, 303);
+    let (_, page, _) = b.get(&path).await;
+    assert!(page.contains("Record my judgement") && !page.contains("declined"), "{page}");
+    let form = [("csrf", csrf.as_str()), ("action", "override"), ("outcome", "approved"), ("reason_code", "thin_file"), ("note", "")];
+    let (st, _, location) = b.post(&format!("{path}/resolve"), &form).await;
+    assert_eq!((st, location.as_deref()), (303, Some(path.as_str())));
+    let (_, page, _) = b.get(&path).await;
+    assert!(page.contains("id=\"model-outcome\">declined") && page.contains("Resolved: Overridden · approved"), "{page}");
+    // A reviewer may not see the request queue or the subjects.
+    assert_eq!(b.get("/console/subjects").await.0, 403);
+    s.stop().await;
+}
+
+backend_tests!(console_sign_in_csrf_and_requests, console_administration, console_blind_review);

@@ -105,8 +105,14 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     assert_eq!(st, 303);
     let (_, list) = s.get(&format!("/v1/dsr?subject_id={sid}")).await;
     assert_eq!(list[0]["type"], "erasure", "{list}");
+    // Signed in, the customer is known: the request is verified, not asked to verify again.
+    assert_eq!(
+        (list[0]["status"].as_str(), list[0]["verification_method"].as_str()),
+        (Some("verified"), Some("privacy_center_sign_in")),
+        "{list}"
+    );
     let (_, page, _) = b.get("/privacy/requests?done=1").await;
-    assert!(page.contains("Erase my data") && page.contains("Waiting for verification"), "{page}");
+    assert!(page.contains("Erase my data") && page.contains("Verified"), "{page}");
 
     // A correction: a rectification request carrying the new value.
     let (st, _, _) =

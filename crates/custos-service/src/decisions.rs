@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use custos_core::{ApiKeyId, CheckId, DecisionId, LedgerEvent, PurposeKey, ValidationError, format_timestamp, now, parse_timestamp};
+use custos_core::{
+    ApiKeyId, CheckId, DecidedBy, DecisionId, DecisionStatus, LedgerEvent, PurposeKey, ValidationError, format_timestamp, now,
+    parse_timestamp,
+};
 pub use custos_explain::Explanation;
 pub use custos_store::DecisionRecord;
 use custos_store::decisions::DecisionCursor;
@@ -35,6 +38,9 @@ pub struct DecisionInput {
     pub score: Option<f64>,
     /// Input features (stored encrypted).
     pub features: Option<BTreeMap<String, Value>>,
+    /// The decision has a legal or similarly significant effect (it also has one when its
+    /// purpose says so).
+    pub significant: Option<bool>,
 }
 
 /// Records the observed outcome of a decision.
@@ -53,6 +59,8 @@ pub struct DecisionView {
     pub decision: DecisionRecord,
     /// Where it was recorded in the ledger (write answers only).
     pub receipt: Option<Receipt>,
+    /// The review it waits for (when `pending_review`) or last had.
+    pub review: Option<crate::reviews::ReviewRecord>,
 }
 
 /// A decision with its explanation, as a reviewer reads it.
@@ -67,14 +75,18 @@ pub struct DecisionDetail {
 }
 
 fn decision_view(decision: DecisionRecord) -> DecisionView {
-    DecisionView { decision, receipt: None }
+    DecisionView { decision, receipt: None, review: None }
 }
 
 /// The ledger leaf of a logged decision: ids, codes and a keyed digest of its score and
 /// features (never the values).
-pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord, explained_by: Option<&custos_core::ModelId>) -> Vec<u8> {
+pub(crate) fn decision_leaf(
+    keyring: &custos_store::Keyring,
+    record: &DecisionRecord,
+    explained_by: Option<&custos_core::ModelId>,
+) -> Vec<u8> {
     let content = serde_json::json!({"score": record.score, "features": record.features});
-    let digest = store.keyring().digest("ledger/decision-content", content.to_string().as_bytes());
+    let digest = keyring.digest("ledger/decision-content", content.to_string().as_bytes());
     crate::ledger::event_at(
         LedgerEvent::DecisionRecorded,
         &record.created_at,
@@ -90,6 +102,11 @@ pub(crate) fn decision_leaf(store: &custos_store::Store, record: &DecisionRecord
                 "content_digest": data_encoding::HEXLOWER.encode(&digest),
                 "key_id": record.key_id.map(|k| k.to_string()),
                 "explained_by": explained_by.map(ToString::to_string),
+                "status": record.status.as_str(),
+                "significant": record.significant,
+                "decided_by": record.decided_by.as_str(),
+                "supersedes": record.supersedes.map(|d| d.to_string()),
+                "reason_code": record.reason_code,
             }),
         ),
     )
@@ -170,7 +187,7 @@ impl Decisions<'_> {
         if features.as_ref().is_some_and(|f| f.to_string().len() > 256 * 1024) {
             return Err(ServiceError::invalid("features", "must be at most 256 KiB"));
         }
-        let record = DecisionRecord {
+        let mut record = DecisionRecord {
             decision_id: DecisionId::new(),
             subject_id,
             purpose,
@@ -184,49 +201,84 @@ impl Decisions<'_> {
             observed_at: None,
             key_id: caller,
             created_at: now(),
+            status: DecisionStatus::Final,
+            significant: input.significant.unwrap_or(false),
+            decided_by: DecidedBy::Model,
+            supersedes: None,
+            reason_code: None,
         };
-        let stored = record.clone();
-        let leaf = decision_leaf(&self.0.store, &record, explanation.as_ref().map(|e| &e.0));
-        let receipt = self
+        let held = self.0.oversight().held().await?;
+        let keyring = self.0.store.keyring().clone();
+        let explained_by = explanation.as_ref().map(|e| e.0);
+        let (record, review, receipt) = self
             .0
             .write(async |tx| {
-                let subject = custos_store::subjects::get(tx, &stored.subject_id)
+                let subject = custos_store::subjects::get(tx, &record.subject_id)
                     .await?
                     .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
                 if subject.erased_at.is_some() {
                     return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
                 }
-                if custos_store::purposes::get(tx, stored.purpose.as_str()).await?.is_none() {
-                    return Err(ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", stored.purpose)));
-                }
-                if let Some(check_id) = &stored.check_id {
+                let purpose = custos_store::purposes::get(tx, record.purpose.as_str())
+                    .await?
+                    .ok_or_else(|| ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", record.purpose)))?;
+                if let Some(check_id) = &record.check_id {
                     let check = custos_store::checks::get(tx, check_id)
                         .await?
                         .ok_or_else(|| ServiceError::unprocessable("check_id", "no such gate check"))?;
-                    if check.subject_id != stored.subject_id || check.purpose != stored.purpose.as_str() {
+                    if check.subject_id != record.subject_id || check.purpose != record.purpose.as_str() {
                         return Err(ServiceError::unprocessable("check_id", "the gate check was about another subject or purpose"));
                     }
                     if check.decision != custos_policy::Decision::Allow.as_str() {
                         return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
                     }
                 }
-                custos_store::decisions::insert(tx, &stored).await?;
+                record.significant |= purpose.significant_effect;
+                let rules = custos_store::reviews::live_rules(tx).await?;
+                let routing = crate::oversight::route(
+                    &rules,
+                    &held,
+                    &crate::oversight::Routed {
+                        decision_id: &record.decision_id,
+                        purpose: &record.purpose,
+                        model: &record.model,
+                        model_version: &record.model_version,
+                        significant: record.significant,
+                        score: record.score,
+                        explained: explanation.is_some(),
+                        created_at: &record.created_at,
+                    },
+                );
+                if routing.is_some() {
+                    record.status = DecisionStatus::PendingReview;
+                }
+                custos_store::decisions::insert(tx, &record).await?;
                 if let Some((model_id, doc)) = &explanation {
                     let doc = serde_json::to_value(doc).map_err(ServiceError::internal)?;
                     custos_store::decisions::insert_explanation(
                         tx,
-                        &stored.decision_id,
-                        &stored.subject_id,
+                        &record.decision_id,
+                        &record.subject_id,
                         model_id,
                         &doc,
-                        &stored.created_at,
+                        &record.created_at,
                     )
                     .await?;
                 }
-                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+                let receipt = custos_store::ledger::append_leaf(tx, decision_leaf(&keyring, &record, explained_by.as_ref())).await?;
+                let review = match routing {
+                    Some(routing) => {
+                        let (review, leaf) = crate::reviews::open(&record, routing);
+                        custos_store::reviews::insert(tx, &review).await?;
+                        custos_store::ledger::append_leaf(tx, leaf).await?;
+                        Some(review)
+                    }
+                    None => None,
+                };
+                Ok((record.clone(), review, receipt))
             })
             .await?;
-        Ok(DecisionView { decision: record, receipt: Some(receipt) })
+        Ok(DecisionView { decision: record, receipt: Some(receipt), review })
     }
 
     /// Records what actually happened after a decision (ground truth for monitoring).
@@ -248,7 +300,7 @@ impl Decisions<'_> {
                 Ok((record, custos_store::ledger::append_leaf(tx, leaf).await?))
             })
             .await?;
-        Ok(DecisionView { decision: record, receipt: Some(receipt) })
+        Ok(DecisionView { decision: record, receipt: Some(receipt), review: None })
     }
 
     /// A page of decisions, newest first (at most `limit`, up to 1000), optionally filtered,
@@ -296,15 +348,20 @@ impl Decisions<'_> {
         Ok(DecisionDetail { decision, explanation, reasons })
     }
 
-    /// One decision.
+    /// One decision, with its latest review. In blind reviews a pending decision's outcome and
+    /// score stay with the model until the review is resolved: callers must not act on a
+    /// pending decision anyway.
     pub async fn get(&self, decision_id: &str) -> Result<DecisionView, ServiceError> {
         let id = DecisionId::parse(decision_id)?;
-        let record = self
+        let (record, review) = self
             .0
-            .read(async |tx| Ok(custos_store::decisions::get(tx, &id).await?))
-            .await?
-            .ok_or(ServiceError::NotFound { resource: "decision" })?;
-        Ok(decision_view(record))
+            .read(async |tx| {
+                let record = custos_store::decisions::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "decision" })?;
+                let review = custos_store::reviews::of_decision(tx, &id).await?.into_iter().next();
+                Ok((record, review))
+            })
+            .await?;
+        Ok(DecisionView { decision: record, receipt: None, review })
     }
 
     /// A subject's decisions, newest first.

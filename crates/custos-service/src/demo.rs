@@ -203,6 +203,7 @@ impl Demo<'_> {
                     profiling: p.profiling,
                     sensitive: false,
                     pseudonymize: p.pseudonymize,
+                    significant_effect: false,
                     retention_days: p.retention_days,
                 })
                 .await?;
@@ -354,6 +355,11 @@ impl Demo<'_> {
                             observed_at: actual.map(|_| started),
                             key_id: None,
                             created_at: started,
+                            status: custos_core::DecisionStatus::Final,
+                            significant: false,
+                            decided_by: custos_core::DecidedBy::Model,
+                            supersedes: None,
+                            reason_code: None,
                         },
                         model_id,
                         explanation,
@@ -376,7 +382,7 @@ impl Demo<'_> {
                 ));
                 leaves.extend(events.iter().map(crate::consents::consent_leaf));
                 if let Some((d, model_id, _)) = decision {
-                    leaves.push(crate::decisions::decision_leaf(&self.0.store, d, Some(model_id)));
+                    leaves.push(crate::decisions::decision_leaf(self.0.store.keyring(), d, Some(model_id)));
                     if let Some(actual) = &d.actual {
                         leaves.push(crate::decisions::outcome_leaf(self.0.store.keyring(), &d.decision_id, actual, &d.created_at));
                     }
@@ -499,7 +505,10 @@ impl Demo<'_> {
         let key = self
             .0
             .keys()
-            .create(ApiKeyInput { scopes: vec![Scope::All], label: "admin (custos serve --demo)".into() }, crate::KeyIssuer::Host)
+            .create(
+                ApiKeyInput { scopes: vec![Scope::All], label: "admin (custos serve --demo)".into(), ..Default::default() },
+                crate::KeyIssuer::Host,
+            )
             .await?;
         let key_id = key.key_id.to_string();
         // "Shown" is set by `demo_key_shown` once the key is printed.

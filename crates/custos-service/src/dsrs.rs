@@ -193,7 +193,7 @@ fn transition_event(status: DsrStatus) -> LedgerEvent {
 
 /// The ledger leaf of a request's creation or status change. Free text (reasons, statements,
 /// corrected values, who verified) enters only as a keyed digest.
-fn dsr_leaf(kind: LedgerEvent, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
+pub(crate) fn dsr_leaf(kind: LedgerEvent, d: &DsrRecord, keyring: &custos_store::Keyring) -> Vec<u8> {
     let digest =
         |label: &str, text: &Option<String>| text.as_ref().map(|t| data_encoding::HEXLOWER.encode(&keyring.digest(label, t.as_bytes())));
     crate::ledger::event_at(
@@ -253,8 +253,34 @@ pub struct Dsrs<'a>(pub(crate) &'a Service);
 
 impl Dsrs<'_> {
     /// Files a request. Its due date follows from the subject's jurisdiction (GDPR one month,
-    /// US state laws 45 days, ...). Requests start in `pending_verification`.
+    /// US state laws 45 days, ...). Requests start in `pending_verification`. A contest opens
+    /// a review of its decision, due when the request is; resolving the review answers it.
     pub async fn create(&self, input: DsrInput) -> Result<DsrView, ServiceError> {
+        self.file(input, None).await
+    }
+
+    /// Files a request whose requester is known already (a customer signed in to the privacy
+    /// center): it starts `verified`, by `method`, recorded as verified by `by`.
+    pub(crate) async fn create_verified(&self, input: DsrInput, method: &str, by: &str) -> Result<DsrView, ServiceError> {
+        self.file(input, Some((Method::parse("method", method)?, by.to_owned()))).await
+    }
+
+    /// The contests of a decision, for `POST /v1/decisions/{decision_id}/contest`: files a
+    /// contest of the decision for its subject with their `statement`.
+    pub async fn contest(&self, decision_id: &str, statement: Option<String>) -> Result<DsrView, ServiceError> {
+        let id = custos_core::DecisionId::parse(decision_id)?;
+        let decision = self
+            .0
+            .read(async |tx| Ok(custos_store::decisions::get(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "decision" })?;
+        let mut input = DsrInput::new(decision.subject_id.to_string(), DsrType::Contest);
+        input.decision_id = Some(id.to_string());
+        input.statement = statement;
+        self.create(input).await
+    }
+
+    async fn file(&self, input: DsrInput, verified: Option<(Method, String)>) -> Result<DsrView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let dsr_type = input.dsr_type;
         let purpose = input.purpose.as_deref().map(PurposeKey::parse).transpose()?;
@@ -317,26 +343,30 @@ impl Dsrs<'_> {
                 {
                     return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
                 }
-                if let Some(id) = &contested
-                    && custos_store::decisions::get(tx, id).await?.is_none_or(|d| d.subject_id != subject_id)
-                {
-                    return Err(ServiceError::unprocessable("decision_id", "no such decision about this subject"));
-                }
+                let contested_decision = match &contested {
+                    Some(id) => Some(
+                        custos_store::decisions::get(tx, id)
+                            .await?
+                            .filter(|d| d.subject_id == subject_id)
+                            .ok_or_else(|| ServiceError::unprocessable("decision_id", "no such decision about this subject"))?,
+                    ),
+                    None => None,
+                };
                 let deadline = subject.jurisdiction.regime().dsr_deadline();
                 let record = DsrRecord {
                     dsr_id: DsrId::new(),
                     subject_id,
                     dsr_type,
-                    status: DsrStatus::PendingVerification,
+                    status: if verified.is_some() { DsrStatus::Verified } else { DsrStatus::PendingVerification },
                     jurisdiction: subject.jurisdiction.clone(),
                     purpose,
                     objection,
                     details: (!details.is_empty()).then_some(Value::Object(details)),
                     received_at,
                     due_at: deadline.due(received_at),
-                    verified_at: None,
-                    verification_method: None,
-                    verified_by: None,
+                    verified_at: verified.as_ref().map(|_| received_at),
+                    verification_method: verified.as_ref().map(|(method, _)| method.to_string()),
+                    verified_by: verified.as_ref().map(|(_, by)| by.clone()),
                     extended_at: None,
                     extension_reason: None,
                     closed_at: None,
@@ -345,6 +375,9 @@ impl Dsrs<'_> {
                 };
                 custos_store::dsrs::insert(tx, &record).await?;
                 let receipt = custos_store::ledger::append_leaf(tx, dsr_leaf(LedgerEvent::DsrCreated, &record, tx.keyring())).await?;
+                if let Some(decision) = &contested_decision {
+                    crate::reviews::open_contest(tx, decision, &record).await?;
+                }
                 Ok((record, receipt))
             })
             .await?;
@@ -477,6 +510,11 @@ impl Dsrs<'_> {
                 }
                 if d.verified_at.is_none() {
                     return Err(ServiceError::Conflict("verify the requester's identity before completing the request".into()));
+                }
+                if d.dsr_type == DsrType::Contest && custos_store::reviews::of_dsr(tx, &d.dsr_id).await?.is_some() {
+                    return Err(ServiceError::Conflict(
+                        "a contest is answered by resolving the review of its decision (POST /v1/reviews/{review_id}/resolve)".into(),
+                    ));
                 }
                 let at = now();
                 let mut leaves = Vec::new();

@@ -107,7 +107,19 @@ impl Gate<'_> {
             consent: if purpose.is_some() { facts.consent } else { None },
             held: sealed.iter().map(|(c, _)| c.clone()).collect(),
         };
-        let decision = evaluate(&self.0.config.gate, &state, purpose.as_ref(), &requested, gpc);
+        let mut decision = evaluate(&self.0.config.gate, &state, purpose.as_ref(), &requested, gpc);
+        if let Some(s) = self.0.oversight().stopping(&purpose_key).await? {
+            // The stop button outranks every basis: nothing is released while it holds.
+            decision.decision = Decision::Deny;
+            decision.released.clear();
+            decision.reasons.insert(
+                0,
+                Reason {
+                    code: ReasonCode::Suspended,
+                    message: format!("A person suspended this purpose on {} (stop button).", custos_core::format_timestamp(&s.created_at)),
+                },
+            );
+        }
         let mut released = BTreeMap::new();
         if decision.decision == Decision::Allow && !decision.released.is_empty() {
             let categories: Vec<_> = decision.released.iter().map(|r| r.category.clone()).collect();

@@ -57,6 +57,18 @@ custos_core::vocabulary! {
         ModelsRead = "models:read" ("Read models"),
         /// Register models.
         ModelsWrite = "models:write" ("Register models"),
+        /// Read the review queue and reviews.
+        ReviewsRead = "reviews:read" ("Read reviews"),
+        /// Claim, assign and resolve reviews (resolving needs a person).
+        ReviewsWrite = "reviews:write" ("Review decisions"),
+        /// Review rules, suspensions (the stop button) and oversight figures.
+        OversightAdmin = "oversight:admin" ("Configure oversight and suspend"),
+        /// Read alerts.
+        AlertsRead = "alerts:read" ("Read alerts"),
+        /// Acknowledge and resolve alerts.
+        AlertsWrite = "alerts:write" ("Handle alerts"),
+        /// Add, list and remove webhook endpoints and read their deliveries.
+        WebhooksAdmin = "webhooks:admin" ("Manage webhooks"),
     }
 }
 
@@ -85,6 +97,8 @@ pub struct Principal {
     pub key_id: ApiKeyId,
     /// What it may do.
     pub scopes: Vec<Scope>,
+    /// The person a personal access token acts for (none for a system's key).
+    pub staff: Option<crate::staff::StaffIdentity>,
 }
 
 impl Principal {
@@ -96,6 +110,25 @@ impl Principal {
     /// `Ok` if the key has `scope`, else [`ServiceError::Forbidden`].
     pub fn require(&self, scope: Scope) -> Result<(), ServiceError> {
         if self.has(scope) { Ok(()) } else { Err(ServiceError::Forbidden(scope.as_str())) }
+    }
+
+    /// The person behind a personal access token, or a refusal naming what `what` needs: an
+    /// action attributable to a person cannot be done with a system's key.
+    pub fn person(&self, what: &str) -> Result<&crate::staff::StaffIdentity, ServiceError> {
+        self.staff.as_ref().ok_or_else(|| {
+            ServiceError::NotAllowed(custos_core::ValidationError::new(
+                "authorization",
+                format!("{what} needs a person: sign in to the console or use a personal access token (`custos admin create-user-token`)"),
+            ))
+        })
+    }
+
+    /// Who did something, as the ledger and the records name them.
+    pub fn actor(&self) -> String {
+        match &self.staff {
+            Some(s) => format!("staff:{}", s.user_id),
+            None => format!("key:{}", self.key_id),
+        }
     }
 }
 
@@ -170,6 +203,11 @@ pub struct ApiKeyInput {
     pub scopes: Vec<Scope>,
     /// What the key is for.
     pub label: String,
+    /// For a personal access token: the staff account it acts for (set by
+    /// [`Keys::create_user_token`]).
+    pub user_id: Option<String>,
+    /// For a personal access token: when it stops working.
+    pub expires_at: Option<custos_core::Timestamp>,
 }
 
 /// An API key (never its secret, except once, on creation).
@@ -262,8 +300,16 @@ impl Keys<'_> {
         getrandom::fill(&mut secret_bytes).map_err(|_| ServiceError::internal(custos_store::StoreError::Crypto("random source failed")))?;
         let secret = data_encoding::BASE32_NOPAD.encode(&secret_bytes).to_ascii_lowercase();
         let token = ApiKeyToken(format!("custos_{}_{secret}", key_id.as_uuid().simple()));
-        let record =
-            ApiKeyRecord { key_id, secret_sha256: secret_hash(&secret), scopes, label: input.label, created_at: now(), revoked_at: None };
+        let record = ApiKeyRecord {
+            key_id,
+            secret_sha256: secret_hash(&secret),
+            scopes,
+            label: input.label,
+            created_at: now(),
+            revoked_at: None,
+            user_id: input.user_id,
+            expires_at: input.expires_at,
+        };
         let stored = record.clone();
         let leaf = crate::ledger::event_at(
             LedgerEvent::ApiKeyCreated,
@@ -281,6 +327,35 @@ impl Keys<'_> {
         let mut view = key_view(&record, Some(token));
         view.receipt = Some(receipt);
         Ok(view)
+    }
+
+    /// Mints a personal access token for the staff member with `email` (on the server's host:
+    /// `custos admin create-user-token`): an API key bound to their account, so what it does is
+    /// theirs, ending after `days` (1-366). Any scope but `all`.
+    pub async fn create_user_token(&self, email: &str, scopes: Vec<Scope>, days: u32) -> Result<ApiKeyView, ServiceError> {
+        if !(1..=366).contains(&days) {
+            return Err(ServiceError::invalid("days", "must be between 1 and 366"));
+        }
+        if scopes.contains(&Scope::All) {
+            return Err(ServiceError::invalid("scopes", "a personal access token names its scopes; `all` is for the host's own keys"));
+        }
+        let email = email.trim().to_lowercase();
+        let user = self
+            .0
+            .read(async |tx| Ok(custos_store::staff::user_by_email(tx, &email).await?))
+            .await?
+            .ok_or_else(|| ServiceError::unprocessable("email", "no staff account has this email"))?;
+        let expires_at = now() + chrono::Duration::days(i64::from(days));
+        self.create(
+            ApiKeyInput {
+                scopes,
+                label: format!("personal token of {}", user.email),
+                user_id: Some(user.user_id),
+                expires_at: Some(expires_at),
+            },
+            KeyIssuer::Host,
+        )
+        .await
     }
 
     /// Every API key, without secrets.
@@ -327,10 +402,17 @@ impl Keys<'_> {
         let record = self.0.store.read_statement(async |tx| custos_store::keys::get(tx, &key_id).await.map_err(ServiceError::from)).await?;
         let record = record.ok_or(ServiceError::Unauthenticated)?;
         // Both sides are SHA-256 outputs of equal length; comparing hashes leaks nothing useful.
-        if record.revoked_at.is_some() || record.secret_sha256 != hash {
+        if record.revoked_at.is_some() || record.secret_sha256 != hash || record.expires_at.is_some_and(|t| t <= now()) {
             return Err(ServiceError::Unauthenticated);
         }
-        let principal = Principal { key_id, scopes: stored_scopes(&record.scopes) };
+        let staff = match &record.user_id {
+            Some(user_id) => {
+                let user = self.0.read(async |tx| Ok(custos_store::staff::user_by_id(tx, user_id).await?)).await?;
+                Some(crate::staff::StaffIdentity::of(&user.ok_or(ServiceError::Unauthenticated)?))
+            }
+            None => None,
+        };
+        let principal = Principal { key_id, scopes: stored_scopes(&record.scopes), staff };
         self.0.auth_cache.put(token_hash, principal.clone());
         Ok(principal)
     }
@@ -349,10 +431,10 @@ mod tests {
         assert_eq!(Scope::expand("dsr"), Ok(vec![Scope::DsrsRead, Scope::DsrsWrite]));
         assert_eq!(Scope::expand("gate"), Ok(vec![Scope::ChecksWrite]));
         assert!(Scope::expand("nope").is_err());
-        let p = Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::ChecksWrite] };
+        let p = Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::ChecksWrite], staff: None };
         assert!(p.has(Scope::ChecksWrite));
         assert!(p.require(Scope::KeysAdmin).is_err());
-        assert!(Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::All] }.has(Scope::DsrsWrite));
+        assert!(Principal { key_id: ApiKeyId::new(), scopes: vec![Scope::All], staff: None }.has(Scope::DsrsWrite));
         let id = ApiKeyId::new();
         let token = format!("custos_{}_{}", id.as_uuid().simple(), "a".repeat(32));
         assert_eq!(parse_token(&token).map(|(k, _)| k), Some(id));

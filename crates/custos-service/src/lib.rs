@@ -9,6 +9,7 @@
 //! wire documents (and their OpenAPI schema) onto these types.
 
 mod admin;
+pub mod alerts;
 pub mod consents;
 pub mod decisions;
 mod demo;
@@ -19,15 +20,18 @@ pub mod gate;
 pub mod keys;
 pub mod ledger;
 pub mod models;
+pub mod oversight;
 pub mod paging;
 pub mod permissions;
 pub mod pii;
 pub mod privacy;
 pub mod purposes;
 mod retention;
+pub mod reviews;
 pub mod staff;
 pub mod subjects;
 mod throttle;
+pub mod webhooks;
 
 use std::{
     collections::HashMap,
@@ -56,6 +60,11 @@ pub struct ServiceConfig {
     /// Days gate checks are kept ([`DEFAULT_CHECK_RETENTION_DAYS`]); checks a decision quotes
     /// stay with it, and the ledger's leaves stay whatever happens to the rows.
     pub check_retention_days: u32,
+    /// When the rubber-stamp alert fires, and the window of the oversight figures.
+    pub oversight: oversight::OversightConfig,
+    /// Hosts webhooks may reach over plain `http://` or at private addresses (tests use
+    /// loopback); every other target must be public `https://`.
+    pub webhook_allow_hosts: Vec<String>,
 }
 
 /// How long gate checks are kept by default: over a year, for compliance lookbacks and the
@@ -72,6 +81,8 @@ impl Default for ServiceConfig {
             gate: GateConfig::default(),
             model_limits: custos_explain::Limits::default(),
             check_retention_days: DEFAULT_CHECK_RETENTION_DAYS,
+            oversight: oversight::OversightConfig::default(),
+            webhook_allow_hosts: Vec::new(),
         }
     }
 }
@@ -100,6 +111,8 @@ pub struct Service {
     throttles: Arc<throttle::Throttles>,
     /// Work that runs after its request was answered (sending sign-in codes).
     background: Arc<Background>,
+    /// The suspensions that hold (the gate asks on every check).
+    suspensions: Arc<oversight::SuspensionCache>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -181,6 +194,26 @@ impl Service {
         models::Models(self)
     }
 
+    /// Review rules, suspensions (the stop button) and the oversight figures.
+    pub fn oversight(&self) -> oversight::Oversight<'_> {
+        oversight::Oversight(self)
+    }
+
+    /// The review queue.
+    pub fn reviews(&self) -> reviews::Reviews<'_> {
+        reviews::Reviews(self)
+    }
+
+    /// Webhook endpoints and their deliveries.
+    pub fn webhooks(&self) -> webhooks::Webhooks<'_> {
+        webhooks::Webhooks(self)
+    }
+
+    /// Alerts from every source.
+    pub fn alerts(&self) -> alerts::Alerts<'_> {
+        alerts::Alerts(self)
+    }
+
     /// Staff accounts and console sessions.
     pub fn staff(&self) -> staff::Staff<'_> {
         staff::Staff(self)
@@ -230,6 +263,7 @@ impl Service {
             demo_outbox: None,
             throttles: Arc::default(),
             background: Arc::default(),
+            suspensions: Arc::default(),
         }
     }
 

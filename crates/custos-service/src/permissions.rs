@@ -6,7 +6,11 @@
 use custos_core::Role;
 use custos_policy::Decision;
 
-use crate::staff::StaffSession;
+/// Someone whose roles decide what they may do (a console session, a personal token's owner).
+pub trait HasRoles {
+    /// Their roles (a set).
+    fn roles(&self) -> &[Role];
+}
 
 custos_core::vocabulary! {
     /// What a person wants to do with a resource.
@@ -39,6 +43,12 @@ custos_core::vocabulary! {
         Models = "models" ("Models"),
         /// The audit ledger.
         Ledger = "ledger" ("Ledger"),
+        /// Reviews of decisions: the queue, claiming and resolving.
+        Reviews = "reviews" ("Reviews"),
+        /// Oversight settings: review rules, suspensions, oversight figures.
+        Oversight = "oversight" ("Oversight"),
+        /// Alerts from every source.
+        Alerts = "alerts" ("Alerts"),
     }
 }
 
@@ -48,11 +58,22 @@ use Resource::*;
 /// What each role allows. Everyone signed in reads the overview.
 fn grants(role: Role) -> &'static [(Action, Resource)] {
     match role {
-        Role::Reviewer => &[(Read, Decisions)],
+        Role::Reviewer => &[(Read, Decisions), (Read, Reviews), (Write, Reviews)],
         Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits)],
-        Role::PrivacyOfficer => {
-            &[(Read, Subjects), (Write, Subjects), (Read, Dsrs), (Write, Dsrs), (Read, Decisions), (Read, Audits), (Write, Audits)]
-        }
+        Role::PrivacyOfficer => &[
+            (Read, Subjects),
+            (Write, Subjects),
+            (Read, Dsrs),
+            (Write, Dsrs),
+            (Read, Decisions),
+            (Read, Audits),
+            (Write, Audits),
+            (Read, Reviews),
+            (Write, Reviews),
+            (Read, Oversight),
+            (Read, Alerts),
+            (Write, Alerts),
+        ],
         Role::Admin => &[
             (Read, Subjects),
             (Write, Subjects),
@@ -67,17 +88,24 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Keys),
             (Read, Models),
             (Read, Ledger),
+            (Read, Reviews),
+            (Read, Oversight),
+            (Write, Oversight),
+            (Read, Alerts),
+            (Write, Alerts),
         ],
-        Role::Legal => &[(Read, Dsrs), (Read, Decisions)],
-        Role::Compliance => &[(Read, Decisions), (Read, Audits), (Read, Purposes), (Read, Ledger)],
-        Role::ModelOwner => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Models)],
-        Role::Security => &[(Read, Keys), (Read, Ledger)],
+        Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews)],
+        Role::Compliance => {
+            &[(Read, Decisions), (Read, Audits), (Read, Purposes), (Read, Ledger), (Read, Reviews), (Read, Oversight), (Read, Alerts)]
+        }
+        Role::ModelOwner => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Models), (Read, Oversight), (Read, Alerts)],
+        Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts)],
     }
 }
 
 /// Whether `staff` may `action` the `resource`.
-pub fn allowed(staff: &StaffSession, action: Action, resource: Resource) -> Decision {
-    let ok = (action == Read && resource == Overview) || staff.roles.iter().any(|r| grants(*r).contains(&(action, resource)));
+pub fn allowed(staff: &impl HasRoles, action: Action, resource: Resource) -> Decision {
+    let ok = (action == Read && resource == Overview) || staff.roles().iter().any(|r| grants(*r).contains(&(action, resource)));
     if ok { Decision::Allow } else { Decision::Deny }
 }
 
@@ -85,8 +113,8 @@ pub fn allowed(staff: &StaffSession, action: Action, resource: Resource) -> Deci
 mod tests {
     use super::*;
 
-    fn staff(roles: &[Role]) -> StaffSession {
-        StaffSession { user_id: "u".into(), email: "e@example.org".into(), roles: roles.to_vec(), csrf: "c".into() }
+    fn staff(roles: &[Role]) -> crate::staff::StaffSession {
+        crate::staff::StaffSession { user_id: "u".into(), email: "e@example.org".into(), roles: roles.to_vec(), csrf: "c".into() }
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct PurposeInput {
     pub sensitive: bool,
     /// Release pseudonymous tokens instead of values.
     pub pseudonymize: bool,
+    /// Its decisions have a legal or similarly significant effect (GDPR Art. 22).
+    pub significant_effect: bool,
     /// Days data collected for this purpose may be kept (1-36500).
     pub retention_days: u32,
 }
@@ -135,6 +137,7 @@ impl Purposes<'_> {
             profiling: input.profiling,
             sensitive: input.sensitive,
             pseudonymize: input.pseudonymize,
+            significant_effect: input.significant_effect,
             retention_days: input.retention_days,
             created_at: now(),
         };
@@ -150,6 +153,7 @@ impl Purposes<'_> {
                 "profiling": purpose.profiling,
                 "sensitive": purpose.sensitive,
                 "pseudonymize": purpose.pseudonymize,
+                "significant_effect": purpose.significant_effect,
                 "retention_days": purpose.retention_days,
             }),
         );

@@ -48,6 +48,47 @@ impl StaffSession {
     pub fn may(&self, action: crate::permissions::Action, resource: crate::permissions::Resource) -> bool {
         crate::permissions::allowed(self, action, resource) == custos_policy::Decision::Allow
     }
+
+    /// The person, without the session's secrets.
+    pub fn identity(&self) -> StaffIdentity {
+        StaffIdentity { user_id: self.user_id.clone(), email: self.email.clone(), roles: self.roles.clone() }
+    }
+}
+
+/// A person behind a request: signed in to the console, or presenting a personal access token
+/// bound to their staff account. Actions that must be attributable to a person (resolving a
+/// review) take one; a plain API key has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffIdentity {
+    /// The account.
+    pub user_id: String,
+    /// Sign-in name.
+    pub email: String,
+    /// Roles (a set).
+    pub roles: Vec<Role>,
+}
+
+impl StaffIdentity {
+    /// Whether this person may `action` the `resource` (one table: [`crate::permissions`]).
+    pub fn may(&self, action: crate::permissions::Action, resource: crate::permissions::Resource) -> bool {
+        crate::permissions::allowed(self, action, resource) == custos_policy::Decision::Allow
+    }
+
+    pub(crate) fn of(user: &StaffUser) -> Self {
+        Self { user_id: user.user_id.clone(), email: user.email.clone(), roles: user.roles.clone() }
+    }
+}
+
+impl crate::permissions::HasRoles for StaffSession {
+    fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+}
+
+impl crate::permissions::HasRoles for StaffIdentity {
+    fn roles(&self) -> &[Role] {
+        &self.roles
+    }
 }
 
 /// Why a sign-in failed: one answer whatever the cause (no such account, a wrong password, or

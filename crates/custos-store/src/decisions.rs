@@ -1,7 +1,7 @@
 //! The decision log: decisions with sealed features and observed outcomes, and the
 //! explanations of registered models' decisions.
 
-use custos_core::{ApiKeyId, CheckId, DecisionId, ModelId, PurposeKey, SubjectId, Timestamp, format_timestamp};
+use custos_core::{ApiKeyId, CheckId, DecidedBy, DecisionId, DecisionStatus, ModelId, PurposeKey, SubjectId, Timestamp, format_timestamp};
 use serde_json::Value;
 // Dynamic SQL here only splices column lists and placeholders from constants, never input.
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
@@ -37,14 +37,25 @@ pub struct DecisionRecord {
     pub key_id: Option<ApiKeyId>,
     /// When.
     pub created_at: Timestamp,
+    /// Whether it stands, waits for a person, or was overridden.
+    pub status: DecisionStatus,
+    /// Whether it has a legal or similarly significant effect (GDPR Art. 22).
+    pub significant: bool,
+    /// The model, or a person overriding it.
+    pub decided_by: DecidedBy,
+    /// The model decision a person's decision replaces.
+    pub supersedes: Option<DecisionId>,
+    /// A person's reason code (for their decisions).
+    pub reason_code: Option<String>,
 }
 
-const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual_ct, observed_at, key_id, created_at";
+const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual_ct, observed_at, key_id, created_at, \
+     status, significant, decided_by, supersedes, reason_code";
 
 /// What the decision readers select: the columns, and the plaintext `actual` of rows written
 /// before it was sealed (empty once the store has converted them).
 const DECISION_READ_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, \
-     actual_ct, actual, observed_at, key_id, created_at";
+     actual_ct, actual, observed_at, key_id, created_at, status, significant, decided_by, supersedes, reason_code";
 
 /// Logs a decision; its features are encrypted under the subject's key.
 pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
@@ -66,7 +77,7 @@ pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
     let postgres = tx.backend() == Backend::Postgres;
     let score_param = if postgres { "CAST($8 AS DOUBLE PRECISION)" } else { "$8" };
     let query = sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, {score_param}, $9, $10, $11, $12, $13)"
+        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, {score_param}, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     )))
     .bind(d.decision_id.to_string())
     .bind(d.subject_id.to_string())
@@ -86,9 +97,25 @@ pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
         .bind(d.observed_at.as_ref().map(format_timestamp))
         .bind(d.key_id.map(|k| k.to_string()))
         .bind(format_timestamp(&d.created_at))
+        .bind(d.status.as_str())
+        .bind(b(d.significant))
+        .bind(d.decided_by.as_str())
+        .bind(d.supersedes.map(|s| s.to_string()))
+        .bind(d.reason_code.clone())
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+/// Moves a decision from one status to another; false if it was not in `from`.
+pub async fn set_status(tx: &mut Tx, id: &DecisionId, from: DecisionStatus, to: DecisionStatus) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE decisions SET status = $3 WHERE decision_id = $1 AND status = $2")
+        .bind(id.to_string())
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Records the observed outcome of a decision; false if there is no such decision.
@@ -142,6 +169,11 @@ pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<Deci
             observed_at: opt_ts(row, "observed_at")?,
             key_id: opt_text(row, "key_id")?.map(|k| ApiKeyId::parse(&k)).transpose()?,
             created_at: ts(row, "created_at")?,
+            status: DecisionStatus::parse(&text(row, "status")?)?,
+            significant: flag(row, "significant")?,
+            decided_by: DecidedBy::parse(&text(row, "decided_by")?)?,
+            supersedes: opt_text(row, "supersedes")?.map(|d| DecisionId::parse(&d)).transpose()?,
+            reason_code: opt_text(row, "reason_code")?,
         });
     }
     Ok(out)

@@ -28,6 +28,10 @@ pub struct ApiKeyRecord {
     pub created_at: Timestamp,
     /// Revoked, if it was.
     pub revoked_at: Option<Timestamp>,
+    /// The staff account a personal access token acts for (none for a system's key).
+    pub user_id: Option<String>,
+    /// When a personal access token stops working.
+    pub expires_at: Option<Timestamp>,
 }
 
 impl fmt::Debug for ApiKeyRecord {
@@ -72,14 +76,18 @@ pub(crate) async fn rewrap_all(tx: &mut Tx, new_master: &MasterKey) -> Result<u6
 
 /// Stores a new API key (hash only).
 pub async fn insert(tx: &mut Tx, k: &ApiKeyRecord) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO api_keys (key_id, secret_sha256, scopes, label, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(k.key_id.to_string())
-        .bind(k.secret_sha256.clone())
-        .bind(k.scopes.join(" "))
-        .bind(&k.label)
-        .bind(format_timestamp(&k.created_at))
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "INSERT INTO api_keys (key_id, secret_sha256, scopes, label, created_at, user_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(k.key_id.to_string())
+    .bind(k.secret_sha256.clone())
+    .bind(k.scopes.join(" "))
+    .bind(&k.label)
+    .bind(format_timestamp(&k.created_at))
+    .bind(k.user_id.clone())
+    .bind(k.expires_at.as_ref().map(format_timestamp))
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -91,6 +99,8 @@ fn api_key_from_row(row: &AnyRow) -> Result<ApiKeyRecord, StoreError> {
         label: text(row, "label")?,
         created_at: ts(row, "created_at")?,
         revoked_at: opt_ts(row, "revoked_at")?,
+        user_id: opt_text(row, "user_id")?,
+        expires_at: opt_ts(row, "expires_at")?,
     })
 }
 

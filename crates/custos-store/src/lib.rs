@@ -15,6 +15,7 @@
 //! implementation would repeat each query verbatim. Only the migrations differ per dialect.
 //! The backends do differ in how writes are scheduled, see [`Store::write`].
 
+pub mod alerts;
 mod check_writer;
 pub mod checks;
 pub mod consents;
@@ -35,13 +36,16 @@ pub mod overview;
 pub mod privacy;
 pub mod purposes;
 pub mod retention;
+pub mod reviews;
 mod rows;
 mod sealed;
 pub mod settings;
 pub mod staff;
 pub mod subjects;
+pub mod suspensions;
 mod tx;
 pub mod vault;
+pub mod webhooks;
 
 pub use checks::{CheckRecord, GateFacts, GateRead, SealedValues};
 pub use consents::{ConsentEvent, ConsentState};

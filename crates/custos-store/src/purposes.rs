@@ -33,6 +33,7 @@ fn purpose_from_row(row: &AnyRow) -> Result<Purpose, StoreError> {
         profiling: flag(row, "profiling")?,
         sensitive: flag(row, "sensitive")?,
         pseudonymize: flag(row, "pseudonymize")?,
+        significant_effect: flag(row, "significant_effect")?,
         retention_days: u32::try_from(row.try_get::<i64, _>("retention_days").map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         created_at: ts(row, "created_at")?,
@@ -54,7 +55,7 @@ fn notice_from_row(row: &AnyRow) -> Result<Notice, StoreError> {
 pub async fn insert(tx: &mut Tx, p: &Purpose) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO purposes (purpose, name, legal_basis, data_categories, sale_or_share, profiling, sensitive, pseudonymize, \
-         retention_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         retention_days, created_at, significant_effect) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(p.purpose.as_str())
     .bind(&p.name)
@@ -66,6 +67,7 @@ pub async fn insert(tx: &mut Tx, p: &Purpose) -> Result<(), StoreError> {
     .bind(b(p.pseudonymize))
     .bind(i64::from(p.retention_days))
     .bind(format_timestamp(&p.created_at))
+    .bind(b(p.significant_effect))
     .execute(tx.conn())
     .await?;
     Ok(())

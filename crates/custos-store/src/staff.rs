@@ -105,6 +105,25 @@ pub async fn user_by_email(tx: &mut Tx, email: &str) -> Result<Option<StaffUser>
     }
 }
 
+/// The staff account with this id.
+pub async fn user_by_id(tx: &mut Tx, user_id: &str) -> Result<Option<StaffUser>, StoreError> {
+    let row = sqlx::query("SELECT * FROM staff_users WHERE user_id = $1").bind(user_id.to_owned()).fetch_optional(tx.conn()).await?;
+    match row {
+        Some(r) => Ok(Some(with_roles(tx, user_from_row(&r)?).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Every staff account, by email (roles included).
+pub async fn users(tx: &mut Tx) -> Result<Vec<StaffUser>, StoreError> {
+    let rows = sqlx::query("SELECT * FROM staff_users ORDER BY email").fetch_all(tx.conn()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(with_roles(tx, user_from_row(r)?).await?);
+    }
+    Ok(out)
+}
+
 /// Records a failed sign-in (and a lock, when given).
 pub async fn sign_in_failed(tx: &mut Tx, user_id: &str, locked_until: Option<&Timestamp>) -> Result<(), StoreError> {
     sqlx::query("UPDATE staff_users SET failed_attempts = failed_attempts + 1, locked_until = $2 WHERE user_id = $1")

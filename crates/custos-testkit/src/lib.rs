@@ -46,7 +46,9 @@ impl TestDb {
 
     /// Opens a service on this database.
     pub async fn service(&self) -> Service {
-        Service::open(&self.options, ServiceConfig::default()).await.expect("open service")
+        // Tests receive webhooks on loopback, which production refuses unless allow-listed.
+        let config = ServiceConfig { webhook_allow_hosts: vec!["127.0.0.1".into()], ..ServiceConfig::default() };
+        Service::open(&self.options, config).await.expect("open service")
     }
 }
 
@@ -91,7 +93,7 @@ impl TestServer {
         let service = db.service().await;
         let admin = service
             .keys()
-            .create(ApiKeyInput { scopes: vec![Scope::All], label: "test admin".into() }, KeyIssuer::Host)
+            .create(ApiKeyInput { scopes: vec![Scope::All], label: "test admin".into(), ..Default::default() }, KeyIssuer::Host)
             .await
             .expect("admin key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -118,7 +120,21 @@ impl TestServer {
     /// Creates an API key with the given scopes (names of today or of 0.1) and returns it.
     pub async fn key(&self, scopes: &[&str]) -> String {
         let scopes = scopes.iter().flat_map(|s| Scope::expand(s).expect("a scope name")).collect();
-        let view = self.service.keys().create(ApiKeyInput { scopes, label: "test".into() }, KeyIssuer::Host).await.expect("key");
+        let view = self
+            .service
+            .keys()
+            .create(ApiKeyInput { scopes, label: "test".into(), ..Default::default() }, KeyIssuer::Host)
+            .await
+            .expect("key");
+        view.key.expect("key").expose().to_owned()
+    }
+
+    /// Creates a staff account with `roles` and returns a personal access token for it with
+    /// `scopes` (what `custos admin create-user-token` mints).
+    pub async fn person(&self, email: &str, roles: &[custos_core::Role], scopes: &[&str]) -> String {
+        self.service.staff().create_user(email, roles, Some("a long enough password".into())).await.expect("staff account");
+        let scopes = scopes.iter().flat_map(|s| Scope::expand(s).expect("a scope name")).collect();
+        let view = self.service.keys().create_user_token(email, scopes, 1).await.expect("personal token");
         view.key.expect("key").expose().to_owned()
     }
 

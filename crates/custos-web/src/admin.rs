@@ -173,6 +173,8 @@ pub(crate) struct PurposeForm {
     sale_or_share: Option<String>,
     #[serde(default)]
     pseudonymize: Option<String>,
+    #[serde(default)]
+    significant_effect: Option<String>,
 }
 
 impl CsrfForm for PurposeForm {
@@ -193,6 +195,7 @@ pub(crate) async fn create_purpose(State(web): State<Web>, posted: Posted<WriteP
         profiling: f.profiling.is_some(),
         sensitive: false,
         pseudonymize: f.pseudonymize.is_some(),
+        significant_effect: f.significant_effect.is_some(),
         retention_days: f.retention_days,
     };
     let p = web.service.purposes().create(input).await.or_refuse(&staff)?;
@@ -251,7 +254,12 @@ pub(crate) async fn create_key(State(web): State<Web>, posted: Posted<WriteKeys,
     for name in f.scopes.split(',').map(str::trim).filter(|x| !x.is_empty()) {
         scopes.extend(Scope::expand(name).map_err(custos_service::ServiceError::from).or_refuse(&staff)?);
     }
-    let key = web.service.keys().create(ApiKeyInput { scopes, label: f.label }, KeyIssuer::Staff).await.or_refuse(&staff)?;
+    let key = web
+        .service
+        .keys()
+        .create(ApiKeyInput { scopes, label: f.label, ..Default::default() }, KeyIssuer::Staff)
+        .await
+        .or_refuse(&staff)?;
     // The secret is shown once, on this response only (never in a URL or a log).
     let secret = key.key.as_ref().map(|t| t.expose().to_owned());
     render(&web, &staff, Some(format!("Key {} created.", key.key_id)), secret, None).await

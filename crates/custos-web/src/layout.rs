@@ -34,6 +34,7 @@ const SECTIONS: &[Section] = &[
     ("/console/subjects", "Subjects", &[(Action::Read, Resource::Subjects)]),
     ("/console/dsr", "Requests", &[(Action::Read, Resource::Dsrs)]),
     ("/console/decisions", "Decisions", &[(Action::Read, Resource::Decisions)]),
+    ("/console/reviews", "Reviews", &[(Action::Read, Resource::Reviews)]),
     ("/console/fairness", "Fairness", &[(Action::Read, Resource::Audits)]),
     (
         "/console/admin",

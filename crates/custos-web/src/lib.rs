@@ -19,6 +19,7 @@ mod format;
 mod layout;
 mod overview;
 mod privacy;
+mod reviews;
 mod session;
 mod subjects;
 mod text;
@@ -75,6 +76,10 @@ pub fn router(service: Service) -> Router {
         .route("/console/dsr/{dsr_id}/{action}", post(dsrs::act))
         .route("/console/decisions", get(decisions::log))
         .route("/console/decisions/{decision_id}", get(decisions::detail))
+        .route("/console/reviews", get(reviews::queue))
+        .route("/console/reviews/{review_id}", get(reviews::detail))
+        .route("/console/reviews/{review_id}/claim", post(reviews::claim))
+        .route("/console/reviews/{review_id}/resolve", post(reviews::resolve))
         .route("/console/fairness", get(fairness::audits).post(fairness::start))
         .route("/console/fairness/{audit_id}/report", get(fairness::report))
         .route("/console/admin", get(admin::page))

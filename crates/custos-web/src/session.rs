@@ -93,6 +93,8 @@ permissions! {
     WritePurposes => (Write, Purposes),
     WriteKeys => (Write, Keys),
     ReadLedger => (Read, Ledger),
+    ReadReviews => (Read, Reviews),
+    WriteReviews => (Write, Reviews),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

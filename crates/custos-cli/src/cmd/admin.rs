@@ -25,6 +25,22 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Create a personal access token for a staff member: an API key bound to their account, so
+    /// what it does (resolving reviews) is theirs; it ends after `--days`. The token alone is
+    /// printed on the last line of stdout.
+    CreateUserToken {
+        /// The staff member's sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Comma-separated scopes, e.g. `reviews:read,reviews:write` (not `all`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Days until it stops working (1-366).
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Create a console staff account; prints a one-time password (or reads one from stdin with
     /// `--password-stdin`).
     CreateUser {
@@ -136,8 +152,24 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
                 granted.extend(expanded);
             }
             let service = open(&db).await?;
-            let key = service.keys().create(ApiKeyInput { scopes: granted, label }, custos_service::KeyIssuer::Host).await?;
+            let key = service
+                .keys()
+                .create(ApiKeyInput { scopes: granted, label, ..Default::default() }, custos_service::KeyIssuer::Host)
+                .await?;
             println!("key id: {} scopes: {}", key.key_id, scope_names(&key.scopes));
+            println!("{}", key.key.as_ref().map(|t| t.expose()).unwrap_or_default());
+            service
+        }
+        AdminCommand::CreateUserToken { email, scopes, days, db } => {
+            let mut granted = Vec::new();
+            for s in &scopes {
+                let expanded = Scope::expand(s)
+                    .map_err(|_| anyhow::anyhow!("`{s}` is not a scope (one of: {})", Scope::names().collect::<Vec<_>>().join(", ")))?;
+                granted.extend(expanded);
+            }
+            let service = open(&db).await?;
+            let key = service.keys().create_user_token(&email, granted, days).await?;
+            println!("token id: {} for {email} scopes: {} days: {days}", key.key_id, scope_names(&key.scopes));
             println!("{}", key.key.as_ref().map(|t| t.expose()).unwrap_or_default());
             service
         }

@@ -78,6 +78,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                     profiling: true,
                     sensitive: false,
                     pseudonymize: false,
+                    significant_effect: false,
                     retention_days: 365,
                     created_at: now(),
                 })

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// Seconds between retention runs.
     #[arg(long, env = "CUSTOS_RETENTION_INTERVAL_SECONDS")]
     retention_interval_seconds: Option<u64>,
+    /// Hosts webhooks may reach over plain http:// or at private addresses (comma-separated);
+    /// every other webhook target must be a public https:// address.
+    #[arg(long, env = "CUSTOS_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
+    webhook_allow_hosts: Vec<String>,
     /// Also serve the PII engine at Presidio's own paths (`POST /analyze`, `POST /anonymize`,
     /// `GET /supportedentities`, ...) so existing Presidio clients work unchanged; same keys (scope `pii`).
     #[arg(long, env = "CUSTOS_PRESIDIO_API")]
@@ -137,12 +141,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(tls) = &serve_options.tls {
         tls.load().context("cannot set up HTTPS")?;
     }
-    let config = service_config(
+    let mut config = service_config(
         args.opt_out_jurisdictions.as_deref().or(file.opt_out_jurisdictions.as_deref()),
         args.audit_only_categories.as_deref().or(file.audit_only_categories.as_deref()),
         args.model_limits.limits(),
         args.db.check_retention_days.or(file.check_retention_days),
     )?;
+    config.webhook_allow_hosts = args.webhook_allow_hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect();
     let options = args.db.store_options(&file);
     tracing::info!(database = ?options, "opening the database");
     if demo && !listen.ip().is_loopback() {
@@ -193,7 +198,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             service
                 .keys()
                 .create(
-                    ApiKeyInput { scopes: vec![Scope::All], label: "first admin key (custos serve)".into() },
+                    ApiKeyInput { scopes: vec![Scope::All], label: "first admin key (custos serve)".into(), ..Default::default() },
                     custos_service::KeyIssuer::Host,
                 )
                 .await?,
@@ -262,6 +267,34 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
             if let Err(e) = retention_service.staff().sweep_sessions().await {
                 tracing::error!(error = %e, "deleting expired sessions failed");
+            }
+        }
+    });
+
+    // Oversight: overdue reviews are escalated (never resolved) and the rubber-stamp alert is
+    // checked, once a minute.
+    let oversight_service = service.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = oversight_service.reviews().escalate_overdue(custos_core::now()).await {
+                tracing::error!(error = %e, "escalating overdue reviews failed");
+            }
+            if let Err(e) = oversight_service.oversight().metrics(None, custos_core::now()).await {
+                tracing::error!(error = %e, "computing the oversight figures failed");
+            }
+        }
+    });
+
+    // Webhooks: what is due is sent every two seconds (retries wait their backoff).
+    let webhook_service = service.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = webhook_service.webhooks().deliver_due(custos_core::now()).await {
+                tracing::error!(error = %e, "delivering webhooks failed");
             }
         }
     });

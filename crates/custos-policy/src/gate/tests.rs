@@ -17,6 +17,7 @@ fn purpose(key: &str, basis: LegalBasis) -> Purpose {
         profiling: false,
         sensitive: false,
         pseudonymize: false,
+        significant_effect: false,
         retention_days: 30,
         created_at: now(),
     }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{ReceiptView, opt_ts, receipt, ts};
+use custos_core::{DecidedBy, DecisionStatus, ReviewStatus};
+
+use super::{ReceiptView, opt_ts, receipt, ts, words};
 
 /// Logs an AI decision about a subject.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -33,6 +35,10 @@ pub(crate) struct DecisionInput {
     /// Input features (stored encrypted).
     #[schema(value_type = Option<Object>)]
     pub features: Option<BTreeMap<String, Value>>,
+    /// The decision has a legal or similarly significant effect on the subject (GDPR Art. 22);
+    /// it also has one when its purpose is declared with `significant_effect`.
+    #[serde(default)]
+    pub significant: Option<bool>,
 }
 
 impl From<DecisionInput> for domain::DecisionInput {
@@ -46,6 +52,7 @@ impl From<DecisionInput> for domain::DecisionInput {
             outcome: i.outcome,
             score: i.score,
             features: i.features,
+            significant: i.significant,
         }
     }
 }
@@ -78,9 +85,53 @@ pub(crate) struct DecisionView {
     pub observed_at: Option<String>,
     /// When logged.
     pub created_at: String,
+    /// `final` (act on it), `pending_review` (do not act yet: a person will decide),
+    /// `overridden` (a person decided otherwise: `review.final_decision_id` names their decision).
+    #[schema(schema_with = words::<DecisionStatus>)]
+    pub status: DecisionStatus,
+    /// Has a legal or similarly significant effect.
+    pub significant: bool,
+    /// The model, or a person overriding it.
+    #[schema(schema_with = words::<DecidedBy>)]
+    pub decided_by: DecidedBy,
+    /// The model decision this person's decision replaces.
+    pub supersedes: Option<String>,
+    /// A person's reason code (their decisions only).
+    pub reason_code: Option<String>,
+    /// The review it waits for, or last had (on single reads and write answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewSummary>,
     /// Where this change was recorded in the audit ledger (write responses only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptView>,
+}
+
+/// The review of a decision, in brief.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ReviewSummary {
+    /// The review.
+    pub review_id: String,
+    /// Where it stands.
+    #[schema(schema_with = words::<ReviewStatus>)]
+    pub status: ReviewStatus,
+    /// Why the decision went to review.
+    pub reasons: Vec<super::reviews::ReviewReasonView>,
+    /// When a person must have decided.
+    pub due_at: String,
+    /// The decision that stands once resolved.
+    pub final_decision_id: Option<String>,
+}
+
+impl From<custos_service::reviews::ReviewRecord> for ReviewSummary {
+    fn from(r: custos_service::reviews::ReviewRecord) -> Self {
+        Self {
+            review_id: r.review_id.to_string(),
+            status: r.status,
+            reasons: r.reasons.into_iter().map(Into::into).collect(),
+            due_at: ts(&r.due_at),
+            final_decision_id: r.final_decision_id.map(|d| d.to_string()),
+        }
+    }
 }
 
 impl From<domain::DecisionRecord> for DecisionView {
@@ -98,6 +149,12 @@ impl From<domain::DecisionRecord> for DecisionView {
             actual: d.actual,
             observed_at: opt_ts(&d.observed_at),
             created_at: ts(&d.created_at),
+            status: d.status,
+            significant: d.significant,
+            decided_by: d.decided_by,
+            supersedes: d.supersedes.map(|s| s.to_string()),
+            reason_code: d.reason_code,
+            review: None,
             receipt: None,
         }
     }
@@ -105,7 +162,7 @@ impl From<domain::DecisionRecord> for DecisionView {
 
 impl From<domain::DecisionView> for DecisionView {
     fn from(v: domain::DecisionView) -> Self {
-        Self { receipt: receipt(v.receipt), ..v.decision.into() }
+        Self { receipt: receipt(v.receipt), review: v.review.map(Into::into), ..v.decision.into() }
     }
 }
 
@@ -143,4 +200,12 @@ impl From<DomainReasons> for ReasonsView {
     fn from(r: DomainReasons) -> Self {
         Self { decision_id: r.decision_id.to_string(), text: r.text, reasons: r.reasons, hints: r.hints }
     }
+}
+
+/// A customer's contest of a decision.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContestInput {
+    /// The customer's own words (at most 5000 characters; sealed).
+    pub statement: Option<String>,
 }

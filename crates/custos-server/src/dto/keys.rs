@@ -30,7 +30,7 @@ impl TryFrom<ApiKeyInput> for domain::ApiKeyInput {
                 .map_err(|e| ApiError::invalid(Some("scopes".into()), format!("`{name}` is not a scope: {}", e.message())))?;
             scopes.extend(expanded);
         }
-        Ok(Self { scopes, label: i.label })
+        Ok(Self { scopes, label: i.label, ..Default::default() })
     }
 }
 

@@ -13,6 +13,7 @@ use utoipa::{
     openapi::{ArrayBuilder, ObjectBuilder, Type},
 };
 
+pub(crate) mod alerts;
 pub(crate) mod consents;
 pub(crate) mod decisions;
 pub(crate) mod dsrs;
@@ -21,10 +22,13 @@ pub(crate) mod gate;
 pub(crate) mod keys;
 pub(crate) mod ledger;
 pub(crate) mod models;
+pub(crate) mod oversight;
 pub(crate) mod pii;
 pub(crate) mod privacy;
 pub(crate) mod purposes;
+pub(crate) mod reviews;
 pub(crate) mod subjects;
+pub(crate) mod webhooks;
 
 /// The schema of a vocabulary: a string that is one of its wire names.
 pub(crate) fn words<T: Vocabulary>() -> ObjectBuilder {
@@ -76,3 +80,8 @@ impl From<custos_service::Receipt> for ReceiptView {
 pub(crate) fn receipt(r: Option<custos_service::Receipt>) -> Option<ReceiptView> {
     r.map(Into::into)
 }
+
+/// The body of an action that takes no fields: `{}` or nothing.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoFields {}

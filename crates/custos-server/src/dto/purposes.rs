@@ -36,6 +36,10 @@ pub(crate) struct PurposeInput {
     /// Release pseudonymous tokens instead of values.
     #[serde(default)]
     pub pseudonymize: bool,
+    /// Its decisions have a legal or similarly significant effect on the subject (GDPR
+    /// Art. 22: credit, pricing, eligibility, employment); decisions inherit it.
+    #[serde(default)]
+    pub significant_effect: bool,
     /// Days data collected for this purpose may be kept (1-36500).
     #[schema(example = 730)]
     pub retention_days: u32,
@@ -52,6 +56,7 @@ impl From<PurposeInput> for domain::PurposeInput {
             profiling: i.profiling,
             sensitive: i.sensitive,
             pseudonymize: i.pseudonymize,
+            significant_effect: i.significant_effect,
             retention_days: i.retention_days,
         }
     }
@@ -77,6 +82,8 @@ pub(crate) struct PurposeView {
     pub sensitive: bool,
     /// Releases tokens instead of values.
     pub pseudonymize: bool,
+    /// Its decisions have a legal or similarly significant effect.
+    pub significant_effect: bool,
     /// Retention period in days.
     pub retention_days: u32,
     /// When it was declared (RFC 3339).
@@ -98,6 +105,7 @@ impl From<domain::PurposeView> for PurposeView {
             profiling: p.profiling,
             sensitive: p.sensitive,
             pseudonymize: p.pseudonymize,
+            significant_effect: p.significant_effect,
             retention_days: p.retention_days,
             created_at: ts(&p.created_at),
             receipt: receipt(v.receipt),

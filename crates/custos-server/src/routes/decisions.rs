@@ -8,10 +8,10 @@ use axum::{
 use crate::{
     ApiError, AppState,
     dto::{
-        decisions::{DecisionInput, DecisionView, OutcomeInput, ReasonsView},
+        decisions::{ContestInput, DecisionInput, DecisionView, OutcomeInput, ReasonsView},
         models::ExplanationView,
     },
-    extract::{ApiJson, Auth, DecisionsRead, DecisionsWrite},
+    extract::{ApiJson, ApiJsonOrEmpty, Auth, DecisionsRead, DecisionsWrite},
 };
 
 /// Logs an AI decision (scope `decisions:write`).
@@ -23,6 +23,18 @@ pub(crate) async fn record_decision(
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> Result<(StatusCode, Json<DecisionView>), ApiError> {
     Ok((StatusCode::CREATED, Json(s.service().decisions().record(input.into(), Some(p.key_id)).await?.into())))
+}
+
+/// One decision: its status (`final`, `pending_review`, `overridden`) and its latest review
+/// (scope `decisions:read`). Do not act on a `pending_review` decision.
+#[utoipa::path(get, path = "/v1/decisions/{decision_id}", tag = "decisions", params(("decision_id" = String, Path)),
+    responses((status = 200, body = DecisionView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn get_decision(
+    State(s): State<AppState>,
+    _auth: Auth<DecisionsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<DecisionView>, ApiError> {
+    Ok(Json(s.service().decisions().get(&id).await?.into()))
 }
 
 /// Records the observed outcome of a decision (scope `decisions:write`).
@@ -60,10 +72,26 @@ pub(crate) async fn decision_reasons(
     Ok(Json(s.service().decisions().reasons(&id).await?.into()))
 }
 
+/// A customer contests a decision (GDPR Art. 22(3)): files a `contest` request for the
+/// decision's subject and opens a review of the decision, due when the request is (scope
+/// `dsrs:write`). A decision under review cannot be contested again until its review ends.
+#[utoipa::path(post, path = "/v1/decisions/{decision_id}/contest", tag = "decisions", params(("decision_id" = String, Path)), request_body = ContestInput,
+    responses((status = 201, body = crate::dto::dsrs::DsrView), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn contest_decision(
+    State(s): State<AppState>,
+    _auth: Auth<crate::extract::DsrsWrite>,
+    Path(id): Path<String>,
+    ApiJsonOrEmpty(input): ApiJsonOrEmpty<ContestInput>,
+) -> Result<(StatusCode, Json<crate::dto::dsrs::DsrView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.service().dsrs().contest(&id, input.statement).await?.into())))
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/decisions", post(record_decision))
+        .route("/v1/decisions/{decision_id}", get(get_decision))
         .route("/v1/decisions/{decision_id}/outcome", post(record_outcome))
+        .route("/v1/decisions/{decision_id}/contest", post(contest_decision))
         .route("/v1/decisions/{decision_id}/explanation", get(decision_explanation))
         .route("/v1/decisions/{decision_id}/reasons", get(decision_reasons))
 }

@@ -95,6 +95,35 @@ impl Fairness<'_> {
                     Some((text, sha, alerts)) => {
                         let alerts_json = (!alerts.is_empty()).then(|| serde_json::to_value(alerts).unwrap_or(Value::Null));
                         custos_store::fairness::finish_audit(tx, &id, Ok((text, sha, alerts_json.as_ref())), &finished).await?;
+                        // The one alert store: an alert per breached metric, about the schedule
+                        // (so a recurring audit keeps one alert while the breach lasts, and
+                        // resolves it when a run no longer breaches) or the one-off audit.
+                        let about = audit.schedule_id.map(|s| s.to_string()).unwrap_or_else(|| id.to_string());
+                        for metric in crate::fairness::THRESHOLD_METRICS.iter().map(|(m, _)| *m) {
+                            match alerts.iter().find(|a| a.metric == metric) {
+                                Some(a) => {
+                                    let message = format!(
+                                        "A fairness audit found {} at {:.3}, {} its threshold of {:.3}.",
+                                        metric.replace('_', " "),
+                                        a.value,
+                                        if a.breach == crate::fairness::Breach::Below { "below" } else { "above" },
+                                        a.threshold
+                                    );
+                                    let firing = crate::alerts::Firing {
+                                        source: custos_core::AlertSource::Fairness,
+                                        kind: metric,
+                                        about: &about,
+                                        message,
+                                        value: Some(a.value),
+                                        threshold: Some(a.threshold),
+                                    };
+                                    crate::alerts::fire(tx, firing, &finished).await?;
+                                }
+                                None => {
+                                    crate::alerts::settle(tx, custos_core::AlertSource::Fairness, metric, &about, &finished).await?;
+                                }
+                            }
+                        }
                     }
                     None => custos_store::fairness::finish_audit(tx, &id, Err(error.as_deref().unwrap_or("failed")), &finished).await?,
                 }

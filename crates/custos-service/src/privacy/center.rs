@@ -126,7 +126,9 @@ impl PrivacyCenter<'_> {
     /// Files a request for the customer.
     pub async fn file_request(&self, session: &PrivacySession, mut input: DsrInput) -> Result<DsrView, ServiceError> {
         input.subject_id = session.subject_id.to_string();
-        self.0.dsrs().create(input).await
+        // Signed in with a one-time link or code: the requester is the customer (not asked
+        // to verify again).
+        self.0.dsrs().create_verified(input, "privacy_center_sign_in", "privacy_center").await
     }
 
     /// The automated decisions about the customer, newest first, with their reasons (the

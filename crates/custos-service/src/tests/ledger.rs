@@ -38,6 +38,7 @@ async fn purpose(service: &Service) -> Receipt {
             profiling: false,
             sensitive: false,
             pseudonymize: false,
+            significant_effect: false,
             retention_days: 365,
         })
         .await
@@ -117,6 +118,7 @@ async fn changes(service: &Service) -> Vec<Receipt> {
                 outcome: "offer_a".into(),
                 score: Some(0.7),
                 features: Some([("email_domain".to_owned(), json!(EMAIL))].into_iter().collect()),
+                significant: None,
             },
             None,
         )
@@ -246,6 +248,7 @@ async fn purpose_again(service: &Service) {
             profiling: false,
             sensitive: false,
             pseudonymize: true,
+            significant_effect: false,
             retention_days: 30,
         })
         .await

@@ -33,6 +33,7 @@ async fn retention_keeps_what_a_longer_purpose_needs(backend: Backend) {
                 profiling: false,
                 sensitive: false,
                 pseudonymize: false,
+                significant_effect: false,
                 retention_days: days,
             })
             .await
@@ -114,6 +115,7 @@ async fn contract_purpose(service: &crate::Service) {
             profiling: false,
             sensitive: false,
             pseudonymize: false,
+            significant_effect: false,
             retention_days: 30,
         })
         .await

@@ -1,0 +1,157 @@
+//! The words of human oversight: a decision's state and who made it, reviews and what
+//! triggers them, the stop button, and the one alert store's states and sources.
+
+crate::vocabulary! {
+    /// Where a logged decision stands. Only a `final` decision may be acted on.
+    pub enum DecisionStatus: "status" {
+        /// Stands as logged (or as a person confirmed it).
+        Final = "final" ("Final"),
+        /// Waiting for a person; the caller must not act on it yet.
+        PendingReview = "pending_review" ("Waiting for review"),
+        /// A person replaced it with a decision of their own (`supersedes` names this one).
+        Overridden = "overridden" ("Overridden by a person"),
+        /// Made by an unapproved model version in shadow mode; never shown to customers.
+        Shadow = "shadow" ("Shadow"),
+    }
+}
+
+crate::vocabulary! {
+    /// Who made a decision.
+    pub enum DecidedBy: "decided_by" {
+        /// The model named on the decision.
+        Model = "model" ("The model"),
+        /// A reviewer, overriding the model.
+        Human = "human" ("A person"),
+    }
+}
+
+crate::vocabulary! {
+    /// Where a review stands. Time never moves a review to `resolved`: only a person does.
+    pub enum ReviewStatus: "status" {
+        /// Waiting for a reviewer (or for the second reviewer of a two-person rule).
+        Open = "open" ("Waiting for a reviewer"),
+        /// A reviewer took it.
+        Claimed = "claimed" ("Being reviewed"),
+        /// Decided by a person (or two).
+        Resolved = "resolved" ("Resolved"),
+    }
+}
+
+crate::vocabulary! {
+    /// What a reviewer does with the model's decision.
+    pub enum ReviewAction: "action" {
+        /// The model's outcome stands.
+        Confirm = "confirm" ("Confirmed"),
+        /// The reviewer's outcome replaces it.
+        Override = "override" ("Overridden"),
+    }
+}
+
+crate::vocabulary! {
+    /// Why a decision went to review: the condition of a rule that matched.
+    pub enum ReviewTrigger: "code" {
+        /// The rule covers this purpose.
+        Purpose = "purpose" ("Purpose under review"),
+        /// The rule covers this model (or model version).
+        Model = "model" ("Model under review"),
+        /// The decision has a legal or similarly significant effect.
+        Significant = "significant" ("Significant effect"),
+        /// The score lies in the rule's band of low confidence.
+        ConfidenceBand = "confidence_band" ("Uncertain score"),
+        /// No explanation is available for the decision.
+        NoExplanation = "no_explanation" ("No explanation"),
+        /// Drawn for quality control.
+        Sample = "sample" ("Random sample"),
+        /// The customer contested the decision.
+        Contest = "contest" ("Contested by the customer"),
+        /// A suspension sends every decision of the model to review.
+        Suspension = "suspension" ("Model suspended"),
+    }
+}
+
+crate::vocabulary! {
+    /// What a suspension (the stop button, EU AI Act Art. 14(4)(e)) does while it holds.
+    pub enum SuspensionMode: "mode" {
+        /// The gate refuses every use for the purpose (reason `suspended`).
+        Deny = "deny" ("Stop all uses"),
+        /// Every decision of the model goes to a person.
+        ReviewAll = "review_all" ("Review every decision"),
+    }
+}
+
+crate::vocabulary! {
+    /// Whether an alert still holds.
+    pub enum AlertState: "state" {
+        /// The condition holds.
+        Firing = "firing" ("Firing"),
+        /// It no longer holds, or a person resolved it.
+        Resolved = "resolved" ("Resolved"),
+    }
+}
+
+crate::vocabulary! {
+    /// Which part of custos raised an alert.
+    pub enum AlertSource: "source" {
+        /// Human oversight: overdue reviews, rubber-stamping.
+        Oversight = "oversight" ("Human oversight"),
+        /// Fairness audits.
+        Fairness = "fairness" ("Fairness"),
+        /// Monitors of drift and quality.
+        Monitor = "monitor" ("Monitoring"),
+        /// Approvals of model versions.
+        Approvals = "approvals" ("Approvals"),
+        /// Incidents and their legal clocks.
+        Incidents = "incidents" ("Incidents"),
+        /// Compliance controls and evidence.
+        Compliance = "compliance" ("Compliance"),
+        /// Vendors.
+        Vendors = "vendors" ("Vendors"),
+        /// Staff training.
+        Trainings = "trainings" ("Training"),
+    }
+}
+
+crate::vocabulary! {
+    /// What a webhook announces. Endpoints choose the types they want.
+    pub enum WebhookEvent: "events" {
+        /// A review was resolved: the decision that now stands.
+        ReviewResolved = "review.resolved" ("A review was resolved"),
+        /// A review passed its due time and was escalated.
+        ReviewEscalated = "review.escalated" ("A review is overdue"),
+        /// The stop button was pressed.
+        SuspensionCreated = "suspension.created" ("Something was suspended"),
+        /// A suspension was lifted.
+        SuspensionLifted = "suspension.lifted" ("A suspension was lifted"),
+        /// An alert started firing.
+        AlertFired = "alert.fired" ("An alert fired"),
+        /// An alert was resolved.
+        AlertResolved = "alert.resolved" ("An alert was resolved"),
+    }
+}
+
+crate::vocabulary! {
+    /// Where a webhook delivery stands.
+    pub enum DeliveryStatus: "status" {
+        /// Not yet answered with a 2xx; tried again after its backoff.
+        Pending = "pending" ("Waiting to be sent"),
+        /// The endpoint answered 2xx.
+        Delivered = "delivered" ("Delivered"),
+        /// Given up after the last attempt, or the endpoint was removed.
+        Failed = "failed" ("Given up"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversight_words_round_trip() {
+        for s in DecisionStatus::ALL {
+            assert_eq!(DecisionStatus::parse(s.as_str()), Ok(*s));
+        }
+        assert_eq!(ReviewTrigger::parse("confidence_band"), Ok(ReviewTrigger::ConfidenceBand));
+        assert!(SuspensionMode::parse("pause").is_err());
+        assert_eq!(AlertSource::ALL.len(), 8);
+    }
+}

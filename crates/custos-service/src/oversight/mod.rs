@@ -1,0 +1,82 @@
+//! Human oversight (GDPR Art. 22(3), EU AI Act Art. 14): the review rules that route decisions
+//! to a person, the stop button, and the figures that show whether the oversight is real.
+//! The review queue itself is [`crate::reviews`].
+
+mod metrics;
+mod rules;
+mod suspensions;
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+pub use custos_store::suspensions::SuspensionRecord;
+pub use metrics::{Figures, OversightMetrics, ReviewerFigures, RuleFigures};
+pub use rules::{ReviewRuleInput, ReviewRuleView, RuleConditions};
+pub(crate) use rules::{Routed, Routing, route};
+pub use suspensions::{SuspensionInput, SuspensionView};
+
+use crate::Service;
+
+/// When the rubber-stamp alert fires: a reviewer who agrees with the model in more than
+/// `agreement_above` of at least `min_reviews` reviews while their median time is under
+/// `median_seconds_below` (WP29/EDPB WP251: oversight must be meaningful, not a token gesture).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OversightConfig {
+    /// Reviews a reviewer must have done in the window before the alert can fire.
+    pub min_reviews: u32,
+    /// Share of agreement with the model above which the alert may fire.
+    pub agreement_above: f64,
+    /// Median seconds from claim to verdict below which the alert may fire.
+    pub median_seconds_below: f64,
+    /// Days the figures look back.
+    pub window_days: u32,
+}
+
+impl Default for OversightConfig {
+    fn default() -> Self {
+        Self { min_reviews: 100, agreement_above: 0.98, median_seconds_below: 10.0, window_days: 30 }
+    }
+}
+
+/// The suspensions that hold, read at most once a second per process (the gate asks on every
+/// check); a change made here is seen at once.
+#[derive(Debug, Default)]
+pub(crate) struct SuspensionCache(RwLock<Option<(Instant, Arc<Vec<custos_store::suspensions::SuspensionRecord>>)>>);
+
+impl SuspensionCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn fresh(&self) -> Option<Arc<Vec<custos_store::suspensions::SuspensionRecord>>> {
+        let guard = self.0.read().ok()?;
+        let (at, held) = guard.as_ref()?;
+        (at.elapsed() < Self::TTL).then(|| held.clone())
+    }
+
+    fn put(&self, held: Arc<Vec<custos_store::suspensions::SuspensionRecord>>) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = Some((Instant::now(), held));
+        }
+    }
+
+    pub(crate) fn forget(&self) {
+        if let Ok(mut guard) = self.0.write() {
+            *guard = None;
+        }
+    }
+}
+
+/// Review rules, suspensions and the oversight figures.
+#[derive(Clone, Copy)]
+pub struct Oversight<'a>(pub(crate) &'a Service);
+
+impl Oversight<'_> {
+    /// The suspensions that hold now (cached for a second).
+    pub(crate) async fn held(&self) -> Result<Arc<Vec<custos_store::suspensions::SuspensionRecord>>, crate::ServiceError> {
+        if let Some(held) = self.0.suspensions.fresh() {
+            return Ok(held);
+        }
+        let held = Arc::new(self.0.read(async |tx| Ok(custos_store::suspensions::held(tx).await?)).await?);
+        self.0.suspensions.put(held.clone());
+        Ok(held)
+    }
+}
