@@ -2,7 +2,8 @@
 // through playwright-core, against a real `custos serve --demo` on a fresh SQLite database.
 // A customer signs in with the demo's single-use link, withdraws a consent (the gate then denies
 // that purpose), downloads their data and requests erasure. A staff member signs in, reads the
-// overview, finds the customer, verifies and completes the erasure request from the queue, sees
+// overview, works the customer's contest of a decision as a blind review (the customer then
+// reads the outcome), finds the customer, completes the erasure request (verified: the customer signed in) from the queue, sees
 // the subject erased and the overview updated; a forged form post (wrong CSRF token) is refused;
 // signing out ends the session. Screenshots of every page go to target/e2e-screenshots/.
 //
@@ -90,6 +91,20 @@ try {
   await phone.getByRole('link', { name: 'Decisions about me' }).click();
   await phone.getByRole('heading', { name: 'Automated decisions about you' }).waitFor();
   await snap('c5-decisions');
+  // Contest a decision of a model that a blind review rule covers.
+  const logged = await api('/v1/decisions', { subject_id: me.subject_id, purpose: purposeKey, model: 'e2e-limits', model_version: '1', outcome: 'declined', score: 0.41 });
+  assert.equal(logged.status, 'final', JSON.stringify(logged));
+  const rule = await api('/v1/review-rules', { name: 'Credit limits, blind', conditions: { model: 'e2e-limits' }, sla_hours: 48, blind: true });
+  assert.ok(rule.rule_id, JSON.stringify(rule));
+  await phone.reload();
+  const contested = phone.locator('section.decision', { has: phone.locator(`input[value="${logged.decision_id}"]`) });
+  await contested.locator('textarea').fill('My income doubled this year.');
+  await contested.getByRole('button', { name: 'Contest this decision' }).click();
+  await phone.getByText('Your request is recorded.').waitFor();
+  await phone.getByRole('link', { name: 'Decisions about me' }).click();
+  await phone.getByText(/You asked for a review on .+; a person will answer by .+\./).waitFor();
+  assert.equal(await phone.locator(`input[value="${logged.decision_id}"]`).count(), 0, 'no second contest while the review is open');
+  await snap('c6-contested');
 
   // ---- The staff member ----
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -117,6 +132,33 @@ try {
   assert.ok(!requestsChartBefore.includes('Completed'), 'no request is completed yet');
   await shot('02-overview');
 
+  // The contest waits in the review queue; the reviewer works it blind.
+  await page.getByRole('link', { name: 'Reviews' }).click();
+  await page.getByRole('heading', { name: 'Decisions waiting for a person' }).waitFor();
+  await shot('02b-reviews');
+  const queue = await api('/v1/reviews?status=open');
+  const contestReview = queue.reviews.find((r) => r.decision_id === logged.decision_id);
+  assert.ok(contestReview && contestReview.blind, JSON.stringify(queue));
+  await page.locator(`a[href="/console/reviews/${contestReview.review_id}"]`).click();
+  await page.locator('#model-hidden').waitFor();
+  assert.equal(await page.locator('#model-outcome').count(), 0, 'blind: the model\'s outcome is hidden');
+  assert.match(await page.locator('#contest-statement').innerText(), /income doubled/);
+  await page.getByRole('button', { name: 'Take this review' }).click();
+  await page.getByLabel('Replace it with').check();
+  await page.getByLabel('Outcome (to replace it)').fill('approved');
+  await page.getByLabel('Reason code').fill('income_verified');
+  await shot('02c-review-blind');
+  await page.getByRole('button', { name: 'Record my judgement' }).click();
+  await page.getByText('Resolved: Overridden · approved.').waitFor();
+  assert.equal(await page.locator('#model-outcome').innerText(), 'declined', 'after judging, the model\'s outcome shows');
+  await shot('02d-review-resolved');
+  // The customer reads the outcome and the reason in words.
+  await phone.getByRole('link', { name: 'Decisions about me' }).click();
+  await phone.getByText(/A person reviewed this decision on .+ The decision was changed to “approved”\. Reason: income verified\./).waitFor();
+  assert.equal(await phone.locator(`input[value="${logged.decision_id}"]`).count(), 0, 'a replaced decision is not contested; the person\'s is');
+  await phone.getByText('decided by a person who reviewed it').waitFor();
+  await snap('c7-reviewed');
+
   // Find a subject by external id and open it (a ledger leaf records the view).
   await page.getByRole('link', { name: 'Subjects' }).click();
   await page.getByLabel('External id').fill('demo-000001');
@@ -126,15 +168,15 @@ try {
   await page.getByText('This view of personal data is recorded in the audit ledger.').waitFor();
   await shot('04-subject');
 
-  // The request queue: verify the first pending request, then complete it.
+  // The request queue: the customer signed in to ask, so the request is verified already;
+  // complete it.
   await page.getByRole('link', { name: 'Requests' }).click();
   await page.getByRole('heading', { name: 'Data-subject requests' }).waitFor();
   await shot('05-requests');
   const row = page.locator('tr', { has: page.locator(`a[href="/console/subjects/${me.subject_id}"]`) }).filter({ hasText: 'erasure' }).first();
   const rowId = await row.getAttribute('id');
   assert.ok(rowId, 'the demo has a pending request');
-  await row.getByRole('button', { name: 'Verify identity' }).click();
-  await page.getByText('Request verified.').waitFor();
+  assert.equal(await row.getByRole('button', { name: 'Verify identity' }).count(), 0, 'a signed-in customer is not asked to verify again');
   await page.locator(`#${rowId}`).getByRole('button', { name: 'Complete' }).click();
   await page.getByText('Request completed.').waitFor();
   assert.equal(await page.locator(`#${rowId}`).count(), 0, 'a completed request leaves the queue');
@@ -154,7 +196,8 @@ try {
   await page.getByRole('link', { name: 'Decisions' }).click();
   await page.getByRole('heading', { name: 'Decisions' }).waitFor();
   await shot('08-decisions');
-  await page.locator('table a').first().click();
+  // (The newest are the contest's: the model's and the reviewer's, which has no explanation.)
+  await page.locator('tbody tr').filter({ hasNotText: 'e2e-limits' }).first().locator('a').click();
   await page.getByRole('heading', { name: 'Why, in numbers' }).waitFor();
   assert.ok(await page.locator('svg rect').count() >= 2, 'attributions are drawn');
   await page.getByRole('heading', { name: 'What the customer is told' }).waitFor();

@@ -134,6 +134,19 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     assert_eq!(st, 303);
     let (_, list) = s.get(&format!("/v1/dsr?subject_id={sid}")).await;
     assert!(list.as_array().expect("list").iter().any(|r| r["type"] == "contest"), "{list}");
+    // The customer sees when a person will answer, and cannot contest again meanwhile.
+    let (_, page, _) = b.get("/privacy/decisions").await;
+    assert!(page.contains("You asked for a review on") && page.contains("a person will answer by"), "{page}");
+    assert!(!page.contains(&format!("value=\"{did}\"")), "no second contest while the review is open: {page}");
+    // A reviewer answers; the customer reads the outcome and the reason in words.
+    let (_, review) = s.get(&format!("/v1/decisions/{did}")).await;
+    let review_id = review["review"]["review_id"].as_str().expect("a review").to_owned();
+    let reviewer = s.person("rev@example.org", &[custos_core::Role::Reviewer], &["reviews:write"]).await;
+    assert_eq!(s.call(reqwest::Method::POST, &format!("/v1/reviews/{review_id}/claim"), Some(&reviewer), None).await.0, 200);
+    let verdict = json!({"action": "override", "outcome": "offer", "reason_code": "income_verified"});
+    assert_eq!(s.call(reqwest::Method::POST, &format!("/v1/reviews/{review_id}/resolve"), Some(&reviewer), Some(verdict)).await.0, 200);
+    let (_, page, _) = b.get("/privacy/decisions").await;
+    assert!(page.contains("A person reviewed this decision on") && page.contains("income verified"), "{page}");
     let (st, problem) = s.post("/v1/dsr", json!({"subject_id": sid, "type": "contest"})).await;
     assert_eq!((st, problem["field"].as_str()), (400, Some("decision_id")));
     let (_, other) = s.post("/v1/subjects", json!({"external_id": "someone-else", "jurisdiction": "DE", "data": {}})).await;

@@ -109,8 +109,9 @@ pub(crate) fn open(decision: &DecisionRecord, routing: Routing) -> (ReviewRecord
 }
 
 /// Opens the review of a contested decision inside the write that files the contest: due when
-/// the request is due (one date for the customer), reviewed by a reviewer. Refused while the
-/// decision has an open review (a decision is not contested twice at once).
+/// the request is due (one date for the customer), on the terms of the rules that cover the
+/// decision (blind, two people, role; a reviewer when none does). Refused while the decision
+/// has an open review (a decision is not contested twice at once).
 pub(crate) async fn open_contest(
     tx: &mut custos_store::Tx,
     decision: &DecisionRecord,
@@ -119,17 +120,39 @@ pub(crate) async fn open_contest(
     if custos_store::reviews::of_decision(tx, &decision.decision_id).await?.iter().any(|r| r.status != ReviewStatus::Resolved) {
         return Err(ServiceError::Conflict("a person is reviewing this decision already; its review must end before another".into()));
     }
+    // The rules that cover the decision set how it is reviewed (role, blind, two people); the
+    // due date is the request's, whatever they say.
+    let rules = custos_store::reviews::live_rules(tx).await?;
+    let explained = custos_store::decisions::explanation(tx, &decision.decision_id).await?.is_some();
+    let routing = crate::oversight::route(
+        &rules,
+        &[],
+        &crate::oversight::Routed {
+            decision_id: &decision.decision_id,
+            purpose: &decision.purpose,
+            model: &decision.model,
+            model_version: &decision.model_version,
+            significant: decision.significant,
+            score: decision.score,
+            explained,
+            created_at: &dsr.received_at,
+        },
+    );
+    let mut reasons = vec![ReviewReason { rule_id: None, rule_version: None, code: custos_core::ReviewTrigger::Contest }];
+    if let Some(r) = &routing {
+        reasons.extend(r.reasons.iter().cloned());
+    }
     let review = ReviewRecord {
         review_id: ReviewId::new(),
         decision_id: decision.decision_id,
         subject_id: decision.subject_id,
         purpose: decision.purpose.clone(),
         status: ReviewStatus::Open,
-        reasons: vec![ReviewReason { rule_id: None, rule_version: None, code: custos_core::ReviewTrigger::Contest }],
-        required_role: Role::Reviewer,
-        escalation_role: Some(Role::PrivacyOfficer),
-        two_person: false,
-        blind: false,
+        reasons,
+        required_role: routing.as_ref().map_or(Role::Reviewer, |r| r.required_role),
+        escalation_role: routing.as_ref().and_then(|r| r.escalation_role).or(Some(Role::PrivacyOfficer)),
+        two_person: routing.as_ref().is_some_and(|r| r.two_person),
+        blind: routing.as_ref().is_some_and(|r| r.blind),
         due_at: dsr.due_at,
         assignee: None,
         claimed_at: None,

@@ -302,6 +302,17 @@ pub async fn of_decision(tx: &mut Tx, decision: &DecisionId) -> Result<Vec<Revie
     rows.iter().map(review_from_row).collect()
 }
 
+/// A subject's reviews, newest first.
+pub async fn of_subject(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<ReviewRecord>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {REVIEW_COLUMNS} FROM reviews WHERE subject_id = $1 ORDER BY created_at DESC, review_id DESC LIMIT 1000"
+    )))
+    .bind(subject.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(review_from_row).collect()
+}
+
 /// The review a contest opened.
 pub async fn of_dsr(tx: &mut Tx, dsr: &DsrId) -> Result<Option<ReviewRecord>, StoreError> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE dsr_id = $1")))

@@ -47,6 +47,11 @@ pub(crate) struct QueueFilter {
     status: String,
 }
 
+/// Purpose names by key (staff read names, not keys).
+async fn purpose_names(web: &Web, staff: &crate::session::SignedInStaff) -> Result<std::collections::BTreeMap<String, String>, Refusal> {
+    Ok(web.service.purposes().all().await.or_refuse(staff)?.into_iter().map(|p| (p.purpose.purpose.to_string(), p.purpose.name)).collect())
+}
+
 fn reasons_text(r: &custos_service::reviews::ReviewRecord) -> String {
     let mut words: Vec<&str> = r.reasons.iter().map(|x| label(x.code)).collect();
     words.dedup();
@@ -62,6 +67,7 @@ pub(crate) async fn queue(
     let only_open = status.is_none();
     let query = ReviewQuery { status, ..ReviewQuery::default() };
     let page = web.service.reviews().queue(query, 0, 500).await.or_refuse(&staff)?;
+    let names = purpose_names(&web, &staff).await?;
     let now = custos_core::now();
     let reviews: Vec<QueueRow> = page
         .reviews
@@ -71,7 +77,7 @@ pub(crate) async fn queue(
             review_id: r.review_id.to_string(),
             due: When::deadline(&r.due_at),
             overdue: r.status != ReviewStatus::Resolved && r.due_at < now,
-            purpose: r.purpose.to_string(),
+            purpose: names.get(r.purpose.as_str()).cloned().unwrap_or_else(|| r.purpose.to_string()),
             reasons: reasons_text(r),
             status: label(r.status),
             mine: r.assignee.as_deref() == Some(staff.session.user_id.as_str()),
@@ -128,12 +134,13 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
         (detail.reasons.map(|r| r.text), chart)
     };
     let r = &v.review;
+    let names = purpose_names(&web, &staff).await?;
     let open = r.status != ReviewStatus::Resolved;
     let page = ReviewPage {
         page: Page::staff(&staff, "/console/reviews"),
         review_id: r.review_id.to_string(),
         decision_id: r.decision_id.to_string(),
-        purpose: r.purpose.to_string(),
+        purpose: names.get(r.purpose.as_str()).cloned().unwrap_or_else(|| r.purpose.to_string()),
         reasons: reasons_text(r),
         status: label(r.status),
         due: When::deadline(&r.due_at),

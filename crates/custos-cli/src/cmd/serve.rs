@@ -210,7 +210,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // The demo's console account: created on the first demo start, a fresh password each start.
     let demo_staff = if demo {
         const EMAIL: &str = "officer@demo.custos";
-        let password = match service.staff().create_user(EMAIL, &[Role::Admin], None).await {
+        let password = match service.staff().create_user(EMAIL, &[Role::Admin, Role::PrivacyOfficer, Role::Reviewer], None).await {
             Ok((_, p)) => p,
             Err(custos_service::ServiceError::Conflict(_)) => service.staff().reset_password(EMAIL, None).await?,
             Err(e) => return Err(e.into()),

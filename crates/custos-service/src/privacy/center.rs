@@ -41,6 +41,8 @@ pub struct CustomerDecision {
     pub purpose_name: String,
     /// What the customer is told about it, if the model gives reasons.
     pub reasons: Option<ReasonsView>,
+    /// Its latest review by a person (asked for by the customer, or required by a rule).
+    pub review: Option<custos_store::reviews::ReviewRecord>,
 }
 
 impl PrivacyCenter<'_> {
@@ -136,7 +138,12 @@ impl PrivacyCenter<'_> {
     pub async fn decisions(&self, session: &PrivacySession) -> Result<Vec<CustomerDecision>, ServiceError> {
         let sid = session.subject_id;
         let decisions = self.0.decisions().of_subject(&sid.to_string()).await?;
-        let explained = self.0.read(async |tx| Ok(custos_store::decisions::explanations_of_subject(tx, &sid).await?)).await?;
+        let (explained, reviews) = self
+            .0
+            .read(async |tx| {
+                Ok((custos_store::decisions::explanations_of_subject(tx, &sid).await?, custos_store::reviews::of_subject(tx, &sid).await?))
+            })
+            .await?;
         let mut explanations = BTreeMap::new();
         for (id, doc) in explained {
             let e: Explanation =
@@ -153,6 +160,8 @@ impl PrivacyCenter<'_> {
                 CustomerDecision {
                     purpose_name: names.get(&d.purpose).cloned().unwrap_or_else(|| d.purpose.to_string()),
                     reasons,
+                    // Reviews come newest first: the first of this decision is its latest.
+                    review: reviews.iter().find(|r| r.decision_id == d.decision_id).cloned(),
                     decision: d,
                 }
             })

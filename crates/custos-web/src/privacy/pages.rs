@@ -279,6 +279,33 @@ struct DecisionRow {
     outcome: String,
     reasons: Option<String>,
     hints: Vec<String>,
+    /// Where a person's review stands, in plain words (none: never reviewed).
+    review: Option<String>,
+    /// Whether the customer may contest it now (it stands, and no review is open).
+    can_contest: bool,
+    /// Whether a reviewer made it in place of the model.
+    by_person: bool,
+}
+
+/// The customer's words for the latest review of a decision.
+fn review_text(t: &crate::text::Text, r: &custos_service::reviews::ReviewRecord) -> String {
+    use custos_core::{ReviewAction, ReviewStatus, ReviewTrigger};
+    let by = When::date(&r.due_at).text;
+    match r.status {
+        ReviewStatus::Resolved => {
+            let on = r.resolved_at.as_ref().map(|at| When::date(at).text).unwrap_or_default();
+            let what = match (r.action, &r.outcome) {
+                (Some(ReviewAction::Override), Some(o)) => format!("{} “{}”.", t.review_changed, o.replace('_', " ")),
+                _ => t.review_kept.to_owned(),
+            };
+            let why = r.reason_code.as_deref().map(|c| format!(" {} {}.", t.review_reason, c.replace('_', " "))).unwrap_or_default();
+            format!("{} {on}. {what}{why}", t.review_done_on)
+        }
+        _ if r.reasons.iter().any(|x| x.code == ReviewTrigger::Contest) => {
+            format!("{} {}; {} {by}.", t.review_asked_on, When::date(&r.created_at).text, t.review_answer_by)
+        }
+        _ => format!("{} {by}.", t.review_pending),
+    }
 }
 
 #[derive(Template)]
@@ -300,6 +327,10 @@ pub(crate) async fn decisions(State(c): State<Center>, customer: Customer) -> Re
             outcome: d.decision.outcome.replace('_', " "),
             hints: d.reasons.as_ref().map(|r| r.hints.clone()).unwrap_or_default(),
             reasons: d.reasons.map(|r| r.text),
+            can_contest: d.decision.status == custos_core::DecisionStatus::Final
+                && d.review.as_ref().is_none_or(|r| r.status == custos_core::ReviewStatus::Resolved),
+            by_person: d.decision.decided_by == custos_core::DecidedBy::Human,
+            review: d.review.as_ref().map(|r| review_text(customer.frame(None).t, r)),
         })
         .collect();
     Ok(html(StatusCode::OK, DecisionsPage { frame: customer.frame(None), decisions: rows }.render()))
