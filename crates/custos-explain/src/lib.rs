@@ -11,6 +11,7 @@
 //!
 //! The crate is pure: bytes and rows in, numbers out.
 
+pub mod counterfactual;
 mod explanation;
 mod fast;
 mod lightgbm;

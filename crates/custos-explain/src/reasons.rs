@@ -46,6 +46,10 @@ pub struct FeatureText {
     /// The largest value a hint may suggest.
     #[serde(default)]
     pub max: Option<f64>,
+    /// Which way the customer can move it (`increase`, `decrease` or `either`, the default):
+    /// counterfactuals respect it.
+    #[serde(default)]
+    pub change: Option<crate::counterfactual::Change>,
 }
 
 /// The feature dictionary (`features.toml`).
@@ -135,7 +139,7 @@ pub struct Reasons {
     pub text: String,
 }
 
-fn fmt_value(v: f64) -> String {
+pub(crate) fn fmt_value(v: f64) -> String {
     if v.abs() >= 100.0 {
         format!("{}", v.round())
     } else {
@@ -144,7 +148,7 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-fn lower_first(s: &str) -> String {
+pub(crate) fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().collect::<String>() + chars.as_str(),
@@ -298,6 +302,7 @@ mod tests {
                 actionable: false,
                 min: None,
                 max: None,
+                change: None,
             },
         );
         features.insert(
@@ -310,6 +315,7 @@ mod tests {
                 actionable: true,
                 min: Some(0.0),
                 max: None,
+                change: None,
             },
         );
         FeatureDictionary { favorable_outcome: FavorableSide::Higher, intro: None, features }

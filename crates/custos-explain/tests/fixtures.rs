@@ -215,6 +215,7 @@ fn tree_reasons_and_hints_cross_the_boundary() {
                         actionable: true,
                         min: None,
                         max: None,
+                        change: None,
                     },
                 )
             })

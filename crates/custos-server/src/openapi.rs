@@ -33,7 +33,7 @@ impl Modify for BearerAuth {
         create_fairness_schedule, list_fairness_schedules, delete_fairness_schedule,
         register_model, list_models, get_model, decision_explanation, decision_reasons,
         create_privacy_link,
-        get_decision, contest_decision,
+        get_decision, contest_decision, decision_counterfactual,
         list_reviews, get_review, claim_review, assign_review, resolve_review,
         create_review_rule, list_review_rules, delete_review_rule, create_suspension, list_suspensions, lift_suspension, oversight_metrics,
         list_alerts, acknowledge_alert, resolve_alert,

@@ -125,6 +125,52 @@ async fn registry_explains_decisions(backend: Backend) {
     );
     assert!(!reasons.to_string().contains("contribution"), "the customer's view has words, not numbers");
 
+    // Its counterfactual is computed after it was logged: the fewest actionable features
+    // (neither alone is enough here), within their bounds, and it flips the decision.
+    s.service.settled().await;
+    let (st, cf) = s.call(Method::GET, &format!("/v1/decisions/{did}/counterfactual"), Some(&decisions_reader), None).await;
+    assert_eq!((st, cf["status"].as_str()), (200, Some("found")), "{cf}");
+    let words = cf["text"].as_str().unwrap_or_default();
+    assert!(
+        words.starts_with("If ")
+            && words.contains("debt-to-income ratio")
+            && words.ends_with("the outcome would likely have been different."),
+        "in the customer's words: {cf}"
+    );
+    let mut changed = json!({"income": 24000, "debt_ratio": 0.55, "months_at_address": 6, "missed_payments": 2});
+    let mut moved: Vec<String> = Vec::new();
+    for c in cf["changes"].as_array().expect("changes") {
+        let feature = c["feature"].as_str().expect("feature").to_owned();
+        let to = c["to"].as_f64().expect("to");
+        assert!(to >= 0.0 && to < c["from"].as_f64().expect("from"), "{c}");
+        changed[&feature] = json!(to);
+        moved.push(feature);
+    }
+    moved.sort();
+    assert_eq!(moved, ["debt_ratio", "missed_payments"], "only actionable features move: {cf}");
+    let (_, again) = decide(&s, &sid, "credit", "1", changed).await;
+    let (_, e) = s
+        .call(
+            Method::GET,
+            &format!("/v1/decisions/{}/explanation", again["decision_id"].as_str().expect("id")),
+            Some(&decisions_reader),
+            None,
+        )
+        .await;
+    let p = e["prediction"][0].as_f64().expect("prediction");
+    assert!(p > 0.5 && (p - cf["prediction"].as_f64().expect("p")).abs() < 1e-9, "re-scored through the API: {p} vs {cf}");
+    // A favourable decision needs no change.
+    s.service.settled().await;
+    let (_, cf) = s
+        .call(
+            Method::GET,
+            &format!("/v1/decisions/{}/counterfactual", again["decision_id"].as_str().expect("id")),
+            Some(&decisions_reader),
+            None,
+        )
+        .await;
+    assert_eq!(cf["status"], "not_adverse", "{cf}");
+
     // Category strings go through the registered encoding; unknown ones are named.
     let features: serde_json::Map<String, Value> = big["features"]
         .as_array()

@@ -7,6 +7,7 @@ use custos_core::{
     parse_timestamp,
 };
 pub use custos_explain::Explanation;
+pub use custos_explain::counterfactual::{Counterfactual, FeatureChange};
 pub use custos_store::DecisionRecord;
 use custos_store::decisions::DecisionCursor;
 pub use custos_store::decisions::DecisionFilter;
@@ -176,12 +177,12 @@ impl Decisions<'_> {
             return Err(ServiceError::invalid("score", "must be a finite number"));
         }
         // A registered model's decision is explained now, as it was made.
-        let explanation = match &input.features {
+        let (explanation, later) = match &input.features {
             Some(f) => match self.0.models().loaded(&input.model, &input.model_version).await? {
-                Some(loaded) => Some(crate::models::explain_decision(&loaded, f)?),
-                None => None,
+                Some(loaded) => (Some(crate::models::explain_decision(&loaded, f)?), Some((loaded, f.clone()))),
+                None => (None, None),
             },
-            None => None,
+            None => (None, None),
         };
         let features = input.features.map(|f| Value::Object(f.into_iter().collect()));
         if features.as_ref().is_some_and(|f| f.to_string().len() > 256 * 1024) {
@@ -278,7 +279,61 @@ impl Decisions<'_> {
                 Ok((record.clone(), review, receipt))
             })
             .await?;
+        if let Some((loaded, features)) = later {
+            self.spawn_counterfactual(record.decision_id, record.subject_id, loaded, features);
+        }
         Ok(DecisionView { decision: record, receipt: Some(receipt), review })
+    }
+
+    /// Computes a decision's counterfactual after it was logged (never on the request's path),
+    /// and seals it beside the explanation.
+    fn spawn_counterfactual(
+        &self,
+        id: DecisionId,
+        subject: custos_core::SubjectId,
+        loaded: std::sync::Arc<crate::models::LoadedModel>,
+        features: BTreeMap<String, Value>,
+    ) {
+        let service = self.0.clone();
+        self.0.background.spawn(async move {
+            let computed = tokio::task::spawn_blocking(move || crate::models::counterfactual_of(&loaded, &features)).await;
+            let doc = match computed {
+                Ok(Ok(Some((cf, text)))) => match serde_json::to_value(&cf) {
+                    // The customer's words go with it (the dictionary may change later).
+                    Ok(Value::Object(mut doc)) => {
+                        doc.insert("text".into(), text.map_or(Value::Null, Value::String));
+                        Value::Object(doc)
+                    }
+                    Ok(_) => return tracing::error!(decision_id = %id, "counterfactual is not an object"),
+                    Err(e) => return tracing::error!(decision_id = %id, error = %e, "counterfactual not serializable"),
+                },
+                Ok(Ok(None)) => return,
+                Ok(Err(e)) => return tracing::warn!(decision_id = %id, error = %e, "no counterfactual"),
+                Err(e) => return tracing::error!(decision_id = %id, error = %e, "the counterfactual task failed"),
+            };
+            if let Err(e) = service.write(async |tx| Ok(custos_store::decisions::set_counterfactual(tx, &id, &subject, &doc).await?)).await
+            {
+                tracing::error!(decision_id = %id, error = %e, "storing the counterfactual failed");
+            }
+        });
+    }
+
+    /// The counterfactual of a decision: the smallest change to what the customer can act on
+    /// that would have flipped it (`not_adverse` for a favourable decision); not found until
+    /// computed, or when the model has no feature dictionary.
+    pub async fn counterfactual(&self, decision_id: &str) -> Result<CounterfactualView, ServiceError> {
+        let id = DecisionId::parse(decision_id)?;
+        let doc = self
+            .0
+            .read(async |tx| {
+                if custos_store::decisions::get(tx, &id).await?.is_none() {
+                    return Err(ServiceError::NotFound { resource: "decision" });
+                }
+                Ok(custos_store::decisions::counterfactual(tx, &id).await?)
+            })
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "counterfactual (not computed yet, or the model has no feature dictionary)" })?;
+        counterfactual_view(doc).map_err(|e| ServiceError::internal(format!("stored counterfactual of {id}: {e}")))
     }
 
     /// Records what actually happened after a decision (ground truth for monitoring).
@@ -376,6 +431,20 @@ impl Decisions<'_> {
             .await?;
         Ok(records.into_iter().map(decision_view).collect())
     }
+}
+
+/// A stored counterfactual with the customer's words for it.
+#[derive(Debug, Clone)]
+pub struct CounterfactualView {
+    /// What the search found.
+    pub counterfactual: Counterfactual,
+    /// In the customer's words (when one was found and the model has a dictionary).
+    pub text: Option<String>,
+}
+
+pub(crate) fn counterfactual_view(doc: Value) -> Result<CounterfactualView, serde_json::Error> {
+    let text = doc.get("text").and_then(Value::as_str).map(str::to_owned);
+    Ok(CounterfactualView { counterfactual: serde_json::from_value(doc)?, text })
 }
 
 /// The customer-facing reasons in an explanation; not found when the model has no dictionary.

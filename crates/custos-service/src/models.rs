@@ -309,6 +309,39 @@ impl Models<'_> {
 /// as 1/0, strings through the model's encoding, null or absent as missing.
 pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<(ModelId, Explanation), ServiceError> {
     let model = &loaded.model;
+    let row = row_of(loaded, features)?;
+    let attributions = model.shap(&row, ShapMode::PathDependent, &[]).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
+    let predictions = model.predict(&row).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
+    let explained =
+        predictions.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(k, _)| if model.n_outputs() == 1 { 0 } else { k });
+    let reasons = loaded.dictionary.as_ref().map(|d| {
+        let options = ReasonOptions { output: explained, ..ReasonOptions::default() };
+        custos_explain::reasons::explain(model, &row, &attributions[explained], d, &options)
+    });
+    Ok((loaded.model_id, Explanation::new(loaded.model_id.to_string(), model, &attributions, predictions, explained, reasons)))
+}
+
+/// The counterfactual of a decision by a registered single-output model with a feature
+/// dictionary (`None` otherwise): the smallest change to actionable features that flips it.
+/// CPU-bound (a beam search over the trees' thresholds): run it off the request path.
+pub(crate) fn counterfactual_of(
+    loaded: &LoadedModel,
+    features: &BTreeMap<String, Value>,
+) -> Result<Option<(custos_explain::counterfactual::Counterfactual, Option<String>)>, ServiceError> {
+    let Some(dictionary) = &loaded.dictionary else { return Ok(None) };
+    if loaded.model.n_outputs() != 1 {
+        return Ok(None);
+    }
+    let row = row_of(loaded, features)?;
+    let options = custos_explain::counterfactual::CounterfactualOptions::default();
+    let found = custos_explain::counterfactual::counterfactual(&loaded.model, &row, dictionary, &options);
+    let text = custos_explain::counterfactual::describe(&found, dictionary);
+    Ok(Some((found, text)))
+}
+
+/// A decision's features as the model's row (categories through the registered encoding).
+fn row_of(loaded: &LoadedModel, features: &BTreeMap<String, Value>) -> Result<Vec<f64>, ServiceError> {
+    let model = &loaded.model;
     let mut row = Vec::with_capacity(model.feature_names().len());
     for name in model.feature_names() {
         let field = format!("features.{name}");
@@ -329,13 +362,5 @@ pub(crate) fn explain_decision(loaded: &LoadedModel, features: &BTreeMap<String,
         };
         row.push(x);
     }
-    let attributions = model.shap(&row, ShapMode::PathDependent, &[]).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
-    let predictions = model.predict(&row).map_err(|e| ServiceError::invalid("features", e.to_string()))?;
-    let explained =
-        predictions.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(k, _)| if model.n_outputs() == 1 { 0 } else { k });
-    let reasons = loaded.dictionary.as_ref().map(|d| {
-        let options = ReasonOptions { output: explained, ..ReasonOptions::default() };
-        custos_explain::reasons::explain(model, &row, &attributions[explained], d, &options)
-    });
-    Ok((loaded.model_id, Explanation::new(loaded.model_id.to_string(), model, &attributions, predictions, explained, reasons)))
+    Ok(row)
 }

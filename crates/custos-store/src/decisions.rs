@@ -363,3 +363,34 @@ pub async fn explanation(tx: &mut Tx, decision: &DecisionId) -> Result<Option<Va
     let bytes = key.open(&subject, &format!("explanation/{decision}"), &sealed)?;
     Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?))
 }
+
+/// Stores the counterfactual of a decision with an explanation, sealed under its subject's
+/// key; false if the decision has no explanation or its subject was erased.
+pub async fn set_counterfactual(tx: &mut Tx, decision: &DecisionId, subject: &SubjectId, doc: &Value) -> Result<bool, StoreError> {
+    let Some(key) = crate::subjects::data_key(tx, subject).await? else { return Ok(false) };
+    let bytes = serde_json::to_vec(doc).map_err(|_| StoreError::Crypto("counterfactual is not serializable"))?;
+    let sealed = key.seal(subject, &format!("counterfactual/{decision}"), &bytes)?;
+    let done = sqlx::query("UPDATE decision_explanations SET counterfactual_ct = $2 WHERE decision_id = $1")
+        .bind(decision.to_string())
+        .bind(sealed)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A decision's counterfactual, opened; `None` until computed (or once its subject is erased).
+pub async fn counterfactual(tx: &mut Tx, decision: &DecisionId) -> Result<Option<Value>, StoreError> {
+    let row = sqlx::query(
+        "SELECT d.subject_id, e.counterfactual_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+         WHERE e.decision_id = $1",
+    )
+    .bind(decision.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
+    let Some(sealed) = opt_bytes(&row, "counterfactual_ct")? else { return Ok(None) };
+    let Some(key) = crate::subjects::data_key(tx, &subject).await? else { return Ok(None) };
+    let bytes = key.open(&subject, &format!("counterfactual/{decision}"), &sealed)?;
+    Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("counterfactual is not JSON".into()))?))
+}

@@ -105,6 +105,7 @@ struct ReviewPage {
     outcome: String,
     score: String,
     customer_text: Option<String>,
+    counterfactual: Option<String>,
     chart: String,
     statement: Option<String>,
     history: Vec<(When, String, String)>,
@@ -119,6 +120,15 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
     let v = web.service.reviews().get(&id, Some(&me)).await.or_refuse(&staff)?;
     // The page shows the person's decisions and their explanation: the view is recorded.
     web.service.staff().log_subject_view(&staff.session, &v.review.subject_id.to_string()).await.or_refuse(&staff)?;
+    let counterfactual = if v.model_hidden {
+        None
+    } else {
+        match web.service.decisions().counterfactual(&v.review.decision_id.to_string()).await {
+            Ok(c) => c.text,
+            Err(custos_service::ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(Refusal::failed(crate::layout::Page::staff(&staff, ""), &e)),
+        }
+    };
     let (customer_text, chart) = if v.model_hidden {
         (None, String::new())
     } else {
@@ -151,6 +161,7 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
         outcome: v.decision.outcome.replace('_', " "),
         score: v.decision.score.map(|s| format!("{s:.3}")).unwrap_or_default(),
         customer_text,
+        counterfactual,
         chart,
         statement: v.contest_statement.clone(),
         history: v.history.iter().map(|d| (When::moment(&d.created_at), d.outcome.replace('_', " "), label(d.status).to_owned())).collect(),

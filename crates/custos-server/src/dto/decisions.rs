@@ -209,3 +209,72 @@ pub(crate) struct ContestInput {
     /// The customer's own words (at most 5000 characters; sealed).
     pub statement: Option<String>,
 }
+
+/// One feature's change in a counterfactual.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct FeatureChangeView {
+    /// The feature.
+    pub feature: String,
+    /// Its value in the decision.
+    pub from: f64,
+    /// The value that, with the other changes, flips the outcome.
+    pub to: f64,
+}
+
+/// What would have changed an adverse decision: the fewest actionable features, then the least
+/// change scaled by each feature's range, verified by scoring the changed row again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct CounterfactualView {
+    /// The decision.
+    pub decision_id: String,
+    /// `found`, `not_found` (no change within the bounds flips it) or `not_adverse`.
+    #[schema(example = "found")]
+    pub status: String,
+    /// The changes (largest scaled change first), when found.
+    pub changes: Vec<FeatureChangeView>,
+    /// The prediction of the changed row, when found.
+    pub prediction: Option<f64>,
+    /// The prediction of the decision's row, when found.
+    pub original_prediction: Option<f64>,
+    /// The total change, each feature's scaled by its range, when found.
+    pub cost: Option<f64>,
+    /// Why none was found.
+    pub reason: Option<String>,
+    /// Model evaluations the search used.
+    pub evaluations: Option<usize>,
+    /// In the customer's words (when found and the model has a feature dictionary).
+    pub text: Option<String>,
+}
+
+impl CounterfactualView {
+    pub(crate) fn of(decision_id: String, v: custos_service::decisions::CounterfactualView) -> Self {
+        use custos_service::decisions::Counterfactual as C;
+        let c = v.counterfactual;
+        let empty = Self {
+            text: v.text,
+            decision_id,
+            status: String::new(),
+            changes: Vec::new(),
+            prediction: None,
+            original_prediction: None,
+            cost: None,
+            reason: None,
+            evaluations: None,
+        };
+        match c {
+            C::Found { changes, prediction, original_prediction, cost, evaluations } => Self {
+                status: "found".into(),
+                changes: changes.into_iter().map(|c| FeatureChangeView { feature: c.feature, from: c.from, to: c.to }).collect(),
+                prediction: Some(prediction),
+                original_prediction: Some(original_prediction),
+                cost: Some(cost),
+                evaluations: Some(evaluations),
+                ..empty
+            },
+            C::NotFound { reason, evaluations } => {
+                Self { status: "not_found".into(), reason: Some(reason), evaluations: Some(evaluations), ..empty }
+            }
+            C::NotAdverse => Self { status: "not_adverse".into(), ..empty },
+        }
+    }
+}

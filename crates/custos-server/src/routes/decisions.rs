@@ -8,7 +8,7 @@ use axum::{
 use crate::{
     ApiError, AppState,
     dto::{
-        decisions::{ContestInput, DecisionInput, DecisionView, OutcomeInput, ReasonsView},
+        decisions::{ContestInput, CounterfactualView, DecisionInput, DecisionView, OutcomeInput, ReasonsView},
         models::ExplanationView,
     },
     extract::{ApiJson, ApiJsonOrEmpty, Auth, DecisionsRead, DecisionsWrite},
@@ -35,6 +35,20 @@ pub(crate) async fn get_decision(
     Path(id): Path<String>,
 ) -> Result<Json<DecisionView>, ApiError> {
     Ok(Json(s.service().decisions().get(&id).await?.into()))
+}
+
+/// The counterfactual of a decision by a registered model with a feature dictionary: the
+/// smallest change to what the customer can act on that would have flipped it, computed after
+/// the decision was logged (404 until then) (scope `decisions:read`).
+#[utoipa::path(get, path = "/v1/decisions/{decision_id}/counterfactual", tag = "decisions", params(("decision_id" = String, Path)),
+    responses((status = 200, body = CounterfactualView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn decision_counterfactual(
+    State(s): State<AppState>,
+    _auth: Auth<DecisionsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<CounterfactualView>, ApiError> {
+    let c = s.service().decisions().counterfactual(&id).await?;
+    Ok(Json(CounterfactualView::of(id, c)))
 }
 
 /// Records the observed outcome of a decision (scope `decisions:write`).
@@ -92,6 +106,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/decisions/{decision_id}", get(get_decision))
         .route("/v1/decisions/{decision_id}/outcome", post(record_outcome))
         .route("/v1/decisions/{decision_id}/contest", post(contest_decision))
+        .route("/v1/decisions/{decision_id}/counterfactual", get(decision_counterfactual))
         .route("/v1/decisions/{decision_id}/explanation", get(decision_explanation))
         .route("/v1/decisions/{decision_id}/reasons", get(decision_reasons))
 }

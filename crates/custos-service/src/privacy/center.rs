@@ -43,6 +43,8 @@ pub struct CustomerDecision {
     pub reasons: Option<ReasonsView>,
     /// Its latest review by a person (asked for by the customer, or required by a rule).
     pub review: Option<custos_store::reviews::ReviewRecord>,
+    /// What would have changed an adverse outcome, in the customer's words.
+    pub counterfactual: Option<String>,
 }
 
 impl PrivacyCenter<'_> {
@@ -138,10 +140,21 @@ impl PrivacyCenter<'_> {
     pub async fn decisions(&self, session: &PrivacySession) -> Result<Vec<CustomerDecision>, ServiceError> {
         let sid = session.subject_id;
         let decisions = self.0.decisions().of_subject(&sid.to_string()).await?;
-        let (explained, reviews) = self
+        let ids: Vec<custos_core::DecisionId> = decisions.iter().map(|d| d.decision.decision_id).collect();
+        let (explained, reviews, counterfactuals) = self
             .0
             .read(async |tx| {
-                Ok((custos_store::decisions::explanations_of_subject(tx, &sid).await?, custos_store::reviews::of_subject(tx, &sid).await?))
+                let mut counterfactuals = BTreeMap::new();
+                for id in &ids {
+                    if let Some(doc) = custos_store::decisions::counterfactual(tx, id).await? {
+                        counterfactuals.insert(*id, doc);
+                    }
+                }
+                Ok((
+                    custos_store::decisions::explanations_of_subject(tx, &sid).await?,
+                    custos_store::reviews::of_subject(tx, &sid).await?,
+                    counterfactuals,
+                ))
             })
             .await?;
         let mut explanations = BTreeMap::new();
@@ -162,6 +175,10 @@ impl PrivacyCenter<'_> {
                     reasons,
                     // Reviews come newest first: the first of this decision is its latest.
                     review: reviews.iter().find(|r| r.decision_id == d.decision_id).cloned(),
+                    counterfactual: counterfactuals
+                        .get(&d.decision_id)
+                        .and_then(|doc| crate::decisions::counterfactual_view(doc.clone()).ok())
+                        .and_then(|v| v.text),
                     decision: d,
                 }
             })

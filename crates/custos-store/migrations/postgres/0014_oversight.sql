@@ -11,6 +11,10 @@ ALTER TABLE decisions ADD COLUMN decided_by TEXT NOT NULL DEFAULT 'model';
 ALTER TABLE decisions ADD COLUMN supersedes TEXT;
 ALTER TABLE decisions ADD COLUMN reason_code TEXT;
 
+-- The counterfactual of an adverse explained decision, computed after it was logged, sealed
+-- under the subject's key like the explanation.
+ALTER TABLE decision_explanations ADD COLUMN counterfactual_ct BYTEA;
+
 -- A personal access token is an API key bound to a staff account, with an end.
 ALTER TABLE api_keys ADD COLUMN user_id TEXT REFERENCES staff_users (user_id);
 ALTER TABLE api_keys ADD COLUMN expires_at TEXT;

@@ -285,6 +285,8 @@ struct DecisionRow {
     can_contest: bool,
     /// Whether a reviewer made it in place of the model.
     by_person: bool,
+    /// What would have changed the outcome.
+    counterfactual: Option<String>,
 }
 
 /// The customer's words for the latest review of a decision.
@@ -330,6 +332,7 @@ pub(crate) async fn decisions(State(c): State<Center>, customer: Customer) -> Re
             can_contest: d.decision.status == custos_core::DecisionStatus::Final
                 && d.review.as_ref().is_none_or(|r| r.status == custos_core::ReviewStatus::Resolved),
             by_person: d.decision.decided_by == custos_core::DecidedBy::Human,
+            counterfactual: d.counterfactual.clone(),
             review: d.review.as_ref().map(|r| review_text(customer.frame(None).t, r)),
         })
         .collect();
