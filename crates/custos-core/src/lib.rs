@@ -29,8 +29,8 @@ pub use id::{
 };
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
 pub use oversight::{
-    AlertSource, AlertState, DecidedBy, DecisionStatus, DeliveryStatus, ReviewAction, ReviewStatus, ReviewTrigger, SuspensionMode,
-    WebhookEvent,
+    AlertSource, AlertState, CounterfactualStatus, DecidedBy, DecisionStatus, DeliveryStatus, ReviewAction, ReviewStatus, ReviewTrigger,
+    SuspensionMode, WebhookEvent,
 };
 pub use pseudonym::{Pseudonymizer, keyed_digest};
 pub use purpose::{LegalBasis, Purpose, PurposeKey};

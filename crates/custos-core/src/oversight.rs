@@ -130,6 +130,18 @@ crate::vocabulary! {
 }
 
 crate::vocabulary! {
+    /// What the search for a counterfactual of a decision found.
+    pub enum CounterfactualStatus: "status" {
+        /// A change that flips the decision.
+        Found = "found" ("A change was found"),
+        /// No change within the bounds flips it.
+        NotFound = "not_found" ("No change within reach"),
+        /// The decision was favourable: nothing to change.
+        NotAdverse = "not_adverse" ("Nothing to change"),
+    }
+}
+
+crate::vocabulary! {
     /// Where a webhook delivery stands.
     pub enum DeliveryStatus: "status" {
         /// Not yet answered with a 2xx; tried again after its backoff.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use custos_core::{DecidedBy, DecisionStatus, ReviewStatus};
+use custos_core::{CounterfactualStatus, DecidedBy, DecisionStatus, ReviewStatus};
 
 use super::{ReceiptView, opt_ts, receipt, ts, words};
 
@@ -228,8 +228,8 @@ pub(crate) struct CounterfactualView {
     /// The decision.
     pub decision_id: String,
     /// `found`, `not_found` (no change within the bounds flips it) or `not_adverse`.
-    #[schema(example = "found")]
-    pub status: String,
+    #[schema(schema_with = words::<CounterfactualStatus>)]
+    pub status: CounterfactualStatus,
     /// The changes (largest scaled change first), when found.
     pub changes: Vec<FeatureChangeView>,
     /// The prediction of the changed row, when found.
@@ -253,7 +253,7 @@ impl CounterfactualView {
         let empty = Self {
             text: v.text,
             decision_id,
-            status: String::new(),
+            status: CounterfactualStatus::NotAdverse,
             changes: Vec::new(),
             prediction: None,
             original_prediction: None,
@@ -263,7 +263,7 @@ impl CounterfactualView {
         };
         match c {
             C::Found { changes, prediction, original_prediction, cost, evaluations } => Self {
-                status: "found".into(),
+                status: CounterfactualStatus::Found,
                 changes: changes.into_iter().map(|c| FeatureChangeView { feature: c.feature, from: c.from, to: c.to }).collect(),
                 prediction: Some(prediction),
                 original_prediction: Some(original_prediction),
@@ -272,9 +272,9 @@ impl CounterfactualView {
                 ..empty
             },
             C::NotFound { reason, evaluations } => {
-                Self { status: "not_found".into(), reason: Some(reason), evaluations: Some(evaluations), ..empty }
+                Self { status: CounterfactualStatus::NotFound, reason: Some(reason), evaluations: Some(evaluations), ..empty }
             }
-            C::NotAdverse => Self { status: "not_adverse".into(), ..empty },
+            C::NotAdverse => Self { status: CounterfactualStatus::NotAdverse, ..empty },
         }
     }
 }
