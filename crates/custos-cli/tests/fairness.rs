@@ -345,7 +345,10 @@ fn group_thresholds_equalize_rates_at_the_reported_cost() {
 }
 
 /// Under a memory limit the exact ROC AUC (every score kept) stops with advice instead of
-/// aborting, and `--streaming` audits the same file within the same limit.
+/// aborting, and `--streaming` audits the same file within the same limit. The limit is on the
+/// data segment (`ulimit -d`, 120 MB: heap and anonymous maps), not on address space
+/// (`ulimit -v` also counted the debug binary's 160 MB mapping, so each new dependency moved
+/// the margin; measured: exact fails at 150 MB and passes at 200, streaming passes at 80).
 #[test]
 fn out_of_memory_is_an_error_with_advice() {
     use std::io::Write as _;
@@ -364,7 +367,7 @@ fn out_of_memory_is_an_error_with_advice() {
     drop(file);
     let run = |streaming: bool| {
         let command = format!(
-            "ulimit -v 200000; exec {BIN} fairness audit --input {} --sensitive g --y-true y --y-pred p --score s --bootstrap 0 {}",
+            "ulimit -d 120000; exec {BIN} fairness audit --input {} --sensitive g --y-true y --y-pred p --score s --bootstrap 0 {}",
             path.display(),
             if streaming { "--streaming" } else { "" }
         );

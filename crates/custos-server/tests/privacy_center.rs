@@ -99,6 +99,10 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     assert!(resp.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or("").contains("attachment"));
     let doc: serde_json::Value = resp.json().await.expect("json");
     assert_eq!(doc["subject"]["data"]["user.contact.email"], "c42@example.org");
+    // Everything kept about them: consents, decisions, requests and gate checks too.
+    for part in ["consents", "decisions", "requests", "gate_checks"] {
+        assert!(doc[part].is_array(), "{part} in the download: {doc}");
+    }
 
     // A request from the privacy center lands in the request queue.
     let (st, _, _) = b.post("/privacy/requests", &[("csrf", csrf.as_str()), ("kind", "erasure")]).await;

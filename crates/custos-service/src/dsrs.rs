@@ -560,6 +560,23 @@ impl Dsrs<'_> {
                     return Err(ServiceError::Conflict("the request changed meanwhile; reload it and try again".into()));
                 }
                 leaves.push(dsr_leaf(LedgerEvent::DsrCompleted, &d, tx.keyring()));
+                if d.dsr_type == DsrType::Erasure {
+                    // The subject's other open requests close themselves: nothing is left to act on.
+                    let filter = DsrFilter { subject_id: Some(d.subject_id), open: true, limit: 1000, ..DsrFilter::default() };
+                    for mut other in custos_store::dsrs::list(tx, &filter).await? {
+                        if other.dsr_id == d.dsr_id {
+                            continue;
+                        }
+                        let before = other.status;
+                        other.status = DsrStatus::Rejected;
+                        other.rejection_reason = Some("subject_erased".into());
+                        other.closed_at = Some(at);
+                        other.updated_at = at;
+                        if custos_store::dsrs::update(tx, &other, before).await? {
+                            leaves.push(dsr_leaf(LedgerEvent::DsrRejected, &other, tx.keyring()));
+                        }
+                    }
+                }
                 let receipts = custos_store::ledger::append_leaves(tx, &leaves).await?;
                 // Re-read: erasure removed the details.
                 let record = custos_store::dsrs::get(tx, &id).await?.unwrap_or(d);

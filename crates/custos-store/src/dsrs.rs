@@ -129,7 +129,7 @@ pub async fn update(tx: &mut Tx, d: &DsrRecord, expected: DsrStatus) -> Result<b
     let (extension_ct, rejection_ct) = seal_reasons(key.as_ref(), d)?;
     let done = sqlx::query(
         "UPDATE dsrs SET status = $3, due_at = $4, verified_at = $5, verification_method = $6, verified_by = $7, extended_at = $8, \
-         extension_reason_ct = $9, extension_reason = NULL, closed_at = $10, rejection_reason_ct = $11, rejection_reason = NULL, \
+         extension_reason_ct = $9, extension_reason = NULL, closed_at = $10, rejection_reason_ct = $11, rejection_reason = $13, \
          updated_at = $12 WHERE dsr_id = $1 AND status = $2",
     )
     .bind(d.dsr_id.to_string())
@@ -144,6 +144,9 @@ pub async fn update(tx: &mut Tx, d: &DsrRecord, expected: DsrStatus) -> Result<b
     .bind(d.closed_at.as_ref().map(format_timestamp))
     .bind(rejection_ct)
     .bind(format_timestamp(&d.updated_at))
+    // Once the subject is erased there is no key to seal with; the only reason written then
+    // is custos's own code (`subject_erased`), never a person's words, so it is kept in clear.
+    .bind(if key.is_none() { d.rejection_reason.clone() } else { None })
     .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() > 0)

@@ -56,7 +56,13 @@ async fn erasure_crypto_shreds(backend: Backend) {
     let before = ciphertexts(&service, sid).await;
     assert_eq!(before.len(), 4);
     let wrapped_key_before = data_key(&service, sid).await.expect("live key");
+    // Another open request of the subject closes itself with the erasure.
+    let mut access = DsrInput::new(sid.to_string(), custos_core::DsrType::Access);
+    access.statement = Some("Please send me my data.".into());
+    let access = service.dsrs().create(access).await.expect("access request");
     erase(&service, sid).await;
+    let closed = service.dsrs().get(&access.dsr_id.to_string()).await.expect("request");
+    assert_eq!((closed.status, closed.rejection_reason.as_deref()), (custos_core::DsrStatus::Rejected, Some("subject_erased")));
 
     // The key is gone and the old ciphertexts cannot be decrypted by anyone holding it before.
     assert!(data_key(&service, sid).await.is_none(), "data key destroyed");

@@ -122,10 +122,14 @@ pub(crate) async fn data(State(c): State<Center>, customer: Customer) -> Result<
 pub(crate) async fn data_json(State(c): State<Center>, customer: Customer) -> Result<Response, Stop> {
     let privacy = c.service.privacy();
     let subject = privacy.data(&customer.session).await.map_err(|e| customer.failed(&e))?;
-    let consents = c.service.consents().of_subject(&customer.session.subject_id.to_string()).await.map_err(|e| customer.failed(&e))?;
+    let sid = customer.session.subject_id.to_string();
+    let consents = c.service.consents().of_subject(&sid).await.map_err(|e| customer.failed(&e))?;
+    let decisions = privacy.decisions(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let (requests, _) = privacy.requests(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let checks = c.service.gate().checks_of_subject(&sid, 10_000).await.map_err(|e| customer.failed(&e))?;
     let ts = custos_core::format_timestamp;
     let doc = json!({
-        "format": "custos subject export v1",
+        "format": "custos subject export v2",
         "subject": {
             "subject_id": subject.subject_id.to_string(),
             "external_id": subject.external_id,
@@ -144,6 +148,47 @@ pub(crate) async fn data_json(State(c): State<Center>, customer: Customer) -> Re
             "notice_language": e.notice_language,
             "method": e.method.as_str(),
             "captured_at": ts(&e.captured_at),
+        })).collect::<Vec<_>>(),
+        "decisions": decisions.iter().map(|d| json!({
+            "decision_id": d.decision.decision_id.to_string(),
+            "purpose": d.decision.purpose.as_str(),
+            "purpose_name": d.purpose_name,
+            "model": d.decision.model,
+            "model_version": d.decision.model_version,
+            "outcome": d.decision.outcome,
+            "score": d.decision.score,
+            "features": d.decision.features,
+            "status": d.decision.status.as_str(),
+            "decided_by": d.decision.decided_by.as_str(),
+            "supersedes": d.decision.supersedes.map(|x| x.to_string()),
+            "created_at": ts(&d.decision.created_at),
+            "reasons": d.reasons.as_ref().map(|r| r.text.clone()),
+            "what_would_have_changed_it": d.counterfactual,
+            "review": d.review.as_ref().map(|r| json!({
+                "status": r.status.as_str(),
+                "due_at": ts(&r.due_at),
+                "resolved_at": r.resolved_at.as_ref().map(ts),
+                "action": r.action.map(|a| a.as_str()),
+                "outcome": r.outcome,
+                "reason_code": r.reason_code,
+            })),
+        })).collect::<Vec<_>>(),
+        "requests": requests.iter().map(|r| json!({
+            "dsr_id": r.dsr_id.to_string(),
+            "type": r.dsr_type.as_str(),
+            "status": r.status.as_str(),
+            "received_at": ts(&r.received_at),
+            "due_at": ts(&r.due_at),
+            "closed_at": r.closed_at.as_ref().map(ts),
+            "rejection_reason": r.rejection_reason,
+        })).collect::<Vec<_>>(),
+        "gate_checks": checks.iter().map(|g| json!({
+            "check_id": g.check_id.to_string(),
+            "purpose": g.purpose,
+            "decision": g.decision.as_str(),
+            "reasons": g.reasons.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(),
+            "released": g.released.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+            "checked_at": ts(&g.checked_at),
         })).collect::<Vec<_>>(),
     });
     // A JSON value always prints; `{:#}` is its pretty form.
