@@ -52,6 +52,9 @@ trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; for c 
 key=$("$bin" admin create-key --scopes all --label api-fuzz "${args[@]}" | tail -n1)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 echo "api-fuzz: $backend, up to $max_examples examples per operation"
-# DELETE /v1/keys would let the stateful phase revoke the fuzzer's own key.
+# DELETE /v1/keys would let the stateful phase revoke the fuzzer's own key. One worker: with two,
+# CPython 3.11.7's ast.parse (hypothesis describing a strategy) can fail with "AST constructor
+# recursion depth mismatch" (a CPython bug with threads, gh-106905), a crash of the fuzzer, not
+# of custos; seen once on GET /v1/alerts.
 st run "http://127.0.0.1:$port/openapi.json" -H "Authorization: Bearer $key" \
-  --checks not_a_server_error --max-examples "$max_examples" --workers 2 --exclude-method DELETE --seed 20261122
+  --checks not_a_server_error --max-examples "$max_examples" --workers 1 --exclude-method DELETE --seed 20261122

@@ -25,7 +25,7 @@ impl Modify for BearerAuth {
         create_purpose, list_purposes, get_purpose, create_notice, list_notices,
         create_subject, list_subjects, get_subject, patch_subject, subject_consents, subject_decisions,
         record_consent, gate_check, record_decision, record_outcome,
-        create_dsr, list_dsr, get_dsr, verify_dsr, complete_dsr, extend_dsr, reject_dsr, export_dsr,
+        create_dsr, list_dsr, get_dsr, verify_dsr, complete_dsr, extend_dsr, reject_dsr, export_dsr, merge_dsr,
         create_key, list_keys, revoke_key,
         ledger_checkpoint, publish_checkpoint, ledger_key, ledger_entry, inclusion_proof, consistency_proof,
         pii_analyze, pii_anonymize, pii_deanonymize, pii_detokenize, pii_supported_entities, pii_recognizers,

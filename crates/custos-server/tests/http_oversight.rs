@@ -487,7 +487,56 @@ async fn webhooks_are_signed_retried_and_recorded(backend: Backend) {
     s.stop().await;
 }
 
+async fn requests_are_handled_as_cases(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let subject = setup(&s).await;
+    let (_, us) = s.post("/v1/subjects", json!({"external_id": "ca-1", "jurisdiction": "US-CA", "data": {}})).await;
+    let file = |sid: String, kind: &str| {
+        let body = json!({"subject_id": sid, "type": kind});
+        let s = &s;
+        async move { s.post("/v1/dsr", body).await.1 }
+    };
+    let first = file(subject.clone(), "access").await;
+    let again = file(subject.clone(), "access").await;
+    let other = file(subject.clone(), "erasure").await;
+    let californian = file(us["subject_id"].as_str().expect("id").to_owned(), "access").await;
+    // The repeat is flagged in the queue; the first and the erasure are not.
+    let (_, all) = s.get(&format!("/v1/dsr?subject_id={subject}")).await;
+    let flag = |id: &Value| all.as_array().expect("list").iter().find(|d| d["dsr_id"] == *id).expect("listed").get("duplicate_of").cloned();
+    assert_eq!(
+        (flag(&again["dsr_id"]), flag(&first["dsr_id"]), flag(&other["dsr_id"])),
+        (Some(first["dsr_id"].clone()), None, None),
+        "{all}"
+    );
+    // Filters by type and jurisdiction; bad ones are named.
+    let (_, by_type) = s.get("/v1/dsr?type=erasure").await;
+    assert_eq!(by_type.as_array().map(Vec::len), Some(1));
+    let (_, by_law) = s.get("/v1/dsr?jurisdiction=US-CA").await;
+    assert_eq!((by_law.as_array().map(Vec::len), by_law[0]["dsr_id"].clone()), (Some(1), californian["dsr_id"].clone()));
+    for (query, field) in
+        [("type=everything", "type"), ("jurisdiction=Narnia", "jurisdiction"), ("due_before=soon", "due_before"), ("format=xml", "format")]
+    {
+        let (st, problem) = s.get(&format!("/v1/dsr?{query}")).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some(field)), "{query} -> {problem}");
+    }
+    // The queue as CSV, for a spreadsheet.
+    let resp = s.client.get(format!("{}/v1/dsr?format=csv&type=access", s.base_url)).bearer_auth(&s.admin_key).send().await.expect("csv");
+    assert!(resp.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/csv"));
+    let csv = resp.text().await.expect("body");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and three access requests: {csv}");
+    assert!(lines[0].starts_with("dsr_id,subject_id,type,status,jurisdiction"));
+    // Merging closes the repeat, naming the one kept; a different type cannot merge.
+    let (st, problem) = s.post(&format!("/v1/dsr/{}/merge", other["dsr_id"].as_str().expect("id")), json!({"into": first["dsr_id"]})).await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("into")), "{problem}");
+    let (st, merged) = s.post(&format!("/v1/dsr/{}/merge", again["dsr_id"].as_str().expect("id")), json!({"into": first["dsr_id"]})).await;
+    assert_eq!((st, merged["status"].as_str()), (200, Some("rejected")), "{merged}");
+    assert_eq!(merged["rejection_reason"], format!("duplicate of request {}", first["dsr_id"].as_str().expect("id")));
+    s.stop().await;
+}
+
 backend_tests!(
+    requests_are_handled_as_cases,
     webhooks_are_signed_retried_and_recorded,
     a_contest_is_answered_by_a_person,
     rules_route_decisions,

@@ -98,6 +98,8 @@ pub struct DsrView {
     pub rejection_reason: Option<String>,
     /// Where this change was recorded in the ledger (write answers only).
     pub receipt: Option<Receipt>,
+    /// An earlier open request of the same subject and type that this one repeats (in lists).
+    pub duplicate_of: Option<DsrId>,
 }
 
 /// A complete, machine-readable copy of what custos holds about a subject (GDPR Arts. 15
@@ -150,6 +152,7 @@ pub(crate) fn dsr_view(d: &DsrRecord, at: &Timestamp) -> DsrView {
         closed_at: d.closed_at,
         rejection_reason: d.rejection_reason.clone(),
         receipt: None,
+        duplicate_of: None,
     }
 }
 
@@ -176,6 +179,12 @@ pub struct DsrQuery {
     pub open: bool,
     /// Only this subject's.
     pub subject_id: Option<String>,
+    /// Only this type.
+    pub dsr_type: Option<DsrType>,
+    /// Only under this jurisdiction's law (ISO code, e.g. `DE`, `US-CA`).
+    pub jurisdiction: Option<String>,
+    /// Only due before this time (RFC 3339).
+    pub due_before: Option<String>,
     /// At most this many.
     pub limit: Option<u32>,
 }
@@ -401,10 +410,32 @@ impl Dsrs<'_> {
             overdue_at: query.overdue.then_some(at),
             open: query.open,
             subject_id: query.subject_id.as_deref().map(|s| parse_subject_id("subject_id", s)).transpose()?,
+            dsr_type: query.dsr_type,
+            jurisdiction: query.jurisdiction.as_deref().map(|j| Jurisdiction::parse(j).map(|j| j.as_str().to_owned())).transpose()?,
+            due_before: query
+                .due_before
+                .as_deref()
+                .map(|t| {
+                    custos_core::parse_timestamp(t).ok_or_else(|| ServiceError::invalid("due_before", "must be an RFC 3339 timestamp"))
+                })
+                .transpose()?,
             limit: query.limit.unwrap_or(500).clamp(1, 5000),
         };
         let records = self.0.read(async |tx| Ok(custos_store::dsrs::list(tx, &filter).await?)).await?;
-        Ok(records.iter().map(|r| dsr_view(r, &at)).collect())
+        let mut views: Vec<DsrView> = records.iter().map(|r| dsr_view(r, &at)).collect();
+        // Duplicates: an open request of the same subject and type as an earlier open one.
+        let open: Vec<(SubjectId, DsrType, Timestamp, DsrId)> =
+            records.iter().filter(|r| r.status.is_open()).map(|r| (r.subject_id, r.dsr_type, r.received_at, r.dsr_id)).collect();
+        for v in views.iter_mut().filter(|v| v.status.is_open()) {
+            v.duplicate_of = open
+                .iter()
+                .filter(|(s, t, at, id)| {
+                    *s == v.subject_id && *t == v.dsr_type && *id != v.dsr_id && (*at, *id) < (v.received_at, v.dsr_id)
+                })
+                .min_by_key(|(_, _, at, id)| (*at, *id))
+                .map(|(_, _, _, id)| *id);
+        }
+        Ok(views)
     }
 
     /// Loads a request, applies `change` (which validates the transition), and stores it only if
@@ -485,6 +516,34 @@ impl Dsrs<'_> {
             d.status = DsrStatus::Rejected;
             d.closed_at = Some(now());
             d.rejection_reason = Some(input.reason);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Closes an open request as a duplicate of another open request of the same subject and
+    /// type (the other carries on): rejected, with the reason naming the one kept.
+    pub async fn merge(&self, dsr_id: &str, into: &str) -> Result<DsrView, ServiceError> {
+        let keep = DsrId::parse(into).map_err(|e| custos_core::ValidationError::new("into", e.message()))?;
+        let id = DsrId::parse(dsr_id)?;
+        if keep == id {
+            return Err(ServiceError::invalid("into", "a request cannot be merged into itself"));
+        }
+        let kept = self.0.read(async |tx| Ok(custos_store::dsrs::get(tx, &keep).await?)).await?;
+        let kept = kept.ok_or_else(|| ServiceError::unprocessable("into", "no such request"))?;
+        if !kept.status.is_open() {
+            return Err(ServiceError::unprocessable("into", "the request to keep is closed; merge into an open one"));
+        }
+        self.transition(dsr_id, move |d| {
+            if !d.status.is_open() {
+                return Err(conflict(d, "merged"));
+            }
+            if d.subject_id != kept.subject_id || d.dsr_type != kept.dsr_type {
+                return Err(ServiceError::unprocessable("into", "only requests of the same subject and type are merged"));
+            }
+            d.status = DsrStatus::Rejected;
+            d.closed_at = Some(now());
+            d.rejection_reason = Some(format!("duplicate of request {keep}"));
             Ok(())
         })
         .await

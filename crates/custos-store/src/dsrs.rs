@@ -59,6 +59,12 @@ pub struct DsrFilter {
     pub open: bool,
     /// Only this subject's.
     pub subject_id: Option<SubjectId>,
+    /// Only this type.
+    pub dsr_type: Option<DsrType>,
+    /// Only requests under this jurisdiction's law.
+    pub jurisdiction: Option<String>,
+    /// Only requests due before this time.
+    pub due_before: Option<Timestamp>,
     /// At most this many (newest first).
     pub limit: u32,
 }
@@ -214,6 +220,15 @@ pub async fn list(tx: &mut Tx, filter: &DsrFilter) -> Result<Vec<DsrRecord>, Sto
     if filter.subject_id.is_some() {
         sql += &format!(" AND subject_id = {}", next());
     }
+    if filter.dsr_type.is_some() {
+        sql += &format!(" AND type = {}", next());
+    }
+    if filter.jurisdiction.is_some() {
+        sql += &format!(" AND jurisdiction = {}", next());
+    }
+    if filter.due_before.is_some() {
+        sql += &format!(" AND due_at < {}", next());
+    }
     if filter.open || filter.overdue_at.is_some() {
         sql += &format!(" AND status IN ({})", open_statuses());
     }
@@ -232,6 +247,15 @@ pub async fn list(tx: &mut Tx, filter: &DsrFilter) -> Result<Vec<DsrRecord>, Sto
     }
     if let Some(s) = filter.subject_id {
         q = q.bind(s.to_string());
+    }
+    if let Some(t) = filter.dsr_type {
+        q = q.bind(t.as_str());
+    }
+    if let Some(j) = &filter.jurisdiction {
+        q = q.bind(j.clone());
+    }
+    if let Some(t) = filter.due_before {
+        q = q.bind(format_timestamp(&t));
     }
     if let Some(t) = filter.overdue_at {
         q = q.bind(format_timestamp(&t));

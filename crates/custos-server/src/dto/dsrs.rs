@@ -131,6 +131,9 @@ pub(crate) struct DsrView {
     pub closed_at: Option<String>,
     /// Rejection reason.
     pub rejection_reason: Option<String>,
+    /// An earlier open request of the same subject and type that this one repeats (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
     /// Where this change was recorded in the audit ledger (write responses only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptView>,
@@ -156,9 +159,47 @@ impl From<domain::DsrView> for DsrView {
             extension_reason: d.extension_reason,
             closed_at: opt_ts(&d.closed_at),
             rejection_reason: d.rejection_reason,
+            duplicate_of: d.duplicate_of.map(|x| x.to_string()),
             receipt: receipt(d.receipt),
         }
     }
+}
+
+/// Closes a request as a duplicate of another.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MergeInput {
+    /// The open request of the same subject and type to keep.
+    pub into: String,
+}
+
+/// One CSV field, quoted when it needs to be (RFC 4180), with a leading `=`, `+`, `-` or `@`
+/// defused so a spreadsheet does not run it as a formula.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+/// The request queue as CSV: one row per request, the columns staff filter on.
+pub(crate) fn csv(views: &[DsrView]) -> String {
+    let mut out = String::from("dsr_id,subject_id,type,status,jurisdiction,received_at,due_at,overdue,duplicate_of,closed_at\r\n");
+    for d in views {
+        let row = [
+            d.dsr_id.as_str(),
+            d.subject_id.as_str(),
+            d.dsr_type.as_str(),
+            d.status.as_str(),
+            d.jurisdiction.as_str(),
+            d.received_at.as_str(),
+            d.due_at.as_str(),
+            if d.overdue { "true" } else { "false" },
+            d.duplicate_of.as_deref().unwrap_or(""),
+            d.closed_at.as_deref().unwrap_or(""),
+        ];
+        out += &row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+        out += "\r\n";
+    }
+    out
 }
 
 /// A complete, machine-readable copy of what custos holds about a subject (GDPR Arts. 15
