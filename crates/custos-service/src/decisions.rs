@@ -209,6 +209,7 @@ impl Decisions<'_> {
             reason_code: None,
         };
         let held = self.0.oversight().held().await?;
+        let rules = self.0.oversight().live_rules().await?;
         let keyring = self.0.store.keyring().clone();
         let explained_by = explanation.as_ref().map(|e| e.0);
         let (record, review, receipt) = self
@@ -235,7 +236,6 @@ impl Decisions<'_> {
                     }
                 }
                 record.significant |= purpose.significant_effect;
-                let rules = custos_store::reviews::live_rules(tx).await?;
                 let routing = crate::oversight::route(
                     &rules,
                     &held,

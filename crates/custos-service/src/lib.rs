@@ -113,6 +113,8 @@ pub struct Service {
     background: Arc<Background>,
     /// The suspensions that hold (the gate asks on every check).
     suspensions: Arc<oversight::SuspensionCache>,
+    /// The review rules in force (every logged decision is routed through them).
+    review_rules: Arc<oversight::RuleCache>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -264,6 +266,7 @@ impl Service {
             throttles: Arc::default(),
             background: Arc::default(),
             suspensions: Arc::default(),
+            review_rules: Arc::default(),
         }
     }
 

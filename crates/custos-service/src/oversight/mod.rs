@@ -38,23 +38,29 @@ impl Default for OversightConfig {
     }
 }
 
-/// The suspensions that hold, read at most once a second per process (the gate asks on every
-/// check); a change made here is seen at once.
-#[derive(Debug, Default)]
-pub(crate) struct SuspensionCache(RwLock<Option<(Instant, Arc<Vec<custos_store::suspensions::SuspensionRecord>>)>>);
+/// A value read from the database at most once a second per process (the gate and the
+/// decision path ask on every call); a change made through this process is seen at once.
+#[derive(Debug)]
+pub(crate) struct Recent<T>(RwLock<Option<(Instant, Arc<T>)>>);
 
-impl SuspensionCache {
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Self(RwLock::new(None))
+    }
+}
+
+impl<T> Recent<T> {
     const TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
-    fn fresh(&self) -> Option<Arc<Vec<custos_store::suspensions::SuspensionRecord>>> {
+    fn fresh(&self) -> Option<Arc<T>> {
         let guard = self.0.read().ok()?;
-        let (at, held) = guard.as_ref()?;
-        (at.elapsed() < Self::TTL).then(|| held.clone())
+        let (at, value) = guard.as_ref()?;
+        (at.elapsed() < Self::TTL).then(|| value.clone())
     }
 
-    fn put(&self, held: Arc<Vec<custos_store::suspensions::SuspensionRecord>>) {
+    fn put(&self, value: Arc<T>) {
         if let Ok(mut guard) = self.0.write() {
-            *guard = Some((Instant::now(), held));
+            *guard = Some((Instant::now(), value));
         }
     }
 
@@ -64,6 +70,12 @@ impl SuspensionCache {
         }
     }
 }
+
+/// The suspensions that hold.
+pub(crate) type SuspensionCache = Recent<Vec<custos_store::suspensions::SuspensionRecord>>;
+
+/// The review rules in force.
+pub(crate) type RuleCache = Recent<Vec<custos_store::reviews::ReviewRuleRecord>>;
 
 /// Review rules, suspensions and the oversight figures.
 #[derive(Clone, Copy)]
@@ -78,5 +90,15 @@ impl Oversight<'_> {
         let held = Arc::new(self.0.read(async |tx| Ok(custos_store::suspensions::held(tx).await?)).await?);
         self.0.suspensions.put(held.clone());
         Ok(held)
+    }
+
+    /// The review rules in force now (cached for a second).
+    pub(crate) async fn live_rules(&self) -> Result<Arc<Vec<custos_store::reviews::ReviewRuleRecord>>, crate::ServiceError> {
+        if let Some(rules) = self.0.review_rules.fresh() {
+            return Ok(rules);
+        }
+        let rules = Arc::new(self.0.read(async |tx| Ok(custos_store::reviews::live_rules(tx).await?)).await?);
+        self.0.review_rules.put(rules.clone());
+        Ok(rules)
     }
 }

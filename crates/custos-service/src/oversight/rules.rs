@@ -306,6 +306,7 @@ impl Oversight<'_> {
                 Ok((rule, receipt))
             })
             .await?;
+        self.0.review_rules.forget();
         view(rule, Some(receipt))
     }
 
@@ -319,13 +320,16 @@ impl Oversight<'_> {
     pub async fn delete_rule(&self, rule_id: &str) -> Result<Receipt, ServiceError> {
         let id = RuleId::parse(rule_id)?;
         let at = now();
-        self.0
+        let receipt = self
+            .0
             .write(async |tx| {
                 let rule = custos_store::reviews::live_rule(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "review rule" })?;
                 custos_store::reviews::end_rule(tx, &id, &at).await?;
                 Ok(custos_store::ledger::append_leaf(tx, rule_leaf(LedgerEvent::ReviewRuleDeleted, &rule, &at)).await?)
             })
-            .await
+            .await?;
+        self.0.review_rules.forget();
+        Ok(receipt)
     }
 }
 
