@@ -81,7 +81,14 @@ pub struct ResolveInput {
 /// Opens a review of a decision inside its write: the decision is already stored as
 /// `pending_review`. Returns the review and its ledger leaf.
 pub(crate) fn open(decision: &DecisionRecord, routing: Routing) -> (ReviewRecord, Vec<u8>) {
-    let review = ReviewRecord {
+    let review = fresh(decision, routing, None, decision.created_at);
+    let leaf = review_leaf(LedgerEvent::ReviewOpened, &review, None, &review.created_at);
+    (review, leaf)
+}
+
+/// A new, open review of `decision` on the terms of `routing`.
+fn fresh(decision: &DecisionRecord, routing: Routing, dsr_id: Option<custos_core::DsrId>, created_at: Timestamp) -> ReviewRecord {
+    ReviewRecord {
         review_id: ReviewId::new(),
         decision_id: decision.decision_id,
         subject_id: decision.subject_id,
@@ -101,11 +108,9 @@ pub(crate) fn open(decision: &DecisionRecord, routing: Routing) -> (ReviewRecord
         outcome: None,
         reason_code: None,
         final_decision_id: None,
-        dsr_id: None,
-        created_at: decision.created_at,
-    };
-    let leaf = review_leaf(LedgerEvent::ReviewOpened, &review, None, &review.created_at);
-    (review, leaf)
+        dsr_id,
+        created_at,
+    }
 }
 
 /// Opens the review of a contested decision inside the write that files the contest: due when
@@ -142,29 +147,15 @@ pub(crate) async fn open_contest(
     if let Some(r) = &routing {
         reasons.extend(r.reasons.iter().cloned());
     }
-    let review = ReviewRecord {
-        review_id: ReviewId::new(),
-        decision_id: decision.decision_id,
-        subject_id: decision.subject_id,
-        purpose: decision.purpose.clone(),
-        status: ReviewStatus::Open,
+    let terms = Routing {
         reasons,
+        due_at: dsr.due_at,
         required_role: routing.as_ref().map_or(Role::Reviewer, |r| r.required_role),
         escalation_role: routing.as_ref().and_then(|r| r.escalation_role).or(Some(Role::PrivacyOfficer)),
         two_person: routing.as_ref().is_some_and(|r| r.two_person),
         blind: routing.as_ref().is_some_and(|r| r.blind),
-        due_at: dsr.due_at,
-        assignee: None,
-        claimed_at: None,
-        escalated_at: None,
-        resolved_at: None,
-        action: None,
-        outcome: None,
-        reason_code: None,
-        final_decision_id: None,
-        dsr_id: Some(dsr.dsr_id),
-        created_at: dsr.received_at,
     };
+    let review = fresh(decision, terms, Some(dsr.dsr_id), dsr.received_at);
     custos_store::reviews::insert(tx, &review).await?;
     custos_store::ledger::append_leaf(tx, review_leaf(LedgerEvent::ReviewOpened, &review, None, &review.created_at)).await?;
     Ok(review)

@@ -347,21 +347,40 @@ pub async fn explanations_of_subject(tx: &mut Tx, subject: &SubjectId) -> Result
 
 /// A decision's explanation, opened; `None` if it has none (or its subject was erased).
 pub async fn explanation(tx: &mut Tx, decision: &DecisionId) -> Result<Option<Value>, StoreError> {
-    let row = sqlx::query(
-        "SELECT d.subject_id, e.explanation_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
-         WHERE e.decision_id = $1",
-    )
-    .bind(decision.to_string())
-    .fetch_optional(tx.conn())
-    .await?;
+    sealed_document(tx, decision, Sealed::Explanation).await
+}
+
+/// The documents sealed beside a decision (in `decision_explanations`).
+#[derive(Clone, Copy)]
+enum Sealed {
+    Explanation,
+    Counterfactual,
+}
+
+/// Opens a document sealed beside a decision; `None` if it has none (or its subject was erased).
+async fn sealed_document(tx: &mut Tx, decision: &DecisionId, which: Sealed) -> Result<Option<Value>, StoreError> {
+    // The column and the context come from the enum, never from input.
+    let (sql, column, context) = match which {
+        Sealed::Explanation => (
+            "SELECT d.subject_id, e.explanation_ct AS sealed FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+             WHERE e.decision_id = $1",
+            "explanation",
+            format!("explanation/{decision}"),
+        ),
+        Sealed::Counterfactual => (
+            "SELECT d.subject_id, e.counterfactual_ct AS sealed FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+             WHERE e.decision_id = $1",
+            "counterfactual",
+            format!("counterfactual/{decision}"),
+        ),
+    };
+    let row = sqlx::query(sql).bind(decision.to_string()).fetch_optional(tx.conn()).await?;
     let Some(row) = row else { return Ok(None) };
     let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
-    let Some(sealed) = opt_bytes(&row, "explanation_ct")? else {
-        return Ok(None);
-    };
+    let Some(sealed) = opt_bytes(&row, "sealed")? else { return Ok(None) };
     let Some(key) = crate::subjects::data_key(tx, &subject).await? else { return Ok(None) };
-    let bytes = key.open(&subject, &format!("explanation/{decision}"), &sealed)?;
-    Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?))
+    let bytes = key.open(&subject, &context, &sealed)?;
+    Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt(format!("{column} is not JSON")))?))
 }
 
 /// Stores the counterfactual of a decision with an explanation, sealed under its subject's
@@ -380,17 +399,5 @@ pub async fn set_counterfactual(tx: &mut Tx, decision: &DecisionId, subject: &Su
 
 /// A decision's counterfactual, opened; `None` until computed (or once its subject is erased).
 pub async fn counterfactual(tx: &mut Tx, decision: &DecisionId) -> Result<Option<Value>, StoreError> {
-    let row = sqlx::query(
-        "SELECT d.subject_id, e.counterfactual_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
-         WHERE e.decision_id = $1",
-    )
-    .bind(decision.to_string())
-    .fetch_optional(tx.conn())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let subject = SubjectId::parse(&text(&row, "subject_id")?)?;
-    let Some(sealed) = opt_bytes(&row, "counterfactual_ct")? else { return Ok(None) };
-    let Some(key) = crate::subjects::data_key(tx, &subject).await? else { return Ok(None) };
-    let bytes = key.open(&subject, &format!("counterfactual/{decision}"), &sealed)?;
-    Ok(Some(serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("counterfactual is not JSON".into()))?))
+    sealed_document(tx, decision, Sealed::Counterfactual).await
 }

@@ -282,44 +282,34 @@ pub async fn update(tx: &mut Tx, r: &ReviewRecord, expected: ReviewStatus) -> Re
     Ok(done.rows_affected() > 0)
 }
 
+/// Reviews where `column = value` (the column from the callers below, never from input), in
+/// `order`.
+async fn reviews_where(tx: &mut Tx, column: &str, value: String, order: &str) -> Result<Vec<ReviewRecord>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE {column} = $1 {order}")))
+        .bind(value)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(review_from_row).collect()
+}
+
 /// One review.
 pub async fn get(tx: &mut Tx, id: &ReviewId) -> Result<Option<ReviewRecord>, StoreError> {
-    let row = sqlx::query(AssertSqlSafe(format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE review_id = $1")))
-        .bind(id.to_string())
-        .fetch_optional(tx.conn())
-        .await?;
-    row.as_ref().map(review_from_row).transpose()
+    Ok(reviews_where(tx, "review_id", id.to_string(), "").await?.into_iter().next())
 }
 
 /// The reviews of a decision, newest first.
 pub async fn of_decision(tx: &mut Tx, decision: &DecisionId) -> Result<Vec<ReviewRecord>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {REVIEW_COLUMNS} FROM reviews WHERE decision_id = $1 ORDER BY created_at DESC, review_id DESC"
-    )))
-    .bind(decision.to_string())
-    .fetch_all(tx.conn())
-    .await?;
-    rows.iter().map(review_from_row).collect()
+    reviews_where(tx, "decision_id", decision.to_string(), "ORDER BY created_at DESC, review_id DESC").await
 }
 
-/// A subject's reviews, newest first.
+/// A subject's reviews, newest first (at most 1000).
 pub async fn of_subject(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<ReviewRecord>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {REVIEW_COLUMNS} FROM reviews WHERE subject_id = $1 ORDER BY created_at DESC, review_id DESC LIMIT 1000"
-    )))
-    .bind(subject.to_string())
-    .fetch_all(tx.conn())
-    .await?;
-    rows.iter().map(review_from_row).collect()
+    reviews_where(tx, "subject_id", subject.to_string(), "ORDER BY created_at DESC, review_id DESC LIMIT 1000").await
 }
 
 /// The review a contest opened.
 pub async fn of_dsr(tx: &mut Tx, dsr: &DsrId) -> Result<Option<ReviewRecord>, StoreError> {
-    let row = sqlx::query(AssertSqlSafe(format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE dsr_id = $1")))
-        .bind(dsr.to_string())
-        .fetch_optional(tx.conn())
-        .await?;
-    row.as_ref().map(review_from_row).transpose()
+    Ok(reviews_where(tx, "dsr_id", dsr.to_string(), "").await?.into_iter().next())
 }
 
 /// Which reviews a queue shows.

@@ -31,20 +31,11 @@ pub struct SuspensionView {
     pub receipt: Option<Receipt>,
 }
 
+/// The ledger leaf of a press or a lift: what a webhook says, and who.
 fn leaf(event: LedgerEvent, s: &SuspensionRecord, by: &str, at: &Timestamp) -> Vec<u8> {
-    crate::ledger::event_at(
-        event,
-        at,
-        serde_json::json!({
-            "suspension_id": s.suspension_id.to_string(),
-            "purpose": s.purpose.as_ref().map(PurposeKey::as_str),
-            "model": s.model,
-            "model_version": s.model_version,
-            "mode": s.mode.as_str(),
-            "reason": s.reason,
-            "by": by,
-        }),
-    )
+    let mut fields = payload(s);
+    fields["by"] = serde_json::Value::from(by);
+    crate::ledger::event_at(event, at, fields)
 }
 
 /// What a webhook says of a suspension.
