@@ -353,6 +353,18 @@ async fn rubber_stamping_is_caught(backend: Backend) {
     assert_eq!(stamping.len(), 1, "{alerts}");
     assert!(stamping[0]["message"].as_str().unwrap_or_default().contains("quick@example.org"));
     assert_eq!(s.get("/v1/oversight/metrics?days=0").await.0, 400);
+    // The console shows the same figures, the flag, and the weekly trend with its numbers.
+    s.service.staff().create_user("po@example.org", &[Role::PrivacyOfficer], Some("a long officer password".into())).await.expect("user");
+    let mut b = custos_testkit::Browser::new(&s);
+    b.login("po@example.org", "a long officer password").await;
+    let (st, page, _) = b.get("/console/oversight").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("quick@example.org <strong>(flagged)</strong>") && page.contains("100.0%"), "{page}");
+    assert!(page.contains("Agreement with the model, by week") && page.contains("<table"), "a chart with its numbers: {page}");
+    let mut reviewer = custos_testkit::Browser::new(&s);
+    s.service.staff().create_user("r@example.org", &[Role::Reviewer], Some("a long reviewer password".into())).await.expect("user");
+    reviewer.login("r@example.org", "a long reviewer password").await;
+    assert_eq!(reviewer.get("/console/oversight").await.0, 403, "reviewers do not see each other's figures");
     s.stop().await;
 }
 

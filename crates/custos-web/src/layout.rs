@@ -35,6 +35,7 @@ const SECTIONS: &[Section] = &[
     ("/console/dsr", "Requests", &[(Action::Read, Resource::Dsrs)]),
     ("/console/decisions", "Decisions", &[(Action::Read, Resource::Decisions)]),
     ("/console/reviews", "Reviews", &[(Action::Read, Resource::Reviews)]),
+    ("/console/oversight", "Oversight", &[(Action::Read, Resource::Oversight)]),
     ("/console/fairness", "Fairness", &[(Action::Read, Resource::Audits)]),
     (
         "/console/admin",

@@ -17,6 +17,7 @@ mod dsrs;
 mod fairness;
 mod format;
 mod layout;
+mod oversight;
 mod overview;
 mod privacy;
 mod reviews;
@@ -77,6 +78,7 @@ pub fn router(service: Service) -> Router {
         .route("/console/decisions", get(decisions::log))
         .route("/console/decisions/{decision_id}", get(decisions::detail))
         .route("/console/reviews", get(reviews::queue))
+        .route("/console/oversight", get(oversight::page))
         .route("/console/reviews/{review_id}", get(reviews::detail))
         .route("/console/reviews/{review_id}/claim", post(reviews::claim))
         .route("/console/reviews/{review_id}/resolve", post(reviews::resolve))

@@ -95,6 +95,7 @@ permissions! {
     ReadLedger => (Read, Ledger),
     ReadReviews => (Read, Reviews),
     WriteReviews => (Write, Reviews),
+    ReadOversight => (Read, Oversight),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

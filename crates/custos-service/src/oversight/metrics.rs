@@ -194,6 +194,36 @@ impl Oversight<'_> {
     }
 }
 
+/// One week of the oversight trend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekFigures {
+    /// The week's first moment.
+    pub week_start: Timestamp,
+    /// Everyone's verdicts of that week.
+    pub figures: Figures,
+}
+
+impl Oversight<'_> {
+    /// Everyone's figures week by week over the last `weeks` weeks (1-52) up to `until`, oldest
+    /// first: whether agreement creeps up and time spent creeps down.
+    pub async fn trend(&self, weeks: u32, until: Timestamp) -> Result<Vec<WeekFigures>, ServiceError> {
+        if !(1..=52).contains(&weeks) {
+            return Err(ServiceError::invalid("weeks", "must be between 1 and 52"));
+        }
+        let since = until - chrono::Duration::weeks(i64::from(weeks));
+        let facts = self.0.read(async |tx| Ok(custos_store::reviews::verdicts_since(tx, &since, MAX_VERDICTS).await?)).await?;
+        Ok((0..weeks)
+            .map(|w| {
+                let start = since + chrono::Duration::weeks(i64::from(w));
+                let end = start + chrono::Duration::weeks(1);
+                let of_week: Vec<&VerdictFact> =
+                    facts.iter().filter(|f| f.verdict.recorded_at >= start && f.verdict.recorded_at < end).collect();
+                WeekFigures { week_start: start, figures: figures(&of_week) }
+            })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 pub use custos_store::suspensions::SuspensionRecord;
-pub use metrics::{Figures, OversightMetrics, ReviewerFigures, RuleFigures};
+pub use metrics::{Figures, OversightMetrics, ReviewerFigures, RuleFigures, WeekFigures};
 pub use rules::{ReviewRuleInput, ReviewRuleView, RuleConditions};
 pub(crate) use rules::{Routed, Routing, route};
 pub use suspensions::{SuspensionInput, SuspensionView};
