@@ -544,6 +544,44 @@ async fn requests_are_handled_as_cases(backend: Backend) {
     let (st, merged) = s.post(&format!("/v1/dsr/{}/merge", again["dsr_id"].as_str().expect("id")), json!({"into": first["dsr_id"]})).await;
     assert_eq!((st, merged["status"].as_str()), (200, Some("rejected")), "{merged}");
     assert_eq!(merged["rejection_reason"], format!("duplicate of request {}", first["dsr_id"].as_str().expect("id")));
+
+    // Staff find a subject by e-mail or phone through the blind index; a rectification moves
+    // it, an erasure removes it.
+    let (_, p) = s
+        .post("/v1/subjects", json!({"external_id": "m-1", "jurisdiction": "DE", "data": {"user.contact.email": "Mia@Example.org", "user.contact.phone_number": "+49 30 1234 5678"}}))
+        .await;
+    let mia = p["subject_id"].as_str().expect("id").to_owned();
+    let find = |contact: &str| {
+        let path = format!("/v1/subjects?contact={}", contact.replace('+', "%2B").replace(' ', "%20"));
+        let s = &s;
+        async move {
+            s.get(&path)
+                .await
+                .1
+                .as_array()
+                .map(|a| a.iter().map(|x| x["subject_id"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(find("mia@example.ORG").await, Some(vec![mia.clone()]));
+    assert_eq!(find("+49 (30) 1234-5678").await, Some(vec![mia.clone()]));
+    assert_eq!(find("nobody@example.org").await, Some(vec![]));
+    let (st, _) = s
+        .call(
+            Method::PATCH,
+            &format!("/v1/subjects/{mia}"),
+            Some(&s.admin_key),
+            Some(json!({"data": {"user.contact.email": "mia@new.example"}})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(find("mia@example.org").await, Some(vec![]), "the old address no longer finds her");
+    assert_eq!(find("MIA@new.example").await, Some(vec![mia.clone()]));
+    let erasure = file(mia.clone(), "erasure").await;
+    let erasure_id = erasure["dsr_id"].as_str().expect("id");
+    assert_eq!(s.post(&format!("/v1/dsr/{erasure_id}/verify"), json!({"method": "email_link"})).await.0, 200);
+    assert_eq!(s.post(&format!("/v1/dsr/{erasure_id}/complete"), json!({})).await.0, 200);
+    assert_eq!(find("mia@new.example").await, Some(vec![]), "erased: not found by contact");
+    assert_eq!(find("+4930 12345678").await, Some(vec![]));
     s.stop().await;
 }
 

@@ -167,6 +167,38 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
     s.stop().await;
 }
 
+/// The e-mail address on file works as well as the customer number, however it is typed.
+async fn sign_in_by_email(backend: Backend) {
+    let capture = std::sync::Arc::new(Capture::default());
+    let delivery = capture.clone();
+    let Some(s) =
+        TestServer::start_with(backend, move |state| custos_server::AppState::new(state.service().clone().with_code_delivery(delivery)))
+            .await
+    else {
+        return;
+    };
+    s.post("/v1/subjects", json!({"external_id": "cust-10", "jurisdiction": "DE", "data": {"user.contact.email": "Ten@Example.org"}}))
+        .await;
+    let mut by_mail = Browser::new(&s);
+    let (st, page, _) = by_mail.post("/privacy/start", &[("external_id", "  ten@example.ORG ")]).await;
+    assert!(st == 200 && page.contains("a code is on its way"), "{page}");
+    s.service.settled().await;
+    let code = capture.codes_to("Ten@Example.org").last().cloned().expect("a code to the address on file");
+    let (st, _, location) = by_mail.post("/privacy/code", &[("external_id", "ten@example.org"), ("code", code.as_str())]).await;
+    assert_eq!((st, location.as_deref()), (303, Some("/privacy")));
+
+    // Two customers sharing an address: neither is signed in by it (the answer is the same).
+    s.post("/v1/subjects", json!({"external_id": "cust-11", "jurisdiction": "DE", "data": {"user.contact.email": "ten@example.org"}}))
+        .await;
+    let sent = || capture.codes_to("ten@example.org").len() + capture.codes_to("Ten@Example.org").len();
+    let before = sent();
+    let (st, page, _) = Browser::new(&s).post("/privacy/start", &[("external_id", "ten@example.org")]).await;
+    assert!(st == 200 && page.contains("a code is on its way"), "{page}");
+    s.service.settled().await;
+    assert_eq!(sent(), before, "an ambiguous address sends nothing");
+    s.stop().await;
+}
+
 /// A delivery that keeps what it was asked to send (contact, code), for the tests.
 #[derive(Debug, Default)]
 struct Capture(std::sync::Mutex<Vec<(String, String)>>);
@@ -237,6 +269,7 @@ async fn sign_in_by_code(backend: Backend) {
     s.service.settled().await;
     assert_eq!(capture.codes_to("c9@example.org").len(), 2, "two codes sent in all, the third request throttled");
     assert_eq!(again.post("/privacy/code", &[("external_id", "cust-9"), ("code", code.as_str())]).await.0, 401, "still locked");
+
     s.stop().await;
 
     // Without a delivery configured, codes are off.
@@ -247,4 +280,4 @@ async fn sign_in_by_code(backend: Backend) {
     plain.stop().await;
 }
 
-backend_tests!(customer_uses_the_privacy_center, sign_in_by_code);
+backend_tests!(sign_in_by_email, customer_uses_the_privacy_center, sign_in_by_code);

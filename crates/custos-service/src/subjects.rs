@@ -210,6 +210,48 @@ impl Subjects<'_> {
         self.get(&id.to_string()).await
     }
 
+    /// The subjects a person is looking for: by external id, or by e-mail (`@` in it) or phone
+    /// (digits) through the keyed blind index (at most 20; the values themselves are never
+    /// searched or stored in clear).
+    pub async fn find(&self, what: &str) -> Result<Vec<SubjectView>, ServiceError> {
+        let ids = self.ids_by_identifier(what).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.get(&id.to_string()).await?);
+        }
+        Ok(out)
+    }
+
+    /// The subjects `what` names: an e-mail address, a phone number or an external id.
+    pub(crate) async fn ids_by_identifier(&self, what: &str) -> Result<Vec<SubjectId>, ServiceError> {
+        let what = what.trim();
+        if what.is_empty() || what.len() > 320 || what.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(
+                "contact",
+                "give an external id, an e-mail address or a phone number (up to 320 characters)",
+            ));
+        }
+        let kind = if what.contains('@') {
+            Some(custos_store::subjects::ContactKind::Email)
+        } else if what.starts_with('+')
+            || (what.chars().filter(char::is_ascii_digit).count() >= 6 && what.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)))
+        {
+            Some(custos_store::subjects::ContactKind::Phone)
+        } else {
+            None
+        };
+        let mut ids = match kind {
+            Some(kind) => self.0.read(async |tx| Ok(custos_store::subjects::ids_by_contact(tx, kind, what).await?)).await?,
+            None => Vec::new(),
+        };
+        if ids.is_empty()
+            && let Ok(Some(id)) = self.id_by_external_id(what).await
+        {
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
     /// The id of the subject with this external id (one blind-index lookup, the same work
     /// whether or not there is one).
     pub(crate) async fn id_by_external_id(&self, external_id: &str) -> Result<Option<SubjectId>, ServiceError> {

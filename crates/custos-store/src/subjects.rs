@@ -115,6 +115,7 @@ pub(crate) async fn put_value(
     now: &str,
 ) -> Result<(), StoreError> {
     let sealed = key.seal_value(subject, category, value)?;
+    set_lookup(tx, subject, category, Some(value)).await?;
     sqlx::query(
         "INSERT INTO subject_data (subject_id, data_category, value_ct, collected_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (subject_id, data_category) DO UPDATE SET value_ct = excluded.value_ct, collected_at = excluded.collected_at",
@@ -265,6 +266,7 @@ pub async fn update(tx: &mut Tx, id: &SubjectId, update: &SubjectUpdate, now: &T
         match value {
             Some(v) => put_value(tx, &key, id, category, v, &now).await?,
             None => {
+                set_lookup(tx, id, category, None).await?;
                 sqlx::query("DELETE FROM subject_data WHERE subject_id = $1 AND data_category = $2")
                     .bind(id.to_string())
                     .bind(category.as_str())
@@ -366,6 +368,7 @@ pub async fn erase(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<(), S
     let now = format_timestamp(now);
     for sql in [
         "DELETE FROM subject_data WHERE subject_id = $1",
+        "DELETE FROM subject_lookups WHERE subject_id = $1",
         "DELETE FROM subject_objections WHERE subject_id = $1",
         "DELETE FROM privacy_sessions WHERE subject_id = $1",
         "DELETE FROM privacy_codes WHERE subject_id = $1",
@@ -387,4 +390,89 @@ pub async fn erase(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<(), S
     .execute(tx.conn())
     .await?;
     Ok(())
+}
+
+/// What a contact is looked up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    /// `user.contact.email`, compared trimmed and in lower case.
+    Email,
+    /// `user.contact.phone_number`, compared as its digits (and a leading `+`).
+    Phone,
+}
+
+impl ContactKind {
+    fn of(category: &DataCategory) -> Option<Self> {
+        match category.as_str() {
+            "user.contact.email" => Some(Self::Email),
+            "user.contact.phone_number" => Some(Self::Phone),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+        }
+    }
+
+    /// The form compared: the same address or number however it was typed.
+    pub fn normalize(self, value: &str) -> Option<String> {
+        let v = value.trim();
+        let out = match self {
+            Self::Email => v.to_lowercase(),
+            Self::Phone => {
+                let plus = if v.starts_with('+') { "+" } else { "" };
+                format!("{plus}{}", v.chars().filter(char::is_ascii_digit).collect::<String>())
+            }
+        };
+        (out.len() > 3).then_some(out)
+    }
+}
+
+/// Keeps the blind index of a subject's e-mail or phone in step with its value.
+async fn set_lookup(tx: &mut Tx, subject: &SubjectId, category: &DataCategory, value: Option<&Value>) -> Result<(), StoreError> {
+    let Some(kind) = ContactKind::of(category) else { return Ok(()) };
+    sqlx::query("DELETE FROM subject_lookups WHERE subject_id = $1 AND kind = $2")
+        .bind(subject.to_string())
+        .bind(kind.name())
+        .execute(tx.conn())
+        .await?;
+    let Some(normal) = value.and_then(Value::as_str).and_then(|v| kind.normalize(v)) else { return Ok(()) };
+    let digest = tx.keyring().digest(&format!("subject-lookup/{}", kind.name()), normal.as_bytes()).to_vec();
+    sqlx::query("INSERT INTO subject_lookups (subject_id, kind, digest) VALUES ($1, $2, $3)")
+        .bind(subject.to_string())
+        .bind(kind.name())
+        .bind(digest)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The subjects whose e-mail or phone is `value` (normalized; at most 20).
+pub async fn ids_by_contact(tx: &mut Tx, kind: ContactKind, value: &str) -> Result<Vec<SubjectId>, StoreError> {
+    let Some(normal) = kind.normalize(value) else { return Ok(Vec::new()) };
+    let digest = tx.keyring().digest(&format!("subject-lookup/{}", kind.name()), normal.as_bytes()).to_vec();
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT subject_id FROM subject_lookups WHERE kind = $1 AND digest = $2 ORDER BY subject_id LIMIT 20")
+            .bind(kind.name())
+            .bind(digest)
+            .fetch_all(tx.conn())
+            .await?;
+    ids.iter().map(|i| Ok(SubjectId::parse(i)?)).collect()
+}
+
+/// Rebuilds the contact index of one subject from its sealed data (for subjects stored before
+/// the index existed); false if the subject is erased or unknown.
+pub async fn reindex_contacts(tx: &mut Tx, subject: &SubjectId) -> Result<bool, StoreError> {
+    if data_key(tx, subject).await?.is_none() {
+        return Ok(false);
+    }
+    let wanted = [DataCategory::parse("user.contact.email")?, DataCategory::parse("user.contact.phone_number")?];
+    let values = data(tx, subject, Some(&wanted)).await?;
+    for category in &wanted {
+        set_lookup(tx, subject, category, values.get(category)).await?;
+    }
+    Ok(true)
 }

@@ -69,8 +69,9 @@ pub(crate) async fn list(
         let page = web.service.subjects().page(PageAt::from_params(q.after, q.before), PAGE_SIZE).await.or_refuse(&staff)?;
         (page.items.iter().map(row).collect(), Some(Paging::of(&page, "/console/subjects", "subjects")))
     } else {
-        match web.service.subjects().by_external_id(&query).await {
-            Ok(v) => (vec![row(&v)], None),
+        // An external id, an e-mail address or a phone number.
+        match web.service.subjects().find(&query).await {
+            Ok(found) => (found.iter().map(row).collect(), None),
             Err(ServiceError::NotFound { .. }) => (Vec::new(), None),
             Err(e) => return Err(Refusal::failed(Page::staff(&staff, "/console/subjects"), &e)),
         }

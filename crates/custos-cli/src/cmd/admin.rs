@@ -91,6 +91,12 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Index every subject's e-mail and phone for lookup (a keyed blind index), for subjects
+    /// stored before the index existed; new and changed subjects are indexed as they are written.
+    ReindexContacts {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Delete data held past its purposes' retention periods, now.
     RunRetention {
         #[command(flatten)]
@@ -225,6 +231,15 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
             let service = open(&db).await?;
             let key_id = service.admin().rotate_master_key().await.context("rotation failed; the old key is still in force")?;
             println!("master key rotated; new key id {key_id}; restart running servers");
+            service
+        }
+        AdminCommand::ReindexContacts { db } => {
+            let service = open(&db).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message("indexing contacts");
+            let n = service.admin().reindex_contacts(|done| bar.set_message(format!("{done} subjects indexed"))).await?;
+            bar.finish_and_clear();
+            println!("indexed the contacts of {n} subjects");
             service
         }
         AdminCommand::RunRetention { db } => {

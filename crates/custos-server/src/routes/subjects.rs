@@ -36,6 +36,8 @@ pub(crate) async fn create_subject(
 pub(crate) struct SubjectQuery {
     /// Find the subject with this external id (returns that one subject).
     external_id: Option<String>,
+    /// Find subjects by e-mail address or phone number (a keyed blind index; returns a list).
+    contact: Option<String>,
     /// Page after this subject id (`next_after` of the previous page).
     after: Option<String>,
     /// Page before this subject id (`prev_before` of the next page).
@@ -46,13 +48,17 @@ pub(crate) struct SubjectQuery {
 
 /// Lists subjects, or finds one by `external_id` (scope `subjects:read`).
 #[utoipa::path(get, path = "/v1/subjects", tag = "subjects", params(SubjectQuery),
-    responses((status = 200, description = "a page of subjects, or one subject when external_id is given", body = SubjectPage), (status = 404, body = ApiError)),
+    responses((status = 200, description = "a page of subjects, or one subject when external_id is given, or the list of subjects with that contact", body = SubjectPage), (status = 404, body = ApiError)),
     security(("bearer" = [])))]
 pub(crate) async fn list_subjects(
     State(s): State<AppState>,
     Auth(_caller, _): Auth<SubjectsRead>,
     ApiQuery(q): ApiQuery<SubjectQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(contact) = q.contact {
+        let found: Vec<SubjectView> = s.service().subjects().find(&contact).await?.into_iter().map(Into::into).collect();
+        return Ok(Json(found).into_response());
+    }
     if let Some(external_id) = q.external_id {
         return Ok(Json(SubjectView::from(s.service().subjects().by_external_id(&external_id).await?)).into_response());
     }

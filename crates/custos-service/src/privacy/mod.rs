@@ -277,11 +277,10 @@ impl PrivacyCenter<'_> {
             .throttles
             .admit(crate::throttle::Path::CodeRequest, client)
             .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
-        let Ok(Some(subject_id)) = self.0.subjects().id_by_external_id(external_id).await else { return Ok(true) };
+        let Some(subject_id) = self.one_subject(external_id).await else { return Ok(true) };
         let service = self.0.clone();
-        let external_id = external_id.to_owned();
         self.0.background.spawn(async move {
-            if let Err(e) = service.privacy().issue_code(&external_id, subject_id, delivery).await {
+            if let Err(e) = service.privacy().issue_code(subject_id, delivery).await {
                 tracing::error!(error = %e, "issuing a privacy-center code failed");
             }
         });
@@ -289,13 +288,9 @@ impl PrivacyCenter<'_> {
     }
 
     /// Issues and delivers a code (at most one a minute per customer).
-    async fn issue_code(
-        &self,
-        external_id: &str,
-        subject_id: SubjectId,
-        delivery: std::sync::Arc<dyn CodeDelivery>,
-    ) -> Result<(), ServiceError> {
+    async fn issue_code(&self, subject_id: SubjectId, delivery: std::sync::Arc<dyn CodeDelivery>) -> Result<(), ServiceError> {
         let subject = self.0.subjects().get(&subject_id.to_string()).await?;
+        let external_id = subject.external_id.clone().unwrap_or_default();
         let email = DataCategory::parse("user.contact.email")?;
         let Some(contact) = subject.data.as_ref().and_then(|d| d.get(&email)).and_then(Value::as_str).map(str::to_owned) else {
             return Ok(());
@@ -319,7 +314,7 @@ impl PrivacyCenter<'_> {
             // A code went out less than a minute ago: nothing sent.
             return Ok(());
         }
-        if let Err(e) = delivery.deliver(external_id, &contact, &code) {
+        if let Err(e) = delivery.deliver(&external_id, &contact, &code) {
             tracing::error!(error = %e, "delivering a privacy-center code failed");
         }
         Ok(())
@@ -337,8 +332,7 @@ impl PrivacyCenter<'_> {
             .admit(crate::throttle::Path::CodeEntry, client)
             .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let refused = || ServiceError::invalid("code", "is wrong or has expired");
-        let subject = self.0.subjects().by_external_id(external_id).await.map_err(|_| refused())?;
-        let subject_id = subject.subject_id;
+        let subject_id = self.one_subject(external_id).await.ok_or_else(refused)?;
         let at = now();
         let digest = self.code_digest(&subject_id, code.trim());
         let session = NewSession::signing_in(subject_id, at, "code")?;
@@ -361,6 +355,15 @@ impl PrivacyCenter<'_> {
             })
             .await?;
         if ok { Ok(token) } else { Err(refused()) }
+    }
+
+    /// The one subject a customer names by their customer number (external id) or e-mail
+    /// address; `None` when none or several match (the answer is the same either way).
+    async fn one_subject(&self, identifier: &str) -> Option<SubjectId> {
+        match self.0.subjects().ids_by_identifier(identifier).await {
+            Ok(ids) if ids.len() == 1 => ids.first().copied(),
+            _ => None,
+        }
     }
 
     /// The demo outbox, when the demo's delivery is installed.

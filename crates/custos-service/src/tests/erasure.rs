@@ -90,4 +90,25 @@ async fn scrub_runs_on_both_backends(backend: Backend) {
     service.close().await;
 }
 
-backend_tests!(erasure_crypto_shreds, scrub_runs_on_both_backends);
+/// Subjects stored before the contact index are found once `reindex_contacts` ran, and the
+/// index holds digests only, never the address.
+async fn contacts_are_indexed_again(backend: Backend) {
+    let db = TestDb::new(backend).await.expect("backend configured");
+    let service = db.service().await;
+    let sid = subject(&service, "old-customer").await;
+    assert_eq!(service.subjects().find("old-customer@example.org").await.expect("find").len(), 1);
+    // As before 0014: no index rows.
+    db.execute("DELETE FROM subject_lookups").await;
+    assert!(service.subjects().find("old-customer@example.org").await.expect("find").is_empty());
+    assert_eq!(service.admin().reindex_contacts(|_| {}).await.expect("reindex"), 1);
+    let found = service.subjects().find("OLD-customer@example.org").await.expect("find");
+    assert_eq!(found.iter().map(|s| s.subject_id).collect::<Vec<_>>(), vec![sid]);
+    // On disk (SQLite): a 32-byte digest, not the address.
+    if backend == Backend::Sqlite {
+        let rows = db.sqlite_values("SELECT digest FROM subject_lookups").await;
+        assert_eq!(rows.iter().map(Vec::len).collect::<Vec<_>>(), vec![32]);
+        assert!(!rows[0].windows(12).any(|w| w == b"old-customer"), "a digest, not the address");
+    }
+}
+
+backend_tests!(erasure_crypto_shreds, scrub_runs_on_both_backends, contacts_are_indexed_again);

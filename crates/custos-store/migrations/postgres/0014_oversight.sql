@@ -144,3 +144,14 @@ CREATE TABLE webhook_attempts (
     error        TEXT,
     PRIMARY KEY (delivery_id, attempt)
 );
+
+-- Staff find a subject by e-mail or phone, and customers sign in with their e-mail: a keyed
+-- blind index of the normalized value (never the value), kept with the sealed data, removed on
+-- erasure. The key is derived from the root secret (which a master-key rotation re-wraps).
+CREATE TABLE subject_lookups (
+    subject_id TEXT NOT NULL REFERENCES subjects (subject_id),
+    kind       TEXT NOT NULL,
+    digest     BYTEA NOT NULL,
+    PRIMARY KEY (subject_id, kind)
+);
+CREATE INDEX subject_lookups_digest ON subject_lookups (kind, digest);
