@@ -289,4 +289,46 @@ async fn console_blind_review(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(console_sign_in_csrf_and_requests, console_administration, console_blind_review);
+/// A request is a case: what was asked (old and new values of a correction), its timeline, and
+/// the actions, from the queue's link.
+async fn console_request_cases(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (_, subject) = s
+        .post(
+            "/v1/subjects",
+            serde_json::json!({"external_id": "c-8", "jurisdiction": "DE", "data": {"user.contact.email": "old@example.org"}}),
+        )
+        .await;
+    let sid = subject["subject_id"].as_str().expect("id").to_owned();
+    let (st, dsr) = s
+        .post(
+            "/v1/dsr",
+            serde_json::json!({"subject_id": sid, "type": "rectification", "data": {"user.contact.email": "new@example.org"}, "statement": "I moved."}),
+        )
+        .await;
+    assert_eq!(st, 201, "{dsr}");
+    let id = dsr["dsr_id"].as_str().expect("id").to_owned();
+    assert_eq!(s.post(&format!("/v1/dsr/{id}/verify"), serde_json::json!({"method": "email_link"})).await.0, 200);
+    s.service
+        .staff()
+        .create_user("po2@example.com", &[custos_core::Role::PrivacyOfficer], Some("a long officer password".into()))
+        .await
+        .expect("user");
+    let mut b = Browser::new(&s);
+    b.login("po2@example.com", "a long officer password").await;
+    let (_, queue, _) = b.get("/console/dsr").await;
+    assert!(queue.contains(&format!("href=\"/console/dsr/{id}\"")), "the queue links the case: {queue}");
+    let (st, page, _) = b.get(&format!("/console/dsr/{id}")).await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("old@example.org") && page.contains("<strong>new@example.org</strong>"), "old and new side by side: {page}");
+    assert!(page.contains("I moved.") && page.contains("Identity verified (email link)") && page.contains("Received"), "{page}");
+    let csrf = b.csrf(&format!("/console/dsr/{id}")).await;
+    assert_eq!(b.post(&format!("/console/dsr/{id}/complete"), &[("csrf", &csrf)]).await.0, 303);
+    let (_, page, _) = b.get(&format!("/console/dsr/{id}")).await;
+    assert!(page.contains("Completed") && !page.contains(">Complete</button>"), "{page}");
+    assert_eq!(s.get(&format!("/v1/subjects/{sid}")).await.1["data"]["user.contact.email"], "new@example.org");
+    assert_eq!(b.get("/console/dsr/00000000-0000-7000-8000-000000000000").await.0, 404);
+    s.stop().await;
+}
+
+backend_tests!(console_sign_in_csrf_and_requests, console_administration, console_blind_review, console_request_cases);

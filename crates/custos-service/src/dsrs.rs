@@ -102,6 +102,23 @@ pub struct DsrView {
     pub duplicate_of: Option<DsrId>,
 }
 
+/// A request as a case: what was asked, where it stands, and what happened when.
+#[derive(Debug, Clone)]
+pub struct DsrCase {
+    /// The request.
+    pub request: DsrView,
+    /// The requester's own words.
+    pub statement: Option<String>,
+    /// For a contest: the decision.
+    pub decision_id: Option<String>,
+    /// For a rectification: category, current value (none if not held), requested value.
+    pub changes: Vec<(String, Option<Value>, Value)>,
+    /// For a contest: its review.
+    pub review: Option<custos_store::reviews::ReviewRecord>,
+    /// What happened, oldest first.
+    pub timeline: Vec<(Timestamp, String)>,
+}
+
 /// A complete, machine-readable copy of what custos holds about a subject (GDPR Arts. 15
 /// and 20). Generated on request, never written to disk.
 #[derive(Debug, Clone)]
@@ -400,6 +417,68 @@ impl Dsrs<'_> {
         let id = DsrId::parse(dsr_id)?;
         let record = self.0.read(async |tx| Ok(custos_store::dsrs::get(tx, &id).await?)).await?;
         record.map(|r| dsr_view(&r, &now())).ok_or(ServiceError::NotFound { resource: "data-subject request" })
+    }
+
+    /// A request as a case for the person handling it: what was asked (the requested values
+    /// beside the current ones for a rectification; the statement and the decision for a
+    /// contest), its timeline, and its review when it is a contest. Reading it shows the
+    /// subject's data: the caller records the view.
+    pub async fn case(&self, dsr_id: &str) -> Result<DsrCase, ServiceError> {
+        let id = DsrId::parse(dsr_id)?;
+        let at = now();
+        self.0
+            .read(async |tx| {
+                let d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+                let details = d.details.clone().unwrap_or(Value::Null);
+                let requested: BTreeMap<String, Value> =
+                    details.get("data").and_then(Value::as_object).map(|m| m.clone().into_iter().collect()).unwrap_or_default();
+                let categories: Vec<DataCategory> = requested.keys().filter_map(|k| DataCategory::parse(k).ok()).collect();
+                let current = if categories.is_empty() {
+                    BTreeMap::new()
+                } else {
+                    custos_store::subjects::data(tx, &d.subject_id, Some(&categories))
+                        .await?
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect()
+                };
+                let changes =
+                    requested.into_iter().map(|(k, v)| (current.get(&k).cloned(), k, v)).map(|(old, k, new)| (k, old, new)).collect();
+                let review = custos_store::reviews::of_dsr(tx, &id).await?;
+                let mut timeline = vec![(d.received_at, "Received".to_owned())];
+                if let Some(t) = d.verified_at {
+                    let how = d.verification_method.as_deref().unwrap_or("a check").replace('_', " ");
+                    timeline.push((t, format!("Identity verified ({how})")));
+                }
+                if let Some(t) = d.extended_at {
+                    timeline.push((t, "Deadline extended".to_owned()));
+                }
+                if let Some(r) = &review {
+                    timeline.push((r.created_at, "Sent to a reviewer".to_owned()));
+                    if let Some(t) = r.claimed_at {
+                        timeline.push((t, "A reviewer took it".to_owned()));
+                    }
+                    if let Some(t) = r.escalated_at {
+                        timeline.push((t, "Overdue: escalated".to_owned()));
+                    }
+                    if let Some(t) = r.resolved_at {
+                        timeline.push((t, "A reviewer decided".to_owned()));
+                    }
+                }
+                if let Some(t) = d.closed_at {
+                    timeline.push((t, custos_core::Vocabulary::label(d.status).to_owned()));
+                }
+                timeline.sort_by_key(|(t, _)| *t);
+                Ok(DsrCase {
+                    statement: details.get("statement").and_then(Value::as_str).map(str::to_owned),
+                    decision_id: details.get("decision_id").and_then(Value::as_str).map(str::to_owned),
+                    changes,
+                    review,
+                    timeline,
+                    request: dsr_view(&d, &at),
+                })
+            })
+            .await
     }
 
     /// Requests matching `query`; `overdue` lists open requests past due, most overdue first.

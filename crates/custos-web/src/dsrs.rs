@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use custos_core::DsrStatus;
+use custos_core::{DsrStatus, DsrType};
 use custos_service::dsrs::{DUE_SOON_DAYS, DsrQuery, DsrReasonInput, DsrVerifyInput};
 use serde::Deserialize;
 
@@ -109,4 +109,73 @@ pub(crate) async fn act(
     }
     .or_refuse(&staff)?;
     Ok(Redirect::to(&format!("/console/dsr?done={}", done.status.as_str())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dsr_case.html")]
+struct CasePage {
+    page: Page,
+    dsr_id: String,
+    subject_id: String,
+    kind: &'static str,
+    status: &'static str,
+    due: When,
+    scope: String,
+    statement: Option<String>,
+    changes: Vec<(String, String, String)>,
+    decision_id: Option<String>,
+    review_id: Option<String>,
+    timeline: Vec<(When, String)>,
+    can_act: bool,
+    open: bool,
+    verified: bool,
+}
+
+/// A value as staff read it (text as is, anything else as JSON).
+fn shown(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) async fn case(State(web): State<Web>, Can(staff, _): Can<ReadDsrs>, Path(id): Path<String>) -> Result<Response, Refusal> {
+    let c = web.service.dsrs().case(&id).await.or_refuse(&staff)?;
+    // The case shows what the customer asked, their data included: the view is recorded.
+    web.service.staff().log_subject_view(&staff.session, &c.request.subject_id.to_string()).await.or_refuse(&staff)?;
+    let d = &c.request;
+    let scope = match (d.dsr_type, d.objection, &d.purpose) {
+        (DsrType::Access | DsrType::Portability, _, _) => "A copy of everything custos holds about the subject.".to_owned(),
+        (DsrType::Erasure, _, _) => "Erase everything custos holds about the subject.".to_owned(),
+        (DsrType::Objection, Some(o), p) => format!("Objection: {}{}", label(o), p.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
+        _ => label(d.dsr_type).to_owned(),
+    };
+    let page = CasePage {
+        page: Page::staff(&staff, "/console/dsr"),
+        dsr_id: d.dsr_id.to_string(),
+        subject_id: d.subject_id.to_string(),
+        kind: label(d.dsr_type),
+        status: label(d.status),
+        due: When::deadline(&d.due_at),
+        scope,
+        statement: c.statement.clone(),
+        changes: c
+            .changes
+            .iter()
+            .map(|(k, old, new)| {
+                (
+                    custos_core::data_category_name(k).unwrap_or(k).to_owned(),
+                    old.as_ref().map(shown).unwrap_or_else(|| "(none held)".into()),
+                    shown(new),
+                )
+            })
+            .collect(),
+        decision_id: c.decision_id.clone(),
+        review_id: c.review.as_ref().map(|r| r.review_id.to_string()),
+        timeline: c.timeline.iter().map(|(t, what)| (When::moment(t), what.clone())).collect(),
+        can_act: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Dsrs),
+        open: d.status.is_open(),
+        verified: d.verified_at.is_some(),
+    };
+    Ok(html(StatusCode::OK, page.render()))
 }

@@ -74,6 +74,7 @@ pub fn router(service: Service) -> Router {
         .route("/console/subjects", get(subjects::list))
         .route("/console/subjects/{subject_id}", get(subjects::profile))
         .route("/console/dsr", get(dsrs::queue))
+        .route("/console/dsr/{dsr_id}", get(dsrs::case))
         .route("/console/dsr/{dsr_id}/{action}", post(dsrs::act))
         .route("/console/decisions", get(decisions::log))
         .route("/console/decisions/{decision_id}", get(decisions::detail))
