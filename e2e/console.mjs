@@ -177,6 +177,7 @@ try {
   const rowId = await row.getAttribute('id');
   assert.ok(rowId, 'the demo has a pending request');
   assert.equal(await row.getByRole('button', { name: 'Verify identity' }).count(), 0, 'a signed-in customer is not asked to verify again');
+  await page.locator(`#${rowId}`).getByLabel('Outcome note').fill('Erased everything on request.');
   await page.locator(`#${rowId}`).getByRole('button', { name: 'Complete' }).click();
   await page.getByText('Request completed.').waitFor();
   assert.equal(await page.locator(`#${rowId}`).count(), 0, 'a completed request leaves the queue');

@@ -136,6 +136,10 @@ crate::vocabulary! {
         AlertAcknowledged = "alert.acknowledged" ("Alert acknowledged"),
         /// An alert stopped firing.
         AlertResolved = "alert.resolved" ("Alert resolved"),
+        /// A staff member took a request (or gave it to someone).
+        DsrOwnerSet = "dsr.owner_set" ("Request owner set"),
+        /// A staff member added an internal note to a request (the leaf carries a digest only).
+        DsrNoteAdded = "dsr.note_added" ("Note added to a request"),
     }
 }
 
@@ -160,6 +164,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 47);
+        assert_eq!(LedgerEvent::ALL.len(), 49);
     }
 }

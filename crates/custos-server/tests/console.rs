@@ -103,7 +103,10 @@ async fn console_sign_in_csrf_and_requests(backend: Backend) {
     assert_eq!((st, location.as_deref()), (303, Some("/console/dsr?done=verified")));
     let (st, page, _) = b.get("/console/dsr?done=verified").await;
     assert!(st == 200 && page.contains("Request verified."), "{page}");
-    let (st, _, _) = b.post(&format!("/console/dsr/{dsr_id}/complete"), &[("csrf", csrf.as_str())]).await;
+    let (st, page, _) = b.post(&format!("/console/dsr/{dsr_id}/complete"), &[("csrf", csrf.as_str())]).await;
+    assert!(st == 400 && page.contains("needs an outcome note"), "completing says what was done: {page}");
+    assert_eq!(s.get(&format!("/v1/dsr/{dsr_id}")).await.1["status"], "verified", "and nothing happened");
+    let (st, _, _) = b.post(&format!("/console/dsr/{dsr_id}/complete"), &[("csrf", csrf.as_str()), ("note", "Erased on request.")]).await;
     assert_eq!(st, 303);
     assert_eq!(s.get(&format!("/v1/dsr/{dsr_id}")).await.1["status"], "completed");
     let (_, page, _) = b.get(&format!("/console/subjects/{sid}")).await;
@@ -323,9 +326,17 @@ async fn console_request_cases(backend: Backend) {
     assert!(page.contains("old@example.org") && page.contains("<strong>new@example.org</strong>"), "old and new side by side: {page}");
     assert!(page.contains("I moved.") && page.contains("Identity verified (email link)") && page.contains("Received"), "{page}");
     let csrf = b.csrf(&format!("/console/dsr/{id}")).await;
-    assert_eq!(b.post(&format!("/console/dsr/{id}/complete"), &[("csrf", &csrf)]).await.0, 303);
+    // Take it, note something, then complete it with an outcome note.
+    assert_eq!(b.post(&format!("/console/dsr/{id}/take"), &[("csrf", &csrf)]).await.0, 303);
+    assert_eq!(b.post(&format!("/console/dsr/{id}/note"), &[("csrf", &csrf), ("note", "Called the customer to confirm.")]).await.0, 303);
+    let (st, page, _) = b.post(&format!("/console/dsr/{id}/note"), &[("csrf", &csrf), ("note", "   ")]).await;
+    assert_eq!(st, 400, "an empty note is refused: {page}");
+    let outcome = [("csrf", csrf.as_str()), ("note", "Corrected the e-mail address.")];
+    assert_eq!(b.post(&format!("/console/dsr/{id}/complete"), &outcome).await.0, 303);
     let (_, page, _) = b.get(&format!("/console/dsr/{id}")).await;
     assert!(page.contains("Completed") && !page.contains(">Complete</button>"), "{page}");
+    assert!(page.contains("Owner: po2@example.com") && page.contains("Called the customer to confirm."), "{page}");
+    assert!(page.contains("Outcome: Corrected the e-mail address.") && page.contains("Note by po2@example.com"), "{page}");
     assert_eq!(s.get(&format!("/v1/subjects/{sid}")).await.1["data"]["user.contact.email"], "new@example.org");
     assert_eq!(b.get("/console/dsr/00000000-0000-7000-8000-000000000000").await.0, 404);
     s.stop().await;

@@ -117,6 +117,10 @@ pub struct DsrCase {
     pub review: Option<custos_store::reviews::ReviewRecord>,
     /// What happened, oldest first.
     pub timeline: Vec<(Timestamp, String)>,
+    /// Who handles it (a staff member's email).
+    pub owner: Option<String>,
+    /// Staff's internal notes, oldest first: author's email (if the account exists), note.
+    pub notes: Vec<(Timestamp, Option<String>, Option<String>)>,
 }
 
 /// A complete, machine-readable copy of what custos holds about a subject (GDPR Arts. 15
@@ -468,8 +472,24 @@ impl Dsrs<'_> {
                 if let Some(t) = d.closed_at {
                     timeline.push((t, custos_core::Vocabulary::label(d.status).to_owned()));
                 }
+                let users = custos_store::staff::users(tx).await?;
+                let email_of = |actor: &str| {
+                    let id = actor.strip_prefix("staff:").unwrap_or(actor);
+                    users.iter().find(|u| u.user_id == id).map(|u| u.email.clone())
+                };
+                let notes: Vec<(Timestamp, Option<String>, Option<String>)> = custos_store::dsrs::notes(tx, &id, &d.subject_id)
+                    .await?
+                    .into_iter()
+                    .map(|n| (n.created_at, email_of(&n.author), n.text))
+                    .collect();
+                for (t, who, _) in &notes {
+                    timeline.push((*t, format!("Note by {}", who.as_deref().unwrap_or("a removed account"))));
+                }
+                let owner = custos_store::dsrs::owner(tx, &id).await?.and_then(|o| email_of(&o));
                 timeline.sort_by_key(|(t, _)| *t);
                 Ok(DsrCase {
+                    owner,
+                    notes,
                     statement: details.get("statement").and_then(Value::as_str).map(str::to_owned),
                     decision_id: details.get("decision_id").and_then(Value::as_str).map(str::to_owned),
                     changes,
@@ -598,6 +618,51 @@ impl Dsrs<'_> {
             Ok(())
         })
         .await
+    }
+
+    /// Makes `owner` (a staff member) the one who handles a request; `by` names who did it.
+    pub async fn set_owner(&self, dsr_id: &str, owner: &crate::staff::StaffIdentity, by: &str) -> Result<(), ServiceError> {
+        let id = DsrId::parse(dsr_id)?;
+        let actor = format!("staff:{}", owner.user_id);
+        let leaf = crate::ledger::event(LedgerEvent::DsrOwnerSet, serde_json::json!({"dsr_id": id.to_string(), "owner": actor, "by": by}));
+        self.0
+            .write(async |tx| {
+                if !custos_store::dsrs::set_owner(tx, &id, Some(&actor)).await? {
+                    return Err(ServiceError::NotFound { resource: "data-subject request" });
+                }
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Adds an internal note to a request (1-4000 characters; sealed under the subject's key,
+    /// emptied on erasure); the ledger keeps a keyed digest of it, never the text.
+    pub async fn add_note(&self, dsr_id: &str, text: &str, author: &crate::staff::StaffIdentity) -> Result<(), ServiceError> {
+        let id = DsrId::parse(dsr_id)?;
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 4000 || text.contains('\0') {
+            return Err(ServiceError::invalid("note", "write 1-4000 characters"));
+        }
+        let note = custos_store::dsrs::DsrNote {
+            note_id: uuid::Uuid::now_v7().to_string(),
+            author: format!("staff:{}", author.user_id),
+            text: Some(text.to_owned()),
+            created_at: now(),
+        };
+        let digest = data_encoding::HEXLOWER.encode(&self.0.store.keyring().digest("ledger/dsr-note", text.as_bytes()));
+        let leaf = crate::ledger::event(
+            LedgerEvent::DsrNoteAdded,
+            serde_json::json!({"dsr_id": id.to_string(), "note_id": note.note_id, "author": note.author, "note_digest": digest}),
+        );
+        self.0
+            .write(async |tx| {
+                let d = custos_store::dsrs::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "data-subject request" })?;
+                custos_store::dsrs::add_note(tx, &id, &d.subject_id, &note).await?;
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Closes an open request as a duplicate of another open request of the same subject and

@@ -268,3 +268,75 @@ pub async fn list(tx: &mut Tx, filter: &DsrFilter) -> Result<Vec<DsrRecord>, Sto
 pub(crate) fn open_statuses() -> String {
     DsrStatus::OPEN.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }
+
+/// A staff note on a request (the text opened; `None` once the subject is erased).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DsrNote {
+    /// Id (a UUID).
+    pub note_id: String,
+    /// Who wrote it (`staff:<id>`).
+    pub author: String,
+    /// The note.
+    pub text: Option<String>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// Sets who owns a request (`None`: nobody); false if there is no such request.
+pub async fn set_owner(tx: &mut Tx, id: &DsrId, owner: Option<&str>) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE dsrs SET owner = $2 WHERE dsr_id = $1")
+        .bind(id.to_string())
+        .bind(owner.map(str::to_owned))
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Who owns a request.
+pub async fn owner(tx: &mut Tx, id: &DsrId) -> Result<Option<String>, StoreError> {
+    let v: Option<Option<String>> =
+        sqlx::query_scalar("SELECT owner FROM dsrs WHERE dsr_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+    Ok(v.flatten())
+}
+
+/// Adds a note to a request of `subject`, sealed under the subject's key.
+pub async fn add_note(tx: &mut Tx, dsr: &DsrId, subject: &SubjectId, note: &DsrNote) -> Result<(), StoreError> {
+    let key = crate::subjects::data_key(tx, subject).await?;
+    let sealed =
+        crate::sealed::seal(key.as_ref(), subject, &crate::sealed::context("dsr_notes", &note.note_id, "note"), note.text.as_deref())?;
+    sqlx::query("INSERT INTO dsr_notes (note_id, dsr_id, author, note_ct, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&note.note_id)
+        .bind(dsr.to_string())
+        .bind(&note.author)
+        .bind(sealed)
+        .bind(format_timestamp(&note.created_at))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The notes of a request of `subject`, oldest first.
+pub async fn notes(tx: &mut Tx, dsr: &DsrId, subject: &SubjectId) -> Result<Vec<DsrNote>, StoreError> {
+    let rows = sqlx::query("SELECT note_id, author, note_ct, created_at FROM dsr_notes WHERE dsr_id = $1 ORDER BY created_at, note_id")
+        .bind(dsr.to_string())
+        .fetch_all(tx.conn())
+        .await?;
+    let key = crate::subjects::data_key(tx, subject).await?;
+    rows.iter()
+        .map(|r| {
+            let note_id = text(r, "note_id")?;
+            let sealed = opt_bytes(r, "note_ct")?;
+            Ok(DsrNote {
+                text: crate::sealed::open(
+                    key.as_ref(),
+                    subject,
+                    &crate::sealed::context("dsr_notes", &note_id, "note"),
+                    sealed.as_deref(),
+                )?,
+                note_id,
+                author: text(r, "author")?,
+                created_at: ts(r, "created_at")?,
+            })
+        })
+        .collect()
+}

@@ -377,6 +377,8 @@ pub async fn erase(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<(), S
         "UPDATE dsrs SET details_ct = NULL, extension_reason_ct = NULL, extension_reason = NULL, rejection_reason_ct = NULL, \
          rejection_reason = NULL WHERE subject_id = $1",
         "UPDATE consent_events SET source = NULL, source_ct = NULL WHERE subject_id = $1",
+        "UPDATE dsr_notes SET note_ct = NULL WHERE dsr_id IN (SELECT dsr_id FROM dsrs WHERE subject_id = $1)",
+        "UPDATE review_verdicts SET note_ct = NULL WHERE review_id IN (SELECT review_id FROM reviews WHERE subject_id = $1)",
     ] {
         sqlx::query(sql).bind(&sid).execute(tx.conn()).await?;
     }

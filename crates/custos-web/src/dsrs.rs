@@ -75,6 +75,9 @@ pub(crate) struct ActionForm {
     csrf: String,
     #[serde(default)]
     reason: Option<String>,
+    /// An outcome note (completing from the case page) or an internal note.
+    #[serde(default)]
+    note: Option<String>,
 }
 
 impl CsrfForm for ActionForm {
@@ -91,6 +94,35 @@ pub(crate) async fn act(
     let (staff, form) = (posted.staff, posted.form);
     let dsrs = web.service.dsrs();
     let reason = || DsrReasonInput { reason: form.reason.clone().unwrap_or_default() };
+    let me = staff.session.identity();
+    let case = format!("/console/dsr/{id}");
+    match action.as_str() {
+        "take" => {
+            dsrs.set_owner(&id, &me, &format!("staff:{}", me.user_id)).await.or_refuse(&staff)?;
+            return Ok(Redirect::to(&case).into_response());
+        }
+        "note" => {
+            dsrs.add_note(&id, form.note.as_deref().unwrap_or_default(), &me).await.or_refuse(&staff)?;
+            return Ok(Redirect::to(&case).into_response());
+        }
+        "complete" => {
+            // Completing says what was done: the outcome note first, then the request is carried
+            // out (an erasure empties the note with the rest of the subject's data).
+            let note = form.note.clone().unwrap_or_default();
+            if note.trim().is_empty() {
+                let page = Page::staff(&staff, "/console/dsr");
+                return Err(Refusal::from(message(
+                    page,
+                    StatusCode::BAD_REQUEST,
+                    "Please say what was done",
+                    "Completing a request needs an outcome note (what was done, for whom, and how the customer was told).",
+                    &[(&case, "Back to the request")],
+                )));
+            }
+            dsrs.add_note(&id, &format!("Outcome: {}", note.trim()), &me).await.or_refuse(&staff)?;
+        }
+        _ => {}
+    }
     let done = match action.as_str() {
         "verify" => dsrs.verify(&id, DsrVerifyInput { method: "console".into() }, &format!("staff:{}", staff.session.user_id)).await,
         "complete" => dsrs.complete(&id).await,
@@ -129,6 +161,8 @@ struct CasePage {
     can_act: bool,
     open: bool,
     verified: bool,
+    owner: Option<String>,
+    notes: Vec<(When, String, String)>,
 }
 
 /// A value as staff read it (text as is, anything else as JSON).
@@ -176,6 +210,18 @@ pub(crate) async fn case(State(web): State<Web>, Can(staff, _): Can<ReadDsrs>, P
         can_act: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Dsrs),
         open: d.status.is_open(),
         verified: d.verified_at.is_some(),
+        owner: c.owner.clone(),
+        notes: c
+            .notes
+            .iter()
+            .map(|(t, who, text)| {
+                (
+                    When::moment(t),
+                    who.clone().unwrap_or_else(|| "a removed account".into()),
+                    text.clone().unwrap_or_else(|| "(erased with the subject)".into()),
+                )
+            })
+            .collect(),
     };
     Ok(html(StatusCode::OK, page.render()))
 }

@@ -155,3 +155,15 @@ CREATE TABLE subject_lookups (
     PRIMARY KEY (subject_id, kind)
 );
 CREATE INDEX subject_lookups_digest ON subject_lookups (kind, digest);
+
+-- A request handled as a case: who owns it, and staff's internal notes (free text about a
+-- person: sealed under the subject's key).
+ALTER TABLE dsrs ADD COLUMN owner TEXT;
+CREATE TABLE dsr_notes (
+    note_id    TEXT PRIMARY KEY,
+    dsr_id     TEXT NOT NULL REFERENCES dsrs (dsr_id),
+    author     TEXT NOT NULL,
+    note_ct    BYTEA,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX dsr_notes_dsr ON dsr_notes (dsr_id, created_at);
