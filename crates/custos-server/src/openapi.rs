@@ -34,7 +34,7 @@ impl Modify for BearerAuth {
         register_model, list_models, get_model, decision_explanation, decision_reasons,
         create_privacy_link,
         get_decision, contest_decision, decision_counterfactual,
-        list_reviews, get_review, claim_review, assign_review, resolve_review,
+        list_reviews, get_review, review_inputs, claim_review, assign_review, resolve_review,
         create_review_rule, list_review_rules, delete_review_rule, create_suspension, list_suspensions, lift_suspension, oversight_metrics,
         list_alerts, acknowledge_alert, resolve_alert,
         create_webhook, list_webhooks, delete_webhook, webhook_deliveries,

@@ -214,9 +214,11 @@ async fn blind_two_person_review(backend: Backend) {
     rule(&s, json!({"name": "Blind pair", "conditions": {"purpose": CREDIT}, "sla_hours": 24, "blind": true, "two_person": true})).await;
     let ann = s.person("ann@example.org", &[Role::Reviewer], &["reviews:read", "reviews:write"]).await;
     let bob = s.person("bob@example.org", &[Role::Reviewer], &["reviews:read", "reviews:write"]).await;
-    let d = decide(&s, &subject, "scorer", 0.31, json!({})).await;
+    let d = decide(&s, &subject, "scorer", 0.31, json!({"features": {"income": 1200, "tenure_months": 4}})).await;
     let review = d["review"]["review_id"].as_str().expect("id").to_owned();
     let at = |action: &str| format!("/v1/reviews/{review}/{action}");
+    // Blind: not even the inputs before Ann's own outcome.
+    assert_eq!(s.call(Method::GET, &at("inputs"), Some(&ann), None).await.0, 409);
 
     let (_, seen) = s.call(Method::GET, &format!("/v1/reviews/{review}"), Some(&ann), None).await;
     assert_eq!(
@@ -232,6 +234,16 @@ async fn blind_two_person_review(backend: Backend) {
     assert_eq!((first["review"]["status"].as_str(), first["verdict_count"].as_u64()), (Some("open"), Some(1)));
     assert_eq!((first["model_hidden"].as_bool(), first["decision"]["outcome"].as_str()), (Some(false), Some("declined")));
     assert_eq!(s.call(Method::POST, &at("claim"), Some(&ann), None).await.0, 409, "the same person cannot be the second");
+    // Now the inputs, released through the gate under purpose `oversight` (a check of its own).
+    let (st, inputs) = s.call(Method::GET, &at("inputs"), Some(&ann), None).await;
+    assert_eq!((st, inputs["allowed"].as_bool(), inputs["features"]["income"].as_i64()), (200, Some(true), Some(1200)), "{inputs}");
+    let checks = s.service.gate().checks_of_subject(&subject, 100).await.expect("checks");
+    assert!(
+        checks.iter().any(|c| c.check_id.to_string() == inputs["check_id"].as_str().unwrap_or_default() && c.purpose == "oversight"),
+        "the access is in the check log"
+    );
+    let system = s.key(&["reviews:read"]).await;
+    assert_eq!(s.call(Method::GET, &at("inputs"), Some(&system), None).await.0, 403, "a person reads inputs");
     // Bob sees neither the model's outcome nor Ann's verdict before recording his.
     let (_, bob_sees) = s.call(Method::GET, &format!("/v1/reviews/{review}"), Some(&bob), None).await;
     assert_eq!(

@@ -65,6 +65,21 @@ pub struct ReviewView {
     pub receipt: Option<Receipt>,
 }
 
+/// The purpose under which reviewers see the inputs of the decision they review (GDPR Art.
+/// 22(3), EU AI Act Art. 14: a legal obligation), declared by custos on first use.
+pub const OVERSIGHT_PURPOSE: &str = "oversight";
+
+/// The inputs of a decision under review, as the gate released them to the reviewer.
+#[derive(Debug, Clone)]
+pub struct ReviewInputs {
+    /// The gate check that released them (in the check log and the ledger).
+    pub check_id: custos_core::CheckId,
+    /// Whether the gate allowed it.
+    pub allowed: bool,
+    /// The model's inputs (none when the gate refused, or the subject was erased).
+    pub features: Option<serde_json::Value>,
+}
+
 /// A reviewer's judgement.
 #[derive(Debug, Clone)]
 pub struct ResolveInput {
@@ -270,6 +285,54 @@ impl Reviews<'_> {
     pub async fn get(&self, review_id: &str, viewer: Option<&StaffIdentity>) -> Result<ReviewView, ServiceError> {
         let id = ReviewId::parse(review_id)?;
         self.0.read(async |tx| view(tx, &id, viewer, None).await).await
+    }
+
+    /// The inputs the model used, for the person reviewing: released through the gate under
+    /// the purpose `oversight` (so the access is checked, and logged with the check and in the
+    /// ledger). Refused in a blind review until the reviewer has recorded their outcome.
+    pub async fn inputs(&self, review_id: &str, staff: &StaffIdentity) -> Result<ReviewInputs, ServiceError> {
+        let v = self.get(review_id, Some(staff)).await?;
+        if !staff.may(Action::Read, Resource::Reviews) {
+            return Err(ServiceError::NotAllowed(custos_core::ValidationError::new(
+                "authorization",
+                "your roles do not include reviewing decisions",
+            )));
+        }
+        if v.model_hidden {
+            return Err(ServiceError::Conflict("a blind review shows the model's inputs once you have recorded your own outcome".into()));
+        }
+        self.ensure_oversight_purpose().await?;
+        let input = crate::gate::GateCheckInput {
+            subject_id: v.review.subject_id.to_string(),
+            purpose: OVERSIGHT_PURPOSE.into(),
+            data_categories: Vec::new(),
+        };
+        let check = self.0.gate().check(input, false, None).await?;
+        let allowed = check.decision == crate::gate::Decision::Allow;
+        Ok(ReviewInputs { check_id: check.check_id, allowed, features: if allowed { v.decision.features } else { None } })
+    }
+
+    /// Declares the `oversight` purpose if it is not declared yet.
+    async fn ensure_oversight_purpose(&self) -> Result<(), ServiceError> {
+        if self.0.purposes().cached(OVERSIGHT_PURPOSE).await?.is_some() {
+            return Ok(());
+        }
+        let input = crate::purposes::PurposeInput {
+            purpose: OVERSIGHT_PURPOSE.into(),
+            name: "Human review of automated decisions".into(),
+            legal_basis: custos_core::LegalBasis::LegalObligation,
+            data_categories: vec!["user".into()],
+            sale_or_share: false,
+            profiling: false,
+            sensitive: false,
+            pseudonymize: false,
+            significant_effect: false,
+            retention_days: 400,
+        };
+        match self.0.purposes().create(input).await {
+            Ok(_) | Err(ServiceError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// The reviews of a decision, newest first.

@@ -106,6 +106,7 @@ struct ReviewPage {
     score: String,
     customer_text: Option<String>,
     counterfactual: Option<String>,
+    inputs: Vec<(String, String)>,
     chart: String,
     statement: Option<String>,
     history: Vec<(When, String, String)>,
@@ -143,6 +144,28 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
         };
         (detail.reasons.map(|r| r.text), chart)
     };
+    // The inputs, through the gate under purpose `oversight` (checked and logged), once the
+    // model's side may be seen.
+    let inputs: Vec<(String, String)> = if v.model_hidden {
+        Vec::new()
+    } else {
+        let i = web.service.reviews().inputs(&id, &me).await.or_refuse(&staff)?;
+        match i.features {
+            Some(serde_json::Value::Object(m)) => m
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        match v {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
     let r = &v.review;
     let names = purpose_names(&web, &staff).await?;
     let open = r.status != ReviewStatus::Resolved;
@@ -162,6 +185,7 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
         score: v.decision.score.map(|s| format!("{s:.3}")).unwrap_or_default(),
         customer_text,
         counterfactual,
+        inputs,
         chart,
         statement: v.contest_statement.clone(),
         history: v.history.iter().map(|d| (When::moment(&d.created_at), d.outcome.replace('_', " "), label(d.status).to_owned())).collect(),

@@ -224,3 +224,15 @@ impl From<ResolveInput> for domain::ResolveInput {
         Self { action: i.action, outcome: i.outcome, reason_code: i.reason_code, note: i.note }
     }
 }
+
+/// The inputs of a decision under review, released through the gate under purpose `oversight`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct ReviewInputsView {
+    /// The gate check that released them.
+    pub check_id: String,
+    /// Whether the gate allowed it.
+    pub allowed: bool,
+    /// The model's inputs (absent when refused or erased).
+    #[schema(value_type = Option<Object>)]
+    pub features: Option<serde_json::Value>,
+}

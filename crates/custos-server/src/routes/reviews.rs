@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    dto::reviews::{AssignInput, ResolveInput, ReviewDetailView, ReviewPageView},
+    dto::reviews::{AssignInput, ResolveInput, ReviewDetailView, ReviewInputsView, ReviewPageView},
     extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth, ReviewsRead, ReviewsWrite},
 };
 
@@ -62,6 +62,22 @@ pub(crate) async fn get_review(
     Ok(Json(s.service().reviews().get(&id, p.staff.as_ref()).await?.into()))
 }
 
+/// The inputs the model used, released to the reviewer through the gate under the purpose
+/// `oversight` (checked and logged); refused in a blind review until the reviewer has recorded
+/// their outcome (scope `reviews:read`, a person).
+#[utoipa::path(get, path = "/v1/reviews/{review_id}/inputs", tag = "reviews", params(("review_id" = String, Path)),
+    responses((status = 200, body = ReviewInputsView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn review_inputs(
+    State(s): State<AppState>,
+    Auth(p, _): Auth<ReviewsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<ReviewInputsView>, ApiError> {
+    let staff = p.person("reading a decision's inputs")?;
+    let i = s.service().reviews().inputs(&id, staff).await?;
+    Ok(Json(ReviewInputsView { check_id: i.check_id.to_string(), allowed: i.allowed, features: i.features }))
+}
+
 /// Takes a review (scope `reviews:write`, a personal access token: a person reviews).
 #[utoipa::path(post, path = "/v1/reviews/{review_id}/claim", tag = "reviews", params(("review_id" = String, Path)),
     responses((status = 200, body = ReviewDetailView), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)),
@@ -108,6 +124,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/reviews", get(list_reviews))
         .route("/v1/reviews/{review_id}", get(get_review))
+        .route("/v1/reviews/{review_id}/inputs", get(review_inputs))
         .route("/v1/reviews/{review_id}/claim", post(claim_review))
         .route("/v1/reviews/{review_id}/assign", post(assign_review))
         .route("/v1/reviews/{review_id}/resolve", post(resolve_review))
