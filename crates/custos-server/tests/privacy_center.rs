@@ -187,6 +187,39 @@ async fn sign_in_by_email(backend: Backend) {
     let (st, _, location) = by_mail.post("/privacy/code", &[("external_id", "ten@example.org"), ("code", code.as_str())]).await;
     assert_eq!((st, location.as_deref()), (303, Some("/privacy")));
 
+    // A contest answered by a person is told to the customer through the same channel.
+    let (_, ten) = s.get("/v1/subjects?external_id=cust-10").await;
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            json!({"purpose": ADS, "name": "Offers", "legal_basis": "contract", "data_categories": ["user.contact.email"], "retention_days": 30}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, d) = s
+        .post(
+            "/v1/decisions",
+            json!({"subject_id": ten["subject_id"], "purpose": ADS, "model": "m", "model_version": "1", "outcome": "no_offer"}),
+        )
+        .await;
+    let did = d["decision_id"].as_str().expect("decision").to_owned();
+    let (st, _) = s.post(&format!("/v1/decisions/{did}/contest"), json!({"statement": "Please look again."})).await;
+    assert_eq!(st, 201);
+    let (_, got) = s.get(&format!("/v1/decisions/{did}")).await;
+    let dsr = s.get(&format!("/v1/dsr?subject_id={}", ten["subject_id"].as_str().expect("id"))).await.1[0]["dsr_id"]
+        .as_str()
+        .expect("dsr")
+        .to_owned();
+    assert_eq!(s.post(&format!("/v1/dsr/{dsr}/verify"), json!({"method": "email_link"})).await.0, 200);
+    let review = got["review"]["review_id"].as_str().expect("review").to_owned();
+    let reviewer = s.person("rev10@example.org", &[custos_core::Role::Reviewer], &["reviews:write"]).await;
+    assert_eq!(s.call(Method::POST, &format!("/v1/reviews/{review}/claim"), Some(&reviewer), None).await.0, 200);
+    let verdict = json!({"action": "override", "outcome": "offer", "reason_code": "loyal_customer"});
+    assert_eq!(s.call(Method::POST, &format!("/v1/reviews/{review}/resolve"), Some(&reviewer), Some(verdict)).await.0, 200);
+    s.service.settled().await;
+    let told = capture.codes_to("Ten@Example.org");
+    assert!(told.iter().any(|m| m.contains("changed to \"offer\"") && m.contains("loyal customer")), "the customer is told: {told:?}");
+
     // Two customers sharing an address: neither is signed in by it (the answer is the same).
     s.post("/v1/subjects", json!({"external_id": "cust-11", "jurisdiction": "DE", "data": {"user.contact.email": "ten@example.org"}}))
         .await;
@@ -206,6 +239,11 @@ struct Capture(std::sync::Mutex<Vec<(String, String)>>);
 impl custos_service::privacy::CodeDelivery for Capture {
     fn deliver(&self, _external_id: &str, contact: &str, code: &str) -> Result<(), String> {
         self.0.lock().map_err(|e| e.to_string())?.push((contact.to_owned(), code.to_owned()));
+        Ok(())
+    }
+
+    fn notify(&self, _external_id: &str, contact: &str, message: &str) -> Result<(), String> {
+        self.0.lock().map_err(|e| e.to_string())?.push((contact.to_owned(), message.to_owned()));
         Ok(())
     }
 }

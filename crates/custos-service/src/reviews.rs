@@ -415,6 +415,15 @@ impl Reviews<'_> {
     /// (until then it goes back to the queue). Confirming makes the model's decision final;
     /// overriding writes a new decision by a person that supersedes it.
     pub async fn resolve(&self, review_id: &str, staff: &StaffIdentity, input: ResolveInput) -> Result<ReviewView, ServiceError> {
+        let view = self.judge(review_id, staff, input).await?;
+        if view.review.status == ReviewStatus::Resolved {
+            // A contest's customer hears of the answer through their usual channel.
+            self.0.privacy().tell_contest_outcome(&view.review);
+        }
+        Ok(view)
+    }
+
+    async fn judge(&self, review_id: &str, staff: &StaffIdentity, input: ResolveInput) -> Result<ReviewView, ServiceError> {
         let id = ReviewId::parse(review_id)?;
         crate::check_token("reason_code", &input.reason_code)?;
         if let Some(o) = &input.outcome {

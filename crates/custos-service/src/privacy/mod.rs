@@ -35,6 +35,13 @@ pub trait CodeDelivery: Send + Sync + std::fmt::Debug {
     /// Delivers `code` to `contact`, the contact on file of the subject with `external_id`;
     /// the error is for the log (never shown to the customer).
     fn deliver(&self, external_id: &str, contact: &str, code: &str) -> Result<(), String>;
+
+    /// Tells the customer something through the same channel (a person answered their
+    /// contest); deliveries that only carry codes keep the default, which declines.
+    fn notify(&self, external_id: &str, contact: &str, message: &str) -> Result<(), String> {
+        let _ = (external_id, contact, message);
+        Err("this delivery carries sign-in codes only".into())
+    }
 }
 
 /// The demo's delivery: prints each code for one of the demo's own subjects on stdout (never
@@ -72,6 +79,17 @@ impl CodeDelivery for DemoOutbox {
         println!("demo outbox: privacy-center code {code} for {contact}");
         if let Ok(mut v) = self.sent.lock() {
             v.push((contact.to_owned(), code.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn notify(&self, external_id: &str, contact: &str, message: &str) -> Result<(), String> {
+        if !self.is_demo_subject(external_id) {
+            return Err("the demo outbox writes to the demo's own subjects only".into());
+        }
+        println!("demo outbox: to {contact}: {message}");
+        if let Ok(mut v) = self.sent.lock() {
+            v.push((contact.to_owned(), message.to_owned()));
         }
         Ok(())
     }
@@ -364,6 +382,33 @@ impl PrivacyCenter<'_> {
             Ok(ids) if ids.len() == 1 => ids.first().copied(),
             _ => None,
         }
+    }
+
+    /// Tells the customer whose contest `review` answered, through the code-delivery channel
+    /// (after the answer was committed; a failure is logged, the answer stands).
+    pub(crate) fn tell_contest_outcome(&self, review: &crate::reviews::ReviewRecord) {
+        let (Some(delivery), Some(_)) = (self.0.code_delivery.clone(), review.dsr_id) else { return };
+        let service = self.0.clone();
+        let subject_id = review.subject_id;
+        let changed = review.action == Some(custos_core::ReviewAction::Override);
+        let outcome = review.outcome.clone().unwrap_or_default().replace('_', " ");
+        let reason = review.reason_code.clone().unwrap_or_default().replace('_', " ");
+        self.0.background.spawn(async move {
+            let Ok(subject) = service.subjects().get(&subject_id.to_string()).await else { return };
+            let email = DataCategory::parse("user.contact.email").ok();
+            let Some(contact) =
+                email.and_then(|e| subject.data.as_ref().and_then(|d| d.get(&e).cloned())).and_then(|v| v.as_str().map(str::to_owned))
+            else {
+                return;
+            };
+            let what = if changed { format!("the decision was changed to \"{outcome}\"") } else { "the decision stands".to_owned() };
+            let message = format!(
+                "A person has reviewed the decision you contested: {what} (reason: {reason}). Sign in to your privacy center for details."
+            );
+            if let Err(e) = delivery.notify(subject.external_id.as_deref().unwrap_or_default(), &contact, &message) {
+                tracing::warn!(error = %e, "telling the customer of their contest's outcome failed");
+            }
+        });
     }
 
     /// The demo outbox, when the demo's delivery is installed.
