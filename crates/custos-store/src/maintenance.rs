@@ -14,8 +14,8 @@ use crate::{
 
 /// What [`Store::scrub_deleted`] vacuums on PostgreSQL: every table that holds sealed personal
 /// data or a subject's wrapped key.
-const POSTGRES_SCRUB_SQL: &str = "VACUUM subjects, subject_data, subject_objections, consent_events, decisions, \
-    decision_explanations, dsrs, privacy_sessions, privacy_codes, pii_vault, meta";
+const POSTGRES_SCRUB_SQL: &str = "VACUUM subjects, subject_data, subject_lookups, subject_objections, consent_events, decisions, \
+    decision_explanations, dsrs, dsr_notes, review_verdicts, privacy_sessions, privacy_codes, pii_vault, meta";
 
 impl Store {
     /// Replaces the master key: every wrapped key is re-wrapped under a new key in one
