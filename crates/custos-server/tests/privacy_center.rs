@@ -169,14 +169,7 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
 
 /// The e-mail address on file works as well as the customer number, however it is typed.
 async fn sign_in_by_email(backend: Backend) {
-    let capture = std::sync::Arc::new(Capture::default());
-    let delivery = capture.clone();
-    let Some(s) =
-        TestServer::start_with(backend, move |state| custos_server::AppState::new(state.service().clone().with_code_delivery(delivery)))
-            .await
-    else {
-        return;
-    };
+    let Some((s, capture)) = with_capture(backend).await else { return };
     s.post("/v1/subjects", json!({"external_id": "cust-10", "jurisdiction": "DE", "data": {"user.contact.email": "Ten@Example.org"}}))
         .await;
     let mut by_mail = Browser::new(&s);
@@ -258,16 +251,19 @@ impl Capture {
     }
 }
 
-/// Sign-in by a one-time code sent to the contact on file.
-async fn sign_in_by_code(backend: Backend) {
+/// A server whose code delivery keeps what it was asked to send.
+async fn with_capture(backend: Backend) -> Option<(TestServer, std::sync::Arc<Capture>)> {
     let capture = std::sync::Arc::new(Capture::default());
     let delivery = capture.clone();
-    let Some(s) =
+    let s =
         TestServer::start_with(backend, move |state| custos_server::AppState::new(state.service().clone().with_code_delivery(delivery)))
-            .await
-    else {
-        return;
-    };
+            .await?;
+    Some((s, capture))
+}
+
+/// Sign-in by a one-time code sent to the contact on file.
+async fn sign_in_by_code(backend: Backend) {
+    let Some((s, capture)) = with_capture(backend).await else { return };
     s.post("/v1/subjects", json!({"external_id": "cust-9", "jurisdiction": "DE", "data": {"user.contact.email": "c9@example.org"}})).await;
     let mut b = Browser::new(&s);
     let (st, page, _) = b.post("/privacy/start", &[("external_id", "cust-9")]).await;

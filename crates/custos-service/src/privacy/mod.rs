@@ -71,27 +71,28 @@ impl DemoOutbox {
     }
 }
 
-impl CodeDelivery for DemoOutbox {
-    fn deliver(&self, external_id: &str, contact: &str, code: &str) -> Result<(), String> {
-        if !self.is_demo_subject(external_id) {
-            return Err("the demo outbox delivers codes to the demo's own subjects only".into());
-        }
-        println!("demo outbox: privacy-center code {code} for {contact}");
-        if let Ok(mut v) = self.sent.lock() {
-            v.push((contact.to_owned(), code.to_owned()));
-        }
-        Ok(())
-    }
-
-    fn notify(&self, external_id: &str, contact: &str, message: &str) -> Result<(), String> {
+impl DemoOutbox {
+    /// Prints `printed` for `contact` on stdout and keeps `kept` for the outbox page, for the
+    /// demo's own subjects only.
+    fn send(&self, external_id: &str, contact: &str, printed: &str, kept: &str) -> Result<(), String> {
         if !self.is_demo_subject(external_id) {
             return Err("the demo outbox writes to the demo's own subjects only".into());
         }
-        println!("demo outbox: to {contact}: {message}");
+        println!("demo outbox: {printed} for {contact}");
         if let Ok(mut v) = self.sent.lock() {
-            v.push((contact.to_owned(), message.to_owned()));
+            v.push((contact.to_owned(), kept.to_owned()));
         }
         Ok(())
+    }
+}
+
+impl CodeDelivery for DemoOutbox {
+    fn deliver(&self, external_id: &str, contact: &str, code: &str) -> Result<(), String> {
+        self.send(external_id, contact, &format!("privacy-center code {code}"), code)
+    }
+
+    fn notify(&self, external_id: &str, contact: &str, message: &str) -> Result<(), String> {
+        self.send(external_id, contact, message, message)
     }
 }
 
