@@ -327,20 +327,37 @@ pub async fn insert_explanation(
 
 /// The explanations of a subject's decisions, opened (one read for a page that lists them).
 pub async fn explanations_of_subject(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<(DecisionId, Value)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT e.decision_id, e.explanation_ct FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
-         WHERE d.subject_id = $1",
-    )
-    .bind(subject.to_string())
-    .fetch_all(tx.conn())
-    .await?;
+    documents_of_subject(tx, subject, Sealed::Explanation).await
+}
+
+/// The counterfactuals of a subject's decisions that have one, opened (one read).
+pub async fn counterfactuals_of_subject(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<(DecisionId, Value)>, StoreError> {
+    documents_of_subject(tx, subject, Sealed::Counterfactual).await
+}
+
+/// Every document of one kind sealed beside a subject's decisions, opened with one key unwrap.
+async fn documents_of_subject(tx: &mut Tx, subject: &SubjectId, which: Sealed) -> Result<Vec<(DecisionId, Value)>, StoreError> {
+    // The column comes from the enum, never from input.
+    let (sql, prefix) = match which {
+        Sealed::Explanation => (
+            "SELECT e.decision_id, e.explanation_ct AS sealed FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+             WHERE d.subject_id = $1",
+            "explanation",
+        ),
+        Sealed::Counterfactual => (
+            "SELECT e.decision_id, e.counterfactual_ct AS sealed FROM decision_explanations e JOIN decisions d ON d.decision_id = e.decision_id \
+             WHERE d.subject_id = $1",
+            "counterfactual",
+        ),
+    };
+    let rows = sqlx::query(sql).bind(subject.to_string()).fetch_all(tx.conn()).await?;
     let Some(key) = crate::subjects::data_key(tx, subject).await? else { return Ok(Vec::new()) };
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let decision = DecisionId::parse(&text(row, "decision_id")?)?;
-        let Some(sealed) = opt_bytes(row, "explanation_ct")? else { continue };
-        let bytes = key.open(subject, &format!("explanation/{decision}"), &sealed)?;
-        out.push((decision, serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt("explanation is not JSON".into()))?));
+        let Some(sealed) = opt_bytes(row, "sealed")? else { continue };
+        let bytes = key.open(subject, &format!("{prefix}/{decision}"), &sealed)?;
+        out.push((decision, serde_json::from_slice(&bytes).map_err(|_| StoreError::Corrupt(format!("{prefix} is not JSON")))?));
     }
     Ok(out)
 }

@@ -143,11 +143,13 @@ impl Oversight<'_> {
             config.window_days = days;
         }
         let since = until - chrono::Duration::days(i64::from(config.window_days));
-        let (facts, users) = self
+        let (facts, users, firing) = self
             .0
             .read(async |tx| {
                 let facts = custos_store::reviews::verdicts_since(tx, &since, MAX_VERDICTS).await?;
-                Ok((facts, custos_store::staff::users(tx).await?))
+                let firing =
+                    custos_store::alerts::list(tx, Some(AlertSource::Oversight), Some(custos_core::AlertState::Firing), 1000).await?;
+                Ok((facts, custos_store::staff::users(tx).await?, firing))
             })
             .await?;
         let facts: Vec<VerdictFact> = facts.into_iter().filter(|f| f.verdict.recorded_at <= until).collect();
@@ -155,8 +157,18 @@ impl Oversight<'_> {
         for r in &mut metrics.reviewers {
             r.email = users.iter().find(|u| u.user_id == r.user_id).map(|u| u.email.clone());
         }
-        let alerts: Vec<(String, Option<String>, bool, f64)> =
-            metrics.reviewers.iter().map(|r| (r.user_id.clone(), r.email.clone(), r.rubber_stamping, r.figures.agreement_rate)).collect();
+        // Only the reviewers whose alert must start or stop: most calls write nothing.
+        let stamped: std::collections::BTreeSet<&str> =
+            firing.iter().filter(|a| a.kind == "rubber_stamping").map(|a| a.about.as_str()).collect();
+        let alerts: Vec<(String, Option<String>, bool, f64)> = metrics
+            .reviewers
+            .iter()
+            .filter(|r| r.rubber_stamping != stamped.contains(r.user_id.as_str()))
+            .map(|r| (r.user_id.clone(), r.email.clone(), r.rubber_stamping, r.figures.agreement_rate))
+            .collect();
+        if alerts.is_empty() {
+            return Ok(metrics);
+        }
         let figures: BTreeMap<String, Figures> = metrics.reviewers.iter().map(|r| (r.user_id.clone(), r.figures.clone())).collect();
         self.0
             .write(async |tx| {

@@ -140,20 +140,13 @@ impl PrivacyCenter<'_> {
     pub async fn decisions(&self, session: &PrivacySession) -> Result<Vec<CustomerDecision>, ServiceError> {
         let sid = session.subject_id;
         let decisions = self.0.decisions().of_subject(&sid.to_string()).await?;
-        let ids: Vec<custos_core::DecisionId> = decisions.iter().map(|d| d.decision.decision_id).collect();
         let (explained, reviews, counterfactuals) = self
             .0
             .read(async |tx| {
-                let mut counterfactuals = BTreeMap::new();
-                for id in &ids {
-                    if let Some(doc) = custos_store::decisions::counterfactual(tx, id).await? {
-                        counterfactuals.insert(*id, doc);
-                    }
-                }
                 Ok((
                     custos_store::decisions::explanations_of_subject(tx, &sid).await?,
                     custos_store::reviews::of_subject(tx, &sid).await?,
-                    counterfactuals,
+                    custos_store::decisions::counterfactuals_of_subject(tx, &sid).await?.into_iter().collect::<BTreeMap<_, _>>(),
                 ))
             })
             .await?;
