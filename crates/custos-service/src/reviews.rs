@@ -654,8 +654,9 @@ async fn view(
             .and_then(|v| v.get("statement").and_then(serde_json::Value::as_str).map(str::to_owned)),
         None => None,
     };
-    let mut history = custos_store::decisions::for_subject(tx, &review.subject_id, 200).await?;
-    history.retain(|d| d.purpose == review.purpose && d.decision_id != review.decision_id);
+    // Only that purpose's, in SQL: this runs inside the write of every claim and verdict.
+    let mut history = custos_store::decisions::for_subject_and_purpose(tx, &review.subject_id, &review.purpose, 21).await?;
+    history.retain(|d| d.decision_id != review.decision_id);
     history.truncate(20);
     Ok(ReviewView { review, decision, model_hidden, verdicts, verdict_count: all.len(), contest_statement, history, receipt })
 }

@@ -303,6 +303,24 @@ pub async fn for_subject(tx: &mut Tx, subject: &SubjectId, limit: u32) -> Result
     from_rows(tx, rows).await
 }
 
+/// A subject's decisions under one purpose, newest first (at most `limit`).
+pub async fn for_subject_and_purpose(
+    tx: &mut Tx,
+    subject: &SubjectId,
+    purpose: &PurposeKey,
+    limit: u32,
+) -> Result<Vec<DecisionRecord>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {DECISION_READ_COLUMNS} FROM decisions WHERE subject_id = $1 AND purpose = $2 ORDER BY created_at DESC LIMIT $3"
+    )))
+    .bind(subject.to_string())
+    .bind(purpose.as_str())
+    .bind(i64::from(limit))
+    .fetch_all(tx.conn())
+    .await?;
+    from_rows(tx, rows).await
+}
+
 /// Stores a decision's explanation, sealed under its subject's key.
 pub async fn insert_explanation(
     tx: &mut Tx,
