@@ -60,6 +60,8 @@ crate::vocabulary! {
         ConfidenceBand = "confidence_band" ("Uncertain score"),
         /// No explanation is available for the decision.
         NoExplanation = "no_explanation" ("No explanation"),
+        /// The subject is in a group a firing fairness alert names.
+        FairnessAlert = "fairness_alert" ("Group with a fairness alert"),
         /// Drawn for quality control.
         Sample = "sample" ("Random sample"),
         /// The customer contested the decision.

@@ -597,7 +597,91 @@ async fn requests_are_handled_as_cases(backend: Backend) {
     s.stop().await;
 }
 
+/// A rule with `fairness_alert` sends the decisions about members of the group a firing
+/// fairness alert names to a person, for the audit's purpose and model only; the group is read
+/// from audit-only data and never shown; resolving the alert stops the routing.
+async fn fairness_alerts_route_their_groups(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    const OFFERS: &str = "marketing.advertising.first_party.targeted";
+    let (st, body) = s
+        .post(
+            "/v1/purposes",
+            json!({"purpose": OFFERS, "name": "Offers", "legal_basis": "legitimate_interest", "data_categories": ["user.behavior"],
+                   "profiling": true, "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201, "{body}");
+    rule(&s, json!({"name": "Groups under a fairness alert", "conditions": {"fairness_alert": true}, "sla_hours": 48})).await;
+    let offer = |subject: &str, model: &str, offered: bool| {
+        json!({"subject_id": subject, "purpose": OFFERS, "model": model, "model_version": "1",
+               "outcome": if offered { "offer" } else { "no_offer" }})
+    };
+    // Women are offered 2 in 10, men 8 in 10; no alert fires yet, so every decision is final.
+    let (mut women, mut men) = (Vec::new(), Vec::new());
+    for i in 0..20 {
+        let gender = if i % 2 == 0 { "female" } else { "male" };
+        let data = json!({"user.behavior.purchase_history": [i], "user.demographic.gender": gender});
+        let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("g-{i}"), "jurisdiction": "DE", "data": data})).await;
+        assert_eq!(st, 201, "{subject}");
+        let id = subject["subject_id"].as_str().expect("id").to_owned();
+        let offered = if gender == "female" { women.len() < 2 } else { men.len() < 8 };
+        let (st, d) = s.post("/v1/decisions", offer(&id, "nbo", offered)).await;
+        assert_eq!((st, d["status"].as_str()), (201, Some("final")), "{d}");
+        if gender == "female" { women.push(id) } else { men.push(id) }
+    }
+    let (st, nobody) = s.post("/v1/subjects", json!({"external_id": "g-none", "jurisdiction": "DE", "data": {}})).await;
+    assert_eq!(st, 201);
+    let nobody = nobody["subject_id"].as_str().expect("id").to_owned();
+
+    let (st, audit) = s
+        .post(
+            "/v1/fairness/audits",
+            json!({"purpose": OFFERS, "model": "nbo", "sensitive": ["user.demographic.gender"], "favorable": "offer",
+                   "thresholds": {"demographic_parity_ratio": 0.8}}),
+        )
+        .await;
+    assert_eq!(st, 202, "{audit}");
+    let path = format!("/v1/fairness/audits/{}", audit["audit_id"].as_str().expect("id"));
+    let mut done = Value::Null;
+    for _ in 0..300 {
+        done = s.get(&path).await.1;
+        if done["status"] == "succeeded" || done["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let (st, alerts) = s.get("/v1/alerts?source=fairness").await;
+    assert_eq!(st, 200);
+    let firing: Vec<&Value> = alerts.as_array().expect("list").iter().filter(|a| a["state"] == "firing").collect();
+    assert_eq!(firing.len(), 1, "{alerts}");
+    // The groups stay inside the service.
+    assert!(!alerts.to_string().contains("female"), "{alerts}");
+
+    // A woman's decision under the audited purpose and model goes to a person ...
+    let (st, d) = s.post("/v1/decisions", offer(&women[3], "nbo", false)).await;
+    assert_eq!((st, d["status"].as_str()), (201, Some("pending_review")), "{d}");
+    assert_eq!(codes(&d), ["fairness_alert"]);
+    let review = d["review"]["review_id"].as_str().expect("review").to_owned();
+    let (st, shown) = s.get(&format!("/v1/reviews/{review}")).await;
+    assert_eq!(st, 200, "{shown}");
+    assert!(!shown.to_string().contains("female"), "the reviewer is not shown the audit-only group: {shown}");
+    // ... a man's, someone without the category's, and another model's are not.
+    for (subject, model) in [(&men[0], "nbo"), (&nobody, "nbo"), (&women[4], "other")] {
+        let (st, d) = s.post("/v1/decisions", offer(subject, model, false)).await;
+        assert_eq!((st, d["status"].as_str()), (201, Some("final")), "{model}: {d}");
+    }
+
+    // Resolving the alert that names the group stops the routing at once.
+    let parity = firing.iter().find(|a| a["kind"] == "demographic_parity_ratio").expect("parity alert");
+    let (st, _) = s.post(&format!("/v1/alerts/{}/resolve", parity["alert_id"].as_str().expect("id")), json!({})).await;
+    assert_eq!(st, 200);
+    let (st, d) = s.post("/v1/decisions", offer(&women[5], "nbo", false)).await;
+    assert_eq!((st, d["status"].as_str()), (201, Some("final")), "{d}");
+}
+
 backend_tests!(
+    fairness_alerts_route_their_groups,
     requests_are_handled_as_cases,
     webhooks_are_signed_retried_and_recorded,
     a_contest_is_answered_by_a_person,

@@ -126,7 +126,8 @@ impl Alerts<'_> {
     pub async fn resolve(&self, alert_id: &str) -> Result<AlertRecord, ServiceError> {
         let id = AlertId::parse(alert_id)?;
         let at = now();
-        self.0
+        let resolved = self
+            .0
             .write(async |tx| {
                 let alert = custos_store::alerts::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "alert" })?;
                 if alert.state == AlertState::Firing {
@@ -136,6 +137,9 @@ impl Alerts<'_> {
                 }
                 custos_store::alerts::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "alert" })
             })
-            .await
+            .await?;
+        // A fairness alert's groups stop sending decisions to review at once.
+        self.0.fairness_flags.forget();
+        Ok(resolved)
     }
 }

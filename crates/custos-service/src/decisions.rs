@@ -210,6 +210,10 @@ impl Decisions<'_> {
         };
         let held = self.0.oversight().held().await?;
         let rules = self.0.oversight().live_rules().await?;
+        // The subject's group is read only when a rule asks about fairness alerts and one fires.
+        let wants_groups = rules.iter().any(|r| r.conditions.get("fairness_alert").and_then(Value::as_bool) == Some(true));
+        let flags = if wants_groups { Some(self.0.oversight().fairness_flags().await?) } else { None };
+        let gate_config = &self.0.config().gate;
         let keyring = self.0.store.keyring().clone();
         let explained_by = explanation.as_ref().map(|e| e.0);
         let (record, review, receipt) = self
@@ -236,6 +240,13 @@ impl Decisions<'_> {
                     }
                 }
                 record.significant |= purpose.significant_effect;
+                let in_flagged_group = match flags.as_deref() {
+                    Some(flags) if !flags.is_empty() => {
+                        crate::oversight::in_flagged_group(tx, gate_config, flags, &record.subject_id, &record.purpose, &record.model)
+                            .await?
+                    }
+                    _ => false,
+                };
                 let routing = crate::oversight::route(
                     &rules,
                     &held,
@@ -247,6 +258,7 @@ impl Decisions<'_> {
                         significant: record.significant,
                         score: record.score,
                         explained: explanation.is_some(),
+                        in_flagged_group,
                         created_at: &record.created_at,
                     },
                 );

@@ -115,6 +115,8 @@ pub struct Service {
     suspensions: Arc<oversight::SuspensionCache>,
     /// The review rules in force (every logged decision is routed through them).
     review_rules: Arc<oversight::RuleCache>,
+    /// The groups of the firing fairness alerts (the decision path asks when a rule needs them).
+    fairness_flags: Arc<oversight::FlagCache>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -267,6 +269,7 @@ impl Service {
             background: Arc::default(),
             suspensions: Arc::default(),
             review_rules: Arc::default(),
+            fairness_flags: Arc::default(),
         }
     }
 

@@ -127,3 +127,26 @@ pub async fn list(tx: &mut Tx, source: Option<AlertSource>, state: Option<AlertS
     .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Names the groups a firing fairness alert is about (see the `affected_groups` column), or
+/// clears them.
+pub async fn set_affected_groups(tx: &mut Tx, id: &AlertId, groups: Option<&serde_json::Value>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE alerts SET affected_groups = $2 WHERE alert_id = $1")
+        .bind(id.to_string())
+        .bind(groups.map(|g| g.to_string()))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The `affected_groups` of every firing alert of `source` that names some.
+pub async fn affected_groups(tx: &mut Tx, source: AlertSource) -> Result<Vec<serde_json::Value>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT affected_groups FROM alerts WHERE source = $1 AND state = 'firing' AND affected_groups IS NOT NULL \
+         ORDER BY fired_at, alert_id",
+    )
+    .bind(source.as_str())
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(format!("affected_groups: {e}")))).collect()
+}

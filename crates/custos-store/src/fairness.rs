@@ -235,6 +235,15 @@ pub async fn scope_decisions(
 }
 
 /// The decrypted values of `categories` of each subject.
+/// One subject's values of `categories`, decrypted (none for an erased subject).
+pub async fn subject_values(
+    tx: &mut Tx,
+    subject: &SubjectId,
+    categories: &[DataCategory],
+) -> Result<BTreeMap<DataCategory, Value>, StoreError> {
+    Ok(category_values(tx, &[subject.to_string()], categories).await?.into_values().next().unwrap_or_default())
+}
+
 pub(crate) async fn category_values(
     tx: &mut Tx,
     subjects: &[String],

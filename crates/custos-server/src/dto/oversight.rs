@@ -26,6 +26,11 @@ pub(crate) struct RuleConditionsView {
     /// Only decisions without an explanation.
     #[serde(default)]
     pub no_explanation: bool,
+    /// Only decisions about a subject in a group that a firing fairness alert names (for an
+    /// audit of the same purpose and model). The subject's group is read by the service from
+    /// audit-only data and never shown: the review says only `fairness_alert`.
+    #[serde(default)]
+    pub fairness_alert: bool,
     /// A share of decisions (0 < rate <= 1), drawn by decision id, for quality control.
     pub sample_rate: Option<f64>,
 }
@@ -39,6 +44,7 @@ impl From<RuleConditionsView> for domain::RuleConditions {
             significant: c.significant,
             score_band: c.score_band,
             no_explanation: c.no_explanation,
+            fairness_alert: c.fairness_alert,
             sample_rate: c.sample_rate,
         }
     }
@@ -53,6 +59,7 @@ impl From<domain::RuleConditions> for RuleConditionsView {
             significant: c.significant,
             score_band: c.score_band,
             no_explanation: c.no_explanation,
+            fairness_alert: c.fairness_alert,
             sample_rate: c.sample_rate,
         }
     }

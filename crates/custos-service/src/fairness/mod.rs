@@ -78,7 +78,7 @@ fn parse_time(field: &str, value: Option<&str>) -> Result<Option<Timestamp>, Ser
 }
 
 /// The group value of a subject's stored value: strings as they are, other JSON as text.
-fn group_value(v: &Option<Value>) -> String {
+pub(crate) fn group_value(v: &Option<Value>) -> String {
     match v {
         None | Some(Value::Null) => MISSING.to_owned(),
         Some(Value::String(s)) => s.clone(),
@@ -110,6 +110,35 @@ fn report_text(report: &FairnessReport) -> (String, String) {
     let text = serde_json::to_string(report).unwrap_or_default();
     let sha = data_encoding::HEXLOWER.encode(&Sha256::digest(text.as_bytes()));
     (text, sha)
+}
+
+/// The groups a breached `metric` says the model treats worst, each as its values of
+/// `report.sensitive` in order: for the selection disparities (demographic parity, disparate
+/// impact, statistical parity) the groups with the lowest selection rate; for the error-rate
+/// disparities (equalized odds, equal opportunity, average odds) those with the lowest true
+/// positive rate (the deserving turned away most); for predictive parity those with the
+/// highest precision (held to the highest bar). Groups whose rate has no denominator are left
+/// out; the inequality indices (Theil, generalized entropy) are about individuals and name
+/// no group.
+pub(crate) fn affected_groups(report: &FairnessReport, metric: &str) -> Vec<Vec<String>> {
+    let (rate, lowest): (fn(&GroupReport) -> Option<f64>, bool) = match metric {
+        "demographic_parity_difference" | "demographic_parity_ratio" | "disparate_impact" | "statistical_parity_difference" => {
+            (|g| (g.metrics.count > 0).then_some(g.metrics.selection_rate), true)
+        }
+        "equalized_odds_difference" | "equalized_odds_ratio" | "equal_opportunity_difference" | "average_odds_difference" => {
+            (|g| g.intervals.get("true_positive_rate").and_then(Option::as_ref).map(|_| g.metrics.true_positive_rate), true)
+        }
+        "predictive_parity_difference" => (|g| (g.metrics.selection_rate > 0.0).then_some(g.metrics.precision), false),
+        _ => return Vec::new(),
+    };
+    let rated: Vec<(f64, &GroupReport)> =
+        report.by_group.iter().filter_map(|g| rate(g).filter(|r| r.is_finite()).map(|r| (r, g))).collect();
+    let Some(worst) = rated.iter().map(|(r, _)| *r).reduce(if lowest { f64::min } else { f64::max }) else { return Vec::new() };
+    rated
+        .iter()
+        .filter(|(r, _)| (r - worst).abs() <= 1e-12)
+        .map(|(_, g)| report.sensitive.iter().map(|s| g.group.get(s).cloned().unwrap_or_else(|| MISSING.to_owned())).collect())
+        .collect()
 }
 
 /// The thresholds of `request` that `report` breaches.
@@ -452,5 +481,36 @@ impl Fairness<'_> {
         }
         points.reverse();
         Ok(points)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use custos_fairness::Confusion;
+    use custos_fairness::report::{self, GroupTally, ReportOptions};
+
+    use super::affected_groups;
+
+    fn tally(key: &str, tp: u64, fp: u64, tn: u64, fn_: u64) -> GroupTally {
+        GroupTally { key: vec![key.to_owned()], labelled: Confusion { tp, fp, tn, fn_ }, ..GroupTally::default() }
+    }
+
+    #[test]
+    fn alerts_name_the_groups_treated_worst() {
+        let mut groups = vec![
+            tally("a", 8, 2, 8, 2),  // selection 0.5, TPR 0.8, precision 0.8
+            tally("b", 2, 0, 10, 8), // selection 0.1, TPR 0.2, precision 1.0
+            tally("c", 2, 0, 10, 8), // the same as b: ties are all named
+            tally("d", 0, 5, 5, 0),  // no actual positives: its TPR (reported 0) has no denominator
+        ];
+        let options = ReportOptions { min_group_size: 1, bootstrap: 0, seed: 1, has_score: false, streaming: false, reference: None };
+        let report = report::build(&["user.demographic.gender".to_owned()], &mut groups, &options).expect("report");
+        let names = |metric: &str| affected_groups(&report, metric).into_iter().map(|g| g.join("/")).collect::<Vec<_>>();
+        assert_eq!(names("demographic_parity_ratio"), ["b", "c"]);
+        assert_eq!(names("statistical_parity_difference"), ["b", "c"]);
+        assert_eq!(names("equal_opportunity_difference"), ["b", "c"], "d's TPR of 0 has no denominator");
+        assert_eq!(names("predictive_parity_difference"), ["b", "c"], "the highest bar");
+        assert!(names("theil_index").is_empty(), "an index about individuals names no group");
+        assert!(names("unknown_metric").is_empty());
     }
 }

@@ -88,6 +88,27 @@ impl Fairness<'_> {
                 None,
             ),
         };
+        // What a review rule's `fairness_alert` condition reads: per breached metric, the audit's
+        // scope and the groups treated worst.
+        let affected: HashMap<String, Value> = match (&outcome, &alerts) {
+            (Ok(report), Some((_, _, alerts))) => {
+                let request: FairnessAuditInput = serde_json::from_value(audit.request.clone()).unwrap_or_default();
+                alerts
+                    .iter()
+                    .map(|a| {
+                        let groups = super::affected_groups(report, &a.metric);
+                        let doc = json!({
+                            "purpose": request.purpose,
+                            "model": request.model,
+                            "sensitive": report.sensitive,
+                            "groups": groups,
+                        });
+                        (a.metric.clone(), doc)
+                    })
+                    .collect()
+            }
+            _ => HashMap::new(),
+        };
         let error = outcome.err();
         self.0
             .write(async |tx| {
@@ -118,6 +139,13 @@ impl Fairness<'_> {
                                         threshold: Some(a.threshold),
                                     };
                                     crate::alerts::fire(tx, firing, &finished).await?;
+                                    // A recurring audit's alert follows the latest run's groups.
+                                    if let Some(alert) =
+                                        custos_store::alerts::firing(tx, custos_core::AlertSource::Fairness, metric, &about).await?
+                                    {
+                                        let groups = affected.get(metric).filter(|g| g["groups"].as_array().is_some_and(|a| !a.is_empty()));
+                                        custos_store::alerts::set_affected_groups(tx, &alert.alert_id, groups).await?;
+                                    }
                                 }
                                 None => {
                                     crate::alerts::settle(tx, custos_core::AlertSource::Fairness, metric, &about, &finished).await?;
@@ -131,6 +159,7 @@ impl Fairness<'_> {
                 Ok(())
             })
             .await?;
+        self.0.fairness_flags.forget();
         Ok(true)
     }
 

@@ -13,6 +13,7 @@ pub use custos_store::suspensions::SuspensionRecord;
 pub use metrics::{Figures, OversightMetrics, ReviewerFigures, RuleFigures, WeekFigures};
 pub use rules::{ReviewRuleInput, ReviewRuleView, RuleConditions};
 pub(crate) use rules::{Routed, Routing, route};
+
 pub use suspensions::{SuspensionInput, SuspensionView};
 
 use crate::Service;
@@ -77,6 +78,67 @@ pub(crate) type SuspensionCache = Recent<Vec<custos_store::suspensions::Suspensi
 /// The review rules in force.
 pub(crate) type RuleCache = Recent<Vec<custos_store::reviews::ReviewRuleRecord>>;
 
+/// The groups of the firing fairness alerts.
+pub(crate) type FlagCache = Recent<Vec<FairnessFlag>>;
+
+/// What a firing fairness alert says about groups (the `affected_groups` of the alert): the
+/// scope of the audit that raised it and the groups the model treats worst.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub(crate) struct FairnessFlag {
+    /// The audit's purpose, if it had one.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The audit's model, if it had one.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The audit-only categories that formed the groups.
+    pub sensitive: Vec<String>,
+    /// The groups, each its values of `sensitive` in order.
+    pub groups: Vec<Vec<String>>,
+}
+
+/// Whether the subject belongs to a group that a firing fairness alert names, for an audit
+/// that covered this purpose and model. The subject's audit-only values are read and compared
+/// here, inside the decision's write, and never leave the service: the review only says
+/// `fairness_alert`.
+pub(crate) async fn in_flagged_group(
+    tx: &mut custos_store::Tx,
+    gate: &custos_policy::GateConfig,
+    flags: &[FairnessFlag],
+    subject: &custos_core::SubjectId,
+    purpose: &custos_core::PurposeKey,
+    model: &str,
+) -> Result<bool, crate::ServiceError> {
+    use custos_core::DataCategory;
+    let covers = |f: &&FairnessFlag| {
+        f.purpose.as_deref().is_none_or(|p| p == purpose.as_str()) && f.model.as_deref().is_none_or(|m| m == model) && !f.groups.is_empty()
+    };
+    let relevant: Vec<&FairnessFlag> = flags.iter().filter(covers).collect();
+    if relevant.is_empty() {
+        return Ok(false);
+    }
+    // Only audit-only categories are read, whatever a stored alert names.
+    let parse = |c: &String| DataCategory::parse(c).ok().filter(|c| gate.is_audit_only(c));
+    let mut categories: Vec<DataCategory> = relevant.iter().flat_map(|f| f.sensitive.iter().filter_map(parse)).collect();
+    categories.sort();
+    categories.dedup();
+    if categories.is_empty() {
+        return Ok(false);
+    }
+    let values = custos_store::fairness::subject_values(tx, subject, &categories).await?;
+    Ok(relevant.iter().any(|f| {
+        let Some(key) = f
+            .sensitive
+            .iter()
+            .map(|c| parse(c).map(|c| crate::fairness::group_value(&values.get(&c).cloned())))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return false;
+        };
+        f.groups.contains(&key)
+    }))
+}
+
 /// Review rules, suspensions and the oversight figures.
 #[derive(Clone, Copy)]
 pub struct Oversight<'a>(pub(crate) &'a Service);
@@ -90,6 +152,28 @@ impl Oversight<'_> {
         let held = Arc::new(self.0.read(async |tx| Ok(custos_store::suspensions::held(tx).await?)).await?);
         self.0.suspensions.put(held.clone());
         Ok(held)
+    }
+
+    /// The groups of the firing fairness alerts (cached for a second; an audit's end forgets
+    /// them).
+    pub(crate) async fn fairness_flags(&self) -> Result<Arc<Vec<FairnessFlag>>, crate::ServiceError> {
+        if let Some(flags) = self.0.fairness_flags.fresh() {
+            return Ok(flags);
+        }
+        let docs = self.0.read(async |tx| Ok(custos_store::alerts::affected_groups(tx, custos_core::AlertSource::Fairness).await?)).await?;
+        let flags: Vec<FairnessFlag> = docs
+            .into_iter()
+            .filter_map(|d| match serde_json::from_value(d) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    tracing::error!(error = %e, "a fairness alert's groups cannot be read");
+                    None
+                }
+            })
+            .collect();
+        let flags = Arc::new(flags);
+        self.0.fairness_flags.put(flags.clone());
+        Ok(flags)
     }
 
     /// The review rules in force now (cached for a second).

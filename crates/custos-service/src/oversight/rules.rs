@@ -33,6 +33,11 @@ pub struct RuleConditions {
     /// Only decisions without an explanation (an unregistered model, or no features).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_explanation: bool,
+    /// Only decisions about a subject in a group that a firing fairness alert names (for an
+    /// audit of the same purpose and model; groups of audit-only categories, read by the
+    /// service and never released).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fairness_alert: bool,
     /// A share of the decisions (0 < rate <= 1), drawn by the decision id: quality control.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_rate: Option<f64>,
@@ -100,8 +105,13 @@ fn validate(c: &RuleConditions) -> Result<(), ServiceError> {
     {
         return Err(ServiceError::invalid(&field("sample_rate"), "must be above 0 and at most 1"));
     }
-    let any =
-        c.purpose.is_some() || c.model.is_some() || c.significant || c.score_band.is_some() || c.no_explanation || c.sample_rate.is_some();
+    let any = c.purpose.is_some()
+        || c.model.is_some()
+        || c.significant
+        || c.score_band.is_some()
+        || c.no_explanation
+        || c.fairness_alert
+        || c.sample_rate.is_some();
     if !any {
         return Err(ServiceError::invalid(
             "conditions",
@@ -120,6 +130,8 @@ pub(crate) struct Routed<'a> {
     pub significant: bool,
     pub score: Option<f64>,
     pub explained: bool,
+    /// The subject is in a group a firing fairness alert names (read only when a rule asks).
+    pub in_flagged_group: bool,
     pub created_at: &'a Timestamp,
 }
 
@@ -178,6 +190,12 @@ fn reasons_of(rule: &ReviewRuleRecord, c: &RuleConditions, d: &Routed<'_>) -> Op
             return None;
         }
         codes.push(ReviewTrigger::NoExplanation);
+    }
+    if c.fairness_alert {
+        if !d.in_flagged_group {
+            return None;
+        }
+        codes.push(ReviewTrigger::FairnessAlert);
     }
     if let Some(rate) = c.sample_rate {
         if !sampled(d.decision_id, rate) {
@@ -366,6 +384,7 @@ mod tests {
             significant: true,
             score: Some(0.5),
             explained: true,
+            in_flagged_group: false,
             created_at: &at,
         };
         let band = rule(RuleConditions { purpose: Some("credit.limit".into()), score_band: Some([0.4, 0.6]), ..Default::default() }, 48);

@@ -34,6 +34,7 @@ pub(crate) async fn open_contest(
             significant: decision.significant,
             score: decision.score,
             explained,
+            in_flagged_group: false,
             created_at: &dsr.received_at,
         },
     );
