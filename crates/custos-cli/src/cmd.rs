@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod bench;
 pub mod bench_ledger;
+pub mod drift;
+mod drift_html;
 pub mod explain;
 pub mod fairness;
 pub mod ledger;

@@ -37,6 +37,9 @@ enum Command {
     /// Fairness audits of decisions (Fairlearn and AIF360 definitions).
     #[command(subcommand)]
     Fairness(cmd::fairness::FairnessCommand),
+    /// Drift between a reference table and a current one, column by column, with the
+    /// false-alarm rate controlled across columns.
+    Drift(cmd::drift::DriftArgs),
     /// Explanations of model decisions: exact TreeSHAP for XGBoost and LightGBM, reason codes.
     #[command(subcommand)]
     Explain(cmd::explain::ExplainCommand),
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
             Command::Ledger(command) => cmd::ledger::run(command).await,
             Command::Pii(command) => tokio::task::block_in_place(|| cmd::pii::run(command)),
             Command::Fairness(command) => tokio::task::block_in_place(|| cmd::fairness::run(command)),
+            Command::Drift(args) => tokio::task::block_in_place(|| cmd::drift::run(args)),
             Command::Explain(command) => tokio::task::block_in_place(|| cmd::explain::run(command)),
         }
     });

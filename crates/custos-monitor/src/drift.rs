@@ -12,7 +12,8 @@
 //! - Significance is not magnitude: each column reports an effect size (numeric: Wasserstein
 //!   distance in reference standard deviations; categorical: PSI), compared with its
 //!   `min_effect`. `drift` = significant and not negligible; `detectable_but_small` =
-//!   significant but below `min_effect`; `no_drift` otherwise.
+//!   significant but below `min_effect`; `no_drift` otherwise. A change of the missing-value
+//!   rate of at least [`MIN_MISSING_CHANGE`] also counts as not negligible.
 //! - Each column states the smallest effect its sample sizes detect with the asked power at
 //!   the corrected error rate.
 
@@ -78,6 +79,10 @@ pub const DEFAULT_MIN_EFFECT_NUMERIC: f64 = 0.05;
 /// Default smallest categorical effect: a PSI of 0.01 (a binary rate moving from 0.30 to 0.36
 /// has a PSI of 0.016).
 pub const DEFAULT_MIN_EFFECT_CATEGORICAL: f64 = 0.01;
+
+/// A change of the missing-value rate of at least this (one percentage point) is not
+/// negligible, whatever the values do.
+pub const MIN_MISSING_CHANGE: f64 = 0.01;
 
 /// How a comparison decides.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -329,7 +334,8 @@ pub fn compare(columns: &[ColumnInput], options: &DriftOptions) -> Result<DriftR
         .zip(adjusted)
         .map(|(p, adj)| {
             let significant = adj < options.alpha;
-            let big = p.effect_size.value >= p.min_effect;
+            let missing_moved = (p.missing_rate.current - p.missing_rate.reference).abs() >= MIN_MISSING_CHANGE;
+            let big = p.effect_size.value >= p.min_effect || missing_moved;
             let verdict = match (significant, big) {
                 (true, true) => Verdict::Drift,
                 (true, false) => Verdict::DetectableButSmall,
@@ -413,6 +419,10 @@ fn summary(p: &Partial, adj: f64, options: &DriftOptions, verdict: Verdict, mde:
         _ => String::new(),
     };
     let mut extra = String::new();
+    let (mr, mc) = (p.missing_rate.reference, p.missing_rate.current);
+    if (mc - mr).abs() >= MIN_MISSING_CHANGE {
+        extra.push_str(&format!(" Missing values went from {:.1}% to {:.1}%.", mr * 100.0, mc * 100.0));
+    }
     if !p.new_categories.is_empty() {
         extra.push_str(&format!(" New values: {}.", p.new_categories.join(", ")));
     }

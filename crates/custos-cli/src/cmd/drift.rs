@@ -1,0 +1,254 @@
+//! `custos drift`: compares a current table with a reference table column by column
+//! (`custos-monitor`), streaming both through `custos-tabular` (CSV, JSONL or Parquet).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use custos_monitor::{ColumnDrift, ColumnInput, Correction, DriftOptions, DriftReport, Sample, Verdict};
+use custos_tabular::{Array as _, DataType, TableReader};
+
+use super::pii::{open_output, progress};
+
+/// Arguments of `custos drift`.
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// The reference table (CSV, JSONL or Parquet, by extension).
+    #[arg(long)]
+    pub reference: PathBuf,
+    /// The current table, same columns.
+    #[arg(long)]
+    pub current: PathBuf,
+    /// Only these columns (comma-separated; default: every column the two tables share).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Treat these columns as categories even if they hold numbers.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Correction across columns: `holm` (family-wise error), `bh` (false discovery rate) or
+    /// `none`.
+    #[arg(long, default_value = "holm")]
+    pub correction: String,
+    /// The error rate.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// The smallest effect worth calling drift for a column, `column=value` (repeatable):
+    /// Wasserstein distance in reference standard deviations for numbers, PSI for categories.
+    #[arg(long = "min-effect")]
+    pub min_effect: Vec<String>,
+    /// `json`, `table` or `html`.
+    #[arg(long, default_value = "json")]
+    pub format: String,
+    /// Where to write (default: standard output).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Most distinct values a categorical column may hold before it is refused (a bound on
+/// memory: an id column is not a category).
+const MAX_CATEGORIES: usize = 10_000;
+
+/// One column being read.
+enum Accumulator {
+    Numeric { values: Vec<f64>, missing: u64 },
+    Categorical { counts: BTreeMap<String, u64>, missing: u64 },
+}
+
+impl Accumulator {
+    fn into_sample(self) -> Sample {
+        match self {
+            Accumulator::Numeric { values, missing } => Sample::Numeric { values, missing },
+            Accumulator::Categorical { counts, missing } => Sample::Categorical { counts, missing },
+        }
+    }
+
+    /// Turns numbers read so far into categories (a column that turned out not to be numeric).
+    fn make_categorical(&mut self) {
+        if let Accumulator::Numeric { values, missing } = self {
+            let mut counts = BTreeMap::new();
+            for v in values.iter() {
+                *counts.entry(format!("{v}")).or_insert(0) += 1;
+            }
+            *self = Accumulator::Categorical { counts, missing: *missing };
+        }
+    }
+}
+
+fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indicatif::ProgressBar) -> anyhow::Result<Vec<Accumulator>> {
+    let reader = TableReader::open(path, 65_536)?;
+    let schema = reader.schema();
+    let mut acc: Vec<Accumulator> = columns
+        .iter()
+        .map(|c| {
+            let field = schema.field_with_name(c).map_err(|_| anyhow::anyhow!("no column {c:?} in {}", path.display()))?;
+            let categorical = forced.contains(c) || matches!(field.data_type(), DataType::Boolean);
+            Ok(if categorical {
+                Accumulator::Categorical { counts: BTreeMap::new(), missing: 0 }
+            } else {
+                Accumulator::Numeric { values: Vec::new(), missing: 0 }
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for batch in reader {
+        let batch = batch?;
+        for (i, name) in columns.iter().enumerate() {
+            let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
+            if let Accumulator::Numeric { values, missing } = &mut acc[i] {
+                match custos_tabular::column_as_f64(array.as_ref()) {
+                    Some(floats) => {
+                        for v in floats.iter() {
+                            match v {
+                                Some(x) if x.is_finite() => values.push(x),
+                                _ => *missing += 1,
+                            }
+                        }
+                        continue;
+                    }
+                    None => acc[i].make_categorical(),
+                }
+            }
+            if let Accumulator::Categorical { counts, missing } = &mut acc[i] {
+                let text = custos_tabular::column_as_strings(array.as_ref())?;
+                for r in 0..text.len() {
+                    if text.is_null(r) {
+                        *missing += 1;
+                    } else {
+                        let v = text.value(r);
+                        match counts.get_mut(v) {
+                            Some(n) => *n += 1,
+                            None => {
+                                if counts.len() >= MAX_CATEGORIES {
+                                    bail!(
+                                        "column {name:?} has more than {MAX_CATEGORIES} distinct values: name it in --columns only if it is a category"
+                                    );
+                                }
+                                counts.insert(v.to_owned(), 1);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        bar.inc(batch.num_rows() as u64);
+    }
+    Ok(acc)
+}
+
+/// Runs `custos drift`.
+pub fn run(args: DriftArgs) -> anyhow::Result<()> {
+    let correction =
+        Correction::parse(&args.correction).with_context(|| format!("--correction: {:?} is not holm, bh or none", args.correction))?;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha must be between 0 and 1");
+    }
+    if !["json", "table", "html"].contains(&args.format.as_str()) {
+        bail!("--format must be json, table or html");
+    }
+    let mut min_effect: BTreeMap<String, f64> = BTreeMap::new();
+    for m in &args.min_effect {
+        let (c, v) = m.split_once('=').with_context(|| format!("--min-effect {m:?}: write column=value"))?;
+        let v: f64 = v
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .with_context(|| format!("--min-effect {m:?}: not a number >= 0"))?;
+        min_effect.insert(c.to_owned(), v);
+    }
+    let shared: Vec<String> = {
+        let r = TableReader::open(&args.reference, 1)?.schema();
+        let c = TableReader::open(&args.current, 1)?.schema();
+        r.fields().iter().map(|f| f.name().clone()).filter(|n| c.field_with_name(n).is_ok()).collect()
+    };
+    let columns: Vec<String> = if args.columns.is_empty() {
+        shared
+    } else {
+        for c in &args.columns {
+            if !shared.contains(c) {
+                bail!("--columns: {c:?} is not a column of both tables");
+            }
+        }
+        args.columns.clone()
+    };
+    if columns.is_empty() {
+        bail!("the two tables share no column");
+    }
+    for c in min_effect.keys().chain(&args.categorical) {
+        if !columns.contains(c) {
+            bail!("{c:?} is not a compared column");
+        }
+    }
+    let forced: BTreeSet<String> = args.categorical.iter().cloned().collect();
+    let bar = progress(None);
+    let mut reference = read(&args.reference, &columns, &forced, &bar)?;
+    let mut current = read(&args.current, &columns, &forced, &bar)?;
+    bar.finish_and_clear();
+    // A column numeric in one table and not the other is compared as categories in both.
+    for i in 0..columns.len() {
+        let numeric = |a: &Accumulator| matches!(a, Accumulator::Numeric { .. });
+        if numeric(&reference[i]) != numeric(&current[i]) {
+            reference[i].make_categorical();
+            current[i].make_categorical();
+        }
+    }
+    let inputs: Vec<ColumnInput> = columns
+        .iter()
+        .zip(reference.into_iter().zip(current))
+        .map(|(name, (r, c))| ColumnInput {
+            name: name.clone(),
+            reference: r.into_sample(),
+            current: c.into_sample(),
+            min_effect: min_effect.get(name).copied(),
+        })
+        .collect();
+    let report = custos_monitor::compare(&inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8 })?;
+    let mut out = open_output(args.output.as_deref())?;
+    match args.format.as_str() {
+        "json" => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        "table" => write_table(&mut out, &report)?,
+        _ => out.write_all(super::drift_html::page(&report, &inputs).as_bytes())?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Drift => "drift",
+        Verdict::DetectableButSmall => "small",
+        Verdict::NoDrift => "-",
+    }
+}
+
+fn write_table(out: &mut dyn Write, report: &DriftReport) -> anyhow::Result<()> {
+    let width = report.columns.iter().map(|c| c.column.len()).max().unwrap_or(6).max(6);
+    writeln!(out, "{:<width$}  {:<11}  {:>10}  {:>14}  {:>8}  verdict", "column", "kind", "adjusted p", "effect", "value")?;
+    for c in &report.columns {
+        let ColumnDrift { column, kind, p_value_adjusted, effect_size, verdict, .. } = c;
+        writeln!(
+            out,
+            "{column:<width$}  {kind:<11}  {p_value_adjusted:>10.3e}  {:>14}  {:>8.4}  {}",
+            effect_size.method,
+            effect_size.value,
+            verdict_word(*verdict)
+        )?;
+    }
+    writeln!(
+        out,
+        "{} of {} columns drifted ({} correction, alpha {}); {} reference rows, {} current rows",
+        report.drifted_columns,
+        report.columns.len(),
+        match report.correction {
+            Correction::Holm => "Holm",
+            Correction::Bh => "Benjamini-Hochberg",
+            Correction::None => "no",
+        },
+        report.alpha,
+        report.rows.reference,
+        report.rows.current
+    )?;
+    Ok(())
+}
