@@ -1,6 +1,7 @@
 """Makes the monitoring engine's reference fixtures with scipy and statsmodels.
 
-Run: python3 testdata/monitor/generate.py  (scipy 1.17, statsmodels 0.15; numpy's seeded
+Run: testdata/monitor/setup.sh && .venv-monitor/bin/python testdata/monitor/generate.py (the pinned
+requirements.txt; numpy's seeded
 generator, so the same versions give the same file). Writes testdata/monitor/reference.json:
 cases of generated samples (ties, NaNs, constant columns, small and large sizes) with what the
 reference tools answer. NaNs are dropped before every test, as custos does.

@@ -342,4 +342,49 @@ async fn console_request_cases(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(console_sign_in_csrf_and_requests, console_administration, console_blind_review, console_request_cases);
+/// The audit form offers only what exists: the configured audit-only categories and the
+/// outcomes the decision log holds; with no decision there is nothing to start.
+async fn console_fairness_form_offers_what_exists(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    s.service
+        .staff()
+        .create_user("ana@example.com", &[custos_core::Role::Analyst], Some("a long analyst password".into()))
+        .await
+        .expect("user");
+    let mut b = Browser::new(&s);
+    b.login("ana@example.com", "a long analyst password").await;
+    let (st, page, _) = b.get("/console/fairness").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("nothing to audit") && !page.contains("Start audit</button>"), "{page}");
+    assert!(page.contains("<option value=\"user.demographic.gender\">"), "the audit-only categories: {page}");
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            serde_json::json!({"purpose": "essential.service.credit_limit", "name": "Credit limits", "legal_basis": "contract",
+                               "data_categories": ["user.financial"], "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, subject) = s.post("/v1/subjects", serde_json::json!({"external_id": "c-9", "jurisdiction": "DE", "data": {}})).await;
+    for outcome in ["approved", "approved", "declined"] {
+        let (st, _) = s
+            .post(
+                "/v1/decisions",
+                serde_json::json!({"subject_id": subject["subject_id"], "purpose": "essential.service.credit_limit", "model": "limits",
+                                   "model_version": "2", "outcome": outcome}),
+            )
+            .await;
+        assert_eq!(st, 201);
+    }
+    let (_, page, _) = b.get("/console/fairness").await;
+    assert!(page.contains("<option value=\"approved\">approved (2 decisions)</option>"), "{page}");
+    assert!(page.contains("<option value=\"declined\">declined (1 decision)</option>") && page.contains("Start audit</button>"), "{page}");
+}
+
+backend_tests!(
+    console_fairness_form_offers_what_exists,
+    console_sign_in_csrf_and_requests,
+    console_administration,
+    console_blind_review,
+    console_request_cases
+);

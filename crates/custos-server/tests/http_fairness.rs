@@ -133,6 +133,8 @@ async fn audit_the_decision_log(backend: Backend) {
         (json!({"sensitive": ["user.demographic.gender"], "from": "yesterday"}), 400, "from"),
         (json!({"sensitive": ["user.demographic.gender"], "reference_group": "user.demographic.race_ethnicity=x"}), 400, "reference_group"),
         (json!({"sensitive": ["user.demographic.gender"], "surprise": 1}), 400, "surprise"),
+        // A typo in the favourable outcome is refused, naming what the scope holds.
+        (json!({"sensitive": ["user.demographic.gender"], "favorable": "offr"}), 422, "favorable"),
     ] {
         let (st, problem) = s.call(Method::POST, "/v1/fairness/audits", Some(&auditor), Some(body.clone())).await;
         assert_eq!((st, problem["field"].as_str()), (status, Some(field)), "{body} -> {problem}");
@@ -236,6 +238,26 @@ async fn audit_the_decision_log(backend: Backend) {
         .call(Method::GET, &format!("/v1/fairness/audits/{}/report", queued_empty["audit_id"].as_str().expect("id")), Some(&auditor), None)
         .await;
     assert_eq!(st, 409);
+
+    let (_, problem) = s
+        .call(
+            Method::POST,
+            "/v1/fairness/audits",
+            Some(&auditor),
+            Some(json!({"sensitive": ["user.demographic.gender"], "favorable": "offr"})),
+        )
+        .await;
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("`offr`") && detail.contains("offer (") && detail.contains("no_offer ("), "{problem}");
+
+    // An audit whose groups are all below the minimum size fails with the reason instead of
+    // "succeeding" with no alerts.
+    let tiny = json!({"sensitive": ["user.demographic.gender"], "favorable": "offer", "min_group_size": 1000, "bootstrap": 0});
+    let (st, queued_tiny) = s.call(Method::POST, "/v1/fairness/audits", Some(&auditor), Some(tiny)).await;
+    assert_eq!(st, 202, "{queued_tiny}");
+    let failed = wait_for(&s, &auditor, &format!("/v1/fairness/audits/{}", queued_tiny["audit_id"].as_str().expect("id"))).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(failed["error"].as_str().unwrap_or_default().contains("fewer than 1000 decisions"), "{failed}");
 
     // A recurring audit queues its first run at once and audits a trailing window.
     let (st, schedule) = s

@@ -637,7 +637,7 @@ async fn fairness_alerts_route_their_groups(backend: Backend) {
         .post(
             "/v1/fairness/audits",
             json!({"purpose": OFFERS, "model": "nbo", "sensitive": ["user.demographic.gender"], "favorable": "offer",
-                   "thresholds": {"demographic_parity_ratio": 0.8}}),
+                   "min_group_size": 5, "thresholds": {"demographic_parity_ratio": 0.8}}),
         )
         .await;
     assert_eq!(st, 202, "{audit}");

@@ -165,6 +165,23 @@ pub async fn delete_schedule(tx: &mut Tx, id: &ScheduleId) -> Result<bool, Store
         == 1)
 }
 
+/// The outcomes of a scope's decisions with how many decisions have each, most common first
+/// (at most `limit`): what an audit's favourable outcome can be.
+pub async fn scope_outcomes(tx: &mut Tx, scope: &DecisionScope, limit: u32) -> Result<Vec<(String, u64)>, StoreError> {
+    let (clause, binds) = scope_filter(scope, 1);
+    let mut q = sqlx::query(AssertSqlSafe(format!(
+        "SELECT outcome, COUNT(*) AS n FROM decisions WHERE {clause} GROUP BY outcome ORDER BY n DESC, outcome LIMIT {}",
+        limit.max(1)
+    )));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(tx.conn()).await?;
+    rows.iter()
+        .map(|r| Ok((text(r, "outcome")?, r.try_get::<i64, _>("n").map_err(|e| StoreError::Corrupt(e.to_string()))?.max(0) as u64)))
+        .collect()
+}
+
 /// How many decisions a scope holds.
 pub async fn count_scope(tx: &mut Tx, scope: &DecisionScope) -> Result<u64, StoreError> {
     let (clause, binds) = scope_filter(scope, 1);

@@ -37,6 +37,10 @@ struct AuditRow {
 struct AuditsPage {
     page: Page,
     can_start: bool,
+    /// The audit-only categories (the only ones an audit may group by).
+    categories: Vec<String>,
+    /// Outcomes in the decision log, with their counts in words.
+    outcomes: Vec<(String, String)>,
     trend: String,
     audits: Vec<AuditRow>,
 }
@@ -77,10 +81,18 @@ pub(crate) async fn audits(State(web): State<Web>, Can(staff, _): Can<ReadAudits
             error: a.error.clone().unwrap_or_default(),
         })
         .collect();
+    let choices = fairness.choices().await.or_refuse(&staff)?;
+    let outcomes = choices
+        .outcomes
+        .iter()
+        .map(|(o, n)| (o.clone(), format!("{o} ({} decision{})", thousands(*n), if *n == 1 { "" } else { "s" })))
+        .collect();
     let notice = q.started.map(|_| "The audit is running; refresh to follow its progress.".to_owned());
     let page = AuditsPage {
         page: Page::staff(&staff, "/console/fairness").with_notice(notice),
         can_start: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Audits),
+        categories: choices.categories,
+        outcomes,
         trend: charts::trend("Demographic parity difference, by audit", "Demographic parity difference", &points),
         audits: rows,
     };
@@ -247,16 +259,33 @@ struct StandaloneReport {
     css: &'static str,
 }
 
+/// A window's bound in plain words (the stored text if it cannot be read).
+fn day(t: &str) -> String {
+    custos_core::parse_timestamp(t).map_or_else(|| t.to_owned(), |t| When::moment(&t).text)
+}
+
 /// Where an audit's report came from.
 fn provenance(audit: &FairnessAuditView) -> Vec<(String, String)> {
     let scope = format!(
         "decision log; purpose {}, model {}, from {}, to {}",
         audit.request.purpose.as_deref().unwrap_or("any"),
         audit.request.model.as_deref().unwrap_or("any"),
-        audit.request.from.as_deref().unwrap_or("the start"),
-        audit.request.to.as_deref().unwrap_or("now")
+        audit.request.from.as_deref().map_or("the start".to_owned(), day),
+        audit.request.to.as_deref().map_or("now".to_owned(), day)
     );
     let mut out = vec![("Audit".to_owned(), audit.audit_id.to_string()), ("Scope".to_owned(), scope)];
+    out.push(("Favourable outcome".to_owned(), audit.request.favorable.clone().unwrap_or_else(|| "1".to_owned())));
+    let thresholds = audit.request.thresholds.iter().flatten().map(|(m, t)| format!("{} {t:.3}", m.replace('_', " "))).collect::<Vec<_>>();
+    out.push(("Thresholds".to_owned(), if thresholds.is_empty() { "none".to_owned() } else { thresholds.join("; ") }));
+    let alerts = audit
+        .alerts
+        .iter()
+        .map(|a| {
+            let side = if a.breach == custos_service::fairness::Breach::Below { "below" } else { "above" };
+            format!("{} {:.3}, {side} its threshold of {:.3}", a.metric.replace('_', " "), a.value, a.threshold)
+        })
+        .collect::<Vec<_>>();
+    out.push(("Alerts".to_owned(), if alerts.is_empty() { "none".to_owned() } else { alerts.join("; ") }));
     out.push(("Report SHA-256 (in the ledger)".to_owned(), audit.report_sha256.clone().unwrap_or_default()));
     if let Some(f) = &audit.finished_at {
         out.push(("Finished".to_owned(), When::moment(f).text));

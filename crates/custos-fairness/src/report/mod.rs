@@ -164,7 +164,7 @@ impl GroupTally {
     /// All decisions, counted so that only the selection is right: unlabelled favourable ones
     /// as true positives, unlabelled unfavourable ones as true negatives. With every outcome
     /// known this is the labelled confusion itself.
-    fn selection(&self) -> Confusion {
+    pub fn selection(&self) -> Confusion {
         let l = self.labelled;
         Confusion { tp: l.tp + self.unlabelled.0, tn: l.tn + self.unlabelled.1, ..l }
     }

@@ -39,7 +39,7 @@ mod views;
 mod worker;
 
 pub use views::{
-    AuditProgress, Breach, FairnessAlert, FairnessAlertView, FairnessAuditInput, FairnessAuditView, FairnessScheduleDeleted,
+    AuditChoices, AuditProgress, Breach, FairnessAlert, FairnessAlertView, FairnessAuditInput, FairnessAuditView, FairnessScheduleDeleted,
     FairnessScheduleInput, FairnessScheduleView, TrendPoint,
 };
 
@@ -299,13 +299,33 @@ impl Fairness<'_> {
         })
     }
 
-    /// Queues an audit of the decision log; the worker started with the server runs it.
+    /// What an audit can be asked about: the configured audit-only categories and the outcomes
+    /// the decision log holds (most common first), so that a form offers only what exists.
+    pub async fn choices(&self) -> Result<AuditChoices, ServiceError> {
+        let scope = DecisionScope::default();
+        let outcomes = self.0.read(async |tx| Ok(custos_store::fairness::scope_outcomes(tx, &scope, 50).await?)).await?;
+        Ok(AuditChoices { categories: self.0.config().gate.audit_only.iter().map(|c| c.as_str().to_owned()).collect(), outcomes })
+    }
+
+    /// Queues an audit of the decision log; the worker started with the server runs it. An
+    /// audit whose favourable outcome no decision in its scope has is refused (a typo would
+    /// otherwise give a clean report).
     pub async fn request_audit(&self, input: FairnessAuditInput, caller: Option<ApiKeyId>) -> Result<FairnessAuditView, ServiceError> {
-        self.plan(&input)?;
+        let plan = self.plan(&input)?;
         if let Some(p) = &input.purpose
             && self.0.purposes().cached(p).await?.is_none()
         {
             return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+        }
+        let scope = plan.scope.clone();
+        let outcomes = self.0.read(async |tx| Ok(custos_store::fairness::scope_outcomes(tx, &scope, 20).await?)).await?;
+        if !outcomes.is_empty() && !outcomes.iter().any(|(o, _)| plan.favorable.matches(o)) {
+            let favorable = input.favorable.as_deref().unwrap_or("1");
+            let seen = outcomes.iter().map(|(o, n)| format!("{o} ({n})")).collect::<Vec<_>>().join(", ");
+            return Err(ServiceError::unprocessable(
+                "favorable",
+                format!("no decision in this scope has the outcome `{favorable}`; the outcomes in scope are: {seen}"),
+            ));
         }
         let record = new_audit(&input, None, caller);
         let view = self.queue(record).await?;

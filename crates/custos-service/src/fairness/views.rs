@@ -177,3 +177,12 @@ pub struct TrendPoint {
     /// Its demographic parity difference (`None` when it could not be computed).
     pub demographic_parity_difference: Option<f64>,
 }
+
+/// What an audit can be asked about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditChoices {
+    /// The audit-only categories configured (the only ones an audit may group by).
+    pub categories: Vec<String>,
+    /// Outcomes in the decision log with their counts, most common first (at most 50).
+    pub outcomes: Vec<(String, u64)>,
+}

@@ -273,6 +273,22 @@ impl Fairness<'_> {
         let sensitive: Vec<String> = plan.categories.iter().map(|c| c.as_str().to_owned()).collect();
         // Groups in a stable order (by their values), whatever order the decisions came in.
         tallies.sort_by(|a, b| a.key.cmp(&b.key));
+        // An audit that cannot mean anything fails with the reason instead of succeeding with
+        // no alerts: a favourable outcome that never occurs (a typo), or no group as large as
+        // the minimum size.
+        let favourable: u64 = tallies.iter().map(|t| t.selection().tp + t.selection().fp).sum();
+        if !tallies.is_empty() && favourable == 0 {
+            return Err(format!(
+                "no decision in scope has the favourable outcome `{}`: every selection rate would be 0 and no disparity could show",
+                input.favorable.as_deref().unwrap_or("1")
+            ));
+        }
+        let min = plan.options.min_group_size;
+        if !tallies.is_empty() && tallies.iter().all(|t| t.selection().count() < min) {
+            return Err(format!(
+                "every group has fewer than {min} decisions (the minimum group size): the rates would be too fragile to compare"
+            ));
+        }
         let report = report::build(&sensitive, &mut tallies, &plan.options).map_err(|e| match e {
             report::ReportError::Empty => "no decisions in scope".to_owned(),
             other => other.to_string(),

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Checks too slow for .ci/run (which runs their small versions). Run by hand before a release:
+#   scripts/slow-checks.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Drift false alarms and power over 1,000 windows instead of CI's 200 (about 3 minutes).
+CUSTOS_SIM_WINDOWS=1000 cargo test -p custos-monitor --test simulation -- --nocapture
