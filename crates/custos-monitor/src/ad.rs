@@ -24,50 +24,42 @@ pub fn anderson_ksamp(samples: &[&[f64]]) -> Option<TestResult> {
     if k < 2 || samples.iter().any(|s| s.is_empty()) {
         return None;
     }
-    let mut z: Vec<f64> = samples.iter().flat_map(|s| s.iter().copied()).collect();
-    z.sort_by(f64::total_cmp);
-    let n_total = z.len();
+    let n_total: usize = samples.iter().map(|s| s.len()).sum();
     if n_total < 4 {
         return None;
     }
     let nf = n_total as f64;
-    // Distinct values with their counts (l_j) and midrank positions (B_j).
-    let mut distinct: Vec<(f64, f64, f64)> = Vec::new();
-    let mut i = 0;
-    while i < n_total {
-        let mut j = i;
-        while j + 1 < n_total && z[j + 1] == z[i] {
-            j += 1;
+    // One pass over the distinct values of the pooled sample, in order, without building it:
+    // at each value v, l = how many values equal v, B = the midrank position of v, and for
+    // every sample its count up to v less half its count at v.
+    let mut at = vec![0usize; k];
+    let mut inner = vec![0.0f64; k];
+    let mut distinct = 0usize;
+    let mut equal = vec![0usize; k];
+    loop {
+        let Some(v) = samples.iter().zip(&at).filter_map(|(s, i)| s.get(*i)).copied().reduce(f64::min) else { break };
+        let before: usize = at.iter().sum();
+        for ((s, i), e) in samples.iter().zip(at.iter_mut()).zip(equal.iter_mut()) {
+            let start = *i;
+            while *i < s.len() && s[*i] <= v {
+                *i += 1;
+            }
+            *e = *i - start;
         }
-        let l = (j - i + 1) as f64;
-        distinct.push((z[i], l, i as f64 + l / 2.0));
-        i = j + 1;
+        let l: usize = equal.iter().sum();
+        let (lf, b) = (l as f64, before as f64 + l as f64 / 2.0);
+        let denominator = b * (nf - b) - nf * lf / 4.0;
+        for (idx, s) in samples.iter().enumerate() {
+            let m = at[idx] as f64 - equal[idx] as f64 / 2.0;
+            let num = nf * m - b * s.len() as f64;
+            inner[idx] += lf / nf * num * num / denominator;
+        }
+        distinct += 1;
     }
-    if distinct.len() < 2 {
+    if distinct < 2 {
         return None;
     }
-    let mut a2 = 0.0;
-    for s in samples {
-        let ni = s.len() as f64;
-        let mut inner = 0.0;
-        // Walk the sample beside the distinct values: `left` counts values below v, `right`
-        // values up to v.
-        let (mut left, mut right) = (0usize, 0usize);
-        for (v, l, b) in &distinct {
-            while left < s.len() && s[left] < *v {
-                left += 1;
-            }
-            right = right.max(left);
-            while right < s.len() && s[right] <= *v {
-                right += 1;
-            }
-            let (left_f, right_f) = (left as f64, right as f64);
-            let m = right_f - (right_f - left_f) / 2.0;
-            let num = nf * m - b * ni;
-            inner += l / nf * num * num / (b * (nf - b) - nf * l / 4.0);
-        }
-        a2 += inner / ni;
-    }
+    let mut a2: f64 = inner.iter().zip(samples).map(|(x, s)| x / s.len() as f64).sum();
     a2 *= (nf - 1.0) / nf;
     // The variance of A2akN under the null (Scholz and Stephens, eq. 4).
     let kf = k as f64;

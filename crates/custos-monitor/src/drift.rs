@@ -235,13 +235,18 @@ fn test(method: &str, r: location::TestResult) -> TestFigures {
     TestFigures { method: method.to_owned(), statistic: r.statistic, p_value: r.p_value }
 }
 
-fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_by(f64::total_cmp);
-    v
+/// Drops the non-finite values of `values` and sorts the rest, in place.
+fn sort_in_place(values: &mut Vec<f64>, scratch: &mut Vec<f64>) {
+    values.retain(|x| x.is_finite());
+    crate::sort_f64_with(values, scratch);
 }
 
-fn compare_column(c: &ColumnInput) -> Result<Partial, DriftError> {
+fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial, DriftError> {
+    if let (Sample::Numeric { values: r, .. }, Sample::Numeric { values: k, .. }) = (&mut c.reference, &mut c.current) {
+        sort_in_place(r, scratch);
+        sort_in_place(k, scratch);
+    }
+    let c = &*c;
     let (n_ref, n_cur) = (c.reference.rows(), c.current.rows());
     let (m_ref, m_cur) = (c.reference.missing(), c.current.missing());
     let missing_test = if m_ref + m_cur > 0 { categorical::two_proportions(m_ref, n_ref, m_cur, n_cur) } else { None };
@@ -250,7 +255,7 @@ fn compare_column(c: &ColumnInput) -> Result<Partial, DriftError> {
     let mut tests = Vec::new();
     let partial = match (&c.reference, &c.current) {
         (Sample::Numeric { values: r, .. }, Sample::Numeric { values: k, .. }) => {
-            let (r, k) = (sorted(r), sorted(k));
+            let (r, k) = (r.as_slice(), k.as_slice());
             if let Some(t) = ks::ks_2samp_sorted(&r, &k, None) {
                 tests.push(TestFigures { method: "ks".into(), statistic: t.statistic, p_value: t.p_value });
             }
@@ -317,15 +322,40 @@ fn compare_column(c: &ColumnInput) -> Result<Partial, DriftError> {
     Ok(Partial { tests, p_value: p_value.min(1.0), ..partial })
 }
 
-/// Compares every column; the verdicts hold the error rate across all of them.
-pub fn compare(columns: &[ColumnInput], options: &DriftOptions) -> Result<DriftReport, DriftError> {
+/// Compares every column; the verdicts hold the error rate across all of them. Numeric
+/// samples are sorted in place and lose their non-finite values (no copy of large columns).
+pub fn compare(columns: &mut [ColumnInput], options: &DriftOptions) -> Result<DriftReport, DriftError> {
     if !(options.alpha > 0.0 && options.alpha < 1.0) {
         return Err(DriftError::Options("alpha must be between 0 and 1".into()));
     }
     if !(options.power > 0.0 && options.power < 1.0) {
         return Err(DriftError::Options("power must be between 0 and 1".into()));
     }
-    let partials: Vec<Partial> = columns.iter().map(compare_column).collect::<Result<_, _>>()?;
+    // Columns are independent: every core takes the next column not yet taken (numeric
+    // columns cost far more than categorical ones), with its own sort buffer.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(columns.len()).max(1);
+    let slots: Vec<std::sync::Mutex<&mut ColumnInput>> = columns.iter_mut().map(std::sync::Mutex::new).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<Partial, DriftError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut scratch = Vec::new();
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = slots.get(i) else { break };
+                        let mut column = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        out.push((i, compare_column(&mut column, &mut scratch)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let partials: Vec<Partial> = done.into_iter().map(|(_, r)| r).collect::<Result<_, _>>()?;
     let adjusted = adjust(&partials.iter().map(|p| p.p_value).collect::<Vec<_>>(), options.correction);
     let normal = Normal::standard();
     let m = partials.len().max(1) as f64;
@@ -448,7 +478,7 @@ mod tests {
         let current = Sample::Categorical { counts: counts(&[("yes", 18_000), ("no", 32_000)]), missing: 0 };
         let column =
             |min_effect| ColumnInput { name: "opted_in".into(), reference: reference.clone(), current: current.clone(), min_effect };
-        let report = compare(&[column(None), column(Some(0.05))], &DriftOptions::default()).expect("report");
+        let report = compare(&mut [column(None), column(Some(0.05))], &DriftOptions::default()).expect("report");
         assert_eq!(report.columns[0].verdict, Verdict::Drift);
         assert!(report.columns[0].p_value_adjusted < 1e-14);
         assert!((report.columns[0].effect_size.value - 0.0163).abs() < 1e-3);
@@ -462,7 +492,7 @@ mod tests {
         let reference = Sample::Categorical { counts: counts(&[("a", 500), ("b", 500)]), missing: 10 };
         let current = Sample::Categorical { counts: counts(&[("a", 480), ("c", 520)]), missing: 90 };
         let c = ColumnInput { name: "tier".into(), reference, current, min_effect: None };
-        let report = compare(&[c], &DriftOptions::default()).expect("report");
+        let report = compare(&mut [c], &DriftOptions::default()).expect("report");
         let col = &report.columns[0];
         assert_eq!((col.new_categories.clone(), col.vanished_categories.clone()), (vec!["c".to_owned()], vec!["b".to_owned()]));
         assert_eq!(col.tests.iter().map(|t| t.method.as_str()).collect::<Vec<_>>(), ["chi_square", "missing_rate"]);
@@ -480,7 +510,7 @@ mod tests {
             current: Sample::Numeric { values, missing: 0 },
             min_effect: None,
         };
-        let report = compare(&[c], &DriftOptions::default()).expect("report");
+        let report = compare(&mut [c], &DriftOptions::default()).expect("report");
         let col = &report.columns[0];
         assert_eq!(col.tests.iter().map(|t| t.method.as_str()).collect::<Vec<_>>(), ["ks", "anderson_darling", "welch_t"]);
         assert_eq!(col.verdict, Verdict::NoDrift);
@@ -494,8 +524,8 @@ mod tests {
         let n = Sample::Numeric { values: vec![1.0], missing: 0 };
         let k = Sample::Categorical { counts: counts(&[("a", 1)]), missing: 0 };
         let c = ColumnInput { name: "x".into(), reference: n, current: k, min_effect: None };
-        assert_eq!(compare(std::slice::from_ref(&c), &DriftOptions::default()), Err(DriftError::KindMismatch("x".into())));
+        assert_eq!(compare(&mut [c.clone()], &DriftOptions::default()), Err(DriftError::KindMismatch("x".into())));
         let bad = DriftOptions { alpha: 1.5, ..DriftOptions::default() };
-        assert!(matches!(compare(&[c], &bad), Err(DriftError::Options(_))));
+        assert!(matches!(compare(&mut [c], &bad), Err(DriftError::Options(_))));
     }
 }

@@ -40,7 +40,7 @@ fn run(seed: u64, shift: f64) -> (f64, f64) {
     let n = windows();
     let (mut any, mut first) = (0usize, 0usize);
     for _ in 0..n {
-        let columns: Vec<ColumnInput> = (0..COLUMNS)
+        let mut columns: Vec<ColumnInput> = (0..COLUMNS)
             .map(|c| ColumnInput {
                 name: format!("x{c}"),
                 reference: Sample::Numeric { values: reference[c].clone(), missing: 0 },
@@ -48,7 +48,7 @@ fn run(seed: u64, shift: f64) -> (f64, f64) {
                 min_effect: None,
             })
             .collect();
-        let report = compare(&columns, &DriftOptions::default()).expect("report");
+        let report = compare(&mut columns, &DriftOptions::default()).expect("report");
         let alarms: Vec<bool> = report.columns.iter().map(|c| c.p_value_adjusted < report.alpha).collect();
         any += usize::from(alarms.iter().any(|a| *a));
         first += usize::from(alarms[0]);

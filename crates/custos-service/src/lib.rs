@@ -17,6 +17,7 @@ pub mod dsrs;
 mod error;
 pub mod fairness;
 pub mod gate;
+pub mod gauges;
 pub mod keys;
 pub mod ledger;
 pub mod models;

@@ -197,6 +197,17 @@ pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<DsrR
     Ok(out)
 }
 
+/// Open requests, and those of them past their due date at `now`.
+pub async fn open_counts(tx: &mut Tx, now: &Timestamp) -> Result<(u64, u64), StoreError> {
+    let open = "status IN ('pending_verification', 'verified', 'extended')";
+    let all: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM dsrs WHERE {open}"))).fetch_one(tx.conn()).await?;
+    let late: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM dsrs WHERE {open} AND due_at < $1")))
+        .bind(format_timestamp(now))
+        .fetch_one(tx.conn())
+        .await?;
+    Ok((all.max(0) as u64, late.max(0) as u64))
+}
+
 /// One request.
 pub async fn get(tx: &mut Tx, id: &DsrId) -> Result<Option<DsrRecord>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!("SELECT {DSR_READ_COLUMNS} FROM dsrs WHERE dsr_id = $1")))

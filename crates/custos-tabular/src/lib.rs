@@ -86,6 +86,9 @@ pub struct TableReader {
     path: String,
     /// The file's size in bytes (for progress bars).
     pub file_bytes: u64,
+    /// Rows in the file when its format says so up front (Parquet), for progress bars and
+    /// to size buffers once.
+    pub rows: Option<u64>,
 }
 
 impl std::fmt::Debug for TableReader {
@@ -107,6 +110,7 @@ impl TableReader {
         let format = Format::from_path(path)?;
         let file = File::open(path).map_err(io_err(path))?;
         let file_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut rows = None;
         let (schema, batches): (SchemaRef, BatchIter) = match format {
             Format::Csv => {
                 let (inferred, _) = arrow::csv::reader::Format::default()
@@ -158,11 +162,12 @@ impl TableReader {
                     builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(|e| fmt_err(path, e))?;
                 }
                 let schema = builder.schema().clone();
+                rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
                 let reader = builder.with_batch_size(batch_rows).build().map_err(|e| fmt_err(path, e))?;
                 (schema, Box::new(reader))
             }
         };
-        Ok(Self { schema, batches, path: path.display().to_string(), file_bytes })
+        Ok(Self { schema, batches, path: path.display().to_string(), file_bytes, rows })
     }
 
     /// The table's columns.

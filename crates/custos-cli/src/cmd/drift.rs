@@ -76,8 +76,12 @@ impl Accumulator {
 }
 
 fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indicatif::ProgressBar) -> anyhow::Result<Vec<Accumulator>> {
-    let reader = TableReader::open(path, 65_536)?;
+    // Parquet text columns arrive dictionary-encoded: categories are counted by code.
+    let reader = TableReader::open_with(path, 65_536, true)?;
     let schema = reader.schema();
+    // Numbers are held once, in buffers sized up front when the file says how many rows it
+    // has (at most 16 million: a bound on what a header can make us reserve).
+    let capacity = reader.rows.unwrap_or(0).min(16_000_000) as usize;
     let mut acc: Vec<Accumulator> = columns
         .iter()
         .map(|c| {
@@ -86,7 +90,7 @@ fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indica
             Ok(if categorical {
                 Accumulator::Categorical { counts: BTreeMap::new(), missing: 0 }
             } else {
-                Accumulator::Numeric { values: Vec::new(), missing: 0 }
+                Accumulator::Numeric { values: Vec::with_capacity(capacity), missing: 0 }
             })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -109,22 +113,36 @@ fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indica
                 }
             }
             if let Accumulator::Categorical { counts, missing } = &mut acc[i] {
-                let text = custos_tabular::column_as_strings(array.as_ref())?;
-                for r in 0..text.len() {
-                    if text.is_null(r) {
-                        *missing += 1;
-                    } else {
-                        let v = text.value(r);
-                        match counts.get_mut(v) {
-                            Some(n) => *n += 1,
-                            None => {
-                                if counts.len() >= MAX_CATEGORIES {
-                                    bail!(
-                                        "column {name:?} has more than {MAX_CATEGORIES} distinct values: name it in --columns only if it is a category"
-                                    );
-                                }
-                                counts.insert(v.to_owned(), 1);
+                let mut add = |v: &str, n: u64| -> anyhow::Result<()> {
+                    match counts.get_mut(v) {
+                        Some(c) => *c += n,
+                        None => {
+                            if counts.len() >= MAX_CATEGORIES {
+                                bail!("column {name:?} has more than {MAX_CATEGORIES} distinct values: an identifier is not a category");
                             }
+                            counts.insert(v.to_owned(), n);
+                        }
+                    }
+                    Ok(())
+                };
+                if let Some((codes, values)) = custos_tabular::dictionary_codes(array.as_ref()) {
+                    let mut by_code = vec![0u64; values.len()];
+                    for c in codes {
+                        match by_code.get_mut(c) {
+                            Some(n) => *n += 1,
+                            None => *missing += 1,
+                        }
+                    }
+                    for (code, n) in by_code.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                        add(values.value(code), n)?;
+                    }
+                } else {
+                    let text = custos_tabular::column_as_strings(array.as_ref())?;
+                    for r in 0..text.len() {
+                        if text.is_null(r) {
+                            *missing += 1;
+                        } else {
+                            add(text.value(r), 1)?;
                         }
                     }
                 }
@@ -191,7 +209,7 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
             current[i].make_categorical();
         }
     }
-    let inputs: Vec<ColumnInput> = columns
+    let mut inputs: Vec<ColumnInput> = columns
         .iter()
         .zip(reference.into_iter().zip(current))
         .map(|(name, (r, c))| ColumnInput {
@@ -201,7 +219,7 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
             min_effect: min_effect.get(name).copied(),
         })
         .collect();
-    let report = custos_monitor::compare(&inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8 })?;
+    let report = custos_monitor::compare(&mut inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8 })?;
     let mut out = open_output(args.output.as_deref())?;
     match args.format.as_str() {
         "json" => {
