@@ -2,7 +2,7 @@
 # Drift on N x 20 columns (default 1,000,000 rows; 14 numeric of mixed shapes, 6 categorical),
 # both tables Parquet: Evidently's DataDriftPreset, scipy running the same tests as custos
 # (KS, Anderson-Darling k-sample, Welch; chi-square; Holm), then `custos drift`, each in its
-# own process under /usr/bin/time (wall time, peak RSS), in one run. Does not build: run
+# own process under /usr/bin/time (wall time, peak RSS; the second of two runs), in one run. Does not build: run
 # `cargo build --release -p custos-cli` first. Needs testdata/monitor/setup.sh's venv.
 #   bench/drift.sh [--rows N] [--skip-evidently]
 set -euo pipefail
@@ -23,8 +23,11 @@ BIN=${CUSTOS_BIN:-target/release/custos}
 DIR=target/drift/$rows
 [ -s "$DIR/current.parquet" ] || $P bench/drift_ref.py gen --rows "$rows" --out "$DIR"
 
+# Each tool runs twice (a first run warms the page cache and the interpreter's imports); the
+# second run's wall time and peak RSS are reported.
 timed() {
   local name=$1; shift
+  "$@" > /dev/null
   /usr/bin/time -f '%e %M' -o "$DIR/$name.time" "$@" > "$DIR/$name.out"
   read -r wall kb < "$DIR/$name.time"
   printf '%-10s %8.2f s %8.0f MB\n' "$name" "$wall" "$((kb / 1024))"

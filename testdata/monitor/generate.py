@@ -99,7 +99,12 @@ for n in (5, 30, 140, 141, 1000, 5000, 100000, 200000):
     for x in (0.3 / n, 0.8 / n, 0.02, 0.05, 0.1, 0.2, 0.45, 0.6, 1 - 0.5 / n):
         kolmogorov.append([n, x, float(stats.kstwo.sf(x, n))])
 
-out = {"cases": cases, "corrections": corrections, "proportions": props, "kolmogorov": kolmogorov,
+# Anderson-Darling with three samples (the engine's general k path).
+k3 = [np.round(rng.normal(0, 1, 120), 4), np.round(rng.normal(0.3, 1, 90), 4), np.round(rng.integers(-2, 3, 150).astype(float), 4)]
+r = stats.anderson_ksamp(k3, variant="midrank")
+anderson_k3 = {"samples": [list(map(float, x)) for x in k3], "statistic": float(r.statistic), "p": float(r.pvalue)}
+
+out = {"cases": cases, "anderson_k3": anderson_k3, "corrections": corrections, "proportions": props, "kolmogorov": kolmogorov,
        "versions": {"scipy": __import__("scipy").__version__, "statsmodels": __import__("statsmodels").__version__}}
 Path(__file__).with_name("reference.json").write_text(json.dumps(out, indent=1, allow_nan=True) + "\n")
 print(f"{len(cases)} cases")

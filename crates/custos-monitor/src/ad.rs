@@ -32,29 +32,56 @@ pub fn anderson_ksamp(samples: &[&[f64]]) -> Option<TestResult> {
     // One pass over the distinct values of the pooled sample, in order, without building it:
     // at each value v, l = how many values equal v, B = the midrank position of v, and for
     // every sample its count up to v less half its count at v.
-    let mut at = vec![0usize; k];
     let mut inner = vec![0.0f64; k];
     let mut distinct = 0usize;
-    let mut equal = vec![0usize; k];
-    loop {
-        let Some(v) = samples.iter().zip(&at).filter_map(|(s, i)| s.get(*i)).copied().reduce(f64::min) else { break };
-        let before: usize = at.iter().sum();
-        for ((s, i), e) in samples.iter().zip(at.iter_mut()).zip(equal.iter_mut()) {
-            let start = *i;
-            while *i < s.len() && s[*i] <= v {
-                *i += 1;
+    if let [a, b] = samples {
+        // Two samples (drift): a plain merge walk.
+        let (na, nb) = (a.len() as f64, b.len() as f64);
+        let (mut i, mut j) = (0usize, 0usize);
+        let (mut ia, mut ib) = (0.0f64, 0.0f64);
+        while i < a.len() || j < b.len() {
+            let v = if j >= b.len() || (i < a.len() && a[i] <= b[j]) { a[i] } else { b[j] };
+            let (si, sj) = (i, j);
+            while i < a.len() && a[i] == v {
+                i += 1;
             }
-            *e = *i - start;
+            while j < b.len() && b[j] == v {
+                j += 1;
+            }
+            let (ea, eb) = ((i - si) as f64, (j - sj) as f64);
+            let l = ea + eb;
+            let pos = (si + sj) as f64 + l / 2.0;
+            let weight = l / nf / (pos * (nf - pos) - nf * l / 4.0);
+            let da = nf * (i as f64 - ea / 2.0) - pos * na;
+            let db = nf * (j as f64 - eb / 2.0) - pos * nb;
+            ia += weight * da * da;
+            ib += weight * db * db;
+            distinct += 1;
         }
-        let l: usize = equal.iter().sum();
-        let (lf, b) = (l as f64, before as f64 + l as f64 / 2.0);
-        let denominator = b * (nf - b) - nf * lf / 4.0;
-        for (idx, s) in samples.iter().enumerate() {
-            let m = at[idx] as f64 - equal[idx] as f64 / 2.0;
-            let num = nf * m - b * s.len() as f64;
-            inner[idx] += lf / nf * num * num / denominator;
+        inner = vec![ia, ib];
+    }
+    let mut at = vec![0usize; if k == 2 { 0 } else { k }];
+    let mut equal = vec![0usize; k];
+    if k != 2 {
+        while let Some(v) = samples.iter().zip(&at).filter_map(|(s, i)| s.get(*i)).copied().reduce(f64::min) {
+            let before: usize = at.iter().sum();
+            for ((s, i), e) in samples.iter().zip(at.iter_mut()).zip(equal.iter_mut()) {
+                let start = *i;
+                while *i < s.len() && s[*i] <= v {
+                    *i += 1;
+                }
+                *e = *i - start;
+            }
+            let l: usize = equal.iter().sum();
+            let (lf, b) = (l as f64, before as f64 + l as f64 / 2.0);
+            let denominator = b * (nf - b) - nf * lf / 4.0;
+            for (idx, s) in samples.iter().enumerate() {
+                let m = at[idx] as f64 - equal[idx] as f64 / 2.0;
+                let num = nf * m - b * s.len() as f64;
+                inner[idx] += lf / nf * num * num / denominator;
+            }
+            distinct += 1;
         }
-        distinct += 1;
     }
     if distinct < 2 {
         return None;

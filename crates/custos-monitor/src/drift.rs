@@ -256,20 +256,20 @@ fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial
     let partial = match (&c.reference, &c.current) {
         (Sample::Numeric { values: r, .. }, Sample::Numeric { values: k, .. }) => {
             let (r, k) = (r.as_slice(), k.as_slice());
-            if let Some(t) = ks::ks_2samp_sorted(&r, &k, None) {
+            if let Some(t) = ks::ks_2samp_sorted(r, k, None) {
                 tests.push(TestFigures { method: "ks".into(), statistic: t.statistic, p_value: t.p_value });
             }
-            if let Some(t) = ad::anderson_ksamp(&[&r, &k]) {
+            if let Some(t) = ad::anderson_ksamp(&[r, k]) {
                 tests.push(TestFigures { method: "anderson_darling".into(), statistic: t.statistic, p_value: t.p_value });
             }
-            if let Some(t) = location::welch(&r, &k) {
+            if let Some(t) = location::welch(r, k) {
                 tests.push(test("welch_t", t));
             }
-            let (_, sd) = if r.is_empty() { (0.0, 0.0) } else { location::mean_sd(&r) };
-            let distance = effect::wasserstein_sorted(&r, &k);
+            let (_, sd) = if r.is_empty() { (0.0, 0.0) } else { location::mean_sd(r) };
+            let distance = effect::wasserstein_sorted(r, k);
             let normed = if sd > 0.0 { distance / sd } else { distance };
-            let edges = effect::decile_edges(&r);
-            let (br, bk) = (effect::bin_counts(&r, &edges), effect::bin_counts(&k, &edges));
+            let edges = effect::decile_edges(r);
+            let (br, bk) = (effect::bin_counts(r, &edges), effect::bin_counts(k, &edges));
             Partial {
                 column: c.name.clone(),
                 kind: "numeric",

@@ -67,7 +67,7 @@ pub fn sort_f64_with(v: &mut [f64], scratch: &mut Vec<f64>) {
     let mut in_v = true;
     for (pass, c) in counts.iter_mut().enumerate() {
         // Skip a pass where every key has the same digit.
-        if c.iter().any(|n| *n == v.len()) {
+        if c.contains(&v.len()) {
             continue;
         }
         let shift = pass as u32 * BITS;

@@ -198,8 +198,13 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
     }
     let forced: BTreeSet<String> = args.categorical.iter().cloned().collect();
     let bar = progress(None);
-    let mut reference = read(&args.reference, &columns, &forced, &bar)?;
-    let mut current = read(&args.current, &columns, &forced, &bar)?;
+    // The two tables are read at once, one per core.
+    let (reference, current) = std::thread::scope(|scope| {
+        let current = scope.spawn(|| read(&args.current, &columns, &forced, &bar));
+        let reference = read(&args.reference, &columns, &forced, &bar);
+        (reference, current.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let (mut reference, mut current) = (reference?, current?);
     bar.finish_and_clear();
     // A column numeric in one table and not the other is compared as categories in both.
     for i in 0..columns.len() {
