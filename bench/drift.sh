@@ -48,4 +48,8 @@ scipy = sorted(json.loads((d / "scipy.out").read_text())["significant"])
 print("significant after Holm, custos:", custos)
 print("same columns as scipy" if custos == scipy else f"DIFFERENT from scipy: {scipy}")
 print("verdicts:", {c["column"]: c["verdict"] for c in report["columns"]})
+ev = d / "evidently.out"
+if ev.exists():
+    e = json.loads(ev.read_text())
+    print("Evidently DataDriftPreset flags:", e["drifted"], f"(DriftedColumnsCount {e['drifted_columns_count']})")
 PY

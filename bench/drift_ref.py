@@ -103,14 +103,19 @@ def run_evidently(d):
     snapshot = report.run(cur, ref)
     result = snapshot.dict()
     t2 = time.perf_counter()
-    drifted = []
+    drifted, count = [], None
     for m in result.get("metrics", []):
-        value = m.get("value")
-        config = json.dumps(m.get("config", m.get("metric_id", "")))
-        if isinstance(value, (int, float)) and "ValueDrift" in str(m.get("metric_id", config)):
-            drifted.append((str(m.get("metric_id")), value))
-    print(json.dumps({"tool": "evidently", "decode_s": t1 - t0, "compute_s": t2 - t1, "metrics": len(result.get("metrics", [])),
-                      "value_drift": drifted[:40]}))
+        config = m.get("config", {})
+        if config.get("type", "").endswith("DriftedColumnsCount"):
+            count = m["value"]["count"]
+        elif config.get("type", "").endswith("ValueDrift"):
+            value = float(m["value"])
+            # Evidently's verdict: a p-value below its threshold, or a distance at or above it.
+            is_p = "p_value" in config.get("method", "")
+            if (value < config["threshold"]) if is_p else (value >= config["threshold"]):
+                drifted.append(config["column"])
+    print(json.dumps({"tool": "evidently", "decode_s": t1 - t0, "compute_s": t2 - t1, "drifted_columns_count": count,
+                      "drifted": drifted}))
 
 
 if __name__ == "__main__":
