@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod guard;
 mod listen;
+mod metrics;
 mod openapi;
 mod routes;
 
@@ -27,6 +28,7 @@ use custos_service::Service;
 
 pub use error::ApiError;
 pub use listen::{ServeOptions, TlsFiles};
+pub use metrics::{Metrics, metrics_router};
 pub use openapi::openapi;
 
 /// Largest accepted request body. Personal-data documents are small; anything larger is a
@@ -41,6 +43,8 @@ pub struct AppState {
     presidio: PresidioApi,
     /// Reverse proxies whose `X-Forwarded-For` is believed (`--trusted-proxies`).
     trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Prometheus metrics (served by [`metrics_router`] on their own address).
+    metrics: Arc<Metrics>,
 }
 
 /// Whether Presidio's own paths (`/analyze`, `/anonymize`, ...) are served, and how.
@@ -59,7 +63,13 @@ impl AppState {
     /// State over a service.
     pub fn new(service: Service) -> Self {
         let openapi_json = serde_json::to_string_pretty(&openapi()).unwrap_or_else(|_| "{}".to_owned());
-        Self { service, openapi_json: Arc::new(openapi_json), presidio: PresidioApi::Off, trusted_proxies: Arc::default() }
+        Self {
+            service,
+            openapi_json: Arc::new(openapi_json),
+            presidio: PresidioApi::Off,
+            trusted_proxies: Arc::default(),
+            metrics: Arc::default(),
+        }
     }
 
     /// The same state believing `X-Forwarded-For` from these proxies (addresses or networks):
@@ -92,6 +102,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let console = custos_web::router(state.service().clone());
     let proxies = state.trusted_proxies.clone();
+    let metrics = state.metrics.clone();
     let base = if state.presidio == PresidioApi::Off { routes::router() } else { routes::router().merge(routes::presidio_router()) };
     base.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -102,7 +113,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(move |request: Request, next: Next| client_address(request, next, proxies.clone())))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn(move |request: Request, next: Next| log_request(request, next, metrics.clone())))
 }
 
 /// Serves `router(state)` on `listener` with the default [`ServeOptions`] until `shutdown`
@@ -189,13 +200,15 @@ async fn security_headers(request: Request, next: Next) -> Response {
 
 /// Logs method, route template, status and latency of every request. Never the URI itself:
 /// query strings can carry identifiers such as `external_id`.
-async fn log_request(request: Request, next: Next) -> Response {
+async fn log_request(request: Request, next: Next, metrics: Arc<Metrics>) -> Response {
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().map_or_else(|| "<unmatched>".to_owned(), |p| p.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    let micros = started.elapsed().as_micros();
+    let elapsed = started.elapsed();
+    metrics.request(method.as_str(), &route, status, elapsed.as_secs_f64());
+    let micros = elapsed.as_micros();
     if status >= 500 {
         tracing::error!(%method, %route, status, micros, "request failed");
     } else {

@@ -37,6 +37,11 @@ pub struct ServeArgs {
     /// every other webhook target must be a public https:// address.
     #[arg(long, env = "CUSTOS_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
     webhook_allow_hosts: Vec<String>,
+    /// Serve Prometheus metrics at `http://ADDRESS/metrics` (off unless given). The metrics
+    /// have no authentication (scrapers rarely send tokens): give a loopback or otherwise
+    /// private address.
+    #[arg(long, env = "CUSTOS_METRICS_LISTEN")]
+    metrics_listen: Option<std::net::SocketAddr>,
     /// Also serve the PII engine at Presidio's own paths (`POST /analyze`, `POST /anonymize`,
     /// `GET /supportedentities`, ...) so existing Presidio clients work unchanged; same keys (scope `pii`).
     #[arg(long, env = "CUSTOS_PRESIDIO_API")]
@@ -300,6 +305,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio).with_trusted_proxies(proxies);
+    if let Some(address) = args.metrics_listen {
+        let metrics =
+            tokio::net::TcpListener::bind(address).await.with_context(|| format!("--metrics-listen: cannot listen on {address}"))?;
+        if !address.ip().is_loopback() {
+            tracing::warn!(%address, "metrics are served without authentication on a non-loopback address");
+        }
+        println!("Prometheus metrics: http://{}/metrics", metrics.local_addr()?);
+        let router = custos_server::metrics_router(&state);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, router).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
     custos_server::serve_with(listener, state, serve_options, shutdown_signal()).await.context("the server failed")?;
     service.close().await;
     tracing::info!("stopped");

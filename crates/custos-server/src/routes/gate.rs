@@ -16,7 +16,10 @@ pub(crate) async fn gate_check(
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<GateCheckInput>,
 ) -> Result<Json<GateCheckView>, ApiError> {
-    Ok(Json(s.service().gate().check(input.into(), gpc, Some(p.key_id)).await?.into()))
+    let view = s.service().gate().check(input.into(), gpc, Some(p.key_id)).await?;
+    let reasons: Vec<&str> = view.reasons.iter().map(|r| r.code.as_str()).collect();
+    s.metrics.gate_check(view.decision.as_str(), &reasons);
+    Ok(Json(view.into()))
 }
 
 pub(super) fn routes() -> Router<AppState> {
