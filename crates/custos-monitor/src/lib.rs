@@ -10,6 +10,7 @@ pub mod drift;
 pub mod effect;
 pub mod ks;
 pub mod location;
+pub mod performance;
 
 pub use correct::Correction;
 pub use drift::{ColumnDrift, ColumnInput, DriftError, DriftOptions, DriftReport, Sample, Verdict, compare};

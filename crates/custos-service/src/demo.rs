@@ -442,6 +442,10 @@ impl Demo<'_> {
                             sensitive: vec!["user.demographic.gender".into()],
                             favorable: Some("offer".into()),
                             reference_group: Some("user.demographic.gender=male".into()),
+                            // Demo deployments are small (a few dozen offers per group): below
+                            // the default of 30 every group would be too small and the audit
+                            // would fail, as it must on real data that thin.
+                            min_group_size: Some(10),
                             thresholds: Some(BTreeMap::from([
                                 ("demographic_parity_difference".into(), 0.1),
                                 ("disparate_impact".into(), 0.8),
