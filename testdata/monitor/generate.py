@@ -104,7 +104,17 @@ k3 = [np.round(rng.normal(0, 1, 120), 4), np.round(rng.normal(0.3, 1, 90), 4), n
 r = stats.anderson_ksamp(k3, variant="midrank")
 anderson_k3 = {"samples": [list(map(float, x)) for x in k3], "statistic": float(r.statistic), "p": float(r.pvalue)}
 
-out = {"cases": cases, "anderson_k3": anderson_k3, "corrections": corrections, "proportions": props, "kolmogorov": kolmogorov,
+# Performance at threshold 0.5 (scikit-learn): calibrated scores, outcomes drawn from them.
+from sklearn.metrics import accuracy_score, brier_score_loss, precision_score, recall_score, roc_auc_score
+scores = np.round(rng.beta(2, 3, 500), 4)
+labels = rng.random(500) < scores
+pred = scores >= 0.5
+performance = {"scores": list(map(float, scores)), "labels": list(map(bool, labels)),
+               "roc_auc": float(roc_auc_score(labels, scores)), "accuracy": float(accuracy_score(labels, pred)),
+               "precision": float(precision_score(labels, pred)), "recall": float(recall_score(labels, pred)),
+               "brier": float(brier_score_loss(labels, scores))}
+
+out = {"cases": cases, "anderson_k3": anderson_k3, "performance": performance, "corrections": corrections, "proportions": props, "kolmogorov": kolmogorov,
        "versions": {"scipy": __import__("scipy").__version__, "statsmodels": __import__("statsmodels").__version__}}
 Path(__file__).with_name("reference.json").write_text(json.dumps(out, indent=1, allow_nan=True) + "\n")
 print(f"{len(cases)} cases")

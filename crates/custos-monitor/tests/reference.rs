@@ -126,3 +126,21 @@ fn anderson_darling_with_three_samples_equals_scipy() {
         close("k=3 p", got.p_value, p, 1e-9);
     }
 }
+
+#[test]
+fn measured_performance_equals_scikit_learn() {
+    let r = reference();
+    let case = &r["performance"];
+    let scores = values(&case["scores"]);
+    let labels: Vec<bool> = case["labels"].as_array().expect("labels").iter().map(|v| v.as_bool().expect("bool")).collect();
+    let got = custos_monitor::performance::measured(&scores, &labels, 0.5).expect("performance");
+    let want = |k: &str| case[k].as_f64().expect(k);
+    close("roc auc", got.roc_auc.expect("auc").value, want("roc_auc"), 1e-12);
+    close("accuracy", got.accuracy.value, want("accuracy"), 1e-12);
+    close("precision", got.precision.expect("precision").value, want("precision"), 1e-12);
+    close("recall", got.recall.expect("recall").value, want("recall"), 1e-12);
+    close("brier", got.brier.expect("brier").value, want("brier"), 1e-12);
+    let auc = got.roc_auc.expect("auc");
+    assert!(auc.low.expect("low") < auc.value && auc.value < auc.high.expect("high"));
+    assert!(!got.estimated);
+}
