@@ -228,6 +228,41 @@ async fn audit_the_decision_log(backend: Backend) {
     let (st, problem) = s.call(Method::GET, &format!("{report_path}?format=pdf"), Some(&auditor), None).await;
     assert_eq!((st, problem["field"].as_str()), (400, Some("format")));
 
+    // Alerts on the interval: a threshold between the interval's low end and the estimate
+    // alerts on the estimate but not on the interval (the same bootstrap, so the same interval).
+    let dpd = report["disparities"]["demographic_parity_difference"].as_f64().expect("dpd");
+    let low = report["disparity_intervals"]["demographic_parity_difference"]["low"].as_f64().expect("interval");
+    assert!(low < dpd, "{low} {dpd}");
+    let mid = (low + dpd) / 2.0;
+    let mut alerted = Vec::new();
+    for alert_on in ["estimate", "interval"] {
+        let mut body = request.clone();
+        body["thresholds"] = json!({"demographic_parity_difference": mid});
+        body["alert_on"] = json!(alert_on);
+        let (st, queued) = s.call(Method::POST, "/v1/fairness/audits", Some(&auditor), Some(body)).await;
+        assert_eq!(st, 202, "{queued}");
+        let done = wait_for(&s, &auditor, &format!("/v1/fairness/audits/{}", queued["audit_id"].as_str().expect("id"))).await;
+        assert_eq!(done["report"]["disparity_intervals"]["demographic_parity_difference"]["low"].as_f64(), Some(low));
+        alerted.push(done["alerts"].as_array().map_or(0, Vec::len));
+    }
+    assert_eq!(alerted, [1, 0], "the estimate crosses, the interval does not");
+    for (body, field) in [
+        (
+            json!({"sensitive": ["user.demographic.gender"], "favorable": "offer", "alert_on": "interval", "bootstrap": 0,
+                "thresholds": {"demographic_parity_difference": 0.1}}),
+            "alert_on",
+        ),
+        (
+            json!({"sensitive": ["user.demographic.gender"], "favorable": "offer", "alert_on": "interval",
+                "thresholds": {"demographic_parity_ratio": 0.8}}),
+            "alert_on",
+        ),
+        (json!({"sensitive": ["user.demographic.gender"], "favorable": "offer", "alert_on": "sometimes"}), "alert_on"),
+    ] {
+        let (st, problem) = s.call(Method::POST, "/v1/fairness/audits", Some(&auditor), Some(body.clone())).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some(field)), "{body} -> {problem}");
+    }
+
     // An audit of a window with no decisions fails with a reason, and says so.
     let empty = json!({"sensitive": ["user.demographic.gender"], "from": "2001-01-01T00:00:00Z", "to": "2001-01-02T00:00:00Z"});
     let (st, queued_empty) = s.call(Method::POST, "/v1/fairness/audits", Some(&auditor), Some(empty)).await;

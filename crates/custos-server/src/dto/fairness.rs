@@ -54,6 +54,39 @@ pub(crate) struct FairnessAuditInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = json!({"demographic_parity_difference": 0.1, "disparate_impact": 0.8}))]
     pub thresholds: Option<BTreeMap<String, f64>>,
+    /// What must cross a threshold for an alert: the point `estimate` (default) or the whole
+    /// 95 % bootstrap `interval` (demographic parity difference and equalized odds difference
+    /// only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_on: Option<AlertOnView>,
+}
+
+/// What must cross a fairness threshold for an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AlertOnView {
+    /// The point estimate.
+    Estimate,
+    /// The whole bootstrap interval.
+    Interval,
+}
+
+impl From<AlertOnView> for domain::AlertOn {
+    fn from(v: AlertOnView) -> Self {
+        match v {
+            AlertOnView::Estimate => Self::Estimate,
+            AlertOnView::Interval => Self::Interval,
+        }
+    }
+}
+
+impl From<domain::AlertOn> for AlertOnView {
+    fn from(v: domain::AlertOn) -> Self {
+        match v {
+            domain::AlertOn::Estimate => Self::Estimate,
+            domain::AlertOn::Interval => Self::Interval,
+        }
+    }
 }
 
 impl From<FairnessAuditInput> for domain::FairnessAuditInput {
@@ -70,6 +103,7 @@ impl From<FairnessAuditInput> for domain::FairnessAuditInput {
             bootstrap: i.bootstrap,
             seed: i.seed,
             thresholds: i.thresholds,
+            alert_on: i.alert_on.map(Into::into),
         }
     }
 }
@@ -88,6 +122,7 @@ impl From<domain::FairnessAuditInput> for FairnessAuditInput {
             bootstrap: i.bootstrap,
             seed: i.seed,
             thresholds: i.thresholds,
+            alert_on: i.alert_on.map(Into::into),
         }
     }
 }

@@ -39,8 +39,8 @@ mod views;
 mod worker;
 
 pub use views::{
-    AuditChoices, AuditProgress, Breach, FairnessAlert, FairnessAlertView, FairnessAuditInput, FairnessAuditView, FairnessScheduleDeleted,
-    FairnessScheduleInput, FairnessScheduleView, TrendPoint,
+    AlertOn, AuditChoices, AuditProgress, Breach, FairnessAlert, FairnessAlertView, FairnessAuditInput, FairnessAuditView,
+    FairnessScheduleDeleted, FairnessScheduleInput, FairnessScheduleView, TrendPoint,
 };
 
 /// Decisions read per page (one read transaction each, then a progress update).
@@ -148,7 +148,21 @@ fn alerts_for(report: &FairnessReport, request: &FairnessAuditInput) -> Vec<Fair
         let threshold = *threshold;
         let Some((_, lower_is_worse)) = THRESHOLD_METRICS.iter().find(|(m, _)| m == metric) else { continue };
         let Some(value) = report.metric(metric) else { continue };
-        let breached = if *lower_is_worse { value < threshold } else { value.abs() > threshold };
+        let breached = match request.alert_on.unwrap_or_default() {
+            AlertOn::Estimate => {
+                if *lower_is_worse {
+                    value < threshold
+                } else {
+                    value.abs() > threshold
+                }
+            }
+            // The whole interval beyond the threshold (both differences are non-negative).
+            AlertOn::Interval => report.disparity_intervals.as_ref().is_some_and(|i| match metric.as_str() {
+                "demographic_parity_difference" => i.demographic_parity_difference.low > threshold,
+                "equalized_odds_difference" => i.equalized_odds_difference.is_some_and(|e| e.low > threshold),
+                _ => false,
+            }),
+        };
         if breached {
             out.push(FairnessAlert {
                 metric: metric.clone(),
@@ -282,6 +296,23 @@ impl Fairness<'_> {
                 && reference.is_none()
             {
                 return Err(ServiceError::invalid(&format!("thresholds.{metric}"), "needs a `reference_group`"));
+            }
+        }
+        if input.alert_on == Some(AlertOn::Interval) {
+            if bootstrap == 0 {
+                return Err(ServiceError::invalid("alert_on", "`interval` needs bootstrap replicates (`bootstrap` above 0)"));
+            }
+            if let Some(m) = input
+                .thresholds
+                .iter()
+                .flatten()
+                .map(|(m, _)| m)
+                .find(|m| !matches!(m.as_str(), "demographic_parity_difference" | "equalized_odds_difference"))
+            {
+                return Err(ServiceError::invalid(
+                    "alert_on",
+                    format!("`interval` applies to demographic_parity_difference and equalized_odds_difference only, not {m}"),
+                ));
             }
         }
         Ok(AuditPlan {

@@ -48,6 +48,23 @@ pub struct FairnessAuditInput {
     /// value), or a ratio or disparate impact below it, raises an alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<BTreeMap<String, f64>>,
+    /// What must cross a threshold for an alert: the point `estimate` (default) or the whole
+    /// 95 % bootstrap `interval` (only for the disparities that have one: demographic parity
+    /// difference and equalized odds difference), so that noise in a small window does not
+    /// alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_on: Option<AlertOn>,
+}
+
+/// What must cross a fairness threshold for an alert.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertOn {
+    /// The point estimate.
+    #[default]
+    Estimate,
+    /// The whole bootstrap interval.
+    Interval,
 }
 
 /// How far a running audit got.
