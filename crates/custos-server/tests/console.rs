@@ -5,6 +5,15 @@
 use custos_testkit::{Backend, Browser, TestServer, backend_tests, urlencoded};
 use serde_json::json;
 
+/// A browser signed in to the console as a new staff member with `role`.
+async fn signed_in(s: &TestServer, email: &str, role: custos_core::Role) -> Browser {
+    let password = "a long staff password";
+    s.service.staff().create_user(email, &[role], Some(password.into())).await.expect("user");
+    let mut b = Browser::new(s);
+    b.login(email, password).await;
+    b
+}
+
 fn csrf_of(page: &str) -> String {
     page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned()
 }
@@ -264,13 +273,7 @@ async fn console_blind_review(backend: Backend) {
         )
         .await;
     let review = d["review"]["review_id"].as_str().expect("pending").to_owned();
-    s.service
-        .staff()
-        .create_user("rita@example.com", &[custos_core::Role::Reviewer], Some("a long reviewer password".into()))
-        .await
-        .expect("user");
-    let mut b = Browser::new(&s);
-    b.login("rita@example.com", "a long reviewer password").await;
+    let mut b = signed_in(&s, "rita@example.com", custos_core::Role::Reviewer).await;
     let (st, queue, _) = b.get("/console/reviews").await;
     assert_eq!(st, 200, "{queue}");
     assert!(queue.contains(&format!("/console/reviews/{review}")) && queue.contains("Waiting for a reviewer"), "{queue}");
@@ -346,13 +349,7 @@ async fn console_request_cases(backend: Backend) {
 /// outcomes the decision log holds; with no decision there is nothing to start.
 async fn console_fairness_form_offers_what_exists(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    s.service
-        .staff()
-        .create_user("ana@example.com", &[custos_core::Role::Analyst], Some("a long analyst password".into()))
-        .await
-        .expect("user");
-    let mut b = Browser::new(&s);
-    b.login("ana@example.com", "a long analyst password").await;
+    let mut b = signed_in(&s, "ana@example.com", custos_core::Role::Analyst).await;
     let (st, page, _) = b.get("/console/fairness").await;
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("nothing to audit") && !page.contains("Start audit</button>"), "{page}");
