@@ -349,7 +349,7 @@ async fn console_request_cases(backend: Backend) {
 /// outcomes the decision log holds; with no decision there is nothing to start.
 async fn console_fairness_form_offers_what_exists(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    let mut b = signed_in(&s, "ana@example.com", custos_core::Role::Analyst).await;
+    let b = signed_in(&s, "ana@example.com", custos_core::Role::Analyst).await;
     let (st, page, _) = b.get("/console/fairness").await;
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("nothing to audit") && !page.contains("Start audit</button>"), "{page}");
