@@ -120,6 +120,11 @@ id_type!(
     "suspension_id"
 );
 id_type!(
+    /// Identifier of one monitor (drift and performance of a model or purpose over time).
+    MonitorId,
+    "monitor_id"
+);
+id_type!(
     /// Identifier of one alert.
     AlertId,
     "alert_id"

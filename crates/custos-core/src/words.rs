@@ -140,6 +140,8 @@ crate::vocabulary! {
         DsrOwnerSet = "dsr.owner_set" ("Request owner set"),
         /// A staff member added an internal note to a request (the leaf carries a digest only).
         DsrNoteAdded = "dsr.note_added" ("Note added to a request"),
+        /// A monitor was created (its reference window and settings).
+        MonitorCreated = "monitor.created" ("Monitor created"),
     }
 }
 
@@ -164,6 +166,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 49);
+        assert_eq!(LedgerEvent::ALL.len(), 50);
     }
 }

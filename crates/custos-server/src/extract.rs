@@ -195,6 +195,8 @@ scopes! {
     AlertsRead => Some(Scope::AlertsRead),
     AlertsWrite => Some(Scope::AlertsWrite),
     WebhooksAdmin => Some(Scope::WebhooksAdmin),
+    MonitorsRead => Some(Scope::MonitorsRead),
+    MonitorsWrite => Some(Scope::MonitorsWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

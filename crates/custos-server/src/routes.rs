@@ -10,6 +10,7 @@ mod health;
 mod keys;
 mod ledger;
 mod models;
+mod monitors;
 mod oversight;
 mod pii;
 mod privacy;
@@ -23,8 +24,8 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    alerts::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, oversight::*, pii::*,
-    privacy::*, purposes::*, reviews::*, subjects::*, webhooks::*,
+    alerts::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, monitors::*,
+    oversight::*, pii::*, privacy::*, purposes::*, reviews::*, subjects::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -46,6 +47,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(oversight::routes())
         .merge(alerts::routes())
         .merge(webhooks::routes())
+        .merge(monitors::routes())
 }
 
 /// Presidio's own paths (`--presidio-api`).

@@ -67,6 +67,10 @@ custos_core::vocabulary! {
         AlertsRead = "alerts:read" ("Read alerts"),
         /// Acknowledge and resolve alerts.
         AlertsWrite = "alerts:write" ("Handle alerts"),
+        /// Read monitors and their reports.
+        MonitorsRead = "monitors:read" ("Read monitors"),
+        /// Create monitors.
+        MonitorsWrite = "monitors:write" ("Create monitors"),
         /// Add, list and remove webhook endpoints and read their deliveries.
         WebhooksAdmin = "webhooks:admin" ("Manage webhooks"),
     }

@@ -21,6 +21,7 @@ pub mod gauges;
 pub mod keys;
 pub mod ledger;
 pub mod models;
+pub mod monitors;
 pub mod oversight;
 pub mod paging;
 pub mod permissions;
@@ -197,6 +198,11 @@ impl Service {
     /// The model registry.
     pub fn models(&self) -> models::Models<'_> {
         models::Models(self)
+    }
+
+    /// Monitors: drift and performance of a model's decisions over time.
+    pub fn monitors(&self) -> monitors::Monitors<'_> {
+        monitors::Monitors(self)
     }
 
     /// Review rules, suspensions (the stop button) and the oversight figures.

@@ -140,6 +140,21 @@ pub async fn set_outcome(tx: &mut Tx, id: &DecisionId, actual: &str, observed_at
     Ok(done.rows_affected() > 0)
 }
 
+/// The first `limit` decisions of a scope in creation order, features and outcomes decrypted
+/// (what a monitor compares; bounded by `limit`).
+pub async fn in_scope(tx: &mut Tx, scope: &crate::DecisionScope, limit: u32) -> Result<Vec<DecisionRecord>, StoreError> {
+    let (clause, binds) = crate::fairness::scope_filter(scope, 1);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {DECISION_READ_COLUMNS} FROM decisions WHERE {clause} ORDER BY created_at, decision_id LIMIT {}",
+        limit.max(1)
+    )));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(tx.conn()).await?;
+    from_rows(tx, rows).await
+}
+
 pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<DecisionRecord>, StoreError> {
     let keys = crate::sealed::SubjectKeys::of_rows(tx, &rows).await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -425,7 +425,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<ScheduleRecord, StoreError> {
 
 /// The WHERE clause of a decision scope (with numbered placeholders from `first`) and its
 /// binds, in order.
-fn scope_filter(scope: &DecisionScope, first: usize) -> (String, Vec<String>) {
+pub(crate) fn scope_filter(scope: &DecisionScope, first: usize) -> (String, Vec<String>) {
     let mut clauses = Vec::new();
     let mut binds = Vec::new();
     let mut add = |clause: &str, value: String| {

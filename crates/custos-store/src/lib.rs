@@ -32,6 +32,7 @@ pub mod keys;
 pub mod ledger;
 mod maintenance;
 pub mod models;
+pub mod monitors;
 pub mod overview;
 pub mod privacy;
 pub mod purposes;

@@ -22,6 +22,7 @@ pub(crate) mod gate;
 pub(crate) mod keys;
 pub(crate) mod ledger;
 pub(crate) mod models;
+pub(crate) mod monitors;
 pub(crate) mod oversight;
 pub(crate) mod pii;
 pub(crate) mod privacy;

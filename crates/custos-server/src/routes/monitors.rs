@@ -1,0 +1,73 @@
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+use serde::Deserialize;
+
+use crate::{
+    ApiError, AppState,
+    dto::monitors::{MonitorInput, MonitorReportView, MonitorView},
+    extract::{ApiJson, ApiQuery, Auth, MonitorsRead, MonitorsWrite},
+};
+
+/// Creates a monitor of a model's (or a purpose's) decisions against a reference window of the
+/// decision log (scope `monitors:write`).
+#[utoipa::path(post, path = "/v1/monitors", tag = "monitors", request_body = MonitorInput,
+    responses((status = 201, body = MonitorView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn create_monitor(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsWrite>,
+    ApiJson(input): ApiJson<MonitorInput>,
+) -> Result<(StatusCode, Json<MonitorView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.service().monitors().create(input.into()).await?.into())))
+}
+
+/// Monitors, newest first (scope `monitors:read`).
+#[utoipa::path(get, path = "/v1/monitors", tag = "monitors", responses((status = 200, body = Vec<MonitorView>)), security(("bearer" = [])))]
+pub(crate) async fn list_monitors(State(s): State<AppState>, _auth: Auth<MonitorsRead>) -> Result<Json<Vec<MonitorView>>, ApiError> {
+    Ok(Json(s.service().monitors().list().await?.into_iter().map(Into::into).collect()))
+}
+
+/// One monitor (scope `monitors:read`).
+#[utoipa::path(get, path = "/v1/monitors/{monitor_id}", tag = "monitors", params(("monitor_id" = String, Path)),
+    responses((status = 200, body = MonitorView), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn get_monitor(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<MonitorView>, ApiError> {
+    Ok(Json(s.service().monitors().get(&id).await?.into()))
+}
+
+/// The current window of a report.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportQuery {
+    /// Start of the current window (RFC 3339; default: the monitor's window length before `to`).
+    from: Option<String>,
+    /// End of the current window (RFC 3339, exclusive; default now).
+    to: Option<String>,
+}
+
+/// A monitor's report: drift of the features and performance of the current window against
+/// the reference window, computed now from the decision log (scope `monitors:read`).
+#[utoipa::path(get, path = "/v1/monitors/{monitor_id}/report", tag = "monitors", params(("monitor_id" = String, Path), ReportQuery),
+    responses((status = 200, body = MonitorReportView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn monitor_report(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsRead>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> Result<Json<MonitorReportView>, ApiError> {
+    Ok(Json(s.service().monitors().report(&id, q.from.as_deref(), q.to.as_deref()).await?.into()))
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/monitors", get(list_monitors).post(create_monitor))
+        .route("/v1/monitors/{monitor_id}", get(get_monitor))
+        .route("/v1/monitors/{monitor_id}/report", get(monitor_report))
+}

@@ -1,0 +1,121 @@
+//! Monitors over HTTP, on SQLite and PostgreSQL: a reference window of the decision log
+//! against a current window, drift of the logged features (numbers and categories), and
+//! performance measured from recorded outcomes or estimated from the scores alone.
+
+use custos_testkit::{Backend, TestServer, backend_tests};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const OFFERS: &str = "marketing.advertising.first_party.targeted";
+
+fn stamp() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+async fn log(s: &TestServer, subjects: &[String], shift: f64) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..300usize {
+        let income = 50.0 + ((i * 7919) % 1000) as f64 / 50.0 + shift;
+        let features = json!({"income": income, "channel": if i % 2 == 0 { "web" } else { "app" }});
+        let score = ((i * 37) % 100) as f64 / 100.0;
+        let (st, d) = s
+            .post(
+                "/v1/decisions",
+                json!({"subject_id": subjects[i % subjects.len()], "purpose": OFFERS, "model": "nbo", "model_version": "1",
+                       "outcome": if score >= 0.5 { "offer" } else { "no_offer" }, "score": score, "features": features}),
+            )
+            .await;
+        assert_eq!(st, 201, "{d}");
+        ids.push(d["decision_id"].as_str().expect("id").to_owned());
+    }
+    ids
+}
+
+async fn monitors_compare_windows(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            json!({"purpose": OFFERS, "name": "Offers", "legal_basis": "legitimate_interest", "data_categories": ["user.behavior"],
+                   "profiling": true, "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let mut subjects = Vec::new();
+    for i in 0..20 {
+        let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("w-{i}"), "jurisdiction": "DE", "data": {}})).await;
+        assert_eq!(st, 201);
+        subjects.push(subject["subject_id"].as_str().expect("id").to_owned());
+    }
+    let t0 = stamp();
+    log(&s, &subjects, 0.0).await;
+    let t1 = stamp();
+    let current = log(&s, &subjects, 8.0).await;
+
+    // Bad input: a clear problem naming the field, and nothing stored.
+    let good = json!({"name": "Offer inputs", "model": "nbo", "reference_from": t0, "reference_to": t1, "positive_outcome": "offer"});
+    for (change, status, field) in [
+        (json!({"model": null}), 400, "model"),
+        (json!({"reference_to": "2001-01-01T00:00:00Z"}), 400, "reference_to"),
+        (json!({"reference_from": "yesterday"}), 400, "reference_from"),
+        (json!({"window_length": "monthly"}), 400, "window_length"),
+        (json!({"alpha": 2.0}), 400, "alpha"),
+        (json!({"correction": "bonferroni"}), 400, "correction"),
+        (json!({"decision_threshold": -1.0}), 400, "decision_threshold"),
+        (json!({"purpose": "no.such.purpose"}), 422, "purpose"),
+        (json!({"colour": "red"}), 400, "colour"),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let (st, problem) = s.post("/v1/monitors", body.clone()).await;
+        assert_eq!((st, problem["field"].as_str()), (status, Some(field)), "{body} -> {problem}");
+    }
+    assert_eq!(s.get("/v1/monitors").await.1, json!([]));
+    let reader = s.key(&["monitors:read"]).await;
+    assert_eq!(s.call(Method::POST, "/v1/monitors", Some(&reader), Some(good.clone())).await.0, 403);
+    assert_eq!(s.call(Method::GET, "/v1/monitors", None, None).await.0, 401);
+
+    let (st, monitor) = s.post("/v1/monitors", good).await;
+    assert_eq!(st, 201, "{monitor}");
+    assert!(monitor["receipt"]["leaf_index"].is_u64(), "{monitor}");
+    let id = monitor["monitor_id"].as_str().expect("id").to_owned();
+    let (st, listed) = s.call(Method::GET, "/v1/monitors", Some(&reader), None).await;
+    assert_eq!((st, listed.as_array().map(Vec::len)), (200, Some(1)));
+
+    // The current window from t1: income moved, the channel mix did not.
+    let report_path = format!("/v1/monitors/{id}/report?from={}", t1.replace('+', "%2B"));
+    let (st, report) = s.call(Method::GET, &report_path, Some(&reader), None).await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!((report["reference"]["rows"].as_u64(), report["current"]["rows"].as_u64()), (Some(300), Some(300)), "{report}");
+    let column = |name: &str| -> Value {
+        report["drift"]["columns"].as_array().expect("columns").iter().find(|c| c["column"] == name).cloned().expect("column")
+    };
+    assert_eq!((column("income")["kind"].as_str(), column("income")["verdict"].as_str()), (Some("numeric"), Some("drift")));
+    assert_eq!((column("channel")["kind"].as_str(), column("channel")["verdict"].as_str()), (Some("categorical"), Some("no_drift")));
+    // No outcome recorded yet: performance is estimated from the scores, and says so.
+    assert_eq!(report["performance"]["estimated"], true, "{report}");
+    assert!(!report.to_string().contains(&subjects[0]), "aggregates only");
+
+    // With recorded outcomes it is measured.
+    for (i, d) in current.iter().enumerate().take(100) {
+        let (st, _) = s.post(&format!("/v1/decisions/{d}/outcome"), json!({"actual": if i % 3 == 0 { "offer" } else { "no_offer" }})).await;
+        assert_eq!(st, 200);
+    }
+    let (_, report) = s.call(Method::GET, &report_path, Some(&reader), None).await;
+    assert_eq!(report["performance"]["estimated"], false, "{report}");
+    assert!(report["performance"]["accuracy"]["value"].as_f64().is_some(), "{report}");
+
+    // The default current window (a day to now) holds both halves; bad windows and ids.
+    let (_, whole) = s.call(Method::GET, &format!("/v1/monitors/{id}/report"), Some(&reader), None).await;
+    assert_eq!(whole["current"]["rows"], 600, "{whole}");
+    let (st, problem) = s.call(Method::GET, &format!("/v1/monitors/{id}/report?from=soon"), Some(&reader), None).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("from")));
+    let (st, problem) = s.call(Method::GET, &format!("/v1/monitors/{id}/report?window=1"), Some(&reader), None).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("window")));
+    assert_eq!(s.call(Method::GET, "/v1/monitors/01a236da-e535-701c-a7f8-d9201e55519a", Some(&reader), None).await.0, 404);
+    assert_eq!(s.call(Method::GET, "/v1/monitors/not-an-id/report", Some(&reader), None).await.0, 400);
+}
+
+backend_tests!(monitors_compare_windows);

@@ -1,0 +1,320 @@
+//! Monitors: the drift of a model's (or a purpose's) inputs and its performance in a current
+//! window of the decision log, against a reference window (`custos-monitor`, the same engine
+//! as `custos drift`).
+//!
+//! The inputs are the features logged with decisions: decrypted inside the service to compute
+//! the figures, never released (a report holds aggregates only). Outcomes come from recorded
+//! ground truth; without them, performance is estimated from the scores (CBPE, flagged). A
+//! report reads at most [`MAX_ROWS`] decisions per window (the earliest; the report says when
+//! it stopped) and [`MAX_COLUMNS`] features, so every request has a bounded cost.
+
+use std::collections::BTreeMap;
+
+use custos_core::{LedgerEvent, MonitorId, PurposeKey, Timestamp, now, parse_timestamp};
+use custos_monitor::performance::{self, Performance};
+use custos_monitor::{ColumnInput, Correction, DriftOptions, DriftReport, Sample};
+pub use custos_store::monitors::MonitorRecord;
+use custos_store::{DecisionScope, decisions::DecisionRecord};
+use serde_json::{Value, json};
+
+use crate::{Receipt, Service, ServiceError};
+
+/// Decisions read per window at most.
+pub const MAX_ROWS: u32 = 100_000;
+/// Features compared at most (the first by name).
+pub const MAX_COLUMNS: usize = 200;
+
+/// Creates a monitor.
+#[derive(Debug, Clone, Default)]
+pub struct MonitorInput {
+    /// What people call it.
+    pub name: String,
+    /// Watch decisions under this purpose.
+    pub purpose: Option<String>,
+    /// Watch decisions of this model.
+    pub model: Option<String>,
+    /// Start of the reference window (RFC 3339).
+    pub reference_from: String,
+    /// End of the reference window (RFC 3339, exclusive).
+    pub reference_to: String,
+    /// `hourly`, `daily` (default) or `weekly`: the current window, ending when asked.
+    pub window_length: Option<String>,
+    /// The drift decision's error rate (default 0.05).
+    pub alpha: Option<f64>,
+    /// `holm` (default), `bh` or `none`.
+    pub correction: Option<String>,
+    /// The outcome that counts as positive for performance figures.
+    pub positive_outcome: Option<String>,
+    /// The score at which a decision is predicted positive (default 0.5).
+    pub decision_threshold: Option<f64>,
+}
+
+/// A monitor as shown.
+#[derive(Debug, Clone)]
+pub struct MonitorView {
+    /// Its settings.
+    pub monitor: MonitorRecord,
+    /// Where its creation was recorded (write answers only).
+    pub receipt: Option<Receipt>,
+}
+
+/// One window of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFigures {
+    /// Start.
+    pub from: Timestamp,
+    /// End (exclusive).
+    pub to: Timestamp,
+    /// Decisions read.
+    pub rows: u64,
+    /// Whether the window held more than [`MAX_ROWS`] decisions (only the first were read).
+    pub truncated: bool,
+}
+
+/// A monitor's report.
+#[derive(Debug, Clone)]
+pub struct MonitorReport {
+    /// The monitor.
+    pub monitor: MonitorRecord,
+    /// The reference window.
+    pub reference: WindowFigures,
+    /// The current window.
+    pub current: WindowFigures,
+    /// Drift of the features, when both windows have decisions with features.
+    pub drift: Option<DriftReport>,
+    /// Performance in the current window, when the monitor names a positive outcome and the
+    /// decisions carry scores in [0, 1]: measured on the decisions with a recorded outcome, or
+    /// estimated (flagged) when none has one.
+    pub performance: Option<Performance>,
+}
+
+fn window_seconds(length: &str) -> Option<i64> {
+    match length {
+        "hourly" => Some(3600),
+        "daily" => Some(86_400),
+        "weekly" => Some(7 * 86_400),
+        _ => None,
+    }
+}
+
+fn timestamp(field: &str, value: &str) -> Result<Timestamp, ServiceError> {
+    parse_timestamp(value).ok_or_else(|| ServiceError::invalid(field, "must be an RFC 3339 date and time, e.g. 2026-12-01T00:00:00Z"))
+}
+
+/// The `custos_monitor` samples of every feature in the two windows: a feature is numeric when
+/// every value it has in either window is a number, otherwise categorical (numbers written
+/// out); a missing key or a null is a missing value.
+fn samples(reference: &[DecisionRecord], current: &[DecisionRecord]) -> Vec<ColumnInput> {
+    let objects = |rows: &[DecisionRecord]| -> Vec<Option<serde_json::Map<String, Value>>> {
+        rows.iter().map(|d| d.features.as_ref().and_then(|f| f.as_object().cloned())).collect()
+    };
+    let (r, c) = (objects(reference), objects(current));
+    let mut names: Vec<String> = r.iter().chain(&c).flatten().flat_map(|o| o.keys().cloned()).collect();
+    names.sort();
+    names.dedup();
+    names.truncate(MAX_COLUMNS);
+    names
+        .into_iter()
+        .map(|name| {
+            let values = |rows: &[Option<serde_json::Map<String, Value>>]| -> Vec<Option<Value>> {
+                rows.iter().map(|o| o.as_ref().and_then(|o| o.get(&name)).filter(|v| !v.is_null()).cloned()).collect()
+            };
+            let (rv, cv) = (values(&r), values(&c));
+            let numeric = rv.iter().chain(&cv).flatten().all(Value::is_number);
+            let sample = |vals: &[Option<Value>]| -> Sample {
+                if numeric {
+                    let mut missing = 0;
+                    let values = vals
+                        .iter()
+                        .filter_map(|v| {
+                            let x = v.as_ref().and_then(Value::as_f64);
+                            if x.is_none() {
+                                missing += 1;
+                            }
+                            x
+                        })
+                        .collect();
+                    Sample::Numeric { values, missing }
+                } else {
+                    let mut counts = BTreeMap::new();
+                    let mut missing = 0;
+                    for v in vals {
+                        match v {
+                            Some(Value::String(s)) => *counts.entry(s.clone()).or_insert(0) += 1,
+                            Some(other) => *counts.entry(other.to_string()).or_insert(0) += 1,
+                            None => missing += 1,
+                        }
+                    }
+                    Sample::Categorical { counts, missing }
+                }
+            };
+            ColumnInput { reference: sample(&rv), current: sample(&cv), name, min_effect: None }
+        })
+        .collect()
+}
+
+/// Monitors.
+#[derive(Clone, Copy)]
+pub struct Monitors<'a>(pub(crate) &'a Service);
+
+impl Monitors<'_> {
+    /// Creates a monitor.
+    pub async fn create(&self, input: MonitorInput) -> Result<MonitorView, ServiceError> {
+        crate::check_token("name", &input.name)?;
+        if let Some(p) = &input.purpose {
+            PurposeKey::parse(p).map_err(|e| ServiceError::invalid("purpose", e.message()))?;
+        }
+        if let Some(m) = &input.model {
+            crate::check_token("model", m)?;
+        }
+        if input.purpose.is_none() && input.model.is_none() {
+            return Err(ServiceError::invalid("model", "name a model or a purpose whose decisions to watch"));
+        }
+        let reference_from = timestamp("reference_from", &input.reference_from)?;
+        let reference_to = timestamp("reference_to", &input.reference_to)?;
+        if reference_from >= reference_to {
+            return Err(ServiceError::invalid("reference_to", "must be after `reference_from`"));
+        }
+        let window_length = input.window_length.clone().unwrap_or_else(|| "daily".to_owned());
+        if window_seconds(&window_length).is_none() {
+            return Err(ServiceError::invalid("window_length", "must be hourly, daily or weekly"));
+        }
+        let alpha = input.alpha.unwrap_or(0.05);
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(ServiceError::invalid("alpha", "must be between 0 and 1"));
+        }
+        let correction = input.correction.clone().unwrap_or_else(|| "holm".to_owned());
+        if Correction::parse(&correction).is_none() {
+            return Err(ServiceError::invalid("correction", "must be holm, bh or none"));
+        }
+        if let Some(o) = &input.positive_outcome {
+            crate::check_token("positive_outcome", o)?;
+        }
+        let decision_threshold = input.decision_threshold.unwrap_or(0.5);
+        if !(0.0..=1.0).contains(&decision_threshold) {
+            return Err(ServiceError::invalid("decision_threshold", "must be between 0 and 1"));
+        }
+        let record = MonitorRecord {
+            monitor_id: MonitorId::new(),
+            name: input.name,
+            purpose: input.purpose,
+            model: input.model,
+            reference_from,
+            reference_to,
+            window_length,
+            alpha,
+            correction,
+            positive_outcome: input.positive_outcome,
+            decision_threshold,
+            created_at: now(),
+        };
+        let leaf = crate::ledger::event_at(
+            LedgerEvent::MonitorCreated,
+            &record.created_at,
+            json!({
+                "monitor_id": record.monitor_id.to_string(),
+                "purpose": record.purpose,
+                "model": record.model,
+                "reference_from": custos_core::format_timestamp(&record.reference_from),
+                "reference_to": custos_core::format_timestamp(&record.reference_to),
+                "window_length": record.window_length,
+            }),
+        );
+        let stored = record.clone();
+        let receipt = self
+            .0
+            .write(async |tx| {
+                if let Some(p) = &stored.purpose
+                    && custos_store::purposes::get(tx, p).await?.is_none()
+                {
+                    return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
+                }
+                custos_store::monitors::insert(tx, &stored).await?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
+        Ok(MonitorView { monitor: record, receipt: Some(receipt) })
+    }
+
+    /// Monitors, newest first.
+    pub async fn list(&self) -> Result<Vec<MonitorRecord>, ServiceError> {
+        self.0.read(async |tx| Ok(custos_store::monitors::list(tx, 500).await?)).await
+    }
+
+    /// One monitor.
+    pub async fn get(&self, monitor_id: &str) -> Result<MonitorRecord, ServiceError> {
+        let id = MonitorId::parse(monitor_id)?;
+        self.0.read(async |tx| Ok(custos_store::monitors::get(tx, &id).await?)).await?.ok_or(ServiceError::NotFound { resource: "monitor" })
+    }
+
+    /// The report of a monitor for the current window `[from, to)` (default: the monitor's
+    /// window length, ending now).
+    pub async fn report(&self, monitor_id: &str, from: Option<&str>, to: Option<&str>) -> Result<MonitorReport, ServiceError> {
+        let monitor = self.get(monitor_id).await?;
+        let to = to.map(|t| timestamp("to", t)).transpose()?.unwrap_or_else(now);
+        let length = window_seconds(&monitor.window_length).unwrap_or(86_400);
+        let from = from.map(|f| timestamp("from", f)).transpose()?.unwrap_or(to - chrono::Duration::seconds(length));
+        if from >= to {
+            return Err(ServiceError::invalid("to", "must be after `from`"));
+        }
+        let scope = |from: Timestamp, to: Timestamp| DecisionScope {
+            purpose: monitor.purpose.clone(),
+            model: monitor.model.clone(),
+            from: Some(from),
+            to: Some(to),
+        };
+        let (reference_scope, current_scope) = (scope(monitor.reference_from, monitor.reference_to), scope(from, to));
+        let (reference, current) = self
+            .0
+            .read(async |tx| {
+                let r = custos_store::decisions::in_scope(tx, &reference_scope, MAX_ROWS + 1).await?;
+                let c = custos_store::decisions::in_scope(tx, &current_scope, MAX_ROWS + 1).await?;
+                Ok((r, c))
+            })
+            .await?;
+        let figures = |rows: &mut Vec<DecisionRecord>, from: Timestamp, to: Timestamp| {
+            let truncated = rows.len() > MAX_ROWS as usize;
+            rows.truncate(MAX_ROWS as usize);
+            WindowFigures { from, to, rows: rows.len() as u64, truncated }
+        };
+        let (mut reference, mut current) = (reference, current);
+        let reference_figures = figures(&mut reference, monitor.reference_from, monitor.reference_to);
+        let current_figures = figures(&mut current, from, to);
+        let options =
+            DriftOptions { alpha: monitor.alpha, correction: Correction::parse(&monitor.correction).unwrap_or_default(), power: 0.8 };
+        let performance = self.performance(&monitor, &current);
+        let drift = tokio::task::spawn_blocking(move || {
+            let mut columns = samples(&reference, &current);
+            let usable = columns.iter().any(|c| {
+                let has = |s: &Sample| match s {
+                    Sample::Numeric { values, .. } => !values.is_empty(),
+                    Sample::Categorical { counts, .. } => !counts.is_empty(),
+                };
+                has(&c.reference) && has(&c.current)
+            });
+            if columns.is_empty() || !usable { None } else { custos_monitor::compare(&mut columns, &options).ok() }
+        })
+        .await
+        .map_err(ServiceError::internal)?;
+        Ok(MonitorReport { monitor, reference: reference_figures, current: current_figures, drift, performance })
+    }
+
+    fn performance(&self, monitor: &MonitorRecord, rows: &[DecisionRecord]) -> Option<Performance> {
+        let positive = monitor.positive_outcome.as_deref()?;
+        let scored: Vec<(f64, Option<bool>)> = rows
+            .iter()
+            .filter_map(|d| d.score.filter(|s| (0.0..=1.0).contains(s)).map(|s| (s, d.actual.as_deref().map(|a| a == positive))))
+            .collect();
+        if scored.is_empty() {
+            return None;
+        }
+        let labelled: Vec<(f64, bool)> = scored.iter().filter_map(|(s, l)| l.map(|l| (*s, l))).collect();
+        if labelled.is_empty() {
+            let scores: Vec<f64> = scored.iter().map(|(s, _)| *s).collect();
+            performance::estimated(&scores, monitor.decision_threshold)
+        } else {
+            let (scores, labels): (Vec<f64>, Vec<bool>) = labelled.into_iter().unzip();
+            performance::measured(&scores, &labels, monitor.decision_threshold)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Monitors: which decisions to watch and the reference window to compare them with.
+
+use custos_core::{MonitorId, Timestamp, format_timestamp};
+use sqlx::any::AnyRow;
+
+use crate::{StoreError, rows::*, tx::Tx};
+
+/// A monitor's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorRecord {
+    /// Id.
+    pub monitor_id: MonitorId,
+    /// What people call it.
+    pub name: String,
+    /// The purpose whose decisions are watched, if any.
+    pub purpose: Option<String>,
+    /// The model whose decisions are watched, if any.
+    pub model: Option<String>,
+    /// Start of the reference window.
+    pub reference_from: Timestamp,
+    /// End of the reference window (exclusive).
+    pub reference_to: Timestamp,
+    /// `hourly`, `daily` or `weekly`.
+    pub window_length: String,
+    /// The drift decision's error rate.
+    pub alpha: f64,
+    /// `holm`, `bh` or `none`.
+    pub correction: String,
+    /// The outcome that counts as positive for performance figures.
+    pub positive_outcome: Option<String>,
+    /// The score at which a decision is predicted positive.
+    pub decision_threshold: f64,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+fn number(row: &AnyRow, col: &str) -> Result<f64, StoreError> {
+    text(row, col)?.parse::<f64>().map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+fn from_row(row: &AnyRow) -> Result<MonitorRecord, StoreError> {
+    Ok(MonitorRecord {
+        monitor_id: MonitorId::parse(&text(row, "monitor_id")?)?,
+        name: text(row, "name")?,
+        purpose: opt_text(row, "purpose")?,
+        model: opt_text(row, "model")?,
+        reference_from: ts(row, "reference_from")?,
+        reference_to: ts(row, "reference_to")?,
+        window_length: text(row, "window_length")?,
+        alpha: number(row, "alpha")?,
+        correction: text(row, "correction")?,
+        positive_outcome: opt_text(row, "positive_outcome")?,
+        decision_threshold: number(row, "decision_threshold")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+/// Stores a monitor.
+pub async fn insert(tx: &mut Tx, m: &MonitorRecord) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO monitors (monitor_id, name, purpose, model, reference_from, reference_to, window_length, alpha, correction, \
+         positive_outcome, decision_threshold, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(m.monitor_id.to_string())
+    .bind(m.name.clone())
+    .bind(m.purpose.clone())
+    .bind(m.model.clone())
+    .bind(format_timestamp(&m.reference_from))
+    .bind(format_timestamp(&m.reference_to))
+    .bind(m.window_length.clone())
+    .bind(m.alpha.to_string())
+    .bind(m.correction.clone())
+    .bind(m.positive_outcome.clone())
+    .bind(m.decision_threshold.to_string())
+    .bind(format_timestamp(&m.created_at))
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// One monitor.
+pub async fn get(tx: &mut Tx, id: &MonitorId) -> Result<Option<MonitorRecord>, StoreError> {
+    let row = sqlx::query("SELECT * FROM monitors WHERE monitor_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Monitors, newest first (at most `limit`).
+pub async fn list(tx: &mut Tx, limit: u32) -> Result<Vec<MonitorRecord>, StoreError> {
+    let rows = sqlx::query("SELECT * FROM monitors ORDER BY created_at DESC, monitor_id DESC LIMIT $1")
+        .bind(i64::from(limit))
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
