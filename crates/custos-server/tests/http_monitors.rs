@@ -107,6 +107,28 @@ async fn monitors_compare_windows(backend: Backend) {
     assert_eq!(report["performance"]["estimated"], false, "{report}");
     assert!(report["performance"]["accuracy"]["value"].as_f64().is_some(), "{report}");
 
+    // The check every serve runs: the monitor's window (a day, to now) holds the moved half,
+    // so a drift alert fires, once however often it runs; a monitor whose reference is the
+    // same data raises none.
+    let (st, same) = s
+        .post(
+            "/v1/monitors",
+            json!({"name": "Same data", "model": "nbo", "reference_from": t0, "reference_to": stamp(), "window_length": "daily"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{same}");
+    for _ in 0..2 {
+        assert_eq!(s.service.monitors().check(custos_core::now()).await.expect("check"), 1);
+    }
+    let (_, alerts) = s.get("/v1/alerts?source=monitor").await;
+    let alerts = alerts.as_array().expect("alerts").clone();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(
+        (alerts[0]["about"].as_str(), alerts[0]["kind"].as_str(), alerts[0]["state"].as_str()),
+        (Some(id.as_str()), Some("drift"), Some("firing"))
+    );
+    assert!(alerts[0]["message"].as_str().unwrap_or_default().contains("income"), "{alerts:?}");
+
     // The default current window (a day to now) holds both halves; bad windows and ids.
     let (_, whole) = s.call(Method::GET, &format!("/v1/monitors/{id}/report"), Some(&reader), None).await;
     assert_eq!(whole["current"]["rows"], 600, "{whole}");

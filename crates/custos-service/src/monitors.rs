@@ -299,6 +299,55 @@ impl Monitors<'_> {
         Ok(MonitorReport { monitor, reference: reference_figures, current: current_figures, drift, performance })
     }
 
+    /// Checks every monitor's current window ending at `at`: an alert (source `monitor`, kind
+    /// `drift`, about the monitor) fires while features drift and resolves when none does; the
+    /// one alert store de-duplicates, announces through the webhooks and records each change in
+    /// the ledger. `custos serve` runs this every ten minutes. Returns how many monitors drift.
+    pub async fn check(&self, at: Timestamp) -> Result<usize, ServiceError> {
+        let mut drifting = 0;
+        for monitor in self.list().await? {
+            let to = custos_core::format_timestamp(&at);
+            let report = match self.report(&monitor.monitor_id.to_string(), None, Some(&to)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "checking a monitor failed");
+                    continue;
+                }
+            };
+            let about = monitor.monitor_id.to_string();
+            let drifted: Vec<String> =
+                report.drift.as_ref().map(|d| d.columns.iter().filter(|c| c.drift).map(|c| c.column.clone()).collect()).unwrap_or_default();
+            let total = report.drift.as_ref().map_or(0, |d| d.columns.len());
+            self.0
+                .write(async |tx| {
+                    if drifted.is_empty() {
+                        crate::alerts::settle(tx, custos_core::AlertSource::Monitor, "drift", &about, &at).await?;
+                    } else {
+                        let firing = crate::alerts::Firing {
+                            source: custos_core::AlertSource::Monitor,
+                            kind: "drift",
+                            about: &about,
+                            message: format!(
+                                "Monitor \"{}\": {} of {} inputs drifted in the window ending {} ({}).",
+                                monitor.name,
+                                drifted.len(),
+                                total,
+                                at.format("%-d %b %Y, %H:%M UTC"),
+                                drifted.join(", ")
+                            ),
+                            value: Some(drifted.len() as f64),
+                            threshold: Some(0.0),
+                        };
+                        crate::alerts::fire(tx, firing, &at).await?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            drifting += usize::from(!drifted.is_empty());
+        }
+        Ok(drifting)
+    }
+
     fn performance(&self, monitor: &MonitorRecord, rows: &[DecisionRecord]) -> Option<Performance> {
         let positive = monitor.positive_outcome.as_deref()?;
         let scored: Vec<(f64, Option<bool>)> = rows

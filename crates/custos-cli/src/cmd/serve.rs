@@ -292,6 +292,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
+    // Monitors: every ten minutes each monitor's current window is compared with its
+    // reference; a drift alert fires while inputs drift and resolves when they stop.
+    let monitor_service = service.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = monitor_service.monitors().check(custos_core::now()).await {
+                tracing::error!(error = %e, "checking the monitors failed");
+            }
+        }
+    });
+
     // Webhooks: what is due is sent every two seconds (retries wait their backoff).
     let webhook_service = service.clone();
     tokio::spawn(async move {
