@@ -129,6 +129,18 @@ async fn monitors_compare_windows(backend: Backend) {
     );
     assert!(alerts[0]["message"].as_str().unwrap_or_default().contains("income"), "{alerts:?}");
 
+    // The trend: the last 3 windows of a day each, oldest first;
+    // only the last holds decisions (all logged just now).
+    let (st, windows) = s.call(Method::GET, &format!("/v1/monitors/{id}/windows?count=3"), Some(&reader), None).await;
+    assert_eq!(st, 200, "{windows}");
+    let windows = windows.as_array().expect("windows").clone();
+    assert_eq!(windows.len(), 3);
+    assert_eq!(windows.iter().map(|w| w["window"]["rows"].as_u64().unwrap_or(0)).collect::<Vec<_>>(), [0, 0, 600]);
+    assert_eq!(windows[2]["drifted"], json!(["income"]), "{windows:?}");
+    assert_eq!(windows[0]["features"], 0);
+    let (st, problem) = s.call(Method::GET, &format!("/v1/monitors/{id}/windows?count=31"), Some(&reader), None).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("count")));
+
     // The default current window (a day to now) holds both halves; bad windows and ids.
     let (_, whole) = s.call(Method::GET, &format!("/v1/monitors/{id}/report"), Some(&reader), None).await;
     assert_eq!(whole["current"]["rows"], 600, "{whole}");

@@ -23,6 +23,21 @@ use crate::{Receipt, Service, ServiceError};
 pub const MAX_ROWS: u32 = 100_000;
 /// Features compared at most (the first by name).
 pub const MAX_COLUMNS: usize = 200;
+/// Decisions read per window of a trend ([`Monitors::windows`]) at most.
+pub const TREND_ROWS: u32 = 20_000;
+
+/// One window of a monitor's trend.
+#[derive(Debug, Clone)]
+pub struct WindowSummary {
+    /// The window.
+    pub window: WindowFigures,
+    /// Features compared.
+    pub features: usize,
+    /// The features that drifted.
+    pub drifted: Vec<String>,
+    /// Performance in the window (as in a report).
+    pub performance: Option<Performance>,
+}
 
 /// Creates a monitor.
 #[derive(Debug, Clone, Default)]
@@ -257,13 +272,7 @@ impl Monitors<'_> {
         if from >= to {
             return Err(ServiceError::invalid("to", "must be after `from`"));
         }
-        let scope = |from: Timestamp, to: Timestamp| DecisionScope {
-            purpose: monitor.purpose.clone(),
-            model: monitor.model.clone(),
-            from: Some(from),
-            to: Some(to),
-        };
-        let (reference_scope, current_scope) = (scope(monitor.reference_from, monitor.reference_to), scope(from, to));
+        let (reference_scope, current_scope) = (scope(&monitor, monitor.reference_from, monitor.reference_to), scope(&monitor, from, to));
         let (reference, current) = self
             .0
             .read(async |tx| {
@@ -272,31 +281,50 @@ impl Monitors<'_> {
                 Ok((r, c))
             })
             .await?;
-        let figures = |rows: &mut Vec<DecisionRecord>, from: Timestamp, to: Timestamp| {
-            let truncated = rows.len() > MAX_ROWS as usize;
-            rows.truncate(MAX_ROWS as usize);
-            WindowFigures { from, to, rows: rows.len() as u64, truncated }
-        };
         let (mut reference, mut current) = (reference, current);
-        let reference_figures = figures(&mut reference, monitor.reference_from, monitor.reference_to);
-        let current_figures = figures(&mut current, from, to);
-        let options =
-            DriftOptions { alpha: monitor.alpha, correction: Correction::parse(&monitor.correction).unwrap_or_default(), power: 0.8 };
-        let performance = self.performance(&monitor, &current);
-        let drift = tokio::task::spawn_blocking(move || {
-            let mut columns = samples(&reference, &current);
-            let usable = columns.iter().any(|c| {
-                let has = |s: &Sample| match s {
-                    Sample::Numeric { values, .. } => !values.is_empty(),
-                    Sample::Categorical { counts, .. } => !counts.is_empty(),
-                };
-                has(&c.reference) && has(&c.current)
-            });
-            if columns.is_empty() || !usable { None } else { custos_monitor::compare(&mut columns, &options).ok() }
-        })
-        .await
-        .map_err(ServiceError::internal)?;
+        let reference_figures = figures(&mut reference, monitor.reference_from, monitor.reference_to, MAX_ROWS);
+        let current_figures = figures(&mut current, from, to, MAX_ROWS);
+        let performance = performance_of(&monitor, &current);
+        let reference = std::sync::Arc::new(reference);
+        let drift = drift_of(&monitor, reference, current).await?;
         Ok(MonitorReport { monitor, reference: reference_figures, current: current_figures, drift, performance })
+    }
+
+    /// The last `count` windows (1-30, default 7) of the monitor's window length ending at
+    /// `to` (default now), oldest first, each compared with the reference: the trend a console
+    /// page draws. At most [`TREND_ROWS`] decisions are read per window.
+    pub async fn windows(&self, monitor_id: &str, count: Option<u32>, to: Option<&str>) -> Result<Vec<WindowSummary>, ServiceError> {
+        let monitor = self.get(monitor_id).await?;
+        let count = count.unwrap_or(7);
+        if !(1..=30).contains(&count) {
+            return Err(ServiceError::invalid("count", "must be between 1 and 30"));
+        }
+        let end = to.map(|t| timestamp("to", t)).transpose()?.unwrap_or_else(now);
+        let length = chrono::Duration::seconds(window_seconds(&monitor.window_length).unwrap_or(86_400));
+        let reference_scope = scope(&monitor, monitor.reference_from, monitor.reference_to);
+        let mut reference = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &reference_scope, MAX_ROWS).await?)).await?;
+        reference.truncate(MAX_ROWS as usize);
+        let reference = std::sync::Arc::new(reference);
+        let mut out = Vec::with_capacity(count as usize);
+        for k in (0..count).rev() {
+            let to = end - length * k as i32;
+            let from = to - length;
+            let window_scope = scope(&monitor, from, to);
+            let mut rows = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &window_scope, TREND_ROWS + 1).await?)).await?;
+            let window = figures(&mut rows, from, to, TREND_ROWS);
+            let performance = performance_of(&monitor, &rows);
+            let drift = drift_of(&monitor, reference.clone(), rows).await?;
+            out.push(WindowSummary {
+                window,
+                features: drift.as_ref().map_or(0, |d| d.columns.len()),
+                drifted: drift
+                    .as_ref()
+                    .map(|d| d.columns.iter().filter(|c| c.drift).map(|c| c.column.clone()).collect())
+                    .unwrap_or_default(),
+                performance,
+            });
+        }
+        Ok(out)
     }
 
     /// Checks every monitor's current window ending at `at`: an alert (source `monitor`, kind
@@ -347,23 +375,57 @@ impl Monitors<'_> {
         }
         Ok(drifting)
     }
+}
 
-    fn performance(&self, monitor: &MonitorRecord, rows: &[DecisionRecord]) -> Option<Performance> {
-        let positive = monitor.positive_outcome.as_deref()?;
-        let scored: Vec<(f64, Option<bool>)> = rows
-            .iter()
-            .filter_map(|d| d.score.filter(|s| (0.0..=1.0).contains(s)).map(|s| (s, d.actual.as_deref().map(|a| a == positive))))
-            .collect();
-        if scored.is_empty() {
-            return None;
-        }
-        let labelled: Vec<(f64, bool)> = scored.iter().filter_map(|(s, l)| l.map(|l| (*s, l))).collect();
-        if labelled.is_empty() {
-            let scores: Vec<f64> = scored.iter().map(|(s, _)| *s).collect();
-            performance::estimated(&scores, monitor.decision_threshold)
-        } else {
-            let (scores, labels): (Vec<f64>, Vec<bool>) = labelled.into_iter().unzip();
-            performance::measured(&scores, &labels, monitor.decision_threshold)
-        }
+/// The decisions of a monitor between `from` and `to`.
+fn scope(monitor: &MonitorRecord, from: Timestamp, to: Timestamp) -> DecisionScope {
+    DecisionScope { purpose: monitor.purpose.clone(), model: monitor.model.clone(), from: Some(from), to: Some(to) }
+}
+
+/// A window's figures; keeps at most `cap` rows (one more was read to know whether there were).
+fn figures(rows: &mut Vec<DecisionRecord>, from: Timestamp, to: Timestamp, cap: u32) -> WindowFigures {
+    let truncated = rows.len() > cap as usize;
+    rows.truncate(cap as usize);
+    WindowFigures { from, to, rows: rows.len() as u64, truncated }
+}
+
+/// Drift of a window's features against the reference's (off the async threads).
+async fn drift_of(
+    monitor: &MonitorRecord,
+    reference: std::sync::Arc<Vec<DecisionRecord>>,
+    current: Vec<DecisionRecord>,
+) -> Result<Option<DriftReport>, ServiceError> {
+    let options = DriftOptions { alpha: monitor.alpha, correction: Correction::parse(&monitor.correction).unwrap_or_default(), power: 0.8 };
+    tokio::task::spawn_blocking(move || {
+        let mut columns = samples(&reference, &current);
+        let has = |s: &Sample| match s {
+            Sample::Numeric { values, .. } => !values.is_empty(),
+            Sample::Categorical { counts, .. } => !counts.is_empty(),
+        };
+        let usable = columns.iter().any(|c| has(&c.reference) && has(&c.current));
+        if usable { custos_monitor::compare(&mut columns, &options).ok() } else { None }
+    })
+    .await
+    .map_err(ServiceError::internal)
+}
+
+/// Performance of a window: measured on the decisions with a recorded outcome, estimated from
+/// the scores when none has one; none without a positive outcome or scores.
+fn performance_of(monitor: &MonitorRecord, rows: &[DecisionRecord]) -> Option<Performance> {
+    let positive = monitor.positive_outcome.as_deref()?;
+    let scored: Vec<(f64, Option<bool>)> = rows
+        .iter()
+        .filter_map(|d| d.score.filter(|s| (0.0..=1.0).contains(s)).map(|s| (s, d.actual.as_deref().map(|a| a == positive))))
+        .collect();
+    if scored.is_empty() {
+        return None;
+    }
+    let labelled: Vec<(f64, bool)> = scored.iter().filter_map(|(s, l)| l.map(|l| (*s, l))).collect();
+    if labelled.is_empty() {
+        let scores: Vec<f64> = scored.iter().map(|(s, _)| *s).collect();
+        performance::estimated(&scores, monitor.decision_threshold)
+    } else {
+        let (scores, labels): (Vec<f64>, Vec<bool>) = labelled.into_iter().unzip();
+        performance::measured(&scores, &labels, monitor.decision_threshold)
     }
 }

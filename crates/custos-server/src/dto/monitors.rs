@@ -160,3 +160,28 @@ impl From<domain::MonitorReport> for MonitorReportView {
         }
     }
 }
+
+/// One window of a monitor's trend.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct WindowSummaryView {
+    /// The window.
+    pub window: WindowView,
+    /// Features compared.
+    pub features: usize,
+    /// The features that drifted.
+    pub drifted: Vec<String>,
+    /// Performance in the window (as in a report); null without a positive outcome or scores.
+    #[schema(value_type = Option<Object>)]
+    pub performance: Option<serde_json::Value>,
+}
+
+impl From<domain::WindowSummary> for WindowSummaryView {
+    fn from(w: domain::WindowSummary) -> Self {
+        Self {
+            window: w.window.into(),
+            features: w.features,
+            drifted: w.drifted,
+            performance: w.performance.and_then(|p| serde_json::to_value(p).ok()),
+        }
+    }
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    dto::monitors::{MonitorInput, MonitorReportView, MonitorView},
+    dto::monitors::{MonitorInput, MonitorReportView, MonitorView, WindowSummaryView},
     extract::{ApiJson, ApiQuery, Auth, MonitorsRead, MonitorsWrite},
 };
 
@@ -65,9 +65,34 @@ pub(crate) async fn monitor_report(
     Ok(Json(s.service().monitors().report(&id, q.from.as_deref(), q.to.as_deref()).await?.into()))
 }
 
+/// Which windows a trend covers.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WindowsQuery {
+    /// How many windows (1-30, default 7).
+    count: Option<u32>,
+    /// End of the last window (RFC 3339, exclusive; default now).
+    to: Option<String>,
+}
+
+/// The last windows of a monitor, oldest first, each compared with the reference: features
+/// that drifted and performance (scope `monitors:read`).
+#[utoipa::path(get, path = "/v1/monitors/{monitor_id}/windows", tag = "monitors", params(("monitor_id" = String, Path), WindowsQuery),
+    responses((status = 200, body = Vec<WindowSummaryView>), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn monitor_windows(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsRead>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<WindowsQuery>,
+) -> Result<Json<Vec<WindowSummaryView>>, ApiError> {
+    Ok(Json(s.service().monitors().windows(&id, q.count, q.to.as_deref()).await?.into_iter().map(Into::into).collect()))
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/monitors", get(list_monitors).post(create_monitor))
         .route("/v1/monitors/{monitor_id}", get(get_monitor))
         .route("/v1/monitors/{monitor_id}/report", get(monitor_report))
+        .route("/v1/monitors/{monitor_id}/windows", get(monitor_windows))
 }
