@@ -2,7 +2,7 @@
 //! against a current window, drift of the logged features (numbers and categories), and
 //! performance measured from recorded outcomes or estimated from the scores alone.
 
-use custos_testkit::{Backend, TestServer, backend_tests};
+use custos_testkit::{Backend, Browser, TestServer, backend_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -140,6 +140,31 @@ async fn monitors_compare_windows(backend: Backend) {
     assert_eq!(windows[0]["features"], 0);
     let (st, problem) = s.call(Method::GET, &format!("/v1/monitors/{id}/windows?count=31"), Some(&reader), None).await;
     assert_eq!((st, problem["field"].as_str()), (400, Some("count")));
+
+    // The console: an analyst sees the monitors, the trend with its numbers, and the alert;
+    // a reviewer does not.
+    s.service
+        .staff()
+        .create_user("ana@example.com", &[custos_core::Role::Analyst], Some("a long analyst password".into()))
+        .await
+        .expect("user");
+    let mut b = Browser::new(&s);
+    b.login("ana@example.com", "a long analyst password").await;
+    let (st, list, _) = b.get("/console/monitors").await;
+    assert_eq!(st, 200, "{list}");
+    assert!(list.contains(&format!("/console/monitors/{id}")) && list.contains("Offer inputs") && list.contains("model nbo"), "{list}");
+    let (st, page, _) = b.get(&format!("/console/monitors/{id}")).await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("Inputs that drifted") && page.contains(">income<") && page.contains("inputs drifted"), "{page}");
+    assert!(page.contains("<svg") || page.contains("the trend appears"), "{page}");
+    s.service
+        .staff()
+        .create_user("rita@example.com", &[custos_core::Role::Reviewer], Some("a long reviewer password".into()))
+        .await
+        .expect("user");
+    let mut r = Browser::new(&s);
+    r.login("rita@example.com", "a long reviewer password").await;
+    assert_eq!(r.get("/console/monitors").await.0, 403);
 
     // The default current window (a day to now) holds both halves; bad windows and ids.
     let (_, whole) = s.call(Method::GET, &format!("/v1/monitors/{id}/report"), Some(&reader), None).await;

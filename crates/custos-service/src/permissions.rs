@@ -49,6 +49,8 @@ custos_core::vocabulary! {
         Oversight = "oversight" ("Oversight"),
         /// Alerts from every source.
         Alerts = "alerts" ("Alerts"),
+        /// Monitors of models' inputs and performance.
+        Monitors = "monitors" ("Monitors"),
     }
 }
 
@@ -59,7 +61,7 @@ use Resource::*;
 fn grants(role: Role) -> &'static [(Action, Resource)] {
     match role {
         Role::Reviewer => &[(Read, Decisions), (Read, Reviews), (Write, Reviews)],
-        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits)],
+        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors)],
         Role::PrivacyOfficer => &[
             (Read, Subjects),
             (Write, Subjects),
@@ -73,6 +75,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Oversight),
             (Read, Alerts),
             (Write, Alerts),
+            (Read, Monitors),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -93,12 +96,23 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Oversight),
             (Read, Alerts),
             (Write, Alerts),
+            (Read, Monitors),
+            (Write, Monitors),
         ],
         Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews)],
-        Role::Compliance => {
-            &[(Read, Decisions), (Read, Audits), (Read, Purposes), (Read, Ledger), (Read, Reviews), (Read, Oversight), (Read, Alerts)]
+        Role::Compliance => &[
+            (Read, Decisions),
+            (Read, Audits),
+            (Read, Purposes),
+            (Read, Ledger),
+            (Read, Reviews),
+            (Read, Oversight),
+            (Read, Alerts),
+            (Read, Monitors),
+        ],
+        Role::ModelOwner => {
+            &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Models), (Read, Oversight), (Read, Alerts), (Read, Monitors)]
         }
-        Role::ModelOwner => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Models), (Read, Oversight), (Read, Alerts)],
         Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts)],
     }
 }

@@ -37,6 +37,7 @@ const SECTIONS: &[Section] = &[
     ("/console/reviews", "Reviews", &[(Action::Read, Resource::Reviews)]),
     ("/console/oversight", "Oversight", &[(Action::Read, Resource::Oversight)]),
     ("/console/fairness", "Fairness", &[(Action::Read, Resource::Audits)]),
+    ("/console/monitors", "Monitors", &[(Action::Read, Resource::Monitors)]),
     (
         "/console/admin",
         "Administration",

@@ -17,6 +17,7 @@ mod dsrs;
 mod fairness;
 mod format;
 mod layout;
+mod monitors;
 mod oversight;
 mod overview;
 mod privacy;
@@ -80,6 +81,8 @@ pub fn router(service: Service) -> Router {
         .route("/console/decisions/{decision_id}", get(decisions::detail))
         .route("/console/reviews", get(reviews::queue))
         .route("/console/oversight", get(oversight::page))
+        .route("/console/monitors", get(monitors::list))
+        .route("/console/monitors/{monitor_id}", get(monitors::page))
         .route("/console/reviews/{review_id}", get(reviews::detail))
         .route("/console/reviews/{review_id}/claim", post(reviews::claim))
         .route("/console/reviews/{review_id}/resolve", post(reviews::resolve))

@@ -96,6 +96,7 @@ permissions! {
     ReadReviews => (Read, Reviews),
     WriteReviews => (Write, Reviews),
     ReadOversight => (Read, Oversight),
+    ReadMonitors => (Read, Monitors),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.
