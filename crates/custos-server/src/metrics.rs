@@ -34,6 +34,19 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InputLabels {
+    monitor: String,
+    input: String,
+    method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MonitorLabels {
+    monitor: String,
+    estimated: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GroupLabels {
     purpose: String,
     model: String,
@@ -54,6 +67,9 @@ pub struct Metrics {
     dsrs_overdue: Gauge,
     ledger_entries: Gauge,
     selection_rate: Family<GroupLabels, Gauge<f64, AtomicU64>>,
+    input_effect: Family<InputLabels, Gauge<f64, AtomicU64>>,
+    input_drift: Family<InputLabels, Gauge>,
+    accuracy: Family<MonitorLabels, Gauge<f64, AtomicU64>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -85,7 +101,32 @@ impl Default for Metrics {
             "Selection rate per group in the newest fairness audit of each scope (groups at or above the minimum group size)",
             selection_rate.clone(),
         );
-        Self { registry, gate_checks, requests, dsrs_open, dsrs_overdue, ledger_entries, selection_rate }
+        let input_effect = Family::<InputLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "monitor_input_effect",
+            "Effect size of each monitored input in its monitor's latest check (Wasserstein in reference sd, or PSI)",
+            input_effect.clone(),
+        );
+        let input_drift = Family::<InputLabels, Gauge>::default();
+        registry.register("monitor_input_drift", "1 when the input drifted in its monitor's latest check, else 0", input_drift.clone());
+        let accuracy = Family::<MonitorLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "monitor_accuracy",
+            "Accuracy in the monitor's latest window (estimated=\"true\" when from the scores alone)",
+            accuracy.clone(),
+        );
+        Self {
+            registry,
+            gate_checks,
+            requests,
+            dsrs_open,
+            dsrs_overdue,
+            ledger_entries,
+            selection_rate,
+            input_effect,
+            input_drift,
+            accuracy,
+        }
     }
 }
 
@@ -117,6 +158,12 @@ impl Metrics {
     /// Reads the database-backed figures and renders everything as OpenMetrics text.
     pub async fn render(&self, service: &Service) -> Result<String, String> {
         let g = service.gauges().await.map_err(|e| e.to_string())?;
+        self.render_with(&g)
+    }
+
+    /// Renders everything with these database-backed figures (what a scrape costs once they
+    /// are read; `examples/metrics_bench.rs` times it).
+    pub fn render_with(&self, g: &custos_service::gauges::Gauges) -> Result<String, String> {
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.dsrs_open.set(clamp(g.dsrs_open));
         self.dsrs_overdue.set(clamp(g.dsrs_overdue));
@@ -126,6 +173,19 @@ impl Metrics {
             self.selection_rate
                 .get_or_create(&GroupLabels { purpose: r.purpose.clone(), model: r.model.clone(), group: r.group.clone() })
                 .set(r.selection_rate);
+        }
+        self.input_effect.clear();
+        self.input_drift.clear();
+        self.accuracy.clear();
+        for m in &g.monitors {
+            for (input, method, value, drift) in &m.inputs {
+                let labels = InputLabels { monitor: m.monitor_id.clone(), input: input.clone(), method: method.clone() };
+                self.input_effect.get_or_create(&labels).set(*value);
+                self.input_drift.get_or_create(&labels).set(i64::from(*drift));
+            }
+            if let Some((value, estimated)) = m.accuracy {
+                self.accuracy.get_or_create(&MonitorLabels { monitor: m.monitor_id.clone(), estimated: estimated.to_string() }).set(value);
+            }
         }
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).map_err(|e| e.to_string())?;

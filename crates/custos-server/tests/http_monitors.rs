@@ -128,6 +128,14 @@ async fn monitors_compare_windows(backend: Backend) {
         (Some(id.as_str()), Some("drift"), Some("firing"))
     );
     assert!(alerts[0]["message"].as_str().unwrap_or_default().contains("income"), "{alerts:?}");
+    // The latest check's figures reach the metrics.
+    let text = custos_server::Metrics::default().render(&s.service).await.expect("metrics");
+    assert!(
+        text.contains(&format!("custos_monitor_input_drift{{monitor=\"{id}\",input=\"income\",method=\"wasserstein_sd\"}} 1")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("custos_monitor_input_drift{{monitor=\"{id}\",input=\"channel\",method=\"psi\"}} 0")), "{text}");
+    assert!(text.contains(&format!("custos_monitor_accuracy{{monitor=\"{id}\",estimated=\"false\"}}")), "{text}");
 
     // The trend: the last 3 windows of a day each, oldest first;
     // only the last holds decisions (all logged just now).

@@ -20,6 +20,17 @@ pub struct GroupRate {
     pub selection_rate: f64,
 }
 
+/// The latest check of one monitor (kept in memory by [`crate::monitors::Monitors::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorGauge {
+    /// The monitor.
+    pub monitor_id: String,
+    /// Per input: its name, the effect-size method and value, and whether it drifted.
+    pub inputs: Vec<(String, String, f64, bool)>,
+    /// Accuracy in the window, and whether it was estimated from the scores.
+    pub accuracy: Option<(f64, bool)>,
+}
+
 /// The figures of one scrape.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Gauges {
@@ -31,6 +42,8 @@ pub struct Gauges {
     pub ledger_entries: u64,
     /// Selection rates per group.
     pub selection_rates: Vec<GroupRate>,
+    /// The latest check of each monitor (since this process started).
+    pub monitors: Vec<MonitorGauge>,
 }
 
 /// Audits looked at per scrape (the newest; one per scope is kept).
@@ -70,6 +83,7 @@ impl Service {
                 });
             }
         }
-        Ok(Gauges { dsrs_open: open, dsrs_overdue: overdue, ledger_entries, selection_rates })
+        let monitors = self.monitor_gauges.read().map(|m| m.values().cloned().collect()).unwrap_or_default();
+        Ok(Gauges { dsrs_open: open, dsrs_overdue: overdue, ledger_entries, selection_rates, monitors })
     }
 }

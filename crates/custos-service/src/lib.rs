@@ -119,6 +119,8 @@ pub struct Service {
     review_rules: Arc<oversight::RuleCache>,
     /// The groups of the firing fairness alerts (the decision path asks when a rule needs them).
     fairness_flags: Arc<oversight::FlagCache>,
+    /// The latest check of each monitor, for the metrics.
+    monitor_gauges: Arc<std::sync::RwLock<std::collections::BTreeMap<String, gauges::MonitorGauge>>>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -277,6 +279,7 @@ impl Service {
             suspensions: Arc::default(),
             review_rules: Arc::default(),
             fairness_flags: Arc::default(),
+            monitor_gauges: Arc::default(),
         }
     }
 

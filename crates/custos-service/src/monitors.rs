@@ -372,6 +372,20 @@ impl Monitors<'_> {
                 })
                 .await?;
             drifting += usize::from(!drifted.is_empty());
+            let gauge = crate::gauges::MonitorGauge {
+                monitor_id: about.clone(),
+                inputs: report
+                    .drift
+                    .as_ref()
+                    .map(|d| {
+                        d.columns.iter().map(|c| (c.column.clone(), c.effect_size.method.clone(), c.effect_size.value, c.drift)).collect()
+                    })
+                    .unwrap_or_default(),
+                accuracy: report.performance.as_ref().map(|p| (p.accuracy.value, p.estimated)),
+            };
+            if let Ok(mut g) = self.0.monitor_gauges.write() {
+                g.insert(about.clone(), gauge);
+            }
         }
         Ok(drifting)
     }
