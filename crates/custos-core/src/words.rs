@@ -142,6 +142,8 @@ crate::vocabulary! {
         DsrNoteAdded = "dsr.note_added" ("Note added to a request"),
         /// A monitor was created (its reference window and settings).
         MonitorCreated = "monitor.created" ("Monitor created"),
+        /// A monitor's alerts were silenced until a time, or the silence lifted.
+        MonitorSilenced = "monitor.silenced" ("Monitor silenced"),
     }
 }
 
@@ -166,6 +168,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 50);
+        assert_eq!(LedgerEvent::ALL.len(), 51);
     }
 }

@@ -62,6 +62,8 @@ async fn monitors_compare_windows(backend: Backend) {
         (json!({"alpha": 2.0}), 400, "alpha"),
         (json!({"correction": "bonferroni"}), 400, "correction"),
         (json!({"decision_threshold": -1.0}), 400, "decision_threshold"),
+        (json!({"min_accuracy": 2.0}), 400, "min_accuracy"),
+        (json!({"min_accuracy": 0.9, "positive_outcome": null}), 400, "min_accuracy"),
         (json!({"purpose": "no.such.purpose"}), 422, "purpose"),
         (json!({"colour": "red"}), 400, "colour"),
     ] {
@@ -128,6 +130,40 @@ async fn monitors_compare_windows(backend: Backend) {
         (Some(id.as_str()), Some("drift"), Some("firing"))
     );
     assert!(alerts[0]["message"].as_str().unwrap_or_default().contains("income"), "{alerts:?}");
+    // An accuracy floor, and silence: a silenced monitor raises nothing new; lifted, it does.
+    let (st, floor) = s
+        .post(
+            "/v1/monitors",
+            json!({"name": "Floor", "model": "nbo", "reference_from": t0, "reference_to": t1, "positive_outcome": "offer", "min_accuracy": 0.99}),
+        )
+        .await;
+    assert_eq!(st, 201, "{floor}");
+    let floor_id = floor["monitor_id"].as_str().expect("id").to_owned();
+    let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let (st, silenced) = s.post(&format!("/v1/monitors/{floor_id}/silence"), json!({"until": until})).await;
+    assert_eq!(st, 200, "{silenced}");
+    assert!(silenced["silenced_until"].is_string(), "{silenced}");
+    let (st, problem) = s.post(&format!("/v1/monitors/{floor_id}/silence"), json!({"until": "tomorrow"})).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("until")));
+    assert_eq!(s.post("/v1/monitors/01a236da-e535-701c-a7f8-d9201e55519a/silence", json!({"until": null})).await.0, 404);
+    s.service.monitors().check(custos_core::now()).await.expect("check");
+    let about_floor = |alerts: &Value| -> Vec<String> {
+        let mut kinds: Vec<String> = alerts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["about"] == floor_id.as_str() && a["state"] == "firing")
+            .map(|a| a["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        kinds.sort();
+        kinds
+    };
+    assert!(about_floor(&s.get("/v1/alerts?source=monitor").await.1).is_empty(), "silenced");
+    let (st, lifted) = s.post(&format!("/v1/monitors/{floor_id}/silence"), json!({"until": null})).await;
+    assert_eq!((st, lifted["silenced_until"].is_null()), (200, true), "{lifted}");
+    s.service.monitors().check(custos_core::now()).await.expect("check");
+    assert_eq!(about_floor(&s.get("/v1/alerts?source=monitor").await.1), ["accuracy", "drift"]);
+
     // The latest check's figures reach the metrics.
     let text = custos_server::Metrics::default().render(&s.service).await.expect("metrics");
     assert!(

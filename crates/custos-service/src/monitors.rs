@@ -62,6 +62,8 @@ pub struct MonitorInput {
     pub positive_outcome: Option<String>,
     /// The score at which a decision is predicted positive (default 0.5).
     pub decision_threshold: Option<f64>,
+    /// An accuracy alert fires when the window's accuracy is below this.
+    pub min_accuracy: Option<f64>,
 }
 
 /// A monitor as shown.
@@ -209,6 +211,14 @@ impl Monitors<'_> {
         if !(0.0..=1.0).contains(&decision_threshold) {
             return Err(ServiceError::invalid("decision_threshold", "must be between 0 and 1"));
         }
+        if let Some(a) = input.min_accuracy
+            && !(0.0..=1.0).contains(&a)
+        {
+            return Err(ServiceError::invalid("min_accuracy", "must be between 0 and 1"));
+        }
+        if input.min_accuracy.is_some() && input.positive_outcome.is_none() {
+            return Err(ServiceError::invalid("min_accuracy", "needs `positive_outcome` (accuracy is measured against it)"));
+        }
         let record = MonitorRecord {
             monitor_id: MonitorId::new(),
             name: input.name,
@@ -221,6 +231,8 @@ impl Monitors<'_> {
             correction,
             positive_outcome: input.positive_outcome,
             decision_threshold,
+            min_accuracy: input.min_accuracy,
+            silenced_until: None,
             created_at: now(),
         };
         let leaf = crate::ledger::event_at(
@@ -249,6 +261,29 @@ impl Monitors<'_> {
             })
             .await?;
         Ok(MonitorView { monitor: record, receipt: Some(receipt) })
+    }
+
+    /// Silences the monitor's new alerts until `until` (RFC 3339), or lifts the silence
+    /// (`None`). Alerts already firing stay until their condition ends.
+    pub async fn silence(&self, monitor_id: &str, until: Option<&str>) -> Result<MonitorRecord, ServiceError> {
+        let id = MonitorId::parse(monitor_id)?;
+        let until = until.map(|u| timestamp("until", u)).transpose()?;
+        let at = now();
+        let leaf = crate::ledger::event_at(
+            LedgerEvent::MonitorSilenced,
+            &at,
+            json!({"monitor_id": id.to_string(), "until": until.as_ref().map(custos_core::format_timestamp)}),
+        );
+        self.0
+            .write(async |tx| {
+                if !custos_store::monitors::silence(tx, &id, until.as_ref()).await? {
+                    return Err(ServiceError::NotFound { resource: "monitor" });
+                }
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
+        self.get(monitor_id).await
     }
 
     /// Monitors, newest first.
@@ -346,10 +381,38 @@ impl Monitors<'_> {
             let drifted: Vec<String> =
                 report.drift.as_ref().map(|d| d.columns.iter().filter(|c| c.drift).map(|c| c.column.clone()).collect()).unwrap_or_default();
             let total = report.drift.as_ref().map_or(0, |d| d.columns.len());
+            let silenced = monitor.silenced_until.is_some_and(|u| u > at);
+            let accuracy = report.performance.as_ref().map(|p| (p.accuracy.value, p.estimated));
+            let low_accuracy = match (monitor.min_accuracy, accuracy) {
+                (Some(min), Some((value, _))) => value < min,
+                _ => false,
+            };
             self.0
                 .write(async |tx| {
+                    if !low_accuracy {
+                        crate::alerts::settle(tx, custos_core::AlertSource::Monitor, "accuracy", &about, &at).await?;
+                    } else if !silenced && let (Some(min), Some((value, estimated))) = (monitor.min_accuracy, accuracy) {
+                        let firing = crate::alerts::Firing {
+                            source: custos_core::AlertSource::Monitor,
+                            kind: "accuracy",
+                            about: &about,
+                            message: format!(
+                                "Monitor \"{}\": accuracy {:.1}%{} in the window ending {}, below its floor of {:.1}%.",
+                                monitor.name,
+                                value * 100.0,
+                                if estimated { " (estimated from the scores)" } else { "" },
+                                at.format("%-d %b %Y, %H:%M UTC"),
+                                min * 100.0
+                            ),
+                            value: Some(value),
+                            threshold: Some(min),
+                        };
+                        crate::alerts::fire(tx, firing, &at).await?;
+                    }
                     if drifted.is_empty() {
                         crate::alerts::settle(tx, custos_core::AlertSource::Monitor, "drift", &about, &at).await?;
+                    } else if silenced {
+                        // Silenced: nothing new fires; what fires already stays until it ends.
                     } else {
                         let firing = crate::alerts::Firing {
                             source: custos_core::AlertSource::Monitor,

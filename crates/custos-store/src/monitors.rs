@@ -30,6 +30,10 @@ pub struct MonitorRecord {
     pub positive_outcome: Option<String>,
     /// The score at which a decision is predicted positive.
     pub decision_threshold: f64,
+    /// An accuracy alert fires below this.
+    pub min_accuracy: Option<f64>,
+    /// No new alert of this monitor fires before this.
+    pub silenced_until: Option<Timestamp>,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -51,6 +55,10 @@ fn from_row(row: &AnyRow) -> Result<MonitorRecord, StoreError> {
         correction: text(row, "correction")?,
         positive_outcome: opt_text(row, "positive_outcome")?,
         decision_threshold: number(row, "decision_threshold")?,
+        min_accuracy: opt_text(row, "min_accuracy")?
+            .map(|v| v.parse::<f64>().map_err(|e| StoreError::Corrupt(format!("min_accuracy: {e}"))))
+            .transpose()?,
+        silenced_until: opt_ts(row, "silenced_until")?,
         created_at: ts(row, "created_at")?,
     })
 }
@@ -59,7 +67,8 @@ fn from_row(row: &AnyRow) -> Result<MonitorRecord, StoreError> {
 pub async fn insert(tx: &mut Tx, m: &MonitorRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO monitors (monitor_id, name, purpose, model, reference_from, reference_to, window_length, alpha, correction, \
-         positive_outcome, decision_threshold, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         positive_outcome, decision_threshold, min_accuracy, silenced_until, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(m.monitor_id.to_string())
     .bind(m.name.clone())
@@ -72,6 +81,8 @@ pub async fn insert(tx: &mut Tx, m: &MonitorRecord) -> Result<(), StoreError> {
     .bind(m.correction.clone())
     .bind(m.positive_outcome.clone())
     .bind(m.decision_threshold.to_string())
+    .bind(m.min_accuracy.map(|v| v.to_string()))
+    .bind(m.silenced_until.as_ref().map(format_timestamp))
     .bind(format_timestamp(&m.created_at))
     .execute(tx.conn())
     .await?;
@@ -91,4 +102,16 @@ pub async fn list(tx: &mut Tx, limit: u32) -> Result<Vec<MonitorRecord>, StoreEr
         .fetch_all(tx.conn())
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Silences a monitor's new alerts until `until` (none: lifts the silence); false if there is no
+/// such monitor.
+pub async fn silence(tx: &mut Tx, id: &MonitorId, until: Option<&Timestamp>) -> Result<bool, StoreError> {
+    Ok(sqlx::query("UPDATE monitors SET silenced_until = $2 WHERE monitor_id = $1")
+        .bind(id.to_string())
+        .bind(until.map(format_timestamp))
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
 }

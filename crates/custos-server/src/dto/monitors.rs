@@ -33,6 +33,17 @@ pub(crate) struct MonitorInput {
     pub positive_outcome: Option<String>,
     /// The score at which a decision is predicted positive (default 0.5).
     pub decision_threshold: Option<f64>,
+    /// An accuracy alert fires when a window's accuracy is below this (needs `positive_outcome`).
+    pub min_accuracy: Option<f64>,
+}
+
+/// Silences a monitor's new alerts until a time, or lifts the silence.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SilenceInput {
+    /// Until when (RFC 3339); null lifts the silence.
+    #[schema(example = "2026-12-03T09:00:00Z")]
+    pub until: Option<String>,
 }
 
 impl From<MonitorInput> for domain::MonitorInput {
@@ -48,6 +59,7 @@ impl From<MonitorInput> for domain::MonitorInput {
             correction: i.correction,
             positive_outcome: i.positive_outcome,
             decision_threshold: i.decision_threshold,
+            min_accuracy: i.min_accuracy,
         }
     }
 }
@@ -77,6 +89,10 @@ pub(crate) struct MonitorView {
     pub positive_outcome: Option<String>,
     /// The score at which a decision is predicted positive.
     pub decision_threshold: f64,
+    /// An accuracy alert fires below this.
+    pub min_accuracy: Option<f64>,
+    /// No new alert of this monitor fires before this.
+    pub silenced_until: Option<String>,
     /// When it was created.
     pub created_at: String,
     /// Where its creation was recorded (write answers only).
@@ -98,6 +114,8 @@ impl From<domain::MonitorRecord> for MonitorView {
             correction: m.correction,
             positive_outcome: m.positive_outcome,
             decision_threshold: m.decision_threshold,
+            min_accuracy: m.min_accuracy,
+            silenced_until: m.silenced_until.as_ref().map(ts),
             created_at: ts(&m.created_at),
             receipt: None,
         }

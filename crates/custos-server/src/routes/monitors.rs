@@ -2,13 +2,13 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    routing::get,
+    routing::{get, post},
 };
 use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    dto::monitors::{MonitorInput, MonitorReportView, MonitorView, WindowSummaryView},
+    dto::monitors::{MonitorInput, MonitorReportView, MonitorView, SilenceInput, WindowSummaryView},
     extract::{ApiJson, ApiQuery, Auth, MonitorsRead, MonitorsWrite},
 };
 
@@ -89,10 +89,24 @@ pub(crate) async fn monitor_windows(
     Ok(Json(s.service().monitors().windows(&id, q.count, q.to.as_deref()).await?.into_iter().map(Into::into).collect()))
 }
 
+/// Silences a monitor's new alerts until a time, or lifts the silence with `until: null`
+/// (scope `monitors:write`; a ledger event). Alerts already firing stay until they end.
+#[utoipa::path(post, path = "/v1/monitors/{monitor_id}/silence", tag = "monitors", params(("monitor_id" = String, Path)), request_body = SilenceInput,
+    responses((status = 200, body = MonitorView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn silence_monitor(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsWrite>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SilenceInput>,
+) -> Result<Json<MonitorView>, ApiError> {
+    Ok(Json(s.service().monitors().silence(&id, input.until.as_deref()).await?.into()))
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/monitors", get(list_monitors).post(create_monitor))
         .route("/v1/monitors/{monitor_id}", get(get_monitor))
         .route("/v1/monitors/{monitor_id}/report", get(monitor_report))
         .route("/v1/monitors/{monitor_id}/windows", get(monitor_windows))
+        .route("/v1/monitors/{monitor_id}/silence", post(silence_monitor))
 }

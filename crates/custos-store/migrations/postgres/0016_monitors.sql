@@ -13,6 +13,8 @@ CREATE TABLE monitors (
     correction         TEXT NOT NULL,
     positive_outcome   TEXT,
     decision_threshold TEXT NOT NULL,
+    min_accuracy       TEXT,
+    silenced_until     TEXT,
     created_at         TEXT NOT NULL
 );
 CREATE INDEX monitors_created ON monitors (created_at);
