@@ -100,6 +100,18 @@ async fn monitors_compare_windows(backend: Backend) {
     assert_eq!(report["performance"]["estimated"], true, "{report}");
     assert!(!report.to_string().contains(&subjects[0]), "aggregates only");
 
+    // The same report as a page: the chart, the verdicts in words, the windows in plain dates.
+    let response = s.client.get(format!("{}{report_path}&format=html", s.base_url)).bearer_auth(&reader).send().await.expect("page");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().starts_with("text/html"));
+    let page = response.text().await.expect("text");
+    assert!(
+        page.contains("<svg") && page.contains("income") && page.contains("<td>Drift</td>") && page.contains("Estimated from the scores"),
+        "{page}"
+    );
+    let (st, problem) = s.call(Method::GET, &format!("{report_path}&format=pdf"), Some(&reader), None).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("format")));
+
     // With recorded outcomes it is measured.
     for (i, d) in current.iter().enumerate().take(100) {
         let (st, _) = s.post(&format!("/v1/decisions/{d}/outcome"), json!({"actual": if i % 3 == 0 { "offer" } else { "no_offer" }})).await;

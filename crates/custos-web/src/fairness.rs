@@ -294,7 +294,7 @@ fn provenance(audit: &FairnessAuditView) -> Vec<(String, String)> {
 }
 
 /// The report's own stylesheet, for standalone copies (files and API answers).
-const REPORT_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere}\
+pub(crate) const REPORT_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere}\
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}.fail{color:#a40000}.pass{color:#1b6e1b}\
 figcaption{font-weight:600;margin:1rem 0 .3rem}code{background:#f4f4f4;padding:.1rem .3rem}svg{max-width:100%;height:auto}\
 table.chart-numbers{font-size:.85rem;color:#555}";

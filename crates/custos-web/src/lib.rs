@@ -35,6 +35,7 @@ use axum::{
 use custos_service::Service;
 
 pub use fairness::{fairness_report_file, fairness_report_page};
+pub use monitors::monitor_report_page;
 pub use session::COOKIE;
 
 /// The address of the client a request came from, as the server determined it (the peer, or

@@ -1,7 +1,8 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -50,6 +51,8 @@ pub(crate) struct ReportQuery {
     from: Option<String>,
     /// End of the current window (RFC 3339, exclusive; default now).
     to: Option<String>,
+    /// `json` (default) or `html` (a standalone page with a chart and the figures in words).
+    format: Option<String>,
 }
 
 /// A monitor's report: drift of the features and performance of the current window against
@@ -61,8 +64,18 @@ pub(crate) async fn monitor_report(
     _auth: Auth<MonitorsRead>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ReportQuery>,
-) -> Result<Json<MonitorReportView>, ApiError> {
-    Ok(Json(s.service().monitors().report(&id, q.from.as_deref(), q.to.as_deref()).await?.into()))
+) -> Result<Response, ApiError> {
+    let html = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(_) => return Err(ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
+    };
+    let report = s.service().monitors().report(&id, q.from.as_deref(), q.to.as_deref()).await?;
+    if html {
+        let page = custos_web::monitor_report_page(&report).map_err(|e| ApiError::internal(&e))?;
+        return Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], page).into_response());
+    }
+    Ok(Json(MonitorReportView::from(report)).into_response())
 }
 
 /// Which windows a trend covers.
