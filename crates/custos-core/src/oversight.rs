@@ -62,6 +62,9 @@ crate::vocabulary! {
         NoExplanation = "no_explanation" ("No explanation"),
         /// The subject is in a group a firing fairness alert names.
         FairnessAlert = "fairness_alert" ("Group with a fairness alert"),
+        /// A review rule matched (what the system that logged the decision is told when the
+        /// reasons would reveal audit-only data).
+        Rule = "review_rule" ("A review rule"),
         /// Drawn for quality control.
         Sample = "sample" ("Random sample"),
         /// The customer contested the decision.

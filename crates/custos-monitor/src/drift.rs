@@ -93,11 +93,14 @@ pub struct DriftOptions {
     pub correction: Correction,
     /// The power at which the minimum detectable effect is stated.
     pub power: f64,
+    /// Whether new and vanished categories are listed by name (a table on your own disk), or
+    /// only counted (values that may be personal data, in a service's answer).
+    pub name_values: bool,
 }
 
 impl Default for DriftOptions {
     fn default() -> Self {
-        Self { alpha: 0.05, correction: Correction::Holm, power: 0.8 }
+        Self { alpha: 0.05, correction: Correction::Holm, power: 0.8, name_values: true }
     }
 }
 
@@ -388,6 +391,8 @@ pub fn compare(columns: &mut [ColumnInput], options: &DriftOptions) -> Result<Dr
                 }
             });
             let summary = summary(&p, adj, options, verdict, mde);
+            let (new_categories, vanished_categories) =
+                if options.name_values { (p.new_categories, p.vanished_categories) } else { (Vec::new(), Vec::new()) };
             ColumnDrift {
                 column: p.column,
                 kind: p.kind.to_owned(),
@@ -400,8 +405,8 @@ pub fn compare(columns: &mut [ColumnInput], options: &DriftOptions) -> Result<Dr
                 drift: verdict == Verdict::Drift,
                 verdict,
                 min_detectable_effect: mde,
-                new_categories: p.new_categories,
-                vanished_categories: p.vanished_categories,
+                new_categories,
+                vanished_categories,
                 missing_rate: p.missing_rate,
                 summary,
             }
@@ -454,10 +459,18 @@ fn summary(p: &Partial, adj: f64, options: &DriftOptions, verdict: Verdict, mde:
         extra.push_str(&format!(" Missing values went from {:.1}% to {:.1}%.", mr * 100.0, mc * 100.0));
     }
     if !p.new_categories.is_empty() {
-        extra.push_str(&format!(" New values: {}.", p.new_categories.join(", ")));
+        if options.name_values {
+            extra.push_str(&format!(" New values: {}.", p.new_categories.join(", ")));
+        } else {
+            extra.push_str(&format!(" {} new value(s).", p.new_categories.len()));
+        }
     }
     if !p.vanished_categories.is_empty() {
-        extra.push_str(&format!(" Values no longer seen: {}.", p.vanished_categories.join(", ")));
+        if options.name_values {
+            extra.push_str(&format!(" Values no longer seen: {}.", p.vanished_categories.join(", ")));
+        } else {
+            extra.push_str(&format!(" {} value(s) no longer seen.", p.vanished_categories.len()));
+        }
     }
     format!("{head}{power}{extra}")
 }

@@ -11,6 +11,10 @@ use crate::sorted_finite;
 
 /// Neither sample larger than this: the exact distribution (scipy's `auto` threshold).
 pub const EXACT_MAX_N: usize = 10_000;
+/// And the product of the sizes at most this (the exact computation walks a band of the
+/// n1 x n2 lattice; beyond it, the asymptotic distribution, which agrees closely there). A
+/// bound on what one comparison costs that scipy's `auto` does not have.
+pub const EXACT_MAX_PRODUCT: u64 = 10_000_000;
 
 /// How the p-value was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -61,7 +65,8 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64], method: Option<KsMethod>) -> Option
         widest = widest.max(gap);
     }
     let g = gcd(n1 as u64, n2 as u64) as u128;
-    let method = method.unwrap_or(if n1.max(n2) <= EXACT_MAX_N { KsMethod::Exact } else { KsMethod::Asymptotic });
+    let exact = n1.max(n2) <= EXACT_MAX_N && (n1 as u64) * (n2 as u64) <= EXACT_MAX_PRODUCT;
+    let method = method.unwrap_or(if exact { KsMethod::Exact } else { KsMethod::Asymptotic });
     let statistic = widest as f64 / (n1 as f64 * n2 as f64);
     let p_value = match method {
         KsMethod::Exact => exact_sf(n1 as u64, n2 as u64, (widest / g) as u64, g as u64),

@@ -60,6 +60,8 @@ fn latency_histogram() -> Histogram {
 
 /// The process's metrics.
 pub struct Metrics {
+    /// One scrape renders at a time (each refills the scrape-time families).
+    rendering: std::sync::Mutex<()>,
     registry: Registry,
     gate_checks: Family<GateLabels, Counter>,
     requests: Family<RequestLabels, Histogram, fn() -> Histogram>,
@@ -116,6 +118,7 @@ impl Default for Metrics {
             accuracy.clone(),
         );
         Self {
+            rendering: std::sync::Mutex::new(()),
             registry,
             gate_checks,
             requests,
@@ -164,6 +167,7 @@ impl Metrics {
     /// Renders everything with these database-backed figures (what a scrape costs once they
     /// are read; `examples/metrics_bench.rs` times it).
     pub fn render_with(&self, g: &custos_service::gauges::Gauges) -> Result<String, String> {
+        let _one = self.rendering.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.dsrs_open.set(clamp(g.dsrs_open));
         self.dsrs_overdue.set(clamp(g.dsrs_overdue));

@@ -40,9 +40,9 @@ async fn metrics_are_scraped(backend: Backend) {
         .await;
     assert_eq!(st, 201);
     let mut subjects = Vec::new();
-    for i in 0..13 {
+    for i in 0..25 {
         let mut data = json!({"user.behavior.purchase_history": [i]});
-        if i < 12 {
+        if i < 24 {
             data["user.demographic.gender"] = json!(if i % 2 == 0 { "female" } else { "male" });
         }
         let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("m-{i}"), "jurisdiction": "DE", "data": data})).await;

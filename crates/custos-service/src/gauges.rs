@@ -73,7 +73,9 @@ impl Service {
             }
             let Some(text) = &audit.report else { continue };
             let Ok(report) = serde_json::from_str::<crate::fairness::FairnessReport>(text) else { continue };
-            let min = request.min_group_size.unwrap_or(30);
+            // Never a group smaller than 10, whatever the audit allowed: the metrics are read
+            // without authentication, and a tiny group's rate is nearly one person's outcome.
+            let min = request.min_group_size.unwrap_or(30).max(10);
             for g in report.by_group.iter().filter(|g| g.metrics.count >= min) {
                 selection_rates.push(GroupRate {
                     purpose: purpose.clone(),

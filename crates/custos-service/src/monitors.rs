@@ -23,6 +23,8 @@ use crate::{Receipt, Service, ServiceError};
 pub const MAX_ROWS: u32 = 100_000;
 /// Features compared at most (the first by name).
 pub const MAX_COLUMNS: usize = 200;
+/// Distinct values a categorical input may have (both windows together) to be compared.
+pub const MAX_CATEGORIES: usize = 1_000;
 /// Decisions read per window of a trend ([`Monitors::windows`]) at most.
 pub const TREND_ROWS: u32 = 20_000;
 
@@ -166,6 +168,12 @@ fn samples(reference: &[DecisionRecord], current: &[DecisionRecord]) -> Vec<Colu
                 }
             };
             ColumnInput { reference: sample(&rv), current: sample(&cv), name, min_effect: None }
+        })
+        // An input with more distinct values than MAX_CATEGORIES is an identifier or free
+        // text, not a category: left out (its values would be personal data, and unbounded).
+        .filter(|c| match (&c.reference, &c.current) {
+            (Sample::Categorical { counts: r, .. }, Sample::Categorical { counts: k, .. }) => r.len() + k.len() <= MAX_CATEGORIES,
+            _ => true,
         })
         .collect()
 }
@@ -368,7 +376,8 @@ impl Monitors<'_> {
     /// the ledger. `custos serve` runs this every ten minutes. Returns how many monitors drift.
     pub async fn check(&self, at: Timestamp) -> Result<usize, ServiceError> {
         let mut drifting = 0;
-        for monitor in self.list().await? {
+        let all = self.0.read(async |tx| Ok(custos_store::monitors::list(tx, u32::MAX).await?)).await?;
+        for monitor in all {
             let to = custos_core::format_timestamp(&at);
             let report = match self.report(&monitor.monitor_id.to_string(), None, Some(&to)).await {
                 Ok(r) => r,
@@ -378,6 +387,10 @@ impl Monitors<'_> {
                 }
             };
             let about = monitor.monitor_id.to_string();
+            // A window without decisions says nothing: alerts stay as they are.
+            if report.drift.is_none() {
+                continue;
+            }
             let drifted: Vec<String> =
                 report.drift.as_ref().map(|d| d.columns.iter().filter(|c| c.drift).map(|c| c.column.clone()).collect()).unwrap_or_default();
             let total = report.drift.as_ref().map_or(0, |d| d.columns.len());
@@ -387,7 +400,8 @@ impl Monitors<'_> {
                 (Some(min), Some((value, _))) => value < min,
                 _ => false,
             };
-            self.0
+            let written: Result<(), ServiceError> = self
+                .0
                 .write(async |tx| {
                     if !low_accuracy {
                         crate::alerts::settle(tx, custos_core::AlertSource::Monitor, "accuracy", &about, &at).await?;
@@ -433,7 +447,11 @@ impl Monitors<'_> {
                     }
                     Ok(())
                 })
-                .await?;
+                .await;
+            if let Err(e) = written {
+                tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "recording a monitor's alerts failed");
+                continue;
+            }
             drifting += usize::from(!drifted.is_empty());
             let gauge = crate::gauges::MonitorGauge {
                 monitor_id: about.clone(),
@@ -472,15 +490,21 @@ async fn drift_of(
     reference: std::sync::Arc<Vec<DecisionRecord>>,
     current: Vec<DecisionRecord>,
 ) -> Result<Option<DriftReport>, ServiceError> {
-    let options = DriftOptions { alpha: monitor.alpha, correction: Correction::parse(&monitor.correction).unwrap_or_default(), power: 0.8 };
+    // Category values of model inputs may be personal data: counted in answers, never named.
+    let options = DriftOptions {
+        alpha: monitor.alpha,
+        correction: Correction::parse(&monitor.correction).unwrap_or_default(),
+        power: 0.8,
+        name_values: false,
+    };
     tokio::task::spawn_blocking(move || {
+        // Both windows need decisions; inputs that stopped arriving are then a change of the
+        // missing-value rate, which the comparison flags (not a reason to say nothing).
+        if reference.is_empty() || current.is_empty() {
+            return None;
+        }
         let mut columns = samples(&reference, &current);
-        let has = |s: &Sample| match s {
-            Sample::Numeric { values, .. } => !values.is_empty(),
-            Sample::Categorical { counts, .. } => !counts.is_empty(),
-        };
-        let usable = columns.iter().any(|c| has(&c.reference) && has(&c.current));
-        if usable { custos_monitor::compare(&mut columns, &options).ok() } else { None }
+        custos_monitor::compare(&mut columns, &options).ok()
     })
     .await
     .map_err(ServiceError::internal)

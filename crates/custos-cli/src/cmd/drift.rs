@@ -224,7 +224,7 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
             min_effect: min_effect.get(name).copied(),
         })
         .collect();
-    let report = custos_monitor::compare(&mut inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8 })?;
+    let report = custos_monitor::compare(&mut inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8, name_values: true })?;
     let mut out = open_output(args.output.as_deref())?;
     match args.format.as_str() {
         "json" => {

@@ -122,12 +122,35 @@ pub(crate) struct ReviewSummary {
     pub final_decision_id: Option<String>,
 }
 
+/// The reasons the system that logged a decision is told. When a reason is a fairness alert,
+/// naming it would reveal that the subject belongs to an audit-only group (which the gate never
+/// releases), so every reason of that review is given as the generic `review_rule` with its
+/// rule: the caller learns that rules sent the decision to a person, not which condition.
+/// Reviewers and oversight staff see the real reasons through `/v1/reviews`.
+fn caller_reasons(reasons: Vec<custos_service::reviews::ReviewReason>) -> Vec<super::reviews::ReviewReasonView> {
+    if !reasons.iter().any(|r| r.code == custos_core::ReviewTrigger::FairnessAlert) {
+        return reasons.into_iter().map(Into::into).collect();
+    }
+    let mut out: Vec<super::reviews::ReviewReasonView> = Vec::new();
+    for r in reasons {
+        let view = super::reviews::ReviewReasonView {
+            rule_id: r.rule_id.map(|i| i.to_string()),
+            rule_version: r.rule_version,
+            code: if r.rule_id.is_some() { custos_core::ReviewTrigger::Rule } else { r.code },
+        };
+        if !out.iter().any(|o| o.rule_id == view.rule_id && o.code == view.code) {
+            out.push(view);
+        }
+    }
+    out
+}
+
 impl From<custos_service::reviews::ReviewRecord> for ReviewSummary {
     fn from(r: custos_service::reviews::ReviewRecord) -> Self {
         Self {
             review_id: r.review_id.to_string(),
             status: r.status,
-            reasons: r.reasons.into_iter().map(Into::into).collect(),
+            reasons: caller_reasons(r.reasons),
             due_at: ts(&r.due_at),
             final_decision_id: r.final_decision_id.map(|d| d.to_string()),
         }
