@@ -50,6 +50,16 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(monitors::routes())
 }
 
+/// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else
+/// is a 400 naming the field.
+pub(crate) fn wants_html(format: Option<&str>) -> Result<bool, crate::ApiError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("html") => Ok(true),
+        Some(_) => Err(crate::ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
+    }
+}
+
 /// Presidio's own paths (`--presidio-api`).
 pub(crate) fn presidio_router() -> Router<AppState> {
     pii::presidio_routes()

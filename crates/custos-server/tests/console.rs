@@ -14,6 +14,21 @@ async fn signed_in(s: &TestServer, email: &str, role: custos_core::Role) -> Brow
     b
 }
 
+/// Declares the credit-limit purpose and creates a subject to decide about.
+async fn credit_subject(s: &TestServer, external_id: &str) -> serde_json::Value {
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            serde_json::json!({"purpose": "essential.service.credit_limit", "name": "Credit limits", "legal_basis": "contract",
+                               "data_categories": ["user.financial"], "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (st, subject) = s.post("/v1/subjects", serde_json::json!({"external_id": external_id, "jurisdiction": "DE", "data": {}})).await;
+    assert_eq!(st, 201, "{subject}");
+    subject
+}
+
 fn csrf_of(page: &str) -> String {
     page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned()
 }
@@ -249,15 +264,7 @@ async fn console_administration(backend: Backend) {
 /// hidden until they record theirs, and the page shows the resolution.
 async fn console_blind_review(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    let (st, _) = s
-        .post(
-            "/v1/purposes",
-            serde_json::json!({"purpose": "essential.service.credit_limit", "name": "Credit limits", "legal_basis": "contract",
-                               "data_categories": ["user.financial"], "retention_days": 365}),
-        )
-        .await;
-    assert_eq!(st, 201);
-    let (_, subject) = s.post("/v1/subjects", serde_json::json!({"external_id": "c-7", "jurisdiction": "DE", "data": {}})).await;
+    let subject = credit_subject(&s, "c-7").await;
     let (st, _) = s
         .post(
             "/v1/review-rules",
@@ -354,15 +361,7 @@ async fn console_fairness_form_offers_what_exists(backend: Backend) {
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("nothing to audit") && !page.contains("Start audit</button>"), "{page}");
     assert!(page.contains("<option value=\"user.demographic.gender\">"), "the audit-only categories: {page}");
-    let (st, _) = s
-        .post(
-            "/v1/purposes",
-            serde_json::json!({"purpose": "essential.service.credit_limit", "name": "Credit limits", "legal_basis": "contract",
-                               "data_categories": ["user.financial"], "retention_days": 365}),
-        )
-        .await;
-    assert_eq!(st, 201);
-    let (_, subject) = s.post("/v1/subjects", serde_json::json!({"external_id": "c-9", "jurisdiction": "DE", "data": {}})).await;
+    let subject = credit_subject(&s, "c-9").await;
     for outcome in ["approved", "approved", "declined"] {
         let (st, _) = s
             .post(

@@ -84,11 +84,7 @@ pub(crate) async fn fairness_report(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let html = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("html") => true,
-        Some(_) => return Err(ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
-    };
+    let html = super::wants_html(q.format.as_deref())?;
     let text = s.service().fairness().report(&id).await?;
     if !html {
         return Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], text).into_response());

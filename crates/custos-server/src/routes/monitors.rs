@@ -65,11 +65,7 @@ pub(crate) async fn monitor_report(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let html = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("html") => true,
-        Some(_) => return Err(ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
-    };
+    let html = super::wants_html(q.format.as_deref())?;
     let report = s.service().monitors().report(&id, q.from.as_deref(), q.to.as_deref()).await?;
     if html {
         let page = custos_web::monitor_report_page(&report).map_err(|e| ApiError::internal(&e))?;
