@@ -396,10 +396,10 @@ impl Monitors<'_> {
             let total = report.drift.as_ref().map_or(0, |d| d.columns.len());
             let silenced = monitor.silenced_until.is_some_and(|u| u > at);
             let accuracy = report.performance.as_ref().map(|p| (p.accuracy.value, p.estimated));
-            let low_accuracy = match (monitor.min_accuracy, accuracy) {
-                (Some(min), Some((value, _))) => value < min,
-                _ => false,
-            };
+            // Below the floor only when the whole 95 % interval is (a handful of labelled
+            // decisions does not alert); the point estimate when there is no interval.
+            let upper = report.performance.as_ref().map(|p| p.accuracy.high.unwrap_or(p.accuracy.value));
+            let low_accuracy = matches!((monitor.min_accuracy, upper), (Some(min), Some(high)) if high < min);
             let written: Result<(), ServiceError> = self
                 .0
                 .write(async |tx| {

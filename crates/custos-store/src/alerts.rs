@@ -139,13 +139,17 @@ pub async fn set_affected_groups(tx: &mut Tx, id: &AlertId, groups: Option<&serd
     Ok(())
 }
 
-/// The `affected_groups` of every firing alert of `source` that names some.
-pub async fn affected_groups(tx: &mut Tx, source: AlertSource) -> Result<Vec<serde_json::Value>, StoreError> {
+/// The `affected_groups` of every firing alert of `source` that names some: alerts of
+/// recurring audits (which resolve themselves when a run no longer breaches), and alerts of
+/// one-off audits fired since `fresh_since` (nothing resolves those but a person, so they stop
+/// routing decisions after a while).
+pub async fn affected_groups(tx: &mut Tx, source: AlertSource, fresh_since: &Timestamp) -> Result<Vec<serde_json::Value>, StoreError> {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT affected_groups FROM alerts WHERE source = $1 AND state = 'firing' AND affected_groups IS NOT NULL \
-         ORDER BY fired_at, alert_id",
+         AND (about IN (SELECT schedule_id FROM fairness_schedules) OR fired_at >= $2) ORDER BY fired_at, alert_id",
     )
     .bind(source.as_str())
+    .bind(format_timestamp(fresh_since))
     .fetch_all(tx.conn())
     .await?;
     rows.iter().map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(format!("affected_groups: {e}")))).collect()

@@ -149,7 +149,58 @@ fn migrations_are_kept_in_lockstep() {
     assert!(!list("sqlite").is_empty());
 }
 
+/// Fairness alerts' groups route decisions: a recurring audit's alert for as long as it fires,
+/// a one-off audit's only while it is fresh (nothing but a person resolves it).
+async fn old_one_off_fairness_flags_expire(backend: Backend) {
+    use custos_core::{AlertId, AlertSource, AlertState, ScheduleId};
+    use custos_store::alerts::AlertRecord;
+    let db = db(backend).await;
+    let store = Store::open(&db.options).await.expect("open");
+    let long_ago = now() - chrono::Duration::days(40);
+    let schedule = custos_store::ScheduleRecord {
+        schedule_id: ScheduleId::new(),
+        request: json!({}),
+        interval_seconds: 3600,
+        next_run_at: now(),
+        key_id: None,
+        created_at: long_ago,
+    };
+    let alert = |about: String| AlertRecord {
+        alert_id: AlertId::new(),
+        source: AlertSource::Fairness,
+        kind: "demographic_parity_ratio".into(),
+        about,
+        message: "m".into(),
+        value: Some(0.2),
+        threshold: Some(0.8),
+        state: AlertState::Firing,
+        fired_at: long_ago,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+    };
+    let (recurring, one_off) = (alert(schedule.schedule_id.to_string()), alert("a-one-off-audit".into()));
+    store
+        .write(async |tx| {
+            custos_store::fairness::insert_schedule(tx, &schedule).await?;
+            for (a, g) in [(&recurring, "recurring"), (&one_off, "one-off")] {
+                custos_store::alerts::insert(tx, a).await?;
+                custos_store::alerts::set_affected_groups(tx, &a.alert_id, Some(&json!({"groups": [[g]], "sensitive": []}))).await?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .expect("write");
+    let flags = |since: custos_core::Timestamp| {
+        let store = &store;
+        async move { store.read(async |tx| custos_store::alerts::affected_groups(tx, AlertSource::Fairness, &since).await).await.expect("read") }
+    };
+    assert_eq!(flags(now() - chrono::Duration::days(30)).await, [json!({"groups": [["recurring"]], "sensitive": []})]);
+    assert_eq!(flags(now() - chrono::Duration::days(50)).await.len(), 2, "a fresh one-off alert still counts");
+}
+
 backend_tests!(
+    old_one_off_fairness_flags_expire,
     master_key_rotation_keeps_data_readable,
     a_missing_key_file_is_refused_not_recreated,
     external_ids_are_unique_and_found_blindly,

@@ -78,6 +78,9 @@ pub(crate) type SuspensionCache = Recent<Vec<custos_store::suspensions::Suspensi
 /// The review rules in force.
 pub(crate) type RuleCache = Recent<Vec<custos_store::reviews::ReviewRuleRecord>>;
 
+/// Days a one-off audit's fairness alert keeps routing its groups' decisions to review.
+pub(crate) const ONE_OFF_FLAG_DAYS: i64 = 30;
+
 /// The groups of the firing fairness alerts.
 pub(crate) type FlagCache = Recent<Vec<FairnessFlag>>;
 
@@ -160,7 +163,12 @@ impl Oversight<'_> {
         if let Some(flags) = self.0.fairness_flags.fresh() {
             return Ok(flags);
         }
-        let docs = self.0.read(async |tx| Ok(custos_store::alerts::affected_groups(tx, custos_core::AlertSource::Fairness).await?)).await?;
+        // A one-off audit's alert routes decisions for 30 days at most (no later run resolves it).
+        let fresh_since = custos_core::now() - chrono::Duration::days(ONE_OFF_FLAG_DAYS);
+        let docs = self
+            .0
+            .read(async |tx| Ok(custos_store::alerts::affected_groups(tx, custos_core::AlertSource::Fairness, &fresh_since).await?))
+            .await?;
         let flags: Vec<FairnessFlag> = docs
             .into_iter()
             .filter_map(|d| match serde_json::from_value(d) {
