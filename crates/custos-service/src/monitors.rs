@@ -309,6 +309,11 @@ impl Monitors<'_> {
     /// window length, ending now).
     pub async fn report(&self, monitor_id: &str, from: Option<&str>, to: Option<&str>) -> Result<MonitorReport, ServiceError> {
         let monitor = self.get(monitor_id).await?;
+        self.report_of(monitor, from, to).await
+    }
+
+    /// The report of a monitor already read (see [`Monitors::report`]).
+    async fn report_of(&self, monitor: MonitorRecord, from: Option<&str>, to: Option<&str>) -> Result<MonitorReport, ServiceError> {
         let to = to.map(|t| timestamp("to", t)).transpose()?.unwrap_or_else(now);
         let length = window_seconds(&monitor.window_length).unwrap_or(86_400);
         let from = from.map(|f| timestamp("from", f)).transpose()?.unwrap_or(to - chrono::Duration::seconds(length));
@@ -379,7 +384,7 @@ impl Monitors<'_> {
         let all = self.0.read(async |tx| Ok(custos_store::monitors::list(tx, u32::MAX).await?)).await?;
         for monitor in all {
             let to = custos_core::format_timestamp(&at);
-            let report = match self.report(&monitor.monitor_id.to_string(), None, Some(&to)).await {
+            let report = match self.report_of(monitor.clone(), None, Some(&to)).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "checking a monitor failed");

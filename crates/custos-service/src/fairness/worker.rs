@@ -63,10 +63,10 @@ impl Fairness<'_> {
         let id = audit.audit_id;
         let outcome = self.compute(&audit).await;
         let finished = now();
+        let request: FairnessAuditInput = serde_json::from_value(audit.request.clone()).unwrap_or_default();
         let (leaf, alerts) = match &outcome {
             Ok(report) => {
                 let (text, sha) = report_text(report);
-                let request: FairnessAuditInput = serde_json::from_value(audit.request.clone()).unwrap_or_default();
                 let alerts = alerts_for(report, &request);
                 for a in &alerts {
                     tracing::warn!(audit_id = %id, metric = %a.metric, value = a.value, threshold = a.threshold, "fairness alert");
@@ -91,22 +91,19 @@ impl Fairness<'_> {
         // What a review rule's `fairness_alert` condition reads: per breached metric, the audit's
         // scope and the groups treated worst.
         let affected: HashMap<String, Value> = match (&outcome, &alerts) {
-            (Ok(report), Some((_, _, alerts))) => {
-                let request: FairnessAuditInput = serde_json::from_value(audit.request.clone()).unwrap_or_default();
-                alerts
-                    .iter()
-                    .map(|a| {
-                        let groups = super::affected_groups(report, &a.metric);
-                        let doc = json!({
-                            "purpose": request.purpose,
-                            "model": request.model,
-                            "sensitive": report.sensitive,
-                            "groups": groups,
-                        });
-                        (a.metric.clone(), doc)
-                    })
-                    .collect()
-            }
+            (Ok(report), Some((_, _, alerts))) => alerts
+                .iter()
+                .map(|a| {
+                    let groups = super::affected_groups(report, &a.metric);
+                    let doc = json!({
+                        "purpose": request.purpose,
+                        "model": request.model,
+                        "sensitive": report.sensitive,
+                        "groups": groups,
+                    });
+                    (a.metric.clone(), doc)
+                })
+                .collect(),
             _ => HashMap::new(),
         };
         let error = outcome.err();
