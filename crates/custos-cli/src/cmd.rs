@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_ledger;
 pub mod drift;
 mod drift_html;
+mod drift_profile;
 pub mod explain;
 pub mod fairness;
 pub mod ledger;

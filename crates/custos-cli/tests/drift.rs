@@ -118,3 +118,55 @@ fn drift_between_two_tables() {
         assert!(!ok && err.contains(says) && err.trim().lines().count() == 1, "{err}");
     }
 }
+
+#[test]
+fn profiles_stand_in_for_the_reference_and_shards_merge() {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = |name: &str| dir.path().join(name).to_str().expect("path").to_owned();
+    table(Path::new(&p("a.csv")), 10_000, 0.0, 30, false, false);
+    table(Path::new(&p("b.csv")), 10_000, 0.0, 30, false, false);
+    table(Path::new(&p("current.csv")), 5_000, 0.2, 36, true, true);
+    for shard in ["a", "b"] {
+        let (ok, _, err) = drift(&["profile", "--input", &p(&format!("{shard}.csv")), "--output", &p(&format!("{shard}.profile"))]);
+        assert!(ok, "{err}");
+    }
+    let (ok, _, err) = drift(&["merge", "--input", &p("a.profile"), "--input", &p("b.profile"), "--output", &p("ref.profile")]);
+    assert!(ok, "{err}");
+    let profile: Value = serde_json::from_str(&std::fs::read_to_string(p("ref.profile")).expect("profile")).expect("json");
+    assert_eq!((profile["format"].as_str(), profile["rows"].as_u64()), (Some("custos-drift-profile"), Some(20_000)));
+    let kinds: Vec<&str> = profile["columns"].as_array().expect("columns").iter().map(|c| c["kind"].as_str().expect("kind")).collect();
+    assert_eq!(kinds, ["numeric", "numeric", "categorical", "numeric"]);
+
+    let (ok, out, err) = drift(&["--reference-profile", &p("ref.profile"), "--current", &p("current.csv")]);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).expect("json");
+    let column = |name: &str| report["columns"].as_array().expect("columns").iter().find(|c| c["column"] == name).expect("column").clone();
+    let income = column("income");
+    assert_eq!(income["verdict"].as_str(), Some("drift"));
+    let ks = &income["tests"][0];
+    assert_eq!(ks["method"].as_str(), Some("ks_sketch"));
+    assert!(ks["error_bound"].as_f64().expect("bound") > 0.0);
+    assert_eq!(column("age")["verdict"].as_str(), Some("no_drift"));
+    assert_eq!(column("plan")["new_categories"], serde_json::json!(["trial"]));
+    assert_eq!(column("score")["missing_rate"]["current"].as_f64(), Some(0.1));
+    // The same comparison twice gives the same report.
+    let (_, again, _) = drift(&["--reference-profile", &p("ref.profile"), "--current", &p("current.csv")]);
+    assert_eq!(again, out);
+    // HTML works from sketches too.
+    let (ok, html, err) = drift(&["--reference-profile", &p("ref.profile"), "--current", &p("current.csv"), "--format", "html"]);
+    assert!(ok && html.contains("<svg") && html.contains("income"), "{err}");
+
+    // Bad profiles and mixed arguments: one line, non-zero exit.
+    std::fs::write(p("bad.profile"), "{\"format\":\"custos-drift-profile\",\"version\":1,\"rows\":1,\"columns\":[{\"name\":\"x\",\"kind\":\"numeric\",\"missing\":0,\"sketch\":\"AAAA\",\"distinct\":\"AAAA\"}]}").expect("write");
+    for args in [
+        vec!["--reference-profile", &p("bad.profile"), "--current", &p("current.csv")],
+        vec!["--reference", &p("a.csv"), "--reference-profile", &p("ref.profile"), "--current", &p("current.csv")],
+        vec!["--current", &p("current.csv")],
+        vec!["merge", "--input", &p("ref.profile"), "--input", &p("bad.profile"), "--output", &p("m.profile")],
+    ] {
+        let (ok, _, err) = drift(&args);
+        assert!(!ok, "{args:?} succeeded");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    assert!(!Path::new(&p("m.profile")).exists());
+}

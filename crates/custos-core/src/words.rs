@@ -144,6 +144,9 @@ crate::vocabulary! {
         MonitorCreated = "monitor.created" ("Monitor created"),
         /// A monitor's alerts were silenced until a time, or the silence lifted.
         MonitorSilenced = "monitor.silenced" ("Monitor silenced"),
+        /// A monitor's reference was replaced by an uploaded profile (the leaf carries its
+        /// digest, rows and columns).
+        MonitorReferenceUploaded = "monitor.reference_uploaded" ("Monitor reference profile uploaded"),
     }
 }
 
@@ -168,6 +171,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 51);
+        assert_eq!(LedgerEvent::ALL.len(), 52);
     }
 }

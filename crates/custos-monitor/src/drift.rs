@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::correct::{Correction, adjust};
+use crate::sketch::NumericSketch;
 use crate::{ad, categorical, effect, ks, location};
 
 /// A column's values in one table.
@@ -42,6 +43,9 @@ pub enum Sample {
         /// Missing values.
         missing: u64,
     },
+    /// Numbers kept as a sketch (a profile): compared by KS from the quantile sketches and
+    /// Welch's t from the moments.
+    Sketch(Box<NumericSketch>),
 }
 
 impl Sample {
@@ -49,12 +53,14 @@ impl Sample {
         match self {
             Sample::Numeric { values, missing } => values.len() as u64 + missing,
             Sample::Categorical { counts, missing } => counts.values().sum::<u64>() + missing,
+            Sample::Sketch(s) => s.moments.n + s.missing,
         }
     }
 
     fn missing(&self) -> u64 {
         match self {
             Sample::Numeric { missing, .. } | Sample::Categorical { missing, .. } => *missing,
+            Sample::Sketch(s) => s.missing,
         }
     }
 }
@@ -107,12 +113,17 @@ impl Default for DriftOptions {
 /// One test's figures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestFigures {
-    /// `ks`, `anderson_darling`, `welch_t`, `chi_square`, `missing_rate`.
+    /// `ks`, `anderson_darling`, `welch_t`, `chi_square`, `missing_rate`, or `ks_sketch`
+    /// (KS from two quantile sketches).
     pub method: String,
     /// The statistic.
     pub statistic: f64,
-    /// Its p-value (two-sided).
+    /// Its p-value (two-sided; for `ks_sketch`, at the statistic minus its error bound).
     pub p_value: f64,
+    /// How far the statistic can be from the one the raw data would give (sketches only: the
+    /// sum of the two sketches' rank errors at 99 % confidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_bound: Option<f64>,
 }
 
 /// An effect size.
@@ -235,7 +246,7 @@ struct Partial {
 }
 
 fn test(method: &str, r: location::TestResult) -> TestFigures {
-    TestFigures { method: method.to_owned(), statistic: r.statistic, p_value: r.p_value }
+    TestFigures { method: method.to_owned(), statistic: r.statistic, p_value: r.p_value, error_bound: None }
 }
 
 /// Drops the non-finite values of `values` and sorts the rest, in place.
@@ -245,6 +256,17 @@ fn sort_in_place(values: &mut Vec<f64>, scratch: &mut Vec<f64>) {
 }
 
 fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial, DriftError> {
+    // Raw numbers against a sketch: sketch the numbers, so both sides carry the same error.
+    let sketch = |s: &mut Sample| {
+        if let Sample::Numeric { values, missing } = s {
+            *s = Sample::Sketch(Box::new(NumericSketch::of(values, *missing)));
+        }
+    };
+    match (&c.reference, &c.current) {
+        (Sample::Numeric { .. }, Sample::Sketch(_)) => sketch(&mut c.reference),
+        (Sample::Sketch(_), Sample::Numeric { .. }) => sketch(&mut c.current),
+        _ => {}
+    }
     if let (Sample::Numeric { values: r, .. }, Sample::Numeric { values: k, .. }) = (&mut c.reference, &mut c.current) {
         sort_in_place(r, scratch);
         sort_in_place(k, scratch);
@@ -260,10 +282,15 @@ fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial
         (Sample::Numeric { values: r, .. }, Sample::Numeric { values: k, .. }) => {
             let (r, k) = (r.as_slice(), k.as_slice());
             if let Some(t) = ks::ks_2samp_sorted(r, k, None) {
-                tests.push(TestFigures { method: "ks".into(), statistic: t.statistic, p_value: t.p_value });
+                tests.push(TestFigures { method: "ks".into(), statistic: t.statistic, p_value: t.p_value, error_bound: None });
             }
             if let Some(t) = ad::anderson_ksamp(&[r, k]) {
-                tests.push(TestFigures { method: "anderson_darling".into(), statistic: t.statistic, p_value: t.p_value });
+                tests.push(TestFigures {
+                    method: "anderson_darling".into(),
+                    statistic: t.statistic,
+                    p_value: t.p_value,
+                    error_bound: None,
+                });
             }
             if let Some(t) = location::welch(r, k) {
                 tests.push(test("welch_t", t));
@@ -314,6 +341,69 @@ fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial
                 missing_rate,
                 sizes: (total_r as f64, kc.iter().sum::<u64>() as f64),
                 top_share: top,
+            }
+        }
+        (Sample::Sketch(r), Sample::Sketch(k)) => {
+            let (vr, vk) = (r.quantiles.sorted_view(), k.quantiles.sorted_view());
+            let (n1, n2) = (r.moments.n, k.moments.n);
+            if n1 > 0 && n2 > 0 {
+                let statistic = vr.values().iter().chain(vk.values()).map(|x| (vr.cdf(*x) - vk.cdf(*x)).abs()).fold(0.0, f64::max);
+                let bound = r.quantiles.rank_error() + k.quantiles.rank_error();
+                let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
+                let p_value = ks::kolmogorov_sf((m * n / (m + n)).round_ties_even(), (statistic - bound).max(0.0)).clamp(0.0, 1.0);
+                tests.push(TestFigures { method: "ks_sketch".into(), statistic, p_value, error_bound: Some(bound) });
+            }
+            let moments = |s: &NumericSketch| (s.moments.n as f64, s.moments.mean, s.moments.variance());
+            if let Some(t) = location::welch_from_moments(moments(r), moments(k)) {
+                tests.push(test("welch_t", t));
+            }
+            let sd = r.moments.sd();
+            // The area between the quantile functions, on a grid of 1,000 ranks.
+            let distance = if n1 > 0 && n2 > 0 {
+                (0..1000)
+                    .map(|i| {
+                        let p = (f64::from(i) + 0.5) / 1000.0;
+                        (vr.quantile(p).unwrap_or(0.0) - vk.quantile(p).unwrap_or(0.0)).abs()
+                    })
+                    .sum::<f64>()
+                    / 1000.0
+            } else {
+                0.0
+            };
+            let normed = if sd > 0.0 { distance / sd } else { distance };
+            let mut edges: Vec<f64> = (1..10).filter_map(|d| vr.quantile(f64::from(d) / 10.0)).collect();
+            edges.dedup();
+            let bins = |v: &crate::kll::SortedView, n: u64| -> Vec<u64> {
+                let mut below = 0u64;
+                let mut out: Vec<u64> = edges
+                    .iter()
+                    .map(|e| {
+                        let at_most = (v.cdf(*e) * n as f64).round() as u64;
+                        let here = at_most.saturating_sub(below);
+                        below = below.max(at_most);
+                        here
+                    })
+                    .collect();
+                out.push(n.saturating_sub(below));
+                out
+            };
+            let (br, bk) = (bins(&vr, n1), bins(&vk, n2));
+            Partial {
+                column: c.name.clone(),
+                kind: "numeric",
+                tests: Vec::new(),
+                p_value: 1.0,
+                effect_size: Effect { method: "wasserstein_sd".into(), value: if normed.is_finite() { normed } else { 0.0 } },
+                other_effects: vec![
+                    Effect { method: "psi".into(), value: effect::psi(&br, &bk) },
+                    Effect { method: "jensen_shannon".into(), value: effect::jensen_shannon(&br, &bk) },
+                ],
+                min_effect: c.min_effect.unwrap_or(DEFAULT_MIN_EFFECT_NUMERIC),
+                new_categories: Vec::new(),
+                vanished_categories: Vec::new(),
+                missing_rate,
+                sizes: (n1 as f64, n2 as f64),
+                top_share: None,
             }
         }
         _ => return Err(DriftError::KindMismatch(c.name.clone())),

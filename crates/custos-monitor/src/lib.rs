@@ -8,12 +8,15 @@ pub mod categorical;
 pub mod correct;
 pub mod drift;
 pub mod effect;
+pub mod kll;
 pub mod ks;
 pub mod location;
 pub mod performance;
+pub mod sketch;
 
 pub use correct::Correction;
 pub use drift::{ColumnDrift, ColumnInput, DriftError, DriftOptions, DriftReport, Sample, Verdict, compare};
+pub use sketch::{ColumnProfile, Profile, SketchError};
 
 /// The finite values of `x`, sorted (NaNs are dropped before every test).
 pub fn sorted_finite(x: &[f64]) -> Vec<f64> {

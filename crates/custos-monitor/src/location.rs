@@ -28,7 +28,15 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
     }
     let (m1, v1) = mean_var(a);
     let (m2, v2) = mean_var(b);
-    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    welch_from_moments((a.len() as f64, m1, v1), (b.len() as f64, m2, v2))
+}
+
+/// Welch's t-test from each sample's size, mean and unbiased variance (what a profile keeps
+/// of a column); `None` with fewer than two values in a sample.
+pub fn welch_from_moments((n1, m1, v1): (f64, f64, f64), (n2, m2, v2): (f64, f64, f64)) -> Option<TestResult> {
+    if n1 < 2.0 || n2 < 2.0 {
+        return None;
+    }
     let (s1, s2) = (v1 / n1, v2 / n2);
     let se2 = s1 + s2;
     if se2 == 0.0 {

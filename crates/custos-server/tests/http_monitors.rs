@@ -233,4 +233,78 @@ async fn monitors_compare_windows(backend: Backend) {
     assert_eq!(s.call(Method::GET, "/v1/monitors/not-an-id/report", Some(&reader), None).await.0, 400);
 }
 
-backend_tests!(monitors_compare_windows);
+backend_tests!(monitors_compare_windows, monitors_compare_against_an_uploaded_profile);
+
+/// A monitor whose reference is an uploaded profile (`custos drift profile` of, say, the
+/// training data) instead of a window of the decision log.
+async fn monitors_compare_against_an_uploaded_profile(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            json!({"purpose": OFFERS, "name": "Offers", "legal_basis": "legitimate_interest", "data_categories": ["user.behavior"],
+                   "profiling": true, "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let mut subjects = Vec::new();
+    for i in 0..10 {
+        let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("p-{i}"), "jurisdiction": "DE", "data": {}})).await;
+        assert_eq!(st, 201);
+        subjects.push(subject["subject_id"].as_str().expect("id").to_owned());
+    }
+    // The training data's profile: incomes as the unshifted log writes them, the same mix.
+    let mut income = custos_monitor::ColumnProfile::numeric("income");
+    let mut channel = custos_monitor::ColumnProfile::categorical("channel");
+    for i in 0..3_000usize {
+        income.add_number(Some(50.0 + ((i * 7919) % 1000) as f64 / 50.0));
+        channel.add_category(Some(if i % 2 == 0 { "web" } else { "app" }), 1).expect("category");
+    }
+    let profile = custos_monitor::Profile { rows: 3_000, columns: vec![income, channel] };
+    let profile: Value = serde_json::from_str(&profile.to_json()).expect("json");
+
+    let t0 = stamp();
+    log(&s, &subjects, 8.0).await;
+    let (st, monitor) =
+        s.post("/v1/monitors", json!({"name": "Against training", "model": "nbo", "reference_from": t0, "reference_to": stamp()})).await;
+    assert_eq!(st, 201, "{monitor}");
+    let id = monitor["monitor_id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/monitors/{id}/reference-profile");
+
+    // Bad profiles are refused naming the field and change nothing; scopes hold.
+    let mut wrong = profile.clone();
+    wrong["columns"][0]["sketch"] = json!("not base64!");
+    for bad in [json!({"format": "other"}), wrong, json!([1, 2])] {
+        let (st, problem) = s.call(Method::PUT, &path, Some(&s.admin_key), Some(bad)).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some("profile")), "{problem}");
+    }
+    let reader = s.key(&["monitors:read"]).await;
+    assert_eq!(s.call(Method::PUT, &path, Some(&reader), Some(profile.clone())).await.0, 403);
+    assert_eq!(
+        s.call(
+            Method::PUT,
+            "/v1/monitors/00000000-0000-7000-8000-000000000000/reference-profile",
+            Some(&s.admin_key),
+            Some(profile.clone())
+        )
+        .await
+        .0,
+        404
+    );
+    let (_, before) = s.call(Method::GET, &format!("/v1/monitors/{id}/report?from={}", t0.replace('+', "%2B")), Some(&reader), None).await;
+    assert_eq!(before["reference_source"], "window", "{before}");
+
+    let (st, body) = s.call(Method::PUT, &path, Some(&s.admin_key), Some(profile)).await;
+    assert_eq!(st, 200, "{body}");
+    let (st, report) = s.call(Method::GET, &format!("/v1/monitors/{id}/report?from={}", t0.replace('+', "%2B")), Some(&reader), None).await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!((report["reference_source"].as_str(), report["reference"]["rows"].as_u64()), (Some("profile"), Some(3_000)), "{report}");
+    let column = |name: &str| -> Value {
+        report["drift"]["columns"].as_array().expect("columns").iter().find(|c| c["column"] == name).cloned().expect("column")
+    };
+    assert_eq!(column("income")["verdict"], "drift", "{report}");
+    assert_eq!(column("income")["tests"][0]["method"], "ks_sketch");
+    assert_eq!(column("channel")["verdict"], "no_drift", "{report}");
+    // Sealed at rest: the profile's values are not in the database file in the clear.
+    assert!(!report.to_string().contains("web"), "category values are counted, never named");
+}

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use custos_core::{LedgerEvent, MonitorId, PurposeKey, Timestamp, now, parse_timestamp};
 use custos_monitor::performance::{self, Performance};
-use custos_monitor::{ColumnInput, Correction, DriftOptions, DriftReport, Sample};
+use custos_monitor::{ColumnInput, Correction, DriftOptions, DriftReport, Profile, Sample};
 pub use custos_store::monitors::MonitorRecord;
 use custos_store::{DecisionScope, decisions::DecisionRecord};
 use serde_json::{Value, json};
@@ -95,8 +95,11 @@ pub struct WindowFigures {
 pub struct MonitorReport {
     /// The monitor.
     pub monitor: MonitorRecord,
-    /// The reference window.
+    /// The reference window (for an uploaded profile: the monitor's reference dates and the
+    /// profile's rows).
     pub reference: WindowFigures,
+    /// `window` (the decision log) or `profile` (an uploaded profile).
+    pub reference_source: &'static str,
     /// The current window.
     pub current: WindowFigures,
     /// Drift of the features, when both windows have decisions with features.
@@ -171,6 +174,57 @@ fn samples(reference: &[DecisionRecord], current: &[DecisionRecord]) -> Vec<Colu
         })
         // An input with more distinct values than MAX_CATEGORIES is an identifier or free
         // text, not a category: left out (its values would be personal data, and unbounded).
+        .filter(|c| match (&c.reference, &c.current) {
+            (Sample::Categorical { counts: r, .. }, Sample::Categorical { counts: k, .. }) => r.len() + k.len() <= MAX_CATEGORIES,
+            _ => true,
+        })
+        .collect()
+}
+
+/// What a monitor compares with: a window of the decision log, or an uploaded profile.
+#[derive(Clone)]
+enum Reference {
+    Window(std::sync::Arc<Vec<DecisionRecord>>),
+    Profile(std::sync::Arc<Profile>),
+}
+
+/// Most bytes of an uploaded profile's JSON.
+pub const MAX_PROFILE_BYTES: usize = 16 << 20;
+
+/// The seal label of a monitor's profile: a sealed profile moved to another monitor fails to
+/// open.
+fn profile_label(id: &MonitorId) -> String {
+    format!("custos/monitor-profile/v1/{id}")
+}
+
+/// The current window's samples against an uploaded profile: every profile column, with the
+/// current values of the feature of that name (all missing when it stopped arriving). A
+/// feature the profile holds as categories is compared as categories (numbers written out);
+/// one it holds as numbers but that now arrives as text is left out (no sound comparison).
+fn samples_against(profile: &Profile, current: &[DecisionRecord]) -> Vec<ColumnInput> {
+    let now = samples(&[], current);
+    let rows = current.len() as u64;
+    profile
+        .columns
+        .iter()
+        .filter_map(|column| {
+            let found = now.iter().find(|c| c.name == column.name).map(|c| c.current.clone());
+            let current = match (column.kind(), found) {
+                ("numeric", None) => Sample::Numeric { values: Vec::new(), missing: rows },
+                ("numeric", Some(s @ Sample::Numeric { .. })) => s,
+                ("numeric", Some(_)) => return None,
+                (_, None) => Sample::Categorical { counts: BTreeMap::new(), missing: rows },
+                (_, Some(Sample::Numeric { values, missing })) => {
+                    let mut counts = BTreeMap::new();
+                    for v in values {
+                        *counts.entry(Value::from(v).to_string()).or_insert(0) += 1;
+                    }
+                    Sample::Categorical { counts, missing }
+                }
+                (_, Some(s)) => s,
+            };
+            Some(ColumnInput { name: column.name.clone(), reference: column.sample(), current, min_effect: None })
+        })
         .filter(|c| match (&c.reference, &c.current) {
             (Sample::Categorical { counts: r, .. }, Sample::Categorical { counts: k, .. }) => r.len() + k.len() <= MAX_CATEGORIES,
             _ => true,
@@ -294,6 +348,62 @@ impl Monitors<'_> {
         self.get(monitor_id).await
     }
 
+    /// Replaces the monitor's reference window with an uploaded profile (`custos drift
+    /// profile` of, say, the training data): validated, sealed at rest, a ledger event with its
+    /// digest. Reports and checks then compare each window with the profile.
+    pub async fn upload_reference(&self, monitor_id: &str, body: &[u8]) -> Result<MonitorRecord, ServiceError> {
+        let id = MonitorId::parse(monitor_id)?;
+        let json_text = std::str::from_utf8(body).map_err(|_| ServiceError::invalid("profile", "must be UTF-8 JSON"))?;
+        if json_text.len() > MAX_PROFILE_BYTES {
+            return Err(ServiceError::invalid("profile", format!("must be at most {} MB", MAX_PROFILE_BYTES >> 20)));
+        }
+        let profile = Profile::from_json(json_text).map_err(|e| ServiceError::invalid("profile", e.to_string()))?;
+        if profile.columns.is_empty() || profile.columns.len() > MAX_COLUMNS {
+            return Err(ServiceError::invalid("profile", format!("must hold between 1 and {MAX_COLUMNS} columns")));
+        }
+        let at = now();
+        let digest = {
+            use sha2::Digest as _;
+            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(json_text.as_bytes()))
+        };
+        let sealed = self.0.store.keyring().seal_aggregate(&profile_label(&id), json_text.as_bytes())?;
+        let stored =
+            custos_store::monitors::StoredProfile { sealed, rows: profile.rows, columns: profile.columns.len() as u64, uploaded_at: at };
+        let leaf = crate::ledger::event_at(
+            LedgerEvent::MonitorReferenceUploaded,
+            &at,
+            json!({"monitor_id": id.to_string(), "sha256": digest, "rows": profile.rows, "columns": profile.columns.len()}),
+        );
+        self.0
+            .write(async |tx| {
+                if custos_store::monitors::get(tx, &id).await?.is_none() {
+                    return Err(ServiceError::NotFound { resource: "monitor" });
+                }
+                custos_store::monitors::put_profile(tx, &id, &stored).await?;
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(())
+            })
+            .await?;
+        self.get(monitor_id).await
+    }
+
+    /// The monitor's reference: its uploaded profile if it has one, else its reference window
+    /// of the decision log (at most [`MAX_ROWS`] decisions), with the figures a report shows.
+    async fn reference(&self, monitor: &MonitorRecord) -> Result<(Reference, WindowFigures), ServiceError> {
+        let id = monitor.monitor_id;
+        if let Some(stored) = self.0.read(async |tx| Ok(custos_store::monitors::get_profile(tx, &id).await?)).await? {
+            let bytes = self.0.store.keyring().open_aggregate(&profile_label(&id), &stored.sealed)?;
+            let text = String::from_utf8(bytes).map_err(ServiceError::internal)?;
+            let profile = Profile::from_json(&text).map_err(ServiceError::internal)?;
+            let figures = WindowFigures { from: monitor.reference_from, to: monitor.reference_to, rows: profile.rows, truncated: false };
+            return Ok((Reference::Profile(std::sync::Arc::new(profile)), figures));
+        }
+        let reference_scope = scope(monitor, monitor.reference_from, monitor.reference_to);
+        let mut rows = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &reference_scope, MAX_ROWS + 1).await?)).await?;
+        let figures = figures(&mut rows, monitor.reference_from, monitor.reference_to, MAX_ROWS);
+        Ok((Reference::Window(std::sync::Arc::new(rows)), figures))
+    }
+
     /// Monitors, newest first.
     pub async fn list(&self) -> Result<Vec<MonitorRecord>, ServiceError> {
         self.0.read(async |tx| Ok(custos_store::monitors::list(tx, 500).await?)).await
@@ -320,22 +430,17 @@ impl Monitors<'_> {
         if from >= to {
             return Err(ServiceError::invalid("to", "must be after `from`"));
         }
-        let (reference_scope, current_scope) = (scope(&monitor, monitor.reference_from, monitor.reference_to), scope(&monitor, from, to));
-        let (reference, current) = self
-            .0
-            .read(async |tx| {
-                let r = custos_store::decisions::in_scope(tx, &reference_scope, MAX_ROWS + 1).await?;
-                let c = custos_store::decisions::in_scope(tx, &current_scope, MAX_ROWS + 1).await?;
-                Ok((r, c))
-            })
-            .await?;
-        let (mut reference, mut current) = (reference, current);
-        let reference_figures = figures(&mut reference, monitor.reference_from, monitor.reference_to, MAX_ROWS);
+        let current_scope = scope(&monitor, from, to);
+        let (reference, reference_figures) = self.reference(&monitor).await?;
+        let mut current = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &current_scope, MAX_ROWS + 1).await?)).await?;
         let current_figures = figures(&mut current, from, to, MAX_ROWS);
         let performance = performance_of(&monitor, &current);
-        let reference = std::sync::Arc::new(reference);
+        let reference_source = match reference {
+            Reference::Window(_) => "window",
+            Reference::Profile(_) => "profile",
+        };
         let drift = drift_of(&monitor, reference, current).await?;
-        Ok(MonitorReport { monitor, reference: reference_figures, current: current_figures, drift, performance })
+        Ok(MonitorReport { monitor, reference: reference_figures, reference_source, current: current_figures, drift, performance })
     }
 
     /// The last `count` windows (1-30, default 7) of the monitor's window length ending at
@@ -349,10 +454,7 @@ impl Monitors<'_> {
         }
         let end = to.map(|t| timestamp("to", t)).transpose()?.unwrap_or_else(now);
         let length = chrono::Duration::seconds(window_seconds(&monitor.window_length).unwrap_or(86_400));
-        let reference_scope = scope(&monitor, monitor.reference_from, monitor.reference_to);
-        let mut reference = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &reference_scope, MAX_ROWS).await?)).await?;
-        reference.truncate(MAX_ROWS as usize);
-        let reference = std::sync::Arc::new(reference);
+        let (reference, _) = self.reference(&monitor).await?;
         let mut out = Vec::with_capacity(count as usize);
         for k in (0..count).rev() {
             let to = end - length * k as i32;
@@ -492,7 +594,7 @@ fn figures(rows: &mut Vec<DecisionRecord>, from: Timestamp, to: Timestamp, cap: 
 /// Drift of a window's features against the reference's (off the async threads).
 async fn drift_of(
     monitor: &MonitorRecord,
-    reference: std::sync::Arc<Vec<DecisionRecord>>,
+    reference: Reference,
     current: Vec<DecisionRecord>,
 ) -> Result<Option<DriftReport>, ServiceError> {
     // Category values of model inputs may be personal data: counted in answers, never named.
@@ -505,10 +607,14 @@ async fn drift_of(
     tokio::task::spawn_blocking(move || {
         // Both windows need decisions; inputs that stopped arriving are then a change of the
         // missing-value rate, which the comparison flags (not a reason to say nothing).
-        if reference.is_empty() || current.is_empty() {
+        if current.is_empty() {
             return None;
         }
-        let mut columns = samples(&reference, &current);
+        let mut columns = match &reference {
+            Reference::Window(rows) if rows.is_empty() => return None,
+            Reference::Window(rows) => samples(rows, &current),
+            Reference::Profile(p) => samples_against(p, &current),
+        };
         custos_monitor::compare(&mut columns, &options).ok()
     })
     .await

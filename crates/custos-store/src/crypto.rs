@@ -240,6 +240,17 @@ impl Keyring {
         open(&self.vault_key(), token.as_bytes(), sealed)
     }
 
+    /// Seals an aggregate that still holds some values (a drift profile's sketches), bound to
+    /// `label` (what it is and whose), under a key derived from the root.
+    pub fn seal_aggregate(&self, label: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        seal(&keyed_digest(&self.root, "aggregate_key", b"v1"), label.as_bytes(), value)
+    }
+
+    /// Opens what [`Keyring::seal_aggregate`] sealed under `label`.
+    pub fn open_aggregate(&self, label: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        open(&keyed_digest(&self.root, "aggregate_key", b"v1"), label.as_bytes(), sealed)
+    }
+
     fn vault_key(&self) -> [u8; 32] {
         keyed_digest(&self.root, "pii_vault_key", b"v1")
     }

@@ -115,3 +115,46 @@ pub async fn silence(tx: &mut Tx, id: &MonitorId, until: Option<&Timestamp>) -> 
         .rows_affected()
         == 1)
 }
+
+/// An uploaded reference profile (sealed) and what it covers.
+#[derive(Debug, Clone)]
+pub struct StoredProfile {
+    /// The profile's JSON, sealed with [`crate::crypto::Keyring::seal_aggregate`].
+    pub sealed: Vec<u8>,
+    /// Rows the profile was made from.
+    pub rows: u64,
+    /// Columns it holds.
+    pub columns: u64,
+    /// When it was uploaded.
+    pub uploaded_at: Timestamp,
+}
+
+/// Stores (or replaces) a monitor's reference profile.
+pub async fn put_profile(tx: &mut Tx, id: &MonitorId, p: &StoredProfile) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO monitor_profiles (monitor_id, profile_sealed, row_count, column_count, uploaded_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (monitor_id) DO UPDATE SET profile_sealed = excluded.profile_sealed, row_count = excluded.row_count, \
+         column_count = excluded.column_count, uploaded_at = excluded.uploaded_at",
+    )
+    .bind(id.to_string())
+    .bind(p.sealed.clone())
+    .bind(p.rows.to_string())
+    .bind(p.columns.to_string())
+    .bind(format_timestamp(&p.uploaded_at))
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A monitor's reference profile, if one was uploaded.
+pub async fn get_profile(tx: &mut Tx, id: &MonitorId) -> Result<Option<StoredProfile>, StoreError> {
+    let row = sqlx::query("SELECT * FROM monitor_profiles WHERE monitor_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+    let Some(row) = row else { return Ok(None) };
+    let count = |col: &str| -> Result<u64, StoreError> { text(&row, col)?.parse().map_err(|e| StoreError::Corrupt(format!("{col}: {e}"))) };
+    Ok(Some(StoredProfile {
+        sealed: opt_bytes(&row, "profile_sealed")?.ok_or_else(|| StoreError::Corrupt("profile_sealed is null".into()))?,
+        rows: count("row_count")?,
+        columns: count("column_count")?,
+        uploaded_at: ts(&row, "uploaded_at")?,
+    }))
+}

@@ -13,13 +13,23 @@ use super::pii::{open_output, progress};
 
 /// Arguments of `custos drift`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DriftArgs {
+    /// Write or merge profiles instead of comparing.
+    #[command(subcommand)]
+    pub command: Option<DriftCommand>,
     /// The reference table (CSV, JSONL or Parquet, by extension).
     #[arg(long)]
-    pub reference: PathBuf,
+    pub reference: Option<PathBuf>,
+    /// The reference as a profile (`custos drift profile`) instead of the table.
+    #[arg(long)]
+    pub reference_profile: Option<PathBuf>,
     /// The current table, same columns.
     #[arg(long)]
-    pub current: PathBuf,
+    pub current: Option<PathBuf>,
+    /// The current data as a profile instead of the table.
+    #[arg(long)]
+    pub current_profile: Option<PathBuf>,
     /// Only these columns (comma-separated; default: every column the two tables share).
     #[arg(long, value_delimiter = ',')]
     pub columns: Vec<String>,
@@ -43,6 +53,15 @@ pub struct DriftArgs {
     /// Where to write (default: standard output).
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+/// What `custos drift` does besides comparing.
+#[derive(Debug, clap::Subcommand)]
+pub enum DriftCommand {
+    /// Write a table's column sketches to a profile file (bounded memory).
+    Profile(super::drift_profile::ProfileArgs),
+    /// Merge shards' profiles into one.
+    Merge(super::drift_profile::MergeArgs),
 }
 
 /// Most distinct values a categorical column may hold before it is refused (a bound on
@@ -155,6 +174,11 @@ fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indica
 
 /// Runs `custos drift`.
 pub fn run(args: DriftArgs) -> anyhow::Result<()> {
+    match args.command {
+        Some(DriftCommand::Profile(a)) => return super::drift_profile::run_profile(a),
+        Some(DriftCommand::Merge(a)) => return super::drift_profile::run_merge(a),
+        None => {}
+    }
     let correction =
         Correction::parse(&args.correction).with_context(|| format!("--correction: {:?} is not holm, bh or none", args.correction))?;
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
@@ -173,10 +197,26 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--min-effect {m:?}: not a number >= 0"))?;
         min_effect.insert(c.to_owned(), v);
     }
+    if args.reference.is_some() == args.reference_profile.is_some() {
+        bail!("give one of --reference and --reference-profile");
+    }
+    if args.current.is_some() == args.current_profile.is_some() {
+        bail!("give one of --current and --current-profile");
+    }
+    let profiles = args.reference_profile.is_some() || args.current_profile.is_some();
+    let reference_profile = args.reference_profile.as_deref().map(super::drift_profile::read_profile).transpose()?;
+    let current_profile = args.current_profile.as_deref().map(super::drift_profile::read_profile).transpose()?;
+    let names = |side: &Option<PathBuf>, profile: &Option<custos_monitor::Profile>| -> anyhow::Result<Vec<String>> {
+        Ok(match (side, profile) {
+            (_, Some(p)) => p.columns.iter().map(|c| c.name.clone()).collect(),
+            (Some(path), None) => TableReader::open(path, 1)?.schema().fields().iter().map(|f| f.name().clone()).collect(),
+            (None, None) => Vec::new(),
+        })
+    };
     let shared: Vec<String> = {
-        let r = TableReader::open(&args.reference, 1)?.schema();
-        let c = TableReader::open(&args.current, 1)?.schema();
-        r.fields().iter().map(|f| f.name().clone()).filter(|n| c.field_with_name(n).is_ok()).collect()
+        let r = names(&args.reference, &reference_profile)?;
+        let c = names(&args.current, &current_profile)?;
+        r.into_iter().filter(|n| c.contains(n)).collect()
     };
     let columns: Vec<String> = if args.columns.is_empty() {
         shared
@@ -198,32 +238,74 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
     }
     let forced: BTreeSet<String> = args.categorical.iter().cloned().collect();
     let bar = progress(None);
-    // The two tables are read at once, one per core.
-    let (reference, current) = std::thread::scope(|scope| {
-        let current = scope.spawn(|| read(&args.current, &columns, &forced, &bar));
-        let reference = read(&args.reference, &columns, &forced, &bar);
-        (reference, current.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    });
-    let (mut reference, mut current) = (reference?, current?);
-    bar.finish_and_clear();
-    // A column numeric in one table and not the other is compared as categories in both.
-    for i in 0..columns.len() {
-        let numeric = |a: &Accumulator| matches!(a, Accumulator::Numeric { .. });
-        if numeric(&reference[i]) != numeric(&current[i]) {
-            reference[i].make_categorical();
-            current[i].make_categorical();
+    let mut inputs: Vec<ColumnInput> = if profiles {
+        // Against a profile both sides are sketched; a raw table takes the profile's kinds.
+        if reference_profile.is_some() && !forced.is_empty() {
+            bail!("--categorical: the reference profile already fixed each column's kind");
         }
-    }
-    let mut inputs: Vec<ColumnInput> = columns
-        .iter()
-        .zip(reference.into_iter().zip(current))
-        .map(|(name, (r, c))| ColumnInput {
-            name: name.clone(),
-            reference: r.into_sample(),
-            current: c.into_sample(),
-            min_effect: min_effect.get(name).copied(),
-        })
-        .collect();
+        let sides = std::thread::scope(|scope| {
+            let current = scope.spawn(|| match (&current_profile, &args.current) {
+                (Some(p), _) => Ok(p.clone()),
+                (None, Some(path)) => super::drift_profile::profile_table(path, &columns, &forced, reference_profile.as_ref(), &bar),
+                (None, None) => bail!("--current is required"),
+            });
+            let reference = match (&reference_profile, &args.reference) {
+                (Some(p), _) => Ok(p.clone()),
+                (None, Some(path)) => super::drift_profile::profile_table(path, &columns, &forced, current_profile.as_ref(), &bar),
+                (None, None) => Err(anyhow::anyhow!("--reference is required")),
+            };
+            (reference, current.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+        let (reference, current) = (sides.0?, sides.1?);
+        bar.finish_and_clear();
+        columns
+            .iter()
+            .map(|name| {
+                let (Some(r), Some(c)) = (reference.column(name), current.column(name)) else {
+                    bail!("column {name:?} is missing from a profile")
+                };
+                if r.kind() != c.kind() {
+                    bail!("column {name:?} is {} in the reference and {} in the current data", r.kind(), c.kind());
+                }
+                Ok(ColumnInput {
+                    name: name.clone(),
+                    reference: r.sample(),
+                    current: c.sample(),
+                    min_effect: min_effect.get(name).copied(),
+                })
+            })
+            .collect::<anyhow::Result<_>>()?
+    } else {
+        let (Some(reference_path), Some(current_path)) = (&args.reference, &args.current) else {
+            bail!("--reference and --current are required")
+        };
+        // The two tables are read at once, one per core.
+        let (reference, current) = std::thread::scope(|scope| {
+            let current = scope.spawn(|| read(current_path, &columns, &forced, &bar));
+            let reference = read(reference_path, &columns, &forced, &bar);
+            (reference, current.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+        let (mut reference, mut current) = (reference?, current?);
+        bar.finish_and_clear();
+        // A column numeric in one table and not the other is compared as categories in both.
+        for i in 0..columns.len() {
+            let numeric = |a: &Accumulator| matches!(a, Accumulator::Numeric { .. });
+            if numeric(&reference[i]) != numeric(&current[i]) {
+                reference[i].make_categorical();
+                current[i].make_categorical();
+            }
+        }
+        columns
+            .iter()
+            .zip(reference.into_iter().zip(current))
+            .map(|(name, (r, c))| ColumnInput {
+                name: name.clone(),
+                reference: r.into_sample(),
+                current: c.into_sample(),
+                min_effect: min_effect.get(name).copied(),
+            })
+            .collect()
+    };
     let report = custos_monitor::compare(&mut inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8, name_values: true })?;
     let mut out = open_output(args.output.as_deref())?;
     match args.format.as_str() {

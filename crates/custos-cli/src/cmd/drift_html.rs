@@ -43,6 +43,22 @@ fn bars(input: &ColumnInput) -> Vec<(String, f64, f64)> {
             rows.truncate(20);
             rows
         }
+        (Sample::Sketch(r), Sample::Sketch(c)) => {
+            let (Some((lo1, hi1)), Some((lo2, hi2))) = (r.quantiles.range(), c.quantiles.range()) else { return Vec::new() };
+            let (lo, hi) = (lo1.min(lo2), hi1.max(hi2));
+            const BINS: usize = 20;
+            let width = if hi > lo { (hi - lo) / BINS as f64 } else { 1.0 };
+            let (vr, vc) = (r.quantiles.sorted_view(), c.quantiles.sorted_view());
+            // Shares between bin edges from the estimated CDFs (the sketches' rank error applies).
+            let share = |v: &custos_monitor::kll::SortedView, i: usize| {
+                let below = if i == 0 { 0.0 } else { v.cdf(lo + width * i as f64) };
+                let upto = if i + 1 == BINS { 1.0 } else { v.cdf(lo + width * (i + 1) as f64) };
+                (upto - below).max(0.0)
+            };
+            (0..BINS)
+                .map(|i| (format!("{:.4} to {:.4}", lo + width * i as f64, lo + width * (i + 1) as f64), share(&vr, i), share(&vc, i)))
+                .collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -152,8 +152,11 @@ impl From<domain::WindowFigures> for WindowView {
 pub(crate) struct MonitorReportView {
     /// The monitor.
     pub monitor: MonitorView,
-    /// The reference window.
+    /// The reference window (with an uploaded profile: the monitor's reference dates and the
+    /// profile's rows).
     pub reference: WindowView,
+    /// `window` (the decision log) or `profile` (an uploaded profile).
+    pub reference_source: String,
     /// The current window.
     pub current: WindowView,
     /// The drift report (the shape of `custos drift`'s JSON: `columns`, `correction`, `alpha`,
@@ -172,6 +175,7 @@ impl From<domain::MonitorReport> for MonitorReportView {
         Self {
             monitor: r.monitor.into(),
             reference: r.reference.into(),
+            reference_source: r.reference_source.to_owned(),
             current: r.current.into(),
             drift: r.drift.and_then(|d| serde_json::to_value(d).ok()),
             performance: r.performance.and_then(|p| serde_json::to_value(p).ok()),

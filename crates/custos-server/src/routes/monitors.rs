@@ -1,9 +1,9 @@
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{DefaultBodyLimit, Path, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use serde::Deserialize;
 
@@ -111,6 +111,21 @@ pub(crate) async fn silence_monitor(
     Ok(Json(s.service().monitors().silence(&id, input.until.as_deref()).await?.into()))
 }
 
+/// Replaces the monitor's reference window with an uploaded profile (the JSON `custos drift
+/// profile` writes, at most 16 MB): reports and checks then compare each window with it
+/// (scope `monitors:write`; sealed at rest; a ledger event with the profile's digest).
+#[utoipa::path(put, path = "/v1/monitors/{monitor_id}/reference-profile", tag = "monitors", params(("monitor_id" = String, Path)),
+    request_body(content = serde_json::Value, description = "A drift profile (`custos drift profile`)", content_type = "application/json"),
+    responses((status = 200, body = MonitorView), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn upload_reference_profile(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsWrite>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<MonitorView>, ApiError> {
+    Ok(Json(s.service().monitors().upload_reference(&id, &body).await?.into()))
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/monitors", get(list_monitors).post(create_monitor))
@@ -118,4 +133,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/monitors/{monitor_id}/report", get(monitor_report))
         .route("/v1/monitors/{monitor_id}/windows", get(monitor_windows))
         .route("/v1/monitors/{monitor_id}/silence", post(silence_monitor))
+        .route(
+            "/v1/monitors/{monitor_id}/reference-profile",
+            put(upload_reference_profile).layer(DefaultBodyLimit::max(custos_service::monitors::MAX_PROFILE_BYTES + 1024)),
+        )
 }

@@ -1,0 +1,174 @@
+//! `custos drift profile` and `custos drift merge`: a table's column sketches written to a
+//! profile file (bounded memory whatever the table's size), and shards' profiles merged.
+//! `custos drift --reference-profile` compares against a profile instead of the raw table.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use custos_monitor::{ColumnProfile, Profile};
+use custos_tabular::{Array as _, DataType, TableReader};
+
+/// Largest profile file read (10,000 columns of 16 KB sketches in base64 fit well inside).
+const MAX_PROFILE_BYTES: u64 = 512 << 20;
+
+/// Arguments of `custos drift profile`.
+#[derive(Debug, clap::Args)]
+pub struct ProfileArgs {
+    /// The table to profile (CSV, JSONL or Parquet, by extension).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the profile.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Only these columns (comma-separated; default: every column).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Treat these columns as categories even if they hold numbers.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Vec<String>,
+}
+
+/// Arguments of `custos drift merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' profiles (repeat `--input`), all of the same columns.
+    #[arg(long, required = true)]
+    pub input: Vec<PathBuf>,
+    /// Where to write the merged profile.
+    #[arg(long)]
+    pub output: PathBuf,
+}
+
+/// Reads a profile file.
+pub fn read_profile(path: &Path) -> anyhow::Result<Profile> {
+    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if size > MAX_PROFILE_BYTES {
+        bail!("{} is larger than {} MB: not a drift profile", path.display(), MAX_PROFILE_BYTES >> 20);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Profile::from_json(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn write_profile(profile: &Profile, path: &Path) -> anyhow::Result<()> {
+    // Written beside the target and renamed: a profile is whole or absent.
+    let tmp = path.with_extension("profile.partial");
+    std::fs::write(&tmp, profile.to_json()).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Profiles `path`: the named columns, numeric or categorical as `kinds` says (`None`: decided
+/// from the first rows; text that parses as numbers is numeric unless forced categorical).
+pub fn profile_table(
+    path: &Path,
+    columns: &[String],
+    forced: &BTreeSet<String>,
+    kinds: Option<&Profile>,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<Profile> {
+    let reader = TableReader::open_with(path, 65_536, true)?;
+    let schema = reader.schema();
+    for c in columns {
+        schema.field_with_name(c).map_err(|_| anyhow::anyhow!("no column {c:?} in {}", path.display()))?;
+    }
+    let mut profile: Option<Profile> = kinds.map(|k| Profile {
+        rows: 0,
+        columns: columns
+            .iter()
+            .map(|c| match k.column(c).map(ColumnProfile::kind) {
+                Some("numeric") => ColumnProfile::numeric(c),
+                _ => ColumnProfile::categorical(c),
+            })
+            .collect(),
+    });
+    let mut rows = 0u64;
+    for batch in reader {
+        let batch = batch?;
+        let profile = profile.get_or_insert_with(|| Profile {
+            rows: 0,
+            columns: columns
+                .iter()
+                .map(|c| {
+                    let array = batch.column_by_name(c);
+                    let categorical = forced.contains(c)
+                        || array.is_none_or(|a| {
+                            matches!(a.data_type(), DataType::Boolean) || custos_tabular::column_as_f64(a.as_ref()).is_none()
+                        });
+                    if categorical { ColumnProfile::categorical(c) } else { ColumnProfile::numeric(c) }
+                })
+                .collect(),
+        });
+        for column in profile.columns.iter_mut() {
+            let name = column.name.clone();
+            let array = batch.column_by_name(&name).with_context(|| format!("column {name} vanished"))?;
+            if column.kind() == "numeric" {
+                let floats = custos_tabular::column_as_f64(array.as_ref()).with_context(|| {
+                    format!("column {name:?} holds text after row {rows} but numbers before it: pass --categorical {name}")
+                })?;
+                for v in floats.iter() {
+                    column.add_number(v);
+                }
+                continue;
+            }
+            if let Some((codes, values)) = custos_tabular::dictionary_codes(array.as_ref()) {
+                let mut by_code = vec![0u64; values.len()];
+                let mut missing = 0u64;
+                for c in codes {
+                    match by_code.get_mut(c) {
+                        Some(n) => *n += 1,
+                        None => missing += 1,
+                    }
+                }
+                column.add_category(None, missing)?;
+                for (code, n) in by_code.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                    column.add_category(Some(values.value(code)), n)?;
+                }
+            } else {
+                let text = custos_tabular::column_as_strings(array.as_ref())?;
+                for r in 0..text.len() {
+                    column.add_category((!text.is_null(r)).then(|| text.value(r)), 1)?;
+                }
+            }
+        }
+        rows += batch.num_rows() as u64;
+        bar.inc(batch.num_rows() as u64);
+    }
+    let mut profile = profile.unwrap_or_else(|| Profile {
+        rows: 0,
+        columns: columns
+            .iter()
+            .map(|c| if forced.contains(c) { ColumnProfile::categorical(c) } else { ColumnProfile::numeric(c) })
+            .collect(),
+    });
+    profile.rows = rows;
+    profile.seal();
+    Ok(profile)
+}
+
+/// Runs `custos drift profile`.
+pub fn run_profile(args: ProfileArgs) -> anyhow::Result<()> {
+    let all: Vec<String> = TableReader::open(&args.input, 1)?.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let columns = if args.columns.is_empty() { all.clone() } else { args.columns.clone() };
+    for c in columns.iter().chain(&args.categorical) {
+        if !all.contains(c) {
+            bail!("{c:?} is not a column of {}", args.input.display());
+        }
+    }
+    let forced: BTreeSet<String> = args.categorical.iter().cloned().collect();
+    let bar = super::pii::progress(None);
+    let profile = profile_table(&args.input, &columns, &forced, None, &bar)?;
+    bar.finish_and_clear();
+    write_profile(&profile, &args.output)?;
+    eprintln!("profiled {} rows, {} columns into {}", profile.rows, profile.columns.len(), args.output.display());
+    Ok(())
+}
+
+/// Runs `custos drift merge`.
+pub fn run_merge(args: MergeArgs) -> anyhow::Result<()> {
+    let profiles = args.input.iter().map(|p| read_profile(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let merged = Profile::merge_all(&profiles)?;
+    write_profile(&merged, &args.output)?;
+    eprintln!("merged {} profiles: {} rows, {} columns", args.input.len(), merged.rows, merged.columns.len());
+    Ok(())
+}
