@@ -35,6 +35,10 @@ timed() {
 
 echo "drift, $rows rows x 20 columns, $(nproc) cores, $(date -u +%FT%TZ)"
 timed custos "$BIN" drift --reference "$DIR/reference.parquet" --current "$DIR/current.parquet" --output "$DIR/custos.json"
+# The reference as a profile: written once (bounded memory), then each comparison reads the
+# profile instead of the raw reference table.
+timed profile "$BIN" drift profile --input "$DIR/reference.parquet" --output "$DIR/reference.profile"
+timed vs-profile "$BIN" drift --reference-profile "$DIR/reference.profile" --current "$DIR/current.parquet" --output "$DIR/custos-profile.json"
 timed scipy "$P" bench/drift_ref.py scipy --dir "$DIR"
 if [ "$evidently" = 1 ]; then
   timed evidently "$P" bench/drift_ref.py evidently --dir "$DIR"
@@ -48,6 +52,9 @@ scipy = sorted(json.loads((d / "scipy.out").read_text())["significant"])
 print("significant after Holm, custos:", custos)
 print("same columns as scipy" if custos == scipy else f"DIFFERENT from scipy: {scipy}")
 print("verdicts:", {c["column"]: c["verdict"] for c in report["columns"]})
+sketched = json.loads((d / "custos-profile.json").read_text())
+print("against the profile, verdicts:", {c["column"]: c["verdict"] for c in sketched["columns"]})
+print("profile size:", (d / "reference.profile").stat().st_size, "bytes")
 ev = d / "evidently.out"
 if ev.exists():
     e = json.loads(ev.read_text())

@@ -346,11 +346,17 @@ fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial
         (Sample::Sketch(r), Sample::Sketch(k)) => {
             let (vr, vk) = (r.quantiles.sorted_view(), k.quantiles.sorted_view());
             let (n1, n2) = (r.moments.n, k.moments.n);
-            if n1 > 0 && n2 > 0 {
+            if let (Some(a), Some(b)) = (r.quantiles.exact_values(), k.quantiles.exact_values())
+                && let Some(t) = ks::ks_2samp_sorted(&a, &b, None)
+            {
+                // Small enough to be held whole: the exact test, as on raw values.
+                tests.push(TestFigures { method: "ks".into(), statistic: t.statistic, p_value: t.p_value, error_bound: None });
+            } else if n1 > 0 && n2 > 0 {
                 let statistic = vr.values().iter().chain(vk.values()).map(|x| (vr.cdf(*x) - vk.cdf(*x)).abs()).fold(0.0, f64::max);
                 let bound = r.quantiles.rank_error() + k.quantiles.rank_error();
                 let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
-                let p_value = ks::kolmogorov_sf((m * n / (m + n)).round_ties_even(), (statistic - bound).max(0.0)).clamp(0.0, 1.0);
+                let effective = (m * n / (m + n)).round_ties_even().max(1.0);
+                let p_value = ks::kolmogorov_sf(effective, (statistic - bound).max(0.0)).clamp(0.0, 1.0);
                 tests.push(TestFigures { method: "ks_sketch".into(), statistic, p_value, error_bound: Some(bound) });
             }
             let moments = |s: &NumericSketch| (s.moments.n as f64, s.moments.mean, s.moments.variance());

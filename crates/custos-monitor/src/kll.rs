@@ -154,6 +154,9 @@ impl Kll {
             // An odd item stays behind (the smallest), the rest pair up; the coin picks which
             // of each pair goes up with double weight.
             let odd = items.len() % 2;
+            // The data stirs the coin (deterministically): sketches of different shards do
+            // not repeat one another's coin sequence, so their errors do not line up.
+            self.coin = self.coin.wrapping_add(items[items.len() / 2].to_bits().rotate_left(h as u32));
             let offset = self.flip();
             // The promoted items, gathered in place behind the one that stays.
             let pairs = (items.len() - odd) / 2;
@@ -211,6 +214,16 @@ impl Kll {
         self.coin ^= other.coin.rotate_left(17);
         self.compress();
         Ok(())
+    }
+
+    /// The values themselves, in order, while the sketch still holds them all.
+    pub fn exact_values(&self) -> Option<Vec<f64>> {
+        if !self.is_exact() {
+            return None;
+        }
+        let mut v = self.levels[0].clone();
+        v.sort_unstable_by(f64::total_cmp);
+        Some(v)
     }
 
     /// The held items with their weights, sorted by value, equal values together.

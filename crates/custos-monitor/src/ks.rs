@@ -171,6 +171,19 @@ pub fn kolmogorov_sf(n: f64, x: f64) -> f64 {
     if t >= n - 1.0 {
         return (2.0 * (1.0 - x).powf(n)).clamp(0.0, 1.0);
     }
+    if n > 1e7 {
+        // Sizes only profiles reach (raw samples stop far below): the limiting distribution,
+        // in O(1) (Smirnov's exact sum is O(n)); its error shrinks like 1 / sqrt(n).
+        let nx2 = t * x;
+        if nx2 >= 370.0 {
+            return 0.0;
+        }
+        if nx2 >= 2.2 {
+            let tail: f64 = (1..=20).map(|k: i32| f64::from(if k % 2 == 1 { 1 } else { -1 }) * (-2.0 * f64::from(k * k) * nx2).exp()).sum();
+            return (2.0 * tail).clamp(0.0, 1.0);
+        }
+        return (1.0 - pelz_good_cdf(n, x)).clamp(0.0, 1.0);
+    }
     if x >= 0.5 {
         return (2.0 * smirnov_sf(n as u64, x)).clamp(0.0, 1.0);
     }
@@ -402,6 +415,19 @@ mod tests {
         let c = |n: u64, k: u64| -> f64 { (1..=k).fold(1.0, |acc, i| acc * (n - k + i) as f64 / i as f64) };
         let closed = 2.0 * c(10, 2) / c(10, 5); // n - h = 2; the next term (n - 2h < 0) vanishes
         assert!((exact_sf(5, 5, 3, 5) - closed).abs() < 1e-15, "{} vs {closed}", exact_sf(5, 5, 3, 5));
+    }
+
+    #[test]
+    fn huge_sizes_take_constant_time() {
+        // Sizes only merged profiles reach: the limiting distribution, no O(n) sum.
+        let start = std::time::Instant::now();
+        assert_eq!(kolmogorov_sf(1e15, 0.01), 0.0);
+        let p = kolmogorov_sf(1e12, 1.2e-6);
+        // sqrt(n) x = 1.2: the Kolmogorov limit Q(1.2) = 0.1122.
+        assert!((p - 0.1122).abs() < 1e-3, "{p}");
+        let tail = kolmogorov_sf(1e12, 2e-6);
+        assert!((tail - 2.0 * (-8.0f64).exp()).abs() < 1e-6, "{tail}");
+        assert!(start.elapsed() < std::time::Duration::from_millis(50));
     }
 
     #[test]

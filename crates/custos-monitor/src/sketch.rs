@@ -4,12 +4,14 @@
 //! Per column:
 //! - numeric: a seeded KLL quantile sketch ([`crate::kll`], rank-error guarantee), the exact
 //!   count, mean and sum of squared deviations (merged by Chan's formula), the missing count,
-//!   and a HyperLogLog distinct count (`datasketches::hll`, 2^12 one-byte registers, about
-//!   1.6 % relative error; bytes rather than four bits because merging a thousand shards
+//!   and a HyperLogLog distinct count (`datasketches::hll`, 2^11 one-byte registers, about
+//!   2.3 % relative error; bytes rather than four bits because merging a thousand shards
 //!   spent most of its time unpacking nibbles);
 //! - categorical: the `datasketches` frequent-items sketch, sized so that up to
 //!   [`MAX_CATEGORIES`] values are counted exactly (a column with more is an identifier, not a
-//!   category, and is refused), the missing count and the distinct count.
+//!   category, and is refused), the missing count and the distinct count. A profile file
+//!   holds the counts themselves (not the sketch's bytes, whose header would let a hostile
+//!   file size the sketch's map).
 //!
 //! Drift against a profile runs, for numbers, KS from the two quantile sketches (its
 //! statistic within the sum of their rank errors, stated with the result, and a p-value
@@ -151,7 +153,7 @@ pub struct ColumnProfile {
 }
 
 fn new_hll() -> HllSketch {
-    HllSketch::new(HLL_LG_K, HllType::Hll8).unwrap_or_else(|_| unreachable!("2^12 registers are valid"))
+    HllSketch::new(HLL_LG_K, HllType::Hll8).unwrap_or_else(|_| unreachable!("2^11 registers are valid"))
 }
 
 fn new_frequent() -> FrequentItemsSketch<String> {
@@ -241,8 +243,23 @@ impl ColumnProfile {
         Ok(())
     }
 
-    /// The estimated number of distinct values.
+    /// A categorical column's counts (empty for numbers).
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        match &self.values {
+            ColumnValues::Categorical { frequent, .. } => frequent
+                .frequent_items_with_threshold(ErrorType::NoFalsePositives, 0)
+                .into_iter()
+                .map(|row| (row.item().clone(), row.estimate()))
+                .collect(),
+            ColumnValues::Numeric(_) => BTreeMap::new(),
+        }
+    }
+
+    /// The estimated number of distinct values (exact for categories).
     pub fn distinct(&self) -> f64 {
+        if let ColumnValues::Categorical { frequent, .. } = &self.values {
+            return frequent.num_active_items() as f64;
+        }
         self.distinct.estimate()
     }
 
@@ -258,14 +275,7 @@ impl ColumnProfile {
     pub fn sample(&self) -> Sample {
         match &self.values {
             ColumnValues::Numeric(s) => Sample::Sketch(s.clone()),
-            ColumnValues::Categorical { frequent, missing } => {
-                let counts: BTreeMap<String, u64> = frequent
-                    .frequent_items_with_threshold(ErrorType::NoFalsePositives, 0)
-                    .into_iter()
-                    .map(|row| (row.item().clone(), row.estimate()))
-                    .collect();
-                Sample::Categorical { counts, missing: *missing }
-            }
+            ColumnValues::Categorical { missing, .. } => Sample::Categorical { counts: self.counts(), missing: *missing },
         }
     }
 
@@ -314,8 +324,12 @@ struct ColumnFile {
     missing: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     moments: Option<Moments>,
-    /// Base64 of the quantile sketch (numeric) or the frequent-items sketch (categorical).
-    sketch: String,
+    /// Base64 of the quantile sketch (numeric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sketch: Option<String>,
+    /// Each category's count (categorical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    counts: Option<BTreeMap<String, u64>>,
     /// Base64 of the HyperLogLog sketch.
     distinct: String,
 }
@@ -414,16 +428,19 @@ impl Profile {
                 .columns
                 .iter()
                 .map(|c| {
-                    let (kind, missing, moments, sketch) = match &c.values {
-                        ColumnValues::Numeric(s) => ("numeric", s.missing, Some(s.moments), s.quantiles.to_bytes()),
-                        ColumnValues::Categorical { frequent, missing } => ("categorical", *missing, None, frequent.serialize()),
+                    let (kind, missing, moments, sketch, counts) = match &c.values {
+                        ColumnValues::Numeric(s) => {
+                            ("numeric", s.missing, Some(s.moments), Some(BASE64.encode(&s.quantiles.to_bytes())), None)
+                        }
+                        ColumnValues::Categorical { missing, .. } => ("categorical", *missing, None, None, Some(c.counts())),
                     };
                     ColumnFile {
                         name: c.name.clone(),
                         kind: kind.into(),
                         missing,
                         moments,
-                        sketch: BASE64.encode(&sketch),
+                        sketch,
+                        counts,
                         distinct: BASE64.encode(&c.distinct.serialize()),
                     }
                 })
@@ -432,9 +449,9 @@ impl Profile {
         serde_json::to_string(&file).unwrap_or_else(|_| unreachable!("a profile always serializes"))
     }
 
-    /// Reads [`Profile::to_json`], checking every sketch (hostile files are refused, not
-    /// trusted).
-    pub fn from_json(text: &str) -> Result<Self, SketchError> {
+    /// Reads [`Profile::to_json`] of at most `max_columns` columns, checking every sketch
+    /// before it is built (hostile files are refused, not trusted).
+    pub fn from_json(text: &str, max_columns: usize) -> Result<Self, SketchError> {
         let bad = |why: String| SketchError::Invalid(why);
         let file: ProfileFile = serde_json::from_str(text).map_err(|e| bad(format!("not a drift profile: {e}")))?;
         if file.format != FORMAT {
@@ -443,8 +460,12 @@ impl Profile {
         if file.version != VERSION {
             return Err(bad(format!("profile version {} is not supported (this build reads {VERSION})", file.version)));
         }
-        if file.columns.len() > MAX_COLUMNS {
-            return Err(bad(format!("more than {MAX_COLUMNS} columns")));
+        if file.columns.len() > max_columns.min(MAX_COLUMNS) {
+            return Err(bad(format!("more than {} columns", max_columns.min(MAX_COLUMNS))));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(c) = file.columns.iter().find(|c| !seen.insert(c.name.as_str())) {
+            return Err(bad(format!("column {:?} appears twice", c.name)));
         }
         if file.rows > MAX_WEIGHT {
             return Err(bad("too many rows".into()));
@@ -452,14 +473,19 @@ impl Profile {
         let mut columns = Vec::with_capacity(file.columns.len());
         for c in file.columns {
             let decode = |s: &str| BASE64.decode(s.as_bytes()).map_err(|_| bad(format!("column {:?}: a sketch is not base64", c.name)));
-            let distinct =
-                HllSketch::deserialize(&decode(&c.distinct)?).map_err(|e| bad(format!("column {:?}: distinct count: {e}", c.name)))?;
-            if distinct.lg_config_k() != HLL_LG_K {
+            let hll = decode(&c.distinct)?;
+            // The header's size byte is checked before the sketch is built (it sizes the
+            // registers).
+            if hll.get(3) != Some(&HLL_LG_K) {
                 return Err(bad(format!("column {:?}: distinct count of another size", c.name)));
             }
-            let values = match c.kind.as_str() {
-                "numeric" => {
-                    let quantiles = Kll::from_bytes(&decode(&c.sketch)?).map_err(|e| bad(format!("column {:?}: {e}", c.name)))?;
+            let distinct = HllSketch::deserialize(&hll).map_err(|e| bad(format!("column {:?}: distinct count: {e}", c.name)))?;
+            if c.missing > MAX_WEIGHT {
+                return Err(bad(format!("column {:?}: too many values", c.name)));
+            }
+            let values = match (c.kind.as_str(), &c.sketch, &c.counts) {
+                ("numeric", Some(sketch), None) => {
+                    let quantiles = Kll::from_bytes(&decode(sketch)?).map_err(|e| bad(format!("column {:?}: {e}", c.name)))?;
                     let moments = c.moments.ok_or_else(|| bad(format!("column {:?}: moments missing", c.name)))?;
                     if moments.n != quantiles.n() || !moments.mean.is_finite() || !(moments.m2.is_finite() && moments.m2 >= 0.0) {
                         return Err(bad(format!("column {:?}: moments do not match the sketch", c.name)));
@@ -467,22 +493,30 @@ impl Profile {
                     if quantiles.k() != crate::kll::DEFAULT_K {
                         return Err(bad(format!("column {:?}: quantile sketch of another accuracy", c.name)));
                     }
+                    if moments.n.checked_add(c.missing).is_none_or(|t| t > file.rows) {
+                        return Err(bad(format!("column {:?}: more values than the profile has rows", c.name)));
+                    }
                     ColumnValues::Numeric(Box::new(NumericSketch { quantiles, moments, missing: c.missing }))
                 }
-                "categorical" => {
-                    let frequent = FrequentItemsSketch::<String>::deserialize(&decode(&c.sketch)?)
-                        .map_err(|e| bad(format!("column {:?}: categories: {e}", c.name)))?;
-                    if frequent.maximum_error() > 0 || frequent.num_active_items() > MAX_CATEGORIES || frequent.total_weight() > MAX_WEIGHT
-                    {
-                        return Err(bad(format!("column {:?}: category counts are not exact", c.name)));
+                ("categorical", None, Some(counts)) => {
+                    if counts.len() > MAX_CATEGORIES {
+                        return Err(bad(format!("column {:?}: more than {MAX_CATEGORIES} categories", c.name)));
+                    }
+                    let total = counts.values().try_fold(c.missing, |a, n| a.checked_add(*n).filter(|_| *n > 0));
+                    if total.is_none_or(|t| t > file.rows) {
+                        return Err(bad(format!("column {:?}: category counts must be positive and add up to at most the rows", c.name)));
+                    }
+                    let mut frequent = new_frequent();
+                    for (v, n) in counts {
+                        frequent.update_with_count_ref(v.as_str(), *n);
                     }
                     ColumnValues::Categorical { frequent, missing: c.missing }
                 }
-                other => return Err(bad(format!("column {:?}: kind {other:?} is not numeric or categorical", c.name))),
+                ("numeric" | "categorical", _, _) => {
+                    return Err(bad(format!("column {:?}: a numeric column holds `sketch`, a categorical one `counts`", c.name)));
+                }
+                (other, _, _) => return Err(bad(format!("column {:?}: kind {other:?} is not numeric or categorical", c.name))),
             };
-            if c.missing > MAX_WEIGHT {
-                return Err(bad(format!("column {:?}: too many values", c.name)));
-            }
             columns.push(ColumnProfile { name: c.name, values, distinct });
         }
         Ok(Profile { rows: file.rows, columns })
@@ -513,7 +547,7 @@ mod tests {
         let whole = profile(&values, &tiers);
         let mut halves = profile(&values[..10_000], &tiers[..10_000]);
         halves.merge(&profile(&values[10_000..], &tiers[10_000..])).expect("merge");
-        let back = Profile::from_json(&whole.to_json()).expect("read back");
+        let back = Profile::from_json(&whole.to_json(), MAX_COLUMNS).expect("read back");
         assert_eq!(back.to_json(), whole.to_json());
         let (m, w) = (halves.column("income").expect("column"), whole.column("income").expect("column"));
         let (ColumnValues::Numeric(a), ColumnValues::Numeric(b)) = (&m.values, &w.values) else { panic!("numeric") };
@@ -545,10 +579,12 @@ mod tests {
             good.replace("\"version\":1", "\"version\":9"),
             good.replace("\"kind\":\"numeric\"", "\"kind\":\"text\""),
             good.replace("\"n\":3", "\"n\":4"),
+            good.replace("\"rows\":4", "\"rows\":2"),
+            good.replace("\"a\":1", "\"a\":0"),
             "{}".to_owned(),
             good[..good.len() / 2].to_owned(),
         ] {
-            assert!(Profile::from_json(&bad).is_err(), "accepted {bad}");
+            assert!(Profile::from_json(&bad, MAX_COLUMNS).is_err(), "accepted {bad}");
         }
     }
 }

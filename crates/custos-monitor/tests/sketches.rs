@@ -101,7 +101,7 @@ fn a_profile_finds_the_drift_the_raw_reference_finds() {
     let shifted: Vec<f64> = (0..20_000).map(|_| StandardNormal.sample(&mut rng)).map(|v: f64| v + 0.15).collect();
     let mut profile = ColumnProfile::numeric("score");
     reference.iter().for_each(|v| profile.add_number(Some(*v)));
-    let from_json = Profile::from_json(&Profile { rows: 200_000, columns: vec![profile] }.to_json()).expect("read back");
+    let from_json = Profile::from_json(&Profile { rows: 200_000, columns: vec![profile] }.to_json(), 10).expect("read back");
     let column = |reference: Sample| ColumnInput {
         name: "score".into(),
         reference,

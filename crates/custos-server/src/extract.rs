@@ -106,6 +106,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body kept as bytes, for an engine that parses it itself (a drift profile); the
+/// same media-type, size and timeout answers as [`ApiJson`].
+pub(crate) struct ApiJsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiJsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(&req) {
+            return Err(ApiError::unsupported_media_type());
+        }
+        Ok(ApiJsonBytes(read_body(req, state).await?))
+    }
+}
+
 impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
     type Rejection = ApiError;
 

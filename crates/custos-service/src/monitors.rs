@@ -197,37 +197,42 @@ fn profile_label(id: &MonitorId) -> String {
     format!("custos/monitor-profile/v1/{id}")
 }
 
-/// The current window's samples against an uploaded profile: every profile column, with the
-/// current values of the feature of that name (all missing when it stopped arriving). A
-/// feature the profile holds as categories is compared as categories (numbers written out);
-/// one it holds as numbers but that now arrives as text is left out (no sound comparison).
+/// The current window's samples against an uploaded profile: exactly the profile's columns,
+/// with the current values of the feature of that name. A column the profile holds as numbers
+/// counts every value that is not a number as missing (an input that arrives as text is
+/// broken for the model: its missing rate moves, and that is drift); one it holds as
+/// categories counts each value as written in the decision (numbers as JSON writes them).
 fn samples_against(profile: &Profile, current: &[DecisionRecord]) -> Vec<ColumnInput> {
-    let now = samples(&[], current);
-    let rows = current.len() as u64;
+    let objects: Vec<Option<&serde_json::Map<String, Value>>> =
+        current.iter().map(|d| d.features.as_ref().and_then(Value::as_object)).collect();
     profile
         .columns
         .iter()
-        .filter_map(|column| {
-            let found = now.iter().find(|c| c.name == column.name).map(|c| c.current.clone());
-            let current = match (column.kind(), found) {
-                ("numeric", None) => Sample::Numeric { values: Vec::new(), missing: rows },
-                ("numeric", Some(s @ Sample::Numeric { .. })) => s,
-                ("numeric", Some(_)) => return None,
-                (_, None) => Sample::Categorical { counts: BTreeMap::new(), missing: rows },
-                (_, Some(Sample::Numeric { values, missing })) => {
-                    let mut counts = BTreeMap::new();
-                    for v in values {
-                        *counts.entry(Value::from(v).to_string()).or_insert(0) += 1;
+        .map(|column| {
+            let values = objects.iter().map(|o| o.and_then(|o| o.get(&column.name)).filter(|v| !v.is_null()));
+            let current = if column.kind() == "numeric" {
+                let mut missing = 0;
+                let values = values
+                    .filter_map(|v| {
+                        let x = v.and_then(Value::as_f64);
+                        missing += u64::from(x.is_none());
+                        x
+                    })
+                    .collect();
+                Sample::Numeric { values, missing }
+            } else {
+                let mut counts = BTreeMap::new();
+                let mut missing = 0;
+                for v in values {
+                    match v {
+                        Some(Value::String(s)) => *counts.entry(s.clone()).or_insert(0) += 1,
+                        Some(other) => *counts.entry(other.to_string()).or_insert(0) += 1,
+                        None => missing += 1,
                     }
-                    Sample::Categorical { counts, missing }
                 }
-                (_, Some(s)) => s,
+                Sample::Categorical { counts, missing }
             };
-            Some(ColumnInput { name: column.name.clone(), reference: column.sample(), current, min_effect: None })
-        })
-        .filter(|c| match (&c.reference, &c.current) {
-            (Sample::Categorical { counts: r, .. }, Sample::Categorical { counts: k, .. }) => r.len() + k.len() <= MAX_CATEGORIES,
-            _ => true,
+            ColumnInput { name: column.name.clone(), reference: column.sample(), current, min_effect: None }
         })
         .collect()
 }
@@ -349,17 +354,26 @@ impl Monitors<'_> {
     }
 
     /// Replaces the monitor's reference window with an uploaded profile (`custos drift
-    /// profile` of, say, the training data): validated, sealed at rest, a ledger event with its
-    /// digest. Reports and checks then compare each window with the profile.
+    /// profile` of, say, the training data): validated (at most [`MAX_COLUMNS`] columns and
+    /// [`MAX_CATEGORIES`] values per categorical column), sealed at rest, a ledger event with
+    /// its digest. Reports and checks then compare each window with the profile.
     pub async fn upload_reference(&self, monitor_id: &str, body: &[u8]) -> Result<MonitorRecord, ServiceError> {
         let id = MonitorId::parse(monitor_id)?;
         let json_text = std::str::from_utf8(body).map_err(|_| ServiceError::invalid("profile", "must be UTF-8 JSON"))?;
         if json_text.len() > MAX_PROFILE_BYTES {
             return Err(ServiceError::invalid("profile", format!("must be at most {} MB", MAX_PROFILE_BYTES >> 20)));
         }
-        let profile = Profile::from_json(json_text).map_err(|e| ServiceError::invalid("profile", e.to_string()))?;
-        if profile.columns.is_empty() || profile.columns.len() > MAX_COLUMNS {
-            return Err(ServiceError::invalid("profile", format!("must hold between 1 and {MAX_COLUMNS} columns")));
+        let owned = json_text.to_owned();
+        let profile = tokio::task::spawn_blocking(move || Profile::from_json(&owned, MAX_COLUMNS))
+            .await
+            .map_err(ServiceError::internal)?
+            .map_err(|e| ServiceError::invalid("profile", e.to_string()))?;
+        if profile.columns.is_empty() {
+            return Err(ServiceError::invalid("profile", "must hold at least one column"));
+        }
+        // Inputs with more values are identifiers or free text, left out of every comparison.
+        if let Some(c) = profile.columns.iter().find(|c| c.kind() == "categorical" && c.counts().len() > MAX_CATEGORIES) {
+            return Err(ServiceError::invalid("profile", format!("column {:?} has more than {MAX_CATEGORIES} categories", c.name)));
         }
         let at = now();
         let digest = {
@@ -394,7 +408,10 @@ impl Monitors<'_> {
         if let Some(stored) = self.0.read(async |tx| Ok(custos_store::monitors::get_profile(tx, &id).await?)).await? {
             let bytes = self.0.store.keyring().open_aggregate(&profile_label(&id), &stored.sealed)?;
             let text = String::from_utf8(bytes).map_err(ServiceError::internal)?;
-            let profile = Profile::from_json(&text).map_err(ServiceError::internal)?;
+            let profile = tokio::task::spawn_blocking(move || Profile::from_json(&text, MAX_COLUMNS))
+                .await
+                .map_err(ServiceError::internal)?
+                .map_err(ServiceError::internal)?;
             let figures = WindowFigures { from: monitor.reference_from, to: monitor.reference_to, rows: profile.rows, truncated: false };
             return Ok((Reference::Profile(std::sync::Arc::new(profile)), figures));
         }

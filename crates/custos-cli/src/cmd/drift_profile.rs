@@ -47,14 +47,25 @@ pub fn read_profile(path: &Path) -> anyhow::Result<Profile> {
         bail!("{} is larger than {} MB: not a drift profile", path.display(), MAX_PROFILE_BYTES >> 20);
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Profile::from_json(&text).with_context(|| format!("{}", path.display()))
+    Profile::from_json(&text, custos_monitor::sketch::MAX_COLUMNS).with_context(|| format!("{}", path.display()))
 }
 
 fn write_profile(profile: &Profile, path: &Path) -> anyhow::Result<()> {
-    // Written beside the target and renamed: a profile is whole or absent.
-    let tmp = path.with_extension("profile.partial");
-    std::fs::write(&tmp, profile.to_json()).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    // Written beside the target, flushed and renamed: a profile is whole or absent.
+    use std::io::Write as _;
+    let mut name = path.file_name().context("--output names no file")?.to_os_string();
+    name.push(".partial");
+    let tmp = path.with_file_name(name);
+    let written = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(profile.to_json().as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        bail!("cannot write {}: {e}", path.display());
+    }
     Ok(())
 }
 
@@ -104,7 +115,11 @@ pub fn profile_table(
             let array = batch.column_by_name(&name).with_context(|| format!("column {name} vanished"))?;
             if column.kind() == "numeric" {
                 let floats = custos_tabular::column_as_f64(array.as_ref()).with_context(|| {
-                    format!("column {name:?} holds text after row {rows} but numbers before it: pass --categorical {name}")
+                    if kinds.is_some() {
+                        format!("column {name:?} holds text after row {rows}, but the other side holds it as numbers")
+                    } else {
+                        format!("column {name:?} holds text after row {rows} but numbers before it: pass --categorical {name}")
+                    }
                 })?;
                 for v in floats.iter() {
                     column.add_number(v);

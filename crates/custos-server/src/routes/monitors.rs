@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::{
     ApiError, AppState,
     dto::monitors::{MonitorInput, MonitorReportView, MonitorView, SilenceInput, WindowSummaryView},
-    extract::{ApiJson, ApiQuery, Auth, MonitorsRead, MonitorsWrite},
+    extract::{ApiJson, ApiJsonBytes, ApiQuery, Auth, MonitorsRead, MonitorsWrite},
 };
 
 /// Creates a monitor of a model's (or a purpose's) decisions against a reference window of the
@@ -121,7 +121,7 @@ pub(crate) async fn upload_reference_profile(
     State(s): State<AppState>,
     _auth: Auth<MonitorsWrite>,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    ApiJsonBytes(body): ApiJsonBytes,
 ) -> Result<Json<MonitorView>, ApiError> {
     Ok(Json(s.service().monitors().upload_reference(&id, &body).await?.into()))
 }
