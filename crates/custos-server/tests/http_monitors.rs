@@ -65,6 +65,11 @@ async fn monitors_compare_windows(backend: Backend) {
         (json!({"min_accuracy": 2.0}), 400, "min_accuracy"),
         (json!({"min_accuracy": 0.9, "positive_outcome": null}), 400, "min_accuracy"),
         (json!({"purpose": "no.such.purpose"}), 422, "purpose"),
+        (json!({"alert_rules": [{"figure": "psi", "above": 0.1}]}), 400, "alert_rules"),
+        (json!({"alert_rules": [{"figure": "gini", "above": 0.1}]}), 400, "alert_rules"),
+        (json!({"alert_rules": [{"figure": "accuracy", "above": 0.1, "below": 0.2}]}), 400, "alert_rules"),
+        (json!({"alert_rules": [{"figure": "drifted_inputs", "above": 1, "interval": true}]}), 400, "alert_rules"),
+        (json!({"alert_rules": [{"figure": "roc_auc", "below": 0.7}], "positive_outcome": null}), 400, "alert_rules"),
         (json!({"colour": "red"}), 400, "colour"),
     ] {
         let mut body = good.clone();
@@ -146,10 +151,13 @@ async fn monitors_compare_windows(backend: Backend) {
     let (st, floor) = s
         .post(
             "/v1/monitors",
-            json!({"name": "Floor", "model": "nbo", "reference_from": t0, "reference_to": t1, "positive_outcome": "offer", "min_accuracy": 0.99}),
+            json!({"name": "Floor", "model": "nbo", "reference_from": t0, "reference_to": t1, "positive_outcome": "offer", "min_accuracy": 0.99,
+                   "alert_rules": [{"figure": "psi", "input": "income", "above": 0.1}, {"figure": "psi", "input": "channel", "above": 0.5},
+                                   {"figure": "accuracy", "below": 0.99, "interval": true}]}),
         )
         .await;
     assert_eq!(st, 201, "{floor}");
+    assert_eq!(floor["alert_rules"][2], json!({"figure": "accuracy", "below": 0.99, "interval": true}), "{floor}");
     let floor_id = floor["monitor_id"].as_str().expect("id").to_owned();
     let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let (st, silenced) = s.post(&format!("/v1/monitors/{floor_id}/silence"), json!({"until": until})).await;
@@ -174,7 +182,12 @@ async fn monitors_compare_windows(backend: Backend) {
     let (st, lifted) = s.post(&format!("/v1/monitors/{floor_id}/silence"), json!({"until": null})).await;
     assert_eq!((st, lifted["silenced_until"].is_null()), (200, true), "{lifted}");
     s.service.monitors().check(custos_core::now()).await.expect("check");
-    assert_eq!(about_floor(&s.get("/v1/alerts?source=monitor").await.1), ["accuracy", "drift"]);
+    // Its rules: the income PSI and the accuracy interval breach, the channel mix does not.
+    let alerts = s.get("/v1/alerts?source=monitor").await.1;
+    assert_eq!(about_floor(&alerts), ["accuracy", "drift", "rule_1", "rule_3"], "{alerts}");
+    let rule = alerts.as_array().into_iter().flatten().find(|a| a["kind"] == "rule_1").expect("rule alert");
+    assert!(rule["message"].as_str().unwrap_or_default().contains("psi of input income above 0.1"), "{rule}");
+    assert_eq!(rule["threshold"].as_f64(), Some(0.1), "{rule}");
 
     // The latest check's figures reach the metrics.
     let text = custos_server::Metrics::default().render(&s.service).await.expect("metrics");

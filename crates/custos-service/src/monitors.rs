@@ -66,6 +66,135 @@ pub struct MonitorInput {
     pub decision_threshold: Option<f64>,
     /// An accuracy alert fires when the window's accuracy is below this.
     pub min_accuracy: Option<f64>,
+    /// Alert rules over the monitor's figures (at most [`MAX_ALERT_RULES`]).
+    pub alert_rules: Vec<AlertRule>,
+}
+
+/// A rule's position (from 1), the rule, and whether it breached with the value it saw
+/// (`None`: the window does not have the figure).
+type RuleState = (usize, AlertRule, Option<(bool, f64)>);
+
+/// Most alert rules a monitor may have.
+pub const MAX_ALERT_RULES: usize = 20;
+
+/// Figures an alert rule can watch: per input (`input` names it), per window, or performance
+/// (with a 95 % interval, so `interval: true` can require the whole interval past the
+/// threshold).
+pub const RULE_FIGURES: [(&str, RuleFigure); 10] = [
+    ("psi", RuleFigure::Input),
+    ("wasserstein_sd", RuleFigure::Input),
+    ("jensen_shannon", RuleFigure::Input),
+    ("drifted_inputs", RuleFigure::Window),
+    ("accuracy", RuleFigure::Performance),
+    ("roc_auc", RuleFigure::Performance),
+    ("precision", RuleFigure::Performance),
+    ("recall", RuleFigure::Performance),
+    ("brier", RuleFigure::Performance),
+    ("expected_calibration_error", RuleFigure::Window),
+];
+
+/// What kind of figure a rule watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleFigure {
+    /// An effect size of one input (needs `input`).
+    Input,
+    /// One number per window.
+    Window,
+    /// A performance figure with its interval.
+    Performance,
+}
+
+/// An alert rule: fires (in the one alert store, kind `rule_<n>` about the monitor, `n` its
+/// position from 1) while a window's figure is above or below a threshold, resolves when it
+/// no longer is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    /// One of [`RULE_FIGURES`].
+    pub figure: String,
+    /// The input (feature) for per-input figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// Fires while the figure is above this...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    /// ...or below this (exactly one of the two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+    /// Performance figures: require the whole 95 % interval past the threshold, not the point
+    /// estimate (a small window's noise then does not alert).
+    #[serde(default)]
+    pub interval: bool,
+}
+
+impl AlertRule {
+    fn check(&self) -> Result<(), ServiceError> {
+        let field = "alert_rules";
+        let Some((_, kind)) = RULE_FIGURES.iter().find(|(f, _)| *f == self.figure) else {
+            let names: Vec<&str> = RULE_FIGURES.iter().map(|(f, _)| *f).collect();
+            return Err(ServiceError::invalid(field, format!("figure {:?} is not one of {}", self.figure, names.join(", "))));
+        };
+        match (kind, &self.input) {
+            (RuleFigure::Input, None) => return Err(ServiceError::invalid(field, format!("{} needs `input`", self.figure))),
+            (RuleFigure::Input, Some(i)) => crate::check_token(field, i)?,
+            (_, Some(_)) => return Err(ServiceError::invalid(field, format!("{} is not per input: leave out `input`", self.figure))),
+            _ => {}
+        }
+        match (self.above, self.below) {
+            (Some(t), None) | (None, Some(t)) if t.is_finite() => {}
+            _ => return Err(ServiceError::invalid(field, "give exactly one of `above` and `below`, a number")),
+        }
+        if self.interval && *kind != RuleFigure::Performance {
+            return Err(ServiceError::invalid(field, format!("{} has no interval", self.figure)));
+        }
+        Ok(())
+    }
+
+    /// The figure in a report, with its 95 % interval when it has one; `None` when the window
+    /// does not have it (no such input, no performance).
+    fn value(&self, report: &MonitorReport) -> Option<(f64, Option<(f64, f64)>)> {
+        let estimate = |e: Option<&performance::Estimate>| e.map(|e| (e.value, e.low.zip(e.high)));
+        let p = report.performance.as_ref();
+        match self.figure.as_str() {
+            "drifted_inputs" => report.drift.as_ref().map(|d| (d.drifted_columns as f64, None)),
+            "accuracy" => estimate(p.map(|p| &p.accuracy)),
+            "roc_auc" => estimate(p.and_then(|p| p.roc_auc.as_ref())),
+            "precision" => estimate(p.and_then(|p| p.precision.as_ref())),
+            "recall" => estimate(p.and_then(|p| p.recall.as_ref())),
+            "brier" => estimate(p.and_then(|p| p.brier.as_ref())),
+            "expected_calibration_error" => p.and_then(|p| p.expected_calibration_error).map(|v| (v, None)),
+            effect => {
+                let column = report.drift.as_ref()?.columns.iter().find(|c| Some(&c.column) == self.input.as_ref())?;
+                std::iter::once(&column.effect_size).chain(&column.other_effects).find(|e| e.method == effect).map(|e| (e.value, None))
+            }
+        }
+    }
+
+    /// Whether the rule's condition holds in the report, and the value it saw.
+    fn breached(&self, report: &MonitorReport) -> Option<(bool, f64)> {
+        let (value, interval) = self.value(report)?;
+        let (low, high) = if self.interval { interval.unwrap_or((value, value)) } else { (value, value) };
+        Some(match (self.above, self.below) {
+            (Some(t), _) => (low > t, value),
+            (_, Some(t)) => (high < t, value),
+            _ => (false, value),
+        })
+    }
+
+    /// The rule in words.
+    fn describe(&self) -> String {
+        let what = match &self.input {
+            Some(i) => format!("{} of input {i}", self.figure.replace('_', " ")),
+            None => self.figure.replace('_', " "),
+        };
+        let (side, t) = match (self.above, self.below) {
+            (Some(t), _) => ("above", t),
+            (_, Some(t)) => ("below", t),
+            _ => ("at", 0.0),
+        };
+        let whole = if self.interval { " (its whole 95% interval)" } else { "" };
+        format!("{what}{whole} {side} {t}")
+    }
 }
 
 /// A monitor as shown.
@@ -286,6 +415,18 @@ impl Monitors<'_> {
         if input.min_accuracy.is_some() && input.positive_outcome.is_none() {
             return Err(ServiceError::invalid("min_accuracy", "needs `positive_outcome` (accuracy is measured against it)"));
         }
+        if input.alert_rules.len() > MAX_ALERT_RULES {
+            return Err(ServiceError::invalid("alert_rules", format!("at most {MAX_ALERT_RULES} rules")));
+        }
+        for rule in &input.alert_rules {
+            rule.check()?;
+            let performance =
+                RULE_FIGURES.iter().any(|(f, k)| *f == rule.figure && *k != RuleFigure::Input) && rule.figure != "drifted_inputs";
+            if performance && input.positive_outcome.is_none() {
+                return Err(ServiceError::invalid("alert_rules", format!("{} needs `positive_outcome`", rule.figure)));
+            }
+        }
+        let alert_rules = serde_json::to_value(&input.alert_rules).map_err(ServiceError::internal)?;
         let record = MonitorRecord {
             monitor_id: MonitorId::new(),
             name: input.name,
@@ -300,6 +441,7 @@ impl Monitors<'_> {
             decision_threshold,
             min_accuracy: input.min_accuracy,
             silenced_until: None,
+            alert_rules,
             created_at: now(),
         };
         let leaf = crate::ledger::event_at(
@@ -312,6 +454,7 @@ impl Monitors<'_> {
                 "reference_from": custos_core::format_timestamp(&record.reference_from),
                 "reference_to": custos_core::format_timestamp(&record.reference_to),
                 "window_length": record.window_length,
+                "alert_rules": record.alert_rules,
             }),
         );
         let stored = record.clone();
@@ -524,6 +667,19 @@ impl Monitors<'_> {
             // decisions does not alert); the point estimate when there is no interval.
             let upper = report.performance.as_ref().map(|p| p.accuracy.high.unwrap_or(p.accuracy.value));
             let low_accuracy = matches!((monitor.min_accuracy, upper), (Some(min), Some(high)) if high < min);
+            // A stored rule that no longer reads is skipped (and logged), not a failed check.
+            let rules: Vec<AlertRule> = serde_json::from_value(monitor.alert_rules.clone()).unwrap_or_else(|e| {
+                tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "a monitor's alert rules are unreadable");
+                Vec::new()
+            });
+            let rule_states: Vec<RuleState> = rules
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let state = r.breached(&report);
+                    (i + 1, r, state)
+                })
+                .collect();
             let written: Result<(), ServiceError> = self
                 .0
                 .write(async |tx| {
@@ -568,6 +724,34 @@ impl Monitors<'_> {
                             threshold: Some(0.0),
                         };
                         crate::alerts::fire(tx, firing, &at).await?;
+                    }
+                    for (n, rule, state) in &rule_states {
+                        let kind = format!("rule_{n}");
+                        match state {
+                            // The window does not have the figure: the alert stays as it is.
+                            None => {}
+                            Some((false, _)) => {
+                                crate::alerts::settle(tx, custos_core::AlertSource::Monitor, &kind, &about, &at).await?;
+                            }
+                            Some((true, _)) if silenced => {}
+                            Some((true, value)) => {
+                                let firing = crate::alerts::Firing {
+                                    source: custos_core::AlertSource::Monitor,
+                                    kind: &kind,
+                                    about: &about,
+                                    message: format!(
+                                        "Monitor \"{}\": {:.4} in the window ending {}; its rule {n} is {}.",
+                                        monitor.name,
+                                        value,
+                                        at.format("%-d %b %Y, %H:%M UTC"),
+                                        rule.describe()
+                                    ),
+                                    value: Some(*value),
+                                    threshold: rule.above.or(rule.below),
+                                };
+                                crate::alerts::fire(tx, firing, &at).await?;
+                            }
+                        }
                     }
                     Ok(())
                 })

@@ -34,6 +34,8 @@ pub struct MonitorRecord {
     pub min_accuracy: Option<f64>,
     /// No new alert of this monitor fires before this.
     pub silenced_until: Option<Timestamp>,
+    /// Alert rules over the monitor's figures (a JSON array; the service gives it its shape).
+    pub alert_rules: serde_json::Value,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -59,6 +61,7 @@ fn from_row(row: &AnyRow) -> Result<MonitorRecord, StoreError> {
             .map(|v| v.parse::<f64>().map_err(|e| StoreError::Corrupt(format!("min_accuracy: {e}"))))
             .transpose()?,
         silenced_until: opt_ts(row, "silenced_until")?,
+        alert_rules: json(row, "alert_rules")?,
         created_at: ts(row, "created_at")?,
     })
 }
@@ -67,8 +70,8 @@ fn from_row(row: &AnyRow) -> Result<MonitorRecord, StoreError> {
 pub async fn insert(tx: &mut Tx, m: &MonitorRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO monitors (monitor_id, name, purpose, model, reference_from, reference_to, window_length, alpha, correction, \
-         positive_outcome, decision_threshold, min_accuracy, silenced_until, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         positive_outcome, decision_threshold, min_accuracy, silenced_until, created_at, alert_rules) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(m.monitor_id.to_string())
     .bind(m.name.clone())
@@ -84,6 +87,7 @@ pub async fn insert(tx: &mut Tx, m: &MonitorRecord) -> Result<(), StoreError> {
     .bind(m.min_accuracy.map(|v| v.to_string()))
     .bind(m.silenced_until.as_ref().map(format_timestamp))
     .bind(format_timestamp(&m.created_at))
+    .bind(to_json(&m.alert_rules))
     .execute(tx.conn())
     .await?;
     Ok(())

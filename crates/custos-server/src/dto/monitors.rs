@@ -35,6 +35,47 @@ pub(crate) struct MonitorInput {
     pub decision_threshold: Option<f64>,
     /// An accuracy alert fires when a window's accuracy is below this (needs `positive_outcome`).
     pub min_accuracy: Option<f64>,
+    /// Alert rules over the monitor's figures (at most 20); each fires and resolves its own
+    /// alert (kind `rule_<n>`, n its position from 1) in the one alert store.
+    #[serde(default)]
+    pub alert_rules: Vec<AlertRuleView>,
+}
+
+/// An alert rule: fires while a window's figure is above or below a threshold.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertRuleView {
+    /// `psi`, `wasserstein_sd` or `jensen_shannon` (of one input), `drifted_inputs`,
+    /// `accuracy`, `roc_auc`, `precision`, `recall`, `brier` or `expected_calibration_error`
+    /// (performance figures need the monitor's `positive_outcome`).
+    #[schema(example = "psi")]
+    pub figure: String,
+    /// The input, for `psi`, `wasserstein_sd` and `jensen_shannon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "income")]
+    pub input: Option<String>,
+    /// Fires while the figure is above this (give this or `below`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 0.1)]
+    pub above: Option<f64>,
+    /// Fires while the figure is below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+    /// Performance figures: require the whole 95 % interval past the threshold.
+    #[serde(default)]
+    pub interval: bool,
+}
+
+impl From<AlertRuleView> for domain::AlertRule {
+    fn from(r: AlertRuleView) -> Self {
+        Self { figure: r.figure, input: r.input, above: r.above, below: r.below, interval: r.interval }
+    }
+}
+
+impl From<domain::AlertRule> for AlertRuleView {
+    fn from(r: domain::AlertRule) -> Self {
+        Self { figure: r.figure, input: r.input, above: r.above, below: r.below, interval: r.interval }
+    }
 }
 
 /// Silences a monitor's new alerts until a time, or lifts the silence.
@@ -60,6 +101,7 @@ impl From<MonitorInput> for domain::MonitorInput {
             positive_outcome: i.positive_outcome,
             decision_threshold: i.decision_threshold,
             min_accuracy: i.min_accuracy,
+            alert_rules: i.alert_rules.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -93,6 +135,8 @@ pub(crate) struct MonitorView {
     pub min_accuracy: Option<f64>,
     /// No new alert of this monitor fires before this.
     pub silenced_until: Option<String>,
+    /// Its alert rules.
+    pub alert_rules: Vec<AlertRuleView>,
     /// When it was created.
     pub created_at: String,
     /// Where its creation was recorded (write answers only).
@@ -116,6 +160,11 @@ impl From<domain::MonitorRecord> for MonitorView {
             decision_threshold: m.decision_threshold,
             min_accuracy: m.min_accuracy,
             silenced_until: m.silenced_until.as_ref().map(ts),
+            alert_rules: serde_json::from_value::<Vec<domain::AlertRule>>(m.alert_rules)
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             created_at: ts(&m.created_at),
             receipt: None,
         }
