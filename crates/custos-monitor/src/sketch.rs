@@ -243,6 +243,13 @@ impl ColumnProfile {
         Ok(())
     }
 
+    /// Puts a numeric column's newest items in order (see [`Profile::seal`]).
+    pub fn seal_quantiles(&mut self) {
+        if let ColumnValues::Numeric(s) = &mut self.values {
+            s.quantiles.seal();
+        }
+    }
+
     /// A categorical column's counts (empty for numbers).
     pub fn counts(&self) -> BTreeMap<String, u64> {
         match &self.values {

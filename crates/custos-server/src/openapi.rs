@@ -38,7 +38,7 @@ impl Modify for BearerAuth {
         create_review_rule, list_review_rules, delete_review_rule, create_suspension, list_suspensions, lift_suspension, oversight_metrics,
         list_alerts, acknowledge_alert, resolve_alert,
         create_webhook, list_webhooks, delete_webhook, webhook_deliveries,
-        create_monitor, list_monitors, get_monitor, monitor_report, monitor_windows, silence_monitor, upload_reference_profile,
+        create_monitor, list_monitors, get_monitor, monitor_report, monitor_windows, monitor_history, silence_monitor, upload_reference_profile,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -244,6 +244,23 @@ async fn monitors_compare_windows(backend: Backend) {
     assert_eq!((st, problem["field"].as_str()), (400, Some("window")));
     assert_eq!(s.call(Method::GET, "/v1/monitors/01a236da-e535-701c-a7f8-d9201e55519a", Some(&reader), None).await.0, 404);
     assert_eq!(s.call(Method::GET, "/v1/monitors/not-an-id/report", Some(&reader), None).await.0, 400);
+
+    // The history: a check after the day closed stores the day's window as a sealed profile,
+    // once; it is compared with the reference like any window, and retention removes it.
+    let tomorrow = custos_core::now() + chrono::Duration::days(1);
+    s.service.monitors().check(tomorrow).await.expect("check");
+    s.service.monitors().check(tomorrow).await.expect("check");
+    let (st, history) = s.call(Method::GET, &format!("/v1/monitors/{id}/history"), Some(&reader), None).await;
+    assert_eq!(st, 200, "{history}");
+    let history = history.as_array().expect("history").clone();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!((history[0]["window"]["rows"].as_u64(), history[0]["features"].as_u64()), (Some(600), Some(2)), "{history:?}");
+    assert_eq!(history[0]["drifted"], json!(["income"]), "{history:?}");
+    let (st, problem) = s.call(Method::GET, &format!("/v1/monitors/{id}/history?count=0"), Some(&reader), None).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("count")));
+    let retained = s.service.retention().run(custos_core::now() + chrono::Duration::days(500)).await.expect("retention");
+    assert!(retained.monitor_windows >= 1, "{retained:?}");
+    assert_eq!(s.call(Method::GET, &format!("/v1/monitors/{id}/history"), Some(&reader), None).await.1, json!([]));
 }
 
 backend_tests!(monitors_compare_windows, monitors_compare_against_an_uploaded_profile);

@@ -366,6 +366,58 @@ fn samples_against(profile: &Profile, current: &[DecisionRecord]) -> Vec<ColumnI
         .collect()
 }
 
+/// A window's profile, from the features of its decisions (kinds as [`samples`] decides them;
+/// inputs with more than [`MAX_CATEGORIES`] values left out).
+fn profile_of(rows: &[DecisionRecord]) -> Profile {
+    let columns = samples(&[], rows)
+        .into_iter()
+        .filter_map(|c| {
+            let mut p = match c.current {
+                Sample::Numeric { values, missing } => {
+                    let mut p = custos_monitor::ColumnProfile::numeric(&c.name);
+                    values.iter().for_each(|v| p.add_number(Some(*v)));
+                    (0..missing).for_each(|_| p.add_number(None));
+                    p
+                }
+                Sample::Categorical { counts, missing } => {
+                    let mut p = custos_monitor::ColumnProfile::categorical(&c.name);
+                    for (v, n) in &counts {
+                        p.add_category(Some(v), *n).ok()?;
+                    }
+                    p.add_category(None, missing).ok()?;
+                    p
+                }
+                Sample::Sketch(_) => return None,
+            };
+            p.seal_quantiles();
+            Some(p)
+        })
+        .collect();
+    Profile { rows: rows.len() as u64, columns }
+}
+
+/// Two profiles' columns as drift inputs: every reference column; one the current profile
+/// lacks (no decision carried it) is all missing; one of another kind is left out.
+fn profile_inputs(reference: &Profile, current: &Profile) -> Vec<ColumnInput> {
+    reference
+        .columns
+        .iter()
+        .filter_map(|r| {
+            let now = match current.column(&r.name) {
+                Some(c) if c.kind() == r.kind() => c.sample(),
+                Some(_) => return None,
+                None if r.kind() == "numeric" => Sample::Numeric { values: Vec::new(), missing: current.rows },
+                None => Sample::Categorical { counts: BTreeMap::new(), missing: current.rows },
+            };
+            Some(ColumnInput { name: r.name.clone(), reference: r.sample(), current: now, min_effect: None })
+        })
+        .filter(|c| match (&c.reference, &c.current) {
+            (Sample::Categorical { counts: r, .. }, Sample::Categorical { counts: k, .. }) => r.len() + k.len() <= MAX_CATEGORIES,
+            _ => true,
+        })
+        .collect()
+}
+
 /// Monitors.
 #[derive(Clone, Copy)]
 pub struct Monitors<'a>(pub(crate) &'a Service);
@@ -564,6 +616,90 @@ impl Monitors<'_> {
         Ok((Reference::Window(std::sync::Arc::new(rows)), figures))
     }
 
+    /// Stores the monitor's last closed window (of its length, aligned to UTC: days from
+    /// midnight, weeks from Thursday 1 January 1970) as a sealed profile, once; a window
+    /// without decisions stores nothing.
+    async fn store_closed_window(&self, monitor: &MonitorRecord, at: Timestamp) -> Result<(), ServiceError> {
+        let length = window_seconds(&monitor.window_length).unwrap_or(86_400);
+        let end_secs = at.timestamp().div_euclid(length) * length;
+        let to = chrono::DateTime::from_timestamp(end_secs, 0).ok_or_else(|| ServiceError::internal("window end out of range"))?;
+        let from = to - chrono::Duration::seconds(length);
+        let id = monitor.monitor_id;
+        if self.0.read(async |tx| Ok(custos_store::monitors::has_window(tx, &id, &to).await?)).await? {
+            return Ok(());
+        }
+        let window_scope = scope(monitor, from, to);
+        let mut rows = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &window_scope, MAX_ROWS + 1).await?)).await?;
+        rows.truncate(MAX_ROWS as usize);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let count = rows.len() as u64;
+        let json_text = tokio::task::spawn_blocking(move || profile_of(&rows).to_json()).await.map_err(ServiceError::internal)?;
+        let label = format!("custos/monitor-window/v1/{id}/{}", custos_core::format_timestamp(&to));
+        let sealed = self.0.store.keyring().seal_aggregate(&label, json_text.as_bytes())?;
+        let window = custos_store::monitors::StoredWindow { from, to, rows: count, sealed };
+        self.0.write(async |tx| Ok(custos_store::monitors::put_window(tx, &id, &window, &at).await?)).await?;
+        Ok(())
+    }
+
+    /// The stored closed windows (the newest `count`, 1-90, default 30), oldest first, each
+    /// compared with the monitor's reference: the history that outlives the decision log's
+    /// retention. A window holds what its decisions carried when it closed.
+    pub async fn history(&self, monitor_id: &str, count: Option<u32>) -> Result<Vec<WindowSummary>, ServiceError> {
+        let monitor = self.get(monitor_id).await?;
+        let count = count.unwrap_or(30);
+        if !(1..=90).contains(&count) {
+            return Err(ServiceError::invalid("count", "must be between 1 and 90"));
+        }
+        let id = monitor.monitor_id;
+        let mut stored = self.0.read(async |tx| Ok(custos_store::monitors::windows(tx, &id, count).await?)).await?;
+        stored.reverse();
+        let (reference, _) = self.reference(&monitor).await?;
+        let mut texts = Vec::with_capacity(stored.len());
+        for w in &stored {
+            let label = format!("custos/monitor-window/v1/{id}/{}", custos_core::format_timestamp(&w.to));
+            let bytes = self.0.store.keyring().open_aggregate(&label, &w.sealed)?;
+            texts.push(String::from_utf8(bytes).map_err(ServiceError::internal)?);
+        }
+        let options = DriftOptions {
+            alpha: monitor.alpha,
+            correction: Correction::parse(&monitor.correction).unwrap_or_default(),
+            power: 0.8,
+            name_values: false,
+        };
+        let reports = tokio::task::spawn_blocking(move || -> Result<Vec<Option<DriftReport>>, ServiceError> {
+            let reference = match reference {
+                Reference::Profile(p) => p,
+                Reference::Window(rows) if rows.is_empty() => return Ok(texts.iter().map(|_| None).collect()),
+                Reference::Window(rows) => std::sync::Arc::new(profile_of(&rows)),
+            };
+            texts
+                .iter()
+                .map(|t| {
+                    let current = Profile::from_json(t, MAX_COLUMNS).map_err(ServiceError::internal)?;
+                    let mut columns = profile_inputs(&reference, &current);
+                    Ok(custos_monitor::compare(&mut columns, &options).ok())
+                })
+                .collect()
+        })
+        .await
+        .map_err(ServiceError::internal)??;
+        Ok(stored
+            .into_iter()
+            .zip(reports)
+            .map(|(w, drift)| WindowSummary {
+                window: WindowFigures { from: w.from, to: w.to, rows: w.rows, truncated: w.rows >= u64::from(MAX_ROWS) },
+                features: drift.as_ref().map_or(0, |d| d.columns.len()),
+                drifted: drift
+                    .as_ref()
+                    .map(|d| d.columns.iter().filter(|c| c.drift).map(|c| c.column.clone()).collect())
+                    .unwrap_or_default(),
+                performance: None,
+            })
+            .collect())
+    }
+
     /// Monitors, newest first.
     pub async fn list(&self) -> Result<Vec<MonitorRecord>, ServiceError> {
         self.0.read(async |tx| Ok(custos_store::monitors::list(tx, 500).await?)).await
@@ -645,6 +781,9 @@ impl Monitors<'_> {
         let mut drifting = 0;
         let all = self.0.read(async |tx| Ok(custos_store::monitors::list(tx, u32::MAX).await?)).await?;
         for monitor in all {
+            if let Err(e) = self.store_closed_window(&monitor, at).await {
+                tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "storing a monitor's closed window failed");
+            }
             let to = custos_core::format_timestamp(&at);
             let report = match self.report_of(monitor.clone(), None, Some(&to)).await {
                 Ok(r) => r,

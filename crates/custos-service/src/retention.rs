@@ -14,6 +14,8 @@ pub struct RetentionReport {
     pub total: u64,
     /// Gate checks deleted (older than the check retention, quoted by no decision).
     pub checks: u64,
+    /// Monitors' stored window sketches deleted (ended before the check retention).
+    pub monitor_windows: u64,
 }
 
 /// Retention: expired values and gate checks go, and their pages leave the files.
@@ -53,6 +55,8 @@ impl Retention<'_> {
         let days = self.0.config().check_retention_days.max(1);
         let cutoff = at - chrono::Duration::days(i64::from(days));
         report.checks = self.0.store.expire_checks(cutoff).await?;
+        // Monitor windows are aggregates of the same decisions: kept as long as the checks.
+        report.monitor_windows = self.0.write(async |tx| Ok(custos_store::monitors::expire_windows(tx, &cutoff).await?)).await?;
         if report.checks > 0 {
             let leaf = crate::ledger::event_at(
                 LedgerEvent::RetentionChecksExpired,

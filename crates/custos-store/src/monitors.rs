@@ -162,3 +162,73 @@ pub async fn get_profile(tx: &mut Tx, id: &MonitorId) -> Result<Option<StoredPro
         uploaded_at: ts(&row, "uploaded_at")?,
     }))
 }
+
+/// A closed window's stored profile.
+#[derive(Debug, Clone)]
+pub struct StoredWindow {
+    /// Start of the window.
+    pub from: Timestamp,
+    /// End of the window (exclusive).
+    pub to: Timestamp,
+    /// Decisions profiled.
+    pub rows: u64,
+    /// The profile's JSON, sealed with [`crate::crypto::Keyring::seal_aggregate`].
+    pub sealed: Vec<u8>,
+}
+
+/// Stores a closed window's profile; a window already stored is left as it is (two checks
+/// racing store it once). Returns whether it was new.
+pub async fn put_window(tx: &mut Tx, id: &MonitorId, w: &StoredWindow, at: &Timestamp) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "INSERT INTO monitor_windows (monitor_id, window_from, window_to, row_count, profile_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (monitor_id, window_to) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(format_timestamp(&w.from))
+    .bind(format_timestamp(&w.to))
+    .bind(w.rows.to_string())
+    .bind(w.sealed.clone())
+    .bind(format_timestamp(at))
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Whether the window ending at `to` is stored.
+pub async fn has_window(tx: &mut Tx, id: &MonitorId, to: &Timestamp) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 AS one FROM monitor_windows WHERE monitor_id = $1 AND window_to = $2")
+        .bind(id.to_string())
+        .bind(format_timestamp(to))
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The newest `limit` stored windows of a monitor, newest first.
+pub async fn windows(tx: &mut Tx, id: &MonitorId, limit: u32) -> Result<Vec<StoredWindow>, StoreError> {
+    let rows = sqlx::query("SELECT * FROM monitor_windows WHERE monitor_id = $1 ORDER BY window_to DESC LIMIT $2")
+        .bind(id.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StoredWindow {
+                from: ts(row, "window_from")?,
+                to: ts(row, "window_to")?,
+                rows: text(row, "row_count")?.parse().map_err(|e| StoreError::Corrupt(format!("row_count: {e}")))?,
+                sealed: opt_bytes(row, "profile_sealed")?.ok_or_else(|| StoreError::Corrupt("profile_sealed is null".into()))?,
+            })
+        })
+        .collect()
+}
+
+/// Deletes stored windows that ended before `cutoff`; returns how many.
+pub async fn expire_windows(tx: &mut Tx, cutoff: &Timestamp) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM monitor_windows WHERE window_to < $1")
+        .bind(format_timestamp(cutoff))
+        .execute(tx.conn())
+        .await?
+        .rows_affected())
+}

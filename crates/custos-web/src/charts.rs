@@ -215,14 +215,35 @@ pub(crate) fn signed(title: &str, rows: &[(String, f64)]) -> String {
 /// A line of values over time (oldest first) with a value axis and the first and last dates:
 /// (date as people read it, value).
 pub(crate) fn trend(title: &str, value_name: &str, points: &[(String, f64)]) -> String {
+    let points: Vec<TrendPoint> = points.iter().map(|(d, v)| TrendPoint { label: d.clone(), value: *v, interval: None }).collect();
+    trend_with(title, value_name, "Audit finished", &points, None)
+}
+
+/// One point of [`trend_with`].
+pub(crate) struct TrendPoint {
+    /// The date as people read it.
+    pub label: String,
+    /// The value.
+    pub value: f64,
+    /// Its 95 % interval, drawn as a band.
+    pub interval: Option<(f64, f64)>,
+}
+
+/// A line of values over time (oldest first): a value axis, the first and last dates along
+/// the bottom, each point's 95 % interval as a shaded band, and an optional threshold as a
+/// dashed line with its label. The table below carries every number (intervals included) for
+/// screen readers; `when` names its date column.
+pub(crate) fn trend_with(title: &str, value_name: &str, when: &str, points: &[TrendPoint], threshold: Option<(&str, f64)>) -> String {
     if points.len() < 2 {
-        let shown = points.first().map(|(d, v)| format!(" ({d}: {v:.3})")).unwrap_or_default();
-        return format!("<p>{}: the trend appears after two audits{}.</p>", esc(title), esc(&shown));
+        let shown = points.first().map(|p| format!(" ({}: {:.3})", p.label, p.value)).unwrap_or_default();
+        return format!("<p>{}: the trend appears after two points{}.</p>", esc(title), esc(&shown));
     }
-    let max = points.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1e-9) * 1.15;
+    let top_value =
+        points.iter().map(|p| p.interval.map_or(p.value, |(_, h)| h.max(p.value))).chain(threshold.map(|t| t.1)).fold(0.0f64, f64::max);
+    let max = top_value.max(1e-9) * 1.15;
     let (w, h, left, pad) = (600.0, 200.0, 56.0, 30.0);
     let x = |i: usize| left + (w - left - pad) * i as f64 / (points.len() - 1) as f64;
-    let y = |v: f64| h - pad - (h - 2.0 * pad) * v / max;
+    let y = |v: f64| h - pad - (h - 2.0 * pad) * v.max(0.0) / max;
     let mut body = String::new();
     // Axes: values on the left (0, half, max), dates along the bottom (first and last).
     let _ = write!(
@@ -236,22 +257,57 @@ pub(crate) fn trend(title: &str, value_name: &str, points: &[(String, f64)]) -> 
         let _ = write!(body, r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{tick:.3}</text>"#, left - 6.0, y(tick) + 4.0);
     }
     let last = points.len() - 1;
-    let _ = write!(body, r#"<text x="{}" y="{}" font-size="11">{}</text>"#, left, h - 8.0, esc(&points[0].0));
-    let _ = write!(body, r#"<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>"#, w - pad, h - 8.0, esc(&points[last].0));
-    let path: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1))).collect();
-    let _ = write!(body, r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>"#, COLORS[0], path.join(" "));
-    for (i, (label, v)) in points.iter().enumerate() {
+    let _ = write!(body, r#"<text x="{}" y="{}" font-size="11">{}</text>"#, left, h - 8.0, esc(&points[0].label));
+    let _ = write!(body, r#"<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>"#, w - pad, h - 8.0, esc(&points[last].label));
+    // Intervals: one band through the points that have one (upper edge forward, lower back).
+    let banded: Vec<(usize, (f64, f64))> = points.iter().enumerate().filter_map(|(i, p)| p.interval.map(|iv| (i, iv))).collect();
+    if banded.len() >= 2 {
+        let upper = banded.iter().map(|(i, (_, hi))| format!("{:.1},{:.1}", x(*i), y(*hi)));
+        let lower = banded.iter().rev().map(|(i, (lo, _))| format!("{:.1},{:.1}", x(*i), y(*lo)));
+        let outline: Vec<String> = upper.chain(lower).collect();
         let _ = write!(
             body,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"><title>{}: {v:.4}</title></circle>"#,
-            x(i),
-            y(*v),
+            r#"<polygon class="interval" fill="{}" fill-opacity="0.18" stroke="none" points="{}"/>"#,
             COLORS[0],
-            esc(label)
+            outline.join(" ")
         );
     }
-    let table: Vec<Vec<String>> = points.iter().map(|(d, v)| vec![d.clone(), format!("{v:.4}")]).collect();
-    figure(title, (w, h), &body, &["Audit finished", value_name], &table)
+    if let Some((name, t)) = threshold {
+        let _ = write!(
+            body,
+            r##"<line class="threshold" x1="{left}" y1="{ty:.1}" x2="{right}" y2="{ty:.1}" stroke="#b00" stroke-dasharray="6 4"/><text x="{right}" y="{ly:.1}" font-size="11" text-anchor="end" fill="#b00">{label}</text>"##,
+            ty = y(t),
+            right = w - pad,
+            ly = y(t) - 4.0,
+            label = esc(&format!("{name} {t:.3}"))
+        );
+    }
+    let path: Vec<String> = points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.value))).collect();
+    let _ = write!(body, r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>"#, COLORS[0], path.join(" "));
+    for (i, p) in points.iter().enumerate() {
+        let _ = write!(
+            body,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"><title>{}: {:.4}</title></circle>"#,
+            x(i),
+            y(p.value),
+            COLORS[0],
+            esc(&p.label),
+            p.value
+        );
+    }
+    let with_intervals = points.iter().any(|p| p.interval.is_some());
+    let table: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| {
+            let mut row = vec![p.label.clone(), format!("{:.4}", p.value)];
+            if with_intervals {
+                row.push(p.interval.map_or_else(|| "—".to_owned(), |(l, h)| format!("{l:.4} to {h:.4}")));
+            }
+            row
+        })
+        .collect();
+    let headers: Vec<&str> = if with_intervals { vec![when, value_name, "95% interval"] } else { vec![when, value_name] };
+    figure(title, (w, h), &body, &headers, &table)
 }
 
 #[cfg(test)]
@@ -268,6 +324,17 @@ mod tests {
         let line = trend("DPD", "Demographic parity difference", &[("1 Dec 2026".into(), 0.1), ("2 Dec 2026".into(), 0.25)]);
         assert!(line.contains(">1 Dec 2026<") && line.contains(">2 Dec 2026<"), "dates on the axis: {line}");
         assert!(line.contains("<td data-label=\"Demographic parity difference\">0.2500</td>"), "{line}");
+        let points = [
+            TrendPoint { label: "1 Dec".into(), value: 0.9, interval: Some((0.85, 0.95)) },
+            TrendPoint { label: "2 Dec".into(), value: 0.7, interval: Some((0.6, 0.8)) },
+        ];
+        let banded = trend_with("Accuracy", "Accuracy", "Window ending", &points, Some(("Floor", 0.8)));
+        assert!(
+            banded.contains("class=\"interval\"") && banded.contains("class=\"threshold\"") && banded.contains(">Floor 0.800<"),
+            "{banded}"
+        );
+        assert!(banded.contains("<td data-label=\"95% interval\">0.6000 to 0.8000</td>"), "{banded}");
+        assert!(banded.contains("<td data-label=\"Window ending\">2 Dec</td>"), "{banded}");
         let stacked = stacked("Consents", &[("a".into(), "granted".into(), 2)], &[("granted", "Granted"), ("denied", "Denied")]);
         assert!(stacked.contains("<td data-label=\"Granted\">2</td>") && stacked.contains("<td data-label=\"Total\">2</td>"), "{stacked}");
     }

@@ -82,17 +82,33 @@ pub(crate) async fn page(State(web): State<Web>, Can(staff, _): Can<ReadMonitors
     let windows = monitors.windows(&id, Some(14), None).await.or_refuse(&staff)?;
     let alerts = web.service.alerts().list(Some(custos_core::AlertSource::Monitor), None, 200).await.or_refuse(&staff)?;
     let label = |w: &custos_service::monitors::WindowSummary| When::moment(&w.window.to).text;
-    let drift_points: Vec<(String, f64)> = windows.iter().map(|w| (label(w), w.drifted.len() as f64)).collect();
-    let accuracy_points: Vec<(String, f64)> =
-        windows.iter().filter_map(|w| w.performance.as_ref().map(|p| (label(w), p.accuracy.value * 100.0))).collect();
+    let drift_points: Vec<charts::TrendPoint> =
+        windows.iter().map(|w| charts::TrendPoint { label: label(w), value: w.drifted.len() as f64, interval: None }).collect();
+    let accuracy_points: Vec<charts::TrendPoint> = windows
+        .iter()
+        .filter_map(|w| {
+            w.performance.as_ref().map(|p| charts::TrendPoint {
+                label: label(w),
+                value: p.accuracy.value * 100.0,
+                interval: p.accuracy.low.zip(p.accuracy.high).map(|(l, h)| (l * 100.0, h * 100.0)),
+            })
+        })
+        .collect();
+    let floor = m.min_accuracy.map(|a| ("Alert below", a * 100.0));
     let page = MonitorPage {
         page: Page::staff(&staff, "/console/monitors"),
         name: m.name.clone(),
         watches: watches(&m),
         reference: format!("{} to {}", When::moment(&m.reference_from).text, When::moment(&m.reference_to).text),
         length: m.window_length.clone(),
-        drift_chart: charts::trend("Inputs that drifted, by window", "Inputs that drifted", &drift_points),
-        accuracy_chart: charts::trend("Accuracy at the decision threshold, by window (%)", "Accuracy (%)", &accuracy_points),
+        drift_chart: charts::trend_with("Inputs that drifted, by window", "Inputs that drifted", "Window ending", &drift_points, None),
+        accuracy_chart: charts::trend_with(
+            "Accuracy at the decision threshold, by window (%), with its 95% interval",
+            "Accuracy (%)",
+            "Window ending",
+            &accuracy_points,
+            floor,
+        ),
         windows: windows
             .iter()
             .rev()

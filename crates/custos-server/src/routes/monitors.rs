@@ -98,6 +98,29 @@ pub(crate) async fn monitor_windows(
     Ok(Json(s.service().monitors().windows(&id, q.count, q.to.as_deref()).await?.into_iter().map(Into::into).collect()))
 }
 
+/// How many stored windows.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HistoryQuery {
+    /// How many of the newest stored windows (1-90, default 30).
+    count: Option<u32>,
+}
+
+/// The monitor's stored closed windows (each whole window of its length, aligned to UTC,
+/// profiled when it closed and kept under the check retention), oldest first, each compared
+/// with the reference: the history that outlives the decision log (scope `monitors:read`).
+#[utoipa::path(get, path = "/v1/monitors/{monitor_id}/history", tag = "monitors", params(("monitor_id" = String, Path), HistoryQuery),
+    responses((status = 200, body = Vec<WindowSummaryView>), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn monitor_history(
+    State(s): State<AppState>,
+    _auth: Auth<MonitorsRead>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<Vec<WindowSummaryView>>, ApiError> {
+    Ok(Json(s.service().monitors().history(&id, q.count).await?.into_iter().map(Into::into).collect()))
+}
+
 /// Silences a monitor's new alerts until a time, or lifts the silence with `until: null`
 /// (scope `monitors:write`; a ledger event). Alerts already firing stay until they end.
 #[utoipa::path(post, path = "/v1/monitors/{monitor_id}/silence", tag = "monitors", params(("monitor_id" = String, Path)), request_body = SilenceInput,
@@ -132,6 +155,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/monitors/{monitor_id}", get(get_monitor))
         .route("/v1/monitors/{monitor_id}/report", get(monitor_report))
         .route("/v1/monitors/{monitor_id}/windows", get(monitor_windows))
+        .route("/v1/monitors/{monitor_id}/history", get(monitor_history))
         .route("/v1/monitors/{monitor_id}/silence", post(silence_monitor))
         .route(
             "/v1/monitors/{monitor_id}/reference-profile",
