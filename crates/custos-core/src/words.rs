@@ -98,6 +98,8 @@ crate::vocabulary! {
         RetentionExpired = "retention.expired" ("Data past retention deleted"),
         /// Gate checks past their retention period were deleted.
         RetentionChecksExpired = "retention.checks_expired" ("Old gate checks deleted"),
+        /// A retention run deleted monitors' stored window sketches past their retention.
+        RetentionMonitorWindowsExpired = "retention.monitor_windows_expired" ("Old monitor windows deleted"),
         /// A staff account was created.
         StaffUserCreated = "staff.user_created" ("Staff account created"),
         /// A staff member's password was reset.
@@ -171,6 +173,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 52);
+        assert_eq!(LedgerEvent::ALL.len(), 53);
     }
 }

@@ -74,6 +74,14 @@ pub struct MonitorInput {
 /// (`None`: the window does not have the figure).
 type RuleState = (usize, AlertRule, Option<(bool, f64)>);
 
+/// A window counts as closed this long after its end (a decision stamped just before the end
+/// may still be committing).
+pub const WINDOW_GRACE_SECONDS: i64 = 120;
+/// Closed windows stored per monitor per check at most.
+pub const WINDOWS_PER_CHECK: usize = 48;
+/// Decisions a closed window needs to be stored.
+pub const MIN_WINDOW_ROWS: usize = 10;
+
 /// Most alert rules a monitor may have.
 pub const MAX_ALERT_RULES: usize = 20;
 
@@ -147,6 +155,10 @@ impl AlertRule {
         if self.interval && *kind != RuleFigure::Performance {
             return Err(ServiceError::invalid(field, format!("{} has no interval", self.figure)));
         }
+        let unit = !matches!(self.figure.as_str(), "psi" | "wasserstein_sd" | "drifted_inputs");
+        if unit && self.above.or(self.below).is_some_and(|t| !(0.0..=1.0).contains(&t)) {
+            return Err(ServiceError::invalid(field, format!("{} lies between 0 and 1: so must its threshold", self.figure)));
+        }
         Ok(())
     }
 
@@ -172,8 +184,17 @@ impl AlertRule {
 
     /// Whether the rule's condition holds in the report, and the value it saw.
     fn breached(&self, report: &MonitorReport) -> Option<(bool, f64)> {
-        let (value, interval) = self.value(report)?;
-        let (low, high) = if self.interval { interval.unwrap_or((value, value)) } else { (value, value) };
+        let Some((value, interval)) = self.value(report) else {
+            // The window has decisions but not this figure (no such input now, no scores):
+            // not breached, so an alert it raised resolves.
+            return Some((false, f64::NAN));
+        };
+        let (low, high) = match (self.interval, interval) {
+            (false, _) => (value, value),
+            (true, Some(iv)) => iv,
+            // Asked for the interval and there is none: not breached on a point estimate.
+            (true, None) => return Some((false, value)),
+        };
         Some(match (self.above, self.below) {
             (Some(t), _) => (low > t, value),
             (_, Some(t)) => (high < t, value),
@@ -405,6 +426,20 @@ fn profile_inputs(reference: &Profile, current: &Profile) -> Vec<ColumnInput> {
         .filter_map(|r| {
             let now = match current.column(&r.name) {
                 Some(c) if c.kind() == r.kind() => c.sample(),
+                // Numbers the window saw as text (some values were not numbers): the numbers
+                // compare, the rest count as missing, as in a live check.
+                Some(c) if r.kind() == "numeric" => {
+                    let Sample::Categorical { counts, missing } = c.sample() else { return None };
+                    let mut values = Vec::new();
+                    let mut missing = missing;
+                    for (v, n) in counts {
+                        match v.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                            Some(x) => values.extend(std::iter::repeat_n(x, n.min(MAX_ROWS as u64) as usize)),
+                            None => missing += n,
+                        }
+                    }
+                    Sample::Numeric { values, missing }
+                }
                 Some(_) => return None,
                 None if r.kind() == "numeric" => Sample::Numeric { values: Vec::new(), missing: current.rows },
                 None => Sample::Categorical { counts: BTreeMap::new(), missing: current.rows },
@@ -616,36 +651,53 @@ impl Monitors<'_> {
         Ok((Reference::Window(std::sync::Arc::new(rows)), figures))
     }
 
-    /// Stores the monitor's last closed window (of its length, aligned to UTC: days from
-    /// midnight, weeks from Thursday 1 January 1970) as a sealed profile, once; a window
-    /// without decisions stores nothing.
-    async fn store_closed_window(&self, monitor: &MonitorRecord, at: Timestamp) -> Result<(), ServiceError> {
+    /// Stores the monitor's closed windows not stored yet (each whole window of its length,
+    /// aligned to UTC: days from midnight, weeks from Thursday 1 January 1970) as sealed
+    /// profiles: from the newest stored one (or the window the monitor was created in) up to
+    /// the last window that closed at least [`WINDOW_GRACE_SECONDS`] ago, at most
+    /// [`WINDOWS_PER_CHECK`] per check (a server that was down catches up over its next
+    /// checks). A window with fewer than [`MIN_WINDOW_ROWS`] decisions is passed over (its
+    /// sketch would hold one person's values).
+    async fn store_closed_windows(&self, monitor: &MonitorRecord, at: Timestamp) -> Result<(), ServiceError> {
         let length = window_seconds(&monitor.window_length).unwrap_or(86_400);
-        let end_secs = at.timestamp().div_euclid(length) * length;
-        let to = chrono::DateTime::from_timestamp(end_secs, 0).ok_or_else(|| ServiceError::internal("window end out of range"))?;
-        let from = to - chrono::Duration::seconds(length);
+        let aligned = |secs: i64| secs.div_euclid(length) * length;
+        let last_end = aligned(at.timestamp() - WINDOW_GRACE_SECONDS);
         let id = monitor.monitor_id;
-        if self.0.read(async |tx| Ok(custos_store::monitors::has_window(tx, &id, &to).await?)).await? {
-            return Ok(());
+        let newest = self.0.read(async |tx| Ok(custos_store::monitors::newest_window(tx, &id).await?)).await?;
+        let first_end = match newest {
+            Some(to) => to.timestamp() + length,
+            None => aligned(monitor.created_at.timestamp()) + length,
         }
-        let window_scope = scope(monitor, from, to);
-        let mut rows = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &window_scope, MAX_ROWS + 1).await?)).await?;
-        rows.truncate(MAX_ROWS as usize);
-        if rows.is_empty() {
-            return Ok(());
+        .max(last_end - (WINDOWS_PER_CHECK as i64 - 1) * length);
+        let mut end = first_end;
+        while end <= last_end {
+            let to = chrono::DateTime::from_timestamp(end, 0).ok_or_else(|| ServiceError::internal("window end out of range"))?;
+            let from = to - chrono::Duration::seconds(length);
+            end += length;
+            let window_scope = scope(monitor, from, to);
+            let mut rows = self.0.read(async |tx| Ok(custos_store::decisions::in_scope(tx, &window_scope, MAX_ROWS + 1).await?)).await?;
+            rows.truncate(MAX_ROWS as usize);
+            if rows.len() < MIN_WINDOW_ROWS {
+                continue;
+            }
+            let count = rows.len() as u64;
+            let json_text = tokio::task::spawn_blocking(move || profile_of(&rows).to_json()).await.map_err(ServiceError::internal)?;
+            if json_text.len() > MAX_PROFILE_BYTES {
+                tracing::warn!(monitor_id = %id, bytes = json_text.len(), "a window's profile is too large to keep");
+                continue;
+            }
+            let label = format!("custos/monitor-window/v1/{id}/{}", custos_core::format_timestamp(&to));
+            let sealed = self.0.store.keyring().seal_aggregate(&label, json_text.as_bytes())?;
+            let window = custos_store::monitors::StoredWindow { from, to, rows: count, sealed };
+            self.0.write(async |tx| Ok(custos_store::monitors::put_window(tx, &id, &window, &at).await?)).await?;
         }
-        let count = rows.len() as u64;
-        let json_text = tokio::task::spawn_blocking(move || profile_of(&rows).to_json()).await.map_err(ServiceError::internal)?;
-        let label = format!("custos/monitor-window/v1/{id}/{}", custos_core::format_timestamp(&to));
-        let sealed = self.0.store.keyring().seal_aggregate(&label, json_text.as_bytes())?;
-        let window = custos_store::monitors::StoredWindow { from, to, rows: count, sealed };
-        self.0.write(async |tx| Ok(custos_store::monitors::put_window(tx, &id, &window, &at).await?)).await?;
         Ok(())
     }
 
     /// The stored closed windows (the newest `count`, 1-90, default 30), oldest first, each
     /// compared with the monitor's reference: the history that outlives the decision log's
-    /// retention. A window holds what its decisions carried when it closed.
+    /// retention. A window holds what its decisions carried when it closed. Windows are opened
+    /// and compared one at a time; one that cannot be opened is left out (and logged).
     pub async fn history(&self, monitor_id: &str, count: Option<u32>) -> Result<Vec<WindowSummary>, ServiceError> {
         let monitor = self.get(monitor_id).await?;
         let count = count.unwrap_or(30);
@@ -655,49 +707,50 @@ impl Monitors<'_> {
         let id = monitor.monitor_id;
         let mut stored = self.0.read(async |tx| Ok(custos_store::monitors::windows(tx, &id, count).await?)).await?;
         stored.reverse();
-        let (reference, _) = self.reference(&monitor).await?;
-        let mut texts = Vec::with_capacity(stored.len());
-        for w in &stored {
-            let label = format!("custos/monitor-window/v1/{id}/{}", custos_core::format_timestamp(&w.to));
-            let bytes = self.0.store.keyring().open_aggregate(&label, &w.sealed)?;
-            texts.push(String::from_utf8(bytes).map_err(ServiceError::internal)?);
-        }
+        let reference = match self.reference(&monitor).await?.0 {
+            Reference::Profile(p) => Some(p),
+            Reference::Window(rows) if rows.is_empty() => None,
+            Reference::Window(rows) => {
+                Some(std::sync::Arc::new(tokio::task::spawn_blocking(move || profile_of(&rows)).await.map_err(ServiceError::internal)?))
+            }
+        };
         let options = DriftOptions {
             alpha: monitor.alpha,
             correction: Correction::parse(&monitor.correction).unwrap_or_default(),
             power: 0.8,
             name_values: false,
         };
-        let reports = tokio::task::spawn_blocking(move || -> Result<Vec<Option<DriftReport>>, ServiceError> {
-            let reference = match reference {
-                Reference::Profile(p) => p,
-                Reference::Window(rows) if rows.is_empty() => return Ok(texts.iter().map(|_| None).collect()),
-                Reference::Window(rows) => std::sync::Arc::new(profile_of(&rows)),
+        let mut out = Vec::with_capacity(stored.len());
+        for w in stored {
+            let label = format!("custos/monitor-window/v1/{id}/{}", custos_core::format_timestamp(&w.to));
+            let opened = self.0.store.keyring().open_aggregate(&label, &w.sealed).ok().and_then(|b| String::from_utf8(b).ok());
+            let Some(text) = opened else {
+                tracing::error!(monitor_id = %id, window_to = %custos_core::format_timestamp(&w.to), "a stored window cannot be opened");
+                continue;
             };
-            texts
-                .iter()
-                .map(|t| {
-                    let current = Profile::from_json(t, MAX_COLUMNS).map_err(ServiceError::internal)?;
-                    let mut columns = profile_inputs(&reference, &current);
-                    Ok(custos_monitor::compare(&mut columns, &options).ok())
-                })
-                .collect()
-        })
-        .await
-        .map_err(ServiceError::internal)??;
-        Ok(stored
-            .into_iter()
-            .zip(reports)
-            .map(|(w, drift)| WindowSummary {
-                window: WindowFigures { from: w.from, to: w.to, rows: w.rows, truncated: w.rows >= u64::from(MAX_ROWS) },
+            let reference = reference.clone();
+            let compared = tokio::task::spawn_blocking(move || -> Option<(u64, Option<DriftReport>)> {
+                let current = Profile::from_json(&text, MAX_COLUMNS).ok()?;
+                let drift = reference.and_then(|r| custos_monitor::compare(&mut profile_inputs(&r, &current), &options).ok());
+                Some((current.rows, drift))
+            })
+            .await
+            .map_err(ServiceError::internal)?;
+            let Some((rows, drift)) = compared else {
+                tracing::error!(monitor_id = %id, "a stored window's profile is unreadable");
+                continue;
+            };
+            out.push(WindowSummary {
+                window: WindowFigures { from: w.from, to: w.to, rows, truncated: rows >= u64::from(MAX_ROWS) },
                 features: drift.as_ref().map_or(0, |d| d.columns.len()),
                 drifted: drift
                     .as_ref()
                     .map(|d| d.columns.iter().filter(|c| c.drift).map(|c| c.column.clone()).collect())
                     .unwrap_or_default(),
                 performance: None,
-            })
-            .collect())
+            });
+        }
+        Ok(out)
     }
 
     /// Monitors, newest first.
@@ -781,7 +834,7 @@ impl Monitors<'_> {
         let mut drifting = 0;
         let all = self.0.read(async |tx| Ok(custos_store::monitors::list(tx, u32::MAX).await?)).await?;
         for monitor in all {
-            if let Err(e) = self.store_closed_window(&monitor, at).await {
+            if let Err(e) = self.store_closed_windows(&monitor, at).await {
                 tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "storing a monitor's closed window failed");
             }
             let to = custos_core::format_timestamp(&at);
@@ -811,6 +864,7 @@ impl Monitors<'_> {
                 tracing::error!(monitor_id = %monitor.monitor_id, error = %e, "a monitor's alert rules are unreadable");
                 Vec::new()
             });
+            let estimated = report.performance.as_ref().is_some_and(|p| p.estimated);
             let rule_states: Vec<RuleState> = rules
                 .into_iter()
                 .enumerate()
@@ -879,9 +933,19 @@ impl Monitors<'_> {
                                     kind: &kind,
                                     about: &about,
                                     message: format!(
-                                        "Monitor \"{}\": {:.4} in the window ending {}; its rule {n} is {}.",
+                                        "Monitor \"{}\": {:.4}{} in the window ending {}; its rule {n} is {}.",
                                         monitor.name,
                                         value,
+                                        if estimated
+                                            && !matches!(
+                                                rule.figure.as_str(),
+                                                "psi" | "wasserstein_sd" | "jensen_shannon" | "drifted_inputs"
+                                            )
+                                        {
+                                            " (estimated from the scores)"
+                                        } else {
+                                            ""
+                                        },
                                         at.format("%-d %b %Y, %H:%M UTC"),
                                         rule.describe()
                                     ),

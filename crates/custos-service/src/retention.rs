@@ -55,8 +55,32 @@ impl Retention<'_> {
         let days = self.0.config().check_retention_days.max(1);
         let cutoff = at - chrono::Duration::days(i64::from(days));
         report.checks = self.0.store.expire_checks(cutoff).await?;
-        // Monitor windows are aggregates of the same decisions: kept as long as the checks.
-        report.monitor_windows = self.0.write(async |tx| Ok(custos_store::monitors::expire_windows(tx, &cutoff).await?)).await?;
+        // Monitors' stored windows are sketches of the same decisions' features: kept as long
+        // as the checks, and no longer than the watched purpose keeps its data.
+        let windows_at = at;
+        report.monitor_windows = self
+            .0
+            .write(async |tx| {
+                let purposes = custos_store::purposes::all(tx).await?;
+                let mut deleted = 0;
+                for m in custos_store::monitors::list(tx, u32::MAX).await? {
+                    let purpose_days =
+                        m.purpose.as_deref().and_then(|p| purposes.iter().find(|x| x.purpose.as_str() == p)).map(|p| p.retention_days);
+                    let keep = purpose_days.map_or(days, |d| d.min(days)).max(1);
+                    let cutoff = windows_at - chrono::Duration::days(i64::from(keep));
+                    deleted += custos_store::monitors::expire_windows_of(tx, &m.monitor_id, &cutoff).await?;
+                }
+                if deleted > 0 {
+                    let leaf = crate::ledger::event_at(
+                        LedgerEvent::RetentionMonitorWindowsExpired,
+                        &windows_at,
+                        serde_json::json!({"windows": deleted}),
+                    );
+                    custos_store::ledger::append_leaf(tx, leaf).await?;
+                }
+                Ok(deleted)
+            })
+            .await?;
         if report.checks > 0 {
             let leaf = crate::ledger::event_at(
                 LedgerEvent::RetentionChecksExpired,
@@ -66,8 +90,8 @@ impl Retention<'_> {
             self.0.store.append_event(leaf).await?;
             tracing::info!(checks = report.checks, retention_days = days, "retention run deleted old gate checks");
         }
-        if report.total > 0 {
-            tracing::info!(expired_values = report.total, "retention run deleted expired data");
+        if report.total > 0 || report.monitor_windows > 0 {
+            tracing::info!(expired_values = report.total, monitor_windows = report.monitor_windows, "retention run deleted expired data");
             self.scrub_deleted().await;
         }
         Ok(report)

@@ -224,9 +224,19 @@ pub async fn windows(tx: &mut Tx, id: &MonitorId, limit: u32) -> Result<Vec<Stor
         .collect()
 }
 
-/// Deletes stored windows that ended before `cutoff`; returns how many.
-pub async fn expire_windows(tx: &mut Tx, cutoff: &Timestamp) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM monitor_windows WHERE window_to < $1")
+/// The end of a monitor's newest stored window.
+pub async fn newest_window(tx: &mut Tx, id: &MonitorId) -> Result<Option<Timestamp>, StoreError> {
+    let row = sqlx::query("SELECT window_to FROM monitor_windows WHERE monitor_id = $1 ORDER BY window_to DESC LIMIT 1")
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.as_ref().map(|r| ts(r, "window_to")).transpose()
+}
+
+/// Deletes a monitor's stored windows that ended before `cutoff`; returns how many.
+pub async fn expire_windows_of(tx: &mut Tx, id: &MonitorId, cutoff: &Timestamp) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM monitor_windows WHERE monitor_id = $1 AND window_to < $2")
+        .bind(id.to_string())
         .bind(format_timestamp(cutoff))
         .execute(tx.conn())
         .await?

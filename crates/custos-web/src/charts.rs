@@ -259,11 +259,31 @@ pub(crate) fn trend_with(title: &str, value_name: &str, when: &str, points: &[Tr
     let last = points.len() - 1;
     let _ = write!(body, r#"<text x="{}" y="{}" font-size="11">{}</text>"#, left, h - 8.0, esc(&points[0].label));
     let _ = write!(body, r#"<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>"#, w - pad, h - 8.0, esc(&points[last].label));
-    // Intervals: one band through the points that have one (upper edge forward, lower back).
-    let banded: Vec<(usize, (f64, f64))> = points.iter().enumerate().filter_map(|(i, p)| p.interval.map(|iv| (i, iv))).collect();
-    if banded.len() >= 2 {
-        let upper = banded.iter().map(|(i, (_, hi))| format!("{:.1},{:.1}", x(*i), y(*hi)));
-        let lower = banded.iter().rev().map(|(i, (lo, _))| format!("{:.1},{:.1}", x(*i), y(*lo)));
+    // One band per run of consecutive points with an interval (a gap is not bridged); a lone
+    // point's interval is an error bar.
+    let mut run: Vec<(usize, (f64, f64))> = Vec::new();
+    let mut runs: Vec<Vec<(usize, (f64, f64))>> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        match p.interval {
+            Some(iv) => run.push((i, iv)),
+            None => runs.push(std::mem::take(&mut run)),
+        }
+    }
+    runs.push(run);
+    for run in runs.iter().filter(|r| !r.is_empty()) {
+        if let [(i, (lo, hi))] = run.as_slice() {
+            let _ = write!(
+                body,
+                r#"<line class="interval" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{}" stroke-opacity="0.5" stroke-width="6"/>"#,
+                y(*hi),
+                y(*lo),
+                COLORS[0],
+                x = x(*i)
+            );
+            continue;
+        }
+        let upper = run.iter().map(|(i, (_, hi))| format!("{:.1},{:.1}", x(*i), y(*hi)));
+        let lower = run.iter().rev().map(|(i, (lo, _))| format!("{:.1},{:.1}", x(*i), y(*lo)));
         let outline: Vec<String> = upper.chain(lower).collect();
         let _ = write!(
             body,
@@ -335,6 +355,14 @@ mod tests {
         );
         assert!(banded.contains("<td data-label=\"95% interval\">0.6000 to 0.8000</td>"), "{banded}");
         assert!(banded.contains("<td data-label=\"Window ending\">2 Dec</td>"), "{banded}");
+        let gap = [
+            TrendPoint { label: "1 Dec".into(), value: 0.9, interval: Some((0.85, 0.95)) },
+            TrendPoint { label: "2 Dec".into(), value: 0.8, interval: None },
+            TrendPoint { label: "3 Dec".into(), value: 0.7, interval: Some((0.6, 0.8)) },
+        ];
+        let gapped = trend_with("Accuracy", "Accuracy", "Window ending", &gap, None);
+        assert!(!gapped.contains("<polygon") && gapped.matches("<line class=\"interval\"").count() == 2, "a gap is not bridged: {gapped}");
+        assert!(gapped.contains("<td data-label=\"95% interval\">—</td>"), "{gapped}");
         let stacked = stacked("Consents", &[("a".into(), "granted".into(), 2)], &[("granted", "Granted"), ("denied", "Denied")]);
         assert!(stacked.contains("<td data-label=\"Granted\">2</td>") && stacked.contains("<td data-label=\"Total\">2</td>"), "{stacked}");
     }
