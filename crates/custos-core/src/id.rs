@@ -125,6 +125,11 @@ id_type!(
     "monitor_id"
 );
 id_type!(
+    /// Identifier of one AI system (a use case in the AI inventory).
+    AiSystemId,
+    "ai_system_id"
+);
+id_type!(
     /// Identifier of one alert.
     AlertId,
     "alert_id"

@@ -149,6 +149,10 @@ crate::vocabulary! {
         /// A monitor's reference was replaced by an uploaded profile (the leaf carries its
         /// digest, rows and columns).
         MonitorReferenceUploaded = "monitor.reference_uploaded" ("Monitor reference profile uploaded"),
+        /// An AI system was added to the inventory.
+        AiSystemCreated = "ai_system.created" ("AI system recorded"),
+        /// An AI system's record changed (the leaf names the fields and their new values).
+        AiSystemUpdated = "ai_system.updated" ("AI system updated"),
     }
 }
 
@@ -173,6 +177,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 53);
+        assert_eq!(LedgerEvent::ALL.len(), 55);
     }
 }

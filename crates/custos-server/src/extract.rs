@@ -212,6 +212,8 @@ scopes! {
     WebhooksAdmin => Some(Scope::WebhooksAdmin),
     MonitorsRead => Some(Scope::MonitorsRead),
     MonitorsWrite => Some(Scope::MonitorsWrite),
+    AiSystemsRead => Some(Scope::AiSystemsRead),
+    AiSystemsWrite => Some(Scope::AiSystemsWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

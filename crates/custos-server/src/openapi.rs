@@ -39,6 +39,7 @@ impl Modify for BearerAuth {
         list_alerts, acknowledge_alert, resolve_alert,
         create_webhook, list_webhooks, delete_webhook, webhook_deliveries,
         create_monitor, list_monitors, get_monitor, monitor_report, monitor_windows, monitor_history, silence_monitor, upload_reference_profile,
+        create_ai_system, list_ai_systems, get_ai_system, patch_ai_system,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

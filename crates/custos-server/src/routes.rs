@@ -1,5 +1,6 @@
 //! One module per resource; each exposes `routes()`, merged here.
 
+mod ai_systems;
 mod alerts;
 mod consents;
 mod decisions;
@@ -24,8 +25,8 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    alerts::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*, monitors::*,
-    oversight::*, pii::*, privacy::*, purposes::*, reviews::*, subjects::*, webhooks::*,
+    ai_systems::*, alerts::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*,
+    monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, subjects::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -48,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(alerts::routes())
         .merge(webhooks::routes())
         .merge(monitors::routes())
+        .merge(ai_systems::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

@@ -73,6 +73,10 @@ custos_core::vocabulary! {
         MonitorsWrite = "monitors:write" ("Create monitors"),
         /// Add, list and remove webhook endpoints and read their deliveries.
         WebhooksAdmin = "webhooks:admin" ("Manage webhooks"),
+        /// Read the AI inventory.
+        AiSystemsRead = "ai-systems:read" ("Read AI systems"),
+        /// Record and change AI systems.
+        AiSystemsWrite = "ai-systems:write" ("Record AI systems"),
     }
 }
 

@@ -9,6 +9,7 @@
 //! wire documents (and their OpenAPI schema) onto these types.
 
 mod admin;
+pub mod ai_systems;
 pub mod alerts;
 pub mod consents;
 pub mod decisions;
@@ -200,6 +201,11 @@ impl Service {
     /// The model registry.
     pub fn models(&self) -> models::Models<'_> {
         models::Models(self)
+    }
+
+    /// The AI inventory: AI systems and what they use.
+    pub fn ai_systems(&self) -> ai_systems::AiSystems<'_> {
+        ai_systems::AiSystems(self)
     }
 
     /// Monitors: drift and performance of a model's decisions over time.

@@ -76,7 +76,7 @@ pub(crate) fn parse_categories(field: &str, keys: &[String]) -> Result<Vec<DataC
     Ok(out)
 }
 
-fn check_label(field: &str, value: &str, max: usize) -> Result<(), ServiceError> {
+pub(crate) fn check_label(field: &str, value: &str, max: usize) -> Result<(), ServiceError> {
     if value.trim().is_empty() || value.len() > max || value.chars().any(char::is_control) {
         return Err(ServiceError::invalid(field, format!("must be 1-{max} characters without control characters")));
     }

@@ -15,6 +15,7 @@
 //! implementation would repeat each query verbatim. Only the migrations differ per dialect.
 //! The backends do differ in how writes are scheduled, see [`Store::write`].
 
+pub mod ai_systems;
 pub mod alerts;
 mod check_writer;
 pub mod checks;

@@ -13,6 +13,7 @@ use utoipa::{
     openapi::{ArrayBuilder, ObjectBuilder, Type},
 };
 
+pub(crate) mod ai_systems;
 pub(crate) mod alerts;
 pub(crate) mod consents;
 pub(crate) mod decisions;

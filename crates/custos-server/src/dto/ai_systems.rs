@@ -1,0 +1,122 @@
+//! The AI inventory on the wire.
+
+use custos_service::ai_systems as domain;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ReceiptView, receipt, ts};
+
+/// Records an AI system (POST: `name`, `description` and `business_owner` required), or
+/// changes the fields given (PATCH).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AiSystemInput {
+    /// What people call it (unique).
+    #[schema(example = "Next best offer")]
+    pub name: Option<String>,
+    /// What it does, for whom.
+    #[schema(example = "Chooses the offer shown to a signed-in customer on the website")]
+    pub description: Option<String>,
+    /// The person accountable for it in the business.
+    #[schema(example = "Head of CRM")]
+    pub business_owner: Option<String>,
+    /// Purposes it serves (declared purposes, fideslang data uses).
+    pub purposes: Option<Vec<String>>,
+    /// Data categories it uses (fideslang).
+    pub data_categories: Option<Vec<String>>,
+    /// Models it runs (registry names).
+    pub models: Option<Vec<String>>,
+    /// `deployer` (default), `provider` or `provider_and_deployer` (AI Act Art. 3).
+    pub ai_act_role: Option<String>,
+    /// Whether its output reaches customers.
+    pub customer_facing: Option<bool>,
+    /// Whether customers interact with it directly (a chatbot: AI Act Art. 50 disclosure).
+    pub direct_interaction: Option<bool>,
+    /// Where it is used (ISO 3166 codes such as `DE`, `US-CA`).
+    pub jurisdictions: Option<Vec<String>>,
+    /// `minimal`, `limited`, `high`, `prohibited` or `unknown` (default): entered by hand until
+    /// the impact assessment classifies the system.
+    pub risk_tier: Option<String>,
+}
+
+impl From<AiSystemInput> for domain::AiSystemInput {
+    fn from(i: AiSystemInput) -> Self {
+        Self {
+            name: i.name,
+            description: i.description,
+            business_owner: i.business_owner,
+            purposes: i.purposes,
+            data_categories: i.data_categories,
+            models: i.models,
+            ai_act_role: i.ai_act_role,
+            customer_facing: i.customer_facing,
+            direct_interaction: i.direct_interaction,
+            jurisdictions: i.jurisdictions,
+            risk_tier: i.risk_tier,
+        }
+    }
+}
+
+/// An AI system.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct AiSystemView {
+    /// Id.
+    pub ai_system_id: String,
+    /// What people call it.
+    pub name: String,
+    /// What it does, for whom.
+    pub description: String,
+    /// The person accountable for it.
+    pub business_owner: String,
+    /// Purposes it serves.
+    pub purposes: Vec<String>,
+    /// Data categories it uses.
+    pub data_categories: Vec<String>,
+    /// Models it runs.
+    pub models: Vec<String>,
+    /// Its role under the AI Act.
+    pub ai_act_role: String,
+    /// Whether its output reaches customers.
+    pub customer_facing: bool,
+    /// Whether customers interact with it directly.
+    pub direct_interaction: bool,
+    /// Where it is used.
+    pub jurisdictions: Vec<String>,
+    /// Its risk tier.
+    pub risk_tier: String,
+    /// When it was recorded.
+    pub created_at: String,
+    /// When it last changed.
+    pub updated_at: String,
+    /// Where the change was recorded (write answers that changed something).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+impl From<domain::AiSystemRecord> for AiSystemView {
+    fn from(a: domain::AiSystemRecord) -> Self {
+        Self {
+            ai_system_id: a.ai_system_id.to_string(),
+            name: a.name,
+            description: a.description,
+            business_owner: a.business_owner,
+            purposes: a.purposes,
+            data_categories: a.data_categories,
+            models: a.models,
+            ai_act_role: a.ai_act_role,
+            customer_facing: a.customer_facing,
+            direct_interaction: a.direct_interaction,
+            jurisdictions: a.jurisdictions,
+            risk_tier: a.risk_tier,
+            created_at: ts(&a.created_at),
+            updated_at: ts(&a.updated_at),
+            receipt: None,
+        }
+    }
+}
+
+impl From<domain::AiSystemView> for AiSystemView {
+    fn from(v: domain::AiSystemView) -> Self {
+        Self { receipt: receipt(v.receipt), ..v.ai_system.into() }
+    }
+}

@@ -1,0 +1,101 @@
+//! The AI inventory over HTTP, on SQLite and PostgreSQL: recording AI systems, bad input named
+//! and changing nothing, scopes, changes recorded in the ledger with what changed.
+
+use custos_testkit::{Backend, TestServer, backend_tests};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const OFFERS: &str = "marketing.advertising.first_party.targeted";
+
+async fn inventory(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (st, _) = s
+        .post(
+            "/v1/purposes",
+            json!({"purpose": OFFERS, "name": "Offers", "legal_basis": "legitimate_interest", "data_categories": ["user.behavior"],
+                   "profiling": true, "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let good = json!({
+        "name": "Next best offer", "description": "Chooses the offer a signed-in customer sees", "business_owner": "Head of CRM",
+        "purposes": [OFFERS], "data_categories": ["user.behavior.purchase_history"], "models": ["nbo"],
+        "customer_facing": true, "jurisdictions": ["DE", "US-CA"], "risk_tier": "limited"
+    });
+
+    // Bad input: a problem naming the field, and nothing stored.
+    for (change, status, field) in [
+        (json!({"name": null}), 400, "name"),
+        (json!({"name": "  "}), 400, "name"),
+        (json!({"business_owner": null}), 400, "business_owner"),
+        (json!({"risk_tier": "severe"}), 400, "risk_tier"),
+        (json!({"ai_act_role": "user"}), 400, "ai_act_role"),
+        (json!({"jurisdictions": ["Germany"]}), 400, "jurisdictions"),
+        (json!({"data_categories": ["user.nonsense!"]}), 400, "data_categories[0]"),
+        (json!({"models": [""]}), 400, "models"),
+        (json!({"direct_interaction": true, "customer_facing": false}), 400, "customer_facing"),
+        (json!({"purposes": ["marketing.no_such_use"]}), 422, "purposes"),
+        (json!({"colour": "red"}), 400, "colour"),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let (st, problem) = s.post("/v1/ai-systems", body.clone()).await;
+        assert_eq!((st, problem["field"].as_str()), (status, Some(field)), "{body} -> {problem}");
+    }
+    assert_eq!(s.get("/v1/ai-systems").await.1, json!([]));
+
+    // Scopes: reading needs ai-systems:read, writing ai-systems:write; no key, no answer.
+    let reader = s.key(&["ai-systems:read"]).await;
+    assert_eq!(s.call(Method::POST, "/v1/ai-systems", Some(&reader), Some(good.clone())).await.0, 403);
+    assert_eq!(s.call(Method::GET, "/v1/ai-systems", None, None).await.0, 401);
+    let other = s.key(&["monitors:read"]).await;
+    assert_eq!(s.call(Method::GET, "/v1/ai-systems", Some(&other), None).await.0, 403);
+
+    let (st, created) = s.post("/v1/ai-systems", good.clone()).await;
+    assert_eq!(st, 201, "{created}");
+    let id = created["ai_system_id"].as_str().expect("id").to_owned();
+    assert!(created["receipt"]["leaf_index"].is_u64(), "{created}");
+    assert_eq!(
+        (created["ai_act_role"].as_str(), created["risk_tier"].as_str(), created["jurisdictions"].clone()),
+        (Some("deployer"), Some("limited"), json!(["DE", "US-CA"]))
+    );
+    // The name is unique.
+    assert_eq!(s.post("/v1/ai-systems", good.clone()).await.0, 409);
+
+    // A change: only the fields given; the ledger leaf names what changed.
+    let path = format!("/v1/ai-systems/{id}");
+    let (st, changed) =
+        s.call(Method::PATCH, &path, Some(&s.admin_key), Some(json!({"risk_tier": "high", "direct_interaction": true}))).await;
+    assert_eq!(st, 200, "{changed}");
+    assert_eq!(
+        (changed["risk_tier"].as_str(), changed["direct_interaction"].as_bool(), changed["name"].as_str()),
+        (Some("high"), Some(true), Some("Next best offer"))
+    );
+    let leaf = changed["receipt"]["leaf_index"].as_u64().expect("receipt");
+    let (st, entry) = s.get(&format!("/v1/ledger/entries/{leaf}")).await;
+    assert_eq!(st, 200, "{entry}");
+    let bytes = data_encoding::BASE64.decode(entry["leaf"].as_str().expect("leaf").as_bytes()).expect("base64");
+    let leaf: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(leaf["event"], "ai_system.updated", "{leaf}");
+    assert_eq!(leaf["changed"], json!({"direct_interaction": true, "risk_tier": "high"}), "only what changed: {leaf}");
+    // The same values again change nothing and record nothing.
+    let (st, same) = s.call(Method::PATCH, &path, Some(&s.admin_key), Some(json!({"risk_tier": "high"}))).await;
+    assert_eq!((st, same.get("receipt")), (200, None), "{same}");
+    // A bad change is refused and leaves the record as it was.
+    let (st, problem) = s.call(Method::PATCH, &path, Some(&s.admin_key), Some(json!({"customer_facing": false}))).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("customer_facing")), "{problem}");
+    let (st, read) = s.call(Method::GET, &path, Some(&reader), None).await;
+    assert_eq!((st, read["customer_facing"].as_bool(), read["risk_tier"].as_str()), (200, Some(true), Some("high")), "{read}");
+    assert_eq!(s.call(Method::PATCH, &path, Some(&reader), Some(json!({"risk_tier": "minimal"}))).await.0, 403);
+    assert_eq!(s.call(Method::GET, "/v1/ai-systems/01a236da-e535-701c-a7f8-d9201e55519a", Some(&reader), None).await.0, 404);
+    assert_eq!(s.call(Method::GET, "/v1/ai-systems/not-an-id", Some(&reader), None).await.0, 400);
+
+    let (_, listed) = s.call(Method::GET, "/v1/ai-systems", Some(&reader), None).await;
+    let listed: Vec<Value> = listed.as_array().expect("list").clone();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["models"], json!(["nbo"]));
+}
+
+backend_tests!(inventory);

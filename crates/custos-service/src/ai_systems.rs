@@ -1,0 +1,265 @@
+//! The AI inventory: AI systems (use cases) — what each is for, what data it uses, which
+//! models it runs, its role under the AI Act, who it faces and its risk tier. Every change is a
+//! ledger event. The risk tier is entered by hand until the impact assessment's classifier
+//! fills it.
+
+use custos_core::{AiSystemId, LedgerEvent, PurposeKey, now};
+pub use custos_store::ai_systems::AiSystemRecord;
+use serde_json::json;
+
+use crate::purposes::{check_label, parse_categories};
+use crate::{Receipt, Service, ServiceError};
+
+/// Roles under the AI Act (Art. 3(3)-(4)).
+pub const AI_ACT_ROLES: [&str; 3] = ["deployer", "provider", "provider_and_deployer"];
+/// Risk tiers (AI Act: prohibited practices Art. 5, high-risk Art. 6, transparency Art. 50).
+pub const RISK_TIERS: [&str; 5] = ["minimal", "limited", "high", "prohibited", "unknown"];
+/// Most entries in each list of an AI system.
+pub const MAX_LIST: usize = 100;
+
+/// Records an AI system, or (every field optional) changes one.
+#[derive(Debug, Clone, Default)]
+pub struct AiSystemInput {
+    /// What people call it (unique).
+    pub name: Option<String>,
+    /// What it does, for whom.
+    pub description: Option<String>,
+    /// The person accountable for it.
+    pub business_owner: Option<String>,
+    /// Purposes it serves (declared purposes).
+    pub purposes: Option<Vec<String>>,
+    /// Data categories it uses (fideslang).
+    pub data_categories: Option<Vec<String>>,
+    /// Models it runs (registry names).
+    pub models: Option<Vec<String>>,
+    /// `deployer` (default), `provider` or `provider_and_deployer`.
+    pub ai_act_role: Option<String>,
+    /// Whether its output reaches customers.
+    pub customer_facing: Option<bool>,
+    /// Whether customers interact with it directly.
+    pub direct_interaction: Option<bool>,
+    /// ISO 3166 codes where it is used.
+    pub jurisdictions: Option<Vec<String>>,
+    /// `minimal`, `limited`, `high`, `prohibited` or `unknown` (default).
+    pub risk_tier: Option<String>,
+}
+
+/// An AI system with, for a write, where the change was recorded.
+#[derive(Debug, Clone)]
+pub struct AiSystemView {
+    /// The record.
+    pub ai_system: AiSystemRecord,
+    /// The ledger receipt (writes only).
+    pub receipt: Option<Receipt>,
+}
+
+fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ServiceError> {
+    if allowed.contains(&value) { Ok(()) } else { Err(ServiceError::invalid(field, format!("must be one of {}", allowed.join(", ")))) }
+}
+
+fn jurisdiction(field: &str, code: &str) -> Result<(), ServiceError> {
+    let (country, region) = code.split_once('-').map_or((code, None), |(c, r)| (c, Some(r)));
+    let ok = country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && region.is_none_or(|r| (1..=3).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+    if ok { Ok(()) } else { Err(ServiceError::invalid(field, format!("{code:?} is not an ISO 3166 code such as DE or US-CA"))) }
+}
+
+/// Checks and applies `input` over `base` (a new record's defaults, or the stored one).
+fn apply(input: AiSystemInput, mut a: AiSystemRecord) -> Result<AiSystemRecord, ServiceError> {
+    if let Some(v) = input.name {
+        check_label("name", &v, 200)?;
+        a.name = v;
+    }
+    if let Some(v) = input.description {
+        if v.len() > 10_000 || v.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(ServiceError::invalid("description", "must be at most 10000 characters without control characters"));
+        }
+        a.description = v;
+    }
+    if let Some(v) = input.business_owner {
+        check_label("business_owner", &v, 200)?;
+        a.business_owner = v;
+    }
+    let too_long = |field: &str, n: usize| {
+        if n > MAX_LIST { Err(ServiceError::invalid(field, format!("at most {MAX_LIST} entries"))) } else { Ok(()) }
+    };
+    if let Some(v) = input.purposes {
+        too_long("purposes", v.len())?;
+        for (i, p) in v.iter().enumerate() {
+            PurposeKey::parse(p).map_err(|e| ServiceError::invalid(&format!("purposes[{i}]"), e.message()))?;
+        }
+        a.purposes = v;
+        a.purposes.sort();
+        a.purposes.dedup();
+    }
+    if let Some(v) = input.data_categories {
+        too_long("data_categories", v.len())?;
+        a.data_categories = parse_categories("data_categories", &v)?.iter().map(|c| c.as_str().to_owned()).collect();
+    }
+    if let Some(v) = input.models {
+        too_long("models", v.len())?;
+        for m in &v {
+            crate::check_token("models", m)?;
+        }
+        a.models = v;
+        a.models.sort();
+        a.models.dedup();
+    }
+    if let Some(v) = input.ai_act_role {
+        one_of("ai_act_role", &v, &AI_ACT_ROLES)?;
+        a.ai_act_role = v;
+    }
+    if let Some(v) = input.customer_facing {
+        a.customer_facing = v;
+    }
+    if let Some(v) = input.direct_interaction {
+        a.direct_interaction = v;
+    }
+    if let Some(v) = input.jurisdictions {
+        too_long("jurisdictions", v.len())?;
+        for j in &v {
+            jurisdiction("jurisdictions", j)?;
+        }
+        a.jurisdictions = v;
+        a.jurisdictions.sort();
+        a.jurisdictions.dedup();
+    }
+    if let Some(v) = input.risk_tier {
+        one_of("risk_tier", &v, &RISK_TIERS)?;
+        a.risk_tier = v;
+    }
+    if a.direct_interaction && !a.customer_facing {
+        return Err(ServiceError::invalid("customer_facing", "a system customers interact with directly is customer-facing"));
+    }
+    Ok(a)
+}
+
+fn ledger_doc(a: &AiSystemRecord) -> serde_json::Value {
+    json!({
+        "ai_system_id": a.ai_system_id.to_string(),
+        "name": a.name,
+        "business_owner": a.business_owner,
+        "purposes": a.purposes,
+        "data_categories": a.data_categories,
+        "models": a.models,
+        "ai_act_role": a.ai_act_role,
+        "customer_facing": a.customer_facing,
+        "direct_interaction": a.direct_interaction,
+        "jurisdictions": a.jurisdictions,
+        "risk_tier": a.risk_tier,
+    })
+}
+
+/// The AI inventory.
+#[derive(Clone, Copy)]
+pub struct AiSystems<'a>(pub(crate) &'a Service);
+
+impl AiSystems<'_> {
+    /// Records an AI system: `name`, `description` and `business_owner` are required; purposes
+    /// must be declared (422 otherwise); a ledger event.
+    pub async fn create(&self, input: AiSystemInput) -> Result<AiSystemView, ServiceError> {
+        for (field, given) in [("name", &input.name), ("description", &input.description), ("business_owner", &input.business_owner)] {
+            if given.is_none() {
+                return Err(ServiceError::invalid(field, "is required"));
+            }
+        }
+        let at = now();
+        let base = AiSystemRecord {
+            ai_system_id: AiSystemId::new(),
+            name: String::new(),
+            description: String::new(),
+            business_owner: String::new(),
+            purposes: Vec::new(),
+            data_categories: Vec::new(),
+            models: Vec::new(),
+            ai_act_role: "deployer".into(),
+            customer_facing: false,
+            direct_interaction: false,
+            jurisdictions: Vec::new(),
+            risk_tier: "unknown".into(),
+            created_at: at,
+            updated_at: at,
+        };
+        let record = apply(input, base)?;
+        let leaf = crate::ledger::event_at(LedgerEvent::AiSystemCreated, &at, ledger_doc(&record));
+        let stored = record.clone();
+        let receipt = self
+            .0
+            .write(async |tx| {
+                check_purposes(tx, &stored.purposes).await?;
+                custos_store::ai_systems::insert(tx, &stored).await.map_err(|e| conflict(e, &stored.name))?;
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
+        Ok(AiSystemView { ai_system: record, receipt: Some(receipt) })
+    }
+
+    /// Changes the given fields of an AI system; a ledger event naming what changed (none
+    /// changed: nothing is recorded).
+    pub async fn update(&self, ai_system_id: &str, input: AiSystemInput) -> Result<AiSystemView, ServiceError> {
+        let id = AiSystemId::parse(ai_system_id)?;
+        let current = self.get(ai_system_id).await?;
+        let mut changed = apply(input, current.clone())?;
+        let before = ledger_doc(&current);
+        let after = ledger_doc(&changed);
+        let fields: serde_json::Map<String, serde_json::Value> = after
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if fields.is_empty() {
+            return Ok(AiSystemView { ai_system: current, receipt: None });
+        }
+        changed.updated_at = now();
+        let leaf = crate::ledger::event_at(
+            LedgerEvent::AiSystemUpdated,
+            &changed.updated_at,
+            json!({"ai_system_id": id.to_string(), "changed": fields}),
+        );
+        let stored = changed.clone();
+        let receipt = self
+            .0
+            .write(async |tx| {
+                check_purposes(tx, &stored.purposes).await?;
+                if !custos_store::ai_systems::update(tx, &stored).await.map_err(|e| conflict(e, &stored.name))? {
+                    return Err(ServiceError::NotFound { resource: "AI system" });
+                }
+                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+            })
+            .await?;
+        Ok(AiSystemView { ai_system: changed, receipt: Some(receipt) })
+    }
+
+    /// One AI system.
+    pub async fn get(&self, ai_system_id: &str) -> Result<AiSystemRecord, ServiceError> {
+        let id = AiSystemId::parse(ai_system_id)?;
+        self.0
+            .read(async |tx| Ok(custos_store::ai_systems::get(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "AI system" })
+    }
+
+    /// The inventory, by name (at most 1,000).
+    pub async fn list(&self) -> Result<Vec<AiSystemRecord>, ServiceError> {
+        self.0.read(async |tx| Ok(custos_store::ai_systems::list(tx, 1_000).await?)).await
+    }
+}
+
+async fn check_purposes(tx: &mut custos_store::Tx, purposes: &[String]) -> Result<(), ServiceError> {
+    for p in purposes {
+        if custos_store::purposes::get(tx, p).await?.is_none() {
+            return Err(ServiceError::unprocessable("purposes", format!("purpose `{p}` does not exist")));
+        }
+    }
+    Ok(())
+}
+
+fn conflict(e: custos_store::StoreError, name: &str) -> ServiceError {
+    match e {
+        custos_store::StoreError::Conflict => ServiceError::Conflict(format!("an AI system named `{name}` exists already")),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,123 @@
+//! The AI inventory: AI systems (use cases) and what they use.
+
+use custos_core::{AiSystemId, Timestamp, format_timestamp};
+use sqlx::any::AnyRow;
+
+use crate::{StoreError, rows::*, tx::Tx};
+
+/// An AI system as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiSystemRecord {
+    /// Id.
+    pub ai_system_id: AiSystemId,
+    /// What people call it (unique).
+    pub name: String,
+    /// What it does, for whom.
+    pub description: String,
+    /// The person accountable for it in the business.
+    pub business_owner: String,
+    /// The purposes (fideslang data uses) it serves.
+    pub purposes: Vec<String>,
+    /// The data categories it uses.
+    pub data_categories: Vec<String>,
+    /// The models it runs (registry names).
+    pub models: Vec<String>,
+    /// `deployer`, `provider` or `provider_and_deployer` (AI Act Art. 3).
+    pub ai_act_role: String,
+    /// Whether its output reaches customers.
+    pub customer_facing: bool,
+    /// Whether customers interact with it directly (a chatbot: AI Act Art. 50 disclosure).
+    pub direct_interaction: bool,
+    /// Where it is used (ISO 3166 codes, e.g. `DE`, `US-CA`).
+    pub jurisdictions: Vec<String>,
+    /// `minimal`, `limited`, `high`, `prohibited` or `unknown`.
+    pub risk_tier: String,
+    /// When it was recorded.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+fn from_row(row: &AnyRow) -> Result<AiSystemRecord, StoreError> {
+    Ok(AiSystemRecord {
+        ai_system_id: AiSystemId::parse(&text(row, "ai_system_id")?)?,
+        name: text(row, "name")?,
+        description: text(row, "description")?,
+        business_owner: text(row, "business_owner")?,
+        purposes: json(row, "purposes")?,
+        data_categories: json(row, "data_categories")?,
+        models: json(row, "models")?,
+        ai_act_role: text(row, "ai_act_role")?,
+        customer_facing: flag(row, "customer_facing")?,
+        direct_interaction: flag(row, "direct_interaction")?,
+        jurisdictions: json(row, "jurisdictions")?,
+        risk_tier: text(row, "risk_tier")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+/// Stores a new AI system; [`StoreError::Conflict`] when the name is taken.
+pub async fn insert(tx: &mut Tx, a: &AiSystemRecord) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ai_systems (ai_system_id, name, description, business_owner, purposes, data_categories, models, ai_act_role, \
+         customer_facing, direct_interaction, jurisdictions, risk_tier, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(a.ai_system_id.to_string())
+    .bind(a.name.clone())
+    .bind(a.description.clone())
+    .bind(a.business_owner.clone())
+    .bind(to_json(&a.purposes))
+    .bind(to_json(&a.data_categories))
+    .bind(to_json(&a.models))
+    .bind(a.ai_act_role.clone())
+    .bind(b(a.customer_facing))
+    .bind(b(a.direct_interaction))
+    .bind(to_json(&a.jurisdictions))
+    .bind(a.risk_tier.clone())
+    .bind(format_timestamp(&a.created_at))
+    .bind(format_timestamp(&a.updated_at))
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Replaces an AI system's fields (not its id or creation time); false if there is none;
+/// [`StoreError::Conflict`] when the new name is taken.
+pub async fn update(tx: &mut Tx, a: &AiSystemRecord) -> Result<bool, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE ai_systems SET name = $2, description = $3, business_owner = $4, purposes = $5, data_categories = $6, models = $7, \
+         ai_act_role = $8, customer_facing = $9, direct_interaction = $10, jurisdictions = $11, risk_tier = $12, updated_at = $13 \
+         WHERE ai_system_id = $1",
+    )
+    .bind(a.ai_system_id.to_string())
+    .bind(a.name.clone())
+    .bind(a.description.clone())
+    .bind(a.business_owner.clone())
+    .bind(to_json(&a.purposes))
+    .bind(to_json(&a.data_categories))
+    .bind(to_json(&a.models))
+    .bind(a.ai_act_role.clone())
+    .bind(b(a.customer_facing))
+    .bind(b(a.direct_interaction))
+    .bind(to_json(&a.jurisdictions))
+    .bind(a.risk_tier.clone())
+    .bind(format_timestamp(&a.updated_at))
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// One AI system.
+pub async fn get(tx: &mut Tx, id: &AiSystemId) -> Result<Option<AiSystemRecord>, StoreError> {
+    let row = sqlx::query("SELECT * FROM ai_systems WHERE ai_system_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// AI systems by name (at most `limit`).
+pub async fn list(tx: &mut Tx, limit: u32) -> Result<Vec<AiSystemRecord>, StoreError> {
+    let rows = sqlx::query("SELECT * FROM ai_systems ORDER BY name LIMIT $1").bind(i64::from(limit)).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}
