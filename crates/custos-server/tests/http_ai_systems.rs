@@ -1,7 +1,7 @@
 //! The AI inventory over HTTP, on SQLite and PostgreSQL: recording AI systems, bad input named
 //! and changing nothing, scopes, changes recorded in the ledger with what changed.
 
-use custos_testkit::{Backend, TestServer, backend_tests};
+use custos_testkit::{Backend, Browser, TestServer, backend_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -96,6 +96,27 @@ async fn inventory(backend: Backend) {
     let listed: Vec<Value> = listed.as_array().expect("list").clone();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["models"], json!(["nbo"]));
+
+    // The console: compliance reads the inventory in plain words; a reviewer does not.
+    s.service
+        .staff()
+        .create_user("cora@example.com", &[custos_core::Role::Compliance], Some("a long compliance password".into()))
+        .await
+        .expect("user");
+    let mut b = Browser::new(&s);
+    b.login("cora@example.com", "a long compliance password").await;
+    let (st, page, _) = b.get("/console/ai-systems").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("Next best offer") && page.contains(">High<") && page.contains("Yes, customers talk to it"), "{page}");
+    assert!(page.contains("href=\"/console/ai-systems\""), "in the menu: {page}");
+    s.service
+        .staff()
+        .create_user("rita@example.com", &[custos_core::Role::Reviewer], Some("a long reviewer password".into()))
+        .await
+        .expect("user");
+    let mut r = Browser::new(&s);
+    r.login("rita@example.com", "a long reviewer password").await;
+    assert_eq!(r.get("/console/ai-systems").await.0, 403);
 }
 
 backend_tests!(inventory);

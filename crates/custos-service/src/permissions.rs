@@ -51,6 +51,8 @@ custos_core::vocabulary! {
         Alerts = "alerts" ("Alerts"),
         /// Monitors of models' inputs and performance.
         Monitors = "monitors" ("Monitors"),
+        /// The AI inventory.
+        AiSystems = "ai_systems" ("AI systems"),
     }
 }
 
@@ -61,7 +63,7 @@ use Resource::*;
 fn grants(role: Role) -> &'static [(Action, Resource)] {
     match role {
         Role::Reviewer => &[(Read, Decisions), (Read, Reviews), (Write, Reviews)],
-        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors)],
+        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors), (Read, AiSystems)],
         Role::PrivacyOfficer => &[
             (Read, Subjects),
             (Write, Subjects),
@@ -76,6 +78,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Alerts),
             (Write, Alerts),
             (Read, Monitors),
+            (Read, AiSystems),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -98,8 +101,9 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Alerts),
             (Read, Monitors),
             (Write, Monitors),
+            (Read, AiSystems),
         ],
-        Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews)],
+        Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews), (Read, AiSystems)],
         Role::Compliance => &[
             (Read, Decisions),
             (Read, Audits),
@@ -109,10 +113,18 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Oversight),
             (Read, Alerts),
             (Read, Monitors),
+            (Read, AiSystems),
         ],
-        Role::ModelOwner => {
-            &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Models), (Read, Oversight), (Read, Alerts), (Read, Monitors)]
-        }
+        Role::ModelOwner => &[
+            (Read, Decisions),
+            (Read, Audits),
+            (Write, Audits),
+            (Read, Models),
+            (Read, Oversight),
+            (Read, Alerts),
+            (Read, Monitors),
+            (Read, AiSystems),
+        ],
         Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts)],
     }
 }

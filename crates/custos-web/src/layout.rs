@@ -38,6 +38,7 @@ const SECTIONS: &[Section] = &[
     ("/console/oversight", "Oversight", &[(Action::Read, Resource::Oversight)]),
     ("/console/fairness", "Fairness", &[(Action::Read, Resource::Audits)]),
     ("/console/monitors", "Monitors", &[(Action::Read, Resource::Monitors)]),
+    ("/console/ai-systems", "AI systems", &[(Action::Read, Resource::AiSystems)]),
     (
         "/console/admin",
         "Administration",

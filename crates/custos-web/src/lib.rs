@@ -11,6 +11,7 @@
 //! `custos_service::permissions::allowed`, menus included.
 
 mod admin;
+mod ai_systems;
 mod charts;
 mod decisions;
 mod dsrs;
@@ -83,6 +84,7 @@ pub fn router(service: Service) -> Router {
         .route("/console/reviews", get(reviews::queue))
         .route("/console/oversight", get(oversight::page))
         .route("/console/monitors", get(monitors::list))
+        .route("/console/ai-systems", get(ai_systems::list))
         .route("/console/monitors/{monitor_id}", get(monitors::page))
         .route("/console/reviews/{review_id}", get(reviews::detail))
         .route("/console/reviews/{review_id}/claim", post(reviews::claim))

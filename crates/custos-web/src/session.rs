@@ -97,6 +97,7 @@ permissions! {
     WriteReviews => (Write, Reviews),
     ReadOversight => (Read, Oversight),
     ReadMonitors => (Read, Monitors),
+    ReadAiSystems => (Read, AiSystems),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.
