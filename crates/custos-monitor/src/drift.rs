@@ -249,6 +249,29 @@ fn test(method: &str, r: location::TestResult) -> TestFigures {
     TestFigures { method: method.to_owned(), statistic: r.statistic, p_value: r.p_value, error_bound: None }
 }
 
+/// A numeric column's figures before its tests are combined: the Wasserstein effect in
+/// reference standard deviations decides, PSI and Jensen-Shannon on the decile bins are
+/// reported beside it (raw samples and sketches alike).
+fn numeric_partial(c: &ColumnInput, normed: f64, (br, bk): (&[u64], &[u64]), missing_rate: MissingRate, sizes: (f64, f64)) -> Partial {
+    Partial {
+        column: c.name.clone(),
+        kind: "numeric",
+        tests: Vec::new(),
+        p_value: 1.0,
+        effect_size: Effect { method: "wasserstein_sd".into(), value: if normed.is_finite() { normed } else { 0.0 } },
+        other_effects: vec![
+            Effect { method: "psi".into(), value: effect::psi(br, bk) },
+            Effect { method: "jensen_shannon".into(), value: effect::jensen_shannon(br, bk) },
+        ],
+        min_effect: c.min_effect.unwrap_or(DEFAULT_MIN_EFFECT_NUMERIC),
+        new_categories: Vec::new(),
+        vanished_categories: Vec::new(),
+        missing_rate,
+        sizes,
+        top_share: None,
+    }
+}
+
 /// Drops the non-finite values of `values` and sorts the rest, in place.
 fn sort_in_place(values: &mut Vec<f64>, scratch: &mut Vec<f64>) {
     values.retain(|x| x.is_finite());
@@ -300,23 +323,7 @@ fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial
             let normed = if sd > 0.0 { distance / sd } else { distance };
             let edges = effect::decile_edges(r);
             let (br, bk) = (effect::bin_counts(r, &edges), effect::bin_counts(k, &edges));
-            Partial {
-                column: c.name.clone(),
-                kind: "numeric",
-                tests: Vec::new(),
-                p_value: 1.0,
-                effect_size: Effect { method: "wasserstein_sd".into(), value: if normed.is_finite() { normed } else { 0.0 } },
-                other_effects: vec![
-                    Effect { method: "psi".into(), value: effect::psi(&br, &bk) },
-                    Effect { method: "jensen_shannon".into(), value: effect::jensen_shannon(&br, &bk) },
-                ],
-                min_effect: c.min_effect.unwrap_or(DEFAULT_MIN_EFFECT_NUMERIC),
-                new_categories: Vec::new(),
-                vanished_categories: Vec::new(),
-                missing_rate,
-                sizes: (r.len() as f64, k.len() as f64),
-                top_share: None,
-            }
+            numeric_partial(c, normed, (&br, &bk), missing_rate, (r.len() as f64, k.len() as f64))
         }
         (Sample::Categorical { counts: r, .. }, Sample::Categorical { counts: k, .. }) => {
             let names: Vec<&String> = r.keys().chain(k.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
@@ -394,23 +401,7 @@ fn compare_column(c: &mut ColumnInput, scratch: &mut Vec<f64>) -> Result<Partial
                 out
             };
             let (br, bk) = (bins(&vr, n1), bins(&vk, n2));
-            Partial {
-                column: c.name.clone(),
-                kind: "numeric",
-                tests: Vec::new(),
-                p_value: 1.0,
-                effect_size: Effect { method: "wasserstein_sd".into(), value: if normed.is_finite() { normed } else { 0.0 } },
-                other_effects: vec![
-                    Effect { method: "psi".into(), value: effect::psi(&br, &bk) },
-                    Effect { method: "jensen_shannon".into(), value: effect::jensen_shannon(&br, &bk) },
-                ],
-                min_effect: c.min_effect.unwrap_or(DEFAULT_MIN_EFFECT_NUMERIC),
-                new_categories: Vec::new(),
-                vanished_categories: Vec::new(),
-                missing_rate,
-                sizes: (n1 as f64, n2 as f64),
-                top_share: None,
-            }
+            numeric_partial(c, normed, (&br, &bk), missing_rate, (n1 as f64, n2 as f64))
         }
         _ => return Err(DriftError::KindMismatch(c.name.clone())),
     };

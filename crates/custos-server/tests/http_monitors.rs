@@ -31,8 +31,8 @@ async fn log(s: &TestServer, subjects: &[String], shift: f64) -> Vec<String> {
     ids
 }
 
-async fn monitors_compare_windows(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+/// Declares the offers purpose and `n` subjects (external ids `<prefix>-<i>`); their ids.
+async fn offers_and_subjects(s: &TestServer, n: usize, prefix: &str) -> Vec<String> {
     let (st, _) = s
         .post(
             "/v1/purposes",
@@ -42,11 +42,17 @@ async fn monitors_compare_windows(backend: Backend) {
         .await;
     assert_eq!(st, 201);
     let mut subjects = Vec::new();
-    for i in 0..20 {
-        let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("w-{i}"), "jurisdiction": "DE", "data": {}})).await;
+    for i in 0..n {
+        let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("{prefix}-{i}"), "jurisdiction": "DE", "data": {}})).await;
         assert_eq!(st, 201);
         subjects.push(subject["subject_id"].as_str().expect("id").to_owned());
     }
+    subjects
+}
+
+async fn monitors_compare_windows(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let subjects = offers_and_subjects(&s, 20, "w").await;
     let t0 = stamp();
     log(&s, &subjects, 0.0).await;
     let t1 = stamp();
@@ -277,20 +283,7 @@ backend_tests!(monitors_compare_windows, monitors_compare_against_an_uploaded_pr
 /// training data) instead of a window of the decision log.
 async fn monitors_compare_against_an_uploaded_profile(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
-    let (st, _) = s
-        .post(
-            "/v1/purposes",
-            json!({"purpose": OFFERS, "name": "Offers", "legal_basis": "legitimate_interest", "data_categories": ["user.behavior"],
-                   "profiling": true, "retention_days": 365}),
-        )
-        .await;
-    assert_eq!(st, 201);
-    let mut subjects = Vec::new();
-    for i in 0..10 {
-        let (st, subject) = s.post("/v1/subjects", json!({"external_id": format!("p-{i}"), "jurisdiction": "DE", "data": {}})).await;
-        assert_eq!(st, 201);
-        subjects.push(subject["subject_id"].as_str().expect("id").to_owned());
-    }
+    let subjects = offers_and_subjects(&s, 10, "p").await;
     // The training data's profile: incomes as the unshifted log writes them, the same mix.
     let mut income = custos_monitor::ColumnProfile::numeric("income");
     let mut channel = custos_monitor::ColumnProfile::categorical("channel");
