@@ -23,7 +23,9 @@ mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'custos-e2e-'));
 
 // Start the server and read its URL and the demo console credentials from stdout.
-const server = spawn(bin, ['serve', '--demo', '--demo-subjects', '300', '--listen', '127.0.0.1:0',
+// (The contest below is of a decision by a model the review rule names and nobody registered:
+// this server accepts unregistered models; e2e/approvals.mjs runs with the default.)
+const server = spawn(bin, ['serve', '--demo', '--demo-subjects', '300', '--listen', '127.0.0.1:0', '--allow-unregistered-models',
   '--database-url', `sqlite://${work}/custos.db`, '--master-key-file', `${work}/master.key`],
   { env: { ...process.env, CUSTOS_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
 const started = new Promise((resolve, reject) => {

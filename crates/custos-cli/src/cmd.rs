@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod pii;
 pub mod pii_table;
 pub mod serve;
+pub mod validate;
 
 /// Starts logging to stderr: `CUSTOS_LOG` sets the filter (default `info`), `CUSTOS_LOG_FORMAT=json`
 /// switches to JSON lines. Nothing personal is ever logged by custos itself.

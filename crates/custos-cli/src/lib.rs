@@ -43,6 +43,9 @@ enum Command {
     /// Explanations of model decisions: exact TreeSHAP for XGBoost and LightGBM, reason codes.
     #[command(subcommand)]
     Explain(cmd::explain::ExplainCommand),
+    /// Validate a model on a labelled set: performance with intervals, calibration, fairness,
+    /// the counterfactual flip test, robustness, monotonicity, judged against a policy.
+    Validate(cmd::validate::ValidateArgs),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
             Command::Fairness(command) => tokio::task::block_in_place(|| cmd::fairness::run(command)),
             Command::Drift(args) => tokio::task::block_in_place(|| cmd::drift::run(args)),
             Command::Explain(command) => tokio::task::block_in_place(|| cmd::explain::run(command)),
+            Command::Validate(args) => tokio::task::block_in_place(|| cmd::validate::run(args)),
         }
     });
     match result {

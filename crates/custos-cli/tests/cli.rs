@@ -96,7 +96,7 @@ const CANARIES: &[&str] = &[
 async fn no_plaintext_personal_data_at_rest_or_in_logs(backend: Backend) {
     let db = TestDb::new(backend).await.expect("backend configured");
     let log = db.dir.path().join("server.log");
-    let server = serve(&db, &log, &[]);
+    let server = serve(&db, &log, &["--allow-unregistered-models"]);
     let (c, base, key) = (reqwest::Client::new(), server.base_url.clone(), server.admin_key.clone());
     let post = |path: &str, body: Value| call(&c, reqwest::Method::POST, format!("{base}{path}"), &key, Some(body), false);
     let (st, _) = post(

@@ -30,8 +30,8 @@ pub use id::{
 };
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
 pub use oversight::{
-    AlertSource, AlertState, CounterfactualStatus, DecidedBy, DecisionStatus, DeliveryStatus, ReviewAction, ReviewStatus, ReviewTrigger,
-    SuspensionMode, WebhookEvent,
+    AlertSource, AlertState, ApprovalStatus, CounterfactualStatus, DecidedBy, DecisionStatus, DeliveryStatus, ModelState, OnExpiry,
+    ReviewAction, ReviewStatus, ReviewTrigger, SuspensionMode, Verdict, WebhookEvent,
 };
 pub use pseudonym::{Pseudonymizer, keyed_digest};
 pub use purpose::{LegalBasis, Purpose, PurposeKey};

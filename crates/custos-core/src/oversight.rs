@@ -71,6 +71,64 @@ crate::vocabulary! {
         Contest = "contest" ("Contested by the customer"),
         /// A suspension sends every decision of the model to review.
         Suspension = "suspension" ("Model suspended"),
+        /// The model version's approval lapsed and its AI system sends decisions to review.
+        ApprovalExpired = "approval_expired" ("Model approval expired"),
+    }
+}
+
+crate::vocabulary! {
+    /// Where a model version is in its life. Only `approved` versions decide about customers.
+    pub enum ModelState: "state" {
+        /// Registered, not yet submitted for approval.
+        Draft = "draft" ("Draft"),
+        /// Submitted: waiting for sign-off.
+        InReview = "in_review" ("In review"),
+        /// Signed off: may decide.
+        Approved = "approved" ("Approved"),
+        /// Refused at sign-off.
+        Rejected = "rejected" ("Rejected"),
+        /// Taken out of use.
+        Retired = "retired" ("Retired"),
+    }
+}
+
+crate::vocabulary! {
+    /// Where an approval request stands.
+    pub enum ApprovalStatus: "status" {
+        /// Waiting for sign-offs.
+        Open = "open" ("Waiting for sign-off"),
+        /// Every required role signed off.
+        Approved = "approved" ("Approved"),
+        /// Someone rejected the version.
+        Rejected = "rejected" ("Rejected"),
+        /// Someone asked for changes; the owner submits again.
+        ChangesRequested = "changes_requested" ("Changes requested"),
+        /// The owner withdrew it.
+        Withdrawn = "withdrawn" ("Withdrawn"),
+    }
+}
+
+crate::vocabulary! {
+    /// What a person says on an approval request.
+    pub enum Verdict: "verdict" {
+        /// Signs off for their role.
+        Approve = "approve" ("Approved"),
+        /// Refuses the version.
+        Reject = "reject" ("Rejected"),
+        /// Sends it back to the owner.
+        RequestChanges = "request_changes" ("Asked for changes"),
+    }
+}
+
+crate::vocabulary! {
+    /// What decisions under a version whose approval lapsed do (a setting per AI system).
+    pub enum OnExpiry: "on_expiry" {
+        /// Keep deciding, and raise an alert (no outage).
+        Alert = "alert" ("Keep deciding and alert"),
+        /// Send every decision to review.
+        Review = "review" ("Send every decision to review"),
+        /// Refuse decisions.
+        Refuse = "refuse" ("Refuse decisions"),
     }
 }
 

@@ -153,6 +153,28 @@ crate::vocabulary! {
         AiSystemCreated = "ai_system.created" ("AI system recorded"),
         /// An AI system's record changed (the leaf names the fields and their new values).
         AiSystemUpdated = "ai_system.updated" ("AI system updated"),
+        /// Versions that decided before approvals existed were marked approved by the upgrade.
+        ModelsApprovedAtUpgrade = "model.approved_at_upgrade" ("Models approved by the upgrade"),
+        /// A model version's card, owner, AI system or shadow setting changed.
+        ModelUpdated = "model.updated" ("Model updated"),
+        /// A model version moved to another lifecycle state (the leaf says from, to and why).
+        ModelStateChanged = "model.state_changed" ("Model state changed"),
+        /// An approved version must be validated again (an alert or the approval's age).
+        ModelRevalidationRequired = "model.revalidation_required" ("Model must be validated again"),
+        /// A model version was submitted for approval.
+        ApprovalRequested = "approval.requested" ("Approval requested"),
+        /// A person signed off, rejected or asked for changes on an approval request.
+        ApprovalSignedOff = "approval.signed_off" ("Approval signed"),
+        /// A person commented on an approval request (the leaf holds a hash of the text).
+        ApprovalCommented = "approval.commented" ("Approval comment"),
+        /// An approval request was decided: approved, rejected or sent back for changes.
+        ApprovalDecided = "approval.decided" ("Approval decided"),
+        /// A validation set was uploaded (sealed) and its run queued.
+        ValidationStarted = "validation.started" ("Validation started"),
+        /// A validation run ended: its report's SHA-256 and whether it passed, or that it failed.
+        ValidationFinished = "validation.finished" ("Validation finished"),
+        /// A kept validation set was deleted (its retention ended, or its run was interrupted).
+        ValidationSetDeleted = "validation.set_deleted" ("Validation set deleted"),
     }
 }
 
@@ -177,6 +199,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 55);
+        assert_eq!(LedgerEvent::ALL.len(), 66);
     }
 }

@@ -115,6 +115,8 @@ custos_core::vocabulary! {
         CategoryAuditOnly = "category_audit_only" ("Category for audits only"),
         /// Released values are pseudonymous tokens.
         Pseudonymized = "pseudonymized" ("Released as tokens"),
+        /// The model version named on the check is not approved (or not registered).
+        ModelNotApproved = "model_not_approved" ("Model version not approved"),
     }
 }
 

@@ -214,6 +214,9 @@ scopes! {
     MonitorsWrite => Some(Scope::MonitorsWrite),
     AiSystemsRead => Some(Scope::AiSystemsRead),
     AiSystemsWrite => Some(Scope::AiSystemsWrite),
+    ApprovalsRead => Some(Scope::ApprovalsRead),
+    ApprovalsWrite => Some(Scope::ApprovalsWrite),
+    ValidationsWrite => Some(Scope::ValidationsWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

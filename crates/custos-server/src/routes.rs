@@ -2,6 +2,7 @@
 
 mod ai_systems;
 mod alerts;
+mod approvals;
 mod consents;
 mod decisions;
 mod dsrs;
@@ -18,6 +19,7 @@ mod privacy;
 mod purposes;
 mod reviews;
 mod subjects;
+mod validations;
 mod webhooks;
 
 use axum::Router;
@@ -25,8 +27,8 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    ai_systems::*, alerts::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*, models::*,
-    monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, subjects::*, webhooks::*,
+    ai_systems::*, alerts::*, approvals::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*,
+    models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, subjects::*, validations::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -50,6 +52,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(webhooks::routes())
         .merge(monitors::routes())
         .merge(ai_systems::routes())
+        .merge(approvals::routes())
+        .merge(validations::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

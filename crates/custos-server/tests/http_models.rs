@@ -91,6 +91,11 @@ async fn registry_explains_decisions(backend: Backend) {
         .await;
     assert_eq!(st, 201, "{big}");
     assert_eq!((big["library"].as_str(), big["trees"].as_u64()), (Some("xgboost"), Some(60)));
+    // Registered versions are drafts: they decide once legal and compliance have signed off.
+    assert_eq!(registered["state"], "draft");
+    for id in [&registered["model_id"], &big["model_id"]] {
+        custos_testkit::approve_model(&s.service, id.as_str().expect("id")).await;
+    }
     let (st, list) = s.call(Method::GET, "/v1/models", Some(&reader), None).await;
     assert_eq!((st, list.as_array().map(Vec::len)), (200, Some(2)));
     let (st, one) = s.call(Method::GET, &format!("/v1/models/{}", registered["model_id"].as_str().expect("id")), Some(&reader), None).await;

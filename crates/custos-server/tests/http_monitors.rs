@@ -153,17 +153,29 @@ async fn monitors_compare_windows(backend: Backend) {
         (Some(id.as_str()), Some("drift"), Some("firing"))
     );
     assert!(alerts[0]["message"].as_str().unwrap_or_default().contains("income"), "{alerts:?}");
+    // An approved version of the watched model: the income rule asks for revalidation.
+    let model_file =
+        std::fs::read_to_string(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/explain/credit.linear.json"))
+            .expect("fixture");
+    let (st, approved) = s.post("/v1/models", json!({"name": "nbo", "version": "9", "model": model_file, "owner": "ml@example.com"})).await;
+    assert_eq!(st, 201, "{approved}");
+    let approved_id = approved["model_id"].as_str().expect("id").to_owned();
+    custos_testkit::approve_model(&s.service, &approved_id).await;
     // An accuracy floor, and silence: a silenced monitor raises nothing new; lifted, it does.
     let (st, floor) = s
         .post(
             "/v1/monitors",
             json!({"name": "Floor", "model": "nbo", "reference_from": t0, "reference_to": t1, "positive_outcome": "offer", "min_accuracy": 0.99,
-                   "alert_rules": [{"figure": "psi", "input": "income", "above": 0.1}, {"figure": "psi", "input": "channel", "above": 0.5},
+                   "alert_rules": [{"figure": "psi", "input": "income", "above": 0.1, "requires_revalidation": true}, {"figure": "psi", "input": "channel", "above": 0.5},
                                    {"figure": "accuracy", "below": 0.99, "interval": true}]}),
         )
         .await;
     assert_eq!(st, 201, "{floor}");
-    assert_eq!(floor["alert_rules"][2], json!({"figure": "accuracy", "below": 0.99, "interval": true}), "{floor}");
+    assert_eq!(
+        floor["alert_rules"][2],
+        json!({"figure": "accuracy", "below": 0.99, "interval": true, "requires_revalidation": false}),
+        "{floor}"
+    );
     let floor_id = floor["monitor_id"].as_str().expect("id").to_owned();
     let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let (st, silenced) = s.post(&format!("/v1/monitors/{floor_id}/silence"), json!({"until": until})).await;
@@ -194,6 +206,10 @@ async fn monitors_compare_windows(backend: Backend) {
     let rule = alerts.as_array().into_iter().flatten().find(|a| a["kind"] == "rule_1").expect("rule alert");
     assert!(rule["message"].as_str().unwrap_or_default().contains("psi of input income above 0.1"), "{rule}");
     assert_eq!(rule["threshold"].as_f64(), Some(0.1), "{rule}");
+    // The rule asked for revalidation: the approved version's approval has lapsed, with why.
+    let (_, m) = s.get(&format!("/v1/models/{approved_id}")).await;
+    assert_eq!((m["state"].as_str(), m["approval_lapsed"].as_bool()), (Some("approved"), Some(true)), "{m}");
+    assert!(m["revalidation_reason"].as_str().unwrap_or_default().contains("rule 1"), "{m}");
 
     // The latest check's figures reach the metrics.
     let text = custos_server::Metrics::default().render(&s.service).await.expect("metrics");

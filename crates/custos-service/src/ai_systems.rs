@@ -42,6 +42,12 @@ pub struct AiSystemInput {
     pub jurisdictions: Option<Vec<String>>,
     /// `minimal`, `limited`, `high`, `prohibited` or `unknown` (default).
     pub risk_tier: Option<String>,
+    /// Staff roles whose sign-off its models' approvals need (default `legal` and `compliance`).
+    pub required_roles: Option<Vec<String>>,
+    /// Months an approval of its models holds (default 12; 0: until withdrawn).
+    pub approval_months: Option<u32>,
+    /// What decisions under a lapsed approval do: `alert` (default), `review` or `refuse`.
+    pub on_expiry: Option<String>,
 }
 
 /// An AI system with, for a write, where the change was recorded.
@@ -129,6 +135,29 @@ fn apply(input: AiSystemInput, mut a: AiSystemRecord) -> Result<AiSystemRecord, 
         one_of("risk_tier", &v, &RISK_TIERS)?;
         a.risk_tier = v;
     }
+    if let Some(v) = input.required_roles {
+        if v.is_empty() || v.len() > 5 {
+            return Err(ServiceError::invalid("required_roles", "name one to five roles"));
+        }
+        let mut roles = Vec::with_capacity(v.len());
+        for r in &v {
+            let role = custos_core::Role::parse(r).map_err(|e| ServiceError::invalid("required_roles", e.message()))?;
+            roles.push(role.as_str().to_owned());
+        }
+        roles.sort();
+        roles.dedup();
+        a.required_roles = roles;
+    }
+    if let Some(v) = input.approval_months {
+        if v > 120 {
+            return Err(ServiceError::invalid("approval_months", "at most 120 months (0: until withdrawn)"));
+        }
+        a.approval_months = v;
+    }
+    if let Some(v) = input.on_expiry {
+        custos_core::OnExpiry::parse(&v).map_err(|e| ServiceError::invalid("on_expiry", e.message()))?;
+        a.on_expiry = v;
+    }
     if a.direct_interaction && !a.customer_facing {
         return Err(ServiceError::invalid("customer_facing", "a system customers interact with directly is customer-facing"));
     }
@@ -148,6 +177,9 @@ fn ledger_doc(a: &AiSystemRecord) -> serde_json::Value {
         "direct_interaction": a.direct_interaction,
         "jurisdictions": a.jurisdictions,
         "risk_tier": a.risk_tier,
+        "required_roles": a.required_roles,
+        "approval_months": a.approval_months,
+        "on_expiry": a.on_expiry,
     })
 }
 
@@ -178,6 +210,9 @@ impl AiSystems<'_> {
             direct_interaction: false,
             jurisdictions: Vec::new(),
             risk_tier: "unknown".into(),
+            required_roles: crate::approvals::DEFAULT_REQUIRED_ROLES.iter().map(|r| r.as_str().to_owned()).collect(),
+            approval_months: 12,
+            on_expiry: custos_core::OnExpiry::Alert.as_str().to_owned(),
             created_at: at,
             updated_at: at,
         };
@@ -199,38 +234,42 @@ impl AiSystems<'_> {
     /// changed: nothing is recorded).
     pub async fn update(&self, ai_system_id: &str, input: AiSystemInput) -> Result<AiSystemView, ServiceError> {
         let id = AiSystemId::parse(ai_system_id)?;
-        let current = self.get(ai_system_id).await?;
-        let mut changed = apply(input, current.clone())?;
-        let before = ledger_doc(&current);
-        let after = ledger_doc(&changed);
-        let fields: serde_json::Map<String, serde_json::Value> = after
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if fields.is_empty() {
-            return Ok(AiSystemView { ai_system: current, receipt: None });
-        }
-        changed.updated_at = now();
-        let leaf = crate::ledger::event_at(
-            LedgerEvent::AiSystemUpdated,
-            &changed.updated_at,
-            json!({"ai_system_id": id.to_string(), "changed": fields}),
-        );
-        let stored = changed.clone();
-        let receipt = self
+        let at = now();
+        // Read, change and write in one transaction: two changes at once cannot lose either.
+        let view = self
             .0
             .write(async |tx| {
-                check_purposes(tx, &stored.purposes).await?;
-                if !custos_store::ai_systems::update(tx, &stored).await.map_err(|e| conflict(e, &stored.name))? {
+                let current = custos_store::ai_systems::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "AI system" })?;
+                let mut changed = apply(input.clone(), current.clone())?;
+                let before = ledger_doc(&current);
+                let after = ledger_doc(&changed);
+                let fields: serde_json::Map<String, serde_json::Value> = after
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if fields.is_empty() {
+                    return Ok(AiSystemView { ai_system: current, receipt: None });
+                }
+                changed.updated_at = at;
+                let leaf = crate::ledger::event_at(
+                    LedgerEvent::AiSystemUpdated,
+                    &changed.updated_at,
+                    json!({"ai_system_id": id.to_string(), "changed": fields}),
+                );
+                check_purposes(tx, &changed.purposes).await?;
+                if !custos_store::ai_systems::update(tx, &changed).await.map_err(|e| conflict(e, &changed.name))? {
                     return Err(ServiceError::NotFound { resource: "AI system" });
                 }
-                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+                let receipt = custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(AiSystemView { ai_system: changed, receipt: Some(receipt) })
             })
-            .await?;
-        Ok(AiSystemView { ai_system: changed, receipt: Some(receipt) })
+            .await;
+        // What a lapsed approval does may have changed for its models.
+        self.0.lifecycles.forget();
+        view
     }
 
     /// One AI system.

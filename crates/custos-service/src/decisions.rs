@@ -176,6 +176,9 @@ impl Decisions<'_> {
         {
             return Err(ServiceError::invalid("score", "must be a finite number"));
         }
+        // Only an approved version decides about customers (or, in review with shadow mode on,
+        // is stored as `shadow`); the refusal names the version and its state.
+        let admission = self.0.models().admit(&input.model, &input.model_version).await?;
         // A registered model's decision is explained now, as it was made.
         let (explanation, later) = match &input.features {
             Some(f) => match self.0.models().loaded(&input.model, &input.model_version).await? {
@@ -202,7 +205,7 @@ impl Decisions<'_> {
             observed_at: None,
             key_id: caller,
             created_at: now(),
-            status: DecisionStatus::Final,
+            status: if admission == crate::lifecycle::Admission::Shadow { DecisionStatus::Shadow } else { DecisionStatus::Final },
             significant: input.significant.unwrap_or(false),
             decided_by: DecidedBy::Model,
             supersedes: None,
@@ -260,8 +263,11 @@ impl Decisions<'_> {
                         explained: explanation.is_some(),
                         in_flagged_group,
                         created_at: &record.created_at,
+                        approval_lapsed: admission == crate::lifecycle::Admission::Review,
                     },
                 );
+                // A shadow decision is never acted on: nothing to review.
+                let routing = if record.status == DecisionStatus::Shadow { None } else { routing };
                 if routing.is_some() {
                     record.status = DecisionStatus::PendingReview;
                 }

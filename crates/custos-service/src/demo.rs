@@ -68,6 +68,8 @@ const DEMO_MODEL: &str = "next-best-offer";
 
 /// The demo model's version.
 const DEMO_MODEL_VERSION: &str = "2026.11";
+/// The demo model's owner (a staff account the demo creates).
+const DEMO_MODEL_OWNER: &str = "owner@demo.custos";
 
 /// The demo model (LightGBM text), trained by `tools/demo-model/train.py`.
 const DEMO_MODEL_FILE: &str = include_str!("../data/demo_offer_model.txt");
@@ -173,6 +175,34 @@ fn cat(k: &str) -> Result<DataCategory, ServiceError> {
 pub struct Demo<'a>(pub(crate) &'a Service);
 
 impl Demo<'_> {
+    /// Asks for the demo model's approval as its owner; legal and compliance sign off.
+    async fn approve_demo_model(&self, model_id: &str, people: &[crate::staff::StaffIdentity]) -> Result<(), ServiceError> {
+        let [owner, legal, compliance] = people else { return Err(ServiceError::internal("demo people missing")) };
+        let request = self
+            .0
+            .approvals()
+            .request(
+                crate::approvals::ApprovalInput {
+                    model_id: model_id.into(),
+                    comment: Some("Validated on the October hold-out; fairness audit attached to the AI system.".into()),
+                    ..Default::default()
+                },
+                owner,
+            )
+            .await?;
+        let id = request.approval.approval_id;
+        for (who, role, comment) in [
+            (legal, custos_core::Role::Legal, "Purpose and notice cover this use; no significant effect."),
+            (compliance, custos_core::Role::Compliance, "Evidence reviewed; approved for 12 months."),
+        ] {
+            self.0
+                .approvals()
+                .sign(&id, crate::approvals::SignOffInput { verdict: custos_core::Verdict::Approve, role, comment: comment.into() }, who)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Seeds demo data unless it is already there (then returns an empty summary). `progress`
     /// is called with the number of subjects created so far.
     pub async fn seed(&self, subjects: usize, seed: u64, mut progress: impl FnMut(usize) + Send) -> Result<DemoSummary, ServiceError> {
@@ -218,7 +248,33 @@ impl Demo<'_> {
                 .await?;
             summary.purposes += 1;
         }
-        self.0.models().register(
+        // The demo's AI system, and the people who own and sign off its model: the version is
+        // approved through the same sign-off as any other (owner asks; legal and compliance sign).
+        let mut people = Vec::new();
+        for (email, role) in [
+            (DEMO_MODEL_OWNER, custos_core::Role::ModelOwner),
+            ("legal@demo.custos", custos_core::Role::Legal),
+            ("compliance@demo.custos", custos_core::Role::Compliance),
+        ] {
+            let (user_id, _) = self.0.staff().create_user(email, &[role], None).await?;
+            people.push(crate::staff::StaffIdentity { user_id, email: email.into(), roles: vec![role] });
+        }
+        let system = self
+            .0
+            .ai_systems()
+            .create(crate::ai_systems::AiSystemInput {
+                name: Some("Next best offer".into()),
+                description: Some("Picks the offer each customer receives in the weekly email.".into()),
+                business_owner: Some("Head of CRM".into()),
+                purposes: Some(vec![PURPOSES[DEMO_MODEL_PURPOSE].key.into()]),
+                models: Some(vec![DEMO_MODEL.into()]),
+                customer_facing: Some(true),
+                jurisdictions: Some(vec!["DE".into(), "FR".into(), "US-CA".into()]),
+                risk_tier: Some("limited".into()),
+                ..Default::default()
+            })
+            .await?;
+        let registered = self.0.models().register(
             crate::models::ModelInput {
                 name: DEMO_MODEL.into(),
                 version: DEMO_MODEL_VERSION.into(),
@@ -237,12 +293,18 @@ impl Demo<'_> {
                     "channel".to_owned(),
                     BTreeMap::from([("store".to_owned(), 0.0), ("app".to_owned(), 1.0), ("web".to_owned(), 2.0)]),
                 )])),
-                owner: "marketing-analytics@demo.custos".into(),
+                owner: DEMO_MODEL_OWNER.into(),
                 purpose: Some(PURPOSES[DEMO_MODEL_PURPOSE].key.into()),
+                intended_use: Some("Chooses which customers receive the next best offer by email, from their purchases, tenure, age band and sign-up channel.".into()),
+                limitations: Some("Not for credit, pricing or eligibility decisions. Trained on customers with at least one purchase; new customers score low.".into()),
+                training_data: Some("Twelve months of the demo shop's order history (synthetic), 2025-11 to 2026-10.".into()),
+                ai_system_id: Some(system.ai_system.ai_system_id.to_string()),
+                shadow: false,
             },
             None,
         )
         .await?;
+        self.approve_demo_model(&registered.model_id.to_string(), &people).await?;
         let model =
             self.0.models().loaded(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
         let notices = self.0.purposes().notices(None).await?;

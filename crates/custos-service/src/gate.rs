@@ -20,6 +20,11 @@ pub struct GateCheckInput {
     pub purpose: String,
     /// Which data categories are wanted.
     pub data_categories: Vec<String>,
+    /// The model that will decide with the data (with `model_version`): the gate denies with
+    /// `model_not_approved` unless that version may decide.
+    pub model: Option<String>,
+    /// The model's version.
+    pub model_version: Option<String>,
 }
 
 /// The gate's answer.
@@ -87,6 +92,25 @@ impl Gate<'_> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose_key = PurposeKey::parse(&input.purpose)?;
         let requested = parse_categories("data_categories", &input.data_categories)?;
+        let model = match (&input.model, &input.model_version) {
+            (None, None) => None,
+            (Some(m), Some(v)) => {
+                crate::check_token("model", m)?;
+                crate::check_token("model_version", v)?;
+                Some((m.clone(), v.clone()))
+            }
+            (Some(_), None) => return Err(ServiceError::invalid("model_version", "is required with `model`")),
+            (None, Some(_)) => return Err(ServiceError::invalid("model", "is required with `model_version`")),
+        };
+        // The same lifecycle check as the decision log: a version that may not decide gets no data.
+        let model_refusal = match &model {
+            Some((m, v)) => match self.0.models().admit(m, v).await {
+                Ok(_) => None,
+                Err(ServiceError::Unprocessable(e)) => Some(e.message().to_owned()),
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
 
         let purpose = self.0.purposes().cached(purpose_key.as_str()).await?;
         // One statement, no transaction: the facts and the sealed values come together; values
@@ -119,6 +143,15 @@ impl Gate<'_> {
                     message: format!("A person suspended this purpose on {} (stop button).", custos_core::format_timestamp(&s.created_at)),
                 },
             );
+        }
+        if let Some(message) = model_refusal {
+            decision.decision = Decision::Deny;
+            decision.released.clear();
+            let mut message = message;
+            if let Some(first) = message.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            decision.reasons.insert(0, Reason { code: ReasonCode::ModelNotApproved, message: format!("{message}.") });
         }
         let mut released = BTreeMap::new();
         if decision.decision == Decision::Allow && !decision.released.is_empty() {

@@ -77,6 +77,12 @@ custos_core::vocabulary! {
         AiSystemsRead = "ai-systems:read" ("Read AI systems"),
         /// Record and change AI systems.
         AiSystemsWrite = "ai-systems:write" ("Record AI systems"),
+        /// Read approval requests and their threads.
+        ApprovalsRead = "approvals:read" ("Read approvals"),
+        /// Ask for approvals, sign off and comment (a personal access token: a person signs).
+        ApprovalsWrite = "approvals:write" ("Ask for and sign approvals"),
+        /// Run validations of model versions and read their reports.
+        ValidationsWrite = "validations:write" ("Run validations"),
     }
 }
 

@@ -303,3 +303,9 @@ impl Ledger<'_> {
         Ok(self.0.store.ledger().bulk_load_benchmark_leaves(count, leaf, progress)?)
     }
 }
+
+/// SHA-256 of `bytes`, hex: how a leaf refers to free text it must not hold.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
+}

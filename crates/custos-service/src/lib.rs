@@ -11,6 +11,7 @@
 mod admin;
 pub mod ai_systems;
 pub mod alerts;
+pub mod approvals;
 pub mod consents;
 pub mod decisions;
 mod demo;
@@ -21,6 +22,7 @@ pub mod gate;
 pub mod gauges;
 pub mod keys;
 pub mod ledger;
+pub mod lifecycle;
 pub mod models;
 pub mod monitors;
 pub mod oversight;
@@ -34,6 +36,7 @@ pub mod reviews;
 pub mod staff;
 pub mod subjects;
 mod throttle;
+pub mod validations;
 pub mod webhooks;
 
 use std::{
@@ -68,6 +71,12 @@ pub struct ServiceConfig {
     /// Hosts webhooks may reach over plain `http://` or at private addresses (tests use
     /// loopback); every other target must be public `https://`.
     pub webhook_allow_hosts: Vec<String>,
+    /// Whether decisions may name a model that is not registered at all (`--allow-unregistered-models`).
+    /// Off by default: only approved versions decide about customers.
+    pub allow_unregistered_models: bool,
+    /// Where validation sets are sealed while their runs last (default: the system's temporary
+    /// directory, `custos-validations`).
+    pub validation_dir: Option<std::path::PathBuf>,
 }
 
 /// How long gate checks are kept by default: over a year, for compliance lookbacks and the
@@ -86,6 +95,8 @@ impl Default for ServiceConfig {
             check_retention_days: DEFAULT_CHECK_RETENTION_DAYS,
             oversight: oversight::OversightConfig::default(),
             webhook_allow_hosts: Vec::new(),
+            allow_unregistered_models: false,
+            validation_dir: None,
         }
     }
 }
@@ -122,6 +133,12 @@ pub struct Service {
     fairness_flags: Arc<oversight::FlagCache>,
     /// The latest check of each monitor, for the metrics.
     monitor_gauges: Arc<std::sync::RwLock<std::collections::BTreeMap<String, gauges::MonitorGauge>>>,
+    /// Model versions' lifecycles (the decision path asks on every decision).
+    lifecycles: Arc<lifecycle::LifecycleCache>,
+    /// Progress of this process's validation runs.
+    validation_progress: validations::RunProgress,
+    /// Validation runs hold their set in memory: one at a time.
+    validation_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -208,6 +225,16 @@ impl Service {
         ai_systems::AiSystems(self)
     }
 
+    /// Approval requests and their sign-offs.
+    pub fn approvals(&self) -> approvals::Approvals<'_> {
+        approvals::Approvals(self)
+    }
+
+    /// Validation runs of model versions.
+    pub fn validations(&self) -> validations::Validations<'_> {
+        validations::Validations(self)
+    }
+
     /// Monitors: drift and performance of a model's decisions over time.
     pub fn monitors(&self) -> monitors::Monitors<'_> {
         monitors::Monitors(self)
@@ -286,12 +313,17 @@ impl Service {
             review_rules: Arc::default(),
             fairness_flags: Arc::default(),
             monitor_gauges: Arc::default(),
+            lifecycles: Arc::default(),
+            validation_progress: Arc::default(),
+            validation_slots: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
     /// Opens the store and builds the service.
     pub async fn open(options: &StoreOptions, config: ServiceConfig) -> Result<Self, ServiceError> {
-        Ok(Self::new(Store::open(options).await?, config))
+        let service = Self::new(Store::open(options).await?, config);
+        service.models().log_upgrade_approvals().await?;
+        Ok(service)
     }
 
     /// Replaces the SQLite database named by `options` with a backup, after checking it

@@ -43,10 +43,22 @@ pub struct ModelInput {
     pub dictionary: Option<Value>,
     /// Category codes per feature: `{"segment": {"gold": 0, "silver": 1}}`.
     pub encoding: Option<BTreeMap<String, BTreeMap<String, f64>>>,
-    /// Who answers for the model.
+    /// Who answers for the model: a staff account's email (or id) makes it the version's
+    /// owner, who asks for its approval; other text is kept as a label and the version needs an
+    /// owner set before it can be submitted.
     pub owner: String,
     /// The purpose it is meant for.
     pub purpose: Option<String>,
+    /// The model card: what it is for.
+    pub intended_use: Option<String>,
+    /// The model card: what it must not be used for; known weaknesses.
+    pub limitations: Option<String>,
+    /// The model card: where its training data came from.
+    pub training_data: Option<String>,
+    /// The AI system it serves.
+    pub ai_system_id: Option<String>,
+    /// Whether its decisions are stored as `shadow` while it is in review.
+    pub shadow: bool,
 }
 
 /// A registered model version (without its file).
@@ -78,6 +90,10 @@ pub struct ModelView {
     pub purpose: Option<String>,
     /// When it was registered.
     pub created_at: Timestamp,
+    /// Its lifecycle and model card fields.
+    pub lifecycle: custos_store::models::ModelLifecycle,
+    /// Whether its approval has lapsed (its age, or an alert asked for revalidation).
+    pub approval_lapsed: bool,
     /// The ledger receipt (on registration).
     pub receipt: Option<Receipt>,
 }
@@ -139,6 +155,8 @@ fn view(r: &ModelRecord, model: &Model) -> ModelView {
         owner: r.owner.clone(),
         purpose: r.purpose.clone(),
         created_at: r.created_at,
+        approval_lapsed: r.lifecycle.state == "approved" && crate::lifecycle::lapsed(&r.lifecycle, &now()),
+        lifecycle: r.lifecycle.clone(),
         receipt: None,
     }
 }
@@ -204,6 +222,27 @@ impl Models<'_> {
                 return Err(ServiceError::unprocessable("purpose", format!("purpose `{p}` does not exist")));
             }
         }
+        for (field, v) in
+            [("intended_use", &input.intended_use), ("limitations", &input.limitations), ("training_data", &input.training_data)]
+        {
+            if let Some(v) = v {
+                crate::lifecycle::check_card_text(field, v)?;
+            }
+        }
+        let ai_system_id = input
+            .ai_system_id
+            .as_deref()
+            .map(|a| custos_core::AiSystemId::parse(a).map_err(|e| ServiceError::invalid("ai_system_id", e.message())))
+            .transpose()?;
+        let lifecycle = custos_store::models::ModelLifecycle {
+            state: custos_core::ModelState::Draft.as_str().to_owned(),
+            intended_use: input.intended_use.clone().unwrap_or_default(),
+            limitations: input.limitations.clone().unwrap_or_default(),
+            training_data: input.training_data.clone().unwrap_or_default(),
+            ai_system_id,
+            shadow: input.shadow,
+            ..Default::default()
+        };
         let file = input.model.into_bytes();
         let record = ModelRecord {
             model_id: ModelId::new(),
@@ -219,6 +258,7 @@ impl Models<'_> {
             purpose: input.purpose,
             key_id: caller,
             created_at: now(),
+            lifecycle,
         };
         let leaf = crate::ledger::event_at(
             LedgerEvent::ModelRegistered,
@@ -233,23 +273,32 @@ impl Models<'_> {
                 "key_id": caller.map(|k| k.to_string()),
             }),
         );
-        let stored = record.clone();
-        let receipt = self
+        let mut stored = record.clone();
+        let (receipt, stored) = self
             .0
             .write(async |tx| {
+                // An owner that names a staff account makes that person the version's owner.
+                let by_email = custos_store::staff::user_by_email(tx, &stored.owner.trim().to_lowercase()).await?;
+                stored.lifecycle.owner_id = by_email.map(|u| u.user_id);
+                if let Some(a) = &stored.lifecycle.ai_system_id
+                    && custos_store::ai_systems::get(tx, a).await?.is_none()
+                {
+                    return Err(ServiceError::unprocessable("ai_system_id", "no such AI system"));
+                }
                 custos_store::models::insert(tx, &stored).await.map_err(|e| match e {
                     custos_store::StoreError::Conflict => {
                         ServiceError::Conflict("this model name and version are already registered".into())
                     }
                     other => other.into(),
                 })?;
-                Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
+                Ok((custos_store::ledger::append_leaf(tx, leaf).await?, stored.clone()))
             })
             .await?;
         if let Ok(mut cache) = self.0.models.write() {
             cache.retain(|_, v| v.is_some());
         }
-        let mut v = view(&record, &model);
+        self.0.lifecycles.forget();
+        let mut v = view(&stored, &model);
         v.receipt = Some(receipt);
         Ok(v)
     }

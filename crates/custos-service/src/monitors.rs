@@ -133,6 +133,10 @@ pub struct AlertRule {
     /// estimate (a small window's noise then does not alert).
     #[serde(default)]
     pub interval: bool,
+    /// When it fires, the approved versions of the monitor's model must be validated again:
+    /// their approval lapses, and their AI system's expiry setting says what decisions do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_revalidation: bool,
 }
 
 impl AlertRule {
@@ -952,7 +956,11 @@ impl Monitors<'_> {
                                     value: Some(*value),
                                     threshold: rule.above.or(rule.below),
                                 };
-                                crate::alerts::fire(tx, firing, &at).await?;
+                                let fired = crate::alerts::fire(tx, firing, &at).await?;
+                                if let (Some(_), true, Some(model)) = (fired, rule.requires_revalidation, &monitor.model) {
+                                    let why = format!("monitor \"{}\": its rule {n} ({}) fired", monitor.name, rule.describe());
+                                    crate::approvals::Approvals::require_revalidation(tx, model, None, &why, &at).await?;
+                                }
                             }
                         }
                     }

@@ -53,6 +53,9 @@ custos_core::vocabulary! {
         Monitors = "monitors" ("Monitors"),
         /// The AI inventory.
         AiSystems = "ai_systems" ("AI systems"),
+        /// Approval requests of model versions: reading them and the thread (`read`), asking
+        /// for one (`write`). Signing off needs the role the request names, not this grant.
+        Approvals = "approvals" ("Approvals"),
     }
 }
 
@@ -102,8 +105,10 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Monitors),
             (Write, Monitors),
             (Read, AiSystems),
+            (Read, Approvals),
+            (Write, Approvals),
         ],
-        Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews), (Read, AiSystems)],
+        Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews), (Read, AiSystems), (Read, Models), (Read, Approvals)],
         Role::Compliance => &[
             (Read, Decisions),
             (Read, Audits),
@@ -114,6 +119,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Alerts),
             (Read, Monitors),
             (Read, AiSystems),
+            (Read, Models),
+            (Read, Approvals),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -124,6 +131,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Alerts),
             (Read, Monitors),
             (Read, AiSystems),
+            (Read, Approvals),
+            (Write, Approvals),
         ],
         Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts)],
     }

@@ -16,6 +16,8 @@ pub struct RetentionReport {
     pub checks: u64,
     /// Monitors' stored window sketches deleted (ended before the check retention).
     pub monitor_windows: u64,
+    /// Kept validation sets deleted (their retention ended).
+    pub validation_sets: u64,
 }
 
 /// Retention: expired values and gate checks go, and their pages leave the files.
@@ -90,6 +92,9 @@ impl Retention<'_> {
             self.0.store.append_event(leaf).await?;
             tracing::info!(checks = report.checks, retention_days = days, "retention run deleted old gate checks");
         }
+        // Kept validation sets whose retention ended; approvals that lapse soon or did.
+        report.validation_sets = self.0.validations().sweep(false).await? as u64;
+        self.0.approvals().sweep().await?;
         if report.total > 0 || report.monitor_windows > 0 {
             tracing::info!(expired_values = report.total, monitor_windows = report.monitor_windows, "retention run deleted expired data");
             self.scrub_deleted().await;

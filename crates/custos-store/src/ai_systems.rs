@@ -1,6 +1,7 @@
 //! The AI inventory: AI systems (use cases) and what they use.
 
 use custos_core::{AiSystemId, Timestamp, format_timestamp};
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use crate::{StoreError, rows::*, tx::Tx};
@@ -32,6 +33,13 @@ pub struct AiSystemRecord {
     pub jurisdictions: Vec<String>,
     /// `minimal`, `limited`, `high`, `prohibited` or `unknown`.
     pub risk_tier: String,
+    /// Staff roles whose sign-off an approval of its models needs (each a different person).
+    pub required_roles: Vec<String>,
+    /// Months an approval of its models holds (0: until withdrawn).
+    pub approval_months: u32,
+    /// What an expired approval does: `alert` (keep deciding, raise an alert), `review` (send
+    /// every decision to review) or `refuse`.
+    pub on_expiry: String,
     /// When it was recorded.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -52,6 +60,10 @@ fn from_row(row: &AnyRow) -> Result<AiSystemRecord, StoreError> {
         direct_interaction: flag(row, "direct_interaction")?,
         jurisdictions: json(row, "jurisdictions")?,
         risk_tier: text(row, "risk_tier")?,
+        required_roles: json(row, "required_roles")?,
+        approval_months: u32::try_from(row.try_get::<i64, _>("approval_months").map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        on_expiry: text(row, "on_expiry")?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
     })
@@ -61,8 +73,8 @@ fn from_row(row: &AnyRow) -> Result<AiSystemRecord, StoreError> {
 pub async fn insert(tx: &mut Tx, a: &AiSystemRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO ai_systems (ai_system_id, name, description, business_owner, purposes, data_categories, models, ai_act_role, \
-         customer_facing, direct_interaction, jurisdictions, risk_tier, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         customer_facing, direct_interaction, jurisdictions, risk_tier, created_at, updated_at, required_roles, approval_months, on_expiry) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(a.ai_system_id.to_string())
     .bind(a.name.clone())
@@ -78,6 +90,9 @@ pub async fn insert(tx: &mut Tx, a: &AiSystemRecord) -> Result<(), StoreError> {
     .bind(a.risk_tier.clone())
     .bind(format_timestamp(&a.created_at))
     .bind(format_timestamp(&a.updated_at))
+    .bind(to_json(&a.required_roles))
+    .bind(i64::from(a.approval_months))
+    .bind(a.on_expiry.clone())
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -88,8 +103,8 @@ pub async fn insert(tx: &mut Tx, a: &AiSystemRecord) -> Result<(), StoreError> {
 pub async fn update(tx: &mut Tx, a: &AiSystemRecord) -> Result<bool, StoreError> {
     Ok(sqlx::query(
         "UPDATE ai_systems SET name = $2, description = $3, business_owner = $4, purposes = $5, data_categories = $6, models = $7, \
-         ai_act_role = $8, customer_facing = $9, direct_interaction = $10, jurisdictions = $11, risk_tier = $12, updated_at = $13 \
-         WHERE ai_system_id = $1",
+         ai_act_role = $8, customer_facing = $9, direct_interaction = $10, jurisdictions = $11, risk_tier = $12, updated_at = $13, \
+         required_roles = $14, approval_months = $15, on_expiry = $16 WHERE ai_system_id = $1",
     )
     .bind(a.ai_system_id.to_string())
     .bind(a.name.clone())
@@ -104,6 +119,9 @@ pub async fn update(tx: &mut Tx, a: &AiSystemRecord) -> Result<bool, StoreError>
     .bind(to_json(&a.jurisdictions))
     .bind(a.risk_tier.clone())
     .bind(format_timestamp(&a.updated_at))
+    .bind(to_json(&a.required_roles))
+    .bind(i64::from(a.approval_months))
+    .bind(a.on_expiry.clone())
     .execute(tx.conn())
     .await?
     .rows_affected()

@@ -17,6 +17,7 @@
 
 pub mod ai_systems;
 pub mod alerts;
+pub mod approvals;
 mod check_writer;
 pub mod checks;
 pub mod consents;
@@ -41,11 +42,13 @@ pub mod retention;
 pub mod reviews;
 mod rows;
 mod sealed;
+pub mod sealed_files;
 pub mod settings;
 pub mod staff;
 pub mod subjects;
 pub mod suspensions;
 mod tx;
+pub mod validations;
 pub mod vault;
 pub mod webhooks;
 
@@ -65,3 +68,8 @@ pub use purposes::Notice;
 pub use staff::StaffUser;
 pub use subjects::{NewSubject, SubjectRecord, SubjectUpdate};
 pub use tx::Tx;
+
+/// Creates `dir` with mode `0700` if it is missing (where sealed files of a run are written).
+pub fn files_private_dir(dir: &std::path::Path) -> Result<(), StoreError> {
+    files::ensure_private_dir(dir)
+}

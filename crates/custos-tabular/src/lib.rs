@@ -170,6 +170,48 @@ impl TableReader {
         Ok(Self { schema, batches, path: path.display().to_string(), file_bytes, rows })
     }
 
+    /// Reads a table held in memory (a decrypted upload) in `format`, `batch_rows` rows at a
+    /// time; `name` names it in errors.
+    pub fn from_bytes(bytes: Vec<u8>, format: Format, batch_rows: usize, name: &str) -> Result<Self, TabularError> {
+        let path = Path::new(name);
+        let file_bytes = bytes.len() as u64;
+        let mut rows = None;
+        let (schema, batches): (SchemaRef, BatchIter) = match format {
+            Format::Csv => {
+                let (inferred, _) = arrow::csv::reader::Format::default()
+                    .with_header(true)
+                    .infer_schema(std::io::Cursor::new(&bytes[..]), Some(0))
+                    .map_err(|e| fmt_err(path, e))?;
+                let fields: Vec<Field> = inferred.fields().iter().map(|f| Field::new(f.name(), DataType::Utf8, true)).collect();
+                let schema = Arc::new(Schema::new(fields));
+                let reader = arrow::csv::ReaderBuilder::new(schema.clone())
+                    .with_header(true)
+                    .with_batch_size(batch_rows)
+                    .build(std::io::Cursor::new(bytes))
+                    .map_err(|e| fmt_err(path, e))?;
+                (schema, Box::new(reader))
+            }
+            Format::Jsonl => {
+                let (schema, _) =
+                    arrow::json::reader::infer_json_schema(std::io::Cursor::new(&bytes[..]), Some(1000)).map_err(|e| fmt_err(path, e))?;
+                let schema = Arc::new(schema);
+                let reader = arrow::json::ReaderBuilder::new(schema.clone())
+                    .with_batch_size(batch_rows)
+                    .build(std::io::Cursor::new(bytes))
+                    .map_err(|e| fmt_err(path, e))?;
+                (schema, Box::new(reader))
+            }
+            Format::Parquet => {
+                let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(|e| fmt_err(path, e))?;
+                let schema = builder.schema().clone();
+                rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
+                let reader = builder.with_batch_size(batch_rows).build().map_err(|e| fmt_err(path, e))?;
+                (schema, Box::new(reader))
+            }
+        };
+        Ok(Self { schema, batches, path: name.to_owned(), file_bytes, rows })
+    }
+
     /// The table's columns.
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()

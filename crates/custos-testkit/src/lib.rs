@@ -44,12 +44,54 @@ impl TestDb {
         ]
     }
 
-    /// Opens a service on this database.
+    /// Opens a service on this database. Decisions may name unregistered models here (as
+    /// with `--allow-unregistered-models`): the stories of other features log decisions under
+    /// made-up model names. The approval stories use [`TestDb::strict_service`].
     pub async fn service(&self) -> Service {
         // Tests receive webhooks on loopback, which production refuses unless allow-listed.
+        let config =
+            ServiceConfig { webhook_allow_hosts: vec!["127.0.0.1".into()], allow_unregistered_models: true, ..ServiceConfig::default() };
+        Service::open(&self.options, config).await.expect("open service")
+    }
+
+    /// Opens a service with the production default: decisions naming an unregistered model
+    /// are refused.
+    pub async fn strict_service(&self) -> Service {
         let config = ServiceConfig { webhook_allow_hosts: vec!["127.0.0.1".into()], ..ServiceConfig::default() };
         Service::open(&self.options, config).await.expect("open service")
     }
+}
+
+/// Approves a registered model version through the real sign-off: a new owner account is
+/// made its owner and asks; new legal and compliance accounts sign. Returns the approval id.
+pub async fn approve_model(service: &Service, model_id: &str) -> String {
+    use custos_core::{Role, Verdict};
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    let mut people = Vec::new();
+    for role in [Role::ModelOwner, Role::Legal, Role::Compliance] {
+        let email = format!("{}-{tag}@test.custos", role.as_str());
+        let (user_id, _) = service.staff().create_user(&email, &[role], None).await.expect("staff");
+        people.push(custos_service::staff::StaffIdentity { user_id, email, roles: vec![role] });
+    }
+    service
+        .models()
+        .update(model_id, custos_service::lifecycle::ModelUpdate { owner: Some(people[0].email.clone()), ..Default::default() }, "test")
+        .await
+        .expect("owner");
+    let request = service
+        .approvals()
+        .request(custos_service::approvals::ApprovalInput { model_id: model_id.into(), ..Default::default() }, &people[0])
+        .await
+        .expect("request");
+    let id = request.approval.approval_id;
+    for (who, role) in [(&people[1], Role::Legal), (&people[2], Role::Compliance)] {
+        service
+            .approvals()
+            .sign(&id, custos_service::approvals::SignOffInput { verdict: Verdict::Approve, role, comment: "validated".into() }, who)
+            .await
+            .expect("sign");
+    }
+    id
 }
 
 /// The real HTTP server on an ephemeral port, with an admin API key.
@@ -84,13 +126,28 @@ impl TestServer {
         Self::start_full(backend, |state| state, options).await
     }
 
+    /// Like [`TestServer::start`], with the production default for models: decisions naming
+    /// an unregistered model are refused (see [`TestDb::strict_service`]).
+    pub async fn start_strict(backend: Backend) -> Option<Self> {
+        Self::start_on(backend, |state| state, custos_server::ServeOptions::default(), true).await
+    }
+
     async fn start_full(
         backend: Backend,
         configure: impl FnOnce(custos_server::AppState) -> custos_server::AppState,
         options: custos_server::ServeOptions,
     ) -> Option<Self> {
+        Self::start_on(backend, configure, options, false).await
+    }
+
+    async fn start_on(
+        backend: Backend,
+        configure: impl FnOnce(custos_server::AppState) -> custos_server::AppState,
+        options: custos_server::ServeOptions,
+        strict: bool,
+    ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        let service = db.service().await;
+        let service = if strict { db.strict_service().await } else { db.service().await };
         let admin = service
             .keys()
             .create(ApiKeyInput { scopes: vec![Scope::All], label: "test admin".into(), ..Default::default() }, KeyIssuer::Host)

@@ -39,6 +39,8 @@ const SECTIONS: &[Section] = &[
     ("/console/fairness", "Fairness", &[(Action::Read, Resource::Audits)]),
     ("/console/monitors", "Monitors", &[(Action::Read, Resource::Monitors)]),
     ("/console/ai-systems", "AI systems", &[(Action::Read, Resource::AiSystems)]),
+    ("/console/models", "Models", &[(Action::Read, Resource::Models)]),
+    ("/console/approvals", "Approvals", &[(Action::Read, Resource::Approvals)]),
     (
         "/console/admin",
         "Administration",

@@ -12,6 +12,7 @@
 
 mod admin;
 mod ai_systems;
+mod approvals;
 mod charts;
 mod decisions;
 mod dsrs;
@@ -35,6 +36,7 @@ use axum::{
 };
 use custos_service::Service;
 
+pub use approvals::model_card_html;
 pub use fairness::{fairness_report_file, fairness_report_page};
 pub use monitors::monitor_report_page;
 pub use session::COOKIE;
@@ -85,6 +87,13 @@ pub fn router(service: Service) -> Router {
         .route("/console/oversight", get(oversight::page))
         .route("/console/monitors", get(monitors::list))
         .route("/console/ai-systems", get(ai_systems::list))
+        .route("/console/models", get(approvals::models))
+        .route("/console/models/{model_id}", get(approvals::model))
+        .route("/console/models/{model_id}/submit", post(approvals::submit))
+        .route("/console/approvals", get(approvals::inbox))
+        .route("/console/approvals/{approval_id}", get(approvals::request))
+        .route("/console/approvals/{approval_id}/sign", post(approvals::sign))
+        .route("/console/approvals/{approval_id}/comment", post(approvals::comment))
         .route("/console/monitors/{monitor_id}", get(monitors::page))
         .route("/console/reviews/{review_id}", get(reviews::detail))
         .route("/console/reviews/{review_id}/claim", post(reviews::claim))

@@ -98,6 +98,9 @@ permissions! {
     ReadOversight => (Read, Oversight),
     ReadMonitors => (Read, Monitors),
     ReadAiSystems => (Read, AiSystems),
+    ReadModels => (Read, Models),
+    ReadApprovals => (Read, Approvals),
+    WriteApprovals => (Write, Approvals),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// every other webhook target must be a public https:// address.
     #[arg(long, env = "CUSTOS_WEBHOOK_ALLOW_HOSTS", value_delimiter = ',')]
     webhook_allow_hosts: Vec<String>,
+    /// Accept decisions that name a model not registered at all (as before 0.3). Off by
+    /// default: only approved model versions decide about customers.
+    #[arg(long, env = "CUSTOS_ALLOW_UNREGISTERED_MODELS")]
+    allow_unregistered_models: bool,
     /// Serve Prometheus metrics at `http://ADDRESS/metrics` (off unless given). The metrics
     /// have no authentication (scrapers rarely send tokens): give a loopback or otherwise
     /// private address.
@@ -152,6 +156,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.model_limits.limits(),
         args.db.check_retention_days.or(file.check_retention_days),
     )?;
+    config.allow_unregistered_models = args.allow_unregistered_models;
+    if config.allow_unregistered_models {
+        tracing::warn!("--allow-unregistered-models: decisions naming a model that is not registered are accepted");
+    }
     config.webhook_allow_hosts = args.webhook_allow_hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect();
     let options = args.db.store_options(&file);
     tracing::info!(database = ?options, "opening the database");
@@ -161,6 +169,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let service = Service::open(&options, config).await.context("cannot open the database")?;
+    // Validation runs a stopped server left behind are failed and their sets deleted.
+    service.validations().sweep(true).await.context("cannot clean up interrupted validations")?;
 
     if demo {
         match service.demo().database().await? {

@@ -37,6 +37,14 @@ pub(crate) struct AiSystemInput {
     /// `minimal`, `limited`, `high`, `prohibited` or `unknown` (default): entered by hand until
     /// the impact assessment classifies the system.
     pub risk_tier: Option<String>,
+    /// Staff roles whose sign-off its models' approvals need, each a different person (default
+    /// `legal` and `compliance`).
+    pub required_roles: Option<Vec<String>>,
+    /// Months an approval of its models holds (default 12; 0: until withdrawn).
+    pub approval_months: Option<u32>,
+    /// What decisions under a lapsed approval do: `alert` (default: keep deciding, raise an
+    /// alert), `review` (send every decision to review) or `refuse`.
+    pub on_expiry: Option<String>,
 }
 
 impl From<AiSystemInput> for domain::AiSystemInput {
@@ -53,6 +61,9 @@ impl From<AiSystemInput> for domain::AiSystemInput {
             direct_interaction: i.direct_interaction,
             jurisdictions: i.jurisdictions,
             risk_tier: i.risk_tier,
+            required_roles: i.required_roles,
+            approval_months: i.approval_months,
+            on_expiry: i.on_expiry,
         }
     }
 }
@@ -84,6 +95,12 @@ pub(crate) struct AiSystemView {
     pub jurisdictions: Vec<String>,
     /// Its risk tier.
     pub risk_tier: String,
+    /// Roles whose sign-off its models' approvals need.
+    pub required_roles: Vec<String>,
+    /// Months an approval holds (0: until withdrawn).
+    pub approval_months: u32,
+    /// What decisions under a lapsed approval do.
+    pub on_expiry: String,
     /// When it was recorded.
     pub created_at: String,
     /// When it last changed.
@@ -108,6 +125,9 @@ impl From<domain::AiSystemRecord> for AiSystemView {
             direct_interaction: a.direct_interaction,
             jurisdictions: a.jurisdictions,
             risk_tier: a.risk_tier,
+            required_roles: a.required_roles,
+            approval_months: a.approval_months,
+            on_expiry: a.on_expiry,
             created_at: ts(&a.created_at),
             updated_at: ts(&a.updated_at),
             receipt: None,

@@ -20,11 +20,24 @@ pub(crate) struct GateCheckInput {
     /// Which data categories are wanted.
     #[serde(default)]
     pub data_categories: Vec<String>,
+    /// The model that will decide with the data: with `model_version`, the gate denies (reason
+    /// `model_not_approved`) unless that version may decide.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The model's version (with `model`).
+    #[serde(default)]
+    pub model_version: Option<String>,
 }
 
 impl From<GateCheckInput> for domain::GateCheckInput {
     fn from(i: GateCheckInput) -> Self {
-        Self { subject_id: i.subject_id, purpose: i.purpose, data_categories: i.data_categories }
+        Self {
+            subject_id: i.subject_id,
+            purpose: i.purpose,
+            data_categories: i.data_categories,
+            model: i.model,
+            model_version: i.model_version,
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use utoipa::{
 
 pub(crate) mod ai_systems;
 pub(crate) mod alerts;
+pub(crate) mod approvals;
 pub(crate) mod consents;
 pub(crate) mod decisions;
 pub(crate) mod dsrs;
@@ -30,6 +31,7 @@ pub(crate) mod privacy;
 pub(crate) mod purposes;
 pub(crate) mod reviews;
 pub(crate) mod subjects;
+pub(crate) mod validations;
 pub(crate) mod webhooks;
 
 /// The schema of a vocabulary: a string that is one of its wire names.

@@ -36,6 +36,22 @@ pub(crate) struct ModelInput {
     /// The purpose it is meant for.
     #[serde(default)]
     pub purpose: Option<String>,
+    /// The model card: what it is for.
+    #[serde(default)]
+    pub intended_use: Option<String>,
+    /// The model card: what it must not be used for; known weaknesses.
+    #[serde(default)]
+    pub limitations: Option<String>,
+    /// The model card: where its training data came from.
+    #[serde(default)]
+    pub training_data: Option<String>,
+    /// The AI system it serves.
+    #[serde(default)]
+    pub ai_system_id: Option<String>,
+    /// Store its decisions as `shadow` (never shown to customers) while it is in review,
+    /// instead of refusing them.
+    #[serde(default)]
+    pub shadow: bool,
 }
 
 impl From<ModelInput> for domain::ModelInput {
@@ -48,8 +64,58 @@ impl From<ModelInput> for domain::ModelInput {
             encoding: i.encoding,
             owner: i.owner,
             purpose: i.purpose,
+            intended_use: i.intended_use,
+            limitations: i.limitations,
+            training_data: i.training_data,
+            ai_system_id: i.ai_system_id,
+            shadow: i.shadow,
         }
     }
+}
+
+/// Changes a model version's card, owner, AI system or shadow setting (fields given change).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ModelUpdateInput {
+    /// The staff account that answers for it (email or account id).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// What it is for (draft and rejected versions only).
+    #[serde(default)]
+    pub intended_use: Option<String>,
+    /// What it must not be used for (draft and rejected versions only).
+    #[serde(default)]
+    pub limitations: Option<String>,
+    /// Where its training data came from (draft and rejected versions only).
+    #[serde(default)]
+    pub training_data: Option<String>,
+    /// The AI system it serves (`""` unlinks; draft and rejected versions only).
+    #[serde(default)]
+    pub ai_system_id: Option<String>,
+    /// Store its decisions as `shadow` while it is in review.
+    #[serde(default)]
+    pub shadow: Option<bool>,
+}
+
+impl From<ModelUpdateInput> for custos_service::lifecycle::ModelUpdate {
+    fn from(i: ModelUpdateInput) -> Self {
+        Self {
+            owner: i.owner,
+            intended_use: i.intended_use,
+            limitations: i.limitations,
+            training_data: i.training_data,
+            ai_system_id: i.ai_system_id,
+            shadow: i.shadow,
+        }
+    }
+}
+
+/// Takes a model version out of use.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RetireInput {
+    /// Why (kept in the ledger).
+    pub reason: String,
 }
 
 /// A registered model version (without its file).
@@ -82,6 +148,32 @@ pub(crate) struct ModelView {
     pub purpose: Option<String>,
     /// When it was registered.
     pub created_at: String,
+    /// `draft`, `in_review`, `approved`, `rejected` or `retired`: only `approved` versions
+    /// decide about customers.
+    #[schema(schema_with = super::words::<custos_core::ModelState>)]
+    pub state: String,
+    /// The staff account that answers for it.
+    pub owner_id: Option<String>,
+    /// The model card: what it is for.
+    pub intended_use: String,
+    /// The model card: what it must not be used for; known weaknesses.
+    pub limitations: String,
+    /// The model card: where its training data came from.
+    pub training_data: String,
+    /// The AI system it serves.
+    pub ai_system_id: Option<String>,
+    /// Whether its decisions are stored as `shadow` while it is in review.
+    pub shadow: bool,
+    /// When it was approved.
+    pub approved_at: Option<String>,
+    /// When its approval lapses.
+    pub approval_expires_at: Option<String>,
+    /// Whether its approval has lapsed (its age, or an alert asked for revalidation).
+    pub approval_lapsed: bool,
+    /// Why it must be validated again, if an alert asked.
+    pub revalidation_reason: Option<String>,
+    /// How it became approved: `sign_off`, or `upgrade` (it was deciding before approvals).
+    pub approval_source: Option<String>,
     /// The ledger receipt (on registration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptView>,
@@ -103,6 +195,18 @@ impl From<domain::ModelView> for ModelView {
             owner: m.owner,
             purpose: m.purpose,
             created_at: ts(&m.created_at),
+            state: m.lifecycle.state,
+            owner_id: m.lifecycle.owner_id,
+            intended_use: m.lifecycle.intended_use,
+            limitations: m.lifecycle.limitations,
+            training_data: m.lifecycle.training_data,
+            ai_system_id: m.lifecycle.ai_system_id.map(|a| a.to_string()),
+            shadow: m.lifecycle.shadow,
+            approved_at: m.lifecycle.approved_at.as_ref().map(ts),
+            approval_expires_at: m.lifecycle.approval_expires_at.as_ref().map(ts),
+            approval_lapsed: m.approval_lapsed,
+            revalidation_reason: m.lifecycle.revalidation_reason,
+            approval_source: m.lifecycle.approval_source.map(|s| if s == "upgrade_pending" { "upgrade".into() } else { s }),
             receipt: receipt(m.receipt),
         }
     }

@@ -64,17 +64,35 @@ pub(crate) struct AlertRuleView {
     /// Performance figures: require the whole 95 % interval past the threshold.
     #[serde(default)]
     pub interval: bool,
+    /// When it fires, the approved versions of the monitor's model must be validated again
+    /// (their approval lapses; the AI system's `on_expiry` says what decisions then do).
+    #[serde(default)]
+    pub requires_revalidation: bool,
 }
 
 impl From<AlertRuleView> for domain::AlertRule {
     fn from(r: AlertRuleView) -> Self {
-        Self { figure: r.figure, input: r.input, above: r.above, below: r.below, interval: r.interval }
+        Self {
+            figure: r.figure,
+            input: r.input,
+            above: r.above,
+            below: r.below,
+            interval: r.interval,
+            requires_revalidation: r.requires_revalidation,
+        }
     }
 }
 
 impl From<domain::AlertRule> for AlertRuleView {
     fn from(r: domain::AlertRule) -> Self {
-        Self { figure: r.figure, input: r.input, above: r.above, below: r.below, interval: r.interval }
+        Self {
+            figure: r.figure,
+            input: r.input,
+            above: r.above,
+            below: r.below,
+            interval: r.interval,
+            requires_revalidation: r.requires_revalidation,
+        }
     }
 }
 

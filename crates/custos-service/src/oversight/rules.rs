@@ -133,6 +133,8 @@ pub(crate) struct Routed<'a> {
     /// The subject is in a group a firing fairness alert names (read only when a rule asks).
     pub in_flagged_group: bool,
     pub created_at: &'a Timestamp,
+    /// The model version's approval lapsed and its AI system sends decisions to review.
+    pub approval_lapsed: bool,
 }
 
 /// Where the rules send a decision: nowhere (`None`), or to a review with these reasons.
@@ -227,6 +229,16 @@ pub(crate) fn route(rules: &[ReviewRuleRecord], held: &[SuspensionRecord], d: &R
             }
         }
     };
+    if d.approval_lapsed {
+        merge(
+            vec![ReviewReason { rule_id: None, rule_version: None, code: ReviewTrigger::ApprovalExpired }],
+            SUSPENSION_SLA_HOURS,
+            Role::Reviewer,
+            None,
+            false,
+            false,
+        );
+    }
     for s in held {
         if s.mode != custos_core::SuspensionMode::ReviewAll {
             continue;
@@ -377,6 +389,7 @@ mod tests {
         let purpose = PurposeKey::parse("credit.limit").expect("key");
         let at = now();
         let d = Routed {
+            approval_lapsed: false,
             decision_id: &id,
             purpose: &purpose,
             model: "m",

@@ -139,7 +139,10 @@ impl PrivacyCenter<'_> {
     /// explanations come in one read).
     pub async fn decisions(&self, session: &PrivacySession) -> Result<Vec<CustomerDecision>, ServiceError> {
         let sid = session.subject_id;
-        let decisions = self.0.decisions().of_subject(&sid.to_string()).await?;
+        // A shadow decision (an unapproved version in shadow mode) was never acted on: the
+        // customer does not see it.
+        let mut decisions = self.0.decisions().of_subject(&sid.to_string()).await?;
+        decisions.retain(|v| v.decision.status != custos_core::DecisionStatus::Shadow);
         let (explained, reviews, counterfactuals) = self
             .0
             .read(async |tx| {

@@ -36,6 +36,7 @@ pub(crate) async fn open_contest(
             explained,
             in_flagged_group: false,
             created_at: &dsr.received_at,
+            approval_lapsed: false,
         },
     );
     let mut reasons = vec![ReviewReason { rule_id: None, rule_version: None, code: custos_core::ReviewTrigger::Contest }];

@@ -228,6 +228,7 @@ impl Reviews<'_> {
             subject_id: v.review.subject_id.to_string(),
             purpose: OVERSIGHT_PURPOSE.into(),
             data_categories: Vec::new(),
+            ..Default::default()
         };
         let check = self.0.gate().check(input, false, None).await?;
         let allowed = check.decision == crate::gate::Decision::Allow;

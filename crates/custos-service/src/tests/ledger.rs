@@ -98,6 +98,7 @@ async fn changes(service: &Service) -> Vec<Receipt> {
                 subject_id: subject.subject_id.to_string(),
                 purpose: "marketing.email".into(),
                 data_categories: vec!["user.contact.email".into()],
+                ..Default::default()
             },
             false,
             None,

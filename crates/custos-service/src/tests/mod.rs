@@ -3,6 +3,7 @@
 
 mod erasure;
 mod ledger;
+mod lifecycle;
 mod privacy;
 mod story;
 
@@ -31,6 +32,10 @@ impl TestDb {
     }
 
     pub(crate) async fn service(&self) -> Service {
-        Service::open(&self.options, ServiceConfig::default()).await.expect("open service")
+        // Decisions here name made-up models (as `--allow-unregistered-models` allows); the
+        // approval stories run over HTTP with the production default.
+        Service::open(&self.options, ServiceConfig { allow_unregistered_models: true, ..ServiceConfig::default() })
+            .await
+            .expect("open service")
     }
 }

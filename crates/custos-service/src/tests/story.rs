@@ -140,6 +140,7 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
                 subject_id: s.subject_id.to_string(),
                 purpose: "personalize.content".into(),
                 data_categories: vec!["user.contact.email".into()],
+                ..Default::default()
             };
             service.gate().check(input, false, None).await.expect("check");
         }
@@ -203,6 +204,7 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
                         subject_id: subject_id.clone(),
                         purpose: "personalize.content".into(),
                         data_categories: vec!["user.contact.email".into()],
+                        ..Default::default()
                     };
                     let view = service.gate().check(input, false, None).await.expect("check");
                     leaves.push(view.receipt.expect("receipt").leaf_index);
