@@ -1,5 +1,7 @@
 -- wrk script: POST /v1/decisions for random subjects read from $IDS_FILE, as $CUSTOS_KEY, with a
--- random score (a few fall in the review rules' band when rules are active).
+-- random score (a few fall in the review rules' band when rules are active), under the demo's
+-- model version, approved through sign-off when the database was seeded (the lifecycle check is
+-- on the measured path).
 local ids = {}
 local purposes = {
   "marketing.advertising.first_party.targeted",
@@ -20,7 +22,7 @@ function request()
   local id = ids[math.random(#ids)]
   local purpose = purposes[math.random(#purposes)]
   local body = '{"subject_id":"' .. id .. '","purpose":"' .. purpose ..
-    '","model":"bench-model","model_version":"1","outcome":"approved","score":' .. string.format("%.4f", math.random()) .. '}'
+    '","model":"next-best-offer","model_version":"2026.11","outcome":"approved","score":' .. string.format("%.4f", math.random()) .. '}'
   return wrk.format(nil, "/v1/decisions", nil, body)
 end
 

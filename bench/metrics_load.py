@@ -1,6 +1,6 @@
 """Load for the Prometheus scrape benchmark (docs/BENCHMARKS.md): 600 subjects with two
 audit-only categories, 50 models x 200 decisions, one fairness audit per model (12 groups
-each), against a running `custos serve --metrics-listen 127.0.0.1:19090
+each), against a running `custos serve --allow-unregistered-models --metrics-listen 127.0.0.1:19090
 --audit-only-categories user.demographic.gender,user.demographic.age_range`:
 
   python3 bench/metrics_load.py ADMIN_KEY

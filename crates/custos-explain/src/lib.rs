@@ -322,6 +322,37 @@ impl Model {
         Ok(out)
     }
 
+    /// The margins of many rows of a single-output model (row-major: `rows.len() / features`
+    /// rows) into `out`, tree by tree over blocks of rows so that each tree stays in cache while
+    /// it scores the block: the same sums, in the same order, as [`Model::predict_margin`] row
+    /// by row, several times faster on large batches (a 500-tree ensemble is about a megabyte:
+    /// row by row it is read from memory again for every row).
+    pub fn predict_margins(&self, rows: &[f64], out: &mut [f64]) -> Result<(), ExplainError> {
+        let p = self.feature_names.len();
+        if p == 0 || !rows.len().is_multiple_of(p) || out.len() != rows.len() / p {
+            return Err(ExplainError::RowLength { expected: p, got: rows.len() % p.max(1) });
+        }
+        if let Some(l) = &self.linear {
+            for (o, row) in out.iter_mut().zip(rows.chunks_exact(p)) {
+                *o = l.margin(row);
+            }
+            return Ok(());
+        }
+        if self.base_margin.len() != 1 {
+            return Err(ExplainError::RowLength { expected: 1, got: self.base_margin.len() });
+        }
+        const BLOCK: usize = 128;
+        for (block, o) in rows.chunks(BLOCK * p).zip(out.chunks_mut(BLOCK)) {
+            o.fill(self.base_margin[0]);
+            for tree in &self.trees {
+                for (slot, row) in o.iter_mut().zip(block.chunks_exact(p)) {
+                    *slot += tree.predict(row);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The predictions of a row: probabilities for classifiers (one per class for multi-class,
     /// the favourable-class probability for binary), the value for regression.
     pub fn predict(&self, row: &[f64]) -> Result<Vec<f64>, ExplainError> {

@@ -249,3 +249,27 @@ fn tree_reasons_and_hints_cross_the_boundary() {
     }
     assert!(adverse_rows > 0 && hints > 0, "{adverse_rows} adverse rows, {hints} hints");
 }
+
+/// Batch prediction, tree by tree over blocks of rows, gives exactly the row-by-row margins
+/// (the same sums in the same order), for tree ensembles of both libraries and a linear model.
+#[test]
+fn batch_margins_equal_row_by_row() {
+    for name in ["cancer.xgb.json", "cancer.lgb.txt", "diabetes.xgb.json", "credit.linear.json"] {
+        let bytes = std::fs::read(dir().join(name)).expect("fixture");
+        let model = Model::parse(&bytes).expect("model");
+        let p = model.feature_names().len();
+        let mut rows = Vec::new();
+        let mut state = 7u64;
+        for _ in 0..(300 * p) {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            rows.push(if u < 0.02 { f64::NAN } else { u * 4.0 - 1.0 });
+        }
+        let mut batch = vec![0.0; 300];
+        model.predict_margins(&rows, &mut batch).expect("batch");
+        for (i, row) in rows.chunks_exact(p).enumerate() {
+            assert_eq!(batch[i].to_bits(), model.predict_margin(row).expect("row")[0].to_bits(), "{name} row {i}");
+        }
+        assert!(model.predict_margins(&rows[1..], &mut batch).is_err(), "a ragged batch is refused");
+    }
+}

@@ -109,6 +109,11 @@ async fn sign_off_gates_deployment(backend: Backend) {
     let (st, problem) =
         s.post("/v1/ai-systems", json!({"name": "x", "description": "x", "business_owner": "x", "on_expiry": "panic"})).await;
     assert_eq!((st, problem["field"].as_str()), (400, Some("on_expiry")));
+    for roles in [json!(["legal"]), json!(["legal", "legal"]), json!(["legal", "model_owner"])] {
+        let (st, problem) =
+            s.post("/v1/ai-systems", json!({"name": "y", "description": "y", "business_owner": "y", "required_roles": roles})).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some("required_roles")), "{roles}: {problem}");
+    }
 
     // The people: the owner (who is also a lawyer), two signers, one who holds both roles.
     let owner = s.person("owner@example.com", &[Role::ModelOwner, Role::Legal], &RW).await;
@@ -147,8 +152,13 @@ async fn sign_off_gates_deployment(backend: Backend) {
     assert_eq!(s.call(Method::POST, "/v1/approvals", Some(&legal), Some(ask.clone())).await.0, 403, "legal does not ask");
     let (st, problem) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(json!({"model_id": "nope"}))).await;
     assert_eq!((st, problem["field"].as_str()), (400, Some("model_id")));
+    let other = s.person("other-owner@example.com", &[Role::ModelOwner], &RW).await;
+    assert_eq!(s.call(Method::POST, "/v1/approvals", Some(&other), Some(ask.clone())).await.0, 403, "only its owner asks");
     let (st, request) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(ask.clone())).await;
     assert_eq!(st, 201, "{request}");
+    let (st, _) =
+        s.call(Method::PATCH, &format!("/v1/models/{v1_id}"), Some(&s.admin_key), Some(json!({"owner": "legal@example.com"}))).await;
+    assert_eq!(st, 409, "the owner of a version in review is fixed");
     assert_eq!((request["status"].as_str(), request["missing_roles"].clone()), (Some("open"), json!(["compliance", "legal"])));
     assert_eq!(leaf_event(&s, &request).await["event"], "approval.requested");
     let approval = request["approval_id"].as_str().expect("id").to_owned();
@@ -220,6 +230,10 @@ async fn sign_off_gates_deployment(backend: Backend) {
         md.contains("# Model card: credit 1") && md.contains("Pre-approves credit-card offers.") && md.contains("signed off as legal"),
         "{md}"
     );
+    let plain = s.key(&["models:read"]).await;
+    let md = s.client.get(format!("{}/v1/models/{v1_id}/card", s.base_url)).bearer_auth(&plain).send().await.expect("card");
+    let md = md.text().await.expect("text");
+    assert!(md.contains("Request of") && !md.contains("Purpose and notice"), "no thread without approvals:read: {md}");
     let html = s.client.get(format!("{}/v1/models/{v1_id}/card?format=html", s.base_url)).bearer_auth(&owner).send().await.expect("card");
     let html = html.text().await.expect("text");
     assert!(html.contains("<h1>Model card: credit 1</h1>") && html.contains("Not for credit limits."), "{html}");
@@ -291,6 +305,19 @@ async fn sign_off_gates_deployment(backend: Backend) {
     assert_eq!(alerts.as_array().map(Vec::len), Some(0), "renewal resolves the expiry alert: {alerts}");
     let (st, d) = decide(&s, &sid, "credit", "1").await;
     assert_eq!((st, d["status"].as_str()), (201, Some("final")), "{d}");
+
+    // One person sending both sign-offs at once: one lands, the other is refused, and the
+    // request still waits for a second person.
+    let v3 = register(&s, "3", "owner@example.com", false).await;
+    let (st, request3) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(json!({"model_id": v3["model_id"]}))).await;
+    assert_eq!(st, 201, "{request3}");
+    let id3 = request3["approval_id"].as_str().expect("id").to_owned();
+    let (a, b) = tokio::join!(sign(&s, &both, &id3, "approve", "legal", "Fine."), sign(&s, &both, &id3, "approve", "compliance", "Fine."));
+    let mut statuses = [a.0, b.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+    let (_, read3) = s.call(Method::GET, &format!("/v1/approvals/{id3}"), Some(&owner), None).await;
+    assert_eq!((read3["status"].as_str(), read3["missing_roles"].as_array().map(Vec::len)), (Some("open"), Some(1)), "{read3}");
 
     // Retired: refused.
     let (st, problem) = s.call(Method::POST, &format!("/v1/models/{v1_id}/retire"), Some(&s.admin_key), Some(json!({"reason": ""}))).await;

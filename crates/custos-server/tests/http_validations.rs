@@ -161,6 +161,31 @@ async fn validations_are_the_evidence_approvals_cite(backend: Backend) {
     assert!(broken["state"] == "failed" && broken["error"].as_str().unwrap_or_default().contains("religion"), "{broken}");
     assert!(!dir.join(format!("{broken_id}.sealed")).exists());
 
+    // Without a policy in the request, the AI system's applies.
+    let (st, system) = s
+        .post(
+            "/v1/ai-systems",
+            json!({"name": "Credit", "description": "Card offers", "business_owner": "Head of cards", "models": ["credit"],
+                   "validation_policy": {"min_group_n": 1000}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{system}");
+    let (st, problem) = s
+        .post("/v1/ai-systems", json!({"name": "Bad", "description": "x", "business_owner": "x", "validation_policy": {"max_dpd": 3}}))
+        .await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("validation_policy")), "{problem}");
+    let (st, by_system) = upload(&s, &key, form(&fair, &[], Some(("set.csv", set_csv())))).await;
+    assert_eq!(st, 202, "{by_system}");
+    let by_system = finished(&s, &key, by_system["validation_id"].as_str().expect("id")).await;
+    assert_eq!(by_system["report"]["policy"]["min_group_n"], 1000, "{by_system}");
+    assert!(
+        by_system["report"]["checks"].as_array().expect("checks").iter().any(|c| c["check"] == "representation" && c["passed"] == false)
+    );
+    // A fairness audit may ask for revalidation only of a model it names.
+    let (st, problem) =
+        s.post("/v1/fairness/audits", json!({"sensitive": ["user.demographic.gender"], "requires_revalidation": true})).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("requires_revalidation")), "{problem}");
+
     // Approvals cite finished runs of the same version; the card shows the verdict.
     let ask = |model_id: &str, validation: &str| json!({"model_id": model_id, "validation_id": validation});
     let (st, problem) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(ask(&biased, &kept_id))).await;

@@ -14,6 +14,14 @@ use crate::{Receipt, Service, ServiceError};
 pub const AI_ACT_ROLES: [&str; 3] = ["deployer", "provider", "provider_and_deployer"];
 /// Risk tiers (AI Act: prohibited practices Art. 5, high-risk Art. 6, transparency Art. 50).
 pub const RISK_TIERS: [&str; 5] = ["minimal", "limited", "high", "prohibited", "unknown"];
+/// Roles that may be required to sign off a model version.
+pub const SIGNING_ROLES: [custos_core::Role; 5] = [
+    custos_core::Role::Legal,
+    custos_core::Role::Compliance,
+    custos_core::Role::PrivacyOfficer,
+    custos_core::Role::Security,
+    custos_core::Role::Admin,
+];
 /// Most entries in each list of an AI system.
 pub const MAX_LIST: usize = 100;
 
@@ -48,6 +56,8 @@ pub struct AiSystemInput {
     pub approval_months: Option<u32>,
     /// What decisions under a lapsed approval do: `alert` (default), `review` or `refuse`.
     pub on_expiry: Option<String>,
+    /// The validation policy its models are judged by (default: the built-in one).
+    pub validation_policy: Option<custos_validate::Policy>,
 }
 
 /// An AI system with, for a write, where the change was recorded.
@@ -136,16 +146,20 @@ fn apply(input: AiSystemInput, mut a: AiSystemRecord) -> Result<AiSystemRecord, 
         a.risk_tier = v;
     }
     if let Some(v) = input.required_roles {
-        if v.is_empty() || v.len() > 5 {
-            return Err(ServiceError::invalid("required_roles", "name one to five roles"));
-        }
         let mut roles = Vec::with_capacity(v.len());
         for r in &v {
             let role = custos_core::Role::parse(r).map_err(|e| ServiceError::invalid("required_roles", e.message()))?;
+            if !SIGNING_ROLES.contains(&role) {
+                return Err(ServiceError::invalid("required_roles", format!("`{}` does not sign off models", role.as_str())));
+            }
             roles.push(role.as_str().to_owned());
         }
         roles.sort();
         roles.dedup();
+        if roles.len() < 2 {
+            // Two roles, so two different people: one person cannot approve alone.
+            return Err(ServiceError::invalid("required_roles", "name at least two different roles (two people sign)"));
+        }
         a.required_roles = roles;
     }
     if let Some(v) = input.approval_months {
@@ -157,6 +171,13 @@ fn apply(input: AiSystemInput, mut a: AiSystemRecord) -> Result<AiSystemRecord, 
     if let Some(v) = input.on_expiry {
         custos_core::OnExpiry::parse(&v).map_err(|e| ServiceError::invalid("on_expiry", e.message()))?;
         a.on_expiry = v;
+    }
+    if let Some(v) = input.validation_policy {
+        let fractions = [v.max_group_ece, v.max_flip_rate_upper, v.max_dpd, v.max_noise_flip_rate, v.max_monotonicity_violations];
+        if fractions.iter().chain(v.min_auc.iter()).any(|x| !(x.is_finite() && (0.0..=1.0).contains(x))) {
+            return Err(ServiceError::invalid("validation_policy", "rates and bounds lie between 0 and 1"));
+        }
+        a.validation_policy = Some(serde_json::to_value(&v).map_err(|e| ServiceError::invalid("validation_policy", e.to_string()))?);
     }
     if a.direct_interaction && !a.customer_facing {
         return Err(ServiceError::invalid("customer_facing", "a system customers interact with directly is customer-facing"));
@@ -180,6 +201,7 @@ fn ledger_doc(a: &AiSystemRecord) -> serde_json::Value {
         "required_roles": a.required_roles,
         "approval_months": a.approval_months,
         "on_expiry": a.on_expiry,
+        "validation_policy": a.validation_policy,
     })
 }
 
@@ -213,6 +235,7 @@ impl AiSystems<'_> {
             required_roles: crate::approvals::DEFAULT_REQUIRED_ROLES.iter().map(|r| r.as_str().to_owned()).collect(),
             approval_months: 12,
             on_expiry: custos_core::OnExpiry::Alert.as_str().to_owned(),
+            validation_policy: None,
             created_at: at,
             updated_at: at,
         };

@@ -162,10 +162,16 @@ impl Approvals<'_> {
         let receipt = self
             .0
             .write(async |tx| {
+                if !custos_store::models::lock(tx, &model_id).await? {
+                    return Err(ServiceError::unprocessable("model_id", "no such model version"));
+                }
                 let model = custos_store::models::get(tx, &model_id)
                     .await?
                     .ok_or_else(|| ServiceError::unprocessable("model_id", "no such model version"))?;
                 let l = &model.lifecycle;
+                if l.owner_id.as_deref() != Some(staff.user_id.as_str()) && !staff.roles.contains(&Role::Admin) {
+                    return Err(not_allowed("authorization", "only the version's owner (or an admin) asks for its approval"));
+                }
                 match l.state.as_str() {
                     "draft" | "rejected" => {}
                     "approved" if crate::lifecycle::lapsed(l, &at) => {}
@@ -243,6 +249,7 @@ impl Approvals<'_> {
                         "model_id": model_id.to_string(),
                         "ai_system_id": record.ai_system_id.map(|a| a.to_string()),
                         "requested_by": actor,
+                        "owner_id": l.owner_id,
                         "validation_id": record.validation_id,
                         "validation": evidence,
                         "dpia_link": record.dpia_link,
@@ -280,6 +287,8 @@ impl Approvals<'_> {
         let receipt = self
             .0
             .write(async |tx| {
+                // Lock the request (and below, the version): concurrent sign-offs queue up.
+                custos_store::approvals::lock_open(tx, &approval_id).await?;
                 let approval =
                     custos_store::approvals::get(tx, &approval_id).await?.ok_or(ServiceError::NotFound { resource: "approval" })?;
                 if approval.status != ApprovalStatus::Open.as_str() {
@@ -294,6 +303,7 @@ impl Approvals<'_> {
                         format!("this request needs sign-off from {}", approval.required_roles.join(" and ")),
                     ));
                 }
+                custos_store::models::lock(tx, &approval.model_id).await?;
                 let model = custos_store::models::get(tx, &approval.model_id).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
                 if model.lifecycle.owner_id.as_deref() == Some(staff.user_id.as_str()) {
                     return Err(not_allowed("authorization", "the model's owner cannot sign off their own model"));
@@ -309,7 +319,12 @@ impl Approvals<'_> {
                     return Err(ServiceError::Conflict(format!("`{}` signed off already", input.role.as_str())));
                 }
                 let signed = entry(&approval_id, staff, Some(input.role), input.verdict.as_str(), &input.comment, &at);
-                custos_store::approvals::insert_entry(tx, &signed).await?;
+                custos_store::approvals::insert_entry(tx, &signed).await.map_err(|e| match e {
+                    custos_store::StoreError::Conflict => {
+                        ServiceError::Conflict("someone signed for this role, or you signed, at the same time: reload the request".into())
+                    }
+                    other => other.into(),
+                })?;
                 let leaf = crate::ledger::event_at(
                     LedgerEvent::ApprovalSignedOff,
                     &at,
@@ -522,7 +537,9 @@ impl Approvals<'_> {
             if m.name != model || version.is_some_and(|v| v != m.version) || m.lifecycle.state != "approved" {
                 continue;
             }
-            if m.lifecycle.revalidation_reason.is_some() {
+            custos_store::models::lock(tx, &m.model_id).await?;
+            let Some(m) = custos_store::models::get(tx, &m.model_id).await? else { continue };
+            if m.lifecycle.state != "approved" || m.lifecycle.revalidation_reason.is_some() {
                 continue;
             }
             let mut l = m.lifecycle.clone();

@@ -23,7 +23,7 @@ pub const MAX_CARD_TEXT: usize = 20_000;
 
 /// What the decision path may do with a decision under a model version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Admission {
+pub enum Admission {
     /// Decide: the version is approved (or unregistered models are allowed).
     Decide,
     /// Store as `shadow`: the version is in review and its deployment allows shadow mode.
@@ -53,7 +53,11 @@ impl LifecycleCache {
     fn put(&self, key: String, facts: Option<Arc<LifecycleFacts>>) {
         if let Ok(mut guard) = self.0.write() {
             if guard.len() >= Self::MAX_ENTRIES {
-                guard.clear();
+                // Stale entries go first; only a flood of fresh names empties the cache.
+                guard.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+                if guard.len() >= Self::MAX_ENTRIES {
+                    guard.clear();
+                }
             }
             guard.insert(key, (Instant::now(), facts));
         }
@@ -133,9 +137,14 @@ impl Models<'_> {
         Ok(facts)
     }
 
+    /// Forgets the lifecycles read so far (benchmarks: the cost of a miss).
+    pub fn forget_lifecycles(&self) {
+        self.0.lifecycles.forget();
+    }
+
     /// Whether a decision under `model` / `version` may be made now, and how; a refusal names
-    /// the version and its state.
-    pub(crate) async fn admit(&self, model: &str, version: &str) -> Result<Admission, ServiceError> {
+    /// the version and its state. What the decision path and the gate ask.
+    pub async fn admit(&self, model: &str, version: &str) -> Result<Admission, ServiceError> {
         let Some(facts) = self.lifecycle(model, version).await? else {
             if self.0.config().allow_unregistered_models {
                 return Ok(Admission::Decide);
@@ -176,9 +185,15 @@ impl Models<'_> {
         let receipt = self
             .0
             .write(async |tx| {
+                custos_store::models::lock(tx, &id).await?;
                 let record = custos_store::models::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
                 let mut l = record.lifecycle.clone();
                 let frozen = matches!(l.state.as_str(), "approved" | "retired" | "in_review");
+                if l.state == "in_review" && input.owner.is_some() {
+                    return Err(ServiceError::Conflict(
+                        "the owner of a version in review cannot change: the signers were chosen against them".into(),
+                    ));
+                }
                 let card_change =
                     input.intended_use.is_some() || input.limitations.is_some() || input.training_data.is_some() || ai_system.is_some();
                 if frozen && card_change {
@@ -260,6 +275,7 @@ impl Models<'_> {
         let receipt = self
             .0
             .write(async |tx| {
+                custos_store::models::lock(tx, &id).await?;
                 let record = custos_store::models::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
                 if record.lifecycle.state == ModelState::Retired.as_str() {
                     return Err(ServiceError::Conflict("the version is retired already".into()));
@@ -268,6 +284,12 @@ impl Models<'_> {
                 // An open request for a retired version has nothing left to approve.
                 for open in custos_store::approvals::list(tx, Some("open"), Some(&id), 10).await? {
                     custos_store::approvals::decide(tx, &open.approval_id, "withdrawn", &at, None).await?;
+                    let leaf = crate::ledger::event_at(
+                        LedgerEvent::ApprovalDecided,
+                        &at,
+                        json!({"approval_id": open.approval_id, "model_id": id.to_string(), "status": "withdrawn", "why": "the version was retired", "by": actor}),
+                    );
+                    custos_store::ledger::append_leaf(tx, leaf).await?;
                 }
                 Ok(receipt)
             })
@@ -509,8 +531,9 @@ impl ModelCard {
 }
 
 impl Models<'_> {
-    /// A version's model card.
-    pub async fn card(&self, model_id: &str) -> Result<ModelCard, ServiceError> {
+    /// A version's model card; the sign-off threads (comments and who wrote them) only
+    /// `with_threads` (a reader of approvals).
+    pub async fn card(&self, model_id: &str, with_threads: bool) -> Result<ModelCard, ServiceError> {
         let model = self.get(model_id).await?;
         let owner_id = model.lifecycle.owner_id.clone();
         let system_id = model.lifecycle.ai_system_id;
@@ -530,7 +553,11 @@ impl Models<'_> {
             .await?;
         let mut approvals = Vec::new();
         for a in self.0.approvals().list(None, Some(model_id)).await?.into_iter().take(20) {
-            approvals.push(self.0.approvals().get(&a.approval_id).await?);
+            let mut view = self.0.approvals().get(&a.approval_id).await?;
+            if !with_threads {
+                view.entries.clear();
+            }
+            approvals.push(view);
         }
         Ok(ModelCard { model, owner_email, ai_system, approvals })
     }

@@ -24,6 +24,8 @@ use crate::{Receipt, Service, ServiceError};
 pub const MAX_SET_BYTES: u64 = 512 << 20;
 /// Most rows a set may hold.
 pub const MAX_ROWS: usize = 5_000_000;
+/// Most input values (rows × inputs) a set may hold: 800 MB of memory while it runs.
+pub const MAX_VALUES: usize = 100_000_000;
 /// Longest a set may be kept after its run.
 pub const MAX_RETENTION_DAYS: u32 = 90;
 
@@ -105,8 +107,8 @@ pub fn dataset(reader: TableReader, spec: &SetSpec, model: &Model, encoding: &En
     for batch in reader {
         let batch = batch.map_err(|e| bad("file", e.to_string()))?;
         let n = batch.num_rows();
-        if rows.len() / p.max(1) + n > MAX_ROWS {
-            return Err(bad("file", format!("at most {MAX_ROWS} rows")));
+        if rows.len() / p.max(1) + n > MAX_ROWS || rows.len() + n * p > MAX_VALUES {
+            return Err(bad("file", format!("at most {MAX_ROWS} rows and {MAX_VALUES} input values")));
         }
         let start = rows.len();
         rows.resize(start + n * p, f64::NAN);
@@ -126,7 +128,9 @@ pub fn dataset(reader: TableReader, spec: &SetSpec, model: &Model, encoding: &En
                 for (i, v) in text.into_iter().enumerate() {
                     rows[start + i * p + f] = match v {
                         None => f64::NAN,
-                        Some(v) => *codes.get(&v).ok_or_else(|| bad("file", format!("column {name}: {v:?} has no category code")))?,
+                        Some(v) => *codes.get(&v).ok_or_else(|| {
+                            bad("file", format!("column {name}, row {}: a value the model has no category code for", start / p + i + 1))
+                        })?,
                     };
                 }
             }
@@ -155,17 +159,24 @@ pub fn dataset(reader: TableReader, spec: &SetSpec, model: &Model, encoding: &En
             protected_text[k].extend(text.into_iter().map(|v| v.unwrap_or_else(|| "(missing)".into())));
         }
         if let Some(fold) = &spec.fold {
-            let values = custos_tabular::column_as_f64(column(fold)?.as_ref())
-                .ok_or_else(|| bad("fold", format!("column {fold} is not numeric")))?;
+            let c = column(fold)?;
+            if c.null_count() > 0 {
+                return Err(bad("fold", format!("column {fold} has missing values")));
+            }
+            let values = custos_tabular::column_as_f64(c.as_ref()).ok_or_else(|| bad("fold", format!("column {fold} is not numeric")))?;
             for v in values.values() {
                 if !(v.is_finite() && *v >= 0.0 && *v <= f64::from(u32::MAX) && v.fract() == 0.0) {
-                    return Err(bad("fold", format!("fold ids are whole numbers, got {v}")));
+                    return Err(bad("fold", "fold ids are whole numbers".into()));
                 }
                 folds.push(*v as u32);
             }
         }
         if let Some(prediction) = &spec.prediction {
-            let values = custos_tabular::column_as_f64(column(prediction)?.as_ref())
+            let c = column(prediction)?;
+            if c.null_count() > 0 {
+                return Err(bad("prediction", format!("column {prediction} has missing values")));
+            }
+            let values = custos_tabular::column_as_f64(c.as_ref())
                 .ok_or_else(|| bad("prediction", format!("column {prediction} is not numeric")))?;
             predictions.extend(values.values().iter().copied());
         }
@@ -190,10 +201,13 @@ pub fn dataset(reader: TableReader, spec: &SetSpec, model: &Model, encoding: &En
                 groups
                     .iter()
                     .map(|g| match encoding.get(name) {
-                        Some(codes) => codes.get(g).copied().ok_or_else(|| bad("protected", format!("{name}: no category code for {g:?}"))),
-                        None => g
-                            .parse::<f64>()
-                            .map_err(|_| bad("protected", format!("{name}: {g:?} is not a number and the model has no codes for it"))),
+                        Some(codes) => codes
+                            .get(g)
+                            .copied()
+                            .ok_or_else(|| bad("protected", format!("{name}: a group the model has no category code for"))),
+                        None => g.parse::<f64>().map_err(|_| {
+                            bad("protected", format!("{name}: a group that is not a number, and the model has no codes for it"))
+                        }),
                     })
                     .collect::<Result<Vec<f64>, ServiceError>>()?
             }
@@ -240,6 +254,21 @@ impl ModelScorer {
 impl custos_validate::Scorer for ModelScorer {
     fn score(&self, row: &[f64]) -> f64 {
         self.model.predict(row).ok().and_then(|p| p.get(self.output).copied()).unwrap_or(f64::NAN)
+    }
+
+    fn score_many(&self, rows: &[f64], width: usize, out: &mut [f64]) {
+        // Single-output models score a block tree by tree; others row by row.
+        if self.model.n_outputs() == 1 && self.model.predict_margins(rows, out).is_ok() {
+            if self.model.link() == custos_explain::Link::Logistic {
+                for o in out.iter_mut() {
+                    *o = 1.0 / (1.0 + (-*o).exp());
+                }
+            }
+            return;
+        }
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(width.max(1))) {
+            *o = self.score(row);
+        }
     }
 }
 
@@ -339,6 +368,22 @@ impl Validations<'_> {
             if !names.contains(name) {
                 return Err(ServiceError::invalid("monotone", format!("the model has no input {name:?}")));
             }
+        }
+        // No policy given: the AI system's (the one the version names, else the one listing its
+        // name), else the built-in default. The report records the policy applied.
+        let mut input = input;
+        if input.policy.is_none() {
+            let (system_id, name) = (record.lifecycle.ai_system_id, record.name.clone());
+            let system = self
+                .0
+                .read(async |tx| {
+                    Ok(match system_id {
+                        Some(id) => custos_store::ai_systems::get(tx, &id).await?,
+                        None => custos_store::ai_systems::list(tx, 1_000).await?.into_iter().find(|a| a.models.contains(&name)),
+                    })
+                })
+                .await?;
+            input.policy = system.and_then(|a| a.validation_policy).and_then(|p| serde_json::from_value(p).ok());
         }
         let dir = self.dir();
         custos_store::files_private_dir(&dir).map_err(ServiceError::internal)?;

@@ -40,6 +40,8 @@ pub struct AiSystemRecord {
     /// What an expired approval does: `alert` (keep deciding, raise an alert), `review` (send
     /// every decision to review) or `refuse`.
     pub on_expiry: String,
+    /// The validation policy its models are judged by (JSON; none: the built-in default).
+    pub validation_policy: Option<serde_json::Value>,
     /// When it was recorded.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -64,6 +66,9 @@ fn from_row(row: &AnyRow) -> Result<AiSystemRecord, StoreError> {
         approval_months: u32::try_from(row.try_get::<i64, _>("approval_months").map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         on_expiry: text(row, "on_expiry")?,
+        validation_policy: opt_text(row, "validation_policy")?
+            .map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("validation_policy: {e}"))))
+            .transpose()?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
     })
@@ -73,8 +78,8 @@ fn from_row(row: &AnyRow) -> Result<AiSystemRecord, StoreError> {
 pub async fn insert(tx: &mut Tx, a: &AiSystemRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO ai_systems (ai_system_id, name, description, business_owner, purposes, data_categories, models, ai_act_role, \
-         customer_facing, direct_interaction, jurisdictions, risk_tier, created_at, updated_at, required_roles, approval_months, on_expiry) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         customer_facing, direct_interaction, jurisdictions, risk_tier, created_at, updated_at, required_roles, approval_months, on_expiry, validation_policy) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(a.ai_system_id.to_string())
     .bind(a.name.clone())
@@ -93,6 +98,7 @@ pub async fn insert(tx: &mut Tx, a: &AiSystemRecord) -> Result<(), StoreError> {
     .bind(to_json(&a.required_roles))
     .bind(i64::from(a.approval_months))
     .bind(a.on_expiry.clone())
+    .bind(a.validation_policy.as_ref().map(ToString::to_string))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -104,7 +110,7 @@ pub async fn update(tx: &mut Tx, a: &AiSystemRecord) -> Result<bool, StoreError>
     Ok(sqlx::query(
         "UPDATE ai_systems SET name = $2, description = $3, business_owner = $4, purposes = $5, data_categories = $6, models = $7, \
          ai_act_role = $8, customer_facing = $9, direct_interaction = $10, jurisdictions = $11, risk_tier = $12, updated_at = $13, \
-         required_roles = $14, approval_months = $15, on_expiry = $16 WHERE ai_system_id = $1",
+         required_roles = $14, approval_months = $15, on_expiry = $16, validation_policy = $17 WHERE ai_system_id = $1",
     )
     .bind(a.ai_system_id.to_string())
     .bind(a.name.clone())
@@ -122,6 +128,7 @@ pub async fn update(tx: &mut Tx, a: &AiSystemRecord) -> Result<bool, StoreError>
     .bind(to_json(&a.required_roles))
     .bind(i64::from(a.approval_months))
     .bind(a.on_expiry.clone())
+    .bind(a.validation_policy.as_ref().map(ToString::to_string))
     .execute(tx.conn())
     .await?
     .rows_affected()

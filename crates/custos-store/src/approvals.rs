@@ -91,6 +91,17 @@ pub async fn insert(tx: &mut Tx, a: &ApprovalRecord) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Takes the write lock on an open request's row for the rest of the transaction (see
+/// [`crate::models::lock`]); false if it is not open.
+pub async fn lock_open(tx: &mut Tx, approval_id: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query("UPDATE approvals SET status = status WHERE approval_id = $1 AND status = 'open'")
+        .bind(approval_id.to_owned())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
+}
+
 /// Moves an `open` request to `status`; false if it was no longer open (someone else decided).
 pub async fn decide(
     tx: &mut Tx,

@@ -152,6 +152,14 @@ fn lifecycle_from_row(row: &AnyRow) -> Result<ModelLifecycle, StoreError> {
     })
 }
 
+/// Takes the write lock on a model version's row for the rest of the transaction (PostgreSQL
+/// locks the row; SQLite's write transaction holds the database already), so that a change read
+/// from the row cannot overwrite another made meanwhile. False if there is no such version.
+pub async fn lock(tx: &mut Tx, id: &ModelId) -> Result<bool, StoreError> {
+    Ok(sqlx::query("UPDATE models SET state = state WHERE model_id = $1").bind(id.to_string()).execute(tx.conn()).await?.rows_affected()
+        == 1)
+}
+
 /// Replaces a model version's lifecycle fields; false if there is no such version.
 pub async fn update_lifecycle(tx: &mut Tx, id: &ModelId, l: &ModelLifecycle) -> Result<bool, StoreError> {
     Ok(sqlx::query(
@@ -193,7 +201,9 @@ pub struct LifecycleFacts {
 /// The lifecycle of the version decisions quote as `model` / `model_version` (no file read).
 pub async fn lifecycle_by_name(tx: &mut Tx, name: &str, version: &str) -> Result<Option<LifecycleFacts>, StoreError> {
     let row = sqlx::query(
-        "SELECT m.*, COALESCE(a.on_expiry, 'alert') AS system_on_expiry FROM models m \
+        "SELECT m.model_id, m.state, m.approval_source, m.owner_id, m.intended_use, m.limitations, m.training_data, m.ai_system_id, \
+         m.shadow, m.approved_at, m.approval_expires_at, m.revalidation_reason, m.state_changed_at, \
+         COALESCE(a.on_expiry, 'alert') AS system_on_expiry FROM models m \
          LEFT JOIN ai_systems a ON a.ai_system_id = m.ai_system_id WHERE m.name = $1 AND m.version = $2",
     )
     .bind(name.to_owned())

@@ -35,6 +35,14 @@ pub enum ValidateError {
 pub trait Scorer: Sync {
     /// The score of `row`.
     fn score(&self, row: &[f64]) -> f64;
+
+    /// The scores of many rows (row-major, `width` values each) into `out`; a scorer that can
+    /// batch (a tree ensemble, tree by tree over the block) overrides this.
+    fn score_many(&self, rows: &[f64], width: usize, out: &mut [f64]) {
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(width.max(1))) {
+            *o = self.score(row);
+        }
+    }
 }
 
 impl<F: Fn(&[f64]) -> f64 + Sync> Scorer for F {
@@ -112,6 +120,12 @@ pub enum Direction {
     /// The score never rises as the input grows.
     Decreasing,
 }
+
+/// Most fold ids a set may hold.
+pub const MAX_FOLDS: usize = 100;
+/// Most groups of a protected attribute the model reads (the flip test scores every row once
+/// per other group).
+pub const MAX_FLIP_GROUPS: usize = 50;
 
 /// How the figures are computed.
 #[derive(Clone, Debug)]
@@ -405,6 +419,9 @@ fn threads(options: &Options) -> usize {
     if options.threads > 0 { options.threads } else { std::thread::available_parallelism().map_or(1, |n| n.get()) }
 }
 
+/// Rows scored per batch (a block of rows the scorer sees at once).
+const BATCH: usize = 512;
+
 /// Scores every row after `change` edits a copy of it, on every core; `change` gets the row
 /// index and the copy. Reports progress as `stage`.
 fn score_all(
@@ -415,26 +432,40 @@ fn score_all(
     progress: &dyn Progress,
     change: &(dyn Fn(usize, &mut [f64]) + Sync),
 ) -> Vec<f64> {
-    let n = data.len();
+    let all: Vec<usize> = (0..data.len()).collect();
+    score_rows(scorer, data, &all, workers, stage, progress, change)
+}
+
+/// Scores the rows `which` (in that order) after `change` edits a copy of each.
+fn score_rows(
+    scorer: &dyn Scorer,
+    data: &Dataset,
+    which: &[usize],
+    workers: usize,
+    stage: &str,
+    progress: &dyn Progress,
+    change: &(dyn Fn(usize, &mut [f64]) + Sync),
+) -> Vec<f64> {
+    let n = which.len();
     let p = data.features.len();
     let mut out = vec![0.0; n];
     let done = AtomicU64::new(0);
     let chunk = n.div_ceil(workers.max(1)).max(1);
     std::thread::scope(|scope| {
-        for (k, part) in out.chunks_mut(chunk).enumerate() {
+        for (part, rows) in out.chunks_mut(chunk).zip(which.chunks(chunk)) {
             let done = &done;
             scope.spawn(move || {
-                let start = k * chunk;
-                let mut row = vec![0.0; p];
-                for (j, slot) in part.iter_mut().enumerate() {
-                    let i = start + j;
-                    row.copy_from_slice(&data.rows[i * p..(i + 1) * p]);
-                    change(i, &mut row);
-                    *slot = scorer.score(&row);
-                    if j % 8192 == 8191 {
-                        let d = done.fetch_add(8192, Ordering::Relaxed) + 8192;
-                        progress.report(stage, d, n as u64);
+                let mut block = Vec::with_capacity(BATCH * p);
+                for (slots, ids) in part.chunks_mut(BATCH).zip(rows.chunks(BATCH)) {
+                    block.clear();
+                    for &i in ids {
+                        let start = block.len();
+                        block.extend_from_slice(&data.rows[i * p..(i + 1) * p]);
+                        change(i, &mut block[start..]);
                     }
+                    scorer.score_many(&block, p, slots);
+                    let d = done.fetch_add(ids.len() as u64, Ordering::Relaxed) + ids.len() as u64;
+                    progress.report(stage, d, n as u64);
                 }
             });
         }
@@ -443,9 +474,12 @@ fn score_all(
     out
 }
 
+/// The `q` quantile with linear interpolation between order statistics (numpy's default).
 fn percentile(values: &mut [f64], q: f64) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[((values.len() - 1) as f64 * q).round() as usize]
+    let h = (values.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    values[lo] + (h - lo as f64) * (values[hi] - values[lo])
 }
 
 /// The binary figures of weighted rows, `order` sorting them by score (weights: how often
@@ -470,7 +504,8 @@ fn binary_figures(scores: &[f64], labels: &[bool], weights: &[u32], order: &[u32
     while i < order.len() {
         let s = scores[order[i] as usize];
         let (mut bp, mut bn) = (0.0, 0.0);
-        while i < order.len() && scores[order[i] as usize] == s {
+        // (Scores are finite: `validate` refuses others; a tie block always advances.)
+        while i < order.len() && scores[order[i] as usize].to_bits() == s.to_bits() {
             let r = order[i] as usize;
             let w = f64::from(weights[r]);
             if labels[r] {
@@ -684,6 +719,30 @@ fn validate_inputs(data: &Dataset, options: &Options) -> Result<(), ValidateErro
     if data.folds.as_ref().is_some_and(|f| f.len() != n) || data.predictions.as_ref().is_some_and(|f| f.len() != n) {
         return Err(ValidateError::Data("folds and predictions need one value per row".into()));
     }
+    if let Some(folds) = &data.folds {
+        let mut ids = folds.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > MAX_FOLDS {
+            return Err(ValidateError::Data(format!("at most {MAX_FOLDS} folds")));
+        }
+    }
+    if let Some(i) = data.predictions.as_ref().and_then(|p| p.iter().position(|x| !x.is_finite())) {
+        return Err(ValidateError::Data(format!("the given prediction of row {} is not a number", i + 1)));
+    }
+    if let Labels::Continuous(v) = &data.labels
+        && let Some(i) = v.iter().position(|x| !x.is_finite())
+    {
+        return Err(ValidateError::Data(format!("the outcome of row {} is not a number", i + 1)));
+    }
+    for a in &data.protected {
+        if a.feature.is_some() && a.groups.len() > MAX_FLIP_GROUPS {
+            return Err(ValidateError::Data(format!(
+                "protected attribute {}: at most {MAX_FLIP_GROUPS} groups for the flip test (each row is scored once per other group)",
+                a.name
+            )));
+        }
+    }
     if !(options.threshold.is_finite() && (0.0..=1.0).contains(&options.threshold)) {
         return Err(ValidateError::Options("the threshold must lie in [0, 1]".into()));
     }
@@ -715,6 +774,9 @@ pub fn validate(
     let workers = threads(options).min(n).max(1);
     let t = options.threshold;
     let scores = score_all(scorer, data, workers, "scoring", progress, &|_, _| {});
+    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+        return Err(ValidateError::Data(format!("the model gave no score for row {}", i + 1)));
+    }
     let mut checks = Vec::new();
     let performance_scores = data.predictions.as_deref().unwrap_or(&scores);
 
@@ -838,20 +900,18 @@ pub fn validate(
     let predicted = |s: f64| s >= t;
     for a in &data.protected {
         if let Some(f) = a.feature {
-            let alternatives: Vec<usize> = (0..a.groups.len()).collect();
+            // Each row once for every group it is not in: n · (groups - 1) scorings.
             let mut flipped = vec![false; n];
             let mut change = vec![0.0f64; n];
-            for &g in &alternatives {
-                let tried = score_all(scorer, data, workers, "flip test", progress, &|i, row| {
-                    if a.codes[i] as usize != g {
-                        row[f] = a.values[g];
-                    }
-                });
-                for i in 0..n {
-                    if a.codes[i] as usize != g {
-                        flipped[i] |= predicted(tried[i]) != predicted(scores[i]);
-                        change[i] = change[i].max((tried[i] - scores[i]).abs());
-                    }
+            for g in 0..a.groups.len() {
+                let others: Vec<usize> = (0..n).filter(|&i| a.codes[i] as usize != g).collect();
+                if others.is_empty() {
+                    continue;
+                }
+                let tried = score_rows(scorer, data, &others, workers, "flip test", progress, &|_, row| row[f] = a.values[g]);
+                for (&i, &t) in others.iter().zip(&tried) {
+                    flipped[i] |= predicted(t) != predicted(scores[i]);
+                    change[i] = change[i].max((t - scores[i]).abs());
                 }
             }
             flips.push(flip_result(&a.name, &a.name, "attribute", &flipped, &change));

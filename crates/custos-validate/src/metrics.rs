@@ -178,7 +178,6 @@ pub fn hosmer_lemeshow(scores: &[f64], labels: &[bool], groups: usize) -> Option
     order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
     let (base, extra) = (n / groups, n % groups);
     let mut statistic = 0.0;
-    let mut used = 0u64;
     let mut start = 0;
     for g in 0..groups {
         let size = base + usize::from(g < extra);
@@ -187,12 +186,19 @@ pub fn hosmer_lemeshow(scores: &[f64], labels: &[bool], groups: usize) -> Option
         let observed: f64 = rows.iter().map(|&i| f64::from(u8::from(labels[i]))).sum();
         let expected: f64 = rows.iter().map(|&i| scores[i]).sum();
         let variance = expected * (1.0 - expected / size as f64);
-        if variance > 0.0 {
-            statistic += (observed - expected).powi(2) / variance;
-            used += 1;
-        }
+        let gap = (observed - expected).powi(2);
+        // A group predicted all 0 (or all 1) whose outcomes say otherwise is infinitely far
+        // off; one whose outcomes agree adds nothing. Every group counts in the degrees of
+        // freedom.
+        statistic += if variance > 0.0 {
+            gap / variance
+        } else if gap > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        };
     }
-    let dof = used.checked_sub(2).filter(|d| *d > 0)?;
+    let dof = (groups as u64).checked_sub(2).filter(|d| *d > 0)?;
     let p_value = ChiSquared::new(dof as f64).map_or(f64::NAN, |d| d.sf(statistic));
     Some(HosmerLemeshow { statistic, degrees_of_freedom: dof, p_value })
 }

@@ -194,3 +194,31 @@ fn close_in(v: &serde_json::Value, name: &str, got: f64) {
     let want = v[name].as_f64().expect("figure");
     assert!((got - want).abs() <= 1e-9, "{name}: {got} vs {want}");
 }
+
+#[test]
+fn scores_that_are_not_numbers_are_refused_not_looped_over() {
+    let mut data = dataset(200, false);
+    let scorer = |r: &[f64]| sigmoid(2.0 * r[0]);
+    let mut predictions = vec![0.5; 200];
+    predictions[17] = f64::NAN;
+    data.predictions = Some(predictions);
+    let err = validate(&scorer, &data, &quick(), &Policy::default(), &Quiet).expect_err("refused");
+    assert!(err.to_string().contains("row 18"), "{err}");
+    data.predictions = None;
+    let broken = |r: &[f64]| if r[0] > 1.9 { f64::NAN } else { sigmoid(r[0]) };
+    assert!(validate(&broken, &data, &quick(), &Policy::default(), &Quiet).is_err());
+    data.folds = Some((0..200).collect());
+    assert!(validate(&scorer, &data, &quick(), &Policy::default(), &Quiet).is_err(), "more than 100 folds");
+}
+
+#[test]
+fn hosmer_lemeshow_keeps_a_group_predicted_all_zero() {
+    // The lowest decile is scored 0 but holds positives: infinitely miscalibrated, and every
+    // group counts in the degrees of freedom.
+    let mut scores = vec![0.0; 10];
+    scores.extend((0..90).map(|i| 0.1 + 0.8 * f64::from(i) / 90.0));
+    let labels: Vec<bool> = (0..100).map(|i| i < 3 || i % 2 == 0).collect();
+    let hl = metrics::hosmer_lemeshow(&scores, &labels, 10).expect("hl");
+    assert_eq!(hl.degrees_of_freedom, 8);
+    assert!(hl.statistic.is_infinite() && hl.p_value == 0.0, "{hl:?}");
+}

@@ -200,7 +200,8 @@ struct ModelPage {
 }
 
 pub(crate) async fn model(State(web): State<Web>, Path(id): Path<String>, Can(staff, _): Can<ReadModels>) -> Result<Response, Refusal> {
-    let card = web.service.models().card(&id).await.or_refuse(&staff)?;
+    let threads = staff.session.identity().may(custos_service::permissions::Action::Read, custos_service::permissions::Resource::Approvals);
+    let card = web.service.models().card(&id, threads).await.or_refuse(&staff)?;
     let state = card.model.lifecycle.state.as_str();
     let can_submit =
         staff.session.identity().may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Approvals)
@@ -300,7 +301,7 @@ pub(crate) async fn request(
     Can(staff, _): Can<ReadApprovals>,
 ) -> Result<Response, Refusal> {
     let view = web.service.approvals().get(&id).await.or_refuse(&staff)?;
-    let card = web.service.models().card(&view.approval.model_id.to_string()).await.or_refuse(&staff)?;
+    let card = web.service.models().card(&view.approval.model_id.to_string(), true).await.or_refuse(&staff)?;
     let me = staff.session.identity();
     // The roles this person could sign for: theirs that the request needs.
     let roles = view

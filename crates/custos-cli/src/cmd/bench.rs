@@ -34,6 +34,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         proofs: usize,
     },
+    /// The lifecycle check on the decision path: an approved model version asked for again and
+    /// again (cache hits, as on a busy server) and with the cache emptied each time (misses,
+    /// once a second per version), on a fresh SQLite database.
+    Lifecycle {
+        /// Checks to time.
+        #[arg(long, default_value_t = 200_000)]
+        iterations: usize,
+    },
     /// PII analyzer: single-core throughput (MB/s) over a JSON Lines file and the latency of
     /// 200-character messages, in process (no I/O in the timed part).
     Pii {
@@ -57,6 +65,7 @@ fn cat(k: &str) -> anyhow::Result<DataCategory> {
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Pii { input, passes, messages } => bench_pii(&input, passes, messages)?,
+        BenchCommand::Lifecycle { iterations } => bench_lifecycle(iterations).await?,
         BenchCommand::Ledger { database_url, appends, writers, leaves, proofs } => {
             super::bench_ledger::run(database_url, appends, writers, leaves, proofs).await?;
         }
@@ -132,6 +141,86 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// `custos bench lifecycle`: what the approval check adds to a decision.
+async fn bench_lifecycle(iterations: usize) -> anyhow::Result<()> {
+    use custos_core::{Role, Verdict};
+    use custos_service::{Service, ServiceConfig, StoreOptions};
+    let dir = tempfile::tempdir()?;
+    let options = StoreOptions::new(format!("sqlite://{}/lifecycle.db", dir.path().display()), dir.path().join("master.key"));
+    let service = Service::open(&options, ServiceConfig::default()).await?;
+    let model = r#"{"type": "logistic", "features": ["a", "b"], "coefficients": [1.0, -1.0], "intercept": 0.0}"#;
+    let registered = service
+        .models()
+        .register(
+            custos_service::models::ModelInput {
+                name: "bench".into(),
+                version: "1".into(),
+                model: model.into(),
+                owner: "owner@bench.test".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    let mut people = Vec::new();
+    for (email, role) in
+        [("owner@bench.test", Role::ModelOwner), ("legal@bench.test", Role::Legal), ("compliance@bench.test", Role::Compliance)]
+    {
+        let (user_id, _) = service.staff().create_user(email, &[role], None).await?;
+        people.push(custos_service::staff::StaffIdentity { user_id, email: email.into(), roles: vec![role] });
+    }
+    let id = registered.model_id.to_string();
+    service
+        .models()
+        .update(&id, custos_service::lifecycle::ModelUpdate { owner: Some("owner@bench.test".into()), ..Default::default() }, "bench")
+        .await?;
+    let request = service
+        .approvals()
+        .request(custos_service::approvals::ApprovalInput { model_id: id.clone(), ..Default::default() }, &people[0])
+        .await?;
+    for (who, role) in [(&people[1], Role::Legal), (&people[2], Role::Compliance)] {
+        let input = custos_service::approvals::SignOffInput { verdict: Verdict::Approve, role, comment: "bench".into() };
+        service.approvals().sign(&request.approval.approval_id, input, who).await?;
+    }
+    let time = |forget: bool, n: usize| -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Vec<u64>>> + '_>> {
+        let service = &service;
+        Box::pin(async move {
+            let mut samples = Vec::with_capacity(n);
+            for _ in 0..n.max(1) {
+                if forget {
+                    service.models().forget_lifecycles();
+                }
+                let t0 = Instant::now();
+                let admitted = service.models().admit("bench", "1").await?;
+                samples.push(t0.elapsed().as_nanos() as u64);
+                anyhow::ensure!(admitted == custos_service::lifecycle::Admission::Decide, "the approved version must decide");
+            }
+            samples.sort_unstable();
+            Ok(samples)
+        })
+    };
+    let hits = time(false, iterations).await?;
+    let misses = time(true, (iterations / 20).max(100)).await?;
+    let q = |s: &[u64], f: f64| s[((s.len() as f64 - 1.0) * f) as usize] as f64 / 1000.0;
+    let mean = |s: &[u64]| s.iter().sum::<u64>() as f64 / s.len() as f64 / 1000.0;
+    println!(
+        "lifecycle check, cache hit ({} checks): p50 {:.2} us, p99 {:.2} us, mean {:.2} us",
+        hits.len(),
+        q(&hits, 0.5),
+        q(&hits, 0.99),
+        mean(&hits)
+    );
+    println!(
+        "lifecycle check, cache miss (one read of SQLite, {} checks): p50 {:.2} us, p99 {:.2} us, mean {:.2} us",
+        misses.len(),
+        q(&misses, 0.5),
+        q(&misses, 0.99),
+        mean(&misses)
+    );
+    service.close().await;
     Ok(())
 }
 

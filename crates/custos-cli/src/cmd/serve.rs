@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// default: only approved model versions decide about customers.
     #[arg(long, env = "CUSTOS_ALLOW_UNREGISTERED_MODELS")]
     allow_unregistered_models: bool,
+    /// Where validation sets are sealed while their runs last (default: the system's temporary
+    /// directory, `custos-validations`; created with mode 0700).
+    #[arg(long, env = "CUSTOS_VALIDATION_DIR")]
+    validation_dir: Option<std::path::PathBuf>,
     /// Serve Prometheus metrics at `http://ADDRESS/metrics` (off unless given). The metrics
     /// have no authentication (scrapers rarely send tokens): give a loopback or otherwise
     /// private address.
@@ -157,6 +161,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         args.db.check_retention_days.or(file.check_retention_days),
     )?;
     config.allow_unregistered_models = args.allow_unregistered_models;
+    config.validation_dir = args.validation_dir.clone();
     if config.allow_unregistered_models {
         tracing::warn!("--allow-unregistered-models: decisions naming a model that is not registered are accepted");
     }

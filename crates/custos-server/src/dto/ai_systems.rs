@@ -45,6 +45,11 @@ pub(crate) struct AiSystemInput {
     /// What decisions under a lapsed approval do: `alert` (default: keep deciding, raise an
     /// alert), `review` (send every decision to review) or `refuse`.
     pub on_expiry: Option<String>,
+    /// The validation policy its models are judged by: `max_group_ece`, `max_flip_rate_upper`,
+    /// `max_dpd`, `min_group_n`, `min_auc`, `max_noise_flip_rate`, `max_monotonicity_violations`
+    /// (default: the built-in policy).
+    #[schema(value_type = Option<Object>)]
+    pub validation_policy: Option<custos_service::validations::Policy>,
 }
 
 impl From<AiSystemInput> for domain::AiSystemInput {
@@ -64,6 +69,7 @@ impl From<AiSystemInput> for domain::AiSystemInput {
             required_roles: i.required_roles,
             approval_months: i.approval_months,
             on_expiry: i.on_expiry,
+            validation_policy: i.validation_policy,
         }
     }
 }
@@ -101,6 +107,9 @@ pub(crate) struct AiSystemView {
     pub approval_months: u32,
     /// What decisions under a lapsed approval do.
     pub on_expiry: String,
+    /// The validation policy its models are judged by (none: the built-in default).
+    #[schema(value_type = Option<Object>)]
+    pub validation_policy: Option<serde_json::Value>,
     /// When it was recorded.
     pub created_at: String,
     /// When it last changed.
@@ -128,6 +137,7 @@ impl From<domain::AiSystemRecord> for AiSystemView {
             required_roles: a.required_roles,
             approval_months: a.approval_months,
             on_expiry: a.on_expiry,
+            validation_policy: a.validation_policy,
             created_at: ts(&a.created_at),
             updated_at: ts(&a.updated_at),
             receipt: None,

@@ -59,6 +59,10 @@ pub(crate) struct FairnessAuditInput {
     /// only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_on: Option<AlertOnView>,
+    /// When an alert fires, the approved versions of `model` must be validated again (their
+    /// approval lapses; the AI system's `on_expiry` says what decisions then do).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_revalidation: bool,
 }
 
 /// What must cross a fairness threshold for an alert.
@@ -104,6 +108,7 @@ impl From<FairnessAuditInput> for domain::FairnessAuditInput {
             seed: i.seed,
             thresholds: i.thresholds,
             alert_on: i.alert_on.map(Into::into),
+            requires_revalidation: i.requires_revalidation,
         }
     }
 }
@@ -123,6 +128,7 @@ impl From<domain::FairnessAuditInput> for FairnessAuditInput {
             seed: i.seed,
             thresholds: i.thresholds,
             alert_on: i.alert_on.map(Into::into),
+            requires_revalidation: i.requires_revalidation,
         }
     }
 }

@@ -80,17 +80,19 @@ pub(crate) async fn retire_model(
     Ok(Json(s.service().models().retire(&id, &input.reason, &p.actor()).await?.into()))
 }
 
-/// A version's model card, as Markdown (default) or HTML (scope `models:read`).
+/// A version's model card, as Markdown (default) or HTML (scope `models:read`; the sign-off
+/// threads with `approvals:read` too).
 #[utoipa::path(get, path = "/v1/models/{model_id}/card", tag = "models", params(("model_id" = String, Path), CardQuery),
     responses((status = 200, content_type = "text/markdown", body = String), (status = 400, body = ApiError), (status = 404, body = ApiError)),
     security(("bearer" = [])))]
 pub(crate) async fn model_card(
     State(s): State<AppState>,
-    _auth: Auth<ModelsRead>,
+    Auth(p, _): Auth<ModelsRead>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<CardQuery>,
 ) -> Result<Response, ApiError> {
-    let card = s.service().models().card(&id).await?;
+    // The sign-off threads only for a reader of approvals.
+    let card = s.service().models().card(&id, p.has(custos_service::Scope::ApprovalsRead)).await?;
     match q.format.as_deref() {
         None | Some("markdown") => Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], card.markdown()).into_response()),
         Some("html") => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], custos_web::model_card_html(&card)).into_response()),

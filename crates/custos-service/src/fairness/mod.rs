@@ -278,6 +278,9 @@ impl Fairness<'_> {
                 Some((spec.clone(), pairs))
             }
         };
+        if input.requires_revalidation && input.model.is_none() {
+            return Err(ServiceError::invalid("requires_revalidation", "needs `model`: whose versions would be validated again"));
+        }
         let bootstrap = input.bootstrap.unwrap_or(1000);
         if bootstrap > report::MAX_BOOTSTRAP {
             return Err(ServiceError::invalid("bootstrap", format!("must be at most {}", report::MAX_BOOTSTRAP)));

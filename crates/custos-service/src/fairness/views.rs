@@ -54,6 +54,10 @@ pub struct FairnessAuditInput {
     /// alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_on: Option<AlertOn>,
+    /// When an alert fires, the approved versions of `model` must be validated again: their
+    /// approval lapses, and their AI system's expiry setting says what decisions then do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_revalidation: bool,
 }
 
 /// What must cross a fairness threshold for an alert.

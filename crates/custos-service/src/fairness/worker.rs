@@ -135,7 +135,16 @@ impl Fairness<'_> {
                                         value: Some(a.value),
                                         threshold: Some(a.threshold),
                                     };
-                                    crate::alerts::fire(tx, firing, &finished).await?;
+                                    let fired = crate::alerts::fire(tx, firing, &finished).await?;
+                                    if let (Some(_), true, Some(model)) = (fired, request.requires_revalidation, &request.model) {
+                                        let why = format!(
+                                            "a fairness audit found {} at {:.3} (threshold {:.3})",
+                                            metric.replace('_', " "),
+                                            a.value,
+                                            a.threshold
+                                        );
+                                        crate::approvals::Approvals::require_revalidation(tx, model, None, &why, &finished).await?;
+                                    }
                                     // A recurring audit's alert follows the latest run's groups.
                                     if let Some(alert) =
                                         custos_store::alerts::firing(tx, custos_core::AlertSource::Fairness, metric, &about).await?

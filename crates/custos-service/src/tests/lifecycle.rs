@@ -46,7 +46,7 @@ async fn upgrade_approvals_are_recorded_once(backend: Backend) {
     // Opened again: nothing more to record.
     let service = db.service().await;
     assert!(service.ledger().entry(leaf + 2).await.is_err(), "recorded once");
-    let card = service.models().card(&registered.model_id.to_string()).await.expect("card").markdown();
+    let card = service.models().card(&registered.model_id.to_string(), true).await.expect("card").markdown();
     assert!(card.contains("Approved by the upgrade"), "{card}");
     service.close().await;
 }
