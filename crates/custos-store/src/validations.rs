@@ -67,30 +67,18 @@ fn from_row(row: &AnyRow) -> Result<ValidationRecord, StoreError> {
     })
 }
 
-/// Stores a new run.
+/// Stores a new run (its row, then its fields through [`update`]).
 pub async fn insert(tx: &mut Tx, v: &ValidationRecord) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO validations (validation_id, model_id, status, spec, report, report_sha256, passed, set_rows, error, file_path, file_key, \
-         retain_until, key_id, created_at, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-    )
-    .bind(v.validation_id.clone())
-    .bind(v.model_id.to_string())
-    .bind(v.status.clone())
-    .bind(v.spec.to_string())
-    .bind(v.report.clone())
-    .bind(v.report_sha256.clone())
-    .bind(v.passed.map(b))
-    .bind(v.rows.map(|r| i64::try_from(r).unwrap_or(i64::MAX)))
-    .bind(v.error.clone())
-    .bind(v.file_path.clone())
-    .bind(v.file_key.clone())
-    .bind(v.retain_until.as_ref().map(format_timestamp))
-    .bind(v.key_id.map(|k| k.to_string()))
-    .bind(format_timestamp(&v.created_at))
-    .bind(v.started_at.as_ref().map(format_timestamp))
-    .bind(v.finished_at.as_ref().map(format_timestamp))
-    .execute(tx.conn())
-    .await?;
+    sqlx::query("INSERT INTO validations (validation_id, model_id, status, spec, key_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(v.validation_id.clone())
+        .bind(v.model_id.to_string())
+        .bind(v.status.clone())
+        .bind(v.spec.to_string())
+        .bind(v.key_id.map(|k| k.to_string()))
+        .bind(format_timestamp(&v.created_at))
+        .execute(tx.conn())
+        .await?;
+    update(tx, v).await?;
     Ok(())
 }
 

@@ -601,18 +601,7 @@ fn binary_performance(
     } else {
         Vec::new()
     };
-    Performance {
-        rows: scores.len() as u64,
-        figures: BINARY_NAMES
-            .iter()
-            .enumerate()
-            .map(|(k, name)| {
-                let (low, high) = intervals.get(k).copied().unwrap_or((f64::NAN, f64::NAN));
-                let bound = |x: f64| (!x.is_nan()).then_some(x);
-                ((*name).to_owned(), Figure { value: estimate[k], low: bound(low), high: bound(high) })
-            })
-            .collect(),
-    }
+    performance(scores.len(), &BINARY_NAMES, &estimate, &intervals)
 }
 
 fn regression_performance(
@@ -630,15 +619,21 @@ fn regression_performance(
     } else {
         Vec::new()
     };
+    performance(predictions.len(), &REGRESSION_NAMES, &estimate, &intervals)
+}
+
+/// Named figures with their intervals (none where the bootstrap gave none).
+fn performance(rows: usize, names: &[&str], estimate: &[f64], intervals: &[(f64, f64)]) -> Performance {
+    let bound = |x: f64| (!x.is_nan()).then_some(x);
     Performance {
-        rows: predictions.len() as u64,
-        figures: REGRESSION_NAMES
+        rows: rows as u64,
+        figures: names
             .iter()
+            .zip(estimate)
             .enumerate()
-            .map(|(k, name)| {
+            .map(|(k, (name, &value))| {
                 let (low, high) = intervals.get(k).copied().unwrap_or((f64::NAN, f64::NAN));
-                let bound = |x: f64| (!x.is_nan()).then_some(x);
-                ((*name).to_owned(), Figure { value: estimate[k], low: bound(low), high: bound(high) })
+                ((*name).to_owned(), Figure { value, low: bound(low), high: bound(high) })
             })
             .collect(),
     }
