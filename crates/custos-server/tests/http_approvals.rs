@@ -298,6 +298,9 @@ async fn sign_off_gates_deployment(backend: Backend) {
     let (st, again) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(json!({"model_id": v1_id}))).await;
     assert_eq!(st, 201, "{again}");
     let again_id = again["approval_id"].as_str().expect("id").to_owned();
+    let (st, _) =
+        s.call(Method::PATCH, &format!("/v1/models/{v1_id}"), Some(&s.admin_key), Some(json!({"owner": "legal@example.com"}))).await;
+    assert_eq!(st, 409, "no owner change while a request is open, approved or not");
     sign(&s, &legal, &again_id, "approve", "legal", "Still fine.").await;
     let (st, renewed) = sign(&s, &compliance, &again_id, "approve", "compliance", "Revalidated.").await;
     assert_eq!((st, renewed["status"].as_str()), (200, Some("approved")), "{renewed}");

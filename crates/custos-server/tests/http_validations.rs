@@ -178,6 +178,8 @@ async fn validations_are_the_evidence_approvals_cite(backend: Backend) {
     assert_eq!(st, 202, "{by_system}");
     let by_system = finished(&s, &key, by_system["validation_id"].as_str().expect("id")).await;
     assert_eq!(by_system["report"]["policy"]["min_group_n"], 1000, "{by_system}");
+    assert_eq!(by_system["request"]["policy_source"], "ai_system");
+    assert_eq!(done["request"]["policy_source"], "request");
     assert!(
         by_system["report"]["checks"].as_array().expect("checks").iter().any(|c| c["check"] == "representation" && c["passed"] == false)
     );

@@ -217,8 +217,13 @@ impl Approvals<'_> {
                 if system.as_ref().is_some_and(|s| s.risk_tier == "high") && input.dpia_link.is_none() {
                     return Err(ServiceError::unprocessable("dpia_link", "the AI system is high-risk: link its DPIA"));
                 }
+                // The system's roles when they are two or more signing roles (a record from before
+                // that rule may hold fewer), else the default.
+                let valid = |roles: &[String]| {
+                    roles.len() >= 2 && roles.iter().all(|r| Role::parse(r).is_ok_and(|r| crate::ai_systems::SIGNING_ROLES.contains(&r)))
+                };
                 let required_roles = match &system {
-                    Some(s) if !s.required_roles.is_empty() => s.required_roles.clone(),
+                    Some(s) if valid(&s.required_roles) => s.required_roles.clone(),
                     _ => DEFAULT_REQUIRED_ROLES.iter().map(|r| r.as_str().to_owned()).collect(),
                 };
                 let record = ApprovalRecord {
@@ -287,7 +292,11 @@ impl Approvals<'_> {
         let receipt = self
             .0
             .write(async |tx| {
-                // Lock the request (and below, the version): concurrent sign-offs queue up.
+                // Lock the version, then the request (the order every writer takes: retiring a
+                // version locks it before it withdraws its requests): concurrent sign-offs queue up.
+                let first =
+                    custos_store::approvals::get(tx, &approval_id).await?.ok_or(ServiceError::NotFound { resource: "approval" })?;
+                custos_store::models::lock(tx, &first.model_id).await?;
                 custos_store::approvals::lock_open(tx, &approval_id).await?;
                 let approval =
                     custos_store::approvals::get(tx, &approval_id).await?.ok_or(ServiceError::NotFound { resource: "approval" })?;
@@ -303,7 +312,6 @@ impl Approvals<'_> {
                         format!("this request needs sign-off from {}", approval.required_roles.join(" and ")),
                     ));
                 }
-                custos_store::models::lock(tx, &approval.model_id).await?;
                 let model = custos_store::models::get(tx, &approval.model_id).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
                 if model.lifecycle.owner_id.as_deref() == Some(staff.user_id.as_str()) {
                     return Err(not_allowed("authorization", "the model's owner cannot sign off their own model"));

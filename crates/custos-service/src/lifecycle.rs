@@ -189,7 +189,8 @@ impl Models<'_> {
                 let record = custos_store::models::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "model" })?;
                 let mut l = record.lifecycle.clone();
                 let frozen = matches!(l.state.as_str(), "approved" | "retired" | "in_review");
-                if l.state == "in_review" && input.owner.is_some() {
+                let asking = !custos_store::approvals::list(tx, Some("open"), Some(&id), 1).await?.is_empty();
+                if (l.state == "in_review" || asking) && input.owner.is_some() {
                     return Err(ServiceError::Conflict(
                         "the owner of a version in review cannot change: the signers were chosen against them".into(),
                     ));

@@ -63,6 +63,8 @@ pub struct ValidationInput {
     pub retention_days: u32,
     /// The set's format (from the uploaded file's name).
     pub format: Option<Format>,
+    /// Where the policy came from: `request`, `ai_system` or `default` (set by `begin`).
+    pub policy_source: &'static str,
 }
 
 /// Where a run stands, for the API.
@@ -383,7 +385,23 @@ impl Validations<'_> {
                     })
                 })
                 .await?;
-            input.policy = system.and_then(|a| a.validation_policy).and_then(|p| serde_json::from_value(p).ok());
+            input.policy = match system.and_then(|a| a.validation_policy) {
+                Some(p) => {
+                    input.policy_source = "ai_system";
+                    Some(serde_json::from_value(p).map_err(|e| {
+                        ServiceError::unprocessable(
+                            "policy",
+                            format!("the AI system's validation policy cannot be read ({e}): set it again"),
+                        )
+                    })?)
+                }
+                None => {
+                    input.policy_source = "default";
+                    None
+                }
+            };
+        } else {
+            input.policy_source = "request";
         }
         let dir = self.dir();
         custos_store::files_private_dir(&dir).map_err(ServiceError::internal)?;
@@ -412,7 +430,7 @@ impl Validations<'_> {
             "label": i.spec.label, "positive": i.spec.positive, "regression": i.spec.regression, "protected": i.spec.protected,
             "fold": i.spec.fold, "prediction": i.spec.prediction,
             "monotone": i.monotone.iter().map(|(n, d)| json!([n, d])).collect::<Vec<_>>(),
-            "policy": i.policy, "threshold": i.threshold, "retention_days": i.retention_days,
+            "policy": i.policy, "policy_source": i.policy_source, "threshold": i.threshold, "retention_days": i.retention_days,
             "format": match i.format { Some(Format::Csv) => "csv", Some(Format::Jsonl) => "jsonl", _ => "parquet" },
             "bytes": written,
         });

@@ -504,8 +504,9 @@ fn binary_figures(scores: &[f64], labels: &[bool], weights: &[u32], order: &[u32
     while i < order.len() {
         let s = scores[order[i] as usize];
         let (mut bp, mut bn) = (0.0, 0.0);
-        // (Scores are finite: `validate` refuses others; a tie block always advances.)
-        while i < order.len() && scores[order[i] as usize].to_bits() == s.to_bits() {
+        // (Scores are finite: `validate` refuses others, so a tie block always advances; -0 and
+        // 0 are one tie, as in scikit-learn.)
+        while i < order.len() && scores[order[i] as usize] == s {
             let r = order[i] as usize;
             let w = f64::from(weights[r]);
             if labels[r] {
