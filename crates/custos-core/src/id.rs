@@ -134,6 +134,11 @@ id_type!(
     AlertId,
     "alert_id"
 );
+id_type!(
+    /// Identifier of one risk in the risk register.
+    RiskId,
+    "risk_id"
+);
 
 #[cfg(test)]
 mod tests {

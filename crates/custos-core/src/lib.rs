@@ -25,7 +25,7 @@ pub use consent::{ConsentStatus, Method};
 pub use dsr::{DsrStatus, DsrType, ObjectionScope};
 pub use error::ValidationError;
 pub use id::{
-    AiSystemId, AlertId, ApiKeyId, AuditId, CheckId, DecisionId, DsrId, EventId, ModelId, MonitorId, ReviewId, RuleId, ScheduleId,
+    AiSystemId, AlertId, ApiKeyId, AuditId, CheckId, DecisionId, DsrId, EventId, ModelId, MonitorId, ReviewId, RiskId, RuleId, ScheduleId,
     SubjectId, SuspensionId,
 };
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};

@@ -134,6 +134,10 @@ crate::vocabulary! {
         SuspensionLifted = "suspension.lifted" ("Suspension lifted"),
         /// An alert started firing.
         AlertFired = "alert.fired" ("Alert fired"),
+        /// A risk was recorded in the risk register (or raised from an alert or incident).
+        RiskCreated = "risk.created" ("Risk recorded"),
+        /// A risk's scores, mitigations, owner, status or review date changed.
+        RiskUpdated = "risk.updated" ("Risk updated"),
         /// A person acknowledged an alert.
         AlertAcknowledged = "alert.acknowledged" ("Alert acknowledged"),
         /// An alert stopped firing.
@@ -199,6 +203,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 66);
+        assert_eq!(LedgerEvent::ALL.len(), 68);
     }
 }

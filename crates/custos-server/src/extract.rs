@@ -214,6 +214,8 @@ scopes! {
     MonitorsWrite => Some(Scope::MonitorsWrite),
     AiSystemsRead => Some(Scope::AiSystemsRead),
     AiSystemsWrite => Some(Scope::AiSystemsWrite),
+    RisksRead => Some(Scope::RisksRead),
+    RisksWrite => Some(Scope::RisksWrite),
     ApprovalsRead => Some(Scope::ApprovalsRead),
     ApprovalsWrite => Some(Scope::ApprovalsWrite),
     ValidationsWrite => Some(Scope::ValidationsWrite),

@@ -43,6 +43,7 @@ impl Modify for BearerAuth {
         patch_model, retire_model, model_card,
         create_approval, list_approvals, get_approval, sign_approval, comment_approval,
         create_validation, get_validation,
+        create_risk, list_risks, get_risk, patch_risk,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

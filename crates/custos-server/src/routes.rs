@@ -18,6 +18,7 @@ mod pii;
 mod privacy;
 mod purposes;
 mod reviews;
+mod risks;
 mod subjects;
 mod validations;
 mod webhooks;
@@ -28,7 +29,7 @@ use crate::AppState;
 
 pub(crate) use {
     ai_systems::*, alerts::*, approvals::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*,
-    models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, subjects::*, validations::*, webhooks::*,
+    models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*, subjects::*, validations::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -54,6 +55,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(ai_systems::routes())
         .merge(approvals::routes())
         .merge(validations::routes())
+        .merge(risks::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

@@ -83,6 +83,10 @@ custos_core::vocabulary! {
         ApprovalsWrite = "approvals:write" ("Ask for and sign approvals"),
         /// Run validations of model versions and read their reports.
         ValidationsWrite = "validations:write" ("Run validations"),
+        /// Read the risk register.
+        RisksRead = "risks:read" ("Read risks"),
+        /// Record, raise and change risks.
+        RisksWrite = "risks:write" ("Record risks"),
     }
 }
 

@@ -33,6 +33,7 @@ pub mod privacy;
 pub mod purposes;
 mod retention;
 pub mod reviews;
+pub mod risks;
 pub mod staff;
 pub mod subjects;
 mod throttle;
@@ -223,6 +224,11 @@ impl Service {
     /// The AI inventory: AI systems and what they use.
     pub fn ai_systems(&self) -> ai_systems::AiSystems<'_> {
         ai_systems::AiSystems(self)
+    }
+
+    /// The risk register.
+    pub fn risks(&self) -> risks::Risks<'_> {
+        risks::Risks(self)
     }
 
     /// Approval requests and their sign-offs.

@@ -56,6 +56,8 @@ custos_core::vocabulary! {
         /// Approval requests of model versions: reading them and the thread (`read`), asking
         /// for one (`write`). Signing off needs the role the request names, not this grant.
         Approvals = "approvals" ("Approvals"),
+        /// The risk register: reading it, recording and raising risks, changing them.
+        Risks = "risks" ("Risks"),
     }
 }
 
@@ -66,7 +68,7 @@ use Resource::*;
 fn grants(role: Role) -> &'static [(Action, Resource)] {
     match role {
         Role::Reviewer => &[(Read, Decisions), (Read, Reviews), (Write, Reviews)],
-        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors), (Read, AiSystems)],
+        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors), (Read, AiSystems), (Read, Risks)],
         Role::PrivacyOfficer => &[
             (Read, Subjects),
             (Write, Subjects),
@@ -82,6 +84,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Alerts),
             (Read, Monitors),
             (Read, AiSystems),
+            (Read, Risks),
+            (Write, Risks),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -107,8 +111,12 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, AiSystems),
             (Read, Approvals),
             (Write, Approvals),
+            (Read, Risks),
+            (Write, Risks),
         ],
-        Role::Legal => &[(Read, Dsrs), (Read, Decisions), (Read, Reviews), (Read, AiSystems), (Read, Models), (Read, Approvals)],
+        Role::Legal => {
+            &[(Read, Dsrs), (Read, Decisions), (Read, Reviews), (Read, AiSystems), (Read, Models), (Read, Approvals), (Read, Risks)]
+        }
         Role::Compliance => &[
             (Read, Decisions),
             (Read, Audits),
@@ -121,6 +129,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, AiSystems),
             (Read, Models),
             (Read, Approvals),
+            (Read, Risks),
+            (Write, Risks),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -133,8 +143,10 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, AiSystems),
             (Read, Approvals),
             (Write, Approvals),
+            (Read, Risks),
+            (Write, Risks),
         ],
-        Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts)],
+        Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts), (Read, Risks), (Write, Risks)],
     }
 }
 

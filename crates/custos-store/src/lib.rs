@@ -40,6 +40,7 @@ pub mod privacy;
 pub mod purposes;
 pub mod retention;
 pub mod reviews;
+pub mod risks;
 mod rows;
 mod sealed;
 pub mod sealed_files;

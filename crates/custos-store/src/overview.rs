@@ -23,6 +23,8 @@ pub struct Overview {
     pub consents_by_jurisdiction: Vec<(String, String, u64)>,
     /// (month `YYYY-MM` the consent was captured, status, events) of consent events.
     pub consent_events_by_month: Vec<(String, String, u64)>,
+    /// Risks not closed whose review date has passed.
+    pub risk_reviews_overdue: u64,
 }
 
 /// The overview counts at `now`; open requests due before `soon` count as due soon.
@@ -74,5 +76,6 @@ pub async fn get(tx: &mut Tx, now: &Timestamp, soon: &Timestamp) -> Result<Overv
             .fetch_one(tx.conn())
             .await?;
     out.dsr_due_soon = n.max(0) as u64;
+    out.risk_reviews_overdue = crate::risks::overdue_reviews(tx, &now.date_naive().format("%Y-%m-%d").to_string()).await?;
     Ok(out)
 }

@@ -330,6 +330,67 @@ pub(crate) fn trend_with(title: &str, value_name: &str, when: &str, points: &[Tr
     figure(title, (w, h), &body, &headers, &table)
 }
 
+/// A 5 x 5 risk matrix: impact along the bottom (1-5), likelihood up the side (1-5), each cell
+/// coloured by its score (likelihood times impact) and carrying how many risks sit there;
+/// `counts[likelihood - 1][impact - 1]`.
+pub(crate) fn heat_map(title: &str, counts: &[[u64; 5]; 5]) -> String {
+    let (left, top, cell) = (70.0, 10.0, 56.0);
+    let mut body = String::new();
+    for l in 1..=5u8 {
+        for i in 1..=5u8 {
+            let score = l * i;
+            let fill = match score {
+                0..=4 => "#cfe8cf",
+                5..=9 => "#f6e7a6",
+                10..=14 => "#f4bf8a",
+                _ => "#e8958d",
+            };
+            let x = left + cell * f64::from(i - 1);
+            let y = top + cell * f64::from(5 - l);
+            let n = counts[usize::from(l - 1)][usize::from(i - 1)];
+            let _ =
+                write!(body, r##"<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" stroke="#ffffff" stroke-width="2"/>"##);
+            if n > 0 {
+                let _ = write!(
+                    body,
+                    r#"<text x="{}" y="{}" font-size="18" font-weight="bold" text-anchor="middle">{n}</text>"#,
+                    x + cell / 2.0,
+                    y + cell / 2.0 + 6.0
+                );
+            }
+        }
+    }
+    let bottom = top + cell * 5.0;
+    for k in 1..=5u8 {
+        let _ = write!(
+            body,
+            r#"<text x="{}" y="{}" font-size="13" text-anchor="middle">{k}</text><text x="{}" y="{}" font-size="13" text-anchor="end">{k}</text>"#,
+            left + cell * (f64::from(k) - 0.5),
+            bottom + 18.0,
+            left - 8.0,
+            top + cell * (5.5 - f64::from(k)) + 5.0
+        );
+    }
+    let _ = write!(
+        body,
+        r#"<text x="{}" y="{}" font-size="13" text-anchor="middle">Impact</text><text x="16" y="{}" font-size="13" text-anchor="middle" transform="rotate(-90 16 {})">Likelihood</text>"#,
+        left + cell * 2.5,
+        bottom + 38.0,
+        top + cell * 2.5,
+        top + cell * 2.5
+    );
+    let mut rows = Vec::new();
+    for l in (1..=5u8).rev() {
+        for i in (1..=5u8).rev() {
+            let n = counts[usize::from(l - 1)][usize::from(i - 1)];
+            if n > 0 {
+                rows.push(vec![l.to_string(), i.to_string(), (l * i).to_string(), n.to_string()]);
+            }
+        }
+    }
+    figure(title, (left + cell * 5.0 + 10.0, bottom + 48.0), &body, &["Likelihood", "Impact", "Score", "Risks"], &rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,8 @@ const SECTIONS: &[Section] = &[
     ("/console/ai-systems", "AI systems", &[(Action::Read, Resource::AiSystems)]),
     ("/console/models", "Models", &[(Action::Read, Resource::Models)]),
     ("/console/approvals", "Approvals", &[(Action::Read, Resource::Approvals)]),
+    ("/console/alerts", "Alerts", &[(Action::Read, Resource::Alerts)]),
+    ("/console/risks", "Risks", &[(Action::Read, Resource::Risks)]),
     (
         "/console/admin",
         "Administration",

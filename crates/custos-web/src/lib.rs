@@ -24,6 +24,7 @@ mod oversight;
 mod overview;
 mod privacy;
 mod reviews;
+mod risks;
 mod session;
 mod subjects;
 mod text;
@@ -100,6 +101,9 @@ pub fn router(service: Service) -> Router {
         .route("/console/reviews/{review_id}/resolve", post(reviews::resolve))
         .route("/console/fairness", get(fairness::audits).post(fairness::start))
         .route("/console/fairness/{audit_id}/report", get(fairness::report))
+        .route("/console/alerts", get(risks::alerts))
+        .route("/console/alerts/{alert_id}/risk", post(risks::raise))
+        .route("/console/risks", get(risks::list))
         .route("/console/admin", get(admin::page))
         .route("/console/admin/purposes", post(admin::create_purpose))
         .route("/console/admin/notices", post(admin::create_notice))

@@ -101,6 +101,9 @@ permissions! {
     ReadModels => (Read, Models),
     ReadApprovals => (Read, Approvals),
     WriteApprovals => (Write, Approvals),
+    ReadAlerts => (Read, Alerts),
+    ReadRisks => (Read, Risks),
+    WriteRisks => (Write, Risks),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

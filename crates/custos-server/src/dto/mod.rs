@@ -30,6 +30,7 @@ pub(crate) mod pii;
 pub(crate) mod privacy;
 pub(crate) mod purposes;
 pub(crate) mod reviews;
+pub(crate) mod risks;
 pub(crate) mod subjects;
 pub(crate) mod validations;
 pub(crate) mod webhooks;
