@@ -135,6 +135,11 @@ id_type!(
     "alert_id"
 );
 id_type!(
+    /// Identifier of one incident (a breach, an AI serious incident, ...).
+    IncidentId,
+    "incident_id"
+);
+id_type!(
     /// Identifier of one risk in the risk register.
     RiskId,
     "risk_id"

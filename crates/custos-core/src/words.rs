@@ -134,6 +134,12 @@ crate::vocabulary! {
         SuspensionLifted = "suspension.lifted" ("Suspension lifted"),
         /// An alert started firing.
         AlertFired = "alert.fired" ("Alert fired"),
+        /// An incident was opened (its facts; never what staff wrote about it).
+        IncidentOpened = "incident.opened" ("Incident opened"),
+        /// An incident's facts, status, plan or texts changed (texts are named, not copied).
+        IncidentUpdated = "incident.updated" ("Incident updated"),
+        /// A notification an incident's legal duty asks for was recorded (the clock stopped).
+        IncidentNotified = "incident.notified" ("Incident notification recorded"),
         /// A risk was recorded in the risk register (or raised from an alert or incident).
         RiskCreated = "risk.created" ("Risk recorded"),
         /// A risk's scores, mitigations, owner, status or review date changed.
@@ -203,6 +209,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 68);
+        assert_eq!(LedgerEvent::ALL.len(), 71);
     }
 }

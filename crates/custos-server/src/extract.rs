@@ -216,6 +216,8 @@ scopes! {
     AiSystemsWrite => Some(Scope::AiSystemsWrite),
     RisksRead => Some(Scope::RisksRead),
     RisksWrite => Some(Scope::RisksWrite),
+    IncidentsRead => Some(Scope::IncidentsRead),
+    IncidentsWrite => Some(Scope::IncidentsWrite),
     ApprovalsRead => Some(Scope::ApprovalsRead),
     ApprovalsWrite => Some(Scope::ApprovalsWrite),
     ValidationsWrite => Some(Scope::ValidationsWrite),

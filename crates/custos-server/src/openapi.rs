@@ -44,6 +44,7 @@ impl Modify for BearerAuth {
         create_approval, list_approvals, get_approval, sign_approval, comment_approval,
         create_validation, get_validation,
         create_risk, list_risks, get_risk, patch_risk,
+        create_incident, list_incidents, get_incident, patch_incident, notify_incident,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -9,6 +9,7 @@ mod dsrs;
 mod fairness;
 mod gate;
 mod health;
+mod incidents;
 mod keys;
 mod ledger;
 mod models;
@@ -28,8 +29,9 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    ai_systems::*, alerts::*, approvals::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, keys::*, ledger::*,
-    models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*, subjects::*, validations::*, webhooks::*,
+    ai_systems::*, alerts::*, approvals::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, incidents::*, keys::*,
+    ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*, subjects::*, validations::*,
+    webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -56,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(approvals::routes())
         .merge(validations::routes())
         .merge(risks::routes())
+        .merge(incidents::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

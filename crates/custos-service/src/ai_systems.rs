@@ -73,7 +73,7 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), ServiceError
     if allowed.contains(&value) { Ok(()) } else { Err(ServiceError::invalid(field, format!("must be one of {}", allowed.join(", ")))) }
 }
 
-fn jurisdiction(field: &str, code: &str) -> Result<(), ServiceError> {
+pub(crate) fn check_jurisdiction(field: &str, code: &str) -> Result<(), ServiceError> {
     let (country, region) = code.split_once('-').map_or((code, None), |(c, r)| (c, Some(r)));
     let ok = country.len() == 2
         && country.bytes().all(|b| b.is_ascii_uppercase())
@@ -135,7 +135,7 @@ fn apply(input: AiSystemInput, mut a: AiSystemRecord) -> Result<AiSystemRecord, 
     if let Some(v) = input.jurisdictions {
         too_long("jurisdictions", v.len())?;
         for j in &v {
-            jurisdiction("jurisdictions", j)?;
+            check_jurisdiction("jurisdictions", j)?;
         }
         a.jurisdictions = v;
         a.jurisdictions.sort();

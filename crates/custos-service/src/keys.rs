@@ -87,6 +87,10 @@ custos_core::vocabulary! {
         RisksRead = "risks:read" ("Read risks"),
         /// Record, raise and change risks.
         RisksWrite = "risks:write" ("Record risks"),
+        /// Read incidents and their legal clocks.
+        IncidentsRead = "incidents:read" ("Read incidents"),
+        /// Open and change incidents, record notifications.
+        IncidentsWrite = "incidents:write" ("Handle incidents"),
     }
 }
 

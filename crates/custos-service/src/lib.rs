@@ -20,6 +20,7 @@ mod error;
 pub mod fairness;
 pub mod gate;
 pub mod gauges;
+pub mod incidents;
 pub mod keys;
 pub mod ledger;
 pub mod lifecycle;
@@ -78,6 +79,10 @@ pub struct ServiceConfig {
     /// Where validation sets are sealed while their runs last (default: the system's temporary
     /// directory, `custos-validations`).
     pub validation_dir: Option<std::path::PathBuf>,
+    /// Hours after awareness an incident's open-ended duty ("without undue delay",
+    /// "immediately", "promptly") is escalated as overdue: the law sets no number, this is the
+    /// business's own limit (default 24).
+    pub undue_delay_hours: u32,
 }
 
 /// How long gate checks are kept by default: over a year, for compliance lookbacks and the
@@ -98,6 +103,7 @@ impl Default for ServiceConfig {
             webhook_allow_hosts: Vec::new(),
             allow_unregistered_models: false,
             validation_dir: None,
+            undue_delay_hours: 24,
         }
     }
 }
@@ -224,6 +230,11 @@ impl Service {
     /// The AI inventory: AI systems and what they use.
     pub fn ai_systems(&self) -> ai_systems::AiSystems<'_> {
         ai_systems::AiSystems(self)
+    }
+
+    /// Incidents and their legal clocks.
+    pub fn incidents(&self) -> incidents::Incidents<'_> {
+        incidents::Incidents(self)
     }
 
     /// The risk register.

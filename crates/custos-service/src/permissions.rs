@@ -58,6 +58,8 @@ custos_core::vocabulary! {
         Approvals = "approvals" ("Approvals"),
         /// The risk register: reading it, recording and raising risks, changing them.
         Risks = "risks" ("Risks"),
+        /// Incidents and their legal clocks: reading them, opening and handling them.
+        Incidents = "incidents" ("Incidents"),
     }
 }
 
@@ -86,6 +88,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, AiSystems),
             (Read, Risks),
             (Write, Risks),
+            (Read, Incidents),
+            (Write, Incidents),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -113,10 +117,19 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Approvals),
             (Read, Risks),
             (Write, Risks),
+            (Read, Incidents),
+            (Write, Incidents),
         ],
-        Role::Legal => {
-            &[(Read, Dsrs), (Read, Decisions), (Read, Reviews), (Read, AiSystems), (Read, Models), (Read, Approvals), (Read, Risks)]
-        }
+        Role::Legal => &[
+            (Read, Dsrs),
+            (Read, Decisions),
+            (Read, Reviews),
+            (Read, AiSystems),
+            (Read, Models),
+            (Read, Approvals),
+            (Read, Risks),
+            (Read, Incidents),
+        ],
         Role::Compliance => &[
             (Read, Decisions),
             (Read, Audits),
@@ -131,6 +144,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Approvals),
             (Read, Risks),
             (Write, Risks),
+            (Read, Incidents),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -145,8 +159,11 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Approvals),
             (Read, Risks),
             (Write, Risks),
+            (Read, Incidents),
         ],
-        Role::Security => &[(Read, Keys), (Read, Ledger), (Read, Alerts), (Read, Risks), (Write, Risks)],
+        Role::Security => {
+            &[(Read, Keys), (Read, Ledger), (Read, Alerts), (Read, Risks), (Write, Risks), (Read, Incidents), (Write, Incidents)]
+        }
     }
 }
 

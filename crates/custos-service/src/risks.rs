@@ -270,6 +270,48 @@ impl Risks<'_> {
         self.insert(input, by, Some(("alert", alert.alert_id.to_string()))).await
     }
 
+    /// Raises a risk from an incident in one step: title and description from the incident
+    /// (never what staff wrote about it), the category from its kind, likelihood 3 and impact
+    /// from its severity unless given; the owner defaults to the person asking. One risk per
+    /// incident.
+    pub async fn raise_from_incident(&self, incident_id: &str, mut input: RiskInput, by: &RecordedBy) -> Result<RiskView, ServiceError> {
+        let id = custos_core::IncidentId::parse(incident_id)?;
+        let incident = self
+            .0
+            .read(async |tx| Ok(custos_store::incidents::get(tx, &id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "incident" })?;
+        let kind = custos_govern::clocks::IncidentKind::parse(&incident.kind).ok();
+        input.title.get_or_insert_with(|| format!("Again: {}", incident.title));
+        input.description.get_or_insert_with(|| {
+            format!(
+                "Raised from the {} \"{}\" the business became aware of on {}: that it could happen again.",
+                kind.map_or("incident", |k| k.label()),
+                incident.title,
+                incident.became_aware_at.format("%-d %B %Y")
+            )
+        });
+        let category = match kind {
+            Some(custos_govern::clocks::IncidentKind::PersonalDataBreach) => RiskCategory::Privacy,
+            Some(custos_govern::clocks::IncidentKind::SecurityEvent) => RiskCategory::Security,
+            Some(custos_govern::clocks::IncidentKind::AiSeriousIncident) => RiskCategory::Legal,
+            Some(custos_govern::clocks::IncidentKind::Complaint) => RiskCategory::Reputational,
+            _ => RiskCategory::Operational,
+        };
+        input.category.get_or_insert_with(|| category.as_str().to_owned());
+        input.likelihood.get_or_insert(3);
+        input.impact.get_or_insert(match incident.severity.as_str() {
+            "low" => 2,
+            "medium" => 3,
+            "high" => 4,
+            _ => 5,
+        });
+        if input.ai_system_id.is_none() && incident.ai_system_ids.len() == 1 {
+            input.ai_system_id = incident.ai_system_ids.first().cloned();
+        }
+        self.insert(input, by, Some(("incident", incident.incident_id.to_string()))).await
+    }
+
     async fn insert(&self, mut input: RiskInput, by: &RecordedBy, source: Option<(&str, String)>) -> Result<RiskView, ServiceError> {
         if input.owner.is_none() {
             input.owner.clone_from(&by.email);

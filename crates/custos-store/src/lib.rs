@@ -29,6 +29,7 @@ pub mod dsrs;
 mod error;
 pub mod fairness;
 mod files;
+pub mod incidents;
 mod indexer;
 pub mod keys;
 pub mod ledger;

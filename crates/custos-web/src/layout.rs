@@ -43,6 +43,7 @@ const SECTIONS: &[Section] = &[
     ("/console/approvals", "Approvals", &[(Action::Read, Resource::Approvals)]),
     ("/console/alerts", "Alerts", &[(Action::Read, Resource::Alerts)]),
     ("/console/risks", "Risks", &[(Action::Read, Resource::Risks)]),
+    ("/console/incidents", "Incidents", &[(Action::Read, Resource::Incidents)]),
     (
         "/console/admin",
         "Administration",

@@ -18,6 +18,7 @@ mod decisions;
 mod dsrs;
 mod fairness;
 mod format;
+mod incidents;
 mod layout;
 mod monitors;
 mod oversight;
@@ -104,6 +105,8 @@ pub fn router(service: Service) -> Router {
         .route("/console/alerts", get(risks::alerts))
         .route("/console/alerts/{alert_id}/risk", post(risks::raise))
         .route("/console/risks", get(risks::list))
+        .route("/console/incidents", get(incidents::list))
+        .route("/console/incidents/{incident_id}", get(incidents::detail))
         .route("/console/admin", get(admin::page))
         .route("/console/admin/purposes", post(admin::create_purpose))
         .route("/console/admin/notices", post(admin::create_notice))

@@ -24,6 +24,8 @@ struct OverviewPage {
     due_soon_days: i64,
     show_requests: bool,
     show_risks: bool,
+    show_incidents: bool,
+    clocks: Vec<crate::incidents::ClockRow>,
     risks_overdue: String,
     risks_overdue_any: bool,
     dsr_chart: String,
@@ -44,7 +46,16 @@ pub(crate) async fn page(State(web): State<Web>, Can(staff, _): Can<SeeOverview>
     let name = |key: &str| purposes.iter().find(|p| p.purpose.purpose.as_str() == key).map_or(key.to_owned(), |p| p.purpose.name.clone());
     let consents: Vec<(String, String, u64)> = o.consents.iter().map(|(p, s, n)| (name(p), s.clone(), *n)).collect();
     let parts = consent_parts();
+    let show_incidents = staff.session.may(custos_service::permissions::Action::Read, custos_service::permissions::Resource::Incidents);
+    let at = custos_core::now();
+    let clocks = if show_incidents {
+        crate::incidents::running(&web.service.incidents().list_at(true, at).await.or_refuse(&staff)?, &at)
+    } else {
+        Vec::new()
+    };
     let page = OverviewPage {
+        show_incidents,
+        clocks,
         page: Page::staff(&staff, "/console"),
         overdue: thousands(o.dsr_overdue),
         overdue_any: o.dsr_overdue > 0,

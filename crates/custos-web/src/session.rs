@@ -104,6 +104,7 @@ permissions! {
     ReadAlerts => (Read, Alerts),
     ReadRisks => (Read, Risks),
     WriteRisks => (Write, Risks),
+    ReadIncidents => (Read, Incidents),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// directory, `custos-validations`; created with mode 0700).
     #[arg(long, env = "CUSTOS_VALIDATION_DIR")]
     validation_dir: Option<std::path::PathBuf>,
+    /// Hours after awareness an incident's open-ended duty ("without undue delay",
+    /// "immediately", "promptly") is escalated as overdue (the law sets no number; 1-720).
+    #[arg(long, env = "CUSTOS_UNDUE_DELAY_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=720))]
+    undue_delay_hours: u32,
     /// Serve Prometheus metrics at `http://ADDRESS/metrics` (off unless given). The metrics
     /// have no authentication (scrapers rarely send tokens): give a loopback or otherwise
     /// private address.
@@ -162,6 +166,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     config.allow_unregistered_models = args.allow_unregistered_models;
     config.validation_dir = args.validation_dir.clone();
+    config.undue_delay_hours = args.undue_delay_hours;
     if config.allow_unregistered_models {
         tracing::warn!("--allow-unregistered-models: decisions naming a model that is not registered are accepted");
     }
@@ -303,6 +308,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             }
             if let Err(e) = oversight_service.oversight().metrics(None, custos_core::now()).await {
                 tracing::error!(error = %e, "computing the oversight figures failed");
+            }
+            // Incidents' legal clocks: alerts at 50 % and 80 % of each period and when a
+            // deadline passes.
+            if let Err(e) = oversight_service.incidents().escalate(custos_core::now()).await {
+                tracing::error!(error = %e, "escalating incident clocks failed");
             }
         }
     });

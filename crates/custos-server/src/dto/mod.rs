@@ -21,6 +21,7 @@ pub(crate) mod decisions;
 pub(crate) mod dsrs;
 pub(crate) mod fairness;
 pub(crate) mod gate;
+pub(crate) mod incidents;
 pub(crate) mod keys;
 pub(crate) mod ledger;
 pub(crate) mod models;

@@ -75,6 +75,9 @@ pub(crate) struct RiskInput {
     /// POST only: raise the risk from this alert (monitoring, fairness, oversight ...); the
     /// risk keeps the link, one risk per alert.
     pub alert_id: Option<String>,
+    /// POST only: raise the risk from this incident (that it could happen again); the risk
+    /// keeps the link, one risk per incident.
+    pub incident_id: Option<String>,
 }
 
 impl From<RiskInput> for domain::RiskInput {

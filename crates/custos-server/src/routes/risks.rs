@@ -23,9 +23,17 @@ pub(crate) async fn create_risk(
     ApiJson(mut input): ApiJson<RiskInput>,
 ) -> Result<(StatusCode, Json<RiskView>), ApiError> {
     let risks = s.service().risks();
-    let view = match input.alert_id.take() {
-        Some(alert) => risks.raise_from_alert(&alert, input.into(), &(&p).into()).await?,
-        None => risks.create(input.into(), &(&p).into()).await?,
+    let view = match (input.alert_id.take(), input.incident_id.take()) {
+        (Some(_), Some(_)) => {
+            return Err(custos_service::ServiceError::from(custos_core::ValidationError::new(
+                "incident_id",
+                "raise a risk from an alert or from an incident, not both",
+            ))
+            .into());
+        }
+        (Some(alert), None) => risks.raise_from_alert(&alert, input.into(), &(&p).into()).await?,
+        (None, Some(incident)) => risks.raise_from_incident(&incident, input.into(), &(&p).into()).await?,
+        (None, None) => risks.create(input.into(), &(&p).into()).await?,
     };
     Ok((StatusCode::CREATED, Json(view.into())))
 }
@@ -79,12 +87,11 @@ pub(crate) async fn patch_risk(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RiskInput>,
 ) -> Result<Json<RiskView>, ApiError> {
-    if input.alert_id.is_some() {
-        return Err(custos_service::ServiceError::from(custos_core::ValidationError::new(
-            "alert_id",
-            "a risk is raised from an alert when it is recorded",
-        ))
-        .into());
+    for (field, given) in [("alert_id", input.alert_id.is_some()), ("incident_id", input.incident_id.is_some())] {
+        if given {
+            let e = custos_core::ValidationError::new(field, "a risk is raised from its source when it is recorded");
+            return Err(custos_service::ServiceError::from(e).into());
+        }
     }
     Ok(Json(s.service().risks().update(&id, input.into()).await?.into()))
 }

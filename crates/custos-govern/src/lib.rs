@@ -1,0 +1,7 @@
+//! custos governance engines: the obligations catalog (legal facts as data), the legal clocks
+//! of incidents and their response plans, the EU AI Act classifier, versioned questionnaires
+//! with the DPIA screening. Pure: no I/O, no clock of its own (callers pass the time).
+
+pub mod catalog;
+pub mod clocks;
+pub mod plans;
