@@ -41,3 +41,8 @@ fn console_in_headless_chromium() {
 fn approvals_in_headless_chromium() {
     run_e2e("approvals.mjs");
 }
+
+#[test]
+fn governance_in_headless_chromium() {
+    run_e2e("governance.mjs");
+}

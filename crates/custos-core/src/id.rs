@@ -135,6 +135,11 @@ id_type!(
     "alert_id"
 );
 id_type!(
+    /// Identifier of one impact assessment (a DPIA, an AI Act classification).
+    AssessmentId,
+    "assessment_id"
+);
+id_type!(
     /// Identifier of one incident (a breach, an AI serious incident, ...).
     IncidentId,
     "incident_id"

@@ -134,6 +134,14 @@ crate::vocabulary! {
         SuspensionLifted = "suspension.lifted" ("Suspension lifted"),
         /// An alert started firing.
         AlertFired = "alert.fired" ("Alert fired"),
+        /// An impact assessment was started (its answers' digest and what custos concluded).
+        AssessmentCreated = "assessment.created" ("Assessment started"),
+        /// An assessment's answers or status changed.
+        AssessmentUpdated = "assessment.updated" ("Assessment updated"),
+        /// A privacy officer approved an assessment.
+        AssessmentApproved = "assessment.approved" ("Assessment approved"),
+        /// An approved assessment went back for review: its AI system changed.
+        AssessmentReviewRequired = "assessment.review_required" ("Assessment needs review"),
         /// An incident was opened (its facts; never what staff wrote about it).
         IncidentOpened = "incident.opened" ("Incident opened"),
         /// An incident's facts, status, plan or texts changed (texts are named, not copied).
@@ -209,6 +217,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 71);
+        assert_eq!(LedgerEvent::ALL.len(), 75);
     }
 }

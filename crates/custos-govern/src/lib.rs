@@ -2,6 +2,9 @@
 //! of incidents and their response plans, the EU AI Act classifier, versioned questionnaires
 //! with the DPIA screening. Pure: no I/O, no clock of its own (callers pass the time).
 
+pub mod aiact;
 pub mod catalog;
 pub mod clocks;
+pub mod dpia;
 pub mod plans;
+pub mod questionnaire;

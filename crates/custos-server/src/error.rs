@@ -46,6 +46,11 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "the request could not be completed")
     }
 
+    /// Something the server needs for this answer is missing on its machine (HTTP 503).
+    pub(crate) fn unavailable(e: &dyn std::fmt::Display) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Not available on this server", e.to_string())
+    }
+
     pub(crate) fn payload_too_large() -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", "the request body exceeds 1 MiB")
     }

@@ -217,6 +217,8 @@ scopes! {
     RisksRead => Some(Scope::RisksRead),
     RisksWrite => Some(Scope::RisksWrite),
     IncidentsRead => Some(Scope::IncidentsRead),
+    AssessmentsRead => Some(Scope::AssessmentsRead),
+    AssessmentsWrite => Some(Scope::AssessmentsWrite),
     IncidentsWrite => Some(Scope::IncidentsWrite),
     ApprovalsRead => Some(Scope::ApprovalsRead),
     ApprovalsWrite => Some(Scope::ApprovalsWrite),

@@ -3,6 +3,7 @@
 mod ai_systems;
 mod alerts;
 mod approvals;
+mod assessments;
 mod consents;
 mod decisions;
 mod dsrs;
@@ -29,9 +30,9 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    ai_systems::*, alerts::*, approvals::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*, incidents::*, keys::*,
-    ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*, subjects::*, validations::*,
-    webhooks::*,
+    ai_systems::*, alerts::*, approvals::*, assessments::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*,
+    incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*,
+    subjects::*, validations::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -59,6 +60,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(validations::routes())
         .merge(risks::routes())
         .merge(incidents::routes())
+        .merge(assessments::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else
@@ -68,6 +70,26 @@ pub(crate) fn wants_html(format: Option<&str>) -> Result<bool, crate::ApiError> 
         None | Some("json") => Ok(false),
         Some("html") => Ok(true),
         Some(_) => Err(crate::ApiError::invalid(Some("format".to_owned()), "must be `json` or `html`")),
+    }
+}
+
+/// A report in the format asked for: `html` (default) as the page, `pdf` printed from the same
+/// page ([`custos_web::pdf`]); anything else is a 400 naming `format`.
+pub(crate) async fn report_as(format: Option<&str>, html: String, name: &str) -> Result<axum::response::Response, crate::ApiError> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    match format {
+        None | Some("html") => Ok(([(CONTENT_TYPE, "text/html; charset=utf-8".to_owned())], html).into_response()),
+        Some("pdf") => match custos_web::pdf::html_to_pdf(&html).await {
+            Ok(bytes) => Ok((
+                [(CONTENT_TYPE, "application/pdf".to_owned()), (CONTENT_DISPOSITION, format!("inline; filename=\"{name}.pdf\""))],
+                bytes,
+            )
+                .into_response()),
+            Err(e @ custos_web::pdf::PdfError::NoBrowser) => Err(crate::ApiError::unavailable(&e)),
+            Err(e) => Err(crate::ApiError::internal(&e)),
+        },
+        Some(_) => Err(crate::ApiError::invalid(Some("format".to_owned()), "must be `html` or `pdf`")),
     }
 }
 

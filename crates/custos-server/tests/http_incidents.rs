@@ -175,6 +175,23 @@ async fn breach_clocks(backend: Backend) {
         (Some("The agency confirmed the deletion only on the third day."), Some(8 * 3600))
     );
 
+    // The incident file for the authority: JSON, and a PDF read back.
+    let (st, file) = s.call(Method::GET, &format!("/v1/incidents/{id}/report?format=json"), Some(&reader), None).await;
+    assert_eq!((st, file["incident_id"].as_str()), (200, Some(id.as_str())));
+    let pdf = reqwest::Client::new()
+        .get(format!("{}/v1/incidents/{id}/report?format=pdf", s.base_url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    let text = custos_testkit::pdf_text(&pdf.bytes().await.expect("bytes"));
+    for expected in
+        ["Incident file: Campaign list sent to the wrong agency", "within 72 hours", "supervisory", "Late: The agency confirmed", "GDPR-33"]
+    {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+
     // New facts, new clocks: the risk reassessed as unlikely ends the Art. 34 duty and its alert.
     let (st, changed) = s
         .call(

@@ -287,6 +287,8 @@ impl AiSystems<'_> {
                     return Err(ServiceError::NotFound { resource: "AI system" });
                 }
                 let receipt = custos_store::ledger::append_leaf(tx, leaf).await?;
+                // Its approved impact assessments are looked at again.
+                crate::assessments::system_changed(tx, &id, &fields.keys().cloned().collect::<Vec<_>>(), &at).await?;
                 Ok(AiSystemView { ai_system: changed, receipt: Some(receipt) })
             })
             .await;

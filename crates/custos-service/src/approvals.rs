@@ -214,6 +214,11 @@ impl Approvals<'_> {
                     Some(id) => custos_store::ai_systems::get(tx, &id).await?,
                     None => custos_store::ai_systems::list(tx, 1_000).await?.into_iter().find(|a| a.models.contains(&model.name)),
                 };
+                if let Some(s) = &system
+                    && let Some(why) = crate::assessments::blocks_approval(tx, s).await?
+                {
+                    return Err(ServiceError::unprocessable("model_id", why));
+                }
                 if system.as_ref().is_some_and(|s| s.risk_tier == "high") && input.dpia_link.is_none() {
                     return Err(ServiceError::unprocessable("dpia_link", "the AI system is high-risk: link its DPIA"));
                 }
@@ -355,6 +360,13 @@ impl Approvals<'_> {
                     Verdict::Approve => None,
                 };
                 let Some((status, state)) = outcome else { return Ok(receipt) };
+                if state == ModelState::Approved
+                    && let Some(id) = approval.ai_system_id
+                    && let Some(s) = custos_store::ai_systems::get(tx, &id).await?
+                    && let Some(why) = crate::assessments::blocks_approval(tx, &s).await?
+                {
+                    return Err(ServiceError::unprocessable("verdict", why));
+                }
                 let months = match approval.ai_system_id {
                     Some(id) => custos_store::ai_systems::get(tx, &id).await?.map_or(12, |s| s.approval_months),
                     None => 12,

@@ -87,6 +87,10 @@ custos_core::vocabulary! {
         RisksRead = "risks:read" ("Read risks"),
         /// Record, raise and change risks.
         RisksWrite = "risks:write" ("Record risks"),
+        /// Read impact assessments, their reports and the questionnaires.
+        AssessmentsRead = "assessments:read" ("Read assessments"),
+        /// Start, answer and submit assessments (approving needs a privacy officer, as a person).
+        AssessmentsWrite = "assessments:write" ("Handle assessments"),
         /// Read incidents and their legal clocks.
         IncidentsRead = "incidents:read" ("Read incidents"),
         /// Open and change incidents, record notifications.

@@ -12,6 +12,7 @@ mod admin;
 pub mod ai_systems;
 pub mod alerts;
 pub mod approvals;
+pub mod assessments;
 pub mod consents;
 pub mod decisions;
 mod demo;
@@ -230,6 +231,11 @@ impl Service {
     /// The AI inventory: AI systems and what they use.
     pub fn ai_systems(&self) -> ai_systems::AiSystems<'_> {
         ai_systems::AiSystems(self)
+    }
+
+    /// Impact assessments: DPIAs and the AI Act classification.
+    pub fn assessments(&self) -> assessments::Assessments<'_> {
+        assessments::Assessments(self)
     }
 
     /// Incidents and their legal clocks.

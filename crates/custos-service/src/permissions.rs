@@ -60,6 +60,9 @@ custos_core::vocabulary! {
         Risks = "risks" ("Risks"),
         /// Incidents and their legal clocks: reading them, opening and handling them.
         Incidents = "incidents" ("Incidents"),
+        /// Impact assessments (DPIA, AI Act classification): reading, filling in and
+        /// submitting them. Approving needs the privacy officer role itself.
+        Assessments = "assessments" ("Assessments"),
     }
 }
 
@@ -70,7 +73,9 @@ use Resource::*;
 fn grants(role: Role) -> &'static [(Action, Resource)] {
     match role {
         Role::Reviewer => &[(Read, Decisions), (Read, Reviews), (Write, Reviews)],
-        Role::Analyst => &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors), (Read, AiSystems), (Read, Risks)],
+        Role::Analyst => {
+            &[(Read, Decisions), (Read, Audits), (Write, Audits), (Read, Monitors), (Read, AiSystems), (Read, Risks), (Read, Assessments)]
+        }
         Role::PrivacyOfficer => &[
             (Read, Subjects),
             (Write, Subjects),
@@ -90,6 +95,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Risks),
             (Read, Incidents),
             (Write, Incidents),
+            (Read, Assessments),
+            (Write, Assessments),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -119,6 +126,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Risks),
             (Read, Incidents),
             (Write, Incidents),
+            (Read, Assessments),
+            (Write, Assessments),
         ],
         Role::Legal => &[
             (Read, Dsrs),
@@ -129,6 +138,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Approvals),
             (Read, Risks),
             (Read, Incidents),
+            (Read, Assessments),
+            (Write, Assessments),
         ],
         Role::Compliance => &[
             (Read, Decisions),
@@ -145,6 +156,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Risks),
             (Write, Risks),
             (Read, Incidents),
+            (Read, Assessments),
+            (Write, Assessments),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -160,10 +173,19 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Risks),
             (Write, Risks),
             (Read, Incidents),
+            (Read, Assessments),
+            (Write, Assessments),
         ],
-        Role::Security => {
-            &[(Read, Keys), (Read, Ledger), (Read, Alerts), (Read, Risks), (Write, Risks), (Read, Incidents), (Write, Incidents)]
-        }
+        Role::Security => &[
+            (Read, Keys),
+            (Read, Ledger),
+            (Read, Alerts),
+            (Read, Risks),
+            (Write, Risks),
+            (Read, Incidents),
+            (Write, Incidents),
+            (Read, Assessments),
+        ],
     }
 }
 

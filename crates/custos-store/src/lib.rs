@@ -18,6 +18,7 @@
 pub mod ai_systems;
 pub mod alerts;
 pub mod approvals;
+pub mod assessments;
 mod check_writer;
 pub mod checks;
 pub mod consents;

@@ -362,3 +362,20 @@ pub mod hostile {
         xgboost_tree(&left, &right, 4)
     }
 }
+
+/// The text of a PDF, as `pdftotext` (Debian's poppler-utils) reads it back in reading order,
+/// every run of whitespace (line breaks inside table cells included) made one space.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (apt-get install poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}

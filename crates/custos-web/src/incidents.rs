@@ -105,6 +105,7 @@ struct IncidentRow {
 struct ListPage {
     page: Page,
     incidents: Vec<IncidentRow>,
+    can_open: bool,
 }
 
 pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadIncidents>) -> Result<Response, Refusal> {
@@ -112,6 +113,7 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadIncident
     let incidents = web.service.incidents().list_at(false, at).await.or_refuse(&staff)?;
     let page = ListPage {
         page: Page::staff(&staff, "/console/incidents"),
+        can_open: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Incidents),
         incidents: incidents
             .iter()
             .map(|v| IncidentRow {
@@ -203,4 +205,150 @@ pub(crate) async fn detail(State(web): State<Web>, Path(id): Path<String>, Can(s
             .collect(),
     };
     Ok(html(StatusCode::OK, page.render()))
+}
+
+#[derive(Template)]
+#[template(path = "incident_report_standalone.html")]
+struct Standalone {
+    title: String,
+    kind: String,
+    aware: String,
+    occurred: String,
+    status: String,
+    severity: String,
+    risk: String,
+    affected: String,
+    jurisdictions: String,
+    categories: String,
+    systems: String,
+    unmodelled: String,
+    description: String,
+    containment: String,
+    root_cause: String,
+    actions: String,
+    clocks: Vec<ClockRow>,
+    notifications: Vec<(String, String, String, String)>,
+    plan: Vec<StepRow>,
+    produced: String,
+    css: &'static str,
+}
+
+/// The incident file for the authority as a standalone HTML page (the API's `report` and the
+/// PDF's source): the facts, what happened and was done, every legal duty with its deadline and
+/// where it stands, the notifications made (late ones with their reasons), the response plan.
+pub fn incident_report_html(v: &IncidentView) -> String {
+    let at = now();
+    let i = &v.incident;
+    let list = |l: &[String]| if l.is_empty() { "none recorded".to_owned() } else { l.join(", ") };
+    Standalone {
+        title: i.title.clone(),
+        kind: kind_label(&i.kind),
+        aware: When::moment(&i.became_aware_at).text,
+        occurred: i.occurred_at.as_ref().map_or_else(|| "not known".to_owned(), |t| When::moment(t).text),
+        status: crate::format::label_of::<custos_service::incidents::IncidentStatus>(&i.status),
+        severity: crate::format::label_of::<custos_service::incidents::Severity>(&i.severity),
+        risk: custos_govern::clocks::RiskLevel::parse(&i.risk_to_subjects)
+            .map_or_else(|_| i.risk_to_subjects.clone(), |r| r.label().to_owned()),
+        affected: match (i.subjects_affected, i.subject_ids.len()) {
+            (Some(n), _) => crate::format::thousands(n),
+            (None, 0) => "not known".into(),
+            (None, n) => crate::format::thousands(n as u64),
+        },
+        jurisdictions: list(&i.jurisdictions),
+        categories: list(&i.data_categories),
+        systems: list(&i.ai_system_ids),
+        unmodelled: v.unmodelled_jurisdictions.join(", "),
+        description: i.text.description.clone(),
+        containment: i.text.containment.clone(),
+        root_cause: i.text.root_cause.clone(),
+        actions: i.text.actions.clone(),
+        clocks: v.clocks.iter().map(|c| clock_row(v, c, &at)).collect(),
+        notifications: v
+            .notifications
+            .iter()
+            .map(|n| {
+                (
+                    n.recipient.clone(),
+                    When::moment(&n.notified_at).text,
+                    n.reference.clone(),
+                    n.late_reason.clone().map_or_else(|| "On time".to_owned(), |r| format!("Late: {r}")),
+                )
+            })
+            .collect(),
+        plan: i
+            .plan
+            .iter()
+            .map(|s| StepRow {
+                text: s.text.clone(),
+                done: s.done_at.as_deref().and_then(custos_core::parse_timestamp).map_or_else(String::new, |t| When::moment(&t).text),
+            })
+            .collect(),
+        produced: When::moment(&at).text,
+        css: crate::fairness::REPORT_CSS,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("incident file: {e}"))
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct ReportQuery {
+    format: Option<String>,
+}
+
+/// The incident file in the console: the page, or its PDF.
+pub(crate) async fn report(
+    State(web): State<Web>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ReportQuery>,
+    Can(staff, _): Can<ReadIncidents>,
+) -> Result<Response, Refusal> {
+    let v = web.service.incidents().get(&id).await.or_refuse(&staff)?;
+    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), incident_report_html(&v), &format!("incident-{id}")).await
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct OpenForm {
+    csrf: String,
+    kind: String,
+    title: String,
+    description: String,
+    /// `YYYY-MM-DDTHH:MM` (a `datetime-local` field), read as UTC; empty: now.
+    #[serde(default)]
+    became_aware_at: String,
+    /// Comma-separated ISO 3166 codes.
+    #[serde(default)]
+    jurisdictions: String,
+    #[serde(default)]
+    risk_to_subjects: String,
+    #[serde(default)]
+    subjects_affected: String,
+}
+
+impl crate::session::CsrfForm for OpenForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Opens an incident from the console form; its clocks start at once.
+pub(crate) async fn open(
+    State(web): State<Web>,
+    posted: crate::session::Posted<crate::session::WriteIncidents, OpenForm>,
+) -> Result<Response, Refusal> {
+    use axum::response::IntoResponse;
+    let (staff, f) = (posted.staff, posted.form);
+    let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let input = custos_service::incidents::IncidentInput {
+        kind: Some(f.kind),
+        title: Some(f.title),
+        description: Some(f.description),
+        became_aware_at: nonempty(&f.became_aware_at).map(|t| if t.len() == 16 { format!("{t}:00Z") } else { t }),
+        jurisdictions: nonempty(&f.jurisdictions)
+            .map(|j| j.split(',').map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()).collect()),
+        risk_to_subjects: nonempty(&f.risk_to_subjects),
+        subjects_affected: nonempty(&f.subjects_affected).and_then(|n| n.parse().ok()),
+        ..Default::default()
+    };
+    let v = web.service.incidents().create(input, &format!("staff:{}", staff.session.user_id)).await.or_refuse(&staff)?;
+    Ok(axum::response::Redirect::to(&format!("/console/incidents/{}", v.incident.incident_id)).into_response())
 }

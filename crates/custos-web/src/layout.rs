@@ -44,6 +44,7 @@ const SECTIONS: &[Section] = &[
     ("/console/alerts", "Alerts", &[(Action::Read, Resource::Alerts)]),
     ("/console/risks", "Risks", &[(Action::Read, Resource::Risks)]),
     ("/console/incidents", "Incidents", &[(Action::Read, Resource::Incidents)]),
+    ("/console/assessments", "Assessments", &[(Action::Read, Resource::Assessments)]),
     (
         "/console/admin",
         "Administration",

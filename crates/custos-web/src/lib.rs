@@ -13,6 +13,7 @@
 mod admin;
 mod ai_systems;
 mod approvals;
+mod assessments;
 mod charts;
 mod decisions;
 mod dsrs;
@@ -23,6 +24,7 @@ mod layout;
 mod monitors;
 mod oversight;
 mod overview;
+pub mod pdf;
 mod privacy;
 mod reviews;
 mod risks;
@@ -39,7 +41,9 @@ use axum::{
 use custos_service::Service;
 
 pub use approvals::model_card_html;
+pub use assessments::assessment_report_html;
 pub use fairness::{fairness_report_file, fairness_report_page};
+pub use incidents::incident_report_html;
 pub use monitors::monitor_report_page;
 pub use session::COOKIE;
 
@@ -105,7 +109,11 @@ pub fn router(service: Service) -> Router {
         .route("/console/alerts", get(risks::alerts))
         .route("/console/alerts/{alert_id}/risk", post(risks::raise))
         .route("/console/risks", get(risks::list))
-        .route("/console/incidents", get(incidents::list))
+        .route("/console/incidents", get(incidents::list).post(incidents::open))
+        .route("/console/incidents/{incident_id}/report", get(incidents::report))
+        .route("/console/assessments", get(assessments::list).post(assessments::start))
+        .route("/console/assessments/{assessment_id}", get(assessments::detail).post(assessments::save))
+        .route("/console/assessments/{assessment_id}/report", get(assessments::report))
         .route("/console/incidents/{incident_id}", get(incidents::detail))
         .route("/console/admin", get(admin::page))
         .route("/console/admin/purposes", post(admin::create_purpose))

@@ -105,6 +105,9 @@ permissions! {
     ReadRisks => (Read, Risks),
     WriteRisks => (Write, Risks),
     ReadIncidents => (Read, Incidents),
+    WriteIncidents => (Write, Incidents),
+    ReadAssessments => (Read, Assessments),
+    WriteAssessments => (Write, Assessments),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

@@ -85,9 +85,40 @@ pub(crate) async fn notify_incident(
     Ok((StatusCode::CREATED, Json(s.service().incidents().notify(&id, input.into(), &p.actor()).await?.into())))
 }
 
+/// Report format.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IncidentReportQuery {
+    /// `html` (default), `pdf` or `json`.
+    format: Option<String>,
+}
+
+/// The incident file for the authority: the facts, what happened and was done, every legal duty
+/// with its deadline and where it stands, the notifications (late ones with their reasons) and
+/// the response plan, as HTML, PDF or JSON (scope `incidents:read`).
+#[utoipa::path(get, path = "/v1/incidents/{incident_id}/report", tag = "incidents", params(("incident_id" = String, Path), IncidentReportQuery),
+    responses((status = 200, content_type = "text/html"), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 503, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn incident_report(
+    State(s): State<AppState>,
+    _auth: Auth<IncidentsRead>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<IncidentReportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let v = s.service().incidents().get(&id).await?;
+    if q.format.as_deref() == Some("json") {
+        return Ok(Json(IncidentView::from(v)).into_response());
+    }
+    let html = custos_web::incident_report_html(&v);
+    crate::routes::report_as(q.format.as_deref(), html, &format!("incident-{id}")).await
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/incidents", get(list_incidents).post(create_incident))
         .route("/v1/incidents/{incident_id}", get(get_incident).patch(patch_incident))
         .route("/v1/incidents/{incident_id}/notifications", post(notify_incident))
+        .route("/v1/incidents/{incident_id}/report", get(incident_report))
 }

@@ -80,7 +80,7 @@ pub(crate) async fn retire_model(
     Ok(Json(s.service().models().retire(&id, &input.reason, &p.actor()).await?.into()))
 }
 
-/// A version's model card, as Markdown (default) or HTML (scope `models:read`; the sign-off
+/// A version's model card, as Markdown (default), HTML or PDF (scope `models:read`; the sign-off
 /// threads with `approvals:read` too).
 #[utoipa::path(get, path = "/v1/models/{model_id}/card", tag = "models", params(("model_id" = String, Path), CardQuery),
     responses((status = 200, content_type = "text/markdown", body = String), (status = 400, body = ApiError), (status = 404, body = ApiError)),
@@ -96,8 +96,10 @@ pub(crate) async fn model_card(
     match q.format.as_deref() {
         None | Some("markdown") => Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], card.markdown()).into_response()),
         Some("html") => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], custos_web::model_card_html(&card)).into_response()),
+        Some("pdf") => crate::routes::report_as(Some("pdf"), custos_web::model_card_html(&card), &format!("model-card-{id}")).await,
         Some(_) => {
-            Err(custos_service::ServiceError::from(custos_core::ValidationError::new("format", "must be `markdown` or `html`")).into())
+            Err(custos_service::ServiceError::from(custos_core::ValidationError::new("format", "must be `markdown`, `html` or `pdf`"))
+                .into())
         }
     }
 }
