@@ -146,6 +146,8 @@ crate::vocabulary! {
         IncidentOpened = "incident.opened" ("Incident opened"),
         /// An incident's facts, status, plan or texts changed (texts are named, not copied).
         IncidentUpdated = "incident.updated" ("Incident updated"),
+        /// Letters went to the people an incident affects (counts and the letter's digest).
+        IncidentLettersSent = "incident.letters_sent" ("Letters sent to the people affected"),
         /// A notification an incident's legal duty asks for was recorded (the clock stopped).
         IncidentNotified = "incident.notified" ("Incident notification recorded"),
         /// A risk was recorded in the risk register (or raised from an alert or incident).
@@ -217,6 +219,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 75);
+        assert_eq!(LedgerEvent::ALL.len(), 76);
     }
 }

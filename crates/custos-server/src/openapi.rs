@@ -45,7 +45,7 @@ impl Modify for BearerAuth {
         create_validation, get_validation,
         create_risk, list_risks, get_risk, patch_risk,
         create_assessment, list_assessments, get_assessment, patch_assessment, assessment_report, list_questionnaires,
-        create_incident, list_incidents, get_incident, patch_incident, notify_incident, incident_report,
+        create_incident, list_incidents, get_incident, patch_incident, notify_incident, incident_report, send_letters,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -175,6 +175,11 @@ async fn breach_clocks(backend: Backend) {
         (Some("The agency confirmed the deletion only on the third day."), Some(8 * 3600))
     );
 
+    // Letters need a delivery channel (this server has none).
+    let letter = json!({"what_happened": "x", "consequences": "y", "measures": "z", "contact_point": "dpo@example.com"});
+    let (st, problem) = s.post(&format!("/v1/incidents/{id}/letters"), letter).await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("delivery")), "{problem}");
+
     // The incident file for the authority: JSON, and a PDF read back.
     let (st, file) = s.call(Method::GET, &format!("/v1/incidents/{id}/report?format=json"), Some(&reader), None).await;
     assert_eq!((st, file["incident_id"].as_str()), (200, Some(id.as_str())));
@@ -279,4 +284,76 @@ async fn opening_late_escalates_at_once(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(breach_clocks, ai_act_clocks, opening_late_escalates_at_once);
+/// A delivery that keeps the letters it was asked to send.
+#[derive(Debug, Default)]
+struct Capture(std::sync::Mutex<Vec<(String, String)>>);
+
+impl custos_service::privacy::CodeDelivery for Capture {
+    fn deliver(&self, _external_id: &str, contact: &str, code: &str) -> Result<(), String> {
+        self.0.lock().map_err(|e| e.to_string())?.push((contact.to_owned(), code.to_owned()));
+        Ok(())
+    }
+
+    fn notify(&self, _external_id: &str, contact: &str, message: &str) -> Result<(), String> {
+        self.0.lock().map_err(|e| e.to_string())?.push((contact.to_owned(), message.to_owned()));
+        Ok(())
+    }
+}
+
+/// The people affected told by a templated letter through the delivery channel; the letters
+/// meet the Art. 34 duty and stop its clock.
+async fn letters_to_the_people_affected(backend: Backend) {
+    let capture = std::sync::Arc::new(Capture::default());
+    let delivery = capture.clone();
+    let Some(s) =
+        TestServer::start_with(backend, move |state| custos_server::AppState::new(state.service().clone().with_code_delivery(delivery)))
+            .await
+    else {
+        return;
+    };
+    let (_, ann) = s
+        .post("/v1/subjects", json!({"external_id": "ann", "jurisdiction": "DE", "data": {"user.contact.email": "ann@example.org"}}))
+        .await;
+    let (_, bo) = s.post("/v1/subjects", json!({"external_id": "bo", "jurisdiction": "FR", "data": {}})).await;
+    let (st, incident) = s
+        .post(
+            "/v1/incidents",
+            json!({"kind": "personal_data_breach", "title": "Statements mailed to the wrong customers", "description": "A print run mixed envelopes.",
+                   "subject_ids": [ann["subject_id"], bo["subject_id"]], "risk_to_subjects": "high_risk"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{incident}");
+    assert_eq!(incident["jurisdictions"], json!(["DE", "FR"]), "from the subjects");
+    let id = incident["incident_id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/incidents/{id}/letters");
+    let letter = json!({"what_happened": "Your March statement was mailed to another customer.", "consequences": "They could read your balance.",
+                        "measures": "We asked them to destroy it; watch for unusual contacts.", "contact_point": "dpo@example.com", "duty": "gdpr_34_subjects"});
+    for (change, status, field) in [
+        (json!({"what_happened": ""}), 400, "what_happened"),
+        (json!({"contact_point": "   "}), 400, "contact_point"),
+        (json!({"duty": "gdpr_99"}), 422, "duty"),
+        (json!({"colour": "red"}), 400, "colour"),
+    ] {
+        let mut body = letter.clone();
+        for (k, v) in change.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let (st, problem) = s.post(&path, body.clone()).await;
+        assert_eq!((st, problem["field"].as_str()), (status, Some(field)), "{body} -> {problem}");
+    }
+    assert_eq!(capture.0.lock().expect("lock").len(), 0, "nothing sent on bad input");
+    let (st, report) = s.post(&path, letter.clone()).await;
+    assert_eq!(st, 200, "{report}");
+    assert_eq!((report["sent"].as_u64(), report["no_contact"].as_u64(), report["failed"].as_u64()), (Some(1), Some(1), Some(0)));
+    let sent = capture.0.lock().expect("lock").clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "ann@example.org");
+    for words in ["Your March statement was mailed to another customer.", "contact: dpo@example.com", "GDPR Art. 34"] {
+        assert!(sent[0].1.contains(words), "{words} in {}", sent[0].1);
+    }
+    assert_eq!(clock(&report["incident"], "gdpr_34_subjects")["state"], "notified");
+    assert_eq!(s.post(&path, letter).await.0, 409, "the duty is met already");
+    s.stop().await;
+}
+
+backend_tests!(breach_clocks, ai_act_clocks, opening_late_escalates_at_once, letters_to_the_people_affected);

@@ -726,3 +726,129 @@ async fn settle_stale(tx: &mut custos_store::Tx, r: &IncidentRecord, clocks: &[C
     }
     Ok(())
 }
+
+/// The letter to the people affected by a breach (GDPR Art. 34(2): in plain language, the
+/// nature of the breach, a contact point, the likely consequences, the measures taken).
+const LETTER: &str = include_str!("../data/breach_letter.txt");
+
+/// What the letter to the people affected says (every field in plain words, no personal data).
+#[derive(Debug, Clone, Default)]
+pub struct LetterInput {
+    /// What happened, for the people affected.
+    pub what_happened: String,
+    /// What it may mean for them.
+    pub consequences: String,
+    /// What the business did and what they can do.
+    pub measures: String,
+    /// Whom to contact (the DPO's address).
+    pub contact_point: String,
+    /// The duty the letters meet (e.g. `gdpr_34_subjects`): a notification is recorded for it.
+    pub duty: Option<String>,
+    /// Why the letters are late, when they are.
+    pub late_reason: Option<String>,
+}
+
+/// What sending the letters did.
+#[derive(Debug, Clone)]
+pub struct LetterReport {
+    /// Letters handed to the delivery channel.
+    pub sent: usize,
+    /// People without an e-mail address on file (or erased).
+    pub no_contact: usize,
+    /// Deliveries that failed.
+    pub failed: usize,
+    /// The text sent (the same to everyone).
+    pub letter: String,
+    /// The incident afterwards (with the notification, when a duty was named).
+    pub incident: IncidentView,
+}
+
+impl Incidents<'_> {
+    /// Sends the templated letter to every subject the incident lists, through the delivery
+    /// channel the privacy center uses, and records the notification of `duty` when one was
+    /// named and at least one letter went out. Everything is checked before anything is sent.
+    pub async fn send_letters(&self, incident_id: &str, input: LetterInput, by: &str) -> Result<LetterReport, ServiceError> {
+        for (field, v, max) in [
+            ("what_happened", &input.what_happened, 5_000),
+            ("consequences", &input.consequences, 5_000),
+            ("measures", &input.measures, 5_000),
+            ("contact_point", &input.contact_point, 500),
+        ] {
+            if v.trim().is_empty() {
+                return Err(ServiceError::invalid(field, "is required: the law asks the letter to say it (GDPR Art. 34(2))"));
+            }
+            check_text(field, v, max)?;
+        }
+        let delivery = self.0.code_delivery.clone().ok_or_else(|| {
+            ServiceError::unprocessable("delivery", "no delivery channel is configured on this server: letters cannot reach anyone")
+        })?;
+        let at = now();
+        let view = self.get_at(incident_id, at).await?;
+        if view.incident.subject_ids.is_empty() {
+            return Err(ServiceError::unprocessable("subject_ids", "list the people affected (`subject_ids`) on the incident first"));
+        }
+        if let Some(duty) = &input.duty {
+            let Some(clock) = view.clocks.iter().find(|c| &c.duty.key == duty) else {
+                return Err(ServiceError::unprocessable("duty", "is not one of this incident's duties"));
+            };
+            if clock.notification.is_some() {
+                return Err(ServiceError::Conflict(format!("the notification for `{duty}` is recorded already")));
+            }
+            if clocks::lateness(&clock.duty, at).is_some() && input.late_reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                return Err(ServiceError::unprocessable("late_reason", "the letters are late: give the reasons for the delay"));
+            }
+        }
+        let letter = LETTER
+            .replace("{title}", &view.incident.title)
+            .replace("{aware}", &view.incident.became_aware_at.format("%-d %B %Y").to_string())
+            .replace("{what_happened}", input.what_happened.trim())
+            .replace("{consequences}", input.consequences.trim())
+            .replace("{measures}", input.measures.trim())
+            .replace("{contact_point}", input.contact_point.trim());
+        let email = custos_core::DataCategory::parse("user.contact.email").ok();
+        let (mut sent, mut no_contact, mut failed) = (0, 0, 0);
+        for id in &view.incident.subject_ids {
+            let Ok(subject) = self.0.subjects().get(id).await else {
+                no_contact += 1;
+                continue;
+            };
+            let contact = email
+                .as_ref()
+                .and_then(|e| subject.data.as_ref().and_then(|d| d.get(e).cloned()))
+                .and_then(|v| v.as_str().map(str::to_owned));
+            match contact {
+                None => no_contact += 1,
+                Some(c) => match delivery.notify(subject.external_id.as_deref().unwrap_or_default(), &c, &letter) {
+                    Ok(()) => sent += 1,
+                    Err(e) => {
+                        failed += 1;
+                        tracing::warn!(error = %e, "a breach letter could not be delivered");
+                    }
+                },
+            }
+        }
+        let total = view.incident.subject_ids.len();
+        let letter_sha256 = crate::ledger::sha256_hex(letter.as_bytes());
+        let record_leaf = crate::ledger::event_at(
+            LedgerEvent::IncidentLettersSent,
+            &at,
+            json!({"incident_id": view.incident.incident_id.to_string(), "sent": sent, "no_contact": no_contact, "failed": failed,
+                   "letter_sha256": letter_sha256, "by": by}),
+        );
+        self.0.write(async |tx| Ok(custos_store::ledger::append_leaf(tx, record_leaf.clone()).await?)).await?;
+        let incident = match (&input.duty, sent) {
+            (Some(duty), n) if n > 0 => {
+                let note = NotificationInput {
+                    duty: duty.clone(),
+                    notified_at: None,
+                    recipient: Some(format!("the people affected ({n} of {total} by letter)")),
+                    reference: Some(format!("letter sha256 {}", &letter_sha256[..16])),
+                    late_reason: input.late_reason.clone(),
+                };
+                self.notify_at(incident_id, note, by, at).await?
+            }
+            _ => self.get_at(incident_id, at).await?,
+        };
+        Ok(LetterReport { sent, no_contact, failed, letter, incident })
+    }
+}

@@ -300,3 +300,60 @@ impl From<domain::IncidentView> for IncidentView {
         }
     }
 }
+
+/// The letter to the people affected (GDPR Art. 34(2)): every field in plain words.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LetterInput {
+    /// What happened, for the people affected.
+    #[serde(default)]
+    pub what_happened: String,
+    /// What it may mean for them.
+    #[serde(default)]
+    pub consequences: String,
+    /// What the business did, and what they can do.
+    #[serde(default)]
+    pub measures: String,
+    /// Whom to contact (the DPO's address).
+    #[serde(default)]
+    #[schema(example = "dpo@example.com")]
+    pub contact_point: String,
+    /// The duty the letters meet (e.g. `gdpr_34_subjects`): its notification is recorded.
+    pub duty: Option<String>,
+    /// Why the letters are late, when they are.
+    pub late_reason: Option<String>,
+}
+
+impl From<LetterInput> for domain::LetterInput {
+    fn from(i: LetterInput) -> Self {
+        Self {
+            what_happened: i.what_happened,
+            consequences: i.consequences,
+            measures: i.measures,
+            contact_point: i.contact_point,
+            duty: i.duty,
+            late_reason: i.late_reason,
+        }
+    }
+}
+
+/// What sending the letters did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct LetterReportView {
+    /// Letters handed to the delivery channel.
+    pub sent: usize,
+    /// People without an e-mail address on file (or erased).
+    pub no_contact: usize,
+    /// Deliveries that failed.
+    pub failed: usize,
+    /// The text sent (the same to everyone).
+    pub letter: String,
+    /// The incident afterwards.
+    pub incident: IncidentView,
+}
+
+impl From<domain::LetterReport> for LetterReportView {
+    fn from(r: domain::LetterReport) -> Self {
+        Self { sent: r.sent, no_contact: r.no_contact, failed: r.failed, letter: r.letter, incident: r.incident.into() }
+    }
+}

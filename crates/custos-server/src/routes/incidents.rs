@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    dto::incidents::{IncidentInput, IncidentView, NotificationInput},
+    dto::incidents::{IncidentInput, IncidentView, LetterInput, LetterReportView, NotificationInput},
     extract::{ApiJson, ApiQuery, Auth, IncidentsRead, IncidentsWrite},
 };
 
@@ -121,4 +121,21 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/incidents/{incident_id}", get(get_incident).patch(patch_incident))
         .route("/v1/incidents/{incident_id}/notifications", post(notify_incident))
         .route("/v1/incidents/{incident_id}/report", get(incident_report))
+        .route("/v1/incidents/{incident_id}/letters", post(send_letters))
+}
+
+/// Sends the templated letter (GDPR Art. 34(2)) to every subject the incident lists through the
+/// delivery channel, and records the notification of `duty` when named (scope
+/// `incidents:write`; a ledger event with the letter's digest and the counts).
+#[utoipa::path(post, path = "/v1/incidents/{incident_id}/letters", tag = "incidents", params(("incident_id" = String, Path)),
+    request_body = LetterInput,
+    responses((status = 200, body = LetterReportView), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn send_letters(
+    State(s): State<AppState>,
+    Auth(p, _): Auth<IncidentsWrite>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<LetterInput>,
+) -> Result<Json<LetterReportView>, ApiError> {
+    Ok(Json(s.service().incidents().send_letters(&id, input.into(), &p.actor()).await?.into()))
 }
