@@ -28,13 +28,9 @@
 //! AIA-27 is triggered only for deployers of credit-scoring and life or health insurance
 //! systems. General-purpose AI models (Chapter V) are out of scope. Not legal advice.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use thiserror::Error;
 
 use crate::catalog;
 use crate::questionnaire::{self, AnswerError, Answers};
@@ -45,56 +41,8 @@ pub const AI_ACT_KEY: &str = "ai_act";
 /// The version of the AI Act questionnaire whose question keys [`use_case`] reads.
 pub const AI_ACT_VERSION: u32 = 1;
 
-/// A text that names none of the values of an enum of this module.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("unknown {field}: {value:?}")]
-pub struct UnknownValue {
-    /// Which value was being read ("role", "tier", ...).
-    pub field: &'static str,
-    /// The text that was given.
-    pub value: String,
-}
-
-/// Implements `ALL`, `as_str`, `parse`, `Display` and `FromStr` for a fieldless enum from one
-/// table of snake_case names, which equal the serde names.
-macro_rules! named_enum {
-    ($ty:ident, $field:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The stable snake_case name, identical to the serde form.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-
-            /// Reads a snake_case name (surrounding whitespace ignored); any other text is an
-            /// [`UnknownValue`], so a typo is never taken for a default.
-            pub fn parse(text: &str) -> Result<Self, UnknownValue> {
-                match text.trim() {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(UnknownValue { field: $field, value: other.to_owned() }),
-                }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = UnknownValue;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Self::parse(text)
-            }
-        }
-    };
-}
+pub use crate::names::UnknownValue;
+use crate::names::named_enum;
 
 /// The risk tier of an AI system under the AI Act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

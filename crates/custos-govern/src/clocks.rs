@@ -21,66 +21,13 @@
 //! `verified: false` come from memory or secondary sources.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
+use crate::names::named_enum;
 use chrono::{DateTime, Datelike, Duration, TimeDelta, Utc, Weekday};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
-/// Errors of this module: only unknown names when parsing the enums from text.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ClockError {
-    /// A text that names none of the values of an enum (for example a misspelt incident kind).
-    #[error("unknown {field}: {value:?}")]
-    Unknown {
-        /// Which value was being read ("incident kind", "risk level", ...).
-        field: &'static str,
-        /// The text that was given.
-        value: String,
-    },
-}
-
-/// Implements `as_str`, `parse`, `Display` and `FromStr` for a fieldless enum from one table,
-/// so the text forms (which equal the serde forms) cannot drift apart.
-macro_rules! text_enum {
-    ($ty:ident, $field:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Every value, in declaration order (for menus, plans and exhaustive tests).
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The stable snake_case name, identical to the serde form; what storage and APIs use.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-
-            /// Reads a snake_case name (surrounding whitespace ignored); any other text is
-            /// [`ClockError::Unknown`] naming the field, so a typo is never taken for a default.
-            pub fn parse(text: &str) -> Result<Self, ClockError> {
-                match text.trim() {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(ClockError::Unknown { field: $field, value: other.to_owned() }),
-                }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = ClockError;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Self::parse(text)
-            }
-        }
-    };
-}
+/// A text that names none of the values of one of this module's enums.
+pub type ClockError = crate::names::UnknownValue;
 
 /// What happened; it decides which laws can apply. Only personal data breaches and serious AI
 /// incidents carry legal deadlines; the other kinds are handled by the response plans alone.
@@ -103,7 +50,7 @@ pub enum IncidentKind {
     Complaint,
 }
 
-text_enum!(IncidentKind, "incident kind", {
+named_enum!(IncidentKind, "incident kind", {
     PersonalDataBreach => "personal_data_breach",
     AiSeriousIncident => "ai_serious_incident",
     SecurityEvent => "security_event",
@@ -139,7 +86,7 @@ pub enum RiskLevel {
     HighRisk,
 }
 
-text_enum!(RiskLevel, "risk level", {
+named_enum!(RiskLevel, "risk level", {
     Unlikely => "unlikely",
     Risk => "risk",
     HighRisk => "high_risk",
@@ -170,7 +117,7 @@ pub enum AiActRole {
     ProviderAndDeployer,
 }
 
-text_enum!(AiActRole, "AI Act role", {
+named_enum!(AiActRole, "AI Act role", {
     Provider => "provider",
     Deployer => "deployer",
     ProviderAndDeployer => "provider_and_deployer",
@@ -208,7 +155,7 @@ pub enum SeriousIncidentType {
     Other,
 }
 
-text_enum!(SeriousIncidentType, "serious incident type", {
+named_enum!(SeriousIncidentType, "serious incident type", {
     Death => "death",
     WidespreadOrCriticalInfrastructure => "widespread_or_critical_infrastructure",
     Other => "other",
@@ -336,7 +283,7 @@ pub enum Escalation {
     Overdue,
 }
 
-text_enum!(Escalation, "escalation", {
+named_enum!(Escalation, "escalation", {
     None => "none",
     Half => "half",
     EightyPercent => "eighty_percent",
@@ -1296,7 +1243,7 @@ mod tests {
         assert_eq!(IncidentKind::parse(" complaint "), Ok(IncidentKind::Complaint));
         assert_eq!(RiskLevel::parse("high_risk"), Ok(RiskLevel::HighRisk));
         let err = IncidentKind::parse("data_breach").expect_err("unknown");
-        assert_eq!(err, ClockError::Unknown { field: "incident kind", value: "data_breach".to_owned() });
+        assert_eq!(err, ClockError { field: "incident kind", value: "data_breach".to_owned() });
         assert_eq!(err.to_string(), "unknown incident kind: \"data_breach\"");
         assert!(RiskLevel::parse("HIGH_RISK").is_err());
         assert_eq!(IncidentKind::PersonalDataBreach.label(), "personal data breach");

@@ -6,5 +6,6 @@ pub mod aiact;
 pub mod catalog;
 pub mod clocks;
 pub mod dpia;
+mod names;
 pub mod plans;
 pub mod questionnaire;

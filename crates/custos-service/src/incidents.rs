@@ -144,13 +144,6 @@ fn parse_or<T>(field: &str, v: &str, f: impl Fn(&str) -> Result<T, clocks::Clock
     f(v).map_err(|e| ServiceError::invalid(field, e.to_string()))
 }
 
-fn check_text(field: &str, v: &str, max: usize) -> Result<(), ServiceError> {
-    if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ServiceError::invalid(field, format!("at most {max} characters without control characters")));
-    }
-    Ok(())
-}
-
 fn time(field: &str, v: &str, at: &Timestamp) -> Result<Timestamp, ServiceError> {
     let t = parse_timestamp(v).ok_or_else(|| ServiceError::invalid(field, "must be an RFC 3339 time such as 2026-12-01T09:30:00Z"))?;
     if t > *at + Duration::seconds(SKEW) {
@@ -176,7 +169,7 @@ fn apply(input: &IncidentInput, mut r: IncidentRecord, at: &Timestamp) -> Result
         ("actions", &input.actions, &mut r.text.actions),
     ] {
         if let Some(v) = value {
-            check_text(field, v, 20_000)?;
+            crate::check_text(field, v, 20_000, false)?;
             slot.clone_from(v);
         }
     }
@@ -545,13 +538,13 @@ impl Incidents<'_> {
         crate::check_token("duty", &input.duty)?;
         let notified_at = input.notified_at.as_deref().map(|v| time("notified_at", v, &at)).transpose()?.unwrap_or(at);
         if let Some(r) = &input.reference {
-            check_text("reference", r, 500)?;
+            crate::check_text("reference", r, 500, false)?;
         }
         if let Some(r) = &input.recipient {
             check_label("recipient", r, 200)?;
         }
         if let Some(r) = &input.late_reason {
-            check_text("late_reason", r, 5_000)?;
+            crate::check_text("late_reason", r, 5_000, false)?;
         }
         let settings = self.settings();
         self.0
@@ -777,7 +770,7 @@ impl Incidents<'_> {
             if v.trim().is_empty() {
                 return Err(ServiceError::invalid(field, "is required: the law asks the letter to say it (GDPR Art. 34(2))"));
             }
-            check_text(field, v, max)?;
+            crate::check_text(field, v, max, false)?;
         }
         let delivery = self.0.code_delivery.clone().ok_or_else(|| {
             ServiceError::unprocessable("delivery", "no delivery channel is configured on this server: letters cannot reach anyone")

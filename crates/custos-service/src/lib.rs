@@ -376,6 +376,16 @@ impl Service {
 
 /// Validates a short name or code taken from a request (model names, versions, outcomes, owners):
 /// 1-200 characters without control characters.
+/// Checks free text written by people: at most `max` characters, no control characters but
+/// line breaks, and (when `required`) not blank.
+pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<(), ServiceError> {
+    if (required && value.trim().is_empty()) || value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
+        let size = if required { format!("1-{max}") } else { format!("at most {max}") };
+        return Err(ServiceError::invalid(field, format!("must be {size} characters without control characters")));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_token(field: &str, value: &str) -> Result<(), ServiceError> {
     if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
         return Err(ServiceError::invalid(field, "must be 1-200 characters without control characters"));

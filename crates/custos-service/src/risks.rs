@@ -116,13 +116,6 @@ fn date(field: &str, v: &str) -> Result<NaiveDate, ServiceError> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| ServiceError::invalid(field, "must be a date such as 2027-03-31"))
 }
 
-fn check_text(field: &str, v: &str, max: usize) -> Result<(), ServiceError> {
-    if v.trim().is_empty() || v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ServiceError::invalid(field, format!("must be 1-{max} characters without control characters")));
-    }
-    Ok(())
-}
-
 /// Checks and applies `input` over `r` (a new record's defaults or the stored one); the
 /// owner is resolved by the caller, inside the transaction.
 fn apply(input: &RiskInput, mut r: RiskRecord) -> Result<RiskRecord, ServiceError> {
@@ -134,7 +127,7 @@ fn apply(input: &RiskInput, mut r: RiskRecord) -> Result<RiskRecord, ServiceErro
         r.title = v.trim().to_owned();
     }
     if let Some(v) = &input.description {
-        check_text("description", v, 10_000)?;
+        crate::check_text("description", v, 10_000, true)?;
         r.description = v.clone();
     }
     if let Some(v) = &input.category {
@@ -159,7 +152,7 @@ fn apply(input: &RiskInput, mut r: RiskRecord) -> Result<RiskRecord, ServiceErro
         let mut out = Vec::with_capacity(list.len());
         for (i, m) in list.iter().enumerate() {
             let field = |f: &str| format!("mitigations[{i}].{f}");
-            check_text(&field("description"), &m.description, 2_000)?;
+            crate::check_text(&field("description"), &m.description, 2_000, true)?;
             if let Some(c) = &m.control {
                 crate::check_token(&field("control"), c)?;
             }
