@@ -194,4 +194,72 @@ async fn assessments(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(assessments);
+/// What blocks a model's approval: a prohibited practice (even in a draft), and for a high-risk
+/// system a newer assessment not yet approved (a blank draft cannot clear the earlier tier).
+async fn approval_follows_the_newest_assessment(backend: Backend) {
+    let Some(s) = TestServer::start_strict(backend).await else { return };
+    let (st, p) = s
+        .post("/v1/purposes", json!({"purpose": OFFERS, "name": "Credit limits", "legal_basis": "contract", "data_categories": ["user.financial"], "retention_days": 365}))
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let (st, system) = s
+        .post(
+            "/v1/ai-systems",
+            json!({"name": "Scoring", "description": "Scores people", "business_owner": "Head of credit",
+                   "purposes": [OFFERS], "models": ["scorer"], "jurisdictions": ["DE"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{system}");
+    let sid = system["ai_system_id"].as_str().expect("id").to_owned();
+    let officer = s.person("pia@example.com", &[Role::PrivacyOfficer], &["assessments:read", "assessments:write"]).await;
+    let owner = s.person("owen@example.com", &[Role::ModelOwner], &["approvals:read", "approvals:write", "models:read"]).await;
+    let (st, m) = s
+        .post(
+            "/v1/models",
+            json!({"name": "scorer", "version": "1", "model": model_file(), "owner": "owen@example.com", "purpose": OFFERS,
+                   "intended_use": "Scores.", "limitations": "None known.", "training_data": "2025 applications."}),
+        )
+        .await;
+    assert_eq!(st, 201, "{m}");
+    let ask = json!({"model_id": m["model_id"], "dpia_link": "https://intranet.example/dpia/scoring"});
+    let refused = async |why: &str| {
+        let (st, problem) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(ask.clone())).await;
+        assert_eq!(st, 422, "{why}: {problem}");
+        assert!(problem["detail"].as_str().unwrap_or_default().contains(why), "{why}: {problem}");
+    };
+
+    // A draft that finds a prohibited practice already blocks.
+    let (st, a) = s
+        .call(
+            Method::POST,
+            "/v1/assessments",
+            Some(&officer),
+            Some(json!({"ai_system_id": sid, "questionnaire": "ai_act", "answers": ai_act(json!({"social_scoring": true}))})),
+        )
+        .await;
+    assert_eq!((st, a["result"]["tier"].as_str()), (201, Some("prohibited")), "{a}");
+    refused("prohibited practice").await;
+
+    // Answered again: high-risk, approved.
+    let path = format!("/v1/assessments/{}", a["assessment_id"].as_str().expect("id"));
+    let high = json!({"social_scoring": false, "annex_iii_area": "creditworthiness", "profiling": true});
+    let (st, a) = s.call(Method::PATCH, &path, Some(&officer), Some(json!({"answers": high, "status": "submitted"}))).await;
+    assert_eq!((st, a["result"]["tier"].as_str()), (200, Some("high")), "{a}");
+    assert_eq!(s.call(Method::PATCH, &path, Some(&officer), Some(json!({"status": "approved"}))).await.0, 200);
+
+    // A new, blank assessment does not clear the high tier: it blocks until it is approved.
+    let (st, blank) =
+        s.call(Method::POST, "/v1/assessments", Some(&officer), Some(json!({"ai_system_id": sid, "questionnaire": "ai_act"}))).await;
+    assert_eq!(st, 201, "{blank}");
+    refused("newest AI Act assessment").await;
+    let bpath = format!("/v1/assessments/{}", blank["assessment_id"].as_str().expect("id"));
+    let (st, b) = s.call(Method::PATCH, &bpath, Some(&officer), Some(json!({"answers": ai_act(json!({})), "status": "submitted"}))).await;
+    assert_eq!((st, b["result"]["tier"].as_str()), (200, Some("minimal")), "{b}");
+    assert_eq!(s.call(Method::PATCH, &bpath, Some(&officer), Some(json!({"status": "approved"}))).await.0, 200);
+    assert_eq!(s.get(&format!("/v1/ai-systems/{sid}")).await.1["risk_tier"], "minimal");
+    let (st, request) = s.call(Method::POST, "/v1/approvals", Some(&owner), Some(ask.clone())).await;
+    assert_eq!(st, 201, "the newest assessment approved: {request}");
+    s.stop().await;
+}
+
+backend_tests!(assessments, approval_follows_the_newest_assessment);

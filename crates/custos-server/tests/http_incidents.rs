@@ -57,6 +57,9 @@ async fn breach_clocks(backend: Backend) {
         (json!({"title": ""}), 400, "title"),
         (json!({"description": null}), 400, "description"),
         (json!({"became_aware_at": "yesterday"}), 400, "became_aware_at"),
+        (json!({"became_aware_at": "1900-01-01T00:00:00Z"}), 400, "became_aware_at"),
+        (json!({"occurred_at": "0001-01-01T00:00:00Z"}), 400, "occurred_at"),
+        (json!({"subjects_affected": 20_000_000_000_u64}), 400, "subjects_affected"),
         (json!({"became_aware_at": format_timestamp(&(now + Duration::days(2)))}), 400, "became_aware_at"),
         (json!({"occurred_at": format_timestamp(&(aware + Duration::minutes(5)))}), 400, "occurred_at"),
         (json!({"jurisdictions": ["Germany"]}), 400, "jurisdictions"),
@@ -111,6 +114,7 @@ async fn breach_clocks(backend: Backend) {
     let leaf =
         String::from_utf8(data_encoding::BASE64.decode(entry["leaf"].as_str().expect("leaf").as_bytes()).expect("b64")).expect("utf8");
     assert!(leaf.contains("incident.opened") && leaf.contains("high_risk") && !leaf.contains("A CSV with 300"), "{leaf}");
+    assert!(!leaf.contains("wrong agency") && leaf.contains("title_sha256"), "the title only hashed: {leaf}");
 
     // Escalations with an injected clock, at the exact instants, once each however often the
     // timer runs.
@@ -143,6 +147,7 @@ async fn breach_clocks(backend: Backend) {
             ["message"]
             .clone();
     assert!(message.as_str().unwrap_or_default().contains("supervisory authority"), "{message}");
+    assert!(!message.as_str().unwrap_or_default().contains("wrong agency"), "alerts are kept in the clear, without the title: {message}");
 
     // Notified 80 hours after awareness: late, so the reasons are required; the clock stops.
     let late = NotificationInput {

@@ -280,10 +280,7 @@ impl Assessments<'_> {
                     && let Some(tier) = next.result.get("tier").and_then(Value::as_str)
                     && tier != system.risk_tier
                 {
-                    let mut changed = system.clone();
-                    changed.risk_tier = tier.to_owned();
-                    changed.updated_at = at;
-                    custos_store::ai_systems::update(tx, &changed).await?;
+                    custos_store::ai_systems::set_risk_tier(tx, &system.ai_system_id, tier, &at).await?;
                     let leaf = crate::ledger::event_at(
                         LedgerEvent::AiSystemUpdated,
                         &at,
@@ -312,28 +309,48 @@ impl Assessments<'_> {
     }
 }
 
-/// Why a model of `system` cannot be approved yet, if it cannot: a high-risk system (by its
-/// tier or its latest AI Act classification) needs an approved AI Act assessment, and one whose
-/// latest DPIA screening requires a DPIA needs that DPIA approved.
+/// Why a model of `system` cannot be approved yet, if it cannot.
+///
+/// - A prohibited practice (its tier, or the newest AI Act assessment or the newest approved
+///   one says so) gets no model approved at all.
+/// - A high-risk system (by the same three signals) needs its newest AI Act assessment
+///   approved: a fresh draft, or one sent back for review, blocks until a privacy officer
+///   approves it, so starting a new assessment cannot clear an earlier conclusion.
+/// - A system whose newest or newest approved DPIA screening requires a DPIA needs its newest
+///   DPIA approved.
 pub(crate) async fn blocks_approval(
     tx: &mut custos_store::Tx,
     system: &custos_store::ai_systems::AiSystemRecord,
 ) -> Result<Option<String>, ServiceError> {
     let all = custos_store::assessments::list(tx, Some(&system.ai_system_id), 1_000).await?;
-    let latest = |q: &str| all.iter().find(|a| a.questionnaire == q);
-    let approved = |q: &str| all.iter().any(|a| a.questionnaire == q && a.status == AssessmentStatus::Approved.as_str());
-    let high = system.risk_tier == "high"
-        || latest(aiact::AI_ACT_KEY).is_some_and(|a| a.result.get("tier").and_then(Value::as_str) == Some("high"));
-    if high && !approved(aiact::AI_ACT_KEY) {
+    let approved = AssessmentStatus::Approved.as_str();
+    // Newest first: the newest of a questionnaire, and the newest approved one.
+    let newest = |q: &str| all.iter().find(|a| a.questionnaire == q);
+    let newest_approved = |q: &str| all.iter().find(|a| a.questionnaire == q && a.status == approved);
+    let signals = |q: &str| [newest(q), newest_approved(q)].into_iter().flatten().collect::<Vec<_>>();
+    let tiers: Vec<&str> = std::iter::once(system.risk_tier.as_str())
+        .chain(signals(aiact::AI_ACT_KEY).iter().filter_map(|a| a.result.get("tier").and_then(Value::as_str)))
+        .collect();
+    if tiers.contains(&"prohibited") {
         return Ok(Some(format!(
-            "the AI system `{}` is high-risk: its AI Act assessment must be approved by a privacy officer first",
+            "the AI system `{}` is classified as a prohibited practice (AI Act Art. 5): no model of it can be approved",
+            system.name
+        )));
+    }
+    let newest_is_approved = |q: &str| newest(q).is_some_and(|a| a.status == approved);
+    if tiers.contains(&"high") && !newest_is_approved(aiact::AI_ACT_KEY) {
+        return Ok(Some(format!(
+            "the AI system `{}` is high-risk: its newest AI Act assessment must be approved by a privacy officer first",
             system.name
         )));
     }
     let dpia_required =
-        latest(dpia::DPIA_KEY).is_some_and(|a| a.result.pointer("/screening/required").and_then(Value::as_bool) == Some(true));
-    if dpia_required && !approved(dpia::DPIA_KEY) {
-        return Ok(Some(format!("the AI system `{}` needs a DPIA: it must be approved by a privacy officer first", system.name)));
+        signals(dpia::DPIA_KEY).iter().any(|a| a.result.pointer("/screening/required").and_then(Value::as_bool) == Some(true));
+    if dpia_required && !newest_is_approved(dpia::DPIA_KEY) {
+        return Ok(Some(format!(
+            "the AI system `{}` needs a DPIA: its newest DPIA must be approved by a privacy officer first",
+            system.name
+        )));
     }
     Ok(None)
 }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use custos_core::{AiSystemId, AlertSource, IncidentId, LedgerEvent, SubjectId, Timestamp, format_timestamp, now, parse_timestamp};
 use custos_govern::clocks::{
     self, AiActRole, ClockSettings, Deadline, Duty, Escalation, IncidentFacts, IncidentKind, RiskLevel, SeriousIncidentType,
@@ -51,6 +51,8 @@ custos_core::vocabulary! {
 pub const MAX_LIST: usize = 1_000;
 /// How far in the future an awareness time may lie (clock skew between systems).
 const SKEW: i64 = 300;
+/// More people than live on Earth is a typing error, not a breach.
+const MAX_SUBJECTS_AFFECTED: u64 = 10_000_000_000;
 
 /// Opens an incident, or (every field optional) changes one.
 #[derive(Debug, Clone, Default)]
@@ -149,6 +151,11 @@ fn time(field: &str, v: &str, at: &Timestamp) -> Result<Timestamp, ServiceError>
     if t > *at + Duration::seconds(SKEW) {
         return Err(ServiceError::invalid(field, "lies in the future"));
     }
+    // The clocks add days and hours to these times and the stores keep them as text sorted by
+    // value: a year before 1970 or with more than four digits would break both.
+    if !(1970..=9999).contains(&t.year()) {
+        return Err(ServiceError::invalid(field, "must lie between the years 1970 and 9999"));
+    }
     Ok(chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t))
 }
 
@@ -206,6 +213,9 @@ fn apply(input: &IncidentInput, mut r: IncidentRecord, at: &Timestamp) -> Result
         r.jurisdictions.dedup();
     }
     if let Some(v) = input.subjects_affected {
+        if v > MAX_SUBJECTS_AFFECTED {
+            return Err(ServiceError::invalid("subjects_affected", format!("at most {MAX_SUBJECTS_AFFECTED}")));
+        }
         r.subjects_affected = Some(v);
     }
     if let Some(v) = &input.subject_ids {
@@ -320,7 +330,8 @@ fn ledger_doc(r: &IncidentRecord) -> serde_json::Value {
     json!({
         "incident_id": r.incident_id.to_string(),
         "kind": r.kind,
-        "title": r.title,
+        // The ledger outlives erasure: a title typed by staff may name people, so only its hash.
+        "title_sha256": crate::ledger::sha256_hex(r.title.as_bytes()),
         "became_aware_at": format_timestamp(&r.became_aware_at),
         "occurred_at": r.occurred_at.as_ref().map(format_timestamp),
         "ai_system_ids": r.ai_system_ids,
@@ -668,10 +679,26 @@ impl Incidents<'_> {
         self.0
             .write(async |tx| {
                 let mut fired = 0;
-                for incident in custos_store::incidents::list(tx, true, 10_000).await? {
+                let mut running = BTreeSet::new();
+                let open = custos_store::incidents::list(tx, true, 10_000).await?;
+                let complete = open.len() < 10_000;
+                for incident in open {
                     let notifications = custos_store::incidents::notifications(tx, &incident.incident_id).await?;
                     let clocks = clocks_of(&incident, &notifications, &settings, &at)?;
                     fired += escalate_one(tx, &incident, &clocks, &at).await?;
+                    running.extend(
+                        clocks
+                            .iter()
+                            .filter(|c| c.escalation != Escalation::None)
+                            .map(|c| format!("{}/{}", incident.incident_id, c.duty.key)),
+                    );
+                }
+                // Whatever still fires for a clock that stopped (a notification, a closed
+                // incident, changed facts) is settled here too, should a write have missed it.
+                let firing =
+                    custos_store::alerts::list(tx, Some(AlertSource::Incidents), Some(custos_core::AlertState::Firing), 10_000).await?;
+                for a in firing.iter().filter(|a| complete && !running.contains(&a.about)) {
+                    crate::alerts::settle(tx, AlertSource::Incidents, &a.kind, &a.about, &at).await?;
                 }
                 Ok(fired)
             })
@@ -693,10 +720,11 @@ async fn escalate_one(tx: &mut custos_store::Tx, r: &IncidentRecord, clocks: &[C
             Escalation::EightyPercent => "80% of the time has passed",
             _ => "the deadline has passed",
         };
+        // No title: alerts are kept in the clear and staff may have named people in it.
         let message = format!(
-            "Incident \"{}\": {} — {how}. Duty: notify {} {}.",
-            r.title,
+            "A {} known since {}: {how}. Duty: notify {} {}.",
             IncidentKind::parse(&r.kind).map(|k| k.label()).unwrap_or("incident"),
+            r.became_aware_at.format("%-d %b %Y, %H:%M UTC"),
             c.duty.recipient,
             deadline_words(&c.duty.deadline)
         );
@@ -723,6 +751,33 @@ async fn settle_stale(tx: &mut custos_store::Tx, r: &IncidentRecord, clocks: &[C
 /// The letter to the people affected by a breach (GDPR Art. 34(2): in plain language, the
 /// nature of the breach, a contact point, the likely consequences, the measures taken).
 const LETTER: &str = include_str!("../data/breach_letter.txt");
+
+/// Fills `{name}` placeholders in one pass: what staff wrote is inserted as it is, so a `{...}`
+/// inside it is never filled in turn; an unknown placeholder stays as written.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + values.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .map(|close| (&after[..close], close))
+            .and_then(|(name, close)| values.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v, close)))
+        {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
 
 /// What the letter to the people affected says (every field in plain words, no personal data).
 #[derive(Debug, Clone, Default)]
@@ -791,13 +846,18 @@ impl Incidents<'_> {
                 return Err(ServiceError::unprocessable("late_reason", "the letters are late: give the reasons for the delay"));
             }
         }
-        let letter = LETTER
-            .replace("{title}", &view.incident.title)
-            .replace("{aware}", &view.incident.became_aware_at.format("%-d %B %Y").to_string())
-            .replace("{what_happened}", input.what_happened.trim())
-            .replace("{consequences}", input.consequences.trim())
-            .replace("{measures}", input.measures.trim())
-            .replace("{contact_point}", input.contact_point.trim());
+        let aware = view.incident.became_aware_at.format("%-d %B %Y").to_string();
+        let letter = fill(
+            LETTER,
+            &[
+                ("title", view.incident.title.as_str()),
+                ("aware", aware.as_str()),
+                ("what_happened", input.what_happened.trim()),
+                ("consequences", input.consequences.trim()),
+                ("measures", input.measures.trim()),
+                ("contact_point", input.contact_point.trim()),
+            ],
+        );
         let email = custos_core::DataCategory::parse("user.contact.email").ok();
         let (mut sent, mut no_contact, mut failed) = (0, 0, 0);
         for id in &view.incident.subject_ids {
@@ -843,5 +903,18 @@ impl Incidents<'_> {
             _ => self.get_at(incident_id, at).await?,
         };
         Ok(LetterReport { sent, no_contact, failed, letter, incident })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn letters_are_filled_in_one_pass() {
+        let values = [("title", "Lost {measures}"), ("measures", "Passwords reset")];
+        assert_eq!(fill("{title}: {measures}. {unknown} {", &values), "Lost {measures}: Passwords reset. {unknown} {");
+        assert_eq!(fill("no placeholders", &values), "no placeholders");
+        assert_eq!(fill("{title}{title}", &values), "Lost {measures}Lost {measures}");
     }
 }

@@ -4,7 +4,7 @@
 //! fairness, oversight figures) or an incident in one step, and keeps the link. Every change is
 //! a ledger event.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use custos_core::{AiSystemId, AlertId, LedgerEvent, RiskId, Timestamp, now};
 pub use custos_store::risks::{Mitigation, RiskFilter, RiskRecord};
 use serde_json::json;
@@ -112,8 +112,26 @@ fn scale(field: &str, v: u8) -> Result<u8, ServiceError> {
     if (1..=5).contains(&v) { Ok(v) } else { Err(ServiceError::invalid(field, "must be 1 to 5")) }
 }
 
+/// A title made from other text, fitted to the 200 bytes a title may hold: control characters
+/// become spaces, and a longer text is cut at a character boundary and ends with "…".
+fn fit_title(text: &str) -> String {
+    const MAX: usize = 200;
+    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if clean.len() <= MAX {
+        return clean;
+    }
+    let mut end = MAX - '…'.len_utf8();
+    while !clean.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &clean[..end])
+}
+
 fn date(field: &str, v: &str) -> Result<NaiveDate, ServiceError> {
-    NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| ServiceError::invalid(field, "must be a date such as 2027-03-31"))
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1970..=9999).contains(&d.year()))
+        .ok_or_else(|| ServiceError::invalid(field, "must be a date such as 2027-03-31"))
 }
 
 /// Checks and applies `input` over `r` (a new record's defaults or the stored one); the
@@ -156,8 +174,9 @@ fn apply(input: &RiskInput, mut r: RiskRecord) -> Result<RiskRecord, ServiceErro
             if let Some(c) = &m.control {
                 crate::check_token(&field("control"), c)?;
             }
+            let mut m = m.clone();
             if let Some(d) = &m.due_on {
-                date(&field("due_on"), d)?;
+                m.due_on = Some(date(&field("due_on"), d)?.format("%Y-%m-%d").to_string());
             }
             if m.control.is_none() && m.due_on.is_none() {
                 return Err(ServiceError::invalid(
@@ -165,7 +184,7 @@ fn apply(input: &RiskInput, mut r: RiskRecord) -> Result<RiskRecord, ServiceErro
                     "link the mitigation to a control, or give the action a due date (`due_on`)",
                 ));
             }
-            out.push(m.clone());
+            out.push(m);
         }
         r.mitigations = out;
     }
@@ -173,8 +192,8 @@ fn apply(input: &RiskInput, mut r: RiskRecord) -> Result<RiskRecord, ServiceErro
         r.status = RiskStatus::parse(v).map_err(|e| ServiceError::invalid("status", e.message()))?.as_str().to_owned();
     }
     if let Some(v) = &input.review_on {
-        date("review_on", v)?;
-        r.review_on = v.clone();
+        // Stored in one form so that the stores can compare dates as text.
+        r.review_on = date("review_on", v)?.format("%Y-%m-%d").to_string();
     }
     // Mitigation lowers a risk; it never raises it.
     if r.residual_likelihood.is_some_and(|v| v > r.likelihood) {
@@ -200,7 +219,8 @@ fn ledger_doc(r: &RiskRecord) -> serde_json::Value {
     json!({
         "risk_id": r.risk_id.to_string(),
         "ai_system_id": r.ai_system_id.as_ref().map(ToString::to_string),
-        "title": r.title,
+        // The ledger outlives erasure; a title may have come from an incident naming people.
+        "title_sha256": crate::ledger::sha256_hex(r.title.as_bytes()),
         "category": r.category,
         "likelihood": r.likelihood,
         "impact": r.impact,
@@ -249,13 +269,7 @@ impl Risks<'_> {
             .await?
             .ok_or(ServiceError::NotFound { resource: "alert" })?;
         let when = alert.fired_at.format("%-d %B %Y").to_string();
-        input.title.get_or_insert_with(|| {
-            let mut t: String = format!("{}: {}", alert.source.label(), alert.message);
-            if t.chars().count() > 200 {
-                t = t.chars().take(199).collect::<String>() + "…";
-            }
-            t
-        });
+        input.title.get_or_insert_with(|| fit_title(&format!("{}: {}", alert.source.label(), alert.message)));
         input.description.get_or_insert_with(|| format!("Raised from the alert fired on {when}: {}", alert.message));
         input.category.get_or_insert_with(|| category_of(alert.source).as_str().to_owned());
         input.likelihood.get_or_insert(3);
@@ -275,7 +289,7 @@ impl Risks<'_> {
             .await?
             .ok_or(ServiceError::NotFound { resource: "incident" })?;
         let kind = custos_govern::clocks::IncidentKind::parse(&incident.kind).ok();
-        input.title.get_or_insert_with(|| format!("Again: {}", incident.title));
+        input.title.get_or_insert_with(|| fit_title(&format!("Again: {}", incident.title)));
         input.description.get_or_insert_with(|| {
             format!(
                 "Raised from the {} \"{}\" the business became aware of on {}: that it could happen again.",
@@ -500,5 +514,27 @@ mod tests {
         )
         .expect("valid");
         assert_eq!((ok.inherent_score(), ok.residual_score()), (16, Some(6)));
+    }
+
+    #[test]
+    fn dates_are_stored_in_one_form_and_kept_in_range() {
+        let bad = |i: RiskInput| field_of(apply(&i, base()).expect_err("refused"));
+        assert_eq!(bad(RiskInput { review_on: Some("12027-01-01".into()), ..Default::default() }), "review_on");
+        assert_eq!(bad(RiskInput { review_on: Some("1969-12-31".into()), ..Default::default() }), "review_on");
+        let ok = apply(&RiskInput { review_on: Some("2027-3-5".into()), ..Default::default() }, base());
+        // Either refused or stored zero-padded: never stored in a form that sorts wrongly.
+        if let Ok(r) = ok {
+            assert_eq!(r.review_on, "2027-03-05");
+        }
+    }
+
+    #[test]
+    fn titles_made_from_other_text_fit_a_title() {
+        let long = "é".repeat(150); // 300 bytes
+        let t = fit_title(&format!("Again: {long}"));
+        assert!(t.len() <= 200 && t.ends_with('…'), "{} bytes", t.len());
+        check_label("title", &t, 200).expect("a valid title");
+        assert_eq!(fit_title("a\nb"), "a b");
+        assert_eq!(fit_title("short"), "short");
     }
 }

@@ -135,6 +135,19 @@ pub async fn update(tx: &mut Tx, a: &AiSystemRecord) -> Result<bool, StoreError>
         == 1)
 }
 
+/// Sets only an AI system's risk tier (an approved classification), so that a concurrent
+/// change of its other fields is not overwritten; false if there is none.
+pub async fn set_risk_tier(tx: &mut Tx, id: &AiSystemId, tier: &str, at: &Timestamp) -> Result<bool, StoreError> {
+    Ok(sqlx::query("UPDATE ai_systems SET risk_tier = $2, updated_at = $3 WHERE ai_system_id = $1")
+        .bind(id.to_string())
+        .bind(tier.to_owned())
+        .bind(format_timestamp(at))
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
+}
+
 /// One AI system.
 pub async fn get(tx: &mut Tx, id: &AiSystemId) -> Result<Option<AiSystemRecord>, StoreError> {
     let row = sqlx::query("SELECT * FROM ai_systems WHERE ai_system_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;

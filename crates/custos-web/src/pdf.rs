@@ -40,17 +40,25 @@ pub fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(2))
+fn permits() -> std::sync::Arc<tokio::sync::Semaphore> {
+    static PERMITS: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    PERMITS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(2))).clone()
 }
 
 /// Prints `html` (a complete, self-contained page) to PDF with headless Chromium.
 pub async fn html_to_pdf(html: &str) -> Result<Vec<u8>, PdfError> {
     let browser = chromium().ok_or(PdfError::NoBrowser)?;
-    let _permit = permits().acquire().await.map_err(|e| PdfError::Failed(e.to_string()))?;
+    let permit = permits().acquire_owned().await.map_err(|e| PdfError::Failed(e.to_string()))?;
     let html = html.to_owned();
-    tokio::task::spawn_blocking(move || print(&browser, &html)).await.map_err(|e| PdfError::Failed(e.to_string()))?
+    // The permit travels with the blocking work: a client that goes away cancels this future,
+    // not the browser it started, so the permit is released only when the browser is done.
+    tokio::task::spawn_blocking(move || {
+        let printed = print(&browser, &html);
+        drop(permit);
+        printed
+    })
+    .await
+    .map_err(|e| PdfError::Failed(e.to_string()))?
 }
 
 fn print(browser: &std::path::Path, html: &str) -> Result<Vec<u8>, PdfError> {
