@@ -148,6 +148,21 @@ async fn breach_clocks(backend: Backend) {
             .clone();
     assert!(message.as_str().unwrap_or_default().contains("supervisory authority"), "{message}");
     assert!(!message.as_str().unwrap_or_default().contains("wrong agency"), "alerts are kept in the clear, without the title: {message}");
+    // Raised as a risk, the alert names its incident by title in the register.
+    let overdue_id =
+        alerts.as_array().expect("alerts").iter().find(|a| a["kind"] == "clock_overdue" && a["about"] == about.as_str()).expect("overdue")
+            ["alert_id"]
+            .clone();
+    s.service
+        .staff()
+        .create_user("risk.owner@example.com", &[Role::PrivacyOfficer], Some("a long enough password".into()))
+        .await
+        .expect("user");
+    let (st, risk) = s
+        .call(Method::POST, "/v1/risks", Some(&s.admin_key), Some(json!({"alert_id": overdue_id, "owner": "risk.owner@example.com"})))
+        .await;
+    assert_eq!(st, 201, "{risk}");
+    assert!(risk["title"].as_str().unwrap_or_default().contains("wrong agency"), "{risk}");
 
     // Notified 80 hours after awareness: late, so the reasons are required; the clock stops.
     let late = NotificationInput {

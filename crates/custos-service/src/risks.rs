@@ -269,7 +269,17 @@ impl Risks<'_> {
             .await?
             .ok_or(ServiceError::NotFound { resource: "alert" })?;
         let when = alert.fired_at.format("%-d %B %Y").to_string();
-        input.title.get_or_insert_with(|| fit_title(&format!("{}: {}", alert.source.label(), alert.message)));
+        // An incident's clock alert names no incident (alerts are kept in the clear); the risk,
+        // which staff read in the register, names it by its title.
+        let incident = match alert.source {
+            custos_core::AlertSource::Incidents => match alert.about.split('/').next().map(custos_core::IncidentId::parse) {
+                Some(Ok(id)) => self.0.read(async |tx| Ok(custos_store::incidents::get(tx, &id).await?)).await?,
+                _ => None,
+            },
+            _ => None,
+        };
+        let subject = incident.as_ref().map_or_else(|| alert.source.label().to_owned(), |i| format!("Incident \"{}\"", i.title));
+        input.title.get_or_insert_with(|| fit_title(&format!("{subject}: {}", alert.message)));
         input.description.get_or_insert_with(|| format!("Raised from the alert fired on {when}: {}", alert.message));
         input.category.get_or_insert_with(|| category_of(alert.source).as_str().to_owned());
         input.likelihood.get_or_insert(3);

@@ -128,6 +128,8 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadRisks>) 
 struct AlertRow {
     alert_id: String,
     source: String,
+    /// What it is about, where the console has a page for it: (link, name).
+    about: Option<(String, String)>,
     message: String,
     fired: String,
     state: String,
@@ -151,6 +153,25 @@ pub(crate) async fn alerts(State(web): State<Web>, Can(staff, _): Can<ReadAlerts
     } else {
         Vec::new()
     };
+    // Incident clock alerts carry no title (they are kept in the clear): the page names the
+    // incident to staff who may read incidents.
+    let incidents = if staff.session.may(custos_service::permissions::Action::Read, custos_service::permissions::Resource::Incidents)
+        && alerts.iter().any(|a| a.source == custos_core::AlertSource::Incidents)
+    {
+        web.service.incidents().list_at(false, now()).await.or_refuse(&staff)?
+    } else {
+        Vec::new()
+    };
+    let about = |a: &custos_service::alerts::AlertRecord| match a.source {
+        custos_core::AlertSource::Incidents => {
+            let id = a.about.split('/').next().unwrap_or_default();
+            incidents
+                .iter()
+                .find(|i| i.incident.incident_id.to_string() == id)
+                .map(|i| (format!("/console/incidents/{id}"), i.incident.title.clone()))
+        }
+        _ => None,
+    };
     let page = AlertsPage {
         page: Page::staff(&staff, "/console/alerts"),
         alerts: alerts
@@ -158,6 +179,7 @@ pub(crate) async fn alerts(State(web): State<Web>, Can(staff, _): Can<ReadAlerts
             .map(|a| AlertRow {
                 alert_id: a.alert_id.to_string(),
                 source: a.source.label().to_owned(),
+                about: about(a),
                 message: a.message.clone(),
                 fired: When::moment(&a.fired_at).text,
                 state: a.state.label().to_owned(),
