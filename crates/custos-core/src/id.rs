@@ -149,6 +149,17 @@ id_type!(
     RiskId,
     "risk_id"
 );
+id_type!(
+    /// Identifier of one vendor (a third party that receives customer data).
+    VendorId,
+    "vendor_id"
+);
+id_type!(
+    /// Identifier of one agreement with a vendor (a data processing agreement, a
+    /// joint-controller arrangement, a data-sharing agreement).
+    DpaId,
+    "dpa_id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -154,6 +154,14 @@ crate::vocabulary! {
         RiskCreated = "risk.created" ("Risk recorded"),
         /// A risk's scores, mitigations, owner, status or review date changed.
         RiskUpdated = "risk.updated" ("Risk updated"),
+        /// A vendor was added to the register (its role, country and what it receives).
+        VendorCreated = "vendor.created" ("Vendor recorded"),
+        /// A vendor's record changed (the leaf names the fields and their new values).
+        VendorUpdated = "vendor.updated" ("Vendor updated"),
+        /// An agreement with a vendor was recorded (its kind, dates, country and mechanism).
+        DpaRecorded = "dpa.recorded" ("Agreement with a vendor recorded"),
+        /// An agreement with a vendor changed or was terminated.
+        DpaUpdated = "dpa.updated" ("Agreement with a vendor updated"),
         /// A person acknowledged an alert.
         AlertAcknowledged = "alert.acknowledged" ("Alert acknowledged"),
         /// An alert stopped firing.
@@ -219,6 +227,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 76);
+        assert_eq!(LedgerEvent::ALL.len(), 80);
     }
 }

@@ -37,7 +37,11 @@ pub struct Obligation {
 
 const BASE: &str = include_str!("../data/obligations.yaml");
 /// custos's additions, one file per area (each entry `verified: false`, with its source).
-const ADDED: [&str; 2] = [include_str!("../data/obligations-ai-act.yaml"), include_str!("../data/obligations-incidents.yaml")];
+const ADDED: [&str; 3] = [
+    include_str!("../data/obligations-ai-act.yaml"),
+    include_str!("../data/obligations-incidents.yaml"),
+    include_str!("../data/obligations-vendors.yaml"),
+];
 
 /// Every obligation, the base catalog first, then custos's additions (parsed once).
 pub fn catalog() -> &'static [Obligation] {

@@ -9,3 +9,4 @@ pub mod dpia;
 mod names;
 pub mod plans;
 pub mod questionnaire;
+pub mod transfers;

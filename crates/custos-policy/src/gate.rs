@@ -117,6 +117,14 @@ custos_core::vocabulary! {
         Pseudonymized = "pseudonymized" ("Released as tokens"),
         /// The model version named on the check is not approved (or not registered).
         ModelNotApproved = "model_not_approved" ("Model version not approved"),
+        /// The recipient is a processor or sub-processor without a data processing agreement
+        /// in force covering the data (GDPR Art. 28), or whose transfer has no mechanism.
+        NoValidDpa = "no_valid_dpa" ("No valid data processing agreement"),
+        /// The recipient is a joint controller without an arrangement in force (GDPR Art. 26).
+        NoJointArrangement = "no_joint_arrangement" ("No joint-controller arrangement"),
+        /// The purpose or a data category is not declared as shared with the recipient, or
+        /// the relationship ended.
+        RecipientNotDeclared = "recipient_not_declared" ("Not declared for this recipient"),
     }
 }
 

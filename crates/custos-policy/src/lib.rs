@@ -27,5 +27,6 @@
 //! (CCPA 1798.120 attaches the right to the sale, not to a basis).
 
 mod gate;
+pub mod recipient;
 
 pub use gate::{Decision, GateConfig, GateDecision, Objections, Reason, ReasonCode, Release, SubjectState, evaluate};

@@ -223,6 +223,8 @@ scopes! {
     ApprovalsRead => Some(Scope::ApprovalsRead),
     ApprovalsWrite => Some(Scope::ApprovalsWrite),
     ValidationsWrite => Some(Scope::ValidationsWrite),
+    VendorsRead => Some(Scope::VendorsRead),
+    VendorsWrite => Some(Scope::VendorsWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

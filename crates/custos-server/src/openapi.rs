@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
         create_risk, list_risks, get_risk, patch_risk,
         create_assessment, list_assessments, get_assessment, patch_assessment, assessment_report, list_questionnaires,
         create_incident, list_incidents, get_incident, patch_incident, notify_incident, incident_report, send_letters,
+        create_vendor, list_vendors, get_vendor, patch_vendor, create_dpa, list_dpas, patch_dpa,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -23,6 +23,7 @@ mod reviews;
 mod risks;
 mod subjects;
 mod validations;
+mod vendors;
 mod webhooks;
 
 use axum::Router;
@@ -32,7 +33,7 @@ use crate::AppState;
 pub(crate) use {
     ai_systems::*, alerts::*, approvals::*, assessments::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*,
     incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*,
-    subjects::*, validations::*, webhooks::*,
+    subjects::*, validations::*, vendors::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -61,6 +62,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(risks::routes())
         .merge(incidents::routes())
         .merge(assessments::routes())
+        .merge(vendors::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

@@ -25,6 +25,10 @@ pub struct GateCheckInput {
     pub model: Option<String>,
     /// The model's version.
     pub model_version: Option<String>,
+    /// The vendor that receives the released data (`recipient.vendor_id`), if it leaves the
+    /// business: the vendor register decides whether it may (`no_valid_dpa`,
+    /// `no_joint_arrangement`, `recipient_not_declared`).
+    pub recipient: Option<String>,
 }
 
 /// The gate's answer.
@@ -112,6 +116,15 @@ impl Gate<'_> {
             None => None,
         };
 
+        let recipient = input
+            .recipient
+            .as_deref()
+            .map(|v| custos_core::VendorId::parse(v).map_err(|e| ServiceError::invalid("recipient.vendor_id", e.message())))
+            .transpose()?;
+        let recipient_facts = match &recipient {
+            Some(id) => Some(self.0.vendors().recipient(id, &now()).await?),
+            None => None,
+        };
         let purpose = self.0.purposes().cached(purpose_key.as_str()).await?;
         // One statement, no transaction: the facts and the sealed values come together; values
         // are decrypted only for what the decision releases.
@@ -152,6 +165,17 @@ impl Gate<'_> {
                 first.make_ascii_uppercase();
             }
             decision.reasons.insert(0, Reason { code: ReasonCode::ModelNotApproved, message: format!("{message}.") });
+        }
+        // Data that leaves the business goes only where the vendor register allows it.
+        if decision.decision == Decision::Allow
+            && let Some(facts) = &recipient_facts
+        {
+            let categories: Vec<DataCategory> = decision.released.iter().map(|r| r.category.clone()).collect();
+            if let Some(reason) = custos_policy::recipient::refusal(facts, &purpose_key, &categories) {
+                decision.decision = Decision::Deny;
+                decision.released.clear();
+                decision.reasons.insert(0, reason);
+            }
         }
         let mut released = BTreeMap::new();
         if decision.decision == Decision::Allow && !decision.released.is_empty() {
@@ -201,6 +225,7 @@ impl Gate<'_> {
                     "requested": record.requested.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                     "released": record.released.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                     "gpc": gpc,
+                    "recipient": recipient.map(|v| v.to_string()),
                     "key_id": caller.map(|k| k.to_string()),
                 }),
             ),

@@ -95,6 +95,10 @@ custos_core::vocabulary! {
         IncidentsRead = "incidents:read" ("Read incidents"),
         /// Open and change incidents, record notifications.
         IncidentsWrite = "incidents:write" ("Handle incidents"),
+        /// Read the vendor register and the agreements with vendors.
+        VendorsRead = "vendors:read" ("Read vendors"),
+        /// Record vendors and their agreements.
+        VendorsWrite = "vendors:write" ("Record vendors"),
     }
 }
 

@@ -40,6 +40,7 @@ pub mod staff;
 pub mod subjects;
 mod throttle;
 pub mod validations;
+pub mod vendors;
 pub mod webhooks;
 
 use std::{
@@ -246,6 +247,11 @@ impl Service {
     /// The risk register.
     pub fn risks(&self) -> risks::Risks<'_> {
         risks::Risks(self)
+    }
+
+    /// The vendor register and the agreements that let data flow to vendors.
+    pub fn vendors(&self) -> vendors::Vendors<'_> {
+        vendors::Vendors(self)
     }
 
     /// Approval requests and their sign-offs.

@@ -63,6 +63,8 @@ custos_core::vocabulary! {
         /// Impact assessments (DPIA, AI Act classification): reading, filling in and
         /// submitting them. Approving needs the privacy officer role itself.
         Assessments = "assessments" ("Assessments"),
+        /// The vendor register and the agreements with vendors.
+        Vendors = "vendors" ("Vendors"),
     }
 }
 
@@ -97,6 +99,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Incidents),
             (Read, Assessments),
             (Write, Assessments),
+            (Read, Vendors),
+            (Write, Vendors),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -128,6 +132,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Incidents),
             (Read, Assessments),
             (Write, Assessments),
+            (Read, Vendors),
+            (Write, Vendors),
         ],
         Role::Legal => &[
             (Read, Dsrs),
@@ -140,6 +146,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Incidents),
             (Read, Assessments),
             (Write, Assessments),
+            (Read, Vendors),
+            (Write, Vendors),
         ],
         Role::Compliance => &[
             (Read, Decisions),
@@ -158,6 +166,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Incidents),
             (Read, Assessments),
             (Write, Assessments),
+            (Read, Vendors),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -185,6 +194,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Incidents),
             (Write, Incidents),
             (Read, Assessments),
+            (Read, Vendors),
         ],
     }
 }

@@ -53,6 +53,7 @@ pub mod suspensions;
 mod tx;
 pub mod validations;
 pub mod vault;
+pub mod vendors;
 pub mod webhooks;
 
 pub use checks::{CheckRecord, GateFacts, GateRead, SealedValues};

@@ -391,6 +391,86 @@ pub(crate) fn heat_map(title: &str, counts: &[[u64; 5]; 5]) -> String {
     figure(title, (left + cell * 5.0 + 10.0, bottom + 48.0), &body, &["Likelihood", "Impact", "Score", "Risks"], &rows)
 }
 
+/// One vendor in a data-flow diagram: its name, its role in words, and whether data may flow
+/// to it today (with why not).
+pub(crate) struct FlowTarget {
+    /// Its name.
+    pub name: String,
+    /// Its role in plain words.
+    pub role: String,
+    /// Why the gate would refuse its declared data today; None when it may receive it.
+    pub blocked: Option<String>,
+}
+
+/// A data-flow diagram: sources (AI systems) on the left, vendors on the right, one line per
+/// flow labelled with the data categories it carries; a vendor data may not reach today is
+/// drawn dashed in red. `edges` are (source index, target index, categories).
+pub(crate) fn flows(title: &str, sources: &[String], targets: &[FlowTarget], edges: &[(usize, usize, String)]) -> String {
+    if targets.is_empty() {
+        return format!("<p>{}: no vendor yet.</p>", esc(title));
+    }
+    let (row, box_w, box_h, left, right) = (64.0, 220.0, 44.0, 10.0, 560.0);
+    let n = sources.len().max(targets.len()).max(1) as f64;
+    let height = 20.0 + row * n;
+    let y_of = |i: usize, count: usize| {
+        let span = row * count.max(1) as f64;
+        10.0 + (height - 20.0 - span) / 2.0 + row * i as f64 + (row - box_h) / 2.0
+    };
+    let mut body = String::new();
+    for (s, t, cats) in edges {
+        let (Some(_), Some(target)) = (sources.get(*s), targets.get(*t)) else { continue };
+        let (y1, y2) = (y_of(*s, sources.len()) + box_h / 2.0, y_of(*t, targets.len()) + box_h / 2.0);
+        let (x1, x2) = (left + box_w, right);
+        let (stroke, dash) = if target.blocked.is_some() { ("#b3261e", r#" stroke-dasharray="6 4""#) } else { ("#1d4f91", "") };
+        let _ = write!(
+            body,
+            r#"<path d="M{x1} {y1} C{mx} {y1}, {mx} {y2}, {x2} {y2}" fill="none" stroke="{stroke}" stroke-width="2"{dash}><title>{t}</title></path>"#,
+            mx = (x1 + x2) / 2.0,
+            t = esc(cats)
+        );
+    }
+    for (i, s) in sources.iter().enumerate() {
+        let y = y_of(i, sources.len());
+        let _ = write!(
+            body,
+            r##"<rect x="{left}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="#eef2f8" stroke="#1d4f91"/><text x="{}" y="{}" font-size="13" text-anchor="middle">{}</text>"##,
+            left + box_w / 2.0,
+            y + box_h / 2.0 + 5.0,
+            esc(&short(s, 30))
+        );
+    }
+    for (i, t) in targets.iter().enumerate() {
+        let y = y_of(i, targets.len());
+        let (fill, stroke) = if t.blocked.is_some() { ("#fbe9e7", "#b3261e") } else { ("#edf7ed", "#2e7d32") };
+        let _ = write!(
+            body,
+            r#"<rect x="{right}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="{stroke}"/><text x="{cx}" y="{}" font-size="13" text-anchor="middle" font-weight="bold">{}</text><text x="{cx}" y="{}" font-size="11" text-anchor="middle">{}</text>"#,
+            y + 18.0,
+            esc(&short(&t.name, 30)),
+            y + 34.0,
+            esc(&format!("{}{}", t.role, if t.blocked.is_some() { " · blocked" } else { "" })),
+            cx = right + box_w / 2.0,
+        );
+    }
+    let rows: Vec<Vec<String>> = edges
+        .iter()
+        .filter_map(|(s, t, cats)| {
+            let (source, target) = (sources.get(*s)?, targets.get(*t)?);
+            Some(vec![
+                source.clone(),
+                target.name.clone(),
+                cats.clone(),
+                target.blocked.clone().unwrap_or_else(|| "May receive it".to_owned()),
+            ])
+        })
+        .collect();
+    figure(title, (right + box_w + 10.0, height), &body, &["From", "To", "Data categories", "Today"], &rows)
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max { s.to_owned() } else { format!("{}…", s.chars().take(max - 1).collect::<String>()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

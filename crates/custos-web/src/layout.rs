@@ -45,6 +45,7 @@ const SECTIONS: &[Section] = &[
     ("/console/risks", "Risks", &[(Action::Read, Resource::Risks)]),
     ("/console/incidents", "Incidents", &[(Action::Read, Resource::Incidents)]),
     ("/console/assessments", "Assessments", &[(Action::Read, Resource::Assessments)]),
+    ("/console/vendors", "Vendors", &[(Action::Read, Resource::Vendors)]),
     (
         "/console/admin",
         "Administration",

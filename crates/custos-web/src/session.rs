@@ -104,6 +104,7 @@ permissions! {
     ReadAlerts => (Read, Alerts),
     ReadRisks => (Read, Risks),
     WriteRisks => (Write, Risks),
+    ReadVendors => (Read, Vendors),
     ReadIncidents => (Read, Incidents),
     WriteIncidents => (Write, Incidents),
     ReadAssessments => (Read, Assessments),

@@ -293,6 +293,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             if let Err(e) = retention_service.staff().sweep_sessions().await {
                 tracing::error!(error = %e, "deleting expired sessions failed");
             }
+            // Vendors: agreements that expire soon or did, transfers without a mechanism.
+            if let Err(e) = retention_service.vendors().sweep(custos_core::now()).await {
+                tracing::error!(error = %e, "checking the vendor agreements failed");
+            }
         }
     });
 

@@ -27,6 +27,20 @@ pub(crate) struct GateCheckInput {
     /// The model's version (with `model`).
     #[serde(default)]
     pub model_version: Option<String>,
+    /// Who receives the released data outside the business: a vendor in the register. A
+    /// processor needs a data processing agreement in force covering the data (else
+    /// `no_valid_dpa`), a joint controller an arrangement (`no_joint_arrangement`), every vendor
+    /// the purpose and categories declared as shared with it (`recipient_not_declared`).
+    #[serde(default)]
+    pub recipient: Option<RecipientDoc>,
+}
+
+/// The recipient of a gate check.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecipientDoc {
+    /// The vendor's id.
+    pub vendor_id: String,
 }
 
 impl From<GateCheckInput> for domain::GateCheckInput {
@@ -37,6 +51,7 @@ impl From<GateCheckInput> for domain::GateCheckInput {
             data_categories: i.data_categories,
             model: i.model,
             model_version: i.model_version,
+            recipient: i.recipient.map(|r| r.vendor_id),
         }
     }
 }

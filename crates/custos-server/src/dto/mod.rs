@@ -35,6 +35,7 @@ pub(crate) mod reviews;
 pub(crate) mod risks;
 pub(crate) mod subjects;
 pub(crate) mod validations;
+pub(crate) mod vendors;
 pub(crate) mod webhooks;
 
 /// The schema of a vocabulary: a string that is one of its wire names.
