@@ -160,6 +160,16 @@ id_type!(
     DpaId,
     "dpa_id"
 );
+id_type!(
+    /// Identifier of one course in the staff training catalog.
+    TrainingId,
+    "training_id"
+);
+id_type!(
+    /// Identifier of one completion of a course by a staff member.
+    TrainingRecordId,
+    "training_record_id"
+);
 
 #[cfg(test)]
 mod tests {

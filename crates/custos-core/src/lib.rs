@@ -26,7 +26,7 @@ pub use dsr::{DsrStatus, DsrType, ObjectionScope};
 pub use error::ValidationError;
 pub use id::{
     AiSystemId, AlertId, ApiKeyId, AssessmentId, AuditId, CheckId, DecisionId, DpaId, DsrId, EventId, IncidentId, ModelId, MonitorId,
-    ReviewId, RiskId, RuleId, ScheduleId, SubjectId, SuspensionId, VendorId,
+    ReviewId, RiskId, RuleId, ScheduleId, SubjectId, SuspensionId, TrainingId, TrainingRecordId, VendorId,
 };
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
 pub use oversight::{

@@ -162,6 +162,17 @@ crate::vocabulary! {
         DpaRecorded = "dpa.recorded" ("Agreement with a vendor recorded"),
         /// An agreement with a vendor changed or was terminated.
         DpaUpdated = "dpa.updated" ("Agreement with a vendor updated"),
+        /// A course was added to the staff training catalog.
+        TrainingCreated = "training.created" ("Training course recorded"),
+        /// A course's validity, required roles or status changed.
+        TrainingUpdated = "training.updated" ("Training course updated"),
+        /// A staff member's completion of a course was recorded (the evidence as a digest).
+        TrainingCompleted = "training.completed" ("Training completed"),
+        /// A completion's date or evidence was corrected.
+        TrainingRecordUpdated = "training.record_updated" ("Training record corrected"),
+        /// The staff policies decided whether a staff member sees personal data unmasked (the
+        /// area, the purpose, the decision and the policies' version).
+        AccessDecided = "access.decided" ("Access to personal data decided"),
         /// A person acknowledged an alert.
         AlertAcknowledged = "alert.acknowledged" ("Alert acknowledged"),
         /// An alert stopped firing.
@@ -227,6 +238,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 80);
+        assert_eq!(LedgerEvent::ALL.len(), 85);
     }
 }

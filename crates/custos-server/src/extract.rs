@@ -225,6 +225,8 @@ scopes! {
     ValidationsWrite => Some(Scope::ValidationsWrite),
     VendorsRead => Some(Scope::VendorsRead),
     VendorsWrite => Some(Scope::VendorsWrite),
+    TrainingsRead => Some(Scope::TrainingsRead),
+    TrainingsWrite => Some(Scope::TrainingsWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

@@ -47,6 +47,8 @@ impl Modify for BearerAuth {
         create_assessment, list_assessments, get_assessment, patch_assessment, assessment_report, list_questionnaires,
         create_incident, list_incidents, get_incident, patch_incident, notify_incident, incident_report, send_letters,
         create_vendor, list_vendors, get_vendor, patch_vendor, create_dpa, list_dpas, patch_dpa,
+        create_training, list_trainings, training_coverage, get_training, patch_training, create_training_record, list_training_records,
+        patch_training_record,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -22,6 +22,7 @@ mod purposes;
 mod reviews;
 mod risks;
 mod subjects;
+mod trainings;
 mod validations;
 mod vendors;
 mod webhooks;
@@ -33,7 +34,7 @@ use crate::AppState;
 pub(crate) use {
     ai_systems::*, alerts::*, approvals::*, assessments::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*,
     incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*,
-    subjects::*, validations::*, vendors::*, webhooks::*,
+    subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -63,6 +64,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(assessments::routes())
         .merge(vendors::routes())
+        .merge(trainings::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

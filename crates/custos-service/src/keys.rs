@@ -99,6 +99,10 @@ custos_core::vocabulary! {
         VendorsRead = "vendors:read" ("Read vendors"),
         /// Record vendors and their agreements.
         VendorsWrite = "vendors:write" ("Record vendors"),
+        /// Read the training catalog, completions and coverage.
+        TrainingsRead = "trainings:read" ("Read trainings"),
+        /// Record courses and completions.
+        TrainingsWrite = "trainings:write" ("Record trainings"),
     }
 }
 

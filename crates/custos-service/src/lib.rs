@@ -39,6 +39,7 @@ pub mod risks;
 pub mod staff;
 pub mod subjects;
 mod throttle;
+pub mod trainings;
 pub mod validations;
 pub mod vendors;
 pub mod webhooks;
@@ -247,6 +248,11 @@ impl Service {
     /// The risk register.
     pub fn risks(&self) -> risks::Risks<'_> {
         risks::Risks(self)
+    }
+
+    /// Staff training: the catalog, completions, coverage and reminders.
+    pub fn trainings(&self) -> trainings::Trainings<'_> {
+        trainings::Trainings(self)
     }
 
     /// The vendor register and the agreements that let data flow to vendors.

@@ -1,7 +1,10 @@
-//! What staff may do: one function, [`allowed`], over one table of roles. Roles are a set
-//! (`custos_core::Role`); a person may do what any of their roles allows. Console extractors and
-//! menus ask this function and never compare role names, so new roles, resources and the Cedar
-//! policies of a later issue change this file only.
+//! What staff may do: one function, [`allowed`], which asks the Cedar policies in
+//! `crates/custos-authz/policies/staff.cedar` (a versioned file), and [`reveals`], whether a
+//! staff member sees personal data unmasked (their required training valid, a stated purpose of
+//! access). Roles are a set (`custos_core::Role`); a person may do what any of their roles
+//! allows. Console extractors and menus ask these functions and never compare role names. The
+//! permission table the policies replaced is kept in the tests, which check that the policies
+//! grant exactly what it granted.
 
 use custos_core::Role;
 use custos_policy::Decision;
@@ -65,13 +68,58 @@ custos_core::vocabulary! {
         Assessments = "assessments" ("Assessments"),
         /// The vendor register and the agreements with vendors.
         Vendors = "vendors" ("Vendors"),
+        /// The staff training catalog, completions and coverage.
+        Trainings = "trainings" ("Training"),
     }
 }
 
+custos_core::vocabulary! {
+    /// Why a staff member opens personal data: the policies reveal it only for these.
+    pub enum AccessPurpose: "purpose" {
+        /// Looking at a subject's page.
+        ViewSubject = "view_subject" ("Viewing a subject"),
+        /// Reviewing a decision in the oversight queue.
+        Review = "review" ("Reviewing a decision"),
+        /// Handling a data-subject request.
+        Dsr = "dsr" ("Handling a request"),
+    }
+}
+
+fn role_names(staff: &impl HasRoles) -> Vec<&'static str> {
+    staff.roles().iter().map(|r| r.as_str()).collect()
+}
+
+/// Whether `staff` may `action` the `resource` (reading and writing do not depend on training).
+pub fn allowed(staff: &impl HasRoles, action: Action, resource: Resource) -> Decision {
+    let roles = role_names(staff);
+    let who = custos_authz::Principal { user_id: "staff", roles: &roles, trained: false };
+    if custos_authz::Policies::shipped().is_allowed(who, action.as_str(), resource.as_str(), "") { Decision::Allow } else { Decision::Deny }
+}
+
+/// Whether `staff` sees the personal data of `resource` unmasked for `purpose`: they may read
+/// the area, and the policies allow `reveal` (every training their roles require is valid,
+/// `trained`, and the purpose is one the policies accept).
+pub fn reveals(staff: &impl HasRoles, trained: bool, resource: Resource, purpose: AccessPurpose) -> bool {
+    let roles = role_names(staff);
+    let who = custos_authz::Principal { user_id: "staff", roles: &roles, trained };
+    allowed(staff, Action::Read, resource) == Decision::Allow
+        && custos_authz::Policies::shipped().is_allowed(who, "reveal", resource.as_str(), purpose.as_str())
+}
+
+/// The version of the staff policies in force (recorded with each decision that reveals
+/// personal data).
+pub fn policy_version() -> &'static str {
+    custos_authz::Policies::shipped().version()
+}
+
+#[cfg(test)]
 use Action::{Read, Write};
+#[cfg(test)]
 use Resource::*;
 
-/// What each role allows. Everyone signed in reads the overview.
+/// The permission table of 0.2 the Cedar policies replaced: what each role allowed. Everyone
+/// signed in read the overview.
+#[cfg(test)]
 fn grants(role: Role) -> &'static [(Action, Resource)] {
     match role {
         Role::Reviewer => &[(Read, Decisions), (Read, Reviews), (Write, Reviews)],
@@ -101,6 +149,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Assessments),
             (Read, Vendors),
             (Write, Vendors),
+            (Read, Trainings),
+            (Write, Trainings),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -134,6 +184,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Assessments),
             (Read, Vendors),
             (Write, Vendors),
+            (Read, Trainings),
+            (Write, Trainings),
         ],
         Role::Legal => &[
             (Read, Dsrs),
@@ -167,6 +219,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Read, Assessments),
             (Write, Assessments),
             (Read, Vendors),
+            (Read, Trainings),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -199,18 +252,18 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
     }
 }
 
-/// Whether `staff` may `action` the `resource`.
-pub fn allowed(staff: &impl HasRoles, action: Action, resource: Resource) -> Decision {
-    let ok = (action == Read && resource == Overview) || staff.roles().iter().any(|r| grants(*r).contains(&(action, resource)));
-    if ok { Decision::Allow } else { Decision::Deny }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn staff(roles: &[Role]) -> crate::staff::StaffSession {
-        crate::staff::StaffSession { user_id: "u".into(), email: "e@example.org".into(), roles: roles.to_vec(), csrf: "c".into() }
+        crate::staff::StaffSession {
+            user_id: "u".into(),
+            email: "e@example.org".into(),
+            roles: roles.to_vec(),
+            csrf: "c".into(),
+            missing_trainings: Vec::new(),
+        }
     }
 
     #[test]
@@ -231,5 +284,45 @@ mod tests {
         for role in Role::ALL {
             assert!(!grants(*role).is_empty(), "{role:?} allows something");
         }
+    }
+
+    /// What the old table allowed a set of roles.
+    fn table(roles: &[Role], action: Action, resource: Resource) -> bool {
+        (action == Read && resource == Overview) || roles.iter().any(|r| grants(*r).contains(&(action, resource)))
+    }
+
+    #[test]
+    fn the_default_policies_grant_exactly_the_permission_table() {
+        let mut sets: Vec<Vec<Role>> = vec![Vec::new()];
+        sets.extend(Role::ALL.iter().map(|r| vec![*r]));
+        for (i, a) in Role::ALL.iter().enumerate() {
+            for b in &Role::ALL[i + 1..] {
+                sets.push(vec![*a, *b]);
+            }
+        }
+        let mut compared = 0;
+        for roles in &sets {
+            let who = staff(roles);
+            for action in Action::ALL {
+                for resource in Resource::ALL {
+                    let cedar = allowed(&who, *action, *resource) == Decision::Allow;
+                    assert_eq!(cedar, table(roles, *action, *resource), "{roles:?} {action:?} {resource:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, (1 + 8 + 28) * 2 * Resource::ALL.len());
+    }
+
+    #[test]
+    fn personal_data_is_revealed_to_trained_readers_with_a_purpose() {
+        let officer = staff(&[Role::PrivacyOfficer]);
+        assert!(reveals(&officer, true, Subjects, AccessPurpose::ViewSubject));
+        assert!(!reveals(&officer, false, Subjects, AccessPurpose::ViewSubject), "training expired: masked");
+        let reviewer = staff(&[Role::Reviewer]);
+        assert!(reveals(&reviewer, true, Reviews, AccessPurpose::Review));
+        assert!(!reveals(&reviewer, true, Subjects, AccessPurpose::ViewSubject), "cannot read subjects at all");
+        assert!(!reveals(&staff(&[Role::Admin]), true, Keys, AccessPurpose::ViewSubject), "no personal data there");
+        assert!(policy_version().starts_with("staff.cedar@"));
     }
 }

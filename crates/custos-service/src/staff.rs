@@ -35,6 +35,9 @@ pub struct StaffSession {
     pub roles: Vec<Role>,
     /// The token every form of this session must carry.
     pub csrf: String,
+    /// Courses their roles require that are not valid today: while any is missing they see
+    /// personal data masked (the staff policies' `reveal`).
+    pub missing_trainings: Vec<String>,
 }
 
 impl fmt::Debug for StaffSession {
@@ -47,6 +50,17 @@ impl StaffSession {
     /// Whether this person may `action` the `resource` (one table: [`crate::permissions`]).
     pub fn may(&self, action: crate::permissions::Action, resource: crate::permissions::Resource) -> bool {
         crate::permissions::allowed(self, action, resource) == custos_policy::Decision::Allow
+    }
+
+    /// Whether every course their roles require is valid today.
+    pub fn trained(&self) -> bool {
+        self.missing_trainings.is_empty()
+    }
+
+    /// Whether they see the personal data of `resource` unmasked for `purpose` (the staff
+    /// policies; no ledger event: [`Staff::decide_reveal`] records one).
+    pub fn reveals(&self, resource: crate::permissions::Resource, purpose: crate::permissions::AccessPurpose) -> bool {
+        crate::permissions::reveals(self, self.trained(), resource, purpose)
     }
 
     /// The person, without the session's secrets.
@@ -289,7 +303,9 @@ impl Staff<'_> {
         let hash = token_hash(token);
         let at = now();
         let found = self.0.read(async |tx| Ok(custos_store::staff::session(tx, &hash, &at).await?)).await?;
-        Ok(found.map(|(u, csrf)| StaffSession { user_id: u.user_id, email: u.email, roles: u.roles, csrf }))
+        let Some((u, csrf)) = found else { return Ok(None) };
+        let missing_trainings = self.0.trainings().missing_for(&u.user_id, &u.roles, at).await?;
+        Ok(Some(StaffSession { user_id: u.user_id, email: u.email, roles: u.roles, csrf, missing_trainings }))
     }
 
     /// Ends a session.
@@ -317,6 +333,35 @@ impl Staff<'_> {
         let at = now();
         let soon = at + chrono::Duration::days(crate::dsrs::DUE_SOON_DAYS);
         self.0.read(async |tx| Ok(custos_store::overview::get(tx, &at, &soon).await?)).await
+    }
+
+    /// Decides with the staff policies whether `session` sees the personal data of `resource`
+    /// unmasked for `purpose`, and records the decision in the ledger with the policies'
+    /// version (tied to the subject when there is one, so erasure can find it).
+    pub async fn decide_reveal(
+        &self,
+        session: &StaffSession,
+        resource: crate::permissions::Resource,
+        purpose: crate::permissions::AccessPurpose,
+        subject: Option<&custos_core::SubjectId>,
+    ) -> Result<bool, ServiceError> {
+        let revealed = session.reveals(resource, purpose);
+        let doc = json!({
+            "user_id": session.user_id,
+            "roles": role_names(&session.roles),
+            "action": "reveal",
+            "resource": resource.as_str(),
+            "purpose": purpose.as_str(),
+            "decision": if revealed { "allow" } else { "deny" },
+            "missing_trainings": session.missing_trainings.len(),
+            "policy_version": crate::permissions::policy_version(),
+        });
+        let doc = match subject {
+            Some(id) => crate::ledger::subject_fields(id, doc),
+            None => doc,
+        };
+        self.0.store.append_event(crate::ledger::event(LedgerEvent::AccessDecided, doc)).await?;
+        Ok(revealed)
     }
 
     /// Records in the ledger that a staff member viewed a subject's personal data.

@@ -50,6 +50,7 @@ pub mod settings;
 pub mod staff;
 pub mod subjects;
 pub mod suspensions;
+pub mod trainings;
 mod tx;
 pub mod validations;
 pub mod vault;

@@ -46,6 +46,7 @@ const SECTIONS: &[Section] = &[
     ("/console/incidents", "Incidents", &[(Action::Read, Resource::Incidents)]),
     ("/console/assessments", "Assessments", &[(Action::Read, Resource::Assessments)]),
     ("/console/vendors", "Vendors", &[(Action::Read, Resource::Vendors)]),
+    ("/console/trainings", "Training", &[(Action::Read, Resource::Trainings)]),
     (
         "/console/admin",
         "Administration",

@@ -31,6 +31,7 @@ mod risks;
 mod session;
 mod subjects;
 mod text;
+mod trainings;
 mod vendors;
 
 use axum::{
@@ -111,6 +112,7 @@ pub fn router(service: Service) -> Router {
         .route("/console/alerts/{alert_id}/risk", post(risks::raise))
         .route("/console/risks", get(risks::list))
         .route("/console/vendors", get(vendors::list))
+        .route("/console/trainings", get(trainings::list))
         .route("/console/incidents", get(incidents::list).post(incidents::open))
         .route("/console/incidents/{incident_id}/report", get(incidents::report))
         .route("/console/assessments", get(assessments::list).post(assessments::start))

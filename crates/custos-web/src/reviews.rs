@@ -114,6 +114,7 @@ struct ReviewPage {
     can_claim: bool,
     can_resolve: bool,
     resolved: Option<String>,
+    masked: Option<String>,
 }
 
 pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReviews>, Path(id): Path<String>) -> Result<Response, Refusal> {
@@ -166,6 +167,21 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
             _ => Vec::new(),
         }
     };
+    // Without valid training the reviewer still works the queue, with the inputs and the
+    // customer's own words masked; the decision is in the ledger with the policies' version.
+    let revealed = web
+        .service
+        .staff()
+        .decide_reveal(
+            &staff.session,
+            custos_service::permissions::Resource::Reviews,
+            custos_service::permissions::AccessPurpose::Review,
+            Some(&v.review.subject_id),
+        )
+        .await
+        .or_refuse(&staff)?;
+    let inputs: Vec<(String, String)> =
+        if revealed { inputs } else { inputs.into_iter().map(|(k, _)| (k, crate::session::MASKED.to_owned())).collect() };
     let r = &v.review;
     let names = purpose_names(&web, &staff).await?;
     let open = r.status != ReviewStatus::Resolved;
@@ -187,12 +203,13 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadReview
         counterfactual,
         inputs,
         chart,
-        statement: v.contest_statement.clone(),
+        statement: v.contest_statement.clone().map(|s| if revealed { s } else { crate::session::MASKED.to_owned() }),
         history: v.history.iter().map(|d| (When::moment(&d.created_at), d.outcome.replace('_', " "), label(d.status).to_owned())).collect(),
         verdicts: v.verdicts.iter().map(|x| (label(x.action).to_owned(), x.outcome.replace('_', " "), x.reason_code.clone())).collect(),
         can_claim: open && r.status == ReviewStatus::Open,
         can_resolve: open && r.assignee.as_deref() == Some(me.user_id.as_str()) && r.status == ReviewStatus::Claimed,
         resolved: r.outcome.as_ref().map(|o| format!("{} · {}", r.action.map(label).unwrap_or_default(), o.replace('_', " "))),
+        masked: (!revealed).then(|| crate::session::masked_notice(&staff.session)),
     };
     Ok(html(StatusCode::OK, page.render()))
 }

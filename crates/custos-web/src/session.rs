@@ -104,6 +104,7 @@ permissions! {
     ReadAlerts => (Read, Alerts),
     ReadRisks => (Read, Risks),
     WriteRisks => (Write, Risks),
+    ReadTrainings => (Read, Trainings),
     ReadVendors => (Read, Vendors),
     ReadIncidents => (Read, Incidents),
     WriteIncidents => (Write, Incidents),
@@ -255,6 +256,20 @@ pub(crate) async fn logout(State(web): State<Web>, jar: CookieJar, posted: Poste
         Cookie::build((COOKIE, "")).path("/console").http_only(true).same_site(SameSite::Strict).secure(true).max_age(time::Duration::ZERO);
     Ok((jar.add(gone), Redirect::to("/console/login")).into_response())
 }
+
+/// What a staff member whose personal data is masked reads above the page: why, and that they
+/// can go on working.
+pub(crate) fn masked_notice(session: &custos_service::staff::StaffSession) -> String {
+    let why = if session.missing_trainings.is_empty() {
+        "the staff policies do not reveal it for this purpose".to_owned()
+    } else {
+        format!("your required training is not valid ({})", session.missing_trainings.join(", "))
+    };
+    format!("Personal data is masked for you: {why}. You can go on working; renew the training to see it.")
+}
+
+/// How a masked value is shown.
+pub(crate) const MASKED: &str = "•••••• (masked)";
 
 #[cfg(test)]
 mod tests {

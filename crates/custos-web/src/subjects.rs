@@ -94,6 +94,7 @@ struct ProfilePage {
     checks: Vec<(When, String, &'static str, String)>,
     decisions: Vec<(When, String, String, String, String)>,
     requests: Vec<(&'static str, &'static str, When)>,
+    masked: Option<String>,
 }
 
 pub(crate) async fn profile(State(web): State<Web>, Can(staff, _): Can<ReadSubjects>, Path(id): Path<String>) -> Result<Response, Refusal> {
@@ -101,6 +102,19 @@ pub(crate) async fn profile(State(web): State<Web>, Can(staff, _): Can<ReadSubje
     // The view of personal data is recorded before it is read.
     service.staff().log_subject_view(&staff.session, &id).await.or_refuse(&staff)?;
     let p = service.subjects().profile(&id).await.or_refuse(&staff)?;
+    // The staff policies decide whether the values are shown (training, purpose); the decision
+    // is in the ledger with the policies' version.
+    let revealed = service
+        .staff()
+        .decide_reveal(
+            &staff.session,
+            custos_service::permissions::Resource::Subjects,
+            custos_service::permissions::AccessPurpose::ViewSubject,
+            Some(&p.subject.subject_id),
+        )
+        .await
+        .or_refuse(&staff)?;
+    let hide = |v: String| if revealed { v } else { crate::session::MASKED.to_owned() };
     let names: BTreeMap<String, String> =
         service.purposes().all().await.or_refuse(&staff)?.into_iter().map(|p| (p.purpose.purpose.to_string(), p.purpose.name)).collect();
     let name = |key: &str| names.get(key).cloned().unwrap_or_else(|| key.to_owned());
@@ -108,7 +122,7 @@ pub(crate) async fn profile(State(web): State<Web>, Can(staff, _): Can<ReadSubje
     let page = ProfilePage {
         page: Page::staff(&staff, "/console/subjects"),
         subject_id: s.subject_id.to_string(),
-        external_id: s.external_id.clone().unwrap_or_else(|| "(erased)".into()),
+        external_id: s.external_id.clone().map_or_else(|| "(erased)".into(), hide),
         jurisdiction: s.jurisdiction.to_string(),
         erased: s.erased_at.as_ref().map(When::date),
         data: s
@@ -118,7 +132,7 @@ pub(crate) async fn profile(State(web): State<Web>, Can(staff, _): Can<ReadSubje
             .into_iter()
             .map(|(k, v)| {
                 let shown = v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
-                (data_category_name(k.as_str()).unwrap_or(k.as_str()).to_owned(), k.to_string(), shown)
+                (data_category_name(k.as_str()).unwrap_or(k.as_str()).to_owned(), k.to_string(), hide(shown))
             })
             .collect(),
         consents: p
@@ -159,6 +173,7 @@ pub(crate) async fn profile(State(web): State<Web>, Can(staff, _): Can<ReadSubje
             })
             .collect(),
         requests: p.requests.iter().map(|r| (label(r.dsr_type), label(r.status), When::deadline(&r.due_at))).collect(),
+        masked: (!revealed).then(|| crate::session::masked_notice(&staff.session)),
     };
     Ok(html(StatusCode::OK, page.render()))
 }

@@ -297,6 +297,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             if let Err(e) = retention_service.vendors().sweep(custos_core::now()).await {
                 tracing::error!(error = %e, "checking the vendor agreements failed");
             }
+            // Staff training: reminders before a required course expires, and after.
+            if let Err(e) = retention_service.trainings().sweep(custos_core::now()).await {
+                tracing::error!(error = %e, "checking staff training failed");
+            }
         }
     });
 

@@ -34,6 +34,7 @@ pub(crate) mod purposes;
 pub(crate) mod reviews;
 pub(crate) mod risks;
 pub(crate) mod subjects;
+pub(crate) mod trainings;
 pub(crate) mod validations;
 pub(crate) mod vendors;
 pub(crate) mod webhooks;
