@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use cedar_policy::{Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request, RestrictedExpression};
 use sha2::{Digest, Sha256};
@@ -37,11 +37,22 @@ pub struct Principal<'a> {
     pub trained: bool,
 }
 
+/// What a decision depends on: the principal's id and attributes, the action, the resource
+/// and the purpose.
+type Key = (String, Vec<String>, bool, String, String, String);
+
+/// Most decisions remembered; past this the memo is emptied and refilled.
+const MEMO_LIMIT: usize = 100_000;
+
 /// A parsed policy set and its version.
 pub struct Policies {
     set: PolicySet,
     version: String,
     authorizer: Authorizer,
+    /// Decisions already taken. The policies are fixed for the life of the value and a
+    /// decision is a pure function of its key, so a repeated question (every console page asks
+    /// the same ones for its menu) is answered without evaluating again.
+    memo: Mutex<HashMap<Key, bool>>,
 }
 
 impl std::fmt::Debug for Policies {
@@ -60,7 +71,7 @@ impl Policies {
         let set = PolicySet::from_str(text).map_err(|e| AuthzError::Parse(e.to_string()))?;
         let digest = Sha256::digest(text.as_bytes());
         let version: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Ok(Self { set, version: format!("staff.cedar@{version}"), authorizer: Authorizer::new() })
+        Ok(Self { set, version: format!("staff.cedar@{version}"), authorizer: Authorizer::new(), memo: Mutex::new(HashMap::new()) })
     }
 
     /// The policies custos ships (parsed once).
@@ -76,8 +87,28 @@ impl Policies {
 
     /// Whether `who` may do `action` (`read`, `write`, `reveal`) on `resource` (a console
     /// area's wire name) for `purpose` (empty when none is stated). Anything Cedar cannot
-    /// evaluate is a deny.
+    /// evaluate is a deny. Answers are remembered (see [`Policies::evaluate`] for the
+    /// evaluation itself).
     pub fn is_allowed(&self, who: Principal<'_>, action: &str, resource: &str, purpose: &str) -> bool {
+        let mut roles: Vec<String> = who.roles.iter().map(|r| (*r).to_owned()).collect();
+        roles.sort_unstable();
+        roles.dedup();
+        let key = (who.user_id.to_owned(), roles, who.trained, action.to_owned(), resource.to_owned(), purpose.to_owned());
+        if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return hit;
+        }
+        let decision = self.evaluate(who, action, resource, purpose);
+        if let Ok(mut m) = self.memo.lock() {
+            if m.len() >= MEMO_LIMIT {
+                m.clear();
+            }
+            m.insert(key, decision);
+        }
+        decision
+    }
+
+    /// One evaluation by Cedar, never remembered.
+    pub fn evaluate(&self, who: Principal<'_>, action: &str, resource: &str, purpose: &str) -> bool {
         let (Some(principal), Some(action), Some(resource)) = (uid("Staff", who.user_id), uid("Action", action), uid("Resource", resource))
         else {
             return false;
@@ -111,6 +142,23 @@ mod tests {
         assert!(Policies::parse("permit(principal, action, resource) when {").is_err());
         let other = Policies::parse("permit(principal, action, resource);").expect("parses");
         assert_ne!(other.version(), p.version(), "another text, another version");
+    }
+
+    #[test]
+    fn remembered_answers_equal_fresh_evaluations() {
+        let p = Policies::shipped();
+        for roles in [&["reviewer"][..], &["admin", "legal"][..], &[][..]] {
+            for trained in [false, true] {
+                for action in ["read", "write", "reveal", "delete"] {
+                    for resource in ["subjects", "reviews", "keys", "overview"] {
+                        let who = Principal { user_id: "u-2", roles, trained };
+                        let fresh = p.evaluate(who, action, resource, "review");
+                        assert_eq!(p.is_allowed(who, action, resource, "review"), fresh);
+                        assert_eq!(p.is_allowed(who, action, resource, "review"), fresh, "twice");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

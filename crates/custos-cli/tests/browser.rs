@@ -46,3 +46,8 @@ fn approvals_in_headless_chromium() {
 fn governance_in_headless_chromium() {
     run_e2e("governance.mjs");
 }
+
+#[test]
+fn masked_personal_data_in_headless_chromium() {
+    run_e2e("masked.mjs");
+}

@@ -7,8 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 /// Crates that compute and never touch a database, a socket or a runtime.
-const ENGINES: &[&str] =
-    &["custos-core", "custos-policy", "custos-ledger", "custos-pii", "custos-fairness", "custos-explain", "custos-tabular"];
+const ENGINES: &[&str] = &[
+    "custos-core",
+    "custos-policy",
+    "custos-authz",
+    "custos-govern",
+    "custos-ledger",
+    "custos-pii",
+    "custos-fairness",
+    "custos-explain",
+    "custos-tabular",
+];
 
 /// Packages an engine must not reach, even through another crate.
 const IO: &[&str] = &["tokio", "sqlx", "sqlx-core", "axum", "hyper", "rusqlite", "reqwest"];
