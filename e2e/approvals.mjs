@@ -7,46 +7,17 @@
 // target/e2e-screenshots/approvals-*.png.
 //
 //   node e2e/approvals.mjs          (uses target/debug/custos; `cargo build --bin custos` first)
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launch, root, serve, shots, signIn as signInTo } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = process.env.CUSTOS_BIN ?? join(root, 'target/debug/custos');
-const shots = join(root, 'target/e2e-screenshots');
-mkdirSync(shots, { recursive: true });
-const work = mkdtempSync(join(tmpdir(), 'custos-e2e-approvals-'));
-const db = ['--database-url', `sqlite://${work}/custos.db`, '--master-key-file', `${work}/master.key`];
-
-const server = spawn(bin, ['serve', '--demo', '--demo-subjects', '50', '--listen', '127.0.0.1:0', ...db],
-  { env: { ...process.env, CUSTOS_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
-const started = new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (chunk) => {
-    out += chunk;
-    const url = out.match(/custos is listening on (http:\/\/\S+)/);
-    const key = out.match(/admin API key \(scope all; shown once\): (\S+)/);
-    if (url && key && out.includes('console:')) resolve({ base: url[1], key: key[1] });
-  });
-  server.on('exit', (code) => reject(new Error(`custos serve exited with ${code}: ${out}`)));
-  setTimeout(() => reject(new Error(`custos serve did not start: ${out}`)), 120_000).unref();
-});
-
-// Staff accounts with known passwords, made the way an operator makes them.
-const PASSWORD = 'a long e2e password';
-function createUser(email, role) {
-  const r = spawnSync(bin, ['admin', 'create-user', '--email', email, '--role', role, '--password-stdin', ...db],
-    { input: `${PASSWORD}\n`, env: { ...process.env, CUSTOS_LOG: 'warn' } });
-  assert.equal(r.status, 0, `create-user ${email}: ${r.stderr}`);
-}
+const custos = serve('approvals', ['--demo-subjects', '50']);
+const createUser = custos.createUser;
 
 let browser;
 try {
-  const { base, key } = await started;
+  const { base, key } = await custos.started;
   const api = async (path, body, method) => {
     const r = await fetch(`${base}${path}`, {
       method: method ?? (body ? 'POST' : 'GET'),
@@ -85,17 +56,10 @@ try {
 
   const signIn = async (email) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${base}/console/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await signInTo(page, base, email);
     return page;
   };
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launch();
 
   // The owner submits it from the model page.
   const owner = await signIn('owner@e2e.test');
@@ -150,8 +114,5 @@ try {
   console.log(`e2e approvals: passed (screenshots in ${shots})`);
 } finally {
   if (browser) await browser.close();
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-  rmSync(work, { recursive: true, force: true });
+  await custos.stop();
 }

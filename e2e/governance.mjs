@@ -8,42 +8,15 @@
 // map. Screenshots go to target/e2e-screenshots/governance-*.png.
 //
 //   node e2e/governance.mjs         (uses target/debug/custos; `cargo build --bin custos` first)
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launch, serve, shots, signIn } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = process.env.CUSTOS_BIN ?? join(root, 'target/debug/custos');
-const shots = join(root, 'target/e2e-screenshots');
-mkdirSync(shots, { recursive: true });
-const work = mkdtempSync(join(tmpdir(), 'custos-e2e-governance-'));
-const db = ['--database-url', `sqlite://${work}/custos.db`, '--master-key-file', `${work}/master.key`];
-
-const server = spawn(bin, ['serve', '--demo', '--demo-subjects', '30', '--listen', '127.0.0.1:0', ...db],
-  { env: { ...process.env, CUSTOS_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
-const started = new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (chunk) => {
-    out += chunk;
-    const url = out.match(/custos is listening on (http:\/\/\S+)/);
-    const key = out.match(/admin API key \(scope all; shown once\): (\S+)/);
-    if (url && key && out.includes('console:')) resolve({ base: url[1], key: key[1] });
-  });
-  server.on('exit', (code) => reject(new Error(`custos serve exited with ${code}: ${out}`)));
-  setTimeout(() => reject(new Error(`custos serve did not start: ${out}`)), 120_000).unref();
-});
-
-const PASSWORD = 'a long e2e password';
+const custos = serve('governance', ['--demo-subjects', '30']);
 let browser;
 try {
-  const { base, key } = await started;
-  const r = spawnSync(bin, ['admin', 'create-user', '--email', 'pia@e2e.test', '--role', 'privacy_officer', '--password-stdin', ...db],
-    { input: `${PASSWORD}\n`, env: { ...process.env, CUSTOS_LOG: 'warn' } });
-  assert.equal(r.status, 0, `create-user: ${r.stderr}`);
+  const { base, key } = await custos.started;
+  custos.createUser('pia@e2e.test', 'privacy_officer');
   const system = await fetch(`${base}/v1/ai-systems`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -51,16 +24,9 @@ try {
   });
   assert.equal(system.status, 201, await system.text());
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(`${base}/console/login`);
-  await page.getByLabel('Email').fill('pia@e2e.test');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await signIn(page, base, 'pia@e2e.test');
 
   // 1. The AI Act classification of the card-limit system, filled in the console.
   const start = async (questionnaire) => {
@@ -132,8 +98,5 @@ try {
   console.log(`e2e governance: passed (screenshots in ${shots})`);
 } finally {
   if (browser) await browser.close();
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-  rmSync(work, { recursive: true, force: true });
+  await custos.stop();
 }

@@ -79,7 +79,10 @@ async fn training_gates_personal_data(backend: Backend) {
         .await;
     assert_eq!(st, 201);
     let (_, subject) = s
-        .post("/v1/subjects", json!({"external_id": "c-7", "jurisdiction": "DE", "data": {"user.contact.email": "mara@example.org"}}))
+        .post(
+            "/v1/subjects",
+            json!({"external_id": "ext-mara-7", "jurisdiction": "DE", "data": {"user.contact.email": "mara@example.org"}}),
+        )
         .await;
     let sid = subject["subject_id"].as_str().expect("id").to_owned();
     let (st, _) = s.post("/v1/review-rules", json!({"name": "All credit", "conditions": {"purpose": CREDIT}, "sla_hours": 24})).await;
@@ -105,7 +108,7 @@ async fn training_gates_personal_data(backend: Backend) {
     let (st, page, _) = olga.get(&format!("/console/subjects/{sid}")).await;
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("Personal data is masked for you") && page.contains("Handling customer data"), "{page}");
-    assert!(!page.contains("mara@example.org") && !page.contains("c-7"), "masked: {page}");
+    assert!(!page.contains("mara@example.org") && !page.contains("ext-mara-7"), "masked: {page}");
     let leaf = last_access(&s).await;
     assert_eq!(
         (leaf["decision"].as_str(), leaf["resource"].as_str(), leaf["purpose"].as_str()),
@@ -113,6 +116,19 @@ async fn training_gates_personal_data(backend: Backend) {
         "{leaf}"
     );
     assert!(leaf["policy_version"].as_str().unwrap_or_default().starts_with("staff.cedar@"), "{leaf}");
+    // A rectification request's case: the customer's words and the new value masked too.
+    let (st, dsr) = s
+        .post(
+            "/v1/dsr",
+            json!({"subject_id": sid, "type": "rectification", "data": {"user.contact.email": "mara.new@example.org"}, "statement": "I moved to Porto."}),
+        )
+        .await;
+    assert_eq!(st, 201, "{dsr}");
+    let case = format!("/console/dsr/{}", dsr["dsr_id"].as_str().expect("id"));
+    let (st, page, _) = olga.get(&case).await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("Personal data is masked for you") && !page.contains("Porto") && !page.contains("mara.new@"), "{page}");
+    assert_eq!(last_access(&s).await["purpose"], "dsr");
 
     // The reviewer works the queue with the inputs masked: the page, claiming, resolving.
     let mut rita = Browser::new(&s);
@@ -151,6 +167,8 @@ async fn training_gates_personal_data(backend: Backend) {
     assert_eq!(st, 200);
     assert!(page.contains("mara@example.org") && !page.contains("Personal data is masked"), "{page}");
     assert_eq!(last_access(&s).await["decision"], "allow");
+    let (_, page, _) = olga.get(&case).await;
+    assert!(page.contains("Porto") && page.contains("mara.new@example.org"), "{page}");
 
     // Expired: masked again, and a reminder alert names it; renewed: unmasked, settled.
     let (_, rita_done) = s

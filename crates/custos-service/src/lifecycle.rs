@@ -112,13 +112,17 @@ pub(crate) fn check_card_text(field: &str, v: &str) -> Result<(), ServiceError> 
     Ok(())
 }
 
+/// The staff account `who` names: an email (any case) or an account id.
+pub(crate) async fn find_staff(tx: &mut custos_store::Tx, who: &str) -> Result<Option<custos_store::StaffUser>, ServiceError> {
+    match custos_store::staff::user_by_email(tx, &who.trim().to_lowercase()).await? {
+        Some(u) => Ok(Some(u)),
+        None => Ok(custos_store::staff::user_by_id(tx, who).await?),
+    }
+}
+
 /// The staff account `owner` names (an email or an account id); 422 if none.
 pub(crate) async fn resolve_owner(tx: &mut custos_store::Tx, owner: &str) -> Result<custos_store::StaffUser, ServiceError> {
-    let by_email = custos_store::staff::user_by_email(tx, &owner.trim().to_lowercase()).await?;
-    let user = match by_email {
-        Some(u) => Some(u),
-        None => custos_store::staff::user_by_id(tx, owner).await?,
-    };
+    let user = find_staff(tx, owner).await?;
     user.ok_or_else(|| {
         ServiceError::unprocessable("owner", format!("no staff account `{owner}`: the owner is a person with a console account"))
     })

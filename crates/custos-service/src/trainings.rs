@@ -317,13 +317,9 @@ impl Trainings<'_> {
                 let course = custos_store::trainings::get(tx, &training)
                     .await?
                     .ok_or_else(|| ServiceError::unprocessable("training_id", format!("no course `{training}`")))?;
-                let person = custos_store::staff::user_by_email(tx, &user.trim().to_lowercase()).await?;
-                let person = match person {
-                    Some(p) => p,
-                    None => custos_store::staff::user_by_id(tx, &user)
-                        .await?
-                        .ok_or_else(|| ServiceError::unprocessable("user", format!("no staff account `{user}`")))?,
-                };
+                let person = crate::lifecycle::find_staff(tx, &user)
+                    .await?
+                    .ok_or_else(|| ServiceError::unprocessable("user", format!("no staff account `{user}`")))?;
                 let record = CompletionRecord {
                     training_record_id: TrainingRecordId::new(),
                     training_id: training,
@@ -413,11 +409,7 @@ impl Trainings<'_> {
             .read(async |tx| {
                 let user_id = match user {
                     Some(u) => {
-                        let found = match custos_store::staff::user_by_email(tx, &u.trim().to_lowercase()).await? {
-                            Some(p) => Some(p),
-                            None => custos_store::staff::user_by_id(tx, u).await?,
-                        };
-                        Some(found.ok_or(ServiceError::NotFound { resource: "staff member" })?.user_id)
+                        Some(crate::lifecycle::find_staff(tx, u).await?.ok_or(ServiceError::NotFound { resource: "staff member" })?.user_id)
                     }
                     None => None,
                 };

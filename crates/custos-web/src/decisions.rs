@@ -139,17 +139,29 @@ struct DecisionPage {
     prediction: String,
     base_value: String,
     chart: String,
+    masked: Option<String>,
 }
 
 pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadDecisions>, Path(id): Path<String>) -> Result<Response, Refusal> {
     let subject = web.service.decisions().get(&id).await.or_refuse(&staff)?.decision.subject_id;
     // Attributions are derived from the person's features: the view is recorded first.
     web.service.staff().log_subject_view(&staff.session, &subject.to_string()).await.or_refuse(&staff)?;
+    let revealed = web
+        .service
+        .staff()
+        .decide_reveal(
+            &staff.session,
+            custos_service::permissions::Resource::Decisions,
+            custos_service::permissions::AccessPurpose::ViewSubject,
+            Some(&subject),
+        )
+        .await
+        .or_refuse(&staff)?;
     let detail = web.service.decisions().detail(&id).await.or_refuse(&staff)?;
     let d = &detail.decision;
     let purpose = web.service.purposes().get(d.purpose.as_str()).await.or_refuse(&staff)?.purpose.name;
     let (has_explanation, prediction, base_value, chart) = match &detail.explanation {
-        Some(e) => {
+        Some(e) if revealed => {
             let mut rows: Vec<(String, f64)> = e.ranked().into_iter().map(|(f, v)| (f.to_owned(), v)).collect();
             rows.truncate(12);
             (
@@ -159,7 +171,7 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadDecisi
                 charts::signed("Feature attributions (largest first)", &rows),
             )
         }
-        None => (false, String::new(), String::new(), String::new()),
+        _ => (false, String::new(), String::new(), String::new()),
     };
     let page = DecisionPage {
         page: Page::staff(&staff, "/console/decisions"),
@@ -175,6 +187,7 @@ pub(crate) async fn detail(State(web): State<Web>, Can(staff, _): Can<ReadDecisi
         prediction,
         base_value,
         chart,
+        masked: (!revealed).then(|| crate::session::masked_notice(&staff.session)),
     };
     Ok(html(StatusCode::OK, page.render()))
 }

@@ -163,6 +163,7 @@ struct CasePage {
     verified: bool,
     owner: Option<String>,
     notes: Vec<(When, String, String)>,
+    masked: Option<String>,
 }
 
 /// A value as staff read it (text as is, anything else as JSON).
@@ -177,6 +178,18 @@ pub(crate) async fn case(State(web): State<Web>, Can(staff, _): Can<ReadDsrs>, P
     let c = web.service.dsrs().case(&id).await.or_refuse(&staff)?;
     // The case shows what the customer asked, their data included: the view is recorded.
     web.service.staff().log_subject_view(&staff.session, &c.request.subject_id.to_string()).await.or_refuse(&staff)?;
+    let revealed = web
+        .service
+        .staff()
+        .decide_reveal(
+            &staff.session,
+            custos_service::permissions::Resource::Dsrs,
+            custos_service::permissions::AccessPurpose::Dsr,
+            Some(&c.request.subject_id),
+        )
+        .await
+        .or_refuse(&staff)?;
+    let hide = |v: String| if revealed { v } else { crate::session::MASKED.to_owned() };
     let d = &c.request;
     let scope = match (d.dsr_type, d.objection, &d.purpose) {
         (DsrType::Access | DsrType::Portability, _, _) => "A copy of everything custos holds about the subject.".to_owned(),
@@ -192,15 +205,15 @@ pub(crate) async fn case(State(web): State<Web>, Can(staff, _): Can<ReadDsrs>, P
         status: label(d.status),
         due: When::deadline(&d.due_at),
         scope,
-        statement: c.statement.clone(),
+        statement: c.statement.clone().map(hide),
         changes: c
             .changes
             .iter()
             .map(|(k, old, new)| {
                 (
                     custos_core::data_category_name(k).unwrap_or(k).to_owned(),
-                    old.as_ref().map(shown).unwrap_or_else(|| "(none held)".into()),
-                    shown(new),
+                    old.as_ref().map(|v| hide(shown(v))).unwrap_or_else(|| "(none held)".into()),
+                    hide(shown(new)),
                 )
             })
             .collect(),
@@ -218,10 +231,11 @@ pub(crate) async fn case(State(web): State<Web>, Can(staff, _): Can<ReadDsrs>, P
                 (
                     When::moment(t),
                     who.clone().unwrap_or_else(|| "a removed account".into()),
-                    text.clone().unwrap_or_else(|| "(erased with the subject)".into()),
+                    text.clone().map(hide).unwrap_or_else(|| "(erased with the subject)".into()),
                 )
             })
             .collect(),
+        masked: (!revealed).then(|| crate::session::masked_notice(&staff.session)),
     };
     Ok(html(StatusCode::OK, page.render()))
 }
