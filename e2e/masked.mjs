@@ -4,6 +4,8 @@
 // personal data masked with the reason; once the completion is recorded the same page shows
 // the data. Screenshots go to target/e2e-screenshots/masked-*.png.
 //
+// It also opens the demo's vendor register and its data-flow diagram.
+//
 //   node e2e/masked.mjs         (uses target/debug/custos; `cargo build --bin custos` first)
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -52,6 +54,13 @@ try {
   // 3. The training page shows the coverage.
   await page.goto(`${base}/console/trainings`);
   assert.match(await page.locator('main').innerText(), /Staff holding every course their role requires/);
+  // 4. The demo's vendors and where customer data goes.
+  await page.goto(`${base}/console/vendors`);
+  const vendors = await page.locator('main').innerText();
+  assert.match(vendors, /Mailwave Ltd/);
+  assert.match(vendors, /standard contractual clauses \(Art\. 46\)/);
+  assert.ok(await page.locator('figure.chart svg').count() >= 1, 'the data-flow diagram');
+  await page.screenshot({ path: join(shots, 'masked-3-vendors.png'), fullPage: true });
   console.log(`e2e masked: passed (screenshots in ${shots})`);
 } finally {
   if (browser) await browser.close();

@@ -305,6 +305,7 @@ impl Demo<'_> {
         )
         .await?;
         self.approve_demo_model(&registered.model_id.to_string(), &people).await?;
+        self.seed_vendors(&system.ai_system.ai_system_id.to_string()).await?;
         let model =
             self.0.models().loaded(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
         let notices = self.0.purposes().notices(None).await?;
@@ -520,6 +521,59 @@ impl Demo<'_> {
                 .await?;
         }
         Ok(summary)
+    }
+
+    /// Two processors the demo shop sends data to, with their agreements: an e-mail service in
+    /// the EEA and an analytics service in the US under standard contractual clauses, so the
+    /// vendor register and its data-flow diagram have something to show.
+    async fn seed_vendors(&self, system: &str) -> Result<(), ServiceError> {
+        use crate::vendors::{DpaInput, VendorInput};
+        let by = crate::risks::RecordedBy { actor: "system:demo".into(), email: None };
+        let vendors = self.0.vendors();
+        let mailer = vendors
+            .create(
+                VendorInput {
+                    name: Some("Mailwave Ltd".into()),
+                    role: Some("processor".into()),
+                    country: Some("IE".into()),
+                    purposes: Some(vec![PURPOSES[DEMO_MODEL_PURPOSE].key.into()]),
+                    data_categories: Some(vec!["user.contact.email".into()]),
+                    ai_system_ids: Some(vec![system.to_owned()]),
+                    ..Default::default()
+                },
+                &by,
+            )
+            .await?;
+        let dpa = DpaInput {
+            signed_on: Some("2025-06-01".into()),
+            expires_on: Some("2028-05-31".into()),
+            data_categories: Some(vec!["user.contact".into()]),
+            reference: Some("DPA-2025-014".into()),
+            ..Default::default()
+        };
+        vendors.add_dpa(&mailer.vendor.vendor_id.to_string(), dpa, &by).await?;
+        let analytics = vendors
+            .create(
+                VendorInput {
+                    name: Some("Insight Cloud Inc".into()),
+                    role: Some("processor".into()),
+                    country: Some("US".into()),
+                    purposes: Some(vec![PURPOSES[0].key.into()]),
+                    data_categories: Some(vec!["user.behavior.purchase_history".into()]),
+                    ..Default::default()
+                },
+                &by,
+            )
+            .await?;
+        let dpa = DpaInput {
+            signed_on: Some("2026-02-01".into()),
+            data_categories: Some(vec!["user.behavior".into()]),
+            transfer_mechanism: Some("standard_contractual_clauses".into()),
+            reference: Some("DPA-2026-003 with SCC module 2".into()),
+            ..Default::default()
+        };
+        vendors.add_dpa(&analytics.vendor.vendor_id.to_string(), dpa, &by).await?;
+        Ok(())
     }
 
     /// Whether the database is empty, was created by the demo, or holds other data.

@@ -49,6 +49,20 @@ fn long(d: &str) -> String {
 pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadVendors>) -> Result<Response, Refusal> {
     let vendors = web.service.vendors().list().await.or_refuse(&staff)?;
     let systems = web.service.ai_systems().list().await.or_refuse(&staff)?;
+    let purpose_names: std::collections::BTreeMap<String, String> = web
+        .service
+        .purposes()
+        .all()
+        .await
+        .or_refuse(&staff)?
+        .into_iter()
+        .map(|p| (p.purpose.purpose.to_string(), p.purpose.name))
+        .collect();
+    // Staff read names, not keys.
+    let category_words =
+        |keys: &[String]| keys.iter().map(|k| custos_core::data_category_name(k).unwrap_or(k).to_owned()).collect::<Vec<_>>().join(", ");
+    let purpose_words =
+        |keys: &[String]| keys.iter().map(|k| purpose_names.get(k).cloned().unwrap_or_else(|| k.clone())).collect::<Vec<_>>().join(", ");
     let active: Vec<_> = vendors.iter().filter(|v| v.vendor.status == "active").collect();
     // Sources: the AI systems that send data to a vendor, and "Other processing" for vendors
     // no AI system is declared to feed.
@@ -57,7 +71,7 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadVendors>
     let mut targets = Vec::new();
     for (t, v) in active.iter().enumerate() {
         targets.push(FlowTarget { name: v.vendor.name.clone(), role: label_of::<VendorRole>(&v.vendor.role), blocked: v.blocked.clone() });
-        let cats = v.vendor.data_categories.join(", ");
+        let cats = category_words(&v.vendor.data_categories);
         let names: Vec<String> = if v.vendor.ai_system_ids.is_empty() {
             vec!["Other processing".to_owned()]
         } else {
@@ -84,8 +98,8 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadVendors>
             country: v.vendor.country.clone(),
             shares: format!(
                 "{} for {}",
-                if v.vendor.data_categories.is_empty() { "nothing declared".to_owned() } else { v.vendor.data_categories.join(", ") },
-                if v.vendor.purposes.is_empty() { "no declared purpose".to_owned() } else { v.vendor.purposes.join(", ") }
+                if v.vendor.data_categories.is_empty() { "nothing declared".to_owned() } else { category_words(&v.vendor.data_categories) },
+                if v.vendor.purposes.is_empty() { "no declared purpose".to_owned() } else { purpose_words(&v.vendor.purposes) }
             ),
             agreements: v
                 .dpas
