@@ -343,7 +343,10 @@ impl Trainings<'_> {
                 Ok((record, person.email, receipt))
             })
             .await?;
-        self.sweep(at).await?;
+        // The change is committed: a failed alert check is logged, and the hourly sweep retries.
+        if let Err(e) = self.sweep(at).await {
+            tracing::error!(error = %e, "checking training alerts after a change failed");
+        }
         let mut v = view(record, email, today);
         v.receipt = Some(receipt);
         Ok(v)
@@ -394,7 +397,10 @@ impl Trainings<'_> {
                 Ok((r, email, receipt))
             })
             .await?;
-        self.sweep(at).await?;
+        // The change is committed: a failed alert check is logged, and the hourly sweep retries.
+        if let Err(e) = self.sweep(at).await {
+            tracing::error!(error = %e, "checking training alerts after a change failed");
+        }
         let mut v = view(record, email, today);
         v.receipt = Some(receipt);
         Ok(v)

@@ -432,7 +432,10 @@ impl Vendors<'_> {
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
             .await?;
-        self.sweep(at).await?;
+        // The change is committed: a failed alert check is logged, and the hourly sweep retries.
+        if let Err(e) = self.sweep(at).await {
+            tracing::error!(error = %e, "checking vendor alerts after a change failed");
+        }
         let mut view = self.get(&record.vendor_id.to_string()).await?;
         view.receipt = Some(receipt);
         Ok(view)
@@ -465,7 +468,10 @@ impl Vendors<'_> {
             })
             .await?;
         if receipt.is_some() {
-            self.sweep(at).await?;
+            // The change is committed: a failed alert check is logged, and the hourly sweep retries.
+            if let Err(e) = self.sweep(at).await {
+                tracing::error!(error = %e, "checking vendor alerts after a change failed");
+            }
         }
         let mut view = self.get(vendor_id).await?;
         view.receipt = receipt;
@@ -551,7 +557,10 @@ impl Vendors<'_> {
                 Ok((record, receipt))
             })
             .await?;
-        self.sweep(at).await?;
+        // The change is committed: a failed alert check is logged, and the hourly sweep retries.
+        if let Err(e) = self.sweep(at).await {
+            tracing::error!(error = %e, "checking vendor alerts after a change failed");
+        }
         let mut view = view_of(record.0, &today_of(&at));
         view.receipt = Some(record.1);
         Ok(view)
@@ -588,7 +597,10 @@ impl Vendors<'_> {
             })
             .await?;
         if receipt.is_some() {
-            self.sweep(at).await?;
+            // The change is committed: a failed alert check is logged, and the hourly sweep retries.
+            if let Err(e) = self.sweep(at).await {
+                tracing::error!(error = %e, "checking vendor alerts after a change failed");
+            }
         }
         let mut view = view_of(record, &today_of(&at));
         view.receipt = receipt;
