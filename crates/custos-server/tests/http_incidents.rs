@@ -5,12 +5,15 @@
 //! stops the clock; the AI Act's clocks by role and type; changed facts change the clocks; the
 //! console shows the running clocks on the overview.
 
+mod support;
+
 use chrono::{DateTime, Duration, Utc};
 use custos_core::{Role, format_timestamp, parse_timestamp};
 use custos_service::incidents::{IncidentInput, NotificationInput};
 use custos_testkit::{Backend, Browser, TestServer, backend_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
+use support::firing;
 
 fn clock<'a>(incident: &'a Value, duty: &str) -> &'a Value {
     incident["clocks"]
@@ -24,18 +27,6 @@ fn duties(incident: &Value) -> Vec<String> {
         incident["clocks"].as_array().into_iter().flatten().filter_map(|c| c["duty"].as_str().map(str::to_owned)).collect();
     d.sort();
     d
-}
-
-async fn firing(s: &TestServer) -> Vec<(String, String)> {
-    let (_, alerts) = s.get("/v1/alerts?source=incidents&state=firing").await;
-    let mut out: Vec<(String, String)> = alerts
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| (a["kind"].as_str().unwrap_or_default().to_owned(), a["about"].as_str().unwrap_or_default().to_owned()))
-        .collect();
-    out.sort();
-    out
 }
 
 async fn breach_clocks(backend: Backend) {
@@ -122,23 +113,27 @@ async fn breach_clocks(backend: Backend) {
     let about = format!("{id}/gdpr_33_authority");
     let at = |d: Duration| aware + d;
     incidents.escalate(at(Duration::hours(23))).await.expect("tick");
-    assert_eq!(firing(&s).await, vec![], "nothing before half of any period");
+    assert_eq!(firing(&s, "incidents").await, vec![], "nothing before half of any period");
     incidents.escalate(at(Duration::hours(24))).await.expect("tick");
-    assert_eq!(firing(&s).await, vec![("clock_overdue".into(), format!("{id}/gdpr_34_subjects"))], "undue delay: flagged after 24 h");
+    assert_eq!(
+        firing(&s, "incidents").await,
+        vec![("clock_overdue".into(), format!("{id}/gdpr_34_subjects"))],
+        "undue delay: flagged after 24 h"
+    );
     incidents.escalate(at(Duration::hours(36) - Duration::seconds(1))).await.expect("tick");
-    assert!(!firing(&s).await.contains(&("clock_half".into(), about.clone())));
+    assert!(!firing(&s, "incidents").await.contains(&("clock_half".into(), about.clone())));
     for _ in 0..2 {
         incidents.escalate(at(Duration::hours(36))).await.expect("tick");
     }
-    assert!(firing(&s).await.contains(&("clock_half".into(), about.clone())), "half of 72 hours");
+    assert!(firing(&s, "incidents").await.contains(&("clock_half".into(), about.clone())), "half of 72 hours");
     incidents.escalate(at(Duration::minutes(57 * 60 + 36))).await.expect("tick");
-    let now_firing = firing(&s).await;
+    let now_firing = firing(&s, "incidents").await;
     assert!(
         now_firing.contains(&("clock_eighty_percent".into(), about.clone())) && !now_firing.contains(&("clock_half".into(), about.clone())),
         "{now_firing:?}"
     );
     incidents.escalate(at(Duration::hours(72))).await.expect("tick");
-    assert!(firing(&s).await.contains(&("clock_overdue".into(), about.clone())));
+    assert!(firing(&s, "incidents").await.contains(&("clock_overdue".into(), about.clone())));
     let (_, alerts) = s.get("/v1/alerts?source=incidents").await;
     let half = alerts.as_array().expect("alerts").iter().filter(|a| a["kind"] == "clock_half" && a["about"] == about.as_str()).count();
     assert_eq!(half, 1, "one alert per level");
@@ -176,7 +171,7 @@ async fn breach_clocks(backend: Backend) {
     let with_reason = NotificationInput { late_reason: Some("The agency confirmed the deletion only on the third day.".into()), ..late };
     let v = incidents.notify_at(&id, with_reason.clone(), "staff:test", at(Duration::hours(81))).await.expect("recorded");
     assert_eq!(v.notifications[0].late_seconds, Some(8 * 3600));
-    assert!(!firing(&s).await.iter().any(|(_, a)| *a == about), "the clock's alerts settle");
+    assert!(!firing(&s, "incidents").await.iter().any(|(_, a)| *a == about), "the clock's alerts settle");
     assert!(incidents.notify_at(&id, with_reason, "staff:test", at(Duration::hours(82))).await.is_err(), "one notification per duty");
     let (st, problem) = s.post(&format!("/v1/incidents/{id}/notifications"), json!({"duty": "gdpr_99"})).await;
     assert_eq!((st, problem["field"].as_str()), (422, Some("duty")), "{problem}");
@@ -228,7 +223,7 @@ async fn breach_clocks(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{changed}");
     assert!(!duties(&changed).contains(&"gdpr_34_subjects".to_owned()), "{changed}");
-    assert!(!firing(&s).await.iter().any(|(_, a)| a.ends_with("/gdpr_34_subjects")), "its alert settles");
+    assert!(!firing(&s, "incidents").await.iter().any(|(_, a)| a.ends_with("/gdpr_34_subjects")), "its alert settles");
     assert_eq!(
         s.call(Method::PATCH, &format!("/v1/incidents/{id}"), Some(&s.admin_key), Some(json!({"kind": "complaint"}))).await.1["field"],
         "kind"
@@ -300,7 +295,9 @@ async fn opening_late_escalates_at_once(backend: Backend) {
     };
     let v = s.service.incidents().create_at(input, "staff:test", t0 + Duration::hours(60)).await.expect("opened");
     assert_eq!(v.clocks.len(), 1, "risk (not high): the authority only");
-    assert!(firing(&s).await.contains(&("clock_eighty_percent".into(), format!("{}/gdpr_33_authority", v.incident.incident_id))));
+    assert!(
+        firing(&s, "incidents").await.contains(&("clock_eighty_percent".into(), format!("{}/gdpr_33_authority", v.incident.incident_id)))
+    );
     s.stop().await;
 }
 

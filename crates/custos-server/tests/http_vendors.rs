@@ -12,7 +12,7 @@ use custos_core::Role;
 use custos_testkit::{Backend, Browser, TestServer, backend_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{ADS, codes, consent, declare_ads, subject};
+use support::{ADS, codes, consent, declare_ads, firing, subject};
 
 async fn release(s: &TestServer, subject_id: &str, vendor: &str, categories: &[&str]) -> (u16, Value) {
     s.post(
@@ -20,18 +20,6 @@ async fn release(s: &TestServer, subject_id: &str, vendor: &str, categories: &[&
         json!({"subject_id": subject_id, "purpose": ADS, "data_categories": categories, "recipient": {"vendor_id": vendor}}),
     )
     .await
-}
-
-async fn firing(s: &TestServer) -> Vec<(String, String)> {
-    let (_, alerts) = s.get("/v1/alerts?source=vendors&state=firing").await;
-    let mut out: Vec<(String, String)> = alerts
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| (a["kind"].as_str().unwrap_or_default().to_owned(), a["about"].as_str().unwrap_or_default().to_owned()))
-        .collect();
-    out.sort();
-    out
 }
 
 fn day(offset: i64) -> String {
@@ -86,7 +74,7 @@ async fn register_and_gate(backend: Backend) {
     let mid = mailer["vendor_id"].as_str().expect("id").to_owned();
     assert_eq!(s.call(Method::POST, "/v1/vendors", Some(&writer), Some(good.clone())).await.0, 409, "names are unique");
     assert!(mailer["blocked"].as_str().unwrap_or_default().contains("no data processing agreement"), "{mailer}");
-    assert_eq!(firing(&s).await, vec![("no_valid_dpa".to_owned(), mid.clone())]);
+    assert_eq!(firing(&s, "vendors").await, vec![("no_valid_dpa".to_owned(), mid.clone())]);
 
     // A processor without a DPA: the release is denied with `no_valid_dpa`, nothing released.
     let (st, d) = release(&s, &ana, &mid, &["user.contact.email"]).await;
@@ -129,7 +117,7 @@ async fn register_and_gate(backend: Backend) {
     let (_, d) = release(&s, &ana, &mid, &["user.contact.email"]).await;
     assert_eq!(d["decision"], "allow", "{d}");
     assert_eq!(d["released"], json!({"user.contact.email": "ana@example.org"}));
-    assert!(firing(&s).await.is_empty(), "the missing-DPA alert settled: {:?}", firing(&s).await);
+    assert!(firing(&s, "vendors").await.is_empty(), "the missing-DPA alert settled: {:?}", firing(&s, "vendors").await);
     // Data not declared as shared with the vendor is refused as a whole.
     let (_, d) = release(&s, &ana, &mid, &["user.contact.email", "user.demographic"]).await;
     assert_eq!((d["decision"].as_str(), codes(&d).first().map(String::as_str)), (Some("deny"), Some("recipient_not_declared")), "{d}");
@@ -139,20 +127,20 @@ async fn register_and_gate(backend: Backend) {
     let did = dpa["dpa_id"].as_str().expect("id").to_owned();
     let (st, changed) = s.call(Method::PATCH, &format!("{dpas}/{did}"), Some(&writer), Some(json!({"expires_on": day(20)}))).await;
     assert_eq!((st, changed["expires_in_days"].as_i64()), (200, Some(20)), "{changed}");
-    assert_eq!(firing(&s).await, vec![("dpa_expiring".to_owned(), did.clone())]);
+    assert_eq!(firing(&s, "vendors").await, vec![("dpa_expiring".to_owned(), did.clone())]);
     let (_, alerts) = s.get("/v1/alerts?source=vendors&state=firing").await;
     assert!(alerts[0]["message"].as_str().unwrap_or_default().contains("Mailwave Ltd expires on"), "{alerts}");
     let vendors = s.service.vendors();
     assert_eq!(vendors.sweep(custos_core::now() + Duration::days(19)).await.expect("sweep"), 0, "once only");
     vendors.sweep(custos_core::now() + Duration::days(22)).await.expect("sweep");
-    let now_firing = firing(&s).await;
+    let now_firing = firing(&s, "vendors").await;
     assert!(now_firing.contains(&("dpa_expired".to_owned(), did.clone())), "{now_firing:?}");
     assert!(!now_firing.contains(&("dpa_expiring".to_owned(), did.clone())), "{now_firing:?}");
     assert!(now_firing.contains(&("no_valid_dpa".to_owned(), mid.clone())), "{now_firing:?}");
     // Renewed: everything settles.
     let (st, _) = s.call(Method::PATCH, &format!("{dpas}/{did}"), Some(&writer), Some(json!({"expires_on": ""}))).await;
     assert_eq!(st, 200);
-    assert!(firing(&s).await.is_empty(), "{:?}", firing(&s).await);
+    assert!(firing(&s, "vendors").await.is_empty(), "{:?}", firing(&s, "vendors").await);
 
     // A processor outside the EEA without a transfer mechanism: an alert, and no release.
     let (st, us) = s
@@ -174,7 +162,7 @@ async fn register_and_gate(backend: Backend) {
         "{us_dpa}"
     );
     let udid = us_dpa["dpa_id"].as_str().expect("id").to_owned();
-    assert!(firing(&s).await.contains(&("transfer_without_mechanism".to_owned(), udid.clone())));
+    assert!(firing(&s, "vendors").await.contains(&("transfer_without_mechanism".to_owned(), udid.clone())));
     let (_, d) = release(&s, &ana, &uid, &["user.contact.email"]).await;
     assert_eq!(codes(&d).first().map(String::as_str), Some("no_valid_dpa"), "{d}");
     assert!(d["reasons"][0]["message"].as_str().unwrap_or_default().contains("outside the EEA"), "{d}");
@@ -187,7 +175,7 @@ async fn register_and_gate(backend: Backend) {
         )
         .await;
     assert_eq!(st, 200);
-    assert!(!firing(&s).await.iter().any(|(k, _)| k == "transfer_without_mechanism"));
+    assert!(!firing(&s, "vendors").await.iter().any(|(k, _)| k == "transfer_without_mechanism"));
     assert_eq!(release(&s, &ana, &uid, &["user.contact.email"]).await.1["decision"], "allow");
 
     // A joint controller needs its arrangement; an ended vendor receives nothing.

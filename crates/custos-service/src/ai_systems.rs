@@ -266,13 +266,7 @@ impl AiSystems<'_> {
                 let mut changed = apply(input.clone(), current.clone())?;
                 let before = ledger_doc(&current);
                 let after = ledger_doc(&changed);
-                let fields: serde_json::Map<String, serde_json::Value> = after
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let fields: serde_json::Map<String, serde_json::Value> = crate::ledger::changed_fields(&before, &after);
                 if fields.is_empty() {
                     return Ok(AiSystemView { ai_system: current, receipt: None });
                 }

@@ -483,13 +483,7 @@ impl Incidents<'_> {
                     }
                 }
                 let (before, after) = (ledger_doc(&current), ledger_doc(&changed));
-                let mut fields: serde_json::Map<String, serde_json::Value> = after
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let mut fields: serde_json::Map<String, serde_json::Value> = crate::ledger::changed_fields(&before, &after);
                 for (name, a, b) in [
                     ("description", &current.text.description, &changed.text.description),
                     ("containment", &current.text.containment, &changed.text.containment),

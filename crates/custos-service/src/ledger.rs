@@ -304,6 +304,18 @@ impl Ledger<'_> {
     }
 }
 
+/// The fields of the ledger document `after` whose values differ from `before`: what an
+/// `*.updated` event names as changed.
+pub(crate) fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// SHA-256 of `bytes`, hex: how a leaf refers to free text it must not hold.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;

@@ -415,13 +415,7 @@ impl Risks<'_> {
                     return Err(ServiceError::unprocessable("ai_system_id", format!("no AI system `{sys}`")));
                 }
                 let (before, after) = (ledger_doc(&current), ledger_doc(&changed));
-                let mut fields: serde_json::Map<String, serde_json::Value> = after
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let mut fields: serde_json::Map<String, serde_json::Value> = crate::ledger::changed_fields(&before, &after);
                 if changed.description != current.description {
                     fields.insert("description".into(), json!("changed"));
                 }

@@ -258,13 +258,7 @@ impl Trainings<'_> {
                 let current = custos_store::trainings::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "training" })?;
                 let mut next = apply(&input, current.clone())?;
                 let (before, after) = (training_doc(&current), training_doc(&next));
-                let fields: serde_json::Map<String, serde_json::Value> = after
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let fields: serde_json::Map<String, serde_json::Value> = crate::ledger::changed_fields(&before, &after);
                 if fields.is_empty() && next.description == current.description {
                     return Ok(TrainingView { training: current, receipt: None });
                 }

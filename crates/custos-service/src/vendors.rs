@@ -351,17 +351,6 @@ fn dpa_doc(d: &DpaRecord) -> serde_json::Value {
     })
 }
 
-/// The fields of `after` that differ from `before`.
-fn changed(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-    after
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, v)| before.get(k.as_str()) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 /// Checks, inside a write, what a vendor refers to: its purposes, AI systems and processor.
 async fn check_references(tx: &mut custos_store::Tx, v: &VendorRecord) -> Result<(), ServiceError> {
     for p in &v.purposes {
@@ -450,7 +439,7 @@ impl Vendors<'_> {
             .write(async |tx| {
                 let current = custos_store::vendors::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "vendor" })?;
                 let mut next = apply_vendor(&input, current.clone())?;
-                let fields = changed(&vendor_doc(&current), &vendor_doc(&next));
+                let fields = crate::ledger::changed_fields(&vendor_doc(&current), &vendor_doc(&next));
                 if fields.is_empty() {
                     return Ok(None);
                 }
@@ -580,7 +569,7 @@ impl Vendors<'_> {
                     .filter(|d| d.vendor_id == vid)
                     .ok_or(ServiceError::NotFound { resource: "agreement" })?;
                 let mut next = apply_dpa(&input, current.clone())?;
-                let fields = changed(&dpa_doc(&current), &dpa_doc(&next));
+                let fields = crate::ledger::changed_fields(&dpa_doc(&current), &dpa_doc(&next));
                 if fields.is_empty() {
                     return Ok((current, None));
                 }

@@ -67,3 +67,16 @@ pub async fn check(s: &TestServer, subject_id: &str, gpc: bool) -> Value {
 pub fn codes(v: &Value) -> Vec<String> {
     v["reasons"].as_array().expect("reasons").iter().map(|r| r["code"].as_str().unwrap_or_default().to_owned()).collect()
 }
+
+/// The alerts of `source` now firing, as (kind, about) pairs, sorted.
+pub async fn firing(s: &TestServer, source: &str) -> Vec<(String, String)> {
+    let (_, alerts) = s.get(&format!("/v1/alerts?source={source}&state=firing")).await;
+    let mut out: Vec<(String, String)> = alerts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| (a["kind"].as_str().unwrap_or_default().to_owned(), a["about"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    out.sort();
+    out
+}
