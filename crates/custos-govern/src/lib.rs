@@ -1,6 +1,6 @@
 //! custos governance engines: the obligations catalog (legal facts as data), the legal clocks
 //! of incidents and their response plans, the EU AI Act classifier, versioned questionnaires
-//! with the DPIA screening. Pure: no I/O, no clock of its own (callers pass the time).
+//! with the DPIA screening and the vendor review. Pure: no I/O, no clock of its own (callers pass the time).
 
 pub mod aiact;
 pub mod catalog;
@@ -10,3 +10,4 @@ mod names;
 pub mod plans;
 pub mod questionnaire;
 pub mod transfers;
+pub mod vendor;

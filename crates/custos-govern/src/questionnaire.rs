@@ -1,5 +1,6 @@
 //! Versioned questionnaires kept as data: the questions business staff answer about an AI
-//! system ([`crate::aiact`]) or a processing operation ([`crate::dpia`]).
+//! system ([`crate::aiact`]), a processing operation ([`crate::dpia`]) or a vendor
+//! ([`crate::vendor`]).
 //!
 //! Each definition lives in `data/questionnaires/<key>-v<version>.yaml`, is embedded at build
 //! time and parsed once. A published version never changes: answers are stored with the key
@@ -140,9 +141,10 @@ impl Questionnaire {
 
 /// The embedded definitions: (key, version, YAML text). Add new versions here; the tests check
 /// that each file declares the key and version it is listed under.
-const DEFINITIONS: [(&str, u32, &str); 2] = [
+const DEFINITIONS: [(&str, u32, &str); 3] = [
     ("ai_act", 1, include_str!("../data/questionnaires/ai_act-v1.yaml")),
     ("dpia", 1, include_str!("../data/questionnaires/dpia-v1.yaml")),
+    ("vendor", 1, include_str!("../data/questionnaires/vendor-v1.yaml")),
 ];
 
 /// Every embedded questionnaire version, parsed once, in the order of the const list.
@@ -184,6 +186,7 @@ pub fn check(q: &Questionnaire, answers: &Answers, complete: bool) -> Result<(),
     match q.key.as_str() {
         crate::dpia::DPIA_KEY => crate::dpia::cross_rules(answers, complete),
         crate::aiact::AI_ACT_KEY => crate::aiact::cross_rules(answers),
+        crate::vendor::VENDOR_KEY => crate::vendor::cross_rules(answers, complete),
         _ => Ok(()),
     }
 }

@@ -3,7 +3,9 @@
 //! valid data processing agreement (`no_valid_dpa`) and allows it once one covers the data;
 //! undeclared data and joint controllers without an arrangement are refused; an expiring
 //! agreement and a transfer without a mechanism raise alerts that settle when fixed; the
-//! console's data-flow diagram with its numbers.
+//! console's data-flow diagram with its numbers; due-diligence reviews of a vendor through the
+//! questionnaire engine, an approved insufficient one raising an alert until a better one is
+//! approved, a change of the vendor sending it back for review.
 
 mod support;
 
@@ -224,4 +226,133 @@ async fn register_and_gate(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(register_and_gate);
+/// Answers of a vendor that gives every guarantee, with `changes` merged in.
+fn vendor_answers(changes: Value) -> Value {
+    let mut a = json!({
+        "security_measures_documented": true, "security_certification": "soc2_type2", "confidentiality": true,
+        "breach_notice": "within_24h", "subprocessors_controlled": true, "assists_with_requests": true,
+        "deletes_at_end": true, "audit_rights": true, "outside_eea": true, "transfer_assessment": "done",
+        "government_requests": true, "uses_ai": true, "trains_on_data": "no", "model_documentation": true
+    });
+    for (k, v) in changes.as_object().expect("object") {
+        a[k] = v.clone();
+    }
+    a
+}
+
+async fn due_diligence(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    declare_ads(&s, false, false).await;
+    let writer = s.key(&["vendors:write", "vendors:read"]).await;
+    let officer = s.person("dora@example.com", &[Role::PrivacyOfficer], &["assessments:read", "assessments:write", "vendors:read"]).await;
+    let body = json!({"name": "Chatty AI Inc", "role": "processor", "country": "US", "purposes": [ADS], "data_categories": ["user.contact.email"]});
+    let (st, v) = s.call(Method::POST, "/v1/vendors", Some(&writer), Some(body)).await;
+    assert_eq!(st, 201, "{v}");
+    let vid = v["vendor_id"].as_str().expect("id").to_owned();
+    assert!(v["review"].is_null(), "not reviewed yet: {v}");
+    let (st, system) = s
+        .post(
+            "/v1/ai-systems",
+            json!({"name": "Offer ranker", "description": "Ranks offers", "business_owner": "Marketing", "purposes": [ADS]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{system}");
+    let sid = system["ai_system_id"].as_str().expect("id").to_owned();
+
+    // Bad input: the questionnaire decides what the assessment is about.
+    for (body, status, field) in [
+        (json!({"questionnaire": "vendor"}), 400, "vendor_id"),
+        (json!({"questionnaire": "vendor", "vendor_id": vid, "ai_system_id": sid}), 400, "ai_system_id"),
+        (json!({"questionnaire": "dpia", "vendor_id": vid}), 400, "vendor_id"),
+        (json!({"questionnaire": "vendor", "vendor_id": "not-an-id"}), 400, "vendor_id"),
+        (json!({"questionnaire": "vendor", "vendor_id": "01a236da-e535-701c-a7f8-d9201e55519a"}), 422, "vendor_id"),
+        (json!({"questionnaire": "vendor", "vendor_id": vid, "answers": {"trains_on_data": "sometimes"}}), 400, "answers.trains_on_data"),
+    ] {
+        let (st, problem) = s.call(Method::POST, "/v1/assessments", Some(&officer), Some(body.clone())).await;
+        assert_eq!((st, problem["field"].as_str()), (status, Some(field)), "{body} -> {problem}");
+    }
+    let (_, none) = s.call(Method::GET, &format!("/v1/assessments?vendor_id={vid}"), Some(&officer), None).await;
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "nothing was created: {none}");
+
+    // A vendor that trains its own models on the data: not sufficient.
+    let trains = vendor_answers(json!({"trains_on_data": "yes", "model_documentation": null}));
+    let (st, a) = s
+        .call(
+            Method::POST,
+            "/v1/assessments",
+            Some(&officer),
+            Some(json!({"questionnaire": "vendor", "vendor_id": vid, "answers": trains})),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    assert_eq!((a["vendor_id"].as_str(), a["ai_system_id"].as_str()), (Some(vid.as_str()), None));
+    assert_eq!(a["result"]["outcome"], "insufficient", "{a}");
+    assert_eq!(a["result"]["findings"][0]["question"], "trains_on_data", "{a}");
+    let path = format!("/v1/assessments/{}", a["assessment_id"].as_str().expect("id"));
+    let (st, problem) = s.call(Method::PATCH, &path, Some(&officer), Some(json!({"status": "submitted"}))).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("answers.model_documentation")), "an AI vendor must answer it: {problem}");
+    let (st, a) =
+        s.call(Method::PATCH, &path, Some(&officer), Some(json!({"answers": {"model_documentation": false}, "status": "submitted"}))).await;
+    assert_eq!((st, a["status"].as_str()), (200, Some("submitted")), "{a}");
+    assert_eq!(a["result"]["findings"].as_array().map(Vec::len), Some(2), "{a}");
+    let vendors = s.service.vendors();
+    vendors.sweep(custos_core::now()).await.expect("sweep");
+    assert!(!firing(&s, "vendors").await.iter().any(|(k, _)| k == "guarantees_insufficient"), "not approved yet");
+    let (st, a) = s.call(Method::PATCH, &path, Some(&officer), Some(json!({"status": "approved"}))).await;
+    assert_eq!((st, a["status"].as_str()), (200, Some("approved")), "{a}");
+    vendors.sweep(custos_core::now()).await.expect("sweep");
+    assert!(firing(&s, "vendors").await.contains(&("guarantees_insufficient".to_owned(), vid.clone())));
+    let (_, v) = s.call(Method::GET, &format!("/v1/vendors/{vid}"), Some(&writer), None).await;
+    assert_eq!((v["review"]["status"].as_str(), v["review"]["outcome"].as_str()), (Some("approved"), Some("insufficient")), "{v}");
+
+    // The report names the vendor and the findings with their articles.
+    let (st, report) = s.call(Method::GET, &format!("{path}/report"), Some(&officer), None).await;
+    assert_eq!(st, 200);
+    let html = report.as_str().unwrap_or_default();
+    for expected in ["Vendor:", "Chatty AI Inc", "Guarantees not sufficient", "trains its own models", "GDPR Art. 28(3)(a)"] {
+        assert!(html.contains(expected), "{expected} in {html}");
+    }
+
+    // The vendor changes: the approved review goes back for review, and still stands.
+    let (st, _) = s.call(Method::PATCH, &format!("/v1/vendors/{vid}"), Some(&writer), Some(json!({"country": "IE"}))).await;
+    assert_eq!(st, 200);
+    let (_, a) = s.call(Method::GET, &path, Some(&officer), None).await;
+    assert_eq!(a["status"], "needs_review", "{a}");
+    assert!(a["review_reason"].as_str().unwrap_or_default().contains("the vendor changed (country)"), "{a}");
+    vendors.sweep(custos_core::now()).await.expect("sweep");
+    assert!(firing(&s, "vendors").await.contains(&("guarantees_insufficient".to_owned(), vid.clone())), "still the standing review");
+
+    // A new review with the training contractually excluded: sufficient, and the alert settles.
+    let fixed = vendor_answers(json!({"outside_eea": false, "transfer_assessment": null, "government_requests": null}));
+    let (st, b) = s
+        .call(Method::POST, "/v1/assessments", Some(&officer), Some(json!({"questionnaire": "vendor", "vendor_id": vid, "answers": fixed})))
+        .await;
+    assert_eq!((st, b["result"]["outcome"].as_str()), (201, Some("sufficient")), "{b}");
+    let bpath = format!("/v1/assessments/{}", b["assessment_id"].as_str().expect("id"));
+    assert_eq!(s.call(Method::PATCH, &bpath, Some(&officer), Some(json!({"status": "submitted"}))).await.0, 200);
+    assert_eq!(s.call(Method::PATCH, &bpath, Some(&officer), Some(json!({"status": "approved"}))).await.0, 200);
+    vendors.sweep(custos_core::now()).await.expect("sweep");
+    assert!(!firing(&s, "vendors").await.iter().any(|(k, _)| k == "guarantees_insufficient"), "settled");
+    let (_, list) = s.call(Method::GET, &format!("/v1/assessments?vendor_id={vid}"), Some(&officer), None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    let (_, mixed) = s.call(Method::GET, &format!("/v1/assessments?vendor_id={vid}&ai_system_id={sid}"), Some(&officer), None).await;
+    assert_eq!(mixed["field"], "vendor_id", "{mixed}");
+
+    // The console: the vendor's review on the register, a start button, the findings page.
+    s.service.staff().create_user("olga@example.com", &[Role::PrivacyOfficer], Some("a long enough password".into())).await.expect("user");
+    let mut browser = Browser::new(&s);
+    browser.login("olga@example.com", "a long enough password").await;
+    let (st, page, _) = browser.get("/console/vendors").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("Approved: Sufficient guarantees") && page.contains(&format!("id=\"review-{vid}\"")), "{page}");
+    let csrf = browser.csrf("/console/vendors").await;
+    let (st, body, location) =
+        browser.post("/console/assessments", &[("csrf", &csrf), ("vendor_id", &vid), ("questionnaire", "vendor")]).await;
+    assert_eq!(st, 303, "{body}");
+    let (st, page, _) = browser.get(&location.expect("redirect")).await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("Vendor:</strong> Chatty AI Inc") && page.contains("Due diligence"), "{page}");
+    s.stop().await;
+}
+
+backend_tests!(register_and_gate, due_diligence);

@@ -282,7 +282,13 @@ impl AiSystems<'_> {
                 }
                 let receipt = custos_store::ledger::append_leaf(tx, leaf).await?;
                 // Its approved impact assessments are looked at again.
-                crate::assessments::system_changed(tx, &id, &fields.keys().cloned().collect::<Vec<_>>(), &at).await?;
+                crate::assessments::subject_changed(
+                    tx,
+                    custos_store::assessments::About::AiSystem(&id),
+                    &fields.keys().cloned().collect::<Vec<_>>(),
+                    &at,
+                )
+                .await?;
                 Ok(AiSystemView { ai_system: changed, receipt: Some(receipt) })
             })
             .await;

@@ -1,16 +1,20 @@
 //! Impact assessments: versioned questionnaires (data in `custos-govern`) answered for one AI
-//! system. The GDPR Art. 35 DPIA screens with the nine WP248 criteria (two or more: required in
+//! system or, for the vendor due diligence of GDPR Art. 28(1), one vendor. The GDPR Art. 35 DPIA screens with the nine WP248 criteria (two or more: required in
 //! most cases; a national Art. 35(4) list counts; the DPO may decide otherwise with a reason)
 //! and flags prior consultation (Art. 36) when the residual risk stays high. The AI Act
 //! classification explains its tier step by step with articles and names the obligations it
 //! triggers, with their dates from the catalog. An assessment goes `draft -> submitted ->
 //! approved` (by a privacy officer, a person); a change of its AI system sends approved ones
 //! back for review. A high-risk or DPIA-required system cannot have a model approved until its
-//! assessment is.
+//! assessment is. A vendor review lists its findings (the contract terms of Art. 28(3),
+//! security, transfers, AI training on the data) and concludes `sufficient`, `conditions` or
+//! `insufficient`; a change of the vendor sends approved reviews back, and an approved
+//! `insufficient` one raises an alert on the vendor (see [`crate::vendors`]).
 
-use custos_core::{AiSystemId, AssessmentId, LedgerEvent, Role, Timestamp, now};
+use custos_core::{AiSystemId, AssessmentId, LedgerEvent, Role, Timestamp, VendorId, now};
 use custos_govern::questionnaire::{self, Answers};
-use custos_govern::{aiact, dpia};
+use custos_govern::{aiact, dpia, vendor};
+use custos_store::assessments::About;
 pub use custos_store::assessments::AssessmentRecord;
 use serde_json::{Value, json};
 
@@ -25,17 +29,19 @@ custos_core::vocabulary! {
         Submitted = "submitted" ("Waiting for approval"),
         /// Approved by a privacy officer.
         Approved = "approved" ("Approved"),
-        /// Its AI system changed after approval: look at it again.
-        NeedsReview = "needs_review" ("Needs review: the AI system changed"),
+        /// What it assesses (an AI system, a vendor) changed after approval: look at it again.
+        NeedsReview = "needs_review" ("Needs review: what it assesses changed"),
     }
 }
 
 /// Starts an assessment, or changes one (answers, status).
 #[derive(Debug, Clone, Default)]
 pub struct AssessmentInput {
-    /// The AI system assessed (on creation).
+    /// The AI system assessed (on creation; `dpia`, `ai_act`).
     pub ai_system_id: Option<String>,
-    /// `dpia` or `ai_act` (on creation; the latest version is used).
+    /// The vendor assessed (on creation; `vendor`).
+    pub vendor_id: Option<String>,
+    /// `dpia`, `ai_act` or `vendor` (on creation; the latest version is used).
     pub questionnaire: Option<String>,
     /// Answers to merge in (question key -> answer; `null` removes one).
     pub answers: Option<Answers>,
@@ -57,8 +63,8 @@ fn bad_answer(e: questionnaire::AnswerError) -> ServiceError {
     ServiceError::invalid(&format!("answers.{}", e.question), e.message)
 }
 
-/// What custos concludes from the answers: the AI Act tier, path and obligations, or the DPIA
-/// screening and the prior consultation flag.
+/// What custos concludes from the answers: the AI Act tier, path and obligations, the DPIA
+/// screening and the prior consultation flag, or the vendor review's findings and outcome.
 fn conclude(q: &str, answers: &Answers, system_role: &str) -> Value {
     match q {
         aiact::AI_ACT_KEY => {
@@ -76,6 +82,10 @@ fn conclude(q: &str, answers: &Answers, system_role: &str) -> Value {
             let s = dpia::screen(answers);
             json!({"screening": s, "residual_high": dpia::residual_high(answers), "prior_consultation": dpia::prior_consultation(answers)})
         }
+        vendor::VENDOR_KEY => {
+            let r = vendor::review(answers);
+            json!({"outcome": r.outcome.as_str(), "findings": r.findings})
+        }
         _ => json!({}),
     }
 }
@@ -83,7 +93,8 @@ fn conclude(q: &str, answers: &Answers, system_role: &str) -> Value {
 fn ledger_doc(a: &AssessmentRecord) -> Value {
     json!({
         "assessment_id": a.assessment_id.to_string(),
-        "ai_system_id": a.ai_system_id.to_string(),
+        "ai_system_id": a.ai_system_id.map(|id| id.to_string()),
+        "vendor_id": a.vendor_id.map(|id| id.to_string()),
         "questionnaire": a.questionnaire,
         "version": a.version,
         "status": a.status,
@@ -91,6 +102,7 @@ fn ledger_doc(a: &AssessmentRecord) -> Value {
         "tier": a.result.get("tier"),
         "dpia_required": a.result.pointer("/screening/required"),
         "prior_consultation": a.result.get("prior_consultation"),
+        "outcome": a.result.get("outcome"),
     })
 }
 
@@ -99,16 +111,32 @@ fn ledger_doc(a: &AssessmentRecord) -> Value {
 pub struct Assessments<'a>(pub(crate) &'a Service);
 
 impl Assessments<'_> {
-    /// Starts an assessment of an AI system with the latest version of a questionnaire; the
-    /// answers given are checked (not yet for completeness); a ledger event.
+    /// Starts an assessment of an AI system (`dpia`, `ai_act`) or a vendor (`vendor`) with the
+    /// latest version of a questionnaire; the answers given are checked (not yet for
+    /// completeness); a ledger event.
     pub async fn create(&self, input: AssessmentInput, by: &str) -> Result<AssessmentView, ServiceError> {
-        let system_id =
-            AiSystemId::parse(input.ai_system_id.as_deref().ok_or_else(|| ServiceError::invalid("ai_system_id", "is required"))?)?;
         let key = input.questionnaire.as_deref().ok_or_else(|| ServiceError::invalid("questionnaire", "is required"))?;
         let q = questionnaire::latest(key).ok_or_else(|| {
-            let known: Vec<&str> = questionnaire::questionnaires().iter().map(|q| q.key.as_str()).collect();
+            let mut known: Vec<&str> = questionnaire::questionnaires().iter().map(|q| q.key.as_str()).collect();
+            known.dedup();
             ServiceError::invalid("questionnaire", format!("must be one of {}", known.join(", ")))
         })?;
+        let (system_id, vendor_id) = if q.key == vendor::VENDOR_KEY {
+            if input.ai_system_id.is_some() {
+                return Err(ServiceError::invalid("ai_system_id", "a vendor review is about a vendor: give `vendor_id` only"));
+            }
+            let id = input.vendor_id.as_deref().ok_or_else(|| ServiceError::invalid("vendor_id", "is required for a vendor review"))?;
+            (None, Some(VendorId::parse(id).map_err(|e| ServiceError::invalid("vendor_id", e.message()))?))
+        } else {
+            if input.vendor_id.is_some() {
+                return Err(ServiceError::invalid(
+                    "vendor_id",
+                    format!("the {} questionnaire is about an AI system: give `ai_system_id`", q.key),
+                ));
+            }
+            let id = input.ai_system_id.as_deref().ok_or_else(|| ServiceError::invalid("ai_system_id", "is required"))?;
+            (Some(AiSystemId::parse(id)?), None)
+        };
         if input.status.is_some() {
             return Err(ServiceError::invalid("status", "an assessment starts as a draft; submit it with PATCH"));
         }
@@ -118,16 +146,26 @@ impl Assessments<'_> {
         let at = now();
         self.0
             .write(async |tx| {
-                let system = custos_store::ai_systems::get(tx, &system_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::unprocessable("ai_system_id", format!("no AI system `{system_id}`")))?;
+                let mut role = String::new();
+                if let Some(system_id) = &system_id {
+                    let system = custos_store::ai_systems::get(tx, system_id)
+                        .await?
+                        .ok_or_else(|| ServiceError::unprocessable("ai_system_id", format!("no AI system `{system_id}`")))?;
+                    role = system.ai_act_role;
+                }
+                if let Some(vendor_id) = &vendor_id
+                    && custos_store::vendors::get(tx, vendor_id).await?.is_none()
+                {
+                    return Err(ServiceError::unprocessable("vendor_id", format!("no vendor `{vendor_id}` in the register")));
+                }
                 let record = AssessmentRecord {
                     assessment_id: AssessmentId::new(),
                     ai_system_id: system_id,
+                    vendor_id,
                     questionnaire: q.key.clone(),
                     version: q.version,
                     status: AssessmentStatus::Draft.as_str().to_owned(),
-                    result: conclude(&q.key, &answers, &system.ai_act_role),
+                    result: conclude(&q.key, &answers, &role),
                     answers: answers.clone(),
                     created_by: by.to_owned(),
                     created_at: at,
@@ -170,7 +208,11 @@ impl Assessments<'_> {
         person: Option<&crate::staff::StaffIdentity>,
     ) -> Result<AssessmentView, ServiceError> {
         let id = AssessmentId::parse(assessment_id)?;
-        for (field, given) in [("ai_system_id", input.ai_system_id.is_some()), ("questionnaire", input.questionnaire.is_some())] {
+        for (field, given) in [
+            ("ai_system_id", input.ai_system_id.is_some()),
+            ("vendor_id", input.vendor_id.is_some()),
+            ("questionnaire", input.questionnaire.is_some()),
+        ] {
             if given {
                 return Err(ServiceError::invalid(field, "is fixed when the assessment starts"));
             }
@@ -207,7 +249,11 @@ impl Assessments<'_> {
                 let current = custos_store::assessments::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "assessment" })?;
                 let q = questionnaire::questionnaire(&current.questionnaire, current.version)
                     .ok_or_else(|| ServiceError::from(custos_store::StoreError::Corrupt(format!("questionnaire {} v{}", current.questionnaire, current.version))))?;
-                let system = custos_store::ai_systems::get(tx, &current.ai_system_id).await?.ok_or(ServiceError::NotFound { resource: "AI system" })?;
+                let system = match &current.ai_system_id {
+                    Some(id) => Some(custos_store::ai_systems::get(tx, id).await?.ok_or(ServiceError::NotFound { resource: "AI system" })?),
+                    None => None,
+                };
+                let role = system.as_ref().map_or("", |s| s.ai_act_role.as_str());
                 let mut next = current.clone();
                 let status = AssessmentStatus::parse(&current.status).unwrap_or(AssessmentStatus::Draft);
                 if let Some(changes) = &input.answers {
@@ -260,7 +306,7 @@ impl Assessments<'_> {
                     }
                     next.status = t.as_str().to_owned();
                 }
-                next.result = conclude(&q.key, &next.answers, &system.ai_act_role);
+                next.result = conclude(&q.key, &next.answers, role);
                 if next == current {
                     return Ok(AssessmentView { assessment: current, receipt: None });
                 }
@@ -277,6 +323,7 @@ impl Assessments<'_> {
                 // An approved AI Act classification is the system's risk tier from now on.
                 if event == LedgerEvent::AssessmentApproved
                     && q.key == aiact::AI_ACT_KEY
+                    && let Some(system) = &system
                     && let Some(tier) = next.result.get("tier").and_then(Value::as_str)
                     && tier != system.risk_tier
                 {
@@ -302,10 +349,28 @@ impl Assessments<'_> {
             .ok_or(ServiceError::NotFound { resource: "assessment" })
     }
 
-    /// Assessments, newest first, optionally of one AI system (at most 1,000).
-    pub async fn list(&self, ai_system_id: Option<&str>) -> Result<Vec<AssessmentRecord>, ServiceError> {
-        let id = ai_system_id.map(AiSystemId::parse).transpose()?;
-        self.0.read(async |tx| Ok(custos_store::assessments::list(tx, id.as_ref(), 1_000).await?)).await
+    /// Assessments, newest first, optionally of one AI system or one vendor (at most 1,000).
+    pub async fn list(&self, ai_system_id: Option<&str>, vendor_id: Option<&str>) -> Result<Vec<AssessmentRecord>, ServiceError> {
+        let system = ai_system_id.map(AiSystemId::parse).transpose()?;
+        let vendor = vendor_id.map(|v| VendorId::parse(v).map_err(|e| ServiceError::invalid("vendor_id", e.message()))).transpose()?;
+        let about = match (&system, &vendor) {
+            (Some(_), Some(_)) => return Err(ServiceError::invalid("vendor_id", "filter by an AI system or a vendor, not both")),
+            (Some(s), None) => About::AiSystem(s),
+            (None, Some(v)) => About::Vendor(v),
+            (None, None) => About::Any,
+        };
+        self.0.read(async |tx| Ok(custos_store::assessments::list(tx, about, 1_000).await?)).await
+    }
+
+    /// What an assessment is about, in words: ("AI system" or "Vendor", its name).
+    pub async fn about(&self, a: &AssessmentRecord) -> Result<(&'static str, String), ServiceError> {
+        match (&a.ai_system_id, &a.vendor_id) {
+            (Some(id), _) => Ok(("AI system", self.0.ai_systems().get(&id.to_string()).await?.name)),
+            (None, Some(id)) => Ok(("Vendor", self.0.vendors().get(&id.to_string()).await?.vendor.name)),
+            (None, None) => {
+                Err(ServiceError::from(custos_store::StoreError::Corrupt(format!("assessment {} is about nothing", a.assessment_id))))
+            }
+        }
     }
 }
 
@@ -322,7 +387,7 @@ pub(crate) async fn blocks_approval(
     tx: &mut custos_store::Tx,
     system: &custos_store::ai_systems::AiSystemRecord,
 ) -> Result<Option<String>, ServiceError> {
-    let all = custos_store::assessments::list(tx, Some(&system.ai_system_id), 1_000).await?;
+    let all = custos_store::assessments::list(tx, About::AiSystem(&system.ai_system_id), 1_000).await?;
     let approved = AssessmentStatus::Approved.as_str();
     // Newest first: the newest of a questionnaire, and the newest approved one.
     let newest = |q: &str| all.iter().find(|a| a.questionnaire == q);
@@ -355,19 +420,25 @@ pub(crate) async fn blocks_approval(
     Ok(None)
 }
 
-/// Sends the approved assessments of a changed AI system back for review, inside its write.
-pub(crate) async fn system_changed(
+/// Sends the approved assessments of a changed AI system or vendor back for review, inside its
+/// write.
+pub(crate) async fn subject_changed(
     tx: &mut custos_store::Tx,
-    system: &AiSystemId,
+    about: About<'_>,
     fields: &[String],
     at: &Timestamp,
 ) -> Result<(), ServiceError> {
-    let reason = format!("the AI system changed ({})", fields.join(", "));
-    for id in custos_store::assessments::mark_for_review(tx, system, &reason, at).await? {
+    let (what, key, id) = match about {
+        About::AiSystem(id) => ("the AI system", "ai_system_id", id.to_string()),
+        About::Vendor(id) => ("the vendor", "vendor_id", id.to_string()),
+        About::Any => return Ok(()),
+    };
+    let reason = format!("{what} changed ({})", fields.join(", "));
+    for assessment in custos_store::assessments::mark_for_review(tx, about, &reason, at).await? {
         let leaf = crate::ledger::event_at(
             LedgerEvent::AssessmentReviewRequired,
             at,
-            json!({"assessment_id": id, "ai_system_id": system.to_string(), "changed": fields}),
+            json!({"assessment_id": assessment, key: id, "changed": fields}),
         );
         custos_store::ledger::append_leaf(tx, leaf).await?;
     }

@@ -524,8 +524,9 @@ impl Demo<'_> {
     }
 
     /// Two processors the demo shop sends data to, with their agreements: an e-mail service in
-    /// the EEA and an analytics service in the US under standard contractual clauses, so the
-    /// vendor register and its data-flow diagram have something to show.
+    /// the EEA and an analytics service in the US under standard contractual clauses with a
+    /// due-diligence review in draft, so the vendor register, its data-flow diagram and the
+    /// review have something to show.
     async fn seed_vendors(&self, system: &str) -> Result<(), ServiceError> {
         use crate::vendors::{DpaInput, VendorInput};
         let by = crate::risks::RecordedBy { actor: "system:demo".into(), email: None };
@@ -573,6 +574,19 @@ impl Demo<'_> {
             ..Default::default()
         };
         vendors.add_dpa(&analytics.vendor.vendor_id.to_string(), dpa, &by).await?;
+        // A due-diligence review in progress: its 72-hour breach notice is a condition to agree.
+        let answers = serde_json::json!({
+            "security_measures_documented": true, "security_certification": "soc2_type2", "confidentiality": true,
+            "breach_notice": "within_72h", "subprocessors_controlled": true, "assists_with_requests": true,
+            "deletes_at_end": true, "audit_rights": true, "outside_eea": true, "transfer_assessment": "done", "uses_ai": false
+        });
+        let review = crate::assessments::AssessmentInput {
+            vendor_id: Some(analytics.vendor.vendor_id.to_string()),
+            questionnaire: Some(custos_govern::vendor::VENDOR_KEY.into()),
+            answers: answers.as_object().cloned(),
+            ..Default::default()
+        };
+        self.0.assessments().create(review, &by.actor).await?;
         Ok(())
     }
 

@@ -4,15 +4,20 @@
 //! dates, the country of processing and the transfer mechanism. It decides at run time: the
 //! gate names a vendor as a check's recipient and refuses a release the register does not
 //! allow (`no_valid_dpa`, `no_joint_arrangement`, `recipient_not_declared`), and expiring
-//! agreements and transfers without a mechanism raise alerts. Every change is a ledger event.
+//! agreements and transfers without a mechanism raise alerts. Vendors are reviewed with the
+//! `vendor` due-diligence questionnaire ([`crate::assessments`]); an approved review that
+//! finds a processor's guarantees insufficient raises an alert until a better one is approved.
+//! Every change is a ledger event.
 
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
 use custos_core::{AiSystemId, AlertSource, DpaId, LedgerEvent, PurposeKey, Timestamp, VendorId, now};
 use custos_govern::transfers::{self, TransferMechanism, TransferStatus};
+use custos_govern::vendor as vendor_review;
 use custos_policy::recipient::{Agreement, RecipientFacts};
 pub use custos_policy::recipient::{AgreementKind, VendorRole};
+use custos_store::assessments::{About, AssessmentRecord};
 pub use custos_store::vendors::{DpaRecord, VendorRecord};
 use serde_json::json;
 
@@ -119,6 +124,8 @@ pub struct VendorView {
     /// Why data may not go to it today for its declared purposes (the gate's rule over its
     /// declared categories), or None.
     pub blocked: Option<String>,
+    /// Its newest due-diligence review (the `vendor` questionnaire), if any.
+    pub review: Option<AssessmentRecord>,
     /// The ledger receipt (writes only).
     pub receipt: Option<Receipt>,
 }
@@ -448,12 +455,16 @@ impl Vendors<'_> {
                 if !custos_store::vendors::update(tx, &next).await.map_err(|e| name_taken(e, &next.name))? {
                     return Err(ServiceError::NotFound { resource: "vendor" });
                 }
+                let names: Vec<String> = fields.keys().cloned().collect();
                 let leaf = crate::ledger::event_at(
                     LedgerEvent::VendorUpdated,
                     &at,
                     json!({"vendor_id": id.to_string(), "changed": fields, "actor": by.actor}),
                 );
-                Ok(Some(custos_store::ledger::append_leaf(tx, leaf).await?))
+                let receipt = custos_store::ledger::append_leaf(tx, leaf).await?;
+                // Its approved due-diligence reviews are looked at again.
+                crate::assessments::subject_changed(tx, About::Vendor(&id), &names, &at).await?;
+                Ok(Some(receipt))
             })
             .await?;
         if receipt.is_some() {
@@ -470,17 +481,17 @@ impl Vendors<'_> {
     /// One vendor with its agreements as they stand today.
     pub async fn get(&self, vendor_id: &str) -> Result<VendorView, ServiceError> {
         let id = VendorId::parse(vendor_id)?;
-        let (v, dpas) = self
+        let (v, dpas, review) = self
             .0
             .read(async |tx| {
                 let v = custos_store::vendors::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "vendor" })?;
                 let d = custos_store::vendors::dpas_of(tx, &id).await?;
-                Ok((v, d))
+                Ok((v, d, newest_review(tx, &id).await?))
             })
             .await?;
         let today = today_of(&now());
         let dpas: Vec<DpaView> = dpas.into_iter().map(|d| view_of(d, &today)).collect();
-        Ok(VendorView { blocked: blocked(&v, &dpas), vendor: v, dpas, receipt: None })
+        Ok(VendorView { blocked: blocked(&v, &dpas), vendor: v, dpas, review, receipt: None })
     }
 
     /// Every vendor (at most 1,000) with its agreements as they stand today, by name.
@@ -492,16 +503,17 @@ impl Vendors<'_> {
                 let mut out = Vec::new();
                 for v in custos_store::vendors::list(tx, 1_000).await? {
                     let d = custos_store::vendors::dpas_of(tx, &v.vendor_id).await?;
-                    out.push((v, d));
+                    let r = newest_review(tx, &v.vendor_id).await?;
+                    out.push((v, d, r));
                 }
                 Ok(out)
             })
             .await?;
         Ok(all
             .into_iter()
-            .map(|(v, d)| {
+            .map(|(v, d, review)| {
                 let dpas: Vec<DpaView> = d.into_iter().map(|d| view_of(d, &today)).collect();
-                VendorView { blocked: blocked(&v, &dpas), vendor: v, dpas, receipt: None }
+                VendorView { blocked: blocked(&v, &dpas), vendor: v, dpas, review, receipt: None }
             })
             .collect())
     }
@@ -676,6 +688,21 @@ impl Vendors<'_> {
                     }
                     let dpas: Vec<DpaView> =
                         custos_store::vendors::dpas_of(tx, &v.vendor_id).await?.into_iter().map(|d| view_of(d, &today)).collect();
+                    if let Some(r) = newest_approved_review(tx, &v.vendor_id).await?
+                        && r.result.get("outcome").and_then(serde_json::Value::as_str) == Some(vendor_review::Outcome::Insufficient.as_str())
+                    {
+                        firings.push((
+                            "guarantees_insufficient",
+                            v.vendor_id.to_string(),
+                            format!(
+                                "The approved due-diligence review of {} found its guarantees not sufficient (GDPR Art. 28(1)): {}",
+                                v.name,
+                                first_finding(&r)
+                            ),
+                            None,
+                            None,
+                        ));
+                    }
                     if !dpas.iter().any(|d| d.dpa.kind == AgreementKind::Dpa.as_str() && d.in_force) {
                         firings.push((
                             "no_valid_dpa",
@@ -704,6 +731,29 @@ impl Vendors<'_> {
             })
             .await
     }
+}
+
+/// The newest due-diligence review of a vendor, whatever its status.
+async fn newest_review(tx: &mut custos_store::Tx, id: &VendorId) -> Result<Option<AssessmentRecord>, ServiceError> {
+    Ok(custos_store::assessments::list(tx, About::Vendor(id), 1_000)
+        .await?
+        .into_iter()
+        .find(|a| a.questionnaire == vendor_review::VENDOR_KEY))
+}
+
+/// The newest approved due-diligence review of a vendor: the one that stands. One sent back
+/// for review (the vendor changed) still stands until a new one is approved.
+async fn newest_approved_review(tx: &mut custos_store::Tx, id: &VendorId) -> Result<Option<AssessmentRecord>, ServiceError> {
+    use crate::assessments::AssessmentStatus::{Approved, NeedsReview};
+    Ok(custos_store::assessments::list(tx, About::Vendor(id), 1_000)
+        .await?
+        .into_iter()
+        .find(|a| a.questionnaire == vendor_review::VENDOR_KEY && (a.status == Approved.as_str() || a.status == NeedsReview.as_str())))
+}
+
+/// The most serious finding of a review, in words.
+fn first_finding(r: &AssessmentRecord) -> String {
+    r.result.pointer("/findings/0/text").and_then(serde_json::Value::as_str).unwrap_or("see the review").to_owned()
 }
 
 /// An alert the sweep found holding: kind, what it is about, message, value and threshold.

@@ -1,8 +1,9 @@
 //! Impact assessments: a questionnaire's answers for one AI system (a DPIA, the AI Act
-//! classification), what custos concluded from them, and their review: `draft`, `submitted`,
-//! `approved` (by a privacy officer), `needs_review` (the AI system changed after approval).
+//! classification) or one vendor (due diligence), what custos concluded from them, and their
+//! review: `draft`, `submitted`, `approved` (by a privacy officer), `needs_review` (what was
+//! assessed changed after approval).
 
-use custos_core::{AiSystemId, AssessmentId, Timestamp, format_timestamp};
+use custos_core::{AiSystemId, AssessmentId, Timestamp, VendorId, format_timestamp};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
@@ -13,8 +14,10 @@ use crate::{StoreError, rows::*, tx::Tx};
 pub struct AssessmentRecord {
     /// Id.
     pub assessment_id: AssessmentId,
-    /// The AI system assessed.
-    pub ai_system_id: AiSystemId,
+    /// The AI system assessed (a DPIA, an AI Act classification).
+    pub ai_system_id: Option<AiSystemId>,
+    /// The vendor assessed (due diligence).
+    pub vendor_id: Option<VendorId>,
     /// The questionnaire's key (`dpia`, `ai_act`).
     pub questionnaire: String,
     /// The questionnaire's version the answers follow.
@@ -45,7 +48,8 @@ fn from_row(row: &AnyRow) -> Result<AssessmentRecord, StoreError> {
     let version: i64 = row.try_get("version").map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(AssessmentRecord {
         assessment_id: AssessmentId::parse(&text(row, "assessment_id")?)?,
-        ai_system_id: AiSystemId::parse(&text(row, "ai_system_id")?)?,
+        ai_system_id: opt_text(row, "ai_system_id")?.as_deref().map(AiSystemId::parse).transpose()?,
+        vendor_id: opt_text(row, "vendor_id")?.as_deref().map(VendorId::parse).transpose()?,
         questionnaire: text(row, "questionnaire")?,
         version: u32::try_from(version).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         status: text(row, "status")?,
@@ -65,10 +69,11 @@ fn from_row(row: &AnyRow) -> Result<AssessmentRecord, StoreError> {
 pub async fn insert(tx: &mut Tx, a: &AssessmentRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO assessments (assessment_id, ai_system_id, questionnaire, version, status, answers, result, created_by, created_at, \
-         updated_at, submitted_at, approved_by, approved_at, review_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         updated_at, submitted_at, approved_by, approved_at, review_reason, vendor_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(a.assessment_id.to_string())
-    .bind(a.ai_system_id.to_string())
+    .bind(a.ai_system_id.as_ref().map(ToString::to_string))
     .bind(a.questionnaire.clone())
     .bind(i64::from(a.version))
     .bind(a.status.clone())
@@ -81,6 +86,7 @@ pub async fn insert(tx: &mut Tx, a: &AssessmentRecord) -> Result<(), StoreError>
     .bind(a.approved_by.clone())
     .bind(a.approved_at.as_ref().map(format_timestamp))
     .bind(a.review_reason.clone())
+    .bind(a.vendor_id.as_ref().map(ToString::to_string))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -123,30 +129,62 @@ pub async fn lock(tx: &mut Tx, id: &AssessmentId) -> Result<bool, StoreError> {
         == 1)
 }
 
-/// Assessments, newest first, optionally of one AI system (at most `limit`).
-pub async fn list(tx: &mut Tx, ai_system_id: Option<&AiSystemId>, limit: u32) -> Result<Vec<AssessmentRecord>, StoreError> {
+/// What an assessment is about, to select by.
+#[derive(Debug, Clone, Copy)]
+pub enum About<'a> {
+    /// Every assessment.
+    Any,
+    /// One AI system's.
+    AiSystem(&'a AiSystemId),
+    /// One vendor's.
+    Vendor(&'a VendorId),
+}
+
+impl About<'_> {
+    /// The AI system and the vendor selected on (both none for `Any`).
+    fn ids(self) -> (Option<String>, Option<String>) {
+        match self {
+            Self::Any => (None, None),
+            Self::AiSystem(id) => (Some(id.to_string()), None),
+            Self::Vendor(id) => (None, Some(id.to_string())),
+        }
+    }
+}
+
+/// Assessments, newest first, of what `about` names (at most `limit`).
+pub async fn list(tx: &mut Tx, about: About<'_>, limit: u32) -> Result<Vec<AssessmentRecord>, StoreError> {
+    let (system, vendor) = about.ids();
     let rows = sqlx::query(
-        "SELECT * FROM assessments WHERE ($1 IS NULL OR ai_system_id = $1) ORDER BY created_at DESC, assessment_id DESC LIMIT $2",
+        "SELECT * FROM assessments WHERE ($1 IS NULL OR ai_system_id = $1) AND ($2 IS NULL OR vendor_id = $2) \
+         ORDER BY created_at DESC, assessment_id DESC LIMIT $3",
     )
-    .bind(ai_system_id.map(ToString::to_string))
+    .bind(system)
+    .bind(vendor)
     .bind(i64::from(limit))
     .fetch_all(tx.conn())
     .await?;
     rows.iter().map(from_row).collect()
 }
 
-/// Marks the approved assessments of an AI system for review (the system changed); their ids.
-pub async fn mark_for_review(tx: &mut Tx, ai_system_id: &AiSystemId, reason: &str, at: &Timestamp) -> Result<Vec<String>, StoreError> {
-    let rows = sqlx::query("SELECT assessment_id FROM assessments WHERE ai_system_id = $1 AND status = 'approved'")
-        .bind(ai_system_id.to_string())
+/// Marks the approved assessments of an AI system or a vendor for review (it changed); their
+/// ids. `About::Any` marks nothing.
+pub async fn mark_for_review(tx: &mut Tx, about: About<'_>, reason: &str, at: &Timestamp) -> Result<Vec<String>, StoreError> {
+    let (system, vendor) = about.ids();
+    let rows = sqlx::query("SELECT assessment_id FROM assessments WHERE (ai_system_id = $1 OR vendor_id = $2) AND status = 'approved'")
+        .bind(system.clone())
+        .bind(vendor.clone())
         .fetch_all(tx.conn())
         .await?;
     let ids: Vec<String> = rows.iter().map(|r| text(r, "assessment_id")).collect::<Result<_, _>>()?;
-    sqlx::query("UPDATE assessments SET status = 'needs_review', review_reason = $2, updated_at = $3 WHERE ai_system_id = $1 AND status = 'approved'")
-        .bind(ai_system_id.to_string())
-        .bind(reason.to_owned())
-        .bind(format_timestamp(at))
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE assessments SET status = 'needs_review', review_reason = $3, updated_at = $4 \
+         WHERE (ai_system_id = $1 OR vendor_id = $2) AND status = 'approved'",
+    )
+    .bind(system)
+    .bind(vendor)
+    .bind(reason.to_owned())
+    .bind(format_timestamp(at))
+    .execute(tx.conn())
+    .await?;
     Ok(ids)
 }

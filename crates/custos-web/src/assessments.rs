@@ -1,5 +1,5 @@
 //! Impact assessments in the console: start a DPIA or an AI Act classification for an AI
-//! system, fill it in as a form generated from the questionnaire's definition, see what custos
+//! system (or, from the vendors page, a due-diligence review of a vendor), fill it in as a form generated from the questionnaire's definition, see what custos
 //! concludes (the tier, the path through the articles, the obligations with their dates; the
 //! DPIA screening and the prior consultation flag), submit it, and approve it as a privacy
 //! officer. The same result renders as the standalone report (HTML, and PDF through
@@ -14,7 +14,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use custos_govern::questionnaire::{self, Answers, QuestionKind, Questionnaire};
-use custos_service::ai_systems::AiSystemRecord;
 use custos_service::assessments::{AssessmentInput, AssessmentRecord, AssessmentStatus};
 use serde::Deserialize;
 use serde_json::Value;
@@ -139,6 +138,21 @@ pub(crate) struct Conclusion {
     path: Vec<(String, String, String, String)>,
     obligations: Vec<(String, String, String, String, bool)>,
     dpia: Option<(bool, String, Vec<String>, bool)>,
+    /// The vendor review: (outcome in words, insufficient, findings).
+    vendor: Option<(String, bool, Vec<FindingRow>)>,
+}
+
+/// A vendor review's finding: (its weight in words, what falls short, the provision).
+type FindingRow = (String, String, String);
+
+/// A vendor review's outcome in words.
+pub(crate) fn outcome_words(outcome: &str) -> &'static str {
+    match outcome {
+        "sufficient" => custos_govern::vendor::Outcome::Sufficient.label(),
+        "conditions" => custos_govern::vendor::Outcome::Conditions.label(),
+        "insufficient" => custos_govern::vendor::Outcome::Insufficient.label(),
+        _ => "Not concluded",
+    }
 }
 
 fn tier_words(t: &str) -> String {
@@ -191,6 +205,25 @@ pub(crate) fn conclusion(a: &AssessmentRecord) -> Conclusion {
                 r.get("prior_consultation").and_then(Value::as_bool).unwrap_or(false),
             )
         }),
+        vendor: r.get("outcome").and_then(Value::as_str).map(|o| {
+            (
+                outcome_words(o).to_owned(),
+                o == "insufficient",
+                r.get("findings")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        let severity = match f.get("severity").and_then(Value::as_str) {
+                            Some("high") => "Serious",
+                            Some("medium") => "Condition",
+                            _ => "Note",
+                        };
+                        (severity.to_owned(), s(f, "text"), s(f, "reference"))
+                    })
+                    .collect(),
+            )
+        }),
     }
 }
 
@@ -198,7 +231,8 @@ pub(crate) fn conclusion(a: &AssessmentRecord) -> Conclusion {
 #[template(path = "assessment_report_standalone.html")]
 struct Standalone<'a> {
     title: String,
-    system: &'a str,
+    about_kind: &'a str,
+    about: &'a str,
     status: String,
     approved: String,
     sections: Vec<SectionView>,
@@ -206,12 +240,14 @@ struct Standalone<'a> {
     css: &'static str,
 }
 
-/// An assessment's report as a standalone HTML page (the API's `report`, and the PDF's source).
-pub fn assessment_report_html(a: &AssessmentRecord, system: &AiSystemRecord) -> String {
+/// An assessment's report as a standalone HTML page (the API's `report`, and the PDF's source);
+/// `about` is what it assesses in words: ("AI system" or "Vendor", its name).
+pub fn assessment_report_html(a: &AssessmentRecord, about: (&str, String)) -> String {
     let Some(q) = questionnaire::questionnaire(&a.questionnaire, a.version) else { return "unknown questionnaire".into() };
     Standalone {
         title: format!("{} (version {})", q.title, q.version),
-        system: &system.name,
+        about_kind: about.0,
+        about: &about.1,
         status: label_of::<AssessmentStatus>(&a.status),
         approved: match (&a.approved_by, &a.approved_at) {
             (Some(by), Some(at)) => format!("Approved by {by} on {}", When::moment(at).text),
@@ -248,6 +284,9 @@ fn summary(a: &AssessmentRecord) -> String {
     if let Some(t) = a.result.get("tier").and_then(Value::as_str) {
         return tier_words(t);
     }
+    if let Some(o) = a.result.get("outcome").and_then(Value::as_str) {
+        return outcome_words(o).to_owned();
+    }
     match a.result.pointer("/screening/required").and_then(Value::as_bool) {
         Some(true) => "DPIA required".into(),
         Some(false) => "DPIA not required by the screening".into(),
@@ -256,17 +295,23 @@ fn summary(a: &AssessmentRecord) -> String {
 }
 
 pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadAssessments>) -> Result<Response, Refusal> {
-    let all = web.service.assessments().list(None).await.or_refuse(&staff)?;
+    let all = web.service.assessments().list(None, None).await.or_refuse(&staff)?;
     let systems = web.service.ai_systems().list().await.or_refuse(&staff)?;
-    let name =
-        |id: &custos_core::AiSystemId| systems.iter().find(|s| &s.ai_system_id == id).map_or_else(|| id.to_string(), |s| s.name.clone());
+    let vendors = web.service.vendors().list().await.or_refuse(&staff)?;
+    let name = |a: &AssessmentRecord| match (&a.ai_system_id, &a.vendor_id) {
+        (Some(id), _) => systems.iter().find(|s| &s.ai_system_id == id).map_or_else(|| id.to_string(), |s| s.name.clone()),
+        (None, Some(id)) => {
+            vendors.iter().find(|v| &v.vendor.vendor_id == id).map_or_else(|| id.to_string(), |v| format!("{} (vendor)", v.vendor.name))
+        }
+        (None, None) => String::new(),
+    };
     let page = ListPage {
         page: Page::staff(&staff, "/console/assessments"),
         rows: all
             .iter()
             .map(|a| Row {
                 assessment_id: a.assessment_id.to_string(),
-                system: name(&a.ai_system_id),
+                system: name(a),
                 title: questionnaire::questionnaire(&a.questionnaire, a.version)
                     .map_or_else(|| a.questionnaire.clone(), |q| q.title.clone()),
                 status: label_of::<AssessmentStatus>(&a.status),
@@ -278,6 +323,8 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadAssessme
         questionnaires: questionnaire::questionnaires()
             .iter()
             .filter(|q| questionnaire::latest(&q.key).is_some_and(|l| l.version == q.version))
+            // A vendor review starts from the vendors page.
+            .filter(|q| q.key != custos_govern::vendor::VENDOR_KEY)
             .map(|q| (q.key.clone(), q.title.clone()))
             .collect(),
         can_write: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Assessments),
@@ -288,7 +335,8 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadAssessme
 #[derive(Deserialize)]
 pub(crate) struct StartForm {
     csrf: String,
-    ai_system_id: String,
+    ai_system_id: Option<String>,
+    vendor_id: Option<String>,
     questionnaire: String,
 }
 
@@ -300,7 +348,12 @@ impl CsrfForm for StartForm {
 
 pub(crate) async fn start(State(web): State<Web>, posted: Posted<WriteAssessments, StartForm>) -> Result<Response, Refusal> {
     let (staff, form) = (posted.staff, posted.form);
-    let input = AssessmentInput { ai_system_id: Some(form.ai_system_id), questionnaire: Some(form.questionnaire), ..Default::default() };
+    let input = AssessmentInput {
+        ai_system_id: form.ai_system_id,
+        vendor_id: form.vendor_id,
+        questionnaire: Some(form.questionnaire),
+        ..Default::default()
+    };
     let v = web.service.assessments().create(input, &format!("staff:{}", staff.session.user_id)).await.or_refuse(&staff)?;
     Ok(Redirect::to(&format!("/console/assessments/{}", v.assessment.assessment_id)).into_response())
 }
@@ -311,7 +364,8 @@ struct DetailPage {
     page: Page,
     assessment_id: String,
     title: String,
-    system: String,
+    about_kind: &'static str,
+    about: String,
     status: String,
     editable: bool,
     can_write: bool,
@@ -329,7 +383,7 @@ pub(crate) async fn detail(
     Can(staff, _): Can<ReadAssessments>,
 ) -> Result<Response, Refusal> {
     let a = web.service.assessments().get(&id).await.or_refuse(&staff)?;
-    let system = web.service.ai_systems().get(&a.ai_system_id.to_string()).await.or_refuse(&staff)?;
+    let (about_kind, about) = web.service.assessments().about(&a).await.or_refuse(&staff)?;
     let q = questionnaire::questionnaire(&a.questionnaire, a.version)
         .ok_or_else(|| Refusal::failed(Page::staff(&staff, ""), &custos_service::ServiceError::NotFound { resource: "questionnaire" }))?;
     let status = AssessmentStatus::parse(&a.status).unwrap_or(AssessmentStatus::Draft);
@@ -338,7 +392,8 @@ pub(crate) async fn detail(
         page: Page::staff(&staff, "/console/assessments"),
         assessment_id: a.assessment_id.to_string(),
         title: q.title.clone(),
-        system: system.name.clone(),
+        about_kind,
+        about,
         status: status.label().to_owned(),
         editable: can_write && matches!(status, AssessmentStatus::Draft | AssessmentStatus::NeedsReview),
         can_write,
@@ -436,6 +491,6 @@ pub(crate) async fn report(
     Can(staff, _): Can<ReadAssessments>,
 ) -> Result<Response, Refusal> {
     let a = web.service.assessments().get(&id).await.or_refuse(&staff)?;
-    let system = web.service.ai_systems().get(&a.ai_system_id.to_string()).await.or_refuse(&staff)?;
-    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), assessment_report_html(&a, &system), &format!("assessment-{id}")).await
+    let about = web.service.assessments().about(&a).await.or_refuse(&staff)?;
+    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), assessment_report_html(&a, about), &format!("assessment-{id}")).await
 }

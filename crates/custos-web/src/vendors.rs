@@ -1,10 +1,12 @@
 //! Vendors in the console: the data-flow diagram (AI systems to vendors, with the data
 //! categories each flow carries) and the register, each vendor with its agreements, their
-//! dates and transfer mechanisms, and whether data may go to it today.
+//! dates and transfer mechanisms, whether data may go to it today and its newest
+//! due-diligence review (started here, filled in on the assessment's page).
 
 use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
 use custos_govern::transfers::{TransferMechanism, TransferStatus};
+use custos_service::assessments::AssessmentStatus;
 use custos_service::vendors::{AgreementKind, VendorRole};
 
 use crate::{
@@ -32,6 +34,8 @@ struct VendorRow {
     agreements: Vec<AgreementRow>,
     today: String,
     blocked: bool,
+    /// (assessment id, status and outcome in words, bad) of its newest due-diligence review.
+    review: Option<(String, String, bool)>,
 }
 
 #[derive(Template)]
@@ -40,6 +44,8 @@ struct VendorsPage {
     page: Page,
     diagram: String,
     vendors: Vec<VendorRow>,
+    /// May start a due-diligence review.
+    can_assess: bool,
 }
 
 fn long(d: &str) -> String {
@@ -138,12 +144,21 @@ pub(crate) async fn list(State(web): State<Web>, Can(staff, _): Can<ReadVendors>
                 v.blocked.clone().unwrap_or_else(|| "May receive its declared data".to_owned())
             },
             blocked: v.blocked.is_some() && v.vendor.status == "active",
+            review: v.review.as_ref().map(|a| {
+                let outcome = a.result.get("outcome").and_then(serde_json::Value::as_str).unwrap_or_default();
+                (
+                    a.assessment_id.to_string(),
+                    format!("{}: {}", label_of::<AssessmentStatus>(&a.status), crate::assessments::outcome_words(outcome)),
+                    outcome == "insufficient",
+                )
+            }),
         })
         .collect();
     let page = VendorsPage {
         page: Page::staff(&staff, "/console/vendors"),
         diagram: charts::flows("Where customer data goes", &sources, &targets, &edges),
         vendors: rows,
+        can_assess: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Assessments),
     };
     Ok(html(StatusCode::OK, page.render()))
 }

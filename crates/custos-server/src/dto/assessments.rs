@@ -6,15 +6,17 @@ use utoipa::ToSchema;
 
 use super::{ReceiptView, optional_words, receipt, ts, words};
 
-/// Starts an assessment (POST: `ai_system_id` and `questionnaire` required), or changes one
-/// (PATCH: `answers` merged in, `status`).
+/// Starts an assessment (POST: `questionnaire` and, for `dpia` and `ai_act`, `ai_system_id`,
+/// for `vendor`, `vendor_id`), or changes one (PATCH: `answers` merged in, `status`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssessmentInput {
-    /// The AI system assessed (POST only).
+    /// The AI system assessed (POST only; `dpia`, `ai_act`).
     pub ai_system_id: Option<String>,
-    /// `dpia` or `ai_act` (POST only; the latest version is used). `GET /v1/questionnaires`
-    /// lists their questions.
+    /// The vendor assessed (POST only; `vendor`).
+    pub vendor_id: Option<String>,
+    /// `dpia`, `ai_act` or `vendor` (POST only; the latest version is used).
+    /// `GET /v1/questionnaires` lists their questions.
     #[schema(example = "ai_act")]
     pub questionnaire: Option<String>,
     /// Answers by question key: `true`/`false`, an option's value, a list of values, text or a
@@ -29,7 +31,7 @@ pub(crate) struct AssessmentInput {
 
 impl From<AssessmentInput> for domain::AssessmentInput {
     fn from(i: AssessmentInput) -> Self {
-        Self { ai_system_id: i.ai_system_id, questionnaire: i.questionnaire, answers: i.answers, status: i.status }
+        Self { ai_system_id: i.ai_system_id, vendor_id: i.vendor_id, questionnaire: i.questionnaire, answers: i.answers, status: i.status }
     }
 }
 
@@ -38,8 +40,10 @@ impl From<AssessmentInput> for domain::AssessmentInput {
 pub(crate) struct AssessmentView {
     /// Id.
     pub assessment_id: String,
-    /// The AI system assessed.
-    pub ai_system_id: String,
+    /// The AI system assessed (`dpia`, `ai_act`).
+    pub ai_system_id: Option<String>,
+    /// The vendor assessed (`vendor`).
+    pub vendor_id: Option<String>,
     /// The questionnaire's key.
     pub questionnaire: String,
     /// Its version.
@@ -54,7 +58,9 @@ pub(crate) struct AssessmentView {
     /// `minimal`), `transparency`, `decided_by`, the `path` of steps with their articles and the
     /// `obligations` it triggers (catalog ids, titles, `applies_from`, `verified`); for `dpia`
     /// the `screening` (`criteria_met`, `required`, `reason`), `residual_high` and
-    /// `prior_consultation` (Art. 36).
+    /// `prior_consultation` (Art. 36); for `vendor` the `outcome` (`sufficient`, `conditions`,
+    /// `insufficient`) and the `findings` (`question`, `severity` `high`/`medium`/`low`, `text`,
+    /// `reference`), the most serious first.
     #[schema(value_type = Object)]
     pub result: serde_json::Value,
     /// Who started it.
@@ -80,7 +86,8 @@ impl From<domain::AssessmentRecord> for AssessmentView {
     fn from(a: domain::AssessmentRecord) -> Self {
         Self {
             assessment_id: a.assessment_id.to_string(),
-            ai_system_id: a.ai_system_id.to_string(),
+            ai_system_id: a.ai_system_id.map(|id| id.to_string()),
+            vendor_id: a.vendor_id.map(|id| id.to_string()),
             questionnaire: a.questionnaire,
             version: a.version,
             status: a.status,

@@ -198,6 +198,8 @@ pub(crate) struct VendorView {
     pub dpas: Vec<DpaView>,
     /// Why the gate would refuse its declared data today (none: it would release it).
     pub blocked: Option<String>,
+    /// Its newest due-diligence review (`GET /v1/assessments/{id}` has the answers).
+    pub review: Option<VendorReviewView>,
     /// Who recorded it.
     pub created_by: String,
     /// When it was recorded.
@@ -225,10 +227,29 @@ impl From<domain::VendorView> for VendorView {
             status: r.status,
             dpas: v.dpas.into_iter().map(Into::into).collect(),
             blocked: v.blocked,
+            review: v.review.map(|a| VendorReviewView {
+                assessment_id: a.assessment_id.to_string(),
+                status: a.status,
+                outcome: a.result.get("outcome").and_then(serde_json::Value::as_str).map(str::to_owned),
+                findings: a.result.get("findings").and_then(serde_json::Value::as_array).map_or(0, Vec::len),
+            }),
             created_by: r.created_by,
             created_at: ts(&r.created_at),
             updated_at: ts(&r.updated_at),
             receipt: receipt(v.receipt),
         }
     }
+}
+
+/// A vendor's newest due-diligence review, in short.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct VendorReviewView {
+    /// The assessment.
+    pub assessment_id: String,
+    /// `draft`, `submitted`, `approved` or `needs_review`.
+    pub status: String,
+    /// `sufficient`, `conditions` or `insufficient` (as of its answers so far).
+    pub outcome: Option<String>,
+    /// How many findings it lists.
+    pub findings: usize,
 }

@@ -13,8 +13,8 @@ use crate::{
     extract::{ApiJson, ApiQuery, AssessmentsRead, AssessmentsWrite, Auth},
 };
 
-/// Starts an impact assessment of an AI system with the latest version of a questionnaire
-/// (`dpia`, `ai_act`) as a draft; the answers given are checked and concluded from (scope
+/// Starts an assessment with the latest version of a questionnaire, of an AI system (`dpia`,
+/// `ai_act`) or of a vendor (`vendor`), as a draft; the answers given are checked and concluded from (scope
 /// `assessments:write`; a ledger event).
 #[utoipa::path(post, path = "/v1/assessments", tag = "assessments", request_body = AssessmentInput,
     responses((status = 201, body = AssessmentView), (status = 400, body = ApiError), (status = 422, body = ApiError)), security(("bearer" = [])))]
@@ -33,6 +33,8 @@ pub(crate) async fn create_assessment(
 pub(crate) struct AssessmentListQuery {
     /// Only this AI system's assessments.
     ai_system_id: Option<String>,
+    /// Only this vendor's assessments.
+    vendor_id: Option<String>,
 }
 
 /// Assessments, newest first (scope `assessments:read`).
@@ -43,7 +45,7 @@ pub(crate) async fn list_assessments(
     _auth: Auth<AssessmentsRead>,
     ApiQuery(q): ApiQuery<AssessmentListQuery>,
 ) -> Result<Json<Vec<AssessmentView>>, ApiError> {
-    Ok(Json(s.service().assessments().list(q.ai_system_id.as_deref()).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(s.service().assessments().list(q.ai_system_id.as_deref(), q.vendor_id.as_deref()).await?.into_iter().map(Into::into).collect()))
 }
 
 /// One assessment with what custos concluded (scope `assessments:read`).
@@ -81,8 +83,9 @@ pub(crate) struct ReportQuery {
     format: Option<String>,
 }
 
-/// The assessment's report: the AI system, every answer with its question and article, and what
-/// custos concluded (the tier's path and obligations, the DPIA screening), as HTML or PDF (scope
+/// The assessment's report: the AI system or vendor, every answer with its question and article, and what
+/// custos concluded (the tier's path and obligations, the DPIA screening, the vendor review's
+/// findings), as HTML or PDF (scope
 /// `assessments:read`).
 #[utoipa::path(get, path = "/v1/assessments/{assessment_id}/report", tag = "assessments", params(("assessment_id" = String, Path), ReportQuery),
     responses((status = 200, content_type = "text/html"), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 503, body = ApiError)),
@@ -94,8 +97,8 @@ pub(crate) async fn assessment_report(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let a = s.service().assessments().get(&id).await?;
-    let system = s.service().ai_systems().get(&a.ai_system_id.to_string()).await?;
-    let html = custos_web::assessment_report_html(&a, &system);
+    let about = s.service().assessments().about(&a).await?;
+    let html = custos_web::assessment_report_html(&a, about);
     crate::routes::report_as(q.format.as_deref(), html, &format!("assessment-{id}")).await
 }
 
