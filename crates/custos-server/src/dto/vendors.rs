@@ -246,7 +246,8 @@ impl From<domain::VendorView> for VendorView {
 pub(crate) struct VendorReviewView {
     /// The assessment.
     pub assessment_id: String,
-    /// `draft`, `submitted`, `approved` or `needs_review`.
+    /// Where the review stands.
+    #[schema(schema_with = words::<custos_service::assessments::AssessmentStatus>)]
     pub status: String,
     /// `sufficient`, `conditions` or `insufficient` (as of its answers so far).
     pub outcome: Option<String>,
