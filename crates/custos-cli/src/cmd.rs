@@ -11,6 +11,7 @@ pub mod fairness;
 pub mod ledger;
 pub mod pii;
 pub mod pii_table;
+pub mod report;
 pub mod serve;
 pub mod validate;
 

@@ -46,6 +46,9 @@ enum Command {
     /// Validate a model on a labelled set: performance with intervals, calibration, fairness,
     /// the counterfactual flip test, robustness, monotonicity, judged against a policy.
     Validate(cmd::validate::ValidateArgs),
+    /// Reports for regulators, auditors and boards, from the database.
+    #[command(subcommand)]
+    Report(cmd::report::ReportCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
             Command::Drift(args) => tokio::task::block_in_place(|| cmd::drift::run(args)),
             Command::Explain(command) => tokio::task::block_in_place(|| cmd::explain::run(command)),
             Command::Validate(args) => tokio::task::block_in_place(|| cmd::validate::run(args)),
+            Command::Report(command) => cmd::report::run(command).await,
         }
     });
     match result {

@@ -150,6 +150,11 @@ id_type!(
     "risk_id"
 );
 id_type!(
+    /// Identifier of one piece of compliance evidence, or of one evaluation run.
+    EvidenceId,
+    "evidence_id"
+);
+id_type!(
     /// Identifier of one vendor (a third party that receives customer data).
     VendorId,
     "vendor_id"

@@ -25,8 +25,8 @@ pub use consent::{ConsentStatus, Method};
 pub use dsr::{DsrStatus, DsrType, ObjectionScope};
 pub use error::ValidationError;
 pub use id::{
-    AiSystemId, AlertId, ApiKeyId, AssessmentId, AuditId, CheckId, DecisionId, DpaId, DsrId, EventId, IncidentId, ModelId, MonitorId,
-    ReviewId, RiskId, RuleId, ScheduleId, SubjectId, SuspensionId, TrainingId, TrainingRecordId, VendorId,
+    AiSystemId, AlertId, ApiKeyId, AssessmentId, AuditId, CheckId, DecisionId, DpaId, DsrId, EventId, EvidenceId, IncidentId, ModelId,
+    MonitorId, ReviewId, RiskId, RuleId, ScheduleId, SubjectId, SuspensionId, TrainingId, TrainingRecordId, VendorId,
 };
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
 pub use oversight::{

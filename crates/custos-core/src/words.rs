@@ -173,6 +173,17 @@ crate::vocabulary! {
         /// The staff policies decided whether a staff member sees personal data unmasked (the
         /// area, the purpose, the decision and the policies' version).
         AccessDecided = "access.decided" ("Access to personal data decided"),
+        /// A version of the obligations catalog was loaded (its version, what it added,
+        /// removed and changed).
+        CatalogLoaded = "catalog.loaded" ("Obligations catalog loaded"),
+        /// A DPO marked an obligation not applicable, or applicable again (the leaf carries a
+        /// digest of the justification).
+        ObligationScoped = "obligation.scoped" ("Obligation scoped"),
+        /// A control was evaluated: the leaf carries the SHA-256 of the evidence record.
+        EvidenceRecorded = "evidence.recorded" ("Compliance evidence recorded"),
+        /// A person uploaded a file as evidence for a manual control (the file's and the
+        /// record's SHA-256).
+        EvidenceUploaded = "evidence.uploaded" ("Compliance evidence uploaded"),
         /// A person acknowledged an alert.
         AlertAcknowledged = "alert.acknowledged" ("Alert acknowledged"),
         /// An alert stopped firing.
@@ -238,6 +249,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 85);
+        assert_eq!(LedgerEvent::ALL.len(), 89);
     }
 }

@@ -5,6 +5,7 @@
 pub mod aiact;
 pub mod catalog;
 pub mod clocks;
+pub mod compliance;
 pub mod dpia;
 mod names;
 pub mod plans;

@@ -227,6 +227,8 @@ scopes! {
     VendorsWrite => Some(Scope::VendorsWrite),
     TrainingsRead => Some(Scope::TrainingsRead),
     TrainingsWrite => Some(Scope::TrainingsWrite),
+    ComplianceRead => Some(Scope::ComplianceRead),
+    ComplianceWrite => Some(Scope::ComplianceWrite),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

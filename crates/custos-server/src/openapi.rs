@@ -49,6 +49,8 @@ impl Modify for BearerAuth {
         create_vendor, list_vendors, get_vendor, patch_vendor, create_dpa, list_dpas, patch_dpa,
         create_training, list_trainings, training_coverage, get_training, patch_training, create_training_record, list_training_records,
         patch_training_record,
+        list_obligations, scope_obligation, list_controls, list_evidence, get_evidence, evidence_file, upload_evidence, start_run, list_runs,
+        compliance_report,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

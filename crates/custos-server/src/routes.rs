@@ -4,6 +4,7 @@ mod ai_systems;
 mod alerts;
 mod approvals;
 mod assessments;
+mod compliance;
 mod consents;
 mod decisions;
 mod dsrs;
@@ -32,9 +33,9 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    ai_systems::*, alerts::*, approvals::*, assessments::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*, health::*,
-    incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*, risks::*,
-    subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
+    ai_systems::*, alerts::*, approvals::*, assessments::*, compliance::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*,
+    health::*, incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*,
+    risks::*, subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -65,6 +66,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(assessments::routes())
         .merge(vendors::routes())
         .merge(trainings::routes())
+        .merge(compliance::routes())
 }
 
 /// Whether a report is asked as a page: `format` is `json` (or absent) or `html`; anything else

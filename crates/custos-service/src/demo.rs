@@ -306,6 +306,7 @@ impl Demo<'_> {
         .await?;
         self.approve_demo_model(&registered.model_id.to_string(), &people).await?;
         self.seed_vendors(&system.ai_system.ai_system_id.to_string()).await?;
+        self.seed_incident().await?;
         let model =
             self.0.models().loaded(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
         let notices = self.0.purposes().notices(None).await?;
@@ -587,6 +588,51 @@ impl Demo<'_> {
             ..Default::default()
         };
         self.0.assessments().create(review, &by.actor).await?;
+        // Something to fix, visible on the vendors and compliance pages: an audience vendor
+        // whose agreement ran out last month.
+        let lookalike = vendors
+            .create(
+                VendorInput {
+                    name: Some("Lookalike Audiences BV".into()),
+                    role: Some("processor".into()),
+                    country: Some("NL".into()),
+                    purposes: Some(vec![PURPOSES[1].key.into()]),
+                    data_categories: Some(vec!["user.contact.email".into()]),
+                    ..Default::default()
+                },
+                &by,
+            )
+            .await?;
+        let today = now().date_naive();
+        let dpa = DpaInput {
+            signed_on: Some((today - chrono::Duration::days(700)).format("%Y-%m-%d").to_string()),
+            expires_on: Some((today - chrono::Duration::days(30)).format("%Y-%m-%d").to_string()),
+            data_categories: Some(vec!["user.contact".into()]),
+            reference: Some("DPA-2025-002".into()),
+            ..Default::default()
+        };
+        vendors.add_dpa(&lookalike.vendor.vendor_id.to_string(), dpa, &by).await?;
+        Ok(())
+    }
+
+    /// A breach the demo shop became aware of four days ago and has not notified yet: its
+    /// 72-hour clock has run out, so the incidents page, the alerts and the compliance controls
+    /// have a late notification to show.
+    async fn seed_incident(&self) -> Result<(), ServiceError> {
+        let aware = now() - chrono::Duration::days(4);
+        let input = crate::incidents::IncidentInput {
+            kind: Some("personal_data_breach".into()),
+            title: Some("Campaign list sent to the wrong agency".into()),
+            description: Some(
+                "A spreadsheet of 120 customers' e-mail addresses and offer segments was e-mailed to the wrong marketing agency.".into(),
+            ),
+            became_aware_at: Some(custos_core::format_timestamp(&aware)),
+            jurisdictions: Some(vec!["DE".into(), "FR".into()]),
+            data_categories: Some(vec!["user.contact.email".into()]),
+            subjects_affected: Some(120),
+            ..Default::default()
+        };
+        self.0.incidents().create(input, "system:demo").await?;
         Ok(())
     }
 

@@ -103,6 +103,10 @@ custos_core::vocabulary! {
         TrainingsRead = "trainings:read" ("Read trainings"),
         /// Record courses and completions.
         TrainingsWrite = "trainings:write" ("Record trainings"),
+        /// Read obligations, controls, evidence and the compliance report.
+        ComplianceRead = "compliance:read" ("Read compliance"),
+        /// Scope obligations, upload evidence, start evaluations (a person for each).
+        ComplianceWrite = "compliance:write" ("Manage compliance"),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod ai_systems;
 pub mod alerts;
 pub mod approvals;
 pub mod assessments;
+pub mod compliance;
 pub mod consents;
 pub mod decisions;
 mod demo;
@@ -258,6 +259,11 @@ impl Service {
     /// The vendor register and the agreements that let data flow to vendors.
     pub fn vendors(&self) -> vendors::Vendors<'_> {
         vendors::Vendors(self)
+    }
+
+    /// Compliance: obligations, controls, evidence.
+    pub fn compliance(&self) -> compliance::Compliance<'_> {
+        compliance::Compliance(self)
     }
 
     /// Approval requests and their sign-offs.

@@ -70,6 +70,9 @@ custos_core::vocabulary! {
         Vendors = "vendors" ("Vendors"),
         /// The staff training catalog, completions and coverage.
         Trainings = "trainings" ("Training"),
+        /// Compliance: obligations, controls, evidence, reports. Marking an obligation not
+        /// applicable needs the privacy officer role itself.
+        Compliance = "compliance" ("Compliance"),
     }
 }
 
@@ -151,6 +154,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Vendors),
             (Read, Trainings),
             (Write, Trainings),
+            (Read, Compliance),
+            (Write, Compliance),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -186,6 +191,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Vendors),
             (Read, Trainings),
             (Write, Trainings),
+            (Read, Compliance),
+            (Write, Compliance),
         ],
         Role::Legal => &[
             (Read, Dsrs),
@@ -200,6 +207,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Assessments),
             (Read, Vendors),
             (Write, Vendors),
+            (Read, Compliance),
         ],
         Role::Compliance => &[
             (Read, Decisions),
@@ -220,6 +228,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Assessments),
             (Read, Vendors),
             (Read, Trainings),
+            (Read, Compliance),
+            (Write, Compliance),
         ],
         Role::ModelOwner => &[
             (Read, Decisions),
@@ -248,6 +258,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Incidents),
             (Read, Assessments),
             (Read, Vendors),
+            (Read, Compliance),
         ],
     }
 }

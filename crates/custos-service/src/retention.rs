@@ -20,6 +20,10 @@ pub struct RetentionReport {
     pub validation_sets: u64,
 }
 
+/// The setting that records when retention last finished (RFC 3339), read by the
+/// compliance control `retention_ran`.
+pub(crate) const LAST_RUN_SETTING: &str = "setting.retention_last_run";
+
 /// Retention: expired values and gate checks go, and their pages leave the files.
 #[derive(Clone, Copy)]
 pub struct Retention<'a>(pub(crate) &'a Service);
@@ -99,6 +103,8 @@ impl Retention<'_> {
             tracing::info!(expired_values = report.total, monitor_windows = report.monitor_windows, "retention run deleted expired data");
             self.scrub_deleted().await;
         }
+        let finished = custos_core::format_timestamp(&at);
+        self.0.write(async |tx| Ok(custos_store::settings::set(tx, LAST_RUN_SETTING, finished.as_bytes()).await?)).await?;
         Ok(report)
     }
 

@@ -21,6 +21,7 @@ pub mod approvals;
 pub mod assessments;
 mod check_writer;
 pub mod checks;
+pub mod compliance;
 pub mod consents;
 mod crypto;
 mod db;

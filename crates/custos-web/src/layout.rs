@@ -47,6 +47,7 @@ const SECTIONS: &[Section] = &[
     ("/console/assessments", "Assessments", &[(Action::Read, Resource::Assessments)]),
     ("/console/vendors", "Vendors", &[(Action::Read, Resource::Vendors)]),
     ("/console/trainings", "Training", &[(Action::Read, Resource::Trainings)]),
+    ("/console/compliance", "Compliance", &[(Action::Read, Resource::Compliance)]),
     (
         "/console/admin",
         "Administration",

@@ -15,6 +15,7 @@ mod ai_systems;
 mod approvals;
 mod assessments;
 mod charts;
+mod compliance;
 mod decisions;
 mod dsrs;
 mod fairness;
@@ -44,6 +45,7 @@ use custos_service::Service;
 
 pub use approvals::model_card_html;
 pub use assessments::assessment_report_html;
+pub use compliance::compliance_report_html;
 pub use fairness::{fairness_report_file, fairness_report_page};
 pub use incidents::incident_report_html;
 pub use monitors::monitor_report_page;
@@ -113,6 +115,10 @@ pub fn router(service: Service) -> Router {
         .route("/console/risks", get(risks::list))
         .route("/console/vendors", get(vendors::list))
         .route("/console/trainings", get(trainings::list))
+        .route("/console/compliance", get(compliance::overview))
+        .route("/console/compliance/runs", post(compliance::run))
+        .route("/console/compliance/obligations/{obligation_id}", get(compliance::obligation).post(compliance::scope))
+        .route("/console/compliance/controls/{control}", get(compliance::control))
         .route("/console/incidents", get(incidents::list).post(incidents::open))
         .route("/console/incidents/{incident_id}/report", get(incidents::report))
         .route("/console/assessments", get(assessments::list).post(assessments::start))

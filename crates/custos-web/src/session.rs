@@ -105,6 +105,8 @@ permissions! {
     ReadRisks => (Read, Risks),
     WriteRisks => (Write, Risks),
     ReadTrainings => (Read, Trainings),
+    ReadCompliance => (Read, Compliance),
+    WriteCompliance => (Write, Compliance),
     ReadVendors => (Read, Vendors),
     ReadIncidents => (Read, Incidents),
     WriteIncidents => (Write, Incidents),

@@ -281,6 +281,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         println!("privacy center sign-in by code (codes appear here and on that page): {scheme}://{local}/privacy/start");
     }
 
+    // The obligations catalog this build embeds, loaded once (a new version records what changed).
+    match service.compliance().load_catalog().await {
+        Ok(Some(v)) => {
+            tracing::info!(version = %v.catalog_version, added = v.added.len(), changed = v.changed.len(), removed = v.removed.len(), "obligations catalog loaded")
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "loading the obligations catalog failed"),
+    }
     let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));
     let retention_service = service.clone();
     tokio::spawn(async move {
@@ -300,6 +308,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             // Staff training: reminders before a required course expires, and after.
             if let Err(e) = retention_service.trainings().sweep(custos_core::now()).await {
                 tracing::error!(error = %e, "checking staff training failed");
+            }
+            // Compliance: every automated control evaluated once a day, as evidence.
+            if let Err(e) = retention_service.compliance().run_if_due(custos_core::now()).await {
+                tracing::error!(error = %e, "evaluating the compliance controls failed");
             }
         }
     });

@@ -17,6 +17,7 @@ pub(crate) mod ai_systems;
 pub(crate) mod alerts;
 pub(crate) mod approvals;
 pub(crate) mod assessments;
+pub(crate) mod compliance;
 pub(crate) mod consents;
 pub(crate) mod decisions;
 pub(crate) mod dsrs;

@@ -1,0 +1,291 @@
+//! Compliance over HTTP, on SQLite and PostgreSQL: the catalog loaded and versioned; which
+//! obligations apply from the subjects' jurisdictions and the purposes; a DPO's "not
+//! applicable" with a justification (a person, a ledger event); each built-in control made to
+//! pass and to fail by the live records (time-bound ones through the run's clock, impossible
+//! ones by writing the rows a bug or an import could leave); evidence whose hash is in the
+//! ledger and verifies with its proof; manual evidence; the report as HTML and PDF; the
+//! console from the compliance page to a failing control's evidence.
+
+mod support;
+
+use chrono::Duration;
+use custos_core::Role;
+use custos_testkit::{Backend, Browser, TestServer, backend_tests};
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::{ADS, check, consent, declare_ads, firing, subject};
+
+/// The newest evidence of each control, by id: (passed, summary).
+async fn controls(s: &TestServer, key: &str) -> std::collections::BTreeMap<String, (bool, String)> {
+    let (st, all) = s.call(Method::GET, "/v1/compliance/controls", Some(key), None).await;
+    assert_eq!(st, 200, "{all}");
+    all.as_array()
+        .expect("controls")
+        .iter()
+        .filter_map(|c| {
+            let e = c.get("latest").filter(|e| !e.is_null())?;
+            Some((c["control"].as_str()?.to_owned(), (e["passed"].as_bool()?, e["summary"].as_str()?.to_owned())))
+        })
+        .collect()
+}
+
+fn passed(c: &std::collections::BTreeMap<String, (bool, String)>, id: &str) -> bool {
+    c.get(id).unwrap_or_else(|| panic!("{id} evaluated: {c:?}")).0
+}
+
+async fn obligations_and_scoping(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let reader = s.key(&["compliance:read"]).await;
+    let plain_writer = s.key(&["compliance:write", "compliance:read"]).await;
+    let dpo = s.person("dpo@example.com", &[Role::PrivacyOfficer], &["compliance:read", "compliance:write"]).await;
+    let counsel = s.person("cal@example.com", &[Role::Legal], &["compliance:read", "compliance:write"]).await;
+    assert_eq!(s.call(Method::GET, "/v1/compliance/obligations", Some(&s.key(&["risks:read"]).await), None).await.0, 403);
+
+    // The catalog is loaded with its ids; none applies before custos sees a subject.
+    let (st, all) = s.call(Method::GET, "/v1/compliance/obligations", Some(&reader), None).await;
+    assert_eq!(st, 200, "{all}");
+    let all = all.as_array().expect("obligations").clone();
+    assert_eq!(all.len(), custos_govern::catalog::catalog().len());
+    let gdpr33 = all.iter().find(|o| o["obligation_id"] == "GDPR-33").expect("GDPR-33 keeps its id");
+    assert_eq!((gdpr33["applies"].as_bool(), gdpr33["status"].as_str()), (Some(false), Some("not_applicable")), "{gdpr33}");
+    assert!(all.iter().any(|o| o["verified"] == false), "custos's additions are marked");
+    let (_, problem) = s.call(Method::GET, "/v1/compliance/obligations?status=green", Some(&reader), None).await;
+    assert_eq!(problem["field"], "status", "{problem}");
+
+    // A subject in Germany and a targeted-advertising purpose: the GDPR applies, with reasons.
+    declare_ads(&s, false, false).await;
+    subject(&s, "ana", "DE").await;
+    let (_, gdpr) = s.call(Method::GET, "/v1/compliance/obligations?regulation=GDPR", Some(&reader), None).await;
+    let gdpr = gdpr.as_array().expect("GDPR").clone();
+    let o33 = gdpr.iter().find(|o| o["obligation_id"] == "GDPR-33").expect("GDPR-33");
+    assert_eq!((o33["applies"].as_bool(), o33["status"].as_str()), (Some(true), Some("not_evaluated")), "{o33}");
+    assert!(o33["reason"].as_str().unwrap_or_default().contains("DE"), "{o33}");
+    let (_, ccpa) = s.call(Method::GET, "/v1/compliance/obligations?regulation=CCPA", Some(&reader), None).await;
+    assert!(ccpa.as_array().expect("CCPA").iter().all(|o| o["applies"] == false), "no subject in California");
+
+    // Marking one not applicable: a DPO, as a person, with a justification.
+    let path = "/v1/compliance/obligations/GDPR-33";
+    let body = json!({"not_applicable": true, "justification": "We process no personal data ourselves; the group's controller does."});
+    assert_eq!(s.call(Method::PATCH, path, Some(&plain_writer), Some(body.clone())).await.0, 403, "a system key is no person");
+    assert_eq!(s.call(Method::PATCH, path, Some(&counsel), Some(body.clone())).await.0, 403, "legal is not the DPO");
+    let (st, problem) = s.call(Method::PATCH, path, Some(&dpo), Some(json!({"not_applicable": true}))).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("justification")), "{problem}");
+    assert_eq!(s.call(Method::PATCH, "/v1/compliance/obligations/GDPR-999", Some(&dpo), Some(body.clone())).await.0, 404);
+    let (st, o) = s.call(Method::PATCH, path, Some(&dpo), Some(body)).await;
+    assert_eq!((st, o["status"].as_str(), o["scoped_by"].as_str()), (200, Some("not_applicable"), Some("dpo@example.com")), "{o}");
+    assert!(o["reason"].as_str().unwrap_or_default().contains("group's controller"), "{o}");
+    let (st, o) = s.call(Method::PATCH, path, Some(&dpo), Some(json!({"not_applicable": false}))).await;
+    assert_eq!((st, o["applies"].as_bool()), (200, Some(true)), "{o}");
+    // Each decision is a ledger event.
+    let size = s.service.ledger().size().await.expect("size");
+    let entry = s.service.ledger().entry(size - 1).await.expect("entry");
+    let leaf: Value = serde_json::from_slice(&data_encoding::BASE64.decode(entry.leaf.as_bytes()).expect("base64")).expect("json");
+    assert_eq!(
+        (leaf["event"].as_str(), leaf["obligation_id"].as_str(), leaf["not_applicable"].as_bool()),
+        (Some("obligation.scoped"), Some("GDPR-33"), Some(false))
+    );
+    s.stop().await;
+}
+
+async fn controls_pass_and_fail(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let reader = s.key(&["compliance:read"]).await;
+    let dpo = s.person("dpo@example.com", &[Role::PrivacyOfficer], &["compliance:read", "compliance:write"]).await;
+    declare_ads(&s, true, false).await;
+    let ana = subject(&s, "ana", "DE").await;
+    assert_eq!(consent(&s, &ana, "granted").await.0, 201);
+    let compliance = s.service.compliance();
+
+    // A first run: retention never ran; everything else holds on a clean system.
+    let (st, run) = s.call(Method::POST, "/v1/compliance/runs", Some(&dpo), None).await;
+    assert_eq!(st, 201, "{run}");
+    assert_eq!(s.call(Method::POST, "/v1/compliance/runs", Some(&s.key(&["compliance:write"]).await), None).await.0, 403);
+    let c = controls(&s, &reader).await;
+    for id in [
+        "consent_records_complete",
+        "requests_on_time",
+        "purposes_declared",
+        "opt_outs_honoured",
+        "significant_decisions_explained",
+        "models_validated_and_assessed",
+        "fairness_audits_current",
+        "monitors_watched",
+        "breaches_notified",
+        "processors_under_contract",
+        "staff_trained",
+        "ledger_intact",
+    ] {
+        assert!(passed(&c, id), "{id}: {c:?}");
+    }
+    assert!(!passed(&c, "retention_ran") && c["retention_ran"].1.contains("never"), "{c:?}");
+    assert!(firing(&s, "compliance").await.contains(&("control_failing".to_owned(), "retention_ran".to_owned())));
+    let now = custos_core::now();
+    s.service.retention().run(now).await.expect("retention");
+    compliance.evaluate("on_demand", "test", now).await.expect("run");
+    assert!(passed(&controls(&s, &reader).await, "retention_ran"));
+    assert!(!firing(&s, "compliance").await.iter().any(|(_, a)| a == "retention_ran"), "its alert settles");
+    // ... and a day and a half later, it has not run again.
+    compliance.evaluate("schedule", "test", now + Duration::hours(36)).await.expect("run");
+    assert!(!passed(&controls(&s, &reader).await, "retention_ran"));
+
+    // Consent: an event that lost its notice (an import, a bug) fails the control.
+    s.db.execute("UPDATE consent_events SET notice_text_sha256 = ''").await;
+    // GPC: an allowed sale-or-share check for a subject with GPC (the gate never does this; a
+    // row written around it does).
+    let d = check(&s, &ana, true).await;
+    assert_eq!(d["decision"], "allow", "under the GDPR a consent stands whatever the browser sends: {d}");
+    let bo = subject(&s, "bo", "US-CA").await;
+    let d = check(&s, &bo, true).await;
+    assert_eq!(d["decision"], "deny", "{d}");
+    compliance.evaluate("on_demand", "test", custos_core::now()).await.expect("run");
+    assert!(passed(&controls(&s, &reader).await, "opt_outs_honoured"), "a DE allow under GPC is no failure");
+    s.db.execute(&format!("UPDATE gate_checks SET decision = 'allow' WHERE subject_id = '{bo}'")).await;
+    // A request open past its deadline (the run's clock two months on).
+    let (st, dsr) = s.post("/v1/dsr", json!({"subject_id": ana, "type": "access"})).await;
+    assert_eq!(st, 201, "{dsr}");
+    // A processor with no agreement.
+    let (st, v) = s
+        .post(
+            "/v1/vendors",
+            json!({"name": "Mailwave Ltd", "role": "processor", "country": "IE", "purposes": [ADS],
+                                               "data_categories": ["user.contact.email"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    // A staff member whose role requires a course she has not taken.
+    let (st, course) =
+        s.post("/v1/trainings", json!({"name": "Privacy basics", "validity_months": 12, "required_for": ["privacy_officer"]})).await;
+    assert_eq!(st, 201, "{course}");
+    s.service.retention().run(now + Duration::days(61)).await.expect("retention");
+    s.service.ledger().publish_checkpoint().await.expect("checkpoint");
+    compliance.evaluate("on_demand", "test", now + Duration::days(61)).await.expect("run");
+    let c = controls(&s, &reader).await;
+    for id in ["consent_records_complete", "opt_outs_honoured", "requests_on_time", "processors_under_contract", "staff_trained"] {
+        assert!(!passed(&c, id), "{id} fails: {c:?}");
+    }
+    assert!(c["staff_trained"].1.contains("dpo@example.com"), "{c:?}");
+    assert!(c["requests_on_time"].1.contains("1 open past"), "{c:?}");
+    assert!(passed(&c, "retention_ran") && passed(&c, "ledger_intact"), "{c:?}");
+
+    // The failing controls fail their obligations, failing first.
+    let (_, obligations) = s.call(Method::GET, "/v1/compliance/obligations?regulation=GDPR", Some(&reader), None).await;
+    let first = &obligations.as_array().expect("obligations")[0];
+    assert_eq!(first["status"], "failing", "{first}");
+
+    // Evidence: its hash is in the ledger and verifies with its proof.
+    let (_, evidence) = s.call(Method::GET, "/v1/compliance/evidence?control=staff_trained", Some(&reader), None).await;
+    let newest = &evidence.as_array().expect("evidence")[0];
+    assert_eq!(newest["passed"], false);
+    let id = newest["evidence_id"].as_str().expect("id");
+    let (st, proof) = s.call(Method::GET, &format!("/v1/compliance/evidence/{id}"), Some(&reader), None).await;
+    assert_eq!((st, proof["verified"].as_bool()), (200, Some(true)), "{proof}");
+    let bundle: custos_service::ledger::ProofBundle = serde_json::from_value(proof["proof"].clone()).expect("bundle");
+    let verified =
+        custos_service::ledger::verify_proof_bundle(&bundle, &s.service.ledger().verifier_key()).expect("the proof verifies offline");
+    let leaf: Value = serde_json::from_slice(&verified.leaf).expect("leaf json");
+    assert_eq!((leaf["event"].as_str(), leaf["evidence_sha256"].as_str()), (Some("evidence.recorded"), newest["evidence_sha256"].as_str()));
+    // Editing the stored evidence breaks its proof.
+    s.db.execute(&format!("UPDATE evidence SET summary = 'All fine.' WHERE evidence_id = '{id}'")).await;
+    let (_, proof) = s.call(Method::GET, &format!("/v1/compliance/evidence/{id}"), Some(&reader), None).await;
+    assert_eq!(proof["verified"], false, "{proof}");
+
+    // Tampering with the ledger itself fails its control.
+    s.db.execute("UPDATE ledger_leaves SET leaf = leaf || ' ' WHERE leaf_index = 1").await;
+    compliance.evaluate("on_demand", "test", now + Duration::days(61)).await.expect("run");
+    let c = controls(&s, &reader).await;
+    assert!(!passed(&c, "ledger_intact") && c["ledger_intact"].1.contains("does not verify"), "{c:?}");
+    s.stop().await;
+}
+
+async fn manual_evidence_report_and_console(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let reader = s.key(&["compliance:read"]).await;
+    let dpo = s.person("dpo@example.com", &[Role::PrivacyOfficer], &["compliance:read", "compliance:write"]).await;
+    declare_ads(&s, false, false).await;
+    subject(&s, "ana", "DE").await;
+    let (_, controls) = s.call(Method::GET, "/v1/compliance/controls", Some(&reader), None).await;
+    let manual: Vec<String> = controls
+        .as_array()
+        .expect("controls")
+        .iter()
+        .filter(|c| c["kind"] == "manual" && c["status"] != "not_applicable")
+        .map(|c| c["control"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let control = manual.first().expect("a manual control applies").clone();
+    let future = (custos_core::now() + Duration::days(180)).format("%Y-%m-%d").to_string();
+    let file = data_encoding::BASE64.encode(b"%PDF-1.4 our encryption policy");
+    let good = json!({"control": control, "file_name": "encryption-policy.pdf", "content_type": "application/pdf",
+                      "content_base64": file, "review_on": future});
+    let with = |k: &str, v: Value| {
+        let mut b = good.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with("control", json!("requests_on_time")), "control"),
+        (with("control", json!("manual.weather")), "control"),
+        (with("content_base64", json!("%%%")), "content_base64"),
+        (with("review_on", json!("2020-01-01")), "review_on"),
+        (with("file_name", json!("")), "file_name"),
+    ] {
+        let (st, problem) = s.call(Method::POST, "/v1/compliance/evidence", Some(&dpo), Some(body.clone())).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some(field)), "{body} -> {problem}");
+    }
+    assert_eq!(s.call(Method::POST, "/v1/compliance/evidence", Some(&s.key(&["compliance:write"]).await), Some(good.clone())).await.0, 403);
+    let (st, e) = s.call(Method::POST, "/v1/compliance/evidence", Some(&dpo), Some(good)).await;
+    assert_eq!(st, 201, "{e}");
+    let (st, body, _) = {
+        let resp = reqwest::Client::new()
+            .get(format!("{}/v1/compliance/evidence/{}/file", s.base_url, e["evidence_id"].as_str().expect("id")))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .expect("file");
+        (resp.status().as_u16(), resp.bytes().await.expect("bytes"), ())
+    };
+    assert_eq!((st, &body[..]), (200, &b"%PDF-1.4 our encryption policy"[..]));
+    let (_, controls) = s.call(Method::GET, "/v1/compliance/controls", Some(&reader), None).await;
+    let c = controls.as_array().expect("controls").iter().find(|c| c["control"] == control.as_str()).expect("control").clone();
+    assert_eq!(c["status"], "passing", "{c}");
+
+    // A run, then the report: HTML and a PDF read back.
+    assert_eq!(s.call(Method::POST, "/v1/compliance/runs", Some(&dpo), None).await.0, 201);
+    let (st, html) = s.call(Method::GET, "/v1/compliance/report?regulation=GDPR", Some(&reader), None).await;
+    assert_eq!(st, 200);
+    let html = html.as_str().unwrap_or_default().to_owned();
+    for expected in ["Compliance report: GDPR", "Summary", "Retention ran in the last 24 hours", "ledger entry #", "<svg"] {
+        assert!(html.contains(expected), "{expected} in the report");
+    }
+    let (_, problem) = s.call(Method::GET, "/v1/compliance/report?regulation=Atlantis", Some(&reader), None).await;
+    assert_eq!(problem["field"], "regulation");
+    let pdf = reqwest::Client::new()
+        .get(format!("{}/v1/compliance/report?regulation=GDPR&format=pdf", s.base_url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    let text = custos_testkit::pdf_text(&pdf.bytes().await.expect("bytes"));
+    assert!(text.contains("Compliance report: GDPR") && text.contains("Retention"), "{text}");
+
+    // The console: from the compliance page to the failing control's evidence.
+    s.service.staff().create_user("olga@example.com", &[Role::PrivacyOfficer], Some("a long enough password".into())).await.expect("user");
+    let mut b = Browser::new(&s);
+    b.login("olga@example.com", "a long enough password").await;
+    let (st, page, _) = b.get("/console/compliance").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("By regulation") && page.contains("href=\"/console/compliance/controls/retention_ran\""), "{page}");
+    let (st, page, _) = b.get("/console/compliance/controls/retention_ran").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("Failed") && page.contains("Retention has never run") && page.contains("Ledger entry"), "{page}");
+    let (st, page, _) = b.get("/console/compliance/obligations/GDPR-33").await;
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("id=\"not-applicable\""), "the DPO may mark it: {page}");
+    s.service.staff().create_user("rita@example.com", &[Role::Reviewer], Some("a long reviewer password".into())).await.expect("user");
+    let mut r = Browser::new(&s);
+    r.login("rita@example.com", "a long reviewer password").await;
+    assert_eq!(r.get("/console/compliance").await.0, 403);
+    s.stop().await;
+}
+
+backend_tests!(obligations_and_scoping, controls_pass_and_fail, manual_evidence_report_and_console);

@@ -1,0 +1,993 @@
+//! Compliance from the live system: the obligations catalog loaded and versioned, which
+//! obligations apply (from what custos sees: the subjects' jurisdictions, the purposes and
+//! their flags, the AI systems, the vendors), the built-in controls evaluated as queries over
+//! the live records, each result kept as evidence whose hash goes into the ledger, so an
+//! auditor can prove later that it existed then and was not edited. Manual controls take
+//! files people upload. A failing control raises an alert (source `compliance`), which can
+//! become a risk like any alert. The rules are in `custos_govern::compliance`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use custos_core::{AlertSource, LedgerEvent, Role, Timestamp, format_timestamp, now};
+use custos_govern::compliance::{self as rules, ControlKind, Landscape, Status};
+pub use custos_store::compliance::{CatalogVersionRecord, EvidenceRecord, ObligationRecord, RunRecord};
+use serde_json::{Value, json};
+
+use crate::{Service, ServiceError, staff::StaffIdentity};
+
+custos_core::vocabulary! {
+    /// Where an obligation or a control stands.
+    pub enum ComplianceStatus: "status" {
+        /// A control failed.
+        Failing = "failing" ("Failing"),
+        /// No evidence yet for some control, none failing.
+        NotEvaluated = "not_evaluated" ("Not evaluated"),
+        /// Every control passed.
+        Passing = "passing" ("Passing"),
+        /// It does not apply.
+        NotApplicable = "not_applicable" ("Not applicable"),
+    }
+}
+
+impl From<Status> for ComplianceStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Failing => Self::Failing,
+            Status::NotEvaluated => Self::NotEvaluated,
+            Status::Passing => Self::Passing,
+            Status::NotApplicable => Self::NotApplicable,
+        }
+    }
+}
+
+/// How far back the controls look (days): `../shared/CONVENTIONS.md` keeps gate checks 400
+/// days by default and compliance lookbacks use 90.
+pub const LOOKBACK_DAYS: i64 = 90;
+
+/// A run is due when the newest is older than this (hours): daily, with an hour of slack.
+pub const RUN_EVERY_HOURS: i64 = 24;
+
+/// The largest evidence file accepted (bytes).
+pub const MAX_EVIDENCE_BYTES: usize = 5 * 1024 * 1024;
+
+/// The catalog's version: the first 16 hex digits of the SHA-256 of its JSON.
+pub fn catalog_version() -> String {
+    let bytes = serde_json::to_vec(custos_govern::catalog::catalog()).unwrap_or_default();
+    crate::ledger::sha256_hex(&bytes)[..16].to_owned()
+}
+
+/// An obligation with whether it applies and how it stands.
+#[derive(Debug, Clone)]
+pub struct ObligationView {
+    /// The catalog entry as loaded, with a DPO's decision.
+    pub obligation: ObligationRecord,
+    /// Whether it applies (after a DPO's decision).
+    pub applies: bool,
+    /// Whether custos assumed an activity it cannot see.
+    pub assumed: bool,
+    /// Why, in words.
+    pub reason: String,
+    /// Where it stands.
+    pub status: Status,
+    /// Its controls' ids.
+    pub controls: Vec<String>,
+}
+
+/// A control with its newest evidence.
+#[derive(Debug, Clone)]
+pub struct ControlView {
+    /// Id (`requests_on_time`, `manual.ai_disclosure`).
+    pub id: String,
+    /// What it checks.
+    pub title: String,
+    /// Its pass rule in words.
+    pub rule: String,
+    /// Automated or manual.
+    pub kind: ControlKind,
+    /// The applicable obligations it evidences.
+    pub obligations: Vec<String>,
+    /// Its newest evidence.
+    pub latest: Option<EvidenceRecord>,
+    /// Passing, failing or not evaluated (none of its obligations applies: not applicable).
+    pub status: Status,
+}
+
+/// The status counts of one regulation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RegulationStatus {
+    /// The law.
+    pub regulation: String,
+    /// Obligations failing.
+    pub failing: u32,
+    /// Obligations not evaluated.
+    pub not_evaluated: u32,
+    /// Obligations passing.
+    pub passing: u32,
+    /// Obligations that do not apply.
+    pub not_applicable: u32,
+    /// Obligations marked `verified: false` in the catalog.
+    pub unverified: u32,
+}
+
+impl RegulationStatus {
+    fn add(&mut self, s: Status, verified: bool) {
+        match s {
+            Status::Failing => self.failing += 1,
+            Status::NotEvaluated => self.not_evaluated += 1,
+            Status::Passing => self.passing += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+        if !verified {
+            self.unverified += 1;
+        }
+    }
+}
+
+/// The whole picture: every obligation and control, the status per regulation.
+#[derive(Debug, Clone)]
+pub struct ComplianceView {
+    /// The catalog version loaded.
+    pub catalog_version: String,
+    /// What custos sees of the business.
+    pub landscape: Landscape,
+    /// Per regulation, by name.
+    pub regulations: Vec<RegulationStatus>,
+    /// Every obligation, failing first.
+    pub obligations: Vec<ObligationView>,
+    /// Every control in use.
+    pub controls: Vec<ControlView>,
+    /// The newest runs (at most 60), newest first.
+    pub runs: Vec<RunRecord>,
+}
+
+/// A piece of evidence with its proof: whether its hash matches the ledger's leaf.
+#[derive(Debug, Clone)]
+pub struct EvidenceProof {
+    /// The evidence.
+    pub evidence: EvidenceRecord,
+    /// The hash recomputed from the stored record equals the stored hash and the ledger leaf
+    /// at `leaf_index` names it.
+    pub verified: bool,
+    /// The offline proof bundle (`custos ledger verify-proof`).
+    pub bundle: crate::ledger::ProofBundle,
+}
+
+/// A manual control's evidence file.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceUpload {
+    /// The manual control (`manual.<capability>`).
+    pub control: Option<String>,
+    /// The file's name.
+    pub file_name: Option<String>,
+    /// Its media type.
+    pub content_type: Option<String>,
+    /// Its bytes.
+    pub content: Vec<u8>,
+    /// Who keeps it current (an email).
+    pub owner: Option<String>,
+    /// When it must be reviewed again (`YYYY-MM-DD`, in the future).
+    pub review_on: Option<String>,
+}
+
+/// The canonical hash of an evidence record (everything but the hash and the leaf).
+pub fn evidence_digest(e: &EvidenceRecord) -> String {
+    let doc = json!({
+        "evidence_id": e.evidence_id, "control": e.control, "run_id": e.run_id, "passed": e.passed, "summary": e.summary,
+        "figures": e.figures, "inputs_sha256": e.inputs_sha256, "evaluated_at": format_timestamp(&e.evaluated_at),
+        "file_name": e.file_name, "content_type": e.content_type, "owner": e.owner, "review_on": e.review_on, "recorded_by": e.recorded_by,
+    });
+    crate::ledger::sha256_hex(serde_json::to_string(&doc).unwrap_or_default().as_bytes())
+}
+
+/// One control's result, before it is stored.
+struct Outcome {
+    passed: bool,
+    summary: String,
+    figures: Value,
+}
+
+fn outcome(passed: bool, summary: String, figures: Value) -> Outcome {
+    Outcome { passed, summary, figures }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Compliance.
+#[derive(Clone, Copy)]
+pub struct Compliance<'a>(pub(crate) &'a Service);
+
+impl Compliance<'_> {
+    /// Loads the embedded catalog if this version is not loaded yet: obligations added or
+    /// changed are written (a DPO's decisions kept), removed ones marked withdrawn, the version
+    /// recorded with what changed, and a ledger event. The version, if it was new.
+    pub async fn load_catalog(&self) -> Result<Option<CatalogVersionRecord>, ServiceError> {
+        let version = catalog_version();
+        let at = now();
+        self.0
+            .write(async |tx| {
+                if custos_store::compliance::catalog_versions(tx).await?.iter().any(|v| v.catalog_version == version) {
+                    return Ok(None);
+                }
+                let before: BTreeMap<String, ObligationRecord> =
+                    custos_store::compliance::obligations(tx).await?.into_iter().map(|o| (o.obligation_id.clone(), o)).collect();
+                let (mut added, mut changed) = (Vec::new(), Vec::new());
+                let mut seen = BTreeSet::new();
+                for o in custos_govern::catalog::catalog() {
+                    seen.insert(o.id.clone());
+                    let record = ObligationRecord {
+                        obligation_id: o.id.clone(),
+                        regulation: o.regulation.clone(),
+                        citation: o.citation.clone(),
+                        title: o.title.clone(),
+                        requirement: o.requirement.clone(),
+                        numbers: o.numbers.clone(),
+                        applies_to: o.applies_to.clone(),
+                        capabilities: o.capability.clone(),
+                        verified: o.verified,
+                        source: o.source.clone(),
+                        catalog_version: version.clone(),
+                        withdrawn: false,
+                        not_applicable: false,
+                        justification: None,
+                        scoped_by: None,
+                        scoped_at: None,
+                    };
+                    match before.get(&o.id) {
+                        None => added.push(o.id.clone()),
+                        Some(old) => {
+                            let same = old.regulation == record.regulation
+                                && old.citation == record.citation
+                                && old.title == record.title
+                                && old.requirement == record.requirement
+                                && old.numbers == record.numbers
+                                && old.applies_to == record.applies_to
+                                && old.capabilities == record.capabilities
+                                && old.verified == record.verified
+                                && !old.withdrawn;
+                            if !same {
+                                changed.push(o.id.clone());
+                            }
+                        }
+                    }
+                    custos_store::compliance::upsert_obligation(tx, &record).await?;
+                }
+                let mut removed = Vec::new();
+                for (id, old) in &before {
+                    if !seen.contains(id) && !old.withdrawn {
+                        custos_store::compliance::withdraw(tx, id).await?;
+                        removed.push(id.clone());
+                    }
+                }
+                let record = CatalogVersionRecord {
+                    catalog_version: version.clone(),
+                    obligations: seen.len() as u64,
+                    added,
+                    removed,
+                    changed,
+                    loaded_at: at,
+                };
+                custos_store::compliance::insert_catalog_version(tx, &record).await?;
+                let leaf = crate::ledger::event_at(
+                    LedgerEvent::CatalogLoaded,
+                    &at,
+                    json!({"catalog_version": version, "obligations": record.obligations, "added": record.added.len(),
+                           "removed": record.removed, "changed": record.changed}),
+                );
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(Some(record))
+            })
+            .await
+    }
+
+    /// The catalog versions loaded, newest first.
+    pub async fn catalog_versions(&self) -> Result<Vec<CatalogVersionRecord>, ServiceError> {
+        self.0.read(async |tx| Ok(custos_store::compliance::catalog_versions(tx).await?)).await
+    }
+
+    /// What custos sees of the business: the subjects' jurisdictions and the activities its
+    /// purposes, AI systems, decisions and vendors show.
+    pub async fn landscape(&self) -> Result<Landscape, ServiceError> {
+        self.0
+            .read(async |tx| {
+                let mut l = Landscape {
+                    jurisdictions: custos_store::compliance::jurisdictions(tx).await?.into_iter().collect(),
+                    ..Landscape::default()
+                };
+                let mut seen = |activity: &str, why: String| {
+                    l.activities.entry(activity.to_owned()).or_insert(why);
+                };
+                for p in custos_store::purposes::all(tx).await? {
+                    let key = p.purpose.to_string();
+                    for a in rules::activities_of_data_use(&key) {
+                        seen(a, format!("the purpose `{key}`"));
+                    }
+                    for (on, a, what) in [
+                        (p.profiling, "profiling", "profiles"),
+                        (p.sale_or_share, "sale_sharing", "sells or shares"),
+                        (p.sensitive, "sensitive_data", "uses sensitive data"),
+                        (p.significant_effect, "automated_decision", "decides with significant effects"),
+                    ] {
+                        if on {
+                            seen(a, format!("the purpose `{key}` {what}"));
+                        }
+                    }
+                }
+                for s in custos_store::ai_systems::list(tx, 1_000).await? {
+                    seen("ai_governance", format!("the AI system {}", s.name));
+                    if s.risk_tier == "high" {
+                        seen("high_risk_ai", format!("{} is high-risk", s.name));
+                    }
+                    if s.direct_interaction {
+                        seen("chatbot", format!("{} talks with customers", s.name));
+                    }
+                }
+                if let Some(v) = custos_store::vendors::list(tx, 1).await?.first() {
+                    seen("vendors", format!("the vendor {}", v.name));
+                }
+                if custos_store::compliance::any_significant_decision(tx).await? {
+                    seen("automated_decision", "decisions flagged significant".to_owned());
+                }
+                Ok(l)
+            })
+            .await
+    }
+
+    /// Evaluates every automated control over the live system as of `at`, stores each result
+    /// as evidence with its hash in the ledger, records the run with the status per
+    /// regulation, and fires or settles the alert of each control. `trigger` is `schedule` or
+    /// `on_demand`.
+    pub async fn evaluate(&self, trigger: &str, by: &str, at: Timestamp) -> Result<RunRecord, ServiceError> {
+        self.load_catalog().await?;
+        // Vendor alerts are what the contract control reads: bring them up to date first.
+        self.0.vendors().sweep(at).await?;
+        let outcomes = self.outcomes(at).await?;
+        let run_id = uuid_like();
+        let landscape = self.landscape().await?;
+        let (obligations, manual) = self
+            .0
+            .read(async |tx| Ok((custos_store::compliance::obligations(tx).await?, custos_store::compliance::latest_evidence(tx).await?)))
+            .await?;
+        let mut results: BTreeMap<String, Option<bool>> = outcomes.iter().map(|(id, o)| ((*id).to_owned(), Some(o.passed))).collect();
+        let today = at.date_naive();
+        for e in manual.iter().filter(|e| e.control.starts_with("manual.")) {
+            results.insert(e.control.clone(), Some(manual_passes(e, today)));
+        }
+        let summary = summarize(&obligations, &landscape, &results);
+        self.0
+            .write(async |tx| {
+                let run = RunRecord {
+                    run_id: run_id.clone(),
+                    trigger: trigger.to_owned(),
+                    started_by: by.to_owned(),
+                    started_at: at,
+                    finished_at: now().max(at),
+                    summary: serde_json::to_value(&summary).unwrap_or_default(),
+                };
+                custos_store::compliance::insert_run(tx, &run).await?;
+                for (id, o) in &outcomes {
+                    let inputs = crate::ledger::sha256_hex(serde_json::to_string(&o.figures).unwrap_or_default().as_bytes());
+                    let mut e = EvidenceRecord {
+                        evidence_id: uuid_like(),
+                        control: (*id).to_owned(),
+                        run_id: Some(run_id.clone()),
+                        passed: o.passed,
+                        summary: o.summary.clone(),
+                        figures: o.figures.clone(),
+                        inputs_sha256: inputs,
+                        evidence_sha256: String::new(),
+                        leaf_index: 0,
+                        evaluated_at: at,
+                        file_name: None,
+                        content_type: None,
+                        owner: None,
+                        review_on: None,
+                        recorded_by: by.to_owned(),
+                    };
+                    e.evidence_sha256 = evidence_digest(&e);
+                    let leaf = crate::ledger::event_at(
+                        LedgerEvent::EvidenceRecorded,
+                        &at,
+                        json!({"evidence_id": e.evidence_id, "control": e.control, "run_id": run_id, "passed": e.passed,
+                               "evidence_sha256": e.evidence_sha256}),
+                    );
+                    e.leaf_index = custos_store::ledger::append_leaf(tx, leaf).await?.leaf_index;
+                    custos_store::compliance::insert_evidence(tx, &e, None).await?;
+                    let title = rules::control(id).map_or(*id, |c| c.title);
+                    if o.passed {
+                        crate::alerts::settle(tx, AlertSource::Compliance, "control_failing", id, &at).await?;
+                    } else {
+                        let f = crate::alerts::Firing {
+                            source: AlertSource::Compliance,
+                            kind: "control_failing",
+                            about: id,
+                            message: format!("{title}: {}", o.summary),
+                            value: None,
+                            threshold: None,
+                        };
+                        crate::alerts::fire(tx, f, &at).await?;
+                    }
+                }
+                Ok(run)
+            })
+            .await
+    }
+
+    /// Runs the evaluation if the newest run is older than [`RUN_EVERY_HOURS`] (the server
+    /// asks every hour); the run, if one was due.
+    pub async fn run_if_due(&self, at: Timestamp) -> Result<Option<RunRecord>, ServiceError> {
+        let newest = self.0.read(async |tx| Ok(custos_store::compliance::runs(tx, 1).await?)).await?;
+        if newest.first().is_some_and(|r| at - r.started_at < chrono::Duration::hours(RUN_EVERY_HOURS)) {
+            return Ok(None);
+        }
+        self.evaluate("schedule", "system:schedule", at).await.map(Some)
+    }
+
+    /// The built-in controls' results as of `at`, without storing anything.
+    async fn outcomes(&self, at: Timestamp) -> Result<Vec<(&'static str, Outcome)>, ServiceError> {
+        let since = at - chrono::Duration::days(LOOKBACK_DAYS);
+        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc) = self
+            .0
+            .read(async |tx| {
+                let counts = custos_store::compliance::live_counts(tx, &at, &since).await?;
+                let purposes = custos_store::purposes::all(tx).await?;
+                let alerts = custos_store::alerts::list(tx, None, Some(custos_core::AlertState::Firing), 10_000).await?;
+                let mut blocked = Vec::new();
+                for s in custos_store::ai_systems::list(tx, 1_000).await? {
+                    if let Some(why) = crate::assessments::blocks_approval(tx, &s).await? {
+                        blocked.push((s.name.clone(), why));
+                    }
+                }
+                let checkpoint_at = custos_store::compliance::latest_checkpoint_at(tx).await?;
+                let gpc = custos_store::compliance::gpc_checks(tx, &since).await?;
+                let retention = custos_store::settings::get(tx, crate::retention::LAST_RUN_SETTING).await?;
+                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc))
+            })
+            .await?;
+        let (staff, _) = self.0.trainings().coverage(at).await?;
+        let ledger = self.0.ledger().verify(|_, _| {}).await?;
+        let unacknowledged = |source: AlertSource, older_than: chrono::Duration| {
+            alerts.iter().filter(|a| a.source == source && a.acknowledged_at.is_none() && at - a.fired_at > older_than).count() as i64
+        };
+        let mut out = Vec::new();
+        let c = &counts;
+        out.push((
+            "consent_records_complete",
+            outcome(
+                c.consents_without_notice == 0,
+                if c.consents_without_notice == 0 {
+                    format!(
+                        "All {} record the notice version and text hash.",
+                        plural(c.consents_granted, "granted consent", "granted consents")
+                    )
+                } else {
+                    format!(
+                        "{} of {} lack the notice version or its text hash.",
+                        plural(c.consents_without_notice, "consent", "consents"),
+                        c.consents_granted
+                    )
+                },
+                json!({"granted": c.consents_granted, "without_notice": c.consents_without_notice}),
+            ),
+        ));
+        let late = c.requests_closed_late + c.requests_open_overdue;
+        out.push((
+            "requests_on_time",
+            outcome(
+                late == 0,
+                if late == 0 {
+                    format!("{} in the last {LOOKBACK_DAYS} days, none late.", plural(c.requests, "request", "requests"))
+                } else {
+                    format!(
+                        "{} closed late in the last {LOOKBACK_DAYS} days and {} open past the deadline.",
+                        plural(c.requests_closed_late, "request", "requests"),
+                        c.requests_open_overdue
+                    )
+                },
+                json!({"requests": c.requests, "closed_late": c.requests_closed_late, "open_overdue": c.requests_open_overdue,
+                       "on_time_share": if c.requests == 0 { 1.0 } else { 1.0 - c.requests_closed_late as f64 / c.requests as f64 }}),
+            ),
+        ));
+        let gaps: Vec<String> =
+            purposes.iter().filter(|p| p.retention_days == 0 || p.data_categories.is_empty()).map(|p| p.purpose.to_string()).collect();
+        out.push((
+            "purposes_declared",
+            outcome(
+                gaps.is_empty(),
+                if gaps.is_empty() {
+                    format!(
+                        "All {} declare a legal basis, a retention period and their data categories.",
+                        plural(purposes.len() as i64, "purpose", "purposes")
+                    )
+                } else {
+                    format!("Incomplete: {}.", gaps.join(", "))
+                },
+                json!({"purposes": purposes.len(), "incomplete": gaps}),
+            ),
+        ));
+        let last_retention = retention.and_then(|v| String::from_utf8(v).ok()).and_then(|s| custos_core::parse_timestamp(&s));
+        let fresh = last_retention.is_some_and(|t| at - t <= chrono::Duration::hours(25));
+        out.push((
+            "retention_ran",
+            outcome(
+                fresh,
+                match last_retention {
+                    Some(t) if fresh => format!("Retention last ran {}.", format_timestamp(&t)),
+                    Some(t) => format!("Retention last ran {}, more than 25 hours ago.", format_timestamp(&t)),
+                    None => "Retention has never run.".to_owned(),
+                },
+                json!({"last_run": last_retention.as_ref().map(format_timestamp)}),
+            ),
+        ));
+        // GPC is an opt-out signal where the law makes it one (the gate's opt-out
+        // jurisdictions); under the GDPR a consent given stands whatever the browser sends.
+        let opt_out: Vec<String> = self.0.config().gate.opt_out_jurisdictions.iter().map(ToString::to_string).collect();
+        let (gpc_checks, gpc_allowed) =
+            gpc.iter().filter(|(j, _, _)| opt_out.contains(j)).fold((0, 0), |(c, a), (_, checks, allowed)| (c + checks, a + allowed));
+        out.push((
+            "opt_outs_honoured",
+            outcome(
+                gpc_allowed == 0,
+                if gpc_allowed == 0 {
+                    format!(
+                        "{} under a sale or sharing purpose for subjects with GPC in opt-out jurisdictions: none allowed.",
+                        plural(gpc_checks, "gate check", "gate checks")
+                    )
+                } else {
+                    format!(
+                        "{} allowed a sale or sharing purpose for a subject with GPC in an opt-out jurisdiction.",
+                        plural(gpc_allowed, "gate check", "gate checks")
+                    )
+                },
+                json!({"checks_with_gpc": gpc_checks, "allowed": gpc_allowed, "jurisdictions": opt_out}),
+            ),
+        ));
+        let unexplained = c.significant_unexplained + c.reviews_overdue;
+        out.push((
+            "significant_decisions_explained",
+            outcome(
+                unexplained == 0,
+                if unexplained == 0 {
+                    format!("{} in the last {LOOKBACK_DAYS} days, each explained; no review overdue.", plural(c.significant_decisions, "significant decision", "significant decisions"))
+                } else {
+                    format!(
+                        "{} without an explanation, {} overdue.",
+                        plural(c.significant_unexplained, "significant decision", "significant decisions"),
+                        plural(c.reviews_overdue, "review", "reviews")
+                    )
+                },
+                json!({"significant": c.significant_decisions, "unexplained": c.significant_unexplained, "reviews_overdue": c.reviews_overdue}),
+            ),
+        ));
+        out.push((
+            "models_validated_and_assessed",
+            outcome(
+                c.approvals_expired == 0 && blocked.is_empty(),
+                if c.approvals_expired == 0 && blocked.is_empty() {
+                    format!("{} in date; every AI system's required assessments approved.", plural(c.models_approved, "approved model version", "approved model versions"))
+                } else {
+                    let mut parts = Vec::new();
+                    if c.approvals_expired > 0 {
+                        parts.push(format!("{} past its approval date", plural(c.approvals_expired, "model version", "model versions")));
+                    }
+                    parts.extend(blocked.iter().map(|(_, why)| why.clone()));
+                    parts.join("; ")
+                },
+                json!({"approved": c.models_approved, "approval_expired": c.approvals_expired, "systems_blocked": blocked.iter().map(|(n, _)| n).collect::<Vec<_>>()}),
+            ),
+        ));
+        let stale_fairness = unacknowledged(AlertSource::Fairness, chrono::Duration::days(7));
+        out.push((
+            "fairness_audits_current",
+            outcome(
+                c.audit_schedules_overdue == 0 && stale_fairness == 0,
+                format!(
+                    "{} ({} overdue); {} unhandled for over 7 days.",
+                    plural(c.audit_schedules, "audit schedule", "audit schedules"),
+                    c.audit_schedules_overdue,
+                    plural(stale_fairness, "fairness alert", "fairness alerts")
+                ),
+                json!({"schedules": c.audit_schedules, "overdue": c.audit_schedules_overdue, "stale_alerts": stale_fairness}),
+            ),
+        ));
+        let stale_monitor = unacknowledged(AlertSource::Monitor, chrono::Duration::days(7));
+        let unwatched = c.models_approved > 0 && c.monitors == 0;
+        out.push((
+            "monitors_watched",
+            outcome(
+                !unwatched && stale_monitor == 0,
+                if unwatched {
+                    format!("{} approved but no monitor watches them.", plural(c.models_approved, "model version", "model versions"))
+                } else {
+                    format!(
+                        "{}; {} unhandled for over 7 days.",
+                        plural(c.monitors, "monitor", "monitors"),
+                        plural(stale_monitor, "monitor alert", "monitor alerts")
+                    )
+                },
+                json!({"monitors": c.monitors, "models_approved": c.models_approved, "stale_alerts": stale_monitor}),
+            ),
+        ));
+        let overdue_clocks = alerts.iter().filter(|a| a.source == AlertSource::Incidents && a.kind == "clock_overdue").count() as i64;
+        out.push((
+            "breaches_notified",
+            outcome(
+                c.notifications_late_unexplained == 0 && overdue_clocks == 0,
+                format!(
+                    "{} late ({} without reasons); {} past the deadline without a notification.",
+                    plural(c.notifications_late, "notification", "notifications"),
+                    c.notifications_late_unexplained,
+                    plural(overdue_clocks, "clock", "clocks")
+                ),
+                json!({"late": c.notifications_late, "late_without_reasons": c.notifications_late_unexplained, "clocks_overdue": overdue_clocks}),
+            ),
+        ));
+        let vendor_problems: Vec<String> = alerts
+            .iter()
+            .filter(|a| {
+                a.source == AlertSource::Vendors && ["no_valid_dpa", "dpa_expired", "transfer_without_mechanism"].contains(&a.kind.as_str())
+            })
+            .map(|a| a.message.clone())
+            .collect();
+        out.push((
+            "processors_under_contract",
+            outcome(
+                vendor_problems.is_empty(),
+                if vendor_problems.is_empty() {
+                    "Every active processor has an agreement in force; every transfer has a mechanism.".to_owned()
+                } else {
+                    vendor_problems.join(" ")
+                },
+                json!({"problems": vendor_problems.len()}),
+            ),
+        ));
+        let untrained: Vec<&crate::trainings::StaffTraining> = staff.iter().filter(|s| !s.missing.is_empty()).collect();
+        out.push((
+            "staff_trained",
+            outcome(
+                untrained.is_empty(),
+                if untrained.is_empty() {
+                    format!("All {} hold the training their roles require.", plural(staff.len() as i64, "staff member", "staff members"))
+                } else {
+                    format!(
+                        "{} of {} miss a required course: {}.",
+                        plural(untrained.len() as i64, "staff member", "staff members"),
+                        staff.len(),
+                        untrained.iter().map(|s| format!("{} ({})", s.email, s.missing.join(", "))).collect::<Vec<_>>().join("; ")
+                    )
+                },
+                json!({"staff": staff.len(), "untrained": untrained.len()}),
+            ),
+        ));
+        let unsigned = ledger.leaves.saturating_sub(ledger.signed_size);
+        // The publisher signs in real time: its freshness is judged on the wall clock, not on
+        // the evaluation's (which tests move).
+        let fresh = unsigned == 0 || checkpoint_at.is_some_and(|t| now() - t <= chrono::Duration::hours(25));
+        out.push((
+            "ledger_intact",
+            outcome(
+                ledger.divergence.is_none() && fresh,
+                match &ledger.divergence {
+                    Some(d) => format!("The ledger does not verify: {d}"),
+                    None if !fresh => format!("{} not covered by a checkpoint from the last 25 hours.", plural(unsigned as i64, "entry", "entries")),
+                    None => format!("{} verified; {} signed.", plural(ledger.leaves as i64, "entry", "entries"), ledger.signed_size),
+                },
+                json!({"leaves": ledger.leaves, "signed": ledger.signed_size, "checkpoints": ledger.checkpoints, "divergence": ledger.divergence}),
+            ),
+        ));
+        Ok(out)
+    }
+
+    /// Every obligation and control with its status, per regulation, and the recent runs.
+    pub async fn view(&self) -> Result<ComplianceView, ServiceError> {
+        self.load_catalog().await?;
+        let landscape = self.landscape().await?;
+        let (obligations, latest, runs) = self
+            .0
+            .read(async |tx| {
+                Ok((
+                    custos_store::compliance::obligations(tx).await?,
+                    custos_store::compliance::latest_evidence(tx).await?,
+                    custos_store::compliance::runs(tx, 60).await?,
+                ))
+            })
+            .await?;
+        let today = now().date_naive();
+        let results: BTreeMap<String, Option<bool>> = latest
+            .iter()
+            .map(|e| (e.control.clone(), Some(if e.control.starts_with("manual.") { manual_passes(e, today) } else { e.passed })))
+            .collect();
+        let views = obligation_views(&obligations, &landscape, &results);
+        let mut regulations: BTreeMap<String, RegulationStatus> = BTreeMap::new();
+        for v in &views {
+            regulations
+                .entry(v.obligation.regulation.clone())
+                .or_insert_with(|| RegulationStatus { regulation: v.obligation.regulation.clone(), ..Default::default() })
+                .add(v.status, v.obligation.verified);
+        }
+        let mut ids: Vec<String> = rules::CONTROLS.iter().map(|c| c.id.to_owned()).collect();
+        for v in &views {
+            for c in &v.controls {
+                if !ids.contains(c) {
+                    ids.push(c.clone());
+                }
+            }
+        }
+        let controls = ids
+            .into_iter()
+            .map(|id| {
+                let applicable: Vec<String> =
+                    views.iter().filter(|v| v.applies && v.controls.contains(&id)).map(|v| v.obligation.obligation_id.clone()).collect();
+                let latest = latest.iter().find(|e| e.control == id).cloned();
+                let (title, rule, kind) = match rules::control(&id) {
+                    Some(c) => (c.title.to_owned(), c.rule.to_owned(), c.kind),
+                    None => {
+                        let cap = id.trim_start_matches("manual.");
+                        (
+                            format!("Evidence of {}", capability_words(cap)),
+                            "A person uploads a document showing it (a policy, a procedure, a review) with an owner and a review date; it passes until that date.".to_owned(),
+                            ControlKind::Manual,
+                        )
+                    }
+                };
+                let status = if applicable.is_empty() {
+                    Status::NotApplicable
+                } else {
+                    rules::status(&[results.get(&id).copied().flatten()])
+                };
+                ControlView { id, title, rule, kind, obligations: applicable, latest, status }
+            })
+            .collect();
+        Ok(ComplianceView {
+            catalog_version: catalog_version(),
+            landscape,
+            regulations: regulations.into_values().collect(),
+            obligations: views,
+            controls,
+            runs,
+        })
+    }
+
+    /// A DPO marks an obligation not applicable (with a justification) or applicable again. A
+    /// person with the privacy officer role; a ledger event.
+    pub async fn scope(
+        &self,
+        obligation_id: &str,
+        not_applicable: bool,
+        justification: Option<String>,
+        who: Option<&StaffIdentity>,
+    ) -> Result<ObligationRecord, ServiceError> {
+        let who = person(who)?;
+        if !who.roles.contains(&Role::PrivacyOfficer) {
+            return Err(ServiceError::NotAllowed(custos_core::ValidationError::new(
+                "authorization",
+                "a privacy officer (the DPO) decides whether an obligation applies",
+            )));
+        }
+        let justification = justification.map(|j| j.trim().to_owned()).filter(|j| !j.is_empty());
+        if not_applicable && justification.is_none() {
+            return Err(ServiceError::invalid("justification", "say why the obligation does not apply"));
+        }
+        if let Some(j) = &justification
+            && (j.chars().count() > 2_000 || j.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            return Err(ServiceError::invalid("justification", "must be at most 2,000 characters without control characters"));
+        }
+        self.load_catalog().await?;
+        let at = now();
+        self.0
+            .write(async |tx| {
+                let found =
+                    custos_store::compliance::scope(tx, obligation_id, not_applicable, justification.as_deref(), &who.email, &at).await?;
+                if !found {
+                    return Err(ServiceError::NotFound { resource: "obligation" });
+                }
+                let leaf = crate::ledger::event_at(
+                    LedgerEvent::ObligationScoped,
+                    &at,
+                    json!({"obligation_id": obligation_id, "not_applicable": not_applicable, "by": who.email,
+                           "justification_sha256": justification.as_deref().map(|j| crate::ledger::sha256_hex(j.as_bytes()))}),
+                );
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                custos_store::compliance::obligations(tx)
+                    .await?
+                    .into_iter()
+                    .find(|o| o.obligation_id == obligation_id)
+                    .ok_or(ServiceError::NotFound { resource: "obligation" })
+            })
+            .await
+    }
+
+    /// Stores a file as evidence for a manual control (a person; a ledger event with its hash).
+    pub async fn upload(&self, input: EvidenceUpload, who: Option<&StaffIdentity>) -> Result<EvidenceRecord, ServiceError> {
+        let who = person(who)?;
+        let control = input.control.ok_or_else(|| ServiceError::invalid("control", "is required"))?;
+        let cap = control.strip_prefix("manual.").unwrap_or_default();
+        let capabilities: BTreeSet<&str> =
+            custos_govern::catalog::catalog().iter().flat_map(|o| o.capability.iter().map(String::as_str)).collect();
+        if !capabilities.contains(cap) || rules::CONTROLS.iter().any(|c| c.capabilities.contains(&cap)) {
+            return Err(ServiceError::invalid(
+                "control",
+                "must be a manual control (`manual.<capability>` for a capability no automated control covers; GET /v1/compliance/controls lists them)",
+            ));
+        }
+        let file_name = input
+            .file_name
+            .map(|f| f.trim().to_owned())
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| ServiceError::invalid("file_name", "is required"))?;
+        crate::purposes::check_label("file_name", &file_name, 200)?;
+        if input.content.is_empty() {
+            return Err(ServiceError::invalid("content", "the file is empty"));
+        }
+        if input.content.len() > MAX_EVIDENCE_BYTES {
+            return Err(ServiceError::invalid("content", format!("at most {} MiB", MAX_EVIDENCE_BYTES / 1024 / 1024)));
+        }
+        let content_type = input.content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
+        if content_type.len() > 100 || !content_type.contains('/') || content_type.chars().any(char::is_control) {
+            return Err(ServiceError::invalid("content_type", "must be a media type such as application/pdf"));
+        }
+        let owner = input.owner.unwrap_or_else(|| who.email.clone());
+        crate::purposes::check_label("owner", &owner, 200)?;
+        let at = now();
+        let review_on =
+            input.review_on.ok_or_else(|| ServiceError::invalid("review_on", "is required: when the document is reviewed again"))?;
+        let day = NaiveDate::parse_from_str(&review_on, "%Y-%m-%d")
+            .map_err(|_| ServiceError::invalid("review_on", "must be a date such as 2027-06-30"))?;
+        if day <= at.date_naive() {
+            return Err(ServiceError::invalid("review_on", "must be in the future"));
+        }
+        let mut e = EvidenceRecord {
+            evidence_id: uuid_like(),
+            control,
+            run_id: None,
+            passed: true,
+            summary: format!("{file_name}, kept by {owner}, to be reviewed by {}.", day.format("%-d %B %Y")),
+            figures: json!({"bytes": input.content.len()}),
+            inputs_sha256: crate::ledger::sha256_hex(&input.content),
+            evidence_sha256: String::new(),
+            leaf_index: 0,
+            evaluated_at: at,
+            file_name: Some(file_name),
+            content_type: Some(content_type),
+            owner: Some(owner),
+            review_on: Some(day.format("%Y-%m-%d").to_string()),
+            recorded_by: format!("staff:{}", who.user_id),
+        };
+        e.evidence_sha256 = evidence_digest(&e);
+        self.0
+            .write(async |tx| {
+                let leaf = crate::ledger::event_at(
+                    LedgerEvent::EvidenceUploaded,
+                    &at,
+                    json!({"evidence_id": e.evidence_id, "control": e.control, "file_sha256": e.inputs_sha256, "evidence_sha256": e.evidence_sha256}),
+                );
+                e.leaf_index = custos_store::ledger::append_leaf(tx, leaf).await?.leaf_index;
+                custos_store::compliance::insert_evidence(tx, &e, Some(&input.content)).await?;
+                Ok(e.clone())
+            })
+            .await
+    }
+
+    /// Evidence, newest first, of one control or all (at most `limit`, up to 1,000).
+    pub async fn evidence(&self, control: Option<&str>, limit: u32) -> Result<Vec<EvidenceRecord>, ServiceError> {
+        let limit = limit.clamp(1, 1_000);
+        self.0.read(async |tx| Ok(custos_store::compliance::evidence_of(tx, control, limit).await?)).await
+    }
+
+    /// One piece of evidence with its file, if uploaded.
+    pub async fn evidence_file(&self, evidence_id: &str) -> Result<(EvidenceRecord, Option<Vec<u8>>), ServiceError> {
+        self.0
+            .read(async |tx| Ok(custos_store::compliance::get_evidence(tx, evidence_id).await?))
+            .await?
+            .ok_or(ServiceError::NotFound { resource: "evidence" })
+    }
+
+    /// One piece of evidence with its proof: the hash recomputed, the ledger leaf that names
+    /// it, and the offline bundle.
+    pub async fn prove(&self, evidence_id: &str) -> Result<EvidenceProof, ServiceError> {
+        let (e, _) = self.evidence_file(evidence_id).await?;
+        let bundle = self.0.ledger().prove(e.leaf_index).await?;
+        let entry = self.0.ledger().entry(e.leaf_index).await?;
+        let leaf: Value = data_encoding::BASE64
+            .decode(entry.leaf.as_bytes())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        let recomputed = evidence_digest(&e);
+        let verified = recomputed == e.evidence_sha256
+            && leaf.get("evidence_sha256").and_then(Value::as_str) == Some(recomputed.as_str())
+            && leaf.get("evidence_id").and_then(Value::as_str) == Some(e.evidence_id.as_str());
+        Ok(EvidenceProof { evidence: e, verified, bundle })
+    }
+}
+
+fn person(who: Option<&StaffIdentity>) -> Result<&StaffIdentity, ServiceError> {
+    who.ok_or_else(|| {
+        ServiceError::NotAllowed(custos_core::ValidationError::new(
+            "authorization",
+            "this needs a person: sign in to the console or use a personal access token",
+        ))
+    })
+}
+
+/// Whether an uploaded document still stands on `today` (its review date not passed).
+fn manual_passes(e: &EvidenceRecord, today: NaiveDate) -> bool {
+    e.review_on.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d >= today)
+}
+
+fn capability_words(cap: &str) -> String {
+    cap.replace('_', " ")
+}
+
+fn uuid_like() -> String {
+    custos_core::EvidenceId::new().to_string()
+}
+
+/// Every obligation with its applicability and status, failing first.
+fn obligation_views(obligations: &[ObligationRecord], l: &Landscape, results: &BTreeMap<String, Option<bool>>) -> Vec<ObligationView> {
+    let mut out: Vec<ObligationView> = obligations
+        .iter()
+        .filter(|o| !o.withdrawn)
+        .map(|o| {
+            let entry = custos_govern::catalog::Obligation {
+                id: o.obligation_id.clone(),
+                regulation: o.regulation.clone(),
+                citation: o.citation.clone(),
+                title: o.title.clone(),
+                requirement: o.requirement.clone(),
+                numbers: o.numbers.clone(),
+                applies_to: o.applies_to.clone(),
+                capability: o.capabilities.clone(),
+                evidence: Vec::new(),
+                verified: o.verified,
+                source: o.source.clone(),
+            };
+            let a = rules::applicability(&entry, l);
+            let controls = rules::controls_for(&entry);
+            let (applies, reason) = if o.not_applicable {
+                (
+                    false,
+                    format!(
+                        "Marked not applicable by {}: {}",
+                        o.scoped_by.clone().unwrap_or_default(),
+                        o.justification.clone().unwrap_or_default()
+                    ),
+                )
+            } else {
+                (a.applies, a.reason)
+            };
+            let status = if applies {
+                rules::status(&controls.iter().map(|c| results.get(c).copied().flatten()).collect::<Vec<_>>())
+            } else {
+                Status::NotApplicable
+            };
+            ObligationView { obligation: o.clone(), applies, assumed: applies && a.assumed, reason, status, controls }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.status, &a.obligation.regulation, &a.obligation.obligation_id).cmp(&(
+            b.status,
+            &b.obligation.regulation,
+            &b.obligation.obligation_id,
+        ))
+    });
+    out
+}
+
+/// The status counts per regulation for a run's summary.
+fn summarize(
+    obligations: &[ObligationRecord],
+    l: &Landscape,
+    results: &BTreeMap<String, Option<bool>>,
+) -> BTreeMap<String, RegulationStatus> {
+    let mut out: BTreeMap<String, RegulationStatus> = BTreeMap::new();
+    for v in obligation_views(obligations, l, results) {
+        out.entry(v.obligation.regulation.clone())
+            .or_insert_with(|| RegulationStatus { regulation: v.obligation.regulation.clone(), ..Default::default() })
+            .add(v.status, v.obligation.verified);
+    }
+    out
+}
