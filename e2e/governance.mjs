@@ -5,7 +5,8 @@
 // DPIA screening and sees that a DPIA is required; opens a personal data breach she became
 // aware of 40 hours ago and watches its 72-hour clock on the overview (half the time used);
 // raises a risk from the alert the clock fired and finds it in the risk register with its heat
-// map. Screenshots go to target/e2e-screenshots/governance-*.png.
+// map; evaluates the compliance controls and follows a failing one to its evidence and ledger
+// entry. Screenshots go to target/e2e-screenshots/governance-*.png.
 //
 //   node e2e/governance.mjs         (uses target/debug/custos; `cargo build --bin custos` first)
 import { join } from 'node:path';
@@ -67,6 +68,8 @@ try {
   // 3. A breach she became aware of 40 hours ago: the 72-hour clock is past half.
   await page.goto(`${base}/console/incidents`);
   const aware = new Date(Date.now() - 40 * 3600 * 1000).toISOString().slice(0, 16);
+  // The demo has an incident already, so the form starts folded.
+  await page.locator('details:has(#kind)').evaluate((d) => { d.open = true; });
   await page.selectOption('#kind', 'personal_data_breach');
   await page.fill('#title', 'Limit letters sent to old addresses');
   await page.fill('#description', 'A batch of limit letters went to addresses customers had moved from.');
@@ -95,6 +98,24 @@ try {
   await page.screenshot({ path: join(shots, 'governance-4-risks.png'), fullPage: true });
   await page.goto(`${base}/console/alerts`);
   assert.match(await page.locator('tr', { hasText: 'Limit letters sent to old addresses' }).first().innerText(), /In the risk register/);
+
+  // 5. Compliance: evaluate now; the failing controls are on the page, down to a control's
+  // evidence with its ledger entry (the demo's expired agreement is the visible reason).
+  await page.goto(`${base}/console/compliance`);
+  await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/console/compliance` && r.request().method() === 'GET'),
+    page.click('#run'),
+  ]);
+  assert.match(await page.locator('#summary').innerText(), /What fails:/);
+  assert.ok(await page.locator('figure.chart svg').count() >= 1, 'the status chart');
+  const failing = page.locator('#controls tr', { hasText: 'Every processor under a valid agreement' });
+  assert.match(await failing.innerText(), /Failing/);
+  await Promise.all([page.waitForURL(/\/console\/compliance\/controls\/processors_under_contract$/), failing.getByRole('link').click()]);
+  const evidence = await page.locator('#evidence').innerText();
+  assert.match(evidence, /Failed/);
+  assert.match(evidence, /Lookalike Audiences BV/);
+  assert.match(evidence, /#\d+/);
+  await page.screenshot({ path: join(shots, 'governance-5-compliance.png'), fullPage: true });
   console.log(`e2e governance: passed (screenshots in ${shots})`);
 } finally {
   if (browser) await browser.close();

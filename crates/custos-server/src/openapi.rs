@@ -50,7 +50,7 @@ impl Modify for BearerAuth {
         create_training, list_trainings, training_coverage, get_training, patch_training, create_training_record, list_training_records,
         patch_training_record,
         list_obligations, scope_obligation, list_controls, list_evidence, get_evidence, evidence_file, upload_evidence, start_run, list_runs,
-        compliance_report,
+        compliance_report, ropa,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

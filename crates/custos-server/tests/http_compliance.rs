@@ -4,7 +4,8 @@
 //! pass and to fail by the live records (time-bound ones through the run's clock, impossible
 //! ones by writing the rows a bug or an import could leave); evidence whose hash is in the
 //! ledger and verifies with its proof; manual evidence; the report as HTML and PDF; the
-//! console from the compliance page to a failing control's evidence.
+//! console from the compliance page to a failing control's evidence; the Art. 30 record from
+//! the declared purposes and vendors compared with what the gate did, as JSON, CSV and PDF.
 
 mod support;
 
@@ -288,4 +289,106 @@ async fn manual_evidence_report_and_console(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(obligations_and_scoping, controls_pass_and_fail, manual_evidence_report_and_console);
+async fn record_of_processing(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let reader = s.key(&["compliance:read"]).await;
+    declare_ads(&s, false, false).await;
+    let (st, p) = s
+        .post(
+            "/v1/purposes",
+            json!({"key": "analytics.reporting.campaign_insights", "name": "Campaign insights", "legal_basis": "legitimate_interest",
+                   "data_categories": ["user.behavior"], "retention_days": 365}),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let ana = subject(&s, "ana", "DE").await;
+    assert_eq!(consent(&s, &ana, "granted").await.0, 201);
+    let (st, v) = s
+        .post("/v1/vendors", json!({"name": "Mailwave Ltd", "role": "processor", "country": "IE", "purposes": [ADS], "data_categories": ["user.contact.email"]}))
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let vid = v["vendor_id"].as_str().expect("id").to_owned();
+    let day = |d: i64| (custos_core::now() + Duration::days(d)).format("%Y-%m-%d").to_string();
+    let (st, dpa) = s
+        .post(
+            &format!("/v1/vendors/{vid}/dpas"),
+            json!({"signed_on": day(-30), "expires_on": day(400), "data_categories": ["user.contact"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{dpa}");
+    let (_, d) = s
+        .post(
+            "/v1/gate/check",
+            json!({"subject_id": ana, "purpose": ADS, "data_categories": ["user.contact.email"], "recipient": {"vendor_id": vid}}),
+        )
+        .await;
+    assert_eq!(d["decision"], "allow", "{d}");
+    let (_, d) = s
+        .post("/v1/gate/check", json!({"subject_id": ana, "purpose": "marketing.unknown", "data_categories": ["user.contact.email"]}))
+        .await;
+    assert_eq!(d["decision"], "deny", "{d}");
+    // The agreement ends after the release: the data already went where it no longer may.
+    let (st, _) = s
+        .post(
+            &format!("/v1/vendors/{vid}/dpas"),
+            json!({"signed_on": day(-400), "expires_on": day(-1), "data_categories": ["user.contact"]}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (st, _) = s
+        .call(
+            Method::PATCH,
+            &format!("/v1/vendors/{vid}/dpas/{}", dpa["dpa_id"].as_str().expect("id")),
+            Some(&s.admin_key),
+            Some(json!({"status": "terminated"})),
+        )
+        .await;
+    assert_eq!(st, 200);
+
+    let (st, r) = s.call(Method::GET, "/v1/compliance/ropa", Some(&reader), None).await;
+    assert_eq!(st, 200, "{r}");
+    let ads = r["entries"].as_array().expect("entries").iter().find(|e| e["purpose"] == ADS).expect("ads").clone();
+    assert_eq!((ads["checks"].as_i64(), ads["allowed"].as_i64()), (Some(1), Some(1)), "{ads}");
+    assert_eq!(ads["released"]["user.contact.email"], 1, "{ads}");
+    assert_eq!(ads["sent_to"]["Mailwave Ltd"], 1, "{ads}");
+    assert!(ads["recipients"].as_array().expect("recipients").iter().any(|v| v == "Mailwave Ltd (processor)"), "{ads}");
+    let kinds: Vec<(String, String)> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap_or_default().to_owned(), f["purpose"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    for expected in [
+        ("declared_not_used", "analytics.reporting.campaign_insights"),
+        ("released_without_agreement", ADS),
+        ("undeclared_purpose_asked", "marketing.unknown"),
+    ] {
+        assert!(kinds.contains(&(expected.0.to_owned(), expected.1.to_owned())), "{expected:?} in {kinds:?}");
+    }
+    assert!(!kinds.iter().any(|(k, p)| k == "declared_not_used" && p == ADS), "{kinds:?}");
+
+    // CSV, and the PDF read back.
+    let csv = reqwest::Client::new()
+        .get(format!("{}/v1/compliance/ropa?format=csv", s.base_url))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap_or_default().starts_with("purpose,name,legal_basis,data_categories"), "{csv}");
+    assert_eq!(lines.count(), 2, "one row per purpose: {csv}");
+    assert!(csv.contains("Mailwave Ltd (processor)") && csv.contains("user.contact.email (1)"), "{csv}");
+    let pdf =
+        reqwest::Client::new().get(format!("{}/v1/compliance/ropa?format=pdf", s.base_url)).bearer_auth(&reader).send().await.expect("pdf");
+    assert_eq!(pdf.status(), 200);
+    let text = custos_testkit::pdf_text(&pdf.bytes().await.expect("bytes")).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Record of processing activities") && text.contains("is declared but no gate check asked"), "{text}");
+    let (_, problem) = s.call(Method::GET, "/v1/compliance/ropa?format=xls", Some(&reader), None).await;
+    assert_eq!(problem["field"], "format");
+    s.stop().await;
+}
+
+backend_tests!(obligations_and_scoping, controls_pass_and_fail, manual_evidence_report_and_console, record_of_processing);

@@ -210,6 +210,7 @@ impl Gate<'_> {
             gpc,
             key_id: caller,
             checked_at: now(),
+            recipient,
         };
         let check_id = record.check_id;
         let leaf = crate::ledger::event_at(

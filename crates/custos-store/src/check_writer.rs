@@ -222,7 +222,7 @@ fn write_batch(conn: &mut Connection, batch: &[Queued]) -> Result<Vec<Receipt>, 
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
     let mut leaves = Vec::with_capacity(batch.len());
     {
-        let sql = format!("INSERT INTO gate_checks ({CHECK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        let sql = format!("INSERT INTO gate_checks ({CHECK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
         let mut insert = tx.prepare_cached(&sql).map_err(db_error)?;
         for item in batch {
             let Queued::Check { record, leaf, .. } = item else { continue };
@@ -240,7 +240,8 @@ fn write_batch(conn: &mut Connection, batch: &[Queued]) -> Result<Vec<Receipt>, 
                     c.released,
                     c.gpc,
                     c.key_id,
-                    c.checked_at
+                    c.checked_at,
+                    c.recipient
                 ])
                 .map_err(db_error)?;
         }

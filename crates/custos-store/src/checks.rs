@@ -9,7 +9,8 @@ use sqlx::{AssertSqlSafe, any::AnyRow};
 use crate::{Backend, StoreError, rows::*, tx::Tx};
 
 /// The columns of `gate_checks` in the order [`CheckColumns`] holds them.
-pub(crate) const CHECK_COLUMNS: &str = "check_id, subject_id, purpose, requested, decision, reasons, released, gpc, key_id, checked_at";
+pub(crate) const CHECK_COLUMNS: &str =
+    "check_id, subject_id, purpose, requested, decision, reasons, released, gpc, key_id, checked_at, recipient";
 
 /// A gate check as the values of its `gate_checks` row, in [`CHECK_COLUMNS`] order: one
 /// encoding for the sqlx writer (PostgreSQL) and SQLite's check writer.
@@ -24,6 +25,7 @@ pub(crate) struct CheckColumns {
     pub(crate) gpc: i64,
     pub(crate) key_id: Option<String>,
     pub(crate) checked_at: String,
+    pub(crate) recipient: Option<String>,
 }
 
 impl CheckColumns {
@@ -39,6 +41,7 @@ impl CheckColumns {
             gpc: b(c.gpc),
             key_id: c.key_id.map(|k| k.to_string()),
             checked_at: format_timestamp(&c.checked_at),
+            recipient: c.recipient.map(|v| v.to_string()),
         }
     }
 }
@@ -106,6 +109,8 @@ pub struct CheckRecord {
     pub key_id: Option<ApiKeyId>,
     /// When.
     pub checked_at: Timestamp,
+    /// The vendor the release was for (`recipient.vendor_id`), if it left the business.
+    pub recipient: Option<custos_core::VendorId>,
 }
 
 fn check_from_row(row: &AnyRow) -> Result<CheckRecord, StoreError> {
@@ -120,6 +125,7 @@ fn check_from_row(row: &AnyRow) -> Result<CheckRecord, StoreError> {
         gpc: flag(row, "gpc")?,
         key_id: opt_text(row, "key_id")?.map(|k| ApiKeyId::parse(&k)).transpose()?,
         checked_at: ts(row, "checked_at")?,
+        recipient: opt_text(row, "recipient")?.map(|v| custos_core::VendorId::parse(&v)).transpose()?,
     })
 }
 
@@ -154,7 +160,7 @@ pub async fn insert_many(tx: &mut Tx, checks: &[CheckRecord]) -> Result<(), Stor
     if checks.is_empty() {
         return Ok(());
     }
-    let sql = format!("INSERT INTO gate_checks ({CHECK_COLUMNS}) VALUES {}", tx.values_list(checks.len(), 10));
+    let sql = format!("INSERT INTO gate_checks ({CHECK_COLUMNS}) VALUES {}", tx.values_list(checks.len(), 11));
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for c in checks.iter().map(CheckColumns::of) {
         q = q
@@ -167,7 +173,8 @@ pub async fn insert_many(tx: &mut Tx, checks: &[CheckRecord]) -> Result<(), Stor
             .bind(c.released)
             .bind(c.gpc)
             .bind(c.key_id)
-            .bind(c.checked_at);
+            .bind(c.checked_at)
+            .bind(c.recipient);
     }
     q.execute(tx.conn()).await?;
     Ok(())

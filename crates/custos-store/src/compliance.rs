@@ -501,3 +501,26 @@ pub async fn gpc_checks(tx: &mut Tx, since: &Timestamp) -> Result<Vec<(String, i
         })
         .collect()
 }
+
+/// One group of gate checks since a time: (purpose, recipient vendor id, decision, released
+/// categories as stored JSON, how many).
+pub type CheckFlow = (String, Option<String>, String, String, i64);
+
+/// Gate checks since `since`, grouped by purpose, recipient, decision and the categories
+/// released (a handful of groups per purpose: releases are sets of declared categories); at most
+/// 10,000 groups.
+pub async fn check_flows(tx: &mut Tx, since: &Timestamp) -> Result<Vec<CheckFlow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT purpose, recipient, decision, released, COUNT(*) AS n FROM gate_checks WHERE checked_at >= $1 \
+         GROUP BY purpose, recipient, decision, released LIMIT 10000",
+    )
+    .bind(format_timestamp(since))
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let n: i64 = r.try_get("n").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok((text(r, "purpose")?, opt_text(r, "recipient")?, text(r, "decision")?, text(r, "released")?, n))
+        })
+        .collect()
+}

@@ -221,22 +221,22 @@ pub(crate) async fn obligation(
 }
 
 struct EvidenceRow {
-    id: String,
     when: String,
     passed: bool,
     summary: String,
     leaf: u64,
     hash: String,
+    hash_short: String,
 }
 
 fn evidence_row(e: &EvidenceRecord) -> EvidenceRow {
     EvidenceRow {
-        id: e.evidence_id.clone(),
         when: When::moment(&e.evaluated_at).text,
         passed: e.passed,
         summary: e.summary.clone(),
         leaf: e.leaf_index,
         hash: e.evidence_sha256.clone(),
+        hash_short: e.evidence_sha256.chars().take(16).collect(),
     }
 }
 
@@ -371,4 +371,52 @@ pub fn compliance_report_html(view: &ComplianceView, regulation: Option<&str>, a
     }
     .render()
     .unwrap_or_else(|e| format!("compliance report: {e}"))
+}
+
+#[derive(Template)]
+#[template(path = "ropa_standalone.html")]
+struct RopaPage<'a> {
+    generated: String,
+    window: i64,
+    findings: Vec<String>,
+    entries: &'a [custos_service::compliance::RopaEntry],
+    css: &'static str,
+}
+
+/// The Art. 30 record as a standalone HTML page (the API's, the console's, the PDF's source).
+pub fn ropa_html(r: &custos_service::compliance::Ropa) -> String {
+    RopaPage {
+        generated: custos_core::parse_timestamp(&r.generated_at).map_or_else(|| r.generated_at.clone(), |t| When::moment(&t).text),
+        window: r.window_days,
+        findings: r.findings.iter().map(|f| f.text.clone()).collect(),
+        entries: &r.entries,
+        css: crate::fairness::REPORT_CSS,
+    }
+    .render()
+    .unwrap_or_else(|e| format!("record of processing: {e}"))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FormatQuery {
+    format: Option<String>,
+}
+
+/// The record of processing in the console, or its PDF.
+pub(crate) async fn ropa(
+    State(web): State<Web>,
+    axum::extract::Query(q): axum::extract::Query<FormatQuery>,
+    Can(staff, _): Can<ReadCompliance>,
+) -> Result<Response, Refusal> {
+    let r = web.service.compliance().ropa(now()).await.or_refuse(&staff)?;
+    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), ropa_html(&r), "record-of-processing").await
+}
+
+/// The compliance report in the console, or its PDF.
+pub(crate) async fn report(
+    State(web): State<Web>,
+    axum::extract::Query(q): axum::extract::Query<FormatQuery>,
+    Can(staff, _): Can<ReadCompliance>,
+) -> Result<Response, Refusal> {
+    let view = web.service.compliance().view().await.or_refuse(&staff)?;
+    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), compliance_report_html(&view, None, now()), "compliance").await
 }

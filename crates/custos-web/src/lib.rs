@@ -45,7 +45,7 @@ use custos_service::Service;
 
 pub use approvals::model_card_html;
 pub use assessments::assessment_report_html;
-pub use compliance::compliance_report_html;
+pub use compliance::{compliance_report_html, ropa_html};
 pub use fairness::{fairness_report_file, fairness_report_page};
 pub use incidents::incident_report_html;
 pub use monitors::monitor_report_page;
@@ -117,6 +117,8 @@ pub fn router(service: Service) -> Router {
         .route("/console/trainings", get(trainings::list))
         .route("/console/compliance", get(compliance::overview))
         .route("/console/compliance/runs", post(compliance::run))
+        .route("/console/compliance/report", get(compliance::report))
+        .route("/console/compliance/ropa", get(compliance::ropa))
         .route("/console/compliance/obligations/{obligation_id}", get(compliance::obligation).post(compliance::scope))
         .route("/console/compliance/controls/{control}", get(compliance::control))
         .route("/console/incidents", get(incidents::list).post(incidents::open))

@@ -224,6 +224,42 @@ pub(crate) async fn compliance_report(
     crate::routes::report_as(q.format.as_deref(), html, "compliance").await
 }
 
+/// Record format.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RopaQuery {
+    /// `json` (default), `csv`, `html` or `pdf`.
+    format: Option<String>,
+}
+
+/// The GDPR Art. 30(1) record of processing from the declared purposes and the vendor
+/// register, compared with the gate checks of the last 30 days: `entries` (one per purpose, with
+/// what ran) and `findings` where the two differ (scope `compliance:read`).
+#[utoipa::path(get, path = "/v1/compliance/ropa", tag = "compliance", params(RopaQuery),
+    responses((status = 200, body = Object), (status = 400, body = ApiError), (status = 503, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn ropa(
+    State(s): State<AppState>,
+    _auth: Auth<ComplianceRead>,
+    ApiQuery(q): ApiQuery<RopaQuery>,
+) -> Result<Response, ApiError> {
+    let r = s.service().compliance().ropa(custos_core::now()).await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(r).into_response()),
+        Some("csv") => Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"record-of-processing.csv\""),
+            ],
+            custos_service::compliance::ropa_csv(&r),
+        )
+            .into_response()),
+        Some("html") => crate::routes::report_as(None, custos_web::ropa_html(&r), "record-of-processing").await,
+        Some("pdf") => crate::routes::report_as(Some("pdf"), custos_web::ropa_html(&r), "record-of-processing").await,
+        Some(_) => Err(ApiError::invalid(Some("format".into()), "must be `json`, `csv`, `html` or `pdf`")),
+    }
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/compliance/obligations", get(list_obligations))
@@ -239,4 +275,5 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/compliance/evidence/{evidence_id}/file", get(evidence_file))
         .route("/v1/compliance/runs", get(list_runs).post(start_run))
         .route("/v1/compliance/report", get(compliance_report))
+        .route("/v1/compliance/ropa", get(ropa))
 }
