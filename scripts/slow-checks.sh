@@ -6,3 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Drift false alarms and power over 1,000 windows instead of CI's 200 (about 3 minutes).
 CUSTOS_SIM_WINDOWS=1000 cargo test -p custos-monitor --test simulation -- --nocapture
+
+# A full compliance evaluation over 100,000 subjects and 1,000,000 decisions and gate checks,
+# with the gate under load (CI evaluates the 40-subject demo in crates/custos-cli/tests/report.rs).
+bench/compliance.sh

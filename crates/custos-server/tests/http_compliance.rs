@@ -101,6 +101,8 @@ async fn controls_pass_and_fail(backend: Backend) {
     let (st, run) = s.call(Method::POST, "/v1/compliance/runs", Some(&dpo), None).await;
     assert_eq!(st, 201, "{run}");
     assert_eq!(s.call(Method::POST, "/v1/compliance/runs", Some(&s.key(&["compliance:write"]).await), None).await.0, 403);
+    let (st, problem) = s.call(Method::POST, "/v1/compliance/runs", Some(&dpo), None).await;
+    assert_eq!(st, 409, "one on-demand run a minute: {problem}");
     let c = controls(&s, &reader).await;
     for id in [
         "consent_records_complete",

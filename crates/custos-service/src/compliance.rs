@@ -48,6 +48,9 @@ pub const LOOKBACK_DAYS: i64 = 90;
 /// A run is due when the newest is older than this (hours): daily, with an hour of slack.
 pub const RUN_EVERY_HOURS: i64 = 24;
 
+/// Seconds after a run's start before a person may start another.
+pub const ON_DEMAND_GAP_SECONDS: i64 = 60;
+
 /// The largest evidence file accepted (bytes).
 pub const MAX_EVIDENCE_BYTES: usize = 5 * 1024 * 1024;
 
@@ -340,6 +343,10 @@ impl Compliance<'_> {
     /// regulation, and fires or settles the alert of each control. `trigger` is `schedule` or
     /// `on_demand`.
     pub async fn evaluate(&self, trigger: &str, by: &str, at: Timestamp) -> Result<RunRecord, ServiceError> {
+        // One evaluation at a time in this process: each reads every table and the ledger.
+        let Ok(_slot) = self.0.compliance_slot.try_lock() else {
+            return Err(ServiceError::Conflict("an evaluation is under way: its evidence will be there in a moment".into()));
+        };
         self.load_catalog().await?;
         // Vendor alerts are what the contract control reads: bring them up to date first.
         self.0.vendors().sweep(at).await?;
@@ -413,6 +420,24 @@ impl Compliance<'_> {
                 Ok(run)
             })
             .await
+    }
+
+    /// An evaluation a person asked for: refused (409) within [`ON_DEMAND_GAP_SECONDS`] of the
+    /// newest run's start, so that a full evaluation, which reads every table, stays a bounded
+    /// cost however often it is asked for.
+    pub async fn evaluate_on_demand(&self, by: &str) -> Result<RunRecord, ServiceError> {
+        let at = now();
+        let newest = self.0.read(async |tx| Ok(custos_store::compliance::runs(tx, 1).await?)).await?;
+        if let Some(r) = newest.first()
+            && at - r.started_at < chrono::Duration::seconds(ON_DEMAND_GAP_SECONDS)
+            && at >= r.started_at
+        {
+            return Err(ServiceError::Conflict(format!(
+                "the controls were evaluated at {}: ask again a minute after that",
+                format_timestamp(&r.started_at)
+            )));
+        }
+        self.evaluate("on_demand", by, at).await
     }
 
     /// Runs the evaluation if the newest run is older than [`RUN_EVERY_HOURS`] (the server

@@ -150,6 +150,8 @@ pub struct Service {
     validation_progress: validations::RunProgress,
     /// Validation runs hold their set in memory: one at a time.
     validation_slots: Arc<tokio::sync::Semaphore>,
+    /// Compliance evaluations read every table and verify the ledger: one at a time.
+    compliance_slot: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -357,6 +359,7 @@ impl Service {
             lifecycles: Arc::default(),
             validation_progress: Arc::default(),
             validation_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+            compliance_slot: Arc::default(),
         }
     }
 

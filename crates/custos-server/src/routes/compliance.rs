@@ -166,9 +166,10 @@ pub(crate) async fn upload_evidence(
 }
 
 /// Evaluates every automated control now (scope `compliance:write`, a personal access token):
-/// evidence stored and hashed into the ledger, alerts for failing controls.
+/// evidence stored and hashed into the ledger, alerts for failing controls. At most one a minute
+/// (409 otherwise).
 #[utoipa::path(post, path = "/v1/compliance/runs", tag = "compliance",
-    responses((status = 201, body = RunView), (status = 403, body = ApiError)), security(("bearer" = [])))]
+    responses((status = 201, body = RunView), (status = 403, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn start_run(
     State(s): State<AppState>,
     Auth(p, _): Auth<ComplianceWrite>,
@@ -180,7 +181,7 @@ pub(crate) async fn start_run(
         ))
         .into());
     };
-    let run = s.service().compliance().evaluate("on_demand", &format!("staff:{}", staff.user_id), custos_core::now()).await?;
+    let run = s.service().compliance().evaluate_on_demand(&format!("staff:{}", staff.user_id)).await?;
     Ok((StatusCode::CREATED, Json(run.into())))
 }
 
