@@ -44,6 +44,7 @@ async fn compliance_report_on_the_demo(backend: Backend) {
     // The reasons are visible: the expired agreement and the breach not notified in time.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains("Lookalike Audiences BV") && flat.contains("past the deadline"), "{flat}");
+    assert!(flat.contains("approved but no monitor watches them"), "the demo's model has no monitor: {flat}");
 
     // Bad options: one line, non-zero.
     for args in [&["report", "compliance", "--regulation", "Atlantis"][..], &["report", "compliance", "--format", "docx"][..]] {

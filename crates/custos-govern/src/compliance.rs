@@ -261,7 +261,7 @@ pub const CONTROLS: [Control; 13] = [
     Control {
         id: "significant_decisions_explained",
         title: "Significant decisions explained and open to human review",
-        rule: "Over the last 90 days, every decision with a significant effect has a stored explanation, and none waits in review past its due time (GDPR Art. 22, AI Act Art. 14 and 26).",
+        rule: "Over the last 90 days, every decision with a significant effect has a stored explanation; none waits in review past its due time; no oversight alert (reviewers confirming everything) is left unhandled for a week (GDPR Art. 22, AI Act Art. 14 and 26).",
         capabilities: &["explanation", "automated_decision_review", "human_oversight"],
         kind: ControlKind::Automated,
     },

@@ -10,7 +10,7 @@
 mod support;
 
 use chrono::Duration;
-use custos_core::Role;
+use custos_core::{Role, format_timestamp};
 use custos_testkit::{Backend, Browser, TestServer, backend_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -170,6 +170,56 @@ async fn controls_pass_and_fail(backend: Backend) {
     assert!(c["requests_on_time"].1.contains("1 open past"), "{c:?}");
     assert!(passed(&c, "retention_ran") && passed(&c, "ledger_intact"), "{c:?}");
 
+    // The other controls, each made to fail: a purpose without a retention period and a
+    // significant decision without its explanation (rows an import or an older version could
+    // leave), a high-risk AI system whose AI Act assessment is not approved, a fairness
+    // schedule days behind, a breach four days old and not notified.
+    let later = now + Duration::days(61);
+    s.db.execute(&format!("UPDATE purposes SET retention_days = 0 WHERE purpose = '{ADS}'")).await;
+    s.db.execute(&format!(
+        "INSERT INTO decisions (decision_id, subject_id, purpose, model, model_version, outcome, created_at, significant) \
+         VALUES ('01a23f2f-0000-7000-8000-000000000001', '{ana}', '{ADS}', 'nbo', '1', 'offer', '{}', 1)",
+        format_timestamp(&later)
+    ))
+    .await;
+    let (st, system) = s
+        .post(
+            "/v1/ai-systems",
+            json!({"name": "Card limits", "description": "Sets card limits", "business_owner": "Credit", "purposes": [ADS], "risk_tier": "high"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{system}");
+    s.db.execute(&format!(
+        "INSERT INTO fairness_schedules (schedule_id, request, interval_seconds, next_run_at, key_id, created_at) \
+         VALUES ('01a23f2f-0000-7000-8000-000000000002', '{{}}', 86400, '{}', NULL, '{}')",
+        format_timestamp(&(later - Duration::days(3))),
+        format_timestamp(&now)
+    ))
+    .await;
+    let breach = custos_service::incidents::IncidentInput {
+        kind: Some("personal_data_breach".into()),
+        title: Some("Laptop stolen".into()),
+        description: Some("An unencrypted laptop with a customer export was stolen.".into()),
+        became_aware_at: Some(format_timestamp(&(later - Duration::days(4)))),
+        jurisdictions: Some(vec!["DE".into()]),
+        ..Default::default()
+    };
+    s.service.incidents().create_at(breach, "staff:test", later).await.expect("incident");
+    compliance.evaluate("on_demand", "test", later + Duration::minutes(1)).await.expect("run");
+    let c = controls(&s, &reader).await;
+    for id in [
+        "purposes_declared",
+        "significant_decisions_explained",
+        "models_validated_and_assessed",
+        "fairness_audits_current",
+        "breaches_notified",
+    ] {
+        assert!(!passed(&c, id), "{id} fails: {c:?}");
+    }
+    assert!(c["purposes_declared"].1.contains(ADS) && c["models_validated_and_assessed"].1.contains("Card limits"), "{c:?}");
+    assert!(c["significant_decisions_explained"].1.contains("1 significant decision without"), "{c:?}");
+    assert!(c["breaches_notified"].1.contains("1 clock past"), "{c:?}");
+
     // The failing controls fail their obligations, failing first.
     let (_, obligations) = s.call(Method::GET, "/v1/compliance/obligations?regulation=GDPR", Some(&reader), None).await;
     let first = &obligations.as_array().expect("obligations")[0];
@@ -194,7 +244,7 @@ async fn controls_pass_and_fail(backend: Backend) {
 
     // Tampering with the ledger itself fails its control.
     s.db.execute("UPDATE ledger_leaves SET leaf = leaf || ' ' WHERE leaf_index = 1").await;
-    compliance.evaluate("on_demand", "test", now + Duration::days(61)).await.expect("run");
+    compliance.evaluate("on_demand", "test", later + Duration::minutes(2)).await.expect("run");
     let c = controls(&s, &reader).await;
     assert!(!passed(&c, "ledger_intact") && c["ledger_intact"].1.contains("does not verify"), "{c:?}");
     s.stop().await;

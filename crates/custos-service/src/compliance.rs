@@ -569,7 +569,9 @@ impl Compliance<'_> {
                 json!({"checks_with_gpc": gpc_checks, "allowed": gpc_allowed, "jurisdictions": opt_out}),
             ),
         ));
-        let unexplained = c.significant_unexplained + c.reviews_overdue;
+        // Oversight figures out of policy (the rubber-stamp alert) left unhandled for a week.
+        let stale_oversight = unacknowledged(AlertSource::Oversight, chrono::Duration::days(7));
+        let unexplained = c.significant_unexplained + c.reviews_overdue + stale_oversight;
         out.push((
             "significant_decisions_explained",
             outcome(
@@ -578,12 +580,14 @@ impl Compliance<'_> {
                     format!("{} in the last {LOOKBACK_DAYS} days, each explained; no review overdue.", plural(c.significant_decisions, "significant decision", "significant decisions"))
                 } else {
                     format!(
-                        "{} without an explanation, {} overdue.",
+                        "{} without an explanation, {} overdue, {} unhandled for over 7 days.",
                         plural(c.significant_unexplained, "significant decision", "significant decisions"),
-                        plural(c.reviews_overdue, "review", "reviews")
+                        plural(c.reviews_overdue, "review", "reviews"),
+                        plural(stale_oversight, "oversight alert", "oversight alerts")
                     )
                 },
-                json!({"significant": c.significant_decisions, "unexplained": c.significant_unexplained, "reviews_overdue": c.reviews_overdue}),
+                json!({"significant": c.significant_decisions, "unexplained": c.significant_unexplained, "reviews_overdue": c.reviews_overdue,
+                       "stale_oversight_alerts": stale_oversight}),
             ),
         ));
         out.push((

@@ -117,11 +117,23 @@ async fn run_plan(service: &Service, plan: &custos_ledger::ProofPlan) -> Result<
 impl Service {
     /// The latest checkpoint, publishing first if `wanted` leaves lie beyond it.
     async fn checkpoint_covering(&self, wanted: u64) -> Result<Option<custos_store::StoredCheckpoint>, ServiceError> {
-        let latest = self.store.ledger().latest_checkpoint().await?;
-        if wanted > latest.as_ref().map_or(0, |c| c.tree_size)
-            && let Some(c) = self.store.ledger().publish_checkpoint().await?
-        {
-            return Ok(Some(c));
+        let mut latest = self.store.ledger().latest_checkpoint().await?;
+        if wanted > latest.as_ref().map_or(0, |c| c.tree_size) {
+            if let Some(c) = self.store.ledger().publish_checkpoint().await? {
+                return Ok(Some(c));
+            }
+            // The background publisher may be signing these very leaves: its checkpoint
+            // appears within a moment (at most a second here, then the latest is answered).
+            for _ in 0..50 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                latest = self.store.ledger().latest_checkpoint().await?;
+                if latest.as_ref().is_some_and(|c| c.tree_size >= wanted) {
+                    break;
+                }
+                if let Some(c) = self.store.ledger().publish_checkpoint().await? {
+                    return Ok(Some(c));
+                }
+            }
         }
         Ok(latest)
     }
