@@ -309,6 +309,17 @@ async fn manual_evidence_report_and_console(backend: Backend) {
     for expected in ["Compliance report: GDPR", "Summary", "Retention ran in the last 24 hours", "ledger entry #", "<svg"] {
         assert!(html.contains(expected), "{expected} in the report");
     }
+    // The JSON report carries each evidence's proof, verifiable offline.
+    let (st, report) = s.call(Method::GET, "/v1/compliance/report?regulation=GDPR&format=json", Some(&reader), None).await;
+    assert_eq!(st, 200, "{report}");
+    let evidence = report["evidence"].as_array().expect("evidence");
+    assert!(evidence.len() >= 10, "{report}");
+    for e in evidence {
+        assert_eq!(e["verified"], true, "{e}");
+        let bundle: custos_service::ledger::ProofBundle = serde_json::from_value(e["proof"].clone()).expect("bundle");
+        custos_service::ledger::verify_proof_bundle(&bundle, &s.service.ledger().verifier_key()).expect("verifies offline");
+    }
+    assert!(report["obligations"].as_array().expect("obligations").iter().all(|o| o["regulation"] == "GDPR"));
     let (_, problem) = s.call(Method::GET, "/v1/compliance/report?regulation=Atlantis", Some(&reader), None).await;
     assert_eq!(problem["field"], "regulation");
     let pdf = reqwest::Client::new()

@@ -779,6 +779,43 @@ impl Compliance<'_> {
         })
     }
 
+    /// The report's content as JSON, for one regulation or all: the status per regulation, every
+    /// obligation (failing first) with why it applies or not, and each of their controls' latest
+    /// evidence with its hash recomputed against the ledger and the offline proof bundle that
+    /// `custos ledger verify-proof` checks (a signed checkpoint and the audit path).
+    pub async fn report_json(&self, regulation: Option<&str>) -> Result<Value, ServiceError> {
+        let view = self.view().await?;
+        let picked: Vec<&ObligationView> =
+            view.obligations.iter().filter(|o| regulation.is_none_or(|r| r == o.obligation.regulation)).collect();
+        let used: BTreeSet<&String> = picked.iter().filter(|o| o.applies).flat_map(|o| o.controls.iter()).collect();
+        let mut evidence = Vec::new();
+        for c in view.controls.iter().filter(|c| used.contains(&c.id)) {
+            let Some(e) = &c.latest else { continue };
+            let p = self.prove(&e.evidence_id).await?;
+            evidence.push(json!({
+                "control": c.id, "title": c.title, "status": ComplianceStatus::from(c.status).as_str(), "evidence_id": e.evidence_id,
+                "passed": e.passed, "summary": e.summary, "evaluated_at": format_timestamp(&e.evaluated_at),
+                "evidence_sha256": e.evidence_sha256, "leaf_index": e.leaf_index, "verified": p.verified, "proof": p.bundle,
+            }));
+        }
+        let obligations: Vec<Value> = picked
+            .iter()
+            .map(|o| {
+                json!({
+                    "obligation_id": o.obligation.obligation_id, "regulation": o.obligation.regulation, "citation": o.obligation.citation,
+                    "title": o.obligation.title, "applies": o.applies, "assumed": o.assumed, "reason": o.reason,
+                    "verified": o.obligation.verified, "status": ComplianceStatus::from(o.status).as_str(), "controls": o.controls,
+                })
+            })
+            .collect();
+        let regulations: Vec<&RegulationStatus> =
+            view.regulations.iter().filter(|r| regulation.is_none_or(|x| x == r.regulation)).collect();
+        Ok(json!({
+            "catalog_version": view.catalog_version, "regulation": regulation, "regulations": regulations,
+            "obligations": obligations, "evidence": evidence,
+        }))
+    }
+
     /// A DPO marks an obligation not applicable (with a justification) or applicable again. A
     /// person with the privacy officer role; a ledger event.
     pub async fn scope(

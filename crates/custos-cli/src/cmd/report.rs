@@ -16,7 +16,8 @@ pub enum ReportCommand {
         /// Only this regulation (`GDPR`, `CCPA`, `EU AI Act`, ...; default: all).
         #[arg(long)]
         regulation: Option<String>,
-        /// `html` (default), `pdf` (needs Chromium) or `json`.
+        /// `html` (default), `pdf` (needs Chromium) or `json` (each evidence with its offline
+        /// proof bundle, for `custos ledger verify-proof`).
         #[arg(long, default_value = "html")]
         format: String,
         /// Write it here instead of stdout.
@@ -54,18 +55,7 @@ pub async fn run(command: ReportCommand) -> anyhow::Result<()> {
             }
             let bytes = match format.as_str() {
                 "json" => {
-                    let obligations: Vec<serde_json::Value> = view
-                        .obligations
-                        .iter()
-                        .filter(|o| regulation.as_deref().is_none_or(|r| r == o.obligation.regulation))
-                        .map(|o| {
-                            serde_json::json!({"obligation_id": o.obligation.obligation_id, "regulation": o.obligation.regulation,
-                                "title": o.obligation.title, "applies": o.applies, "reason": o.reason, "verified": o.obligation.verified,
-                                "status": custos_service::compliance::ComplianceStatus::from(o.status).as_str(), "controls": o.controls})
-                        })
-                        .collect();
-                    let doc = serde_json::json!({"catalog_version": view.catalog_version, "regulations": view.regulations, "obligations": obligations});
-                    serde_json::to_vec_pretty(&doc)?
+                    serde_json::to_vec_pretty(&compliance.report_json(regulation.as_deref()).await.context("cannot prove the evidence")?)?
                 }
                 _ => {
                     let html = custos_web::compliance_report_html(&view, regulation.as_deref(), custos_core::now());

@@ -198,7 +198,7 @@ pub(crate) async fn list_runs(State(s): State<AppState>, _auth: Auth<ComplianceR
 pub(crate) struct ReportQuery {
     /// Only this law (default: all).
     regulation: Option<String>,
-    /// `html` (default) or `pdf`.
+    /// `html` (default), `pdf` or `json` (with each evidence's offline proof bundle).
     format: Option<String>,
 }
 
@@ -220,6 +220,9 @@ pub(crate) async fn compliance_report(
             Some("regulation".into()),
             "not a regulation of the catalog (GET /v1/compliance/obligations lists them)",
         ));
+    }
+    if q.format.as_deref() == Some("json") {
+        return Ok(Json(s.service().compliance().report_json(q.regulation.as_deref()).await?).into_response());
     }
     let html = custos_web::compliance_report_html(&view, q.regulation.as_deref(), custos_core::now());
     crate::routes::report_as(q.format.as_deref(), html, "compliance").await
