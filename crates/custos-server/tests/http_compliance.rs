@@ -339,6 +339,11 @@ async fn manual_evidence_report_and_console(backend: Backend) {
     let (st, page, _) = b.get("/console/compliance").await;
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("By regulation") && page.contains("href=\"/console/compliance/controls/retention_ran\""), "{page}");
+    // Each regulation's report, with its own history, from the table.
+    assert!(page.contains("href=\"/console/compliance/report?regulation=EU%20AI%20Act\""), "{page}");
+    let (st, report, _) = b.get("/console/compliance/report?regulation=EU%20AI%20Act").await;
+    assert!(st == 200 && report.contains("Compliance report: EU AI Act"), "{report}");
+    assert_eq!(b.get("/console/compliance/report?regulation=Atlantis").await.0, 404);
     let (st, page, _) = b.get("/console/compliance/controls/retention_ran").await;
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("Failed") && page.contains("Retention has never run") && page.contains("Ledger entry"), "{page}");

@@ -26,8 +26,14 @@ fn words(s: Status) -> &'static str {
     ComplianceStatus::from(s).label()
 }
 
-/// One regulation's row: (name, failing, not evaluated, passing, not applicable, unverified).
-type RegulationRow = (String, u32, u32, u32, u32, u32);
+/// One regulation's row: (name, failing, not evaluated, passing, not applicable, unverified,
+/// the name as a URL query value).
+type RegulationRow = (String, u32, u32, u32, u32, u32, String);
+
+/// A value for a URL query (every byte but letters and digits percent-encoded).
+fn query_value(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
 
 struct ObligationRow {
     id: String,
@@ -161,7 +167,10 @@ struct OverviewPage {
 }
 
 fn regulation_rows(view: &ComplianceView) -> Vec<RegulationRow> {
-    view.regulations.iter().map(|r| (r.regulation.clone(), r.failing, r.not_evaluated, r.passing, r.not_applicable, r.unverified)).collect()
+    view.regulations
+        .iter()
+        .map(|r| (r.regulation.clone(), r.failing, r.not_evaluated, r.passing, r.not_applicable, r.unverified, query_value(&r.regulation)))
+        .collect()
 }
 
 pub(crate) async fn overview(State(web): State<Web>, Can(staff, _): Can<ReadCompliance>) -> Result<Response, Refusal> {
@@ -403,6 +412,7 @@ pub fn ropa_html(r: &custos_service::compliance::Ropa) -> String {
 #[derive(Deserialize)]
 pub(crate) struct FormatQuery {
     format: Option<String>,
+    regulation: Option<String>,
 }
 
 /// The record of processing in the console, or its PDF.
@@ -422,5 +432,11 @@ pub(crate) async fn report(
     Can(staff, _): Can<ReadCompliance>,
 ) -> Result<Response, Refusal> {
     let view = web.service.compliance().view().await.or_refuse(&staff)?;
-    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), compliance_report_html(&view, None, now()), "compliance").await
+    if let Some(r) = &q.regulation
+        && !view.regulations.iter().any(|x| &x.regulation == r)
+    {
+        return Err(Refusal::failed(Page::staff(&staff, ""), &custos_service::ServiceError::NotFound { resource: "regulation" }));
+    }
+    let html = compliance_report_html(&view, q.regulation.as_deref(), now());
+    crate::pdf::page_or_pdf(&staff, q.format.as_deref(), html, "compliance").await
 }
