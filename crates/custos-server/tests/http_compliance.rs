@@ -168,6 +168,8 @@ async fn controls_pass_and_fail(backend: Backend) {
     }
     assert!(c["staff_trained"].1.contains("dpo@example.com"), "{c:?}");
     assert!(c["requests_on_time"].1.contains("1 open past"), "{c:?}");
+    let (_, evidence) = s.call(Method::GET, "/v1/compliance/evidence?control=requests_on_time&limit=1", Some(&reader), None).await;
+    assert_eq!(evidence[0]["figures"]["late"], json!([dsr["dsr_id"]]), "the late ones, by id: {evidence}");
     assert!(passed(&c, "retention_ran") && passed(&c, "ledger_intact"), "{c:?}");
 
     // The other controls, each made to fail: a purpose without a retention period and a

@@ -453,7 +453,7 @@ impl Compliance<'_> {
     /// The built-in controls' results as of `at`, without storing anything.
     async fn outcomes(&self, at: Timestamp) -> Result<Vec<(&'static str, Outcome)>, ServiceError> {
         let since = at - chrono::Duration::days(LOOKBACK_DAYS);
-        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc) = self
+        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late_requests) = self
             .0
             .read(async |tx| {
                 let counts = custos_store::compliance::live_counts(tx, &at, &since).await?;
@@ -467,8 +467,9 @@ impl Compliance<'_> {
                 }
                 let checkpoint_at = custos_store::compliance::latest_checkpoint_at(tx).await?;
                 let gpc = custos_store::compliance::gpc_checks(tx, &since).await?;
+                let late = custos_store::compliance::late_requests(tx, &since, &at, 100).await?;
                 let retention = custos_store::settings::get(tx, crate::retention::LAST_RUN_SETTING).await?;
-                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc))
+                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late))
             })
             .await?;
         let (staff, _) = self.0.trainings().coverage(at).await?;
@@ -512,6 +513,7 @@ impl Compliance<'_> {
                     )
                 },
                 json!({"requests": c.requests, "closed_late": c.requests_closed_late, "open_overdue": c.requests_open_overdue,
+                       "late": late_requests,
                        "on_time_share": if c.requests == 0 { 1.0 } else { 1.0 - c.requests_closed_late as f64 / c.requests as f64 }}),
             ),
         ));

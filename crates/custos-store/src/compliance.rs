@@ -524,3 +524,18 @@ pub async fn check_flows(tx: &mut Tx, since: &Timestamp) -> Result<Vec<CheckFlow
         })
         .collect()
 }
+
+/// The requests late as of `at`: closed after their due date (received since `since`) or open
+/// past it, earliest due first (at most `limit` ids).
+pub async fn late_requests(tx: &mut Tx, since: &Timestamp, at: &Timestamp, limit: u32) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT dsr_id FROM dsrs WHERE (received_at >= $1 AND closed_at IS NOT NULL AND closed_at > due_at) \
+         OR (closed_at IS NULL AND due_at < $2) ORDER BY due_at, dsr_id LIMIT $3",
+    )
+    .bind(format_timestamp(since))
+    .bind(format_timestamp(at))
+    .bind(i64::from(limit))
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(|r| text(r, "dsr_id")).collect()
+}
