@@ -56,8 +56,14 @@ pub const MAX_EVIDENCE_BYTES: usize = 5 * 1024 * 1024;
 
 /// The catalog's version: the first 16 hex digits of the SHA-256 of its JSON.
 pub fn catalog_version() -> String {
-    let bytes = serde_json::to_vec(custos_govern::catalog::catalog()).unwrap_or_default();
-    crate::ledger::sha256_hex(&bytes)[..16].to_owned()
+    // The catalog is embedded: its version is computed once per process.
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            let bytes = serde_json::to_vec(custos_govern::catalog::catalog()).unwrap_or_default();
+            crate::ledger::sha256_hex(&bytes)[..16].to_owned()
+        })
+        .clone()
 }
 
 /// An obligation with whether it applies and how it stands.
@@ -208,10 +214,17 @@ impl Compliance<'_> {
     /// recorded with what changed, and a ledger event. The version, if it was new.
     pub async fn load_catalog(&self) -> Result<Option<CatalogVersionRecord>, ServiceError> {
         let version = catalog_version();
+        // Every compliance read asks: a read answers it, the write lock only when loading.
+        let loaded = async |tx: &mut custos_store::Tx| -> Result<bool, ServiceError> {
+            Ok(custos_store::compliance::catalog_versions(tx).await?.iter().any(|v| v.catalog_version == version))
+        };
+        if self.0.read(async |tx| loaded(tx).await).await? {
+            return Ok(None);
+        }
         let at = now();
         self.0
             .write(async |tx| {
-                if custos_store::compliance::catalog_versions(tx).await?.iter().any(|v| v.catalog_version == version) {
+                if loaded(tx).await? {
                     return Ok(None);
                 }
                 let before: BTreeMap<String, ObligationRecord> =
@@ -283,6 +296,11 @@ impl Compliance<'_> {
                 Ok(Some(record))
             })
             .await
+    }
+
+    /// The newest evaluation runs (at most 60), newest first.
+    pub async fn runs(&self) -> Result<Vec<RunRecord>, ServiceError> {
+        self.0.read(async |tx| Ok(custos_store::compliance::runs(tx, 60).await?)).await
     }
 
     /// The catalog versions loaded, newest first.

@@ -188,7 +188,7 @@ pub(crate) async fn start_run(
 /// Runs, newest first (scope `compliance:read`).
 #[utoipa::path(get, path = "/v1/compliance/runs", tag = "compliance", responses((status = 200, body = Vec<RunView>)), security(("bearer" = [])))]
 pub(crate) async fn list_runs(State(s): State<AppState>, _auth: Auth<ComplianceRead>) -> Result<Json<Vec<RunView>>, ApiError> {
-    Ok(Json(s.service().compliance().view().await?.runs.into_iter().map(Into::into).collect()))
+    Ok(Json(s.service().compliance().runs().await?.into_iter().map(Into::into).collect()))
 }
 
 /// Report options.
