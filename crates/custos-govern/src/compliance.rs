@@ -222,7 +222,7 @@ pub struct Control {
 
 /// custos's automated controls. The queries behind them live in the service
 /// (`custos_service::compliance`); the ids are the contract.
-pub const CONTROLS: [Control; 13] = [
+pub const CONTROLS: [Control; 14] = [
     Control {
         id: "consent_records_complete",
         title: "Every granted consent records the notice shown",
@@ -247,7 +247,7 @@ pub const CONTROLS: [Control; 13] = [
     Control {
         id: "retention_ran",
         title: "Retention ran in the last 24 hours",
-        rule: "The retention run finished within the last 25 hours, deleting what was past its period (GDPR Art. 5(1)(e)).",
+        rule: "The retention run finished within the last 25 hours, and nothing it should have deleted (a value collected before its category's longest retention period, counted back from that run) is still held (GDPR Art. 5(1)(e)).",
         capabilities: &["retention", "dsr_erasure"],
         kind: ControlKind::Automated,
     },
@@ -256,6 +256,13 @@ pub const CONTROLS: [Control; 13] = [
         title: "Opt-outs and Global Privacy Control honoured",
         rule: "Over the last 90 days, no gate check allowed a sale or sharing purpose for a subject in an opt-out jurisdiction who sent GPC (CCPA 1798.120, regs. 7025).",
         capabilities: &["gpc_signal", "opt_out_sale_share", "objection_profiling"],
+        kind: ControlKind::Automated,
+    },
+    Control {
+        id: "decisions_gated",
+        title: "Every decision about a customer passed the gate",
+        rule: "Over the last 90 days, every decision a model made quotes a gate check that allowed it, and none acted on a check after the customer withdrew or refused consent for the purpose (GDPR Arts. 6, 7(3), 21; CAN-SPAM 7704(a)(4); ePrivacy Art. 13).",
+        capabilities: &["consent", "purpose_check", "gate"],
         kind: ControlKind::Automated,
     },
     Control {
@@ -268,7 +275,7 @@ pub const CONTROLS: [Control; 13] = [
     Control {
         id: "models_validated_and_assessed",
         title: "Approved models validated and assessed",
-        rule: "Every approved model version's approval is in date, and every AI system that needs an approved DPIA or AI Act assessment has one (AI Act Arts. 9-15, 26; GDPR Art. 35).",
+        rule: "Every approved model version's approval is in date and it has a passing validation report younger than its AI system's policy allows (365 days by default), and every AI system that needs an approved DPIA or AI Act assessment has one (AI Act Arts. 9-15, 26; GDPR Art. 35).",
         capabilities: &["dpia"],
         kind: ControlKind::Automated,
     },

@@ -108,6 +108,7 @@ async fn controls_pass_and_fail(backend: Backend) {
         "consent_records_complete",
         "requests_on_time",
         "purposes_declared",
+        "decisions_gated",
         "opt_outs_honoured",
         "significant_decisions_explained",
         "models_validated_and_assessed",
@@ -135,14 +136,27 @@ async fn controls_pass_and_fail(backend: Backend) {
     s.db.execute("UPDATE consent_events SET notice_text_sha256 = ''").await;
     // GPC: an allowed sale-or-share check for a subject with GPC (the gate never does this; a
     // row written around it does).
-    let d = check(&s, &ana, true).await;
-    assert_eq!(d["decision"], "allow", "under the GDPR a consent stands whatever the browser sends: {d}");
+    let ana_check = check(&s, &ana, true).await;
+    assert_eq!(ana_check["decision"], "allow", "under the GDPR a consent stands whatever the browser sends: {ana_check}");
     let bo = subject(&s, "bo", "US-CA").await;
     let d = check(&s, &bo, true).await;
     assert_eq!(d["decision"], "deny", "{d}");
     compliance.evaluate("on_demand", "test", custos_core::now()).await.expect("run");
     assert!(passed(&controls(&s, &reader).await, "opt_outs_honoured"), "a DE allow under GPC is no failure");
     s.db.execute(&format!("UPDATE gate_checks SET decision = 'allow' WHERE subject_id = '{bo}'")).await;
+    // A decision on a permission the customer has since withdrawn (the caller cached the
+    // gate's answer): logged, and caught by the control.
+    let cy = subject(&s, "cy", "DE").await;
+    assert_eq!(consent(&s, &cy, "granted").await.0, 201);
+    let cy_check = check(&s, &cy, false).await;
+    let decision = json!({"subject_id": cy, "purpose": ADS, "check_id": cy_check["check_id"], "model": "nbo", "model_version": "1", "outcome": "offer"});
+    let (st, logged) = s.post("/v1/decisions", decision.clone()).await;
+    assert_eq!(st, 201, "{logged}");
+    compliance.evaluate("on_demand", "test", custos_core::now()).await.expect("run");
+    assert!(passed(&controls(&s, &reader).await, "decisions_gated"), "a decision on a check that allowed it");
+    assert_eq!(consent(&s, &cy, "withdrawn").await.0, 201);
+    let (st, logged) = s.post("/v1/decisions", decision).await;
+    assert_eq!(st, 201, "{logged}");
     // A request open past its deadline (the run's clock two months on).
     let (st, dsr) = s.post("/v1/dsr", json!({"subject_id": ana, "type": "access"})).await;
     assert_eq!(st, 201, "{dsr}");
@@ -163,9 +177,20 @@ async fn controls_pass_and_fail(backend: Backend) {
     s.service.ledger().publish_checkpoint().await.expect("checkpoint");
     compliance.evaluate("on_demand", "test", now + Duration::days(61)).await.expect("run");
     let c = controls(&s, &reader).await;
-    for id in ["consent_records_complete", "opt_outs_honoured", "requests_on_time", "processors_under_contract", "staff_trained"] {
+    for id in [
+        "consent_records_complete",
+        "opt_outs_honoured",
+        "requests_on_time",
+        "processors_under_contract",
+        "staff_trained",
+        "decisions_gated",
+    ] {
         assert!(!passed(&c, id), "{id} fails: {c:?}");
     }
+    assert!(
+        c["decisions_gated"].1.contains("Of 2 decisions in the last 90 days, 0 quote no gate check and 1 acted on a check after"),
+        "{c:?}"
+    );
     assert!(c["staff_trained"].1.contains("dpo@example.com"), "{c:?}");
     assert!(c["requests_on_time"].1.contains("1 open past"), "{c:?}");
     let (_, evidence) = s.call(Method::GET, "/v1/compliance/evidence?control=requests_on_time&limit=1", Some(&reader), None).await;
@@ -243,6 +268,13 @@ async fn controls_pass_and_fail(backend: Backend) {
     s.db.execute(&format!("UPDATE evidence SET summary = 'All fine.' WHERE evidence_id = '{id}'")).await;
     let (_, proof) = s.call(Method::GET, &format!("/v1/compliance/evidence/{id}"), Some(&reader), None).await;
     assert_eq!(proof["verified"], false, "{proof}");
+
+    // Retention ran, but values past their period are still held (here: made old after the
+    // run): the recount fails the control, naming the category.
+    s.db.execute(&format!("UPDATE subject_data SET collected_at = '2020-01-01T00:00:00.000000Z' WHERE subject_id = '{ana}'")).await;
+    compliance.evaluate("on_demand", "test", later + Duration::seconds(90)).await.expect("run");
+    let c = controls(&s, &reader).await;
+    assert!(!passed(&c, "retention_ran") && c["retention_ran"].1.contains("past their retention period then are still held"), "{c:?}");
 
     // Tampering with the ledger itself fails its control.
     s.db.execute("UPDATE ledger_leaves SET leaf = leaf || ' ' WHERE leaf_index = 1").await;
@@ -352,6 +384,30 @@ async fn manual_evidence_report_and_console(backend: Backend) {
     let (st, page, _) = b.get("/console/compliance/obligations/GDPR-33").await;
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("id=\"not-applicable\""), "the DPO may mark it: {page}");
+    // A manual control's document, uploaded from the console: bad forms change nothing.
+    let path = format!("/console/compliance/controls/{control}");
+    let csrf = b.csrf(&path).await;
+    let upload = |csrf: &str, file: Option<&'static [u8]>, review_on: &str| {
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned()).text("review_on", review_on.to_owned());
+        if let Some(bytes) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("dpo-review-2026.pdf").mime_str("application/pdf").expect("mime"),
+            );
+        }
+        let req = b.client.post(format!("{}{path}", s.base_url)).header("cookie", b.cookie.clone().unwrap_or_default()).multipart(form);
+        async move { req.send().await.expect("upload").status().as_u16() }
+    };
+    let count = || async { s.service.compliance().evidence(Some(&control), 100).await.expect("evidence").len() };
+    let before = count().await;
+    assert_eq!(upload(&csrf, None, &future).await, 400, "no file");
+    assert_eq!(upload(&csrf, Some(b"%PDF-1.4 review"), "2020-01-01").await, 400, "a review date in the past");
+    assert_eq!(upload("forged", Some(b"%PDF-1.4 review"), &future).await, 403);
+    assert_eq!(count().await, before, "nothing stored");
+    assert_eq!(upload(&csrf, Some(b"%PDF-1.4 review"), &future).await, 303);
+    assert_eq!(count().await, before + 1);
+    let (_, page, _) = b.get(&path).await;
+    assert!(page.contains("dpo-review-2026.pdf, kept by olga@example.com"), "{page}");
     s.service.staff().create_user("rita@example.com", &[Role::Reviewer], Some("a long reviewer password".into())).await.expect("user");
     let mut r = Browser::new(&s);
     r.login("rita@example.com", "a long reviewer password").await;

@@ -202,6 +202,47 @@ async fn validations_are_the_evidence_approvals_cite(backend: Backend) {
     let card = s.client.get(format!("{}/v1/models/{biased}/card", s.base_url)).bearer_auth(&owner).send().await.expect("card");
     let card = card.text().await.expect("text");
     assert!(card.contains("FAILED") && card.contains("FAIL flip\\_test"), "{card}");
+
+    // The compliance control: an approved version needs a passing report younger than its AI
+    // system's limit. Both versions approved (as sign-off would leave them): version 1 has only a
+    // failing report, version 2 a passing one.
+    let system_id = system["ai_system_id"].as_str().expect("id");
+    let (st, patched) = s
+        .call(
+            Method::PATCH,
+            &format!("/v1/ai-systems/{system_id}"),
+            Some(&s.admin_key),
+            Some(json!({"validation_policy": {"max_report_age_days": 30}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{patched}");
+    let (st, problem) = s
+        .call(
+            Method::PATCH,
+            &format!("/v1/ai-systems/{system_id}"),
+            Some(&s.admin_key),
+            Some(json!({"validation_policy": {"max_report_age_days": 0}})),
+        )
+        .await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("validation_policy")), "{problem}");
+    s.db.execute("UPDATE models SET state = 'approved' WHERE name = 'credit'").await;
+    let compliance = s.service.compliance();
+    let control = |at: custos_core::Timestamp| {
+        let compliance = &compliance;
+        async move {
+            compliance.evaluate("on_demand", "test", at).await.expect("run");
+            let e = compliance.evidence(Some("models_validated_and_assessed"), 1).await.expect("evidence").remove(0);
+            (e.passed, e.summary)
+        }
+    };
+    let now = custos_core::now();
+    let (passed, summary) = control(now).await;
+    assert!(!passed && summary.contains("credit 1 (no passing validation report)") && !summary.contains("credit 2"), "{summary}");
+    s.db.execute(&format!("UPDATE models SET state = 'retired' WHERE model_id = '{biased}'")).await;
+    let (passed, summary) = control(now + chrono::Duration::minutes(1)).await;
+    assert!(passed, "version 2's passing report is current: {summary}");
+    let (passed, summary) = control(now + chrono::Duration::days(31)).await;
+    assert!(!passed && summary.contains("credit 2 (its newest passing report") && summary.contains("older than 30 days"), "{summary}");
 }
 
 backend_tests!(validations_are_the_evidence_approvals_cite);

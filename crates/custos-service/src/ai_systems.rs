@@ -177,6 +177,9 @@ fn apply(input: AiSystemInput, mut a: AiSystemRecord) -> Result<AiSystemRecord, 
         if fractions.iter().chain(v.min_auc.iter()).any(|x| !(x.is_finite() && (0.0..=1.0).contains(x))) {
             return Err(ServiceError::invalid("validation_policy", "rates and bounds lie between 0 and 1"));
         }
+        if !(1..=3650).contains(&v.max_report_age_days) {
+            return Err(ServiceError::invalid("validation_policy", "max_report_age_days lies between 1 and 3650"));
+        }
         a.validation_policy = Some(serde_json::to_value(&v).map_err(|e| ServiceError::invalid("validation_policy", e.to_string()))?);
     }
     if a.direct_interaction && !a.customer_facing {

@@ -471,23 +471,66 @@ impl Compliance<'_> {
     /// The built-in controls' results as of `at`, without storing anything.
     async fn outcomes(&self, at: Timestamp) -> Result<Vec<(&'static str, Outcome)>, ServiceError> {
         let since = at - chrono::Duration::days(LOOKBACK_DAYS);
-        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late_requests) = self
+        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late_requests, models, ungated, overdue) = self
             .0
             .read(async |tx| {
                 let counts = custos_store::compliance::live_counts(tx, &at, &since).await?;
                 let purposes = custos_store::purposes::all(tx).await?;
                 let alerts = custos_store::alerts::list(tx, None, Some(custos_core::AlertState::Firing), 10_000).await?;
                 let mut blocked = Vec::new();
+                let mut report_age = BTreeMap::new();
+                let mut by_name: BTreeMap<String, u32> = BTreeMap::new();
                 for s in custos_store::ai_systems::list(tx, 1_000).await? {
                     if let Some(why) = crate::assessments::blocks_approval(tx, &s).await? {
                         blocked.push((s.name.clone(), why));
                     }
+                    let policy: Option<crate::validations::Policy> =
+                        s.validation_policy.as_ref().and_then(|p| serde_json::from_value(p.clone()).ok());
+                    let days = policy.unwrap_or_default().max_report_age_days;
+                    report_age.insert(s.ai_system_id.to_string(), days);
+                    // A version that names no system is judged by the one listing its name
+                    // (as validations pick their policy).
+                    for name in &s.models {
+                        by_name.entry(name.clone()).or_insert(days);
+                    }
                 }
+                // Approved versions without a passing validation report younger than their AI
+                // system's limit (the built-in default without one).
+                let default_age = crate::validations::Policy::default().max_report_age_days;
+                let models: Vec<(String, u32, Option<Timestamp>)> = custos_store::compliance::approved_models(tx)
+                    .await?
+                    .into_iter()
+                    .map(|m| {
+                        let days = match &m.ai_system_id {
+                            Some(id) => report_age.get(id).copied(),
+                            None => by_name.get(&m.name).copied(),
+                        }
+                        .unwrap_or(default_age);
+                        (format!("{} {}", m.name, m.version), days, m.validated_at)
+                    })
+                    .collect();
                 let checkpoint_at = custos_store::compliance::latest_checkpoint_at(tx).await?;
                 let gpc = custos_store::compliance::gpc_checks(tx, &since).await?;
                 let late = custos_store::compliance::late_requests(tx, &since, &at, 100).await?;
+                let ungated = custos_store::compliance::ungated_decisions(tx, &since, 100).await?;
                 let retention = custos_store::settings::get(tx, crate::retention::LAST_RUN_SETTING).await?;
-                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late))
+                // What the last retention run should have deleted and is still held.
+                let last = retention.clone().and_then(|v| String::from_utf8(v).ok()).and_then(|s| custos_core::parse_timestamp(&s));
+                let mut overdue = Vec::new();
+                if let Some(last) = last {
+                    for category in custos_store::retention::held_categories(tx).await? {
+                        let Some(days) = purposes.iter().filter(|p| p.allows(&category)).map(|p| p.retention_days).max() else {
+                            continue;
+                        };
+                        let n =
+                            custos_store::compliance::held_before(tx, category.as_str(), &(last - chrono::Duration::days(i64::from(days))))
+                                .await?;
+                        if n > 0 {
+                            overdue.push((category.to_string(), n));
+                        }
+                    }
+                }
+                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late, models, ungated, overdue))
             })
             .await?;
         let (staff, _) = self.0.trainings().coverage(at).await?;
@@ -554,16 +597,24 @@ impl Compliance<'_> {
         ));
         let last_retention = retention.and_then(|v| String::from_utf8(v).ok()).and_then(|s| custos_core::parse_timestamp(&s));
         let fresh = last_retention.is_some_and(|t| at - t <= chrono::Duration::hours(25));
+        let still_held: i64 = overdue.iter().map(|(_, n)| n).sum();
         out.push((
             "retention_ran",
             outcome(
-                fresh,
+                fresh && still_held == 0,
                 match last_retention {
-                    Some(t) if fresh => format!("Retention last ran {}.", format_timestamp(&t)),
+                    Some(t) if still_held > 0 => format!(
+                        "Retention last ran {}, but {} past their retention period then are still held ({}).",
+                        format_timestamp(&t),
+                        plural(still_held, "value", "values"),
+                        overdue.iter().map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")
+                    ),
+                    Some(t) if fresh => format!("Retention last ran {}; nothing past its period is held.", format_timestamp(&t)),
                     Some(t) => format!("Retention last ran {}, more than 25 hours ago.", format_timestamp(&t)),
                     None => "Retention has never run.".to_owned(),
                 },
-                json!({"last_run": last_retention.as_ref().map(format_timestamp)}),
+                json!({"last_run": last_retention.as_ref().map(format_timestamp), "still_held": still_held,
+                       "still_held_by_category": overdue.iter().map(|(c, n)| (c.clone(), *n)).collect::<BTreeMap<_, _>>()}),
             ),
         ));
         // GPC is an opt-out signal where the law makes it one (the gate's opt-out
@@ -610,21 +661,59 @@ impl Compliance<'_> {
                        "stale_oversight_alerts": stale_oversight}),
             ),
         ));
+        let unvalidated: Vec<String> = models
+            .iter()
+            .filter(|(_, days, validated)| validated.is_none_or(|v| at - v > chrono::Duration::days(i64::from(*days))))
+            .map(|(name, days, validated)| match validated {
+                Some(v) => format!("{name} (its newest passing report, of {}, is older than {days} days)", format_timestamp(v)),
+                None => format!("{name} (no passing validation report)"),
+            })
+            .collect();
+        let models_ok = c.approvals_expired == 0 && blocked.is_empty() && unvalidated.is_empty();
         out.push((
             "models_validated_and_assessed",
             outcome(
-                c.approvals_expired == 0 && blocked.is_empty(),
-                if c.approvals_expired == 0 && blocked.is_empty() {
-                    format!("{} in date; every AI system's required assessments approved.", plural(c.models_approved, "approved model version", "approved model versions"))
+                models_ok,
+                if models_ok {
+                    format!(
+                        "{} in date with a current passing validation report; every AI system's required assessments approved.",
+                        plural(c.models_approved, "approved model version", "approved model versions")
+                    )
                 } else {
                     let mut parts = Vec::new();
+                    if !unvalidated.is_empty() {
+                        parts.push(format!("Approved without a current passing validation report: {}", unvalidated.join(", ")));
+                    }
                     if c.approvals_expired > 0 {
                         parts.push(format!("{} past its approval date", plural(c.approvals_expired, "model version", "model versions")));
                     }
                     parts.extend(blocked.iter().map(|(_, why)| why.clone()));
                     parts.join("; ")
                 },
-                json!({"approved": c.models_approved, "approval_expired": c.approvals_expired, "systems_blocked": blocked.iter().map(|(n, _)| n).collect::<Vec<_>>()}),
+                json!({"approved": c.models_approved, "approval_expired": c.approvals_expired, "unvalidated": unvalidated,
+                       "systems_blocked": blocked.iter().map(|(n, _)| n).collect::<Vec<_>>()}),
+            ),
+        ));
+        let ungated_total = ungated.without_check + ungated.after_withdrawal;
+        out.push((
+            "decisions_gated",
+            outcome(
+                ungated_total == 0,
+                if ungated_total == 0 {
+                    format!(
+                        "{} in the last {LOOKBACK_DAYS} days, each on a gate check that allowed it and that no withdrawal had overtaken.",
+                        plural(ungated.decisions, "decision", "decisions")
+                    )
+                } else {
+                    format!(
+                        "Of {} in the last {LOOKBACK_DAYS} days, {} quote no gate check and {} acted on a check after the customer withdrew or refused consent.",
+                        plural(ungated.decisions, "decision", "decisions"),
+                        ungated.without_check,
+                        ungated.after_withdrawal
+                    )
+                },
+                json!({"decisions": ungated.decisions, "without_check": ungated.without_check,
+                       "after_withdrawal": ungated.after_withdrawal, "examples": ungated.examples}),
             ),
         ));
         let stale_fairness = unacknowledged(AlertSource::Fairness, chrono::Duration::days(7));
@@ -888,6 +977,16 @@ impl Compliance<'_> {
 
     /// Stores a file as evidence for a manual control (a person; a ledger event with its hash).
     pub async fn upload(&self, input: EvidenceUpload, who: Option<&StaffIdentity>) -> Result<EvidenceRecord, ServiceError> {
+        self.upload_at(input, who, now()).await
+    }
+
+    /// [`Self::upload`] as of `at` (the demo's history; tests with a clock).
+    pub async fn upload_at(
+        &self,
+        input: EvidenceUpload,
+        who: Option<&StaffIdentity>,
+        at: Timestamp,
+    ) -> Result<EvidenceRecord, ServiceError> {
         let who = person(who)?;
         let control = input.control.ok_or_else(|| ServiceError::invalid("control", "is required"))?;
         let cap = control.strip_prefix("manual.").unwrap_or_default();
@@ -917,7 +1016,6 @@ impl Compliance<'_> {
         }
         let owner = input.owner.unwrap_or_else(|| who.email.clone());
         crate::purposes::check_label("owner", &owner, 200)?;
-        let at = now();
         let review_on =
             input.review_on.ok_or_else(|| ServiceError::invalid("review_on", "is required: when the document is reviewed again"))?;
         let day = NaiveDate::parse_from_str(&review_on, "%Y-%m-%d")
@@ -1000,7 +1098,7 @@ fn person(who: Option<&StaffIdentity>) -> Result<&StaffIdentity, ServiceError> {
 }
 
 /// Whether an uploaded document still stands on `today` (its review date not passed).
-fn manual_passes(e: &EvidenceRecord, today: NaiveDate) -> bool {
+pub fn manual_passes(e: &EvidenceRecord, today: NaiveDate) -> bool {
     e.review_on.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d >= today)
 }
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use custos_core::{
-    ApiKeyId, ConsentStatus, DataCategory, DecisionId, DsrType, EventId, Jurisdiction, LedgerEvent, LegalBasis, Method, PurposeKey,
-    SubjectId, now,
+    ApiKeyId, CheckId, ConsentStatus, DataCategory, DecisionId, DsrType, EventId, Jurisdiction, LedgerEvent, LegalBasis, Method,
+    PurposeKey, SubjectId, now,
 };
 use custos_store::{ConsentEvent, DecisionRecord, NewSubject};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
@@ -314,6 +314,12 @@ impl Demo<'_> {
             notices.iter().find(|n| n.notice.purpose.as_str() == purpose).map(|n| n.notice.text_sha256.clone()).unwrap_or_default()
         };
         let hashes: Vec<String> = PURPOSES.iter().map(|p| hash_of(p.key)).collect();
+        // Every offer passes the gate first, as the product asks of every use: the check is
+        // evaluated by the gate's own rules on the subject as created.
+        let offer_purpose = self.0.purposes().cached(PURPOSES[DEMO_MODEL_PURPOSE].key).await?;
+        let offer_categories: Vec<DataCategory> =
+            PURPOSES[DEMO_MODEL_PURPOSE].categories.iter().map(|c| cat(c)).collect::<Result<_, _>>()?;
+        let mut offered: Vec<(SubjectId, CheckId)> = Vec::new();
 
         let mut rng = StdRng::seed_from_u64(seed);
         let started = now();
@@ -380,7 +386,39 @@ impl Demo<'_> {
                 summary.consents += events.len();
                 let offered_consent =
                     events.iter().any(|e| e.purpose.as_str() == PURPOSES[DEMO_MODEL_PURPOSE].key && e.status == ConsentStatus::Granted);
-                let decision = if offered_consent && rng.random_bool(0.8) {
+                let check = offered_consent.then(|| {
+                    let state = custos_policy::SubjectState {
+                        jurisdiction: subject.jurisdiction.clone(),
+                        erased: false,
+                        restricted: false,
+                        objections: custos_policy::Objections::default(),
+                        opted_out_of_sale_or_share: false,
+                        gpc,
+                        consent: Some(ConsentStatus::Granted),
+                        held: subject.data.keys().cloned().collect(),
+                    };
+                    let d = custos_policy::evaluate(&self.0.config.gate, &state, offer_purpose.as_ref(), &offer_categories, gpc);
+                    let record = custos_store::CheckRecord {
+                        check_id: CheckId::new(),
+                        subject_id: subject.subject_id,
+                        purpose: PURPOSES[DEMO_MODEL_PURPOSE].key.into(),
+                        requested: offer_categories.clone(),
+                        decision: d.decision.as_str().to_owned(),
+                        reasons: serde_json::to_value(&d.reasons).unwrap_or(Value::Null),
+                        released: d.released.iter().map(|r| r.category.clone()).collect(),
+                        gpc,
+                        key_id: None,
+                        checked_at: started,
+                        recipient: None,
+                    };
+                    let leaf = crate::gate::check_leaf(&record, &d.reasons, gpc);
+                    (record, leaf)
+                });
+                let allowed =
+                    check.as_ref().filter(|(c, _)| c.decision == custos_policy::Decision::Allow.as_str()).map(|(c, _)| c.check_id);
+                let decision = if let Some(check_id) = allowed
+                    && rng.random_bool(0.8)
+                {
                     // The registered demo model decides (and explains) from the customer's
                     // purchases, age band, tenure and sign-up channel; women sign up through the
                     // app more often, and the model learned to offer less to app customers.
@@ -409,7 +447,7 @@ impl Demo<'_> {
                             decision_id: DecisionId::new(),
                             subject_id: subject.subject_id,
                             purpose: PurposeKey::parse(PURPOSES[DEMO_MODEL_PURPOSE].key)?,
-                            check_id: None,
+                            check_id: Some(check_id),
                             model: DEMO_MODEL.into(),
                             model_version: DEMO_MODEL_VERSION.into(),
                             outcome: yes_no(score >= 0.5),
@@ -435,16 +473,24 @@ impl Demo<'_> {
                     let kinds = [DsrType::Access, DsrType::Erasure, DsrType::Objection, DsrType::OptOutOfSaleOrShare, DsrType::Portability];
                     open_requests.push((subject.subject_id, *pick(&mut rng, &kinds)));
                 }
-                batch.push((subject, events, decision));
+                if let Some((d, _, _)) = &decision
+                    && offered.len() < 3
+                {
+                    offered.push((d.subject_id, d.check_id.unwrap_or_else(CheckId::new)));
+                }
+                batch.push((subject, events, check, decision));
             }
             let mut leaves = Vec::new();
-            for (subject, events, decision) in &batch {
+            for (subject, events, check, decision) in &batch {
                 leaves.push(crate::ledger::event_at(
                     LedgerEvent::SubjectCreated,
                     &subject.created_at,
                     crate::subjects::new_subject_fields(subject),
                 ));
                 leaves.extend(events.iter().map(crate::consents::consent_leaf));
+                if let Some((_, leaf)) = check {
+                    leaves.push(leaf.clone());
+                }
                 if let Some((d, model_id, _)) = decision {
                     leaves.push(crate::decisions::decision_leaf(self.0.store.keyring(), d, Some(model_id)));
                     if let Some(actual) = &d.actual {
@@ -452,14 +498,18 @@ impl Demo<'_> {
                     }
                 }
             }
-            summary.decisions += batch.iter().filter(|b| b.2.is_some()).count();
+            summary.decisions += batch.iter().filter(|b| b.3.is_some()).count();
+            let checks: Vec<custos_store::CheckRecord> = batch.iter().filter_map(|b| b.2.as_ref().map(|(c, _)| c.clone())).collect();
             self.0
                 .write(async |tx| {
-                    for (subject, events, decision) in &batch {
+                    for (subject, events, _, _) in &batch {
                         custos_store::subjects::insert(tx, subject).await?;
                         for e in events {
                             custos_store::consents::insert_event(tx, e).await?;
                         }
+                    }
+                    custos_store::checks::insert_many(tx, &checks).await?;
+                    for (_, _, _, decision) in &batch {
                         if let Some((d, model_id, explanation)) = decision {
                             custos_store::decisions::insert(tx, d).await?;
                             let doc = serde_json::to_value(explanation).map_err(ServiceError::internal)?;
@@ -521,7 +571,76 @@ impl Demo<'_> {
                 )
                 .await?;
         }
+        if summary.decisions > 0 {
+            // A drift monitor on the offers, with the seeded decisions as its reference.
+            self.0
+                .monitors()
+                .create(crate::monitors::MonitorInput {
+                    name: "Next best offer inputs".into(),
+                    purpose: Some(PURPOSES[DEMO_MODEL_PURPOSE].key.into()),
+                    model: Some(DEMO_MODEL.into()),
+                    reference_from: custos_core::format_timestamp(&(started - chrono::Duration::hours(1))),
+                    reference_to: custos_core::format_timestamp(&(started + chrono::Duration::seconds(1))),
+                    ..Default::default()
+                })
+                .await?;
+        }
+        self.seed_lapses(&offered, &people[2]).await?;
         Ok(summary)
+    }
+
+    /// What the compliance page should find to fix, each a lapse real deployments have: the
+    /// e-mail campaign tool acting on a permission the customer has since withdrawn (it cached the
+    /// gate's answer) and logging two offers without asking the gate at all, one of them marked
+    /// significant without its inputs (so it has no explanation); and the chatbot disclosure
+    /// wording, uploaded thirteen months ago, past its review date.
+    async fn seed_lapses(&self, offered: &[(SubjectId, CheckId)], compliance: &crate::staff::StaffIdentity) -> Result<(), ServiceError> {
+        let purpose = PURPOSES[DEMO_MODEL_PURPOSE].key;
+        let decision = |subject: &SubjectId, check: Option<&CheckId>, significant: bool| crate::decisions::DecisionInput {
+            subject_id: subject.to_string(),
+            purpose: purpose.into(),
+            check_id: check.map(ToString::to_string),
+            model: DEMO_MODEL.into(),
+            model_version: DEMO_MODEL_VERSION.into(),
+            outcome: "offer".into(),
+            score: None,
+            features: None,
+            significant: Some(significant),
+        };
+        if let Some((subject, check)) = offered.first() {
+            self.0
+                .consents()
+                .record(
+                    crate::consents::ConsentInput {
+                        subject_id: subject.to_string(),
+                        purpose: purpose.into(),
+                        status: ConsentStatus::Withdrawn,
+                        method: "privacy_center".into(),
+                        notice_version: "2026-11".into(),
+                        notice_language: None,
+                        source: Some("demo-unsubscribe".into()),
+                        captured_at: None,
+                    },
+                    false,
+                )
+                .await?;
+            self.0.decisions().record(decision(subject, Some(check), false), None).await?;
+        }
+        for (i, (subject, _)) in offered.iter().enumerate().skip(1) {
+            self.0.decisions().record(decision(subject, None, i == 2), None).await?;
+        }
+        let at = now() - chrono::Duration::days(400);
+        let review_on = (now() - chrono::Duration::days(35)).date_naive().format("%Y-%m-%d").to_string();
+        let upload = crate::compliance::EvidenceUpload {
+            control: Some("manual.ai_disclosure".into()),
+            file_name: Some("chatbot-disclosure-wording.txt".into()),
+            content_type: Some("text/plain".into()),
+            content: b"Our assistant is an AI system. You can ask for a person at any time by writing 'human'.\n".to_vec(),
+            owner: Some(compliance.email.clone()),
+            review_on: Some(review_on),
+        };
+        self.0.compliance().upload_at(upload, Some(compliance), at).await?;
+        Ok(())
     }
 
     /// Two processors the demo shop sends data to, with their agreements: an e-mail service in

@@ -213,24 +213,7 @@ impl Gate<'_> {
             recipient,
         };
         let check_id = record.check_id;
-        let leaf = crate::ledger::event_at(
-            LedgerEvent::GateCheck,
-            &record.checked_at,
-            crate::ledger::subject_fields(
-                &record.subject_id,
-                serde_json::json!({
-                    "check_id": check_id.to_string(),
-                    "purpose": record.purpose,
-                    "decision": record.decision,
-                    "reasons": reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
-                    "requested": record.requested.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                    "released": record.released.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                    "gpc": gpc,
-                    "recipient": recipient.map(|v| v.to_string()),
-                    "key_id": caller.map(|k| k.to_string()),
-                }),
-            ),
-        );
+        let leaf = check_leaf(&record, &reasons, gpc);
         let receipt = self.0.store.append_check(record, leaf).await?;
         Ok(GateCheckView { check_id, decision: decision.decision, reasons, released, receipt: Some(receipt) })
     }
@@ -244,4 +227,27 @@ impl Gate<'_> {
         checks.truncate(limit as usize);
         checks.into_iter().map(CheckView::of).collect()
     }
+}
+
+/// The ledger leaf of a gate check: what was asked and answered, with the reason codes (the
+/// subject's id, no values).
+pub(crate) fn check_leaf(record: &CheckRecord, reasons: &[Reason], gpc: bool) -> Vec<u8> {
+    crate::ledger::event_at(
+        LedgerEvent::GateCheck,
+        &record.checked_at,
+        crate::ledger::subject_fields(
+            &record.subject_id,
+            serde_json::json!({
+                "check_id": record.check_id.to_string(),
+                "purpose": record.purpose,
+                "decision": record.decision,
+                "reasons": reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+                "requested": record.requested.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "released": record.released.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "gpc": gpc,
+                "recipient": record.recipient.as_ref().map(ToString::to_string),
+                "key_id": record.key_id.as_ref().map(ToString::to_string),
+            }),
+        ),
+    )
 }

@@ -539,3 +539,106 @@ pub async fn late_requests(tx: &mut Tx, since: &Timestamp, at: &Timestamp, limit
     .await?;
     rows.iter().map(|r| text(r, "dsr_id")).collect()
 }
+
+/// An approved model version and its newest passing validation report, for the control that
+/// asks for a current one.
+#[derive(Debug, Clone)]
+pub struct ApprovedModel {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// The AI system it belongs to (its validation policy sets the report's age limit).
+    pub ai_system_id: Option<String>,
+    /// When its newest passing validation finished (none: never validated with a pass).
+    pub validated_at: Option<Timestamp>,
+}
+
+/// Approved model versions with their newest passing validation (at most 1,000).
+pub async fn approved_models(tx: &mut Tx) -> Result<Vec<ApprovedModel>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.name AS name, m.version AS version, m.ai_system_id AS ai_system_id, \
+         (SELECT MAX(v.finished_at) FROM validations v WHERE v.model_id = m.model_id AND v.passed = 1 AND v.finished_at IS NOT NULL) \
+         AS validated_at FROM models m WHERE m.state = 'approved' ORDER BY m.name, m.version LIMIT 1000",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ApprovedModel {
+                name: text(r, "name")?,
+                version: text(r, "version")?,
+                ai_system_id: opt_text(r, "ai_system_id")?,
+                validated_at: opt_text(r, "validated_at")?.and_then(|t| custos_core::parse_timestamp(&t)),
+            })
+        })
+        .collect()
+}
+
+/// Decisions since a time acted on without the gate's permission.
+#[derive(Debug, Clone, Default)]
+pub struct UngatedDecisions {
+    /// Decisions made by a model since then (shadow ones excluded).
+    pub decisions: i64,
+    /// ... quoting no gate check.
+    pub without_check: i64,
+    /// ... quoting a check that allowed the use, made after the subject withdrew or refused
+    /// consent for the purpose (the permission was stale when it was acted on).
+    pub after_withdrawal: i64,
+    /// Up to the limit of each kind, by id, newest first.
+    pub examples: Vec<String>,
+}
+
+/// Counts decisions made since `since` without a gate check, or on one a later withdrawal or
+/// refusal of consent had overtaken, with up to `limit` ids of them.
+pub async fn ungated_decisions(tx: &mut Tx, since: &Timestamp, limit: u32) -> Result<UngatedDecisions, StoreError> {
+    let since = format_timestamp(since);
+    let decisions = count(
+        tx,
+        "SELECT COUNT(*) FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model'",
+        std::slice::from_ref(&since),
+    )
+    .await?;
+    let without_check = count(
+        tx,
+        "SELECT COUNT(*) FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model' AND check_id IS NULL",
+        std::slice::from_ref(&since),
+    )
+    .await?;
+    // The stale-permission join, as a literal for `concat!` (queries are static strings).
+    macro_rules! stale {
+        () => {
+            "FROM decisions d JOIN gate_checks g ON g.check_id = d.check_id \
+         WHERE d.created_at >= $1 AND d.status <> 'shadow' AND d.decided_by = 'model' AND EXISTS (SELECT 1 FROM consent_events e \
+         WHERE e.subject_id = d.subject_id AND e.purpose = d.purpose AND e.status IN ('withdrawn', 'denied') \
+         AND e.recorded_at > g.checked_at AND e.recorded_at <= d.created_at)"
+        };
+    }
+    let after_withdrawal = count(tx, concat!("SELECT COUNT(*) ", stale!()), std::slice::from_ref(&since)).await?;
+    let mut examples = Vec::new();
+    for (sql, n) in [
+        (
+            "SELECT decision_id FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model' \
+             AND check_id IS NULL ORDER BY created_at DESC LIMIT $2",
+            without_check,
+        ),
+        (concat!("SELECT d.decision_id AS decision_id ", stale!(), " ORDER BY d.created_at DESC LIMIT $2"), after_withdrawal),
+    ] {
+        if n > 0 {
+            let ids: Vec<String> = sqlx::query_scalar(sql).bind(since.clone()).bind(i64::from(limit)).fetch_all(tx.conn()).await?;
+            examples.extend(ids);
+        }
+    }
+    Ok(UngatedDecisions { decisions, without_check, after_withdrawal, examples })
+}
+
+/// How many values of a category collected before `cutoff` are still held: after a retention
+/// run with that cutoff, what it should have deleted and did not.
+pub async fn held_before(tx: &mut Tx, category: &str, cutoff: &Timestamp) -> Result<i64, StoreError> {
+    count(
+        tx,
+        "SELECT COUNT(*) FROM subject_data WHERE data_category = $1 AND collected_at < $2",
+        &[category.to_owned(), format_timestamp(cutoff)],
+    )
+    .await
+}

@@ -181,6 +181,9 @@ pub struct Policy {
     pub max_noise_flip_rate: f64,
     /// Largest share of rows that break a declared direction.
     pub max_monotonicity_violations: f64,
+    /// Days a passing report stays current evidence for an approved model (the compliance
+    /// control `models_validated_and_assessed` reads it; the checks here do not).
+    pub max_report_age_days: u32,
 }
 
 impl Default for Policy {
@@ -193,6 +196,7 @@ impl Default for Policy {
             min_auc: None,
             max_noise_flip_rate: 0.05,
             max_monotonicity_violations: 0.0,
+            max_report_age_days: 365,
         }
     }
 }

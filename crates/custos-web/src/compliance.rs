@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Multipart, Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -19,7 +19,7 @@ use crate::{
     Web, charts,
     format::When,
     layout::{OrRefuse, Page, Refusal, html},
-    session::{Can, CsrfForm, Posted, ReadCompliance, WriteCompliance},
+    session::{Can, CsrfForm, Posted, ReadCompliance, WriteCompliance, same_token},
 };
 
 fn words(s: Status) -> &'static str {
@@ -232,6 +232,7 @@ pub(crate) async fn obligation(
 struct EvidenceRow {
     when: String,
     passed: bool,
+    manual: bool,
     summary: String,
     leaf: u64,
     hash: String,
@@ -239,9 +240,12 @@ struct EvidenceRow {
 }
 
 fn evidence_row(e: &EvidenceRecord) -> EvidenceRow {
+    // An uploaded document stands until its review date, then fails its control.
+    let manual = e.control.starts_with("manual.");
     EvidenceRow {
         when: When::moment(&e.evaluated_at).text,
-        passed: e.passed,
+        passed: if manual { custos_service::compliance::manual_passes(e, now().date_naive()) } else { e.passed },
+        manual,
         summary: e.summary.clone(),
         leaf: e.leaf_index,
         hash: e.evidence_sha256.clone(),
@@ -258,6 +262,7 @@ struct ControlPage {
     manual: bool,
     obligations: Vec<(String, String)>,
     evidence: Vec<EvidenceRow>,
+    can_upload: bool,
 }
 
 pub(crate) async fn control(
@@ -283,8 +288,59 @@ pub(crate) async fn control(
         manual: c.kind == ControlKind::Manual,
         obligations: c.obligations.iter().map(|o| (o.clone(), title_of(o))).collect(),
         evidence: evidence.iter().map(evidence_row).collect(),
+        can_upload: staff.session.may(custos_service::permissions::Action::Write, custos_service::permissions::Resource::Compliance),
     };
     Ok(html(StatusCode::OK, page.render()))
+}
+
+/// A manual control's evidence uploaded from the console (multipart: the file, its owner and
+/// review date, the CSRF token); the same checks and ledger event as the API.
+pub(crate) async fn upload(
+    State(web): State<Web>,
+    Path(id): Path<String>,
+    Can(staff, _): Can<WriteCompliance>,
+    mut form: Multipart,
+) -> Result<Response, Refusal> {
+    let refuse = |text: &str| {
+        Refusal::failed(Page::staff(&staff, ""), &custos_service::ServiceError::Invalid(custos_core::ValidationError::new("file", text)))
+    };
+    let (mut csrf, mut owner, mut review_on, mut file) = (String::new(), None, None, None);
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(refuse(&format!("the form could not be read ({})", e.body_text()))),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                let file_name = field.file_name().map(str::to_owned);
+                let content_type = field.content_type().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(|e| refuse(&format!("the file could not be read ({})", e.body_text())))?;
+                file = Some((file_name, content_type, bytes.to_vec()));
+            }
+            "csrf" | "owner" | "review_on" => {
+                let text = field.text().await.map_err(|e| refuse(&format!("the form could not be read ({})", e.body_text())))?;
+                let text = text.trim().to_owned();
+                match name.as_str() {
+                    "csrf" => csrf = text,
+                    "owner" => owner = Some(text).filter(|t| !t.is_empty()),
+                    _ => review_on = Some(text).filter(|t| !t.is_empty()),
+                }
+            }
+            _ => return Err(refuse(&format!("unexpected field `{name}`"))),
+        }
+    }
+    if !same_token(&csrf, &staff.session.csrf) {
+        let text = "This form is out of date or did not come from the console. Reload the page and try again.";
+        return Err(Refusal::from(crate::layout::message(Page::staff(&staff, ""), StatusCode::FORBIDDEN, "Not allowed", text, &[])));
+    }
+    let Some((file_name, content_type, content)) = file else { return Err(refuse("choose a file to upload")) };
+    let upload =
+        custos_service::compliance::EvidenceUpload { control: Some(id.clone()), file_name, content_type, content, owner, review_on };
+    let who = staff.session.identity();
+    web.service.compliance().upload(upload, Some(&who)).await.or_refuse(&staff)?;
+    Ok(Redirect::to(&format!("/console/compliance/controls/{id}")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -120,7 +120,12 @@ pub fn router(service: Service) -> Router {
         .route("/console/compliance/report", get(compliance::report))
         .route("/console/compliance/ropa", get(compliance::ropa))
         .route("/console/compliance/obligations/{obligation_id}", get(compliance::obligation).post(compliance::scope))
-        .route("/console/compliance/controls/{control}", get(compliance::control))
+        .route(
+            "/console/compliance/controls/{control}",
+            get(compliance::control)
+                .post(compliance::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(custos_service::compliance::MAX_EVIDENCE_BYTES + (1 << 16))),
+        )
         .route("/console/incidents", get(incidents::list).post(incidents::open))
         .route("/console/incidents/{incident_id}/report", get(incidents::report))
         .route("/console/assessments", get(assessments::list).post(assessments::start))

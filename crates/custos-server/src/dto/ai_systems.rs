@@ -46,8 +46,8 @@ pub(crate) struct AiSystemInput {
     /// alert), `review` (send every decision to review) or `refuse`.
     pub on_expiry: Option<String>,
     /// The validation policy its models are judged by: `max_group_ece`, `max_flip_rate_upper`,
-    /// `max_dpd`, `min_group_n`, `min_auc`, `max_noise_flip_rate`, `max_monotonicity_violations`
-    /// (default: the built-in policy).
+    /// `max_dpd`, `min_group_n`, `min_auc`, `max_noise_flip_rate`, `max_monotonicity_violations`,
+    /// `max_report_age_days` (default: the built-in policy).
     #[schema(value_type = Option<Object>)]
     pub validation_policy: Option<custos_service::validations::Policy>,
 }
