@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod bench;
 pub mod bench_ledger;
+pub mod consent;
 pub mod drift;
 mod drift_html;
 mod drift_profile;

@@ -49,6 +49,10 @@ enum Command {
     /// Reports for regulators, auditors and boards, from the database.
     #[command(subcommand)]
     Report(cmd::report::ReportCommand),
+    /// IAB consent strings: TCF v2.2/v2.3 TC strings and GPP strings, decoded, encoded and
+    /// validated strictly.
+    #[command(subcommand)]
+    Consent(cmd::consent::ConsentCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -73,6 +77,7 @@ pub fn main() -> ExitCode {
             Command::Explain(command) => tokio::task::block_in_place(|| cmd::explain::run(command)),
             Command::Validate(args) => tokio::task::block_in_place(|| cmd::validate::run(args)),
             Command::Report(command) => cmd::report::run(command).await,
+            Command::Consent(command) => cmd::consent::run(command),
         }
     });
     match result {

@@ -17,6 +17,7 @@ const ENGINES: &[&str] = &[
     "custos-fairness",
     "custos-explain",
     "custos-tabular",
+    "custos-consent-signals",
 ];
 
 /// Packages an engine must not reach, even through another crate.

@@ -163,3 +163,48 @@ impl Checks {
         }
     }
 }
+
+/// Decodes a TC or GPP string (told apart by its first character) to the JSON described in
+/// `docs/CONSENT_SIGNALS.md`; in lenient mode the rules broken are listed under `violations`.
+pub fn decode_json(s: &str, mode: Mode) -> Result<serde_json::Value, Violation> {
+    let (value, violations) = match kind(s)? {
+        Kind::Tcf => {
+            let d = tcf::decode(s, mode)?;
+            (serde_json::to_value(&d.value), d.violations)
+        }
+        Kind::Gpp => {
+            let d = gpp::decode(s, mode)?;
+            (serde_json::to_value(&d.value), d.violations)
+        }
+    };
+    let mut value = value.map_err(|e| Violation::new(Rule::NotEncodable, e.to_string()))?;
+    if mode == Mode::Lenient
+        && let Some(map) = value.as_object_mut()
+    {
+        map.insert("violations".into(), serde_json::to_value(&violations).unwrap_or_default());
+    }
+    Ok(value)
+}
+
+/// Encodes a decoded value back to its string: a GPP value has a `header`, anything else is
+/// read as a TC string.
+pub fn encode_json(value: &serde_json::Value) -> Result<String, Violation> {
+    let mut value = value.clone();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("violations");
+    }
+    let unreadable = |e: serde_json::Error| Violation::new(Rule::NotEncodable, e.to_string());
+    if value.get("header").is_some() {
+        gpp::encode(&serde_json::from_value(value).map_err(unreadable)?)
+    } else {
+        tcf::encode(&serde_json::from_value(value).map_err(unreadable)?)
+    }
+}
+
+/// Whether a string is valid in the given mode (the first rule it breaks otherwise).
+pub fn validate(s: &str, mode: Mode) -> Result<(), Violation> {
+    match kind(s)? {
+        Kind::Tcf => tcf::decode(s, mode).map(|_| ()),
+        Kind::Gpp => gpp::decode(s, mode).map(|_| ()),
+    }
+}

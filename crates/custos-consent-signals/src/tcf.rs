@@ -20,6 +20,12 @@ const CONSENT_ONLY: [u8; 5] = [1, 3, 4, 5, 6];
 /// 2026-03-01T00:00:00Z in deciseconds: TCF v2.3 makes the Disclosed Vendors segment mandatory
 /// for strings created from then on.
 const DISCLOSED_VENDORS_REQUIRED_FROM: u64 = 17_723_232_000;
+/// 2023-10-01T00:00:00Z in deciseconds: strings created from then on need policy version 4+.
+const POLICY_4_REQUIRED_FROM: u64 = 16_961_184_000;
+/// 2022-01-01T00:00:00Z in deciseconds: `created` and `last_updated` are one day-level stamp.
+const DAY_STAMPS_FROM: u64 = 16_409_952_000;
+/// A day in deciseconds.
+const DAY: u64 = 864_000;
 /// Segment types after the core segment.
 const SEGMENT_DISCLOSED_VENDORS: u64 = 1;
 const SEGMENT_ALLOWED_VENDORS: u64 = 2;
@@ -152,6 +158,32 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
             ))?;
         }
     }
+    if !is_service_specific {
+        // Global scope ended in September 2021: the specification deems such a string invalid.
+        checks.flag(Violation::new(
+            Rule::BadFieldValue,
+            "`is_service_specific` is 0; global-scope strings are invalid since September 2021",
+        ))?;
+    }
+    if created >= POLICY_4_REQUIRED_FROM && tcf_policy_version < 4 {
+        checks.flag(Violation::new(
+            Rule::WrongVersion,
+            format!(
+                "policy version {tcf_policy_version} in a string created {}: from October 2023 it must be 4 or later",
+                crate::time::format(created)
+            ),
+        ))?;
+    }
+    if created >= DAY_STAMPS_FROM && (created != last_updated || created % DAY != 0) {
+        checks.flag(Violation::new(
+            Rule::BadFieldValue,
+            format!(
+                "`created` ({}) and `last_updated` ({}) must be the same day-level timestamp (midnight UTC) since 2022",
+                crate::time::format(created),
+                crate::time::format(last_updated)
+            ),
+        ))?;
+    }
     if tcf_policy_version >= 4
         && let Some(p) = purpose_legitimate_interests.iter().find(|p| CONSENT_ONLY.contains(p))
     {
@@ -273,6 +305,8 @@ fn ranges(r: &mut Reader, field: &'static str, max: Option<usize>, checks: &mut 
         }
         if end < start || start <= last {
             checks.flag(Violation::new(Rule::RangeOutOfOrder, format!("`{field}` entry {start}-{end} after {last}")))?;
+        } else if is_range && end == start {
+            checks.flag(Violation::new(Rule::RangeOutOfOrder, format!("`{field}` has a range entry {start}-{end} of one id")))?;
         }
         let from = start.max(last + 1).max(1);
         let to = max.map_or(end, |m| end.min(m));
@@ -479,8 +513,8 @@ mod tests {
     fn sample() -> TcString {
         TcString {
             version: 2,
-            created: 17_724_000_007,
-            last_updated: 17_724_000_007,
+            created: 17_724_096_000,
+            last_updated: 17_724_096_000,
             cmp_id: 300,
             cmp_version: 2,
             consent_screen: 1,
@@ -536,7 +570,8 @@ mod tests {
         assert_eq!(decode(&s, Mode::Strict).err().map(|v| v.rule), Some(Rule::DisclosedVendorsMissing));
         let d = decode(&s, Mode::Lenient).expect("lenient");
         assert_eq!(d.violations.iter().map(|v| v.rule).collect::<Vec<_>>(), vec![Rule::DisclosedVendorsMissing]);
-        tc.created = 17_000_000_000;
+        tc.created = 16_999_200_000;
+        tc.last_updated = tc.created;
         tc.purpose_legitimate_interests = vec![3];
         let s = encode(&tc).expect("encodes");
         assert_eq!(decode(&s, Mode::Strict).err().map(|v| v.rule), Some(Rule::LegitimateInterestNotAllowed));
@@ -561,5 +596,21 @@ mod tests {
         let ids = vendor_section(&mut r, "v", &mut checks).expect("lenient");
         assert_eq!(ids.len(), 65_535);
         assert!(checks.found.iter().all(|v| v.rule == Rule::RangeOutOfOrder));
+    }
+
+    #[test]
+    fn the_specifications_example_decodes_leniently() {
+        // The TCF specification's own example (its policy version 2 is out of date, so strict
+        // mode refuses it, naming the rule).
+        let s = "CQSbk4AQSbk4ANwAAAENAwCgAAAAAAAAAAYgACPAAAAA.IDKQA4AAgAKAGQAygAAA.YAAAAAAAAAAA";
+        assert_eq!(decode(s, Mode::Strict).err().map(|v| v.rule), Some(Rule::WrongVersion));
+        let d = decode(s, Mode::Lenient).expect("lenient").value;
+        assert_eq!((d.cmp_id, d.vendor_list_version, d.tcf_policy_version), (880, 48, 2));
+        assert_eq!((d.consent_language.as_str(), d.publisher_cc.as_str()), ("EN", "DE"));
+        assert_eq!(crate::time::format(d.created), "2025-06-03T00:00:00.0Z");
+        assert_eq!(d.vendor_consents, vec![1, 2, 3, 4]);
+        assert_eq!(d.disclosed_vendors, Some(vec![1, 2, 3, 4, 5, 100, 404]));
+        assert!(d.publisher_tc.is_some_and(|p| p.purpose_consents.is_empty() && p.num_custom_purposes == 0));
+        assert_eq!(encode(&decode(s, Mode::Lenient).expect("lenient").value).expect("encodes"), s, "it is canonical");
     }
 }
