@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod bench_consent;
 pub mod bench_ledger;
 pub mod consent;
 pub mod drift;

@@ -585,7 +585,7 @@ impl Demo<'_> {
                 })
                 .await?;
         }
-        self.seed_lapses(&offered, &people[2]).await?;
+        summary.decisions += self.seed_lapses(&offered, &people[2]).await?;
         Ok(summary)
     }
 
@@ -594,7 +594,8 @@ impl Demo<'_> {
     /// gate's answer) and logging two offers without asking the gate at all, one of them marked
     /// significant without its inputs (so it has no explanation); and the chatbot disclosure
     /// wording, uploaded thirteen months ago, past its review date.
-    async fn seed_lapses(&self, offered: &[(SubjectId, CheckId)], compliance: &crate::staff::StaffIdentity) -> Result<(), ServiceError> {
+    /// Returns the decisions it logged.
+    async fn seed_lapses(&self, offered: &[(SubjectId, CheckId)], compliance: &crate::staff::StaffIdentity) -> Result<usize, ServiceError> {
         let purpose = PURPOSES[DEMO_MODEL_PURPOSE].key;
         let decision = |subject: &SubjectId, check: Option<&CheckId>, significant: bool| crate::decisions::DecisionInput {
             subject_id: subject.to_string(),
@@ -640,7 +641,7 @@ impl Demo<'_> {
             review_on: Some(review_on),
         };
         self.0.compliance().upload_at(upload, Some(compliance), at).await?;
-        Ok(())
+        Ok(offered.len())
     }
 
     /// Two processors the demo shop sends data to, with their agreements: an e-mail service in

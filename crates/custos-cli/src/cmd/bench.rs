@@ -10,6 +10,19 @@ use custos_policy::{GateConfig, Objections, SubjectState, evaluate};
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Consent strings: TC and GPP strings decoded and encoded per second on one core, on the
+    /// reference libraries' own strings (`testdata/consent-signals`), in process.
+    Consent {
+        /// TC strings (`[{"string": ...}]`).
+        #[arg(long, default_value = "testdata/consent-signals/tcf_valid.json")]
+        tcf: std::path::PathBuf,
+        /// GPP strings.
+        #[arg(long, default_value = "testdata/consent-signals/gpp_valid.json")]
+        gpp: std::path::PathBuf,
+        /// Seconds per figure.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+    },
     /// Gate policy evaluation latency (in process, no I/O).
     Gate {
         /// Evaluations to time.
@@ -66,6 +79,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Pii { input, passes, messages } => bench_pii(&input, passes, messages)?,
         BenchCommand::Lifecycle { iterations } => bench_lifecycle(iterations).await?,
+        BenchCommand::Consent { tcf, gpp, seconds } => super::bench_consent::run(&tcf, &gpp, seconds)?,
         BenchCommand::Ledger { database_url, appends, writers, leaves, proofs } => {
             super::bench_ledger::run(database_url, appends, writers, leaves, proofs).await?;
         }
