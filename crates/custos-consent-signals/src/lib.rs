@@ -10,6 +10,7 @@
 
 mod bits;
 pub mod gpp;
+pub mod mapping;
 pub mod tcf;
 mod time;
 

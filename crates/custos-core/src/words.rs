@@ -48,6 +48,9 @@ crate::vocabulary! {
         ApiKeyRevoked = "api_key.revoked" ("API key revoked"),
         /// A consent event was recorded.
         ConsentRecorded = "consent.recorded" ("Consent recorded"),
+        /// A consent signal (TC or GPP string) was received for a subject and stored sealed,
+        /// with its digest and what it changed.
+        SignalRecorded = "signal.recorded" ("Consent signal recorded"),
         /// An automated decision was logged.
         DecisionRecorded = "decision.recorded" ("Decision recorded"),
         /// What actually happened after a decision was recorded.
@@ -249,6 +252,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 89);
+        assert_eq!(LedgerEvent::ALL.len(), 90);
     }
 }

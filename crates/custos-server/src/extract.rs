@@ -193,6 +193,7 @@ scopes! {
     SubjectsRead => Some(Scope::SubjectsRead),
     SubjectsWrite => Some(Scope::SubjectsWrite),
     ConsentsWrite => Some(Scope::ConsentsWrite),
+    SignalsWrite => Some(Scope::SignalsWrite),
     ChecksWrite => Some(Scope::ChecksWrite),
     DecisionsWrite => Some(Scope::DecisionsWrite),
     DecisionsRead => Some(Scope::DecisionsRead),

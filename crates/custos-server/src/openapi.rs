@@ -24,7 +24,7 @@ impl Modify for BearerAuth {
         healthz, openapi_json,
         create_purpose, list_purposes, get_purpose, create_notice, list_notices,
         create_subject, list_subjects, get_subject, patch_subject, subject_consents, subject_decisions,
-        record_consent, gate_check, record_decision, record_outcome,
+        record_consent, record_signal, gate_check, record_decision, record_outcome,
         create_dsr, list_dsr, get_dsr, verify_dsr, complete_dsr, extend_dsr, reject_dsr, export_dsr, merge_dsr,
         create_key, list_keys, revoke_key,
         ledger_checkpoint, publish_checkpoint, ledger_key, ledger_entry, inclusion_proof, consistency_proof,

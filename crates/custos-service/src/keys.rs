@@ -35,6 +35,8 @@ custos_core::vocabulary! {
         SubjectsWrite = "subjects:write" ("Create and change subjects"),
         /// Record consent events.
         ConsentsWrite = "consents:write" ("Record consent") | "consent:write",
+        /// Send consent signals (TC and GPP strings) from a consent management platform.
+        SignalsWrite = "signals:write" ("Send consent signals"),
         /// Ask the gate (each answer is a stored check).
         ChecksWrite = "checks:write" ("Ask the gate") | "gate",
         /// Read decisions and their explanations.

@@ -37,6 +37,7 @@ pub mod purposes;
 mod retention;
 pub mod reviews;
 pub mod risks;
+pub mod signals;
 pub mod staff;
 pub mod subjects;
 mod throttle;

@@ -48,6 +48,7 @@ mod rows;
 mod sealed;
 pub mod sealed_files;
 pub mod settings;
+pub mod signals;
 pub mod staff;
 pub mod subjects;
 pub mod suspensions;

@@ -148,3 +148,59 @@ impl From<domain::SubjectConsents> for SubjectConsents {
         }
     }
 }
+
+/// A consent signal from a consent management platform: a TC string, a GPP string, or both.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignalInput {
+    /// Whose signal.
+    pub subject_id: String,
+    /// A TC string (IAB TCF v2.2/v2.3), decoded strictly.
+    pub tc_string: Option<String>,
+    /// A GPP string (IAB Global Privacy Platform), decoded strictly.
+    pub gpp_string: Option<String>,
+    /// Where it came from (the CMP, the site).
+    pub source: Option<String>,
+}
+
+impl From<SignalInput> for custos_service::signals::SignalInput {
+    fn from(i: SignalInput) -> Self {
+        Self { subject_id: i.subject_id, tc_string: i.tc_string, gpp_string: i.gpp_string, source: i.source }
+    }
+}
+
+/// One thing a signal changed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct SignalEffectView {
+    /// The purpose (none for the subject-wide opt-out of sale and sharing).
+    pub purpose: Option<String>,
+    /// `granted`, `denied`, `withdrawn`, `objection` or `opted_out_of_sale_or_share`.
+    pub effect: String,
+    /// Why, in words: the TCF purpose or GPP field that said so.
+    pub because: String,
+}
+
+/// What a signal changed, with the ledger receipt of the stored signal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct SignalView {
+    /// The stored signal (sealed under the subject's key).
+    pub signal_id: String,
+    /// SHA-256 of the string(s) as received; the consent events it caused carry it as their
+    /// notice digest.
+    pub signal_sha256: String,
+    /// What changed (empty when the subject's state already matched).
+    pub effects: Vec<SignalEffectView>,
+    /// Where it was recorded in the ledger.
+    pub receipt: ReceiptView,
+}
+
+impl From<custos_service::signals::SignalView> for SignalView {
+    fn from(v: custos_service::signals::SignalView) -> Self {
+        Self {
+            signal_id: v.signal_id,
+            signal_sha256: v.signal_sha256,
+            effects: v.effects.into_iter().map(|e| SignalEffectView { purpose: e.purpose, effect: e.effect, because: e.because }).collect(),
+            receipt: ReceiptView::from(v.receipt),
+        }
+    }
+}

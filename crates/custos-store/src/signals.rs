@@ -1,0 +1,70 @@
+//! Consent signals as received, sealed under the subject's key with their source (erasure
+//! makes them unreadable), the proof behind the consent events they caused.
+
+use custos_core::{ApiKeyId, SubjectId, Timestamp, format_timestamp};
+
+use crate::{StoreError, tx::Tx};
+
+/// A signal to store.
+#[derive(Debug, Clone)]
+pub struct NewSignal<'a> {
+    /// Id.
+    pub signal_id: &'a str,
+    /// Whose.
+    pub subject_id: &'a SubjectId,
+    /// `tcf` or `gpp`.
+    pub kind: &'a str,
+    /// The string(s) as received (sealed here).
+    pub signal: &'a str,
+    /// SHA-256 of the string(s) as received.
+    pub signal_sha256: &'a str,
+    /// Where it came from (sealed here).
+    pub source: Option<&'a str>,
+    /// The key that sent it.
+    pub key_id: Option<&'a ApiKeyId>,
+    /// When.
+    pub received_at: &'a Timestamp,
+}
+
+/// Stores a signal, sealed. The subject must not be erased (its key is gone).
+pub async fn insert(tx: &mut Tx, s: &NewSignal<'_>) -> Result<(), StoreError> {
+    let key = crate::subjects::data_key(tx, s.subject_id).await?;
+    let seal = |field: &str, text: Option<&str>| {
+        let context = crate::sealed::context("consent_signals", s.signal_id, field);
+        crate::sealed::seal(key.as_ref(), s.subject_id, &context, text)
+    };
+    let signal_ct = seal("signal", Some(s.signal))?.ok_or_else(|| StoreError::Corrupt("the subject has no data key".into()))?;
+    let source_ct = seal("source", s.source)?;
+    sqlx::query(
+        "INSERT INTO consent_signals (signal_id, subject_id, kind, signal_ct, signal_sha256, source_ct, key_id, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(s.signal_id.to_owned())
+    .bind(s.subject_id.to_string())
+    .bind(s.kind.to_owned())
+    .bind(signal_ct)
+    .bind(s.signal_sha256.to_owned())
+    .bind(source_ct)
+    .bind(s.key_id.map(ToString::to_string))
+    .bind(format_timestamp(s.received_at))
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A subject's signals as received, oldest first (at most 1,000): (signal id, kind, string).
+pub async fn of_subject(tx: &mut Tx, subject_id: &SubjectId) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    let rows = sqlx::query("SELECT signal_id, kind, signal_ct FROM consent_signals WHERE subject_id = $1 ORDER BY received_at LIMIT 1000")
+        .bind(subject_id.to_string())
+        .fetch_all(tx.conn())
+        .await?;
+    let key = crate::subjects::data_key(tx, subject_id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id = crate::rows::text(r, "signal_id")?;
+        let context = crate::sealed::context("consent_signals", &id, "signal");
+        let text = crate::sealed::open(key.as_ref(), subject_id, &context, crate::rows::opt_bytes(r, "signal_ct")?.as_deref())?;
+        out.push((id, crate::rows::text(r, "kind")?, text));
+    }
+    Ok(out)
+}
