@@ -29,7 +29,7 @@ impl Reader {
     pub(crate) fn new(segment: &str) -> Result<Self, Violation> {
         let s = segment.as_bytes();
         if s.is_empty() {
-            return Err(Violation::new(Rule::Truncated, "an empty segment"));
+            return Err(Violation::new(Rule::Empty, "an empty segment"));
         }
         let len = s.len() * 6;
         let mut bytes = vec![0u8; len.div_ceil(8) + 8];
@@ -106,6 +106,11 @@ impl Reader {
     /// Checks what is left after the last field: only zero bits, and no more of them than an
     /// encoder's padding to a multiple of `align` bits leaves.
     pub(crate) fn finish(&self, align: usize) -> Result<(), Violation> {
+        let padded = self.pos.div_ceil(align) * align;
+        let allowed = padded.div_ceil(6) * 6;
+        if self.len > allowed.max(self.pos.div_ceil(6) * 6) {
+            return Err(Violation::new(Rule::TrailingData, format!("{} characters where the fields need {}", self.len / 6, allowed / 6)));
+        }
         let mut p = self.pos;
         while p < self.len {
             let chunk = (self.len - p).min(56);
@@ -120,11 +125,6 @@ impl Reader {
                 ));
             }
             p += chunk;
-        }
-        let padded = self.pos.div_ceil(align) * align;
-        let allowed = padded.div_ceil(6) * 6;
-        if self.len > allowed.max(self.pos.div_ceil(6) * 6) {
-            return Err(Violation::new(Rule::TrailingData, format!("{} characters where the fields need {}", self.len / 6, allowed / 6)));
         }
         Ok(())
     }

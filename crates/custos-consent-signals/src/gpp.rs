@@ -444,11 +444,17 @@ fn push_fibonacci(w: &mut Writer, value: u64) {
 /// The US Privacy string: version 1, then notice, opt-out and LSPA covered, each `Y`, `N` or `-`.
 fn usp(text: &str) -> Result<Value, Violation> {
     let b = text.as_bytes();
-    // `1---` (the law does not apply), else the opt-out is Y or N.
-    if b.len() != 4 || b[0] != b'1' || !b[1..].iter().all(|c| matches!(c, b'Y' | b'N' | b'-')) || (b[2] == b'-' && &b[1..] != b"---") {
+    if b.len() < 4 {
+        return Err(Violation::new(Rule::Truncated, format!("`uspv1` {text:?} has {} of its 4 characters", b.len())));
+    }
+    if b.len() > 4 {
+        return Err(Violation::new(Rule::TrailingData, format!("`uspv1` {text:?} has more than its 4 characters")));
+    }
+    // Version 1, then notice, opt-out of sale and LSPA coverage, each Y, N or - (not applicable).
+    if b[0] != b'1' || !b[1..].iter().all(|c| matches!(c, b'Y' | b'N' | b'-')) {
         return Err(Violation::new(
             Rule::BadFieldValue,
-            format!("`uspv1` {text:?} is not a US Privacy string (`1---`, or `1` then Y, N or - and an opt-out of Y or N)"),
+            format!("`uspv1` {text:?} is not a US Privacy string (`1`, then three of Y, N and -)"),
         ));
     }
     let c = |i: usize| (b[i] as char).to_string();
@@ -488,6 +494,9 @@ fn decode_section(section: &Section, text: &str, checks: &mut Checks) -> Result<
     }
     let mut gpc_included = false;
     for segment in segments {
+        if segment.is_empty() {
+            return Err(Violation::new(Rule::Truncated, format!("`{}` has an empty sub-section", section.name)));
+        }
         let mut r = Reader::new(segment)?;
         let kind = r.read(2, "subsection_type")?;
         if kind != 1 || !layout.gpc || gpc_included {
@@ -502,11 +511,11 @@ fn decode_section(section: &Section, text: &str, checks: &mut Checks) -> Result<
         }
     }
     if layout.gpc {
-        // As the reference library shows them: the sub-section's type, whether it was sent, and
-        // the signal (false when not sent).
-        map.insert("gpc_segment_type".into(), json!(1));
+        // Whether the GPC sub-section was sent, and when it was, its type and the signal.
         map.insert("gpc_segment_included".into(), json!(gpc_included));
-        map.entry("gpc").or_insert(json!(false));
+        if gpc_included {
+            map.insert("gpc_segment_type".into(), json!(1));
+        }
     }
     Ok(Value::Object(map))
 }
@@ -703,7 +712,8 @@ mod tests {
         assert_eq!(encode_header(&[2]), "DBABMA", "the reference library's padding");
         assert_eq!(encode_header(&[2, 7, 8, 9, 10]), "DBACOMw");
         let usp = |s: &str| decode(&format!("{}~{s}", encode_header(&[USPV1])), Mode::Strict).err().map(|v| v.rule);
-        assert_eq!(usp("1Y-N"), Some(Rule::BadFieldValue), "an opt-out of - only in 1---");
+        assert_eq!(usp("1Y-x"), Some(Rule::BadFieldValue));
+        assert_eq!(usp("1YN"), Some(Rule::Truncated));
         assert_eq!(usp("2YNN"), Some(Rule::BadFieldValue));
         assert_eq!(usp("1---"), None);
         assert_eq!(decode("CBABL", Mode::Strict).err().map(|v| v.rule), Some(Rule::WrongHeaderType));

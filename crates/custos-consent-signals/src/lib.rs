@@ -131,15 +131,13 @@ pub enum Kind {
     Gpp,
 }
 
-/// The format of a string: GPP strings begin with `D`, TC strings v2 with `C`.
+/// The format of a string: a GPP string has sections (`~`) or is a bare header (`DB...`, no
+/// `.`); anything else is read as a TC string (whose version field then decides).
 pub fn kind(s: &str) -> Result<Kind, Violation> {
-    match s.as_bytes().first() {
-        None => Err(Violation::new(Rule::Empty, "the string is empty")),
-        Some(b'D') => Ok(Kind::Gpp),
-        Some(b'C') => Ok(Kind::Tcf),
-        Some(b'B') => Err(Violation::new(Rule::WrongVersion, "a TCF v1 string (version 1): only version 2 is read")),
-        Some(_) => Err(Violation::new(Rule::WrongVersion, "neither a TC string (version 2) nor a GPP string (header type 3)")),
+    if s.bytes().all(|b| b == b'.' || b == b'~') {
+        return Err(Violation::new(Rule::Empty, "the string is empty"));
     }
+    if s.contains('~') || (s.starts_with("DB") && !s.contains('.')) { Ok(Kind::Gpp) } else { Ok(Kind::Tcf) }
 }
 
 /// Collects violations: the first is an error in strict mode; lenient mode keeps them all.
@@ -151,6 +149,15 @@ pub(crate) struct Checks {
 impl Checks {
     pub(crate) fn new(mode: Mode) -> Self {
         Self { mode, found: Vec::new() }
+    }
+
+    /// Records a rule of the framework's policy rather than of the format (reserved purposes,
+    /// day-level timestamps, global scope): strict mode lets it pass, lenient mode lists it, so
+    /// strings the reference libraries write are never refused for it.
+    pub(crate) fn advise(&mut self, v: Violation) {
+        if self.mode == Mode::Lenient {
+            self.found.push(v);
+        }
     }
 
     /// Records a violation that lenient mode can read past.

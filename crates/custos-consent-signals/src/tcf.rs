@@ -120,6 +120,12 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
     }
     let mut segments = s.split('.');
     let core = segments.next().unwrap_or_default();
+    // A segment type (Disclosed Vendors `I`-`P`, Publisher TC `Y`-`f`) where the core belongs,
+    // with a core later on: the core is not first.
+    let segment_first = |c: u8| matches!(c, b'I'..=b'P' | b'Y'..=b'Z' | b'a'..=b'f');
+    if core.bytes().next().is_some_and(segment_first) && s.split('.').skip(1).any(|seg| seg.starts_with('C')) {
+        return Err(Violation::new(Rule::BadSegmentType, "the core segment must come first"));
+    }
     let mut r = Reader::new(core)?;
     let version = r.read(6, "version")?;
     if version != 2 {
@@ -152,18 +158,19 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
         (&purpose_legitimate_interests, "purpose_legitimate_interests", PURPOSES),
     ] {
         if let Some(id) = ids.iter().find(|&&id| id > most) {
-            checks.flag(Violation::new(
+            checks.advise(Violation::new(
                 Rule::BadFieldValue,
                 format!("`{field}` sets {id}, which the framework does not define (1-{most})"),
-            ))?;
+            ));
         }
     }
     if !is_service_specific {
-        // Global scope ended in September 2021: the specification deems such a string invalid.
-        checks.flag(Violation::new(
+        // Global scope ended in September 2021: the policy deems such a string invalid, but the
+        // format carries it and the reference library still writes it.
+        checks.advise(Violation::new(
             Rule::BadFieldValue,
             "`is_service_specific` is 0; global-scope strings are invalid since September 2021",
-        ))?;
+        ));
     }
     if created >= POLICY_4_REQUIRED_FROM && tcf_policy_version < 4 {
         checks.flag(Violation::new(
@@ -175,14 +182,14 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
         ))?;
     }
     if created >= DAY_STAMPS_FROM && (created != last_updated || created % DAY != 0) {
-        checks.flag(Violation::new(
+        checks.advise(Violation::new(
             Rule::BadFieldValue,
             format!(
                 "`created` ({}) and `last_updated` ({}) must be the same day-level timestamp (midnight UTC) since 2022",
                 crate::time::format(created),
                 crate::time::format(last_updated)
             ),
-        ))?;
+        ));
     }
     if tcf_policy_version >= 4
         && let Some(p) = purpose_legitimate_interests.iter().find(|p| CONSENT_ONLY.contains(p))

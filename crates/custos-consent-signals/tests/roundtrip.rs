@@ -116,9 +116,11 @@ fn usnat(values: Vec<u8>, gpc: Option<bool>, version: u8) -> Value {
     fields.insert("mspa_covered_transaction".into(), json!(1));
     fields.insert("mspa_opt_out_option_mode".into(), next());
     fields.insert("mspa_service_provider_mode".into(), next());
-    fields.insert("gpc_segment_type".into(), json!(1));
     fields.insert("gpc_segment_included".into(), json!(gpc.is_some()));
-    fields.insert("gpc".into(), json!(gpc.unwrap_or(false)));
+    if let Some(gpc) = gpc {
+        fields.insert("gpc_segment_type".into(), json!(1));
+        fields.insert("gpc".into(), json!(gpc));
+    }
     Value::Object(fields)
 }
 
