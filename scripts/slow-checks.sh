@@ -10,3 +10,10 @@ CUSTOS_SIM_WINDOWS=1000 cargo test -p custos-monitor --test simulation -- --noca
 # A full compliance evaluation over 100,000 subjects and 1,000,000 decisions and gate checks,
 # with the gate under load (CI evaluates the 40-subject demo in crates/custos-cli/tests/report.rs).
 bench/compliance.sh
+
+# Consent-string codecs against the IAB's JavaScript libraries on the same strings (CI checks the
+# codecs' answers against the libraries' fixtures in crates/custos-consent-signals/tests).
+bench/consent.sh
+
+# Fuzz both consent-string decoders for 10 minutes (needs cargo-fuzz; fuzz/README.md).
+if command -v cargo-fuzz >/dev/null; then RUSTC_BOOTSTRAP=1 cargo fuzz run consent_strings -- -max_total_time=600; fi

@@ -175,8 +175,7 @@ impl Writer {
     }
 
     /// Bits written.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
+    pub(crate) fn bits(&self) -> usize {
         self.len
     }
 

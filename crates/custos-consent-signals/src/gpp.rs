@@ -19,6 +19,8 @@ pub const TCFEUV2: u16 = 2;
 const HEADER: u64 = 3;
 /// `uspv1`, the US Privacy string.
 pub const USPV1: u16 = 6;
+/// `tcfcav1`, IAB Canada's TCF.
+pub const TCFCAV1: u16 = 5;
 
 /// A decoded GPP string: the header and each section's fields by the section's API prefix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,11 @@ struct Layout {
     version: u64,
     fields: &'static [Field],
     gpc: bool,
+    /// The version field's name (`mspa_version` in the 2025 drafts).
+    version_field: &'static str,
+    /// A sub-section without a type field holding these fields (the 2025 drafts' sensitive-data
+    /// consents), if the section has one.
+    sensitive: Option<&'static [Field]>,
 }
 
 /// A US section.
@@ -103,6 +110,8 @@ macro_rules! later_state {
             layouts: &[Layout {
                 version: 1,
                 gpc: $gpc,
+                version_field: "version",
+                sensitive: None,
                 fields: fields![
                     two("processing_notice"),
                     two("sale_opt_out_notice"),
@@ -127,6 +136,8 @@ const SECTIONS: &[Section] = &[
             Layout {
                 version: 1,
                 gpc: true,
+                version_field: "version",
+                sensitive: None,
                 fields: fields![
                     two("sharing_notice"),
                     two("sale_opt_out_notice"),
@@ -145,6 +156,8 @@ const SECTIONS: &[Section] = &[
             Layout {
                 version: 2,
                 gpc: true,
+                version_field: "version",
+                sensitive: None,
                 fields: fields![
                     two("sharing_notice"),
                     two("sale_opt_out_notice"),
@@ -168,6 +181,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: true,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("sale_opt_out_notice"),
                 two("sharing_opt_out_notice"),
@@ -186,6 +201,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: false,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("sharing_notice"),
                 two("sale_opt_out_notice"),
@@ -203,6 +220,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: true,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("sharing_notice"),
                 two("sale_opt_out_notice"),
@@ -220,6 +239,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: false,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("sharing_notice"),
                 two("sale_opt_out_notice"),
@@ -238,6 +259,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: true,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("sharing_notice"),
                 two("sale_opt_out_notice"),
@@ -256,6 +279,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: true,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("sharing_notice"),
                 two("sale_opt_out_notice"),
@@ -277,6 +302,8 @@ const SECTIONS: &[Section] = &[
         layouts: &[Layout {
             version: 1,
             gpc: true,
+            version_field: "version",
+            sensitive: None,
             fields: fields![
                 two("processing_notice"),
                 two("sale_opt_out_notice"),
@@ -294,7 +321,71 @@ const SECTIONS: &[Section] = &[
     later_state!(21, "usnj", true, 10, list("known_child_sensitive_data_consents", 5)),
     later_state!(22, "ustn", true, 8, two("known_child_sensitive_data_consents")),
     later_state!(23, "usmn", true, 8, two("known_child_sensitive_data_consents")),
+    Section {
+        id: 24,
+        name: "usmd",
+        layouts: &[Layout { version: 1, gpc: true, version_field: "mspa_version", sensitive: None, fields: &DRAFT_MD }],
+    },
+    Section {
+        id: 25,
+        name: "usin",
+        layouts: &[Layout {
+            version: 1,
+            gpc: false,
+            version_field: "mspa_version",
+            sensitive: Some(&DRAFT_SENSITIVE),
+            fields: &DRAFT_CHILD,
+        }],
+    },
+    Section {
+        id: 26,
+        name: "usky",
+        layouts: &[Layout {
+            version: 1,
+            gpc: false,
+            version_field: "mspa_version",
+            sensitive: Some(&DRAFT_SENSITIVE),
+            fields: &DRAFT_CHILD,
+        }],
+    },
+    Section {
+        id: 27,
+        name: "usri",
+        layouts: &[Layout {
+            version: 1,
+            gpc: false,
+            version_field: "mspa_version",
+            sensitive: Some(&DRAFT_SENSITIVE),
+            fields: &DRAFT_CHILD,
+        }],
+    },
 ];
+
+/// Maryland (2025 draft, as the reference library writes it: no section header).
+const DRAFT_MD: [Field; 8] = [
+    MSPA_COVERED,
+    two("mspa_mode"),
+    two("processing_notice"),
+    two("sale_opt_out_notice"),
+    two("targeted_advertising_opt_out_notice"),
+    two("sale_opt_out"),
+    two("targeted_advertising_opt_out"),
+    two("additional_data_processing_consent"),
+];
+/// Indiana, Kentucky, Rhode Island (2025 drafts): Maryland's fields and the children's consents.
+const DRAFT_CHILD: [Field; 9] = [
+    MSPA_COVERED,
+    two("mspa_mode"),
+    two("processing_notice"),
+    two("sale_opt_out_notice"),
+    two("targeted_advertising_opt_out_notice"),
+    two("sale_opt_out"),
+    two("targeted_advertising_opt_out"),
+    two("known_child_sensitive_data_consents"),
+    two("additional_data_processing_consent"),
+];
+/// Their optional sub-section: eight sensitive-data consents, no type field.
+const DRAFT_SENSITIVE: [Field; 1] = [list("sensitive_data_processing", 8)];
 
 /// The header and US sections are padded to whole bytes, then whole characters, as the
 /// reference library writes them (the specification pads to whole characters only: decoding
@@ -313,6 +404,7 @@ fn section_by_name(name: &str) -> Option<&'static Section> {
 pub fn section_name(id: u16) -> Option<&'static str> {
     match id {
         TCFEUV2 => Some("tcfeuv2"),
+        TCFCAV1 => Some("tcfcav1"),
         USPV1 => Some("uspv1"),
         _ => section_by_id(id).map(|s| s.name),
     }
@@ -321,6 +413,7 @@ pub fn section_name(id: u16) -> Option<&'static str> {
 fn section_id(name: &str) -> Option<u16> {
     match name {
         "tcfeuv2" => Some(TCFEUV2),
+        "tcfcav1" => Some(TCFCAV1),
         "uspv1" => Some(USPV1),
         _ => section_by_name(name).map(|s| s.id),
     }
@@ -362,6 +455,7 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<GppString>, Violation> {
                 serde_json::to_value(d.value).map_err(|e| Violation::new(Rule::NotEncodable, e.to_string()))?
             }
             USPV1 => usp(text)?,
+            TCFCAV1 => crate::ca::decode(text, &mut checks)?,
             _ => match section_by_id(id) {
                 Some(section) => decode_section(section, text, &mut checks)?,
                 None => {
@@ -402,7 +496,7 @@ fn fibonacci_range(r: &mut Reader, checks: &mut Checks) -> Result<Vec<u16>, Viol
 
 /// One Fibonacci-coded positive integer (Zeckendorf bits, least significant first, ended by a
 /// second consecutive 1).
-fn fibonacci(r: &mut Reader) -> Result<u64, Violation> {
+pub(crate) fn fibonacci(r: &mut Reader) -> Result<u64, Violation> {
     let (mut a, mut b) = (1u64, 2u64);
     let mut value = 0u64;
     let mut previous = false;
@@ -420,7 +514,7 @@ fn fibonacci(r: &mut Reader) -> Result<u64, Violation> {
     Err(Violation::new(Rule::BadFibonacci, "a Fibonacci code without its terminating 11"))
 }
 
-fn push_fibonacci(w: &mut Writer, value: u64) {
+pub(crate) fn push_fibonacci(w: &mut Writer, value: u64) {
     let mut fibs = vec![1u64, 2];
     while fibs[fibs.len() - 1] <= value {
         let next = fibs[fibs.len() - 1] + fibs[fibs.len() - 2];
@@ -469,30 +563,31 @@ fn decode_section(section: &Section, text: &str, checks: &mut Checks) -> Result<
         return Err(Violation::new(Rule::BadFieldValue, format!("`{}` has no version {version}", section.name)));
     };
     let mut map = Map::new();
-    map.insert("version".into(), json!(version));
-    for f in layout.fields {
-        let value = match f.kind {
-            Kind::Int(bits) => {
-                let v = r.read(bits, f.name)?;
-                check_value(section, f, v, checks)?;
-                json!(v)
-            }
-            Kind::List(n, bits) => {
-                let mut items = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let v = r.read(bits, f.name)?;
-                    check_value(section, f, v, checks)?;
-                    items.push(json!(v));
-                }
-                Value::Array(items)
-            }
-        };
-        map.insert(f.name.into(), value);
-    }
+    map.insert(layout.version_field.into(), json!(version));
+    read_fields(section, layout.fields, &mut r, &mut map, checks)?;
     if let Err(v) = r.finish(24) {
         checks.flag(v)?;
     }
     let mut gpc_included = false;
+    if let Some(fields) = layout.sensitive {
+        // One optional sub-section without a type field.
+        let part = segments.next();
+        map.insert("sensitive_data_consent_segment_included".into(), json!(part.is_some()));
+        if let Some(part) = part {
+            if part.is_empty() {
+                return Err(Violation::new(Rule::Truncated, format!("`{}` has an empty sub-section", section.name)));
+            }
+            let mut r = Reader::new(part)?;
+            read_fields(section, fields, &mut r, &mut map, checks)?;
+            if let Err(v) = r.finish(24) {
+                checks.flag(v)?;
+            }
+        }
+        if segments.next().is_some() {
+            checks.flag(Violation::new(Rule::BadSegmentType, format!("`{}` holds one sub-section at most", section.name)))?;
+        }
+        return Ok(Value::Object(map));
+    }
     for segment in segments {
         if segment.is_empty() {
             return Err(Violation::new(Rule::Truncated, format!("`{}` has an empty sub-section", section.name)));
@@ -518,6 +613,35 @@ fn decode_section(section: &Section, text: &str, checks: &mut Checks) -> Result<
         }
     }
     Ok(Value::Object(map))
+}
+
+fn read_fields(
+    section: &Section,
+    fields: &[Field],
+    r: &mut Reader,
+    map: &mut Map<String, Value>,
+    checks: &mut Checks,
+) -> Result<(), Violation> {
+    for f in fields {
+        let value = match f.kind {
+            Kind::Int(bits) => {
+                let v = r.read(bits, f.name)?;
+                check_value(section, f, v, checks)?;
+                json!(v)
+            }
+            Kind::List(n, bits) => {
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let v = r.read(bits, f.name)?;
+                    check_value(section, f, v, checks)?;
+                    items.push(json!(v));
+                }
+                Value::Array(items)
+            }
+        };
+        map.insert(f.name.into(), value);
+    }
+    Ok(())
 }
 
 fn check_value(section: &Section, f: &Field, v: u64, checks: &mut Checks) -> Result<(), Violation> {
@@ -551,6 +675,7 @@ pub fn encode(g: &GppString) -> Result<String, Violation> {
                 let tc: crate::TcString = serde_json::from_value(value.clone()).map_err(|e| bad(format!("`tcfeuv2`: {e}")))?;
                 out.push_str(&crate::tcf::encode(&tc)?);
             }
+            TCFCAV1 => out.push_str(&crate::ca::encode(value)?),
             USPV1 => {
                 let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
                 let text = format!("1{}{}{}", get("notice"), get("opt_out_sale"), get("lspa_covered"));
@@ -592,9 +717,32 @@ pub(crate) fn encode_header(ids: &[u16]) -> String {
     w.base64(ALIGN)
 }
 
+fn write_fields(
+    fields: &[Field],
+    value: &Value,
+    w: &mut Writer,
+    number: &dyn Fn(&Value, &Field) -> Result<u64, Violation>,
+    bad: &dyn Fn(String) -> Violation,
+) -> Result<(), Violation> {
+    for f in fields {
+        let v = value.get(f.name).ok_or_else(|| bad(format!("`{}` is required", f.name)))?;
+        match f.kind {
+            Kind::Int(bits) => w.push(number(v, f)?, bits),
+            Kind::List(n, bits) => {
+                let items = v.as_array().filter(|a| a.len() == n).ok_or_else(|| bad(format!("`{}` must list {n} values", f.name)))?;
+                for item in items {
+                    w.push(number(item, f)?, bits);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn encode_section(section: &Section, value: &Value) -> Result<String, Violation> {
     let bad = |why: String| Violation::new(Rule::NotEncodable, format!("`{}`: {why}", section.name));
-    let version = value.get("version").and_then(Value::as_u64).ok_or_else(|| bad("`version` is required".into()))?;
+    let version_field = section.layouts[0].version_field;
+    let version = value.get(version_field).and_then(Value::as_u64).ok_or_else(|| bad(format!("`{version_field}` is required")))?;
     let layout = section.layouts.iter().find(|l| l.version == version).ok_or_else(|| bad(format!("no version {version}")))?;
     let number = |v: &Value, f: &Field| -> Result<u64, Violation> {
         let n = v.as_u64().ok_or_else(|| bad(format!("`{}` must be a number", f.name)))?;
@@ -608,19 +756,16 @@ fn encode_section(section: &Section, value: &Value) -> Result<String, Violation>
     };
     let mut w = Writer::default();
     w.push(version, 6);
-    for f in layout.fields {
-        let v = value.get(f.name).ok_or_else(|| bad(format!("`{}` is required", f.name)))?;
-        match f.kind {
-            Kind::Int(bits) => w.push(number(v, f)?, bits),
-            Kind::List(n, bits) => {
-                let items = v.as_array().filter(|a| a.len() == n).ok_or_else(|| bad(format!("`{}` must list {n} values", f.name)))?;
-                for item in items {
-                    w.push(number(item, f)?, bits);
-                }
-            }
-        }
-    }
+    write_fields(layout.fields, value, &mut w, &number, &bad)?;
     let mut out = w.base64(ALIGN);
+    if let Some(fields) = layout.sensitive
+        && value.get("sensitive_data_consent_segment_included").and_then(Value::as_bool).unwrap_or(false)
+    {
+        let mut w = Writer::default();
+        write_fields(fields, value, &mut w, &number, &bad)?;
+        out.push('.');
+        out.push_str(&w.base64(ALIGN));
+    }
     if layout.gpc && value.get("gpc_segment_included").and_then(Value::as_bool).unwrap_or(false) {
         let mut w = Writer::default();
         w.push(1, 2);

@@ -9,6 +9,7 @@
 //! produce. Pure: no I/O. The decoded JSON is described in `docs/CONSENT_SIGNALS.md`.
 
 mod bits;
+mod ca;
 pub mod gpp;
 pub mod mapping;
 pub mod tcf;

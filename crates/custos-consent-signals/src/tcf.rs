@@ -563,10 +563,10 @@ mod tests {
     fn sparse_sets_use_ranges_and_dense_ones_bitfields() {
         let mut w = Writer::default();
         push_vendors(&mut w, &[1000], "v").expect("one vendor");
-        assert_eq!(w.len(), 16 + 1 + 12 + 17, "one id far out is a range");
+        assert_eq!(w.bits(), 16 + 1 + 12 + 17, "one id far out is a range");
         let mut w = Writer::default();
         push_vendors(&mut w, &[1, 3, 5, 7], "v").expect("four vendors");
-        assert_eq!(w.len(), 16 + 1 + 7, "a short bitfield");
+        assert_eq!(w.bits(), 16 + 1 + 7, "a short bitfield");
     }
 
     #[test]

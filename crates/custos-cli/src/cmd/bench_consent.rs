@@ -43,12 +43,19 @@ pub fn run(tcf_path: &Path, gpp_path: &Path, seconds: f64) -> anyhow::Result<()>
         })
         .collect();
     sized.sort();
-    let tc = sized.get(sized.len() / 2).map(|(_, s)| (*s).clone()).context("no TC string with 150-250 vendors in the fixtures")?;
+    let tc = sized.get(sized.len().saturating_sub(1) / 2).map(|(_, s)| (*s).clone()).context("no TC string with 150-250 vendors in the fixtures")?;
     let value = tcf::decode(&tc, Mode::Strict).map_err(|v| anyhow::anyhow!("{v}"))?.value;
+    // GPP: the median-length string holding only a usnat (version 2) section, as the reference
+    // script picks it.
     let gpp_strings = strings(gpp_path)?;
-    let mut by_len: Vec<&String> = gpp_strings.iter().collect();
-    by_len.sort_by_key(|s| s.len());
-    let g = by_len.get(by_len.len() / 2).map(|s| (*s).clone()).context("no GPP string in the fixtures")?;
+    let mut by_len: Vec<&String> = gpp_strings
+        .iter()
+        .filter(|s| {
+            gpp::decode(s, Mode::Strict).is_ok_and(|d| d.value.header.section_ids == [7] && d.value.sections["usnat"]["version"] == 2)
+        })
+        .collect();
+    by_len.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    let g = by_len.get(by_len.len().saturating_sub(1) / 2).map(|s| (*s).clone()).context("no usnat GPP string in the fixtures")?;
     let gvalue = gpp::decode(&g, Mode::Strict).map_err(|v| anyhow::anyhow!("{v}"))?.value;
     let tcf_decode = rate(seconds, || tcf::decode(&tc, Mode::Strict).map(|d| d.value.vendor_consents.len()).unwrap_or(0));
     let tcf_encode = rate(seconds, || tcf::encode(&value).map(|s| s.len()).unwrap_or(0));
