@@ -272,7 +272,6 @@ const tcSegToB64 = (seg) => bitsToB64(padBits(seg.bits, 'tcf'));
 const tcOwnEncode = (d) => tcWriteSegments(d).map(tcSegToB64).join('.');
 
 // ---- library encode / decode ------------------------------------------------------------------
-const SEGMENT_NAME = { 1: 'vendorsDisclosed', 3: 'publisherTC' };
 function tcSegmentNames(d) {
   return ['core', ...(d.disclosed_vendors ? ['vendorsDisclosed'] : []), ...(d.publisher_tc ? ['publisherTC'] : [])];
 }
@@ -1162,7 +1161,7 @@ function buildGppValid() {
   const specs = [];
   const one = (name, o) => ({ [name]: randomSectionValues(name, o) });
   for (const name of SECTION_ORDER) {
-    const n = isTcfSection(name) ? 6 : name === 'usnat' ? 4 : 4;
+    const n = isTcfSection(name) ? 6 : 4;
     for (let i = 0; i < n; i++) specs.push(one(name, L_sub(name, i)));
   }
   for (let i = 0; i < 4; i++) specs.push(one('usnat', { version: 1, sub: i % 2 === 0 }));

@@ -287,9 +287,9 @@ both midnight timestamps and timestamps with a time of day and deciseconds.
   one gets core plus Disclosed Vendors.
 * Restrictions are written in the model's insertion order, which on decode is the string's order.
 * The valid fixtures follow the v2.3 Disclosed Vendors rule: every string without a Disclosed Vendors
-  segment has policy version 4, or has created and last_updated before 2026-02-28. Instants at or just after
-  2026-02-28T00:00:00Z appear only in \`tcf_invalid.json\` (\`disclosed_vendors_missing\`, from
-  2026-02-28T00:00:00.1Z on).
+  segment has policy version 4, or has created and last_updated before 2026-03-01 (the TCF v2.3 deadline was
+  28 February 2026: strings created from 1 March need the segment). Instants from 2026-03-01T00:00:00Z on
+  appear only in \`tcf_invalid.json\` (\`disclosed_vendors_missing\`).
 * Valid fixtures with \`is_service_specific\` false never set \`purpose_one_treatment\`.
 
 ## GPP strings: what \`@iabgpp/cmpapi\` writes
@@ -367,7 +367,7 @@ Rules and how the strings were made. "js_accepts" means the library's decoder di
 | \`vendor_beyond_max\` | ${byRule(x.tcInvalid, 'vendor_beyond_max')} | a range entry with an id > the vector's MaxVendorId, or with id 0 (including a publisher restriction for vendor 0) |
 | \`nonzero_padding\` | ${byRule(x.tcInvalid, 'nonzero_padding')} | a 1 among the padding bits after a segment's last field |
 | \`trailing_data\` | ${byRule(x.tcInvalid, 'trailing_data')} | a segment longer than 4 × ceil(needed bits / 24) characters, i.e. more than the encoder's padding; the extra characters are mostly \`A\` (zero bits) |
-| \`disclosed_vendors_missing\` | ${byRule(x.tcInvalid, 'disclosed_vendors_missing')} | policy version ≥ 5, created (and last updated) after 2026-02-28T00:00:00Z, no Disclosed Vendors segment; written by the library itself |
+| \`disclosed_vendors_missing\` | ${byRule(x.tcInvalid, 'disclosed_vendors_missing')} | policy version ≥ 5, created (and last updated) from 2026-03-01T00:00:00Z on, no Disclosed Vendors segment; written by the library itself |
 | \`legitimate_interest_not_allowed\` | ${byRule(x.tcInvalid, 'legitimate_interest_not_allowed')} | purpose 1, 3, 4, 5 or 6 set in PurposesLITransparency with policy version 4 or 5 |
 | \`bad_language\` | ${byRule(x.tcInvalid, 'bad_language')} | a ConsentLanguage or PublisherCC letter value > 25 |
 | \`empty\` | ${byRule(x.tcInvalid, 'empty')} | the empty string, or an empty segment (\`.\`, \`..\`, a leading, trailing or doubled \`.\`) |
