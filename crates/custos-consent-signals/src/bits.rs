@@ -17,6 +17,27 @@ const fn table() -> [u8; 256] {
 static DECODE: [u8; 256] = table();
 const ENCODE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// An id type a bitfield decodes to (`u8` for purposes, at most 64 bits; `u16` for vendors,
+/// at most 65,535).
+pub(crate) trait Id: Copy {
+    /// The id at 1-based position `i` (callers bound `i` by the type's range).
+    fn at(i: usize) -> Self;
+}
+
+impl Id for u8 {
+    #[inline]
+    fn at(i: usize) -> Self {
+        i as u8
+    }
+}
+
+impl Id for u16 {
+    #[inline]
+    fn at(i: usize) -> Self {
+        i as u16
+    }
+}
+
 /// A segment's bits, read front to back.
 pub(crate) struct Reader {
     bytes: Vec<u8>,
@@ -32,12 +53,31 @@ impl Reader {
             return Err(Violation::new(Rule::Empty, "an empty segment"));
         }
         let len = s.len() * 6;
-        let mut bytes = vec![0u8; len.div_ceil(8) + 8];
-        let (mut acc, mut n, mut out) = (0u32, 0u32, 0usize);
-        for (i, &c) in s.iter().enumerate() {
+        let mut bytes = Vec::with_capacity(len.div_ceil(8) + 8);
+        // Four characters make three bytes; a trailing group of one to three characters makes
+        // what bits it has.
+        let bad = |i: usize| {
+            let c = s[i];
+            Violation::new(Rule::BadBase64, format!("character {} ({:?}) is not base64url", i + 1, c as char))
+        };
+        let mut chunks = s.chunks_exact(4);
+        for (k, c) in chunks.by_ref().enumerate() {
+            let (a, b, d, e) = (DECODE[c[0] as usize], DECODE[c[1] as usize], DECODE[c[2] as usize], DECODE[c[3] as usize]);
+            if (a | b | d | e) & 0xC0 != 0 {
+                let i = (0..4).find(|&j| DECODE[c[j] as usize] == 0xFF).unwrap_or(0);
+                return Err(bad(k * 4 + i));
+            }
+            let v = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(d) << 6) | u32::from(e);
+            bytes.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+        }
+        let mut out = bytes.len();
+        bytes.resize(len.div_ceil(8) + 8, 0);
+        let rest = chunks.remainder();
+        let (mut acc, mut n) = (0u32, 0u32);
+        for (j, &c) in rest.iter().enumerate() {
             let v = DECODE[c as usize];
             if v == 0xFF {
-                return Err(Violation::new(Rule::BadBase64, format!("character {} ({:?}) is not base64url", i + 1, c as char)));
+                return Err(bad(s.len() - rest.len() + j));
             }
             acc = (acc << 6) | u32::from(v);
             n += 6;
@@ -80,24 +120,28 @@ impl Reader {
     }
 
     /// Reads a bitfield of `n` bits as the 1-based ids of its set bits.
-    pub(crate) fn ids<T: TryFrom<usize>>(&mut self, n: usize, field: &'static str) -> Result<Vec<T>, Violation> {
+    pub(crate) fn ids<T: Id>(&mut self, n: usize, field: &'static str) -> Result<Vec<T>, Violation> {
         if self.pos + n > self.len {
             return Err(Violation::new(Rule::Truncated, format!("the string ends inside `{field}`")));
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity((n / 4).max(n.min(32)));
         let mut i = 0;
         while i < n {
             let take = (n - i).min(56) as u32;
             let mut chunk = self.read(take, field)?;
             // Set bits from the most significant: id = i + (take - bit index).
-            while chunk != 0 {
-                let lead = 63 - chunk.leading_zeros();
-                let offset = (take - 1 - lead) as usize;
-                if let Ok(id) = T::try_from(i + offset + 1) {
-                    out.push(id);
-                }
-                chunk &= !(1u64 << lead);
+            // Left-align the chunk so each set bit's position from the top is its offset; collect
+            // a chunk's ids on the stack, then append them at once.
+            chunk <<= 64 - take;
+            let mut found = [T::at(0); 56];
+            let mut k = 0;
+            while chunk != 0 && k < 56 {
+                let offset = chunk.leading_zeros() as usize;
+                found[k] = T::at(i + offset + 1);
+                k += 1;
+                chunk &= !(1u64 << (63 - offset));
             }
+            out.extend_from_slice(&found[..k]);
             i += take as usize;
         }
         Ok(out)

@@ -155,9 +155,9 @@ impl Checks {
     /// Records a rule of the framework's policy rather than of the format (reserved purposes,
     /// day-level timestamps, global scope): strict mode lets it pass, lenient mode lists it, so
     /// strings the reference libraries write are never refused for it.
-    pub(crate) fn advise(&mut self, v: Violation) {
+    pub(crate) fn advise(&mut self, v: impl FnOnce() -> Violation) {
         if self.mode == Mode::Lenient {
-            self.found.push(v);
+            self.found.push(v());
         }
     }
 

@@ -158,19 +158,17 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
         (&purpose_legitimate_interests, "purpose_legitimate_interests", PURPOSES),
     ] {
         if let Some(id) = ids.iter().find(|&&id| id > most) {
-            checks.advise(Violation::new(
-                Rule::BadFieldValue,
-                format!("`{field}` sets {id}, which the framework does not define (1-{most})"),
-            ));
+            checks.advise(|| {
+                Violation::new(Rule::BadFieldValue, format!("`{field}` sets {id}, which the framework does not define (1-{most})"))
+            });
         }
     }
     if !is_service_specific {
         // Global scope ended in September 2021: the policy deems such a string invalid, but the
         // format carries it and the reference library still writes it.
-        checks.advise(Violation::new(
-            Rule::BadFieldValue,
-            "`is_service_specific` is 0; global-scope strings are invalid since September 2021",
-        ));
+        checks.advise(|| {
+            Violation::new(Rule::BadFieldValue, "`is_service_specific` is 0; global-scope strings are invalid since September 2021")
+        });
     }
     if created >= POLICY_4_REQUIRED_FROM && tcf_policy_version < 4 {
         checks.flag(Violation::new(
@@ -182,14 +180,16 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
         ))?;
     }
     if created >= DAY_STAMPS_FROM && (created != last_updated || created % DAY != 0) {
-        checks.advise(Violation::new(
-            Rule::BadFieldValue,
-            format!(
-                "`created` ({}) and `last_updated` ({}) must be the same day-level timestamp (midnight UTC) since 2022",
-                crate::time::format(created),
-                crate::time::format(last_updated)
-            ),
-        ));
+        checks.advise(|| {
+            Violation::new(
+                Rule::BadFieldValue,
+                format!(
+                    "`created` ({}) and `last_updated` ({}) must be the same day-level timestamp (midnight UTC) since 2022",
+                    crate::time::format(created),
+                    crate::time::format(last_updated)
+                ),
+            )
+        });
     }
     if tcf_policy_version >= 4
         && let Some(p) = purpose_legitimate_interests.iter().find(|p| CONSENT_ONLY.contains(p))
@@ -298,7 +298,7 @@ fn vendor_section(r: &mut Reader, field: &'static str, checks: &mut Checks) -> R
 /// clamps them, so the result is ascending, unique and at most 65,535 ids whatever the input).
 fn ranges(r: &mut Reader, field: &'static str, max: Option<usize>, checks: &mut Checks) -> Result<Vec<u16>, Violation> {
     let n = r.read(12, field)?;
-    let mut out: Vec<u16> = Vec::new();
+    let mut out: Vec<u16> = Vec::with_capacity(n as usize * 2);
     let mut last = 0usize;
     for _ in 0..n {
         let is_range = r.bit(field)?;
@@ -317,8 +317,8 @@ fn ranges(r: &mut Reader, field: &'static str, max: Option<usize>, checks: &mut 
         }
         let from = start.max(last + 1).max(1);
         let to = max.map_or(end, |m| end.min(m));
-        for id in from..=to {
-            out.push(id as u16);
+        if from <= to {
+            out.extend((from..=to).map(|id| id as u16));
         }
         last = last.max(to);
     }

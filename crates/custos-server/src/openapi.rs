@@ -21,7 +21,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "custos", description = "Compliance control plane: consent, purpose gate, subject vault and data-subject rights."),
     paths(
-        healthz, openapi_json,
+        healthz, openapi_json, gpc_json,
         create_purpose, list_purposes, get_purpose, create_notice, list_notices,
         create_subject, list_subjects, get_subject, patch_subject, subject_consents, subject_decisions,
         record_consent, record_signal, gate_check, record_decision, record_outcome,

@@ -154,6 +154,10 @@ async fn signals_are_decoded_stored_and_enforced(backend: Backend) {
     assert_eq!(check(&s, &bo, false).await["decision"], "deny");
     let (_, subject) = s.get(&format!("/v1/subjects/{bo}")).await;
     assert_eq!(subject["opted_out_of_sale_or_share"], true, "{subject}");
+
+    // The site says it honours GPC, to anyone (GPC specification 3.2).
+    let (st, gpc) = s.call(Method::GET, "/.well-known/gpc.json", None, None).await;
+    assert_eq!((st, gpc["gpc"].as_bool(), gpc["lastUpdate"].as_str().map(str::len)), (200, Some(true), Some(10)), "{gpc}");
     s.stop().await;
 }
 

@@ -43,7 +43,10 @@ pub fn run(tcf_path: &Path, gpp_path: &Path, seconds: f64) -> anyhow::Result<()>
         })
         .collect();
     sized.sort();
-    let tc = sized.get(sized.len().saturating_sub(1) / 2).map(|(_, s)| (*s).clone()).context("no TC string with 150-250 vendors in the fixtures")?;
+    let tc = sized
+        .get(sized.len().saturating_sub(1) / 2)
+        .map(|(_, s)| (*s).clone())
+        .context("no TC string with 150-250 vendors in the fixtures")?;
     let value = tcf::decode(&tc, Mode::Strict).map_err(|v| anyhow::anyhow!("{v}"))?.value;
     // GPP: the median-length string holding only a usnat (version 2) section, as the reference
     // script picks it.

@@ -32,6 +32,23 @@ pub(crate) async fn openapi_json(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.as_str().to_owned()).into_response()
 }
 
+/// The Global Privacy Control support resource (GPC specification, section 3.2).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct GpcSupport {
+    /// The site honours `Sec-GPC: 1`: the gate and the privacy center record it as an opt-out
+    /// of sale and sharing where the law makes it one.
+    gpc: bool,
+    /// When custos's GPC handling last changed (`YYYY-MM-DD`).
+    #[serde(rename = "lastUpdate")]
+    last_update: &'static str,
+}
+
+/// Whether this site honours Global Privacy Control (public, per the GPC specification).
+#[utoipa::path(get, path = "/.well-known/gpc.json", tag = "meta", responses((status = 200, body = GpcSupport)))]
+pub(crate) async fn gpc_json() -> Json<GpcSupport> {
+    Json(GpcSupport { gpc: true, last_update: "2026-12-04" })
+}
+
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/openapi.json", get(openapi_json))
+    Router::new().route("/healthz", get(healthz)).route("/openapi.json", get(openapi_json)).route("/.well-known/gpc.json", get(gpc_json))
 }
