@@ -590,44 +590,58 @@ pub struct UngatedDecisions {
 }
 
 /// Counts decisions made since `since` without a gate check, or on one a later withdrawal or
-/// refusal of consent had overtaken, with up to `limit` ids of them.
+/// refusal of consent had overtaken, with up to `limit` ids of them. One pass over the window's
+/// decisions for the first figure; the second starts from the withdrawals and refusals (few)
+/// and looks their subjects' decisions up by index, rather than probing the consent history
+/// once per decision.
 pub async fn ungated_decisions(tx: &mut Tx, since: &Timestamp, limit: u32) -> Result<UngatedDecisions, StoreError> {
     let since = format_timestamp(since);
-    let decisions = count(
-        tx,
-        "SELECT COUNT(*) FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model'",
-        std::slice::from_ref(&since),
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS decisions, COALESCE(SUM(CASE WHEN check_id IS NULL THEN 1 ELSE 0 END), 0) AS without_check \
+         FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model'",
     )
+    .bind(since.clone())
+    .fetch_one(tx.conn())
     .await?;
-    let without_check = count(
-        tx,
-        "SELECT COUNT(*) FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model' AND check_id IS NULL",
-        std::slice::from_ref(&since),
-    )
-    .await?;
-    // The stale-permission join, as a literal for `concat!` (queries are static strings).
+    let n = |c: &str| row.try_get::<i64, _>(c).map_err(|e| StoreError::Corrupt(e.to_string()));
+    let (decisions, without_check) = (n("decisions")?, n("without_check")?);
+    // The stale-permission join, as literals for `concat!` (queries are static strings): the
+    // withdrawals and refusals materialized first (few), then their subjects' later decisions by
+    // index and the checks those quoted by key.
     macro_rules! stale {
-        () => {
-            "FROM decisions d JOIN gate_checks g ON g.check_id = d.check_id \
-         WHERE d.created_at >= $1 AND d.status <> 'shadow' AND d.decided_by = 'model' AND EXISTS (SELECT 1 FROM consent_events e \
-         WHERE e.subject_id = d.subject_id AND e.purpose = d.purpose AND e.status IN ('withdrawn', 'denied') \
-         AND e.recorded_at > g.checked_at AND e.recorded_at <= d.created_at)"
+        ($select:literal) => {
+            concat!(
+                "WITH w AS MATERIALIZED (SELECT subject_id, purpose, recorded_at FROM consent_events \
+                 WHERE status IN ('withdrawn', 'denied')) SELECT ",
+                $select,
+                " FROM w JOIN decisions d ON d.subject_id = w.subject_id AND d.created_at >= w.recorded_at \
+                 AND d.created_at >= $1 AND d.purpose = w.purpose \
+                 JOIN gate_checks g ON g.check_id = d.check_id AND g.checked_at < w.recorded_at \
+                 WHERE d.status <> 'shadow' AND d.decided_by = 'model'"
+            )
         };
     }
-    let after_withdrawal = count(tx, concat!("SELECT COUNT(*) ", stale!()), std::slice::from_ref(&since)).await?;
+    let after_withdrawal = count(tx, stale!("COUNT(DISTINCT d.decision_id)"), std::slice::from_ref(&since)).await?;
     let mut examples = Vec::new();
-    for (sql, n) in [
-        (
+    if without_check > 0 {
+        let ids: Vec<String> = sqlx::query_scalar(
             "SELECT decision_id FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model' \
              AND check_id IS NULL ORDER BY created_at DESC LIMIT $2",
-            without_check,
-        ),
-        (concat!("SELECT d.decision_id AS decision_id ", stale!(), " ORDER BY d.created_at DESC LIMIT $2"), after_withdrawal),
-    ] {
-        if n > 0 {
-            let ids: Vec<String> = sqlx::query_scalar(sql).bind(since.clone()).bind(i64::from(limit)).fetch_all(tx.conn()).await?;
-            examples.extend(ids);
-        }
+        )
+        .bind(since.clone())
+        .bind(i64::from(limit))
+        .fetch_all(tx.conn())
+        .await?;
+        examples.extend(ids);
+    }
+    if after_withdrawal > 0 {
+        let ids: Vec<String> =
+            sqlx::query_scalar(concat!(stale!("DISTINCT d.decision_id, d.created_at"), " ORDER BY d.created_at DESC LIMIT $2"))
+                .bind(since.clone())
+                .bind(i64::from(limit))
+                .fetch_all(tx.conn())
+                .await?;
+        examples.extend(ids);
     }
     Ok(UngatedDecisions { decisions, without_check, after_withdrawal, examples })
 }
