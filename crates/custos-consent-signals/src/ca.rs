@@ -85,20 +85,6 @@ fn push_optimized(w: &mut Writer, ids: &[u16]) {
     }
 }
 
-fn letters(r: &mut Reader, field: &'static str, checks: &mut Checks) -> Result<String, Violation> {
-    let mut out = String::new();
-    for _ in 0..2 {
-        let v = r.read(6, field)? as u8;
-        if v > 25 {
-            checks.flag(Violation::new(Rule::BadLanguage, format!("`{field}` holds {v}, not a letter A-Z")))?;
-            out.push('?');
-        } else {
-            out.push(char::from(b'A' + v));
-        }
-    }
-    Ok(out)
-}
-
 /// Decodes a `tcfcav1` section to the reference library's field names (snake_case).
 pub(crate) fn decode(text: &str, checks: &mut Checks) -> Result<Value, Violation> {
     let mut m = Map::new();
@@ -114,7 +100,7 @@ pub(crate) fn decode(text: &str, checks: &mut Checks) -> Result<Value, Violation
     for (name, bits) in [("cmp_id", 12), ("cmp_version", 12), ("consent_screen", 6)] {
         m.insert(name.into(), json!(r.read(bits, name)?));
     }
-    m.insert("consent_language".into(), json!(letters(&mut r, "consent_language", checks)?));
+    m.insert("consent_language".into(), json!(crate::tcf::letters(&mut r, "consent_language", checks)?));
     for (name, bits) in [("vendor_list_version", 12), ("tcf_policy_version", 6)] {
         m.insert(name.into(), json!(r.read(bits, name)?));
     }

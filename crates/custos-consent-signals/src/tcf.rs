@@ -271,7 +271,7 @@ pub fn decode(s: &str, mode: Mode) -> Result<Decoded<TcString>, Violation> {
 }
 
 /// Two letters packed as 6-bit numbers (A = 0).
-fn letters(r: &mut Reader, field: &'static str, checks: &mut Checks) -> Result<String, Violation> {
+pub(crate) fn letters(r: &mut Reader, field: &'static str, checks: &mut Checks) -> Result<String, Violation> {
     let mut out = String::with_capacity(2);
     for _ in 0..2 {
         let v = r.read(6, field)? as u8;

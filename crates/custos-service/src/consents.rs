@@ -106,12 +106,7 @@ impl Consents<'_> {
         let (event, receipt) = self
             .0
             .write(async |tx| {
-                let subject = custos_store::subjects::get(tx, &subject_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-                if subject.erased_at.is_some() {
-                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-                }
+                crate::subjects::live(tx, &subject_id).await?;
                 if custos_store::purposes::get(tx, purpose.as_str()).await?.is_none() {
                     return Err(ServiceError::unprocessable("purpose", format!("purpose `{purpose}` does not exist")));
                 }

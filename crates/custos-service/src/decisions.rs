@@ -222,12 +222,7 @@ impl Decisions<'_> {
         let (record, review, receipt) = self
             .0
             .write(async |tx| {
-                let subject = custos_store::subjects::get(tx, &record.subject_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-                if subject.erased_at.is_some() {
-                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-                }
+                crate::subjects::live(tx, &record.subject_id).await?;
                 let purpose = custos_store::purposes::get(tx, record.purpose.as_str())
                     .await?
                     .ok_or_else(|| ServiceError::unprocessable("purpose", format!("purpose `{}` does not exist", record.purpose)))?;

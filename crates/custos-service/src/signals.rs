@@ -151,12 +151,7 @@ impl Signals<'_> {
         let (effects, receipt) = self
             .0
             .write(async |tx| {
-                let subject = custos_store::subjects::get(tx, &subject_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-                if subject.erased_at.is_some() {
-                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-                }
+                let subject = crate::subjects::live(tx, &subject_id).await?;
                 let purposes = custos_store::purposes::all(tx).await?;
                 let mut effects = Vec::new();
                 for p in &purposes {

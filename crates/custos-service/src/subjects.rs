@@ -109,6 +109,16 @@ pub(crate) fn subject_view(s: &SubjectRecord, data: Option<BTreeMap<DataCategory
 }
 
 /// Validates a subject id taken from a path or body field.
+/// A subject that exists and was not erased, read for a write about them (a 422 naming
+/// `subject_id` otherwise: consents, decisions, requests and signals refuse the same way).
+pub(crate) async fn live(tx: &mut custos_store::Tx, id: &SubjectId) -> Result<SubjectRecord, ServiceError> {
+    let subject = custos_store::subjects::get(tx, id).await?.ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
+    if subject.erased_at.is_some() {
+        return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
+    }
+    Ok(subject)
+}
+
 pub(crate) fn parse_subject_id(field: &str, s: &str) -> Result<SubjectId, ServiceError> {
     SubjectId::parse(s).map_err(|e| ServiceError::Invalid(ValidationError::new(field, e.message())))
 }

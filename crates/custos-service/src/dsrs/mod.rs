@@ -317,12 +317,7 @@ impl Dsrs<'_> {
         let (record, receipt) = self
             .0
             .write(async |tx| {
-                let subject = custos_store::subjects::get(tx, &subject_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::unprocessable("subject_id", "no such subject"))?;
-                if subject.erased_at.is_some() {
-                    return Err(ServiceError::unprocessable("subject_id", "the subject was erased"));
-                }
+                let subject = crate::subjects::live(tx, &subject_id).await?;
                 if let Some(p) = &purpose
                     && custos_store::purposes::get(tx, p.as_str()).await?.is_none()
                 {
