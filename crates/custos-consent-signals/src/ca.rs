@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::{
     Checks, Rule, Violation,
     bits::{Reader, Writer},
-    gpp::{fibonacci, push_fibonacci},
+    gpp::fibonacci,
 };
 
 const ALIGN: usize = 8;
@@ -44,41 +44,16 @@ fn optimized(r: &mut Reader, field: &'static str, checks: &mut Checks) -> Result
     if r.bit(field)? { fibonacci_ids(r, field, Some(max), checks) } else { r.ids(max as usize, field) }
 }
 
-fn runs(ids: &[u16]) -> Vec<(u16, u16)> {
-    let mut out: Vec<(u16, u16)> = Vec::new();
-    for &id in ids {
-        match out.last_mut() {
-            Some((_, end)) if u32::from(*end) + 1 == u32::from(id) => *end = id,
-            _ => out.push((id, id)),
-        }
-    }
-    out
-}
-
-fn push_fibonacci_ids(w: &mut Writer, ids: &[u16]) {
-    let runs = runs(ids);
-    w.push(runs.len() as u64, 12);
-    let mut last = 0u64;
-    for (s, e) in runs {
-        w.push_bit(s != e);
-        push_fibonacci(w, u64::from(s) - last);
-        if s != e {
-            push_fibonacci(w, u64::from(e - s));
-        }
-        last = u64::from(e);
-    }
-}
-
 /// `MaxId`, then the Fibonacci range when it is no longer than the bitfield (the reference
 /// library's rule: a tie goes to the range).
 fn push_optimized(w: &mut Writer, ids: &[u16]) {
     let max = ids.last().copied().unwrap_or(0);
     w.push(u64::from(max), 16);
     let mut range = Writer::default();
-    push_fibonacci_ids(&mut range, ids);
+    crate::gpp::push_fibonacci_range(&mut range, ids);
     if range.bits() <= usize::from(max) {
         w.push_bit(true);
-        push_fibonacci_ids(w, ids);
+        crate::gpp::push_fibonacci_range(w, ids);
     } else {
         w.push_bit(false);
         w.push_ids(ids, usize::from(max));

@@ -691,29 +691,30 @@ pub fn encode(g: &GppString) -> Result<String, Violation> {
     Ok(out)
 }
 
+/// A Fibonacci range (the header's section ids, IAB Canada's vendor sets): `NumEntries` (12
+/// bits), then per run of consecutive ids an `IsRange` bit and Fibonacci offsets from the
+/// previous id (a range's end as its length past the start).
+pub(crate) fn push_fibonacci_range(w: &mut Writer, ids: &[u16]) {
+    let runs = crate::tcf::runs(ids);
+    w.push(runs.len() as u64, 12);
+    let mut last = 0u64;
+    for (start, end) in runs {
+        w.push_bit(start != end);
+        push_fibonacci(w, u64::from(start) - last);
+        if start != end {
+            push_fibonacci(w, u64::from(end - start));
+        }
+        last = u64::from(end);
+    }
+}
+
 /// The header for these section ids (ascending): ranges of consecutive ids, each as Fibonacci
 /// offsets from the previous id.
 pub(crate) fn encode_header(ids: &[u16]) -> String {
     let mut w = Writer::default();
     w.push(HEADER, 6);
     w.push(1, 6);
-    let mut runs: Vec<(u16, u16)> = Vec::new();
-    for &id in ids {
-        match runs.last_mut() {
-            Some((_, end)) if *end + 1 == id => *end = id,
-            _ => runs.push((id, id)),
-        }
-    }
-    w.push(runs.len() as u64, 12);
-    let mut last = 0u64;
-    for (start, end) in runs {
-        w.push_bit(start != end);
-        push_fibonacci(&mut w, u64::from(start) - last);
-        if start != end {
-            push_fibonacci(&mut w, u64::from(end - start));
-        }
-        last = u64::from(end);
-    }
+    push_fibonacci_range(&mut w, ids);
     w.base64(ALIGN)
 }
 

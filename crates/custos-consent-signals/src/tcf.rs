@@ -466,8 +466,8 @@ fn sorted(ids: &[u16], field: &str) -> Result<Vec<u16>, Violation> {
     Ok(v)
 }
 
-/// Runs of consecutive ids as (start, end).
-fn runs(ids: &[u16]) -> Vec<(u16, u16)> {
+/// Runs of consecutive ascending ids as (start, end).
+pub(crate) fn runs(ids: &[u16]) -> Vec<(u16, u16)> {
     let mut out: Vec<(u16, u16)> = Vec::new();
     for &id in ids {
         match out.last_mut() {
