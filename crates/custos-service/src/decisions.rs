@@ -210,6 +210,7 @@ impl Decisions<'_> {
             decided_by: DecidedBy::Model,
             supersedes: None,
             reason_code: None,
+            check_overtaken: false,
         };
         let held = self.0.oversight().held().await?;
         let rules = self.0.oversight().live_rules().await?;
@@ -236,6 +237,9 @@ impl Decisions<'_> {
                     if check.decision != custos_policy::Decision::Allow.as_str() {
                         return Err(ServiceError::unprocessable("check_id", "the gate check denied this use"));
                     }
+                    // Logged all the same (it happened), marked for the `decisions_gated` control.
+                    record.check_overtaken =
+                        custos_store::checks::overtaken(tx, &record.subject_id, record.purpose.as_str(), &check.checked_at).await?;
                 }
                 record.significant |= purpose.significant_effect;
                 let in_flagged_group = match flags.as_deref() {

@@ -462,6 +462,7 @@ impl Demo<'_> {
                             decided_by: custos_core::DecidedBy::Model,
                             supersedes: None,
                             reason_code: None,
+                            check_overtaken: false,
                         },
                         model_id,
                         explanation,

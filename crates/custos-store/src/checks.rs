@@ -180,6 +180,22 @@ pub async fn insert_many(tx: &mut Tx, checks: &[CheckRecord]) -> Result<(), Stor
     Ok(())
 }
 
+/// Whether consent for the subject and purpose was withdrawn or refused after `checked_at`: a
+/// gate check made before then no longer stands, and a decision quoting it acted on a cached
+/// answer.
+pub async fn overtaken(tx: &mut Tx, subject_id: &SubjectId, purpose: &str, checked_at: &Timestamp) -> Result<bool, StoreError> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT recorded_at FROM consent_events WHERE subject_id = $1 AND purpose = $2 AND status IN ('withdrawn', 'denied') \
+         AND recorded_at > $3 LIMIT 1",
+    )
+    .bind(subject_id.to_string())
+    .bind(purpose)
+    .bind(format_timestamp(checked_at))
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(found.is_some())
+}
+
 /// One gate check.
 pub async fn get(tx: &mut Tx, id: &CheckId) -> Result<Option<CheckRecord>, StoreError> {
     let row = sqlx::query("SELECT * FROM gate_checks WHERE check_id = $1").bind(id.to_string()).fetch_optional(tx.conn()).await?;

@@ -590,38 +590,21 @@ pub struct UngatedDecisions {
 }
 
 /// Counts decisions made since `since` without a gate check, or on one a later withdrawal or
-/// refusal of consent had overtaken, with up to `limit` ids of them. One pass over the window's
-/// decisions for the first figure; the second starts from the withdrawals and refusals (few)
-/// and looks their subjects' decisions up by index, rather than probing the consent history
-/// once per decision.
+/// refusal of consent had overtaken (marked when the decision was logged), with up to `limit`
+/// ids of each kind. One pass over the window's decisions; the examples, newest first, only
+/// when there are any.
 pub async fn ungated_decisions(tx: &mut Tx, since: &Timestamp, limit: u32) -> Result<UngatedDecisions, StoreError> {
     let since = format_timestamp(since);
     let row = sqlx::query(
-        "SELECT COUNT(*) AS decisions, COALESCE(SUM(CASE WHEN check_id IS NULL THEN 1 ELSE 0 END), 0) AS without_check \
+        "SELECT COUNT(*) AS decisions, COALESCE(SUM(CASE WHEN check_id IS NULL THEN 1 ELSE 0 END), 0) AS without_check, \
+         COALESCE(SUM(CASE WHEN check_overtaken = 1 THEN 1 ELSE 0 END), 0) AS after_withdrawal \
          FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model'",
     )
     .bind(since.clone())
     .fetch_one(tx.conn())
     .await?;
     let n = |c: &str| row.try_get::<i64, _>(c).map_err(|e| StoreError::Corrupt(e.to_string()));
-    let (decisions, without_check) = (n("decisions")?, n("without_check")?);
-    // The stale-permission join, as literals for `concat!` (queries are static strings): the
-    // withdrawals and refusals materialized first (few), then their subjects' later decisions by
-    // index and the checks those quoted by key.
-    macro_rules! stale {
-        ($select:literal) => {
-            concat!(
-                "WITH w AS MATERIALIZED (SELECT subject_id, purpose, recorded_at FROM consent_events \
-                 WHERE status IN ('withdrawn', 'denied')) SELECT ",
-                $select,
-                " FROM w JOIN decisions d ON d.subject_id = w.subject_id AND d.created_at >= w.recorded_at \
-                 AND d.created_at >= $1 AND d.purpose = w.purpose \
-                 JOIN gate_checks g ON g.check_id = d.check_id AND g.checked_at < w.recorded_at \
-                 WHERE d.status <> 'shadow' AND d.decided_by = 'model'"
-            )
-        };
-    }
-    let after_withdrawal = count(tx, stale!("COUNT(DISTINCT d.decision_id)"), std::slice::from_ref(&since)).await?;
+    let (decisions, without_check, after_withdrawal) = (n("decisions")?, n("without_check")?, n("after_withdrawal")?);
     let mut examples = Vec::new();
     if without_check > 0 {
         let ids: Vec<String> = sqlx::query_scalar(
@@ -635,12 +618,14 @@ pub async fn ungated_decisions(tx: &mut Tx, since: &Timestamp, limit: u32) -> Re
         examples.extend(ids);
     }
     if after_withdrawal > 0 {
-        let ids: Vec<String> =
-            sqlx::query_scalar(concat!(stale!("DISTINCT d.decision_id, d.created_at"), " ORDER BY d.created_at DESC LIMIT $2"))
-                .bind(since.clone())
-                .bind(i64::from(limit))
-                .fetch_all(tx.conn())
-                .await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT decision_id FROM decisions WHERE created_at >= $1 AND status <> 'shadow' AND decided_by = 'model' \
+             AND check_overtaken = 1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(since.clone())
+        .bind(i64::from(limit))
+        .fetch_all(tx.conn())
+        .await?;
         examples.extend(ids);
     }
     Ok(UngatedDecisions { decisions, without_check, after_withdrawal, examples })

@@ -47,15 +47,18 @@ pub struct DecisionRecord {
     pub supersedes: Option<DecisionId>,
     /// A person's reason code (for their decisions).
     pub reason_code: Option<String>,
+    /// Whether the quoted gate check had been overtaken, when the decision was logged, by a
+    /// later withdrawal or refusal of consent (the caller acted on a cached answer).
+    pub check_overtaken: bool,
 }
 
 const DECISION_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, actual_ct, observed_at, key_id, created_at, \
-     status, significant, decided_by, supersedes, reason_code";
+     status, significant, decided_by, supersedes, reason_code, check_overtaken";
 
 /// What the decision readers select: the columns, and the plaintext `actual` of rows written
 /// before it was sealed (empty once the store has converted them).
 const DECISION_READ_COLUMNS: &str = "decision_id, subject_id, purpose, check_id, model, model_version, outcome, score, features_ct, \
-     actual_ct, actual, observed_at, key_id, created_at, status, significant, decided_by, supersedes, reason_code";
+     actual_ct, actual, observed_at, key_id, created_at, status, significant, decided_by, supersedes, reason_code, check_overtaken";
 
 /// Logs a decision; its features are encrypted under the subject's key.
 pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
@@ -77,7 +80,7 @@ pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
     let postgres = tx.backend() == Backend::Postgres;
     let score_param = if postgres { "CAST($8 AS DOUBLE PRECISION)" } else { "$8" };
     let query = sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, {score_param}, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        "INSERT INTO decisions ({DECISION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, {score_param}, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     )))
     .bind(d.decision_id.to_string())
     .bind(d.subject_id.to_string())
@@ -102,6 +105,7 @@ pub async fn insert(tx: &mut Tx, d: &DecisionRecord) -> Result<(), StoreError> {
         .bind(d.decided_by.as_str())
         .bind(d.supersedes.map(|s| s.to_string()))
         .bind(d.reason_code.clone())
+        .bind(b(d.check_overtaken))
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -189,6 +193,7 @@ pub(crate) async fn from_rows(tx: &mut Tx, rows: Vec<AnyRow>) -> Result<Vec<Deci
             decided_by: DecidedBy::parse(&text(row, "decided_by")?)?,
             supersedes: opt_text(row, "supersedes")?.map(|d| DecisionId::parse(&d)).transpose()?,
             reason_code: opt_text(row, "reason_code")?,
+            check_overtaken: flag(row, "check_overtaken")?,
         });
     }
     Ok(out)

@@ -451,6 +451,7 @@ impl Reviews<'_> {
                             decided_by: DecidedBy::Human,
                             supersedes: Some(decision.decision_id),
                             reason_code: Some(input.reason_code.clone()),
+                            check_overtaken: false,
                         };
                         // A rule's review overrides a pending decision; a contest, one already final.
                         for from in [DecisionStatus::PendingReview, DecisionStatus::Final] {
