@@ -54,7 +54,7 @@ for table, pk in [("decisions", "decision_id"), ("gate_checks", "check_id")]:
     print(f"{table}: {n} rows")
 PY
 sync; sleep 5
-CUSTOS_LOG=warn "$bin" serve --listen 127.0.0.1:18183 "${db_args[@]}" > "$work/out" 2> "$work/err" &
+CUSTOS_LOG_FORMAT=json CUSTOS_LOG=warn,custos_service::compliance=info "$bin" serve --listen 127.0.0.1:18183 "${db_args[@]}" > "$work/out" 2> "$work/err" &
 server=$!
 key=$("$bin" admin create-key --scopes checks:write,subjects:read "${db_args[@]}" | tail -n1)
 "$bin" admin create-user --email dpo@bench.test --role privacy_officer "${db_args[@]}" > /dev/null
@@ -105,3 +105,15 @@ wait $load
 grep -E "Latency|50%|90%|99%|Requests/sec" "$work/wrk"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('regulations evaluated:', len(r['summary']))" "$work/run.json"
 kill "$server"; wait "$server" 2>/dev/null || true
+# Where the time went, step by step (the first block is the unloaded run, the second the loaded one).
+echo "evaluation steps (ms):"
+python3 - "$work/err" <<'PY2'
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        f = json.loads(line).get("fields", {})
+    except ValueError:
+        continue
+    if "step" in f:
+        print(f"  {f['step']}: {f['elapsed_ms']}")
+PY2

@@ -75,3 +75,31 @@ fn decode_encode_and_validate_from_the_command_line() {
     one_line_error(&custos(&["consent", "encode", "--input", "-"], Some("{\"version\": 3}")));
     one_line_error(&custos(&["consent", "encode", "--input", "/no/such/file.json"], None));
 }
+
+/// `custos admin load-gvl FILE`: a version stored once, the same file again a no-op, a bad file
+/// one line and a non-zero exit.
+#[test]
+fn load_gvl_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("custos-gvl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = format!("sqlite://{}", dir.join("custos.db").display());
+    let key = dir.join("master.key").display().to_string();
+    let file = dir.join("vendor-list.json");
+    std::fs::write(
+        &file,
+        r#"{"gvlSpecificationVersion": 3, "vendorListVersion": 151, "tcfPolicyVersion": 5, "lastUpdated": "2025-11-13T16:00:00Z",
+            "vendors": {"755": {"id": 755, "name": "Google Advertising Products", "purposes": [1, 3, 4], "legIntPurposes": [2, 7]}}}"#,
+    )
+    .expect("write");
+    let args = |f: &str| ["admin", "load-gvl", f, "--database-url", db.as_str(), "--master-key-file", key.as_str()].map(str::to_owned);
+    let path = file.display().to_string();
+    let out = custos(&args(&path).iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success() && said.contains("vendor list version 151 (1 vendor,") && said.contains("stored"), "{said}");
+    let out = custos(&args(&path).iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("was already stored"));
+    std::fs::write(&file, r#"{"vendorListVersion": 152}"#).expect("write");
+    let err = one_line_error(&custos(&args(&path).iter().map(String::as_str).collect::<Vec<_>>(), None));
+    assert!(err.contains("bad_vendor_list"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -47,10 +47,10 @@ async fn compliance_report_on_the_demo(backend: Backend) {
     assert!(summary("significant_decisions_explained").contains("1 significant decision without"), "{evidence:?}");
     assert!(summary("retention_ran").contains("nothing past its period is held"), "{evidence:?}");
     assert!(summary("monitors_watched").contains("1 monitor;"), "the demo's model has a monitor: {evidence:?}");
-    let disclosure = evidence.iter().find(|e| e["control"] == "manual.ai_disclosure").expect("the disclosure wording");
+    let disclosure = evidence.iter().find(|e| e["control"] == "ai_interactions_disclosed").expect("the AI disclosure control");
     assert!(
-        disclosure["status"] == "failing" && summary("manual.ai_disclosure").contains("chatbot-disclosure-wording.txt"),
-        "past its review date: {disclosure}"
+        disclosure["status"] == "failing" && summary("ai_interactions_disclosed").contains("Support chat was not served"),
+        "published, never served: {disclosure}"
     );
 
     // The PDF, read back.

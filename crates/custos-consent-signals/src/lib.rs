@@ -11,6 +11,7 @@
 mod bits;
 mod ca;
 pub mod gpp;
+pub mod gvl;
 pub mod mapping;
 pub mod tcf;
 mod time;
@@ -89,6 +90,12 @@ custos_rules! {
         BadFibonacci = "bad_fibonacci",
         /// A value that cannot be encoded (too large for its field, or missing).
         NotEncodable = "not_encodable",
+        /// A Global Vendor List file that is not one, or breaks its own rules.
+        BadVendorList = "bad_vendor_list",
+        /// A TC string names a vendor its vendor list version does not hold.
+        VendorNotInList = "vendor_not_in_gvl",
+        /// A TC string names a vendor list version that was never uploaded.
+        GvlVersionUnknown = "gvl_version_unknown",
     }
 }
 

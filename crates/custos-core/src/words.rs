@@ -59,6 +59,9 @@ crate::vocabulary! {
         SubjectCreated = "subject.created" ("Subject created"),
         /// A subject's data or jurisdiction changed.
         SubjectUpdated = "subject.updated" ("Subject updated"),
+        /// A Global Privacy Control signal seen on a request about a subject was recorded as
+        /// their opt-out of sale and sharing (only when it changed their state).
+        SubjectGpcRecorded = "subject.gpc_recorded" ("Global Privacy Control signal recorded"),
         /// A subject was erased (crypto-shredded).
         SubjectErased = "subject.erased" ("Subject erased"),
         /// A data-subject request was filed.
@@ -204,6 +207,10 @@ crate::vocabulary! {
         MonitorReferenceUploaded = "monitor.reference_uploaded" ("Monitor reference profile uploaded"),
         /// An AI system was added to the inventory.
         AiSystemCreated = "ai_system.created" ("AI system recorded"),
+        /// A customer-facing AI system's disclosure was published in a language (a new version).
+        AiDisclosurePublished = "ai_system.disclosure_published" ("AI disclosure published"),
+        /// A version of the IAB's Global Vendor List was uploaded.
+        VendorListLoaded = "tcf.gvl_loaded" ("Global Vendor List uploaded"),
         /// An AI system's record changed (the leaf names the fields and their new values).
         AiSystemUpdated = "ai_system.updated" ("AI system updated"),
         /// Versions that decided before approvals existed were marked approved by the upgrade.
@@ -252,6 +259,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 90);
+        assert_eq!(LedgerEvent::ALL.len(), 93);
     }
 }

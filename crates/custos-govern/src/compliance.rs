@@ -222,7 +222,7 @@ pub struct Control {
 
 /// custos's automated controls. The queries behind them live in the service
 /// (`custos_service::compliance`); the ids are the contract.
-pub const CONTROLS: [Control; 14] = [
+pub const CONTROLS: [Control; 15] = [
     Control {
         id: "consent_records_complete",
         title: "Every granted consent records the notice shown",
@@ -312,6 +312,13 @@ pub const CONTROLS: [Control; 14] = [
         title: "Staff with access to personal data trained",
         rule: "Every staff member has every training their roles require, in date.",
         capabilities: &["training_records", "access_control"],
+        kind: ControlKind::Automated,
+    },
+    Control {
+        id: "ai_interactions_disclosed",
+        title: "People are told when they interact with AI",
+        rule: "Every AI system customers interact with directly has a published disclosure, and it was served in the last 30 days (AI Act Art. 50(1)).",
+        capabilities: &["ai_disclosure"],
         kind: ControlKind::Automated,
     },
     Control {

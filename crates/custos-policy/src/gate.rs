@@ -53,6 +53,9 @@ pub struct SubjectState {
     pub gpc: bool,
     /// The current consent state for the purpose, if the subject ever answered.
     pub consent: Option<ConsentStatus>,
+    /// That consent was given, for this purpose only, after the subject was shown that their
+    /// Global Privacy Control signal says otherwise (CCPA regulations § 7025(c)(3)).
+    pub consent_overrides_gpc: bool,
     /// The data categories custos holds for the subject.
     pub held: Vec<DataCategory>,
 }
@@ -95,6 +98,8 @@ custos_core::vocabulary! {
         ObjectionDirectMarketing = "objection_direct_marketing" ("Objected to direct marketing"),
         /// A Global Privacy Control signal opts the subject out of sale/sharing.
         GpcOptOut = "gpc_opt_out" ("Global Privacy Control opt-out"),
+        /// The subject allowed this purpose after being shown their GPC signal says otherwise.
+        ConsentOverridesGpc = "consent_overrides_gpc" ("Allowed despite Global Privacy Control"),
         /// The subject opted out of sale/sharing (`opted_out_sale_share` before 0.2).
         OptedOutOfSaleOrShare = "opted_out_of_sale_or_share" ("Opted out of sale or sharing") | "opted_out_sale_share",
         /// A current granted consent covers the purpose.
@@ -125,6 +130,10 @@ custos_core::vocabulary! {
         /// The purpose or a data category is not declared as shared with the recipient, or
         /// the relationship ended.
         RecipientNotDeclared = "recipient_not_declared" ("Not declared for this recipient"),
+        /// The subject's latest TC string does not let the TCF vendor receiving the data
+        /// process it for the purpose's TCF purposes (no consent or legitimate interest, a
+        /// publisher restriction, not declared in the vendor list, or no TC string at all).
+        TcfVendorNotAllowed = "tcf_vendor_not_allowed" ("Not allowed for this TCF vendor"),
     }
 }
 
@@ -213,7 +222,16 @@ pub fn evaluate(
     let opt_out_jurisdiction = subject.jurisdiction.is_opt_out(&config.opt_out_jurisdictions);
     if purpose.sale_or_share && opt_out_jurisdiction {
         if gpc_signal || subject.gpc {
-            return deny(vec![reason(R::GpcOptOut, "A Global Privacy Control signal opts the subject out of sale and sharing.")]);
+            // The customer's explicit choice for this one purpose, made knowing the conflict,
+            // wins over the signal; withdrawing it brings the signal back.
+            if subject.consent == Some(ConsentStatus::Granted) && subject.consent_overrides_gpc {
+                reasons.push(reason(
+                    R::ConsentOverridesGpc,
+                    "The subject allowed this purpose after being told that their Global Privacy Control signal says otherwise.",
+                ));
+            } else {
+                return deny(vec![reason(R::GpcOptOut, "A Global Privacy Control signal opts the subject out of sale and sharing.")]);
+            }
         }
         if subject.opted_out_of_sale_or_share {
             return deny(vec![reason(R::OptedOutOfSaleOrShare, "The subject opted out of the sale and sharing of their data.")]);

@@ -84,6 +84,11 @@ impl ApiError {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "this route does not take this method")
     }
 
+    /// Refused whoever the caller is (an origin not allowed), naming the header.
+    pub(crate) fn forbidden(field: &str, detail: impl Into<String>) -> Self {
+        Self { field: Some(field.to_owned()), ..Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail) }
+    }
+
     pub(crate) fn not_found_route() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route")
     }

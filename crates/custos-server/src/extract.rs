@@ -194,6 +194,7 @@ scopes! {
     SubjectsWrite => Some(Scope::SubjectsWrite),
     ConsentsWrite => Some(Scope::ConsentsWrite),
     SignalsWrite => Some(Scope::SignalsWrite),
+    TcfAdmin => Some(Scope::TcfAdmin),
     ChecksWrite => Some(Scope::ChecksWrite),
     DecisionsWrite => Some(Scope::DecisionsWrite),
     DecisionsRead => Some(Scope::DecisionsRead),

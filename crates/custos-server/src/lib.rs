@@ -45,6 +45,8 @@ pub struct AppState {
     trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Prometheus metrics (served by [`metrics_router`] on their own address).
     metrics: Arc<Metrics>,
+    /// Origins whose pages may run the consent snippet (`--embed-origin`).
+    embed_origins: Arc<Vec<String>>,
 }
 
 /// Whether Presidio's own paths (`/analyze`, `/anonymize`, ...) are served, and how.
@@ -69,7 +71,19 @@ impl AppState {
             presidio: PresidioApi::Off,
             trusted_proxies: Arc::default(),
             metrics: Arc::default(),
+            embed_origins: Arc::default(),
         }
+    }
+
+    /// The same state letting pages from these origins (`https://shop.example`, scheme, host
+    /// and port as browsers send them in `Origin`) run the consent snippet.
+    pub fn with_embed_origins(mut self, origins: Vec<String>) -> Self {
+        self.embed_origins = Arc::new(origins);
+        self
+    }
+
+    pub(crate) fn embed_origins(&self) -> &[String] {
+        &self.embed_origins
     }
 
     /// The same state believing `X-Forwarded-For` from these proxies (addresses or networks):

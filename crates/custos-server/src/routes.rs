@@ -8,6 +8,7 @@ mod compliance;
 mod consents;
 mod decisions;
 mod dsrs;
+mod embed;
 mod fairness;
 mod gate;
 mod health;
@@ -33,9 +34,9 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    ai_systems::*, alerts::*, approvals::*, assessments::*, compliance::*, consents::*, decisions::*, dsrs::*, fairness::*, gate::*,
-    health::*, incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*, reviews::*,
-    risks::*, subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
+    ai_systems::*, alerts::*, approvals::*, assessments::*, compliance::*, consents::*, decisions::*, dsrs::*, embed::*, fairness::*,
+    gate::*, health::*, incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*,
+    reviews::*, risks::*, subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -53,6 +54,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(fairness::routes())
         .merge(models::routes())
         .merge(privacy::routes())
+        .merge(embed::routes())
         .merge(reviews::routes())
         .merge(oversight::routes())
         .merge(alerts::routes())

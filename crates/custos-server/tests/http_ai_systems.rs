@@ -119,4 +119,84 @@ async fn inventory(backend: Backend) {
     assert_eq!(r.get("/console/ai-systems").await.0, 403);
 }
 
-backend_tests!(inventory);
+/// The AI-interaction disclosure (AI Act Art. 50(1)): published per language by staff, served
+/// to anyone in the visitor's language, every serve counted as evidence.
+async fn disclosures(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let (st, system) = s
+        .post(
+            "/v1/ai-systems",
+            json!({"name": "Support chat", "description": "Answers customers' questions", "business_owner": "Head of service"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{system}");
+    let id = system["ai_system_id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/ai-systems/{id}/disclosures");
+    let en = "You are chatting with an AI assistant. Ask for a person at any time.";
+    // Only a customer-facing system has one to publish.
+    let (st, problem) = s.post(&path, json!({"language": "en", "text": en})).await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("ai_system_id")), "{problem}");
+    let (st, _) = s
+        .call(
+            Method::PATCH,
+            &format!("/v1/ai-systems/{id}"),
+            Some(&s.admin_key),
+            Some(json!({"customer_facing": true, "direct_interaction": true})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    for (body, field) in [
+        (json!({"language": "English", "text": en}), "language"),
+        (json!({"language": "en", "text": "  "}), "text"),
+        (json!({"language": "en", "text": "x".repeat(4001)}), "text"),
+        (json!({"language": "en"}), "text"),
+    ] {
+        let (st, problem) = s.post(&path, body).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some(field)), "{problem}");
+    }
+    assert_eq!(s.get(&path).await.1, json!([]), "bad input changes nothing");
+    let reader = s.key(&["ai-systems:read"]).await;
+    let (st, _) = s.call(Method::POST, &path, Some(&reader), Some(json!({"language": "en", "text": en}))).await;
+    assert_eq!(st, 403);
+    let (st, first) = s.post(&path, json!({"language": "en", "text": "An AI answers here."})).await;
+    assert_eq!((st, first["version"].as_i64()), (201, Some(1)), "{first}");
+    assert!(first["receipt"]["leaf_index"].is_u64(), "a ledger event: {first}");
+    let (_, second) = s.post(&path, json!({"language": "en", "text": en})).await;
+    assert_eq!(second["version"], 2, "a new version: {second}");
+    let de = "Sie chatten mit einem KI-Assistenten. Sie können jederzeit nach einem Menschen fragen.";
+    assert_eq!(s.post(&path, json!({"language": "de", "text": de})).await.0, 201);
+
+    // Anyone may read it, by name or id, in their language; the latest version.
+    let base = s.base_url.clone();
+    let public = async |path: String, language: Option<&'static str>| {
+        let mut req = reqwest::Client::new().get(format!("{base}{path}"));
+        if let Some(l) = language {
+            req = req.header("accept-language", l);
+        }
+        let resp = req.send().await.expect("get");
+        let status = resp.status().as_u16();
+        let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let (lang, cors) = (header("content-language"), header("access-control-allow-origin"));
+        (status, lang, cors, resp.json::<Value>().await.unwrap_or_default())
+    };
+    let (st, lang, cors, body) = public("/v1/disclosures/Support%20chat".into(), Some("de-AT,de;q=0.9,en;q=0.5")).await;
+    assert_eq!((st, lang.as_str(), cors.as_str(), body["text"].as_str()), (200, "de", "*", Some(de)), "{body}");
+    assert!(body.get("served_30d").is_none(), "no figures for the public: {body}");
+    let (_, _, _, body) = public(format!("/v1/disclosures/{id}"), Some("fr, nl;q=0.5")).await;
+    assert_eq!((body["language"].as_str(), body["text"].as_str(), body["version"].as_i64()), (Some("en"), Some(en), Some(2)), "{body}");
+    let (_, _, _, body) = public(format!("/v1/disclosures/{id}?language=de"), None).await;
+    assert_eq!(body["language"], "de");
+    let (st, _, _, problem) = public("/v1/disclosures/No%20such%20system".into(), None).await;
+    assert_eq!(st, 404, "{problem}");
+    let (st, _, _, problem) = public(format!("/v1/disclosures/{id}?colour=red"), None).await;
+    assert_eq!(st, 400, "{problem}");
+
+    // Served 3 times (2 German, 1 English), stored as evidence.
+    s.service.ai_systems().flush_disclosure_serves().await.expect("flush");
+    let (_, list) = s.get(&path).await;
+    let served = |l: &str| list.as_array().and_then(|a| a.iter().find(|d| d["language"] == l)).map(|d| d["served_30d"].clone());
+    assert_eq!((served("de"), served("en")), (Some(json!(2)), Some(json!(1))), "{list}");
+    s.stop().await;
+}
+
+backend_tests!(inventory, disclosures);

@@ -49,6 +49,33 @@ fn tc_string(consents: &[u8], legitimate: &[u8]) -> String {
     tcf::encode(&tc(consents, legitimate)).expect("encodes")
 }
 
+/// A Global Vendor List file: version, and per vendor the purposes on consent and on
+/// legitimate interest.
+fn gvl(version: u16, vendors: &[(u16, &[u8], &[u8])]) -> String {
+    let vendors: serde_json::Map<String, Value> = vendors
+        .iter()
+        .map(|(id, purposes, li)| {
+            (
+                id.to_string(),
+                json!({"id": id, "name": format!("Vendor {id}"), "purposes": purposes, "legIntPurposes": li,
+                                    "flexiblePurposes": [], "specialPurposes": [1], "features": [], "specialFeatures": []}),
+            )
+        })
+        .collect();
+    json!({"gvlSpecificationVersion": 3, "vendorListVersion": version, "tcfPolicyVersion": 5, "lastUpdated": "2025-11-06T16:00:00Z",
+           "purposes": {}, "specialPurposes": {}, "features": {}, "specialFeatures": {}, "stacks": {}, "vendors": vendors})
+    .to_string()
+}
+
+async fn upload(s: &TestServer, key: &str, file: String) -> (u16, Value) {
+    let resp = s.client.post(format!("{}/v1/tcf/gvl", s.base_url)).bearer_auth(key).header("content-type", "application/json").body(file);
+    let resp = resp.send().await.expect("upload");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+const ALL: &[u8] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+
 async fn signal(s: &TestServer, key: &str, body: Value) -> (u16, Value) {
     s.call(Method::POST, "/v1/consents/signals", Some(key), Some(body)).await
 }
@@ -75,6 +102,7 @@ async fn signals_are_decoded_stored_and_enforced(backend: Backend) {
     assert_eq!(st, 201, "{body}");
     let key = s.key(&["signals:write"]).await;
     let ana = subject(&s, "ana", "DE").await;
+    assert_eq!(upload(&s, &s.admin_key, gvl(150, &[(2, ALL, &[]), (6, ALL, &[]), (755, ALL, &[])])).await.0, 201);
 
     // Refused, naming the field and the rule; nothing recorded.
     let mut late = tc(&[1, 4], &[]);
@@ -161,4 +189,87 @@ async fn signals_are_decoded_stored_and_enforced(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(signals_are_decoded_stored_and_enforced);
+/// The Global Vendor List: uploaded versions (no download at run time), strings checked against
+/// the version they name, and the gate asking what a TCF vendor may receive.
+async fn vendor_lists_and_tcf_vendors(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    declare_ads(&s, false, false).await;
+    let key = s.key(&["signals:write"]).await;
+    let ana = subject(&s, "ana", "DE").await;
+    let good = tc_string(&[1, 4], &[]);
+
+    // A version never uploaded: refused in strict mode, accepted with the warning in lenient.
+    let (st, problem) = signal(&s, &key, json!({"subject_id": ana, "tc_string": good})).await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("tc_string")), "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or("").starts_with("gvl_version_unknown"), "{problem}");
+    assert!(s.service.signals().of_subject(&ana).await.expect("signals").is_empty(), "nothing stored");
+    let (st, problem) = signal(&s, &key, json!({"subject_id": ana, "tc_string": good, "mode": "loose"})).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("mode")), "{problem}");
+
+    // Uploads: bad files named, the scope enforced, the same file twice is one version, another
+    // file under a stored version a conflict.
+    let admin = s.key(&["tcf:admin"]).await;
+    for file in ["{}".to_owned(), "not json".to_owned(), gvl(0, &[]), gvl(150, &[(3, &[12], &[])])] {
+        let (st, problem) = upload(&s, &admin, file.clone()).await;
+        assert_eq!((st, problem["field"].as_str()), (400, Some("gvl")), "{file} -> {problem}");
+    }
+    assert_eq!(upload(&s, &key, gvl(150, &[])).await.0, 403);
+    let file = gvl(150, &[(2, ALL, &[]), (6, &[1], &[]), (755, &[1, 3, 4], &[2, 7])]);
+    let (st, stored) = upload(&s, &admin, file.clone()).await;
+    assert_eq!((st, stored["vendor_list_version"].as_i64(), stored["vendor_count"].as_i64()), (201, Some(150), Some(3)), "{stored}");
+    assert!(stored["receipt"]["leaf_index"].is_u64(), "{stored}");
+    let (st, again) = upload(&s, &admin, file).await;
+    assert_eq!((st, again["file_sha256"].clone()), (200, stored["file_sha256"].clone()), "{again}");
+    assert_eq!(upload(&s, &admin, gvl(150, &[(2, ALL, &[])])).await.0, 409);
+    let (st, lists) = s.call(Method::GET, "/v1/tcf/gvl", Some(&admin), None).await;
+    assert_eq!((st, lists.as_array().map(Vec::len)), (200, Some(1)), "{lists}");
+
+    // A vendor the named version does not hold: refused strictly, a warning leniently.
+    let mut stranger = tc(&[1, 4], &[]);
+    stranger.vendor_consents.push(900);
+    let stranger = tcf::encode(&stranger).expect("encodes");
+    let (st, problem) = signal(&s, &key, json!({"subject_id": ana, "tc_string": stranger})).await;
+    assert_eq!(st, 422, "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or("").starts_with("vendor_not_in_gvl: vendor 900"), "{problem}");
+    let (st, v) = signal(&s, &key, json!({"subject_id": ana, "tc_string": stranger, "mode": "lenient"})).await;
+    assert_eq!(st, 201, "{v}");
+    assert!(v["warnings"][0].as_str().unwrap_or("").starts_with("vendor_not_in_gvl"), "{v}");
+    let (st, v) = signal(&s, &key, json!({"subject_id": ana, "tc_string": good})).await;
+    assert_eq!((st, v["warnings"].as_array().map(Vec::len)), (201, Some(0)), "{v}");
+
+    // The gate with a TCF vendor as recipient: the purpose (TCF purpose 4) needs the vendor's
+    // consent under the latest string, and the list must declare it.
+    let to =
+        |recipient: Value| json!({"subject_id": ana, "purpose": ADS, "data_categories": ["user.contact.email"], "recipient": recipient});
+    let gate = async |recipient: Value| s.post("/v1/gate/check", to(recipient)).await;
+    let code = |v: &Value| v["reasons"][0]["code"].as_str().unwrap_or("").to_owned();
+    let (st, ok) = gate(json!({"tcf_vendor_id": 755})).await;
+    assert_eq!((st, ok["decision"].as_str()), (200, Some("allow")), "{ok}");
+    let (_, undeclared) = gate(json!({"tcf_vendor_id": 6})).await;
+    assert_eq!((undeclared["decision"].as_str(), code(&undeclared)), (Some("deny"), "tcf_vendor_not_allowed".to_owned()), "{undeclared}");
+    assert!(undeclared["reasons"][0]["message"].as_str().unwrap_or("").contains("does not declare purpose 4"), "{undeclared}");
+    let (_, no_consent) = gate(json!({"tcf_vendor_id": 3})).await;
+    assert!(no_consent["reasons"][0]["message"].as_str().unwrap_or("").contains("neither consent nor legitimate interest"), "{no_consent}");
+    // The publisher forbids vendor 755 purpose 4: denied.
+    let mut restricted = tc(&[1, 4], &[]);
+    restricted.publisher_restrictions = vec![tcf::PublisherRestriction { purpose_id: 4, restriction_type: 0, vendor_ids: vec![755] }];
+    let (st, v) = signal(&s, &key, json!({"subject_id": ana, "tc_string": tcf::encode(&restricted).expect("encodes")})).await;
+    assert_eq!(st, 201, "{v}");
+    let (_, forbidden) = gate(json!({"tcf_vendor_id": 755})).await;
+    assert!(forbidden["reasons"][0]["message"].as_str().unwrap_or("").contains("publisher does not allow vendor 755"), "{forbidden}");
+    // A subject with no TC string, and a recipient naming nobody.
+    let bo = subject(&s, "bo", "DE").await;
+    assert_eq!(consent(&s, &bo, "granted").await.0, 201);
+    let (_, none) = s
+        .post(
+            "/v1/gate/check",
+            json!({"subject_id": bo, "purpose": ADS, "data_categories": ["user.contact.email"], "recipient": {"tcf_vendor_id": 755}}),
+        )
+        .await;
+    assert!(none["reasons"][0]["message"].as_str().unwrap_or("").contains("No TC string"), "{none}");
+    let (st, problem) = gate(json!({})).await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("recipient")), "{problem}");
+    s.stop().await;
+}
+
+backend_tests!(signals_are_decoded_stored_and_enforced, vendor_lists_and_tcf_vendors);

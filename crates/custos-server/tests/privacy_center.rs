@@ -314,4 +314,192 @@ async fn sign_in_by_code(backend: Backend) {
     plain.stop().await;
 }
 
-backend_tests!(sign_in_by_email, customer_uses_the_privacy_center, sign_in_by_code);
+/// Global Privacy Control end to end (CCPA regulations § 7025): the signal on a gate check or a
+/// privacy-center request is recorded once as the customer's opt-out of sale and sharing; the
+/// privacy center never shows a sale or sharing purpose as granted under it; allowing one after
+/// being shown the conflict wins for that purpose only, and withdrawing brings the signal back.
+async fn global_privacy_control_end_to_end(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    const SHARE: &str = "marketing.advertising.third_party.targeted";
+    for (key, name, sale) in [(SHARE, "Offers from our partners", true), (ADS, "Targeted offers", false)] {
+        let (st, p) = s
+            .post(
+                "/v1/purposes",
+                json!({"key": key, "name": name, "legal_basis": "consent", "data_categories": ["user.contact.email"],
+                       "retention_days": 365, "sale_or_share": sale}),
+            )
+            .await;
+        assert_eq!(st, 201, "{p}");
+        s.post(
+            "/v1/notices",
+            json!({"purpose": key, "version": "1", "language": "en", "text": format!("{name}: we use your e-mail address.")}),
+        )
+        .await;
+    }
+    let (_, subject) = s
+        .post("/v1/subjects", json!({"external_id": "ca-7", "jurisdiction": "US-CA", "data": {"user.contact.email": "ca7@example.org"}}))
+        .await;
+    let sid = subject["subject_id"].as_str().expect("id").to_owned();
+    for key in [SHARE, ADS] {
+        let grant = json!({"subject_id": sid, "purpose": key, "status": "granted", "method": "web_form", "notice_version": "1"});
+        assert_eq!(s.post("/v1/consents", grant).await.0, 201);
+    }
+    let gate_key = s.key(&["gate"]).await;
+    let check = async |purpose: &str, gpc: bool| -> serde_json::Value {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/v1/gate/check", s.base_url))
+            .bearer_auth(&gate_key)
+            .json(&json!({"subject_id": sid, "purpose": purpose, "data_categories": ["user.contact.email"]}));
+        if gpc {
+            req = req.header("sec-gpc", "1");
+        }
+        let resp = req.send().await.expect("check");
+        assert_eq!(resp.status().as_u16(), 200);
+        resp.json().await.expect("json")
+    };
+    let leaf = |v: &serde_json::Value| v["receipt"]["leaf_index"].as_u64().expect("a receipt");
+    let codes = |v: &serde_json::Value| -> Vec<String> {
+        v["reasons"].as_array().into_iter().flatten().filter_map(|r| r["code"].as_str().map(str::to_owned)).collect()
+    };
+    let first = check(SHARE, false).await;
+    assert_eq!(first["decision"], "allow", "{first}");
+    // The signal: denied, and recorded on the subject in the same request (one ledger event
+    // before the check's own).
+    let signalled = check(SHARE, true).await;
+    assert_eq!((signalled["decision"].as_str(), codes(&signalled)), (Some("deny"), vec!["gpc_opt_out".to_owned()]), "{signalled}");
+    assert_eq!(leaf(&signalled), leaf(&first) + 2, "the GPC opt-out and the check");
+    assert_eq!(s.get(&format!("/v1/subjects/{sid}")).await.1["gpc"], true);
+    // Seen again: nothing more is written; it holds without the header.
+    let again = check(SHARE, true).await;
+    assert_eq!(leaf(&again), leaf(&signalled) + 1, "no write when nothing changes");
+    assert_eq!(check(SHARE, false).await["decision"], "deny", "recorded: it holds without the header");
+    assert_eq!(check(ADS, false).await["decision"], "allow", "a purpose that neither sells nor shares is unaffected");
+
+    // The privacy center: the sale/share purpose is not shown as granted, and says why.
+    let (_, link) = s.post("/v1/privacy-center/links", json!({"external_id": "ca-7"})).await;
+    let mut b = Browser::new(&s);
+    let resp = b.client.get(format!("{}{}", s.base_url, link["path"].as_str().expect("path"))).send().await.expect("login");
+    b.cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|c| c.split(';').next()).map(str::to_owned);
+    let (st, page, _) = b.get("/privacy").await;
+    assert_eq!(st, 200, "{page}");
+    let section = |page: &str, anchor: &str| -> String {
+        page.split(&format!("id=\"purpose-{anchor}\"")).nth(1).and_then(|r| r.split("</section>").next()).unwrap_or("").to_owned()
+    };
+    let share_anchor = SHARE.replace('.', "-");
+    let ads_anchor = ADS.replace('.', "-");
+    let shown = section(&page, &share_anchor);
+    assert!(!shown.contains(">granted<") && shown.contains("Global Privacy Control signal asks us not to sell or share"), "{shown}");
+    assert!(shown.contains("value=\"granted\""), "the button offers to allow it: {shown}");
+    assert!(section(&page, &ads_anchor).contains(">granted<"), "{page}");
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned();
+    // Allowing it first shows the conflict; nothing is recorded until the customer confirms.
+    let before = s.get(&format!("/v1/subjects/{sid}/consents")).await.1["history"].as_array().map_or(0, Vec::len);
+    let (st, page, _) = b.post("/privacy/consents", &[("csrf", csrf.as_str()), ("purpose", SHARE), ("status", "granted")]).await;
+    assert!(
+        st == 200 && page.contains("Your browser asks us not to sell or share your data") && page.contains("Allow it anyway"),
+        "{page}"
+    );
+    assert_eq!(s.get(&format!("/v1/subjects/{sid}/consents")).await.1["history"].as_array().map_or(0, Vec::len), before);
+    assert_eq!(check(SHARE, true).await["decision"], "deny");
+    let (st, _, location) =
+        b.post("/privacy/consents", &[("csrf", csrf.as_str()), ("purpose", SHARE), ("status", "granted"), ("confirm_gpc", "1")]).await;
+    assert_eq!((st, location.as_deref()), (303, Some("/privacy?done=granted")));
+    // The explicit choice wins for that purpose, even with the header on the request.
+    let allowed = check(SHARE, true).await;
+    assert_eq!(allowed["decision"], "allow", "{allowed}");
+    assert_eq!(codes(&allowed)[0], "consent_overrides_gpc", "{allowed}");
+    let (_, consents) = s.get(&format!("/v1/subjects/{sid}/consents")).await;
+    let last = consents["history"].as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!(
+        (last["status"].as_str(), last["overrides_gpc"].as_bool(), last["gpc"].as_bool()),
+        (Some("granted"), Some(true), Some(false)),
+        "{consents}"
+    );
+    let (_, page, _) = b.get("/privacy").await;
+    let shown = section(&page, &share_anchor);
+    assert!(shown.contains("allowed by you for this use only") && shown.contains("value=\"withdrawn\""), "{shown}");
+    // Withdrawing brings the signal back.
+    let (st, _, _) = b.post("/privacy/consents", &[("csrf", csrf.as_str()), ("purpose", SHARE), ("status", "withdrawn")]).await;
+    assert_eq!(st, 303);
+    let withdrawn = check(SHARE, false).await;
+    assert_eq!(withdrawn["decision"], "deny", "{withdrawn}");
+    // An API grant cannot claim the override: the signal still decides.
+    let grant = json!({"subject_id": sid, "purpose": SHARE, "status": "granted", "method": "web_form", "notice_version": "1", "overrides_gpc": true});
+    let (st, _) = s.post("/v1/consents", grant).await;
+    assert_eq!(st, 400, "an unknown field");
+    assert_eq!(codes(&check(SHARE, false).await), vec!["gpc_opt_out".to_owned()]);
+
+    // A privacy-center visit with the signal records it too (a customer the gate never saw
+    // with it), once.
+    let (_, other) = s.post("/v1/subjects", json!({"external_id": "ca-8", "jurisdiction": "US-CA", "data": {}})).await;
+    let oid = other["subject_id"].as_str().expect("id").to_owned();
+    let (_, link) = s.post("/v1/privacy-center/links", json!({"external_id": "ca-8"})).await;
+    let mut b = Browser::new(&s);
+    b.headers.push(("sec-gpc".into(), "1".into()));
+    let resp = b.client.get(format!("{}{}", s.base_url, link["path"].as_str().expect("path"))).send().await.expect("login");
+    b.cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|c| c.split(';').next()).map(str::to_owned);
+    assert_eq!(s.get(&format!("/v1/subjects/{oid}")).await.1["gpc"], false);
+    let (st, page, _) = b.get("/privacy").await;
+    assert!(st == 200 && page.contains("Global Privacy Control"), "{page}");
+    assert_eq!(s.get(&format!("/v1/subjects/{oid}")).await.1["gpc"], true, "recorded from the privacy center");
+    s.stop().await;
+}
+
+/// The customer's language: the privacy center speaks the first language of `Accept-Language`
+/// it has, shows the notice in that language when one is published (else English), and the
+/// consent proof records the language version shown.
+async fn customers_language(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    s.post(
+        "/v1/purposes",
+        json!({"key": ADS, "name": "Targeted offers", "legal_basis": "consent", "data_categories": ["user.contact.email"], "retention_days": 365}),
+    )
+    .await;
+    for (language, text) in
+        [("en", "We use your e-mail address to send you offers."), ("de", "Wir nutzen Ihre E-Mail-Adresse für Angebote.")]
+    {
+        let (st, n) = s.post("/v1/notices", json!({"purpose": ADS, "version": "3", "language": language, "text": text})).await;
+        assert_eq!(st, 201, "{n}");
+    }
+    let (_, subject) = s.post("/v1/subjects", json!({"external_id": "de-1", "jurisdiction": "DE", "data": {}})).await;
+    let sid = subject["subject_id"].as_str().expect("id").to_owned();
+    let signed_in = async |accept: &str| {
+        let (_, link) = s.post("/v1/privacy-center/links", json!({"external_id": "de-1"})).await;
+        let mut b = Browser::new(&s);
+        b.headers.push(("accept-language".into(), accept.into()));
+        let resp = b.client.get(format!("{}{}", s.base_url, link["path"].as_str().expect("path"))).send().await.expect("login");
+        b.cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|c| c.split(';').next()).map(str::to_owned);
+        b
+    };
+    let last_language = async || {
+        let (_, consents) = s.get(&format!("/v1/subjects/{sid}/consents")).await;
+        consents["history"].as_array().and_then(|h| h.last()).and_then(|e| e["notice_language"].as_str()).unwrap_or("").to_owned()
+    };
+    // German first: German words, the German notice, and the proof says German.
+    let mut b = signed_in("de-AT,de;q=0.9,en;q=0.5").await;
+    let (st, page, _) = b.get("/privacy").await;
+    assert!(st == 200 && page.contains("<html lang=\"de\">") && page.contains("Ihre Einwilligungen"), "{page}");
+    assert!(page.contains("Wir nutzen Ihre E-Mail-Adresse") && !page.contains("We use your e-mail address"), "{page}");
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned();
+    let (st, _, _) = b.post("/privacy/consents", &[("csrf", csrf.as_str()), ("purpose", ADS), ("status", "granted")]).await;
+    assert_eq!(st, 303);
+    assert_eq!(last_language().await, "de");
+    // French: French words; no French notice, so the English one, and the proof says English.
+    let mut b = signed_in("fr-CA, fr;q=0.8").await;
+    let (_, page, _) = b.get("/privacy").await;
+    assert!(
+        page.contains("<html lang=\"fr\">") && page.contains("Vos consentements") && page.contains("We use your e-mail address"),
+        "{page}"
+    );
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned();
+    let (st, _, _) = b.post("/privacy/consents", &[("csrf", csrf.as_str()), ("purpose", ADS), ("status", "withdrawn")]).await;
+    assert_eq!(st, 303);
+    assert_eq!(last_language().await, "en");
+    // A language custos does not speak: English.
+    let b = signed_in("ja").await;
+    let (_, page, _) = b.get("/privacy").await;
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Your consents"), "{page}");
+    s.stop().await;
+}
+
+backend_tests!(sign_in_by_email, customer_uses_the_privacy_center, sign_in_by_code, global_privacy_control_end_to_end, customers_language);

@@ -330,3 +330,144 @@ fn conflict(e: custos_store::StoreError, name: &str) -> ServiceError {
         other => other.into(),
     }
 }
+
+/// Disclosures served and not yet stored: `(AI system, language, day YYYY-MM-DD) -> count`.
+pub type ServeCounts = std::collections::HashMap<(AiSystemId, String, String), i64>;
+
+/// Longest disclosure text, in characters.
+pub const MAX_DISCLOSURE_CHARS: usize = 4_000;
+
+/// An AI disclosure as published, with how often it was served.
+#[derive(Debug, Clone)]
+pub struct DisclosureView {
+    /// The AI system's name.
+    pub ai_system: String,
+    /// The version in one language.
+    pub disclosure: custos_store::disclosures::Disclosure,
+    /// Times served over the last 30 days (stored counts; the last minute's may be missing).
+    pub served_30d: i64,
+    /// Where the publication was recorded (write responses only).
+    pub receipt: Option<Receipt>,
+}
+
+impl AiSystems<'_> {
+    /// Publishes a disclosure text for a customer-facing AI system in a language (AI Act Art.
+    /// 50(1): people are told they interact with an AI system): a new version, a ledger event.
+    pub async fn publish_disclosure(&self, ai_system_id: &str, language: &str, body: &str) -> Result<DisclosureView, ServiceError> {
+        let id = AiSystemId::parse(ai_system_id)?;
+        if !crate::purposes::is_language_tag(language) {
+            return Err(ServiceError::invalid("language", "must be a BCP 47 language tag such as `en` or `pt-BR`"));
+        }
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > MAX_DISCLOSURE_CHARS {
+            return Err(ServiceError::invalid("text", format!("must be 1-{MAX_DISCLOSURE_CHARS} characters")));
+        }
+        let sha = crate::ledger::sha256_hex(body.as_bytes());
+        let at = now();
+        self.0
+            .write(async |tx| {
+                let system = custos_store::ai_systems::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "AI system" })?;
+                if !system.customer_facing && !system.direct_interaction {
+                    return Err(ServiceError::unprocessable(
+                        "ai_system_id",
+                        format!("`{}` is not customer-facing: mark it so before publishing a disclosure", system.name),
+                    ));
+                }
+                let d = custos_store::disclosures::publish(tx, &id, language, body, &sha, &at).await?;
+                let leaf = crate::ledger::event_at(
+                    LedgerEvent::AiDisclosurePublished,
+                    &at,
+                    json!({"ai_system_id": id.to_string(), "language": d.language, "version": d.version, "text_sha256": d.text_sha256}),
+                );
+                let receipt = custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(DisclosureView { ai_system: system.name, disclosure: d, served_30d: 0, receipt: Some(receipt) })
+            })
+            .await
+    }
+
+    /// The latest disclosure in each language of an AI system, with how often each was served
+    /// over the last 30 days.
+    pub async fn disclosures(&self, ai_system_id: &str) -> Result<Vec<DisclosureView>, ServiceError> {
+        let id = AiSystemId::parse(ai_system_id)?;
+        let since = day_of(&(now() - chrono::Duration::days(30)));
+        self.0
+            .read(async |tx| {
+                let system = custos_store::ai_systems::get(tx, &id).await?.ok_or(ServiceError::NotFound { resource: "AI system" })?;
+                let served = custos_store::disclosures::served_since(tx, &id, &since).await?;
+                Ok(custos_store::disclosures::latest(tx, &id)
+                    .await?
+                    .into_iter()
+                    .map(|d| DisclosureView {
+                        ai_system: system.name.clone(),
+                        served_30d: served.iter().find(|(l, _)| *l == d.language).map_or(0, |(_, n)| *n),
+                        disclosure: d,
+                        receipt: None,
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    /// The disclosure to show, for anyone (a chatbot or a campaign embeds it): the AI system by
+    /// id or name, the first of `languages` (the caller's preference, best first) it is
+    /// published in, else English, else its earliest language. Counted as served.
+    pub async fn serve_disclosure(&self, ai_system: &str, languages: &[String]) -> Result<DisclosureView, ServiceError> {
+        if ai_system.is_empty() || ai_system.len() > 200 {
+            return Err(ServiceError::invalid("ai_system", "must be an AI system's id or name"));
+        }
+        let (system, published) = self
+            .0
+            .read(async |tx| {
+                let system = match AiSystemId::parse(ai_system) {
+                    Ok(id) => custos_store::ai_systems::get(tx, &id).await?,
+                    Err(_) => custos_store::ai_systems::by_name(tx, ai_system).await?,
+                };
+                let Some(system) = system else { return Ok((None, Vec::new())) };
+                let published = custos_store::disclosures::latest(tx, &system.ai_system_id).await?;
+                Ok((Some(system), published))
+            })
+            .await?;
+        let system = system.ok_or(ServiceError::NotFound { resource: "AI system" })?;
+        let pick = languages
+            .iter()
+            .find_map(|want| {
+                published.iter().find(|d| d.language.eq_ignore_ascii_case(want)).or_else(|| {
+                    // `de-AT` is served `de`; `de` is served `de-DE` when that is all there is.
+                    let primary = want.split('-').next().unwrap_or(want);
+                    published.iter().find(|d| d.language.split('-').next().unwrap_or(&d.language).eq_ignore_ascii_case(primary))
+                })
+            })
+            .or_else(|| published.iter().find(|d| d.language == "en"))
+            .or_else(|| published.iter().min_by_key(|d| d.published_at))
+            .cloned()
+            .ok_or(ServiceError::NotFound { resource: "AI disclosure" })?;
+        let key = (system.ai_system_id, pick.language.clone(), day_of(&now()));
+        *self.0.disclosure_serves.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(key).or_insert(0) += 1;
+        Ok(DisclosureView { ai_system: system.name, disclosure: pick, served_30d: 0, receipt: None })
+    }
+
+    /// Stores the serve counts gathered since the last flush (every minute, and at shutdown).
+    /// Counts whose write fails are put back for the next flush.
+    pub async fn flush_disclosure_serves(&self) -> Result<(), ServiceError> {
+        let counts: Vec<_> = {
+            let mut pending = self.0.disclosure_serves.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            std::mem::take(&mut *pending).into_iter().map(|((id, lang, day), n)| (id, lang, day, n)).collect()
+        };
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let written = self.0.write(async |tx| Ok(custos_store::disclosures::add_serves(tx, &counts).await?)).await;
+        if written.is_err() {
+            let mut pending = self.0.disclosure_serves.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (id, lang, day, n) in counts {
+                *pending.entry((id, lang, day)).or_insert(0) += n;
+            }
+        }
+        written
+    }
+}
+
+/// A day as `YYYY-MM-DD` (UTC).
+fn day_of(t: &custos_core::Timestamp) -> String {
+    custos_core::format_timestamp(t).chars().take(10).collect()
+}

@@ -471,10 +471,12 @@ impl Compliance<'_> {
     /// The built-in controls' results as of `at`, without storing anything.
     async fn outcomes(&self, at: Timestamp) -> Result<Vec<(&'static str, Outcome)>, ServiceError> {
         let since = at - chrono::Duration::days(LOOKBACK_DAYS);
-        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late_requests, models, ungated, overdue) = self
+        let (counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late_requests, models, ungated, overdue, disclosed) = self
             .0
             .read(async |tx| {
+                let mut clock = Steps::start();
                 let counts = custos_store::compliance::live_counts(tx, &at, &since).await?;
+                clock.step("live counts");
                 let purposes = custos_store::purposes::all(tx).await?;
                 let alerts = custos_store::alerts::list(tx, None, Some(custos_core::AlertState::Firing), 10_000).await?;
                 let mut blocked = Vec::new();
@@ -509,10 +511,14 @@ impl Compliance<'_> {
                         (format!("{} {}", m.name, m.version), days, m.validated_at)
                     })
                     .collect();
+                clock.step("purposes, alerts, AI systems and models");
                 let checkpoint_at = custos_store::compliance::latest_checkpoint_at(tx).await?;
                 let gpc = custos_store::compliance::gpc_checks(tx, &since).await?;
+                clock.step("GPC checks");
                 let late = custos_store::compliance::late_requests(tx, &since, &at, 100).await?;
+                clock.step("late requests");
                 let ungated = custos_store::compliance::ungated_decisions(tx, &since, 100).await?;
+                clock.step("ungated decisions");
                 let retention = custos_store::settings::get(tx, crate::retention::LAST_RUN_SETTING).await?;
                 // What the last retention run should have deleted and is still held.
                 let last = retention.clone().and_then(|v| String::from_utf8(v).ok()).and_then(|s| custos_core::parse_timestamp(&s));
@@ -530,11 +536,17 @@ impl Compliance<'_> {
                         }
                     }
                 }
-                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late, models, ungated, overdue))
+                clock.step("retention recount");
+                let month_ago: String = custos_core::format_timestamp(&(at - chrono::Duration::days(30))).chars().take(10).collect();
+                let disclosed = custos_store::compliance::disclosures_served(tx, &month_ago).await?;
+                Ok((counts, purposes, alerts, blocked, checkpoint_at, retention, gpc, late, models, ungated, overdue, disclosed))
             })
             .await?;
+        let mut clock = Steps::start();
         let (staff, _) = self.0.trainings().coverage(at).await?;
+        clock.step("staff training");
         let ledger = self.0.ledger().verify(|_, _| {}).await?;
+        clock.step("ledger verification");
         let unacknowledged = |source: AlertSource, older_than: chrono::Duration| {
             alerts.iter().filter(|a| a.source == source && a.acknowledged_at.is_none() && at - a.fired_at > older_than).count() as i64
         };
@@ -797,6 +809,38 @@ impl Compliance<'_> {
                     )
                 },
                 json!({"staff": staff.len(), "untrained": untrained.len()}),
+            ),
+        ));
+        let undisclosed: Vec<String> = disclosed.iter().filter(|(_, languages, _)| *languages == 0).map(|(n, _, _)| n.clone()).collect();
+        let unserved: Vec<String> =
+            disclosed.iter().filter(|(_, languages, served)| *languages > 0 && *served == 0).map(|(n, _, _)| n.clone()).collect();
+        let served: i64 = disclosed.iter().map(|(_, _, s)| s).sum();
+        out.push((
+            "ai_interactions_disclosed",
+            outcome(
+                undisclosed.is_empty() && unserved.is_empty(),
+                if disclosed.is_empty() {
+                    "No AI system is recorded as one customers interact with directly.".to_owned()
+                } else if undisclosed.is_empty() && unserved.is_empty() {
+                    format!(
+                        "All {} customers interact with show their disclosure ({} in the last 30 days).",
+                        plural(disclosed.len() as i64, "AI system", "AI systems"),
+                        plural(served, "time served", "times served")
+                    )
+                } else {
+                    let mut parts = Vec::new();
+                    if !undisclosed.is_empty() {
+                        parts.push(format!("No disclosure is published for {}.", undisclosed.join(", ")));
+                    }
+                    if !unserved.is_empty() {
+                        parts.push(format!(
+                            "The disclosure of {} was not served in the last 30 days: is it shown to people?",
+                            unserved.join(", ")
+                        ));
+                    }
+                    parts.join(" ")
+                },
+                json!({"systems": disclosed.len(), "without_disclosure": undisclosed, "not_served": unserved, "served_30d": served}),
             ),
         ));
         let unsigned = ledger.leaves.saturating_sub(ledger.signed_size);
@@ -1411,4 +1455,19 @@ pub fn ropa_csv(r: &Ropa) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// Times the steps of an evaluation, each logged (`custos_service::compliance`, info) with its
+/// wall time, so a slow one can be found on a real database.
+struct Steps(std::time::Instant);
+
+impl Steps {
+    fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    fn step(&mut self, what: &'static str) {
+        tracing::info!(step = what, elapsed_ms = self.0.elapsed().as_millis() as u64, "compliance evaluation step");
+        self.0 = std::time::Instant::now();
+    }
 }

@@ -65,6 +65,7 @@ pub(crate) fn consent_leaf(e: &ConsentEvent) -> Vec<u8> {
                 "notice_language": e.notice_language,
                 "notice_text_sha256": e.notice_text_sha256,
                 "gpc": e.gpc,
+                "overrides_gpc": e.overrides_gpc,
                 "captured_at": custos_core::format_timestamp(&e.captured_at),
             }),
         ),
@@ -80,6 +81,13 @@ impl Consents<'_> {
     /// text is stored with the event. `gpc` (a `Sec-GPC: 1` header) is stored with the event and
     /// on the subject, where it keeps opting them out of sale/sharing.
     pub async fn record(&self, input: ConsentInput, gpc: bool) -> Result<ConsentEventView, ServiceError> {
+        self.record_with(input, gpc, false).await
+    }
+
+    /// [`Self::record`], for a grant the customer made after being shown that their Global
+    /// Privacy Control signal says otherwise when `overrides_gpc` (the privacy center only:
+    /// a business's backend cannot claim it).
+    pub(crate) async fn record_with(&self, input: ConsentInput, gpc: bool, overrides_gpc: bool) -> Result<ConsentEventView, ServiceError> {
         let subject_id = parse_subject_id("subject_id", &input.subject_id)?;
         let purpose = PurposeKey::parse(&input.purpose)?;
         let status = input.status;
@@ -132,6 +140,7 @@ impl Consents<'_> {
                     notice_text_sha256: notice.text_sha256.clone(),
                     source: input.source.clone(),
                     gpc,
+                    overrides_gpc: overrides_gpc && status == ConsentStatus::Granted,
                     captured_at,
                     recorded_at,
                 };

@@ -379,6 +379,7 @@ impl Demo<'_> {
                         notice_text_sha256: hash.clone(),
                         source: Some("demo-signup".into()),
                         gpc,
+                        overrides_gpc: false,
                         captured_at: started - chrono::Duration::days(rng.random_range(0..300)),
                         recorded_at: started,
                     });
@@ -395,6 +396,7 @@ impl Demo<'_> {
                         opted_out_of_sale_or_share: false,
                         gpc,
                         consent: Some(ConsentStatus::Granted),
+                        consent_overrides_gpc: false,
                         held: subject.data.keys().cloned().collect(),
                     };
                     let d = custos_policy::evaluate(&self.0.config.gate, &state, offer_purpose.as_ref(), &offer_categories, gpc);
@@ -593,8 +595,9 @@ impl Demo<'_> {
     /// What the compliance page should find to fix, each a lapse real deployments have: the
     /// e-mail campaign tool acting on a permission the customer has since withdrawn (it cached the
     /// gate's answer) and logging two offers without asking the gate at all, one of them marked
-    /// significant without its inputs (so it has no explanation); and the chatbot disclosure
-    /// wording, uploaded thirteen months ago, past its review date.
+    /// significant without its inputs (so it has no explanation); the encryption policy,
+    /// uploaded thirteen months ago, past its review date; and the support chat's AI disclosure,
+    /// published but never served (the website does not show it).
     /// Returns the decisions it logged.
     async fn seed_lapses(&self, offered: &[(SubjectId, CheckId)], compliance: &crate::staff::StaffIdentity) -> Result<usize, ServiceError> {
         let purpose = PURPOSES[DEMO_MODEL_PURPOSE].key;
@@ -634,14 +637,39 @@ impl Demo<'_> {
         let at = now() - chrono::Duration::days(400);
         let review_on = (now() - chrono::Duration::days(35)).date_naive().format("%Y-%m-%d").to_string();
         let upload = crate::compliance::EvidenceUpload {
-            control: Some("manual.ai_disclosure".into()),
-            file_name: Some("chatbot-disclosure-wording.txt".into()),
+            control: Some("manual.encryption".into()),
+            file_name: Some("encryption-policy.txt".into()),
             content_type: Some("text/plain".into()),
-            content: b"Our assistant is an AI system. You can ask for a person at any time by writing 'human'.\n".to_vec(),
+            content: b"Customer data is encrypted at rest under a key per customer and in transit with TLS 1.3. Keys are rotated yearly.\n"
+                .to_vec(),
             owner: Some(compliance.email.clone()),
             review_on: Some(review_on),
         };
         self.0.compliance().upload_at(upload, Some(compliance), at).await?;
+        // The support chat tells people they talk with an AI, in English; the website does not
+        // fetch the disclosure yet, so it was never served.
+        let chat = self
+            .0
+            .ai_systems()
+            .create(crate::ai_systems::AiSystemInput {
+                name: Some("Support chat".into()),
+                description: Some("Answers customers' questions about orders and deliveries on the website.".into()),
+                business_owner: Some("Head of customer service".into()),
+                customer_facing: Some(true),
+                direct_interaction: Some(true),
+                jurisdictions: Some(vec!["DE".into(), "FR".into(), "US-CA".into()]),
+                risk_tier: Some("limited".into()),
+                ..Default::default()
+            })
+            .await?;
+        self.0
+            .ai_systems()
+            .publish_disclosure(
+                &chat.ai_system.ai_system_id.to_string(),
+                "en",
+                "You are chatting with an AI assistant. Write 'human' at any time to reach a person.",
+            )
+            .await?;
         Ok(offered.len())
     }
 

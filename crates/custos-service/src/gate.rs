@@ -29,6 +29,11 @@ pub struct GateCheckInput {
     /// business: the vendor register decides whether it may (`no_valid_dpa`,
     /// `no_joint_arrangement`, `recipient_not_declared`).
     pub recipient: Option<String>,
+    /// The IAB TCF vendor (its id in the Global Vendor List) that receives the released data:
+    /// the subject's latest TC string must give it consent or legitimate interest for each
+    /// TCF purpose the purpose maps to, as publisher restrictions allow
+    /// (`tcf_vendor_not_allowed`).
+    pub tcf_vendor_id: Option<u16>,
 }
 
 /// The gate's answer.
@@ -142,8 +147,14 @@ impl Gate<'_> {
             opted_out_of_sale_or_share: facts.opted_out_of_sale_or_share,
             gpc: facts.gpc,
             consent: if purpose.is_some() { facts.consent } else { None },
+            consent_overrides_gpc: facts.consent_overrides_gpc,
             held: sealed.iter().map(|(c, _)| c.clone()).collect(),
         };
+        // The signal is the subject's opt-out of sale and sharing from now on (CCPA regulations
+        // § 7025): recorded the first time it is seen, before the check that saw it.
+        if gpc && !facts.gpc && !facts.erased {
+            self.0.subjects().record_gpc(&subject_id, "gate_check").await?;
+        }
         let mut decision = evaluate(&self.0.config.gate, &state, purpose.as_ref(), &requested, gpc);
         if let Some(s) = self.0.oversight().stopping(&purpose_key).await? {
             // The stop button outranks every basis: nothing is released while it holds.
@@ -176,6 +187,14 @@ impl Gate<'_> {
                 decision.released.clear();
                 decision.reasons.insert(0, reason);
             }
+        }
+        if decision.decision == Decision::Allow
+            && let Some(vendor) = input.tcf_vendor_id
+            && let Some(reason) = self.tcf_refusal(&subject_id, &purpose_key, vendor).await?
+        {
+            decision.decision = Decision::Deny;
+            decision.released.clear();
+            decision.reasons.insert(0, reason);
         }
         let mut released = BTreeMap::new();
         if decision.decision == Decision::Allow && !decision.released.is_empty() {
@@ -216,6 +235,40 @@ impl Gate<'_> {
         let leaf = check_leaf(&record, &reasons, gpc);
         let receipt = self.0.store.append_check(record, leaf).await?;
         Ok(GateCheckView { check_id, decision: decision.decision, reasons, released, receipt: Some(receipt) })
+    }
+
+    /// Why a TCF vendor may not receive the subject's data for the purpose, if it may not: the
+    /// latest TC string must cover every TCF purpose the purpose maps to for that vendor (with
+    /// the vendor list version it names, when uploaded).
+    async fn tcf_refusal(
+        &self,
+        subject: &custos_core::SubjectId,
+        purpose: &PurposeKey,
+        vendor: u16,
+    ) -> Result<Option<Reason>, ServiceError> {
+        let refuse = |message: String| Ok(Some(Reason { code: ReasonCode::TcfVendorNotAllowed, message }));
+        let mapped = custos_consent_signals::mapping::tcf_purposes_for(purpose.as_str());
+        if mapped.is_empty() {
+            return refuse(format!(
+                "The purpose maps to no TCF purpose, so no TC string can allow TCF vendor {vendor} to receive data for it."
+            ));
+        }
+        let Some(tc) = self.0.signals().latest_tc(subject).await? else {
+            return refuse(format!(
+                "No TC string was received for the subject, so TCF vendor {vendor} has no consent or legitimate interest."
+            ));
+        };
+        let list = self.0.signals().vendor_list(tc.vendor_list_version).await?;
+        for p in mapped {
+            if let Err(why) = custos_consent_signals::gvl::vendor_basis(&tc, list.as_deref(), vendor, p) {
+                let mut message = why.to_string();
+                if let Some(first) = message.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                return refuse(format!("{message}."));
+            }
+        }
+        Ok(None)
     }
 
     /// A subject's latest gate checks (at most `limit`), newest first.

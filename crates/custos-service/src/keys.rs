@@ -37,6 +37,8 @@ custos_core::vocabulary! {
         ConsentsWrite = "consents:write" ("Record consent") | "consent:write",
         /// Send consent signals (TC and GPP strings) from a consent management platform.
         SignalsWrite = "signals:write" ("Send consent signals"),
+        /// Upload the IAB's Global Vendor List versions.
+        TcfAdmin = "tcf:admin" ("Upload vendor lists"),
         /// Ask the gate (each answer is a stored check).
         ChecksWrite = "checks:write" ("Ask the gate") | "gate",
         /// Read decisions and their explanations.

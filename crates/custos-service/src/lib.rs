@@ -153,6 +153,11 @@ pub struct Service {
     validation_slots: Arc<tokio::sync::Semaphore>,
     /// Compliance evaluations read every table and verify the ledger: one at a time.
     compliance_slot: Arc<tokio::sync::Mutex<()>>,
+    /// AI disclosures served since the last flush, by AI system, language and day (counted
+    /// in memory so that a public read never writes; flushed every minute and at shutdown).
+    disclosure_serves: Arc<std::sync::Mutex<ai_systems::ServeCounts>>,
+    /// Global Vendor List versions read so far (immutable once stored).
+    vendor_lists: Arc<std::sync::RwLock<HashMap<u16, Arc<custos_consent_signals::gvl::VendorList>>>>,
 }
 
 /// Tasks that outlive the request that started them, counted so that shutting down (and a
@@ -361,6 +366,8 @@ impl Service {
             validation_progress: Arc::default(),
             validation_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             compliance_slot: Arc::default(),
+            disclosure_serves: Arc::default(),
+            vendor_lists: Arc::default(),
         }
     }
 
@@ -387,6 +394,9 @@ impl Service {
     /// into the database file, connections closed.
     pub async fn close(&self) {
         self.settled().await;
+        if let Err(e) = self.ai_systems().flush_disclosure_serves().await {
+            tracing::error!(error = %e, "storing the AI disclosure counts failed");
+        }
         self.store.close().await;
     }
 

@@ -84,7 +84,7 @@ pub(crate) fn check_label(field: &str, value: &str, max: usize) -> Result<(), Se
 }
 
 /// A loose BCP 47 check: 2-3 letter language, optional subtags of 2-8 alphanumerics.
-fn is_language_tag(s: &str) -> bool {
+pub(crate) fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let lang_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()));
     lang_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))

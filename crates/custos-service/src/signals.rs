@@ -6,6 +6,10 @@
 use custos_consent_signals::{Mode, Violation};
 use custos_core::{ConsentStatus, DsrType, EventId, LedgerEvent, LegalBasis, Method, ObjectionScope, now};
 use serde_json::{Value, json};
+use std::sync::Arc;
+
+use custos_consent_signals::gvl::VendorList;
+pub use custos_store::signals::VendorListRecord;
 
 use crate::{Receipt, Service, ServiceError, subjects::parse_subject_id};
 
@@ -24,6 +28,10 @@ pub struct SignalInput {
     pub gpp_string: Option<String>,
     /// Where it came from (the CMP, the site).
     pub source: Option<String>,
+    /// `strict` (default): a TC string naming a vendor list version never uploaded, or vendors
+    /// that version does not hold, is refused. `lenient`: accepted with a warning. The strings'
+    /// own rules are always strict.
+    pub mode: Option<String>,
 }
 
 /// One thing a signal changed.
@@ -46,6 +54,8 @@ pub struct SignalView {
     pub signal_sha256: String,
     /// What changed (empty when the subject's state already matched).
     pub effects: Vec<SignalEffect>,
+    /// Rules lenient mode let pass (`gvl_version_unknown: ...`).
+    pub warnings: Vec<String>,
     /// The ledger entry.
     pub receipt: Receipt,
 }
@@ -55,6 +65,8 @@ pub struct SignalView {
 struct Said {
     /// TCF purposes consented to and under legitimate interest (when a TC string came).
     tcf: Option<(Vec<u8>, Vec<u8>)>,
+    /// The TC strings read (the field they came in), checked against their vendor lists.
+    tc_strings: Vec<(&'static str, custos_consent_signals::TcString)>,
     sale_or_share_opt_out: Option<String>,
     targeted_advertising_opt_out: Option<String>,
     sensitive_opt_out: Option<String>,
@@ -77,7 +89,8 @@ fn read_gpp(g: &custos_consent_signals::GppString, said: &mut Said) {
     for (name, section) in &g.sections {
         if name == "tcfeuv2" {
             if let Ok(tc) = serde_json::from_value::<custos_consent_signals::TcString>(section.clone()) {
-                said.tcf = Some((tc.purpose_consents, tc.purpose_legitimate_interests));
+                said.tcf = Some((tc.purpose_consents.clone(), tc.purpose_legitimate_interests.clone()));
+                said.tc_strings.push(("gpp_string", tc));
             }
             continue;
         }
@@ -136,12 +149,37 @@ impl Signals<'_> {
                 return Err(ServiceError::unprocessable("tc_string", "wrong_version: not a TC string (version 2)"));
             }
             let d = custos_consent_signals::tcf::decode(s, Mode::Strict).map_err(|v| refused("tc_string", v))?;
-            said.tcf = Some((d.value.purpose_consents, d.value.purpose_legitimate_interests));
+            said.tcf = Some((d.value.purpose_consents.clone(), d.value.purpose_legitimate_interests.clone()));
+            said.tc_strings.push(("tc_string", d.value));
         }
         if let Some(s) = &input.gpp_string {
             strict("gpp_string", s)?;
             let d = custos_consent_signals::gpp::decode(s, Mode::Strict).map_err(|v| refused("gpp_string", v))?;
             read_gpp(&d.value, &mut said);
+        }
+        let lenient = match input.mode.as_deref() {
+            None | Some("strict") => false,
+            Some("lenient") => true,
+            Some(_) => return Err(ServiceError::invalid("mode", "must be `strict` or `lenient`")),
+        };
+        // Each TC string against the vendor list version it names.
+        let mut warnings = Vec::new();
+        for (field, tc) in &said.tc_strings {
+            let problem = match self.vendor_list(tc.vendor_list_version).await? {
+                None => Violation {
+                    rule: custos_consent_signals::Rule::GvlVersionUnknown,
+                    detail: format!("vendor list version {} was never uploaded (POST /v1/tcf/gvl)", tc.vendor_list_version),
+                },
+                Some(list) => match custos_consent_signals::gvl::check(tc, &list) {
+                    Ok(()) => continue,
+                    Err(v) => v,
+                },
+            };
+            if lenient {
+                warnings.push(format!("{}: {}", problem.rule, problem.detail));
+            } else {
+                return Err(refused(field, problem));
+            }
         }
         let text = format!("{}~~{}", input.tc_string.as_deref().unwrap_or(""), input.gpp_string.as_deref().unwrap_or(""));
         let digest = crate::ledger::sha256_hex(text.as_bytes());
@@ -224,6 +262,7 @@ impl Signals<'_> {
                         notice_text_sha256: digest.clone(),
                         source: input.source.clone(),
                         gpc: false,
+                        overrides_gpc: false,
                         captured_at: at,
                         recorded_at: at,
                     };
@@ -264,7 +303,112 @@ impl Signals<'_> {
                 Ok((effects, receipt))
             })
             .await?;
-        Ok(SignalView { signal_id, signal_sha256: digest, effects, receipt })
+        Ok(SignalView { signal_id, signal_sha256: digest, effects, warnings, receipt })
+    }
+
+    /// A stored Global Vendor List version (read once, then from memory).
+    pub async fn vendor_list(&self, version: u16) -> Result<Option<Arc<VendorList>>, ServiceError> {
+        if let Some(l) = self.0.vendor_lists.read().ok().and_then(|c| c.get(&version).cloned()) {
+            return Ok(Some(l));
+        }
+        let Some(stored) = self.0.read(async |tx| Ok(custos_store::signals::vendor_list(tx, i64::from(version)).await?)).await? else {
+            return Ok(None);
+        };
+        let vendors =
+            serde_json::from_str(&stored.vendors).map_err(|e| ServiceError::internal(format!("stored vendor list {version}: {e}")))?;
+        let list = Arc::new(VendorList {
+            vendor_list_version: version,
+            gvl_specification_version: u8::try_from(stored.gvl_specification_version).unwrap_or(0),
+            tcf_policy_version: u8::try_from(stored.tcf_policy_version).unwrap_or(0),
+            last_updated: stored.last_updated,
+            vendors,
+        });
+        if let Ok(mut cache) = self.0.vendor_lists.write() {
+            cache.insert(version, list.clone());
+        }
+        Ok(Some(list))
+    }
+
+    /// Stores a version of the IAB's Global Vendor List (`vendor-list.json`) as uploaded: read
+    /// strictly, kept reduced to the vendors and what they declare, a ledger event. The same
+    /// file again changes nothing; another file for a stored version is a conflict.
+    pub async fn load_vendor_list(&self, file: &[u8]) -> Result<VendorListView, ServiceError> {
+        if file.len() > MAX_VENDOR_LIST_BYTES {
+            return Err(ServiceError::invalid("gvl", format!("must be at most {} MiB", MAX_VENDOR_LIST_BYTES >> 20)));
+        }
+        let list =
+            custos_consent_signals::gvl::parse(file).map_err(|v| ServiceError::invalid("gvl", format!("{}: {}", v.rule, v.detail)))?;
+        let record = custos_store::signals::VendorListRecord {
+            vendor_list_version: i64::from(list.vendor_list_version),
+            gvl_specification_version: i64::from(list.gvl_specification_version),
+            tcf_policy_version: i64::from(list.tcf_policy_version),
+            last_updated: list.last_updated.clone(),
+            vendors: serde_json::to_string(&list.vendors).map_err(ServiceError::internal)?,
+            vendor_count: i64::try_from(list.vendors.len()).unwrap_or(i64::MAX),
+            file_sha256: crate::ledger::sha256_hex(file),
+            uploaded_at: now(),
+        };
+        self.0
+            .write(async |tx| {
+                if let Some(stored) = custos_store::signals::vendor_list(tx, record.vendor_list_version).await? {
+                    if stored.file_sha256 != record.file_sha256 {
+                        return Err(ServiceError::Conflict(format!(
+                            "vendor list version {} is already stored from another file (SHA-256 {})",
+                            stored.vendor_list_version, stored.file_sha256
+                        )));
+                    }
+                    return Ok(VendorListView {
+                        list: VendorListRecord { vendors: String::new(), ..stored },
+                        created: false,
+                        receipt: None,
+                    });
+                }
+                custos_store::signals::insert_vendor_list(tx, &record).await?;
+                let leaf = crate::ledger::event_at(
+                    LedgerEvent::VendorListLoaded,
+                    &record.uploaded_at,
+                    json!({"vendor_list_version": record.vendor_list_version, "vendor_count": record.vendor_count,
+                           "file_sha256": record.file_sha256}),
+                );
+                let receipt = custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(VendorListView {
+                    list: VendorListRecord { vendors: String::new(), ..record.clone() },
+                    created: true,
+                    receipt: Some(receipt),
+                })
+            })
+            .await
+    }
+
+    /// The stored vendor list versions, newest first.
+    pub async fn vendor_lists(&self) -> Result<Vec<VendorListRecord>, ServiceError> {
+        self.0.read(async |tx| Ok(custos_store::signals::vendor_lists(tx).await?)).await
+    }
+
+    /// The subject's latest TC string (sent directly or inside a GPP string), decoded; none if
+    /// the latest signals hold none.
+    pub(crate) async fn latest_tc(
+        &self,
+        subject_id: &custos_core::SubjectId,
+    ) -> Result<Option<custos_consent_signals::TcString>, ServiceError> {
+        let latest = self.0.read(async |tx| Ok(custos_store::signals::latest_of_subject(tx, subject_id, 20).await?)).await?;
+        for (_, _, text) in latest {
+            let Some(text) = text else { continue };
+            let (tc, gpp) = text.split_once("~~").unwrap_or((text.as_str(), ""));
+            if !tc.is_empty() {
+                return Ok(custos_consent_signals::tcf::decode(tc, Mode::Lenient).ok().map(|d| d.value));
+            }
+            if !gpp.is_empty() {
+                let mut said = Said::default();
+                if let Ok(d) = custos_consent_signals::gpp::decode(gpp, Mode::Lenient) {
+                    read_gpp(&d.value, &mut said);
+                }
+                if let Some((_, tc)) = said.tc_strings.pop() {
+                    return Ok(Some(tc));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// A subject's signals as received, oldest first: (signal id, `tcf` or `gpp`, the text; none
@@ -273,4 +417,18 @@ impl Signals<'_> {
         let id = parse_subject_id("subject_id", subject_id)?;
         self.0.read(async |tx| Ok(custos_store::signals::of_subject(tx, &id).await?)).await
     }
+}
+
+/// Largest vendor list file accepted (the IAB's is about 1 MiB).
+pub const MAX_VENDOR_LIST_BYTES: usize = 16 << 20;
+
+/// A stored vendor list version, and whether this upload stored it.
+#[derive(Debug, Clone)]
+pub struct VendorListView {
+    /// The version (its `vendors` left empty).
+    pub list: VendorListRecord,
+    /// This upload stored it (false: the same file was already stored).
+    pub created: bool,
+    /// The ledger entry (new versions only).
+    pub receipt: Option<Receipt>,
 }

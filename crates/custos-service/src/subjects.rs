@@ -317,6 +317,32 @@ impl Subjects<'_> {
         self.0.read(async |tx| Ok(custos_store::subjects::categories(tx, &id).await?)).await
     }
 
+    /// Records a `Sec-GPC: 1` signal seen on a request about the subject (`via`: `gate_check`,
+    /// `privacy_center`) as their opt-out of sale and sharing. Written, with a ledger event,
+    /// only when it changes the subject's state: a signal seen again costs one read, so the
+    /// gate's figures hold. True if it changed something; erased subjects are left alone.
+    pub async fn record_gpc(&self, id: &SubjectId, via: &'static str) -> Result<bool, ServiceError> {
+        let known = self.0.read(async |tx| Ok(custos_store::subjects::get(tx, id).await?)).await?;
+        match known {
+            Some(s) if !s.gpc && s.erased_at.is_none() => {}
+            _ => return Ok(false),
+        }
+        let at = now();
+        let leaf = crate::ledger::event(
+            LedgerEvent::SubjectGpcRecorded,
+            crate::ledger::subject_fields(id, serde_json::json!({"via": via, "recorded_at": custos_core::format_timestamp(&at)})),
+        );
+        self.0
+            .write(async |tx| {
+                if !custos_store::subjects::set_gpc(tx, id, &at).await? {
+                    return Ok(false); // a concurrent request recorded it first
+                }
+                custos_store::ledger::append_leaf(tx, leaf).await?;
+                Ok(true)
+            })
+            .await
+    }
+
     /// Changes a subject's jurisdiction, GPC preference or data.
     pub async fn update(&self, subject_id: &str, patch: SubjectPatch) -> Result<SubjectView, ServiceError> {
         let id = parse_subject_id("subject_id", subject_id)?;

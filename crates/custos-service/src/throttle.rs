@@ -36,6 +36,8 @@ pub(crate) enum Path {
     CodeRequest,
     /// Entering a privacy-center code (`/privacy/code`).
     CodeEntry,
+    /// The consent snippet on a business's site (`/v1/embed/...`).
+    Embed,
 }
 
 /// Attempts per minute: (per client, burst per client, all clients, burst for all).
@@ -44,6 +46,7 @@ fn quotas(path: Path) -> (u32, u32, u32, u32) {
         Path::StaffPassword => (20, 10, 300, 100),
         Path::CodeRequest => (10, 5, 300, 100),
         Path::CodeEntry => (20, 10, 300, 100),
+        Path::Embed => (60, 30, 6000, 1000),
     }
 }
 
@@ -80,6 +83,7 @@ pub(crate) struct Throttles {
     staff: Limits,
     code_request: Limits,
     code_entry: Limits,
+    embed: Limits,
     failures: Mutex<HashMap<(Client, String), Failures>>,
     /// Staff password checks made.
     pub(crate) password_checks: std::sync::atomic::AtomicU64,
@@ -97,6 +101,7 @@ impl Default for Throttles {
             staff: Limits::new(Path::StaffPassword),
             code_request: Limits::new(Path::CodeRequest),
             code_entry: Limits::new(Path::CodeEntry),
+            embed: Limits::new(Path::Embed),
             failures: Mutex::default(),
             password_checks: std::sync::atomic::AtomicU64::new(0),
         }
@@ -110,6 +115,7 @@ impl Throttles {
             Path::StaffPassword => &self.staff,
             Path::CodeRequest => &self.code_request,
             Path::CodeEntry => &self.code_entry,
+            Path::Embed => &self.embed,
         };
         if limits.per_client.len() > 10_000 {
             limits.per_client.retain_recent();

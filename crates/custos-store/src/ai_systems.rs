@@ -154,6 +154,12 @@ pub async fn get(tx: &mut Tx, id: &AiSystemId) -> Result<Option<AiSystemRecord>,
     row.as_ref().map(from_row).transpose()
 }
 
+/// The AI system with this name.
+pub async fn by_name(tx: &mut Tx, name: &str) -> Result<Option<AiSystemRecord>, StoreError> {
+    let row = sqlx::query("SELECT * FROM ai_systems WHERE name = $1").bind(name).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// AI systems by name (at most `limit`).
 pub async fn list(tx: &mut Tx, limit: u32) -> Result<Vec<AiSystemRecord>, StoreError> {
     let rows = sqlx::query("SELECT * FROM ai_systems ORDER BY name LIMIT $1").bind(i64::from(limit)).fetch_all(tx.conn()).await?;

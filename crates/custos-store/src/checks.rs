@@ -52,7 +52,8 @@ pub(crate) const GATE_FACTS_SQL: &str = "SELECT s.jurisdiction, s.erased_at, s.r
      s.objection_profiling, s.objection_direct_marketing, s.wrapped_key, \
      (SELECT c.status FROM consents c WHERE c.subject_id = s.subject_id AND c.purpose = $2) AS consent, \
      (SELECT COUNT(*) FROM subject_objections o WHERE o.subject_id = s.subject_id AND o.purpose = $2) AS objected, \
-     d.data_category, d.value_ct \
+     d.data_category, d.value_ct, \
+     COALESCE((SELECT c.overrides_gpc FROM consents c WHERE c.subject_id = s.subject_id AND c.purpose = $2), 0) AS consent_overrides_gpc \
      FROM subjects s LEFT JOIN subject_data d ON d.subject_id = s.subject_id WHERE s.subject_id = $1";
 
 /// A subject's sealed values: data category and ciphertext.
@@ -82,6 +83,8 @@ pub struct GateFacts {
     pub objection_purpose: bool,
     /// Current consent for this purpose.
     pub consent: Option<ConsentStatus>,
+    /// That consent allowed the purpose over a Global Privacy Control signal.
+    pub consent_overrides_gpc: bool,
     /// The wrapped data key (absent once erased).
     pub(crate) wrapped_key: Option<Vec<u8>>,
 }
@@ -144,6 +147,7 @@ pub async fn gate_facts(tx: &mut Tx, id: &SubjectId, purpose: &str) -> Result<Op
         objection_direct_marketing: flag(row, "objection_direct_marketing")?,
         objection_purpose: flag(row, "objected")?,
         consent: opt_text(row, "consent")?.map(|c| ConsentStatus::parse(&c)).transpose()?,
+        consent_overrides_gpc: flag(row, "consent_overrides_gpc")?,
         wrapped_key: opt_bytes(row, "wrapped_key")?,
     };
     let mut sealed = Vec::with_capacity(rows.len());

@@ -641,3 +641,22 @@ pub async fn held_before(tx: &mut Tx, category: &str, cutoff: &Timestamp) -> Res
     )
     .await
 }
+
+/// The AI systems customers interact with directly, by name, each with how many languages its
+/// disclosure is published in and how often it was served since `since_day` (`YYYY-MM-DD`).
+pub async fn disclosures_served(tx: &mut Tx, since_day: &str) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.name, (SELECT COUNT(DISTINCT d.language) FROM ai_disclosures d WHERE d.ai_system_id = s.ai_system_id) AS languages, \
+         COALESCE((SELECT CAST(SUM(v.served) AS BIGINT) FROM ai_disclosure_serves v WHERE v.ai_system_id = s.ai_system_id AND v.day >= $1), 0) \
+         AS served FROM ai_systems s WHERE s.direct_interaction = 1 ORDER BY s.name LIMIT 1000",
+    )
+    .bind(since_day)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let n = |c: &str| r.try_get::<i64, _>(c).map_err(|e| StoreError::Corrupt(e.to_string()));
+            Ok((crate::rows::text(r, "name")?, n("languages")?, n("served")?))
+        })
+        .collect()
+}

@@ -29,6 +29,9 @@ pub struct ConsentEvent {
     pub source: Option<String>,
     /// A GPC signal accompanied the event.
     pub gpc: bool,
+    /// The customer allowed this sale or sharing purpose after being shown that their Global
+    /// Privacy Control signal says the opposite: it wins over the signal for this purpose.
+    pub overrides_gpc: bool,
     /// When the subject answered.
     pub captured_at: Timestamp,
     /// When custos recorded it.
@@ -46,6 +49,8 @@ pub struct ConsentState {
     pub event_id: EventId,
     /// When that event was captured.
     pub captured_at: Timestamp,
+    /// That event allowed the purpose over a Global Privacy Control signal.
+    pub overrides_gpc: bool,
 }
 
 fn consent_event_from_row(row: &AnyRow, key: Option<&DataKey>) -> Result<ConsentEvent, StoreError> {
@@ -66,6 +71,7 @@ fn consent_event_from_row(row: &AnyRow, key: Option<&DataKey>) -> Result<Consent
         notice_text_sha256: text(row, "notice_text_sha256")?,
         source,
         gpc: flag(row, "gpc")?,
+        overrides_gpc: flag(row, "overrides_gpc")?,
         captured_at: ts(row, "captured_at")?,
         recorded_at: ts(row, "recorded_at")?,
     })
@@ -85,7 +91,8 @@ pub async fn insert_event(tx: &mut Tx, e: &ConsentEvent) -> Result<(), StoreErro
     };
     sqlx::query(
         "INSERT INTO consent_events (event_id, subject_id, purpose, status, method, notice_version, notice_language, \
-         notice_text_sha256, source_ct, gpc, captured_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         notice_text_sha256, source_ct, gpc, captured_at, recorded_at, overrides_gpc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(e.event_id.to_string())
     .bind(e.subject_id.to_string())
@@ -99,18 +106,20 @@ pub async fn insert_event(tx: &mut Tx, e: &ConsentEvent) -> Result<(), StoreErro
     .bind(b(e.gpc))
     .bind(&captured)
     .bind(format_timestamp(&e.recorded_at))
+    .bind(b(e.overrides_gpc))
     .execute(tx.conn())
     .await?;
     sqlx::query(
-        "INSERT INTO consents (subject_id, purpose, status, event_id, captured_at) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO consents (subject_id, purpose, status, event_id, captured_at, overrides_gpc) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (subject_id, purpose) DO UPDATE SET status = excluded.status, event_id = excluded.event_id, \
-         captured_at = excluded.captured_at WHERE excluded.captured_at >= consents.captured_at",
+         captured_at = excluded.captured_at, overrides_gpc = excluded.overrides_gpc WHERE excluded.captured_at >= consents.captured_at",
     )
     .bind(e.subject_id.to_string())
     .bind(e.purpose.as_str())
     .bind(e.status.as_str())
     .bind(e.event_id.to_string())
     .bind(&captured)
+    .bind(b(e.overrides_gpc))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -128,10 +137,11 @@ pub async fn current_status(tx: &mut Tx, subject: &SubjectId, purpose: &PurposeK
 
 /// The current consent state per purpose.
 pub async fn current(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<ConsentState>, StoreError> {
-    let rows = sqlx::query("SELECT purpose, status, event_id, captured_at FROM consents WHERE subject_id = $1 ORDER BY purpose")
-        .bind(subject.to_string())
-        .fetch_all(tx.conn())
-        .await?;
+    let rows =
+        sqlx::query("SELECT purpose, status, event_id, captured_at, overrides_gpc FROM consents WHERE subject_id = $1 ORDER BY purpose")
+            .bind(subject.to_string())
+            .fetch_all(tx.conn())
+            .await?;
     rows.iter()
         .map(|r| {
             Ok(ConsentState {
@@ -139,6 +149,7 @@ pub async fn current(tx: &mut Tx, subject: &SubjectId) -> Result<Vec<ConsentStat
                 status: ConsentStatus::parse(&text(r, "status")?)?,
                 event_id: EventId::parse(&text(r, "event_id")?)?,
                 captured_at: ts(r, "captured_at")?,
+                overrides_gpc: flag(r, "overrides_gpc")?,
             })
         })
         .collect()

@@ -75,6 +75,7 @@ pub(crate) fn gate_facts(path: &Path, id: &SubjectId, purpose: &str) -> Result<O
                     wrapped_key: row.get::<_, Option<Vec<u8>>>(7).map_err(db_error)?,
                     consent: row.get::<_, Option<String>>(8).map_err(db_error)?.map(|c| ConsentStatus::parse(&c)).transpose()?,
                     objection_purpose: flag(9)?,
+                    consent_overrides_gpc: flag(12)?,
                 });
             }
             if let (Some(category), Some(ct)) =

@@ -27,6 +27,7 @@ mod crypto;
 mod db;
 pub mod decisions;
 mod direct;
+pub mod disclosures;
 pub mod dsrs;
 mod error;
 pub mod fairness;

@@ -278,14 +278,14 @@ pub async fn update(tx: &mut Tx, id: &SubjectId, update: &SubjectUpdate, now: &T
     Ok(())
 }
 
-/// Sets the GPC flag of a subject.
-pub async fn set_gpc(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<(), StoreError> {
-    sqlx::query("UPDATE subjects SET gpc = 1, updated_at = $2 WHERE subject_id = $1 AND gpc = 0")
+/// Sets the GPC flag of a subject; false if it was already set (nothing changed).
+pub async fn set_gpc(tx: &mut Tx, id: &SubjectId, now: &Timestamp) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE subjects SET gpc = 1, updated_at = $2 WHERE subject_id = $1 AND gpc = 0")
         .bind(id.to_string())
         .bind(format_timestamp(now))
         .execute(tx.conn())
         .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// Records the effect of a completed restriction, objection or opt-out request.

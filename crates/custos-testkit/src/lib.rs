@@ -247,18 +247,23 @@ pub struct Browser {
     base: String,
     /// The session cookie (`name=value`), once set.
     pub cookie: Option<String>,
+    /// Headers sent with every request (e.g. `Sec-GPC: 1`, `Accept-Language`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Browser {
     /// A browser for `s`.
     pub fn new(s: &TestServer) -> Self {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { client, base: s.base_url.clone(), cookie: None }
+        Self { client, base: s.base_url.clone(), cookie: None, headers: Vec::new() }
     }
 
     /// `GET path`: status, body, `Location`.
     pub async fn get(&self, path: &str) -> (u16, String, Option<String>) {
         let mut req = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in &self.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
         }
@@ -287,6 +292,9 @@ impl Browser {
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(urlencoded(form));
+        for (name, value) in &self.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
         }

@@ -120,6 +120,14 @@ pub enum AdminCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Upload a version of the IAB's Global Vendor List (`vendor-list.json`, as published):
+    /// TC strings naming that version are then checked against it.
+    LoadGvl {
+        /// The file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Seed demo data (for demos and benchmarks); does nothing if it is already there.
     SeedDemo {
         /// How many synthetic subjects.
@@ -268,6 +276,20 @@ async fn run_one(command: AdminCommand) -> anyhow::Result<Service> {
                 anyhow::bail!("restored, but the ledger does not verify: {divergence}");
             }
             println!("restored from {}; the ledger verifies ({} entries)", input.display(), report.leaves);
+            service
+        }
+        AdminCommand::LoadGvl { file, db } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let service = open(&db).await?;
+            let v = service.signals().load_vendor_list(&bytes).await.with_context(|| format!("{} was not loaded", file.display()))?;
+            println!(
+                "vendor list version {} ({} {}, SHA-256 {}) {}",
+                v.list.vendor_list_version,
+                v.list.vendor_count,
+                if v.list.vendor_count == 1 { "vendor" } else { "vendors" },
+                v.list.file_sha256,
+                if v.created { "stored" } else { "was already stored" }
+            );
             service
         }
         AdminCommand::SeedDemo { subjects, db } => {

@@ -127,6 +127,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                         opted_out_of_sale_or_share: false,
                         gpc: false,
                         consent,
+                        consent_overrides_gpc: false,
                         held: held.clone(),
                     })
                 })

@@ -334,6 +334,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             if let Err(e) = oversight_service.incidents().escalate(custos_core::now()).await {
                 tracing::error!(error = %e, "escalating incident clocks failed");
             }
+            // AI disclosures served this minute, stored as evidence that they are shown.
+            if let Err(e) = oversight_service.ai_systems().flush_disclosure_serves().await {
+                tracing::error!(error = %e, "storing the AI disclosure counts failed");
+            }
         }
     });
 

@@ -32,6 +32,7 @@ fn subject(j: &str) -> SubjectState {
         opted_out_of_sale_or_share: false,
         gpc: false,
         consent: None,
+        consent_overrides_gpc: false,
         held: vec![cat("user.contact.email"), cat("user.demographic.age_range"), cat("user.demographic.gender"), cat("user.name")],
     }
 }
@@ -117,6 +118,15 @@ fn gpc_and_opt_out_stop_sale_in_opt_out_jurisdictions_only() {
     let mut stored = ca.clone();
     stored.gpc = true;
     assert_eq!(decide(&stored, &p).decision, Decision::Deny);
+    // A grant made before the signal does not outrank it; one made over it, for this purpose, does.
+    stored.consent = Some(ConsentStatus::Granted);
+    assert_eq!(codes(&decide(&stored, &p)), [ReasonCode::GpcOptOut]);
+    stored.consent_overrides_gpc = true;
+    let d = evaluate(&GateConfig::default(), &stored, Some(&p), &[cat("user")], true);
+    assert_eq!(d.decision, Decision::Allow, "{d:?}");
+    assert_eq!(codes(&d)[0], ReasonCode::ConsentOverridesGpc);
+    stored.consent = Some(ConsentStatus::Withdrawn);
+    assert_eq!(codes(&decide(&stored, &p)), [ReasonCode::GpcOptOut], "withdrawing it brings the signal back");
     let mut opted = ca.clone();
     opted.opted_out_of_sale_or_share = true;
     assert_eq!(codes(&decide(&opted, &p)), [ReasonCode::OptedOutOfSaleOrShare]);

@@ -150,3 +150,64 @@ impl From<domain::AiSystemView> for AiSystemView {
         Self { receipt: receipt(v.receipt), ..v.ai_system.into() }
     }
 }
+
+/// Publishes a disclosure for a customer-facing AI system in one language (a new version).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DisclosureInput {
+    /// BCP 47 language tag of the text.
+    #[schema(example = "de")]
+    pub language: String,
+    /// What people are told before they interact with the AI system (at most 4,000 characters).
+    #[schema(example = "Sie chatten mit einem KI-Assistenten. Auf Wunsch verbinden wir Sie mit einem Menschen.")]
+    pub text: String,
+}
+
+/// An AI-interaction disclosure (AI Act Art. 50(1)) in one language.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct DisclosureView {
+    /// The AI system's id.
+    pub ai_system_id: String,
+    /// Its name.
+    pub ai_system: String,
+    /// Language of the text.
+    pub language: String,
+    /// Version in this language (1, 2, ...).
+    pub version: i64,
+    /// What people are told.
+    pub text: String,
+    /// SHA-256 of the text: which words were served.
+    pub text_sha256: String,
+    /// When this version was published.
+    pub published_at: String,
+    /// Times served over the last 30 days (staff views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub served_30d: Option<i64>,
+    /// Where the publication was recorded in the audit ledger (write responses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+impl DisclosureView {
+    /// For staff: with the serve count.
+    pub(crate) fn staff(v: domain::DisclosureView) -> Self {
+        let served = v.served_30d;
+        Self { served_30d: Some(served), ..Self::public(v) }
+    }
+
+    /// For anyone: the text and its proof.
+    pub(crate) fn public(v: domain::DisclosureView) -> Self {
+        let d = v.disclosure;
+        Self {
+            ai_system_id: d.ai_system_id.to_string(),
+            ai_system: v.ai_system,
+            language: d.language,
+            version: d.version,
+            text: d.text,
+            text_sha256: d.text_sha256,
+            published_at: ts(&d.published_at),
+            served_30d: None,
+            receipt: receipt(v.receipt),
+        }
+    }
+}

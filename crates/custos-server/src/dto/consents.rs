@@ -73,6 +73,9 @@ pub(crate) struct ConsentEventView {
     pub source: Option<String>,
     /// A GPC signal accompanied it.
     pub gpc: bool,
+    /// The customer allowed this sale or sharing purpose in the privacy center after being
+    /// shown that their Global Privacy Control signal says otherwise: it wins for this purpose.
+    pub overrides_gpc: bool,
     /// When the subject answered.
     pub captured_at: String,
     /// When custos recorded it.
@@ -95,6 +98,7 @@ impl From<domain::ConsentEvent> for ConsentEventView {
             notice_text_sha256: e.notice_text_sha256,
             source: e.source,
             gpc: e.gpc,
+            overrides_gpc: e.overrides_gpc,
             captured_at: ts(&e.captured_at),
             recorded_at: ts(&e.recorded_at),
             receipt: None,
@@ -120,11 +124,19 @@ pub(crate) struct ConsentStateView {
     pub event_id: String,
     /// When that event was captured.
     pub captured_at: String,
+    /// That event allowed the purpose over a Global Privacy Control signal.
+    pub overrides_gpc: bool,
 }
 
 impl From<domain::ConsentState> for ConsentStateView {
     fn from(s: domain::ConsentState) -> Self {
-        Self { purpose: s.purpose.to_string(), status: s.status, event_id: s.event_id.to_string(), captured_at: ts(&s.captured_at) }
+        Self {
+            purpose: s.purpose.to_string(),
+            status: s.status,
+            event_id: s.event_id.to_string(),
+            captured_at: ts(&s.captured_at),
+            overrides_gpc: s.overrides_gpc,
+        }
     }
 }
 
@@ -161,11 +173,17 @@ pub(crate) struct SignalInput {
     pub gpp_string: Option<String>,
     /// Where it came from (the CMP, the site).
     pub source: Option<String>,
+    /// `strict` (default): a TC string naming a vendor list version never uploaded
+    /// (`gvl_version_unknown`) or vendors that version does not hold (`vendor_not_in_gvl`) is
+    /// refused (422). `lenient`: accepted, with the rule in `warnings`. The strings' own
+    /// rules are always strict.
+    #[serde(default)]
+    pub mode: Option<String>,
 }
 
 impl From<SignalInput> for custos_service::signals::SignalInput {
     fn from(i: SignalInput) -> Self {
-        Self { subject_id: i.subject_id, tc_string: i.tc_string, gpp_string: i.gpp_string, source: i.source }
+        Self { subject_id: i.subject_id, tc_string: i.tc_string, gpp_string: i.gpp_string, source: i.source, mode: i.mode }
     }
 }
 
@@ -190,8 +208,47 @@ pub(crate) struct SignalView {
     pub signal_sha256: String,
     /// What changed (empty when the subject's state already matched).
     pub effects: Vec<SignalEffectView>,
+    /// Rules lenient mode let pass (`gvl_version_unknown: ...`).
+    pub warnings: Vec<String>,
     /// Where it was recorded in the ledger.
     pub receipt: ReceiptView,
+}
+
+/// A stored version of the IAB's Global Vendor List.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub(crate) struct VendorListView {
+    /// `vendorListVersion`: the number TC strings name.
+    pub vendor_list_version: i64,
+    /// `gvlSpecificationVersion`.
+    pub gvl_specification_version: i64,
+    /// `tcfPolicyVersion`.
+    pub tcf_policy_version: i64,
+    /// `lastUpdated`, as in the file.
+    pub last_updated: String,
+    /// How many vendors it lists.
+    pub vendor_count: i64,
+    /// SHA-256 of the file as uploaded.
+    pub file_sha256: String,
+    /// When it was uploaded.
+    pub uploaded_at: String,
+    /// Where the upload was recorded in the ledger (new versions only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptView>,
+}
+
+impl VendorListView {
+    pub(crate) fn of(l: custos_service::signals::VendorListRecord, r: Option<custos_service::Receipt>) -> Self {
+        Self {
+            vendor_list_version: l.vendor_list_version,
+            gvl_specification_version: l.gvl_specification_version,
+            tcf_policy_version: l.tcf_policy_version,
+            last_updated: l.last_updated,
+            vendor_count: l.vendor_count,
+            file_sha256: l.file_sha256,
+            uploaded_at: ts(&l.uploaded_at),
+            receipt: receipt(r),
+        }
+    }
 }
 
 impl From<custos_service::signals::SignalView> for SignalView {
@@ -200,6 +257,7 @@ impl From<custos_service::signals::SignalView> for SignalView {
             signal_id: v.signal_id,
             signal_sha256: v.signal_sha256,
             effects: v.effects.into_iter().map(|e| SignalEffectView { purpose: e.purpose, effect: e.effect, because: e.because }).collect(),
+            warnings: v.warnings,
             receipt: ReceiptView::from(v.receipt),
         }
     }

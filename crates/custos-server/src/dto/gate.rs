@@ -35,12 +35,19 @@ pub(crate) struct GateCheckInput {
     pub recipient: Option<RecipientDoc>,
 }
 
-/// The recipient of a gate check.
+/// The recipient of a gate check: a vendor in the register, an IAB TCF vendor, or both.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecipientDoc {
-    /// The vendor's id.
-    pub vendor_id: String,
+    /// The vendor's id in the register.
+    #[serde(default)]
+    pub vendor_id: Option<String>,
+    /// The vendor's id in the IAB's Global Vendor List: the subject's latest TC string must
+    /// give it consent or legitimate interest for the purpose's TCF purposes, as publisher
+    /// restrictions allow (else `tcf_vendor_not_allowed`).
+    #[serde(default)]
+    #[schema(example = 755)]
+    pub tcf_vendor_id: Option<u16>,
 }
 
 impl From<GateCheckInput> for domain::GateCheckInput {
@@ -51,7 +58,8 @@ impl From<GateCheckInput> for domain::GateCheckInput {
             data_categories: i.data_categories,
             model: i.model,
             model_version: i.model_version,
-            recipient: i.recipient.map(|r| r.vendor_id),
+            tcf_vendor_id: i.recipient.as_ref().and_then(|r| r.tcf_vendor_id),
+            recipient: i.recipient.and_then(|r| r.vendor_id),
         }
     }
 }

@@ -1,13 +1,15 @@
 use axum::{
     Json, Router,
-    extract::{Path, State},
-    http::StatusCode,
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::get,
 };
+use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
-    dto::ai_systems::{AiSystemInput, AiSystemView},
+    dto::ai_systems::{AiSystemInput, AiSystemView, DisclosureInput, DisclosureView},
     extract::{AiSystemsRead, AiSystemsWrite, ApiJson, Auth},
 };
 
@@ -53,8 +55,119 @@ pub(crate) async fn patch_ai_system(
     Ok(Json(s.service().ai_systems().update(&id, input.into()).await?.into()))
 }
 
+/// Publishes the disclosure a customer-facing AI system shows in a language, as a new version
+/// (scope `ai-systems:write`; a ledger event with the text's hash).
+#[utoipa::path(post, path = "/v1/ai-systems/{ai_system_id}/disclosures", tag = "ai-systems", params(("ai_system_id" = String, Path)),
+    request_body = DisclosureInput,
+    responses((status = 201, body = DisclosureView), (status = 400, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub(crate) async fn publish_disclosure(
+    State(s): State<AppState>,
+    _auth: Auth<AiSystemsWrite>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DisclosureInput>,
+) -> Result<(StatusCode, Json<DisclosureView>), ApiError> {
+    let published = s.service().ai_systems().publish_disclosure(&id, &input.language, &input.text).await?;
+    Ok((StatusCode::CREATED, Json(DisclosureView::staff(published))))
+}
+
+/// The latest disclosure in each language, with how often it was served over the last 30
+/// days (scope `ai-systems:read`).
+#[utoipa::path(get, path = "/v1/ai-systems/{ai_system_id}/disclosures", tag = "ai-systems", params(("ai_system_id" = String, Path)),
+    responses((status = 200, body = Vec<DisclosureView>), (status = 400, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = [])))]
+pub(crate) async fn list_disclosures(
+    State(s): State<AppState>,
+    _auth: Auth<AiSystemsRead>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<DisclosureView>>, ApiError> {
+    Ok(Json(s.service().ai_systems().disclosures(&id).await?.into_iter().map(DisclosureView::staff).collect()))
+}
+
+/// Which language to serve.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DisclosureQuery {
+    /// A language tag; else the `Accept-Language` header decides, else English.
+    pub language: Option<String>,
+}
+
+/// The disclosure a customer-facing AI system shows before people interact with it (AI Act
+/// Art. 50(1)), for a chatbot or campaign to embed: public (no key), by the AI system's id or
+/// name, in the language asked for (`?language=`, else `Accept-Language`, else English).
+/// Every serve is counted as evidence that it is shown.
+#[utoipa::path(get, path = "/v1/disclosures/{ai_system}", tag = "ai-systems", params(("ai_system" = String, Path), DisclosureQuery),
+    responses((status = 200, body = DisclosureView), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub(crate) async fn serve_disclosure(
+    State(s): State<AppState>,
+    Path(ai_system): Path<String>,
+    Query(q): Query<DisclosureQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut wanted: Vec<String> = q.language.into_iter().collect();
+    wanted.extend(preferred_languages(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())));
+    let served = s.service().ai_systems().serve_disclosure(&ai_system, &wanted).await?;
+    let language = HeaderValue::from_str(&served.disclosure.language).ok();
+    let mut response = Json(DisclosureView::public(served)).into_response();
+    let h = response.headers_mut();
+    if let Some(language) = language {
+        h.insert(header::CONTENT_LANGUAGE, language);
+    }
+    // Public words: any site may embed them (no credentials are involved); every serve counts.
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The language ranges of an `Accept-Language` header (RFC 9110 § 12.5.4), best first (ties in
+/// header order), without `*` and those weighted 0. At most 32 entries of a header of at most
+/// 4,096 bytes are read; a malformed weight drops its entry.
+pub(crate) fn preferred_languages(header: Option<&str>) -> Vec<String> {
+    let Some(header) = header.filter(|h| h.len() <= 4096) else { return Vec::new() };
+    let mut ranked: Vec<(u16, usize, String)> = header
+        .split(',')
+        .take(32)
+        .enumerate()
+        .filter_map(|(i, entry)| {
+            let mut parts = entry.split(';');
+            let tag = parts.next()?.trim();
+            let mut q = 1000u16;
+            for param in parts {
+                let (k, v) = param.split_once('=')?;
+                if k.trim().eq_ignore_ascii_case("q") {
+                    let v: f32 = v.trim().parse().ok()?;
+                    if !(0.0..=1.0).contains(&v) {
+                        return None;
+                    }
+                    q = (v * 1000.0).round() as u16;
+                }
+            }
+            let valid = !tag.is_empty() && tag.len() <= 35 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            (valid && q > 0).then(|| (q, i, tag.to_owned()))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.into_iter().map(|(_, _, tag)| tag).collect()
+}
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/ai-systems", get(list_ai_systems).post(create_ai_system))
         .route("/v1/ai-systems/{ai_system_id}", get(get_ai_system).patch(patch_ai_system))
+        .route("/v1/ai-systems/{ai_system_id}/disclosures", get(list_disclosures).post(publish_disclosure))
+        .route("/v1/disclosures/{ai_system}", get(serve_disclosure))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preferred_languages;
+
+    #[test]
+    fn accept_language_is_ranked_by_weight_then_order() {
+        assert_eq!(preferred_languages(Some("de-AT,de;q=0.9,en;q=0.8")), ["de-AT", "de", "en"]);
+        assert_eq!(preferred_languages(Some("fr;q=0.2, nl;q=0.7, *;q=0.1")), ["nl", "fr"]);
+        assert_eq!(preferred_languages(Some("es;q=0, pt;q=abc, it")), ["it"]);
+        assert!(preferred_languages(Some(&"a,".repeat(3000))).is_empty(), "too long a header is ignored");
+        assert!(preferred_languages(None).is_empty());
+    }
 }

@@ -16,6 +16,9 @@ pub(crate) async fn gate_check(
     Gpc(gpc): Gpc,
     ApiJson(input): ApiJson<GateCheckInput>,
 ) -> Result<Json<GateCheckView>, ApiError> {
+    if input.recipient.as_ref().is_some_and(|r| r.vendor_id.is_none() && r.tcf_vendor_id.is_none()) {
+        return Err(crate::ApiError::invalid(Some("recipient".into()), "name a `vendor_id`, a `tcf_vendor_id` or both"));
+    }
     let view = s.service().gate().check(input.into(), gpc, Some(p.key_id)).await?;
     let reasons: Vec<&str> = view.reasons.iter().map(|r| r.code.as_str()).collect();
     s.metrics.gate_check(view.decision.as_str(), &reasons);

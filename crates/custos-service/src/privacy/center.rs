@@ -30,6 +30,15 @@ pub struct PurposeConsent {
     pub notice_version: String,
     /// What the customer said last; `None` if never asked.
     pub status: Option<ConsentStatus>,
+    /// The purpose sells or shares the customer's data.
+    pub sale_or_share: bool,
+    /// Global Privacy Control opts the customer out of this purpose (a sale or sharing purpose,
+    /// the signal sent now or recorded before, a jurisdiction where it is an opt-out) and they
+    /// have not allowed it over the signal: whatever they said before, it is off, and allowing
+    /// it first shows them the conflict.
+    pub gpc_blocks: bool,
+    /// The customer allowed it over their Global Privacy Control signal (for this purpose only).
+    pub overrides_gpc: bool,
 }
 
 /// One automated decision about the customer.
@@ -49,12 +58,15 @@ pub struct CustomerDecision {
 
 impl PrivacyCenter<'_> {
     /// The purposes resting on consent, each with its latest notice in `language` and the
-    /// customer's current answer.
-    pub async fn consents(&self, session: &PrivacySession, language: &str) -> Result<Vec<PurposeConsent>, ServiceError> {
+    /// customer's current answer; `gpc` is a `Sec-GPC: 1` header on the request.
+    pub async fn consents(&self, session: &PrivacySession, language: &str, gpc: bool) -> Result<Vec<PurposeConsent>, ServiceError> {
         let sid = session.subject_id.to_string();
         let purposes = self.0.purposes().all().await?;
         let notices = self.0.purposes().notices(None).await?;
         let current = self.0.consents().of_subject(&sid).await?.current;
+        let subject = self.0.read(async |tx| Ok(custos_store::subjects::get(tx, &session.subject_id).await?)).await?;
+        // The gate's rule: the signal opts out of sale and sharing where the law makes it one.
+        let gpc_in_force = subject.is_some_and(|s| (gpc || s.gpc) && s.jurisdiction.is_opt_out(&self.0.config.gate.opt_out_jurisdictions));
         Ok(purposes
             .into_iter()
             .map(|p| p.purpose)
@@ -64,8 +76,13 @@ impl PrivacyCenter<'_> {
                 let latest_in = |lang: &str| of_purpose.iter().filter(|n| n.notice_language == lang).max_by_key(|n| n.created_at).copied();
                 let notice =
                     latest_in(language).or_else(|| latest_in("en")).or_else(|| of_purpose.iter().max_by_key(|n| n.created_at).copied());
+                let state = current.iter().find(|c| c.purpose == p.purpose);
+                let overrides_gpc = state.is_some_and(|c| c.status == ConsentStatus::Granted && c.overrides_gpc);
                 PurposeConsent {
-                    status: current.iter().find(|c| c.purpose == p.purpose).map(|c| c.status),
+                    status: state.map(|c| c.status),
+                    sale_or_share: p.sale_or_share,
+                    gpc_blocks: p.sale_or_share && gpc_in_force && !overrides_gpc,
+                    overrides_gpc: overrides_gpc && p.sale_or_share,
                     notice_text: notice.map(|n| n.text.clone()).unwrap_or_default(),
                     notice_version: notice.map(|n| n.version.clone()).unwrap_or_default(),
                     purpose: p.purpose,
@@ -77,7 +94,9 @@ impl PrivacyCenter<'_> {
 
     /// Records the customer's answer for a purpose against the latest notice they were shown
     /// (in `language`, else English); only `granted` and `withdrawn` are answers a customer
-    /// gives here.
+    /// gives here. Allowing a purpose Global Privacy Control opts them out of needs
+    /// `confirmed_over_gpc` (they were shown the conflict and confirmed); it then wins over the
+    /// signal for that purpose only.
     pub async fn set_consent(
         &self,
         session: &PrivacySession,
@@ -85,33 +104,57 @@ impl PrivacyCenter<'_> {
         status: ConsentStatus,
         language: &str,
         gpc: bool,
+        confirmed_over_gpc: bool,
+    ) -> Result<ConsentEventView, ServiceError> {
+        self.record_answer(session, purpose, status, language, gpc, confirmed_over_gpc, ("privacy_center", "privacy center")).await
+    }
+
+    /// What [`Self::set_consent`] does, for a channel: `(method, source)` of the event.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn record_answer(
+        &self,
+        session: &PrivacySession,
+        purpose: &str,
+        status: ConsentStatus,
+        language: &str,
+        gpc: bool,
+        confirmed_over_gpc: bool,
+        (method, source): (&str, &str),
     ) -> Result<ConsentEventView, ServiceError> {
         if !matches!(status, ConsentStatus::Granted | ConsentStatus::Withdrawn) {
             return Err(ServiceError::invalid("status", "must be granted or withdrawn"));
         }
         let shown = self
-            .consents(session, language)
+            .consents(session, language, gpc)
             .await?
             .into_iter()
             .find(|p| p.purpose.as_str() == purpose && !p.notice_version.is_empty())
             .ok_or_else(|| ServiceError::invalid("purpose", "is not a purpose you can allow here"))?;
+        let overrides_gpc = status == ConsentStatus::Granted && shown.gpc_blocks;
+        if overrides_gpc && !confirmed_over_gpc {
+            return Err(ServiceError::unprocessable(
+                "confirm_gpc",
+                "your browser's Global Privacy Control signal opts you out of this use: confirm that you allow it anyway",
+            ));
+        }
         let notices = self.0.purposes().notices(Some(purpose)).await?;
-        let notice_language = notices
-            .iter()
-            .map(|n| &n.notice)
-            .find(|n| n.version == shown.notice_version && (n.notice_language == language || n.notice_language == "en"))
+        // The language version the customer was shown: theirs if published, else English.
+        let of_version = || notices.iter().map(|n| &n.notice).filter(|n| n.version == shown.notice_version);
+        let notice_language = of_version()
+            .find(|n| n.notice_language == language)
+            .or_else(|| of_version().find(|n| n.notice_language == "en"))
             .map(|n| n.notice_language.clone());
         let input = ConsentInput {
             subject_id: session.subject_id.to_string(),
             purpose: purpose.to_owned(),
             status,
-            method: "privacy_center".into(),
+            method: method.into(),
             notice_version: shown.notice_version,
             notice_language,
-            source: Some("privacy center".into()),
+            source: Some(source.into()),
             captured_at: None,
         };
-        self.0.consents().record(input, gpc).await
+        self.0.consents().record_with(input, gpc, overrides_gpc).await
     }
 
     /// The customer's subject record with its data.

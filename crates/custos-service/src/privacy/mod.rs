@@ -7,8 +7,10 @@
 //! session (cookie token hashed in the database, CSRF token per session, 1 hour).
 
 mod center;
+mod embed;
 
 pub use center::{CustomerDecision, PurposeConsent};
+pub use embed::{CONSENT_TOKEN_MINUTES, ConsentTokenView};
 
 use custos_core::{DataCategory, LedgerEvent, SubjectId, now};
 use data_encoding::HEXLOWER;
@@ -148,7 +150,7 @@ struct LinkClaims {
 }
 
 /// What a link's JWT library refusal means to the person who opened it.
-fn link_refusal(e: &jsonwebtoken::errors::Error) -> &'static str {
+pub(crate) fn link_refusal(e: &jsonwebtoken::errors::Error) -> &'static str {
     use jsonwebtoken::errors::ErrorKind as K;
     match e.kind() {
         K::InvalidSignature => "has a wrong signature",

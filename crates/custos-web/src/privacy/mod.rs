@@ -172,7 +172,14 @@ impl FromRequestParts<Center> for Customer {
             return Err(signed_out());
         };
         match c.service.privacy().session(&token).await {
-            Ok(Some(session)) => Ok(Self { session, token, t, gpc }),
+            Ok(Some(session)) => {
+                // The signal is the customer's opt-out of sale and sharing from now on: recorded
+                // the first time it is seen (a read otherwise).
+                if gpc && let Err(e) = c.service.subjects().record_gpc(&session.subject_id, "privacy_center").await {
+                    return Err(Stop(failed(Frame::signed_out(t), &e)));
+                }
+                Ok(Self { session, token, t, gpc })
+            }
             Ok(None) => Err(signed_out()),
             Err(e) => Err(Stop(failed(Frame::signed_out(t), &e))),
         }

@@ -33,6 +33,7 @@ struct PurposeRow {
     notice: String,
     version: String,
     status: String,
+    /// The button withdraws (else it allows).
     granted: bool,
 }
 
@@ -46,13 +47,21 @@ struct ConsentsPage {
 
 pub(crate) async fn consents(State(c): State<Center>, customer: Customer, Query(q): Query<Done>) -> Result<Response, Stop> {
     let t = customer.t;
-    let purposes = c.service.privacy().consents(&customer.session, t.lang).await.map_err(|e| customer.failed(&e))?;
+    let purposes = c.service.privacy().consents(&customer.session, t.lang, customer.gpc).await.map_err(|e| customer.failed(&e))?;
     let rows = purposes
         .into_iter()
         .map(|p| PurposeRow {
             anchor: p.purpose.as_str().replace('.', "-"),
-            granted: p.status == Some(ConsentStatus::Granted),
-            status: p.status.map_or(t.not_asked.to_owned(), |s| s.label().to_lowercase()),
+            // Under Global Privacy Control a sale or sharing purpose is never shown as allowed
+            // unless the customer allowed it over the signal.
+            granted: p.status == Some(ConsentStatus::Granted) && !p.gpc_blocks,
+            status: if p.gpc_blocks {
+                t.gpc_status.to_owned()
+            } else if p.overrides_gpc {
+                t.gpc_allowed_anyway.to_owned()
+            } else {
+                p.status.map_or(t.not_asked, |s| status_word(t, s)).to_owned()
+            },
             notice: p.notice_text,
             version: p.notice_version,
             key: p.purpose.to_string(),
@@ -63,11 +72,34 @@ pub(crate) async fn consents(State(c): State<Center>, customer: Customer, Query(
     Ok(html(StatusCode::OK, ConsentsPage { frame: customer.frame(notice), gpc: customer.gpc, purposes: rows }.render()))
 }
 
+/// A consent's state in the customer's words.
+fn status_word(t: &crate::text::Text, s: ConsentStatus) -> &'static str {
+    match s {
+        ConsentStatus::Granted => t.status_granted,
+        ConsentStatus::Withdrawn => t.status_withdrawn,
+        ConsentStatus::Denied => t.status_denied,
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ConsentForm {
     csrf: String,
     purpose: String,
     status: String,
+    /// `1` once the customer confirmed allowing a purpose their GPC signal opts them out of.
+    #[serde(default)]
+    confirm_gpc: Option<String>,
+}
+
+/// The question asked before a customer allows a purpose their Global Privacy Control signal
+/// opts them out of (CCPA regulations § 7025(c)(3)).
+#[derive(Template)]
+#[template(path = "privacy_gpc_conflict.html")]
+struct GpcConflictPage {
+    frame: Frame,
+    key: String,
+    anchor: String,
+    name: String,
 }
 
 impl CsrfForm for ConsentForm {
@@ -88,9 +120,22 @@ pub(crate) async fn set_consent(State(c): State<Center>, posted: CustomerPost<Co
             vec![("/privacy", t.back_to_consents)],
         )));
     };
+    let confirmed = form.confirm_gpc.as_deref() == Some("1");
+    if status == ConsentStatus::Granted && !confirmed {
+        let shown = c.service.privacy().consents(&customer.session, t.lang, customer.gpc).await.map_err(|e| customer.failed(&e))?;
+        if let Some(p) = shown.into_iter().find(|p| p.purpose.as_str() == form.purpose && p.gpc_blocks) {
+            let page = GpcConflictPage {
+                frame: customer.frame(None),
+                anchor: p.purpose.as_str().replace('.', "-"),
+                key: p.purpose.to_string(),
+                name: p.name,
+            };
+            return Ok(html(StatusCode::OK, page.render()));
+        }
+    }
     c.service
         .privacy()
-        .set_consent(&customer.session, &form.purpose, status, t.lang, customer.gpc)
+        .set_consent(&customer.session, &form.purpose, status, t.lang, customer.gpc, confirmed)
         .await
         .map_err(|e| customer.failed(&e))?;
     Ok(Redirect::to(&format!("/privacy?done={}", status.as_str())).into_response())
