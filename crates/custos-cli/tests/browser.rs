@@ -51,3 +51,8 @@ fn governance_in_headless_chromium() {
 fn masked_personal_data_in_headless_chromium() {
     run_e2e("masked.mjs");
 }
+
+#[test]
+fn consent_snippet_in_headless_chromium() {
+    run_e2e("embed.mjs");
+}

@@ -502,4 +502,127 @@ async fn customers_language(backend: Backend) {
     s.stop().await;
 }
 
-backend_tests!(sign_in_by_email, customer_uses_the_privacy_center, sign_in_by_code, global_privacy_control_end_to_end, customers_language);
+/// The consent snippet's API: tokens minted with `consents:write`, calls from allow-listed
+/// origins only (CORS), the visitor's language and GPC honoured, answers recorded as from the
+/// website; bad tokens and input change nothing.
+async fn consent_snippet(backend: Backend) {
+    const SHOP: &str = "https://shop.example";
+    let Some(s) = TestServer::start_with(backend, |state| state.with_embed_origins(vec![SHOP.into()])).await else { return };
+    const SHARE: &str = "marketing.advertising.third_party.targeted";
+    for (key, name, sale) in [(ADS, "Targeted offers", false), (SHARE, "Offers from our partners", true)] {
+        s.post(
+            "/v1/purposes",
+            json!({"key": key, "name": name, "legal_basis": "consent", "data_categories": ["user.contact.email"], "retention_days": 365, "sale_or_share": sale}),
+        )
+        .await;
+        s.post("/v1/notices", json!({"purpose": key, "version": "1", "language": "en", "text": format!("{name}: your e-mail address.")}))
+            .await;
+    }
+    let (_, subject) = s.post("/v1/subjects", json!({"external_id": "web-1", "jurisdiction": "US-CA", "data": {}})).await;
+    let sid = subject["subject_id"].as_str().expect("id").to_owned();
+    // Minting: the scope, a known subject.
+    let reader = s.key(&["subjects:read"]).await;
+    assert_eq!(s.call(Method::POST, "/v1/consent-tokens", Some(&reader), Some(json!({"external_id": "web-1"}))).await.0, 403);
+    assert_eq!(s.post("/v1/consent-tokens", json!({"external_id": "nobody"})).await.0, 404);
+    let (st, minted) = s.post("/v1/consent-tokens", json!({"external_id": "web-1"})).await;
+    assert_eq!(st, 201, "{minted}");
+    let token = minted["token"].as_str().expect("token").to_owned();
+    let history = async || s.get(&format!("/v1/subjects/{sid}/consents")).await.1["history"].as_array().map_or(0, Vec::len);
+
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, origin: Option<&str>, token: &str, body: Option<serde_json::Value>| {
+        let mut req =
+            client.request(method, format!("{}/v1/embed/consents", s.base_url)).bearer_auth(token).header("accept-language", "es-ES");
+        if let Some(o) = origin {
+            req = req.header("origin", o.to_owned());
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req
+    };
+    // The shop's page: the purposes in Spanish words, CORS for that origin only.
+    let resp = call(Method::GET, Some(SHOP), &token, None).send().await.expect("get");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(SHOP));
+    let doc: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!((doc["language"].as_str(), doc["words"]["title"].as_str()), (Some("es"), Some("Sus consentimientos")), "{doc}");
+    assert_eq!(doc["purposes"].as_array().map(Vec::len), Some(2), "{doc}");
+    let preflight = client
+        .request(Method::OPTIONS, format!("{}/v1/embed/consents", s.base_url))
+        .header("origin", SHOP)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status().as_u16(), 204);
+    assert!(preflight.headers().get("access-control-allow-headers").and_then(|v| v.to_str().ok()).unwrap_or("").contains("authorization"));
+    // Another site, a forged or foreign token, bad input: refused, nothing recorded.
+    let resp = call(Method::POST, Some("https://evil.example"), &token, Some(json!({"purpose": ADS, "status": "granted"})))
+        .send()
+        .await
+        .expect("post");
+    assert!(resp.status().as_u16() == 403 && resp.headers().get("access-control-allow-origin").is_none());
+    let (_, link) = s.post("/v1/privacy-center/links", json!({"external_id": "web-1"})).await;
+    for bad in [format!("{token}x"), link["token"].as_str().unwrap_or("").to_owned(), String::new()] {
+        let resp = call(Method::POST, Some(SHOP), &bad, Some(json!({"purpose": ADS, "status": "granted"}))).send().await.expect("post");
+        assert_eq!(resp.status().as_u16(), 400, "a bad token: {bad}");
+        assert!(resp.headers().get("access-control-allow-origin").is_some(), "the shop's page can read why");
+    }
+    for (body, field) in [
+        (json!({"purpose": ADS, "status": "maybe"}), "status"),
+        (json!({"purpose": ADS}), "status"),
+        (json!({"purpose": ADS, "status": "granted", "x": 1}), "x"),
+    ] {
+        let resp = call(Method::POST, Some(SHOP), &token, Some(body.clone())).send().await.expect("post");
+        let problem: serde_json::Value = resp.json().await.unwrap_or_default();
+        assert_eq!(problem["field"].as_str(), Some(field), "{body} -> {problem}");
+    }
+    assert_eq!(history().await, 0, "nothing recorded");
+    // An answer: recorded from the website, the gate obeys it.
+    let resp = call(Method::POST, Some(SHOP), &token, Some(json!({"purpose": ADS, "status": "granted"}))).send().await.expect("post");
+    assert_eq!(resp.status().as_u16(), 201);
+    let (_, consents) = s.get(&format!("/v1/subjects/{sid}/consents")).await;
+    let last = consents["history"].as_array().and_then(|h| h.last()).cloned().unwrap_or_default();
+    assert_eq!(
+        (last["method"].as_str(), last["source"].as_str()),
+        (Some("website"), Some("consent snippet on https://shop.example")),
+        "{consents}"
+    );
+    let check = json!({"subject_id": sid, "purpose": ADS, "data_categories": ["user.contact.email"]});
+    assert_eq!(s.post("/v1/gate/check", check).await.1["decision"], "allow");
+    // GPC from the visitor's browser: recorded, the sharing purpose needs the confirmation.
+    let resp = call(Method::GET, Some(SHOP), &token, None).header("sec-gpc", "1").send().await.expect("get");
+    let doc: serde_json::Value = resp.json().await.expect("json");
+    let share = doc["purposes"].as_array().and_then(|a| a.iter().find(|p| p["purpose"] == SHARE)).cloned().unwrap_or_default();
+    assert_eq!((doc["gpc"].as_bool(), share["gpc_blocks"].as_bool()), (Some(true), Some(true)), "{doc}");
+    assert_eq!(s.get(&format!("/v1/subjects/{sid}")).await.1["gpc"], true);
+    let resp = call(Method::POST, Some(SHOP), &token, Some(json!({"purpose": SHARE, "status": "granted"})))
+        .header("sec-gpc", "1")
+        .send()
+        .await
+        .expect("post");
+    let problem: serde_json::Value = resp.json().await.unwrap_or_default();
+    assert_eq!(problem["field"].as_str(), Some("confirm_gpc"), "{problem}");
+    let resp = call(Method::POST, Some(SHOP), &token, Some(json!({"purpose": SHARE, "status": "granted", "confirm_gpc": true})))
+        .header("sec-gpc", "1")
+        .send()
+        .await
+        .expect("post");
+    let done: serde_json::Value = resp.json().await.unwrap_or_default();
+    assert_eq!(done["overrides_gpc"], true, "{done}");
+    // The script itself, for any page to load.
+    let resp = client.get(format!("{}/embed/consent.js", s.base_url)).send().await.expect("script");
+    assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("text/javascript; charset=utf-8"));
+    assert!(resp.text().await.unwrap_or_default().contains("/v1/embed/consents"));
+    s.stop().await;
+}
+
+backend_tests!(
+    sign_in_by_email,
+    customer_uses_the_privacy_center,
+    sign_in_by_code,
+    global_privacy_control_end_to_end,
+    customers_language,
+    consent_snippet
+);

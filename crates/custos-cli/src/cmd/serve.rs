@@ -95,9 +95,27 @@ pub struct ConnectionArgs {
     /// client address; from any other peer the header is ignored.
     #[arg(long, env = "CUSTOS_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<String>,
+    /// Origins of the business's sites whose pages may run the consent snippet
+    /// (`https://shop.example`; comma-separated or repeated). None by default.
+    #[arg(long, env = "CUSTOS_EMBED_ORIGINS", value_delimiter = ',')]
+    embed_origin: Vec<String>,
 }
 
 impl ConnectionArgs {
+    /// The snippet's origins, checked: a scheme, a host and no path (as browsers send `Origin`).
+    fn embed_origins(&self) -> anyhow::Result<Vec<String>> {
+        self.embed_origin
+            .iter()
+            .map(|o| {
+                let o = o.trim().trim_end_matches('/');
+                let ok = o.split_once("://").is_some_and(|(scheme, rest)| {
+                    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', ' '])
+                });
+                if ok { Ok(o.to_owned()) } else { anyhow::bail!("--embed-origin: `{o}` is not an origin such as https://shop.example") }
+            })
+            .collect()
+    }
+
     /// The trusted proxies as networks (a bare address is a network of one).
     fn proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
         self.trusted_proxies
@@ -155,6 +173,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let serve_options = args.connections.options()?;
     let proxies = args.connections.proxies()?;
+    let embed_origins = args.connections.embed_origins()?;
     if let Some(tls) = &serve_options.tls {
         tls.load().context("cannot set up HTTPS")?;
     }
@@ -366,7 +385,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
-    let state = custos_server::AppState::new(service.clone()).with_presidio_api(presidio).with_trusted_proxies(proxies);
+    let state = custos_server::AppState::new(service.clone())
+        .with_presidio_api(presidio)
+        .with_trusted_proxies(proxies)
+        .with_embed_origins(embed_origins);
     if let Some(address) = args.metrics_listen {
         let metrics =
             tokio::net::TcpListener::bind(address).await.with_context(|| format!("--metrics-listen: cannot listen on {address}"))?;
