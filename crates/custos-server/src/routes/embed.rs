@@ -63,12 +63,22 @@ pub(crate) struct EmbedAnswer {
     /// The purpose.
     pub purpose: String,
     /// `granted` or `withdrawn`.
-    pub status: String,
+    pub status: EmbedStatus,
     /// The visitor confirmed allowing a purpose their Global Privacy Control signal opts them
     /// out of, after the snippet showed the conflict (else such a grant is a 422 naming
     /// `confirm_gpc`).
     #[serde(default)]
     pub confirm_gpc: bool,
+}
+
+/// What a visitor can answer from the snippet.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EmbedStatus {
+    /// Allowed.
+    Granted,
+    /// Permission taken back.
+    Withdrawn,
 }
 
 /// The origin of a cross-origin call, if the request has one: allowed, or refused.
@@ -157,10 +167,9 @@ pub(crate) async fn embed_answer(
     snippet_call(&s, &headers, async {
         let session = s.service().privacy().consent_session(bearer(&headers), client.into()).await?;
         let answer: EmbedAnswer = crate::extract::parse_json(&body)?;
-        let status = match answer.status.as_str() {
-            "granted" => ConsentStatus::Granted,
-            "withdrawn" => ConsentStatus::Withdrawn,
-            _ => return Err(ApiError::invalid(Some("status".into()), "must be `granted` or `withdrawn`")),
+        let status = match answer.status {
+            EmbedStatus::Granted => ConsentStatus::Granted,
+            EmbedStatus::Withdrawn => ConsentStatus::Withdrawn,
         };
         let (lang, _) = custos_web::snippet_words(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
         let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
