@@ -9,7 +9,7 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { launch, serve, shots } from './lib.mjs';
+import { apiClient, launch, serve, shots } from './lib.mjs';
 
 // The business's pages: the snippet with the token of the moment.
 let page_html = '';
@@ -30,16 +30,7 @@ const custos = serve('embed', ['--demo-subjects', '20', '--embed-origin', origin
 let browser;
 try {
   const { base, key } = await custos.started;
-  const api = async (path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const api = apiClient(base, key);
   const subject = await api('/v1/subjects?external_id=demo-000002');
   const { token } = await api('/v1/consent-tokens', { external_id: 'demo-000002' });
   page_html = `<!doctype html><html lang="de"><head><title>Shop</title></head><body><h1>Demo-Shop</h1>

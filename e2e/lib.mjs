@@ -65,3 +65,19 @@ export async function signIn(page, base, email) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
 }
+
+/// A caller of custos's API with `key`: `api(path)` GETs, `api(path, body)` POSTs JSON; the
+/// answer's JSON, or an assertion naming the path and the status.
+export function apiClient(base, key) {
+  return async (path, body) => {
+    const res = await fetch(`${base}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    assert.ok(res.ok, `${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+}
+

@@ -9,22 +9,13 @@
 //   node e2e/masked.mjs         (uses target/debug/custos; `cargo build --bin custos` first)
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { launch, serve, shots, signIn } from './lib.mjs';
+import { apiClient, launch, serve, shots, signIn } from './lib.mjs';
 
 const custos = serve('masked', ['--demo-subjects', '20']);
 let browser;
 try {
   const { base, key } = await custos.started;
-  const api = async (path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    assert.ok(res.ok, `${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const api = apiClient(base, key);
   custos.createUser('pia@e2e.test', 'privacy_officer');
   const course = await api('/v1/trainings', { name: 'Handling customer data', validity_months: 12, required_for: ['privacy_officer'] });
   const subject = await api('/v1/subjects?external_id=demo-000001');

@@ -86,7 +86,7 @@ pub struct ObligationView {
 /// A control with its newest evidence.
 #[derive(Debug, Clone)]
 pub struct ControlView {
-    /// Id (`requests_on_time`, `manual.ai_disclosure`).
+    /// Id (`requests_on_time`, `manual.encryption`).
     pub id: String,
     /// What it checks.
     pub title: String,

@@ -240,7 +240,7 @@ pub async fn runs(tx: &mut Tx, limit: u32) -> Result<Vec<RunRecord>, StoreError>
 pub struct EvidenceRecord {
     /// Id.
     pub evidence_id: String,
-    /// The control (`requests_on_time`, `manual.ai_disclosure`).
+    /// The control (`requests_on_time`, `manual.encryption`).
     pub control: String,
     /// The run that computed it (none for an upload).
     pub run_id: Option<String>,

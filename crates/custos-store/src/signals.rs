@@ -58,15 +58,7 @@ pub async fn of_subject(tx: &mut Tx, subject_id: &SubjectId) -> Result<Vec<(Stri
         .bind(subject_id.to_string())
         .fetch_all(tx.conn())
         .await?;
-    let key = crate::subjects::data_key(tx, subject_id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id = crate::rows::text(r, "signal_id")?;
-        let context = crate::sealed::context("consent_signals", &id, "signal");
-        let text = crate::sealed::open(key.as_ref(), subject_id, &context, crate::rows::opt_bytes(r, "signal_ct")?.as_deref())?;
-        out.push((id, crate::rows::text(r, "kind")?, text));
-    }
-    Ok(out)
+    opened(tx, subject_id, &rows).await
 }
 
 /// The latest `limit` signals of a subject, newest first: (signal id, kind, string).
@@ -81,15 +73,7 @@ pub async fn latest_of_subject(
             .bind(i64::from(limit))
             .fetch_all(tx.conn())
             .await?;
-    let key = crate::subjects::data_key(tx, subject_id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id = crate::rows::text(r, "signal_id")?;
-        let context = crate::sealed::context("consent_signals", &id, "signal");
-        let text = crate::sealed::open(key.as_ref(), subject_id, &context, crate::rows::opt_bytes(r, "signal_ct")?.as_deref())?;
-        out.push((id, crate::rows::text(r, "kind")?, text));
-    }
-    Ok(out)
+    opened(tx, subject_id, &rows).await
 }
 
 /// A stored Global Vendor List version.
@@ -162,4 +146,22 @@ pub async fn vendor_lists(tx: &mut Tx) -> Result<Vec<VendorListRecord>, StoreErr
     .fetch_all(tx.conn())
     .await?;
     rows.iter().map(vendor_list_from_row).collect()
+}
+
+/// Signal rows (`signal_id`, `kind`, `signal_ct`) with their strings unsealed (none once the
+/// subject was erased).
+async fn opened(
+    tx: &mut Tx,
+    subject_id: &SubjectId,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    let key = crate::subjects::data_key(tx, subject_id).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = crate::rows::text(r, "signal_id")?;
+        let context = crate::sealed::context("consent_signals", &id, "signal");
+        let text = crate::sealed::open(key.as_ref(), subject_id, &context, crate::rows::opt_bytes(r, "signal_ct")?.as_deref())?;
+        out.push((id, crate::rows::text(r, "kind")?, text));
+    }
+    Ok(out)
 }
