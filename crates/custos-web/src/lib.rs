@@ -30,7 +30,7 @@ mod privacy;
 mod reviews;
 mod risks;
 mod session;
-pub use text::snippet_words;
+pub use text::{preferred_languages, snippet_words};
 mod subjects;
 mod text;
 mod trainings;

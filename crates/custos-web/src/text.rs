@@ -627,6 +627,28 @@ pub(crate) fn for_language(accept_language: Option<&str>) -> &'static Text {
     best.map_or(&EN, |(text, _)| text)
 }
 
+/// The language ranges of an `Accept-Language` header, best first (ties in header order),
+/// without `*` and those weighted 0, with the same bounds and weight rules as
+/// [`for_language`]: for content published in any language (AI disclosures), not only the
+/// privacy center's five.
+pub fn preferred_languages(accept_language: Option<&str>) -> Vec<String> {
+    let Some(header) = accept_language.filter(|h| h.len() <= MAX_HEADER_LEN) else { return Vec::new() };
+    let mut ranked: Vec<(u16, usize, &str)> = header
+        .split(',')
+        .take(MAX_RANGES)
+        .enumerate()
+        .filter_map(|(i, entry)| {
+            let mut parts = entry.split(';');
+            let range = parts.next().unwrap_or_default().trim();
+            let q = weight(parts)?;
+            let valid = !range.is_empty() && range.len() <= 35 && range.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            (valid && q > 0).then_some((q, i, range))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.into_iter().map(|(_, _, range)| range.to_owned()).collect()
+}
+
 /// The supported language a language range's primary subtag names (`es-419` → Spanish), if any.
 fn primary_language(range: &str) -> Option<&'static Text> {
     let primary = range.split('-').next().unwrap_or_default();
@@ -711,6 +733,15 @@ pub fn snippet_words(accept_language: Option<&str>) -> (&'static str, serde_json
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn accept_language_is_ranked_by_weight_then_order() {
+        assert_eq!(super::preferred_languages(Some("de-AT,de;q=0.9,en;q=0.8")), ["de-AT", "de", "en"]);
+        assert_eq!(super::preferred_languages(Some("fr;q=0.2, nl;q=0.7, *;q=0.1")), ["nl", "fr"]);
+        assert_eq!(super::preferred_languages(Some("es;q=0, pt;q=abc, it")), ["it"]);
+        assert!(super::preferred_languages(Some(&"a,".repeat(3000))).is_empty(), "too long a header is ignored");
+        assert!(super::preferred_languages(None).is_empty());
+    }
+
     use super::*;
 
     /// Every field of `t` as (field name, text), in the struct's order.

@@ -104,7 +104,7 @@ pub(crate) async fn serve_disclosure(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let mut wanted: Vec<String> = q.language.into_iter().collect();
-    wanted.extend(preferred_languages(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())));
+    wanted.extend(custos_web::preferred_languages(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())));
     let served = s.service().ai_systems().serve_disclosure(&ai_system, &wanted).await?;
     let language = HeaderValue::from_str(&served.disclosure.language).ok();
     let mut response = Json(DisclosureView::public(served)).into_response();
@@ -119,55 +119,10 @@ pub(crate) async fn serve_disclosure(
     Ok(response)
 }
 
-/// The language ranges of an `Accept-Language` header (RFC 9110 § 12.5.4), best first (ties in
-/// header order), without `*` and those weighted 0. At most 32 entries of a header of at most
-/// 4,096 bytes are read; a malformed weight drops its entry.
-pub(crate) fn preferred_languages(header: Option<&str>) -> Vec<String> {
-    let Some(header) = header.filter(|h| h.len() <= 4096) else { return Vec::new() };
-    let mut ranked: Vec<(u16, usize, String)> = header
-        .split(',')
-        .take(32)
-        .enumerate()
-        .filter_map(|(i, entry)| {
-            let mut parts = entry.split(';');
-            let tag = parts.next()?.trim();
-            let mut q = 1000u16;
-            for param in parts {
-                let (k, v) = param.split_once('=')?;
-                if k.trim().eq_ignore_ascii_case("q") {
-                    let v: f32 = v.trim().parse().ok()?;
-                    if !(0.0..=1.0).contains(&v) {
-                        return None;
-                    }
-                    q = (v * 1000.0).round() as u16;
-                }
-            }
-            let valid = !tag.is_empty() && tag.len() <= 35 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-            (valid && q > 0).then(|| (q, i, tag.to_owned()))
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranked.into_iter().map(|(_, _, tag)| tag).collect()
-}
-
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/ai-systems", get(list_ai_systems).post(create_ai_system))
         .route("/v1/ai-systems/{ai_system_id}", get(get_ai_system).patch(patch_ai_system))
         .route("/v1/ai-systems/{ai_system_id}/disclosures", get(list_disclosures).post(publish_disclosure))
         .route("/v1/disclosures/{ai_system}", get(serve_disclosure))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::preferred_languages;
-
-    #[test]
-    fn accept_language_is_ranked_by_weight_then_order() {
-        assert_eq!(preferred_languages(Some("de-AT,de;q=0.9,en;q=0.8")), ["de-AT", "de", "en"]);
-        assert_eq!(preferred_languages(Some("fr;q=0.2, nl;q=0.7, *;q=0.1")), ["nl", "fr"]);
-        assert_eq!(preferred_languages(Some("es;q=0, pt;q=abc, it")), ["it"]);
-        assert!(preferred_languages(Some(&"a,".repeat(3000))).is_empty(), "too long a header is ignored");
-        assert!(preferred_languages(None).is_empty());
-    }
 }
