@@ -1,8 +1,13 @@
 //! TC string decodes per second on one core, on the string `custos bench consent` picks (the
 //! median-length fixture string with 150-250 vendors): a quick loop for tuning the decoder
-//! without building the whole CLI (`cargo run --release --example decode_rate`).
+//! without building the whole CLI (`cargo run --release --example decode_rate`), with the
+//! binary's allocator (mimalloc).
 
 use custos_consent_signals::{Mode, tcf};
+
+/// The allocator the `custos` binary uses, so the figure is the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/consent-signals/tcf_valid.json");
