@@ -107,7 +107,13 @@ fn main() {
             },
         );
     }
-    let dictionary = FeatureDictionary { favorable_outcome: FavorableSide::Higher, intro: None, features };
+    let dictionary = FeatureDictionary {
+        favorable_outcome: FavorableSide::Higher,
+        intro: None,
+        features,
+        outcomes: Default::default(),
+        languages: Default::default(),
+    };
     let options = CounterfactualOptions::default();
     let mut times = Vec::new();
     let (mut found, mut evaluations) = (0usize, 0usize);

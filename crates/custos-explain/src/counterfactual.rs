@@ -101,31 +101,26 @@ pub enum Counterfactual {
 /// been 0.23 instead of 0.55 and the number of missed payments 0 instead of 2, the outcome
 /// would likely have been different."), from the dictionary's descriptions and units.
 pub fn describe(c: &Counterfactual, dictionary: &FeatureDictionary) -> Option<String> {
+    describe_in(c, dictionary, None, &crate::reasons::ENGLISH)
+}
+
+/// [`describe`] in `language`'s words (the dictionary's base words when `None` or not
+/// translated) and `phrases`' sentences.
+pub fn describe_in(
+    c: &Counterfactual,
+    dictionary: &FeatureDictionary,
+    language: Option<&str>,
+    phrases: &crate::reasons::Phrases<'_>,
+) -> Option<String> {
     let Counterfactual::Found { changes, .. } = c else { return None };
-    let parts: Vec<String> = changes
-        .iter()
-        .map(|ch| {
-            let t = dictionary.features.get(&ch.feature);
-            let what = t.map_or_else(|| ch.feature.clone(), |t| crate::reasons::lower_first(&t.description));
-            let unit = t.and_then(|t| t.unit.as_deref()).map(|u| format!(" {u}")).unwrap_or_default();
-            format!(
-                "{what} {} {}{unit} instead of {}{unit}",
-                "{BEEN}",
-                crate::reasons::fmt_value(ch.to),
-                crate::reasons::fmt_value(ch.from)
-            )
-        })
-        .collect();
-    let mut text = String::from("If ");
-    for (i, p) in parts.iter().enumerate() {
+    let mut joined = String::new();
+    for (i, ch) in changes.iter().enumerate() {
         if i > 0 {
-            text.push_str(if i + 1 == parts.len() { " and " } else { ", " });
+            joined.push_str(if i + 1 == changes.len() { phrases.and } else { ", " });
         }
-        // "had been" once, at the first change.
-        text.push_str(&p.replace("{BEEN}", if i == 0 { "had been" } else { "" }).replace("  ", " "));
+        joined.push_str(&crate::reasons::change(dictionary, language, phrases, &ch.feature, ch.from, ch.to, i == 0));
     }
-    text.push_str(", the outcome would likely have been different.");
-    Some(text)
+    Some(phrases.changed.replace("{changes}", &joined))
 }
 
 /// A feature that may move: its index, bounds, direction and range.
@@ -431,6 +426,8 @@ mod tests {
 
     fn dictionary(entries: &[(&str, FeatureText)]) -> FeatureDictionary {
         FeatureDictionary {
+            outcomes: BTreeMap::new(),
+            languages: BTreeMap::new(),
             favorable_outcome: FavorableSide::Higher,
             intro: None,
             features: entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect::<BTreeMap<_, _>>(),

@@ -110,7 +110,13 @@ fn tree_counterfactuals_flip_and_respect_the_dictionary() {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let dictionary = FeatureDictionary { favorable_outcome: FavorableSide::Higher, intro: None, features: actionable.clone() };
+    let dictionary = FeatureDictionary {
+        favorable_outcome: FavorableSide::Higher,
+        intro: None,
+        features: actionable.clone(),
+        outcomes: Default::default(),
+        languages: Default::default(),
+    };
     let options = CounterfactualOptions::default();
     let (mut found, mut adverse, mut compared) = (0, 0, 0);
     for raw in rows.iter().take(60) {

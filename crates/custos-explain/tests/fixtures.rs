@@ -202,6 +202,8 @@ fn tree_reasons_and_hints_cross_the_boundary() {
     let dictionary = FeatureDictionary {
         favorable_outcome: FavorableSide::Higher,
         intro: None,
+        outcomes: Default::default(),
+        languages: Default::default(),
         features: features
             .iter()
             .map(|f| {

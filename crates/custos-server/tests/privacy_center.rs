@@ -116,7 +116,7 @@ async fn customer_uses_the_privacy_center(backend: Backend) {
         "{list}"
     );
     let (_, page, _) = b.get("/privacy/requests?done=1").await;
-    assert!(page.contains("Erase my data") && page.contains("Verified"), "{page}");
+    assert!(page.contains("Erase my data") && page.contains("in progress"), "{page}");
 
     // A correction: a rectification request carrying the new value.
     let (st, _, _) =
@@ -499,6 +499,114 @@ async fn customers_language(backend: Backend) {
     let b = signed_in("ja").await;
     let (_, page, _) = b.get("/privacy").await;
     assert!(page.contains("<html lang=\"en\">") && page.contains("Your consents"), "{page}");
+
+    // In German, dates, request states, data categories and a model's reasons are German too:
+    // the model's dictionary carries German words and outcome labels.
+    let mut dictionary = json!({
+        "favorable_outcome": "higher",
+        "features": {
+            "income": {"description": "Your income", "higher": "is high", "lower": "is low for this credit line", "unit": "EUR"},
+            "debt_ratio": {"description": "Your debt-to-income ratio", "higher": "is high", "lower": "is low", "actionable": true, "min": 0}
+        },
+        "outcomes": {"declined": "Declined"},
+        "languages": {"de": {
+            "intro": "Die wichtigsten Gründe waren",
+            "features": {
+                "income": {"description": "Ihr Einkommen", "higher": "ist hoch", "lower": "ist für diesen Kredit niedrig"},
+                "debt_ratio": {"description": "Ihr Verhältnis von Schulden zu Einkommen", "higher": "ist hoch", "lower": "ist niedrig"}
+            },
+            "outcomes": {"declined": "Abgelehnt"}
+        }}
+    });
+    let file = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/explain/credit.linear.json"))
+        .expect("fixture");
+    let model = |dictionary: &serde_json::Value| json!({"name": "credit", "version": "1", "model": file, "dictionary": dictionary, "owner": "risk@example.com"});
+    // A translation must give every feature words: a gap is named and nothing is registered.
+    dictionary["languages"]["de"]["features"].as_object_mut().expect("features").remove("income");
+    let (st, problem) = s.post("/v1/models", model(&dictionary)).await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("dictionary.languages.de.features.income")), "{problem}");
+    dictionary["languages"]["de"]["features"]["income"] =
+        json!({"description": "Ihr Einkommen", "higher": "ist hoch", "lower": "ist für diesen Kredit niedrig"});
+    let (st, registered) = s.post("/v1/models", model(&dictionary)).await;
+    assert_eq!(st, 201, "{registered}");
+    custos_testkit::approve_model(&s.service, registered["model_id"].as_str().expect("id")).await;
+    let (st, d) = s
+        .post(
+            "/v1/decisions",
+            json!({"subject_id": sid, "purpose": ADS, "model": "credit", "model_version": "1", "outcome": "declined",
+                   "features": {"income": 24000, "debt_ratio": 0.55, "months_at_address": 6, "missed_payments": 0}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{d}");
+    let mut b = signed_in("de").await;
+    let (_, page, _) = b.get("/privacy/decisions").await;
+    assert!(page.contains("Abgelehnt") && !page.contains(">declined<"), "{page}");
+    assert!(
+        page.contains("Die wichtigsten Gründe waren: Ihr Verhältnis von Schulden zu Einkommen ist hoch; Ihr Einkommen ist für diesen Kredit niedrig; weitere Faktoren des Modells."),
+        "features without words are not named: {page}"
+    );
+    assert!(
+        page.contains("Wenn Ihr Verhältnis von Schulden zu Einkommen 0,131 statt 0,55 gewesen wäre, wäre das Ergebnis wahrscheinlich anders ausgefallen."),
+        "the counterfactual in German words and numbers: {page}"
+    );
+    const ENGLISH_MONTHS: [&str; 12] =
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    const GERMAN_MONTHS: [&str; 12] =
+        ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"];
+    let english_date = |page: &str| {
+        ENGLISH_MONTHS
+            .iter()
+            .chain(&["Jan ", "Feb ", "Mar ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "])
+            .any(|m| page.contains(&format!(" {m}")) && !GERMAN_MONTHS.contains(m))
+    };
+    assert!(GERMAN_MONTHS.iter().any(|m| page.contains(&format!(". {m} "))) && !english_date(&page), "{page}");
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned();
+    let (st, _, _) = b.post("/privacy/requests", &[("csrf", csrf.as_str()), ("kind", "access")]).await;
+    assert_eq!(st, 303);
+    let (_, page, _) = b.get("/privacy/requests").await;
+    assert!(page.contains("in Bearbeitung") && !page.contains("Verified"), "{page}");
+    assert!(GERMAN_MONTHS.iter().any(|m| page.contains(&format!(". {m} "))) && !english_date(&page), "{page}");
+    // The English page of the same decision keeps the dictionary's own words.
+    let b = signed_in("en").await;
+    let (_, page, _) = b.get("/privacy/decisions").await;
+    assert!(page.contains("Declined") && page.contains("The main reasons were: your debt-to-income ratio is high"), "{page}");
+
+    // The customer's stored preference decides when the browser names no language custos
+    // speaks; the browser's language comes first. A preference that is not a language tag is
+    // refused and changes nothing.
+    let (st, problem) = s
+        .post(
+            "/v1/subjects",
+            json!({"external_id": "nl-1", "jurisdiction": "NL", "data": {"user.demographic.language": "Dutch please", "user.contact.email": "nl1@example.org"}}),
+        )
+        .await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("data.user.demographic.language")), "{problem}");
+    let (st, _) = s
+        .post(
+            "/v1/subjects",
+            json!({"external_id": "nl-1", "jurisdiction": "NL", "data": {"user.demographic.language": "nl-BE", "user.contact.email": "nl1@example.org"}}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let sign_in_nl = async |accept: Option<&str>| {
+        let (_, link) = s.post("/v1/privacy-center/links", json!({"external_id": "nl-1"})).await;
+        let mut b = Browser::new(&s);
+        if let Some(accept) = accept {
+            b.headers.push(("accept-language".into(), accept.into()));
+        }
+        let resp = b.client.get(format!("{}{}", s.base_url, link["path"].as_str().expect("path"))).send().await.expect("login");
+        b.cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|c| c.split(';').next()).map(str::to_owned);
+        b
+    };
+    for accept in [None, Some("ja, zh;q=0.5")] {
+        let (_, page, _) = sign_in_nl(accept).await.get("/privacy/data").await;
+        assert!(page.contains("<html lang=\"nl\">"), "{accept:?}: {page}");
+        let names: serde_json::Value = serde_json::from_str(include_str!("../../custos-web/src/category_names.json")).expect("names");
+        let email = names["user.contact.email"]["nl"].as_str().expect("a Dutch name");
+        assert!(page.contains(email), "the category in Dutch ({email}): {page}");
+    }
+    let (_, page, _) = sign_in_nl(Some("fr")).await.get("/privacy").await;
+    assert!(page.contains("<html lang=\"fr\">"), "the browser's language first: {page}");
     s.stop().await;
 }
 

@@ -287,6 +287,49 @@ impl Demo<'_> {
                         "tenure_months": {"description": "The time you have been a customer", "higher": "is long", "lower": "is short", "unit": "months"},
                         "age_band": {"description": "Your age band", "higher": "is high", "lower": "is low"},
                         "channel": {"description": "The way you signed up", "higher": "counted against this offer", "lower": "counted against this offer"}
+                    },
+                    "outcomes": {"offer": "Offer sent", "no_offer": "No offer this time"},
+                    "languages": {
+                        "de": {
+                            "intro": "Wir haben Ihnen dieses Angebot vor allem deshalb nicht geschickt, weil",
+                            "features": {
+                                "purchases": {"description": "Die Zahl Ihrer letzten Einkäufe", "higher": "hoch ist", "lower": "niedrig ist"},
+                                "tenure_months": {"description": "Die Zeit, die Sie schon Kunde sind,", "higher": "lang ist", "lower": "kurz ist", "unit": "Monate"},
+                                "age_band": {"description": "Ihre Altersgruppe", "higher": "hoch ist", "lower": "niedrig ist"},
+                                "channel": {"description": "Der Weg, auf dem Sie sich angemeldet haben,", "higher": "gegen dieses Angebot sprach", "lower": "gegen dieses Angebot sprach"}
+                            },
+                            "outcomes": {"offer": "Angebot gesendet", "no_offer": "Diesmal kein Angebot"}
+                        },
+                        "fr": {
+                            "intro": "Nous ne vous avons pas envoyé cette offre principalement parce que",
+                            "features": {
+                                "purchases": {"description": "Votre nombre d’achats récents", "higher": "est élevé", "lower": "est faible"},
+                                "tenure_months": {"description": "Votre ancienneté de client", "higher": "est longue", "lower": "est courte", "unit": "mois"},
+                                "age_band": {"description": "Votre tranche d’âge", "higher": "est élevée", "lower": "est basse"},
+                                "channel": {"description": "La façon dont vous vous êtes inscrit", "higher": "a joué contre cette offre", "lower": "a joué contre cette offre"}
+                            },
+                            "outcomes": {"offer": "Offre envoyée", "no_offer": "Pas d’offre cette fois"}
+                        },
+                        "es": {
+                            "intro": "No le enviamos esta oferta sobre todo porque",
+                            "features": {
+                                "purchases": {"description": "Su número de compras recientes", "higher": "es alto", "lower": "es bajo"},
+                                "tenure_months": {"description": "El tiempo que lleva siendo cliente", "higher": "es largo", "lower": "es corto", "unit": "meses"},
+                                "age_band": {"description": "Su franja de edad", "higher": "es alta", "lower": "es baja"},
+                                "channel": {"description": "La forma en que se registró", "higher": "pesó en contra de esta oferta", "lower": "pesó en contra de esta oferta"}
+                            },
+                            "outcomes": {"offer": "Oferta enviada", "no_offer": "Esta vez sin oferta"}
+                        },
+                        "nl": {
+                            "intro": "We hebben u dit aanbod vooral niet gestuurd omdat",
+                            "features": {
+                                "purchases": {"description": "Uw aantal recente aankopen", "higher": "hoog is", "lower": "laag is"},
+                                "tenure_months": {"description": "De tijd dat u al klant bent", "higher": "lang is", "lower": "kort is", "unit": "maanden"},
+                                "age_band": {"description": "Uw leeftijdsgroep", "higher": "hoog is", "lower": "laag is"},
+                                "channel": {"description": "De manier waarop u zich hebt aangemeld", "higher": "telde tegen dit aanbod", "lower": "telde tegen dit aanbod"}
+                            },
+                            "outcomes": {"offer": "Aanbod verstuurd", "no_offer": "Deze keer geen aanbod"}
+                        }
                     }
                 })),
                 encoding: Some(BTreeMap::from([(
@@ -342,6 +385,18 @@ impl Demo<'_> {
                 data.insert(cat("user.demographic.age_range")?, json!(pick(&mut rng, AGE_RANGES)));
                 data.insert(cat("user.demographic.gender")?, json!(pick(&mut rng, GENDERS)));
                 data.insert(cat("user.contact.address.country")?, json!(jurisdiction.country()));
+                // Customers in these countries told the shop their language: the privacy center
+                // uses it when their browser names none it speaks.
+                let language = match jurisdiction.country() {
+                    "DE" | "AT" => Some("de"),
+                    "FR" => Some("fr"),
+                    "ES" => Some("es"),
+                    "NL" => Some("nl"),
+                    _ => None,
+                };
+                if let Some(language) = language {
+                    data.insert(cat(crate::subjects::LANGUAGE_CATEGORY)?, json!(language));
+                }
                 let purchases: Vec<u32> = (0..rng.random_range(0..6)).map(|_| rng.random_range(1000..9999)).collect();
                 data.insert(cat("user.behavior.purchase_history")?, json!(purchases));
                 let gpc = jurisdiction.as_str() == "US-CA" && rng.random_bool(0.12);

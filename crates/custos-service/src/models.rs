@@ -120,6 +120,13 @@ pub(crate) struct LoadedModel {
     encoding: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
+impl LoadedModel {
+    /// The feature dictionary, if one was registered.
+    pub(crate) fn dictionary(&self) -> Option<&FeatureDictionary> {
+        self.dictionary.as_ref()
+    }
+}
+
 /// Loaded models by `name \u{1f} version` (`None`: not registered).
 pub(crate) type ModelCache = Arc<RwLock<HashMap<String, Option<Arc<LoadedModel>>>>>;
 
@@ -136,6 +143,9 @@ fn parse_dictionary(value: &Value, model: &Model) -> Result<FeatureDictionary, S
         serde_json::from_value(value.clone()).map_err(|e| ServiceError::invalid("dictionary", e.to_string()))?;
     if let Some(unknown) = dictionary.features.keys().find(|f| !model.feature_names().contains(f)) {
         return Err(ServiceError::unprocessable(&format!("dictionary.features.{unknown}"), "the model has no such feature"));
+    }
+    if let Some((field, why)) = dictionary.gaps() {
+        return Err(ServiceError::unprocessable(&format!("dictionary.{field}"), why));
     }
     Ok(dictionary)
 }

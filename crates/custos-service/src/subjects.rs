@@ -134,6 +134,21 @@ fn parse_jurisdiction(s: &str) -> Result<Jurisdiction, ServiceError> {
     Ok(Jurisdiction::parse(s)?)
 }
 
+/// The data category holding a subject's preferred language (fideslang: "spoken or written
+/// language of subject"), a language tag.
+pub(crate) const LANGUAGE_CATEGORY: &str = "user.demographic.language";
+
+/// Whether `v` is a language tag as the privacy center reads one (`de`, `de-AT`, `es-419`):
+/// letters first, then letters, digits and hyphens, at most 35 characters.
+fn language_tag(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        !s.is_empty()
+            && s.len() <= 35
+            && s.split('-').all(|part| !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric()))
+            && s.split('-').next().is_some_and(|p| p.bytes().all(|b| b.is_ascii_alphabetic()))
+    })
+}
+
 /// Validates a `{category: value}` map; `allow_null` permits `null` (meaning delete).
 fn parse_data(
     field: &str,
@@ -149,6 +164,9 @@ fn parse_data(
             }
             out.insert(category, None);
             continue;
+        }
+        if category.as_str() == LANGUAGE_CATEGORY && !language_tag(v) {
+            return Err(ServiceError::invalid(&format!("{field}.{k}"), "must be a language tag such as \"de\" or \"de-AT\""));
         }
         if serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX) > MAX_VALUE_BYTES {
             return Err(ServiceError::invalid(&format!("{field}.{k}"), "must be at most 64 KiB"));

@@ -26,6 +26,11 @@ impl When {
         Self { text: t.format("%-d %b %Y").to_string(), relative: None, iso: format_timestamp(t) }
     }
 
+    /// The date alone, as the customer's language writes it (the privacy center).
+    pub(crate) fn date_in(t: &crate::text::Text, at: &Timestamp) -> Self {
+        Self { text: t.date(at), relative: None, iso: format_timestamp(at) }
+    }
+
     /// The date and time (UTC), for events.
     pub(crate) fn moment(t: &Timestamp) -> Self {
         Self { text: t.format("%-d %b %Y, %H:%M UTC").to_string(), relative: None, iso: format_timestamp(t) }

@@ -106,6 +106,42 @@ pub(crate) struct Text {
     pub(crate) gpc_conflict_text: &'static str,
     pub(crate) gpc_confirm: &'static str,
     pub(crate) gpc_keep_off: &'static str,
+    /// A request to restrict the use of one's data.
+    pub(crate) kind_restriction: &'static str,
+    /// A request's state: waiting for the customer to confirm who they are.
+    pub(crate) dsr_pending_verification: &'static str,
+    /// A request's state: being handled.
+    pub(crate) dsr_verified: &'static str,
+    /// A request's state: being handled, the deadline extended.
+    pub(crate) dsr_extended: &'static str,
+    /// A request's state: done.
+    pub(crate) dsr_completed: &'static str,
+    /// A request's state: refused.
+    pub(crate) dsr_rejected: &'static str,
+    /// The months, January first, separated by `|`.
+    pub(crate) months: &'static str,
+    /// A date: `{d}` the day, `{month}` its month's name, `{y}` the year.
+    pub(crate) date_format: &'static str,
+    /// Introduces what weighed against a favourable decision.
+    pub(crate) reasons_favourable: &'static str,
+    /// Introduces the reasons when the model's dictionary has no intro.
+    pub(crate) reasons_main: &'static str,
+    /// Stands for reasons the model's dictionary has no words for.
+    pub(crate) reasons_unnamed: &'static str,
+    /// Said when nothing weighed against the customer.
+    pub(crate) reasons_none: &'static str,
+    /// What a lower value would have changed: `{feature}`, `{value}`.
+    pub(crate) hint_below: &'static str,
+    /// What a higher value would have changed: `{feature}`, `{value}`.
+    pub(crate) hint_above: &'static str,
+    /// A counterfactual around its changes: `{changes}`.
+    pub(crate) changes_would_differ: &'static str,
+    /// The first change of a counterfactual: `{feature}`, `{to}`, `{from}`.
+    pub(crate) change_first: &'static str,
+    /// Each further change.
+    pub(crate) change_more: &'static str,
+    /// Joins the last change to the others, with its spaces.
+    pub(crate) and_last: &'static str,
 }
 
 /// English.
@@ -201,6 +237,24 @@ pub(crate) const EN: Text = Text {
     gpc_conflict_text: "This use sells or shares your data, and your browser's Global Privacy Control signal tells us you do not want that. If you allow it anyway, we follow your choice for this use only: the signal still applies to everything else, and you can withdraw your permission at any time.",
     gpc_confirm: "Allow it anyway",
     gpc_keep_off: "Keep it off",
+    kind_restriction: "Restrict the use of my data",
+    dsr_pending_verification: "waiting for you to confirm who you are",
+    dsr_verified: "in progress",
+    dsr_extended: "in progress (deadline extended)",
+    dsr_completed: "completed",
+    dsr_rejected: "declined",
+    months: "January|February|March|April|May|June|July|August|September|October|November|December",
+    date_format: "{d} {month} {y}",
+    reasons_favourable: "The outcome was in your favour. What weighed against it",
+    reasons_main: "The main reasons were",
+    reasons_unnamed: "other factors in the model",
+    reasons_none: "No single factor weighed against you.",
+    hint_below: "If {feature} had been below {value}, the outcome would likely have been different.",
+    hint_above: "If {feature} had been above {value}, the outcome would likely have been different.",
+    changes_would_differ: "If {changes}, the outcome would likely have been different.",
+    change_first: "{feature} had been {to} instead of {from}",
+    change_more: "{feature} {to} instead of {from}",
+    and_last: " and ",
 };
 
 /// German.
@@ -296,6 +350,24 @@ pub(crate) const DE: Text = Text {
     gpc_conflict_text: "Bei dieser Nutzung werden Ihre Daten verkauft oder weitergegeben, und das Signal „Global Privacy Control“ Ihres Browsers teilt uns mit, dass Sie das nicht möchten. Wenn Sie es trotzdem erlauben, richten wir uns nur bei dieser Nutzung nach Ihrer Wahl: Für alles andere gilt das Signal weiterhin, und Sie können Ihre Einwilligung jederzeit widerrufen.",
     gpc_confirm: "Trotzdem erlauben",
     gpc_keep_off: "Nicht erlauben",
+    kind_restriction: "Die Verwendung meiner Daten einschränken",
+    dsr_pending_verification: "wartet auf die Bestätigung Ihrer Identität",
+    dsr_verified: "in Bearbeitung",
+    dsr_extended: "in Bearbeitung (Frist verlängert)",
+    dsr_completed: "erledigt",
+    dsr_rejected: "abgelehnt",
+    months: "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember",
+    date_format: "{d}. {month} {y}",
+    reasons_favourable: "Das Ergebnis fiel zu Ihren Gunsten aus. Dagegen sprach",
+    reasons_main: "Die wichtigsten Gründe waren",
+    reasons_unnamed: "weitere Faktoren des Modells",
+    reasons_none: "Kein einzelner Faktor sprach gegen Sie.",
+    hint_below: "Wäre {feature} unter {value} gewesen, wäre das Ergebnis wahrscheinlich anders ausgefallen.",
+    hint_above: "Wäre {feature} über {value} gewesen, wäre das Ergebnis wahrscheinlich anders ausgefallen.",
+    changes_would_differ: "Wenn {changes}, wäre das Ergebnis wahrscheinlich anders ausgefallen.",
+    change_first: "{feature} {to} statt {from} gewesen wäre",
+    change_more: "{feature} {to} statt {from} gewesen wäre",
+    and_last: " und ",
 };
 
 /// French. A no-break space (`\u{a0}`) goes before `:`, `;` and `?`, as French typography wants.
@@ -391,6 +463,24 @@ pub(crate) const FR: Text = Text {
     gpc_conflict_text: "Cette utilisation consiste à vendre ou à partager vos données, et le signal Global Privacy Control de votre navigateur nous indique que vous ne le souhaitez pas. Si vous l'autorisez malgré tout, nous suivrons votre choix pour cette utilisation uniquement\u{a0}: le signal reste valable pour tout le reste, et vous pouvez retirer votre accord à tout moment.",
     gpc_confirm: "Autoriser quand même",
     gpc_keep_off: "Ne pas autoriser",
+    kind_restriction: "Limiter l’utilisation de mes données",
+    dsr_pending_verification: "en attente de la vérification de votre identité",
+    dsr_verified: "en cours",
+    dsr_extended: "en cours (délai prolongé)",
+    dsr_completed: "traitée",
+    dsr_rejected: "refusée",
+    months: "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre",
+    date_format: "{d} {month} {y}",
+    reasons_favourable: "La décision vous a été favorable. Ce qui a pesé contre elle",
+    reasons_main: "Les principales raisons étaient",
+    reasons_unnamed: "d’autres facteurs du modèle",
+    reasons_none: "Aucun facteur en particulier n’a pesé contre vous.",
+    hint_below: "Avec {feature} en dessous de {value}, le résultat aurait probablement été différent.",
+    hint_above: "Avec {feature} au-dessus de {value}, le résultat aurait probablement été différent.",
+    changes_would_differ: "Si {changes}, le résultat aurait probablement été différent.",
+    change_first: "{feature} avait été de {to} au lieu de {from}",
+    change_more: "{feature} de {to} au lieu de {from}",
+    and_last: " et ",
 };
 
 /// Spanish.
@@ -486,6 +576,24 @@ pub(crate) const ES: Text = Text {
     gpc_conflict_text: "Este uso implica vender o compartir sus datos, y la señal Global Privacy Control de su navegador nos indica que usted no lo desea. Si lo permite de todos modos, seguiremos su decisión solo para este uso: la señal se sigue aplicando a todo lo demás y puede retirar su permiso en cualquier momento.",
     gpc_confirm: "Permitirlo de todos modos",
     gpc_keep_off: "No permitirlo",
+    kind_restriction: "Limitar el uso de mis datos",
+    dsr_pending_verification: "pendiente de que confirme su identidad",
+    dsr_verified: "en curso",
+    dsr_extended: "en curso (plazo ampliado)",
+    dsr_completed: "completada",
+    dsr_rejected: "rechazada",
+    months: "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre",
+    date_format: "{d} de {month} de {y}",
+    reasons_favourable: "El resultado le fue favorable. Lo que pesó en contra",
+    reasons_main: "Los principales motivos fueron",
+    reasons_unnamed: "otros factores del modelo",
+    reasons_none: "Ningún factor concreto pesó en su contra.",
+    hint_below: "Con {feature} por debajo de {value}, el resultado probablemente habría sido distinto.",
+    hint_above: "Con {feature} por encima de {value}, el resultado probablemente habría sido distinto.",
+    changes_would_differ: "Si {changes}, el resultado probablemente habría sido distinto.",
+    change_first: "{feature} hubiera sido {to} en lugar de {from}",
+    change_more: "{feature} {to} en lugar de {from}",
+    and_last: " y ",
 };
 
 /// Dutch.
@@ -581,7 +689,87 @@ pub(crate) const NL: Text = Text {
     gpc_conflict_text: "Bij dit gebruik worden uw gegevens verkocht of gedeeld, en het Global Privacy Control-signaal van uw browser laat ons weten dat u dat niet wilt. Als u het toch toestaat, volgen wij uw keuze alleen voor dit gebruik: voor al het andere blijft het signaal gelden, en u kunt uw toestemming op elk moment intrekken.",
     gpc_confirm: "Toch toestaan",
     gpc_keep_off: "Niet toestaan",
+    kind_restriction: "Het gebruik van mijn gegevens beperken",
+    dsr_pending_verification: "wacht op de bevestiging van uw identiteit",
+    dsr_verified: "in behandeling",
+    dsr_extended: "in behandeling (termijn verlengd)",
+    dsr_completed: "afgerond",
+    dsr_rejected: "afgewezen",
+    months: "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december",
+    date_format: "{d} {month} {y}",
+    reasons_favourable: "De uitkomst was in uw voordeel. Wat ertegen pleitte",
+    reasons_main: "De belangrijkste redenen waren",
+    reasons_unnamed: "andere factoren in het model",
+    reasons_none: "Geen enkele factor pleitte tegen u.",
+    hint_below: "Als {feature} lager dan {value} was geweest, was de uitkomst waarschijnlijk anders geweest.",
+    hint_above: "Als {feature} hoger dan {value} was geweest, was de uitkomst waarschijnlijk anders geweest.",
+    changes_would_differ: "Als {changes}, was de uitkomst waarschijnlijk anders geweest.",
+    change_first: "{feature} {to} in plaats van {from} was geweest",
+    change_more: "{feature} {to} in plaats van {from}",
+    and_last: " en ",
 };
+
+impl Text {
+    /// The sentences around a model dictionary's words, for reasons and hints in this
+    /// language.
+    pub(crate) fn phrases(&self) -> custos_explain::reasons::Phrases<'static> {
+        custos_explain::reasons::Phrases {
+            favourable: self.reasons_favourable,
+            main_reasons: self.reasons_main,
+            no_reason: self.reasons_none,
+            unnamed: self.reasons_unnamed,
+            hint_below: self.hint_below,
+            hint_above: self.hint_above,
+            changed: self.changes_would_differ,
+            change_first: self.change_first,
+            change_more: self.change_more,
+            and: self.and_last,
+            // The polite "Ihr" and "Sie" keep their capital inside a German sentence.
+            keep_capital: if self.lang == "de" { &["Ihr", "Ihre", "Ihrer", "Ihren", "Ihrem", "Ihres", "Sie"] } else { &[] },
+            // English writes 0.5; German, French, Spanish and Dutch write 0,5.
+            decimal: if self.lang == "en" { '.' } else { ',' },
+        }
+    }
+
+    /// A date as this language writes it ("4 December 2026", "4. Dezember 2026").
+    pub(crate) fn date(&self, t: &custos_core::Timestamp) -> String {
+        use chrono::Datelike;
+        let month = self.months.split('|').nth(t.month0() as usize).unwrap_or_default();
+        self.date_format.replace("{d}", &t.day().to_string()).replace("{month}", month).replace("{y}", &t.year().to_string())
+    }
+
+    /// A request's state in this language.
+    pub(crate) fn request_state(&self, s: custos_core::DsrStatus) -> &'static str {
+        use custos_core::DsrStatus;
+        match s {
+            DsrStatus::PendingVerification => self.dsr_pending_verification,
+            DsrStatus::Verified => self.dsr_verified,
+            DsrStatus::Extended => self.dsr_extended,
+            DsrStatus::Completed => self.dsr_completed,
+            DsrStatus::Rejected => self.dsr_rejected,
+        }
+    }
+
+    /// A data category's name in this language (fideslang's English name in English, and for
+    /// a key that is not a category, the key).
+    pub(crate) fn category(&self, key: &str) -> String {
+        let translated = category_names().get(key).and_then(|names| names.get(self.lang));
+        match translated {
+            Some(name) => name.clone(),
+            None => custos_core::data_category_name(key).unwrap_or(key).to_owned(),
+        }
+    }
+}
+
+/// The data categories' names in the privacy center's other languages, by category key and
+/// language code (`src/category_names.json`).
+fn category_names() -> &'static std::collections::HashMap<String, std::collections::HashMap<String, String>> {
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<String, std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    // INVARIANT: the embedded file is checked by the tests below; were it unreadable the
+    // categories would read in English, never fail a page.
+    NAMES.get_or_init(|| serde_json::from_str(include_str!("category_names.json")).unwrap_or_default())
+}
 
 /// Every language the privacy center speaks, English (the fallback) first.
 pub(crate) const LANGUAGES: [&Text; 5] = [&EN, &DE, &FR, &ES, &NL];
@@ -604,9 +792,15 @@ const MAX_RANGES: usize = 32;
 /// when there is no header, or when the header is longer than 4096 bytes; only the first 32
 /// ranges are read.
 pub(crate) fn for_language(accept_language: Option<&str>) -> &'static Text {
-    let Some(header) = accept_language else { return &EN };
+    matched_language(accept_language).unwrap_or(&EN)
+}
+
+/// [`for_language`] without its fallback: `None` when the header names no supported language
+/// (and no `*`), so that the customer's stored preference can decide.
+pub(crate) fn matched_language(accept_language: Option<&str>) -> Option<&'static Text> {
+    let header = accept_language?;
     if header.len() > MAX_HEADER_LEN {
-        return &EN;
+        return None;
     }
     // The best language so far and its weight in thousandths.
     let mut best: Option<(&'static Text, u16)> = None;
@@ -624,7 +818,12 @@ pub(crate) fn for_language(accept_language: Option<&str>) -> &'static Text {
             best = Some((text, q));
         }
     }
-    best.map_or(&EN, |(text, _)| text)
+    best.map(|(text, _)| text)
+}
+
+/// The words for a stored language tag (`de`, `de-AT`, `DE`), if the privacy center speaks it.
+pub(crate) fn for_tag(tag: &str) -> Option<&'static Text> {
+    primary_language(tag.trim())
 }
 
 /// The language ranges of an `Accept-Language` header, best first (ties in header order),
@@ -838,6 +1037,24 @@ mod tests {
             ("gpc_conflict_text", t.gpc_conflict_text),
             ("gpc_confirm", t.gpc_confirm),
             ("gpc_keep_off", t.gpc_keep_off),
+            ("kind_restriction", t.kind_restriction),
+            ("dsr_pending_verification", t.dsr_pending_verification),
+            ("dsr_verified", t.dsr_verified),
+            ("dsr_extended", t.dsr_extended),
+            ("dsr_completed", t.dsr_completed),
+            ("dsr_rejected", t.dsr_rejected),
+            ("months", t.months),
+            ("date_format", t.date_format),
+            ("reasons_favourable", t.reasons_favourable),
+            ("reasons_main", t.reasons_main),
+            ("reasons_unnamed", t.reasons_unnamed),
+            ("reasons_none", t.reasons_none),
+            ("hint_below", t.hint_below),
+            ("hint_above", t.hint_above),
+            ("changes_would_differ", t.changes_would_differ),
+            ("change_first", t.change_first),
+            ("change_more", t.change_more),
+            ("and_last", t.and_last),
         ]
     }
 
@@ -858,6 +1075,9 @@ mod tests {
         // Dutch says "Status" and "model" too.
         ("nl", "status"),
         ("nl", "decisions_model"),
+        // Day, month and year in that order, as in English.
+        ("fr", "date_format"),
+        ("nl", "date_format"),
     ];
 
     #[test]
@@ -924,6 +1144,7 @@ mod tests {
                 t.gpc_allowed_anyway,
                 t.review_answer_by,
                 t.decisions_by_person,
+                t.reasons_unnamed,
             ] {
                 assert!(tail.starts_with(char::is_lowercase), "{}: {tail:?}", t.lang);
             }
@@ -969,6 +1190,19 @@ mod tests {
     }
 
     #[test]
+    fn a_header_without_a_supported_language_leaves_the_choice_open() {
+        assert!(matched_language(None).is_none());
+        assert!(matched_language(Some("ja, zh;q=0.8")).is_none());
+        assert!(matched_language(Some("de;q=0")).is_none());
+        assert_eq!(matched_language(Some("*")).map(|t| t.lang), Some("en"));
+        assert_eq!(matched_language(Some("ja, nl;q=0.1")).map(|t| t.lang), Some("nl"));
+        assert_eq!(for_tag("de-AT").map(|t| t.lang), Some("de"));
+        assert_eq!(for_tag("FR").map(|t| t.lang), Some("fr"));
+        assert!(for_tag("ja").is_none());
+        assert!(for_tag("").is_none());
+    }
+
+    #[test]
     fn malformed_weights_skip_their_range() {
         for bad in ["1.5", "2", "0.1234", "-0.5", ".5", "", "1.001", "0,5", "0.5x"] {
             assert_eq!(lang(Some(format!("de;q={bad}, es;q=0.1").as_str())), "es", "q={bad}");
@@ -989,5 +1223,52 @@ mod tests {
         assert_eq!(lang(Some(late.as_str())), "en");
         let last = format!("{}de", "ja,".repeat(MAX_RANGES - 1));
         assert_eq!(lang(Some(last.as_str())), "de");
+    }
+
+    #[test]
+    fn dates_and_templates_have_their_parts() {
+        for t in LANGUAGES {
+            let months: Vec<_> = t.months.split('|').collect();
+            assert_eq!(months.len(), 12, "{}: twelve months", t.lang);
+            assert!(months.iter().all(|m| !m.trim().is_empty() && m.trim() == *m), "{}: {months:?}", t.lang);
+            for (name, template, parts) in [
+                ("date_format", t.date_format, &["{d}", "{month}", "{y}"][..]),
+                ("hint_below", t.hint_below, &["{feature}", "{value}"][..]),
+                ("hint_above", t.hint_above, &["{feature}", "{value}"][..]),
+                ("changes_would_differ", t.changes_would_differ, &["{changes}"][..]),
+                ("change_first", t.change_first, &["{feature}", "{to}", "{from}"][..]),
+                ("change_more", t.change_more, &["{feature}", "{to}", "{from}"][..]),
+            ] {
+                for part in parts {
+                    assert!(template.contains(part), "{}: `{name}` lacks {part}", t.lang);
+                }
+            }
+            assert!(t.and_last.starts_with(' ') && t.and_last.ends_with(' '), "{}: {:?}", t.lang, t.and_last);
+        }
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z").expect("time").with_timezone(&chrono::Utc);
+        let dates: Vec<_> = LANGUAGES.iter().map(|t| t.date(&at)).collect();
+        assert_eq!(dates, ["4 December 2026", "4. Dezember 2026", "4 décembre 2026", "4 de diciembre de 2026", "4 december 2026"]);
+    }
+
+    #[test]
+    fn every_data_category_has_a_name_in_every_language() {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            fides_key: String,
+            name: String,
+        }
+        let taxonomy: Vec<Entry> = serde_json::from_str(include_str!("../../custos-core/data/data_categories.json")).expect("taxonomy");
+        assert!(taxonomy.len() > 80);
+        assert_eq!(category_names().len(), taxonomy.len(), "one entry per category, no more");
+        for e in &taxonomy {
+            assert_eq!(EN.category(&e.fides_key), e.name);
+            for t in &LANGUAGES[1..] {
+                let name = category_names().get(&e.fides_key).and_then(|n| n.get(t.lang));
+                let name = name.unwrap_or_else(|| panic!("{}: no name for {}", t.lang, e.fides_key));
+                assert!(!name.trim().is_empty() && !name.contains('.') && !name.contains('_'), "{}: {name:?}", t.lang);
+                assert_eq!(&t.category(&e.fides_key), name);
+            }
+        }
+        assert_eq!(DE.category("not.a.category"), "not.a.category");
     }
 }

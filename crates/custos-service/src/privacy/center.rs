@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use custos_core::{ConsentStatus, DataCategory, LegalBasis, PurposeKey};
-use custos_explain::Explanation;
+use custos_explain::{Explanation, reasons::Phrases};
 
 use super::{PrivacyCenter, PrivacySession};
 use crate::{
@@ -54,6 +54,10 @@ pub struct CustomerDecision {
     pub review: Option<custos_store::reviews::ReviewRecord>,
     /// What would have changed an adverse outcome, in the customer's words.
     pub counterfactual: Option<String>,
+    /// The outcome's label in the customer's language, when the model's dictionary has one.
+    pub outcome_label: Option<String>,
+    /// The same for the outcome a reviewer put in its place, if one did.
+    pub review_outcome_label: Option<String>,
 }
 
 impl PrivacyCenter<'_> {
@@ -162,6 +166,17 @@ impl PrivacyCenter<'_> {
         self.0.subjects().get(&session.subject_id.to_string()).await
     }
 
+    /// The customer's stored language preference: their `user.demographic.language` value (a
+    /// language tag such as `de` or `de-AT`), if they have one. The privacy center reads it
+    /// when the browser names no language it speaks.
+    pub async fn language(&self, session: &PrivacySession) -> Result<Option<String>, ServiceError> {
+        let subject = self.data(session).await?;
+        Ok(subject
+            .data
+            .and_then(|data| data.into_iter().find(|(k, _)| k.as_str() == crate::subjects::LANGUAGE_CATEGORY))
+            .and_then(|(_, v)| v.as_str().map(str::to_owned)))
+    }
+
     /// The customer's requests, newest first, and the categories of data held (what a
     /// correction can name).
     pub async fn requests(&self, session: &PrivacySession) -> Result<(Vec<DsrView>, Vec<DataCategory>), ServiceError> {
@@ -179,8 +194,14 @@ impl PrivacyCenter<'_> {
     }
 
     /// The automated decisions about the customer, newest first, with their reasons (the
-    /// explanations come in one read).
-    pub async fn decisions(&self, session: &PrivacySession) -> Result<Vec<CustomerDecision>, ServiceError> {
+    /// explanations come in one read) in `language` where the model's dictionary has its words
+    /// (else the dictionary's own), in `phrases`' sentences.
+    pub async fn decisions(
+        &self,
+        session: &PrivacySession,
+        language: Option<&str>,
+        phrases: &Phrases<'_>,
+    ) -> Result<Vec<CustomerDecision>, ServiceError> {
         let sid = session.subject_id;
         // A shadow decision (an unapproved version in shadow mode) was never acted on: the
         // customer does not see it.
@@ -202,22 +223,44 @@ impl PrivacyCenter<'_> {
                 serde_json::from_value(doc).map_err(|e| ServiceError::internal(format!("stored explanation of {id}: {e}")))?;
             explanations.insert(id, e);
         }
+        // The dictionaries of the models these decisions came from (cached once loaded).
+        let mut dictionaries = BTreeMap::new();
+        for v in &decisions {
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                dictionaries.entry((v.decision.model.clone(), v.decision.model_version.clone()))
+            {
+                slot.insert(self.0.models().loaded(&v.decision.model, &v.decision.model_version).await?);
+            }
+        }
         let names: BTreeMap<PurposeKey, String> =
             self.0.purposes().all().await?.into_iter().map(|p| (p.purpose.purpose, p.purpose.name)).collect();
         Ok(decisions
             .into_iter()
             .map(|v| {
                 let d = v.decision;
-                let reasons = explanations.get(&d.decision_id).and_then(|e| reasons_of(d.decision_id, e).ok());
+                let dictionary =
+                    dictionaries.get(&(d.model.clone(), d.model_version.clone())).and_then(Option::as_ref).and_then(|m| m.dictionary());
+                let mut reasons = explanations.get(&d.decision_id).and_then(|e| reasons_of(d.decision_id, e).ok());
+                if let (Some(view), Some(dictionary), Some(stored)) =
+                    (reasons.as_mut(), dictionary, explanations.get(&d.decision_id).and_then(|e| e.reasons.as_ref()))
+                {
+                    (view.text, view.hints) = custos_explain::reasons::render(stored, dictionary, language, phrases);
+                }
+                let counterfactual =
+                    counterfactuals.get(&d.decision_id).and_then(|doc| crate::decisions::counterfactual_view(doc.clone()).ok());
+                let review = reviews.iter().find(|r| r.decision_id == d.decision_id).cloned();
+                let label = |outcome: &str| dictionary.and_then(|w| w.outcome_label(language, outcome)).map(str::to_owned);
                 CustomerDecision {
+                    review_outcome_label: review.as_ref().and_then(|r| r.outcome.as_deref()).and_then(label),
+                    outcome_label: label(&d.outcome),
                     purpose_name: names.get(&d.purpose).cloned().unwrap_or_else(|| d.purpose.to_string()),
                     reasons,
                     // Reviews come newest first: the first of this decision is its latest.
-                    review: reviews.iter().find(|r| r.decision_id == d.decision_id).cloned(),
-                    counterfactual: counterfactuals
-                        .get(&d.decision_id)
-                        .and_then(|doc| crate::decisions::counterfactual_view(doc.clone()).ok())
-                        .and_then(|v| v.text),
+                    review,
+                    counterfactual: counterfactual.and_then(|c| match dictionary {
+                        Some(dictionary) => custos_explain::counterfactual::describe_in(&c.counterfactual, dictionary, language, phrases),
+                        None => c.text,
+                    }),
                     decision: d,
                 }
             })

@@ -29,7 +29,7 @@ use crate::{
     ClientAddress,
     layout::html,
     session::{CsrfForm, CsrfOnly, same_token},
-    text::{Text, for_language},
+    text::{EN, Text, for_language, for_tag, matched_language},
 };
 
 /// The customer session cookie.
@@ -164,7 +164,9 @@ impl FromRequestParts<Center> for Customer {
     type Rejection = Stop;
 
     async fn from_request_parts(parts: &mut Parts, c: &Center) -> Result<Self, Stop> {
-        let t = words(&parts.headers);
+        let header = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        let browser = matched_language(header);
+        let t = browser.unwrap_or(&EN);
         let gpc = parts.headers.get("sec-gpc").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() == "1");
         // A signed-out customer is led to the code sign-in.
         let signed_out = || Stop(Redirect::to("/privacy/start").into_response());
@@ -178,6 +180,14 @@ impl FromRequestParts<Center> for Customer {
                 if gpc && let Err(e) = c.service.subjects().record_gpc(&session.subject_id, "privacy_center").await {
                     return Err(Stop(failed(Frame::signed_out(t), &e)));
                 }
+                // The browser's language first, then the customer's stored preference.
+                let t = match browser {
+                    Some(t) => t,
+                    None => match c.service.privacy().language(&session).await {
+                        Ok(tag) => tag.as_deref().and_then(for_tag).unwrap_or(t),
+                        Err(e) => return Err(Stop(failed(Frame::signed_out(t), &e))),
+                    },
+                };
                 Ok(Self { session, token, t, gpc })
             }
             Ok(None) => Err(signed_out()),

@@ -10,7 +10,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use custos_core::{ConsentStatus, DsrType, ObjectionScope, data_category_name};
+use custos_core::{ConsentStatus, DsrType, ObjectionScope};
 use custos_service::dsrs::DsrInput;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -154,13 +154,9 @@ fn shown(v: &Value) -> String {
 }
 
 pub(crate) async fn data(State(c): State<Center>, customer: Customer) -> Result<Response, Stop> {
+    let t = customer.t;
     let subject = c.service.privacy().data(&customer.session).await.map_err(|e| customer.failed(&e))?;
-    let data = subject
-        .data
-        .unwrap_or_default()
-        .iter()
-        .map(|(k, v)| (data_category_name(k.as_str()).unwrap_or(k.as_str()).to_owned(), shown(v)))
-        .collect();
+    let data = subject.data.unwrap_or_default().iter().map(|(k, v)| (t.category(k.as_str()), shown(v))).collect();
     Ok(html(StatusCode::OK, DataPage { frame: customer.frame(None), data }.render()))
 }
 
@@ -169,7 +165,8 @@ pub(crate) async fn data_json(State(c): State<Center>, customer: Customer) -> Re
     let subject = privacy.data(&customer.session).await.map_err(|e| customer.failed(&e))?;
     let sid = customer.session.subject_id.to_string();
     let consents = c.service.consents().of_subject(&sid).await.map_err(|e| customer.failed(&e))?;
-    let decisions = privacy.decisions(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let decisions =
+        privacy.decisions(&customer.session, Some(customer.t.lang), &customer.t.phrases()).await.map_err(|e| customer.failed(&e))?;
     let (requests, _) = privacy.requests(&customer.session).await.map_err(|e| customer.failed(&e))?;
     let checks = c.service.gate().checks_of_subject(&sid, 10_000).await.map_err(|e| customer.failed(&e))?;
     let ts = custos_core::format_timestamp;
@@ -269,16 +266,16 @@ fn describe(t: &crate::text::Text, kind: DsrType) -> &'static str {
         DsrType::Objection => t.kind_objection,
         DsrType::Rectification => t.kind_rectification,
         DsrType::Contest => t.kind_contest,
-        DsrType::Restriction => kind.label(),
+        DsrType::Restriction => t.kind_restriction,
     }
 }
 
 pub(crate) async fn requests(State(c): State<Center>, customer: Customer, Query(q): Query<Done>) -> Result<Response, Stop> {
     let t = customer.t;
     let (list, categories) = c.service.privacy().requests(&customer.session).await.map_err(|e| customer.failed(&e))?;
-    let requests = list.into_iter().map(|r| (describe(t, r.dsr_type).to_owned(), r.status.label(), When::date(&r.due_at))).collect();
-    let categories =
-        categories.into_iter().map(|k| (k.to_string(), data_category_name(k.as_str()).unwrap_or(k.as_str()).to_owned())).collect();
+    let requests =
+        list.into_iter().map(|r| (describe(t, r.dsr_type).to_owned(), t.request_state(r.status), When::date_in(t, &r.due_at))).collect();
+    let categories = categories.into_iter().map(|k| (k.to_string(), t.category(k.as_str()))).collect();
     let kinds = [DsrType::Access, DsrType::Portability, DsrType::Erasure, DsrType::OptOutOfSaleOrShare, DsrType::Objection]
         .into_iter()
         .map(|k| (k.as_str(), describe(t, k)))
@@ -379,22 +376,25 @@ struct DecisionRow {
     counterfactual: Option<String>,
 }
 
-/// The customer's words for the latest review of a decision.
-fn review_text(t: &crate::text::Text, r: &custos_service::reviews::ReviewRecord) -> String {
+/// The customer's words for the latest review of a decision (`outcome`: the label of the
+/// outcome a reviewer put in place, when the model's dictionary has one).
+fn review_text(t: &crate::text::Text, r: &custos_service::reviews::ReviewRecord, outcome: Option<&str>) -> String {
     use custos_core::{ReviewAction, ReviewStatus, ReviewTrigger};
-    let by = When::date(&r.due_at).text;
+    let by = t.date(&r.due_at);
     match r.status {
         ReviewStatus::Resolved => {
-            let on = r.resolved_at.as_ref().map(|at| When::date(at).text).unwrap_or_default();
+            let on = r.resolved_at.as_ref().map(|at| t.date(at)).unwrap_or_default();
             let what = match (r.action, &r.outcome) {
-                (Some(ReviewAction::Override), Some(o)) => format!("{} “{}”.", t.review_changed, o.replace('_', " ")),
+                (Some(ReviewAction::Override), Some(o)) => {
+                    format!("{} “{}”.", t.review_changed, outcome.map_or_else(|| o.replace('_', " "), str::to_owned))
+                }
                 _ => t.review_kept.to_owned(),
             };
             let why = r.reason_code.as_deref().map(|c| format!(" {} {}.", t.review_reason, c.replace('_', " "))).unwrap_or_default();
             format!("{} {on}. {what}{why}", t.review_done_on)
         }
         _ if r.reasons.iter().any(|x| x.code == ReviewTrigger::Contest) => {
-            format!("{} {}; {} {by}.", t.review_asked_on, When::date(&r.created_at).text, t.review_answer_by)
+            format!("{} {}; {} {by}.", t.review_asked_on, t.date(&r.created_at), t.review_answer_by)
         }
         _ => format!("{} {by}.", t.review_pending),
     }
@@ -408,22 +408,23 @@ struct DecisionsPage {
 }
 
 pub(crate) async fn decisions(State(c): State<Center>, customer: Customer) -> Result<Response, Stop> {
-    let list = c.service.privacy().decisions(&customer.session).await.map_err(|e| customer.failed(&e))?;
+    let t = customer.t;
+    let list = c.service.privacy().decisions(&customer.session, Some(t.lang), &t.phrases()).await.map_err(|e| customer.failed(&e))?;
     let rows = list
         .into_iter()
         .map(|d| DecisionRow {
             id: d.decision.decision_id.to_string(),
-            when: When::date(&d.decision.created_at),
+            when: When::date_in(t, &d.decision.created_at),
             purpose: d.purpose_name,
             model: format!("{} {}", d.decision.model, d.decision.model_version),
-            outcome: d.decision.outcome.replace('_', " "),
+            outcome: d.outcome_label.unwrap_or_else(|| d.decision.outcome.replace('_', " ")),
             hints: d.reasons.as_ref().map(|r| r.hints.clone()).unwrap_or_default(),
             reasons: d.reasons.map(|r| r.text),
             can_contest: d.decision.status == custos_core::DecisionStatus::Final
                 && d.review.as_ref().is_none_or(|r| r.status == custos_core::ReviewStatus::Resolved),
             by_person: d.decision.decided_by == custos_core::DecidedBy::Human,
             counterfactual: d.counterfactual.clone(),
-            review: d.review.as_ref().map(|r| review_text(customer.frame(None).t, r)),
+            review: d.review.as_ref().map(|r| review_text(t, r, d.review_outcome_label.as_deref())),
         })
         .collect();
     Ok(html(StatusCode::OK, DecisionsPage { frame: customer.frame(None), decisions: rows }.render()))
