@@ -108,6 +108,28 @@ try {
   assert.equal(await phone.locator(`input[value="${logged.decision_id}"]`).count(), 0, 'no second contest while the review is open');
   await snap('c6-contested');
 
+  // ---- A customer whose browser speaks German ----
+  const deLink = await api('/v1/privacy-center/links', { external_id: 'demo-000002' });
+  assert.ok(deLink.path, JSON.stringify(deLink));
+  const german = await browser.newContext({ locale: 'de-DE', viewport: { width: 390, height: 844 } });
+  const de = await german.newPage();
+  await de.goto(`${base}${deLink.path}`);
+  await de.getByRole('heading', { name: 'Ihre Einwilligungen' }).waitFor();
+  assert.equal(await de.locator('html').getAttribute('lang'), 'de');
+  // The demo publishes every notice in German too.
+  await de.getByText(/Wir nutzen Ihre bisherigen Käufe/).first().waitFor();
+  await de.getByRole('link', { name: 'Meine Daten' }).click();
+  await de.getByText('E-Mail-Adresse', { exact: true }).waitFor();
+  await de.getByRole('link', { name: 'Meine Anfragen' }).click();
+  await de.getByLabel(/Was sollen wir für Sie tun/).selectOption('access');
+  await de.getByRole('button', { name: 'Anfrage senden' }).click();
+  // The state and the date of the request in German ("3. Januar 2027").
+  await de.getByText('in Bearbeitung').first().waitFor();
+  const due = await de.locator('td time').first().innerText();
+  assert.match(due, /^\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}$/, due);
+  await de.screenshot({ path: join(shots, 'c7-german.png'), fullPage: true });
+  await german.close();
+
   // ---- The staff member ----
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });

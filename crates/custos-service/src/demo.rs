@@ -90,7 +90,8 @@ struct DemoPurpose {
     profiling: bool,
     pseudonymize: bool,
     retention_days: u32,
-    notice: &'static str,
+    /// The notice in each language the privacy center speaks (English first).
+    notice: [(&'static str, &'static str); 5],
 }
 
 const PURPOSES: &[DemoPurpose] = &[
@@ -103,7 +104,28 @@ const PURPOSES: &[DemoPurpose] = &[
         profiling: true,
         pseudonymize: false,
         retention_days: 365,
-        notice: "We use your purchase history, age range and country to recommend products you are likely to want. You can turn this off at any time.",
+        notice: [
+            (
+                "en",
+                "We use your purchase history, age range and country to recommend products you are likely to want. You can turn this off at any time.",
+            ),
+            (
+                "de",
+                "Wir nutzen Ihre bisherigen Käufe, Ihre Altersgruppe und Ihr Land, um Ihnen Produkte zu empfehlen, die Sie wahrscheinlich interessieren. Sie können das jederzeit abschalten.",
+            ),
+            (
+                "fr",
+                "Nous utilisons vos achats, votre tranche d’âge et votre pays pour vous recommander des produits susceptibles de vous plaire. Vous pouvez désactiver cela à tout moment.",
+            ),
+            (
+                "es",
+                "Usamos su historial de compras, su franja de edad y su país para recomendarle productos que probablemente le interesen. Puede desactivarlo en cualquier momento.",
+            ),
+            (
+                "nl",
+                "We gebruiken uw aankoopgeschiedenis, leeftijdsgroep en land om producten aan te bevelen die u waarschijnlijk wilt. U kunt dit op elk moment uitzetten.",
+            ),
+        ],
     },
     DemoPurpose {
         key: "marketing.advertising.first_party.targeted",
@@ -114,7 +136,28 @@ const PURPOSES: &[DemoPurpose] = &[
         profiling: true,
         pseudonymize: false,
         retention_days: 730,
-        notice: "We use your e-mail address, age range and purchases to send you offers chosen for you, and share a hashed e-mail with our advertising partner to show them to you elsewhere.",
+        notice: [
+            (
+                "en",
+                "We use your e-mail address, age range and purchases to send you offers chosen for you, and share a hashed e-mail with our advertising partner to show them to you elsewhere.",
+            ),
+            (
+                "de",
+                "Wir nutzen Ihre E-Mail-Adresse, Altersgruppe und Käufe, um Ihnen für Sie ausgewählte Angebote zu senden, und geben eine unkenntlich gemachte Fassung Ihrer E-Mail-Adresse an unseren Werbepartner weiter, damit er sie Ihnen auch anderswo zeigen kann.",
+            ),
+            (
+                "fr",
+                "Nous utilisons votre adresse e-mail, votre tranche d’âge et vos achats pour vous envoyer des offres choisies pour vous, et transmettons une version codée de votre adresse e-mail à notre partenaire publicitaire pour vous les montrer ailleurs.",
+            ),
+            (
+                "es",
+                "Usamos su correo electrónico, su franja de edad y sus compras para enviarle ofertas elegidas para usted, y compartimos una versión codificada de su correo con nuestro socio publicitario para mostrárselas en otros sitios.",
+            ),
+            (
+                "nl",
+                "We gebruiken uw e-mailadres, leeftijdsgroep en aankopen om u aanbiedingen te sturen die voor u gekozen zijn, en delen een gecodeerde versie van uw e-mailadres met onze advertentiepartner om ze u ook elders te tonen.",
+            ),
+        ],
     },
     DemoPurpose {
         key: "analytics.reporting.campaign_insights",
@@ -125,7 +168,28 @@ const PURPOSES: &[DemoPurpose] = &[
         profiling: false,
         pseudonymize: true,
         retention_days: 395,
-        notice: "We analyse pseudonymized customer groups to understand which campaigns work. You can object at any time.",
+        notice: [
+            (
+                "en",
+                "We study groups of customers, with names and contact details replaced by codes, to understand which campaigns work. You can object at any time.",
+            ),
+            (
+                "de",
+                "Wir werten Kundengruppen aus, in denen Namen und Kontaktdaten durch Codes ersetzt sind, um zu verstehen, welche Kampagnen wirken. Sie können jederzeit widersprechen.",
+            ),
+            (
+                "fr",
+                "Nous étudions des groupes de clients, dont les noms et coordonnées sont remplacés par des codes, pour comprendre quelles campagnes fonctionnent. Vous pouvez vous y opposer à tout moment.",
+            ),
+            (
+                "es",
+                "Estudiamos grupos de clientes, con los nombres y datos de contacto sustituidos por códigos, para saber qué campañas funcionan. Puede oponerse en cualquier momento.",
+            ),
+            (
+                "nl",
+                "We bestuderen groepen klanten, waarbij namen en contactgegevens door codes zijn vervangen, om te begrijpen welke campagnes werken. U kunt hier op elk moment bezwaar tegen maken.",
+            ),
+        ],
     },
     DemoPurpose {
         key: "train_ai_system",
@@ -136,7 +200,28 @@ const PURPOSES: &[DemoPurpose] = &[
         profiling: false,
         pseudonymize: true,
         retention_days: 1095,
-        notice: "With your permission we use pseudonymized purchase history and age range to train the models that rank our offers.",
+        notice: [
+            (
+                "en",
+                "With your permission we use your purchase history and age range, with your name and contact details replaced by codes, to train the models that rank our offers.",
+            ),
+            (
+                "de",
+                "Mit Ihrer Erlaubnis nutzen wir Ihre bisherigen Käufe und Ihre Altersgruppe, wobei Name und Kontaktdaten durch Codes ersetzt sind, um die Modelle zu trainieren, die unsere Angebote ordnen.",
+            ),
+            (
+                "fr",
+                "Avec votre permission, nous utilisons vos achats et votre tranche d’âge, vos nom et coordonnées étant remplacés par des codes, pour entraîner les modèles qui classent nos offres.",
+            ),
+            (
+                "es",
+                "Con su permiso usamos su historial de compras y su franja de edad, con su nombre y datos de contacto sustituidos por códigos, para entrenar los modelos que ordenan nuestras ofertas.",
+            ),
+            (
+                "nl",
+                "Met uw toestemming gebruiken we uw aankoopgeschiedenis en leeftijdsgroep, met uw naam en contactgegevens vervangen door codes, om de modellen te trainen die onze aanbiedingen rangschikken.",
+            ),
+        ],
     },
 ];
 
@@ -237,15 +322,17 @@ impl Demo<'_> {
                     retention_days: p.retention_days,
                 })
                 .await?;
-            self.0
-                .purposes()
-                .create_notice(NoticeInput {
-                    purpose: p.key.into(),
-                    version: "2026-11".into(),
-                    notice_language: "en".into(),
-                    text: p.notice.into(),
-                })
-                .await?;
+            for (language, text) in p.notice {
+                self.0
+                    .purposes()
+                    .create_notice(NoticeInput {
+                        purpose: p.key.into(),
+                        version: "2026-11".into(),
+                        notice_language: language.into(),
+                        text: text.into(),
+                    })
+                    .await?;
+            }
             summary.purposes += 1;
         }
         // The demo's AI system, and the people who own and sign off its model: the version is
@@ -354,7 +441,11 @@ impl Demo<'_> {
             self.0.models().loaded(DEMO_MODEL, DEMO_MODEL_VERSION).await?.ok_or(ServiceError::NotFound { resource: "demo model" })?;
         let notices = self.0.purposes().notices(None).await?;
         let hash_of = |purpose: &str| {
-            notices.iter().find(|n| n.notice.purpose.as_str() == purpose).map(|n| n.notice.text_sha256.clone()).unwrap_or_default()
+            notices
+                .iter()
+                .find(|n| n.notice.purpose.as_str() == purpose && n.notice.notice_language == "en")
+                .map(|n| n.notice.text_sha256.clone())
+                .unwrap_or_default()
         };
         let hashes: Vec<String> = PURPOSES.iter().map(|p| hash_of(p.key)).collect();
         // Every offer passes the gate first, as the product asks of every use: the check is
