@@ -108,6 +108,11 @@ try {
   assert.equal(await phone.locator(`input[value="${logged.decision_id}"]`).count(), 0, 'no second contest while the review is open');
   await snap('c6-contested');
 
+  // The start-up evaluation found the seeded ledger signed (a checkpoint before the first sweep).
+  const controls = await api('/v1/compliance/controls');
+  const ledger = controls.find((c) => c.control === 'ledger_intact');
+  assert.equal(ledger?.status, 'passing', JSON.stringify(ledger));
+
   // ---- A customer whose browser speaks German ----
   const deLink = await api('/v1/privacy-center/links', { external_id: 'demo-000002' });
   assert.ok(deLink.path, JSON.stringify(deLink));

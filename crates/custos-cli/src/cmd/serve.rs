@@ -308,6 +308,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "loading the obligations catalog failed"),
     }
+    // Sign what is in the ledger before the first sweep evaluates the controls: the publisher
+    // starts with the listener, and an evaluation racing it would judge a freshly seeded ledger
+    // "not covered by a checkpoint" (the control still catches a publisher that stops).
+    if let Err(e) = service.ledger().publish_checkpoint().await {
+        tracing::error!(error = %e, "publishing the start-up ledger checkpoint failed");
+    }
     let retention_every = Duration::from_secs(args.retention_interval_seconds.or(file.retention_interval_seconds).unwrap_or(3600).max(1));
     let retention_service = service.clone();
     tokio::spawn(async move {
