@@ -1,0 +1,493 @@
+//! How re-identifiable a table is: equivalence classes over the quasi-identifiers (rows that
+//! agree on all of them), and per sensitive attribute how varied and how typical each class's
+//! values are.
+//!
+//! Definitions (as pycanon computes them; `testdata/anon/expected.json` holds its values):
+//! - **k**: the size of the smallest class.
+//! - **distinct l**: the fewest distinct sensitive values in a class.
+//! - **entropy l**: the smallest exp(entropy) of a class's sensitive values (natural log).
+//! - **recursive (c,l)**: with a class's value counts sorted r1 >= r2 >= ... >= rm, a class is
+//!   (c,l)-diverse when r1 < c (rl + ... + rm); the figure is the largest r1 / (rl + ... + rm)
+//!   over classes, so any c above it holds.
+//! - **t-closeness**: the largest Earth Mover's Distance between a class's distribution of the
+//!   sensitive attribute and the whole table's: for a numeric attribute with the ordered
+//!   distance over the table's m distinct values, 1/(m-1) sum_i |sum_{j<=i} (p_j - q_j)|; for a
+//!   categorical one with equal distance, 1/2 sum_i |p_i - q_i|.
+//! - **prosecutor risk**: an attacker who knows a person is in the table and their
+//!   quasi-identifiers picks one record of their class: max 1/k, average classes/rows, and the
+//!   share of records whose class makes that chance exceed a threshold.
+//!
+//! Cost: one pass to give every row its class (one hash per row), a counting sort of the
+//! sensitive values by class, then per class only the values it holds (t-closeness of a numeric
+//! attribute by binary search over the table's cumulative distribution), so O(rows + classes x
+//! values per class x log m).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::AnonError;
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Values as codes into a list of distinct values (compared for equality only).
+    Categorical {
+        /// Each row's value, as an index into `values`.
+        codes: Vec<u32>,
+        /// The distinct values.
+        values: Vec<String>,
+    },
+    /// Numbers (ordered; t-closeness uses the ordered distance).
+    Numeric(Vec<f64>),
+}
+
+impl Column {
+    /// A categorical column from its values.
+    pub fn categorical<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Self {
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut distinct = Vec::new();
+        let codes = values
+            .into_iter()
+            .map(|v| {
+                let v = v.as_ref();
+                match index.get(v) {
+                    Some(&c) => c,
+                    None => {
+                        let c = distinct.len() as u32;
+                        index.insert(v.to_owned(), c);
+                        distinct.push(v.to_owned());
+                        c
+                    }
+                }
+            })
+            .collect();
+        Self::Categorical { codes, values: distinct }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Categorical { codes, .. } => codes.len(),
+            Self::Numeric(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each row's code and the number of codes; numeric values are coded in ascending order
+    /// (NaN last, all NaN one value), so code order is value order.
+    fn codes(&self) -> (Vec<u32>, usize) {
+        match self {
+            Self::Categorical { codes, values } => (codes.clone(), values.len()),
+            Self::Numeric(v) => {
+                let mut distinct: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                distinct.sort_by(f64::total_cmp);
+                distinct.dedup();
+                let nan = distinct.len() as u32;
+                let has_nan = v.iter().any(|x| x.is_nan());
+                let codes = v.iter().map(|x| if x.is_nan() { nan } else { distinct.partition_point(|d| d < x) as u32 }).collect();
+                (codes, distinct.len() + usize::from(has_nan))
+            }
+        }
+    }
+}
+
+/// A table: named columns of equal length.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    columns: Vec<(String, Column)>,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a column (all columns must have the same number of rows).
+    pub fn push(&mut self, name: impl Into<String>, column: Column) -> Result<(), AnonError> {
+        let name = name.into();
+        if let Some((_, first)) = self.columns.first()
+            && first.len() != column.len()
+        {
+            return Err(AnonError::Invalid(format!("column `{name}` has {} rows, the table {}", column.len(), first.len())));
+        }
+        if self.columns.iter().any(|(n, _)| *n == name) {
+            return Err(AnonError::Invalid(format!("column `{name}` appears twice")));
+        }
+        self.columns.push((name, column));
+        Ok(())
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |(_, c)| c.len())
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Result<&Column, AnonError> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c).ok_or_else(|| AnonError::NoSuchColumn(name.to_owned()))
+    }
+}
+
+/// What to compute besides k.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// A record is at risk when its class gives an attacker a chance above this (default 0.2,
+    /// a class of fewer than 5).
+    pub risk_threshold: f64,
+    /// The l values to give recursive (c,l)-diversity's c for (default 2 and 3).
+    pub recursive_l: Vec<usize>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self { risk_threshold: 0.2, recursive_l: vec![2, 3] }
+    }
+}
+
+/// Prosecutor re-identification risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Risk {
+    /// 1 / k: the chance of picking the right record in the smallest class.
+    pub max: f64,
+    /// The average chance over records: classes / rows.
+    pub average: f64,
+    /// The share of records whose chance exceeds the threshold.
+    pub records_at_risk: f64,
+    /// That threshold.
+    pub threshold: f64,
+}
+
+/// One sensitive attribute's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensitiveReport {
+    /// The attribute.
+    pub attribute: String,
+    /// `numeric` (ordered distance) or `categorical` (equal distance).
+    pub kind: &'static str,
+    /// Distinct l-diversity.
+    pub l: usize,
+    /// Entropy l-diversity (exp of the smallest class entropy, natural log).
+    pub entropy_l: f64,
+    /// Recursive (c,l)-diversity: per l, the largest r1 / (rl + ... + rm) over classes
+    /// (`None` when some class has fewer than l distinct values, so no c holds).
+    pub recursive_c: BTreeMap<usize, Option<f64>>,
+    /// t-closeness.
+    pub t: f64,
+}
+
+/// The figures of a table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    /// Rows checked.
+    pub rows: usize,
+    /// Equivalence classes.
+    pub classes: usize,
+    /// k-anonymity: the smallest class size (0 for an empty table).
+    pub k: usize,
+    /// How many classes have each size.
+    pub class_sizes: BTreeMap<usize, usize>,
+    /// Prosecutor re-identification risk.
+    pub risk: Risk,
+    /// Per sensitive attribute.
+    pub sensitive: Vec<SensitiveReport>,
+}
+
+/// Each row's equivalence class (dense ids) and the number of classes.
+fn classes(table: &Table, quasi: &[&str]) -> Result<(Vec<u32>, usize), AnonError> {
+    let rows = table.rows();
+    let mut coded = Vec::with_capacity(quasi.len());
+    for q in quasi {
+        coded.push(table.column(q)?.codes());
+    }
+    // Mixed-radix keys while the cardinalities' product fits in 64 bits, re-densified when it
+    // would not (ids stay below the row count, so each step fits).
+    let mut ids: Vec<u64> = vec![0; rows];
+    let mut radix: u64 = 1;
+    for (codes, cardinality) in &coded {
+        let c = (*cardinality).max(1) as u64;
+        if radix.checked_mul(c).is_none() {
+            let n = densify(&mut ids);
+            radix = n as u64;
+        }
+        for (id, &code) in ids.iter_mut().zip(codes) {
+            *id = *id * c + u64::from(code);
+        }
+        radix *= c;
+    }
+    let n = densify(&mut ids);
+    Ok((ids.into_iter().map(|x| x as u32).collect(), n))
+}
+
+/// Replaces keys by dense ids in order of first appearance; returns how many.
+fn densify(keys: &mut [u64]) -> usize {
+    let mut map: HashMap<u64, u64> = HashMap::with_capacity(keys.len().min(1 << 20));
+    for k in keys.iter_mut() {
+        let next = map.len() as u64;
+        *k = *map.entry(*k).or_insert(next);
+    }
+    map.len()
+}
+
+/// Checks `table` with the given quasi-identifiers and sensitive attributes.
+pub fn check(table: &Table, quasi: &[&str], sensitive: &[&str], options: &CheckOptions) -> Result<CheckReport, AnonError> {
+    if quasi.is_empty() {
+        return Err(AnonError::Invalid("name at least one quasi-identifier".into()));
+    }
+    if let Some(s) = sensitive.iter().find(|s| quasi.contains(s)) {
+        return Err(AnonError::Invalid(format!("`{s}` is both a quasi-identifier and sensitive")));
+    }
+    let rows = table.rows();
+    let (class_of, n_classes) = classes(table, quasi)?;
+    let mut sizes = vec![0usize; n_classes];
+    for &c in &class_of {
+        sizes[c as usize] += 1;
+    }
+    let k = sizes.iter().copied().min().unwrap_or(0);
+    let mut class_sizes = BTreeMap::new();
+    for &s in &sizes {
+        *class_sizes.entry(s).or_insert(0) += 1;
+    }
+    let at_risk: usize = sizes.iter().filter(|&&s| 1.0 / s as f64 > options.risk_threshold).sum();
+    let risk = Risk {
+        max: if k == 0 { 0.0 } else { 1.0 / k as f64 },
+        average: if rows == 0 { 0.0 } else { n_classes as f64 / rows as f64 },
+        records_at_risk: if rows == 0 { 0.0 } else { at_risk as f64 / rows as f64 },
+        threshold: options.risk_threshold,
+    };
+    // Rows grouped by class (a counting sort), so each class's values are contiguous.
+    let mut start = vec![0usize; n_classes + 1];
+    for c in 0..n_classes {
+        start[c + 1] = start[c] + sizes[c];
+    }
+    let mut reports = Vec::with_capacity(sensitive.len());
+    for name in sensitive {
+        let column = table.column(name)?;
+        let (codes, m) = column.codes();
+        let mut grouped = vec![0u32; rows];
+        let mut fill = start.clone();
+        for (&c, &code) in class_of.iter().zip(&codes) {
+            grouped[fill[c as usize]] = code;
+            fill[c as usize] += 1;
+        }
+        reports.push(attribute_report(name, column, &codes, m, &grouped, &start, rows, options));
+    }
+    Ok(CheckReport { rows, classes: n_classes, k, class_sizes, risk, sensitive: reports })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attribute_report(
+    name: &str,
+    column: &Column,
+    codes: &[u32],
+    m: usize,
+    grouped: &[u32],
+    start: &[usize],
+    rows: usize,
+    options: &CheckOptions,
+) -> SensitiveReport {
+    let numeric = matches!(column, Column::Numeric(_));
+    // The whole table's distribution q, and for the ordered distance its cumulative Q with
+    // prefix sums of Q (to sum |c - Q(i)| over a run of i by binary search).
+    let mut q = vec![0f64; m];
+    for &c in codes {
+        q[c as usize] += 1.0;
+    }
+    for x in &mut q {
+        *x /= rows.max(1) as f64;
+    }
+    let mut cum = vec![0f64; m];
+    let mut acc = 0.0;
+    for (i, x) in q.iter().enumerate() {
+        acc += x;
+        cum[i] = acc;
+    }
+    let mut cum_prefix = vec![0f64; m + 1];
+    for i in 0..m {
+        cum_prefix[i + 1] = cum_prefix[i] + cum[i];
+    }
+    let mut counts = vec![0usize; m];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut l = usize::MAX;
+    let mut entropy_l = f64::INFINITY;
+    let mut recursive: BTreeMap<usize, Option<f64>> = options.recursive_l.iter().map(|&l| (l, Some(0.0))).collect();
+    let mut t = 0f64;
+    let mut sorted: Vec<usize> = Vec::new();
+    for w in start.windows(2) {
+        let (from, to) = (w[0], w[1]);
+        let n = (to - from) as f64;
+        touched.clear();
+        for &code in &grouped[from..to] {
+            if counts[code as usize] == 0 {
+                touched.push(code);
+            }
+            counts[code as usize] += 1;
+        }
+        l = l.min(touched.len());
+        let entropy: f64 = touched
+            .iter()
+            .map(|&c| {
+                let p = counts[c as usize] as f64 / n;
+                -p * p.ln()
+            })
+            .sum();
+        entropy_l = entropy_l.min(entropy.exp());
+        sorted.clear();
+        sorted.extend(touched.iter().map(|&c| counts[c as usize]));
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        for (&ll, c) in recursive.iter_mut() {
+            if ll == 0 || sorted.len() < ll {
+                *c = None;
+                continue;
+            }
+            let tail: usize = sorted[ll - 1..].iter().sum();
+            if let Some(c) = c {
+                *c = f64::max(*c, sorted[0] as f64 / tail as f64);
+            }
+        }
+        let emd = if numeric { ordered_emd(&touched, &counts, n, &cum, &cum_prefix) } else { equal_emd(&touched, &counts, n, &q) };
+        t = t.max(emd);
+        for &c in &touched {
+            counts[c as usize] = 0;
+        }
+    }
+    SensitiveReport {
+        attribute: name.to_owned(),
+        kind: if numeric { "numeric" } else { "categorical" },
+        l: if l == usize::MAX { 0 } else { l },
+        entropy_l: if entropy_l.is_finite() { entropy_l } else { 0.0 },
+        recursive_c: recursive,
+        t,
+    }
+}
+
+/// 1/2 sum_i |p_i - q_i| over all values, from the values the class holds.
+fn equal_emd(touched: &[u32], counts: &[usize], n: f64, q: &[f64]) -> f64 {
+    // Values the class lacks contribute q_i each: sum of those = 1 - sum over touched q_i.
+    let mut inside = 0.0;
+    let mut q_touched = 0.0;
+    for &c in touched {
+        let p = counts[c as usize] as f64 / n;
+        inside += (p - q[c as usize]).abs();
+        q_touched += q[c as usize];
+    }
+    0.5 * (inside + (1.0 - q_touched).max(0.0))
+}
+
+/// 1/(m-1) sum_i |P(i) - Q(i)| with P, Q the cumulative distributions over the table's m
+/// ordered values; P is a step function that moves only at the class's values.
+fn ordered_emd(touched: &[u32], counts: &[usize], n: f64, cum: &[f64], cum_prefix: &[f64]) -> f64 {
+    let m = cum.len();
+    if m < 2 {
+        return 0.0;
+    }
+    let mut positions: Vec<u32> = touched.to_vec();
+    positions.sort_unstable();
+    // Sum of |c - Q(i)| for i in [a, b), Q non-decreasing: split where Q reaches c.
+    let run = |c: f64, a: usize, b: usize| -> f64 {
+        if a >= b {
+            return 0.0;
+        }
+        let split = a + cum[a..b].partition_point(|&x| x < c);
+        let below = (split - a) as f64 * c - (cum_prefix[split] - cum_prefix[a]);
+        let above = (cum_prefix[b] - cum_prefix[split]) - (b - split) as f64 * c;
+        below + above
+    };
+    let mut total = 0.0;
+    let mut p = 0.0;
+    let mut from = 0usize;
+    for &pos in &positions {
+        let pos = pos as usize;
+        total += run(p, from, pos);
+        p += counts[pos] as f64 / n;
+        from = pos;
+    }
+    total += run(p, from, m);
+    total / (m - 1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(cols: &[(&str, Column)]) -> Table {
+        let mut t = Table::new();
+        for (n, c) in cols {
+            t.push(*n, c.clone()).expect("column");
+        }
+        t
+    }
+
+    /// t-closeness of one class by the textbook loop over every value, to check the fast path.
+    fn ordered_emd_slow(p: &[f64], q: &[f64]) -> f64 {
+        let (mut acc, mut total) = (0.0, 0.0);
+        for i in 0..p.len() {
+            acc += p[i] - q[i];
+            total += f64::abs(acc);
+        }
+        total / (p.len() - 1) as f64
+    }
+
+    #[test]
+    fn classes_and_figures_of_a_small_table() {
+        let t = table(&[
+            ("zip", Column::categorical(["476", "476", "476", "479", "479", "479", "479"])),
+            ("age", Column::Numeric(vec![20.0, 20.0, 20.0, 30.0, 30.0, 30.0, 30.0])),
+            ("salary", Column::Numeric(vec![3.0, 4.0, 5.0, 6.0, 8.0, 11.0, 11.0])),
+            ("disease", Column::categorical(["flu", "flu", "cancer", "flu", "flu", "flu", "flu"])),
+        ]);
+        let r = check(&t, &["zip", "age"], &["salary", "disease"], &CheckOptions::default()).expect("check");
+        assert_eq!((r.rows, r.classes, r.k), (7, 2, 3));
+        assert_eq!(r.class_sizes, BTreeMap::from([(3, 1), (4, 1)]));
+        assert_eq!(r.risk.max, 1.0 / 3.0);
+        assert_eq!(r.risk.records_at_risk, 1.0, "every class is under 5");
+        let salary = &r.sensitive[0];
+        assert_eq!((salary.kind, salary.l), ("numeric", 3));
+        // Class {3,4,5} against the table's {3,4,5,6,8,11,11}: the slow textbook sum.
+        let q = [1.0 / 7.0, 1.0 / 7.0, 1.0 / 7.0, 1.0 / 7.0, 1.0 / 7.0, 2.0 / 7.0];
+        let first = ordered_emd_slow(&[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, 0.0, 0.0, 0.0], &q);
+        let second = ordered_emd_slow(&[0.0, 0.0, 0.0, 0.25, 0.25, 0.5], &q);
+        assert!((salary.t - first.max(second)).abs() < 1e-12, "{} vs {}", salary.t, first.max(second));
+        let disease = &r.sensitive[1];
+        assert_eq!(disease.l, 1);
+        assert_eq!(disease.recursive_c[&2], None, "a class with one value is never (c,2)-diverse");
+        // Class 1 (2/3 flu, 1/3 cancer) against 6/7 and 1/7: 1/2 (4/21 + 4/21); class 2 (all
+        // flu) is closer, 1/2 (1/7 + 1/7).
+        assert!((disease.t - 4.0 / 21.0).abs() < 1e-12, "{}", disease.t);
+        assert!((disease.entropy_l - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_requests_are_named() {
+        let t = table(&[("a", Column::categorical(["x"])), ("b", Column::categorical(["y"]))]);
+        assert!(matches!(check(&t, &[], &["a"], &CheckOptions::default()), Err(AnonError::Invalid(_))));
+        assert_eq!(check(&t, &["zz"], &[], &CheckOptions::default()).err(), Some(AnonError::NoSuchColumn("zz".into())));
+        assert!(check(&t, &["a"], &["a"], &CheckOptions::default()).is_err());
+        let mut u = Table::new();
+        u.push("a", Column::categorical(["x", "y"])).expect("a");
+        assert!(u.push("b", Column::categorical(["x"])).is_err(), "unequal lengths");
+        assert!(u.push("a", Column::categorical(["x", "y"])).is_err(), "twice");
+    }
+
+    #[test]
+    fn wide_keys_are_densified_not_overflowed() {
+        // Nine columns of 2^8 distinct values: 2^72 combinations, past 64 bits.
+        let rows = 600;
+        let mut t = Table::new();
+        for c in 0..9 {
+            t.push(format!("c{c}"), Column::Numeric((0..rows).map(|r| ((r * (c + 1)) % 256) as f64).collect())).expect("c");
+        }
+        t.push("s", Column::categorical((0..rows).map(|r| if r % 2 == 0 { "a" } else { "b" }))).expect("s");
+        let names: Vec<String> = (0..9).map(|c| format!("c{c}")).collect();
+        let quasi: Vec<&str> = names.iter().map(String::as_str).collect();
+        let r = check(&t, &quasi, &["s"], &CheckOptions::default()).expect("check");
+        // Rows r and r + 256 agree on c0 only up to period 256; the key is the row mod 256.
+        assert_eq!(r.classes, 256);
+        assert_eq!(r.k, 2);
+    }
+}

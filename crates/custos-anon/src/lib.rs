@@ -1,0 +1,35 @@
+//! Privacy-preserving segmentation: how re-identifiable a table is, and noise that makes
+//! statistics differentially private.
+//!
+//! - [`check`]: k-anonymity (the smallest equivalence class over the quasi-identifiers), the
+//!   distribution of class sizes, distinct, entropy and recursive (c,l)-diversity and
+//!   t-closeness of each sensitive attribute, and prosecutor re-identification risk; the values
+//!   are pycanon's on the committed fixtures (`testdata/anon/`).
+//! - [`dp`]: the discrete Laplace and discrete Gaussian mechanisms sampled exactly from the
+//!   operating system's CSPRNG, and the accounting of what releases spend (pure epsilon, zCDP
+//!   rho, and the (epsilon, delta) they imply).
+//!
+//! Pure: tables come in as columns ([`Table`]), reports go out as values; reading files is the
+//! caller's.
+
+pub mod check;
+pub mod dp;
+
+pub use check::{CheckOptions, CheckReport, Column, Risk, SensitiveReport, Table, check};
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AnonError {
+    /// A column was named that the table does not have.
+    #[error("no column `{0}` in the table")]
+    NoSuchColumn(String),
+    /// The request itself is not usable (no quasi-identifiers, columns of unequal length, ...).
+    #[error("{0}")]
+    Invalid(String),
+    /// A mechanism's parameter is out of range.
+    #[error("{0}")]
+    Parameter(String),
+    /// The operating system's random source failed.
+    #[error("the operating system's random source failed")]
+    Randomness,
+}
