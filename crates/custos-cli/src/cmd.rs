@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod anon;
 pub mod bench;
 pub mod bench_consent;
 pub mod bench_ledger;

@@ -53,6 +53,9 @@ enum Command {
     /// validated strictly.
     #[command(subcommand)]
     Consent(cmd::consent::ConsentCommand),
+    /// Anonymity of tables: k-anonymity, l-diversity, t-closeness, re-identification risk.
+    #[command(subcommand)]
+    Anon(cmd::anon::AnonCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
             Command::Validate(args) => tokio::task::block_in_place(|| cmd::validate::run(args)),
             Command::Report(command) => cmd::report::run(command).await,
             Command::Consent(command) => cmd::consent::run(command),
+            Command::Anon(command) => tokio::task::block_in_place(|| cmd::anon::run(command)),
         }
     });
     match result {

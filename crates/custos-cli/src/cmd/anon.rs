@@ -1,0 +1,156 @@
+//! `custos anon check`: how re-identifiable a table (CSV, JSON Lines or Parquet) is: k, the
+//! class sizes, l-diversity and t-closeness of each sensitive attribute, and prosecutor risk.
+
+use std::path::{Path, PathBuf};
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use custos_anon::{CheckOptions, Column, Table};
+use custos_tabular::TableReader;
+
+/// Anonymity of tables.
+#[derive(Debug, Subcommand)]
+pub enum AnonCommand {
+    /// k-anonymity, l-diversity, t-closeness and re-identification risk of a table.
+    Check(CheckArgs),
+}
+
+/// `custos anon check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The table (CSV, JSON Lines or Parquet, by extension).
+    #[arg(long)]
+    input: PathBuf,
+    /// Quasi-identifiers, comma-separated (columns an attacker may know: age, postal code,
+    /// gender ...).
+    #[arg(long, value_delimiter = ',', required = true)]
+    quasi: Vec<String>,
+    /// Sensitive attributes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    sensitive: Vec<String>,
+    /// Columns to read as categories even when they hold numbers (t-closeness then uses the
+    /// equal distance), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    categorical: Vec<String>,
+    /// A record is "at risk" when its class gives an attacker a chance above this.
+    #[arg(long, default_value_t = 0.2)]
+    risk_threshold: f64,
+    /// `table` (for people) or `json`.
+    #[arg(long, default_value = "table")]
+    format: String,
+}
+
+/// Runs an `anon` subcommand.
+pub fn run(command: AnonCommand) -> anyhow::Result<()> {
+    match command {
+        AnonCommand::Check(args) => check(args),
+    }
+}
+
+/// Reads the named columns: a column whose every value is a number (CSV text included) as
+/// numbers (missing as NaN, one value), any other or one named in `categorical` as text
+/// (missing as an empty value).
+fn read(path: &Path, names: &[&str], categorical: &[String]) -> anyhow::Result<Table> {
+    let reader = TableReader::open(path, 65_536)?;
+    let schema = reader.schema();
+    for name in names {
+        schema.field_with_name(name).map_err(|_| anyhow::anyhow!("no column {name:?} in {}", path.display()))?;
+    }
+    // Numeric until a value says otherwise.
+    let mut numeric: Vec<bool> = names.iter().map(|n| !categorical.iter().any(|c| c == n)).collect();
+    let bar = indicatif::ProgressBar::new(reader.rows.unwrap_or(0));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading {pos} rows {per_sec}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut texts: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    for batch in reader {
+        let batch = batch?;
+        for (i, name) in names.iter().enumerate() {
+            let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
+            if numeric[i] {
+                if let Some(floats) = custos_tabular::column_as_f64(array.as_ref()) {
+                    numbers[i].extend(floats.iter().map(|v| v.unwrap_or(f64::NAN)));
+                    continue;
+                }
+                // Not a number after all: the numbers so far become text again.
+                numeric[i] = false;
+                texts[i] = numbers[i].drain(..).map(|x| if x.is_nan() { String::new() } else { x.to_string() }).collect();
+            }
+            let text = custos_tabular::column_text(array.as_ref())?;
+            texts[i].extend(text.into_iter().map(Option::unwrap_or_default));
+        }
+        bar.inc(batch.num_rows() as u64);
+    }
+    bar.finish_and_clear();
+    let mut table = Table::new();
+    for (i, name) in names.iter().enumerate() {
+        let column = if numeric[i] { Column::Numeric(std::mem::take(&mut numbers[i])) } else { Column::categorical(&texts[i]) };
+        table.push(*name, column)?;
+    }
+    Ok(table)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
+    if !(args.risk_threshold > 0.0 && args.risk_threshold <= 1.0) {
+        bail!("--risk-threshold must be in (0, 1]");
+    }
+    if args.format != "table" && args.format != "json" {
+        bail!("--format must be table or json");
+    }
+    let quasi: Vec<&str> = args.quasi.iter().map(String::as_str).collect();
+    let sensitive: Vec<&str> = args.sensitive.iter().map(String::as_str).collect();
+    let mut names = quasi.clone();
+    names.extend(&sensitive);
+    let table = read(&args.input, &names, &args.categorical)?;
+    let options = CheckOptions { risk_threshold: args.risk_threshold, ..CheckOptions::default() };
+    let report = custos_anon::check(&table, &quasi, &sensitive, &options)?;
+    if args.format == "json" {
+        return print(&format!("{}\n", serde_json::to_string_pretty(&report)?));
+    }
+    let mut out = String::new();
+    writeln!(out, "{} rows in {} equivalence classes over {}", report.rows, report.classes, quasi.join(", "))?;
+    writeln!(out, "k-anonymity: {} (the smallest class)", report.k)?;
+    writeln!(
+        out,
+        "re-identification risk (prosecutor): highest {:.1}%, average {:.1}%, records above {:.0}%: {:.1}%",
+        100.0 * report.risk.max,
+        100.0 * report.risk.average,
+        100.0 * report.risk.threshold,
+        100.0 * report.risk.records_at_risk
+    )?;
+    let sizes: Vec<String> = report.class_sizes.iter().take(10).map(|(size, n)| format!("{n} of size {size}")).collect();
+    writeln!(out, "class sizes: {}{}", sizes.join(", "), if report.class_sizes.len() > 10 { ", ..." } else { "" })?;
+    for s in &report.sensitive {
+        let recursive: Vec<String> = s
+            .recursive_c
+            .iter()
+            .map(|(l, c)| match c {
+                Some(c) => format!("(c,{l}) holds for c > {c:.3}"),
+                None => format!("(c,{l}) never holds"),
+            })
+            .collect();
+        writeln!(
+            out,
+            "{} ({}): l = {}, entropy l = {:.3}, {}, t = {:.4}",
+            s.attribute,
+            s.kind,
+            s.l,
+            s.entropy_l,
+            recursive.join(", "),
+            s.t
+        )?;
+    }
+    print(&out)
+}
+
+/// Prints `text`; a reader that stopped reading (`| head`) is not an error.
+fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
