@@ -56,6 +56,9 @@ enum Command {
     /// Anonymity of tables: k-anonymity, l-diversity, t-closeness, re-identification risk.
     #[command(subcommand)]
     Anon(cmd::anon::AnonCommand),
+    /// Differentially private statistics: noisy counts, sums and means per segment.
+    #[command(subcommand)]
+    Dp(cmd::anon::DpCommand),
 }
 
 /// Parses the command line, runs the command, and maps failure to a one-line message.
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
             Command::Report(command) => cmd::report::run(command).await,
             Command::Consent(command) => cmd::consent::run(command),
             Command::Anon(command) => tokio::task::block_in_place(|| cmd::anon::run(command)),
+            Command::Dp(command) => tokio::task::block_in_place(|| cmd::anon::run_dp(command)),
         }
     });
     match result {

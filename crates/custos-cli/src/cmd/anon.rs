@@ -42,6 +42,97 @@ pub struct CheckArgs {
     format: String,
 }
 
+/// Differentially private statistics.
+#[derive(Debug, Subcommand)]
+pub enum DpCommand {
+    /// Noisy counts (and sums and means) per segment, for declared segment keys.
+    Stats(StatsArgs),
+}
+
+/// `custos dp stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The table (CSV, JSON Lines or Parquet), one row per person.
+    #[arg(long)]
+    input: PathBuf,
+    /// The column whose values are the segments.
+    #[arg(long)]
+    segment_by: String,
+    /// The segments to report, comma-separated: all of them, held or not, and no others (keys
+    /// read from the data would tell who is in it).
+    #[arg(long, value_delimiter = ',', required = true)]
+    keys: Vec<String>,
+    /// A numeric column to sum (and average) per segment.
+    #[arg(long)]
+    sum: Option<String>,
+    /// The bounds each value is clamped to, `low,high` (integers): required with --sum.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    bounds: Option<Vec<i64>>,
+    /// Pure differential privacy with this epsilon (discrete Laplace noise).
+    #[arg(long, conflicts_with = "rho")]
+    epsilon: Option<f64>,
+    /// Zero-concentrated differential privacy with this rho (discrete Gaussian noise).
+    #[arg(long)]
+    rho: Option<f64>,
+    /// With --rho, the delta at which to state the (epsilon, delta) guarantee.
+    #[arg(long, default_value_t = 1e-6)]
+    delta: f64,
+}
+
+/// Runs a `dp` subcommand.
+pub fn run_dp(command: DpCommand) -> anyhow::Result<()> {
+    match command {
+        DpCommand::Stats(args) => stats(args),
+    }
+}
+
+fn stats(args: StatsArgs) -> anyhow::Result<()> {
+    use custos_anon::dp::{Mechanism, OsRandom, segment_statistics};
+    let mechanism = match (args.epsilon, args.rho) {
+        (Some(epsilon), None) => Mechanism::Laplace { epsilon },
+        (None, Some(rho)) => Mechanism::Gaussian { rho },
+        _ => bail!("give --epsilon (pure DP) or --rho (zCDP)"),
+    };
+    let bounds = match (&args.sum, &args.bounds) {
+        (Some(_), Some(b)) if b.len() == 2 => Some((b[0], b[1])),
+        (Some(_), Some(_)) => bail!("--bounds takes two integers, low,high"),
+        (Some(_), None) => bail!("--sum needs --bounds low,high: a sum's noise is set by the largest value one person can add"),
+        (None, Some(_)) => bail!("--bounds is for --sum"),
+        (None, None) => None,
+    };
+    let mut names = vec![args.segment_by.as_str()];
+    if let Some(s) = &args.sum {
+        names.push(s);
+    }
+    // The segment column as text, the summed one as numbers.
+    let categorical = vec![args.segment_by.clone()];
+    let table = read(&args.input, &names, &categorical)?;
+    let segments: Vec<&str> = match table.column(&args.segment_by)? {
+        Column::Categorical { codes, values } => codes.iter().map(|&c| values[c as usize].as_str()).collect(),
+        Column::Numeric(_) => bail!("column {:?} was not read as text", args.segment_by),
+    };
+    let values = match &args.sum {
+        Some(s) => match table.column(s)? {
+            Column::Numeric(v) => Some(v.as_slice()),
+            Column::Categorical { .. } => bail!("column {s:?} is not numeric"),
+        },
+        None => None,
+    };
+    let release = segment_statistics(&mut OsRandom, &segments, &args.keys, values.zip(bounds), mechanism)?;
+    let guarantee = release.spend.epsilon_at(args.delta);
+    let doc = serde_json::json!({
+        "mechanism": match mechanism { Mechanism::Laplace { .. } => "discrete_laplace", Mechanism::Gaussian { .. } => "discrete_gaussian" },
+        "segments": release.segments,
+        "count_noise_scale": release.count_noise,
+        "sum_noise_scale": release.sum_noise,
+        "spend": {"epsilon": release.spend.epsilon, "rho": release.spend.rho, "epsilon_at_delta": guarantee, "delta": if release.spend.epsilon.is_some() { 0.0 } else { args.delta }},
+    });
+    if release.undeclared_rows > 0 {
+        eprintln!("note: {} rows belong to segments not in --keys and were left out", release.undeclared_rows);
+    }
+    print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))
+}
+
 /// Runs an `anon` subcommand.
 pub fn run(command: AnonCommand) -> anyhow::Result<()> {
     match command {
@@ -103,7 +194,8 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
     let quasi: Vec<&str> = args.quasi.iter().map(String::as_str).collect();
     let sensitive: Vec<&str> = args.sensitive.iter().map(String::as_str).collect();
     let mut names = quasi.clone();
-    names.extend(&sensitive);
+    // A column named twice is read once; the check names the mistake.
+    names.extend(sensitive.iter().filter(|s| !quasi.contains(s)));
     let table = read(&args.input, &names, &args.categorical)?;
     let options = CheckOptions { risk_threshold: args.risk_threshold, ..CheckOptions::default() };
     let report = custos_anon::check(&table, &quasi, &sensitive, &options)?;

@@ -1,0 +1,140 @@
+//! `custos anon check` and `custos dp stats` end to end: the figures of a table equal pycanon's
+//! (`testdata/anon/make_fixtures.py`), DP releases name their noise and spend, and bad input is
+//! a one-line error with a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_custos");
+
+fn custos(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run custos")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// A one-line error and a non-zero exit.
+fn refused(out: &Output, says: &str) {
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains(says), "{err}");
+}
+
+fn csv(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn check_reads_a_table_and_names_bad_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    let t = csv(
+        dir.path(),
+        "t.csv",
+        "age,zip,disease,salary\n20,476,flu,3\n20,476,flu,4\n20,476,cancer,5\n30,479,flu,6\n30,479,flu,8\n30,479,flu,11\n30,479,flu,11\n",
+    );
+    let input = t.to_str().expect("path");
+    let r = json(&custos(&["anon", "check", "--input", input, "--quasi", "zip,age", "--sensitive", "salary,disease", "--format", "json"]));
+    assert_eq!((r["rows"].as_u64(), r["classes"].as_u64(), r["k"].as_u64()), (Some(7), Some(2), Some(3)));
+    assert_eq!(r["sensitive"][0]["kind"], "numeric", "CSV numbers are numbers");
+    assert_eq!(r["sensitive"][1]["kind"], "categorical");
+    assert!((r["sensitive"][1]["t"].as_f64().expect("t") - 4.0 / 21.0).abs() < 1e-12);
+    // --categorical reads numbers as categories (equal distance).
+    let r = json(&custos(&[
+        "anon",
+        "check",
+        "--input",
+        input,
+        "--quasi",
+        "zip",
+        "--sensitive",
+        "salary",
+        "--categorical",
+        "salary",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(r["sensitive"][0]["kind"], "categorical");
+    // The table for people.
+    let out = custos(&["anon", "check", "--input", input, "--quasi", "zip,age", "--sensitive", "disease"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("k-anonymity: 3") && text.contains("(c,2) never holds"), "{text}");
+    refused(&custos(&["anon", "check", "--input", input, "--quasi", "nope"]), "no column \"nope\"");
+    refused(&custos(&["anon", "check", "--input", input, "--quasi", "zip", "--sensitive", "zip"]), "both a quasi-identifier and sensitive");
+    refused(&custos(&["anon", "check", "--input", input, "--quasi", "zip", "--risk-threshold", "0"]), "--risk-threshold");
+    refused(&custos(&["anon", "check", "--input", "/no/such.csv", "--quasi", "zip"]), "no/such.csv");
+}
+
+#[test]
+fn dp_stats_release_declared_segments_with_their_noise() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut text = String::from("region,spend\n");
+    for i in 0..3000 {
+        text.push_str(&format!("{},{}\n", if i % 3 == 0 { "north" } else { "south" }, i % 500));
+    }
+    text.push_str("atlantis,9999\n");
+    let t = csv(dir.path(), "spend.csv", &text);
+    let input = t.to_str().expect("path");
+    let out = custos(&[
+        "dp",
+        "stats",
+        "--input",
+        input,
+        "--segment-by",
+        "region",
+        "--keys",
+        "north,south,east",
+        "--sum",
+        "spend",
+        "--bounds",
+        "0,500",
+        "--epsilon",
+        "1",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let r = json(&out);
+    assert!(err.contains("1 rows belong to segments not in --keys"), "{err}");
+    let names: Vec<&str> = r["segments"].as_array().expect("segments").iter().filter_map(|s| s["segment"].as_str()).collect();
+    assert_eq!(names, ["north", "south", "east"], "declared keys only, in order; the undeclared one never appears");
+    assert_eq!((r["count_noise_scale"].as_f64(), r["sum_noise_scale"].as_f64()), (Some(2.0), Some(1000.0)));
+    assert_eq!(r["spend"]["epsilon"].as_f64(), Some(1.0));
+    // Scale-2 noise stays within 40 of the truth except with probability about 2e-9.
+    assert!((r["segments"][0]["count"].as_i64().expect("count") - 1000).abs() < 40, "{r}");
+    let r =
+        json(&custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--keys", "north", "--rho", "0.5", "--delta", "1e-6"]));
+    assert_eq!(r["mechanism"], "discrete_gaussian");
+    assert!((r["spend"]["epsilon_at_delta"].as_f64().expect("eps") - 5.7565).abs() < 1e-3);
+    refused(
+        &custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--keys", "north", "--sum", "spend", "--epsilon", "1"]),
+        "--bounds",
+    );
+    refused(&custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--keys", "north"]), "--epsilon");
+    refused(
+        &custos(&[
+            "dp",
+            "stats",
+            "--input",
+            input,
+            "--segment-by",
+            "region",
+            "--keys",
+            "north",
+            "--sum",
+            "spend",
+            "--bounds",
+            "9,1",
+            "--epsilon",
+            "1",
+        ]),
+        "reversed",
+    );
+    refused(&custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--keys", "north", "--epsilon=-1"]), "positive");
+}
