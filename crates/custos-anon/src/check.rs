@@ -529,4 +529,45 @@ mod tests {
         assert_eq!(r.classes, 256);
         assert_eq!(r.k, 2);
     }
+
+    proptest::proptest! {
+        /// On random small tables the fast check equals a brute-force one: the classes by
+        /// grouping rows as tuples, k, distinct l, the risk figures, and t by the textbook sums.
+        #[test]
+        fn the_check_equals_brute_force(
+            rows in proptest::collection::vec((0u8..4, 0u8..3, 0u8..5, 0u8..6), 1..120),
+        ) {
+            let t = table(&[
+                ("a", Column::Numeric(rows.iter().map(|r| f64::from(r.0)).collect())),
+                ("b", Column::categorical(rows.iter().map(|r| format!("b{}", r.1)))),
+                ("s", Column::Numeric(rows.iter().map(|r| f64::from(r.2)).collect())),
+                ("c", Column::categorical(rows.iter().map(|r| format!("c{}", r.3)))),
+            ]);
+            let r = check(&t, &["a", "b"], &["s", "c"], &CheckOptions::default()).expect("check");
+            let mut groups: BTreeMap<(u8, u8), Vec<(u8, u8)>> = BTreeMap::new();
+            for row in &rows {
+                groups.entry((row.0, row.1)).or_default().push((row.2, row.3));
+            }
+            let n = rows.len() as f64;
+            proptest::prop_assert_eq!(r.classes, groups.len());
+            proptest::prop_assert_eq!(r.k, groups.values().map(Vec::len).min().unwrap_or(0));
+            let at_risk: usize = groups.values().map(Vec::len).filter(|&s| 1.0 / s as f64 > 0.2).sum();
+            proptest::prop_assert!((r.risk.records_at_risk - at_risk as f64 / n).abs() < 1e-12);
+            let distinct = |f: &dyn Fn(&(u8, u8)) -> u8| {
+                groups.values().map(|g| g.iter().map(f).collect::<std::collections::BTreeSet<_>>().len()).min().unwrap_or(0)
+            };
+            proptest::prop_assert_eq!(r.sensitive[0].l, distinct(&|v| v.0));
+            proptest::prop_assert_eq!(r.sensitive[1].l, distinct(&|v| v.1));
+            // t for the numeric attribute over the table's distinct values, the slow way.
+            let values: Vec<u8> = rows.iter().map(|r| r.2).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let dist = |of: &[u8]| values.iter().map(|v| of.iter().filter(|x| *x == v).count() as f64 / of.len() as f64).collect::<Vec<_>>();
+            let q = dist(&rows.iter().map(|r| r.2).collect::<Vec<_>>());
+            let t_slow = if values.len() < 2 {
+                0.0
+            } else {
+                groups.values().map(|g| ordered_emd_slow(&dist(&g.iter().map(|v| v.0).collect::<Vec<_>>()), &q)).fold(0.0, f64::max)
+            };
+            proptest::prop_assert!((r.sensitive[0].t - t_slow).abs() < 1e-9, "{} vs {}", r.sensitive[0].t, t_slow);
+        }
+    }
 }
