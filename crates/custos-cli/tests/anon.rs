@@ -138,3 +138,59 @@ fn dp_stats_release_declared_segments_with_their_noise() {
     );
     refused(&custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--keys", "north", "--epsilon=-1"]), "positive");
 }
+
+#[test]
+fn check_equals_pycanon_on_the_fixtures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/anon");
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).expect("fixture")).expect("json");
+    let cases = expected["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 20);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    for case in cases {
+        let input = dir.join(case["table"].as_str().expect("table"));
+        let quasi: Vec<&str> = case["quasi_identifiers"].as_array().expect("qi").iter().filter_map(Value::as_str).collect();
+        let sensitive = case["sensitive"].as_str().expect("sa");
+        let quasi = quasi.join(",");
+        let r = json(&custos(&[
+            "anon",
+            "check",
+            "--input",
+            input.to_str().expect("path"),
+            "--quasi",
+            &quasi,
+            "--sensitive",
+            sensitive,
+            "--format",
+            "json",
+        ]));
+        let s = &r["sensitive"][0];
+        let what = format!("{} {quasi} / {sensitive}", case["table"]);
+        assert_eq!(r["k"], case["k"], "k: {what}");
+        assert_eq!(r["classes"], case["classes"], "classes: {what}");
+        assert_eq!(s["kind"], case["sensitive_kind"], "{what}");
+        assert_eq!(s["l"], case["l"], "l: {what}");
+        // The exact value, and pycanon's floor of it (one less where its power lands just
+        // below an integer: e**ln(2) = 1.9999999999999998).
+        let entropy_l = s["entropy_l"].as_f64().expect("entropy l");
+        assert!(close(entropy_l, case["entropy_l"].as_f64().expect("entropy l")), "entropy l: {what}");
+        let floor = case["entropy_l_floor"].as_f64().expect("floor");
+        let near_integer = (entropy_l - entropy_l.round()).abs() < 1e-9;
+        assert!(floor == entropy_l.floor() || (near_integer && floor == entropy_l.round() - 1.0), "pycanon's entropy l: {what}: {floor} vs {entropy_l}");
+        assert!(close(s["t"].as_f64().expect("t"), case["t"].as_f64().expect("t")), "t: {what}: {} vs {}", s["t"], case["t"]);
+        for (key, theirs) in [("max", "max_risk"), ("average", "average_risk"), ("records_at_risk", "records_at_risk_0.2")] {
+            assert!(close(r["risk"][key].as_f64().expect("risk"), case[theirs].as_f64().expect("risk")), "{key}: {what}");
+        }
+        let sizes: std::collections::BTreeMap<String, u64> =
+            r["class_sizes"].as_object().expect("sizes").iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect();
+        let theirs: std::collections::BTreeMap<String, u64> =
+            case["class_sizes"].as_object().expect("sizes").iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect();
+        assert_eq!(sizes, theirs, "class sizes: {what}");
+        for l in ["2", "3"] {
+            match (case["recursive_c"][l].as_f64(), s["recursive_c"][l].as_f64()) {
+                (Some(a), Some(b)) => assert!(close(a, b), "recursive c, l={l}: {what}: {a} vs {b}"),
+                (None, None) => {}
+                (a, b) => panic!("recursive c, l={l}: {what}: {a:?} vs {b:?}"),
+            }
+        }
+    }
+}
