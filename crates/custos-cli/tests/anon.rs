@@ -175,7 +175,10 @@ fn check_equals_pycanon_on_the_fixtures() {
         assert!(close(entropy_l, case["entropy_l"].as_f64().expect("entropy l")), "entropy l: {what}");
         let floor = case["entropy_l_floor"].as_f64().expect("floor");
         let near_integer = (entropy_l - entropy_l.round()).abs() < 1e-9;
-        assert!(floor == entropy_l.floor() || (near_integer && floor == entropy_l.round() - 1.0), "pycanon's entropy l: {what}: {floor} vs {entropy_l}");
+        assert!(
+            floor == entropy_l.floor() || (near_integer && floor == entropy_l.round() - 1.0),
+            "pycanon's entropy l: {what}: {floor} vs {entropy_l}"
+        );
         assert!(close(s["t"].as_f64().expect("t"), case["t"].as_f64().expect("t")), "t: {what}: {} vs {}", s["t"], case["t"]);
         for (key, theirs) in [("max", "max_risk"), ("average", "average_risk"), ("records_at_risk", "records_at_risk_0.2")] {
             assert!(close(r["risk"][key].as_f64().expect("risk"), case[theirs].as_f64().expect("risk")), "{key}: {what}");
