@@ -264,7 +264,7 @@ impl std::hash::Hasher for KeyHasher {
 type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// Replaces keys by dense ids in order of first appearance; returns how many.
-fn densify(keys: &mut [u64]) -> usize {
+pub(crate) fn densify(keys: &mut [u64]) -> usize {
     let mut map: HashMap<u64, u64, KeyBuild> = HashMap::with_capacity_and_hasher(keys.len().min(1 << 20), Default::default());
     for k in keys.iter_mut() {
         let next = map.len() as u64;

@@ -5,6 +5,8 @@
 //!   distribution of class sizes, distinct, entropy and recursive (c,l)-diversity and
 //!   t-closeness of each sensitive attribute, and prosecutor re-identification risk; the values
 //!   are pycanon's on the committed fixtures (`testdata/anon/`).
+//! - [`enforce`]: generalization along hierarchies plus bounded suppression, the least-loss
+//!   node of the lattice that meets k (and distinct l).
 //! - [`dp`]: the discrete Laplace and discrete Gaussian mechanisms sampled exactly from the
 //!   operating system's CSPRNG, and the accounting of what releases spend (pure epsilon, zCDP
 //!   rho, and the (epsilon, delta) they imply).
@@ -14,6 +16,7 @@
 
 pub mod check;
 pub mod dp;
+pub mod enforce;
 
 pub use check::{CheckOptions, CheckReport, Column, Risk, SensitiveReport, Table, check};
 
