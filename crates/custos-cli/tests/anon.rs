@@ -197,3 +197,75 @@ fn check_equals_pycanon_on_the_fixtures() {
         }
     }
 }
+
+#[test]
+fn enforce_releases_rows_that_meet_k_and_l() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/anon");
+    let input = fixtures.join("people.csv");
+    let input = input.to_str().expect("path");
+    let h = csv(
+        dir.path(),
+        "h.toml",
+        "[age]\nintervals = [10, 20, 40]\n[zip]\nprefix = 4\n[gender]\ntree = [{male = \"person\", female = \"person\", other = \"person\"}]\n",
+    );
+    let out = dir.path().join("released.csv");
+    let r = json(&custos(&[
+        "anon",
+        "enforce",
+        "--input",
+        input,
+        "--quasi",
+        "age,zip,gender",
+        "--k",
+        "10",
+        "--l",
+        "diagnosis:2",
+        "--max-suppressed",
+        "20",
+        "--hierarchies",
+        h.to_str().expect("path"),
+        "--output",
+        out.to_str().expect("path"),
+    ]));
+    assert!(r["k"].as_u64().expect("k") >= 10, "{r}");
+    assert!(r["suppressed"].as_u64().expect("suppressed") <= 20, "{r}");
+    assert_eq!(r["released"].as_u64().expect("released") + r["suppressed"].as_u64().expect("suppressed"), 600);
+    // The written rows, checked again from the file.
+    let again = json(&custos(&[
+        "anon",
+        "check",
+        "--input",
+        out.to_str().expect("path"),
+        "--quasi",
+        "age,zip,gender",
+        "--sensitive",
+        "diagnosis",
+        "--format",
+        "json",
+    ]));
+    assert!(again["k"].as_u64().expect("k") >= 10, "{again}");
+    assert!(again["sensitive"][0]["l"].as_u64().expect("l") >= 2, "{again}");
+    assert_eq!(again["rows"], r["released"]);
+    // Bad hierarchies and targets are one-line errors.
+    let bad = csv(dir.path(), "bad.toml", "[age]\nintervals = [20, 10]\n[zip]\nprefix = 4\n[gender]\ndates = true\n");
+    let run = |h: &Path, k: &str| {
+        custos(&[
+            "anon",
+            "enforce",
+            "--input",
+            input,
+            "--quasi",
+            "age,zip,gender",
+            "--k",
+            k,
+            "--hierarchies",
+            h.to_str().expect("p"),
+            "--output",
+            out.to_str().expect("p"),
+        ])
+    };
+    refused(&run(&bad, "10"), "increasing order");
+    refused(&run(&h, "100000"), "no generalization meets k = 100000");
+    refused(&run(&dir.path().join("missing.toml"), "10"), "cannot read");
+}

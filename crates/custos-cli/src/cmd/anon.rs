@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use custos_anon::{CheckOptions, Column, Table};
+use custos_anon::{CheckOptions, Column, Table, enforce::Hierarchy};
 use custos_tabular::TableReader;
 
 /// Anonymity of tables.
@@ -15,6 +15,156 @@ use custos_tabular::TableReader;
 pub enum AnonCommand {
     /// k-anonymity, l-diversity, t-closeness and re-identification risk of a table.
     Check(CheckArgs),
+    /// Generalize and suppress until the table is k-anonymous (and l-diverse), with the least
+    /// information loss; writes the released rows.
+    Enforce(EnforceArgs),
+}
+
+/// `custos anon enforce`.
+#[derive(Debug, Args)]
+pub struct EnforceArgs {
+    /// The table (CSV, JSON Lines or Parquet).
+    #[arg(long)]
+    input: PathBuf,
+    /// Quasi-identifiers, comma-separated; each needs a hierarchy in --hierarchies.
+    #[arg(long, value_delimiter = ',', required = true)]
+    quasi: Vec<String>,
+    /// Every released class has at least this many rows.
+    #[arg(long)]
+    k: usize,
+    /// `attribute:l`: every released class has at least l distinct values of the attribute.
+    #[arg(long)]
+    l: Option<String>,
+    /// At most this many rows may be suppressed (default 0).
+    #[arg(long, default_value_t = 0)]
+    max_suppressed: usize,
+    /// The hierarchies (TOML): per quasi-identifier a table with one of `intervals = [5, 10,
+    /// 20]`, `prefix = 3`, `dates = true`, or `tree = [{flu = "respiratory"}, {respiratory =
+    /// "illness"}]`.
+    #[arg(long)]
+    hierarchies: PathBuf,
+    /// Where to write the released rows (CSV, JSON Lines or Parquet), quasi-identifiers
+    /// generalized, every other column as it was.
+    #[arg(long)]
+    output: PathBuf,
+}
+
+/// One column's hierarchy as written in the TOML file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HierarchySpec {
+    intervals: Option<Vec<f64>>,
+    prefix: Option<usize>,
+    dates: Option<bool>,
+    tree: Option<Vec<std::collections::HashMap<String, String>>>,
+}
+
+fn hierarchy(name: &str, spec: HierarchySpec) -> anyhow::Result<Hierarchy> {
+    Ok(match spec {
+        HierarchySpec { intervals: Some(w), prefix: None, dates: None, tree: None } => {
+            if w.is_empty() || w.iter().any(|x| !(x.is_finite() && *x > 0.0)) || w.windows(2).any(|p| p[1] <= p[0]) {
+                bail!("hierarchy {name:?}: intervals must be positive widths in increasing order");
+            }
+            Hierarchy::Intervals(w)
+        }
+        HierarchySpec { intervals: None, prefix: Some(levels), dates: None, tree: None } if (1..=32).contains(&levels) => {
+            Hierarchy::Prefix { levels }
+        }
+        HierarchySpec { intervals: None, prefix: None, dates: Some(true), tree: None } => Hierarchy::Dates,
+        HierarchySpec { intervals: None, prefix: None, dates: None, tree: Some(t) } if !t.is_empty() && t.len() <= 16 => Hierarchy::Tree(t),
+        _ => bail!("hierarchy {name:?}: give exactly one of intervals, prefix (1-32), dates = true or tree (1-16 levels)"),
+    })
+}
+
+fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
+    use custos_tabular::{Field, Schema, StringArray};
+    let text = std::fs::read_to_string(&args.hierarchies).with_context(|| format!("cannot read {}", args.hierarchies.display()))?;
+    let mut specs: std::collections::HashMap<String, HierarchySpec> =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", args.hierarchies.display(), e.message()))?;
+    let mut quasi = Vec::with_capacity(args.quasi.len());
+    for q in &args.quasi {
+        let spec = specs.remove(q).with_context(|| format!("no hierarchy for {q:?} in {}", args.hierarchies.display()))?;
+        quasi.push((q.as_str(), hierarchy(q, spec)?));
+    }
+    let l = match &args.l {
+        Some(spec) => {
+            let (name, l) = spec.rsplit_once(':').context("--l is attribute:l")?;
+            Some((name.to_owned(), l.parse::<usize>().ok().filter(|l| *l >= 1).context("--l is attribute:l with l at least 1")?))
+        }
+        None => None,
+    };
+    if args.k == 0 {
+        bail!("--k must be at least 1");
+    }
+    // Every column, as text (the output keeps them); the quasi-identifiers and the l attribute
+    // as the engine's columns.
+    let reader = TableReader::open(&args.input, 65_536)?;
+    let schema = reader.schema();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    for q in &args.quasi {
+        if !names.contains(q) {
+            bail!("no column {q:?} in {}", args.input.display());
+        }
+    }
+    if let Some((a, _)) = &l
+        && !names.contains(a)
+    {
+        bail!("no column {a:?} in {}", args.input.display());
+    }
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+    for batch in reader {
+        let batch = batch?;
+        for (i, column) in batch.columns().iter().enumerate() {
+            cells[i].extend(custos_tabular::column_text(column.as_ref())?);
+        }
+    }
+    let mut table = Table::new();
+    let mut wanted: Vec<&str> = args.quasi.iter().map(String::as_str).collect();
+    if let Some((a, _)) = &l {
+        wanted.push(a);
+    }
+    for name in &wanted {
+        let i = names.iter().position(|n| n == name).unwrap_or(0);
+        if table.column(name).is_err() {
+            table.push(*name, Column::categorical(cells[i].iter().map(|c| c.as_deref().unwrap_or(""))))?;
+        }
+    }
+    let target = custos_anon::enforce::Target { k: args.k, l, max_suppressed: args.max_suppressed, max_nodes: 200_000 };
+    let plan = custos_anon::enforce::search(&table, &quasi, &target)?;
+    // The released rows, quasi-identifiers generalized.
+    let kept: Vec<usize> = (0..table.rows()).filter(|&r| plan.released[r]).collect();
+    let mut columns = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let level = quasi.iter().position(|(q, _)| q == name).map(|p| (&quasi[p].1, plan.levels[p]));
+        let values: StringArray = kept
+            .iter()
+            .map(|&r| {
+                let cell = cells[i][r].as_deref();
+                match level {
+                    Some((h, lv)) => Some(h.generalize(cell.unwrap_or(""), lv)),
+                    None => cell.map(str::to_owned),
+                }
+            })
+            .collect();
+        columns.push(std::sync::Arc::new(values) as custos_tabular::ArrayRef);
+    }
+    let out_schema =
+        std::sync::Arc::new(Schema::new(names.iter().map(|n| Field::new(n, custos_tabular::DataType::Utf8, true)).collect::<Vec<_>>()));
+    let batch = custos_tabular::RecordBatch::try_new(out_schema.clone(), columns)?;
+    let mut writer = custos_tabular::TableWriter::create(&args.output, out_schema)?;
+    writer.write(&batch)?;
+    writer.finish()?;
+    let report = serde_json::json!({
+        "levels": quasi.iter().zip(&plan.levels).map(|((q, h), l)| (q.to_string(), serde_json::json!({"level": l, "of": h.levels() - 1}))).collect::<serde_json::Map<_, _>>(),
+        "k": plan.k,
+        "released": kept.len(),
+        "suppressed": plan.suppressed,
+        "precision_loss": plan.precision_loss,
+        "discernibility": plan.discernibility,
+        "nodes_evaluated": plan.evaluated,
+        "output": args.output.display().to_string(),
+    });
+    print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
 }
 
 /// `custos anon check`.
@@ -137,6 +287,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<()> {
 pub fn run(command: AnonCommand) -> anyhow::Result<()> {
     match command {
         AnonCommand::Check(args) => check(args),
+        AnonCommand::Enforce(args) => enforce(args),
     }
 }
 
