@@ -80,7 +80,7 @@ impl Column {
 
     /// Each row's code and the number of codes; numeric values are coded in ascending order
     /// (NaN last, all NaN one value), so code order is value order.
-    fn codes(&self) -> (Vec<u32>, usize) {
+    pub(crate) fn codes(&self) -> (Vec<u32>, usize) {
         match self {
             Self::Categorical { codes, values } => (codes.clone(), values.len()),
             Self::Numeric(v) => {
@@ -212,20 +212,25 @@ pub struct CheckReport {
 
 /// Each row's equivalence class (dense ids) and the number of classes.
 fn classes(table: &Table, quasi: &[&str]) -> Result<(Vec<u32>, usize), AnonError> {
-    let rows = table.rows();
     let mut coded = Vec::with_capacity(quasi.len());
     for q in quasi {
         coded.push(table.column(q)?.codes());
     }
-    // Mixed-radix keys while the cardinalities' product fits in 64 bits, re-densified when it
-    // would not (ids stay below the row count, so each step fits).
+    let (ids, n) = class_keys(coded.iter().map(|(codes, cardinality)| (codes.as_slice(), *cardinality)), table.rows());
+    Ok((ids.into_iter().map(|x| x as u32).collect(), n))
+}
+
+/// Each row's class (dense ids, in order of first appearance) from coded columns given as
+/// (codes, number of codes), and the number of classes. Mixed-radix keys while the
+/// cardinalities' product fits in 64 bits, re-densified when it would not (ids stay below the
+/// row count, so each step fits).
+pub(crate) fn class_keys<'a>(columns: impl IntoIterator<Item = (&'a [u32], usize)>, rows: usize) -> (Vec<u64>, usize) {
     let mut ids: Vec<u64> = vec![0; rows];
     let mut radix: u64 = 1;
-    for (codes, cardinality) in &coded {
-        let c = (*cardinality).max(1) as u64;
+    for (codes, cardinality) in columns {
+        let c = cardinality.max(1) as u64;
         if radix.checked_mul(c).is_none() {
-            let n = densify(&mut ids);
-            radix = n as u64;
+            radix = densify(&mut ids) as u64;
         }
         for (id, &code) in ids.iter_mut().zip(codes) {
             *id = *id * c + u64::from(code);
@@ -233,7 +238,7 @@ fn classes(table: &Table, quasi: &[&str]) -> Result<(Vec<u32>, usize), AnonError
         radix *= c;
     }
     let n = densify(&mut ids);
-    Ok((ids.into_iter().map(|x| x as u32).collect(), n))
+    (ids, n)
 }
 
 /// A multiply-shift hasher for the u64 class keys: the keys are not chosen by an attacker
@@ -264,7 +269,7 @@ impl std::hash::Hasher for KeyHasher {
 type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// Replaces keys by dense ids in order of first appearance; returns how many.
-pub(crate) fn densify(keys: &mut [u64]) -> usize {
+fn densify(keys: &mut [u64]) -> usize {
     let mut map: HashMap<u64, u64, KeyBuild> = HashMap::with_capacity_and_hasher(keys.len().min(1 << 20), Default::default());
     for k in keys.iter_mut() {
         let next = map.len() as u64;

@@ -52,8 +52,8 @@ pub fn uniform_below(rng: &mut impl Random, bound: &BigUint) -> Result<BigUint, 
 /// A uniform `u64` in `[0, bound)` (`bound > 0`), by rejection.
 fn uniform_below_u64(rng: &mut impl Random, bound: u64) -> Result<u64, AnonError> {
     debug_assert!(bound > 0);
-    let mask = u64::MAX >> (bound - 1).leading_zeros().min(63);
-    let mask = if bound == 1 { 0 } else { mask };
+    // The fewest low bits that hold bound - 1 (none for bound 1).
+    let mask = if bound == 1 { 0 } else { u64::MAX >> (bound - 1).leading_zeros() };
     loop {
         let mut buf = [0u8; 8];
         rng.fill(&mut buf)?;

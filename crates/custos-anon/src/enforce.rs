@@ -186,16 +186,7 @@ pub fn search(table: &Table, quasi: &[(&str, Hierarchy)], target: &Target) -> Re
     let rows = table.rows();
     let levels: Vec<Levels> = quasi.iter().map(|(n, h)| Ok(levels_of(table.column(n)?, h))).collect::<Result<_, AnonError>>()?;
     let sensitive = match &target.l {
-        Some((name, l)) => Some((
-            match table.column(name)? {
-                Column::Categorical { codes, .. } => codes.clone(),
-                Column::Numeric(v) => match Column::categorical(v.iter().map(|x| x.to_bits().to_string())) {
-                    Column::Categorical { codes, .. } => codes,
-                    Column::Numeric(_) => Vec::new(),
-                },
-            },
-            *l,
-        )),
+        Some((name, l)) => Some((table.column(name)?.codes().0, *l)),
         None => None,
     };
     let tops: Vec<usize> = quasi.iter().map(|(_, h)| h.levels() - 1).collect();
@@ -246,20 +237,10 @@ pub fn search(table: &Table, quasi: &[(&str, Hierarchy)], target: &Target) -> Re
 }
 
 fn evaluate(node: &[usize], levels: &[Levels], sensitive: Option<&(Vec<u32>, usize)>, rows: usize, target: &Target) -> Option<Plan> {
-    // Mixed-radix class keys, re-densified when the product of cardinalities would overflow.
-    let mut keys = vec![0u64; rows];
-    let mut radix: u64 = 1;
-    for (q, &level) in node.iter().enumerate() {
-        let c = levels[q].cardinality[level].max(1) as u64;
-        if radix.checked_mul(c).is_none() {
-            radix = crate::check::densify(&mut keys) as u64;
-        }
-        for (k, &code) in keys.iter_mut().zip(&levels[q].codes[level]) {
-            *k = *k * c + u64::from(code);
-        }
-        radix *= c;
-    }
-    let n = crate::check::densify(&mut keys);
+    let (keys, n) = crate::check::class_keys(
+        node.iter().enumerate().map(|(q, &level)| (levels[q].codes[level].as_slice(), levels[q].cardinality[level])),
+        rows,
+    );
     let mut size = vec![0usize; n];
     for &c in &keys {
         size[c as usize] += 1;
