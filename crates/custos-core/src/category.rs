@@ -30,6 +30,12 @@ pub fn data_category_name(key: &str) -> Option<&'static str> {
     taxonomy().get(key).map(String::as_str)
 }
 
+/// Every data category key of the embedded fideslang taxonomy (in no particular order): the
+/// tree that generalizes category values (`user.contact.email` -> `user.contact` -> `user`).
+pub fn data_category_keys() -> impl Iterator<Item = &'static str> {
+    taxonomy().keys().map(String::as_str)
+}
+
 /// A fideslang data category key such as `user.contact.email`.
 ///
 /// Only keys of the embedded fideslang taxonomy are accepted, so every crate, table and

@@ -175,6 +175,22 @@ id_type!(
     TrainingRecordId,
     "training_record_id"
 );
+id_type!(
+    /// Identifier of one saved segment (a named selection of subjects and the fields exported
+    /// about them).
+    SegmentId,
+    "segment_id"
+);
+id_type!(
+    /// Identifier of one segment export (its file and report).
+    ExportId,
+    "export_id"
+);
+id_type!(
+    /// Identifier of one differentially private query answered (a spend of privacy budget).
+    QueryId,
+    "query_id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -20,13 +20,14 @@ mod time;
 mod vocabulary;
 mod words;
 
-pub use category::{DataCategory, data_category_name};
+pub use category::{DataCategory, data_category_keys, data_category_name};
 pub use consent::{ConsentStatus, Method};
 pub use dsr::{DsrStatus, DsrType, ObjectionScope};
 pub use error::ValidationError;
 pub use id::{
-    AiSystemId, AlertId, ApiKeyId, AssessmentId, AuditId, CheckId, DecisionId, DpaId, DsrId, EventId, EvidenceId, IncidentId, ModelId,
-    MonitorId, ReviewId, RiskId, RuleId, ScheduleId, SubjectId, SuspensionId, TrainingId, TrainingRecordId, VendorId,
+    AiSystemId, AlertId, ApiKeyId, AssessmentId, AuditId, CheckId, DecisionId, DpaId, DsrId, EventId, EvidenceId, ExportId, IncidentId,
+    ModelId, MonitorId, QueryId, ReviewId, RiskId, RuleId, ScheduleId, SegmentId, SubjectId, SuspensionId, TrainingId, TrainingRecordId,
+    VendorId,
 };
 pub use jurisdiction::{DsrDeadline, Jurisdiction, Regime, default_opt_out_jurisdictions};
 pub use oversight::{

@@ -235,6 +235,18 @@ crate::vocabulary! {
         ValidationFinished = "validation.finished" ("Validation finished"),
         /// A kept validation set was deleted (its retention ended, or its run was interrupted).
         ValidationSetDeleted = "validation.set_deleted" ("Validation set deleted"),
+        /// A segment was saved (its name, filter and fields).
+        SegmentCreated = "segment.created" ("Segment saved"),
+        /// A purpose's export policy got a new version (the whole policy, and whether the
+        /// privacy budget was reset).
+        ExportPolicyChanged = "export_policy.changed" ("Export policy changed"),
+        /// A segment export was made: the purpose, the policy version, what was achieved and
+        /// the SHA-256 of the file.
+        ExportCreated = "export.created" ("Segment exported"),
+        /// An export's file was deleted (its retention ended).
+        ExportFileDeleted = "export.file_deleted" ("Export file deleted"),
+        /// A differentially private query was answered and its privacy budget spent.
+        DpQueryAnswered = "dp.query_answered" ("Private statistics released"),
     }
 }
 
@@ -259,6 +271,6 @@ mod tests {
         distinct::<Role>();
         distinct::<AuditStatus>();
         distinct::<LedgerEvent>();
-        assert_eq!(LedgerEvent::ALL.len(), 93);
+        assert_eq!(LedgerEvent::ALL.len(), 98);
     }
 }

@@ -16,10 +16,22 @@ pub struct ApiError {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// For a refused differentially private release: what its purpose's budget has left.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    budget: Option<Box<BudgetLeft>>,
     #[serde(skip)]
     challenge: bool,
     #[serde(skip)]
     retry_after: Option<u64>,
+}
+
+/// The privacy budget a purpose has left, stated when a release is refused for want of it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetLeft {
+    /// What is left.
+    remaining: f64,
+    /// In which currency: `epsilon` or `rho`.
+    currency: &'static str,
 }
 
 impl ApiError {
@@ -30,6 +42,7 @@ impl ApiError {
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
+            budget: None,
             challenge: false,
             retry_after: None,
         }
@@ -120,6 +133,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { resource } => {
                 Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{resource} not found"))
             }
+            ServiceError::OverBudget { field, remaining, currency, detail } => Self {
+                field: Some(field.to_owned()),
+                budget: Some(Box::new(BudgetLeft { remaining, currency })),
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "privacy-budget-exceeded", "Privacy budget exceeded", detail)
+            },
             ServiceError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             ServiceError::Unauthenticated => Self::unauthenticated(),
             ServiceError::NotAllowed(v) => {

@@ -231,6 +231,10 @@ scopes! {
     TrainingsWrite => Some(Scope::TrainingsWrite),
     ComplianceRead => Some(Scope::ComplianceRead),
     ComplianceWrite => Some(Scope::ComplianceWrite),
+    ExportsRead => Some(Scope::ExportsRead),
+    ExportsWrite => Some(Scope::ExportsWrite),
+    ExportsAdmin => Some(Scope::ExportsAdmin),
+    DpQuery => Some(Scope::DpQuery),
 }
 
 impl<S: RequiredScope> FromRequestParts<AppState> for Auth<S> {

@@ -51,6 +51,8 @@ impl Modify for BearerAuth {
         patch_training_record,
         list_obligations, scope_obligation, list_controls, list_evidence, get_evidence, evidence_file, upload_evidence, start_run, list_runs,
         compliance_report, ropa,
+        put_export_policy, list_export_policies, export_policy_versions, create_segment, list_segments, create_export, list_exports,
+        get_export, export_file, dp_query, list_privacy_budgets,
     ),
     components(schemas(crate::ApiError)),
     modifiers(&BearerAuth),

@@ -9,6 +9,7 @@ mod consents;
 mod decisions;
 mod dsrs;
 mod embed;
+mod exports;
 mod fairness;
 mod gate;
 mod health;
@@ -34,9 +35,9 @@ use axum::Router;
 use crate::AppState;
 
 pub(crate) use {
-    ai_systems::*, alerts::*, approvals::*, assessments::*, compliance::*, consents::*, decisions::*, dsrs::*, embed::*, fairness::*,
-    gate::*, health::*, incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*, purposes::*,
-    reviews::*, risks::*, subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
+    ai_systems::*, alerts::*, approvals::*, assessments::*, compliance::*, consents::*, decisions::*, dsrs::*, embed::*, exports::*,
+    fairness::*, gate::*, health::*, incidents::*, keys::*, ledger::*, models::*, monitors::*, oversight::*, pii::*, privacy::*,
+    purposes::*, reviews::*, risks::*, subjects::*, trainings::*, validations::*, vendors::*, webhooks::*,
 };
 
 pub(crate) fn router() -> Router<AppState> {
@@ -67,6 +68,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(incidents::routes())
         .merge(assessments::routes())
         .merge(vendors::routes())
+        .merge(exports::routes())
         .merge(trainings::routes())
         .merge(compliance::routes())
 }

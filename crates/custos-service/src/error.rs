@@ -37,6 +37,19 @@ pub enum ServiceError {
         /// How long to wait.
         retry_after: std::time::Duration,
     },
+    /// A differentially private release would spend more privacy budget than its purpose has
+    /// left (HTTP 422): nothing was released or spent.
+    #[error("{detail}")]
+    OverBudget {
+        /// The field of the request that asked for the spend (`epsilon` or `rho`).
+        field: &'static str,
+        /// What the purpose has left, in the budget's own currency.
+        remaining: f64,
+        /// That currency: `epsilon` or `rho`.
+        currency: &'static str,
+        /// The sentence for the caller.
+        detail: String,
+    },
     /// Something failed on our side; details go to the log only (HTTP 500/503).
     #[error("internal error")]
     Internal(#[source] InternalError),

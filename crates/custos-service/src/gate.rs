@@ -135,21 +135,7 @@ impl Gate<'_> {
         // are decrypted only for what the decision releases.
         let (facts, sealed) =
             self.0.store.gate_facts(&subject_id, purpose_key.as_str()).await?.ok_or(ServiceError::NotFound { resource: "subject" })?;
-        let state = SubjectState {
-            jurisdiction: facts.jurisdiction.clone(),
-            erased: facts.erased,
-            restricted: facts.restricted,
-            objections: Objections {
-                purposes: if facts.objection_purpose { vec![purpose_key.clone()] } else { Vec::new() },
-                profiling: facts.objection_profiling,
-                direct_marketing: facts.objection_direct_marketing,
-            },
-            opted_out_of_sale_or_share: facts.opted_out_of_sale_or_share,
-            gpc: facts.gpc,
-            consent: if purpose.is_some() { facts.consent } else { None },
-            consent_overrides_gpc: facts.consent_overrides_gpc,
-            held: sealed.iter().map(|(c, _)| c.clone()).collect(),
-        };
+        let state = subject_state(&facts, &sealed, &purpose_key, purpose.is_some());
         // The signal is the subject's opt-out of sale and sharing from now on (CCPA regulations
         // § 7025): recorded the first time it is seen, before the check that saw it.
         if gpc && !facts.gpc && !facts.erased {
@@ -279,6 +265,166 @@ impl Gate<'_> {
         checks.sort_by_key(|c| std::cmp::Reverse(c.checked_at));
         checks.truncate(limit as usize);
         checks.into_iter().map(CheckView::of).collect()
+    }
+}
+
+/// What the gate knows of a subject, as the policy engine reads it.
+fn subject_state(
+    facts: &custos_store::GateFacts,
+    sealed: &custos_store::SealedValues,
+    purpose_key: &PurposeKey,
+    declared: bool,
+) -> SubjectState {
+    SubjectState {
+        jurisdiction: facts.jurisdiction.clone(),
+        erased: facts.erased,
+        restricted: facts.restricted,
+        objections: Objections {
+            purposes: if facts.objection_purpose { vec![purpose_key.clone()] } else { Vec::new() },
+            profiling: facts.objection_profiling,
+            direct_marketing: facts.objection_direct_marketing,
+        },
+        opted_out_of_sale_or_share: facts.opted_out_of_sale_or_share,
+        gpc: facts.gpc,
+        consent: if declared { facts.consent } else { None },
+        consent_overrides_gpc: facts.consent_overrides_gpc,
+        held: sealed.iter().map(|(c, _)| c.clone()).collect(),
+    }
+}
+
+/// Who a bulk use of data (a segment export, a private statistic) may include: per subject,
+/// the values the gate releases; and how many were left out, by the decisive reason.
+#[derive(Debug, Default)]
+pub(crate) struct Selection {
+    /// Per subject included, the released values of the requested categories (a category the
+    /// subject has no value for, or that was withheld, is missing).
+    pub rows: Vec<BTreeMap<DataCategory, Value>>,
+    /// Subjects the segment's jurisdictions and filter matched before the gate decided.
+    pub considered: u64,
+    /// Subjects the gate left out, by reason code.
+    pub excluded: BTreeMap<String, u64>,
+}
+
+/// Most subjects one bulk selection reads: a request's cost is bounded.
+pub(crate) const MAX_SELECTION: u64 = 200_000;
+
+/// What a bulk selection asks of the gate.
+pub(crate) struct SelectionAsk<'a> {
+    /// The purpose.
+    pub purpose: &'a PurposeKey,
+    /// The categories to release (fields and filtered categories).
+    pub requested: &'a [DataCategory],
+    /// Only subjects in these jurisdictions (a country also matches its subdivisions); empty:
+    /// all.
+    pub jurisdictions: &'a [String],
+    /// Per category, the values a subject's released value must be one of.
+    pub filter: &'a BTreeMap<DataCategory, Vec<String>>,
+    /// The vendor receiving the data, if it leaves the business.
+    pub recipient: Option<&'a custos_core::VendorId>,
+    /// The IAB TCF vendor receiving it.
+    pub tcf_vendor_id: Option<u16>,
+}
+
+/// A released value as text (strings as they are, other JSON as written).
+pub(crate) fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Gate<'_> {
+    /// Evaluates the gate for every subject under `ask.purpose`, as [`Gate::check`] would for
+    /// each (consent, restrictions, objections, opt-outs, the stop button, the recipient's
+    /// agreements and TCF consent), without recording a check per subject: the caller records
+    /// the bulk use once, in the ledger. A suspended purpose selects no one (422).
+    pub(crate) async fn select(&self, ask: &SelectionAsk<'_>) -> Result<Selection, ServiceError> {
+        if let Some(s) = self.0.oversight().stopping(ask.purpose).await? {
+            return Err(ServiceError::unprocessable(
+                "purpose",
+                format!(
+                    "a person suspended this purpose on {} (stop button); nothing is released while it holds",
+                    custos_core::format_timestamp(&s.created_at)
+                ),
+            ));
+        }
+        let purpose = self
+            .0
+            .purposes()
+            .cached(ask.purpose.as_str())
+            .await?
+            .ok_or_else(|| ServiceError::unprocessable("purpose", format!("no purpose `{}` is declared", ask.purpose)))?;
+        let recipient_facts = match ask.recipient {
+            Some(id) => Some(self.0.vendors().recipient(id, &now()).await?),
+            None => None,
+        };
+        let mut out = Selection::default();
+        let mut after: Option<custos_core::SubjectId> = None;
+        let pseudonymizer = self.0.store.keyring().pseudonymizer(ask.purpose);
+        loop {
+            let page = self.0.read(async |tx| Ok(custos_store::subjects::page(tx, after.as_ref(), 1000).await?)).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.subject_id);
+            for subject in &page {
+                let j = subject.jurisdiction.as_str();
+                if !ask.jurisdictions.is_empty()
+                    && !ask.jurisdictions.iter().any(|w| w == j || j.split_once('-').is_some_and(|(country, _)| country == w))
+                {
+                    continue;
+                }
+                out.considered += 1;
+                if out.considered > MAX_SELECTION {
+                    return Err(ServiceError::unprocessable(
+                        "segment",
+                        format!("the segment holds more than {MAX_SELECTION} subjects; narrow its jurisdictions or filter"),
+                    ));
+                }
+                let Some((facts, sealed)) = self.0.store.gate_facts(&subject.subject_id, ask.purpose.as_str()).await? else { continue };
+                let state = subject_state(&facts, &sealed, ask.purpose, true);
+                let mut decision = evaluate(&self.0.config.gate, &state, Some(&purpose), ask.requested, false);
+                if decision.decision == Decision::Allow
+                    && let Some(facts) = &recipient_facts
+                {
+                    let categories: Vec<DataCategory> = decision.released.iter().map(|r| r.category.clone()).collect();
+                    if let Some(reason) = custos_policy::recipient::refusal(facts, ask.purpose, &categories) {
+                        decision.decision = Decision::Deny;
+                        decision.reasons.insert(0, reason);
+                    }
+                }
+                if decision.decision == Decision::Allow
+                    && let Some(vendor) = ask.tcf_vendor_id
+                    && let Some(reason) = self.tcf_refusal(&subject.subject_id, ask.purpose, vendor).await?
+                {
+                    decision.decision = Decision::Deny;
+                    decision.reasons.insert(0, reason);
+                }
+                if decision.decision != Decision::Allow {
+                    let code = decision.reasons.first().map_or("denied", |r| r.code.as_str());
+                    *out.excluded.entry(code.to_owned()).or_default() += 1;
+                    continue;
+                }
+                let categories: Vec<DataCategory> = decision.released.iter().map(|r| r.category.clone()).collect();
+                let values = self.0.store.open_values(&subject.subject_id, &facts, &sealed, &categories)?;
+                let mut row = BTreeMap::new();
+                for release in &decision.released {
+                    if let Some(value) = values.get(&release.category) {
+                        let v = if release.pseudonymize {
+                            Value::String(pseudonymizer.token(release.category.as_str(), &value_text(value)))
+                        } else {
+                            value.clone()
+                        };
+                        row.insert(release.category.clone(), v);
+                    }
+                }
+                let matches = ask.filter.iter().all(|(c, allowed)| row.get(c).is_some_and(|v| allowed.contains(&value_text(v))));
+                if !matches {
+                    *out.excluded.entry("segment_filter".to_owned()).or_default() += 1;
+                    continue;
+                }
+                out.rows.push(row);
+            }
+        }
+        Ok(out)
     }
 }
 

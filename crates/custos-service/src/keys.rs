@@ -111,6 +111,14 @@ custos_core::vocabulary! {
         ComplianceRead = "compliance:read" ("Read compliance"),
         /// Scope obligations, upload evidence, start evaluations (a person for each).
         ComplianceWrite = "compliance:write" ("Manage compliance"),
+        /// Read segments, exports (their reports and files) and privacy budgets.
+        ExportsRead = "exports:read" ("Read exports"),
+        /// Save segments and export them under a purpose's export policy.
+        ExportsWrite = "exports:write" ("Export segments"),
+        /// Set purposes' export policies and privacy budgets (a privacy officer, as a person).
+        ExportsAdmin = "exports:admin" ("Set export policies"),
+        /// Ask differentially private queries (each spends privacy budget).
+        DpQuery = "dp:query" ("Ask private statistics"),
     }
 }
 

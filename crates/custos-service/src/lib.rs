@@ -19,6 +19,7 @@ pub mod decisions;
 mod demo;
 pub mod dsrs;
 mod error;
+pub mod exports;
 pub mod fairness;
 pub mod gate;
 pub mod gauges;
@@ -207,6 +208,11 @@ impl Service {
     /// Consent events and states.
     pub fn consents(&self) -> consents::Consents<'_> {
         consents::Consents(self)
+    }
+
+    /// Segments, export policies, segment exports and privacy budgets.
+    pub fn exports(&self) -> exports::Exports<'_> {
+        exports::Exports(self)
     }
 
     /// The gate and its check log.

@@ -73,6 +73,9 @@ custos_core::vocabulary! {
         /// Compliance: obligations, controls, evidence, reports. Marking an obligation not
         /// applicable needs the privacy officer role itself.
         Compliance = "compliance" ("Compliance"),
+        /// Segments, exports and privacy budgets: reading them (`read`), exporting (`write`).
+        /// Setting an export policy needs the privacy officer role itself.
+        Exports = "exports" ("Exports"),
     }
 }
 
@@ -156,6 +159,8 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Trainings),
             (Read, Compliance),
             (Write, Compliance),
+            (Read, Exports),
+            (Write, Exports),
         ],
         Role::Admin => &[
             (Read, Subjects),
@@ -193,6 +198,7 @@ fn grants(role: Role) -> &'static [(Action, Resource)] {
             (Write, Trainings),
             (Read, Compliance),
             (Write, Compliance),
+            (Read, Exports),
         ],
         Role::Legal => &[
             (Read, Dsrs),

@@ -18,6 +18,8 @@ pub struct RetentionReport {
     pub monitor_windows: u64,
     /// Kept validation sets deleted (their retention ended).
     pub validation_sets: u64,
+    /// Export files deleted (their retention ended).
+    pub export_files: u64,
 }
 
 /// The setting that records when retention last finished (RFC 3339), read by the
@@ -98,6 +100,7 @@ impl Retention<'_> {
         }
         // Kept validation sets whose retention ended; approvals that lapse soon or did.
         report.validation_sets = self.0.validations().sweep(false).await? as u64;
+        report.export_files = self.0.exports().sweep(at).await? as u64;
         self.0.approvals().sweep().await?;
         if report.total > 0 || report.monitor_windows > 0 {
             tracing::info!(expired_values = report.total, monitor_windows = report.monitor_windows, "retention run deleted expired data");

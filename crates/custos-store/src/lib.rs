@@ -30,6 +30,7 @@ mod direct;
 pub mod disclosures;
 pub mod dsrs;
 mod error;
+pub mod exports;
 pub mod fairness;
 mod files;
 pub mod incidents;

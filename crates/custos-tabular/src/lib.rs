@@ -291,6 +291,35 @@ impl TableWriter {
     }
 }
 
+/// A table of text columns encoded in memory in `format` (CSV with a header row, JSON Lines, or
+/// ZSTD-compressed Parquet): for files that must never reach the disk unencrypted (the caller
+/// seals the bytes). Null entries are written as empty (CSV) or null.
+pub fn encode_text_table(columns: &[(String, Vec<Option<String>>)], format: Format) -> Result<Vec<u8>, TabularError> {
+    let here = Path::new("(export)");
+    let schema = Arc::new(Schema::new(columns.iter().map(|(n, _)| Field::new(n, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let arrays: Vec<ArrayRef> = columns.iter().map(|(_, v)| Arc::new(StringArray::from(v.clone())) as ArrayRef).collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| fmt_err(here, e))?;
+    let mut out = Vec::new();
+    match format {
+        Format::Csv => {
+            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+            w.write(&batch).map_err(|e| fmt_err(here, e))?;
+        }
+        Format::Jsonl => {
+            let mut w = arrow::json::LineDelimitedWriter::new(&mut out);
+            w.write(&batch).map_err(|e| fmt_err(here, e))?;
+            w.finish().map_err(|e| fmt_err(here, e))?;
+        }
+        Format::Parquet => {
+            let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
+            let mut w = ArrowWriter::try_new(&mut out, schema, Some(props)).map_err(|e| fmt_err(here, e))?;
+            w.write(&batch).map_err(|e| fmt_err(here, e))?;
+            w.close().map_err(|e| fmt_err(here, e))?;
+        }
+    }
+    Ok(out)
+}
+
 /// The values of a column as text (`None` for nulls), whatever its type: strings as they are,
 /// numbers, dates and nested values as Arrow displays them.
 pub fn column_text(array: &dyn Array) -> Result<Vec<Option<String>>, arrow::error::ArrowError> {

@@ -21,6 +21,7 @@ pub(crate) mod compliance;
 pub(crate) mod consents;
 pub(crate) mod decisions;
 pub(crate) mod dsrs;
+pub(crate) mod exports;
 pub(crate) mod fairness;
 pub(crate) mod gate;
 pub(crate) mod incidents;
