@@ -265,6 +265,34 @@ try {
   await shot('12-administration');
   await page.goto(`${base}/console`);
 
+  // Exports: the privacy budget as a chart with its numbers, the demo's export with what it
+  // achieved, and a new export of the saved segment whose file downloads as CSV.
+  await page.getByRole('link', { name: 'Exports' }).click();
+  await page.getByRole('heading', { name: 'Exports', exact: true }).waitFor();
+  const budget = page.locator('figure', { hasText: 'Privacy budget per purpose' });
+  assert.ok(await budget.locator('svg rect').count() >= 2, 'spent and remaining are drawn');
+  assert.match(await budget.locator('table').innerText(), /Targeted offers\s+0\.5 ε\s+1\.5 ε\s+2 ε/, 'the numbers under the chart');
+  const before = await page.locator('#exports tbody tr').count();
+  assert.ok(before >= 1, 'the demo made an export');
+  assert.match(await page.locator('#exports tbody tr').first().innerText(), /at least \d+ \(required 10\)/);
+  await page.locator('#export-segment').selectOption({ label: 'EU customers' });
+  await page.locator('#export-format').selectOption('csv');
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  await page.locator('#exports').waitFor();
+  assert.equal(await page.locator('#exports tbody tr').count(), before + 1, 'the new export is listed');
+  const newest = page.locator('#exports tbody tr').first();
+  assert.match(await newest.innerText(), /Anonymized rows as CSV/);
+  assert.match(await newest.innerText(), /left out: \d+ \(/, 'people left out, with the reason in words');
+  const href = await newest.getByRole('link', { name: 'Download' }).getAttribute('href');
+  const file = await page.request.get(`${base}${href}`);
+  assert.equal(file.status(), 200);
+  assert.match(file.headers()['content-type'], /^text\/csv/);
+  const csv = await file.text();
+  assert.equal(csv.split('\n')[0], 'user.demographic.age_range');
+  assert.ok(csv.split('\n').slice(1).every((l) => l === '' || ['18-34', '35-54', '55+', '*', '18-24', '25-34', '35-44', '45-54', '55-64', '65+'].includes(l)), 'only age ranges leave');
+  await shot('13-exports');
+  await page.goto(`${base}/console`);
+
 
   // ---- The console's building blocks ----
   // Paging: subjects and decisions come in pages with the total and links both ways.

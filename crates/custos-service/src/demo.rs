@@ -735,6 +735,7 @@ impl Demo<'_> {
                 .await?;
         }
         summary.decisions += self.seed_lapses(&offered, &people[2]).await?;
+        self.seed_exports().await?;
         Ok(summary)
     }
 
@@ -907,6 +908,78 @@ impl Demo<'_> {
             ..Default::default()
         };
         vendors.add_dpa(&lookalike.vendor.vendor_id.to_string(), dpa, &by).await?;
+        Ok(())
+    }
+
+    /// The targeted-offers purpose's export policy (set by the demo's privacy officer: age
+    /// ranges generalized until every group has at least 10 people, a privacy budget of ε = 2
+    /// with the age ranges as declared keys), a segment of EU customers, one export of it and
+    /// one private count, so the exports page has a file, a report and a budget partly spent.
+    async fn seed_exports(&self) -> Result<(), ServiceError> {
+        let (user_id, _) = self.0.staff().create_user("dpo@demo.custos", &[custos_core::Role::PrivacyOfficer], None).await?;
+        let officer = crate::staff::StaffIdentity {
+            user_id: user_id.clone(),
+            email: "dpo@demo.custos".into(),
+            roles: vec![custos_core::Role::PrivacyOfficer],
+        };
+        let purpose = PURPOSES[DEMO_MODEL_PURPOSE].key;
+        let policy: crate::exports::ExportPolicy = serde_json::from_value(json!({
+            "release": "rows",
+            "quasi_identifiers": [{"field": "user.demographic.age_range", "hierarchy": {"tree": [
+                {"18-24": "18-34", "25-34": "18-34", "35-44": "35-54", "45-54": "35-54", "55-64": "55+", "65+": "55+"}]}}],
+            "k": 10,
+            "max_suppressed": 0.02,
+            "budget": {"epsilon": 2.0},
+            "segment_keys": {"user.demographic.age_range": AGE_RANGES},
+            "retention_days": 30
+        }))
+        .map_err(ServiceError::internal)?;
+        self.0.exports().set_policy_as(purpose, policy, false, &officer).await?;
+        let actor = format!("staff:{user_id}");
+        let segment = self
+            .0
+            .exports()
+            .create_segment(
+                crate::exports::SegmentInput {
+                    name: "EU customers".into(),
+                    jurisdictions: ["AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL", "PL", "SE"].iter().map(|j| (*j).to_owned()).collect(),
+                    filter: BTreeMap::new(),
+                    fields: vec!["user.demographic.age_range".into()],
+                },
+                &actor,
+            )
+            .await?;
+        self.0
+            .exports()
+            .export(
+                crate::exports::ExportInput {
+                    purpose: purpose.into(),
+                    segment_id: segment.segment_id.to_string(),
+                    format: Some("csv".into()),
+                    recipient: None,
+                    tcf_vendor_id: None,
+                },
+                &actor,
+            )
+            .await?;
+        self.0
+            .exports()
+            .query(
+                crate::exports::DpQueryInput {
+                    purpose: purpose.into(),
+                    segment_id: Some(segment.segment_id.to_string()),
+                    spec: crate::exports::StatisticsSpec {
+                        segment_by: "user.demographic.age_range".into(),
+                        statistic: crate::exports::Statistic::Count,
+                        field: None,
+                        bounds: None,
+                        epsilon: Some(0.5),
+                        rho: None,
+                    },
+                },
+                &actor,
+            )
+            .await?;
         Ok(())
     }
 

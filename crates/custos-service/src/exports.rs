@@ -748,6 +748,17 @@ impl Exports<'_> {
         by: &Principal,
     ) -> Result<PolicyView, ServiceError> {
         let who = by.person("setting an export policy")?;
+        self.set_policy_as(purpose, policy, reset_budget, who).await
+    }
+
+    /// [`Exports::set_policy`] for a person already identified (the console, the demo).
+    pub async fn set_policy_as(
+        &self,
+        purpose: &str,
+        policy: ExportPolicy,
+        reset_budget: bool,
+        who: &crate::staff::StaffIdentity,
+    ) -> Result<PolicyView, ServiceError> {
         if !who.roles.contains(&Role::PrivacyOfficer) {
             return Err(ServiceError::NotAllowed(custos_core::ValidationError::new(
                 "authorization",
@@ -769,7 +780,7 @@ impl Exports<'_> {
             }
         }
         let at = now();
-        let actor = RecordedBy::from(by).actor;
+        let actor = RecordedBy::from(who).actor;
         let doc = serde_json::to_value(&policy).map_err(ServiceError::internal)?;
         let (record, receipt) = self
             .0
@@ -824,7 +835,7 @@ impl Exports<'_> {
     }
 
     /// Saves a segment (scope `exports:write`; a ledger event).
-    pub async fn create_segment(&self, input: SegmentInput, by: &Principal) -> Result<SegmentView, ServiceError> {
+    pub async fn create_segment(&self, input: SegmentInput, actor: &str) -> Result<SegmentView, ServiceError> {
         let name = input.name.trim().to_owned();
         crate::check_token("name", &name)?;
         if input.fields.is_empty() || input.fields.len() > 32 {
@@ -862,7 +873,7 @@ impl Exports<'_> {
             jurisdictions,
             filter: serde_json::to_value(&input.filter).map_err(ServiceError::internal)?,
             fields: input.fields.clone(),
-            created_by: by.actor(),
+            created_by: actor.to_owned(),
             created_at: at,
         };
         let receipt = self
@@ -950,7 +961,7 @@ impl Exports<'_> {
     /// (generalization until k, l and t hold, or private statistics that spend budget), and
     /// the file is sealed under its own key, with its report and a ledger event carrying its
     /// SHA-256.
-    pub async fn export(&self, input: ExportInput, by: &Principal) -> Result<ExportView, ServiceError> {
+    pub async fn export(&self, input: ExportInput, actor: &str) -> Result<ExportView, ServiceError> {
         let purpose = PurposeKey::parse(&input.purpose).map_err(|e| ServiceError::invalid("purpose", e.message()))?;
         let format = parse_format(input.format.as_deref())?;
         let recipient = input
@@ -1046,7 +1057,7 @@ impl Exports<'_> {
             file_path: Some(path.display().to_string()),
             file_key: Some(wrapped),
             retain_until: at + chrono::Duration::days(i64::from(policy.retention_days)),
-            created_by: by.actor(),
+            created_by: actor.to_owned(),
             created_at: at,
             deleted_at: None,
         };
@@ -1135,7 +1146,7 @@ impl Exports<'_> {
     /// subjects, the statistic is computed per declared key with exact discrete noise, and the
     /// purpose's budget is spent in the same transaction that records the release; a query the
     /// budget cannot pay for is refused and nothing is released.
-    pub async fn query(&self, input: DpQueryInput, by: &Principal) -> Result<DpAnswer, ServiceError> {
+    pub async fn query(&self, input: DpQueryInput, actor: &str) -> Result<DpAnswer, ServiceError> {
         let purpose = PurposeKey::parse(&input.purpose).map_err(|e| ServiceError::invalid("purpose", e.message()))?;
         validate_spec("query", &input.spec).map_err(|e| match e {
             ServiceError::Invalid(v) => ServiceError::invalid(v.field().trim_start_matches("query."), v.message()),
@@ -1178,7 +1189,7 @@ impl Exports<'_> {
         })?;
         let query_id = QueryId::new();
         let at = now();
-        let actor = by.actor();
+        let actor = actor.to_owned();
         let spec = input.spec.clone();
         let (remaining, receipt) = self
             .0

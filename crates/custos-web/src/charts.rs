@@ -467,6 +467,72 @@ pub(crate) fn flows(title: &str, sources: &[String], targets: &[FlowTarget], edg
     figure(title, (right + box_w + 10.0, height), &body, &["From", "To", "Data categories", "Today"], &rows)
 }
 
+/// A purpose's privacy budget for [`budgets`]: spent of total, in its unit (ε or ρ).
+pub(crate) struct BudgetBar {
+    /// The purpose's name.
+    pub label: String,
+    /// Spent since the last reset.
+    pub spent: f64,
+    /// The total.
+    pub total: f64,
+    /// `ε` or `ρ`.
+    pub unit: &'static str,
+}
+
+/// One bar per budget: the spent part dark, the remaining part light, the figures beside.
+pub(crate) fn budgets(title: &str, rows: &[BudgetBar]) -> String {
+    if rows.is_empty() {
+        return format!("<p>{}: nothing yet.</p>", esc(title));
+    }
+    let (left, width, row_h) = (230.0, 380.0, 26.0);
+    let height = 34.0 + row_h * rows.len() as f64;
+    let mut body = format!(
+        r##"<rect x="{left}" y="2" width="10" height="10" fill="{}"/><text x="{}" y="11" font-size="11">Spent</text><rect x="{}" y="2" width="10" height="10" fill="#c9d6e8"/><text x="{}" y="11" font-size="11">Remaining</text>"##,
+        COLORS[0],
+        left + 14.0,
+        left + 70.0,
+        left + 84.0
+    );
+    let fmt = |v: f64| {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
+    for (i, b) in rows.iter().enumerate() {
+        let y = 22.0 + row_h * i as f64;
+        let share = if b.total > 0.0 { (b.spent / b.total).clamp(0.0, 1.0) } else { 1.0 };
+        let _ = write!(
+            body,
+            r##"<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text><rect x="{left}" y="{y}" width="{}" height="{}" fill="{}"/><rect x="{}" y="{y}" width="{}" height="{}" fill="#c9d6e8"/><text x="{}" y="{}" font-size="11">{} of {} {} spent</text>"##,
+            left - 8.0,
+            y + 14.0,
+            esc(&short(&b.label, 34)),
+            share * width,
+            row_h - 8.0,
+            COLORS[0],
+            left + share * width,
+            (1.0 - share) * width,
+            row_h - 8.0,
+            left + width + 6.0,
+            y + 14.0,
+            fmt(b.spent),
+            fmt(b.total),
+            b.unit
+        );
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|b| {
+            vec![
+                b.label.clone(),
+                format!("{} {}", fmt(b.spent), b.unit),
+                format!("{} {}", fmt((b.total - b.spent).max(0.0)), b.unit),
+                format!("{} {}", fmt(b.total), b.unit),
+            ]
+        })
+        .collect();
+    figure(title, (left + width + 150.0, height), &body, &["Purpose", "Spent", "Remaining", "Budget"], &table)
+}
+
 fn short(s: &str, max: usize) -> String {
     if s.chars().count() <= max { s.to_owned() } else { format!("{}…", s.chars().take(max - 1).collect::<String>()) }
 }
@@ -506,5 +572,19 @@ mod tests {
         assert!(gapped.contains("<td data-label=\"95% interval\">—</td>"), "{gapped}");
         let stacked = stacked("Consents", &[("a".into(), "granted".into(), 2)], &[("granted", "Granted"), ("denied", "Denied")]);
         assert!(stacked.contains("<td data-label=\"Granted\">2</td>") && stacked.contains("<td data-label=\"Total\">2</td>"), "{stacked}");
+        let spent = budgets(
+            "Budget",
+            &[
+                BudgetBar { label: "<Ads>".into(), spent: 0.75, total: 2.0, unit: "ε" },
+                BudgetBar { label: "Over".into(), spent: 3.0, total: 2.0, unit: "ρ" },
+            ],
+        );
+        assert!(spent.contains("&#60;Ads&#62;") && !spent.contains("<Ads>"), "{spent}");
+        assert!(
+            spent.contains("<td data-label=\"Remaining\">1.25 ε</td>") && spent.contains("<td data-label=\"Remaining\">0 ρ</td>"),
+            "{spent}"
+        );
+        assert!(spent.contains(">0.75 of 2 ε spent<") && spent.contains(r#"width="142.5""#), "3/8 of the bar is spent: {spent}");
+        assert!(spent.contains(r#"<rect x="230" y="48" width="380""#), "an overspent budget fills its bar: {spent}");
     }
 }

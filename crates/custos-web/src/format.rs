@@ -121,6 +121,7 @@ pub(crate) fn problem(e: &ServiceError) -> String {
         }
         ServiceError::NotFound { resource } => sentence(&format!("there is no such {resource}")),
         ServiceError::Conflict(m) => sentence(m),
+        ServiceError::OverBudget { detail, .. } => sentence(detail),
         ServiceError::TooManyRequests { retry_after } => {
             format!("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))
         }

@@ -47,6 +47,7 @@ const SECTIONS: &[Section] = &[
     ("/console/assessments", "Assessments", &[(Action::Read, Resource::Assessments)]),
     ("/console/vendors", "Vendors", &[(Action::Read, Resource::Vendors)]),
     ("/console/trainings", "Training", &[(Action::Read, Resource::Trainings)]),
+    ("/console/exports", "Exports", &[(Action::Read, Resource::Exports)]),
     ("/console/compliance", "Compliance", &[(Action::Read, Resource::Compliance)]),
     (
         "/console/admin",
@@ -191,7 +192,9 @@ impl Refusal {
     pub(crate) fn failed(page: Page, e: &ServiceError) -> Self {
         let (status, title) = match e {
             ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
-            ServiceError::Invalid(_) | ServiceError::Unprocessable(_) => (StatusCode::BAD_REQUEST, "Please check the form"),
+            ServiceError::Invalid(_) | ServiceError::Unprocessable(_) | ServiceError::OverBudget { .. } => {
+                (StatusCode::BAD_REQUEST, "Please check the form")
+            }
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "This cannot be done now"),
             ServiceError::NotAllowed(_) | ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
             ServiceError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),

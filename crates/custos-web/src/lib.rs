@@ -18,6 +18,7 @@ mod charts;
 mod compliance;
 mod decisions;
 mod dsrs;
+mod exports;
 mod fairness;
 mod format;
 mod incidents;
@@ -116,6 +117,8 @@ pub fn router(service: Service) -> Router {
         .route("/console/risks", get(risks::list))
         .route("/console/vendors", get(vendors::list))
         .route("/console/trainings", get(trainings::list))
+        .route("/console/exports", get(exports::list).post(exports::create))
+        .route("/console/exports/{export_id}/file", get(exports::file))
         .route("/console/compliance", get(compliance::overview))
         .route("/console/compliance/runs", post(compliance::run))
         .route("/console/compliance/report", get(compliance::report))

@@ -112,6 +112,8 @@ permissions! {
     WriteIncidents => (Write, Incidents),
     ReadAssessments => (Read, Assessments),
     WriteAssessments => (Write, Assessments),
+    ReadExports => (Read, Exports),
+    WriteExports => (Write, Exports),
 }
 
 /// A signed-in staff member allowed `P`; anyone else gets the "not allowed" page.

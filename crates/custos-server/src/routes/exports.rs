@@ -69,7 +69,7 @@ pub(crate) async fn create_segment(
         filter: input.filter,
         fields: input.fields,
     };
-    Ok((StatusCode::CREATED, Json(s.service().exports().create_segment(input, &p).await?.into())))
+    Ok((StatusCode::CREATED, Json(s.service().exports().create_segment(input, &p.actor()).await?.into())))
 }
 
 /// Saved segments by name (scope `exports:read`).
@@ -95,7 +95,7 @@ pub(crate) async fn create_export(
         recipient: input.recipient.map(|r| r.vendor_id),
         tcf_vendor_id: input.tcf_vendor_id,
     };
-    Ok((StatusCode::CREATED, Json(s.service().exports().export(input, &p).await?.into())))
+    Ok((StatusCode::CREATED, Json(s.service().exports().export(input, &p.actor()).await?.into())))
 }
 
 /// Exports, newest first (scope `exports:read`).
@@ -145,7 +145,7 @@ pub(crate) async fn dp_query(
     Auth(p, _): Auth<DpQuery>,
     ApiJson(input): ApiJson<DpQueryInput>,
 ) -> Result<Json<DpAnswer>, ApiError> {
-    Ok(Json(s.service().exports().query(input.into_domain()?, &p).await?.into()))
+    Ok(Json(s.service().exports().query(input.into_domain()?, &p.actor()).await?.into()))
 }
 
 /// Every purpose's privacy budget: total, spent since the last reset (per dataset too) and
