@@ -245,7 +245,7 @@ pub(crate) fn class_keys<'a>(columns: impl IntoIterator<Item = (&'a [u32], usize
 /// who sees the table's hash layout (at worst a slow check, bounded by the row count), and
 /// SipHash doubled the check's time at 10 million rows.
 #[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -266,7 +266,12 @@ impl std::hash::Hasher for KeyHasher {
 }
 
 /// Hash maps keyed by u64 with [`KeyHasher`].
-type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
+pub(crate) type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
+
+/// [`densify`] for the enforcement search.
+pub(crate) fn densify_keys(keys: &mut [u64]) -> usize {
+    densify(keys)
+}
 
 /// Replaces keys by dense ids in order of first appearance; returns how many.
 fn densify(keys: &mut [u64]) -> usize {
