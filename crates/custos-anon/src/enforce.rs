@@ -192,6 +192,17 @@ fn levels_of(column: &Column, hierarchy: &Hierarchy) -> Levels {
 /// exhaustive search's. A node is evaluated from the class table of an evaluated node below
 /// it (classes only merge going up), not from the rows.
 pub fn search(table: &Table, quasi: &[(&str, Hierarchy)], target: &Target) -> Result<Plan, AnonError> {
+    search_with_progress(table, quasi, target, &mut |_, _| {})
+}
+
+/// [`search`], telling `progress` after each node evaluated how many of the lattice's nodes are
+/// classified so far, and how many it has (for a progress bar).
+pub fn search_with_progress(
+    table: &Table,
+    quasi: &[(&str, Hierarchy)],
+    target: &Target,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Plan, AnonError> {
     if quasi.is_empty() || target.k == 0 {
         return Err(AnonError::Invalid("name quasi-identifiers and a k of at least 1".into()));
     }
@@ -219,6 +230,7 @@ pub fn search(table: &Table, quasi: &[(&str, Hierarchy)], target: &Target) -> Re
     // 0: not classified; 1: satisfies; 2: fails.
     let mut state = vec![0u8; lattice.size];
     let mut found: Vec<(usize, u64)> = Vec::new();
+    let mut classified = 0;
     for &start in &order {
         if state[start] != 0 {
             continue;
@@ -245,17 +257,19 @@ pub fn search(table: &Table, quasi: &[(&str, Hierarchy)], target: &Target) -> Re
                             eval.evaluated, lattice.size
                         )));
                     }
-                    match eval.evaluate(&lattice, node) {
+                    let verdict = match eval.evaluate(&lattice, node) {
                         Some(discernibility) => {
                             found.push((node, discernibility));
-                            lattice.tag(&mut state, node, 1);
+                            classified += lattice.tag(&mut state, node, 1);
                             true
                         }
                         None => {
-                            lattice.tag(&mut state, node, 2);
+                            classified += lattice.tag(&mut state, node, 2);
                             false
                         }
-                    }
+                    };
+                    progress(classified, lattice.size);
+                    verdict
                 }
             };
             if satisfies {
@@ -350,13 +364,16 @@ impl Lattice {
         (0..self.tops.len()).filter(move |&q| self.level(i, q) > 0).map(move |q| i - self.strides[q])
     }
 
-    /// Marks `i` and everything above it (`mark` 1) or below it (`mark` 2).
-    fn tag(&self, state: &mut [u8], i: usize, mark: u8) {
+    /// Marks `i` and everything above it (`mark` 1) or below it (`mark` 2); how many nodes
+    /// were newly marked.
+    fn tag(&self, state: &mut [u8], i: usize, mark: u8) -> usize {
         let mut stack = vec![i];
+        let mut marked = 0;
         while let Some(x) = stack.pop() {
             if state[x] == mark {
                 continue;
             }
+            marked += usize::from(state[x] == 0);
             state[x] = mark;
             if mark == 1 {
                 stack.extend(self.successors(x).filter(|&n| state[n] != 1));
@@ -364,6 +381,7 @@ impl Lattice {
                 stack.extend(self.predecessors(x).filter(|&n| state[n] != 2));
             }
         }
+        marked
     }
 
     fn below(&self, a: usize, b: usize) -> bool {
@@ -756,7 +774,12 @@ mod tests {
                 ("d", Hierarchy::Tree(vec![HashMap::from([("d0".to_owned(), "a".to_owned()), ("d1".to_owned(), "a".to_owned()), ("d2".to_owned(), "b".to_owned()), ("d3".to_owned(), "b".to_owned())])])),
             ];
             let target = Target { k, l: with_l.then(|| ("s".to_owned(), 2)), max_suppressed: limit, max_nodes: 100_000 };
-            match (search(&t, &quasi, &target), search_exhaustive(&t, &quasi, &target)) {
+            let mut last = (0, 0);
+            let fast = search_with_progress(&t, &quasi, &target, &mut |done, total| last = (done, total));
+            if fast.is_ok() {
+                proptest::prop_assert_eq!(last, (75, 75), "the whole lattice (5 x 5 x 3 nodes) ends classified");
+            }
+            match (fast, search_exhaustive(&t, &quasi, &target)) {
                 (Ok(fast), Ok(slow)) => {
                     proptest::prop_assert!((fast.precision_loss - slow.precision_loss).abs() < 1e-12, "{:?} vs {:?}", fast.levels, slow.levels);
                     proptest::prop_assert_eq!(fast.discernibility, slow.discernibility);

@@ -130,7 +130,17 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
         }
     }
     let target = custos_anon::enforce::Target { k: args.k, l, max_suppressed: args.max_suppressed, max_nodes: 200_000 };
-    let plan = custos_anon::enforce::search(&table, &quasi, &target)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("searching the lattice {bar:30} {pos}/{len} nodes classified ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let plan = custos_anon::enforce::search_with_progress(&table, &quasi, &target, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let plan = plan?;
     // The released rows, quasi-identifiers generalized.
     let kept: Vec<usize> = (0..table.rows()).filter(|&r| plan.released[r]).collect();
     let mut columns = Vec::with_capacity(names.len());
