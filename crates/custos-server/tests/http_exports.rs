@@ -158,6 +158,10 @@ async fn export_story(backend: Backend) {
         (json!({"name": "x", "fields": ["user.nope"]}), "fields[0]"),
         (json!({"name": "x", "fields": ["user.contact.email"], "jurisdictions": ["Germany"]}), "jurisdictions[0]"),
         (json!({"name": "", "fields": ["user.contact.email"]}), "name"),
+        (
+            json!({"name": "One person", "fields": ["user.demographic.profile"], "filter": {"user.contact.email": ["c1@example.org"]}}),
+            "filter.user.contact.email",
+        ),
     ] {
         let (st, problem) = s.call(Method::POST, "/v1/segments", Some(&writer), Some(body.clone())).await;
         assert_eq!((st, problem["field"].as_str()), (400, Some(field)), "{body} -> {problem}");
@@ -165,6 +169,8 @@ async fn export_story(backend: Backend) {
     let (st, segment) = s.call(Method::POST, "/v1/segments", Some(&writer), Some(seg.clone())).await;
     assert_eq!(st, 201, "{segment}");
     let segment_id = segment["segment_id"].as_str().expect("id").to_owned();
+    let leaf = leaf_text(&s, &segment["receipt"]).await;
+    assert!(leaf.contains("segment.created") && leaf.contains("filter_sha256"), "{leaf}");
     assert_eq!(s.call(Method::POST, "/v1/segments", Some(&writer), Some(seg.clone())).await.0, 409, "names are unique");
     // A segment that would export e-mail addresses (a direct identifier) is refused by the policy.
     let (_, with_email) = s

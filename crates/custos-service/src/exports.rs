@@ -35,6 +35,23 @@ custos_core::vocabulary! {
     }
 }
 
+/// Categories that identify a person: never a segment filter.
+const IDENTIFYING: &[&str] = &[
+    "user.contact.email",
+    "user.contact.phone_number",
+    "user.contact.fax_number",
+    "user.contact.url",
+    "user.contact.address.street",
+    "user.name",
+    "user.government_id",
+    "user.unique_id",
+    "user.financial",
+    "user.payment",
+    "user.authorization",
+    "user.account",
+    "user.device",
+];
+
 /// Days an export file is kept unless its policy says otherwise.
 pub const DEFAULT_EXPORT_RETENTION_DAYS: u32 = 30;
 /// Longest retention a policy may set.
@@ -861,7 +878,19 @@ impl Exports<'_> {
             return Err(ServiceError::invalid("filter", "at most 16 categories"));
         }
         for (c, values) in &input.filter {
-            category(&format!("filter.{c}"), c)?;
+            let key = category(&format!("filter.{c}"), c)?;
+            if key.as_str() == "user.contact" || key.as_str() == "user.contact.address" || key.as_str() == "user" {
+                return Err(ServiceError::invalid(&format!("filter.{c}"), "name the category itself (e.g. user.contact.address.country)"));
+            }
+            // A segment groups customers; a filter on what identifies one person (an e-mail
+            // address, a name, an account number) would single them out, and its values would
+            // be personal data in the ledger.
+            if IDENTIFYING.iter().any(|i| key.as_str() == *i || key.as_str().starts_with(&format!("{i}."))) {
+                return Err(ServiceError::invalid(
+                    &format!("filter.{c}"),
+                    "a segment may not filter on a category that identifies a person (contact details, names, identifiers, financial accounts)",
+                ));
+            }
             if values.is_empty() || values.len() > 1000 {
                 return Err(ServiceError::invalid(&format!("filter.{c}"), "list 1 to 1000 values"));
             }
@@ -887,7 +916,9 @@ impl Exports<'_> {
                     LedgerEvent::SegmentCreated,
                     &at,
                     json!({"segment_id": record.segment_id.to_string(), "name": record.name, "jurisdictions": record.jurisdictions,
-                           "filter": record.filter, "fields": record.fields, "actor": record.created_by}),
+                           "filter_categories": input.filter.keys().collect::<Vec<_>>(),
+                           "filter_sha256": data_encoding::HEXLOWER.encode(&Sha256::digest(record.filter.to_string().as_bytes())),
+                           "fields": record.fields, "actor": record.created_by}),
                 );
                 Ok(custos_store::ledger::append_leaf(tx, leaf).await?)
             })
