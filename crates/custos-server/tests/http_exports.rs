@@ -115,6 +115,23 @@ async fn export_story(backend: Backend) {
         }
         json!({"policy": p})
     };
+    let many: Vec<Value> = [
+        "user.demographic.date_of_birth",
+        "user.location.imprecise",
+        "user.demographic.age_range",
+        "user.demographic.marital_status",
+        "user.demographic.profile",
+        "user.demographic.language",
+        "user.demographic.religious_belief",
+        "user.demographic.political_opinion",
+        "user.demographic.sexual_orientation",
+        "user.contact.address.city",
+        "user.contact.address.postal_code",
+        "user.contact.address.country",
+    ]
+    .iter()
+    .map(|f| json!({"field": f, "hierarchy": {"tree": [{"a": "b"}, {"b": "c"}, {"c": "d"}]}}))
+    .collect();
     for (body, status, field) in [
         (with(json!({"k": 0})), 400, "policy.k"),
         (with(json!({"t": 2.0})), 400, "policy.t"),
@@ -128,6 +145,8 @@ async fn export_story(backend: Backend) {
             "policy.quasi_identifiers[0].hierarchy",
         ),
         (with(json!({"release": "statistics"})), 400, "policy.statistics"),
+        // Twelve quasi-identifiers of five levels each: 244 million generalizations.
+        (with(json!({"quasi_identifiers": many})), 400, "policy.quasi_identifiers"),
         // Gender is kept for fairness audits only: never exported.
         (with(json!({"sensitive": ["user.demographic.gender"]})), 422, "policy.sensitive"),
         (with(json!({"sensitive": ["user.financial.credit_card"]})), 422, "policy.sensitive"),

@@ -58,6 +58,8 @@ pub const DEFAULT_EXPORT_RETENTION_DAYS: u32 = 30;
 pub const MAX_EXPORT_RETENTION_DAYS: u32 = 365;
 /// Largest export file served back (bytes).
 const MAX_FILE_BYTES: u64 = 512 << 20;
+/// Most generalizations (lattice nodes) a policy's hierarchies may make.
+const MAX_LATTICE: u64 = 1 << 20;
 /// Most lattice nodes one generalization search evaluates (bounds an export's cost).
 const MAX_SEARCH_NODES: usize = 50_000;
 /// Most keys a declared key set (or a histogram's cross product) may have.
@@ -472,6 +474,16 @@ pub fn validate_policy(p: &ExportPolicy) -> Result<(), ServiceError> {
     if p.quasi_identifiers.len() > 12 {
         return Err(ServiceError::invalid("policy.quasi_identifiers", "at most 12 quasi-identifiers"));
     }
+    // The search's work grows with the lattice: one node per combination of levels.
+    let nodes = p.quasi_identifiers.iter().map(|q| hierarchy(&q.hierarchy).levels() as u64).fold(1u64, |a, l| a.saturating_mul(l));
+    if nodes > MAX_LATTICE {
+        return Err(ServiceError::invalid(
+            "policy.quasi_identifiers",
+            format!(
+                "these hierarchies make a lattice of {nodes} generalizations; at most {MAX_LATTICE} (fewer levels or quasi-identifiers)"
+            ),
+        ));
+    }
     for (i, s) in p.sensitive.iter().enumerate() {
         category(&format!("policy.sensitive[{i}]"), s)?;
         if seen.contains(s) {
@@ -596,6 +608,13 @@ fn hierarchy(spec: &HierarchySpec) -> Hierarchy {
             Hierarchy::Tree(vec![parents; depth.saturating_sub(1).max(1)])
         }
     }
+}
+
+/// How an export's file is served: its media type and a download name made of the id.
+pub fn file_media(export_id: &str, format: &str) -> (&'static str, String) {
+    let (content_type, ext) =
+        if format == "parquet" { ("application/vnd.apache.parquet", "parquet") } else { ("text/csv; charset=utf-8", "csv") };
+    (content_type, format!("export-{}.{ext}", export_id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")))
 }
 
 fn file_label(id: &ExportId) -> String {

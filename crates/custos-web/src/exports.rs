@@ -201,9 +201,7 @@ pub(crate) async fn create(State(web): State<Web>, posted: Posted<WriteExports, 
 
 pub(crate) async fn file(State(web): State<Web>, Can(staff, _): Can<ReadExports>, Path(id): Path<String>) -> Result<Response, Refusal> {
     let (bytes, format) = web.service.exports().file(&id).await.or_refuse(&staff)?;
-    let (content_type, ext) =
-        if format == "parquet" { ("application/vnd.apache.parquet", "parquet") } else { ("text/csv; charset=utf-8", "csv") };
-    let name = format!("export-{}.{ext}", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    let (content_type, name) = custos_service::exports::file_media(&id, &format);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_owned()),

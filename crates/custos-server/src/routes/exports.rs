@@ -121,9 +121,7 @@ pub(crate) async fn get_export(
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn export_file(State(s): State<AppState>, _auth: Auth<ExportsRead>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let (bytes, format) = s.service().exports().file(&id).await?;
-    let (content_type, ext) =
-        if format == "parquet" { ("application/vnd.apache.parquet", "parquet") } else { ("text/csv; charset=utf-8", "csv") };
-    let name = format!("export-{}.{ext}", id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    let (content_type, name) = custos_service::exports::file_media(&id, &format);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
