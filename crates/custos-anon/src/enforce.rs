@@ -442,7 +442,7 @@ impl<'a> Evaluator<'a> {
             && self.sensitive.is_none()
             && let Some((rep, count)) = self.by_sort(&node, &base.rep, &base.count)
         {
-            return self.finish(i, rep, count.clone(), (0..count.len() as u64).collect(), count.len());
+            return self.finish(i, rep, count, None);
         }
         let columns: Vec<(Vec<u32>, usize)> = node
             .iter()
@@ -474,19 +474,28 @@ impl<'a> Evaluator<'a> {
             }
             count[e] += base.count[j];
         }
-        self.finish(i, rep, count, class_of, classes)
+        self.finish(i, rep, count, self.sensitive.is_some().then_some((class_of.as_slice(), classes)))
     }
 
-    /// The verdict from a node's entries (representative row, count, class) and keeps the
+    /// The verdict from a node's entries (representative row and count; with a sensitive
+    /// attribute, each entry's class and the number of classes) and keeps the
     /// table for the nodes above (evicting the largest when over the bound).
-    fn finish(&mut self, i: usize, rep: Vec<u32>, count: Vec<u32>, class_of: Vec<u64>, classes: usize) -> Option<u64> {
+    fn finish(&mut self, i: usize, rep: Vec<u32>, count: Vec<u32>, classes: Option<(&[u64], usize)>) -> Option<u64> {
         let entries = rep.len();
-        let mut size = vec![0u64; classes];
-        let mut distinct = vec![0usize; classes];
-        for e in 0..entries {
-            size[class_of[e] as usize] += u64::from(count[e]);
-            distinct[class_of[e] as usize] += 1;
-        }
+        let (size, distinct): (Vec<u64>, Vec<usize>) = match classes {
+            // With a sensitive attribute: entries are (class, value) pairs, summed per class.
+            Some((class_of, classes)) => {
+                let (mut size, mut distinct) = (vec![0u64; classes], vec![0usize; classes]);
+                for e in 0..entries {
+                    size[class_of[e] as usize] += u64::from(count[e]);
+                    distinct[class_of[e] as usize] += 1;
+                }
+                (size, distinct)
+            }
+            // Without: each entry is a class.
+            None => (count.iter().map(|&c| u64::from(c)).collect(), vec![1; entries]),
+        };
+        let classes = size.len();
         let k = self.target.k as u64;
         let l = self.sensitive.map_or(0, |s| s.2);
         let mut suppressed = 0u64;

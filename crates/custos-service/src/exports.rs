@@ -610,13 +610,6 @@ fn hierarchy(spec: &HierarchySpec) -> Hierarchy {
     }
 }
 
-/// How an export's file is served: its media type and a download name made of the id.
-pub fn file_media(export_id: &str, format: &str) -> (&'static str, String) {
-    let (content_type, ext) =
-        if format == "parquet" { ("application/vnd.apache.parquet", "parquet") } else { ("text/csv; charset=utf-8", "csv") };
-    (content_type, format!("export-{}.{ext}", export_id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")))
-}
-
 fn file_label(id: &ExportId) -> String {
     format!("export-file:{id}")
 }

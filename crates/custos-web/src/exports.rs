@@ -201,8 +201,16 @@ pub(crate) async fn create(State(web): State<Web>, posted: Posted<WriteExports, 
 
 pub(crate) async fn file(State(web): State<Web>, Can(staff, _): Can<ReadExports>, Path(id): Path<String>) -> Result<Response, Refusal> {
     let (bytes, format) = web.service.exports().file(&id).await.or_refuse(&staff)?;
-    let (content_type, name) = custos_service::exports::file_media(&id, &format);
-    Ok((
+    Ok(export_file_response(&id, bytes, &format))
+}
+
+/// An export's file as a download (the API's and the console's): its media type, a name made
+/// of the export's id, and never cached.
+pub fn export_file_response(export_id: &str, bytes: Vec<u8>, format: &str) -> Response {
+    let (content_type, ext) =
+        if format == "parquet" { ("application/vnd.apache.parquet", "parquet") } else { ("text/csv; charset=utf-8", "csv") };
+    let name = format!("export-{}.{ext}", export_id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    (
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
             (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
@@ -210,5 +218,5 @@ pub(crate) async fn file(State(web): State<Web>, Can(staff, _): Can<ReadExports>
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

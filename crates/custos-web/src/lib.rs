@@ -48,6 +48,7 @@ use custos_service::Service;
 pub use approvals::model_card_html;
 pub use assessments::assessment_report_html;
 pub use compliance::{compliance_report_html, ropa_html};
+pub use exports::export_file_response;
 pub use fairness::{fairness_report_file, fairness_report_page};
 pub use incidents::incident_report_html;
 pub use monitors::monitor_report_page;

@@ -2,7 +2,7 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
     routing::{get, post},
 };
 
@@ -121,16 +121,7 @@ pub(crate) async fn get_export(
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)), security(("bearer" = [])))]
 pub(crate) async fn export_file(State(s): State<AppState>, _auth: Auth<ExportsRead>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let (bytes, format) = s.service().exports().file(&id).await?;
-    let (content_type, name) = custos_service::exports::file_media(&id, &format);
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(custos_web::export_file_response(&id, bytes, &format))
 }
 
 /// Answers a differentially private query and spends the purpose's privacy budget (scope
