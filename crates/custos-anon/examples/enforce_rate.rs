@@ -40,7 +40,7 @@ fn main() {
     let names: Vec<String> = (0..columns.len()).map(|i| format!("q{i}")).collect();
     let quasi: Vec<(&str, Hierarchy)> =
         names.iter().zip(&columns).map(|(n, (_, _, w))| (n.as_str(), Hierarchy::Intervals(w.to_vec()))).collect();
-    let target = Target { k, l: None, max_suppressed: rows / 100, max_nodes: 65_536 };
+    let target = Target { k, sensitive: vec![], max_suppressed: rows / 100, max_nodes: 65_536 };
     let started = Instant::now();
     let plan = search(&table, &quasi, &target).expect("a plan");
     let took = started.elapsed().as_secs_f64();

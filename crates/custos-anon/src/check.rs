@@ -268,11 +268,6 @@ impl std::hash::Hasher for KeyHasher {
 /// Hash maps keyed by u64 with [`KeyHasher`].
 pub(crate) type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
 
-/// [`densify`] for the enforcement search.
-pub(crate) fn densify_keys(keys: &mut [u64]) -> usize {
-    densify(keys)
-}
-
 /// Replaces keys by dense ids in order of first appearance; returns how many.
 fn densify(keys: &mut [u64]) -> usize {
     let mut map: HashMap<u64, u64, KeyBuild> = HashMap::with_capacity_and_hasher(keys.len().min(1 << 20), Default::default());
@@ -324,12 +319,11 @@ pub fn check(table: &Table, quasi: &[&str], sensitive: &[&str], options: &CheckO
             grouped[fill[c as usize]] = code;
             fill[c as usize] += 1;
         }
-        reports.push(attribute_report(name, column, &codes, m, &grouped, &start, rows, options));
+        reports.push(attribute_report(name, column, &codes, m, &grouped, &start, options));
     }
     Ok(CheckReport { rows, classes: n_classes, k, class_sizes, risk, sensitive: reports })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn attribute_report(
     name: &str,
     column: &Column,
@@ -337,29 +331,10 @@ fn attribute_report(
     m: usize,
     grouped: &[u32],
     start: &[usize],
-    rows: usize,
     options: &CheckOptions,
 ) -> SensitiveReport {
     let numeric = matches!(column, Column::Numeric(_));
-    // The whole table's distribution q, and for the ordered distance its cumulative Q with
-    // prefix sums of Q (to sum |c - Q(i)| over a run of i by binary search).
-    let mut q = vec![0f64; m];
-    for &c in codes {
-        q[c as usize] += 1.0;
-    }
-    for x in &mut q {
-        *x /= rows.max(1) as f64;
-    }
-    let mut cum = vec![0f64; m];
-    let mut acc = 0.0;
-    for (i, x) in q.iter().enumerate() {
-        acc += x;
-        cum[i] = acc;
-    }
-    let mut cum_prefix = vec![0f64; m + 1];
-    for i in 0..m {
-        cum_prefix[i + 1] = cum_prefix[i] + cum[i];
-    }
+    let closeness = Closeness::new(codes, None, m, numeric);
     let mut counts = vec![0usize; m];
     let mut touched: Vec<u32> = Vec::new();
     let mut l = usize::MAX;
@@ -399,8 +374,7 @@ fn attribute_report(
                 *c = f64::max(*c, sorted[0] as f64 / tail as f64);
             }
         }
-        let emd = if numeric { ordered_emd(&touched, &counts, n, &cum, &cum_prefix) } else { equal_emd(&touched, &counts, n, &q) };
-        t = t.max(emd);
+        t = t.max(closeness.distance(&touched, &counts, n));
         for &c in &touched {
             counts[c as usize] = 0;
         }
@@ -412,6 +386,53 @@ fn attribute_report(
         entropy_l: if entropy_l.is_finite() { entropy_l } else { 0.0 },
         recursive_c: recursive,
         t,
+    }
+}
+
+/// A sensitive attribute's distribution over the whole table, against which a class's is
+/// measured (t-closeness): the earth mover's distance with the ordered distance for numbers
+/// (codes in value order) and the equal distance otherwise.
+pub(crate) struct Closeness {
+    numeric: bool,
+    /// The whole table's distribution q.
+    q: Vec<f64>,
+    /// For the ordered distance: q's cumulative Q, and prefix sums of Q (to sum |c - Q(i)|
+    /// over a run of i by binary search).
+    cum: Vec<f64>,
+    cum_prefix: Vec<f64>,
+}
+
+impl Closeness {
+    /// The distribution of `codes` (each row counting `weights[row]` times, or once) over `m`
+    /// codes.
+    pub(crate) fn new(codes: &[u32], weights: Option<&[u32]>, m: usize, numeric: bool) -> Self {
+        let mut q = vec![0f64; m];
+        let mut total = 0f64;
+        for (i, &c) in codes.iter().enumerate() {
+            let w = weights.map_or(1.0, |w| f64::from(w[i]));
+            q[c as usize] += w;
+            total += w;
+        }
+        for x in &mut q {
+            *x /= total.max(1.0);
+        }
+        let mut cum = vec![0f64; m];
+        let mut acc = 0.0;
+        for (i, x) in q.iter().enumerate() {
+            acc += x;
+            cum[i] = acc;
+        }
+        let mut cum_prefix = vec![0f64; m + 1];
+        for i in 0..m {
+            cum_prefix[i + 1] = cum_prefix[i] + cum[i];
+        }
+        Self { numeric, q, cum, cum_prefix }
+    }
+
+    /// The distance of a class of `n` rows holding `counts[c]` rows of each code `c` in
+    /// `touched` (the codes it holds) from the whole table.
+    pub(crate) fn distance(&self, touched: &[u32], counts: &[usize], n: f64) -> f64 {
+        if self.numeric { ordered_emd(touched, counts, n, &self.cum, &self.cum_prefix) } else { equal_emd(touched, counts, n, &self.q) }
     }
 }
 

@@ -366,6 +366,81 @@ pub fn segment_statistics(
     Ok(SegmentRelease { segments, count_noise, sum_noise, undeclared_rows, spend: mechanism.spend() })
 }
 
+/// A release whose segment keys were read from the data: only keys whose noisy count clears
+/// a threshold are reported.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SelectedRelease {
+    /// The keys that cleared the threshold, in key order, with their figures.
+    pub release: SegmentRelease,
+    /// A key is reported when its noisy count is at least this.
+    pub threshold: i64,
+    /// The chance that a key held by one person is reported (the delta of the guarantee).
+    pub delta: f64,
+}
+
+/// The count threshold for partition selection with discrete Laplace noise of scale
+/// `scale_num / scale_den`: the smallest tau with P(1 + Z >= tau) <= delta, so a key held by
+/// one person (absent from the neighbouring data set) is reported with probability at most
+/// delta. With p = exp(-1/scale), P(Z >= m) = p^m / (1 + p) for m >= 1.
+pub fn selection_threshold(scale_num: u64, scale_den: u64, delta: f64) -> Result<i64, AnonError> {
+    if !(delta > 0.0 && delta < 1.0) {
+        return Err(AnonError::Parameter("delta must be between 0 and 1, exclusive".into()));
+    }
+    if scale_num == 0 || scale_den == 0 {
+        return Err(AnonError::Parameter("the discrete Laplace scale must be positive".into()));
+    }
+    let p = (-(scale_den as f64) / scale_num as f64).exp();
+    if p <= 0.0 {
+        return Ok(2);
+    }
+    let m = ((delta * (1.0 + p)).ln() / p.ln()).ceil().max(1.0);
+    // Rounding must not make the threshold one too low: step up while the tail is above delta.
+    let mut m = m as i64;
+    while p.powi(m as i32) / (1.0 + p) > delta {
+        m += 1;
+    }
+    Ok(1 + m)
+}
+
+/// Differentially private counts (and sums and means, as [`segment_statistics`]) per segment
+/// when the keys cannot be declared in advance: DP partition selection by Laplace thresholding
+/// (Korolova et al. 2009; Wilson et al. 2020). Each key held in the data gets a noisy count;
+/// it is reported only when that count reaches [`selection_threshold`], so a key that one
+/// person alone holds appears with probability at most `delta`. Each row is one person, in
+/// one segment. The guarantee is (epsilon, delta)-DP; with sums, the counts (and the
+/// selection) get half of epsilon, the sums the other half.
+pub fn segment_statistics_selected(
+    rng: &mut impl Random,
+    segment_of_row: &[&str],
+    values: Option<(&[f64], (i64, i64))>,
+    epsilon: f64,
+    delta: f64,
+) -> Result<SelectedRelease, AnonError> {
+    let parts: u32 = if values.is_some() { 2 } else { 1 };
+    let (num, den) = laplace_scale(1, epsilon / f64::from(parts))?;
+    let threshold = selection_threshold(num, den, delta)?;
+    // Keys from the data, in key order (the data's order would tell who came first).
+    let mut keys: Vec<String> = segment_of_row.iter().map(|s| (*s).to_owned()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(SelectedRelease {
+            release: SegmentRelease {
+                segments: Vec::new(),
+                count_noise: num as f64 / den as f64,
+                sum_noise: None,
+                undeclared_rows: 0,
+                spend: Spend::pure(epsilon),
+            },
+            threshold,
+            delta,
+        });
+    }
+    let mut release = segment_statistics(rng, segment_of_row, &keys, values, Mechanism::Laplace { epsilon })?;
+    release.segments.retain(|s| s.count >= threshold);
+    Ok(SelectedRelease { release, threshold, delta })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,5 +584,39 @@ mod tests {
         assert!(segment_statistics(&mut rng, &rows, &[], None, Mechanism::Laplace { epsilon: 1.0 }).is_err());
         assert!(segment_statistics(&mut rng, &rows, &keys, Some((&values, (5, 1))), Mechanism::Laplace { epsilon: 1.0 }).is_err());
         assert!(segment_statistics(&mut rng, &rows, &keys, None, Mechanism::Laplace { epsilon: 0.0 }).is_err());
+    }
+
+    #[test]
+    fn partition_selection_hides_keys_held_by_one_person() {
+        // epsilon 1, delta 1e-6: p = e^-1, ln(1e-6 (1 + p)) / ln p = 13.50, so m = 14.
+        let (n, d) = laplace_scale(1, 1.0).expect("scale");
+        assert_eq!(selection_threshold(n, d, 1e-6).expect("tau"), 15);
+        assert!(selection_threshold(n, d, 0.0).is_err() && selection_threshold(n, d, 1.0).is_err());
+        // With a large delta, a key of one person shows about as often as P(Z >= m) says, and
+        // never more often than delta allows (4,000 releases: 4 standard deviations).
+        let delta = 0.05;
+        let tau = selection_threshold(n, d, delta).expect("tau");
+        let p = (-1.0f64).exp();
+        let tail = p.powi((tau - 1) as i32) / (1.0 + p);
+        assert!(tail <= delta && tail > delta * p, "tau {tau} is the smallest that works");
+        let mut rows: Vec<&str> = vec!["lone"];
+        rows.extend(std::iter::repeat_n("crowd", 200));
+        let trials = 4_000;
+        let mut shown = 0;
+        for _ in 0..trials {
+            let r = segment_statistics_selected(&mut OsRandom, &rows, None, 1.0, delta).expect("release");
+            assert!(r.release.segments.iter().any(|s| s.segment == "crowd"), "200 people clear the threshold");
+            shown += usize::from(r.release.segments.iter().any(|s| s.segment == "lone"));
+            assert!(r.release.segments.iter().all(|s| s.count >= tau));
+        }
+        let rate = shown as f64 / f64::from(trials);
+        let sd = (tail * (1.0 - tail) / f64::from(trials)).sqrt();
+        assert!((rate - tail).abs() < 4.0 * sd, "lone key shown at {rate}, expected {tail}");
+        // With sums, the count's half of epsilon sets the threshold.
+        let values = vec![10.0; rows.len()];
+        let r = segment_statistics_selected(&mut OsRandom, &rows, Some((&values, (0, 100))), 1.0, 1e-6).expect("release");
+        let (n2, d2) = laplace_scale(1, 0.5).expect("scale");
+        assert_eq!(r.threshold, selection_threshold(n2, d2, 1e-6).expect("tau"));
+        assert_eq!(r.release.spend, Spend::pure(1.0));
     }
 }

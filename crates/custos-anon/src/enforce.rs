@@ -24,7 +24,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::{AnonError, check::Column, check::Table};
+use crate::{
+    AnonError,
+    check::{Closeness, Column, Table},
+};
 
 /// How one quasi-identifier coarsens.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,13 +107,27 @@ fn trim(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
+/// A sensitive attribute the released classes must protect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitive {
+    /// The column.
+    pub attribute: String,
+    /// Every released class holds at least this many distinct values of it (distinct
+    /// l-diversity; 1 asks nothing).
+    pub l: usize,
+    /// Every released class's distribution of it is within this earth mover's distance of the
+    /// whole table's (t-closeness: the ordered distance for a numeric column, the equal
+    /// distance otherwise, as [`crate::check`] measures it).
+    pub t: Option<f64>,
+}
+
 /// What to reach.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// Every released class has at least k rows.
     pub k: usize,
-    /// With a sensitive attribute: every released class has at least l distinct values.
-    pub l: Option<(String, usize)>,
+    /// Sensitive attributes with their l and t.
+    pub sensitive: Vec<Sensitive>,
     /// At most this many rows may be suppressed.
     pub max_suppressed: usize,
     /// At most this many lattice nodes are evaluated.
@@ -133,7 +150,7 @@ pub struct Plan {
     pub discernibility: u64,
     /// Lattice nodes evaluated.
     pub evaluated: usize,
-    /// Which rows are released (false: suppressed).
+    /// Which rows of the table are released (false: suppressed).
     #[serde(skip)]
     pub released: Vec<bool>,
 }
@@ -203,21 +220,33 @@ pub fn search_with_progress(
     target: &Target,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Plan, AnonError> {
+    search_grouped(table, &vec![1; table.rows()], quasi, target, progress)
+}
+
+/// [`search_with_progress`] over a table whose row `r` stands for `counts[r]` rows with the
+/// same values of the quasi-identifiers and sensitive attributes: a table aggregated while
+/// streaming, so the search's memory follows the distinct combinations, not the rows. Sizes,
+/// suppression and the plan's figures count the rows stood for; `released` is per row of
+/// `table`.
+pub fn search_grouped(
+    table: &Table,
+    counts: &[u32],
+    quasi: &[(&str, Hierarchy)],
+    target: &Target,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Plan, AnonError> {
     if quasi.is_empty() || target.k == 0 {
         return Err(AnonError::Invalid("name quasi-identifiers and a k of at least 1".into()));
     }
-    let rows = table.rows();
+    if counts.len() != table.rows() || counts.contains(&0) {
+        return Err(AnonError::Invalid("give each row of the table the number of rows it stands for (at least 1)".into()));
+    }
     let levels: Vec<Levels> = quasi.iter().map(|(n, h)| Ok(levels_of(table.column(n)?, h))).collect::<Result<_, AnonError>>()?;
     for ((name, _), l) in quasi.iter().zip(&levels) {
         nested(name, l)?;
     }
-    let sensitive = match &target.l {
-        Some((name, l)) => {
-            let (codes, cardinality) = table.column(name)?.codes();
-            Some((codes, cardinality, *l))
-        }
-        None => None,
-    };
+    let guards = guards(table, counts, quasi, target)?;
+    let weights = Weights { counts, total: counts.iter().map(|&c| u64::from(c)).sum() };
     let tops: Vec<usize> = quasi.iter().map(|(_, h)| h.levels() - 1).collect();
     let lattice = Lattice::new(&tops)?;
     let loss_of = |node: &[usize]| node.iter().zip(&tops).map(|(&l, &t)| l as f64 / t as f64).sum::<f64>() / tops.len() as f64;
@@ -226,7 +255,7 @@ pub fn search_with_progress(
     let mut order: Vec<usize> = (0..lattice.size).collect();
     order.sort_by(|&a, &b| heights[a].cmp(&heights[b]).then(losses[a].total_cmp(&losses[b])).then(a.cmp(&b)));
 
-    let mut eval = Evaluator::new(&levels, sensitive.as_ref().map(|(c, n, l)| (c.as_slice(), *n, *l)), rows, target);
+    let mut eval = Evaluator::new(&levels, &guards, &weights, target);
     // 0: not classified; 1: satisfies; 2: fails.
     let mut state = vec![0u8; lattice.size];
     let mut found: Vec<(usize, u64)> = Vec::new();
@@ -285,18 +314,132 @@ pub fn search_with_progress(
     match best {
         Some(&(node, _)) => {
             let node = lattice.node(node);
-            let sensitive = target.l.as_ref().and(sensitive.as_ref()).map(|(codes, _, l)| (codes.clone(), *l));
-            let mut plan = evaluate(&node, &levels, sensitive.as_ref(), rows, target)
+            let mut plan = plan_at(&node, &levels, &guards, &weights, target)
                 .ok_or_else(|| AnonError::Invalid("the chosen generalization does not hold on the rows (a defect)".into()))?;
             plan.precision_loss = loss_of(&node);
             plan.evaluated = eval.evaluated;
             Ok(plan)
         }
         None => Err(AnonError::Invalid(format!(
-            "no generalization meets k = {} with at most {} rows suppressed",
-            target.k, target.max_suppressed
+            "no generalization meets {} with at most {} rows suppressed",
+            describe(target),
+            target.max_suppressed
         ))),
     }
+}
+
+/// The target in words: "k = 5, l = 2 and t = 0.3 on `diagnosis`".
+fn describe(target: &Target) -> String {
+    let mut parts = vec![format!("k = {}", target.k)];
+    for s in &target.sensitive {
+        let mut of = Vec::new();
+        if s.l > 1 {
+            of.push(format!("l = {}", s.l));
+        }
+        if let Some(t) = s.t {
+            of.push(format!("t = {t}"));
+        }
+        if !of.is_empty() {
+            parts.push(format!("{} on `{}`", of.join(" and "), s.attribute));
+        }
+    }
+    parts.join(", ")
+}
+
+/// The rows each row of the table stands for, and their sum.
+struct Weights<'a> {
+    counts: &'a [u32],
+    total: u64,
+}
+
+/// A sensitive attribute as the search checks it: each row's code, the number of codes, l,
+/// and with t the whole table's distribution and the bound.
+struct Guard {
+    codes: Vec<u32>,
+    cardinality: usize,
+    l: usize,
+    closeness: Option<(Closeness, f64)>,
+}
+
+fn guards(table: &Table, counts: &[u32], quasi: &[(&str, Hierarchy)], target: &Target) -> Result<Vec<Guard>, AnonError> {
+    let mut out = Vec::with_capacity(target.sensitive.len());
+    for s in &target.sensitive {
+        if quasi.iter().any(|(q, _)| *q == s.attribute) {
+            return Err(AnonError::Invalid(format!("`{}` is both a quasi-identifier and sensitive", s.attribute)));
+        }
+        if let Some(t) = s.t
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(AnonError::Invalid(format!("t on `{}` must be between 0 and 1", s.attribute)));
+        }
+        let column = table.column(&s.attribute)?;
+        let (codes, cardinality) = column.codes();
+        let closeness = s.t.map(|t| (Closeness::new(&codes, Some(counts), cardinality, matches!(column, Column::Numeric(_))), t));
+        out.push(Guard { codes, cardinality, l: s.l.max(1), closeness });
+    }
+    Ok(out)
+}
+
+/// Per class, its size and whether it may be released: at least k rows, and for every guard
+/// at least l distinct values and a distribution within t. `rep` and `count` are the entries
+/// (a row standing for each, and the rows it counts); with `class_of`, entries are grouped into
+/// that many classes, without, each entry is a class.
+fn judge(rep: &[u32], count: &[u32], class_of: Option<(&[u64], usize)>, guards: &[Guard], k: u64) -> (Vec<u64>, Vec<bool>) {
+    let Some((class_of, classes)) = class_of else {
+        let size: Vec<u64> = count.iter().map(|&c| u64::from(c)).collect();
+        let ok = size.iter().map(|&s| s >= k).collect();
+        return (size, ok);
+    };
+    let mut size = vec![0u64; classes];
+    for (&c, &n) in class_of.iter().zip(count) {
+        size[c as usize] += u64::from(n);
+    }
+    let mut ok: Vec<bool> = size.iter().map(|&s| s >= k).collect();
+    if guards.is_empty() || !ok.contains(&true) {
+        return (size, ok);
+    }
+    // Entries grouped by class (a counting sort), so each class's are contiguous.
+    let mut start = vec![0usize; classes + 1];
+    for &c in class_of {
+        start[c as usize + 1] += 1;
+    }
+    for c in 0..classes {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut grouped = vec![0u32; class_of.len()];
+    for (e, &c) in class_of.iter().enumerate() {
+        grouped[fill[c as usize]] = e as u32;
+        fill[c as usize] += 1;
+    }
+    for g in guards {
+        let mut counts = vec![0usize; g.cardinality];
+        let mut touched: Vec<u32> = Vec::new();
+        for c in 0..classes {
+            if !ok[c] {
+                continue;
+            }
+            for &e in &grouped[start[c]..start[c + 1]] {
+                let v = g.codes[rep[e as usize] as usize];
+                if counts[v as usize] == 0 {
+                    touched.push(v);
+                }
+                counts[v as usize] += count[e as usize] as usize;
+            }
+            if touched.len() < g.l {
+                ok[c] = false;
+            } else if let Some((closeness, t)) = &g.closeness
+                && closeness.distance(&touched, &counts, size[c] as f64) > t + 1e-12
+            {
+                ok[c] = false;
+            }
+            for &v in &touched {
+                counts[v as usize] = 0;
+            }
+            touched.clear();
+        }
+    }
+    (size, ok)
 }
 
 /// Each level of a hierarchy must be a function of the level below (intervals nest, prefixes
@@ -389,8 +532,8 @@ impl Lattice {
     }
 }
 
-/// A node's classes: one entry per class (per class and sensitive value, with l), as a row
-/// that stands for it and the number of rows.
+/// A node's classes: one entry per class (per class and combination of sensitive values, with
+/// sensitive attributes), as a row that stands for it and the number of rows.
 struct Classes {
     rep: Vec<u32>,
     count: Vec<u32>,
@@ -400,8 +543,8 @@ struct Classes {
 /// tables within a bound.
 struct Evaluator<'a> {
     levels: &'a [Levels],
-    sensitive: Option<(&'a [u32], usize, usize)>,
-    rows: usize,
+    guards: &'a [Guard],
+    weights: &'a Weights<'a>,
     target: &'a Target,
     cache: Vec<(usize, Classes)>,
     cached_entries: usize,
@@ -420,8 +563,8 @@ const DENSE_KEYS: u64 = if cfg!(test) { 64 } else { 1 << 22 };
 const CACHE_ENTRIES: usize = 64 << 20;
 
 impl<'a> Evaluator<'a> {
-    fn new(levels: &'a [Levels], sensitive: Option<(&'a [u32], usize, usize)>, rows: usize, target: &'a Target) -> Self {
-        Self { levels, sensitive, rows, target, cache: Vec::new(), cached_entries: 0, evaluated: 0 }
+    fn new(levels: &'a [Levels], guards: &'a [Guard], weights: &'a Weights<'a>, target: &'a Target) -> Self {
+        Self { levels, guards, weights, target, cache: Vec::new(), cached_entries: 0, evaluated: 0 }
     }
 
     /// Whether node `i` satisfies the target, and its discernibility if it does.
@@ -433,13 +576,13 @@ impl<'a> Evaluator<'a> {
         let base = match base {
             Some(b) => b,
             None => {
-                identity = Classes { rep: (0..self.rows as u32).collect(), count: vec![1; self.rows] };
+                identity = Classes { rep: (0..self.weights.counts.len() as u32).collect(), count: self.weights.counts.to_vec() };
                 &identity
             }
         };
         let n = base.rep.len();
         if n >= SORT_FROM
-            && self.sensitive.is_none()
+            && self.guards.is_empty()
             && let Some((rep, count)) = self.by_sort(&node, &base.rep, &base.count)
         {
             return self.finish(i, rep, count, None);
@@ -453,15 +596,18 @@ impl<'a> Evaluator<'a> {
             })
             .collect();
         let (class, classes) = crate::check::class_keys(columns.iter().map(|(c, k)| (c.as_slice(), *k)), n);
-        // Entries: per class (and sensitive value), a representative row and the count.
-        let (entry, entries) = match self.sensitive {
-            Some((codes, cardinality, _)) => {
-                let mut keys: Vec<u64> =
-                    class.iter().zip(&base.rep).map(|(&c, &r)| c * cardinality.max(1) as u64 + u64::from(codes[r as usize])).collect();
-                let m = crate::check::densify_keys(&mut keys);
-                (keys, m)
-            }
-            None => (class.clone(), classes),
+        // Entries: per class (and combination of sensitive values), a representative row and
+        // the count.
+        let (entry, entries) = if self.guards.is_empty() {
+            (class.clone(), classes)
+        } else {
+            let class32: Vec<u32> = class.iter().map(|&c| c as u32).collect();
+            let values: Vec<Vec<u32>> = self.guards.iter().map(|g| base.rep.iter().map(|&r| g.codes[r as usize]).collect()).collect();
+            crate::check::class_keys(
+                std::iter::once((class32.as_slice(), classes))
+                    .chain(values.iter().zip(self.guards).map(|(v, g)| (v.as_slice(), g.cardinality))),
+                n,
+            )
         };
         let mut rep = vec![u32::MAX; entries];
         let mut count = vec![0u32; entries];
@@ -474,42 +620,28 @@ impl<'a> Evaluator<'a> {
             }
             count[e] += base.count[j];
         }
-        self.finish(i, rep, count, self.sensitive.is_some().then_some((class_of.as_slice(), classes)))
+        self.finish(i, rep, count, (!self.guards.is_empty()).then_some((class_of.as_slice(), classes)))
     }
 
-    /// The verdict from a node's entries (representative row and count; with a sensitive
-    /// attribute, each entry's class and the number of classes) and keeps the
-    /// table for the nodes above (evicting the largest when over the bound).
+    /// The verdict from a node's entries (representative row and count; with sensitive
+    /// attributes, each entry's class and the number of classes) and keeps the table for the
+    /// nodes above (evicting the largest when over the bound).
     fn finish(&mut self, i: usize, rep: Vec<u32>, count: Vec<u32>, classes: Option<(&[u64], usize)>) -> Option<u64> {
         let entries = rep.len();
-        let (size, distinct): (Vec<u64>, Vec<usize>) = match classes {
-            // With a sensitive attribute: entries are (class, value) pairs, summed per class.
-            Some((class_of, classes)) => {
-                let (mut size, mut distinct) = (vec![0u64; classes], vec![0usize; classes]);
-                for e in 0..entries {
-                    size[class_of[e] as usize] += u64::from(count[e]);
-                    distinct[class_of[e] as usize] += 1;
-                }
-                (size, distinct)
-            }
-            // Without: each entry is a class.
-            None => (count.iter().map(|&c| u64::from(c)).collect(), vec![1; entries]),
-        };
-        let classes = size.len();
-        let k = self.target.k as u64;
-        let l = self.sensitive.map_or(0, |s| s.2);
+        let (size, ok) = judge(&rep, &count, classes, self.guards, self.target.k as u64);
         let mut suppressed = 0u64;
         let mut discernibility = 0u64;
-        for c in 0..classes {
-            if size[c] >= k && distinct[c] >= l {
-                discernibility += size[c] * size[c];
+        for (s, ok) in size.iter().zip(&ok) {
+            if *ok {
+                discernibility += s * s;
             } else {
-                suppressed += size[c];
+                suppressed += s;
             }
         }
-        let satisfies = suppressed as usize <= self.target.max_suppressed && (suppressed as usize) < self.rows;
+        let total = self.weights.total;
+        let satisfies = suppressed <= self.target.max_suppressed as u64 && suppressed < total;
         // Keep the table for the nodes above (evicting the largest when over the bound).
-        if entries < self.rows.max(2) {
+        if entries < self.weights.counts.len().max(2) {
             self.cached_entries += entries;
             self.cache.push((i, Classes { rep, count }));
             while self.cached_entries > CACHE_ENTRIES && self.cache.len() > 1 {
@@ -518,7 +650,7 @@ impl<'a> Evaluator<'a> {
                 self.cached_entries -= dropped.rep.len();
             }
         }
-        satisfies.then_some(discernibility + self.rows as u64 * suppressed)
+        satisfies.then_some(discernibility + total * suppressed)
     }
 
     /// A node's classes from a table below it (or the rows): each entry's class key (mixed
@@ -601,36 +733,32 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-fn evaluate(node: &[usize], levels: &[Levels], sensitive: Option<&(Vec<u32>, usize)>, rows: usize, target: &Target) -> Option<Plan> {
-    let (keys, n) = crate::check::class_keys(
+/// The plan at `node`, from the rows: which are released, k and the loss figures; None when
+/// the node does not satisfy the target.
+fn plan_at(node: &[usize], levels: &[Levels], guards: &[Guard], weights: &Weights, target: &Target) -> Option<Plan> {
+    let n = weights.counts.len();
+    let (class, classes) = crate::check::class_keys(
         node.iter().enumerate().map(|(q, &level)| (levels[q].codes[level].as_slice(), levels[q].cardinality[level])),
-        rows,
+        n,
     );
-    let mut size = vec![0usize; n];
-    for &c in &keys {
-        size[c as usize] += 1;
-    }
-    let mut ok: Vec<bool> = size.iter().map(|&s| s >= target.k).collect();
-    if let Some((codes, l)) = sensitive {
-        let mut seen: std::collections::HashSet<(u64, u32)> = std::collections::HashSet::new();
-        let mut distinct = vec![0usize; n];
-        for (&c, &s) in keys.iter().zip(codes) {
-            if seen.insert((c, s)) {
-                distinct[c as usize] += 1;
-            }
-        }
-        for c in 0..n {
-            ok[c] &= distinct[c] >= *l;
-        }
-    }
-    let suppressed: usize = (0..n).filter(|&c| !ok[c]).map(|c| size[c]).sum();
-    if suppressed > target.max_suppressed || suppressed == rows {
+    let rep: Vec<u32> = (0..n as u32).collect();
+    let (size, ok) = judge(&rep, weights.counts, Some((&class, classes)), guards, target.k as u64);
+    let suppressed: u64 = size.iter().zip(&ok).filter(|(_, ok)| !**ok).map(|(s, _)| s).sum();
+    if suppressed > target.max_suppressed as u64 || suppressed == weights.total {
         return None;
     }
-    let k = (0..n).filter(|&c| ok[c]).map(|c| size[c]).min().unwrap_or(0);
-    let discernibility = (0..n).filter(|&c| ok[c]).map(|c| (size[c] * size[c]) as u64).sum::<u64>() + (rows as u64) * (suppressed as u64);
-    let released = keys.iter().map(|&c| ok[c as usize]).collect();
-    Some(Plan { levels: node.to_vec(), suppressed, k, precision_loss: 0.0, discernibility, evaluated: 0, released })
+    let k = size.iter().zip(&ok).filter(|(_, ok)| **ok).map(|(s, _)| *s).min().unwrap_or(0);
+    let discernibility = size.iter().zip(&ok).filter(|(_, ok)| **ok).map(|(s, _)| s * s).sum::<u64>() + weights.total * suppressed;
+    let released = class.iter().map(|&c| ok[c as usize]).collect();
+    Some(Plan {
+        levels: node.to_vec(),
+        suppressed: suppressed as usize,
+        k: k as usize,
+        precision_loss: 0.0,
+        discernibility,
+        evaluated: 0,
+        released,
+    })
 }
 
 #[cfg(test)]
@@ -666,12 +794,10 @@ mod tests {
         if quasi.is_empty() || target.k == 0 {
             return Err(AnonError::Invalid("name quasi-identifiers and a k of at least 1".into()));
         }
-        let rows = table.rows();
+        let counts = vec![1; table.rows()];
+        let weights = Weights { counts: &counts, total: counts.len() as u64 };
         let levels: Vec<Levels> = quasi.iter().map(|(n, h)| Ok(levels_of(table.column(n)?, h))).collect::<Result<_, AnonError>>()?;
-        let sensitive = match &target.l {
-            Some((name, l)) => Some((table.column(name)?.codes().0, *l)),
-            None => None,
-        };
+        let guards = guards(table, &counts, quasi, target)?;
         let tops: Vec<usize> = quasi.iter().map(|(_, h)| h.levels() - 1).collect();
         // Every node, in ascending precision loss (ties: fewer total levels first).
         let mut nodes: Vec<Vec<usize>> = vec![Vec::new()];
@@ -698,7 +824,7 @@ mod tests {
                 )));
             }
             evaluated += 1;
-            if let Some(mut plan) = evaluate(&node, &levels, sensitive.as_ref(), rows, target) {
+            if let Some(mut plan) = plan_at(&node, &levels, &guards, &weights, target) {
                 plan.precision_loss = loss_of(&node);
                 satisfied.push(node);
                 // Equal loss: the finer partition (lower discernibility) wins.
@@ -712,10 +838,7 @@ mod tests {
                 plan.evaluated = evaluated;
                 Ok(plan)
             }
-            None => Err(AnonError::Invalid(format!(
-                "no generalization meets k = {} with at most {} rows suppressed",
-                target.k, target.max_suppressed
-            ))),
+            None => Err(AnonError::Invalid(format!("no generalization meets {}", describe(target)))),
         }
     }
 
@@ -738,7 +861,7 @@ mod tests {
         ) {
             let t = sample(&rows);
             let quasi = [("age", Hierarchy::Intervals(vec![5.0, 10.0, 30.0])), ("zip", Hierarchy::Prefix { levels: 3 })];
-            let target = Target { k, l: None, max_suppressed: limit, max_nodes: 10_000 };
+            let target = Target { k, sensitive: vec![], max_suppressed: limit, max_nodes: 10_000 };
             match search(&t, &quasi, &target) {
                 Ok(plan) => {
                     proptest::prop_assert!(plan.suppressed <= limit);
@@ -774,6 +897,7 @@ mod tests {
             k in 2usize..6,
             limit in 0usize..10,
             with_l in proptest::bool::ANY,
+            t_bound in proptest::option::of(0.05f64..0.6),
         ) {
             let mut t = sample(&rows);
             t.push("s", Column::categorical(rows.iter().map(|r| format!("s{}", (r.0 as usize + r.1 as usize) % 3)))).expect("s");
@@ -782,7 +906,8 @@ mod tests {
                 ("zip", Hierarchy::Prefix { levels: 3 }),
                 ("d", Hierarchy::Tree(vec![HashMap::from([("d0".to_owned(), "a".to_owned()), ("d1".to_owned(), "a".to_owned()), ("d2".to_owned(), "b".to_owned()), ("d3".to_owned(), "b".to_owned())])])),
             ];
-            let target = Target { k, l: with_l.then(|| ("s".to_owned(), 2)), max_suppressed: limit, max_nodes: 100_000 };
+            let sensitive = (with_l || t_bound.is_some()).then(|| Sensitive { attribute: "s".to_owned(), l: if with_l { 2 } else { 1 }, t: t_bound }).into_iter().collect();
+            let target = Target { k, sensitive, max_suppressed: limit, max_nodes: 100_000 };
             let mut last = (0, 0);
             let fast = search_with_progress(&t, &quasi, &target, &mut |done, total| last = (done, total));
             if fast.is_ok() {
@@ -800,19 +925,119 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// With l and t on two sensitive attributes (one numeric: the ordered distance, one
+        /// categorical: the equal distance) and nothing suppressed, the released table, checked
+        /// again by the checker (pycanon's figures), meets k, both l and both t.
+        #[test]
+        fn plans_meet_l_and_t_on_every_sensitive_attribute(
+            rows in proptest::collection::vec((18u8..90, 0u8..40, 0u8..4, 0u8..6), 10..120),
+            k in 2usize..5,
+            t_num in 0.1f64..0.7,
+            t_cat in 0.1f64..0.7,
+        ) {
+            let mut t = sample(&rows.iter().map(|r| (r.0, r.1, r.2)).collect::<Vec<_>>());
+            t.push("income", Column::Numeric(rows.iter().map(|r| f64::from(r.3) * 10.0).collect())).expect("income");
+            t.push("s", Column::categorical(rows.iter().map(|r| format!("s{}", (r.0 as usize + r.3 as usize) % 3)))).expect("s");
+            let quasi = [("age", Hierarchy::Intervals(vec![5.0, 10.0, 30.0])), ("zip", Hierarchy::Prefix { levels: 3 })];
+            let sensitive = vec![
+                Sensitive { attribute: "income".into(), l: 2, t: Some(t_num) },
+                Sensitive { attribute: "s".into(), l: 1, t: Some(t_cat) },
+            ];
+            let target = Target { k, sensitive, max_suppressed: 0, max_nodes: 10_000 };
+            if let Ok(plan) = search(&t, &quasi, &target) {
+                proptest::prop_assert_eq!(plan.suppressed, 0);
+                let mut g = Table::new();
+                for (q, (name, h)) in quasi.iter().enumerate() {
+                    let col: Vec<String> = match t.column(name).expect("col") {
+                        Column::Categorical { codes, values } => codes.iter().map(|&c| h.generalize(&values[c as usize], plan.levels[q])).collect(),
+                        Column::Numeric(v) => v.iter().map(|&x| h.generalize(&trim(x), plan.levels[q])).collect(),
+                    };
+                    g.push(*name, Column::categorical(col)).expect("push");
+                }
+                g.push("income", t.column("income").expect("income").clone()).expect("income");
+                g.push("s", t.column("s").expect("s").clone()).expect("s");
+                let r = check(&g, &["age", "zip"], &["income", "s"], &CheckOptions::default()).expect("check");
+                proptest::prop_assert!(r.k >= k);
+                proptest::prop_assert!(r.sensitive[0].l >= 2);
+                proptest::prop_assert!(r.sensitive[0].t <= t_num + 1e-9, "income t {} > {}", r.sensitive[0].t, t_num);
+                proptest::prop_assert!(r.sensitive[1].t <= t_cat + 1e-9, "s t {} > {}", r.sensitive[1].t, t_cat);
+            } else {
+                // Even withholding both columns fails only when the whole table fails: fewer
+                // rows than k, or fewer than 2 incomes (t is 0 for one class of everything).
+                let incomes: std::collections::HashSet<u8> = rows.iter().map(|r| r.3).collect();
+                proptest::prop_assert!(rows.len() < k || incomes.len() < 2);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A table aggregated to its distinct rows with counts gives the plan of the table
+        /// itself: the same levels, k, suppression and discernibility.
+        #[test]
+        fn grouped_rows_give_the_plan_of_the_rows(
+            rows in proptest::collection::vec((18u8..40, 0u8..6, 0u8..2), 5..150),
+            k in 2usize..6,
+            limit in 0usize..10,
+            with_l in proptest::bool::ANY,
+        ) {
+            let mut t = sample(&rows);
+            t.push("s", Column::categorical(rows.iter().map(|r| format!("s{}", r.0 % 3)))).expect("s");
+            let mut distinct: Vec<(u8, u8, u8, u8)> = rows.iter().map(|r| (r.0, r.1, r.2, r.0 % 3)).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let counts: Vec<u32> = distinct.iter().map(|d| rows.iter().filter(|r| (r.0, r.1, r.2, r.0 % 3) == *d).count() as u32).collect();
+            let mut g = sample(&distinct.iter().map(|d| (d.0, d.1, d.2)).collect::<Vec<_>>());
+            g.push("s", Column::categorical(distinct.iter().map(|d| format!("s{}", d.3)))).expect("s");
+            let quasi = [("age", Hierarchy::Intervals(vec![5.0, 10.0, 30.0])), ("zip", Hierarchy::Prefix { levels: 3 })];
+            let sensitive = with_l.then(|| Sensitive { attribute: "s".into(), l: 2, t: Some(0.5) }).into_iter().collect();
+            let target = Target { k, sensitive, max_suppressed: limit, max_nodes: 10_000 };
+            let plain = search(&t, &quasi, &target);
+            let grouped = search_grouped(&g, &counts, &quasi, &target, &mut |_, _| {});
+            match (plain, grouped) {
+                (Ok(a), Ok(b)) => {
+                    proptest::prop_assert_eq!(&a.levels, &b.levels);
+                    proptest::prop_assert_eq!((a.k, a.suppressed, a.discernibility), (b.k, b.suppressed, b.discernibility));
+                    let released: u32 = counts.iter().zip(&b.released).filter(|(_, r)| **r).map(|(c, _)| c).sum();
+                    proptest::prop_assert_eq!(released as usize, rows.len() - b.suppressed);
+                }
+                (Err(_), Err(_)) => {}
+                (a, b) => proptest::prop_assert!(false, "{:?} / {:?}", a.map(|p| p.levels), b.map(|p| p.levels)),
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_counts_must_fit_the_table() {
+        let t = sample(&[(20, 1, 0), (30, 2, 1)]);
+        let quasi = [("age", Hierarchy::Intervals(vec![10.0]))];
+        let target = Target { k: 2, sensitive: vec![], max_suppressed: 0, max_nodes: 100 };
+        for counts in [vec![1], vec![1, 0]] {
+            assert!(matches!(search_grouped(&t, &counts, &quasi, &target, &mut |_, _| {}), Err(AnonError::Invalid(_))));
+        }
+        let bad_t = Target { sensitive: vec![Sensitive { attribute: "d".into(), l: 1, t: Some(1.5) }], ..target.clone() };
+        assert!(matches!(search(&t, &quasi, &bad_t), Err(AnonError::Invalid(m)) if m.contains("between 0 and 1")));
+        let quasi_sensitive = Target { sensitive: vec![Sensitive { attribute: "age".into(), l: 2, t: None }], ..target };
+        assert!(matches!(search(&t, &quasi, &quasi_sensitive), Err(AnonError::Invalid(m)) if m.contains("both")));
+    }
+
     #[test]
     fn the_search_prefers_less_generalization_and_honours_l() {
         // Ages 20-29 twice per zip: k=2 holds at ages by decade with zips as given.
         let rows: Vec<(u8, u8, u8)> = (0..12).map(|i| (20 + (i % 2) * 3, i / 2, i % 2)).collect();
         let t = sample(&rows);
         let quasi = [("age", Hierarchy::Intervals(vec![5.0, 10.0, 30.0])), ("zip", Hierarchy::Prefix { levels: 3 })];
-        let plan = search(&t, &quasi, &Target { k: 2, l: None, max_suppressed: 0, max_nodes: 1_000 }).expect("plan");
+        let plan = search(&t, &quasi, &Target { k: 2, sensitive: vec![], max_suppressed: 0, max_nodes: 1_000 }).expect("plan");
         assert_eq!(plan.levels, vec![1, 0], "ages in fives merge 20 and 23; zips stay");
         assert_eq!((plan.k, plan.suppressed), (2, 0));
-        let with_l = search(&t, &quasi, &Target { k: 2, l: Some(("d".into(), 2)), max_suppressed: 0, max_nodes: 1_000 }).expect("plan");
+        let d = Sensitive { attribute: "d".into(), l: 2, t: None };
+        let with_l = search(&t, &quasi, &Target { k: 2, sensitive: vec![d], max_suppressed: 0, max_nodes: 1_000 }).expect("plan");
         assert_eq!(with_l.levels, vec![1, 0], "each pair holds d0 and d1");
-        assert!(search(&t, &quasi, &Target { k: 20, l: None, max_suppressed: 0, max_nodes: 1_000 }).is_err(), "12 rows cannot make k = 20");
-        let capped = search(&t, &quasi, &Target { k: 12, l: None, max_suppressed: 0, max_nodes: 2 });
+        assert!(
+            search(&t, &quasi, &Target { k: 20, sensitive: vec![], max_suppressed: 0, max_nodes: 1_000 }).is_err(),
+            "12 rows cannot make k = 20"
+        );
+        let capped = search(&t, &quasi, &Target { k: 12, sensitive: vec![], max_suppressed: 0, max_nodes: 2 });
         assert!(matches!(capped, Err(AnonError::Invalid(m)) if m.contains("stopped after 2")));
     }
 }

@@ -140,6 +140,115 @@ fn dp_stats_release_declared_segments_with_their_noise() {
 }
 
 #[test]
+fn dp_stats_select_keys_from_the_data_when_none_are_declared() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut text = String::from("region,spend\n");
+    for i in 0..2000 {
+        text.push_str(&format!("{},{}\n", if i % 2 == 0 { "north" } else { "south" }, i % 100));
+    }
+    // One person alone in a segment: at epsilon 1 and delta 1e-9 the threshold is 22 and the
+    // chance that it shows is at most 1e-9.
+    text.push_str("atlantis,50\n");
+    let t = csv(dir.path(), "spend.csv", &text);
+    let input = t.to_str().expect("path");
+    let r = json(&custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--select-keys", "1e-9", "--epsilon", "1"]));
+    assert_eq!(r["keys"], "selected");
+    assert_eq!(r["threshold"].as_i64(), Some(22), "{r}");
+    let names: Vec<&str> = r["segments"].as_array().expect("segments").iter().filter_map(|s| s["segment"].as_str()).collect();
+    assert_eq!(names, ["north", "south"], "the lone key is not shown; the others in key order");
+    assert_eq!((r["spend"]["epsilon"].as_f64(), r["spend"]["delta"].as_f64()), (Some(1.0), Some(1e-9)));
+    refused(&custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--select-keys", "0", "--epsilon", "1"]), "delta");
+    let both =
+        custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--select-keys", "1e-6", "--keys", "north", "--epsilon", "1"]);
+    assert!(!both.status.success());
+    let neither = custos(&["dp", "stats", "--input", input, "--segment-by", "region", "--epsilon", "1"]);
+    assert!(!neither.status.success() && String::from_utf8_lossy(&neither.stderr).contains("--keys"));
+}
+
+#[test]
+fn enforce_streams_a_table_larger_than_a_batch_and_meets_t() {
+    // 100,000 rows (two batches of the reader), 6 ages x 4 zips x 2 incomes x 3 diagnoses:
+    // the search sees at most 144 combinations, and the file is written batch by batch. t on
+    // income is what makes the postal codes coarsen: 47905's class holds half the high
+    // incomes (t = 0.375) until every code merges into 47***.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut text = String::from("id,age,zip,income,diagnosis,note\n");
+    let rows = 100_000;
+    for i in 0..rows {
+        let age = 20 + (i * 7) % 6 * 5;
+        let zip = ["47677", "47678", "47602", "47905"][(i / 3) % 4];
+        // High incomes only in one postal code: its class is far from the table's incomes.
+        let income = if zip == "47905" && i % 2 == 0 { 90_000 } else { 30_000 };
+        let diagnosis = ["flu", "gout", "asthma"][(i % 11) % 3];
+        text.push_str(&format!("{i},{age},{zip},{income},{diagnosis},note {i}\n"));
+    }
+    let t = csv(dir.path(), "big.csv", &text);
+    let h = csv(dir.path(), "h.toml", "[age]\nintervals = [10, 20]\n[zip]\nprefix = 4\n");
+    let out = dir.path().join("released.parquet");
+    let r = json(&custos(&[
+        "anon",
+        "enforce",
+        "--input",
+        t.to_str().expect("p"),
+        "--quasi",
+        "age,zip",
+        "--k",
+        "50",
+        "--l",
+        "diagnosis:3",
+        "--t",
+        "income:0.05,diagnosis:0.1",
+        "--hierarchies",
+        h.to_str().expect("p"),
+        "--output",
+        out.to_str().expect("p"),
+    ]));
+    assert_eq!(r["rows"].as_u64(), Some(rows as u64));
+    assert!(r["combinations"].as_u64().expect("combinations") <= 144, "{r}");
+    assert_eq!(r["released"].as_u64(), Some(rows as u64), "nothing suppressed: {r}");
+    assert_eq!(r["levels"]["zip"]["level"].as_u64(), Some(3), "47*** is the least merge that meets t: {r}");
+    let again = json(&custos(&[
+        "anon",
+        "check",
+        "--input",
+        out.to_str().expect("p"),
+        "--quasi",
+        "age,zip",
+        "--sensitive",
+        "income,diagnosis",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(again["rows"].as_u64(), Some(rows as u64));
+    assert!(again["k"].as_u64().expect("k") >= 50, "{again}");
+    assert!(again["sensitive"][0]["t"].as_f64().expect("t") <= 0.05 + 1e-9, "{again}");
+    assert!(again["sensitive"][1]["t"].as_f64().expect("t") <= 0.1 + 1e-9, "{again}");
+    assert!(again["sensitive"][1]["l"].as_u64().expect("l") >= 3, "{again}");
+    // Other columns pass through as they were, in the input's order.
+    let head = custos(&["anon", "check", "--input", out.to_str().expect("p"), "--quasi", "id", "--format", "json"]);
+    assert_eq!(json(&head)["classes"].as_u64(), Some(rows as u64), "every id kept");
+    refused(
+        &custos(&[
+            "anon",
+            "enforce",
+            "--input",
+            t.to_str().expect("p"),
+            "--quasi",
+            "age,zip",
+            "--k",
+            "5",
+            "--t",
+            "income:2",
+            "--hierarchies",
+            h.to_str().expect("p"),
+            "--output",
+            out.to_str().expect("p"),
+        ]),
+        "between 0 and 1",
+    );
+}
+
+#[test]
 fn check_equals_pycanon_on_the_fixtures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/anon");
     let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).expect("fixture")).expect("json");

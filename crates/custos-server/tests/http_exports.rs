@@ -70,7 +70,7 @@ fn rows_policy() -> Value {
                {"field": "user.demographic.date_of_birth", "hierarchy": "dates"},
                {"field": "user.location.imprecise", "hierarchy": {"prefix": 5}}],
            "sensitive": ["user.demographic.profile"],
-           "k": 5, "l": 2, "max_suppressed": 0.1,
+           "k": 5, "l": 2, "t": 0.3, "max_suppressed": 0.1,
            "budget": {"epsilon": 1.0},
            "segment_keys": {"user.location.imprecise": ["10", "20", "50", "80", "90"], "user.demographic.profile": ["sports", "travel", "books", "music", "food"]},
            "retention_days": 30})
@@ -225,6 +225,7 @@ async fn export_story(backend: Backend) {
     assert!(anonymity["k"].as_u64().expect("k") >= 5, "{anonymity}");
     assert!(anonymity["suppressed"].as_u64().expect("suppressed") <= anonymity["suppressed_allowed"].as_u64().expect("allowed"));
     assert!(anonymity["sensitive"][0]["l"].as_u64().expect("l") >= 2, "{anonymity}");
+    assert!(anonymity["sensitive"][0]["t"].as_f64().expect("t") <= 0.3, "the search steers by t: {anonymity}");
     assert_eq!(anonymity["information_loss"]["metric"], "precision");
     assert!(report["erasure"].as_str().unwrap_or_default().contains("does not recall"), "{report}");
     assert_eq!(export["status"], "available");

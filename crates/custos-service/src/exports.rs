@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use custos_anon::dp::{Mechanism, OsRandom, SegmentRelease, Spend};
-use custos_anon::enforce::{Hierarchy, Target};
+use custos_anon::enforce::{Hierarchy, Sensitive, Target};
 use custos_anon::{CheckOptions, Column, Table};
 use custos_core::{DataCategory, ExportId, LedgerEvent, PurposeKey, QueryId, Role, SegmentId, Timestamp, VendorId, now};
 use custos_store::exports::{BudgetRecord, ExportRecord, PolicyRecord, SegmentRecord, SpendRecord};
@@ -1431,10 +1431,11 @@ fn anonymize(selection: &Selection, fields: &[String], policy: &ExportPolicy) ->
     let sensitive: Vec<&str> = policy.sensitive.iter().filter(|s| fields.contains(s)).map(String::as_str).collect();
     let target = Target {
         k: policy.k as usize,
-        l: match (policy.l, sensitive.first()) {
-            (Some(l), Some(s)) => Some(((*s).to_owned(), l as usize)),
-            _ => None,
-        },
+        // Every sensitive attribute exported carries the policy's l and t into the search.
+        sensitive: sensitive
+            .iter()
+            .map(|s| Sensitive { attribute: (*s).to_owned(), l: policy.l.unwrap_or(1) as usize, t: policy.t })
+            .collect(),
         max_suppressed: (policy.max_suppressed * n as f64).floor() as usize,
         max_nodes: MAX_SEARCH_NODES,
     };
@@ -1469,12 +1470,22 @@ fn anonymize(selection: &Selection, fields: &[String], policy: &ExportPolicy) ->
     let quasi_names: Vec<&str> = quasi.iter().map(|(q, _)| *q).collect();
     let achieved = custos_anon::check(&released_table, &quasi_names, &sensitive, &CheckOptions::default())
         .map_err(|e| ServiceError::internal(e.to_string()))?;
+    // The search measures t against the selection before suppression; the file is measured
+    // again as released, and nothing leaves that misses the policy on the file itself.
     if let Some(t) = policy.t
         && let Some(worst) = achieved.sensitive.iter().find(|s| s.t > t + 1e-12)
     {
         return Err(refuse(format!(
-            "the least-loss generalization meeting k = {} reaches t = {:.3} on `{}`, above the policy's {t}; give coarser hierarchies or a larger k",
-            policy.k, worst.t, worst.attribute
+            "with the rows suppressed, the least-loss generalization reaches t = {:.3} on `{}`, above the policy's {t}; allow fewer suppressed rows or give coarser hierarchies",
+            worst.t, worst.attribute
+        )));
+    }
+    if let Some(l) = policy.l
+        && let Some(worst) = achieved.sensitive.iter().find(|s| s.l < l as usize)
+    {
+        return Err(ServiceError::internal(format!(
+            "the released file holds l = {} on `{}` below the policy's {l} (a defect)",
+            worst.l, worst.attribute
         )));
     }
     // Sort rows so the file's order says nothing about when subjects joined.

@@ -32,9 +32,14 @@ pub struct EnforceArgs {
     /// Every released class has at least this many rows.
     #[arg(long)]
     k: usize,
-    /// `attribute:l`: every released class has at least l distinct values of the attribute.
-    #[arg(long)]
-    l: Option<String>,
+    /// `attribute:l`, comma-separated or repeated: every released class has at least l
+    /// distinct values of the attribute.
+    #[arg(long, value_delimiter = ',')]
+    l: Vec<String>,
+    /// `attribute:t`, comma-separated or repeated: every released class's distribution of the
+    /// attribute is within t (earth mover's distance, 0 to 1) of the whole table's.
+    #[arg(long, value_delimiter = ',')]
+    t: Vec<String>,
     /// At most this many rows may be suppressed (default 0).
     #[arg(long, default_value_t = 0)]
     max_suppressed: usize,
@@ -76,6 +81,110 @@ fn hierarchy(name: &str, spec: HierarchySpec) -> anyhow::Result<Hierarchy> {
     })
 }
 
+/// The sensitive attributes from `--l` and `--t` (`attribute:value` each), one entry per
+/// attribute.
+fn sensitive_targets(l: &[String], t: &[String]) -> anyhow::Result<Vec<custos_anon::enforce::Sensitive>> {
+    let mut out: Vec<custos_anon::enforce::Sensitive> = Vec::new();
+    let mut entry = |name: &str| -> usize {
+        match out.iter().position(|s| s.attribute == name) {
+            Some(i) => i,
+            None => {
+                out.push(custos_anon::enforce::Sensitive { attribute: name.to_owned(), l: 1, t: None });
+                out.len() - 1
+            }
+        }
+    };
+    let mut ls = Vec::new();
+    for spec in l {
+        let (name, v) = spec.rsplit_once(':').context("--l is attribute:l")?;
+        let v = v.parse::<usize>().ok().filter(|l| *l >= 1).context("--l is attribute:l with l at least 1")?;
+        ls.push((entry(name), v));
+    }
+    let mut ts = Vec::new();
+    for spec in t {
+        let (name, v) = spec.rsplit_once(':').context("--t is attribute:t")?;
+        let v = v.parse::<f64>().ok().filter(|t| (0.0..=1.0).contains(t)).context("--t is attribute:t with t between 0 and 1")?;
+        ts.push((entry(name), v));
+    }
+    for (i, v) in ls {
+        out[i].l = v;
+    }
+    for (i, v) in ts {
+        out[i].t = Some(v);
+    }
+    Ok(out)
+}
+
+/// Rows read so far, grouped by their values of the columns the search needs (quasi-identifiers
+/// and sensitive attributes): the search's memory follows the distinct combinations, not the
+/// rows, and the other columns are never held.
+struct Groups {
+    /// Per needed column, its distinct values and their codes.
+    values: Vec<Vec<String>>,
+    index: Vec<std::collections::HashMap<String, u32>>,
+    /// Per group, its codes (one per needed column, flattened) and its rows.
+    group_of: std::collections::HashMap<Box<[u32]>, u32>,
+    codes: Vec<u32>,
+    counts: Vec<u32>,
+}
+
+impl Groups {
+    fn new(columns: usize) -> Self {
+        Self {
+            values: vec![Vec::new(); columns],
+            index: vec![std::collections::HashMap::new(); columns],
+            group_of: std::collections::HashMap::new(),
+            codes: Vec::new(),
+            counts: Vec::new(),
+        }
+    }
+
+    /// The group of one row (its cells of the needed columns), created when `add`.
+    fn group(&mut self, cells: &[Option<&str>], add: bool) -> Option<u32> {
+        let mut key = Vec::with_capacity(cells.len());
+        for (c, cell) in cells.iter().enumerate() {
+            let v = cell.unwrap_or("");
+            let code = match self.index[c].get(v) {
+                Some(&code) => code,
+                None if add => {
+                    let code = self.values[c].len() as u32;
+                    self.index[c].insert(v.to_owned(), code);
+                    self.values[c].push(v.to_owned());
+                    code
+                }
+                None => return None,
+            };
+            key.push(code);
+        }
+        let key = key.into_boxed_slice();
+        if let Some(&g) = self.group_of.get(&key) {
+            if add {
+                self.counts[g as usize] += 1;
+            }
+            return Some(g);
+        }
+        if !add {
+            return None;
+        }
+        let g = self.counts.len() as u32;
+        self.codes.extend_from_slice(&key);
+        self.group_of.insert(key, g);
+        self.counts.push(1);
+        Some(g)
+    }
+}
+
+/// Per needed column, each row's text (`None`: missing) from a batch.
+fn needed_cells(batch: &custos_tabular::RecordBatch, needed: &[String]) -> anyhow::Result<Vec<Vec<Option<String>>>> {
+    needed
+        .iter()
+        .map(|n| {
+            let array = batch.column_by_name(n).with_context(|| format!("column {n} vanished"))?;
+            Ok(custos_tabular::column_text(array.as_ref())?)
+        })
+        .collect()
+}
+
 fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
     use custos_tabular::{Field, Schema, StringArray};
     let text = std::fs::read_to_string(&args.hierarchies).with_context(|| format!("cannot read {}", args.hierarchies.display()))?;
@@ -86,88 +195,131 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
         let spec = specs.remove(q).with_context(|| format!("no hierarchy for {q:?} in {}", args.hierarchies.display()))?;
         quasi.push((q.as_str(), hierarchy(q, spec)?));
     }
-    let l = match &args.l {
-        Some(spec) => {
-            let (name, l) = spec.rsplit_once(':').context("--l is attribute:l")?;
-            Some((name.to_owned(), l.parse::<usize>().ok().filter(|l| *l >= 1).context("--l is attribute:l with l at least 1")?))
-        }
-        None => None,
-    };
+    let sensitive = sensitive_targets(&args.l, &args.t)?;
     if args.k == 0 {
         bail!("--k must be at least 1");
     }
-    // Every column, as text (the output keeps them); the quasi-identifiers and the l attribute
-    // as the engine's columns.
     let reader = TableReader::open(&args.input, 65_536)?;
     let schema = reader.schema();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    for q in &args.quasi {
-        if !names.contains(q) {
-            bail!("no column {q:?} in {}", args.input.display());
+    // The columns the search needs: quasi-identifiers, then sensitive attributes.
+    let mut needed: Vec<String> = args.quasi.clone();
+    needed.extend(sensitive.iter().map(|s| s.attribute.clone()).filter(|a| !args.quasi.contains(a)));
+    for n in &needed {
+        if !names.contains(n) {
+            bail!("no column {n:?} in {}", args.input.display());
         }
     }
-    if let Some((a, _)) = &l
-        && !names.contains(a)
-    {
-        bail!("no column {a:?} in {}", args.input.display());
-    }
-    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+    // First pass: group the rows by their needed values.
+    let bar = indicatif::ProgressBar::new(reader.rows.unwrap_or(0));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("reading {pos} rows {per_sec}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut groups = Groups::new(needed.len());
+    let mut rows: u64 = 0;
     for batch in reader {
         let batch = batch?;
-        for (i, column) in batch.columns().iter().enumerate() {
-            cells[i].extend(custos_tabular::column_text(column.as_ref())?);
+        let cells = needed_cells(&batch, &needed)?;
+        let mut row: Vec<Option<&str>> = vec![None; needed.len()];
+        for r in 0..batch.num_rows() {
+            for (c, column) in cells.iter().enumerate() {
+                row[c] = column[r].as_deref();
+            }
+            groups.group(&row, true);
+            if groups.counts.len() > u32::MAX as usize - 1 {
+                bail!("more than 4 billion distinct combinations of the quasi-identifiers");
+            }
         }
+        rows += batch.num_rows() as u64;
+        bar.inc(batch.num_rows() as u64);
     }
+    bar.finish_and_clear();
+    // The grouped table: one row per combination, with its number of rows. A sensitive
+    // attribute whose every value is a number is numeric (t uses the ordered distance).
+    let width = needed.len();
+    let n_groups = groups.counts.len();
     let mut table = Table::new();
-    let mut wanted: Vec<&str> = args.quasi.iter().map(String::as_str).collect();
-    if let Some((a, _)) = &l {
-        wanted.push(a);
+    for (c, name) in needed.iter().enumerate() {
+        let values = &groups.values[c];
+        let of_group = (0..n_groups).map(|g| values[groups.codes[g * width + c] as usize].as_str());
+        let numbers: Option<Vec<f64>> =
+            if c >= args.quasi.len() { values.iter().map(|v| v.trim().parse::<f64>().ok()).collect() } else { None };
+        let column = match numbers {
+            Some(numbers) => Column::Numeric((0..n_groups).map(|g| numbers[groups.codes[g * width + c] as usize]).collect()),
+            None => Column::categorical(of_group),
+        };
+        table.push(name.as_str(), column)?;
     }
-    for name in &wanted {
-        let i = names.iter().position(|n| n == name).unwrap_or(0);
-        if table.column(name).is_err() {
-            table.push(*name, Column::categorical(cells[i].iter().map(|c| c.as_deref().unwrap_or(""))))?;
-        }
-    }
-    let target = custos_anon::enforce::Target { k: args.k, l, max_suppressed: args.max_suppressed, max_nodes: 200_000 };
+    let target = custos_anon::enforce::Target { k: args.k, sensitive, max_suppressed: args.max_suppressed, max_nodes: 200_000 };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("searching the lattice {bar:30} {pos}/{len} nodes classified ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let plan = custos_anon::enforce::search_with_progress(&table, &quasi, &target, &mut |done, total| {
+    let plan = custos_anon::enforce::search_grouped(&table, &groups.counts, &quasi, &target, &mut |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });
     bar.finish_and_clear();
     let plan = plan?;
-    // The released rows, quasi-identifiers generalized.
-    let kept: Vec<usize> = (0..table.rows()).filter(|&r| plan.released[r]).collect();
-    let mut columns = Vec::with_capacity(names.len());
-    for (i, name) in names.iter().enumerate() {
-        let level = quasi.iter().position(|(q, _)| q == name).map(|p| (&quasi[p].1, plan.levels[p]));
-        let values: StringArray = kept
-            .iter()
-            .map(|&r| {
-                let cell = cells[i][r].as_deref();
-                match level {
-                    Some((h, lv)) => Some(h.generalize(cell.unwrap_or(""), lv)),
-                    None => cell.map(str::to_owned),
-                }
-            })
-            .collect();
-        columns.push(std::sync::Arc::new(values) as custos_tabular::ArrayRef);
-    }
+    drop(table);
+    // Each quasi-identifier's values generalized once, at the chosen level.
+    let generalized: Vec<Vec<String>> =
+        quasi.iter().enumerate().map(|(q, (_, h))| groups.values[q].iter().map(|v| h.generalize(v, plan.levels[q])).collect()).collect();
+    // Second pass: each row released or not by its group, quasi-identifiers generalized,
+    // every other column as it was, written batch by batch.
     let out_schema =
         std::sync::Arc::new(Schema::new(names.iter().map(|n| Field::new(n, custos_tabular::DataType::Utf8, true)).collect::<Vec<_>>()));
-    let batch = custos_tabular::RecordBatch::try_new(out_schema.clone(), columns)?;
-    let mut writer = custos_tabular::TableWriter::create(&args.output, out_schema)?;
-    writer.write(&batch)?;
+    let mut writer = custos_tabular::TableWriter::create(&args.output, out_schema.clone())?;
+    let bar = indicatif::ProgressBar::new(rows);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("writing {bar:30} {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut released = 0u64;
+    for batch in TableReader::open(&args.input, 65_536)? {
+        let batch = batch?;
+        let cells = needed_cells(&batch, &needed)?;
+        let mut row: Vec<Option<&str>> = vec![None; needed.len()];
+        let mut kept = Vec::with_capacity(batch.num_rows());
+        for r in 0..batch.num_rows() {
+            for (c, column) in cells.iter().enumerate() {
+                row[c] = column[r].as_deref();
+            }
+            let g = groups.group(&row, false).context("the input changed while it was being read")?;
+            if plan.released[g as usize] {
+                kept.push((r, g));
+            }
+        }
+        released += kept.len() as u64;
+        let mut columns = Vec::with_capacity(names.len());
+        for name in &names {
+            let values: StringArray = match quasi.iter().position(|(q, _)| q == name) {
+                Some(q) => {
+                    kept.iter().map(|&(_, g)| Some(generalized[q][groups.codes[g as usize * width + q] as usize].as_str())).collect()
+                }
+                None => {
+                    let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
+                    let text = custos_tabular::column_text(array.as_ref())?;
+                    kept.iter().map(|&(r, _)| text[r].as_deref()).collect()
+                }
+            };
+            columns.push(std::sync::Arc::new(values) as custos_tabular::ArrayRef);
+        }
+        writer.write(&custos_tabular::RecordBatch::try_new(out_schema.clone(), columns)?)?;
+        bar.inc(batch.num_rows() as u64);
+    }
     writer.finish()?;
+    bar.finish_and_clear();
+    if released + plan.suppressed as u64 != rows {
+        bail!("the input changed while it was being read: {released} rows released and {} suppressed of {rows}", plan.suppressed);
+    }
     let report = serde_json::json!({
         "levels": quasi.iter().zip(&plan.levels).map(|((q, h), l)| (q.to_string(), serde_json::json!({"level": l, "of": h.levels() - 1}))).collect::<serde_json::Map<_, _>>(),
         "k": plan.k,
-        "released": kept.len(),
+        "rows": rows,
+        "combinations": n_groups,
+        "released": released,
         "suppressed": plan.suppressed,
         "precision_loss": plan.precision_loss,
         "discernibility": plan.discernibility,
@@ -220,8 +372,13 @@ pub struct StatsArgs {
     segment_by: String,
     /// The segments to report, comma-separated: all of them, held or not, and no others (keys
     /// read from the data would tell who is in it).
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, value_delimiter = ',', required_unless_present = "select_keys")]
     keys: Vec<String>,
+    /// Instead of --keys: read the keys from the data and report only those whose noisy count
+    /// clears a threshold, set so that a key one person alone holds shows with at most this
+    /// probability (DP partition selection; needs --epsilon).
+    #[arg(long, conflicts_with_all = ["keys", "rho"])]
+    select_keys: Option<f64>,
     /// A numeric column to sum (and average) per segment.
     #[arg(long)]
     sum: Option<String>,
@@ -278,6 +435,23 @@ fn stats(args: StatsArgs) -> anyhow::Result<()> {
         },
         None => None,
     };
+    if let (Some(delta), Some(epsilon)) = (args.select_keys, args.epsilon) {
+        let selected = custos_anon::dp::segment_statistics_selected(&mut OsRandom, &segments, values.zip(bounds), epsilon, delta)?;
+        let release = selected.release;
+        let doc = serde_json::json!({
+            "mechanism": "discrete_laplace",
+            "keys": "selected",
+            "threshold": selected.threshold,
+            "segments": release.segments,
+            "count_noise_scale": release.count_noise,
+            "sum_noise_scale": release.sum_noise,
+            "spend": {"epsilon": epsilon, "delta": delta},
+        });
+        return print(&format!("{}\n", serde_json::to_string_pretty(&doc)?));
+    }
+    if args.select_keys.is_some() {
+        bail!("--select-keys needs --epsilon (the threshold is set for discrete Laplace noise)");
+    }
     let release = segment_statistics(&mut OsRandom, &segments, &args.keys, values.zip(bounds), mechanism)?;
     let guarantee = release.spend.epsilon_at(args.delta);
     let doc = serde_json::json!({
