@@ -153,8 +153,10 @@ async fn subject_checks_are_complete_before_and_after_indexing(backend: Backend)
         assert_eq!(indexed_count(&store, ids[0]).await, None, "PostgreSQL uses its own index");
         return;
     }
+    // The indexer steps once a second; with the other tests of this binary sharing two cores,
+    // a step can wait several seconds for a core, so the bound is generous.
     let wait_indexed = |store: Store, id: SubjectId, n: usize| async move {
-        for _ in 0..100 {
+        for _ in 0..600 {
             if indexed_count(&store, id).await == Some(n) {
                 return;
             }
