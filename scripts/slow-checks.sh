@@ -26,3 +26,8 @@ out=$(cargo run --release -p custos-anon --example enforce_rate)
 echo "$out"
 seconds=$(echo "$out" | sed -n 's/.*"seconds": \([0-9.]*\).*/\1/p')
 awk -v s="$seconds" 'BEGIN { exit !(s < 60) }' || { echo "enforcement search took ${seconds} s (target: under 60 s)" >&2; exit 1; }
+
+# custos's exact discrete Laplace and Gaussian samplers against OpenDP's, in distribution
+# (two-sample chi-square over 200,000 draws each; dev-only so CI never builds OpenDP). CI runs
+# the chi-square tests against the exact distributions (crates/custos-anon/src/dp.rs).
+cargo run --release --manifest-path dev/opendp-agreement/Cargo.toml
