@@ -67,7 +67,9 @@ fn main() {
         Case {
             name: "discrete Laplace, scale 3/2",
             ours: Box::new(|| discrete_laplace(&mut OsRandom, 3, 2).expect("custos")),
-            theirs: Box::new(|| to_i64(opendp::traits::samplers::sample_discrete_laplace(RBig::from_parts(3.into(), 2u8.into())).expect("opendp"))),
+            theirs: Box::new(|| {
+                to_i64(opendp::traits::samplers::sample_discrete_laplace(RBig::from_parts(3.into(), 2u8.into())).expect("opendp"))
+            }),
             pmf: Box::new(laplace_pmf(1.5)),
         },
         Case {
@@ -79,7 +81,9 @@ fn main() {
         Case {
             name: "discrete Gaussian, sigma 3/2",
             ours: Box::new(|| discrete_gaussian(&mut OsRandom, 9, 4).expect("custos")),
-            theirs: Box::new(|| to_i64(opendp::traits::samplers::sample_discrete_gaussian(RBig::from_parts(3.into(), 2u8.into())).expect("opendp"))),
+            theirs: Box::new(|| {
+                to_i64(opendp::traits::samplers::sample_discrete_gaussian(RBig::from_parts(3.into(), 2u8.into())).expect("opendp"))
+            }),
             pmf: Box::new(gaussian_pmf(1.5)),
         },
         Case {
