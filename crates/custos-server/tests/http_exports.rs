@@ -91,7 +91,7 @@ async fn export_story(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else { return };
     declare(&s).await;
     let n = 60;
-    let _ids = people(&s, n).await;
+    let ids = people(&s, n).await;
     let dpo = s.person("dpo@example.com", &[Role::PrivacyOfficer], &["exports:admin", "exports:read"]).await;
     let analyst = s.person("ana@example.com", &[Role::Analyst], &["exports:admin"]).await;
     let plain_admin = s.key(&["exports:admin"]).await;
@@ -391,6 +391,86 @@ async fn export_story(backend: Backend) {
     assert_eq!((st, gone["status"].as_str()), (200, Some("deleted")), "{gone}");
     assert_eq!(s.call(Method::GET, &format!("/v1/exports/{id}/file"), Some(&reader), None).await.0, 404);
     assert_eq!(s.call(Method::GET, "/v1/exports/not-an-id", Some(&reader), None).await.0, 400);
+
+    // Logged decisions as an export source: each subject's latest standing decision under the
+    // purpose. Everyone was first "unlikely"; every third subject later "likely" (that stands).
+    for (i, id) in ids.iter().enumerate() {
+        let mut outcomes = vec![("unlikely", 0.2)];
+        if i % 3 == 0 {
+            outcomes.push(("likely", 0.8));
+        }
+        for (outcome, score) in outcomes {
+            let body = json!({"subject_id": id, "purpose": PURPOSE, "model": "propensity", "model_version": "1", "outcome": outcome, "score": score});
+            let (st, d) = s.post("/v1/decisions", body).await;
+            assert_eq!(st, 201, "{d}");
+        }
+    }
+    let (st, problem) = s
+        .call(
+            Method::POST,
+            "/v1/segments",
+            Some(&writer),
+            Some(json!({"name": "Bad", "fields": ["decision.nope", "user.location.imprecise"]})),
+        )
+        .await;
+    assert_eq!((st, problem["field"].as_str()), (400, Some("fields[0]")), "{problem}");
+    let propensity = json!({"release": "rows",
+        "quasi_identifiers": [
+            {"field": "user.location.imprecise", "hierarchy": {"prefix": 5}},
+            {"field": "decision.score", "hierarchy": {"intervals": [0.5]}}],
+        "sensitive": ["decision.outcome"], "k": 5, "l": 2, "max_suppressed": 0.1,
+        "budget": {"epsilon": 1.0}, "segment_keys": {"decision.outcome": ["likely", "unlikely"]}});
+    let (st, v) = s.call(Method::PUT, &path, Some(&dpo), Some(json!({"policy": propensity, "reset_budget": true}))).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, seg) = s
+        .call(
+            Method::POST,
+            "/v1/segments",
+            Some(&writer),
+            Some(json!({"name": "Propensity", "jurisdictions": ["DE"], "fields": ["user.location.imprecise", "decision.score", "decision.outcome"]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{seg}");
+    let (st, export) = s
+        .call(
+            Method::POST,
+            "/v1/exports",
+            Some(&writer),
+            Some(json!({"purpose": PURPOSE, "segment_id": seg["segment_id"], "format": "csv"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{export}");
+    let anonymity = &export["report"]["anonymity"];
+    assert!(anonymity["k"].as_u64().expect("k") >= 5 && anonymity["sensitive"][0]["l"].as_u64().expect("l") >= 2, "{anonymity}");
+    let id = export["export_id"].as_str().expect("id");
+    let resp = s.client.get(format!("{}/v1/exports/{id}/file", s.base_url)).bearer_auth(&reader).send().await.expect("file");
+    let text = resp.text().await.expect("text");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("user.location.imprecise,decision.score,decision.outcome"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[2] == "likely" || r[2] == "unlikely"), "{text}");
+    // The score decides the outcome, so l = 2 leaves no score in any class: it is withheld.
+    assert!(rows.iter().all(|r| r[1] == "*"), "{text}");
+    // A private count by outcome: 18 of the 54 included subjects stand at "likely".
+    let (st, answer) = s
+        .call(
+            Method::POST,
+            "/v1/dp/query",
+            Some(&querier),
+            Some(json!({"purpose": PURPOSE, "segment_by": "decision.outcome", "statistic": "count", "epsilon": 0.9})),
+        )
+        .await;
+    assert_eq!(st, 200, "{answer}");
+    let count = |k: &str| {
+        answer["segments"]
+            .as_array()
+            .expect("segments")
+            .iter()
+            .find(|x| x["segment"] == k)
+            .and_then(|x| x["count"].as_i64())
+            .expect("count")
+    };
+    assert!((count("likely") - 18).abs() <= 10 && (count("unlikely") - 36).abs() <= 10, "the latest decision stands: {answer}");
 }
 
 backend_tests!(export_story);

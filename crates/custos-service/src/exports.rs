@@ -279,7 +279,8 @@ pub struct SegmentView {
     pub jurisdictions: Vec<String>,
     /// Per data category, the values a subject's value must be one of.
     pub filter: BTreeMap<String, Vec<String>>,
-    /// The data categories exported.
+    /// What is exported: data categories, or `decision.outcome` and `decision.score` (the
+    /// subject's latest standing decision under the export's purpose).
     pub fields: Vec<String>,
     /// Who saved it.
     pub created_by: String,
@@ -298,7 +299,8 @@ pub struct SegmentInput {
     pub jurisdictions: Vec<String>,
     /// Per data category, the values a subject's value must be one of.
     pub filter: BTreeMap<String, Vec<String>>,
-    /// The data categories exported.
+    /// What is exported: data categories, or `decision.outcome` and `decision.score` (the
+    /// subject's latest standing decision under the export's purpose).
     pub fields: Vec<String>,
 }
 
@@ -438,6 +440,41 @@ fn category(field: &str, value: &str) -> Result<DataCategory, ServiceError> {
     DataCategory::parse(value).map_err(|e| ServiceError::invalid(field, e.message()))
 }
 
+/// Fields an export or a private query may name besides data categories: each subject's
+/// latest standing decision under the export's purpose, its outcome and its score, from the
+/// decision log. The outcome was made for this purpose, and the subject passed the gate for
+/// it, so no further category must be allowed.
+pub const DECISION_FIELDS: [&str; 2] = ["decision.outcome", "decision.score"];
+
+/// A field an export names: a data category, or `None` for a decision field.
+fn field_of(field: &str, value: &str) -> Result<Option<DataCategory>, ServiceError> {
+    if DECISION_FIELDS.contains(&value) { Ok(None) } else { category(field, value).map(Some) }
+}
+
+/// What a bulk selection released, by field name: per subject, each requested field's value
+/// as text (`None`: not held or withheld), and who was left out.
+struct Selected {
+    fields: Vec<String>,
+    rows: Vec<Vec<Option<String>>>,
+    considered: u64,
+    excluded: BTreeMap<String, u64>,
+}
+
+impl Selected {
+    /// Subjects included.
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// One field's values, missing ones empty.
+    fn column(&self, field: &str) -> Vec<String> {
+        match self.fields.iter().position(|f| f == field) {
+            Some(i) => self.rows.iter().map(|r| r[i].clone().unwrap_or_default()).collect(),
+            None => vec![String::new(); self.rows.len()],
+        }
+    }
+}
+
 fn finite_in(field: &str, v: f64, low: f64, high: f64) -> Result<(), ServiceError> {
     if !(v.is_finite() && v > low && v <= high) {
         return Err(ServiceError::invalid(field, format!("must be a number above {low} and at most {high}")));
@@ -450,7 +487,7 @@ pub fn validate_policy(p: &ExportPolicy) -> Result<(), ServiceError> {
     let mut seen = Vec::new();
     for (i, q) in p.quasi_identifiers.iter().enumerate() {
         let field = format!("policy.quasi_identifiers[{i}]");
-        category(&format!("{field}.field"), &q.field)?;
+        field_of(&format!("{field}.field"), &q.field)?;
         if seen.contains(&q.field) {
             return Err(ServiceError::invalid(&format!("{field}.field"), "is named twice"));
         }
@@ -485,7 +522,7 @@ pub fn validate_policy(p: &ExportPolicy) -> Result<(), ServiceError> {
         ));
     }
     for (i, s) in p.sensitive.iter().enumerate() {
-        category(&format!("policy.sensitive[{i}]"), s)?;
+        field_of(&format!("policy.sensitive[{i}]"), s)?;
         if seen.contains(s) {
             return Err(ServiceError::invalid(&format!("policy.sensitive[{i}]"), "is also a quasi-identifier"));
         }
@@ -527,7 +564,7 @@ pub fn validate_policy(p: &ExportPolicy) -> Result<(), ServiceError> {
     }
     for (c, keys) in &p.segment_keys {
         let field = format!("policy.segment_keys.{c}");
-        category(&field, c)?;
+        field_of(&field, c)?;
         if keys.is_empty() || keys.len() > MAX_KEYS || keys.iter().any(|k| k.is_empty() || k.len() > 200) {
             return Err(ServiceError::invalid(&field, format!("1 to {MAX_KEYS} keys of 1 to 200 characters")));
         }
@@ -557,9 +594,9 @@ pub fn validate_policy(p: &ExportPolicy) -> Result<(), ServiceError> {
 }
 
 fn validate_spec(at: &str, s: &StatisticsSpec) -> Result<(), ServiceError> {
-    category(&format!("{at}.segment_by"), &s.segment_by)?;
+    field_of(&format!("{at}.segment_by"), &s.segment_by)?;
     if let Some(f) = &s.field {
-        category(&format!("{at}.field"), f)?;
+        field_of(&format!("{at}.field"), f)?;
     }
     match s.statistic {
         Statistic::Count => {}
@@ -657,12 +694,11 @@ fn segment_view(r: SegmentRecord, receipt: Option<Receipt>) -> Result<SegmentVie
 /// The rows of a private release: each subject's segment key (and value to sum), the keys,
 /// and whether values are summed.
 fn statistics_of(
-    rows: &[BTreeMap<DataCategory, Value>],
+    selected: &Selected,
     spec: &StatisticsSpec,
     declared: &BTreeMap<String, Vec<String>>,
     at: &str,
 ) -> Result<SegmentRelease, ServiceError> {
-    let by = category(&format!("{at}.segment_by"), &spec.segment_by)?;
     let keys = declared.get(&spec.segment_by).ok_or_else(|| {
         ServiceError::unprocessable(
             &format!("{at}.segment_by"),
@@ -672,7 +708,6 @@ fn statistics_of(
             ),
         )
     })?;
-    let text = |row: &BTreeMap<DataCategory, Value>, c: &DataCategory| row.get(c).map(value_text).unwrap_or_default();
     let mechanism = match (spec.epsilon, spec.rho) {
         (Some(epsilon), _) => Mechanism::Laplace { epsilon },
         (None, Some(rho)) => Mechanism::Gaussian { rho },
@@ -681,12 +716,11 @@ fn statistics_of(
     let engine = |e: custos_anon::AnonError| ServiceError::unprocessable(at, e.to_string());
     match spec.statistic {
         Statistic::Count | Statistic::Sum | Statistic::Mean => {
-            let segments: Vec<String> = rows.iter().map(|r| text(r, &by)).collect();
+            let segments = selected.column(&spec.segment_by);
             let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
             let values = match (&spec.field, spec.statistic) {
                 (Some(f), Statistic::Sum | Statistic::Mean) => {
-                    let f = category(&format!("{at}.field"), f)?;
-                    Some(rows.iter().map(|r| text(r, &f).trim().parse::<f64>().unwrap_or(f64::NAN)).collect::<Vec<f64>>())
+                    Some(selected.column(f).iter().map(|v| v.trim().parse::<f64>().unwrap_or(f64::NAN)).collect::<Vec<f64>>())
                 }
                 _ => None,
             };
@@ -696,7 +730,6 @@ fn statistics_of(
         }
         Statistic::Histogram => {
             let field = spec.field.clone().unwrap_or_default();
-            let f = category(&format!("{at}.field"), &field)?;
             let inner = declared.get(&field).ok_or_else(|| {
                 ServiceError::unprocessable(&format!("{at}.field"), format!("the export policy declares no keys for `{field}`"))
             })?;
@@ -704,7 +737,8 @@ fn statistics_of(
                 return Err(ServiceError::unprocessable(at, format!("a histogram may have at most {MAX_KEYS} cells")));
             }
             let cells: Vec<String> = keys.iter().flat_map(|k| inner.iter().map(move |i| format!("{k} | {i}"))).collect();
-            let segments: Vec<String> = rows.iter().map(|r| format!("{} | {}", text(r, &by), text(r, &f))).collect();
+            let segments: Vec<String> =
+                selected.column(&spec.segment_by).iter().zip(selected.column(&field)).map(|(b, f)| format!("{b} | {f}")).collect();
             let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
             custos_anon::dp::segment_statistics(&mut OsRandom, &refs, &cells, None, mechanism).map_err(engine)
         }
@@ -803,7 +837,7 @@ impl Exports<'_> {
             .map(|q| ("policy.quasi_identifiers", &q.field))
             .chain(policy.sensitive.iter().map(|s| ("policy.sensitive", s)))
         {
-            let c = category(field, c)?;
+            let Some(c) = field_of(field, c)? else { continue };
             if !declared.allows(&c) || self.0.config.gate.is_audit_only(&c) {
                 return Err(ServiceError::unprocessable(field, format!("`{c}` is not a data category the purpose may release")));
             }
@@ -868,10 +902,10 @@ impl Exports<'_> {
         let name = input.name.trim().to_owned();
         crate::check_token("name", &name)?;
         if input.fields.is_empty() || input.fields.len() > 32 {
-            return Err(ServiceError::invalid("fields", "name 1 to 32 data categories"));
+            return Err(ServiceError::invalid("fields", "name 1 to 32 data categories (or decision fields)"));
         }
         for (i, f) in input.fields.iter().enumerate() {
-            category(&format!("fields[{i}]"), f)?;
+            field_of(&format!("fields[{i}]"), f)?;
         }
         if input.jurisdictions.len() > 100 {
             return Err(ServiceError::invalid("jurisdictions", "at most 100"));
@@ -971,7 +1005,7 @@ impl Exports<'_> {
         wanted: &[String],
         recipient: Option<&VendorId>,
         tcf_vendor_id: Option<u16>,
-    ) -> Result<Selection, ServiceError> {
+    ) -> Result<Selected, ServiceError> {
         let mut requested: Vec<DataCategory> = Vec::new();
         let filter: BTreeMap<DataCategory, Vec<String>> = match segment {
             Some(s) => {
@@ -979,14 +1013,15 @@ impl Exports<'_> {
             }
             None => BTreeMap::new(),
         };
-        for c in wanted.iter().map(|w| category("fields", w)).chain(filter.keys().cloned().map(Ok)) {
+        for c in wanted.iter().filter_map(|w| field_of("fields", w).transpose()).chain(filter.keys().cloned().map(Ok)) {
             let c = c?;
             if !requested.contains(&c) {
                 requested.push(c);
             }
         }
         let none: Vec<String> = Vec::new();
-        self.0
+        let selection: Selection = self
+            .0
             .gate()
             .select(&SelectionAsk {
                 purpose,
@@ -996,7 +1031,33 @@ impl Exports<'_> {
                 recipient,
                 tcf_vendor_id,
             })
-            .await
+            .await?;
+        // Decision fields from the decision log: each included subject's latest standing
+        // decision under the purpose.
+        let decisions = if wanted.iter().any(|w| DECISION_FIELDS.contains(&w.as_str())) {
+            self.0.read(async |tx| Ok(custos_store::decisions::latest_outcomes(tx, purpose).await?)).await?
+        } else {
+            Default::default()
+        };
+        let columns: Vec<Option<DataCategory>> = wanted.iter().map(|w| field_of("fields", w)).collect::<Result<_, _>>()?;
+        let rows = selection
+            .rows
+            .iter()
+            .zip(&selection.subjects)
+            .map(|(row, subject)| {
+                let decision = decisions.get(&subject.to_string());
+                wanted
+                    .iter()
+                    .zip(&columns)
+                    .map(|(w, c)| match c {
+                        Some(c) => row.get(c).map(value_text),
+                        None if w == "decision.outcome" => decision.map(|d| d.0.clone()),
+                        None => decision.and_then(|d| d.1).map(|s| s.to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Selected { fields: wanted.to_vec(), rows, considered: selection.considered, excluded: selection.excluded })
     }
 
     /// Makes a segment export under a purpose (scope `exports:write`): the gate selects the
@@ -1020,8 +1081,9 @@ impl Exports<'_> {
             _ => segment.fields.clone(),
         };
         for (i, f) in fields.iter().enumerate() {
-            let c = category("segment.fields", f)?;
-            if !declared.allows(&c) || self.0.config.gate.is_audit_only(&c) {
+            if let Some(c) = field_of("segment.fields", f)?
+                && (!declared.allows(&c) || self.0.config.gate.is_audit_only(&c))
+            {
                 return Err(ServiceError::unprocessable(
                     &format!("segment.fields[{i}]"),
                     format!("`{c}` is not a data category the purpose may release"),
@@ -1040,7 +1102,7 @@ impl Exports<'_> {
         let selection = self.select(&purpose, Some(&segment), &fields, recipient.as_ref(), input.tcf_vendor_id).await?;
         let export_id = ExportId::new();
         let at = now();
-        let selection_doc = json!({"considered": selection.considered, "included": selection.rows.len(), "excluded": selection.excluded});
+        let selection_doc = json!({"considered": selection.considered, "included": selection.len(), "excluded": selection.excluded});
         let erasure = "Erasing a subject later does not recall this file once delivered; the file is deleted when its retention ends.";
         let (columns, report, spend) = match policy.release {
             Release::Rows => {
@@ -1053,7 +1115,7 @@ impl Exports<'_> {
             }
             Release::Statistics => {
                 let Some(spec) = policy.statistics.clone() else { return Err(ServiceError::internal("statistics policy without a spec")) };
-                let release = statistics_of(&selection.rows, &spec, &policy.segment_keys, "policy.statistics")?;
+                let release = statistics_of(&selection, &spec, &policy.segment_keys, "policy.statistics")?;
                 let mut columns = vec![("segment".to_owned(), Vec::new()), ("count".to_owned(), Vec::new())];
                 if release.sum_noise.is_some() {
                     columns.push(("sum".to_owned(), Vec::new()));
@@ -1209,11 +1271,11 @@ impl Exports<'_> {
         let declared = self.0.purposes().cached(purpose.as_str()).await?.ok_or(ServiceError::NotFound { resource: "purpose" })?;
         let fields: Vec<String> = std::iter::once(input.spec.segment_by.clone()).chain(input.spec.field.clone()).collect();
         for (name, f) in [("segment_by", Some(&input.spec.segment_by)), ("field", input.spec.field.as_ref())] {
-            if let Some(f) = f {
-                let c = category(name, f)?;
-                if !declared.allows(&c) || self.0.config.gate.is_audit_only(&c) {
-                    return Err(ServiceError::unprocessable(name, format!("`{c}` is not a data category the purpose may release")));
-                }
+            if let Some(f) = f
+                && let Some(c) = field_of(name, f)?
+                && (!declared.allows(&c) || self.0.config.gate.is_audit_only(&c))
+            {
+                return Err(ServiceError::unprocessable(name, format!("`{c}` is not a data category the purpose may release")));
             }
         }
         // Refuse early what the budget cannot pay for (checked again, under the lock, when spending).
@@ -1226,7 +1288,7 @@ impl Exports<'_> {
         let current = self.0.read(async |tx| Ok(custos_store::exports::budget(tx, purpose.as_str()).await?)).await?;
         admit(&budget, current.as_ref().map_or(Spend::NONE, spend_of), ask, field)?;
         let selection = self.select(&purpose, segment.as_ref(), &fields, None, None).await?;
-        let release = statistics_of(&selection.rows, &input.spec, &policy.segment_keys, "query").map_err(|e| match e {
+        let release = statistics_of(&selection, &input.spec, &policy.segment_keys, "query").map_err(|e| match e {
             ServiceError::Unprocessable(v) => ServiceError::unprocessable(v.field().trim_start_matches("query."), v.message()),
             other => other,
         })?;
@@ -1399,18 +1461,15 @@ type Columns = Vec<(String, Vec<Option<String>>)>;
 
 /// Generalizes and suppresses the selected rows until the policy holds: the file's columns (one
 /// per field, rows sorted so their order reveals nothing) and the report's figures.
-fn anonymize(selection: &Selection, fields: &[String], policy: &ExportPolicy) -> Result<(Columns, Value), ServiceError> {
+fn anonymize(selection: &Selected, fields: &[String], policy: &ExportPolicy) -> Result<(Columns, Value), ServiceError> {
     let refuse = |m: String| ServiceError::unprocessable("segment_id", m);
-    let n = selection.rows.len();
+    let n = selection.len();
     if n == 0 {
         return Err(refuse("the gate lets the purpose use no subject of this segment; nothing to export".into()));
     }
-    let cats: Vec<DataCategory> = fields.iter().map(|f| category("segment.fields", f)).collect::<Result<_, _>>()?;
-    let text_of =
-        |c: &DataCategory| -> Vec<String> { selection.rows.iter().map(|r| r.get(c).map(value_text).unwrap_or_default()).collect() };
     let mut table = Table::new();
-    for (f, c) in fields.iter().zip(&cats) {
-        let values = text_of(c);
+    for f in fields {
+        let values = selection.column(f);
         let numeric: Option<Vec<f64>> =
             if policy.sensitive.contains(f) { values.iter().map(|v| v.trim().parse::<f64>().ok()).collect() } else { None };
         let column = match numeric {
@@ -1444,8 +1503,8 @@ fn anonymize(selection: &Selection, fields: &[String], policy: &ExportPolicy) ->
     // The released table, generalized.
     let mut columns: Vec<(String, Vec<Option<String>>)> = Vec::new();
     let mut released_table = Table::new();
-    for (f, c) in fields.iter().zip(&cats) {
-        let values = text_of(c);
+    for f in fields {
+        let values = selection.column(f);
         let level = quasi.iter().position(|(q, _)| q == f).map(|i| (i, plan.levels[i]));
         let out: Vec<String> = values
             .iter()

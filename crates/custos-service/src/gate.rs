@@ -299,6 +299,8 @@ pub(crate) struct Selection {
     /// Per subject included, the released values of the requested categories (a category the
     /// subject has no value for, or that was withheld, is missing).
     pub rows: Vec<BTreeMap<DataCategory, Value>>,
+    /// Who each row is (the subject ids, in the order of `rows`).
+    pub subjects: Vec<custos_core::SubjectId>,
     /// Subjects the segment's jurisdictions and filter matched before the gate decided.
     pub considered: u64,
     /// Subjects the gate left out, by reason code.
@@ -422,6 +424,7 @@ impl Gate<'_> {
                     continue;
                 }
                 out.rows.push(row);
+                out.subjects.push(subject.subject_id);
             }
         }
         Ok(out)

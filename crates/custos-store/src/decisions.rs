@@ -311,6 +311,42 @@ pub async fn count(
     Ok((u64::try_from(total).unwrap_or(0), u64::try_from(newer).unwrap_or(0)))
 }
 
+/// Decisions read per page by [`latest_outcomes`].
+const OUTCOME_PAGE: i64 = 10_000;
+
+/// Each subject's latest standing (`final`) decision under `purpose`, as (outcome, score) by
+/// subject id: what a segment export releases as `decision.outcome` and `decision.score`.
+/// Read in pages in subject order, so memory follows the subjects, not the decisions.
+pub async fn latest_outcomes(
+    tx: &mut Tx,
+    purpose: &PurposeKey,
+) -> Result<std::collections::HashMap<String, (String, Option<f64>)>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    let mut after: Option<(String, String, String)> = None;
+    loop {
+        let page = format!(
+            "SELECT subject_id, created_at, decision_id, outcome, score FROM decisions WHERE purpose = $1 AND status = $2{} ORDER BY subject_id, created_at, decision_id LIMIT {OUTCOME_PAGE}",
+            if after.is_some() { " AND (subject_id, created_at, decision_id) > ($3, $4, $5)" } else { "" }
+        );
+        let mut q = sqlx::query(AssertSqlSafe(page)).bind(purpose.as_str()).bind(DecisionStatus::Final.as_str());
+        if let Some((s, at, id)) = &after {
+            q = q.bind(s.clone()).bind(at.clone()).bind(id.clone());
+        }
+        let rows = q.fetch_all(tx.conn()).await?;
+        for row in &rows {
+            // Rows come oldest first per subject: the last one read stands.
+            let score = row.try_get::<Option<f64>, _>("score").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.insert(text(row, "subject_id")?, (text(row, "outcome")?, score));
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == OUTCOME_PAGE => {
+                after = Some((text(last, "subject_id")?, text(last, "created_at")?, text(last, "decision_id")?));
+            }
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// A subject's decisions, newest first.
 pub async fn for_subject(tx: &mut Tx, subject: &SubjectId, limit: u32) -> Result<Vec<DecisionRecord>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(

@@ -77,7 +77,8 @@ pub(crate) struct SegmentInput {
     /// Per data category, the values a subject's value must be one of.
     #[serde(default)]
     pub filter: BTreeMap<String, Vec<String>>,
-    /// The data categories exported about each subject.
+    /// What is exported about each subject: data categories, or `decision.outcome` and
+    /// `decision.score` (the subject's latest standing decision under the export's purpose).
     pub fields: Vec<String>,
 }
 
@@ -92,7 +93,8 @@ pub(crate) struct SegmentView {
     pub jurisdictions: Vec<String>,
     /// Per data category, the values a subject's value must be one of.
     pub filter: BTreeMap<String, Vec<String>>,
-    /// The data categories exported.
+    /// What is exported: data categories, or `decision.outcome` and `decision.score` (the
+    /// subject's latest standing decision under the export's purpose).
     pub fields: Vec<String>,
     /// Who saved it.
     pub created_by: String,
