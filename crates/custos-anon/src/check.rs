@@ -210,16 +210,6 @@ pub struct CheckReport {
     pub sensitive: Vec<SensitiveReport>,
 }
 
-/// Each row's equivalence class (dense ids) and the number of classes.
-fn classes(table: &Table, quasi: &[&str]) -> Result<(Vec<u32>, usize), AnonError> {
-    let mut coded = Vec::with_capacity(quasi.len());
-    for q in quasi {
-        coded.push(table.column(q)?.codes());
-    }
-    let (ids, n) = class_keys(coded.iter().map(|(codes, cardinality)| (codes.as_slice(), *cardinality)), table.rows());
-    Ok((ids.into_iter().map(|x| x as u32).collect(), n))
-}
-
 /// Each row's class (dense ids, in order of first appearance) from coded columns given as
 /// (codes, number of codes), and the number of classes. Mixed-radix keys while the
 /// cardinalities' product fits in 64 bits, re-densified when it would not (ids stay below the
@@ -287,7 +277,12 @@ pub fn check(table: &Table, quasi: &[&str], sensitive: &[&str], options: &CheckO
         return Err(AnonError::Invalid(format!("`{s}` is both a quasi-identifier and sensitive")));
     }
     let rows = table.rows();
-    let (class_of, n_classes) = classes(table, quasi)?;
+    // Coding is independent per column: every column named, spread over the cores.
+    let columns: Vec<&Column> = quasi.iter().chain(sensitive).map(|n| table.column(n)).collect::<Result<_, _>>()?;
+    let coded = crate::parallel_map(&columns, |c| c.codes());
+    let (quasi_codes, sensitive_codes) = coded.split_at(quasi.len());
+    let (ids, n_classes) = class_keys(quasi_codes.iter().map(|(codes, cardinality)| (codes.as_slice(), *cardinality)), rows);
+    let class_of: Vec<u32> = ids.into_iter().map(|x| x as u32).collect();
     let mut sizes = vec![0usize; n_classes];
     for &c in &class_of {
         sizes[c as usize] += 1;
@@ -309,18 +304,18 @@ pub fn check(table: &Table, quasi: &[&str], sensitive: &[&str], options: &CheckO
     for c in 0..n_classes {
         start[c + 1] = start[c] + sizes[c];
     }
-    let mut reports = Vec::with_capacity(sensitive.len());
-    for name in sensitive {
-        let column = table.column(name)?;
-        let (codes, m) = column.codes();
+    // Each sensitive attribute's figures are independent: spread over the cores too.
+    let attributes: Vec<usize> = (0..sensitive.len()).collect();
+    let reports = crate::parallel_map(&attributes, |&i| {
+        let (codes, m) = &sensitive_codes[i];
         let mut grouped = vec![0u32; rows];
         let mut fill = start.clone();
-        for (&c, &code) in class_of.iter().zip(&codes) {
+        for (&c, &code) in class_of.iter().zip(codes) {
             grouped[fill[c as usize]] = code;
             fill[c as usize] += 1;
         }
-        reports.push(attribute_report(name, column, &codes, m, &grouped, &start, options));
-    }
+        attribute_report(sensitive[i], columns[quasi.len() + i], codes, *m, &grouped, &start, options)
+    });
     Ok(CheckReport { rows, classes: n_classes, k, class_sizes, risk, sensitive: reports })
 }
 

@@ -1,13 +1,15 @@
-//! Making a table k-anonymous (and distinct l-diverse) by generalizing quasi-identifiers along
+//! Making a table k-anonymous (and distinct l-diverse and t-close) by generalizing quasi-identifiers along
 //! hierarchies and suppressing what is left over, with the least information loss.
 //!
 //! Each quasi-identifier has a [`Hierarchy`]: level 0 is the value itself, each level above is
 //! coarser, and the top level is `*` (the column withheld). A **node** of the generalization
 //! lattice picks one level per quasi-identifier. A node **satisfies** the target when, after
 //! suppressing every row of a class smaller than k (or with fewer than l distinct sensitive
-//! values), at most `max_suppressed` rows are suppressed. Satisfaction is monotone (coarser
-//! nodes merge classes), which the search uses twice: a satisfying node classifies everything
-//! above it, a failing one everything below it ([`search`] says how the lattice is walked).
+//! values, or farther than t from the table's distribution), at most `max_suppressed` rows are
+//! suppressed. Satisfaction by k and l is monotone (coarser nodes merge classes), which the
+//! search uses twice: a satisfying node classifies everything above it, a failing one
+//! everything below it ([`search`] says how the lattice is walked). t is monotone only without
+//! suppression; with it, t is checked after, on the nodes that meet k and l.
 //!
 //! **Loss** is ARX's "precision" of the generalization: the mean over quasi-identifiers of
 //! level / top level (0: as given, 1: all withheld). Suppression is bounded by the limit, not
@@ -241,7 +243,9 @@ pub fn search_grouped(
     if counts.len() != table.rows() || counts.contains(&0) {
         return Err(AnonError::Invalid("give each row of the table the number of rows it stands for (at least 1)".into()));
     }
-    let levels: Vec<Levels> = quasi.iter().map(|(n, h)| Ok(levels_of(table.column(n)?, h))).collect::<Result<_, AnonError>>()?;
+    let columns: Vec<(&Column, &Hierarchy)> = quasi.iter().map(|(n, h)| Ok((table.column(n)?, h))).collect::<Result<_, AnonError>>()?;
+    // Each quasi-identifier's levels are independent: spread over the cores.
+    let levels: Vec<Levels> = crate::parallel_map(&columns, |(c, h)| levels_of(c, h));
     for ((name, _), l) in quasi.iter().zip(&levels) {
         nested(name, l)?;
     }
@@ -256,6 +260,12 @@ pub fn search_grouped(
     order.sort_by(|&a, &b| heights[a].cmp(&heights[b]).then(losses[a].total_cmp(&losses[b])).then(a.cmp(&b)));
 
     let mut eval = Evaluator::new(&levels, &guards, &weights, target);
+    // t-closeness with suppression is not monotone: a class within t can merge with a class
+    // suppressed for being small and land beyond t, so its rows are suppressed too. Then the
+    // lattice is classified by the monotone part (k and l with suppression, which the full
+    // target implies), and t is checked on the nodes that satisfy it, in ascending loss.
+    let monotone = target.max_suppressed == 0 || guards.iter().all(|g| g.closeness.is_none());
+    eval.with_t = monotone;
     // 0: not classified; 1: satisfies; 2: fails.
     let mut state = vec![0u8; lattice.size];
     let mut found: Vec<(usize, u64)> = Vec::new();
@@ -310,6 +320,31 @@ pub fn search_grouped(
     }
     // Losses equal but for rounding (sums in another order) tie, and discernibility decides.
     let key = |i: usize| (losses[i] * 1e9).round() as i64;
+    if !monotone {
+        // Every node meeting k and l, in ascending loss; the first loss at which some node
+        // also meets t holds the answer (a node of higher loss cannot do better).
+        found.clear();
+        eval.with_t = true;
+        let mut candidates: Vec<usize> = (0..lattice.size).filter(|&i| state[i] == 1).collect();
+        candidates.sort_by_key(|&i| (key(i), i));
+        for group in candidates.chunk_by(|&a, &b| key(a) == key(b)) {
+            for &node in group {
+                if eval.evaluated == target.max_nodes {
+                    return Err(AnonError::Invalid(format!(
+                        "the search stopped after {} of the lattice's {} nodes without proving the best; raise the limit or give fewer levels",
+                        eval.evaluated, lattice.size
+                    )));
+                }
+                if let Some(discernibility) = eval.evaluate(&lattice, node) {
+                    found.push((node, discernibility));
+                }
+            }
+            if !found.is_empty() {
+                break;
+            }
+        }
+        progress(lattice.size, lattice.size);
+    }
     let best = found.iter().min_by(|a, b| key(a.0).cmp(&key(b.0)).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
     match best {
         Some(&(node, _)) => {
@@ -384,7 +419,7 @@ fn guards(table: &Table, counts: &[u32], quasi: &[(&str, Hierarchy)], target: &T
 /// at least l distinct values and a distribution within t. `rep` and `count` are the entries
 /// (a row standing for each, and the rows it counts); with `class_of`, entries are grouped into
 /// that many classes, without, each entry is a class.
-fn judge(rep: &[u32], count: &[u32], class_of: Option<(&[u64], usize)>, guards: &[Guard], k: u64) -> (Vec<u64>, Vec<bool>) {
+fn judge(rep: &[u32], count: &[u32], class_of: Option<(&[u64], usize)>, guards: &[Guard], k: u64, with_t: bool) -> (Vec<u64>, Vec<bool>) {
     let Some((class_of, classes)) = class_of else {
         let size: Vec<u64> = count.iter().map(|&c| u64::from(c)).collect();
         let ok = size.iter().map(|&s| s >= k).collect();
@@ -428,7 +463,8 @@ fn judge(rep: &[u32], count: &[u32], class_of: Option<(&[u64], usize)>, guards: 
             }
             if touched.len() < g.l {
                 ok[c] = false;
-            } else if let Some((closeness, t)) = &g.closeness
+            } else if with_t
+                && let Some((closeness, t)) = &g.closeness
                 && closeness.distance(&touched, &counts, size[c] as f64) > t + 1e-12
             {
                 ok[c] = false;
@@ -549,6 +585,8 @@ struct Evaluator<'a> {
     cache: Vec<(usize, Classes)>,
     cached_entries: usize,
     evaluated: usize,
+    /// Whether classes must also be within t (false: the monotone part, k and l).
+    with_t: bool,
 }
 
 /// From this many entries a node's classes are found by sorting rather than hashing (measured
@@ -564,7 +602,7 @@ const CACHE_ENTRIES: usize = 64 << 20;
 
 impl<'a> Evaluator<'a> {
     fn new(levels: &'a [Levels], guards: &'a [Guard], weights: &'a Weights<'a>, target: &'a Target) -> Self {
-        Self { levels, guards, weights, target, cache: Vec::new(), cached_entries: 0, evaluated: 0 }
+        Self { levels, guards, weights, target, cache: Vec::new(), cached_entries: 0, evaluated: 0, with_t: true }
     }
 
     /// Whether node `i` satisfies the target, and its discernibility if it does.
@@ -628,7 +666,7 @@ impl<'a> Evaluator<'a> {
     /// nodes above (evicting the largest when over the bound).
     fn finish(&mut self, i: usize, rep: Vec<u32>, count: Vec<u32>, classes: Option<(&[u64], usize)>) -> Option<u64> {
         let entries = rep.len();
-        let (size, ok) = judge(&rep, &count, classes, self.guards, self.target.k as u64);
+        let (size, ok) = judge(&rep, &count, classes, self.guards, self.target.k as u64, self.with_t);
         let mut suppressed = 0u64;
         let mut discernibility = 0u64;
         for (s, ok) in size.iter().zip(&ok) {
@@ -742,7 +780,7 @@ fn plan_at(node: &[usize], levels: &[Levels], guards: &[Guard], weights: &Weight
         n,
     );
     let rep: Vec<u32> = (0..n as u32).collect();
-    let (size, ok) = judge(&rep, weights.counts, Some((&class, classes)), guards, target.k as u64);
+    let (size, ok) = judge(&rep, weights.counts, Some((&class, classes)), guards, target.k as u64, true);
     let suppressed: u64 = size.iter().zip(&ok).filter(|(_, ok)| !**ok).map(|(s, _)| s).sum();
     if suppressed > target.max_suppressed as u64 || suppressed == weights.total {
         return None;
