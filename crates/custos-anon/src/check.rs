@@ -424,6 +424,11 @@ impl Closeness {
         Self { numeric, q, cum, cum_prefix }
     }
 
+    /// Whether the attribute is numeric (the ordered distance).
+    pub(crate) fn numeric(&self) -> bool {
+        self.numeric
+    }
+
     /// The distance of a class of `n` rows holding `counts[c]` rows of each code `c` in
     /// `touched` (the codes it holds) from the whole table.
     pub(crate) fn distance(&self, touched: &[u32], counts: &[usize], n: f64) -> f64 {

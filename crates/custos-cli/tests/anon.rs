@@ -328,8 +328,10 @@ fn enforce_releases_rows_that_meet_k_and_l() {
         "age,zip,gender",
         "--k",
         "10",
+        "--sensitive",
+        "diagnosis",
         "--l",
-        "diagnosis:2",
+        "2",
         "--max-suppressed",
         "20",
         "--hierarchies",
@@ -375,6 +377,25 @@ fn enforce_releases_rows_that_meet_k_and_l() {
         ])
     };
     refused(&run(&bad, "10"), "increasing order");
+    refused(
+        &custos(&[
+            "anon",
+            "enforce",
+            "--input",
+            input,
+            "--quasi",
+            "age,zip,gender",
+            "--k",
+            "10",
+            "--l",
+            "2",
+            "--hierarchies",
+            h.to_str().expect("p"),
+            "--output",
+            out.to_str().expect("p"),
+        ]),
+        "give --sensitive",
+    );
     refused(&run(&h, "100000"), "no generalization meets k = 100000");
     refused(&run(&dir.path().join("missing.toml"), "10"), "cannot read");
 }

@@ -32,12 +32,16 @@ pub struct EnforceArgs {
     /// Every released class has at least this many rows.
     #[arg(long)]
     k: usize,
-    /// `attribute:l`, comma-separated or repeated: every released class has at least l
-    /// distinct values of the attribute.
+    /// Sensitive attributes, comma-separated: a bare `--l` or `--t` applies to each.
+    #[arg(long, value_delimiter = ',')]
+    sensitive: Vec<String>,
+    /// `l` (for every --sensitive attribute) or `attribute:l`, comma-separated or repeated:
+    /// every released class has at least l distinct values of the attribute.
     #[arg(long, value_delimiter = ',')]
     l: Vec<String>,
-    /// `attribute:t`, comma-separated or repeated: every released class's distribution of the
-    /// attribute is within t (earth mover's distance, 0 to 1) of the whole table's.
+    /// `t` (for every --sensitive attribute) or `attribute:t`, comma-separated or repeated:
+    /// every released class's distribution of the attribute is within t (earth mover's
+    /// distance, 0 to 1) of the table's.
     #[arg(long, value_delimiter = ',')]
     t: Vec<String>,
     /// At most this many rows may be suppressed (default 0).
@@ -81,10 +85,19 @@ fn hierarchy(name: &str, spec: HierarchySpec) -> anyhow::Result<Hierarchy> {
     })
 }
 
-/// The sensitive attributes from `--l` and `--t` (`attribute:value` each), one entry per
-/// attribute.
-fn sensitive_targets(l: &[String], t: &[String]) -> anyhow::Result<Vec<custos_anon::enforce::Sensitive>> {
-    let mut out: Vec<custos_anon::enforce::Sensitive> = Vec::new();
+/// The sensitive attributes from `--sensitive`, `--l` and `--t` (`attribute:value`, or a bare
+/// value for every `--sensitive` attribute), one entry per attribute.
+fn sensitive_targets(sensitive: &[String], l: &[String], t: &[String]) -> anyhow::Result<Vec<custos_anon::enforce::Sensitive>> {
+    let mut out: Vec<custos_anon::enforce::Sensitive> =
+        sensitive.iter().map(|a| custos_anon::enforce::Sensitive { attribute: a.clone(), l: 1, t: None }).collect();
+    // A bare value applies to every --sensitive attribute.
+    let each = |spec: &str, flag: &str| -> anyhow::Result<Vec<(String, String)>> {
+        match spec.rsplit_once(':') {
+            Some((name, v)) => Ok(vec![(name.to_owned(), v.to_owned())]),
+            None if sensitive.is_empty() => bail!("{flag} {spec} names no attribute: give --sensitive, or {flag} attribute:{spec}"),
+            None => Ok(sensitive.iter().map(|a| (a.clone(), spec.to_owned())).collect()),
+        }
+    };
     let mut entry = |name: &str| -> usize {
         match out.iter().position(|s| s.attribute == name) {
             Some(i) => i,
@@ -96,15 +109,17 @@ fn sensitive_targets(l: &[String], t: &[String]) -> anyhow::Result<Vec<custos_an
     };
     let mut ls = Vec::new();
     for spec in l {
-        let (name, v) = spec.rsplit_once(':').context("--l is attribute:l")?;
-        let v = v.parse::<usize>().ok().filter(|l| *l >= 1).context("--l is attribute:l with l at least 1")?;
-        ls.push((entry(name), v));
+        for (name, v) in each(spec, "--l")? {
+            let v = v.parse::<usize>().ok().filter(|l| *l >= 1).context("--l is l or attribute:l with l at least 1")?;
+            ls.push((entry(&name), v));
+        }
     }
     let mut ts = Vec::new();
     for spec in t {
-        let (name, v) = spec.rsplit_once(':').context("--t is attribute:t")?;
-        let v = v.parse::<f64>().ok().filter(|t| (0.0..=1.0).contains(t)).context("--t is attribute:t with t between 0 and 1")?;
-        ts.push((entry(name), v));
+        for (name, v) in each(spec, "--t")? {
+            let v = v.parse::<f64>().ok().filter(|t| (0.0..=1.0).contains(t)).context("--t is t or attribute:t with t between 0 and 1")?;
+            ts.push((entry(&name), v));
+        }
     }
     for (i, v) in ls {
         out[i].l = v;
@@ -195,7 +210,7 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
         let spec = specs.remove(q).with_context(|| format!("no hierarchy for {q:?} in {}", args.hierarchies.display()))?;
         quasi.push((q.as_str(), hierarchy(q, spec)?));
     }
-    let sensitive = sensitive_targets(&args.l, &args.t)?;
+    let sensitive = sensitive_targets(&args.sensitive, &args.l, &args.t)?;
     if args.k == 0 {
         bail!("--k must be at least 1");
     }
