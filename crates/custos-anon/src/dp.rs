@@ -393,13 +393,25 @@ pub fn selection_threshold(scale_num: u64, scale_den: u64, delta: f64) -> Result
     if p <= 0.0 {
         return Ok(2);
     }
-    let m = ((delta * (1.0 + p)).ln() / p.ln()).ceil().max(1.0);
+    // In logarithms: ln P(Z >= m) = m ln p - ln(1 + p), so no power overflows at tiny epsilon.
+    let (ln_p, ln_den, ln_delta) = (p.ln(), p.ln_1p(), delta.ln());
+    let m = ((ln_delta + ln_den) / ln_p).ceil().max(1.0);
+    if !m.is_finite() || m >= 1e15 {
+        return Err(AnonError::Parameter("epsilon is too small for a usable threshold".into()));
+    }
     // Rounding must not make the threshold one too low: step up while the tail is above delta.
     let mut m = m as i64;
-    while p.powi(m as i32) / (1.0 + p) > delta {
+    while m as f64 * ln_p - ln_den > ln_delta {
         m += 1;
     }
     Ok(1 + m)
+}
+
+/// What a release with partition selection spends: epsilon, with its delta carried in
+/// [`SelectedRelease::delta`]. It is not pure and has no zCDP bound, so `rho` is infinite: a
+/// zCDP accountant composing it can only refuse, never under-count.
+fn selected_spend(epsilon: f64) -> Spend {
+    Spend { epsilon: Some(epsilon), rho: f64::INFINITY }
 }
 
 /// Differentially private counts (and sums and means, as [`segment_statistics`]) per segment
@@ -430,7 +442,7 @@ pub fn segment_statistics_selected(
                 count_noise: num as f64 / den as f64,
                 sum_noise: None,
                 undeclared_rows: 0,
-                spend: Spend::pure(epsilon),
+                spend: selected_spend(epsilon),
             },
             threshold,
             delta,
@@ -438,6 +450,7 @@ pub fn segment_statistics_selected(
     }
     let mut release = segment_statistics(rng, segment_of_row, &keys, values, Mechanism::Laplace { epsilon })?;
     release.segments.retain(|s| s.count >= threshold);
+    release.spend = selected_spend(epsilon);
     Ok(SelectedRelease { release, threshold, delta })
 }
 
@@ -617,6 +630,10 @@ mod tests {
         let r = segment_statistics_selected(&mut OsRandom, &rows, Some((&values, (0, 100))), 1.0, 1e-6).expect("release");
         let (n2, d2) = laplace_scale(1, 0.5).expect("scale");
         assert_eq!(r.threshold, selection_threshold(n2, d2, 1e-6).expect("tau"));
-        assert_eq!(r.release.spend, Spend::pure(1.0));
+        assert_eq!((r.release.spend.epsilon, r.release.spend.rho), (Some(1.0), f64::INFINITY), "no zCDP bound is claimed");
+        // A tiny epsilon does not overflow the threshold's arithmetic.
+        let (n3, d3) = laplace_scale(1, 1e-9).expect("scale");
+        let tau = selection_threshold(n3, d3, 1e-6).expect("tau");
+        assert!(tau > 10_000_000_000, "{tau}");
     }
 }

@@ -251,6 +251,10 @@ pub fn search_grouped(
     }
     let guards = guards(table, counts, quasi, target)?;
     let weights = Weights { counts, total: counts.iter().map(|&c| u64::from(c)).sum() };
+    // Class sizes are counted in 32 bits.
+    if weights.total > u64::from(u32::MAX) {
+        return Err(AnonError::Invalid("the table stands for more than 4,294,967,295 rows".into()));
+    }
     let tops: Vec<usize> = quasi.iter().map(|(_, h)| h.levels() - 1).collect();
     let lattice = Lattice::new(&tops)?;
     let loss_of = |node: &[usize]| node.iter().zip(&tops).map(|(&l, &t)| l as f64 / t as f64).sum::<f64>() / tops.len() as f64;

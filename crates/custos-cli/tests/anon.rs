@@ -204,6 +204,7 @@ fn enforce_streams_a_table_larger_than_a_batch_and_meets_t() {
         out.to_str().expect("p"),
     ]));
     assert_eq!(r["rows"].as_u64(), Some(rows as u64));
+    assert!(out.exists() && !dir.path().join(".released.partial.parquet").exists(), "written whole, then renamed");
     assert!(r["combinations"].as_u64().expect("combinations") <= 144, "{r}");
     assert_eq!(r["released"].as_u64(), Some(rows as u64), "nothing suppressed: {r}");
     assert_eq!(r["levels"]["zip"]["level"].as_u64(), Some(3), "47*** is the least merge that meets t: {r}");

@@ -442,6 +442,16 @@ async fn export_story(backend: Backend) {
     assert_eq!(st, 201, "{export}");
     let anonymity = &export["report"]["anonymity"];
     assert!(anonymity["k"].as_u64().expect("k") >= 5 && anonymity["sensitive"][0]["l"].as_u64().expect("l") >= 2, "{anonymity}");
+    // Decisions never leave for a vendor.
+    let (st, problem) = s
+        .call(
+            Method::POST,
+            "/v1/exports",
+            Some(&writer),
+            Some(json!({"purpose": PURPOSE, "segment_id": seg["segment_id"], "recipient": {"vendor_id": vendor["vendor_id"]}})),
+        )
+        .await;
+    assert_eq!((st, problem["field"].as_str()), (422, Some("segment.fields[1]")), "{problem}");
     let id = export["export_id"].as_str().expect("id");
     let resp = s.client.get(format!("{}/v1/exports/{id}/file", s.base_url)).bearer_auth(&reader).send().await.expect("file");
     let text = resp.text().await.expect("text");

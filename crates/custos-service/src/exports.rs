@@ -466,12 +466,11 @@ impl Selected {
         self.rows.len()
     }
 
-    /// One field's values, missing ones empty.
-    fn column(&self, field: &str) -> Vec<String> {
-        match self.fields.iter().position(|f| f == field) {
-            Some(i) => self.rows.iter().map(|r| r[i].clone().unwrap_or_default()).collect(),
-            None => vec![String::new(); self.rows.len()],
-        }
+    /// One field's values, missing ones empty; a field that was not selected is a defect, not
+    /// a column of empty values.
+    fn column(&self, field: &str) -> Result<Vec<String>, ServiceError> {
+        let i = self.fields.iter().position(|f| f == field).ok_or_else(|| ServiceError::internal(format!("`{field}` was not selected")))?;
+        Ok(self.rows.iter().map(|r| r[i].clone().unwrap_or_default()).collect())
     }
 }
 
@@ -716,11 +715,11 @@ fn statistics_of(
     let engine = |e: custos_anon::AnonError| ServiceError::unprocessable(at, e.to_string());
     match spec.statistic {
         Statistic::Count | Statistic::Sum | Statistic::Mean => {
-            let segments = selected.column(&spec.segment_by);
+            let segments = selected.column(&spec.segment_by)?;
             let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
             let values = match (&spec.field, spec.statistic) {
                 (Some(f), Statistic::Sum | Statistic::Mean) => {
-                    Some(selected.column(f).iter().map(|v| v.trim().parse::<f64>().unwrap_or(f64::NAN)).collect::<Vec<f64>>())
+                    Some(selected.column(f)?.iter().map(|v| v.trim().parse::<f64>().unwrap_or(f64::NAN)).collect::<Vec<f64>>())
                 }
                 _ => None,
             };
@@ -738,7 +737,7 @@ fn statistics_of(
             }
             let cells: Vec<String> = keys.iter().flat_map(|k| inner.iter().map(move |i| format!("{k} | {i}"))).collect();
             let segments: Vec<String> =
-                selected.column(&spec.segment_by).iter().zip(selected.column(&field)).map(|(b, f)| format!("{b} | {f}")).collect();
+                selected.column(&spec.segment_by)?.iter().zip(selected.column(&field)?).map(|(b, f)| format!("{b} | {f}")).collect();
             let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
             custos_anon::dp::segment_statistics(&mut OsRandom, &refs, &cells, None, mechanism).map_err(engine)
         }
@@ -1035,7 +1034,8 @@ impl Exports<'_> {
         // Decision fields from the decision log: each included subject's latest standing
         // decision under the purpose.
         let decisions = if wanted.iter().any(|w| DECISION_FIELDS.contains(&w.as_str())) {
-            self.0.read(async |tx| Ok(custos_store::decisions::latest_outcomes(tx, purpose).await?)).await?
+            let included: std::collections::HashSet<String> = selection.subjects.iter().map(ToString::to_string).collect();
+            self.0.read(async |tx| Ok(custos_store::decisions::latest_outcomes(tx, purpose, &included).await?)).await?
         } else {
             Default::default()
         };
@@ -1081,6 +1081,14 @@ impl Exports<'_> {
             _ => segment.fields.clone(),
         };
         for (i, f) in fields.iter().enumerate() {
+            // A decision is a profiling result: no vendor agreement in the register names it as
+            // a category it covers, so it never leaves for a vendor.
+            if recipient.is_some() && DECISION_FIELDS.contains(&f.as_str()) {
+                return Err(ServiceError::unprocessable(
+                    &format!("segment.fields[{i}]"),
+                    format!("`{f}` is a decision about the subject; decisions are not released to vendors"),
+                ));
+            }
             if let Some(c) = field_of("segment.fields", f)?
                 && (!declared.allows(&c) || self.0.config.gate.is_audit_only(&c))
             {
@@ -1468,12 +1476,18 @@ fn anonymize(selection: &Selected, fields: &[String], policy: &ExportPolicy) -> 
         return Err(refuse("the gate lets the purpose use no subject of this segment; nothing to export".into()));
     }
     let mut table = Table::new();
+    // A sensitive attribute is numeric (t by the ordered distance) when every selected value is
+    // a number; decided once, for the search and for the check of the released file alike.
+    let mut numeric_fields: Vec<&String> = Vec::new();
     for f in fields {
-        let values = selection.column(f);
+        let values = selection.column(f)?;
         let numeric: Option<Vec<f64>> =
             if policy.sensitive.contains(f) { values.iter().map(|v| v.trim().parse::<f64>().ok()).collect() } else { None };
         let column = match numeric {
-            Some(v) => Column::Numeric(v),
+            Some(v) => {
+                numeric_fields.push(f);
+                Column::Numeric(v)
+            }
             None => Column::categorical(values.iter()),
         };
         table.push(f.clone(), column).map_err(|e| ServiceError::internal(e.to_string()))?;
@@ -1504,7 +1518,7 @@ fn anonymize(selection: &Selected, fields: &[String], policy: &ExportPolicy) -> 
     let mut columns: Vec<(String, Vec<Option<String>>)> = Vec::new();
     let mut released_table = Table::new();
     for f in fields {
-        let values = selection.column(f);
+        let values = selection.column(f)?;
         let level = quasi.iter().position(|(q, _)| q == f).map(|i| (i, plan.levels[i]));
         let out: Vec<String> = values
             .iter()
@@ -1515,13 +1529,9 @@ fn anonymize(selection: &Selected, fields: &[String], policy: &ExportPolicy) -> 
                 None => v.clone(),
             })
             .collect();
-        let column = if policy.sensitive.contains(f) {
-            match out.iter().map(|v| v.trim().parse::<f64>().ok()).collect::<Option<Vec<f64>>>() {
-                Some(v) => Column::Numeric(v),
-                None => Column::categorical(out.iter()),
-            }
-        } else {
-            Column::categorical(out.iter())
+        let column = match numeric_fields.contains(&f).then(|| out.iter().map(|v| v.trim().parse::<f64>().ok()).collect()).flatten() {
+            Some(v) => Column::Numeric(v),
+            None => Column::categorical(out.iter()),
         };
         released_table.push(f.clone(), column).map_err(|e| ServiceError::internal(e.to_string()))?;
         columns.push((f.clone(), out.into_iter().map(Some).collect()));
@@ -1529,8 +1539,9 @@ fn anonymize(selection: &Selected, fields: &[String], policy: &ExportPolicy) -> 
     let quasi_names: Vec<&str> = quasi.iter().map(|(q, _)| *q).collect();
     let achieved = custos_anon::check(&released_table, &quasi_names, &sensitive, &CheckOptions::default())
         .map_err(|e| ServiceError::internal(e.to_string()))?;
-    // The search measures t against the selection before suppression; the file is measured
-    // again as released, and nothing leaves that misses the policy on the file itself.
+    // The search holds t against the selection and, with rows suppressed, against the released
+    // rows too; the file is measured once more as released, and nothing leaves that misses the
+    // policy on the file itself.
     if let Some(t) = policy.t
         && let Some(worst) = achieved.sensitive.iter().find(|s| s.t > t + 1e-12)
     {

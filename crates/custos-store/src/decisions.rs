@@ -314,12 +314,14 @@ pub async fn count(
 /// Decisions read per page by [`latest_outcomes`].
 const OUTCOME_PAGE: i64 = 10_000;
 
-/// Each subject's latest standing (`final`) decision under `purpose`, as (outcome, score) by
-/// subject id: what a segment export releases as `decision.outcome` and `decision.score`.
-/// Read in pages in subject order, so memory follows the subjects, not the decisions.
+/// The latest standing (`final`) decision under `purpose` of each of `subjects`, as (outcome,
+/// score) by subject id: what a segment export releases as `decision.outcome` and
+/// `decision.score`. Read in pages in subject order (index `decisions_outcomes`), so memory
+/// follows the subjects asked for, not the decisions.
 pub async fn latest_outcomes(
     tx: &mut Tx,
     purpose: &PurposeKey,
+    subjects: &std::collections::HashSet<String>,
 ) -> Result<std::collections::HashMap<String, (String, Option<f64>)>, StoreError> {
     let mut out = std::collections::HashMap::new();
     let mut after: Option<(String, String, String)> = None;
@@ -336,7 +338,10 @@ pub async fn latest_outcomes(
         for row in &rows {
             // Rows come oldest first per subject: the last one read stands.
             let score = row.try_get::<Option<f64>, _>("score").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.insert(text(row, "subject_id")?, (text(row, "outcome")?, score));
+            let subject = text(row, "subject_id")?;
+            if subjects.contains(&subject) {
+                out.insert(subject, (text(row, "outcome")?, score));
+            }
         }
         match rows.last() {
             Some(last) if rows.len() as i64 == OUTCOME_PAGE => {

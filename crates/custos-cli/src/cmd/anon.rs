@@ -47,6 +47,10 @@ pub struct EnforceArgs {
     /// At most this many rows may be suppressed (default 0).
     #[arg(long, default_value_t = 0)]
     max_suppressed: usize,
+    /// Sensitive attributes to read as categories even when they hold numbers (t then uses the
+    /// equal distance), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    categorical: Vec<String>,
     /// The hierarchies (TOML): per quasi-identifier a table with one of `intervals = [5, 10,
     /// 20]`, `prefix = 3`, `dates = true`, or `tree = [{flu = "respiratory"}, {respiratory =
     /// "illness"}]`.
@@ -154,38 +158,40 @@ impl Groups {
         }
     }
 
-    /// The group of one row (its cells of the needed columns), created when `add`.
-    fn group(&mut self, cells: &[Option<&str>], add: bool) -> Option<u32> {
+    /// The group of a row read again (its cells of the needed columns), if the first pass saw
+    /// it.
+    fn find(&self, cells: &[Option<&str>]) -> Option<u32> {
+        let key: Vec<u32> =
+            cells.iter().enumerate().map(|(c, cell)| self.index[c].get(cell.unwrap_or("")).copied()).collect::<Option<_>>()?;
+        self.group_of.get(key.as_slice()).copied()
+    }
+
+    /// Counts one row (its cells of the needed columns) in its group, made on first sight.
+    fn add(&mut self, cells: &[Option<&str>]) {
         let mut key = Vec::with_capacity(cells.len());
         for (c, cell) in cells.iter().enumerate() {
             let v = cell.unwrap_or("");
             let code = match self.index[c].get(v) {
                 Some(&code) => code,
-                None if add => {
+                None => {
                     let code = self.values[c].len() as u32;
                     self.index[c].insert(v.to_owned(), code);
                     self.values[c].push(v.to_owned());
                     code
                 }
-                None => return None,
             };
             key.push(code);
         }
         let key = key.into_boxed_slice();
         if let Some(&g) = self.group_of.get(&key) {
-            if add {
-                self.counts[g as usize] += 1;
-            }
-            return Some(g);
-        }
-        if !add {
-            return None;
+            let c = &mut self.counts[g as usize];
+            *c = c.saturating_add(1);
+            return;
         }
         let g = self.counts.len() as u32;
         self.codes.extend_from_slice(&key);
         self.group_of.insert(key, g);
         self.counts.push(1);
-        Some(g)
     }
 }
 
@@ -201,7 +207,7 @@ fn needed_cells(batch: &custos_tabular::RecordBatch, needed: &[String]) -> anyho
 }
 
 fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
-    use custos_tabular::{Field, Schema, StringArray};
+    use custos_tabular::{Field, Schema};
     let text = std::fs::read_to_string(&args.hierarchies).with_context(|| format!("cannot read {}", args.hierarchies.display()))?;
     let mut specs: std::collections::HashMap<String, HierarchySpec> =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", args.hierarchies.display(), e.message()))?;
@@ -240,12 +246,15 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
             for (c, column) in cells.iter().enumerate() {
                 row[c] = column[r].as_deref();
             }
-            groups.group(&row, true);
+            groups.add(&row);
             if groups.counts.len() > u32::MAX as usize - 1 {
                 bail!("more than 4 billion distinct combinations of the quasi-identifiers");
             }
         }
         rows += batch.num_rows() as u64;
+        if rows > u64::from(u32::MAX) {
+            bail!("more than 4,294,967,295 rows: split the table");
+        }
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
@@ -257,8 +266,12 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
     for (c, name) in needed.iter().enumerate() {
         let values = &groups.values[c];
         let of_group = (0..n_groups).map(|g| values[groups.codes[g * width + c] as usize].as_str());
-        let numbers: Option<Vec<f64>> =
-            if c >= args.quasi.len() { values.iter().map(|v| v.trim().parse::<f64>().ok()).collect() } else { None };
+        // As `anon check` reads it: numeric when every value is a number or missing (NaN).
+        let numbers: Option<Vec<f64>> = if c >= args.quasi.len() && !args.categorical.contains(name) {
+            values.iter().map(|v| if v.trim().is_empty() { Some(f64::NAN) } else { v.trim().parse::<f64>().ok() }).collect()
+        } else {
+            None
+        };
         let column = match numbers {
             Some(numbers) => Column::Numeric((0..n_groups).map(|g| numbers[groups.codes[g * width + c] as usize]).collect()),
             None => Column::categorical(of_group),
@@ -285,30 +298,90 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
     // every other column as it was, written batch by batch.
     let out_schema =
         std::sync::Arc::new(Schema::new(names.iter().map(|n| Field::new(n, custos_tabular::DataType::Utf8, true)).collect::<Vec<_>>()));
-    let mut writer = custos_tabular::TableWriter::create(&args.output, out_schema.clone())?;
+    // Written to a file beside the output and renamed only once every row was accounted for:
+    // a failure leaves no partial release behind.
+    let partial = partial_path(&args.output);
+    let written = write_released(&args, &partial, &names, &needed, &quasi, &groups, &plan, &generalized, rows, out_schema);
+    let released = match written {
+        Ok(released) => {
+            std::fs::rename(&partial, &args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+            released
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    let report = serde_json::json!({
+        "levels": quasi.iter().zip(&plan.levels).map(|((q, h), l)| (q.to_string(), serde_json::json!({"level": l, "of": h.levels() - 1}))).collect::<serde_json::Map<_, _>>(),
+        "k": plan.k,
+        "rows": rows,
+        "combinations": n_groups,
+        "released": released,
+        "suppressed": plan.suppressed,
+        "precision_loss": plan.precision_loss,
+        "discernibility": plan.discernibility,
+        "nodes_evaluated": plan.evaluated,
+        "output": args.output.display().to_string(),
+    });
+    print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
+}
+
+/// Where the released rows are written before they are complete: beside the output, so the
+/// rename that publishes them stays on one file system.
+fn partial_path(output: &Path) -> PathBuf {
+    // The extension stays last: it names the format.
+    let stem = output.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = output.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    output.with_file_name(format!(".{stem}.partial{ext}"))
+}
+
+/// The second pass: reads the input again, writes each batch's released rows to `path`
+/// (quasi-identifiers generalized, the other columns as they were), and checks that every
+/// group has as many rows as the first pass counted, so a file that changed in between is
+/// refused rather than released with classes below k. The rows released.
+#[allow(clippy::too_many_arguments)]
+fn write_released(
+    args: &EnforceArgs,
+    path: &Path,
+    names: &[String],
+    needed: &[String],
+    quasi: &[(&str, Hierarchy)],
+    groups: &Groups,
+    plan: &custos_anon::enforce::Plan,
+    generalized: &[Vec<String>],
+    rows: u64,
+    out_schema: custos_tabular::SchemaRef,
+) -> anyhow::Result<u64> {
+    use custos_tabular::StringArray;
+    let changed = || anyhow::anyhow!("{} changed while it was being read; nothing was written", args.input.display());
+    let width = needed.len();
+    let mut writer = custos_tabular::TableWriter::create(path, out_schema.clone())?;
     let bar = indicatif::ProgressBar::new(rows);
     bar.set_style(
         indicatif::ProgressStyle::with_template("writing {bar:30} {pos}/{len} rows")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let mut seen = vec![0u32; groups.counts.len()];
     let mut released = 0u64;
     for batch in TableReader::open(&args.input, 65_536)? {
         let batch = batch?;
-        let cells = needed_cells(&batch, &needed)?;
-        let mut row: Vec<Option<&str>> = vec![None; needed.len()];
+        let cells = needed_cells(&batch, needed)?;
+        let mut row: Vec<Option<&str>> = vec![None; width];
         let mut kept = Vec::with_capacity(batch.num_rows());
         for r in 0..batch.num_rows() {
             for (c, column) in cells.iter().enumerate() {
                 row[c] = column[r].as_deref();
             }
-            let g = groups.group(&row, false).context("the input changed while it was being read")?;
+            let g = groups.find(&row).ok_or_else(changed)?;
+            seen[g as usize] = seen[g as usize].saturating_add(1);
             if plan.released[g as usize] {
                 kept.push((r, g));
             }
         }
         released += kept.len() as u64;
         let mut columns = Vec::with_capacity(names.len());
-        for name in &names {
+        for name in names {
             let values: StringArray = match quasi.iter().position(|(q, _)| q == name) {
                 Some(q) => {
                     kept.iter().map(|&(_, g)| Some(generalized[q][groups.codes[g as usize * width + q] as usize].as_str())).collect()
@@ -326,22 +399,10 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
     }
     writer.finish()?;
     bar.finish_and_clear();
-    if released + plan.suppressed as u64 != rows {
-        bail!("the input changed while it was being read: {released} rows released and {} suppressed of {rows}", plan.suppressed);
+    if seen != groups.counts {
+        return Err(changed());
     }
-    let report = serde_json::json!({
-        "levels": quasi.iter().zip(&plan.levels).map(|((q, h), l)| (q.to_string(), serde_json::json!({"level": l, "of": h.levels() - 1}))).collect::<serde_json::Map<_, _>>(),
-        "k": plan.k,
-        "rows": rows,
-        "combinations": n_groups,
-        "released": released,
-        "suppressed": plan.suppressed,
-        "precision_loss": plan.precision_loss,
-        "discernibility": plan.discernibility,
-        "nodes_evaluated": plan.evaluated,
-        "output": args.output.display().to_string(),
-    });
-    print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
+    Ok(released)
 }
 
 /// `custos anon check`.
@@ -391,7 +452,8 @@ pub struct StatsArgs {
     keys: Vec<String>,
     /// Instead of --keys: read the keys from the data and report only those whose noisy count
     /// clears a threshold, set so that a key one person alone holds shows with at most this
-    /// probability (DP partition selection; needs --epsilon).
+    /// probability (DP partition selection; needs --epsilon). The guarantee assumes one row
+    /// per person: a person with several rows under a rare key is not covered.
     #[arg(long, conflicts_with_all = ["keys", "rho"])]
     select_keys: Option<f64>,
     /// A numeric column to sum (and average) per segment.
