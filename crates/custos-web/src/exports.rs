@@ -93,10 +93,10 @@ fn achieved(v: &ExportView) -> String {
         a["rows"].as_u64().unwrap_or_default() + a["suppressed"].as_u64().unwrap_or_default(),
         a["information_loss"]["value"].as_f64().unwrap_or_default() * 100.0
     );
-    if let Some(sens) = a["sensitive"].as_array().and_then(|s| s.first()) {
+    for sens in a["sensitive"].as_array().into_iter().flatten() {
         s.push_str(&format!(
             " {} takes at least {} values in every group (t = {:.2}).",
-            category_words(sens["attribute"].as_str().unwrap_or_default()),
+            capitalized(&category_words(sens["attribute"].as_str().unwrap_or_default())),
             sens["l"].as_u64().unwrap_or_default(),
             sens["t"].as_f64().unwrap_or_default()
         ));
@@ -104,8 +104,18 @@ fn achieved(v: &ExportView) -> String {
     s
 }
 
+fn capitalized(words: &str) -> String {
+    let mut c = words.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
 fn category_words(key: &str) -> String {
-    custos_core::data_category_name(key).map_or_else(|| key.to_owned(), str::to_owned)
+    match key {
+        // Decision fields (custos_service::exports::DECISION_FIELDS) in people's words.
+        "decision.outcome" => "the latest decision's outcome".to_owned(),
+        "decision.score" => "the latest decision's score".to_owned(),
+        _ => custos_core::data_category_name(key).map_or_else(|| key.to_owned(), str::to_owned),
+    }
 }
 
 fn budget_rows(budgets: &[BudgetView]) -> Vec<charts::BudgetBar> {
@@ -219,4 +229,18 @@ pub fn export_file_response(export_id: &str, bytes: Vec<u8>, format: &str) -> Re
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_read_as_words() {
+        assert_eq!(capitalized(&category_words("decision.outcome")), "The latest decision's outcome");
+        assert_eq!(category_words("decision.score"), "the latest decision's score");
+        assert_eq!(category_words("user.contact.email"), "User Contact Email");
+        assert_eq!(category_words("not.a.category"), "not.a.category", "an unknown key is shown as it is");
+        assert_eq!(capitalized(""), "");
+    }
 }
