@@ -672,10 +672,11 @@ impl<'a> Evaluator<'a> {
         };
         let n = base.rep.len();
         if n >= SORT_FROM
-            && self.guards.is_empty()
-            && let Some((rep, count)) = self.by_sort(&node, &base.rep, &base.count)
+            && let Some(sorted) = self.by_sort(&node, &base.rep, &base.count)
         {
-            return self.finish(i, rep, count, None);
+            // Without sensitive attributes each entry is a class.
+            let classes = (!self.guards.is_empty()).then_some((sorted.class_of.as_slice(), sorted.classes));
+            return self.finish(i, sorted.rep, sorted.count, classes);
         }
         let columns: Vec<(Vec<u32>, usize)> = node
             .iter()
@@ -748,9 +749,17 @@ impl<'a> Evaluator<'a> {
     /// million mostly distinct keys, sorting streams through memory where a hash table would
     /// miss the cache on nearly every row), then one class per run of equal keys. None when
     /// the key would not fit 64 bits.
-    fn by_sort(&self, node: &[usize], base_rep: &[u32], base_count: &[u32]) -> Option<(Vec<u32>, Vec<u32>)> {
-        let mut radix = Vec::with_capacity(node.len());
+    fn by_sort(&self, node: &[usize], base_rep: &[u32], base_count: &[u32]) -> Option<Sorted> {
         let mut acc: u64 = 1;
+        // With sensitive attributes, their values are the least significant digits: entries
+        // (class and sensitive values) of one class then sort next to each other.
+        let mut guard_radix = Vec::with_capacity(self.guards.len());
+        for g in self.guards {
+            guard_radix.push(acc);
+            acc = acc.checked_mul(g.cardinality.max(1) as u64)?;
+        }
+        let class_unit = acc;
+        let mut radix = Vec::with_capacity(node.len());
         for (q, &level) in node.iter().enumerate() {
             radix.push(acc);
             acc = acc.checked_mul(self.levels[q].cardinality[level].max(1) as u64)?;
@@ -761,6 +770,11 @@ impl<'a> Evaluator<'a> {
             let (codes, m) = (&self.levels[q].codes[level], radix[q]);
             for (k, &r) in keys.iter_mut().zip(base_rep) {
                 *k += u64::from(codes[r as usize]) * m;
+            }
+        }
+        for (g, &m) in self.guards.iter().zip(&guard_radix) {
+            for (k, &r) in keys.iter_mut().zip(base_rep) {
+                *k += u64::from(g.codes[r as usize]) * m;
             }
         }
         // Few possible keys: count them in an array indexed by key (one pass, no sort).
@@ -774,14 +788,13 @@ impl<'a> Evaluator<'a> {
                 }
                 total[k] += base_count[j];
             }
-            let (mut rep, mut count) = (Vec::new(), Vec::new());
-            for (f, t) in first.into_iter().zip(total) {
+            let mut out = Sorted::default();
+            for (k, (f, t)) in first.into_iter().zip(total).enumerate() {
                 if f != u32::MAX {
-                    rep.push(base_rep[f as usize]);
-                    count.push(t);
+                    out.push(base_rep[f as usize], t, k as u64 / class_unit);
                 }
             }
-            return Some((rep, count));
+            return Some(out);
         }
         let mut order: Vec<u32> = (0..rows as u32).collect();
         let bits = 64 - acc.saturating_sub(1).leading_zeros();
@@ -809,17 +822,40 @@ impl<'a> Evaluator<'a> {
             std::mem::swap(&mut order, &mut order2);
             shift += DIGIT;
         }
-        let (mut rep, mut count): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        let mut out = Sorted::default();
         for (j, (&k, &o)) in keys.iter().zip(&order).enumerate() {
             if j == 0 || keys[j - 1] != k {
-                rep.push(base_rep[o as usize]);
-                count.push(0);
+                out.push(base_rep[o as usize], 0, k / class_unit);
             }
-            if let Some(c) = count.last_mut() {
+            if let Some(c) = out.count.last_mut() {
                 *c += base_count[o as usize];
             }
         }
-        Some((rep, count))
+        Some(out)
+    }
+}
+
+/// A node's entries in key order, as [`Evaluator::by_sort`] finds them: a row standing for
+/// each, its rows, and its class (dense, counted up as the class part of the key changes: a
+/// class's entries are next to each other).
+#[derive(Default)]
+struct Sorted {
+    rep: Vec<u32>,
+    count: Vec<u32>,
+    class_of: Vec<u64>,
+    classes: usize,
+    last: Option<u64>,
+}
+
+impl Sorted {
+    fn push(&mut self, rep: u32, count: u32, class_key: u64) {
+        if self.last != Some(class_key) {
+            self.last = Some(class_key);
+            self.classes += 1;
+        }
+        self.rep.push(rep);
+        self.count.push(count);
+        self.class_of.push(self.classes as u64 - 1);
     }
 }
 
