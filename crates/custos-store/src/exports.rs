@@ -4,8 +4,8 @@
 
 use custos_core::{ExportId, QueryId, SegmentId, Timestamp, format_timestamp};
 use serde_json::Value;
-use sqlx::Row as _;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row as _};
 
 use crate::{StoreError, rows::*, tx::Tx};
 
@@ -307,55 +307,76 @@ pub async fn budgets(tx: &mut Tx) -> Result<Vec<BudgetRecord>, StoreError> {
     rows.iter().map(budget_from).collect()
 }
 
+/// An optional number's placeholder: on PostgreSQL it travels as text and is cast in SQL, as
+/// decisions' scores do. sqlx 0.9's `Any` driver binds a null `f64` as `float4`, the statement
+/// cache keeps that type, and the next number (8 bytes) on that connection was refused as
+/// "incorrect binary data format" (a 500 on a private query after a zCDP release, now and then:
+/// only when the pool handed back the connection that cached the null).
+fn opt_number(tx: &Tx, n: usize) -> String {
+    if tx.backend() == crate::Backend::Postgres { format!("CAST(${n} AS DOUBLE PRECISION)") } else { format!("${n}") }
+}
+
+/// Binds an optional number for a placeholder made by [`opt_number`].
+fn bind_opt_number<'q>(
+    tx: &Tx,
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    v: Option<f64>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    if tx.backend() == crate::Backend::Postgres { q.bind(v.map(|x| x.to_string())) } else { q.bind(v) }
+}
+
 /// Writes a purpose's budget row (inserted the first time).
 pub async fn put_budget(tx: &mut Tx, b: &BudgetRecord) -> Result<(), StoreError> {
-    let done = sqlx::query(
-        "UPDATE privacy_budgets SET budget_epoch = $2, spent_epsilon = $3, spent_rho = $4, queries = $5, updated_at = $6 WHERE purpose = $1",
-    )
+    let q = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE privacy_budgets SET budget_epoch = $2, spent_epsilon = {}, spent_rho = $4, queries = $5, updated_at = $6 WHERE purpose = $1",
+        opt_number(tx, 3)
+    )))
     .bind(b.purpose.clone())
-    .bind(b.budget_epoch)
-    .bind(b.spent_epsilon)
-    .bind(b.spent_rho)
-    .bind(b.queries)
-    .bind(format_timestamp(&b.updated_at))
-    .execute(tx.conn())
-    .await?
-    .rows_affected();
-    if done == 0 {
-        sqlx::query(
-            "INSERT INTO privacy_budgets (purpose, budget_epoch, spent_epsilon, spent_rho, queries, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(b.purpose.clone())
-        .bind(b.budget_epoch)
-        .bind(b.spent_epsilon)
+    .bind(b.budget_epoch);
+    let done = bind_opt_number(tx, q, b.spent_epsilon)
         .bind(b.spent_rho)
         .bind(b.queries)
         .bind(format_timestamp(&b.updated_at))
         .execute(tx.conn())
-        .await?;
+        .await?
+        .rows_affected();
+    if done == 0 {
+        let q = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO privacy_budgets (purpose, budget_epoch, spent_epsilon, spent_rho, queries, updated_at) VALUES ($1, $2, {}, $4, $5, $6)",
+            opt_number(tx, 3)
+        )))
+        .bind(b.purpose.clone())
+        .bind(b.budget_epoch);
+        bind_opt_number(tx, q, b.spent_epsilon)
+            .bind(b.spent_rho)
+            .bind(b.queries)
+            .bind(format_timestamp(&b.updated_at))
+            .execute(tx.conn())
+            .await?;
     }
     Ok(())
 }
 
 /// Stores a spend.
 pub async fn insert_spend(tx: &mut Tx, s: &SpendRecord) -> Result<(), StoreError> {
-    sqlx::query(
+    let q = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO privacy_spends (query_id, purpose, segment_id, policy_version, budget_epoch, statistic, epsilon, rho, export_id, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
+         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, {}, $8, $9, $10, $11)",
+        opt_number(tx, 7)
+    )))
     .bind(s.query_id.to_string())
     .bind(s.purpose.clone())
     .bind(s.segment_id.as_ref().map(ToString::to_string))
     .bind(s.policy_version)
     .bind(s.budget_epoch)
-    .bind(s.statistic.clone())
-    .bind(s.epsilon)
-    .bind(s.rho)
-    .bind(s.export_id.as_ref().map(ToString::to_string))
-    .bind(s.created_by.clone())
-    .bind(format_timestamp(&s.created_at))
-    .execute(tx.conn())
-    .await?;
+    .bind(s.statistic.clone());
+    bind_opt_number(tx, q, s.epsilon)
+        .bind(s.rho)
+        .bind(s.export_id.as_ref().map(ToString::to_string))
+        .bind(s.created_by.clone())
+        .bind(format_timestamp(&s.created_at))
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
