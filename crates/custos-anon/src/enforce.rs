@@ -419,6 +419,18 @@ fn guards(table: &Table, counts: &[u32], quasi: &[(&str, Hierarchy)], target: &T
     Ok(out)
 }
 
+/// Adds the rows of a class's `entries` to `counts` by the value `value_of` gives each entry,
+/// listing in `touched` the values seen first here.
+fn tally(entries: &[u32], count: &[u32], value_of: impl Fn(usize) -> u32, counts: &mut [usize], touched: &mut Vec<u32>) {
+    for &e in entries {
+        let v = value_of(e as usize);
+        if counts[v as usize] == 0 {
+            touched.push(v);
+        }
+        counts[v as usize] += count[e as usize] as usize;
+    }
+}
+
 /// Per class, its size and whether it may be released: at least k rows, and for every guard
 /// at least l distinct values and a distribution within t. `rep` and `count` are the entries
 /// (a row standing for each, and the rows it counts); with `class_of`, entries are grouped into
@@ -458,13 +470,7 @@ fn judge(rep: &[u32], count: &[u32], class_of: Option<(&[u64], usize)>, guards: 
             if !ok[c] {
                 continue;
             }
-            for &e in &grouped[start[c]..start[c + 1]] {
-                let v = g.codes[rep[e as usize] as usize];
-                if counts[v as usize] == 0 {
-                    touched.push(v);
-                }
-                counts[v as usize] += count[e as usize] as usize;
-            }
+            tally(&grouped[start[c]..start[c + 1]], count, |e| g.codes[rep[e] as usize], &mut counts, &mut touched);
             if touched.len() < g.l {
                 ok[c] = false;
             } else if with_t
@@ -509,13 +515,7 @@ fn judge(rep: &[u32], count: &[u32], class_of: Option<(&[u64], usize)>, guards: 
             let mut counts = vec![0usize; m as usize];
             let mut touched: Vec<u32> = Vec::new();
             for c in (0..classes).filter(|&c| ok[c]) {
-                for &e in &grouped[start[c]..start[c + 1]] {
-                    let v = recode[g.codes[rep[e as usize] as usize] as usize];
-                    if counts[v as usize] == 0 {
-                        touched.push(v);
-                    }
-                    counts[v as usize] += count[e as usize] as usize;
-                }
+                tally(&grouped[start[c]..start[c + 1]], count, |e| recode[g.codes[rep[e] as usize] as usize], &mut counts, &mut touched);
                 let far = released.distance(&touched, &counts, size[c] as f64) > t + 1e-12;
                 for &v in &touched {
                     counts[v as usize] = 0;
