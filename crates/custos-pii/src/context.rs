@@ -69,6 +69,9 @@ static WORD_LISTS: LazyLock<WordLists> = LazyLock::new(|| {
 
 /// Whether `word` equals any of `list` (lower-case entries), ignoring case.
 pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
+    if list.is_empty() {
+        return false;
+    }
     let lists = &*WORD_LISTS;
     let mut buf = [0u8; 32];
     let lowered: std::borrow::Cow<'_, str> = if word.is_ascii() && word.len() <= buf.len() {
@@ -86,10 +89,30 @@ pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
     }
 }
 
-/// Whether a context word for the candidate at `start..end` appears within the window.
-pub(crate) fn has_context(text: &str, start: usize, end: usize, builtin: &'static [&'static str], extra: &[String]) -> bool {
-    let hit = |w: &str| word_in(w, builtin) || extra.iter().any(|e| e.eq_ignore_ascii_case(w));
-    words_before(text, start).take(WORDS_BEFORE).any(hit) || words_after(text, end).take(WORDS_AFTER).any(hit)
+/// The context word supporting the candidate at `start..end`, lower case: one of its type's
+/// words (`builtin`, or a custom recognizer's `custom`) among the words within the window, or
+/// among the words of the caller's `extra` context, which describes the whole text and so
+/// counts as near every candidate (Presidio's request `context`).
+pub(crate) fn context_word(
+    text: &str,
+    start: usize,
+    end: usize,
+    builtin: &'static [&'static str],
+    custom: &[String],
+    extra: &[String],
+) -> Option<String> {
+    let hit = |w: &str| {
+        if word_in(w, builtin) {
+            Some(w.to_lowercase())
+        } else {
+            custom.iter().find(|c| c.eq_ignore_ascii_case(w)).map(|c| c.to_lowercase())
+        }
+    };
+    if let Some(found) = words_before(text, start).take(WORDS_BEFORE).chain(words_after(text, end).take(WORDS_AFTER)).find_map(hit) {
+        return Some(found);
+    }
+    // The caller's context, phrase by phrase and word by word (bounded by the request's size).
+    extra.iter().flat_map(|phrase| words_after(phrase, 0)).find_map(hit)
 }
 
 #[cfg(test)]
@@ -100,9 +123,13 @@ mod tests {
     fn context_window_looks_both_ways() {
         let t = "my account number is 12345678 thanks";
         let s = t.find("1234").unwrap_or(0);
-        assert!(has_context(t, s, s + 8, &["account"], &[]));
-        assert!(has_context(t, s, s + 8, &["thanks"], &[]));
-        assert!(!has_context(t, s, s + 8, &["routing"], &[]));
+        assert_eq!(context_word(t, s, s + 8, &["account"], &[], &[]).as_deref(), Some("account"));
+        assert_eq!(context_word(t, s, s + 8, &["thanks"], &[], &[]).as_deref(), Some("thanks"));
+        assert_eq!(context_word(t, s, s + 8, &["routing"], &[], &[]), None);
+        // The caller's context counts as near every candidate, word by word.
+        let extra = vec!["Routing details".to_owned()];
+        assert_eq!(context_word(t, s, s + 8, &["routing"], &[], &extra).as_deref(), Some("routing"));
+        assert_eq!(context_word(t, s, s + 8, &[], &["Thanks".to_owned()], &[]).as_deref(), Some("thanks"));
         assert!(is_sentence_start("Hello. John", 7));
         assert!(!is_sentence_start("Hello John", 6));
         assert!(is_sentence_start("John", 0));

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 pub use custom::{CustomRecognizer, CustomRecognizers, PatternSpec, RecognizerFile};
 pub use entity::BUILTIN_ENTITIES;
-pub use operators::{AnonymizeError, Anonymized, AnonymizedItem, Operator, OperatorConfig};
+pub use operators::{AnonymizeError, Anonymized, AnonymizedItem, Cipher, Operator, OperatorConfig};
 
 /// The score a finding needs by default: Presidio's context boost (+0.35, at least 0.4) lifts
 /// a weak digit-only pattern exactly to it, so such patterns need a context word to pass.
@@ -83,11 +83,13 @@ pub(crate) struct Candidate {
     validated: bool,
     /// Whether a context word for its own type was found near it (wins ties).
     boosted: bool,
+    /// The score before a context word raised it.
+    base: f32,
 }
 
 impl Candidate {
     pub(crate) fn new(entity: u16, start: usize, end: usize, score: f32, validated: bool) -> Self {
-        Self { entity, start, end, score, validated, boosted: false }
+        Self { entity, start, end, score, validated, boosted: false, base: score }
     }
 }
 
@@ -105,6 +107,22 @@ pub struct Finding {
     pub score: f32,
     /// The recognizer that produced it (`custos` for built-ins, else the custom recognizer's name).
     pub recognizer: Arc<str>,
+    /// Why the engine reported it: the score before context, the context word that raised
+    /// it, whether a checksum confirmed it (Presidio's `analysis_explanation`).
+    pub explanation: Explanation,
+}
+
+/// How a finding's score came about, for callers that show their work (Presidio's
+/// `return_decision_process`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Explanation {
+    /// The score the recognizer gave before any context word raised it.
+    pub original_score: f32,
+    /// The context word that raised the score ([`CONTEXT_BOOST`], at least
+    /// [`CONTEXT_MIN_SCORE`]), lower case; `None` when no context word did.
+    pub context_word: Option<String>,
+    /// Whether a checksum or registry check confirmed the value (Luhn, mod 97, ...).
+    pub validated: bool,
 }
 
 /// Per-call options: which entities, how sure, and what never counts as personal data.
@@ -116,7 +134,10 @@ pub struct AnalyzeOptions {
     pub threshold: Option<f32>,
     /// Exact strings that are never reported (Presidio's `allow_list`).
     pub allow_list: Vec<String>,
-    /// Extra context words for this call (Presidio's `context`).
+    /// Context for this call (Presidio's `context`): words or phrases describing the text as
+    /// a whole, counted as present near every candidate. A candidate is raised when one of
+    /// its type's context words occurs in one of them (`"Driver license"` raises driver
+    /// licences by `driver`).
     pub context: Vec<String>,
     /// Regular expressions whose full matches are never reported (Presidio's `allow_list`
     /// with `allow_list_match: "regex"`).
@@ -128,10 +149,14 @@ pub struct AnalyzeOptions {
 pub struct AllowRegex(regex_automata::meta::Regex);
 
 impl AllowRegex {
-    /// Compiles the patterns; a finding whose whole text matches one of them is dropped.
-    pub fn compile(patterns: &[String]) -> Result<Self, PiiError> {
-        let anchored: Vec<String> = patterns.iter().map(|p| format!("^(?:{p})$")).collect();
-        regex_automata::meta::Regex::new_many(&anchored).map(Self).map_err(|e| PiiError::InvalidRegex {
+    /// Compiles the patterns; a finding whose text holds a match of one of them is dropped
+    /// (Presidio's `re.search`: anchor with `^...$` to ask for the whole text). Matching
+    /// ignores case unless `case_sensitive` (Presidio's default flags include IGNORECASE).
+    pub fn compile(patterns: &[String], case_sensitive: bool) -> Result<Self, PiiError> {
+        let patterns: Vec<&str> = patterns.iter().map(String::as_str).filter(|p| !p.is_empty()).collect();
+        let syntax =
+            regex_automata::util::syntax::Config::new().case_insensitive(!case_sensitive).multi_line(true).dot_matches_new_line(true);
+        regex_automata::meta::Regex::builder().syntax(syntax).build_many(&patterns).map(Self).map_err(|e| PiiError::InvalidRegex {
             recognizer: "allow_list".into(),
             pattern: String::new(),
             reason: e.to_string(),
@@ -230,7 +255,29 @@ impl Analyzer {
     pub fn analyze(&self, text: &str, options: &AnalyzeOptions) -> Vec<Finding> {
         let mut cands = Vec::new();
         self.candidates(text, options, &mut cands);
-        cands.into_iter().map(|c| self.finding(c)).collect()
+        cands
+            .into_iter()
+            .map(|c| {
+                let mut f = self.finding(c);
+                if c.boosted {
+                    f.explanation.context_word = self.context_word(text, &c, &options.context);
+                }
+                f
+            })
+            .collect()
+    }
+
+    /// The context word that raised `c` (looked up again: only boosted findings pay for it).
+    fn context_word(&self, text: &str, c: &Candidate, extra: &[String]) -> Option<String> {
+        let inner = &*self.inner;
+        let own: Vec<String>;
+        let (builtin, custom): (&'static [&'static str], &[String]) = if (c.entity as usize) < BUILTIN_ENTITIES.len() {
+            (BUILTIN_ENTITIES[c.entity as usize].1, &[])
+        } else {
+            own = inner.custom.context_for(&inner.names[c.entity as usize]);
+            (&[], &own)
+        };
+        context::context_word(text, c.start, c.end, builtin, custom, extra)
     }
 
     fn finding(&self, c: Candidate) -> Finding {
@@ -240,7 +287,8 @@ impl Analyzer {
         } else {
             self.inner.custom.recognizer_for(&entity_type).unwrap_or_else(|| self.inner.builtin_recognizer.clone())
         };
-        Finding { entity_type, start: c.start, end: c.end, score: (c.score * 100.0).round() / 100.0, recognizer }
+        let explanation = Explanation { original_score: (c.base * 100.0).round() / 100.0, context_word: None, validated: c.validated };
+        Finding { entity_type, start: c.start, end: c.end, score: (c.score * 100.0).round() / 100.0, recognizer, explanation }
     }
 
     /// The analysis itself, into a reusable buffer (benchmarks and streaming callers).
@@ -262,15 +310,13 @@ impl Analyzer {
             }
             if !c.validated && c.score < 1.0 && (c.entity as usize) < entity::id::PERSON as usize {
                 let builtin = BUILTIN_ENTITIES[c.entity as usize].1;
-                if context::has_context(text, c.start, c.end, builtin, &options.context) {
+                if context::context_word(text, c.start, c.end, builtin, &[], &options.context).is_some() {
                     c.score = boosted(c.score);
                     c.boosted = true;
                 }
             } else if (c.entity as usize) >= BUILTIN_ENTITIES.len() && !c.validated && c.score < 1.0 {
                 let words = inner.custom.context_for(&inner.names[c.entity as usize]);
-                if context::has_context(text, c.start, c.end, &[], &words)
-                    || context::has_context(text, c.start, c.end, &[], &options.context)
-                {
+                if context::context_word(text, c.start, c.end, &[], &words, &options.context).is_some() {
                     c.score = boosted(c.score);
                     c.boosted = true;
                 }

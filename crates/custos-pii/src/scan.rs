@@ -469,6 +469,15 @@ pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[p
             return;
         }
     }
+    // `1234567A`, `12345678AB`: digits closed by one or two capitals, a driver's licence
+    // shape of several US states; weak, so it needs a context word.
+    if (7..=9).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        let letters = text[end..].bytes().take_while(u8::is_ascii_uppercase).count();
+        if (1..=2).contains(&letters) && !next_char(text, end + letters).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            out.push(Candidate::new(id::US_DRIVER_LICENSE, start, end + letters, 0.3, false));
+            return;
+        }
+    }
     if after.is_some_and(|c| c.is_ascii_alphabetic()) {
         return;
     }

@@ -429,7 +429,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         if info.given > 0.0 && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
-            let score = if lead_cue {
+            // `Kate's social security number`: a first name owning something only people have.
+            let owner = (t.text.ends_with("'s") || t.text.ends_with("’s"))
+                && words_after(text, t.end).next().is_some_and(|w| word_in(w, PERSONAL_POSSESSIONS));
+            let score = if lead_cue || owner {
                 0.75
             } else if info.common {
                 0.2

@@ -1,9 +1,13 @@
 use axum::{
     Json, Router,
-    extract::{FromRequestParts, State},
-    http::request::Parts,
+    body::Bytes,
+    extract::{DefaultBodyLimit, FromRequestParts, Query, State},
+    http::{StatusCode, request::Parts},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
+use custos_service::pii::presidio::{PRESIDIO_ANONYMIZERS, PRESIDIO_DEANONYMIZERS, PresidioError};
+use serde::Deserialize;
 
 use crate::{
     ApiError, AppState,
@@ -81,7 +85,12 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/v1/pii/detokenize", post(pii_detokenize))
         .route("/v1/pii/supportedentities", get(pii_supported_entities))
         .route("/v1/pii/recognizers", get(pii_recognizers))
+        .layer(DefaultBodyLimit::max(PII_MAX_BODY_BYTES))
 }
+
+/// The largest request body the PII routes read: 10 MiB of text (every other route takes
+/// [`crate::MAX_BODY_BYTES`]); larger inputs go through `custos pii analyze`, which streams.
+pub(crate) const PII_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 /// Access to Presidio's own paths: a key with scope `pii:write`, unless the server runs with
 /// `--presidio-api-no-auth` (loopback only).
@@ -98,43 +107,57 @@ impl FromRequestParts<AppState> for PresidioAccess {
     }
 }
 
-async fn presidio_analyze(
-    State(s): State<AppState>,
-    _a: PresidioAccess,
-    ApiJson(input): ApiJson<PiiAnalyzeRequest>,
-) -> Result<Json<Vec<PiiAnalyzerResult>>, ApiError> {
-    Ok(Json(s.service().pii().analyze(input.into())?.into_iter().map(Into::into).collect()))
+/// Presidio's answer: the document, or `{"error": message}` with Presidio's status.
+fn presidio_answer(result: Result<serde_json::Value, PresidioError>) -> Response {
+    match result {
+        Ok(doc) => Json(doc).into_response(),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, Json(serde_json::json!({ "error": e.message }))).into_response()
+        }
+    }
 }
 
-async fn presidio_anonymize(
-    State(s): State<AppState>,
-    _a: PresidioAccess,
-    ApiJson(input): ApiJson<PiiAnonymizeRequest>,
-) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().anonymize(input.into()).await?.into()))
+/// Presidio's `?language=` query (other parameters are ignored, as Presidio ignores them).
+#[derive(Deserialize)]
+struct LanguageQuery {
+    language: Option<String>,
 }
 
-async fn presidio_deanonymize(
-    State(s): State<AppState>,
-    _a: PresidioAccess,
-    ApiJson(input): ApiJson<PiiDeanonymizeRequest>,
-) -> Result<Json<PiiAnonymizeResponse>, ApiError> {
-    Ok(Json(s.service().pii().deanonymize(input.into())?.into()))
+async fn presidio_analyze(State(s): State<AppState>, _a: PresidioAccess, body: Bytes) -> Response {
+    presidio_answer(s.service().pii().presidio_analyze(&body))
 }
 
-async fn presidio_supported_entities(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {
-    Json(s.service().pii().supported_entities())
+async fn presidio_anonymize(State(s): State<AppState>, _a: PresidioAccess, body: Bytes) -> Response {
+    presidio_answer(s.service().pii().presidio_anonymize(&body))
 }
 
-async fn presidio_recognizers(State(s): State<AppState>, _a: PresidioAccess) -> Json<Vec<String>> {
-    Json(s.service().pii().recognizers())
+async fn presidio_deanonymize(State(s): State<AppState>, _a: PresidioAccess, body: Bytes) -> Response {
+    presidio_answer(s.service().pii().presidio_deanonymize(&body))
+}
+
+async fn presidio_supported_entities(State(s): State<AppState>, _a: PresidioAccess, Query(q): Query<LanguageQuery>) -> Response {
+    presidio_answer(s.service().pii().presidio_supported_entities(q.language.as_deref()).map(|l| serde_json::json!(l)))
+}
+
+async fn presidio_recognizers(State(s): State<AppState>, _a: PresidioAccess, Query(q): Query<LanguageQuery>) -> Response {
+    presidio_answer(s.service().pii().presidio_recognizers(q.language.as_deref()).map(|l| serde_json::json!(l)))
+}
+
+async fn presidio_anonymizers(_a: PresidioAccess) -> Json<&'static [&'static str]> {
+    Json(PRESIDIO_ANONYMIZERS)
+}
+
+async fn presidio_deanonymizers(_a: PresidioAccess) -> Json<&'static [&'static str]> {
+    Json(PRESIDIO_DEANONYMIZERS)
 }
 
 async fn presidio_health() -> &'static str {
     "custos PII service (Presidio-compatible) is up"
 }
 
-/// Presidio's analyzer and anonymizer paths, for clients that cannot change their base URL.
+/// Presidio's analyzer and anonymizer paths, for clients that cannot change their base URL:
+/// Presidio's documents and errors (see `custos_service::pii::presidio`), the PII body limit.
 pub(crate) fn presidio_routes() -> Router<AppState> {
     Router::new()
         .route("/analyze", post(presidio_analyze))
@@ -142,5 +165,8 @@ pub(crate) fn presidio_routes() -> Router<AppState> {
         .route("/deanonymize", post(presidio_deanonymize))
         .route("/supportedentities", get(presidio_supported_entities))
         .route("/recognizers", get(presidio_recognizers))
+        .route("/anonymizers", get(presidio_anonymizers))
+        .route("/deanonymizers", get(presidio_deanonymizers))
         .route("/health", get(presidio_health))
+        .layer(DefaultBodyLimit::max(PII_MAX_BODY_BYTES))
 }

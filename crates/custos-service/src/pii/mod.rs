@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use crate::{Service, ServiceError};
 
+pub mod presidio;
+
 /// The purpose whose pseudonymization key `tokenize` uses when a request names none.
 pub const DEFAULT_TOKEN_PURPOSE: &str = "pii";
 
@@ -49,13 +51,15 @@ pub struct PiiAnalyzeRequest {
     /// Least score a result needs (default 0.4).
     #[serde(default)]
     pub score_threshold: Option<f32>,
-    /// Accepted for compatibility; explanations are not returned.
+    /// Explain each result (`analysis_explanation`: the score before context, the context
+    /// word that raised it, whether a checksum confirmed it).
     #[serde(default)]
     pub return_decision_process: Option<bool>,
     /// Recognizers for this request only (Presidio's pattern / deny-list recognizer JSON).
     #[serde(default)]
     pub ad_hoc_recognizers: Option<Vec<Value>>,
-    /// Extra context words that raise nearby candidates' scores.
+    /// Words or phrases describing the text as a whole (Presidio's `context`): a candidate
+    /// whose type has one of them among its context words is raised as if it stood beside it.
     #[serde(default)]
     pub context: Option<Vec<String>>,
     /// Values that are never reported.
@@ -64,7 +68,8 @@ pub struct PiiAnalyzeRequest {
     /// `exact` (default) or `regex`.
     #[serde(default)]
     pub allow_list_match: Option<String>,
-    /// Accepted for compatibility (Python regex flags); ignored.
+    /// Python's regex flags for `allow_list_match: "regex"`: matching ignores case when
+    /// `IGNORECASE` (2) is set, as in Presidio's default (26).
     #[serde(default)]
     pub regex_flags: Option<i64>,
 }
@@ -89,7 +94,7 @@ pub struct PiiAnalyzerResult {
     pub end: usize,
     /// Confidence in [0, 1].
     pub score: f32,
-    /// Always null (custos does not return decision traces).
+    /// With `return_decision_process`: how the score came about (Presidio's fields); else null.
     pub analysis_explanation: Option<Value>,
     /// Which recognizer found it.
     pub recognition_metadata: PiiRecognitionMetadata,
@@ -214,6 +219,12 @@ fn check_threshold(t: Option<f32>) -> Result<(), ServiceError> {
 fn parse_operators(field: &str, map: Option<&BTreeMap<String, Value>>) -> Result<OperatorConfig, ServiceError> {
     let mut ops = OperatorConfig::default();
     for (entity, spec) in map.into_iter().flatten() {
+        if spec.get("type").and_then(Value::as_str) == Some("custom") {
+            return Err(ServiceError::invalid(
+                &format!("{field}.{entity}"),
+                "the custom operator (a Python function) is not supported over HTTP, as in Presidio; use replace, redact, mask, hash, encrypt, keep or tokenize",
+            ));
+        }
         let op: Operator = serde_json::from_value(spec.clone())
             .map_err(|e| ServiceError::invalid(&format!("{field}.{entity}"), format!("not a valid operator: {e}")))?;
         op.validate().map_err(|e| ServiceError::invalid(&format!("{field}.{entity}"), e.to_string()))?;
@@ -236,7 +247,14 @@ fn to_bytes(text: &str, field: &str, spans: &[PiiSpan]) -> Result<Vec<Finding>, 
             if start > end {
                 return Err(ServiceError::invalid(&format!("{field}[{i}]"), "start is after end"));
             }
-            Ok(Finding { entity_type: Arc::from(s.entity_type.as_str()), start, end, score: s.score, recognizer: Arc::from("client") })
+            Ok(Finding {
+                entity_type: Arc::from(s.entity_type.as_str()),
+                start,
+                end,
+                score: s.score,
+                recognizer: Arc::from("client"),
+                explanation: custos_pii::Explanation::default(),
+            })
         })
         .collect()
 }
@@ -319,7 +337,10 @@ impl Pii<'_> {
         let (allow_list, allow_regex) = match req.allow_list_match.as_deref() {
             None | Some("exact") => (allow_list, None),
             Some("regex") => {
-                (vec![], Some(AllowRegex::compile(&allow_list).map_err(|e| ServiceError::invalid("allow_list", e.to_string()))?))
+                let case_sensitive = req.regex_flags.unwrap_or(26) & 2 == 0;
+                let compiled =
+                    AllowRegex::compile(&allow_list, case_sensitive).map_err(|e| ServiceError::invalid("allow_list", e.to_string()))?;
+                (vec![], Some(compiled))
             }
             Some(_) => return Err(ServiceError::invalid("allow_list_match", "must be `exact` or `regex`")),
         };
@@ -344,7 +365,10 @@ impl Pii<'_> {
                 start,
                 end,
                 score: f.score,
-                analysis_explanation: None,
+                analysis_explanation: (req.return_decision_process == Some(true)).then(|| {
+                    let (original, score) = presidio::presidio_scores(&f);
+                    presidio::explanation(&f, original, score)
+                }),
                 recognition_metadata: PiiRecognitionMetadata {
                     recognizer_name: f.recognizer.to_string(),
                     recognizer_identifier: f.recognizer.to_string(),
