@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use custos_pii::{AnalyzeOptions, Analyzer, Operator, OperatorConfig, operators};
+use custos_pii::{Operator, OperatorConfig, operators};
 use custos_tabular::{ArrayRef, DataType, Field, RecordBatch, Schema, StringArray, TableReader, TableWriter, column_text, is_text};
 use serde::Serialize;
 
@@ -123,23 +123,76 @@ struct ScanReport {
     columns: Vec<ColumnReport>,
 }
 
-/// `f` over `values` on `threads` scoped threads, results in input order.
-fn par_map<T: Sync, R: Send>(values: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let chunk = values.len().div_ceil(threads).max(1);
+/// Threads that live as long as one table command (their regex caches and lookup tables stay
+/// warm, as `custos pii analyze`'s do): each batch's values are cut into one chunk per worker
+/// and come back in input order. A panic in a worker is caught there and raised again here,
+/// so the command never waits on a worker that is gone.
+struct Workers<T, C, R> {
+    jobs: mpsc::Sender<(usize, C, Vec<T>)>,
+    done: mpsc::Receiver<(usize, std::thread::Result<Vec<R>>)>,
+    threads: usize,
+}
+
+/// Runs `body` with `threads` workers that apply `f(context, value)`; they stop when it returns.
+fn with_workers<T: Send, C: Copy + Send, R: Send, O>(
+    threads: usize,
+    f: impl Fn(C, &T) -> R + Sync,
+    body: impl FnOnce(&Workers<T, C, R>) -> O,
+) -> O {
     let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = values.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
-        // A worker only panics if the analyzer does (fuzzed not to); propagate it as a panic.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        let (job_tx, job_rx) = mpsc::channel::<(usize, C, Vec<T>)>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = mpsc::channel();
+        for _ in 0..threads.max(1) {
+            let (rx, tx) = (job_rx.clone(), done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, context, values)) = job else { return };
+                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| values.iter().map(|v| f(context, v)).collect()));
+                    if tx.send((index, out)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let workers = Workers { jobs: job_tx, done: done_rx, threads: threads.max(1) };
+        let out = body(&workers);
+        // Closing the job channel ends the workers; the scope joins them.
+        drop(workers);
+        out
     })
 }
 
-/// Runs the analyzer over `values` on `threads` threads; for each value, the entity types found.
-fn analyze_cells(analyzer: &Analyzer, options: &AnalyzeOptions, values: &[Option<String>], threads: usize) -> Vec<Vec<Arc<str>>> {
-    par_map(values, threads, |v| match v {
-        Some(text) if !text.is_empty() => analyzer.analyze(text, options).into_iter().map(|f| f.entity_type).collect(),
-        _ => Vec::new(),
-    })
+impl<T, C: Copy, R> Workers<T, C, R> {
+    /// `f(context, value)` for every value, on every worker, results in input order.
+    fn map(&self, context: C, mut values: Vec<T>) -> Vec<R> {
+        let chunk = values.len().div_ceil(self.threads).max(1);
+        let mut chunks = Vec::new();
+        while !values.is_empty() {
+            let rest = values.split_off(chunk.min(values.len()));
+            chunks.push(std::mem::replace(&mut values, rest));
+        }
+        let n = chunks.len();
+        for (i, c) in chunks.into_iter().enumerate() {
+            // INVARIANT: workers only stop when `jobs` closes (their panics are caught).
+            self.jobs.send((i, context, c)).expect("the workers outlive the command");
+        }
+        let mut parts: Vec<Option<Vec<R>>> = (0..n).map(|_| None).collect();
+        for _ in 0..n {
+            let (i, out) = self.done.recv().expect("the workers outlive the command");
+            match out {
+                Ok(v) => parts[i] = Some(v),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        parts.into_iter().flatten().flatten().collect()
+    }
 }
 
 /// `scan-table`: per column, which entity types appear and in what share of rows.
@@ -152,24 +205,32 @@ pub fn scan(args: ScanTableArgs) -> anyhow::Result<()> {
     let mut counts: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); schema.fields().len()];
     let mut non_empty = vec![0u64; schema.fields().len()];
     let mut rows = 0u64;
-    let n_threads = threads(&args.table);
-    for batch in reader {
-        let batch = batch?;
-        rows += batch.num_rows() as u64;
-        for (c, column) in batch.columns().iter().enumerate() {
-            let values = column_text(column.as_ref()).context("cannot read column values as text")?;
-            non_empty[c] += values.iter().filter(|v| v.as_deref().is_some_and(|s| !s.is_empty())).count() as u64;
-            for found in analyze_cells(&analyzer, &options, &values, n_threads) {
-                let mut seen: Vec<&str> = found.iter().map(|e| &**e).collect();
-                seen.sort_unstable();
-                seen.dedup();
-                for e in seen {
-                    *counts[c].entry(e.to_owned()).or_default() += 1;
+    let types_in = |(): (), v: &Option<String>| -> Vec<Arc<str>> {
+        match v {
+            Some(text) if !text.is_empty() => analyzer.analyze(text, &options).into_iter().map(|f| f.entity_type).collect(),
+            _ => Vec::new(),
+        }
+    };
+    with_workers(threads(&args.table), types_in, |workers| -> anyhow::Result<()> {
+        for batch in reader {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            for (c, column) in batch.columns().iter().enumerate() {
+                let values = column_text(column.as_ref()).context("cannot read column values as text")?;
+                non_empty[c] += values.iter().filter(|v| v.as_deref().is_some_and(|s| !s.is_empty())).count() as u64;
+                for found in workers.map((), values) {
+                    let mut seen: Vec<&str> = found.iter().map(|e| &**e).collect();
+                    seen.sort_unstable();
+                    seen.dedup();
+                    for e in seen {
+                        *counts[c].entry(e.to_owned()).or_default() += 1;
+                    }
                 }
             }
+            bar.inc(batch.num_rows() as u64);
         }
-        bar.inc(batch.num_rows() as u64);
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     let columns = schema
         .fields()
@@ -276,8 +337,19 @@ pub fn redact(args: RedactTableArgs) -> anyhow::Result<()> {
     let tmp = args.output.with_extension(format!("partial.{}", args.output.extension().and_then(|e| e.to_str()).unwrap_or("out")));
     let mut writer = TableWriter::create(&tmp, out_schema.clone())?;
     let bar = rows_progress();
-    let n_threads = threads(&args.table);
-    let result = (|| -> anyhow::Result<()> {
+    let redact_cell = |ops: &OperatorConfig, v: &Option<String>| -> anyhow::Result<Option<String>> {
+        match v {
+            Some(text) if !text.is_empty() => {
+                let findings = analyzer.analyze(text, &options);
+                if findings.is_empty() {
+                    return Ok(Some(text.clone()));
+                }
+                Ok(Some(operators::anonymize(text, &findings, ops, tokens.as_ref())?.text))
+            }
+            other => Ok(other.clone()),
+        }
+    };
+    let result = with_workers(threads(&args.table), redact_cell, |workers| -> anyhow::Result<()> {
         for batch in reader {
             let batch = batch?;
             let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
@@ -289,7 +361,7 @@ pub fn redact(args: RedactTableArgs) -> anyhow::Result<()> {
                 let name = in_schema.field(c).name();
                 let ops = per_column.get(name).unwrap_or(&base_ops);
                 let values = column_text(column.as_ref())?;
-                let new_values = redact_cells(&analyzer, &options, ops, tokens.as_ref(), &values, n_threads)?;
+                let new_values = workers.map(ops, values).into_iter().collect::<anyhow::Result<Vec<_>>>()?;
                 columns.push(Arc::new(StringArray::from(new_values)) as ArrayRef);
             }
             let out = RecordBatch::try_new(out_schema.clone(), columns)?;
@@ -297,7 +369,7 @@ pub fn redact(args: RedactTableArgs) -> anyhow::Result<()> {
             bar.inc(batch.num_rows() as u64);
         }
         Ok(())
-    })();
+    });
     if let Err(e) = result {
         drop(writer);
         let _ = std::fs::remove_file(&tmp);
@@ -314,30 +386,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     }
-}
-
-fn redact_cells(
-    analyzer: &Analyzer,
-    options: &AnalyzeOptions,
-    ops: &OperatorConfig,
-    tokens: Option<&custos_core::Pseudonymizer>,
-    values: &[Option<String>],
-    threads: usize,
-) -> anyhow::Result<Vec<Option<String>>> {
-    par_map(values, threads, |v| -> anyhow::Result<Option<String>> {
-        match v {
-            Some(text) if !text.is_empty() => {
-                let findings = analyzer.analyze(text, options);
-                if findings.is_empty() {
-                    return Ok(Some(text.clone()));
-                }
-                Ok(Some(operators::anonymize(text, &findings, ops, tokens)?.text))
-            }
-            other => Ok(other.clone()),
-        }
-    })
-    .into_iter()
-    .collect()
 }
 
 /// A rows-processed spinner on stderr when it is a terminal.

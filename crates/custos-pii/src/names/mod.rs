@@ -75,6 +75,8 @@ fn gazetteer() -> &'static Gazetteer {
             let e = words.entry(fold(r[0])).or_default();
             e.given = e.given.max(weight(r.get(1)));
         }
+        // GFDL-licensed, so only in builds that ask for it (`--features custos-pii/intl-names`).
+        #[cfg(feature = "intl-names")]
         for r in rows(include_str!("../../data/given_names_intl.txt")) {
             let e = words.entry(fold(r[0])).or_default();
             e.given = e.given.max(weight(r.get(1)));

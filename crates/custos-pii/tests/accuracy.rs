@@ -1,0 +1,113 @@
+//! Accuracy regression on the labeled corpus (`testdata/pii/corpus.jsonl`, both splits): the
+//! analyzer with its defaults, scored as `testdata/pii/score.py` scores (overlap match, one
+//! to one, greedy by overlap length), must keep micro F1 above a floor, every well-represented
+//! type above its own, and flag none of the corpus's look-alike negatives (order numbers,
+//! tracking codes, invalid-checksum cards, ...). The floors sit just under the figures in
+//! `docs/BENCHMARKS.md`, so a change that costs accuracy fails CI instead of slipping by.
+//!
+//! This corpus shares its sources with what the rules were tuned on; it catches regressions,
+//! it does not measure generalization (see `docs/BENCHMARKS.md` on held-out corpora).
+
+use std::collections::{BTreeMap, HashMap};
+
+use custos_pii::{AnalyzeOptions, Analyzer, offsets};
+use serde_json::Value;
+
+/// Micro F1 (overlap) over every type; measured 0.962 when this test was written.
+const MICRO_F1_FLOOR: f64 = 0.955;
+/// F1 every type with at least [`MIN_SPANS`] gold spans keeps (the weakest, ORGANIZATION, is
+/// at 0.84).
+const TYPE_F1_FLOOR: f64 = 0.80;
+const MIN_SPANS: usize = 40;
+
+/// Greedy one-to-one overlap matching, as `score.py`'s `match_overlap`.
+fn matched(gold: &[(usize, usize)], pred: &[(usize, usize)]) -> usize {
+    let mut pairs = Vec::new();
+    for (gi, &(gs, ge)) in gold.iter().enumerate() {
+        for (pi, &(ps, pe)) in pred.iter().enumerate() {
+            let ov = ge.min(pe) as i64 - gs.max(ps) as i64;
+            if ov > 0 {
+                pairs.push((-ov, gs, ps, gi, pi));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let (mut used_g, mut used_p, mut tp) = (vec![false; gold.len()], vec![false; pred.len()], 0);
+    for (_, _, _, gi, pi) in pairs {
+        if !used_g[gi] && !used_p[pi] {
+            used_g[gi] = true;
+            used_p[pi] = true;
+            tp += 1;
+        }
+    }
+    tp
+}
+
+fn f1(tp: usize, predicted: usize, gold: usize) -> f64 {
+    let p = if predicted == 0 { 0.0 } else { tp as f64 / predicted as f64 };
+    let r = if gold == 0 { 0.0 } else { tp as f64 / gold as f64 };
+    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+}
+
+#[test]
+fn accuracy_on_the_labeled_corpus_stays_above_its_floor() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pii/corpus.jsonl");
+    let corpus = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let analyzer = Analyzer::default();
+    let options = AnalyzeOptions::default();
+    // type -> (true positives, predicted, gold)
+    let mut tally: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    let (mut sentences, mut negatives, mut flagged) = (0, 0, Vec::new());
+    for line in corpus.lines().filter(|l| !l.trim().is_empty()) {
+        let doc: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("corpus line: {e}"));
+        let text = doc["text"].as_str().unwrap_or_default();
+        sentences += 1;
+        let findings = analyzer.analyze(text, &options);
+        let mut spans: Vec<(usize, usize)> = findings.iter().map(|f| (f.start, f.end)).collect();
+        {
+            let mut refs: Vec<&mut usize> = spans.iter_mut().flat_map(|(s, e)| [s, e]).collect();
+            offsets::bytes_to_code_points(text, &mut refs);
+        }
+        let mut pred: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        for (f, span) in findings.iter().zip(&spans) {
+            let list = pred.entry(&f.entity_type).or_default();
+            if !list.contains(span) {
+                list.push(*span);
+            }
+        }
+        let mut gold: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for s in doc["spans"].as_array().into_iter().flatten() {
+            let span = (s["start"].as_u64().unwrap_or(0) as usize, s["end"].as_u64().unwrap_or(0) as usize);
+            gold.entry(s["type"].as_str().unwrap_or_default().to_owned()).or_default().push(span);
+        }
+        let types: std::collections::BTreeSet<String> = gold.keys().cloned().chain(pred.keys().map(|k| (*k).to_owned())).collect();
+        for t in types {
+            let g = gold.get(&t).cloned().unwrap_or_default();
+            let p = pred.get(t.as_str()).cloned().unwrap_or_default();
+            let e = tally.entry(t).or_default();
+            e.0 += matched(&g, &p);
+            e.1 += p.len();
+            e.2 += g.len();
+        }
+        for n in doc["neg"].as_array().into_iter().flatten() {
+            negatives += 1;
+            let (ns, ne) = (n["start"].as_u64().unwrap_or(0) as usize, n["end"].as_u64().unwrap_or(0) as usize);
+            if let Some(((s, e), f)) = spans.iter().zip(&findings).find(|((s, e), _)| *s < ne && ns < *e) {
+                flagged.push(format!("{} {}..{} as {} in {:?}", n["kind"], s, e, f.entity_type, doc["id"]));
+            }
+        }
+    }
+    assert!(sentences > 3_000 && negatives > 1_000, "the corpus is whole: {sentences} sentences, {negatives} negatives");
+    let (tp, predicted, gold) = tally.values().fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
+    let micro = f1(tp, predicted, gold);
+    let report: Vec<String> =
+        tally.iter().map(|(t, &(tp, p, g))| format!("{t}: F1 {:.3} ({tp} of {g} found, {p} predicted)", f1(tp, p, g))).collect();
+    eprintln!("micro F1 {micro:.4}\n{}", report.join("\n"));
+    assert!(micro >= MICRO_F1_FLOOR, "micro F1 {micro:.4} fell below {MICRO_F1_FLOOR}:\n{}", report.join("\n"));
+    for (t, &(tp, p, g)) in &tally {
+        if g >= MIN_SPANS {
+            assert!(f1(tp, p, g) >= TYPE_F1_FLOOR, "{t}: F1 {:.3} fell below {TYPE_F1_FLOOR}", f1(tp, p, g));
+        }
+    }
+    assert!(flagged.is_empty(), "look-alike negatives flagged: {flagged:?}");
+}
