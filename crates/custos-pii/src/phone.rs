@@ -72,6 +72,11 @@ fn region(meta: &Metadata) -> Arc<Region> {
 }
 
 impl Region {
+    /// Whether some number of the region has `len` digits (its general lengths, else any type's).
+    fn possible_length(&self, len: u16) -> bool {
+        self.general_lengths.contains(&len) || self.types.iter().any(|t| t.lengths.contains(&len))
+    }
+
     /// Whether `nsn` (national significant number, digits only) is a valid number here.
     fn valid_nsn(&self, nsn: &str) -> bool {
         let len = nsn.len() as u16;
@@ -100,6 +105,31 @@ pub(crate) fn valid_national(region_id: &str, digits: &str) -> bool {
 /// Whether `digits` (everything after `+` or `00`, digits only) is a valid international
 /// number: a country calling code followed by a valid number of one of its regions (a
 /// written trunk `0`, as in `+44 (0)20 ...`, is tolerated).
+/// Whether `digits` (a national number, trunk prefix and all) has a length numbers of the
+/// region can have: a weak reading, for formatted numbers with a context word near them.
+pub(crate) fn possible_national(region_id: &str, digits: &str) -> bool {
+    let Some(meta) = DATABASE.by_id(region_id) else { return false };
+    let r = region(meta);
+    let nsn = r.national_prefix.as_deref().and_then(|p| digits.strip_prefix(p)).unwrap_or(digits);
+    nsn.len() >= 6 && r.possible_length(nsn.len() as u16)
+}
+
+/// Whether `digits` (after a `+`) start with a country code whose numbers can have the
+/// remaining length.
+pub(crate) fn possible_international(digits: &str) -> bool {
+    (1..=3.min(digits.len())).any(|cc_len| {
+        let Ok(cc) = digits[..cc_len].parse::<u16>() else { return false };
+        let nsn = &digits[cc_len..];
+        DATABASE.by_code(&cc).is_some_and(|metas| {
+            metas.into_iter().any(|meta| {
+                let r = region(meta);
+                let len = nsn.strip_prefix('0').filter(|_| r.national_prefix.as_deref() == Some("0")).unwrap_or(nsn).len() as u16;
+                len >= 6 && r.possible_length(len)
+            })
+        })
+    })
+}
+
 pub(crate) fn valid_international(digits: &str) -> bool {
     for cc_len in 1..=3.min(digits.len()) {
         let Ok(cc) = digits[..cc_len].parse::<u16>() else { continue };

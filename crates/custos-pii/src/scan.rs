@@ -29,6 +29,7 @@ pub(crate) enum Family {
     DateIso,
     DateNumeric,
     DateWords,
+    DateRelative,
     Time,
     Ipv6,
     Numeric,
@@ -49,11 +50,38 @@ const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday
 montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|\
 lunes|martes|miércoles|jueves|viernes|sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
 
+/// Words before a four-digit number that make it a year (`in 2019`, `since 1998`).
+pub(crate) static YEAR_CUES: &[&str] = &[
+    "in", "since", "from", "until", "till", "by", "born", "year", "circa", "around", "before", "after", "during", "early", "late", "mid",
+    "summer", "winter", "spring", "autumn", "fall", "seit", "im", "jahr", "depuis", "en", "année", "desde", "año", "dal", "nel", "anno",
+];
+
 /// Legal forms that close an organization name, spelled as they are written.
 const LEGAL_FORMS: &str = r"(?:Inc\.?(?-u:\b)|LLC(?-u:\b)|L\.L\.C\.|Ltd\.?(?-u:\b)|GmbH(?:[ ]&[ ]Co\.[ ]KG)?(?-u:\b)|AG(?-u:\b)|KG(?-u:\b)|OHG(?-u:\b)|e\.V\.|mbH(?-u:\b)|S\.A\.S\.|S\.A\.|SA(?-u:\b)|SAS(?-u:\b)|SARL(?-u:\b)|S\.à[ ]r\.l\.|S\.L\.L\.|S\.L\.|S\.Com\.|S\.Coop\.|S\.p\.A\.|s\.p\.a\.|SpA(?-u:\b)|S\.r\.l\.|s\.r\.l\.|Srl(?-u:\b)|S\.n\.c\.|s\.n\.c\.|PLC(?-u:\b)|plc(?-u:\b)|Corp\.?(?-u:\b)|Co\.|B\.V\.|BV(?-u:\b)|N\.V\.|NV(?-u:\b)|AB(?-u:\b)|Oy(?-u:\b)|Pty[ ]Ltd(?-u:\b)|LLP(?-u:\b)|LP(?-u:\b))";
 
 const TLDS: &str = "com|org|net|edu|gov|mil|int|io|co|uk|de|fr|es|it|nl|eu|info|biz|app|dev|ai|us|ca|au|ch|at|be|se|no|dk|fi|pl|pt|ie|\
 me|tv|shop|store|online|site|xyz|tech|ly|gl|to|cz|ru|jp|cn|in|br|mx|ar|nz|za|gr|hu|ro|sk|lu|li|is|ee|lv|lt|si|hr|tr|il|ae|sg|hk|kr|tw|cloud|email|news|blog|cat|gal|eus";
+
+/// Dates said rather than written: weekdays (`Monday`, `Friday evening`), relative dates
+/// (`last Friday`, `next week`, `yesterday morning`, `two days ago`, `the day before
+/// yesterday`) and `noon`/`midnight`. Weekdays must be capitalized (`may`/`sun` are words).
+fn date_relative() -> String {
+    let days = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday";
+    let parts = "(?i:morning|afternoon|evening|night)";
+    let units = "(?i:days?|weeks?|months?|years?|hours?)";
+    let counts = "(?i:[0-9]{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a[ ]few|several|a[ ]couple[ ]of)";
+    [
+        format!(
+            "(?i:last|next|this|past|coming)[ ](?:(?i:week(?:end)?|month|year|night|morning|afternoon|evening|summer|winter|spring|autumn|fall)|(?:{days}))"
+        ),
+        format!("(?i:yesterday|today|tomorrow|tonight)(?:[ ]{parts})?"),
+        "(?i:the[ ]day[ ](?:before[ ]yesterday|after[ ]tomorrow))".to_owned(),
+        format!("{counts}[ ]{units}[ ]ago"),
+        format!("(?:{days})(?:[ ]{parts})?"),
+        "(?i:noon|midnight)".to_owned(),
+    ]
+    .join("|")
+}
 
 fn family_patterns() -> Vec<(Family, String)> {
     let person_joiners = "van|von|de|der|del|della|di|da|du|le|la|den|dos|das|do|bin|al|el|of|and|&|for|the|y|et|und";
@@ -87,6 +115,7 @@ fn family_patterns() -> Vec<(Family, String)> {
                 r"(?i:(?:(?:{WEEKDAYS})\.?,?[ ])?(?:(?:{MONTHS})\.?[ ][0-9]{{4}}|(?:{MONTHS})\.?[ ][0-9]{{1,2}}(?:st|nd|rd|th)?(?:,?[ ][0-9]{{4}})?|[0-9]{{1,2}}(?:st|nd|rd|th|er|\.|º)?[ ](?:of[ ]|de[ ])?(?:{MONTHS})\.?(?:,?[ ](?:de[ ])?[0-9]{{4}})?))(?:(?:,[ ]|[ ]at[ ]|[ ]um[ ]|[ ]à[ ]|[ ]a[ ]las[ ]|[ ]alle[ ]|[ ])[0-9]{{1,2}}(?::[0-9]{{2}}|[ ]?(?i:am|pm|h))(?:[ ]?(?i:am|pm))?)?"
             ),
         ),
+        (Family::DateRelative, date_relative()),
         (Family::Time, r"[0-9]{1,2}(?::[0-9]{2}(?::[0-9]{2})?(?:[ ]?(?i:am|pm|a\.m\.|p\.m\.|uhr))?|h[0-9]{2}|[ ]?(?i:am|pm|a\.m\.|p\.m\.))".into()),
         (Family::Ipv6, r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){0,5}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?".into()),
         (Family::Numeric, r"\+?(?:\([0-9]{1,5}\)[ \-.]?)?[0-9]+(?:(?:[ \-./]|[ ]?\([0-9]{1,5}\)[ ]?)[0-9]+)*".into()),
@@ -258,7 +287,9 @@ impl Scanner {
                 }
             }
             Family::DateIso | Family::DateNumeric => {
-                if glued(before) || glued(after) {
+                // `06.12.34.56.78`: the date shape took the head of a longer dotted number.
+                let continues = after == Some('.') && next_char(text, end + 1).is_some_and(|c| c.is_ascii_digit());
+                if glued(before) || glued(after) || continues {
                     // `10.66.219.142`: the date shape took the head of a longer number.
                     self.numeric_fallback(text, start, regions, out);
                     return;
@@ -275,6 +306,11 @@ impl Scanner {
                     out.push(Candidate::new(id::DATE_TIME, start, end, if versionish { 0.3 } else { 0.6 }, false));
                 } else {
                     self.numeric_fallback(text, start, regions, out);
+                }
+            }
+            Family::DateRelative => {
+                if !glued(before) && !glued(after) {
+                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
                 }
             }
             Family::DateWords => {
@@ -328,7 +364,7 @@ impl Scanner {
 }
 
 /// The largest char boundary at or below `at`.
-fn floor_boundary(text: &str, mut at: usize) -> usize {
+pub(crate) fn floor_boundary(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at -= 1;
     }
@@ -469,6 +505,18 @@ pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[p
             return;
         }
     }
+    // `in 2019`, `since 1998`, `born 1975`: a year, when a word before it says so.
+    if s.len() == 4
+        && (s.starts_with("19") || s.starts_with("20"))
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && !after.is_some_and(|c| c.is_alphanumeric() || c == '%' || c == '-' || c == '/' || c == '.' && next_char(text, end + 1).is_some_and(|c| c.is_ascii_digit()))
+        && crate::context::words_before(text, start).next().is_some_and(|w| crate::context::word_in(w, YEAR_CUES))
+        // `card ending in 1985` is four digits of a card.
+        && !crate::context::words_before(text, start).nth(1).is_some_and(|w| w.eq_ignore_ascii_case("ending") || w.eq_ignore_ascii_case("ends"))
+    {
+        out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
+        return;
+    }
     // `1234567A`, `12345678AB`: digits closed by one or two capitals, a driver's licence
     // shape of several US states; weak, so it needs a context word.
     if (7..=9).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -524,8 +572,11 @@ fn numeric_span(s: &str, start: usize, regions: &[phonenumber::country::Id], out
     if sh.digits == 15 && !sh.plus && validate::fr_nir(s) {
         out.push(Candidate::new(id::FR_NIR, start, end, 0.7, false));
     }
+    // Dotted groups of three or fewer digits are versions and addresses (`1.2.3`), except the
+    // French `06.12.34.56.78`.
+    let french_dots = groups == [2, 2, 2, 2, 2] && s.starts_with('0');
     if (7..=15).contains(&sh.digits)
-        && !(sh.seps.contains(&b'.') && sh.groups >= 3 && !sh.plus && groups.iter().all(|&g| g <= 3))
+        && !(sh.seps.contains(&b'.') && sh.groups >= 3 && !sh.plus && groups.iter().all(|&g| g <= 3) && !french_dots)
         && let Some(score) = phone_score(s, &sh, regions)
     {
         out.push(Candidate::new(id::PHONE_NUMBER, start, end, score, false));
@@ -558,7 +609,11 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
     let formatted = sh.groups >= 2 || sh.paren || sh.plus;
     if international {
         let rest = if sh.plus { digits_only } else { &digits_only[2..] };
-        return crate::phone::valid_international(rest).then_some(if formatted { 0.85 } else { 0.75 });
+        if crate::phone::valid_international(rest) {
+            return Some(if formatted { 0.85 } else { 0.75 });
+        }
+        // A number no plan lists but a country's numbers could be (`+61 8317 0669`): weak.
+        return (sh.plus && crate::phone::possible_international(rest)).then_some(0.3);
     }
     // National numbers: at least nine digits, and not a ZIP+4 code.
     let groups = group_lengths(s);
@@ -583,8 +638,21 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
             return Some(score);
         }
     }
+    // Other countries' national formats, written in groups (`07 7631706`, `534 177 763`,
+    // `(06) 776 3170`, `06.12.34.56.78`): a length one of them allows reads as a weak phone
+    // number (0.3), so a context word (`call`, `mobile`, `tel`, ...) must stand near it.
+    if formatted && groups.len() <= 5 && EXTRA_PHONE_REGIONS.iter().any(|r| crate::phone::possible_national(r, digits_only)) {
+        return Some(0.3);
+    }
     None
 }
+
+/// Regions whose national formats are read weakly (see `phone_score`), beyond the analyzer's
+/// validated regions.
+const EXTRA_PHONE_REGIONS: &[&str] = &[
+    "AU", "NZ", "IE", "IN", "NL", "BE", "SE", "NO", "FI", "DK", "PL", "CZ", "SK", "HU", "TR", "BR", "PT", "AT", "CH", "VN", "JP", "MX",
+    "ZA", "SG", "PH", "FR", "DE", "GB",
+];
 
 fn resolve_alnum(s: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
     let b = s.as_bytes();

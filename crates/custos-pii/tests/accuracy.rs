@@ -5,20 +5,25 @@
 //! tracking codes, invalid-checksum cards, ...). The floors sit just under the figures in
 //! `docs/BENCHMARKS.md`, so a change that costs accuracy fails CI instead of slipping by.
 //!
-//! This corpus shares its sources with what the rules were tuned on; it catches regressions,
-//! it does not measure generalization (see `docs/BENCHMARKS.md` on held-out corpora).
+//! Two corpora: `corpus.jsonl`, which shares its sources with what the rules were tuned on,
+//! and `heldout/heldout.jsonl`, built from other templates, Faker locales and names and frozen
+//! before any tuning against it. Both catch regressions; neither is the held-out corpus that
+//! decides (see `docs/BENCHMARKS.md`).
+//!
+//! Two labeling conventions of `corpus.jsonl` are older than the engine's: it marks relative
+//! dates (`last week`, `tomorrow`) as look-alike negatives and leaves nationality words outside
+//! descriptions of people (`a Swedish agency`) unlabeled. Presidio's held-out evaluation counts
+//! both as personal data (DATE_TIME, NRP), and so does the engine now: on that corpus the
+//! negatives check skips `RELATIVE_DATE`, and NRP has its own floor.
 
 use std::collections::{BTreeMap, HashMap};
 
 use custos_pii::{AnalyzeOptions, Analyzer, offsets};
 use serde_json::Value;
 
-/// Micro F1 (overlap) over every type; measured 0.962 when this test was written.
-const MICRO_F1_FLOOR: f64 = 0.955;
-/// F1 every type with at least [`MIN_SPANS`] gold spans keeps (the weakest, ORGANIZATION, is
-/// at 0.84).
+/// F1 every type with at least [`MIN_SPANS`] gold spans keeps, unless [`floors`] names it.
 const TYPE_F1_FLOOR: f64 = 0.80;
-const MIN_SPANS: usize = 40;
+const MIN_SPANS: usize = 30;
 
 /// Greedy one-to-one overlap matching, as `score.py`'s `match_overlap`.
 fn matched(gold: &[(usize, usize)], pred: &[(usize, usize)]) -> usize {
@@ -49,10 +54,12 @@ fn f1(tp: usize, predicted: usize, gold: usize) -> f64 {
     if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
 }
 
-#[test]
-fn accuracy_on_the_labeled_corpus_stays_above_its_floor() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pii/corpus.jsonl");
-    let corpus = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+/// Scores the analyzer on one corpus and checks its floors: the micro F1, a floor per type
+/// (`type_floors`, else [`TYPE_F1_FLOOR`]), and the look-alike negatives (none flagged, except
+/// the kinds in `skip_negatives`).
+fn check(file: &str, micro_floor: f64, type_floors: &[(&str, f64)], skip_negatives: &[&str]) {
+    let path = format!("{}/../../testdata/pii/{file}", env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let analyzer = Analyzer::default();
     let options = AnalyzeOptions::default();
     // type -> (true positives, predicted, gold)
@@ -90,6 +97,9 @@ fn accuracy_on_the_labeled_corpus_stays_above_its_floor() {
             e.2 += g.len();
         }
         for n in doc["neg"].as_array().into_iter().flatten() {
+            if skip_negatives.contains(&n["kind"].as_str().unwrap_or_default()) {
+                continue;
+            }
             negatives += 1;
             let (ns, ne) = (n["start"].as_u64().unwrap_or(0) as usize, n["end"].as_u64().unwrap_or(0) as usize);
             if let Some(((s, e), f)) = spans.iter().zip(&findings).find(|((s, e), _)| *s < ne && ns < *e) {
@@ -97,17 +107,32 @@ fn accuracy_on_the_labeled_corpus_stays_above_its_floor() {
             }
         }
     }
-    assert!(sentences > 3_000 && negatives > 1_000, "the corpus is whole: {sentences} sentences, {negatives} negatives");
+    assert!(sentences >= 1_600 && negatives >= 250, "{file} is whole: {sentences} sentences, {negatives} negatives");
     let (tp, predicted, gold) = tally.values().fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
     let micro = f1(tp, predicted, gold);
     let report: Vec<String> =
         tally.iter().map(|(t, &(tp, p, g))| format!("{t}: F1 {:.3} ({tp} of {g} found, {p} predicted)", f1(tp, p, g))).collect();
-    eprintln!("micro F1 {micro:.4}\n{}", report.join("\n"));
-    assert!(micro >= MICRO_F1_FLOOR, "micro F1 {micro:.4} fell below {MICRO_F1_FLOOR}:\n{}", report.join("\n"));
+    eprintln!("{file}: micro F1 {micro:.4}\n{}", report.join("\n"));
+    assert!(micro >= micro_floor, "{file}: micro F1 {micro:.4} fell below {micro_floor}:\n{}", report.join("\n"));
     for (t, &(tp, p, g)) in &tally {
+        let floor = type_floors.iter().find(|(n, _)| n == t).map_or(TYPE_F1_FLOOR, |f| f.1);
         if g >= MIN_SPANS {
-            assert!(f1(tp, p, g) >= TYPE_F1_FLOOR, "{t}: F1 {:.3} fell below {TYPE_F1_FLOOR}", f1(tp, p, g));
+            assert!(f1(tp, p, g) >= floor, "{file}: {t}: F1 {:.3} fell below {floor}", f1(tp, p, g));
         }
     }
-    assert!(flagged.is_empty(), "look-alike negatives flagged: {flagged:?}");
+    assert!(flagged.is_empty(), "{file}: look-alike negatives flagged: {flagged:?}");
+}
+
+#[test]
+fn accuracy_on_the_first_corpus_stays_above_its_floors() {
+    // Measured 0.952 micro (NRP 0.61: nationality words outside descriptions of people are
+    // unlabeled there) when the floors were set.
+    check("corpus.jsonl", 0.945, &[("NRP", 0.55)], &["RELATIVE_DATE"]);
+}
+
+#[test]
+fn accuracy_on_the_second_corpus_stays_above_its_floors() {
+    // Measured 0.860 micro (PERSON 0.81, LOCATION 0.73, ORGANIZATION 0.56) when the floors
+    // were set; 0.637 before the rules for unknown names, places, dates and phones.
+    check("heldout/heldout.jsonl", 0.855, &[("LOCATION", 0.70), ("ORGANIZATION", 0.50), ("PERSON", 0.78)], &[]);
 }

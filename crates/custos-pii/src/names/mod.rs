@@ -268,9 +268,26 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // (`The`, `Please`, `Order`) with no title or lead word before them.
     let known =
         infos.iter().any(|i| i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.org != OrgWord::None || i.phrase_start);
+    let before1 = words_before(text, start).next();
+    let before2 = words_before(text, start).nth(1);
+    // A word that puts an unknown name in a place (`lives in`, `near`, `moved to`, a postcode,
+    // `..., Road, <town>`) or on a person (`I'm`, `call`, `this is`).
+    let place_cue = !is_sentence_start(text, start)
+        && (before1.is_some_and(|w| word_in(w, UNKNOWN_PLACE_CUES))
+            || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("from"))
+                && before2.is_some_and(|w| word_in(w, MOTION_WORDS)))
+            || before1.is_some_and(|w| is_number(w) && (4..=6).contains(&w.len()))
+            || (text[..start].trim_end().ends_with(',') && before1.is_some_and(|w| word_in(w, STREET_SUFFIXES))))
+        && !word_in(bare(toks[0].text), DETERMINERS);
+    let name_cue = before1.is_some_and(|w| word_in(w, SINGLE_NAME_CUES))
+        || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
+    let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
     if !known
+        && !place_cue
+        && !name_cue
+        && !unknown_speaker
         && !toks.iter().any(|t| t.text.contains('-') || word_in(bare(t.text), PERSON_CUES))
-        && !words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES) || word_in(w, PERSON_LEAD_WORDS))
+        && !before1.is_some_and(|w| word_in(w, PERSON_CUES) || word_in(w, PERSON_LEAD_WORDS))
     {
         return;
     }
@@ -290,8 +307,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let speaker = toks.len() == 1
         && text[toks[0].end..].starts_with(':')
         && is_sentence_start(text, start)
-        && infos[0].given > 0.0
-        && !infos[0].common;
+        && !infos[0].common
+        && (infos[0].given > 0.0 || (unknown_speaker && infos[0].place == 0.0 && !infos[0].nrp));
 
     // Address lines: after a house number or a street word, or ending in a street type.
     let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',');
@@ -401,7 +418,31 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             }
             let lead = words_before(text, t.start).next().is_some_and(|w| word_in(w, NRP_LEAD_WORDS));
             let trail = words_after(text, toks[j].end).next().is_some_and(|w| word_in(w, NRP_TRAIL_WORDS));
-            push(out, id::NRP, t, &toks[j], if lead || trail { 0.85 } else { 0.3 });
+            push(out, id::NRP, t, &toks[j], if lead || trail { 0.85 } else { 0.6 });
+            i = j + 1;
+            continue;
+        }
+        let unknown = info.given == 0.0 && info.surname == 0.0 && info.place == 0.0 && !info.nrp && !info.common;
+        if i == 0 && place_cue && !person_cue && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
+            // An unknown town the sentence makes plain (`moved to Tuleborough`, `near New
+            // Davidmouth`): the capitalized run, when its last word is known to no list.
+            let mut j = i;
+            while j + 1 < toks.len() && nameish(toks[j + 1].text, &infos[j + 1]) && infos[j + 1].org == OrgWord::None {
+                j += 1;
+            }
+            let last = infos[j];
+            if last.given == 0.0 && last.surname == 0.0 && last.place == 0.0 && !last.nrp && !last.common {
+                push(out, id::LOCATION, t, &toks[j], 0.6);
+                i = j + 1;
+                continue;
+            }
+        }
+        if i == 0 && name_cue && unknown && toks.len() <= 3 && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
+            let mut j = i;
+            while j + 1 < toks.len() && j < 2 && surname_like(toks[j + 1].text, &infos[j + 1]) {
+                j += 1;
+            }
+            push(out, id::PERSON, t, &toks[j], 0.6);
             i = j + 1;
             continue;
         }
@@ -456,6 +497,28 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         }
         i += 1;
     }
+}
+
+/// Whether `start` opens a line of a dialogue: the line starts there with `Word: ` and another
+/// line within a kilobyte either way does too (`Katja: ...` / `Lerato: ...`). A lone
+/// `Reminder: ...` is not a turn.
+fn dialogue_turn(text: &str, start: usize) -> bool {
+    let line_start = text[..start].trim_end_matches([' ', '\t']).is_empty() || text[..start].trim_end_matches([' ', '\t']).ends_with('\n');
+    if !line_start {
+        return false;
+    }
+    let lo = crate::scan::floor_boundary(text, start.saturating_sub(1024));
+    let hi = crate::scan::floor_boundary(text, (start + 1024).min(text.len()));
+    let turns = text[lo..hi]
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            l.split_once(": ").is_some_and(|(who, _)| {
+                !who.is_empty() && who.len() <= 40 && who.chars().next().is_some_and(char::is_uppercase) && !who.contains(' ')
+            })
+        })
+        .count();
+    turns >= 2
 }
 
 /// `X, Y and Z` (and `X and Y`): a firm of partners' names, unless the names are first names
