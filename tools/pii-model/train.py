@@ -47,7 +47,8 @@ LOCALES = ["ro_RO", "hr_HR", "sk_SK", "lt_LT", "lv_LV", "et_EE", "sl_SI", "id_ID
            "de_CH", "no_NO", "pt_PT", "zu_ZA", "ga_IE", "az_AZ", "yo_NG"]
 
 # {P} person, {G} given name, {S} surname, {C} town, {O} company, {X} a capitalized word that
-# is none of them (from FILLER), {M} month, {D} weekday.
+# is none of them (FILLER or a capitalized ordinary word), {x} an ordinary lower-case word,
+# {M} month, {D} weekday.
 TEMPLATES = [
     "{X} asked whether {G} could sign the form before {D}.",
     "Please forward this to {P} in {C}.",
@@ -87,6 +88,23 @@ TEMPLATES = [
     "My cousin {G} works for {O} in {C}.",
     "{X} and {X} are both out of stock.",
     "Thank you, {P}. We have updated your {X} settings.",
+    "{X} the {x} before {D}, please.",
+    "{X} {x} {x}: {x} and {x}.",
+    "Webinar: {X} {x} for {X} teams",
+    "{X}: {x} {x} in {M}.",
+    "{X} {x} {x} {x}?",
+    "{X}, {x} {x} {P} {x}.",
+    "Bitte senden Sie die {X} an {P} in {C}.",
+    "Die {X} für {C} ist seit {M} offen.",
+    "{X} und {X} wurden an {O} geliefert.",
+    "Ich habe mit {G} über die {X} gesprochen.",
+    "La {x} de {P} est arrivée à {C}.",
+    "{X} confirmé avec {G} pour {D}.",
+    "El {x} de {O} llegó a {C} el {D}.",
+    "Il {x} di {P} è a {C}.",
+    "{X} {x}, {G}",
+    "Re: {X} {x} from {O}",
+    "{X} {X} {X}",
 ]
 FILLER = ["Premium", "Galaxy", "Express", "Standard", "Gold", "Customer", "Service", "Support", "Billing", "Terms", "Privacy",
           "Update", "Please", "Note", "Warning", "Important", "Product", "Marketing", "Sales", "Finance", "Annual", "Summer",
@@ -224,16 +242,31 @@ def capitalized_runs(text: str):
     return runs
 
 
-def generate(rnd: random.Random):
+def vocabulary(info: dict) -> list[str]:
+    """Ordinary words of five languages (wordfreq's 40,000 most frequent each) that no name or
+    place list holds: the capitalized words that are none of the classes."""
+    import wordfreq
+
+    out = []
+    for lang in ("en", "de", "fr", "es", "it"):
+        for w in wordfreq.top_n_list(lang, 40000):
+            if len(w) >= 3 and w.isalpha():
+                e = info.get(fold(w), {})
+                if not (e.get("g") or e.get("s") or e.get("p")):
+                    out.append(w)
+    return out
+
+
+def generate(rnd: random.Random, vocab: list[str]):
     fakers = [Faker(loc) for loc in LOCALES]
     for i, f in enumerate(fakers):
         f.seed_instance(SEED + i)
     out = []
-    for n in range(12000):
+    for n in range(30000):
         tpl = rnd.choice(TEMPLATES)
         f = rnd.choice(fakers)
         text, spans, pos = "", [], 0
-        for m in re.finditer(r"\{([A-Z])\}", tpl):
+        for m in re.finditer(r"\{([A-Za-z])\}", tpl):
             text += tpl[pos:m.start()]
             k = m.group(1)
             s = len(text)
@@ -253,7 +286,9 @@ def generate(rnd: random.Random):
                 text += f.company().split(",")[0]
                 spans.append((s, len(text), "ORGANIZATION"))
             elif k == "X":
-                text += rnd.choice(FILLER)
+                text += rnd.choice(FILLER) if rnd.random() < 0.3 else rnd.choice(vocab).capitalize()
+            elif k == "x":
+                text += rnd.choice(vocab)
             elif k == "M":
                 text += rnd.choice(MONTHS)
             elif k == "D":
@@ -279,7 +314,7 @@ def examples(corpus, info):
     return X, np.array(y)
 
 
-def train(X, y, epochs=8, lr=0.3, l2=1e-6):
+def train(X, y, epochs=4, lr=0.2, l2=1e-6):
     W = np.zeros((len(CLASSES), BUCKETS), dtype=np.float64)
     rnd = np.random.default_rng(SEED)
     for ep in range(epochs):
@@ -304,7 +339,8 @@ def train(X, y, epochs=8, lr=0.3, l2=1e-6):
 def main():
     rnd = random.Random(SEED)
     info = load_lists()
-    corpus = generate(rnd)
+    vocab = vocabulary(info)
+    corpus = generate(rnd, vocab)
     X, y = examples(corpus, info)
     print(f"{len(corpus)} sentences, {len(X)} capitalized words: " + ", ".join(f"{c} {int((y == i).sum())}" for i, c in enumerate(CLASSES)), file=sys.stderr)
     W = train(X, y)
