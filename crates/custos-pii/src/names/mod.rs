@@ -279,7 +279,34 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             || before1.is_some_and(|w| is_number(w) && (4..=6).contains(&w.len()))
             || (text[..start].trim_end().ends_with(',') && before1.is_some_and(|w| word_in(w, STREET_SUFFIXES))))
         && !word_in(bare(toks[0].text), DETERMINERS);
-    let name_cue = before1.is_some_and(|w| word_in(w, SINGLE_NAME_CUES))
+    // `Tuleborough 4021` / `..., Zambrów 12-345`: a run right before a postcode, opening a line
+    // or after a comma, is a town.
+    let after_word = words_after(text, end).next();
+    let postcode_after = after_word.is_some_and(|w| w.len() >= 4 && w.len() <= 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        && text[end..].starts_with(' ')
+        && (text[..start].trim_end_matches([' ', '\t']).ends_with(['\n', ',']) || text[..start].trim().is_empty());
+    let place_cue = place_cue || (postcode_after && !word_in(bare(toks[0].text), DETERMINERS));
+    // `Tuleborough, Finland`: a run followed by a known country or region is a town;
+    // `the Kelverton office`: a run between `the` and a kind of site is one too.
+    let next_word = after_word.map(lookup);
+    let country_after = text[end..].starts_with(", ")
+        && next_word.is_some_and(|i| matches!(i.place_kind, PlaceKind::Country | PlaceKind::Region) && i.given == 0.0);
+    let site_after = before1.is_some_and(|w| w.eq_ignore_ascii_case("the")) && after_word.is_some_and(|w| word_in(w, SITE_NOUNS));
+    let place_cue = place_cue || country_after || site_after;
+    // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
+    // before an address in angle brackets, a reporting verb, or a possessive person's thing.
+    let email_after = text[end..].starts_with(" <") && text[end..].split('>').next().is_some_and(|b| b.contains('@'));
+    // (`Julie from Lane-Harrison says`: after an organization cue, the firm rule decides.)
+    let verb_after = text[end..].starts_with(' ')
+        && after_word.is_some_and(|w| word_in(w, PERSON_VERBS))
+        && !before1.is_some_and(|w| word_in(w, ORG_CUES))
+        && !(toks.len() == 1 && toks[0].text.contains('-'));
+    let possessive_owner = toks.last().is_some_and(|t| t.text.ends_with("'s") || t.text.ends_with("’s"))
+        && words_after(text, end).next().is_some_and(|w| word_in(w, PERSONAL_POSSESSIONS));
+    let name_cue = email_after
+        || (verb_after && toks.len() <= 3)
+        || possessive_owner
+        || before1.is_some_and(|w| word_in(w, SINGLE_NAME_CUES))
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
     if !known
@@ -445,6 +472,27 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             push(out, id::PERSON, t, &toks[j], 0.6);
             i = j + 1;
             continue;
+        }
+        // `sent the contract to Tiina Honkanen`: two or three name-shaped words no list knows as
+        // anything else, inside a sentence, not after a determiner, the last one surname-like.
+        if i == 0
+            && (2..=3).contains(&toks.len())
+            && !is_sentence_start(text, start)
+            && !before1.is_some_and(|w| word_in(w, DETERMINERS) || word_in(w, ORG_CUES))
+            && toks.iter().zip(&infos).all(|(t, inf)| {
+                nameish(t.text, inf)
+                    && !inf.common
+                    && inf.place == 0.0
+                    && !inf.nrp
+                    && inf.org == OrgWord::None
+                    && !word_in(bare(t.text), CALENDAR_WORDS)
+                    && !t.text.ends_with(',')
+            })
+            && surname_like(toks[toks.len() - 1].text, &infos[toks.len() - 1])
+            && infos.iter().any(|inf| inf.given == 0.0 && inf.surname == 0.0)
+        {
+            push(out, id::PERSON, t, &toks[toks.len() - 1], 0.6);
+            break;
         }
         if (person_cue || speaker) && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
             push(out, id::PERSON, t, t, 0.85);
