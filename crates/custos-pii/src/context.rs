@@ -67,6 +67,27 @@ static WORD_LISTS: LazyLock<WordLists> = LazyLock::new(|| {
     WordLists { lists: all.iter().map(|l| l.as_ptr() as usize).collect(), words }
 });
 
+/// Every registered list holding `word` (ignoring case), one bit per list: one lookup answers
+/// every [`mask_has`] question about the word.
+pub(crate) fn word_mask(word: &str) -> u64 {
+    let mut buf = [0u8; 32];
+    let lowered: std::borrow::Cow<'_, str> = if word.is_ascii() && word.len() <= buf.len() {
+        let b = &mut buf[..word.len()];
+        b.copy_from_slice(word.as_bytes());
+        b.make_ascii_lowercase();
+        // INVARIANT: lower-casing ASCII keeps it valid UTF-8.
+        std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default())
+    } else {
+        std::borrow::Cow::Owned(word.to_lowercase())
+    };
+    WORD_LISTS.words.get(&*lowered).copied().unwrap_or(0)
+}
+
+/// Whether a word whose [`word_mask`] is `mask` is in `list` (a registered list).
+pub(crate) fn mask_has(mask: u64, list: &'static [&'static str]) -> bool {
+    mask != 0 && WORD_LISTS.lists.iter().position(|&p| p == list.as_ptr() as usize).is_some_and(|bit| bit < 64 && mask & (1 << bit) != 0)
+}
+
 /// Whether `word` equals any of `list` (lower-case entries), ignoring case.
 pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
     if list.is_empty() {
@@ -130,6 +151,9 @@ mod tests {
         let extra = vec!["Routing details".to_owned()];
         assert_eq!(context_word(t, s, s + 8, &["routing"], &[], &extra).as_deref(), Some("routing"));
         assert_eq!(context_word(t, s, s + 8, &[], &["Thanks".to_owned()], &[]).as_deref(), Some("thanks"));
+        // Every list fits the 64-bit mask, or `mask_has` would answer no for the overflow.
+        assert!(WORD_LISTS.lists.len() <= 64, "{} word lists", WORD_LISTS.lists.len());
+        assert!(mask_has(word_mask("Near"), crate::names::WORD_LISTS[3]));
         assert!(is_sentence_start("Hello. John", 7));
         assert!(!is_sentence_start("Hello John", 6));
         assert!(is_sentence_start("John", 0));

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use crate::Candidate;
-use crate::context::{is_sentence_start, word_in, words_after, words_before};
+use crate::context::{is_sentence_start, mask_has, word_in, word_mask, words_after, words_before};
 use crate::entity::id;
 
 mod words;
@@ -270,43 +270,44 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         infos.iter().any(|i| i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.org != OrgWord::None || i.phrase_start);
     let before1 = words_before(text, start).next();
     let before2 = words_before(text, start).nth(1);
+    let after_word = words_after(text, end).next();
+    // One gazetteer-of-cues lookup per neighbouring word answers every list question below.
+    let (m1, m2, ma) = (before1.map_or(0, word_mask), before2.map_or(0, word_mask), after_word.map_or(0, word_mask));
     // A word that puts an unknown name in a place (`lives in`, `near`, `moved to`, a postcode,
     // `..., Road, <town>`) or on a person (`I'm`, `call`, `this is`).
-    let place_cue = !is_sentence_start(text, start)
-        && (before1.is_some_and(|w| word_in(w, UNKNOWN_PLACE_CUES))
-            || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("from"))
-                && before2.is_some_and(|w| word_in(w, MOTION_WORDS)))
+    let opens_with_determiner = word_in(bare(toks[0].text), DETERMINERS);
+    let place_cue = !opens_with_determiner
+        && !is_sentence_start(text, start)
+        && (mask_has(m1, UNKNOWN_PLACE_CUES)
+            || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("from")) && mask_has(m2, MOTION_WORDS))
             || before1.is_some_and(|w| is_number(w) && (4..=6).contains(&w.len()))
-            || (text[..start].trim_end().ends_with(',') && before1.is_some_and(|w| word_in(w, STREET_SUFFIXES))))
-        && !word_in(bare(toks[0].text), DETERMINERS);
+            || (mask_has(m1, STREET_SUFFIXES) && text[..start].trim_end().ends_with(',')));
     // `Tuleborough 4021` / `..., Zambrów 12-345`: a run right before a postcode, opening a line
     // or after a comma, is a town.
-    let after_word = words_after(text, end).next();
     let postcode_after = after_word.is_some_and(|w| w.len() >= 4 && w.len() <= 6 && w.bytes().all(|b| b.is_ascii_digit()))
         && text[end..].starts_with(' ')
         && (text[..start].trim_end_matches([' ', '\t']).ends_with(['\n', ',']) || text[..start].trim().is_empty());
-    let place_cue = place_cue || (postcode_after && !word_in(bare(toks[0].text), DETERMINERS));
     // `Tuleborough, Finland`: a run followed by a known country or region is a town;
-    // `the Kelverton office`: a run between `the` and a kind of site is one too.
-    let next_word = after_word.map(lookup);
+    // `the Kelverton office`: a run between `the` and a kind of site is one too. (The
+    // gazetteer is asked only when a comma follows: most runs are not.)
     let country_after = text[end..].starts_with(", ")
-        && next_word.is_some_and(|i| matches!(i.place_kind, PlaceKind::Country | PlaceKind::Region) && i.given == 0.0);
-    let site_after = before1.is_some_and(|w| w.eq_ignore_ascii_case("the")) && after_word.is_some_and(|w| word_in(w, SITE_NOUNS));
-    let place_cue = place_cue || country_after || site_after;
+        && after_word.map(lookup).is_some_and(|i| matches!(i.place_kind, PlaceKind::Country | PlaceKind::Region) && i.given == 0.0);
+    let site_after = mask_has(ma, SITE_NOUNS) && before1.is_some_and(|w| w.eq_ignore_ascii_case("the"));
+    let place_cue = place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after;
     // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
     // before an address in angle brackets, a reporting verb, or a possessive person's thing.
-    let email_after = text[end..].starts_with(" <") && text[end..].split('>').next().is_some_and(|b| b.contains('@'));
     // (`Julie from Lane-Harrison says`: after an organization cue, the firm rule decides.)
-    let verb_after = text[end..].starts_with(' ')
-        && after_word.is_some_and(|w| word_in(w, PERSON_VERBS))
-        && !before1.is_some_and(|w| word_in(w, ORG_CUES))
+    let email_after = text[end..].starts_with(" <") && text[end..].split('>').next().is_some_and(|b| b.contains('@'));
+    let verb_after = mask_has(ma, PERSON_VERBS)
+        && text[end..].starts_with(' ')
+        && !mask_has(m1, ORG_CUES)
         && !(toks.len() == 1 && toks[0].text.contains('-'));
-    let possessive_owner = toks.last().is_some_and(|t| t.text.ends_with("'s") || t.text.ends_with("’s"))
-        && words_after(text, end).next().is_some_and(|w| word_in(w, PERSONAL_POSSESSIONS));
+    let possessive_owner =
+        toks.last().is_some_and(|t| t.text.ends_with("'s") || t.text.ends_with("’s")) && mask_has(ma, PERSONAL_POSSESSIONS);
     let name_cue = email_after
         || (verb_after && toks.len() <= 3)
         || possessive_owner
-        || before1.is_some_and(|w| word_in(w, SINGLE_NAME_CUES))
+        || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
     if !known
@@ -314,7 +315,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && !name_cue
         && !unknown_speaker
         && !toks.iter().any(|t| t.text.contains('-') || word_in(bare(t.text), PERSON_CUES))
-        && !before1.is_some_and(|w| word_in(w, PERSON_CUES) || word_in(w, PERSON_LEAD_WORDS))
+        && !mask_has(m1, PERSON_CUES)
+        && !mask_has(m1, PERSON_LEAD_WORDS)
     {
         return;
     }
