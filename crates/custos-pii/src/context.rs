@@ -67,11 +67,9 @@ static WORD_LISTS: LazyLock<WordLists> = LazyLock::new(|| {
     WordLists { lists: all.iter().map(|l| l.as_ptr() as usize).collect(), words }
 });
 
-/// Every registered list holding `word` (ignoring case), one bit per list: one lookup answers
-/// every [`mask_has`] question about the word.
-pub(crate) fn word_mask(word: &str) -> u64 {
-    let mut buf = [0u8; 32];
-    let lowered: std::borrow::Cow<'_, str> = if word.is_ascii() && word.len() <= buf.len() {
+/// `word` in lower case, without allocating for short ASCII words (the common case).
+fn lowered<'a>(word: &'a str, buf: &'a mut [u8; 32]) -> std::borrow::Cow<'a, str> {
+    if word.is_ascii() && word.len() <= buf.len() {
         let b = &mut buf[..word.len()];
         b.copy_from_slice(word.as_bytes());
         b.make_ascii_lowercase();
@@ -79,7 +77,14 @@ pub(crate) fn word_mask(word: &str) -> u64 {
         std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default())
     } else {
         std::borrow::Cow::Owned(word.to_lowercase())
-    };
+    }
+}
+
+/// Every registered list holding `word` (ignoring case), one bit per list: one lookup answers
+/// every [`mask_has`] question about the word.
+pub(crate) fn word_mask(word: &str) -> u64 {
+    let mut buf = [0u8; 32];
+    let lowered = lowered(word, &mut buf);
     WORD_LISTS.words.get(&*lowered).copied().unwrap_or(0)
 }
 
@@ -95,15 +100,7 @@ pub(crate) fn word_in(word: &str, list: &'static [&'static str]) -> bool {
     }
     let lists = &*WORD_LISTS;
     let mut buf = [0u8; 32];
-    let lowered: std::borrow::Cow<'_, str> = if word.is_ascii() && word.len() <= buf.len() {
-        let b = &mut buf[..word.len()];
-        b.copy_from_slice(word.as_bytes());
-        b.make_ascii_lowercase();
-        // INVARIANT: lower-casing ASCII keeps it valid UTF-8.
-        std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default())
-    } else {
-        std::borrow::Cow::Owned(word.to_lowercase())
-    };
+    let lowered = lowered(word, &mut buf);
     match lists.lists.iter().position(|&p| p == list.as_ptr() as usize) {
         Some(bit) if bit < 64 => lists.words.get(&*lowered).is_some_and(|mask| mask & (1 << bit) != 0),
         _ => list.iter().any(|w| *w == lowered),

@@ -268,6 +268,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // (`The`, `Please`, `Order`) with no title or lead word before them.
     let known =
         infos.iter().any(|i| i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.org != OrgWord::None || i.phrase_start);
+    let sentence_start = is_sentence_start(text, start);
     let before1 = words_before(text, start).next();
     let before2 = words_before(text, start).nth(1);
     let after_word = words_after(text, end).next();
@@ -277,7 +278,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // `..., Road, <town>`) or on a person (`I'm`, `call`, `this is`).
     let opens_with_determiner = word_in(bare(toks[0].text), DETERMINERS);
     let place_cue = !opens_with_determiner
-        && !is_sentence_start(text, start)
+        && !sentence_start
         && (mask_has(m1, UNKNOWN_PLACE_CUES)
             || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("from")) && mask_has(m2, MOTION_WORDS))
             || before1.is_some_and(|w| is_number(w) && (4..=6).contains(&w.len()))
@@ -321,7 +322,6 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         return;
     }
     let g = gazetteer();
-    let sentence_start = is_sentence_start(text, start);
     let prev = if sentence_start { None } else { words_before(text, start).next() };
     let prev2 = if sentence_start { None } else { words_before(text, start).nth(1) };
     let prev_in = |list: &'static [&'static str]| prev.is_some_and(|w| word_in(w, list));
@@ -335,7 +335,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let org_cue = prev_in(ORG_CUES);
     let speaker = toks.len() == 1
         && text[toks[0].end..].starts_with(':')
-        && is_sentence_start(text, start)
+        && sentence_start
         && !infos[0].common
         && (infos[0].given > 0.0 || (unknown_speaker && infos[0].place == 0.0 && !infos[0].nrp));
 
@@ -479,8 +479,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         // anything else, inside a sentence, not after a determiner, the last one surname-like.
         if i == 0
             && (2..=3).contains(&toks.len())
-            && !is_sentence_start(text, start)
-            && !before1.is_some_and(|w| word_in(w, DETERMINERS) || word_in(w, ORG_CUES))
+            && !sentence_start
+            && !(mask_has(m1, DETERMINERS) || mask_has(m1, ORG_CUES))
             && toks.iter().zip(&infos).all(|(t, inf)| {
                 nameish(t.text, inf)
                     && !inf.common

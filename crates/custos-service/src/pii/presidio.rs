@@ -461,12 +461,12 @@ impl Pii<'_> {
             }
             Some(_) => return Err(PresidioError::invalid("Invalid input, deanonymizers must be an object")),
         }
-        let list = match obj.get("anonymizer_results") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
+        let list: &[Value] = match obj.get("anonymizer_results") {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(a)) => a,
             Some(_) => return Err(PresidioError::invalid("Invalid input, anonymizer_results must be a list")),
         };
-        let found = spans(text, &list, "anonymizer_results")?;
+        let found = spans(text, list, "anonymizer_results")?;
         let positions: Vec<(usize, usize, &str)> = found.iter().map(|(s, e, t, _)| (*s, *e, t.as_str())).collect();
         let result =
             operators::replace_spans(text, &positions, |entity_type, value| match keys.get(entity_type).or_else(|| keys.get("DEFAULT")) {
