@@ -1044,7 +1044,15 @@ mod tests {
                 (Ok(fast), Ok(slow)) => {
                     proptest::prop_assert!((fast.precision_loss - slow.precision_loss).abs() < 1e-12, "{:?} vs {:?}", fast.levels, slow.levels);
                     proptest::prop_assert_eq!(fast.discernibility, slow.discernibility);
-                    proptest::prop_assert!(fast.evaluated <= slow.evaluated.max(1) * 4);
+                    if limit == 0 || t_bound.is_none() {
+                        // Monotone: Flash's pruning keeps it near the exhaustive search's count.
+                        proptest::prop_assert!(fast.evaluated <= slow.evaluated.max(1) * 4);
+                    } else {
+                        // t with suppression: the lattice is classified by k and l first, then
+                        // t is checked in ascending loss, so each node is evaluated at most
+                        // twice, while the exhaustive search may stop after its first nodes.
+                        proptest::prop_assert!(fast.evaluated <= 2 * 75, "{} evaluations of 75 nodes", fast.evaluated);
+                    }
                 }
                 (Err(_), Err(_)) => {}
                 (a, b) => proptest::prop_assert!(false, "one search answered, the other not: {:?} / {:?}", a.map(|p| p.levels), b.map(|p| p.levels)),
