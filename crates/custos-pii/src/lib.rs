@@ -18,6 +18,7 @@ pub mod offsets;
 pub mod operators;
 mod phone;
 mod scan;
+pub mod table;
 pub mod validate;
 
 use std::collections::HashSet;

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use custos_pii::table::{ScanReport, TableScan};
 use custos_pii::{Operator, OperatorConfig, operators};
 use custos_tabular::{ArrayRef, DataType, Field, RecordBatch, Schema, StringArray, TableReader, TableWriter, column_text, is_text};
-use serde::Serialize;
 
 use super::pii::{TextFormat, TextInput, analyze_options, build_analyzer, load_token_key, open_output, parse_operators, progress};
 
@@ -100,29 +100,6 @@ fn threads(t: &TableInput) -> usize {
     t.threads.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
-#[derive(Default, Serialize)]
-struct ColumnReport {
-    name: String,
-    data_type: String,
-    rows_with_values: u64,
-    entities: Vec<EntityShare>,
-    classification: Option<String>,
-}
-
-#[derive(Serialize)]
-struct EntityShare {
-    entity_type: String,
-    rows: u64,
-    share: f64,
-}
-
-#[derive(Serialize)]
-struct ScanReport {
-    file: String,
-    rows: u64,
-    columns: Vec<ColumnReport>,
-}
-
 /// Threads that live as long as one table command (their regex caches and lookup tables stay
 /// warm, as `custos pii analyze`'s do): each batch's values are cut into one chunk per worker
 /// and come back in input order. A panic in a worker is caught there and raised again here,
@@ -202,9 +179,7 @@ pub fn scan(args: ScanTableArgs) -> anyhow::Result<()> {
     let reader = TableReader::open(&args.table.input, BATCH_ROWS)?;
     let schema = reader.schema();
     let bar = rows_progress();
-    let mut counts: Vec<BTreeMap<String, u64>> = vec![BTreeMap::new(); schema.fields().len()];
-    let mut non_empty = vec![0u64; schema.fields().len()];
-    let mut rows = 0u64;
+    let mut scan = TableScan::new(schema.fields().iter().map(|f| (f.name().clone(), f.data_type().to_string())));
     let types_in = |(): (), v: &Option<String>| -> Vec<Arc<str>> {
         match v {
             Some(text) if !text.is_empty() => analyzer.analyze(text, &options).into_iter().map(|f| f.entity_type).collect(),
@@ -214,17 +189,12 @@ pub fn scan(args: ScanTableArgs) -> anyhow::Result<()> {
     with_workers(threads(&args.table), types_in, |workers| -> anyhow::Result<()> {
         for batch in reader {
             let batch = batch?;
-            rows += batch.num_rows() as u64;
+            scan.add_rows(batch.num_rows() as u64);
             for (c, column) in batch.columns().iter().enumerate() {
                 let values = column_text(column.as_ref()).context("cannot read column values as text")?;
-                non_empty[c] += values.iter().filter(|v| v.as_deref().is_some_and(|s| !s.is_empty())).count() as u64;
-                for found in workers.map((), values) {
-                    let mut seen: Vec<&str> = found.iter().map(|e| &**e).collect();
-                    seen.sort_unstable();
-                    seen.dedup();
-                    for e in seen {
-                        *counts[c].entry(e.to_owned()).or_default() += 1;
-                    }
+                let has_value: Vec<bool> = values.iter().map(|v| v.as_deref().is_some_and(|s| !s.is_empty())).collect();
+                for (found, has) in workers.map((), values).into_iter().zip(has_value) {
+                    scan.add_value(c, has, found.iter().map(|e| &**e));
                 }
             }
             bar.inc(batch.num_rows() as u64);
@@ -232,28 +202,7 @@ pub fn scan(args: ScanTableArgs) -> anyhow::Result<()> {
         Ok(())
     })?;
     bar.finish_and_clear();
-    let columns = schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(c, field)| {
-            let denom = non_empty[c].max(1) as f64;
-            let mut entities: Vec<EntityShare> = counts[c]
-                .iter()
-                .map(|(t, n)| EntityShare { entity_type: t.clone(), rows: *n, share: ((*n as f64 / denom) * 10_000.0).round() / 10_000.0 })
-                .collect();
-            entities.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.entity_type.cmp(&b.entity_type)));
-            let classification = entities.first().filter(|e| e.share >= args.classify_share).map(|e| e.entity_type.clone());
-            ColumnReport {
-                name: field.name().clone(),
-                data_type: field.data_type().to_string(),
-                rows_with_values: non_empty[c],
-                entities,
-                classification,
-            }
-        })
-        .collect();
-    let report = ScanReport { file: args.table.input.display().to_string(), rows, columns };
+    let report = scan.finish(&args.table.input.display().to_string(), args.classify_share);
     let mut out = open_output(args.output.as_deref())?;
     match args.report {
         ReportFormat::Json => {

@@ -1,0 +1,15 @@
+"""custos's engines in Python.
+
+The engines are the same Rust code the ``custos`` command line and server run, compiled into
+``custos._native``: results equal the CLI's. Tables are taken through the Arrow PyCapsule
+interface (pyarrow tables and record batch readers, polars DataFrames; pandas DataFrames are
+converted by pyarrow), so columns are not copied through Python objects, and engine work runs
+with the GIL released.
+
+Submodules: :mod:`custos.pii`.
+"""
+
+from . import pii
+from ._native import CustosError, __version__
+
+__all__ = ["CustosError", "__version__", "pii"]
