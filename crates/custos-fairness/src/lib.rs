@@ -8,6 +8,7 @@
 //! The engine is pure: columns in, results out. Group ids are dense `u32`s assigned by the
 //! caller (one per combination of sensitive attribute values).
 
+pub mod partial;
 pub mod report;
 pub mod stats;
 pub mod thresholds;
@@ -29,7 +30,7 @@ pub enum FairnessError {
 }
 
 /// Confusion counts of one group (positive = the favourable outcome).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confusion {
     /// Actual positive, predicted positive.
     pub tp: u64,

@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod arrow_io;
+mod fairness;
 mod pii;
 
 pyo3::create_exception!(
@@ -27,5 +28,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CustosError", m.py().get_type::<CustosError>())?;
     pii::register(m)?;
+    fairness::register(m)?;
     Ok(())
 }

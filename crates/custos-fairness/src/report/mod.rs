@@ -24,7 +24,7 @@ pub const MISSING: &str = "(missing)";
 
 /// Scores of one group: every (score, label) pair for the exact ROC AUC, or a histogram for the
 /// streaming approximation; calibration bins and the score sum are exact either way.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScoreStats {
     exact: Vec<(f64, bool)>,
     /// Per histogram bin: (negatives, positives).
@@ -93,6 +93,13 @@ impl ScoreStats {
         }
     }
 
+    /// Adds all of `other`, its exact (score, label) pairs included: partial aggregates of
+    /// the same group from different parts of a table.
+    pub fn merge(&mut self, other: &ScoreStats) {
+        self.exact.extend_from_slice(&other.exact);
+        self.merge_summary(other);
+    }
+
     /// The mean score (NaN without scores).
     pub fn mean(&self) -> f64 {
         if self.n == 0 { f64::NAN } else { self.sum / self.n as f64 }
@@ -141,7 +148,7 @@ impl ScoreStats {
 }
 
 /// What an audit counted for one combination of sensitive values.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupTally {
     /// The group's value of each sensitive attribute, in the report's attribute order.
     pub key: Vec<String>,
