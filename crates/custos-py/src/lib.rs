@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod arrow_io;
+mod explain;
 mod fairness;
 mod pii;
 
@@ -29,5 +30,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CustosError", m.py().get_type::<CustosError>())?;
     pii::register(m)?;
     fairness::register(m)?;
+    explain::register(m)?;
     Ok(())
 }
