@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod arrow_io;
+mod drift;
 mod explain;
 mod fairness;
 mod pii;
@@ -31,5 +32,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pii::register(m)?;
     fairness::register(m)?;
     explain::register(m)?;
+    drift::register(m)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
 pub use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+pub use arrow::error::ArrowError;
 pub use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;

@@ -6,8 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use custos_monitor::{ColumnDrift, ColumnInput, Correction, DriftOptions, DriftReport, Sample, Verdict};
-use custos_tabular::{Array as _, DataType, TableReader};
+use custos_frames::drift::SampleReader;
+use custos_monitor::{ColumnDrift, ColumnInput, Correction, DriftOptions, DriftReport, Verdict};
+use custos_tabular::TableReader;
 
 use super::pii::{open_output, progress};
 
@@ -64,112 +65,19 @@ pub enum DriftCommand {
     Merge(super::drift_profile::MergeArgs),
 }
 
-/// Most distinct values a categorical column may hold before it is refused (a bound on
-/// memory: an id column is not a category).
-const MAX_CATEGORIES: usize = 10_000;
-
-/// One column being read.
-enum Accumulator {
-    Numeric { values: Vec<f64>, missing: u64 },
-    Categorical { counts: BTreeMap<String, u64>, missing: u64 },
-}
-
-impl Accumulator {
-    fn into_sample(self) -> Sample {
-        match self {
-            Accumulator::Numeric { values, missing } => Sample::Numeric { values, missing },
-            Accumulator::Categorical { counts, missing } => Sample::Categorical { counts, missing },
-        }
-    }
-
-    /// Turns numbers read so far into categories (a column that turned out not to be numeric).
-    fn make_categorical(&mut self) {
-        if let Accumulator::Numeric { values, missing } = self {
-            let mut counts = BTreeMap::new();
-            for v in values.iter() {
-                *counts.entry(format!("{v}")).or_insert(0) += 1;
-            }
-            *self = Accumulator::Categorical { counts, missing: *missing };
-        }
-    }
-}
-
-fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indicatif::ProgressBar) -> anyhow::Result<Vec<Accumulator>> {
+fn read(path: &Path, columns: &[String], forced: &BTreeSet<String>, bar: &indicatif::ProgressBar) -> anyhow::Result<SampleReader> {
     // Parquet text columns arrive dictionary-encoded: categories are counted by code.
     let reader = TableReader::open_with(path, 65_536, true)?;
-    let schema = reader.schema();
     // Numbers are held once, in buffers sized up front when the file says how many rows it
     // has (at most 16 million: a bound on what a header can make us reserve).
     let capacity = reader.rows.unwrap_or(0).min(16_000_000) as usize;
-    let mut acc: Vec<Accumulator> = columns
-        .iter()
-        .map(|c| {
-            let field = schema.field_with_name(c).map_err(|_| anyhow::anyhow!("no column {c:?} in {}", path.display()))?;
-            let categorical = forced.contains(c) || matches!(field.data_type(), DataType::Boolean);
-            Ok(if categorical {
-                Accumulator::Categorical { counts: BTreeMap::new(), missing: 0 }
-            } else {
-                Accumulator::Numeric { values: Vec::with_capacity(capacity), missing: 0 }
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let mut samples = SampleReader::new(&reader.schema(), &path.display().to_string(), columns, forced, capacity)?;
     for batch in reader {
         let batch = batch?;
-        for (i, name) in columns.iter().enumerate() {
-            let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
-            if let Accumulator::Numeric { values, missing } = &mut acc[i] {
-                match custos_tabular::column_as_f64(array.as_ref()) {
-                    Some(floats) => {
-                        for v in floats.iter() {
-                            match v {
-                                Some(x) if x.is_finite() => values.push(x),
-                                _ => *missing += 1,
-                            }
-                        }
-                        continue;
-                    }
-                    None => acc[i].make_categorical(),
-                }
-            }
-            if let Accumulator::Categorical { counts, missing } = &mut acc[i] {
-                let mut add = |v: &str, n: u64| -> anyhow::Result<()> {
-                    match counts.get_mut(v) {
-                        Some(c) => *c += n,
-                        None => {
-                            if counts.len() >= MAX_CATEGORIES {
-                                bail!("column {name:?} has more than {MAX_CATEGORIES} distinct values: an identifier is not a category");
-                            }
-                            counts.insert(v.to_owned(), n);
-                        }
-                    }
-                    Ok(())
-                };
-                if let Some((codes, values)) = custos_tabular::dictionary_codes(array.as_ref()) {
-                    let mut by_code = vec![0u64; values.len()];
-                    for c in codes {
-                        match by_code.get_mut(c) {
-                            Some(n) => *n += 1,
-                            None => *missing += 1,
-                        }
-                    }
-                    for (code, n) in by_code.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                        add(values.value(code), n)?;
-                    }
-                } else {
-                    let text = custos_tabular::column_as_strings(array.as_ref())?;
-                    for r in 0..text.len() {
-                        if text.is_null(r) {
-                            *missing += 1;
-                        } else {
-                            add(text.value(r), 1)?;
-                        }
-                    }
-                }
-            }
-        }
+        samples.add_batch(&batch)?;
         bar.inc(batch.num_rows() as u64);
     }
-    Ok(acc)
+    Ok(samples)
 }
 
 /// Runs `custos drift`.
@@ -285,25 +193,11 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
             let reference = read(reference_path, &columns, &forced, &bar);
             (reference, current.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
         });
-        let (mut reference, mut current) = (reference?, current?);
+        let (reference, current) = (reference?, current?);
         bar.finish_and_clear();
-        // A column numeric in one table and not the other is compared as categories in both.
-        for i in 0..columns.len() {
-            let numeric = |a: &Accumulator| matches!(a, Accumulator::Numeric { .. });
-            if numeric(&reference[i]) != numeric(&current[i]) {
-                reference[i].make_categorical();
-                current[i].make_categorical();
-            }
-        }
-        columns
-            .iter()
-            .zip(reference.into_iter().zip(current))
-            .map(|(name, (r, c))| ColumnInput {
-                name: name.clone(),
-                reference: r.into_sample(),
-                current: c.into_sample(),
-                min_effect: min_effect.get(name).copied(),
-            })
+        SampleReader::finish_pair(reference, current)
+            .into_iter()
+            .map(|(name, reference, current)| ColumnInput { min_effect: min_effect.get(&name).copied(), name, reference, current })
             .collect()
     };
     let report = custos_monitor::compare(&mut inputs, &DriftOptions { alpha: args.alpha, correction, power: 0.8, name_values: true })?;

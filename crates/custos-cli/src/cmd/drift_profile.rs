@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use custos_monitor::{ColumnProfile, Profile};
-use custos_tabular::{Array as _, DataType, TableReader};
+use custos_frames::drift::Profiler;
+use custos_monitor::Profile;
+use custos_tabular::TableReader;
 
 /// Largest profile file read (10,000 columns of 16 KB sketches in base64 fit well inside).
 const MAX_PROFILE_BYTES: u64 = 512 << 20;
@@ -79,86 +80,13 @@ pub fn profile_table(
     bar: &indicatif::ProgressBar,
 ) -> anyhow::Result<Profile> {
     let reader = TableReader::open_with(path, 65_536, true)?;
-    let schema = reader.schema();
-    for c in columns {
-        schema.field_with_name(c).map_err(|_| anyhow::anyhow!("no column {c:?} in {}", path.display()))?;
-    }
-    let mut profile: Option<Profile> = kinds.map(|k| Profile {
-        rows: 0,
-        columns: columns
-            .iter()
-            .map(|c| match k.column(c).map(ColumnProfile::kind) {
-                Some("numeric") => ColumnProfile::numeric(c),
-                _ => ColumnProfile::categorical(c),
-            })
-            .collect(),
-    });
-    let mut rows = 0u64;
+    let mut profiler = Profiler::new(&reader.schema(), &path.display().to_string(), columns, forced, kinds)?;
     for batch in reader {
         let batch = batch?;
-        let profile = profile.get_or_insert_with(|| Profile {
-            rows: 0,
-            columns: columns
-                .iter()
-                .map(|c| {
-                    let array = batch.column_by_name(c);
-                    let categorical = forced.contains(c)
-                        || array.is_none_or(|a| {
-                            matches!(a.data_type(), DataType::Boolean) || custos_tabular::column_as_f64(a.as_ref()).is_none()
-                        });
-                    if categorical { ColumnProfile::categorical(c) } else { ColumnProfile::numeric(c) }
-                })
-                .collect(),
-        });
-        for column in profile.columns.iter_mut() {
-            let name = column.name.clone();
-            let array = batch.column_by_name(&name).with_context(|| format!("column {name} vanished"))?;
-            if column.kind() == "numeric" {
-                let floats = custos_tabular::column_as_f64(array.as_ref()).with_context(|| {
-                    if kinds.is_some() {
-                        format!("column {name:?} holds text after row {rows}, but the other side holds it as numbers")
-                    } else {
-                        format!("column {name:?} holds text after row {rows} but numbers before it: pass --categorical {name}")
-                    }
-                })?;
-                for v in floats.iter() {
-                    column.add_number(v);
-                }
-                continue;
-            }
-            if let Some((codes, values)) = custos_tabular::dictionary_codes(array.as_ref()) {
-                let mut by_code = vec![0u64; values.len()];
-                let mut missing = 0u64;
-                for c in codes {
-                    match by_code.get_mut(c) {
-                        Some(n) => *n += 1,
-                        None => missing += 1,
-                    }
-                }
-                column.add_category(None, missing)?;
-                for (code, n) in by_code.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                    column.add_category(Some(values.value(code)), n)?;
-                }
-            } else {
-                let text = custos_tabular::column_as_strings(array.as_ref())?;
-                for r in 0..text.len() {
-                    column.add_category((!text.is_null(r)).then(|| text.value(r)), 1)?;
-                }
-            }
-        }
-        rows += batch.num_rows() as u64;
+        profiler.add_batch(&batch)?;
         bar.inc(batch.num_rows() as u64);
     }
-    let mut profile = profile.unwrap_or_else(|| Profile {
-        rows: 0,
-        columns: columns
-            .iter()
-            .map(|c| if forced.contains(c) { ColumnProfile::categorical(c) } else { ColumnProfile::numeric(c) })
-            .collect(),
-    });
-    profile.rows = rows;
-    profile.seal();
-    Ok(profile)
+    Ok(profiler.finish())
 }
 
 /// Runs `custos drift profile`.
