@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod arrow_io;
+mod consent;
 mod drift;
 mod explain;
 mod fairness;
@@ -33,5 +34,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fairness::register(m)?;
     explain::register(m)?;
     drift::register(m)?;
+    consent::register(m)?;
     Ok(())
 }
