@@ -6,10 +6,10 @@ interface (pyarrow tables and record batch readers, polars DataFrames; pandas Da
 converted by pyarrow), so columns are not copied through Python objects, and engine work runs
 with the GIL released.
 
-Submodules: :mod:`custos.pii`, :mod:`custos.fairness`, :mod:`custos.explain`, :mod:`custos.drift`, :mod:`custos.consent`; :mod:`custos.spark` runs them on Apache Spark (``import custos.spark``, needs pyspark).
+Submodules: :mod:`custos.pii`, :mod:`custos.fairness`, :mod:`custos.explain`, :mod:`custos.drift`, :mod:`custos.consent`, :mod:`custos.anon`; :mod:`custos.spark` runs them on Apache Spark (``import custos.spark``, needs pyspark).
 """
 
-from . import consent, drift, explain, fairness, pii
+from . import anon, consent, drift, explain, fairness, pii
 from ._native import CustosError, __version__
 
-__all__ = ["CustosError", "__version__", "consent", "drift", "explain", "fairness", "pii"]
+__all__ = ["CustosError", "__version__", "anon", "consent", "drift", "explain", "fairness", "pii"]

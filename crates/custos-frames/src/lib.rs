@@ -4,4 +4,5 @@
 //! so the two front ends cannot disagree on a number (dictionary-encoded text counted by code,
 //! missing values, the rule that decides whether a column is numeric).
 
+pub mod anon;
 pub mod drift;

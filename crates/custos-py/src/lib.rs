@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod anon;
 mod arrow_io;
 mod consent;
 mod drift;
@@ -35,5 +36,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     explain::register(m)?;
     drift::register(m)?;
     consent::register(m)?;
+    anon::register(m)?;
     Ok(())
 }

@@ -557,43 +557,18 @@ pub fn run(command: AnonCommand) -> anyhow::Result<()> {
 /// (missing as an empty value).
 fn read(path: &Path, names: &[&str], categorical: &[String]) -> anyhow::Result<Table> {
     let reader = TableReader::open(path, 65_536)?;
-    let schema = reader.schema();
-    for name in names {
-        schema.field_with_name(name).map_err(|_| anyhow::anyhow!("no column {name:?} in {}", path.display()))?;
-    }
-    // Numeric until a value says otherwise.
-    let mut numeric: Vec<bool> = names.iter().map(|n| !categorical.iter().any(|c| c == n)).collect();
+    let mut table = custos_frames::anon::TableReader::new(&reader.schema(), &path.display().to_string(), names, categorical)?;
     let bar = indicatif::ProgressBar::new(reader.rows.unwrap_or(0));
     bar.set_style(
         indicatif::ProgressStyle::with_template("reading {pos} rows {per_sec}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-    let mut texts: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     for batch in reader {
         let batch = batch?;
-        for (i, name) in names.iter().enumerate() {
-            let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
-            if numeric[i] {
-                if let Some(floats) = custos_tabular::column_as_f64(array.as_ref()) {
-                    numbers[i].extend(floats.iter().map(|v| v.unwrap_or(f64::NAN)));
-                    continue;
-                }
-                // Not a number after all: the numbers so far become text again.
-                numeric[i] = false;
-                texts[i] = numbers[i].drain(..).map(|x| if x.is_nan() { String::new() } else { x.to_string() }).collect();
-            }
-            let text = custos_tabular::column_text(array.as_ref())?;
-            texts[i].extend(text.into_iter().map(Option::unwrap_or_default));
-        }
+        table.add_batch(&batch)?;
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
-    let mut table = Table::new();
-    for (i, name) in names.iter().enumerate() {
-        let column = if numeric[i] { Column::Numeric(std::mem::take(&mut numbers[i])) } else { Column::categorical(&texts[i]) };
-        table.push(*name, column)?;
-    }
-    Ok(table)
+    Ok(table.finish()?)
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
