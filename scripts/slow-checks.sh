@@ -31,3 +31,10 @@ awk -v s="$seconds" 'BEGIN { exit !(s < 60) }' || { echo "enforcement search too
 # (two-sample chi-square over 200,000 draws each; dev-only so CI never builds OpenDP). CI runs
 # the chi-square tests against the exact distributions (crates/custos-anon/src/dp.rs).
 cargo run --release --manifest-path dev/opendp-agreement/Cargo.toml
+
+# Scale-out: 100 million synthetic decisions generated inside Spark, audited by custos.spark on
+# local[2] (docs/SCALE.md); CI runs the Spark tests on small frames (python/tests/test_spark.py).
+[ -x python/.venv/bin/python ] || python/test.sh --co -q >/dev/null
+(cd python && VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop --release --quiet)
+python/.venv/bin/python bench/spark_scale.py
+(cd python && VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" .venv/bin/maturin develop --quiet)

@@ -117,20 +117,15 @@ impl TreeModel {
         let model = &self.model;
         let attributions = py
             .detach(|| -> Result<Vec<Vec<custos_explain::Attribution>>, custos_explain::ExplainError> {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let chunk = rows.len().div_ceil(threads).max(1);
                 match &background {
-                    None => model.shap_many(&rows),
-                    Some(bg) => {
-                        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-                        let chunk = rows.len().div_ceil(threads).max(1);
+                    None => {
+                        // The per-leaf tables are built once and shared; each core explains a
+                        // block of rows with them.
+                        model.prepare();
                         std::thread::scope(|s| {
-                            let handles: Vec<_> = rows
-                                .chunks(chunk)
-                                .map(|part| {
-                                    s.spawn(move || {
-                                        part.iter().map(|r| model.shap(r, ShapMode::Interventional, bg)).collect::<Result<Vec<_>, _>>()
-                                    })
-                                })
-                                .collect();
+                            let handles: Vec<_> = rows.chunks(chunk).map(|part| s.spawn(move || model.shap_many(part))).collect();
                             let mut out = Vec::with_capacity(rows.len());
                             for h in handles {
                                 out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
@@ -138,6 +133,21 @@ impl TreeModel {
                             Ok(out)
                         })
                     }
+                    Some(bg) => std::thread::scope(|s| {
+                        let handles: Vec<_> = rows
+                            .chunks(chunk)
+                            .map(|part| {
+                                s.spawn(move || {
+                                    part.iter().map(|r| model.shap(r, ShapMode::Interventional, bg)).collect::<Result<Vec<_>, _>>()
+                                })
+                            })
+                            .collect();
+                        let mut out = Vec::with_capacity(rows.len());
+                        for h in handles {
+                            out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?);
+                        }
+                        Ok(out)
+                    }),
                 }
             })
             .map_err(|e| error(format!("X: {e}")))?;
