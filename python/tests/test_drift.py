@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import polars as pl
@@ -12,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import custos
+from _compare import close
 
 
 def tables(seed=5, n=4000):
@@ -28,21 +28,6 @@ def tables(seed=5, n=4000):
         "plan": rng.choice(["basic", "plus", "premium", "trial"], m, p=[0.5, 0.3, 0.15, 0.05]),
     })
     return ref, cur
-
-
-def close(a, b, at=""):
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), at
-        for k in a:
-            close(a[k], b[k], f"{at}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), at
-        for i, (x, y) in enumerate(zip(a, b)):
-            close(x, y, f"{at}[{i}]")
-    elif isinstance(a, float) or isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300), f"{at}: {a} vs {b}"
-    else:
-        assert a == b, at
 
 
 def test_compare_equals_the_cli(cli, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 import polars as pl
@@ -12,6 +11,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 import custos
+from _compare import close
 
 GERMAN = "testdata/fairness/german.csv"
 ARGS = dict(sensitive=["sex", "age_group"], y_true="y_true", y_pred="y_pred", score="score")
@@ -19,22 +19,6 @@ ARGS = dict(sensitive=["sex", "age_group"], y_true="y_true", y_pred="y_pred", sc
 
 def german(root) -> pa.Table:
     return pacsv.read_csv(root / GERMAN)
-
-
-def close(a, b, at=""):
-    """Equal, numbers to 1e-12 (sums of scores added in another order differ in the last bits)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), at
-        for k in a:
-            close(a[k], b[k], f"{at}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), at
-        for i, (x, y) in enumerate(zip(a, b)):
-            close(x, y, f"{at}[{i}]")
-    elif isinstance(a, float) or isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), f"{at}: {a} vs {b}"
-    else:
-        assert a == b, at
 
 
 def test_audit_equals_the_cli(root, cli):

@@ -4,7 +4,6 @@ within the stated bounds for what partials approximate)."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 
@@ -14,6 +13,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 import custos
+from _compare import close
 import custos.spark
 
 pyspark = pytest.importorskip("pyspark")
@@ -61,21 +61,6 @@ def strip_order(report):
     out["by_group"] = sorted(report["by_group"], key=lambda g: json.dumps(g["group"], sort_keys=True))
     out["by_attribute"] = {a: sorted(v, key=lambda g: json.dumps(g["group"], sort_keys=True)) for a, v in report["by_attribute"].items()}
     return out
-
-
-def close(a, b, at=""):
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), at
-        for k in a:
-            close(a[k], b[k], f"{at}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), at
-        for i, (x, y) in enumerate(zip(a, b)):
-            close(x, y, f"{at}[{i}]")
-    elif isinstance(a, float) or isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), f"{at}: {a} vs {b}"
-    else:
-        assert a == b, at
 
 
 def test_fairness_audit_equals_one_machine(spark):
