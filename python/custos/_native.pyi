@@ -60,6 +60,27 @@ def fairness_partial(
     favorable: str = "1",
     streaming: bool = False,
 ) -> FairnessPartial: ...
+def fairness_report_html(report: str, provenance: list[tuple[str, str]] = ...) -> str: ...
+def fairness_check_data(
+    table: Any,
+    sensitive: list[str],
+    y_true: str,
+    favorable: str = "1",
+    max_categories: int = 50,
+    proxy_threshold: float = 0.3,
+    reference: dict[str, dict[str, float]] = ...,
+) -> str: ...
+def fairness_reweighing(table: Any, sensitive: list[str], y_true: str, favorable: str = "1", weight_column: str = "weight") -> Any: ...
+def fairness_thresholds(
+    table: Any,
+    sensitive: list[str],
+    y_true: str,
+    score: str,
+    favorable: str = "1",
+    constraint: str = "demographic_parity",
+    tolerance: float = 0.02,
+    baseline_threshold: float = 0.5,
+) -> str: ...
 
 class TreeModel:
     def __init__(self, data: bytes, max_depth: int = 64, max_nodes: int = 2000000, max_leaves: int = 1000000) -> None: ...

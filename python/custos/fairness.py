@@ -9,18 +9,23 @@ calibration with a score, and AIF360's comparisons against a reference group.
 Tables are counted into a mergeable partial aggregate (:func:`partial`): count parts of a
 table apart (files, batches, Spark partitions), :meth:`FairnessPartial.merge` them, and the
 report is the one-pass report (counts exactly; sums of scores to rounding).
+
+``check_data`` checks training data before a model learns from it (group representation
+against a reference population, label balance, features that act as proxies for a sensitive
+attribute), and ``mitigate`` reduces bias (reweighing the training rows, or per-group decision
+thresholds on a score): the CLI's ``fairness check-data`` and ``fairness mitigate``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from . import _native
 from ._arrow import as_stream
 from ._native import FairnessPartial
 
-__all__ = ["Audit", "FairnessPartial", "audit", "partial"]
+__all__ = ["Audit", "FairnessPartial", "audit", "check_data", "mitigate", "partial"]
 
 
 def partial(
@@ -103,6 +108,14 @@ class Audit:
         """The report as JSON, as ``custos fairness audit`` writes it."""
         return json.dumps(self.report, indent=2)
 
+    def to_html(self, provenance: Optional[Mapping[str, str]] = None) -> str:
+        """The report as one standalone HTML page (charts of selection and true positive rates
+        with their numbers in tables, groups, disparities, warnings), the page
+        ``custos fairness audit --format html`` writes. ``provenance`` adds lines saying where
+        the numbers came from (e.g. ``{"Input": "s3://bucket/decisions/"}``)."""
+        pairs = [(str(k), str(v)) for k, v in (provenance or {}).items()]
+        return _native.fairness_report_html(json.dumps(self.report), pairs)
+
     def __repr__(self) -> str:
         d = self.report["disparities"]
         return (
@@ -134,3 +147,63 @@ def audit(
     ``reference_group`` e.g. ``"sex=male"``."""
     p = partial(table, sensitive, y_true, y_pred, score, favorable, streaming)
     return Audit(json.loads(p.report(min_group_size, bootstrap, seed, reference_group)), frame)
+
+
+def _sensitive(sensitive: Any) -> list:
+    return [sensitive] if isinstance(sensitive, str) else list(sensitive)
+
+
+def check_data(
+    table: Any,
+    sensitive: Sequence[str],
+    y_true: str,
+    favorable: Any = "1",
+    max_categories: int = 50,
+    proxy_threshold: float = 0.3,
+    reference_distributions: Optional[Mapping[str, Mapping[str, float]]] = None,
+) -> dict:
+    """Checks training data in ``table`` (the CLI's ``fairness check-data``, the same report).
+
+    Per sensitive attribute: each value's count, share and base rate (share of favourable
+    labels); for every other column with at most ``max_categories`` values, Cramér's V and the
+    mutual information with each attribute, flagged as a proxy at ``proxy_threshold``;
+    ``reference_distributions`` (e.g. ``{"sex": {"female": 0.51, "male": 0.49}}``) compares the
+    data's shares with a population's (chi-square goodness of fit)."""
+    reference = {str(a): {str(v): float(x) for v, x in shares.items()} for a, shares in (reference_distributions or {}).items()}
+    text = _native.fairness_check_data(
+        as_stream(table), _sensitive(sensitive), y_true, str(favorable), max_categories, proxy_threshold, reference
+    )
+    return json.loads(text)
+
+
+def mitigate(
+    table: Any,
+    sensitive: Sequence[str],
+    y_true: str,
+    method: str = "reweighing",
+    favorable: Any = "1",
+    weight_column: str = "weight",
+    score: Optional[str] = None,
+    constraint: str = "demographic_parity",
+    tolerance: float = 0.02,
+    baseline_threshold: float = 0.5,
+) -> Any:
+    """Reduces bias (the CLI's ``fairness mitigate``).
+
+    ``method="reweighing"`` (pre-processing) returns a ``pyarrow.Table``: ``table`` with a
+    ``weight_column`` of Kamiran-Calders weights that make label and group independent when
+    a model trains with them (AIF360's ``Reweighing``). ``method="thresholds"``
+    (post-processing) returns the report of the most accurate per-group thresholds on
+    ``score`` whose rates (``constraint``: ``"demographic_parity"`` or
+    ``"true_positive_rate_parity"``) differ by at most ``tolerance``, with the accuracy it
+    costs against one shared ``baseline_threshold``."""
+    if method == "reweighing":
+        return _native.fairness_reweighing(as_stream(table), _sensitive(sensitive), y_true, str(favorable), weight_column)
+    if method == "thresholds":
+        if score is None:
+            raise ValueError("score: method='thresholds' needs the score column the thresholds apply to")
+        text = _native.fairness_thresholds(
+            as_stream(table), _sensitive(sensitive), y_true, score, str(favorable), constraint, tolerance, baseline_threshold
+        )
+        return json.loads(text)
+    raise ValueError(f"method: expected 'reweighing' or 'thresholds', got {method!r}")

@@ -6,3 +6,4 @@
 
 pub mod anon;
 pub mod drift;
+pub mod fairness;

@@ -248,6 +248,23 @@ impl Analyzer {
         }
     }
 
+    /// `text` with the personal data found in it replaced by `operators` (one cell of a
+    /// table's redaction: the CLI's `redact-table`, Python's `redact_table`); the text itself
+    /// when nothing is found. `tokens` serves the `tokenize` operator.
+    pub fn redact(
+        &self,
+        text: &str,
+        options: &AnalyzeOptions,
+        operators: &OperatorConfig,
+        tokens: Option<&custos_core::Pseudonymizer>,
+    ) -> Result<String, AnonymizeError> {
+        let findings = self.analyze(text, options);
+        if findings.is_empty() {
+            return Ok(text.to_owned());
+        }
+        Ok(operators::anonymize(text, &findings, operators, tokens)?.text)
+    }
+
     /// Finds personal data in `text`: non-overlapping findings sorted by position.
     ///
     /// Where two readings of the same text overlap, the higher score wins (ties: the longer

@@ -1,25 +1,25 @@
 //! `custos.fairness`: audits of decisions in Arrow tables as mergeable partial aggregates
 //! (`custos_fairness::partial`), reported exactly as `custos fairness audit` reports them.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use arrow::array::Array;
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
 use custos_fairness::Favorable;
 use custos_fairness::partial::AuditPartial;
 use custos_fairness::report::{MAX_BOOTSTRAP, ReportOptions};
+use custos_fairness::thresholds::Constraint;
+use custos_frames::fairness::{CheckDataOptions, DataCheck, DataColumns, Reweighing, ThresholdOptions, ThresholdSearch};
 use custos_tabular::{column_as_f64, column_as_strings};
 use pyo3::prelude::*;
 
 use crate::{arrow_io, error};
 
-/// Labels of a column: favourable or not, numerically for numeric columns (the CLI's rule).
+/// Labels of a column (the CLI's rule, `custos_frames::fairness::labels`), errors as text.
 fn labels(array: &dyn Array, favorable: &Favorable, name: &str) -> Result<Vec<bool>, String> {
-    if array.null_count() > 0 {
-        return Err(format!("{name}: the column has missing values"));
-    }
-    if let (Some(values), Some(f)) = (column_as_f64(array), favorable.number()) {
-        return Ok(values.values().iter().map(|v| *v == f).collect());
-    }
-    let strings = column_as_strings(array).map_err(|e| format!("{name}: {e}"))?;
-    Ok(strings.iter().map(|v| favorable.matches(v.unwrap_or(""))).collect())
+    custos_frames::fairness::labels(array, favorable, name).map_err(|e| format!("{name}: {e}"))
 }
 
 /// An audit's partial aggregate: per group its confusion counts and score statistics.
@@ -158,9 +158,151 @@ fn fairness_partial(
     Ok(FairnessPartial { inner: partial })
 }
 
+/// The columns of a fairness input, checked like the audit's.
+fn data_columns(sensitive: Vec<String>, y_true: String, favorable: &str) -> PyResult<DataColumns> {
+    if sensitive.is_empty() || sensitive.len() > 4 {
+        return Err(error(format!("sensitive: 1 to 4 attributes, got {}", sensitive.len())));
+    }
+    Ok(DataColumns { sensitive, y_true, favorable: Favorable::new(favorable) })
+}
+
+/// The training-data check of `table` (the CLI's `fairness check-data`), as its JSON report.
+#[pyfunction]
+#[pyo3(signature = (table, sensitive, y_true, favorable="1", max_categories=50, proxy_threshold=0.3, reference=BTreeMap::new()))]
+#[allow(clippy::too_many_arguments)]
+fn fairness_check_data(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    sensitive: Vec<String>,
+    y_true: String,
+    favorable: &str,
+    max_categories: usize,
+    proxy_threshold: f64,
+    reference: BTreeMap<String, BTreeMap<String, f64>>,
+) -> PyResult<String> {
+    let columns = data_columns(sensitive, y_true, favorable)?;
+    for (attr, shares) in &reference {
+        if shares.values().any(|s| !s.is_finite() || *s < 0.0) {
+            return Err(error(format!("reference_distributions[{attr:?}]: every share must be a non-negative number")));
+        }
+        let total: f64 = shares.values().sum();
+        if (total - 1.0).abs() > 1e-6 {
+            return Err(error(format!("reference_distributions[{attr:?}]: the shares add up to {total}, not 1")));
+        }
+    }
+    let reader = arrow_io::stream(table)?;
+    let options = CheckDataOptions { max_categories, proxy_threshold, reference: reference.into_iter().collect() };
+    let mut check = DataCheck::new(&arrow_io::schema(&reader), "the table", columns, options).map_err(|e| error(e.to_string()))?;
+    let report = py
+        .detach(|| -> Result<_, String> {
+            for batch in reader {
+                check.add(&batch.map_err(|e| format!("table: {e}"))?).map_err(|e| e.to_string())?;
+            }
+            check.finish().map_err(|e| e.to_string())
+        })
+        .map_err(error)?;
+    serde_json::to_string(&report).map_err(|e| error(e.to_string()))
+}
+
+/// `table` with a column of Kamiran-Calders reweighing weights (the CLI's `fairness mitigate`).
+#[pyfunction]
+#[pyo3(signature = (table, sensitive, y_true, favorable="1", weight_column="weight"))]
+fn fairness_reweighing(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    sensitive: Vec<String>,
+    y_true: String,
+    favorable: &str,
+    weight_column: &str,
+) -> PyResult<Py<PyAny>> {
+    let columns = data_columns(sensitive, y_true, favorable)?;
+    let reader = arrow_io::stream(table)?;
+    let in_schema = arrow_io::schema(&reader);
+    if in_schema.field_with_name(weight_column).is_ok() {
+        return Err(error(format!("weight_column: the table already has a column {weight_column:?} (choose another name)")));
+    }
+    let mut counts = Reweighing::new(&in_schema, "the table", columns).map_err(|e| error(e.to_string()))?;
+    let mut fields: Vec<Field> = in_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(weight_column, DataType::Float64, false));
+    let schema = Arc::new(Schema::new(fields));
+    let out = py
+        .detach(|| -> Result<Vec<RecordBatch>, String> {
+            // The table is in memory already: its batches are kept (shared, not copied) for the
+            // second pass.
+            let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| format!("table: {e}"))?;
+            for b in &batches {
+                counts.add(b).map_err(|e| e.to_string())?;
+            }
+            let weights = counts.finish().map_err(|e| e.to_string())?;
+            batches
+                .iter()
+                .map(|b| {
+                    let mut cols = b.columns().to_vec();
+                    cols.push(Arc::new(weights.of(b).map_err(|e| e.to_string())?));
+                    RecordBatch::try_new(schema.clone(), cols).map_err(|e| e.to_string())
+                })
+                .collect()
+        })
+        .map_err(error)?;
+    arrow_io::to_table(py, out, schema)
+}
+
+/// Per-group decision thresholds on `score` (the CLI's `fairness mitigate --method
+/// thresholds`), as its JSON report.
+#[pyfunction]
+#[pyo3(signature = (table, sensitive, y_true, score, favorable="1", constraint="demographic_parity", tolerance=0.02, baseline_threshold=0.5))]
+#[allow(clippy::too_many_arguments)]
+fn fairness_thresholds(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    sensitive: Vec<String>,
+    y_true: String,
+    score: String,
+    favorable: &str,
+    constraint: &str,
+    tolerance: f64,
+    baseline_threshold: f64,
+) -> PyResult<String> {
+    let columns = data_columns(sensitive, y_true, favorable)?;
+    let constraint = match constraint {
+        "demographic_parity" => Constraint::DemographicParity,
+        "true_positive_rate_parity" => Constraint::TruePositiveRateParity,
+        other => return Err(error(format!("constraint: expected 'demographic_parity' or 'true_positive_rate_parity', got {other:?}"))),
+    };
+    if !(0.0..=1.0).contains(&tolerance) {
+        return Err(error("tolerance: must be between 0 and 1"));
+    }
+    let reader = arrow_io::stream(table)?;
+    let options = ThresholdOptions { score, constraint, tolerance, baseline_threshold };
+    let mut search = ThresholdSearch::new(&arrow_io::schema(&reader), "the table", columns, options).map_err(|e| error(e.to_string()))?;
+    let report = py
+        .detach(|| -> Result<_, String> {
+            for batch in reader {
+                search.add(&batch.map_err(|e| format!("table: {e}"))?).map_err(|e| e.to_string())?;
+            }
+            search.finish().map_err(|e| e.to_string())
+        })
+        .map_err(error)?;
+    serde_json::to_string(&report).map_err(|e| error(e.to_string()))
+}
+
+/// The standalone HTML report of an audit (its JSON, as `FairnessPartial.report` answers it),
+/// with where its numbers came from: the page `custos fairness audit --format html` writes.
+#[pyfunction]
+#[pyo3(signature = (report, provenance=Vec::new()))]
+fn fairness_report_html(report: &str, provenance: Vec<(String, String)>) -> PyResult<String> {
+    let report: custos_fairness::report::FairnessReport =
+        serde_json::from_str(report).map_err(|e| error(format!("report: not an audit report ({e})")))?;
+    custos_reports::fairness_report_file(&report, &provenance).map_err(|e| error(e.to_string()))
+}
+
 /// Adds `custos.fairness`'s functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FairnessPartial>()?;
+    m.add_function(wrap_pyfunction!(fairness_report_html, m)?)?;
+    m.add_function(wrap_pyfunction!(fairness_check_data, m)?)?;
+    m.add_function(wrap_pyfunction!(fairness_reweighing, m)?)?;
+    m.add_function(wrap_pyfunction!(fairness_thresholds, m)?)?;
     m.add_function(wrap_pyfunction!(fairness_partial, m)?)?;
     Ok(())
 }

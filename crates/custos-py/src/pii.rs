@@ -266,13 +266,7 @@ fn pii_redact_table(
                     let ops = per_column.get(in_schema.field(c).name()).unwrap_or(&base);
                     let values = column_text(column.as_ref()).map_err(|e| format!("table: {e}"))?;
                     let new = par_map(&values, |v| match v {
-                        Some(text) if !text.is_empty() => {
-                            let findings = analyzer().analyze(text, &options);
-                            if findings.is_empty() {
-                                return Ok(Some(text.clone()));
-                            }
-                            operators::anonymize(text, &findings, ops, None).map(|a| Some(a.text))
-                        }
+                        Some(text) if !text.is_empty() => analyzer().redact(text, &options, ops, None).map(Some),
                         other => Ok(other.clone()),
                     });
                     let new = new.into_iter().collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;

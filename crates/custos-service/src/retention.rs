@@ -106,6 +106,12 @@ impl Retention<'_> {
             tracing::info!(expired_values = report.total, monitor_windows = report.monitor_windows, "retention run deleted expired data");
             self.scrub_deleted().await;
         }
+        // The decision log's partitions for the months ahead (PostgreSQL), made well before
+        // they are needed; rows that landed in the default partition move to their month.
+        let made = self.0.store.write(async |tx| custos_store::decisions::make_partitions(tx, &at).await).await?;
+        if !made.is_empty() {
+            tracing::info!(months = ?made, "made partitions of the decision log");
+        }
         let finished = custos_core::format_timestamp(&at);
         self.0.write(async |tx| Ok(custos_store::settings::set(tx, LAST_RUN_SETTING, finished.as_bytes()).await?)).await?;
         Ok(report)

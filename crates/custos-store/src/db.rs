@@ -235,6 +235,11 @@ impl Store {
         if let Some(queue) = appender_queue {
             tokio::spawn(run_check_appender(Arc::downgrade(&store.inner), queue));
         }
+        // PostgreSQL: this month's decisions and the next two months' have their partition.
+        let made = store.write(async |tx| crate::decisions::make_partitions(tx, &custos_core::now()).await).await?;
+        if !made.is_empty() {
+            tracing::info!(months = ?made, "made partitions of the decision log");
+        }
         // Free text written in plaintext by earlier versions is sealed once (migration 0011).
         let sealed = store.write(async |tx| crate::sealed::seal_plaintext_free_text(tx).await).await?;
         if sealed > 0 {

@@ -382,6 +382,40 @@ pub async fn for_subject_and_purpose(
     from_rows(tx, rows).await
 }
 
+/// How many months ahead [`make_partitions`] prepares, besides the current one.
+pub const PARTITION_MONTHS_AHEAD: u32 = 2;
+
+/// PostgreSQL keeps the decision log partitioned by month (migration 0041): makes the
+/// partitions of the month of `at` and the [`PARTITION_MONTHS_AHEAD`] months after it, and of
+/// every month the default partition holds rows for (decisions logged for a month that had no
+/// partition yet: imported or back-dated ones), moving those rows in. Answers the partitions it
+/// made, as `YYYY-MM`. SQLite keeps one table: nothing to do.
+pub async fn make_partitions(tx: &mut Tx, at: &Timestamp) -> Result<Vec<String>, StoreError> {
+    use chrono::Datelike as _;
+    if tx.backend() != Backend::Postgres {
+        return Ok(Vec::new());
+    }
+    let mut months: Vec<String> = sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT substr(created_at, 1, 7) FROM decisions_default WHERE created_at ~ '^[0-9]{4}-(0[1-9]|1[0-2])'",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let mut month = at.date_naive().with_day(1).expect("the first of a month exists");
+    for _ in 0..=PARTITION_MONTHS_AHEAD {
+        months.push(month.format("%Y-%m").to_string());
+        month = month.checked_add_months(chrono::Months::new(1)).unwrap_or(month);
+    }
+    months.sort();
+    months.dedup();
+    let mut made = Vec::new();
+    for m in months {
+        if sqlx::query_scalar::<_, bool>("SELECT custos_decisions_partition($1)").bind(&m).fetch_one(tx.conn()).await? {
+            made.push(m);
+        }
+    }
+    Ok(made)
+}
+
 /// Stores a decision's explanation, sealed under its subject's key.
 pub async fn insert_explanation(
     tx: &mut Tx,
@@ -394,13 +428,18 @@ pub async fn insert_explanation(
     let key = crate::subjects::data_key(tx, subject).await?.ok_or(StoreError::NotFound)?;
     let bytes = serde_json::to_vec(explanation).map_err(|_| StoreError::Crypto("explanation is not serializable"))?;
     let sealed = key.seal(subject, &format!("explanation/{decision}"), &bytes)?;
-    sqlx::query("INSERT INTO decision_explanations (decision_id, model_id, explanation_ct, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(decision.to_string())
-        .bind(model.to_string())
-        .bind(sealed)
-        .bind(format_timestamp(at))
-        .execute(tx.conn())
-        .await?;
+    // The decision's created_at goes with its id: on PostgreSQL the foreign key to the
+    // month-partitioned log needs both (migration 0041).
+    sqlx::query(
+        "INSERT INTO decision_explanations (decision_id, model_id, explanation_ct, created_at, decision_created_at) \
+         VALUES ($1, $2, $3, $4, (SELECT d.created_at FROM decisions d WHERE d.decision_id = $1))",
+    )
+    .bind(decision.to_string())
+    .bind(model.to_string())
+    .bind(sealed)
+    .bind(format_timestamp(at))
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 

@@ -230,8 +230,8 @@ fn review_from_row(row: &AnyRow) -> Result<ReviewRecord, StoreError> {
 /// Opens a review.
 pub async fn insert(tx: &mut Tx, r: &ReviewRecord) -> Result<(), StoreError> {
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO reviews ({REVIEW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21)"
+        "INSERT INTO reviews ({REVIEW_COLUMNS}, decision_created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+         $15, $16, $17, $18, $19, $20, $21, (SELECT d.created_at FROM decisions d WHERE d.decision_id = $2))"
     )))
     .bind(r.review_id.to_string())
     .bind(r.decision_id.to_string())

@@ -97,4 +97,53 @@ async fn a_01_database_speaks_02_after_migration_0013(backend: Backend) {
     }
 }
 
-backend_tests!(a_01_database_speaks_02_after_migration_0013);
+/// A decision log written before migration 0041 (rows in two months, one reviewed).
+const LOG_ROWS: &[&str] = &[
+    "INSERT INTO subjects (subject_id, jurisdiction, created_at, updated_at) VALUES ('s1', 'DE', '2026-10-01T00:00:00Z', '2026-10-01T00:00:00Z')",
+    "INSERT INTO purposes (purpose, name, legal_basis, data_categories, sale_or_share, profiling, sensitive, pseudonymize, retention_days, created_at) \
+     VALUES ('p', 'P', 'consent', '[]', 0, 0, 0, 0, 30, '2026-10-01T00:00:00Z')",
+    "INSERT INTO decisions (decision_id, subject_id, purpose, model, model_version, outcome, created_at) VALUES \
+     ('d1', 's1', 'p', 'm', '1', 'yes', '2026-10-05T00:00:00.000000Z'), \
+     ('d2', 's1', 'p', 'm', '1', 'no', '2026-11-05T00:00:00.000000Z'), \
+     ('d3', 's1', 'p', 'm', '1', 'no', '2026-11-06T00:00:00.000000Z')",
+    "INSERT INTO reviews (review_id, decision_id, subject_id, purpose, status, reasons, required_role, two_person, blind, due_at, created_at) \
+     VALUES ('r1', 'd2', 's1', 'p', 'open', '[]', 'reviewer', 0, 0, '2026-11-06T00:00:00Z', '2026-11-05T00:00:00Z')",
+];
+
+/// Migration 0041 on a log that already holds decisions: PostgreSQL moves each into its
+/// month's partition, and on both engines the review learns its decision's created_at.
+async fn decisions_move_into_month_partitions_in_migration_0041(backend: Backend) {
+    let db = TestDatabase::new(backend).await.expect("backend configured");
+    let review_link = "SELECT decision_created_at FROM reviews WHERE review_id = 'r1'";
+    match backend {
+        Backend::Sqlite => {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url).expect("url").create_if_missing(true);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options).await.expect("open");
+            up_to(&SQLITE, 40).run(&mut conn).await.expect("migrations before 0041");
+            for sql in LOG_ROWS {
+                conn.execute(sqlx::AssertSqlSafe(*sql)).await.expect(sql);
+            }
+            SQLITE.run(&mut conn).await.expect("0041");
+            assert_eq!(text!(conn, review_link), "2026-11-05T00:00:00.000000Z");
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+            up_to(&POSTGRES, 40).run(&mut conn).await.expect("migrations before 0041");
+            for sql in LOG_ROWS {
+                conn.execute(sqlx::AssertSqlSafe(*sql)).await.expect(sql);
+            }
+            POSTGRES.run(&mut conn).await.expect("0041");
+            assert_eq!(text!(conn, review_link), "2026-11-05T00:00:00.000000Z");
+            let placed = text!(
+                conn,
+                "SELECT string_agg(decision_id || ' ' || CAST(tableoid::regclass AS TEXT), ', ' ORDER BY decision_id) FROM decisions"
+            );
+            assert_eq!(placed, "d1 decisions_2026_10, d2 decisions_2026_11, d3 decisions_2026_11");
+            assert_eq!(text!(conn, "SELECT CAST(relkind AS TEXT) FROM pg_class WHERE relname = 'decisions'"), "p", "partitioned");
+            let refused = conn.execute("DELETE FROM decisions WHERE decision_id = 'd2'").await;
+            assert!(refused.is_err(), "the reviewed decision is still protected by the review's foreign key");
+        }
+    }
+}
+
+backend_tests!(a_01_database_speaks_02_after_migration_0013, decisions_move_into_month_partitions_in_migration_0041);

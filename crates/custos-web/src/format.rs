@@ -63,18 +63,7 @@ impl When {
     }
 }
 
-/// `1204` as "1,204".
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use custos_reports::thousands;
 
 /// The label of a vocabulary word ("Waiting for verification" for `pending_verification`).
 pub(crate) fn label<T: Vocabulary>(word: T) -> &'static str {

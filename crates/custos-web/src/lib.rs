@@ -14,7 +14,7 @@ mod admin;
 mod ai_systems;
 mod approvals;
 mod assessments;
-mod charts;
+pub(crate) use custos_reports::charts;
 mod compliance;
 mod decisions;
 mod dsrs;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use custos_pii::table::{ScanReport, TableScan};
-use custos_pii::{Operator, OperatorConfig, operators};
+use custos_pii::{Operator, OperatorConfig};
 use custos_tabular::{ArrayRef, DataType, Field, RecordBatch, Schema, StringArray, TableReader, TableWriter, column_text, is_text};
 
 use super::pii::{TextFormat, TextInput, analyze_options, build_analyzer, load_token_key, open_output, parse_operators, progress};
@@ -288,13 +288,7 @@ pub fn redact(args: RedactTableArgs) -> anyhow::Result<()> {
     let bar = rows_progress();
     let redact_cell = |ops: &OperatorConfig, v: &Option<String>| -> anyhow::Result<Option<String>> {
         match v {
-            Some(text) if !text.is_empty() => {
-                let findings = analyzer.analyze(text, &options);
-                if findings.is_empty() {
-                    return Ok(Some(text.clone()));
-                }
-                Ok(Some(operators::anonymize(text, &findings, ops, tokens.as_ref())?.text))
-            }
+            Some(text) if !text.is_empty() => Ok(Some(analyzer.redact(text, &options, ops, tokens.as_ref())?)),
             other => Ok(other.clone()),
         }
     };

@@ -5,6 +5,7 @@ use custos_core::{SubjectId, now};
 use custos_store::Store;
 use custos_testdb::{Backend, backend_tests};
 use serde_json::json;
+use sqlx::{Connection as _, Executor as _};
 
 use super::TestDb;
 use crate::gate::GateCheckInput;
@@ -240,9 +241,145 @@ async fn checks_and_other_writes_interleave_and_the_wal_stays_bounded(backend: B
     }
 }
 
+/// One text column of what `sql` answers, on a connection of its own.
+async fn sql_text(url: &str, sql: &str) -> Vec<String> {
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect");
+    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&mut conn).await.expect("query")
+}
+
+/// A decision logged by the store at `at`, for `subject`.
+fn decision_at(subject: SubjectId, at: custos_core::Timestamp) -> custos_store::decisions::DecisionRecord {
+    custos_store::decisions::DecisionRecord {
+        decision_id: custos_core::DecisionId::new(),
+        subject_id: subject,
+        purpose: custos_core::PurposeKey::parse("personalize.content").expect("purpose"),
+        check_id: None,
+        model: "m".into(),
+        model_version: "1".into(),
+        outcome: "offer".into(),
+        score: Some(0.5),
+        features: None,
+        actual: None,
+        observed_at: None,
+        key_id: None,
+        created_at: at,
+        status: custos_core::DecisionStatus::Final,
+        significant: false,
+        decided_by: custos_core::DecidedBy::Model,
+        supersedes: None,
+        reason_code: None,
+        check_overtaken: false,
+    }
+}
+
+/// The decision log on PostgreSQL is partitioned by month (migration 0041): the store makes
+/// this month's partition and the next two when it opens; a decision for a month without one
+/// waits in the default partition until the next retention run gives it its month; a review
+/// keeps pointing at its decision through the move (a review of a decision that does not exist
+/// is still refused); a one-month window reads one partition. SQLite keeps one table and
+/// answers the same.
+async fn decisions_are_partitioned_by_month(backend: Backend) {
+    use chrono::Datelike as _;
+    let db = db(backend).await;
+    let service = db.service().await;
+    contract_purpose(&service).await;
+    let s = service
+        .subjects()
+        .create(SubjectInput { external_id: "by-month".into(), jurisdiction: "DE".into(), data: Default::default() }, false)
+        .await
+        .expect("subject");
+    let store = service.store.clone();
+    let at = now();
+    let month = |t: custos_core::Timestamp| format!("{:04}-{:02}", t.year(), t.month());
+    let long_ago = at - chrono::Duration::days(400);
+    let decisions = [decision_at(s.subject_id, at), decision_at(s.subject_id, long_ago)];
+    for d in &decisions {
+        store.write(async |tx| custos_store::decisions::insert(tx, d).await).await.expect("decision");
+    }
+    let review = |decision_id: custos_core::DecisionId| custos_store::reviews::ReviewRecord {
+        review_id: custos_core::ReviewId::new(),
+        decision_id,
+        subject_id: s.subject_id,
+        purpose: custos_core::PurposeKey::parse("personalize.content").expect("purpose"),
+        status: custos_core::ReviewStatus::Open,
+        reasons: Vec::new(),
+        required_role: custos_core::Role::Reviewer,
+        escalation_role: None,
+        two_person: false,
+        blind: false,
+        due_at: at,
+        assignee: None,
+        claimed_at: None,
+        escalated_at: None,
+        resolved_at: None,
+        action: None,
+        outcome: None,
+        reason_code: None,
+        final_decision_id: None,
+        dsr_id: None,
+        created_at: at,
+    };
+    let old_review = review(decisions[1].decision_id);
+    store.write(async |tx| custos_store::reviews::insert(tx, &old_review).await).await.expect("review of the old decision");
+    let orphan = review(custos_core::DecisionId::new());
+    let refused = store.write(async |tx| custos_store::reviews::insert(tx, &orphan).await).await;
+    assert!(refused.is_err(), "a review of a decision that does not exist is refused");
+
+    let url = db.options.database_url.clone();
+    let next = |t: custos_core::Timestamp, n: u32| {
+        let first = t.date_naive().with_day(1).expect("first").checked_add_months(chrono::Months::new(n)).expect("month");
+        format!("decisions_{}", first.format("%Y_%m"))
+    };
+    let partition_of = async |d: &custos_store::decisions::DecisionRecord| {
+        let sql = format!("SELECT CAST(tableoid::regclass AS TEXT) FROM decisions WHERE decision_id = '{}'", d.decision_id);
+        sql_text(&url, &sql).await.pop().expect("the decision")
+    };
+    if backend == Backend::Postgres {
+        let partitions = sql_text(
+            &url,
+            "SELECT CAST(c.relname AS TEXT) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = CAST('decisions' AS regclass) ORDER BY 1",
+        )
+        .await;
+        for n in 0..=custos_store::decisions::PARTITION_MONTHS_AHEAD {
+            assert!(partitions.contains(&next(at, n)), "{partitions:?} lacks month +{n}");
+        }
+        assert!(partitions.contains(&"decisions_default".to_owned()));
+        assert_eq!(partition_of(&decisions[0]).await, next(at, 0));
+        assert_eq!(partition_of(&decisions[1]).await, "decisions_default", "no partition for a month long ago yet");
+    }
+
+    service.retention().run(at).await.expect("retention run");
+    if backend == Backend::Postgres {
+        let moved = partition_of(&decisions[1]).await;
+        assert_eq!(moved, format!("decisions_{}", month(long_ago).replace('-', "_")), "the retention run gave the old month its partition");
+        assert!(sql_text(&url, "SELECT decision_id FROM decisions_default").await.is_empty(), "the default partition is empty again");
+        // A one-month window reads that month's partition only.
+        let this_month = next(at, 0);
+        let window = format!(
+            "EXPLAIN (COSTS OFF) SELECT decision_id FROM decisions WHERE created_at >= '{}' AND created_at < '{}'",
+            month(at),
+            next(at, 1).trim_start_matches("decisions_").replace('_', "-")
+        );
+        let plan = sql_text(&url, &window).await.join("\n");
+        assert!(plan.contains(&this_month), "{plan}");
+        assert!(!plan.contains("decisions_default") && !plan.contains(&next(at, 1)) && !plan.contains(&moved), "{plan}");
+        // The moved decision keeps its review, and deleting it is still refused while reviewed.
+        let delete = format!("DELETE FROM decisions WHERE decision_id = '{}'", decisions[1].decision_id);
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        let deleted = conn.execute(sqlx::AssertSqlSafe(delete)).await;
+        assert!(deleted.is_err(), "the review's foreign key survives the move");
+    }
+    let linked = sql_text(&url, "SELECT decision_created_at FROM reviews").await;
+    assert_eq!(linked, vec![custos_core::format_timestamp(&long_ago)], "the review carries its decision's created_at");
+    let all = store.read(async |tx| custos_store::decisions::page(tx, &Default::default(), None, 10).await).await.expect("page");
+    assert_eq!(all.iter().map(|d| d.decision_id).collect::<Vec<_>>(), vec![decisions[0].decision_id, decisions[1].decision_id]);
+}
+
 backend_tests!(
     retention_keeps_what_a_longer_purpose_needs,
     demo_seeding_is_deterministic_and_idempotent,
     subject_checks_are_complete_before_and_after_indexing,
     checks_and_other_writes_interleave_and_the_wal_stays_bounded,
+    decisions_are_partitioned_by_month,
 );

@@ -1,5 +1,6 @@
 //! `custos fairness audit`.
 
+use custos_frames::fairness::labels;
 use std::io::Write;
 
 use anyhow::{Context, bail};
@@ -29,18 +30,6 @@ struct Accumulated {
     counts: Vec<Confusion>,
     scores: Vec<ScoreStats>,
     has_score: bool,
-}
-
-/// Labels of a column: favourable or not, compared numerically for numeric columns.
-pub(super) fn labels(array: &dyn custos_tabular::Array, favorable: &Favorable, name: &str) -> anyhow::Result<Vec<bool>> {
-    if array.null_count() > 0 {
-        bail!("column {name} has missing values");
-    }
-    if let (Some(values), Some(f)) = (custos_tabular::column_as_f64(array), favorable.number()) {
-        return Ok(values.values().iter().map(|v| *v == f).collect());
-    }
-    let strings = custos_tabular::column_as_strings(array)?;
-    Ok(strings.iter().map(|v| favorable.matches(v.unwrap_or(""))).collect())
 }
 
 fn accumulate(args: &AuditArgs) -> anyhow::Result<Accumulated> {

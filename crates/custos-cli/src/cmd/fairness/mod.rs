@@ -46,6 +46,17 @@ pub struct DataColumns {
     favorable: String,
 }
 
+impl DataColumns {
+    /// The columns as the engines' inputs name them.
+    fn columns(&self) -> custos_frames::fairness::DataColumns {
+        custos_frames::fairness::DataColumns {
+            sensitive: self.sensitive.clone(),
+            y_true: self.y_true.clone(),
+            favorable: custos_fairness::Favorable::new(&self.favorable),
+        }
+    }
+}
+
 /// `custos fairness check-data`.
 #[derive(Debug, Args)]
 pub struct CheckDataArgs {

@@ -6,12 +6,12 @@
 use std::fmt::Write as _;
 
 /// Text made safe for HTML and SVG (askama's escaper: `& < > " '`).
-pub(crate) fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     askama::filters::escape(s, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
 }
 
 /// A bar of a rate chart: the label, the rate in [0, 1] and its interval.
-pub(crate) type RateBar = (String, f64, Option<(f64, f64)>);
+pub type RateBar = (String, f64, Option<(f64, f64)>);
 
 const COLORS: &[&str] = &["#1d4f91", "#b3541e", "#6b6b6b", "#2e7d32", "#7b1fa2"];
 
@@ -42,7 +42,7 @@ fn figure(title: &str, view: (f64, f64), body: &str, header: &[&str], rows: &[Ve
 }
 
 /// One bar per (label, count).
-pub(crate) fn bars(title: &str, rows: &[(String, u64)]) -> String {
+pub fn bars(title: &str, rows: &[(String, u64)]) -> String {
     if rows.is_empty() {
         return format!("<p>{}: nothing yet.</p>", esc(title));
     }
@@ -71,7 +71,7 @@ pub(crate) fn bars(title: &str, rows: &[(String, u64)]) -> String {
 
 /// One stacked bar per group of (group, part, count), parts in `order` (with their labels),
 /// with a legend.
-pub(crate) fn stacked(title: &str, rows: &[(String, String, u64)], order: &[(&str, &str)]) -> String {
+pub fn stacked(title: &str, rows: &[(String, String, u64)], order: &[(&str, &str)]) -> String {
     let mut groups: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     groups.dedup();
     if groups.is_empty() {
@@ -130,7 +130,7 @@ pub(crate) fn stacked(title: &str, rows: &[(String, String, u64)], order: &[(&st
 
 /// Rates in [0, 1], one bar per (label, rate, interval), with a percentage axis and the
 /// interval drawn as a whisker.
-pub(crate) fn rates(title: &str, rows: &[RateBar]) -> String {
+pub fn rates(title: &str, rows: &[RateBar]) -> String {
     if rows.is_empty() {
         return format!("<p>{}: nothing to show.</p>", esc(title));
     }
@@ -181,7 +181,7 @@ pub(crate) fn rates(title: &str, rows: &[RateBar]) -> String {
 
 /// Signed bars, one per (label, value), most important first: attributions toward (right,
 /// blue) and against (left, orange) the outcome.
-pub(crate) fn signed(title: &str, rows: &[(String, f64)]) -> String {
+pub fn signed(title: &str, rows: &[(String, f64)]) -> String {
     if rows.is_empty() {
         return format!("<p>{}: nothing to show.</p>", esc(title));
     }
@@ -214,13 +214,13 @@ pub(crate) fn signed(title: &str, rows: &[(String, f64)]) -> String {
 
 /// A line of values over time (oldest first) with a value axis and the first and last dates:
 /// (date as people read it, value).
-pub(crate) fn trend(title: &str, value_name: &str, points: &[(String, f64)]) -> String {
+pub fn trend(title: &str, value_name: &str, points: &[(String, f64)]) -> String {
     let points: Vec<TrendPoint> = points.iter().map(|(d, v)| TrendPoint { label: d.clone(), value: *v, interval: None }).collect();
     trend_with(title, value_name, "Audit finished", &points, None)
 }
 
 /// One point of [`trend_with`].
-pub(crate) struct TrendPoint {
+pub struct TrendPoint {
     /// The date as people read it.
     pub label: String,
     /// The value.
@@ -233,7 +233,7 @@ pub(crate) struct TrendPoint {
 /// the bottom, each point's 95 % interval as a shaded band, and an optional threshold as a
 /// dashed line with its label. The table below carries every number (intervals included) for
 /// screen readers; `when` names its date column.
-pub(crate) fn trend_with(title: &str, value_name: &str, when: &str, points: &[TrendPoint], threshold: Option<(&str, f64)>) -> String {
+pub fn trend_with(title: &str, value_name: &str, when: &str, points: &[TrendPoint], threshold: Option<(&str, f64)>) -> String {
     if points.len() < 2 {
         let shown = points.first().map(|p| format!(" ({}: {:.3})", p.label, p.value)).unwrap_or_default();
         return format!("<p>{}: the trend appears after two points{}.</p>", esc(title), esc(&shown));
@@ -333,7 +333,7 @@ pub(crate) fn trend_with(title: &str, value_name: &str, when: &str, points: &[Tr
 /// A 5 x 5 risk matrix: impact along the bottom (1-5), likelihood up the side (1-5), each cell
 /// coloured by its score (likelihood times impact) and carrying how many risks sit there;
 /// `counts[likelihood - 1][impact - 1]`.
-pub(crate) fn heat_map(title: &str, counts: &[[u64; 5]; 5]) -> String {
+pub fn heat_map(title: &str, counts: &[[u64; 5]; 5]) -> String {
     let (left, top, cell) = (70.0, 10.0, 56.0);
     let mut body = String::new();
     for l in 1..=5u8 {
@@ -393,7 +393,7 @@ pub(crate) fn heat_map(title: &str, counts: &[[u64; 5]; 5]) -> String {
 
 /// One vendor in a data-flow diagram: its name, its role in words, and whether data may flow
 /// to it today (with why not).
-pub(crate) struct FlowTarget {
+pub struct FlowTarget {
     /// Its name.
     pub name: String,
     /// Its role in plain words.
@@ -405,7 +405,7 @@ pub(crate) struct FlowTarget {
 /// A data-flow diagram: sources (AI systems) on the left, vendors on the right, one line per
 /// flow labelled with the data categories it carries; a vendor data may not reach today is
 /// drawn dashed in red. `edges` are (source index, target index, categories).
-pub(crate) fn flows(title: &str, sources: &[String], targets: &[FlowTarget], edges: &[(usize, usize, String)]) -> String {
+pub fn flows(title: &str, sources: &[String], targets: &[FlowTarget], edges: &[(usize, usize, String)]) -> String {
     if targets.is_empty() {
         return format!("<p>{}: no vendor yet.</p>", esc(title));
     }
@@ -468,7 +468,7 @@ pub(crate) fn flows(title: &str, sources: &[String], targets: &[FlowTarget], edg
 }
 
 /// A purpose's privacy budget for [`budgets`]: spent of total, in its unit (ε or ρ).
-pub(crate) struct BudgetBar {
+pub struct BudgetBar {
     /// The purpose's name.
     pub label: String,
     /// Spent since the last reset.
@@ -480,7 +480,7 @@ pub(crate) struct BudgetBar {
 }
 
 /// One bar per budget: the spent part dark, the remaining part light, the figures beside.
-pub(crate) fn budgets(title: &str, rows: &[BudgetBar]) -> String {
+pub fn budgets(title: &str, rows: &[BudgetBar]) -> String {
     if rows.is_empty() {
         return format!("<p>{}: nothing yet.</p>", esc(title));
     }
