@@ -1,7 +1,8 @@
 """custos on Apache Spark: audits that scale out with the same answers.
 
 Every batch statistic custos computes is a mergeable partial aggregate (fairness: per-group
-confusion counts and score histograms; drift: column sketches; PII: per-column counts). The
+confusion counts and score histograms; drift: column sketches; PII: per-column counts;
+anonymity: the combinations of the quasi-identifiers' and sensitive values with their rows). The
 functions here run the engine on each partition's Arrow batches with ``mapInArrow`` (nothing
 but the partition's own rows is read there), ship one small partial per partition (a few KB of
 JSON; nothing else is shuffled) and combine the partials with ``treeReduce``. Counts, and
@@ -20,11 +21,12 @@ import itertools
 import json
 from typing import Any, Mapping, Optional, Sequence
 
+from . import anon as _anon
 from . import drift as _drift
 from . import fairness as _fairness
 from . import pii as _pii
 
-__all__ = ["fairness_audit", "fairness_partial", "pii_scan", "pii_redact", "drift_profile", "shap_values"]
+__all__ = ["anon_check", "fairness_audit", "fairness_partial", "pii_scan", "pii_redact", "drift_profile", "shap_values"]
 
 
 def _reader(batches):
@@ -187,6 +189,42 @@ def drift_profile(df, columns: Optional[Sequence[str]] = None, categorical: Sequ
     if text is None:
         raise _drift._native.CustosError("df: no rows to profile")
     return _drift.Profile(text)
+
+
+def anon_check(
+    df,
+    quasi: Sequence[str],
+    sensitive: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    risk_threshold: float = 0.2,
+    depth: int = 2,
+) -> dict:
+    """How identifiable the people in a Spark DataFrame are: :func:`custos.anon.check`'s
+    report, from per-partition class counts merged on the driver (exact: every figure comes
+    from counts). A partition ships its distinct combinations of the named columns' values, not
+    its rows."""
+    quasi, sensitive, categorical = list(quasi), list(sensitive), list(categorical)
+    names = list(dict.fromkeys([*quasi, *sensitive]))
+
+    def per_partition(batches):
+        from custos import anon
+
+        reader = _reader(batches)
+        if reader is not None:
+            yield _partial_batch(anon.partial(reader, quasi, sensitive, categorical).to_json())
+
+    def merge(a: str, b: str) -> str:
+        from custos import anon
+
+        return anon.AnonPartial.from_json(a).merge(anon.AnonPartial.from_json(b)).to_json()
+
+    missing = [n for n in names if n not in df.columns]
+    if missing:
+        raise _anon._native.CustosError(f"quasi: no column {missing[0]!r} in the DataFrame (columns: {', '.join(df.columns)})")
+    text = _tree_merge(df.select(*names), per_partition, merge, depth)
+    if text is None:
+        raise _anon._native.CustosError("df: no rows to check")
+    return _anon.AnonPartial.from_json(text).report(risk_threshold)
 
 
 def shap_values(df, model: Any, prefix: str = "shap_"):

@@ -117,6 +117,16 @@ def test_drift_profiles_merge_across_partitions(spark):
     assert plan["effect_size"] == exact["effect_size"], "category counts merge exactly"
 
 
+def test_anon_check_equals_one_machine(spark, root):
+    table = pacsv.read_csv(root / "testdata/anon/people.csv")
+    quasi, sensitive = ["age", "zip", "gender"], ["diagnosis", "income"]
+    on_spark = custos.spark.anon_check(frame(spark, table, 4), quasi, sensitive)
+    close(on_spark, custos.anon.check(table, quasi=quasi, sensitive=sensitive))
+    coarse = custos.spark.anon_check(frame(spark, table, 3), ["gender", "education"], ["diagnosis"])
+    close(coarse, custos.anon.check(table, quasi=["gender", "education"], sensitive=["diagnosis"]))
+    assert coarse["k"] == custos.anon.check(table, quasi=["gender", "education"])["k"]
+
+
 def test_shap_values_per_partition(spark, root):
     rows = pacsv.read_csv(root / "testdata/explain/wine.rows.csv")
     model = root / "testdata/explain/wine.lgb.txt"

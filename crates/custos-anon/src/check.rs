@@ -270,22 +270,52 @@ fn densify(keys: &mut [u64]) -> usize {
 
 /// Checks `table` with the given quasi-identifiers and sensitive attributes.
 pub fn check(table: &Table, quasi: &[&str], sensitive: &[&str], options: &CheckOptions) -> Result<CheckReport, AnonError> {
+    check_inner(table, None, quasi, sensitive, options)
+}
+
+/// Checks a grouped table: each of its rows stands for `counts[row]` rows of the table it
+/// groups (the distinct combinations of the named columns with their numbers of rows, as a
+/// mergeable partial aggregate holds them). The figures are those of the ungrouped table.
+pub fn check_grouped(
+    table: &Table,
+    counts: &[u32],
+    quasi: &[&str],
+    sensitive: &[&str],
+    options: &CheckOptions,
+) -> Result<CheckReport, AnonError> {
+    if counts.len() != table.rows() {
+        return Err(AnonError::Invalid(format!("{} counts for a grouped table of {} rows", counts.len(), table.rows())));
+    }
+    check_inner(table, Some(counts), quasi, sensitive, options)
+}
+
+fn check_inner(
+    table: &Table,
+    weights: Option<&[u32]>,
+    quasi: &[&str],
+    sensitive: &[&str],
+    options: &CheckOptions,
+) -> Result<CheckReport, AnonError> {
     if quasi.is_empty() {
         return Err(AnonError::Invalid("name at least one quasi-identifier".into()));
     }
     if let Some(s) = sensitive.iter().find(|s| quasi.contains(s)) {
         return Err(AnonError::Invalid(format!("`{s}` is both a quasi-identifier and sensitive")));
     }
-    let rows = table.rows();
+    let table_rows = table.rows();
+    let weight = |row: usize| weights.map_or(1, |w| w[row] as usize);
+    let rows: usize = weights.map_or(table_rows, |w| w.iter().map(|&x| x as usize).sum());
     // Coding is independent per column: every column named, spread over the cores.
     let columns: Vec<&Column> = quasi.iter().chain(sensitive).map(|n| table.column(n)).collect::<Result<_, _>>()?;
     let coded = crate::parallel_map(&columns, |c| c.codes());
     let (quasi_codes, sensitive_codes) = coded.split_at(quasi.len());
-    let (ids, n_classes) = class_keys(quasi_codes.iter().map(|(codes, cardinality)| (codes.as_slice(), *cardinality)), rows);
+    let (ids, n_classes) = class_keys(quasi_codes.iter().map(|(codes, cardinality)| (codes.as_slice(), *cardinality)), table_rows);
     let class_of: Vec<u32> = ids.into_iter().map(|x| x as u32).collect();
     let mut sizes = vec![0usize; n_classes];
-    for &c in &class_of {
-        sizes[c as usize] += 1;
+    let mut members = vec![0usize; n_classes];
+    for (row, &c) in class_of.iter().enumerate() {
+        sizes[c as usize] += weight(row);
+        members[c as usize] += 1;
     }
     let k = sizes.iter().copied().min().unwrap_or(0);
     let mut class_sizes = BTreeMap::new();
@@ -302,34 +332,48 @@ pub fn check(table: &Table, quasi: &[&str], sensitive: &[&str], options: &CheckO
     // Rows grouped by class (a counting sort), so each class's values are contiguous.
     let mut start = vec![0usize; n_classes + 1];
     for c in 0..n_classes {
-        start[c + 1] = start[c] + sizes[c];
+        start[c + 1] = start[c] + members[c];
     }
     // Each sensitive attribute's figures are independent: spread over the cores too.
     let attributes: Vec<usize> = (0..sensitive.len()).collect();
     let reports = crate::parallel_map(&attributes, |&i| {
         let (codes, m) = &sensitive_codes[i];
-        let mut grouped = vec![0u32; rows];
+        let mut grouped = vec![0u32; table_rows];
+        let mut grouped_weights = weights.map(|_| vec![0u32; table_rows]);
         let mut fill = start.clone();
-        for (&c, &code) in class_of.iter().zip(codes) {
+        for (row, (&c, &code)) in class_of.iter().zip(codes).enumerate() {
             grouped[fill[c as usize]] = code;
+            if let (Some(g), Some(w)) = (grouped_weights.as_mut(), weights) {
+                g[fill[c as usize]] = w[row];
+            }
             fill[c as usize] += 1;
         }
-        attribute_report(sensitive[i], columns[quasi.len() + i], codes, *m, &grouped, &start, options)
+        let class = Classes { grouped: &grouped, weights: grouped_weights.as_deref(), start: &start };
+        attribute_report(sensitive[i], columns[quasi.len() + i], codes, weights, *m, &class, options)
     });
     Ok(CheckReport { rows, classes: n_classes, k, class_sizes, risk, sensitive: reports })
+}
+
+/// A sensitive attribute's codes grouped by class (`start[c]..start[c + 1]` is class c), with
+/// each grouped row's weight when the table is grouped.
+struct Classes<'a> {
+    grouped: &'a [u32],
+    weights: Option<&'a [u32]>,
+    start: &'a [usize],
 }
 
 fn attribute_report(
     name: &str,
     column: &Column,
     codes: &[u32],
+    weights: Option<&[u32]>,
     m: usize,
-    grouped: &[u32],
-    start: &[usize],
+    classes: &Classes<'_>,
     options: &CheckOptions,
 ) -> SensitiveReport {
     let numeric = matches!(column, Column::Numeric(_));
-    let closeness = Closeness::new(codes, None, m, numeric);
+    let closeness = Closeness::new(codes, weights, m, numeric);
+    let (grouped, start) = (classes.grouped, classes.start);
     let mut counts = vec![0usize; m];
     let mut touched: Vec<u32> = Vec::new();
     let mut l = usize::MAX;
@@ -339,14 +383,17 @@ fn attribute_report(
     let mut sorted: Vec<usize> = Vec::new();
     for w in start.windows(2) {
         let (from, to) = (w[0], w[1]);
-        let n = (to - from) as f64;
         touched.clear();
-        for &code in &grouped[from..to] {
+        let mut size = 0usize;
+        for (j, &code) in grouped[from..to].iter().enumerate() {
             if counts[code as usize] == 0 {
                 touched.push(code);
             }
-            counts[code as usize] += 1;
+            let weight = classes.weights.map_or(1, |w| w[from + j] as usize);
+            counts[code as usize] += weight;
+            size += weight;
         }
+        let n = size as f64;
         l = l.min(touched.len());
         let entropy: f64 = touched
             .iter()
@@ -530,6 +577,61 @@ mod tests {
         // flu) is closer, 1/2 (1/7 + 1/7).
         assert!((disease.t - 4.0 / 21.0).abs() < 1e-12, "{}", disease.t);
         assert!((disease.entropy_l - 1.0).abs() < 1e-12);
+    }
+
+    proptest::proptest! {
+        /// A table given as its distinct rows with their counts is checked as the table itself:
+        /// every count, k, class sizes, risk and l exactly; entropy l, recursive c and t to 1e-12.
+        #[test]
+        fn grouped_rows_check_as_the_rows(rows in proptest::collection::vec((0u8..4, 0u8..3, 0u8..5, 0u8..4), 1..300)) {
+            let col = |f: fn(&(u8, u8, u8, u8)) -> u8| rows.iter().map(f).collect::<Vec<u8>>();
+            let (a, b, s, n) = (col(|r| r.0), col(|r| r.1), col(|r| r.2), col(|r| r.3));
+            let whole = table(&[
+                ("a", Column::categorical(a.iter().map(|v| format!("a{v}")))),
+                ("b", Column::Numeric(b.iter().map(|&v| f64::from(v)).collect())),
+                ("s", Column::categorical(s.iter().map(|v| format!("s{v}")))),
+                ("n", Column::Numeric(n.iter().map(|&v| f64::from(v) * 1.5).collect())),
+            ]);
+            let mut counts: BTreeMap<(u8, u8, u8, u8), u32> = BTreeMap::new();
+            for r in &rows {
+                *counts.entry(*r).or_default() += 1;
+            }
+            // Distinct rows in reverse order: the grouped table's order is not the rows'.
+            let distinct: Vec<((u8, u8, u8, u8), u32)> = counts.into_iter().rev().collect();
+            let grouped = table(&[
+                ("a", Column::categorical(distinct.iter().map(|(r, _)| format!("a{}", r.0)))),
+                ("b", Column::Numeric(distinct.iter().map(|(r, _)| f64::from(r.1)).collect())),
+                ("s", Column::categorical(distinct.iter().map(|(r, _)| format!("s{}", r.2)))),
+                ("n", Column::Numeric(distinct.iter().map(|(r, _)| f64::from(r.3) * 1.5).collect())),
+            ]);
+            let weights: Vec<u32> = distinct.iter().map(|(_, c)| *c).collect();
+            let options = CheckOptions::default();
+            let expected = check(&whole, &["a", "b"], &["s", "n"], &options).expect("check");
+            let got = check_grouped(&grouped, &weights, &["a", "b"], &["s", "n"], &options).expect("grouped");
+            // Counts exactly; the figures summed over a class's values (t, entropy) to 1e-12:
+            // a class's values are met in another order, so sums may differ in the last bit.
+            proptest::prop_assert_eq!((got.rows, got.classes, got.k, &got.class_sizes), (expected.rows, expected.classes, expected.k, &expected.class_sizes));
+            proptest::prop_assert_eq!(&got.risk, &expected.risk);
+            for (g, e) in got.sensitive.iter().zip(&expected.sensitive) {
+                proptest::prop_assert_eq!((&g.attribute, g.kind, g.l), (&e.attribute, e.kind, e.l));
+                proptest::prop_assert!((g.t - e.t).abs() <= 1e-12 && (g.entropy_l - e.entropy_l).abs() <= 1e-12, "{g:?} vs {e:?}");
+                for (l, c) in &e.recursive_c {
+                    let other = g.recursive_c[l];
+                    let same = match (c, other) {
+                        (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    proptest::prop_assert!(same, "recursive c for l = {}: {:?} vs {:?}", l, other, c);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_counts_must_match_the_rows() {
+        let t = table(&[("a", Column::categorical(["x", "y"]))]);
+        assert!(matches!(check_grouped(&t, &[1], &["a"], &[], &CheckOptions::default()), Err(AnonError::Invalid(_))));
     }
 
     #[test]

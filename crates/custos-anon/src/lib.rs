@@ -18,7 +18,7 @@ pub mod check;
 pub mod dp;
 pub mod enforce;
 
-pub use check::{CheckOptions, CheckReport, Column, Risk, SensitiveReport, Table, check};
+pub use check::{CheckOptions, CheckReport, Column, Risk, SensitiveReport, Table, check, check_grouped};
 
 /// `f` over `items`, the items spread over the machine's cores in contiguous chunks (one
 /// thread per core at most), results in order. For work that is independent per item, such

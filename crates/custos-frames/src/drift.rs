@@ -26,6 +26,12 @@ pub enum FramesError {
     /// A column read as numbers turned to text (profiles fix a column's kind from its first rows).
     #[error("{0}")]
     KindChanged(String),
+    /// A bound on what is held was reached.
+    #[error("{0}")]
+    Limit(String),
+    /// Partials that cannot be combined, or one that is not consistent.
+    #[error("{0}")]
+    Mismatch(String),
     /// Arrow could not convert a column.
     #[error(transparent)]
     Arrow(#[from] custos_tabular::ArrowError),

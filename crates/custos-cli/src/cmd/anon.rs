@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use custos_anon::{CheckOptions, Column, Table, enforce::Hierarchy};
+use custos_anon::{CheckOptions, Table};
 use custos_tabular::TableReader;
 
 /// Anonymity of tables.
@@ -62,33 +62,6 @@ pub struct EnforceArgs {
     output: PathBuf,
 }
 
-/// One column's hierarchy as written in the TOML file.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HierarchySpec {
-    intervals: Option<Vec<f64>>,
-    prefix: Option<usize>,
-    dates: Option<bool>,
-    tree: Option<Vec<std::collections::HashMap<String, String>>>,
-}
-
-fn hierarchy(name: &str, spec: HierarchySpec) -> anyhow::Result<Hierarchy> {
-    Ok(match spec {
-        HierarchySpec { intervals: Some(w), prefix: None, dates: None, tree: None } => {
-            if w.is_empty() || w.iter().any(|x| !(x.is_finite() && *x > 0.0)) || w.windows(2).any(|p| p[1] <= p[0]) {
-                bail!("hierarchy {name:?}: intervals must be positive widths in increasing order");
-            }
-            Hierarchy::Intervals(w)
-        }
-        HierarchySpec { intervals: None, prefix: Some(levels), dates: None, tree: None } if (1..=32).contains(&levels) => {
-            Hierarchy::Prefix { levels }
-        }
-        HierarchySpec { intervals: None, prefix: None, dates: Some(true), tree: None } => Hierarchy::Dates,
-        HierarchySpec { intervals: None, prefix: None, dates: None, tree: Some(t) } if !t.is_empty() && t.len() <= 16 => Hierarchy::Tree(t),
-        _ => bail!("hierarchy {name:?}: give exactly one of intervals, prefix (1-32), dates = true or tree (1-16 levels)"),
-    })
-}
-
 /// The sensitive attributes from `--sensitive`, `--l` and `--t` (`attribute:value`, or a bare
 /// value for every `--sensitive` attribute), one entry per attribute.
 fn sensitive_targets(sensitive: &[String], l: &[String], t: &[String]) -> anyhow::Result<Vec<custos_anon::enforce::Sensitive>> {
@@ -134,174 +107,84 @@ fn sensitive_targets(sensitive: &[String], l: &[String], t: &[String]) -> anyhow
     Ok(out)
 }
 
-/// Rows read so far, grouped by their values of the columns the search needs (quasi-identifiers
-/// and sensitive attributes): the search's memory follows the distinct combinations, not the
-/// rows, and the other columns are never held.
-struct Groups {
-    /// Per needed column, its distinct values and their codes.
-    values: Vec<Vec<String>>,
-    index: Vec<std::collections::HashMap<String, u32>>,
-    /// Per group, its codes (one per needed column, flattened) and its rows.
-    group_of: std::collections::HashMap<Box<[u32]>, u32>,
-    codes: Vec<u32>,
-    counts: Vec<u32>,
-}
-
-impl Groups {
-    fn new(columns: usize) -> Self {
-        Self {
-            values: vec![Vec::new(); columns],
-            index: vec![std::collections::HashMap::new(); columns],
-            group_of: std::collections::HashMap::new(),
-            codes: Vec::new(),
-            counts: Vec::new(),
-        }
-    }
-
-    /// The group of a row read again (its cells of the needed columns), if the first pass saw
-    /// it.
-    fn find(&self, cells: &[Option<&str>]) -> Option<u32> {
-        let key: Vec<u32> =
-            cells.iter().enumerate().map(|(c, cell)| self.index[c].get(cell.unwrap_or("")).copied()).collect::<Option<_>>()?;
-        self.group_of.get(key.as_slice()).copied()
-    }
-
-    /// Counts one row (its cells of the needed columns) in its group, made on first sight.
-    fn add(&mut self, cells: &[Option<&str>]) {
-        let mut key = Vec::with_capacity(cells.len());
-        for (c, cell) in cells.iter().enumerate() {
-            let v = cell.unwrap_or("");
-            let code = match self.index[c].get(v) {
-                Some(&code) => code,
-                None => {
-                    let code = self.values[c].len() as u32;
-                    self.index[c].insert(v.to_owned(), code);
-                    self.values[c].push(v.to_owned());
-                    code
-                }
-            };
-            key.push(code);
-        }
-        let key = key.into_boxed_slice();
-        if let Some(&g) = self.group_of.get(&key) {
-            let c = &mut self.counts[g as usize];
-            *c = c.saturating_add(1);
-            return;
-        }
-        let g = self.counts.len() as u32;
-        self.codes.extend_from_slice(&key);
-        self.group_of.insert(key, g);
-        self.counts.push(1);
-    }
-}
-
-/// Per needed column, each row's text (`None`: missing) from a batch.
-fn needed_cells(batch: &custos_tabular::RecordBatch, needed: &[String]) -> anyhow::Result<Vec<Vec<Option<String>>>> {
-    needed
-        .iter()
-        .map(|n| {
-            let array = batch.column_by_name(n).with_context(|| format!("column {n} vanished"))?;
-            Ok(custos_tabular::column_text(array.as_ref())?)
-        })
-        .collect()
-}
-
 fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
-    use custos_tabular::{Field, Schema};
+    use custos_frames::anon::{
+        Cells, ClassCounts, HierarchySpec, MAX_SEARCH_NODES, Release, ReleaseError, enforcement_plan, enforcement_report,
+    };
     let text = std::fs::read_to_string(&args.hierarchies).with_context(|| format!("cannot read {}", args.hierarchies.display()))?;
     let mut specs: std::collections::HashMap<String, HierarchySpec> =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", args.hierarchies.display(), e.message()))?;
     let mut quasi = Vec::with_capacity(args.quasi.len());
     for q in &args.quasi {
         let spec = specs.remove(q).with_context(|| format!("no hierarchy for {q:?} in {}", args.hierarchies.display()))?;
-        quasi.push((q.as_str(), hierarchy(q, spec)?));
+        quasi.push((q.as_str(), spec.hierarchy(q).map_err(anyhow::Error::msg)?));
     }
     let sensitive = sensitive_targets(&args.sensitive, &args.l, &args.t)?;
     if args.k == 0 {
         bail!("--k must be at least 1");
     }
+    let source = args.input.display().to_string();
     let reader = TableReader::open(&args.input, 65_536)?;
     let schema = reader.schema();
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     // The columns the search needs: quasi-identifiers, then sensitive attributes.
     let mut needed: Vec<String> = args.quasi.clone();
     needed.extend(sensitive.iter().map(|s| s.attribute.clone()).filter(|a| !args.quasi.contains(a)));
-    for n in &needed {
-        if !names.contains(n) {
-            bail!("no column {n:?} in {}", args.input.display());
-        }
-    }
-    // First pass: group the rows by their needed values.
+    // First pass: group the rows by their needed values (memory follows the distinct
+    // combinations, not the rows; the other columns are never held).
+    let mut counts = ClassCounts::new(&schema, &source, &needed, &[], Cells::Text)?;
     let bar = indicatif::ProgressBar::new(reader.rows.unwrap_or(0));
     bar.set_style(
         indicatif::ProgressStyle::with_template("reading {pos} rows {per_sec}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut groups = Groups::new(needed.len());
-    let mut rows: u64 = 0;
     for batch in reader {
         let batch = batch?;
-        let cells = needed_cells(&batch, &needed)?;
-        let mut row: Vec<Option<&str>> = vec![None; needed.len()];
-        for r in 0..batch.num_rows() {
-            for (c, column) in cells.iter().enumerate() {
-                row[c] = column[r].as_deref();
-            }
-            groups.add(&row);
-            if groups.counts.len() > u32::MAX as usize - 1 {
-                bail!("more than 4 billion distinct combinations of the quasi-identifiers");
-            }
-        }
-        rows += batch.num_rows() as u64;
-        if rows > u64::from(u32::MAX) {
+        counts.add_batch(&batch)?;
+        if counts.rows() > u64::from(u32::MAX) {
             bail!("more than 4,294,967,295 rows: split the table");
         }
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
-    // The grouped table: one row per combination, with its number of rows. A sensitive
-    // attribute whose every value is a number is numeric (t uses the ordered distance).
-    let width = needed.len();
-    let n_groups = groups.counts.len();
-    let mut table = Table::new();
-    for (c, name) in needed.iter().enumerate() {
-        let values = &groups.values[c];
-        let of_group = (0..n_groups).map(|g| values[groups.codes[g * width + c] as usize].as_str());
-        // As `anon check` reads it: numeric when every value is a number or missing (NaN).
-        let numbers: Option<Vec<f64>> = if c >= args.quasi.len() && !args.categorical.contains(name) {
-            values.iter().map(|v| if v.trim().is_empty() { Some(f64::NAN) } else { v.trim().parse::<f64>().ok() }).collect()
-        } else {
-            None
-        };
-        let column = match numbers {
-            Some(numbers) => Column::Numeric((0..n_groups).map(|g| numbers[groups.codes[g * width + c] as usize]).collect()),
-            None => Column::categorical(of_group),
-        };
-        table.push(name.as_str(), column)?;
-    }
-    let target = custos_anon::enforce::Target { k: args.k, sensitive, max_suppressed: args.max_suppressed, max_nodes: 200_000 };
+    let target = custos_anon::enforce::Target { k: args.k, sensitive, max_suppressed: args.max_suppressed, max_nodes: MAX_SEARCH_NODES };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("searching the lattice {bar:30} {pos}/{len} nodes classified ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let plan = custos_anon::enforce::search_grouped(&table, &groups.counts, &quasi, &target, &mut |done, total| {
+    let plan = enforcement_plan(&counts, &quasi, &target, &args.categorical, &mut |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     });
     bar.finish_and_clear();
     let plan = plan?;
-    drop(table);
-    // Each quasi-identifier's values generalized once, at the chosen level.
-    let generalized: Vec<Vec<String>> =
-        quasi.iter().enumerate().map(|(q, (_, h))| groups.values[q].iter().map(|v| h.generalize(v, plan.levels[q])).collect()).collect();
-    // Second pass: each row released or not by its group, quasi-identifiers generalized,
-    // every other column as it was, written batch by batch.
-    let out_schema =
-        std::sync::Arc::new(Schema::new(names.iter().map(|n| Field::new(n, custos_tabular::DataType::Utf8, true)).collect::<Vec<_>>()));
-    // Written to a file beside the output and renamed only once every row was accounted for:
-    // a failure leaves no partial release behind.
+    // Second pass, written to a file beside the output and renamed only once every row was
+    // accounted for: a failure leaves no partial release behind.
     let partial = partial_path(&args.output);
-    let written = write_released(&args, &partial, &names, &needed, &quasi, &groups, &plan, &generalized, rows, out_schema);
+    let changed = || anyhow::anyhow!("{source} changed while it was being read; nothing was written");
+    let written = (|| -> anyhow::Result<u64> {
+        let mut release = Release::new(&counts, &plan, &quasi, &schema);
+        let mut writer = custos_tabular::TableWriter::create(&partial, release.schema())?;
+        let bar = indicatif::ProgressBar::new(counts.rows());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("writing {bar:30} {pos}/{len} rows")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        for batch in TableReader::open(&args.input, 65_536)? {
+            let batch = batch?;
+            let out = release.apply(&batch).map_err(|e| match e {
+                ReleaseError::Changed => changed(),
+                other => other.into(),
+            })?;
+            writer.write(&out)?;
+            bar.inc(batch.num_rows() as u64);
+        }
+        writer.finish()?;
+        bar.finish_and_clear();
+        release.finish().map_err(|e| match e {
+            ReleaseError::Changed => changed(),
+            other => other.into(),
+        })
+    })();
     let released = match written {
         Ok(released) => {
             std::fs::rename(&partial, &args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
@@ -312,18 +195,8 @@ fn enforce(args: EnforceArgs) -> anyhow::Result<()> {
             return Err(e);
         }
     };
-    let report = serde_json::json!({
-        "levels": quasi.iter().zip(&plan.levels).map(|((q, h), l)| (q.to_string(), serde_json::json!({"level": l, "of": h.levels() - 1}))).collect::<serde_json::Map<_, _>>(),
-        "k": plan.k,
-        "rows": rows,
-        "combinations": n_groups,
-        "released": released,
-        "suppressed": plan.suppressed,
-        "precision_loss": plan.precision_loss,
-        "discernibility": plan.discernibility,
-        "nodes_evaluated": plan.evaluated,
-        "output": args.output.display().to_string(),
-    });
+    let mut report = enforcement_report(&quasi, &plan, &counts, released);
+    report["output"] = serde_json::Value::String(args.output.display().to_string());
     print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
 }
 
@@ -334,75 +207,6 @@ fn partial_path(output: &Path) -> PathBuf {
     let stem = output.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = output.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
     output.with_file_name(format!(".{stem}.partial{ext}"))
-}
-
-/// The second pass: reads the input again, writes each batch's released rows to `path`
-/// (quasi-identifiers generalized, the other columns as they were), and checks that every
-/// group has as many rows as the first pass counted, so a file that changed in between is
-/// refused rather than released with classes below k. The rows released.
-#[allow(clippy::too_many_arguments)]
-fn write_released(
-    args: &EnforceArgs,
-    path: &Path,
-    names: &[String],
-    needed: &[String],
-    quasi: &[(&str, Hierarchy)],
-    groups: &Groups,
-    plan: &custos_anon::enforce::Plan,
-    generalized: &[Vec<String>],
-    rows: u64,
-    out_schema: custos_tabular::SchemaRef,
-) -> anyhow::Result<u64> {
-    use custos_tabular::StringArray;
-    let changed = || anyhow::anyhow!("{} changed while it was being read; nothing was written", args.input.display());
-    let width = needed.len();
-    let mut writer = custos_tabular::TableWriter::create(path, out_schema.clone())?;
-    let bar = indicatif::ProgressBar::new(rows);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("writing {bar:30} {pos}/{len} rows")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut seen = vec![0u32; groups.counts.len()];
-    let mut released = 0u64;
-    for batch in TableReader::open(&args.input, 65_536)? {
-        let batch = batch?;
-        let cells = needed_cells(&batch, needed)?;
-        let mut row: Vec<Option<&str>> = vec![None; width];
-        let mut kept = Vec::with_capacity(batch.num_rows());
-        for r in 0..batch.num_rows() {
-            for (c, column) in cells.iter().enumerate() {
-                row[c] = column[r].as_deref();
-            }
-            let g = groups.find(&row).ok_or_else(changed)?;
-            seen[g as usize] = seen[g as usize].saturating_add(1);
-            if plan.released[g as usize] {
-                kept.push((r, g));
-            }
-        }
-        released += kept.len() as u64;
-        let mut columns = Vec::with_capacity(names.len());
-        for name in names {
-            let values: StringArray = match quasi.iter().position(|(q, _)| q == name) {
-                Some(q) => {
-                    kept.iter().map(|&(_, g)| Some(generalized[q][groups.codes[g as usize * width + q] as usize].as_str())).collect()
-                }
-                None => {
-                    let array = batch.column_by_name(name).with_context(|| format!("column {name} vanished"))?;
-                    let text = custos_tabular::column_text(array.as_ref())?;
-                    kept.iter().map(|&(r, _)| text[r].as_deref()).collect()
-                }
-            };
-            columns.push(std::sync::Arc::new(values) as custos_tabular::ArrayRef);
-        }
-        writer.write(&custos_tabular::RecordBatch::try_new(out_schema.clone(), columns)?)?;
-        bar.inc(batch.num_rows() as u64);
-    }
-    writer.finish()?;
-    bar.finish_and_clear();
-    if seen != groups.counts {
-        return Err(changed());
-    }
-    Ok(released)
 }
 
 /// `custos anon check`.
@@ -481,7 +285,8 @@ pub fn run_dp(command: DpCommand) -> anyhow::Result<()> {
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<()> {
-    use custos_anon::dp::{Mechanism, OsRandom, segment_statistics};
+    use custos_anon::dp::Mechanism;
+    use custos_frames::anon::{DpRequest, dp_statistics};
     let mechanism = match (args.epsilon, args.rho) {
         (Some(epsilon), None) => Mechanism::Laplace { epsilon },
         (None, Some(rho)) => Mechanism::Gaussian { rho },
@@ -494,6 +299,9 @@ fn stats(args: StatsArgs) -> anyhow::Result<()> {
         (None, Some(_)) => bail!("--bounds is for --sum"),
         (None, None) => None,
     };
+    if args.select_keys.is_some() && args.epsilon.is_none() {
+        bail!("--select-keys needs --epsilon (the threshold is set for discrete Laplace noise)");
+    }
     let mut names = vec![args.segment_by.as_str()];
     if let Some(s) = &args.sum {
         names.push(s);
@@ -501,45 +309,17 @@ fn stats(args: StatsArgs) -> anyhow::Result<()> {
     // The segment column as text, the summed one as numbers.
     let categorical = vec![args.segment_by.clone()];
     let table = read(&args.input, &names, &categorical)?;
-    let segments: Vec<&str> = match table.column(&args.segment_by)? {
-        Column::Categorical { codes, values } => codes.iter().map(|&c| values[c as usize].as_str()).collect(),
-        Column::Numeric(_) => bail!("column {:?} was not read as text", args.segment_by),
+    let request = DpRequest {
+        segment_by: args.segment_by.clone(),
+        keys: args.select_keys.is_none().then(|| args.keys.clone()),
+        select_keys: args.select_keys,
+        sum: args.sum.clone().zip(bounds),
+        mechanism,
+        delta: args.delta,
     };
-    let values = match &args.sum {
-        Some(s) => match table.column(s)? {
-            Column::Numeric(v) => Some(v.as_slice()),
-            Column::Categorical { .. } => bail!("column {s:?} is not numeric"),
-        },
-        None => None,
-    };
-    if let (Some(delta), Some(epsilon)) = (args.select_keys, args.epsilon) {
-        let selected = custos_anon::dp::segment_statistics_selected(&mut OsRandom, &segments, values.zip(bounds), epsilon, delta)?;
-        let release = selected.release;
-        let doc = serde_json::json!({
-            "mechanism": "discrete_laplace",
-            "keys": "selected",
-            "threshold": selected.threshold,
-            "segments": release.segments,
-            "count_noise_scale": release.count_noise,
-            "sum_noise_scale": release.sum_noise,
-            "spend": {"epsilon": epsilon, "delta": delta},
-        });
-        return print(&format!("{}\n", serde_json::to_string_pretty(&doc)?));
-    }
-    if args.select_keys.is_some() {
-        bail!("--select-keys needs --epsilon (the threshold is set for discrete Laplace noise)");
-    }
-    let release = segment_statistics(&mut OsRandom, &segments, &args.keys, values.zip(bounds), mechanism)?;
-    let guarantee = release.spend.epsilon_at(args.delta);
-    let doc = serde_json::json!({
-        "mechanism": match mechanism { Mechanism::Laplace { .. } => "discrete_laplace", Mechanism::Gaussian { .. } => "discrete_gaussian" },
-        "segments": release.segments,
-        "count_noise_scale": release.count_noise,
-        "sum_noise_scale": release.sum_noise,
-        "spend": {"epsilon": release.spend.epsilon, "rho": release.spend.rho, "epsilon_at_delta": guarantee, "delta": if release.spend.epsilon.is_some() { 0.0 } else { args.delta }},
-    });
-    if release.undeclared_rows > 0 {
-        eprintln!("note: {} rows belong to segments not in --keys and were left out", release.undeclared_rows);
+    let (doc, left_out) = dp_statistics(&table, &request)?;
+    if left_out > 0 {
+        eprintln!("note: {left_out} rows belong to segments not in --keys and were left out");
     }
     print(&format!("{}\n", serde_json::to_string_pretty(&doc)?))
 }
