@@ -471,7 +471,9 @@ impl HierarchySpec {
                 Hierarchy::Tree(t)
             }
             _ => {
-                return Err(format!("hierarchy {name:?}: give exactly one of intervals, prefix (1-32), dates = true or tree (1-16 levels)"));
+                return Err(format!(
+                    "hierarchy {name:?}: give exactly one of intervals, prefix (1-32), dates = true or tree (1-16 levels)"
+                ));
             }
         })
     }

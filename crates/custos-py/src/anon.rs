@@ -16,6 +16,26 @@ use pyo3::prelude::*;
 
 use crate::{arrow_io, error};
 
+/// The columns a check reads: the quasi-identifiers, then the sensitive attributes not among
+/// them (a column named twice is read once; the check names the mistake).
+fn check_columns(quasi: &[String], sensitive: &[String]) -> PyResult<Vec<String>> {
+    if quasi.is_empty() {
+        return Err(error("quasi: at least one quasi-identifier is needed"));
+    }
+    let mut names = quasi.to_vec();
+    names.extend(sensitive.iter().filter(|s| !quasi.contains(s)).cloned());
+    Ok(names)
+}
+
+/// Refuses a risk threshold outside (0, 1].
+fn check_risk_threshold(risk_threshold: f64) -> PyResult<()> {
+    if risk_threshold > 0.0 && risk_threshold <= 1.0 {
+        Ok(())
+    } else {
+        Err(error(format!("risk_threshold: must be in (0, 1], got {risk_threshold}")))
+    }
+}
+
 /// Checks `table`: the report as the CLI's JSON.
 #[pyfunction]
 #[pyo3(signature = (table, quasi, sensitive=vec![], categorical=vec![], risk_threshold=0.2))]
@@ -27,16 +47,11 @@ fn anon_check(
     categorical: Vec<String>,
     risk_threshold: f64,
 ) -> PyResult<String> {
-    if !(risk_threshold > 0.0 && risk_threshold <= 1.0) {
-        return Err(error(format!("risk_threshold: must be in (0, 1], got {risk_threshold}")));
-    }
-    if quasi.is_empty() {
-        return Err(error("quasi: at least one quasi-identifier is needed"));
-    }
+    check_risk_threshold(risk_threshold)?;
+    let columns = check_columns(&quasi, &sensitive)?;
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let q: Vec<&str> = quasi.iter().map(String::as_str).collect();
     let s: Vec<&str> = sensitive.iter().map(String::as_str).collect();
-    let mut names = q.clone();
-    names.extend(s.iter().filter(|x| !q.contains(x)));
     let stream = arrow_io::stream(table)?;
     let mut reader =
         TableReader::new(&arrow_io::schema(&stream), "the table", &names, &categorical).map_err(|e| error(format!("table: {e}")))?;
@@ -105,8 +120,7 @@ impl AnonPartial {
             return Err(error(format!("text: a partial of at most {MAX_PARTIAL} bytes")));
         }
         let doc: Doc = serde_json::from_str(text).map_err(|e| error(format!("text: not an anonymity partial ({e})")))?;
-        let mut names = doc.quasi.clone();
-        names.extend(doc.sensitive.iter().filter(|s| !doc.quasi.contains(s)).cloned());
+        let names = check_columns(&doc.quasi, &doc.sensitive).map_err(|_| error("text: a partial names at least one quasi-identifier"))?;
         if doc.counts.names() != names.as_slice() {
             return Err(error("text: the partial's columns do not match its quasi-identifiers and sensitive attributes"));
         }
@@ -118,9 +132,7 @@ impl AnonPartial {
     /// the whole table at once.
     #[pyo3(signature = (risk_threshold=0.2))]
     fn report(&self, py: Python<'_>, risk_threshold: f64) -> PyResult<String> {
-        if !(risk_threshold > 0.0 && risk_threshold <= 1.0) {
-            return Err(error(format!("risk_threshold: must be in (0, 1], got {risk_threshold}")));
-        }
+        check_risk_threshold(risk_threshold)?;
         let q: Vec<&str> = self.quasi.iter().map(String::as_str).collect();
         let s: Vec<&str> = self.sensitive.iter().map(String::as_str).collect();
         let inner = &self.inner;
@@ -148,11 +160,7 @@ fn anon_partial(
     sensitive: Vec<String>,
     categorical: Vec<String>,
 ) -> PyResult<AnonPartial> {
-    if quasi.is_empty() {
-        return Err(error("quasi: at least one quasi-identifier is needed"));
-    }
-    let mut names = quasi.clone();
-    names.extend(sensitive.iter().filter(|s| !quasi.contains(s)).cloned());
+    let names = check_columns(&quasi, &sensitive)?;
     let stream = arrow_io::stream(table)?;
     let mut counts = ClassCounts::new(&arrow_io::schema(&stream), "the table", &names, &categorical, Cells::AsChecked)
         .map_err(|e| error(format!("table: {e}")))?;

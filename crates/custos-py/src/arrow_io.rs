@@ -30,3 +30,23 @@ pub fn to_table(py: Python<'_>, batches: Vec<RecordBatch>, schema: SchemaRef) ->
     let table = Table::try_new(batches, schema).map_err(|e| error(format!("cannot build the result table: {e}")))?;
     Ok(table.into_pyarrow(py)?.unbind())
 }
+
+/// Feeds every batch of `reader` to `add` with the GIL released, then answers what `finish`
+/// makes of the state, as JSON: the shape of the functions that return an engine's report.
+pub fn fold_to_json<T: Send, R: serde::Serialize + Send>(
+    py: Python<'_>,
+    reader: RecordBatchStreamReader,
+    mut state: T,
+    add: impl Fn(&mut T, &RecordBatch) -> Result<(), String> + Send,
+    finish: impl FnOnce(T) -> Result<R, String> + Send,
+) -> PyResult<String> {
+    let result = py
+        .detach(move || -> Result<R, String> {
+            for batch in reader {
+                add(&mut state, &batch.map_err(|e| format!("table: {e}"))?)?;
+            }
+            finish(state)
+        })
+        .map_err(error)?;
+    serde_json::to_string(&result).map_err(|e| error(e.to_string()))
+}

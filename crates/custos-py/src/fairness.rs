@@ -192,16 +192,8 @@ fn fairness_check_data(
     }
     let reader = arrow_io::stream(table)?;
     let options = CheckDataOptions { max_categories, proxy_threshold, reference: reference.into_iter().collect() };
-    let mut check = DataCheck::new(&arrow_io::schema(&reader), "the table", columns, options).map_err(|e| error(e.to_string()))?;
-    let report = py
-        .detach(|| -> Result<_, String> {
-            for batch in reader {
-                check.add(&batch.map_err(|e| format!("table: {e}"))?).map_err(|e| e.to_string())?;
-            }
-            check.finish().map_err(|e| e.to_string())
-        })
-        .map_err(error)?;
-    serde_json::to_string(&report).map_err(|e| error(e.to_string()))
+    let check = DataCheck::new(&arrow_io::schema(&reader), "the table", columns, options).map_err(|e| error(e.to_string()))?;
+    arrow_io::fold_to_json(py, reader, check, |c, b| c.add(b).map_err(|e| e.to_string()), |c| c.finish().map_err(|e| e.to_string()))
 }
 
 /// `table` with a column of Kamiran-Calders reweighing weights (the CLI's `fairness mitigate`).
@@ -274,16 +266,8 @@ fn fairness_thresholds(
     }
     let reader = arrow_io::stream(table)?;
     let options = ThresholdOptions { score, constraint, tolerance, baseline_threshold };
-    let mut search = ThresholdSearch::new(&arrow_io::schema(&reader), "the table", columns, options).map_err(|e| error(e.to_string()))?;
-    let report = py
-        .detach(|| -> Result<_, String> {
-            for batch in reader {
-                search.add(&batch.map_err(|e| format!("table: {e}"))?).map_err(|e| e.to_string())?;
-            }
-            search.finish().map_err(|e| e.to_string())
-        })
-        .map_err(error)?;
-    serde_json::to_string(&report).map_err(|e| error(e.to_string()))
+    let search = ThresholdSearch::new(&arrow_io::schema(&reader), "the table", columns, options).map_err(|e| error(e.to_string()))?;
+    arrow_io::fold_to_json(py, reader, search, |s, b| s.add(b).map_err(|e| e.to_string()), |s| s.finish().map_err(|e| e.to_string()))
 }
 
 /// The standalone HTML report of an audit (its JSON, as `FairnessPartial.report` answers it),
