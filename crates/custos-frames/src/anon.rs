@@ -167,7 +167,7 @@ impl ClassCounts {
         &self.counts
     }
 
-    /// Per column, its distinct values; per combination, its codes into them (flattened).
+    /// The distinct values of the `column`th named column ([`ClassCounts::code`] indexes them).
     pub fn values(&self, column: usize) -> &[String] {
         &self.values[column]
     }
@@ -178,7 +178,7 @@ impl ClassCounts {
     }
 
     /// Per named column, each row's value of a batch.
-    pub fn cells(&mut self, batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, FramesError> {
+    fn cells(&mut self, batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>, FramesError> {
         let mut out = Vec::with_capacity(self.names.len());
         for (c, name) in self.names.iter().enumerate() {
             let array = batch.column_by_name(name).ok_or_else(|| FramesError::Vanished(name.clone()))?;

@@ -24,9 +24,9 @@ pub enum FairnessInputError {
     /// The score column has a missing or non-finite value.
     #[error("column {0} must hold a number in every row")]
     BadScores(String),
-    /// The table has no rows.
-    #[error("the table has no rows")]
-    Empty,
+    /// The table (named) has no rows.
+    #[error("{0} has no rows")]
+    Empty(String),
     /// The options do not fit the data (names the option).
     #[error("{0}")]
     Invalid(String),
@@ -127,9 +127,18 @@ impl DataCheck {
     /// A check of a table with `schema` (`source` names it in errors).
     pub fn new(schema: &Schema, source: &str, columns: DataColumns, options: CheckDataOptions) -> Result<Self, FairnessInputError> {
         columns.check(schema, source)?;
-        for (attr, _) in &options.reference {
+        for (attr, shares) in &options.reference {
             if !columns.sensitive.contains(attr) {
                 return Err(FairnessInputError::Invalid(format!("reference distribution: {attr} is not one of the sensitive attributes")));
+            }
+            if shares.values().any(|s| !s.is_finite() || *s < 0.0) {
+                return Err(FairnessInputError::Invalid(format!(
+                    "reference distribution for {attr}: every share must be a non-negative number"
+                )));
+            }
+            let total: f64 = shares.values().sum();
+            if (total - 1.0).abs() > 1e-6 {
+                return Err(FairnessInputError::Invalid(format!("reference distribution for {attr}: the shares add up to {total}, not 1")));
             }
         }
         let features: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).filter(|n| !columns.sensitive.contains(n)).collect();
@@ -260,6 +269,7 @@ impl DataCheck {
 #[derive(Debug)]
 pub struct Reweighing {
     columns: DataColumns,
+    source: String,
     cells: BTreeMap<String, (u64, u64)>,
 }
 
@@ -274,7 +284,7 @@ impl Reweighing {
     /// Reweighing of a table with `schema` (`source` names it in errors).
     pub fn new(schema: &Schema, source: &str, columns: DataColumns) -> Result<Self, FairnessInputError> {
         columns.check(schema, source)?;
-        Ok(Self { columns, cells: BTreeMap::new() })
+        Ok(Self { columns, source: source.to_owned(), cells: BTreeMap::new() })
     }
 
     /// Counts one batch.
@@ -294,7 +304,7 @@ impl Reweighing {
     /// The weights of every cell (expected over observed frequency).
     pub fn finish(self) -> Result<ReweighingWeights, FairnessInputError> {
         if self.cells.is_empty() {
-            return Err(FairnessInputError::Empty);
+            return Err(FairnessInputError::Empty(self.source));
         }
         let weights = custos_fairness::reweighing(&self.cells.values().copied().collect::<Vec<_>>());
         Ok(ReweighingWeights { weights: self.cells.into_keys().zip(weights).collect(), columns: self.columns })
@@ -331,6 +341,7 @@ pub struct ThresholdOptions {
 #[derive(Debug)]
 pub struct ThresholdSearch {
     columns: DataColumns,
+    source: String,
     options: ThresholdOptions,
     groups: BTreeMap<String, Vec<(f64, bool)>>,
     rows: u64,
@@ -346,7 +357,7 @@ impl ThresholdSearch {
         if !(0.0..=1.0).contains(&options.tolerance) {
             return Err(FairnessInputError::Invalid("tolerance must be between 0 and 1".into()));
         }
-        Ok(Self { columns, options, groups: BTreeMap::new(), rows: 0 })
+        Ok(Self { columns, source: source.to_owned(), options, groups: BTreeMap::new(), rows: 0 })
     }
 
     /// Adds one batch's rows.
@@ -369,7 +380,7 @@ impl ThresholdSearch {
     /// compared with one shared threshold, as a report.
     pub fn finish(self) -> Result<Value, FairnessInputError> {
         if self.rows == 0 {
-            return Err(FairnessInputError::Empty);
+            return Err(FairnessInputError::Empty(self.source));
         }
         let constraint = self.options.constraint;
         let names: Vec<&String> = self.groups.keys().collect();

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use custos_fairness::thresholds::Constraint;
-use custos_frames::fairness::{FairnessInputError, Reweighing, ThresholdOptions, ThresholdSearch};
+use custos_frames::fairness::{Reweighing, ThresholdOptions, ThresholdSearch};
 use custos_tabular::TableReader;
 
 use crate::cmd::pii::open_output;
@@ -28,10 +28,7 @@ pub(super) fn mitigate(args: MitigateArgs) -> anyhow::Result<()> {
     for batch in reader {
         counts.add(&batch?)?;
     }
-    let weights = counts.finish().map_err(|e| match e {
-        FairnessInputError::Empty => anyhow::anyhow!("{source} has no rows"),
-        other => other.into(),
-    })?;
+    let weights = counts.finish()?;
     let mut fields: Vec<custos_tabular::Field> = in_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.push(custos_tabular::Field::new(&args.weight_column, custos_tabular::DataType::Float64, false));
     let schema = std::sync::Arc::new(custos_tabular::Schema::new(fields));
@@ -66,10 +63,7 @@ fn mitigate_thresholds(args: &MitigateArgs) -> anyhow::Result<()> {
     for batch in reader {
         search.add(&batch?)?;
     }
-    let report = search.finish().map_err(|e| match e {
-        FairnessInputError::Empty => anyhow::anyhow!("{source} has no rows"),
-        other => other.into(),
-    })?;
+    let report = search.finish()?;
     let mut out = open_output(args.output.as_deref())?;
     serde_json::to_writer_pretty(&mut out, &report)?;
     writeln!(out)?;
