@@ -133,6 +133,68 @@ pub(crate) fn context_word(
     extra.iter().flat_map(|phrase| words_after(phrase, 0)).find_map(hit)
 }
 
+/// Words that, just before a number, say it is not a phone number but a reference of some
+/// other kind (`order number 388-4611274`, `Invoice 0935613038`).
+pub(crate) const NOT_A_PHONE: &[&str] = &[
+    "order",
+    "invoice",
+    "tracking",
+    "ticket",
+    "reference",
+    "ref",
+    "booking",
+    "case",
+    "policy",
+    "serial",
+    "sku",
+    "claim",
+    "receipt",
+    "transaction",
+    "confirmation",
+    "account",
+    "acct",
+    "customer",
+    "member",
+    "membership",
+    "id",
+    "isbn",
+    "version",
+    "parcel",
+    "shipment",
+    "item",
+    "article",
+    "batch",
+    "lot",
+    "amount",
+    "total",
+    "price",
+    "postcode",
+    "zip",
+];
+
+/// Whether a word among the three before `start` names another kind of reference
+/// ([`NOT_A_PHONE`]).
+pub(crate) fn not_a_phone(text: &str, start: usize) -> bool {
+    words_before(text, start).take(3).any(|w| word_in(w, NOT_A_PHONE))
+}
+
+/// Whether the number at `start..end` stands on a line of its own, alone or after a short
+/// label and a colon (`T: 022 234 6569`, `Mobile: ...`): how signatures and address blocks
+/// write telephone numbers, so the line counts as the number's context word.
+pub(crate) fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let before = text[line_start..start].trim();
+    let after = text[end..line_end].trim();
+    // A line of its own within a longer text: a one-line text is a sentence, not a block.
+    let block = line_start > 0 || line_end < text.len();
+    let label_ok = before.is_empty()
+        || before
+            .strip_suffix(':')
+            .is_some_and(|label| label.len() <= 12 && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '.'));
+    block && label_ok && after.chars().all(|c| matches!(c, '.' | ',' | ';'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +216,17 @@ mod tests {
         assert!(is_sentence_start("Hello. John", 7));
         assert!(!is_sentence_start("Hello John", 6));
         assert!(is_sentence_start("John", 0));
+        // Telephone lines of a signature, and numbers that are references of another kind.
+        let sig = "Ingrid Solberg\nT: 022 234 6569\nSales";
+        let at = sig.find("022").unwrap_or(0);
+        assert!(alone_on_line(sig, at, at + 12));
+        let one_line = "022 234 6569";
+        assert!(!alone_on_line(one_line, 0, one_line.len()));
+        let prose = "Ingrid\nshe paid 022 234 6569 today";
+        let at = prose.find("022").unwrap_or(0);
+        assert!(!alone_on_line(prose, at, at + 12));
+        let order = "Your order number is 388-4611274";
+        assert!(not_a_phone(order, order.find("388").unwrap_or(0)));
+        assert!(!not_a_phone("call me on 388-4611274", 11));
     }
 }

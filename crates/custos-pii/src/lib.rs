@@ -328,9 +328,15 @@ impl Analyzer {
             }
             if !c.validated && c.score < 1.0 && (c.entity as usize) < entity::id::PERSON as usize {
                 let builtin = BUILTIN_ENTITIES[c.entity as usize].1;
-                if context::context_word(text, c.start, c.end, builtin, &[], &options.context).is_some() {
+                let phone = c.entity == entity::id::PHONE_NUMBER;
+                if context::context_word(text, c.start, c.end, builtin, &[], &options.context).is_some()
+                    || (phone && context::alone_on_line(text, c.start, c.end))
+                {
                     c.score = boosted(c.score);
                     c.boosted = true;
+                } else if phone && c.score < 0.85 && context::not_a_phone(text, c.start) {
+                    // A national reading after `order`, `invoice`, `tracking` ...: a reference.
+                    return false;
                 }
             } else if (c.entity as usize) >= BUILTIN_ENTITIES.len() && !c.validated && c.score < 1.0 {
                 let words = inner.custom.context_for(&inner.names[c.entity as usize]);

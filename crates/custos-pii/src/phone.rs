@@ -102,9 +102,6 @@ pub(crate) fn valid_national(region_id: &str, digits: &str) -> bool {
     r.valid_nsn(digits)
 }
 
-/// Whether `digits` (everything after `+` or `00`, digits only) is a valid international
-/// number: a country calling code followed by a valid number of one of its regions (a
-/// written trunk `0`, as in `+44 (0)20 ...`, is tolerated).
 /// Whether `digits` (a national number, trunk prefix and all) has a length numbers of the
 /// region can have: a weak reading, for formatted numbers with a context word near them.
 pub(crate) fn possible_national(region_id: &str, digits: &str) -> bool {
@@ -112,6 +109,41 @@ pub(crate) fn possible_national(region_id: &str, digits: &str) -> bool {
     let r = region(meta);
     let nsn = r.national_prefix.as_deref().and_then(|p| digits.strip_prefix(p)).unwrap_or(digits);
     nsn.len() >= 6 && r.possible_length(nsn.len() as u16)
+}
+
+/// Every geographic region's national lengths (numbers after the trunk prefix) and trunk
+/// prefix, read from the metadata once (the non-geographic entries such as `001` have no
+/// national format).
+static NATIONAL_LENGTHS: LazyLock<Vec<(Vec<u16>, Option<String>)>> = LazyLock::new(|| {
+    DATABASE
+        .iter()
+        .filter(|m| m.id().len() == 2 && m.id().bytes().all(|b| b.is_ascii_uppercase()))
+        .map(|m| {
+            let d = m.descriptors();
+            let mut lengths = d.general().possible_length().to_vec();
+            let types = [d.fixed_line(), d.mobile(), d.toll_free(), d.voip(), d.personal_number(), d.uan()];
+            lengths.extend(types.into_iter().flatten().flat_map(|t| t.possible_length().iter().copied()));
+            lengths.sort_unstable();
+            lengths.dedup();
+            (lengths, m.national_prefix().map(str::to_owned))
+        })
+        .collect()
+});
+
+/// Whether `digits` (a number as written within its own country, trunk prefix included if
+/// written) has a length some region's numbers have, counting its trunk prefix only where the
+/// region dials one. Weak evidence on its own (most seven- to ten-digit strings qualify), so
+/// the analyzer reads such numbers only when they are written in groups and a context word or
+/// a telephone label stands near them. Lengths only: compiling every region's patterns costs
+/// about a second of start-up in a debug build, and the context carries the evidence anyway.
+pub(crate) fn national_length_somewhere(digits: &str) -> bool {
+    if !(6..=15).contains(&digits.len()) {
+        return false;
+    }
+    NATIONAL_LENGTHS.iter().any(|(lengths, prefix)| {
+        let nsn = prefix.as_deref().and_then(|p| digits.strip_prefix(p)).unwrap_or(digits);
+        nsn.len() >= 6 && lengths.contains(&(nsn.len() as u16))
+    })
 }
 
 /// Whether `digits` (after a `+`) start with a country code whose numbers can have the
@@ -130,6 +162,9 @@ pub(crate) fn possible_international(digits: &str) -> bool {
     })
 }
 
+/// Whether `digits` (everything after `+` or `00`, digits only) is a valid international
+/// number: a country calling code followed by a valid number of one of its regions (a
+/// written trunk `0`, as in `+44 (0)20 ...`, is tolerated).
 pub(crate) fn valid_international(digits: &str) -> bool {
     for cc_len in 1..=3.min(digits.len()) {
         let Ok(cc) = digits[..cc_len].parse::<u16>() else { continue };
@@ -168,5 +203,11 @@ mod tests {
                 assert!(valid_international(&format!("{prefix}{example}")), "{} {example}", meta.id());
             }
         }
+        // Some region's national length: Bahrain's eight digits, a Zambian number with its
+        // trunk 0; not five digits, and not sixteen.
+        assert!(national_length_somewhere("36001611"));
+        assert!(national_length_somewhere("0211235315"));
+        assert!(!national_length_somewhere("78267"));
+        assert!(!national_length_somewhere("1234567812345678"));
     }
 }

@@ -572,11 +572,13 @@ fn numeric_span(s: &str, start: usize, regions: &[phonenumber::country::Id], out
     if sh.digits == 15 && !sh.plus && validate::fr_nir(s) {
         out.push(Candidate::new(id::FR_NIR, start, end, 0.7, false));
     }
-    // Dotted groups of three or fewer digits are versions and addresses (`1.2.3`), except the
-    // French `06.12.34.56.78`.
-    let french_dots = groups == [2, 2, 2, 2, 2] && s.starts_with('0');
+    // Dotted groups of three or fewer digits are versions and addresses (`1.2.3`), except eight
+    // digits and more in dotted pairs and triples: phone numbers as much of the world writes
+    // them (`06.12.34.56.78`, `70.12.82.10`, `022.341.775`). Those stay weak readings that need
+    // a context word unless a national plan the analyzer checks holds them.
+    let dotted_phone = sh.digits >= 8 && groups.iter().all(|&g| (2..=4).contains(&g));
     if (7..=15).contains(&sh.digits)
-        && !(sh.seps.contains(&b'.') && sh.groups >= 3 && !sh.plus && groups.iter().all(|&g| g <= 3) && !french_dots)
+        && !(sh.seps.contains(&b'.') && sh.groups >= 3 && !sh.plus && groups.iter().all(|&g| g <= 3) && !dotted_phone)
         && let Some(score) = phone_score(s, &sh, regions)
     {
         out.push(Candidate::new(id::PHONE_NUMBER, start, end, score, false));
@@ -615,9 +617,17 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
         // A number no plan lists but a country's numbers could be (`+61 8317 0669`): weak.
         return (sh.plus && crate::phone::possible_international(rest)).then_some(0.3);
     }
-    // National numbers: at least nine digits, and not a ZIP+4 code.
     let groups = group_lengths(s);
-    if digits_only.len() < 9 || groups == [5, 4] {
+    // Shorter national numbers (seven or eight digits: much of Africa, the Caribbean, the Gulf,
+    // Scandinavia) written in groups, of a length some region in libphonenumber's metadata
+    // dials: a weak
+    // reading (0.3) that a context word or a telephone label must confirm.
+    if digits_only.len() < 9 {
+        let weak = digits_only.len() >= 7 && formatted && groups.len() <= 5 && crate::phone::national_length_somewhere(digits_only);
+        return weak.then_some(0.3);
+    }
+    // National numbers of nine digits and more, and not a ZIP+4 code.
+    if groups == [5, 4] {
         return None;
     }
     let score = if formatted { 0.6 } else { 0.4 };
@@ -638,13 +648,25 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
             return Some(score);
         }
     }
+    // The other regions of the North American plan (Canada's and the Caribbean's area codes)
+    // in the US format, `(264) 461-4366`: as strong as a US number.
+    if formatted
+        && digits_only.len() == 10
+        && first != b'0'
+        && first != b'1'
+        && crate::phone::valid_international(&format!("1{digits_only}"))
+    {
+        return Some(score);
+    }
     // Other countries' national formats, written in groups (`07 7631706`, `534 177 763`,
     // `(06) 776 3170`, `06.12.34.56.78`): a length one of them allows reads as a weak phone
     // number (0.3), so a context word (`call`, `mobile`, `tel`, ...) must stand near it.
-    if formatted && groups.len() <= 5 && EXTRA_PHONE_REGIONS.iter().any(|r| crate::phone::possible_national(r, digits_only)) {
-        return Some(0.3);
-    }
-    None
+    // And any region's national length, written in groups (as above).
+    let weak = formatted
+        && groups.len() <= 5
+        && (EXTRA_PHONE_REGIONS.iter().any(|r| crate::phone::possible_national(r, digits_only))
+            || crate::phone::national_length_somewhere(digits_only));
+    weak.then_some(0.3)
 }
 
 /// Regions whose national formats are read weakly (see `phone_score`), beyond the analyzer's

@@ -31,6 +31,14 @@ fn structured_identifiers_are_found_and_validated() {
     assert!(has("NHS number 943 476 5919", "UK_NHS", "943 476 5919"));
     assert!(has("call me on (415) 555-2671 tomorrow", "PHONE_NUMBER", "(415) 555-2671"));
     assert!(has("ruf an: +49 30 901820 danke", "PHONE_NUMBER", "+49 30 901820"));
+    // Shorter national numbers of other regions with a context word or on a telephone line;
+    // the North American plan beyond the US; references of other kinds are not phones.
+    assert!(has("Please ring the desk at 3600 1611 today", "PHONE_NUMBER", "3600 1611"));
+    assert!(!has("Sold 3600 1611 units today", "PHONE_NUMBER", "3600 1611"));
+    assert!(has("Ingrid Solberg\nT: 022.341.775\nSales", "PHONE_NUMBER", "022.341.775"));
+    assert!(has("Thanks! It's (264) 461-4366, see you", "PHONE_NUMBER", "(264) 461-4366"));
+    assert!(!has("Your order number is 388-4611274 today.", "PHONE_NUMBER", "388-4611274"));
+    assert!(!has("Invoice 0935613038 was paid.", "PHONE_NUMBER", "0935613038"));
     assert!(has("appointment on 03/14/2024 at 10:30 AM", "DATE_TIME", "03/14/2024"));
     assert!(has("born March 3, 2024 in", "DATE_TIME", "March 3, 2024"));
     assert!(has("id 123e4567-e89b-12d3-a456-426614174000", "UUID", "123e4567-e89b-12d3-a456-426614174000"));

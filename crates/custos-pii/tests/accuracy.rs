@@ -58,6 +58,11 @@ fn f1(tp: usize, predicted: usize, gold: usize) -> f64 {
 /// (`type_floors`, else [`TYPE_F1_FLOOR`]), and the look-alike negatives (none flagged, except
 /// the kinds in `skip_negatives`).
 fn check(file: &str, micro_floor: f64, type_floors: &[(&str, f64)], skip_negatives: &[&str]) {
+    check_types(file, None, micro_floor, type_floors, skip_negatives);
+}
+
+/// [`check`], scoring only the type `only` when given (a corpus labeled for one type).
+fn check_types(file: &str, only: Option<&str>, micro_floor: f64, type_floors: &[(&str, f64)], skip_negatives: &[&str]) {
     let path = format!("{}/../../testdata/pii/{file}", env!("CARGO_MANIFEST_DIR"));
     let corpus = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let analyzer = Analyzer::default();
@@ -88,7 +93,7 @@ fn check(file: &str, micro_floor: f64, type_floors: &[(&str, f64)], skip_negativ
             gold.entry(s["type"].as_str().unwrap_or_default().to_owned()).or_default().push(span);
         }
         let types: std::collections::BTreeSet<String> = gold.keys().cloned().chain(pred.keys().map(|k| (*k).to_owned())).collect();
-        for t in types {
+        for t in types.into_iter().filter(|t| only.is_none_or(|o| o == t)) {
             let g = gold.get(&t).cloned().unwrap_or_default();
             let p = pred.get(t.as_str()).cloned().unwrap_or_default();
             let e = tally.entry(t).or_default();
@@ -135,4 +140,14 @@ fn accuracy_on_the_second_corpus_stays_above_its_floors() {
     // Measured 0.871 micro (PERSON 0.83, LOCATION 0.76, ORGANIZATION 0.56) when the floors
     // were set; 0.637 before the rules for unknown names, places, dates and phones.
     check("heldout/heldout.jsonl", 0.865, &[("LOCATION", 0.74), ("ORGANIZATION", 0.50), ("PERSON", 0.80)], &[]);
+}
+
+#[test]
+fn phone_numbers_of_every_region_are_read_with_their_context() {
+    // `phones/phones.jsonl`: libphonenumber's example numbers of every region, varied, written
+    // nationally and internationally, with and without a context word; plus order, invoice and
+    // tracking numbers. Measured PHONE_NUMBER F1 0.941 (recall 0.888, precision 1.0; 0.705
+    // recall and 53 look-alikes flagged before national lengths of every region, telephone
+    // lines and reference words were read) when the floor was set.
+    check_types("phones/phones.jsonl", Some("PHONE_NUMBER"), 0.93, &[], &[]);
 }
