@@ -263,7 +263,32 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     if toks.is_empty() {
         return;
     }
+    // `Ask Mbeki about it`: an imperative that addresses someone opens the sentence and the
+    // run; what follows it is read as a run of its own, with the verb as its cue.
+    if toks.len() >= 2 && word_in(bare(toks[0].text), IMPERATIVE_NAME_CUES) && is_sentence_start(text, start) {
+        resolve(text, toks[1].start, end, out);
+        return;
+    }
     let infos: Vec<Info> = toks.iter().map(|t| lookup(t.text)).collect();
+    // `Then Okonkwo said ...`: an ordinary word no list knows opens the sentence and the run;
+    // the rest is read as a run of its own (titles and greetings are cues the loop reads).
+    if toks.len() >= 2 && is_sentence_start(text, start) {
+        let i0 = infos[0];
+        let plain = i0.common
+            && i0.given == 0.0
+            && i0.surname == 0.0
+            && i0.place == 0.0
+            && !i0.nrp
+            && !i0.phrase_start
+            && i0.org == OrgWord::None
+            && !word_in(bare(toks[0].text), PERSON_CUES)
+            && !word_in(bare(toks[0].text), ROLE_WORDS)
+            && !toks[0].text.ends_with([',', ':', '.']);
+        if plain {
+            resolve(text, toks[1].start, end, out);
+            return;
+        }
+    }
     // Fast exit for the common case: capitalized words the gazetteers know nothing about
     // (`The`, `Please`, `Order`) with no title or lead word before them.
     let known =
@@ -305,9 +330,16 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && !(toks.len() == 1 && toks[0].text.contains('-'));
     let possessive_owner =
         toks.last().is_some_and(|t| t.text.ends_with("'s") || t.text.ends_with("’s")) && mask_has(ma, PERSONAL_POSSESSIONS);
-    let name_cue = email_after
+    // `spoke with Ngozi`, `talked to Aroha`: talking is done with people.
+    let talk_cue = before1.is_some_and(|w| w.eq_ignore_ascii_case("with") || w.eq_ignore_ascii_case("to")) && mask_has(m2, TALK_VERBS);
+    // Cues strong enough to make a person of a word some list knows as a small place or a
+    // surname (`Okonkwo said`, `Ask Mbeki`), unlike `with`, `and` or `for` alone.
+    let strong_name_cue = email_after
         || (verb_after && toks.len() <= 3)
         || possessive_owner
+        || talk_cue
+        || (mask_has(m1, SINGLE_NAME_CUES) && !before1.is_some_and(|w| ["with", "and", "for"].iter().any(|c| w.eq_ignore_ascii_case(c))));
+    let name_cue = strong_name_cue
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
@@ -318,16 +350,26 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && !toks.iter().any(|t| t.text.contains('-') || word_in(bare(t.text), PERSON_CUES))
         && !mask_has(m1, PERSON_CUES)
         && !mask_has(m1, PERSON_LEAD_WORDS)
+        && !(before1.is_some_and(|w| w.eq_ignore_ascii_case("is") || w.eq_ignore_ascii_case("was")) && mask_has(m2, PERSON_LEAD_WORDS))
+        && !text[..start].trim_end().ends_with(':')
     {
         return;
     }
     let g = gazetteer();
-    let prev = if sentence_start { None } else { words_before(text, start).next() };
+    // `Name: Tuomas Lehtinen`, `Cc: Nguyễn Thị Hoa`: a label and a colon on the same line
+    // open a new "sentence" but are the run's cue word all the same.
+    let head = text[..start].trim_end_matches([' ', '\t']);
+    let colon_label = head.strip_suffix(':').filter(|h| !h.ends_with([' ', '\n'])).and_then(|h| words_before(h, h.len()).next());
+    let prev = if sentence_start { colon_label } else { words_before(text, start).next() };
     let prev2 = if sentence_start { None } else { words_before(text, start).nth(1) };
     let prev_in = |list: &'static [&'static str]| prev.is_some_and(|w| word_in(w, list));
     let mut person_cue =
         prev_in(PERSON_CUES) || (sentence_start && words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES)));
-    let lead_cue = prev_in(PERSON_LEAD_WORDS) || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
+    // `The account holder is Thandiwe Mokoena`: a lead word, then `is`/`was`.
+    let lead_then_is = prev.is_some_and(|w| w.eq_ignore_ascii_case("is") || w.eq_ignore_ascii_case("was"))
+        && prev2.is_some_and(|w| word_in(w, PERSON_LEAD_WORDS) && !["and", "with", "from", "by"].iter().any(|c| w.eq_ignore_ascii_case(c)));
+    let lead_cue =
+        prev_in(PERSON_LEAD_WORDS) || lead_then_is || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
     let comma_before = text[..start].trim_end().ends_with(',');
     let loc_cue = prev_in(LOCATION_CUES)
         || prev.is_some_and(|w| is_number(w) && (4..=5).contains(&w.len()))
@@ -390,7 +432,9 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             i = k + 1;
             continue;
         }
-        if let Some(k) = (i..toks.len().min(i + 5)).find(|&k| infos[k].org == OrgWord::Kind) {
+        if let Some(k) = (i..toks.len().min(i + 5)).find(|&k| infos[k].org == OrgWord::Kind)
+            && !word_in(word, ROLE_WORDS)
+        {
             let person_then_kind = k == i + 1 && infos[i].given > 0.3 && infos[k].surname > 0.0;
             let span_end = extend_org(&toks, k);
             if !person_then_kind && (span_end > i || k > i) {
@@ -466,7 +510,20 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
                 continue;
             }
         }
-        if i == 0 && name_cue && unknown && toks.len() <= 3 && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
+        // A word some list holds only as a small place or a surname, after a strong cue
+        // (`Okonkwo said`, `spoke with Ngozi`), is a person too.
+        let minor_place_or_surname = !info.common
+            && !info.nrp
+            && info.org == OrgWord::None
+            && info.place <= 0.5
+            && !matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
+        if i == 0
+            && name_cue
+            && (unknown || (strong_name_cue && minor_place_or_surname))
+            && toks.len() <= 3
+            && nameish(t.text, &info)
+            && !word_in(word, CALENDAR_WORDS)
+        {
             let mut j = i;
             while j + 1 < toks.len() && j < 2 && surname_like(toks[j + 1].text, &infos[j + 1]) {
                 j += 1;
