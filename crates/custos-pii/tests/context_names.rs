@@ -31,6 +31,23 @@ fn a_strong_cue_makes_a_person_of_a_surname_or_a_small_place() {
 }
 
 #[test]
+fn the_sentence_makes_a_place_plain() {
+    // A motion word before `from`/`to` leads to a place, not a person.
+    assert!(has("I moved from Wagga Wagga last year.", "LOCATION", "Wagga Wagga"), "{:?}", found("I moved from Wagga Wagga last year."));
+    // A town before a country, at the start of a text too.
+    assert!(has("Kuopio, Finland", "LOCATION", "Kuopio"));
+    // Postcodes as Poland and Sweden write them, before the town.
+    assert!(has("ul. Lipowa 8, 20-020 Lublin", "LOCATION", "Lublin"));
+    assert!(has("Storgatan 4, 411 38 Göteborg", "LOCATION", "Göteborg"));
+    // A list of places after `between` is not a firm; a place cue beats a reporting verb.
+    assert!(has("I grew up between Ennis and Limerick.", "LOCATION", "Ennis"));
+    assert!(!found("I grew up between Ennis and Limerick.").iter().any(|(e, _)| e == "ORGANIZATION"));
+    assert!(has("Our customer in Kristiansand complained.", "LOCATION", "Kristiansand"));
+    // A month is never a place, whatever town shares its name.
+    assert!(!has("Tickets to Reykjavík are cheap in March.", "LOCATION", "March"));
+}
+
+#[test]
 fn ordinary_capitalized_words_stay_unread() {
     for text in [
         "Then Payroll sent the file.",

@@ -307,6 +307,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && (mask_has(m1, UNKNOWN_PLACE_CUES)
             || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("from")) && mask_has(m2, MOTION_WORDS))
             || before1.is_some_and(|w| is_number(w) && (4..=6).contains(&w.len()))
+            || postcode_before(text, start)
             || (mask_has(m1, STREET_SUFFIXES) && text[..start].trim_end().ends_with(',')));
     // `Tuleborough 4021` / `..., Zambrów 12-345`: a run right before a postcode, opening a line
     // or after a comma, is a town.
@@ -368,11 +369,15 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // `The account holder is Thandiwe Mokoena`: a lead word, then `is`/`was`.
     let lead_then_is = prev.is_some_and(|w| w.eq_ignore_ascii_case("is") || w.eq_ignore_ascii_case("was"))
         && prev2.is_some_and(|w| word_in(w, PERSON_LEAD_WORDS) && !["and", "with", "from", "by"].iter().any(|c| w.eq_ignore_ascii_case(c)));
-    let lead_cue =
-        prev_in(PERSON_LEAD_WORDS) || lead_then_is || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
+    // `moved from Wagga Wagga`: after a motion word, `from` and `to` lead to places, not people.
+    let motion_from = place_cue && prev.is_some_and(|w| w.eq_ignore_ascii_case("from") || w.eq_ignore_ascii_case("to"));
+    let lead_cue = (prev_in(PERSON_LEAD_WORDS) && !motion_from)
+        || lead_then_is
+        || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
     let comma_before = text[..start].trim_end().ends_with(',');
     let loc_cue = prev_in(LOCATION_CUES)
         || prev.is_some_and(|w| is_number(w) && (4..=5).contains(&w.len()))
+        || postcode_before(text, start)
         || (comma_before && prev.is_some_and(|w| lookup(w).place > 0.0 && !is_number(w)));
     let org_cue = prev_in(ORG_CUES);
     let speaker = toks.len() == 1
@@ -382,7 +387,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && (infos[0].given > 0.0 || (unknown_speaker && infos[0].place == 0.0 && !infos[0].nrp));
 
     // Address lines: after a house number or a street word, or ending in a street type.
-    let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',');
+    let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',') && !postcode_before(text, start);
     let street_end = toks.iter().rposition(|t| is_street_token(t.text));
     let street_word_first = toks.len() >= 2 && word_in(bare(toks[0].text), STREET_PREFIXES) && is_lower_word(toks[1].text);
     if street_word_first || prev_in(STREET_PREFIXES) || (after_number && (street_end.is_some() || toks.len() <= 3)) {
@@ -519,7 +524,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             && !matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
         if i == 0
             && name_cue
-            && (unknown || (strong_name_cue && minor_place_or_surname))
+            && (unknown || (strong_name_cue && minor_place_or_surname && !place_cue && !loc_cue))
             && toks.len() <= 3
             && nameish(t.text, &info)
             && !word_in(word, CALENDAR_WORDS)
@@ -560,10 +565,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         let short = word.chars().count() <= 2 || (is_all_caps(word) && word.chars().count() <= 3);
-        if info.place > 0.0 && !short && (!info.common || loc_cue || info.place >= 0.6) {
+        if info.place > 0.0 && !short && (!info.common || loc_cue || info.place >= 0.6) && !word_in(word, CALENDAR_WORDS) {
             let strong_kind = matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
             let name_weight = info.given.max(info.surname);
-            let score = if loc_cue {
+            let score = if loc_cue || (i == 0 && (country_after || postcode_after)) {
                 if name_weight > info.place && lead_cue { 0.5 } else { 0.85 }
             } else if sentence_start && i == 0 && info.place_kind != PlaceKind::Country {
                 0.3
@@ -606,6 +611,35 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     }
 }
 
+/// Whether a postcode written the way much of Europe writes it ends right before `start`
+/// (`20-020 Lublin`, `411 38 Göteborg`, `D-80331 München`, `L-1234`): two to three digits, a
+/// hyphen or space, two to three more, or a country letter, a hyphen and four or five digits.
+fn postcode_before(text: &str, start: usize) -> bool {
+    let head = text[..start].trim_end_matches(' ');
+    if head.len() == text[..start].len() {
+        return false;
+    }
+    let b = head.as_bytes();
+    let digits_back = |end: usize| b[..end].iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let last = digits_back(b.len());
+    if last == 0 || last > 5 {
+        return false;
+    }
+    let sep_at = b.len() - last;
+    let boundary = |at: usize| at == 0 || matches!(b[at - 1], b' ' | b',' | b'\n' | b'\t');
+    match sep_at.checked_sub(1).map(|i| b[i]) {
+        Some(b'-' | b' ') if (2..=3).contains(&last) => {
+            let first = digits_back(sep_at - 1);
+            (2..=3).contains(&first) && boundary(sep_at - 1 - first)
+        }
+        Some(b'-') if (4..=5).contains(&last) => {
+            let letters = b[..sep_at - 1].iter().rev().take_while(|c| c.is_ascii_uppercase()).count();
+            (1..=2).contains(&letters) && boundary(sep_at - 1 - letters)
+        }
+        _ => false,
+    }
+}
+
 /// Whether `start` opens a line of a dialogue: the line starts there with `Word: ` and another
 /// line within a kilobyte either way does too (`Katja: ...` / `Lerato: ...`). A lone
 /// `Reminder: ...` is not a turn.
@@ -637,7 +671,10 @@ pub(crate) fn resolve_org_list(text: &str, start: usize, end: usize, out: &mut V
     let people = names.iter().filter(|(_, i)| i.given > 0.3 && i.given >= i.surname).count();
     let places = names.iter().filter(|(_, i)| i.place > 0.0 && i.surname == 0.0).count();
     let all_caps_words = names.iter().all(|(t, i)| !is_lower_word(t.text) && !i.common || i.surname > 0.0 || i.org != OrgWord::None);
-    if people == 0 && places < names.len() && all_caps_words && names.len() >= 2 {
+    // `between Ennis and Limerick`, `in Tralee and Ennis`: after a place word, a list of places.
+    let place_before =
+        words_before(text, start).next().is_some_and(|w| word_in(w, UNKNOWN_PLACE_CUES) || w.eq_ignore_ascii_case("between"));
+    if people == 0 && places < names.len() && all_caps_words && names.len() >= 2 && !place_before {
         let last = toks.last().unwrap_or(&toks[0]);
         let end_trim = last.end - trailing_trim(last.text);
         if end_trim > start {

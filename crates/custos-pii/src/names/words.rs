@@ -216,6 +216,7 @@ pub(super) static LOCATION_CUES: &[&str] = &[
     "abito",
     "habite",
     "resident",
+    "between",
 ];
 
 pub(super) static ORG_CUES: &[&str] = &[
@@ -666,7 +667,7 @@ pub(crate) static PERSONAL_POSSESSIONS: &[&str] = &[
 
 /// Words after which a capitalized word no list knows is a place (`in`, `near`, `resident of`).
 pub(crate) static UNKNOWN_PLACE_CUES: &[&str] =
-    &["in", "near", "outside", "around", "across", "via", "of", "nach", "en", "downtown", "suburb", "village", "town", "city"];
+    &["in", "near", "outside", "around", "across", "via", "of", "nach", "en", "downtown", "suburb", "village", "town", "city", "between"];
 
 /// Words before `to`/`from` that make what follows a destination (`flew to`, `moved from`).
 pub(crate) static MOTION_WORDS: &[&str] = &[
@@ -712,6 +713,22 @@ pub(crate) static MOTION_WORDS: &[&str] = &[
     "bus",
     "ferry",
     "road",
+    "originally",
+    "hail",
+    "hails",
+    "greetings",
+    "postcard",
+    "tickets",
+    "ticket",
+    "route",
+    "miles",
+    "km",
+    "visitors",
+    "tourists",
+    "delivered",
+    "delivery",
+    "exported",
+    "imported",
 ];
 
 /// Words after which a capitalized word no list knows is a person's name (`I'm Barsen`,
