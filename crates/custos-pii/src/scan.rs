@@ -123,7 +123,7 @@ fn family_patterns() -> Vec<(Family, String)> {
         (Family::Alnum, r"[A-Za-z]+[0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*".into()),
         // The list is bounded: an unbounded one made every search over a long comma-separated
         // run of capitalized words read to its end to rule the shape out (quadratic).
-        (Family::OrgList, format!(r"{word}(?:,[ ]{word}){{0,{MAX_LIST_ITEMS}}},?[ ](?:and|&|und|et|y|e)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
+        (Family::OrgList, format!(r"{word}(?:,[ ]{word}){{0,{MAX_LIST_ITEMS}}},?[ ](?:and|&|und|et|y|e|és|och|og)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
         (Family::Capitalized, format!(r"{word}(?:[ ](?:(?:{person_joiners})[ ])?{word})*(?:,?[ ]{LEGAL_FORMS})?")),
     ]
 }

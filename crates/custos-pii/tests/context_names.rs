@@ -68,6 +68,24 @@ fn job_titles_and_departments_are_not_firms() {
         let f = found(text);
         assert!(f.iter().all(|(e, _)| e != "ORGANIZATION"), "{text}: {f:?}");
     }
+    // Firms after a word of employment or custom, and legal forms of many countries, written in
+    // lower case, with a slash, or two in a row.
+    assert!(has("She works at Brightwater as a designer.", "ORGANIZATION", "Brightwater"));
+    assert!(has("I used to work for Quintessa before joining you.", "ORGANIZATION", "Quintessa"));
+    assert!(has("My account at Nordbank was frozen.", "ORGANIZATION", "Nordbank"));
+    assert!(has("The supplier is Kowalski sp. z o.o. in our records.", "ORGANIZATION", "Kowalski sp. z o.o."));
+    assert!(has("Contract signed with Dvořák s.r.o. today.", "ORGANIZATION", "Dvořák s.r.o."));
+    assert!(has("We hired Smith Pty Ltd for the job.", "ORGANIZATION", "Smith Pty Ltd"));
+    assert!(has("Transfer from Cobalt Savings Bank received.", "ORGANIZATION", "Cobalt Savings Bank"));
+    assert!(
+        has("We invoiced Nagy és Társa Kft. yesterday.", "ORGANIZATION", "Nagy és Társa"),
+        "{:?}",
+        found("We invoiced Nagy és Társa Kft. yesterday.")
+    );
+    // Work with a person is still a person; a place after work words is still a place.
+    assert!(has("I worked with Priya Raman on it.", "PERSON", "Priya Raman"), "{:?}", found("I worked with Priya Raman on it."));
+    assert!(has("I worked with Wiremu Tane on it.", "PERSON", "Wiremu Tane"), "{:?}", found("I worked with Wiremu Tane on it."));
+    assert!(has("She works in Tampere now.", "LOCATION", "Tampere"));
     // A firm with a legal form or an organization kind still is one.
     assert!(has("The team at Nordvik Logistics AS is ready.", "ORGANIZATION", "Nordvik Logistics AS"));
     assert!(has("Thanks to everyone at Kestrel Labs.", "ORGANIZATION", "Kestrel Labs"));

@@ -270,6 +270,19 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         return;
     }
     let infos: Vec<Info> = toks.iter().map(|t| lookup(t.text)).collect();
+    // `Kowalski sp. z o.o.`, `Kovač d.o.o.`, `Jensen A/S`: a legal form the capitalized run does
+    // not hold (lower case, or with a slash) closes a firm's name right after it; the firm is
+    // the run's last words no list knows as ordinary ones.
+    if let Some(len) = legal_form_after(text, end) {
+        let first = (0..toks.len()).rev().take(3).take_while(|&k| !infos[k].common && !is_lower_word(toks[k].text)).last();
+        if let Some(k) = first {
+            if k > 0 {
+                resolve(text, toks[0].start, toks[k - 1].end, out);
+            }
+            out.push(Candidate::new(id::ORGANIZATION, toks[k].start, end + 1 + len, 0.85, false));
+            return;
+        }
+    }
     // `Then Okonkwo said ...`: an ordinary word no list knows opens the sentence and the run;
     // the rest is read as a run of its own (titles and greetings are cues the loop reads).
     if toks.len() >= 2 && is_sentence_start(text, start) {
@@ -344,10 +357,22 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
+    // `works at Brightwater`, `CEO of Tidewater`, `my account at Nordbank`: a preposition after
+    // a word of employment or custom puts a firm after it.
+    // (`with` only after custom: one works *with* people, but holds an account with a bank.)
+    let employer_cue = !opens_with_determiner
+        && ((before1.is_some_and(|w| ["at", "for", "by", "of"].iter().any(|c| w.eq_ignore_ascii_case(c))) && mask_has(m2, EMPLOYER_WORDS))
+            || (before1.is_some_and(|w| w.eq_ignore_ascii_case("with"))
+                && before2.is_some_and(|w| {
+                    ["account", "accounts", "contract", "policy", "subscription", "insured", "banking", "banks"]
+                        .iter()
+                        .any(|c| w.eq_ignore_ascii_case(c))
+                })));
     if !known
         && !place_cue
         && !name_cue
         && !unknown_speaker
+        && !employer_cue
         && !toks.iter().any(|t| t.text.contains('-') || word_in(bare(t.text), PERSON_CUES))
         && !mask_has(m1, PERSON_CUES)
         && !mask_has(m1, PERSON_LEAD_WORDS)
@@ -425,7 +450,11 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         // Organizations: capitalized words closed by a legal form, or holding an organization kind.
-        if let Some(k) = (i + 1..toks.len().min(i + 7)).find(|&k| infos[k].org == OrgWord::Legal) {
+        if let Some(mut k) = (i + 1..toks.len().min(i + 7)).find(|&k| infos[k].org == OrgWord::Legal) {
+            // `Smith Pty Ltd`, `Nguyen Co., Ltd.`: legal forms in a row close one name.
+            while k + 1 < toks.len() && infos[k + 1].org == OrgWord::Legal {
+                k += 1;
+            }
             // `Albert Gargallo de Fábrica Iberia S.Com.`: the firm starts after the last particle.
             if let Some(p) = (i + 1..k).rev().find(|&p| word_in(toks[p].text, PARTICLES) && p > i + 1) {
                 resolve(text, toks[i].start, toks[p - 1].end, out);
@@ -441,7 +470,11 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             && !word_in(word, ROLE_WORDS)
         {
             let person_then_kind = k == i + 1 && infos[i].given > 0.3 && infos[k].surname > 0.0;
-            let span_end = extend_org(&toks, k);
+            // `Cobalt Savings Bank`: kinds in a row belong to one name.
+            let mut span_end = extend_org(&toks, k);
+            while span_end + 1 < toks.len() && infos[span_end + 1].org == OrgWord::Kind {
+                span_end = extend_org(&toks, span_end + 1);
+            }
             if !person_then_kind && (span_end > i || k > i) {
                 push(out, id::ORGANIZATION, &toks[i], &toks[span_end], 0.85);
                 i = span_end + 1;
@@ -501,6 +534,23 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         let unknown = info.given == 0.0 && info.surname == 0.0 && info.place == 0.0 && !info.nrp && !info.common;
+        // A firm after an employment cue: one to three name-shaped words no list knows as a
+        // given name or a place (a surname may name a firm: `Halvorsen`).
+        if i == 0
+            && employer_cue
+            && toks.len() <= 3
+            && toks.iter().zip(&infos).all(|(t, inf)| {
+                nameish(t.text, inf)
+                    && !inf.common
+                    && inf.given < 0.3
+                    && inf.place == 0.0
+                    && !inf.nrp
+                    && !word_in(bare(t.text), CALENDAR_WORDS)
+            })
+        {
+            push(out, id::ORGANIZATION, t, &toks[toks.len() - 1], 0.6);
+            break;
+        }
         if i == 0 && place_cue && !person_cue && nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) {
             // An unknown town the sentence makes plain (`moved to Tuleborough`, `near New
             // Davidmouth`): the capitalized run, when its last word is known to no list.
@@ -609,6 +659,41 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         }
         i += 1;
     }
+}
+
+/// Legal forms written in lower case or with a slash, which no capitalized run holds.
+const LOWER_LEGAL_FORMS: &[&str] = &[
+    "sp. z o.o.",
+    "sp.z o.o.",
+    "sp. j.",
+    "sp. k.",
+    "spol. s r.o.",
+    "s.r.o.",
+    "d.o.o.",
+    "d.d.",
+    "a.s.",
+    "s.a.",
+    "s.p.a.",
+    "s.r.l.",
+    "s.l.",
+    "e.v.",
+    "k.s.",
+    "v.o.s.",
+    "A/S",
+    "I/S",
+    "K/S",
+    "P/S",
+];
+
+/// The length of a legal form from [`LOWER_LEGAL_FORMS`] standing right after `end` (after one
+/// space), ending at a word boundary.
+fn legal_form_after(text: &str, end: usize) -> Option<usize> {
+    let rest = text[end..].strip_prefix(' ')?;
+    LOWER_LEGAL_FORMS.iter().find_map(|form| {
+        let tail = rest.strip_prefix(form)?;
+        let boundary = tail.chars().next().is_none_or(|c| c.is_whitespace() || matches!(c, ',' | ';' | ')' | '!' | '?' | '.'));
+        boundary.then_some(form.len())
+    })
 }
 
 /// Whether a postcode written the way much of Europe writes it ends right before `start`

@@ -16,6 +16,7 @@ pub(crate) static WORD_LISTS: &[&[&str]] = &[
     IMPERATIVE_NAME_CUES,
     TALK_VERBS,
     ROLE_WORDS,
+    EMPLOYER_WORDS,
     LOCATION_CUES,
     ORG_CUES,
     NRP_LEAD_WORDS,
@@ -313,7 +314,7 @@ pub(super) static PARTICLES: &[&str] =
     &["van", "von", "de", "der", "del", "della", "di", "da", "du", "le", "la", "den", "dos", "das", "do", "bin", "al", "el"];
 
 /// Words joining parts of an organization or place name, never part of a person's name.
-pub(super) static JOINERS: &[&str] = &["of", "and", "&", "for", "the", "y", "et", "und", "e"];
+pub(super) static JOINERS: &[&str] = &["of", "and", "&", "for", "the", "y", "et", "und", "e", "és", "och", "og"];
 
 /// Street types: a capitalized phrase ending in one (or after a house number) is an address line.
 pub(super) static STREET_SUFFIXES: &[&str] = &[
@@ -955,4 +956,56 @@ pub(crate) static ROLE_WORDS: &[&str] = &[
     "members",
     "staff",
     "our",
+];
+
+/// Words of employment and custom before `at`/`for`/`by`/`of`/`with` (`works at`, `CEO of`,
+/// `account at`, `hired by`): what follows is a firm.
+pub(crate) static EMPLOYER_WORDS: &[&str] = &[
+    "work",
+    "works",
+    "worked",
+    "working",
+    "job",
+    "jobs",
+    "hired",
+    "employed",
+    "employee",
+    "employees",
+    "ceo",
+    "cfo",
+    "cto",
+    "coo",
+    "founder",
+    "cofounder",
+    "co-founder",
+    "intern",
+    "internship",
+    "career",
+    "position",
+    "role",
+    "account",
+    "accounts",
+    "subscription",
+    "policy",
+    "customer",
+    "customers",
+    "contract",
+    "contracted",
+    "staff",
+    "shareholder",
+    "shareholders",
+    "owned",
+    "acquired",
+    "sponsored",
+    "funded",
+    "insured",
+    "banking",
+    "banks",
+    "shopping",
+    "shop",
+    "shops",
+    "bought",
+    "ordered",
+    "purchased",
+    "consultant",
 ];
