@@ -28,6 +28,11 @@ fn a_strong_cue_makes_a_person_of_a_surname_or_a_small_place() {
     assert!(has("Name: Tuomas Lehtinen", "PERSON", "Tuomas Lehtinen"));
     assert!(has("Cc: Nguyễn Thị Hoa", "PERSON", "Nguyễn Thị Hoa"));
     assert!(has("The account holder is Thandiwe Mokoena.", "PERSON", "Thandiwe Mokoena"));
+    // The addressee of an address block: a line of its own above a street line.
+    let block = "Please send it to:\nAroha Ngata\n14 Kowhai Street\nPukekohe 2120\nNew Zealand";
+    assert!(has(block, "PERSON", "Aroha Ngata"), "{:?}", found(block));
+    // Not a heading above a paragraph.
+    assert!(!has("Quarterly Update\nSales grew in all regions.", "PERSON", "Quarterly Update"));
 }
 
 #[test]
@@ -43,6 +48,18 @@ fn the_sentence_makes_a_place_plain() {
     assert!(has("I grew up between Ennis and Limerick.", "LOCATION", "Ennis"));
     assert!(!found("I grew up between Ennis and Limerick.").iter().any(|(e, _)| e == "ORGANIZATION"));
     assert!(has("Our customer in Kristiansand complained.", "LOCATION", "Kristiansand"));
+    // A sentence that says so, a `-based` compound, a kind of site after `at`, a motion word
+    // before `up to`.
+    assert!(has("Brindlemoor is a lovely village.", "LOCATION", "Brindlemoor"));
+    assert!(has("Tarnów is a small city in the south.", "LOCATION", "Tarnów"));
+    assert!(has("She's a Bendigo-based designer.", "LOCATION", "Bendigo"));
+    assert!(has("Meet me at Kelverton airport.", "LOCATION", "Kelverton"));
+    assert!(has("We're heading up to Kerikeri for Easter.", "LOCATION", "Kerikeri"));
+    assert!(!found("We're heading up to Kerikeri for Easter.").iter().any(|(e, _)| e == "PERSON"));
+    // Postcodes of the Netherlands and Portugal; a street named after its prefix word.
+    assert!(has("Delivery: Keizersgracht 221, 1016 DV Amsterdam", "LOCATION", "Amsterdam"));
+    assert!(has("Send the card to Rua Augusta 120, 1100-053 Lisboa.", "LOCATION", "Lisboa"));
+    assert!(!has("Send the card to Rua Augusta 120, 1100-053 Lisboa.", "LOCATION", "Augusta"));
     // A month is never a place, whatever town shares its name.
     assert!(!has("Tickets to Reykjavík are cheap in March.", "LOCATION", "March"));
 }

@@ -269,7 +269,33 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         resolve(text, toks[1].start, end, out);
         return;
     }
+    // `1016 DV Amsterdam`: the letters of a Dutch postcode open the run; the town follows.
+    if toks.len() >= 2
+        && toks[0].text.len() == 2
+        && toks[0].text.bytes().all(|b| b.is_ascii_uppercase())
+        && words_before(text, start).next().is_some_and(|w| w.len() == 4 && is_number(w))
+    {
+        resolve(text, toks[1].start, end, out);
+        return;
+    }
     let infos: Vec<Info> = toks.iter().map(|t| lookup(t.text)).collect();
+    // `Aroha Ngata` on a line of its own, above a street line or below `Ship to:`: the
+    // addressee of an address block.
+    if (2..=3).contains(&toks.len())
+        && address_block_name_line(text, start, end)
+        && toks.iter().zip(&infos).all(|(t, inf)| {
+            nameish(t.text, inf)
+                && !inf.common
+                && inf.org == OrgWord::None
+                && !inf.nrp
+                && !matches!(inf.place_kind, PlaceKind::Country | PlaceKind::Region)
+                && !is_street_token(t.text)
+                && !word_in(bare(t.text), CALENDAR_WORDS)
+        })
+    {
+        push(out, id::PERSON, &toks[0], &toks[toks.len() - 1], 0.6);
+        return;
+    }
     // `Kowalski sp. z o.o.`, `Kovač d.o.o.`, `Jensen A/S`: a legal form the capitalized run does
     // not hold (lower case, or with a slash) closes a firm's name right after it; the firm is
     // the run's last words no list knows as ordinary ones.
@@ -332,8 +358,13 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // gazetteer is asked only when a comma follows: most runs are not.)
     let country_after = text[end..].starts_with(", ")
         && after_word.map(lookup).is_some_and(|i| matches!(i.place_kind, PlaceKind::Country | PlaceKind::Region) && i.given == 0.0);
-    let site_after = mask_has(ma, SITE_NOUNS) && before1.is_some_and(|w| w.eq_ignore_ascii_case("the"));
-    let place_cue = place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after;
+    let site_after = mask_has(ma, SITE_NOUNS)
+        && before1.is_some_and(|w| {
+            ["the", "at", "in", "from", "to", "near", "our", "your", "their", "my"].iter().any(|c| w.eq_ignore_ascii_case(c))
+        });
+    // `Tarnów is a small city`, `Pukekohe is where I grew up`: a sentence that says so.
+    let said_to_be_place = toks.len() <= 2 && is_sentence_start(text, start) && is_said_to_be_place(&text[end..]);
+    let place_cue = place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after || said_to_be_place;
     // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
     // before an address in angle brackets, a reporting verb, or a possessive person's thing.
     // (`Julie from Lane-Harrison says`: after an organization cue, the firm rule decides.)
@@ -414,7 +445,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // Address lines: after a house number or a street word, or ending in a street type.
     let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',') && !postcode_before(text, start);
     let street_end = toks.iter().rposition(|t| is_street_token(t.text));
-    let street_word_first = toks.len() >= 2 && word_in(bare(toks[0].text), STREET_PREFIXES) && is_lower_word(toks[1].text);
+    // `Rue de la Paix`, `Rua Augusta 120`: a street named after its prefix word.
+    let number_after = text[end..].strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+    let street_word_first =
+        toks.len() >= 2 && word_in(bare(toks[0].text), STREET_PREFIXES) && (is_lower_word(toks[1].text) || number_after);
     if street_word_first || prev_in(STREET_PREFIXES) || (after_number && (street_end.is_some() || toks.len() <= 3)) {
         let skip = street_end.map_or(toks.len(), |k| k + 1);
         if after_number && street_end.is_none() && infos[0].place > 0.0 && loc_cue {
@@ -435,6 +469,19 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         return;
     }
 
+    // `a Bendigo-based designer`: the part before `-based` is a place.
+    if let Some(last) = toks.last()
+        && let Some(place) = bare(last.text).strip_suffix("-based")
+        && !place.is_empty()
+        && !lookup(place).common
+        && lookup(place).org == OrgWord::None
+    {
+        if toks.len() > 1 {
+            resolve(text, toks[0].start, toks[toks.len() - 2].end, out);
+        }
+        out.push(Candidate::new(id::LOCATION, last.start, last.start + place.len(), 0.6, false));
+        return;
+    }
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -618,7 +665,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         if info.place > 0.0 && !short && (!info.common || loc_cue || info.place >= 0.6) && !word_in(word, CALENDAR_WORDS) {
             let strong_kind = matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
             let name_weight = info.given.max(info.surname);
-            let score = if loc_cue || (i == 0 && (country_after || postcode_after)) {
+            let score = if loc_cue || (i == 0 && (country_after || postcode_after || said_to_be_place)) {
                 if name_weight > info.place && lead_cue { 0.5 } else { 0.85 }
             } else if sentence_start && i == 0 && info.place_kind != PlaceKind::Country {
                 0.3
@@ -659,6 +706,61 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         }
         i += 1;
     }
+}
+
+/// Whether `rest` (what follows a capitalized run) says the run is a place: `is where`, or
+/// `is a`/`is an` and at most two words before a kind of place (`is a lovely village`).
+fn is_said_to_be_place(rest: &str) -> bool {
+    const KINDS: &[&str] = &[
+        "city",
+        "town",
+        "village",
+        "suburb",
+        "place",
+        "country",
+        "region",
+        "island",
+        "province",
+        "state",
+        "county",
+        "port",
+        "resort",
+        "municipality",
+    ];
+    let mut words = rest.split(|c: char| c == ' ' || c == ',').filter(|w| !w.is_empty());
+    if !words.next().is_some_and(|w| w == "is" || w == "was") {
+        return false;
+    }
+    match words.next() {
+        Some("where") => true,
+        Some("a" | "an" | "the") => words.take(3).any(|w| KINDS.contains(&w.trim_end_matches(['.', '!', '?']))),
+        _ => false,
+    }
+}
+
+/// Whether `start..end` fills its line, and the next line is a street line (a house number
+/// first, a street prefix or type, `Flat`, `Unit`, `ul.`, `PO Box`) or the line before is a
+/// label (`Ship to:`, `Address:`, `Bill to`).
+fn address_block_name_line(text: &str, start: usize, end: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    if !text[line_start..start].trim().is_empty() || !text[end..line_end].trim().trim_end_matches(',').is_empty() {
+        return false;
+    }
+    let next = text.get(line_end + 1..).and_then(|r| r.lines().next()).unwrap_or("").trim();
+    let next_first = next.split(' ').next().unwrap_or("");
+    let street_next = next.starts_with(|c: char| c.is_ascii_digit())
+        || ["flat", "unit", "apt", "apartment", "ul.", "po", "p.o.", "c/o", "suite", "house"]
+            .iter()
+            .any(|w| next_first.eq_ignore_ascii_case(w))
+        || word_in(next_first.trim_end_matches(','), STREET_PREFIXES)
+        || next.split(' ').any(|w| is_street_token(w.trim_end_matches(',')));
+    let prev = text[..line_start].trim_end_matches(['\n', '\r']);
+    let prev_line = prev.rsplit('\n').next().unwrap_or("").trim().to_lowercase();
+    let label_before = line_start > 0
+        && (prev_line.ends_with(':') && prev_line.split(' ').count() <= 5
+            || prev_line.ends_with(" to") && prev_line.split(' ').count() <= 3);
+    street_next || label_before
 }
 
 /// Legal forms written in lower case or with a slash, which no capitalized run holds.
@@ -706,16 +808,21 @@ fn postcode_before(text: &str, start: usize) -> bool {
     }
     let b = head.as_bytes();
     let digits_back = |end: usize| b[..end].iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let boundary = |at: usize| at == 0 || matches!(b[at - 1], b' ' | b',' | b'\n' | b'\t');
+    // `1016 DV Amsterdam`: four digits and two capital letters.
+    let letters = b.iter().rev().take_while(|c| c.is_ascii_uppercase()).count();
+    if letters == 2 && b.len() >= 7 && b[b.len() - 3] == b' ' && digits_back(b.len() - 3) == 4 && boundary(b.len() - 7) {
+        return true;
+    }
     let last = digits_back(b.len());
     if last == 0 || last > 5 {
         return false;
     }
     let sep_at = b.len() - last;
-    let boundary = |at: usize| at == 0 || matches!(b[at - 1], b' ' | b',' | b'\n' | b'\t');
     match sep_at.checked_sub(1).map(|i| b[i]) {
         Some(b'-' | b' ') if (2..=3).contains(&last) => {
             let first = digits_back(sep_at - 1);
-            (2..=3).contains(&first) && boundary(sep_at - 1 - first)
+            (2..=4).contains(&first) && boundary(sep_at - 1 - first)
         }
         Some(b'-') if (4..=5).contains(&last) => {
             let letters = b[..sep_at - 1].iter().rev().take_while(|c| c.is_ascii_uppercase()).count();
