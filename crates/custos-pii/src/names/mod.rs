@@ -727,7 +727,7 @@ fn is_said_to_be_place(rest: &str) -> bool {
         "resort",
         "municipality",
     ];
-    let mut words = rest.split(|c: char| c == ' ' || c == ',').filter(|w| !w.is_empty());
+    let mut words = rest.split([' ', ',']).filter(|w| !w.is_empty());
     if !words.next().is_some_and(|w| w == "is" || w == "was") {
         return false;
     }
