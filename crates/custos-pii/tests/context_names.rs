@@ -28,6 +28,11 @@ fn a_strong_cue_makes_a_person_of_a_surname_or_a_small_place() {
     assert!(has("Name: Tuomas Lehtinen", "PERSON", "Tuomas Lehtinen"));
     assert!(has("Cc: Nguyễn Thị Hoa", "PERSON", "Nguyễn Thị Hoa"));
     assert!(has("The account holder is Thandiwe Mokoena.", "PERSON", "Thandiwe Mokoena"));
+    // People joined by `and` to a person, or to oneself; a closing word before a signature.
+    assert!(has("Both Eero and Saija are out.", "PERSON", "Saija"));
+    assert!(has("Ngaire and I will attend.", "PERSON", "Ngaire"));
+    assert!(has("Yours, Piripi", "PERSON", "Piripi"));
+    assert!(!found("Sales and Marketing will attend.").iter().any(|(e, _)| e == "PERSON"));
     // The addressee of an address block: a line of its own above a street line.
     let block = "Please send it to:\nAroha Ngata\n14 Kowhai Street\nPukekohe 2120\nNew Zealand";
     assert!(has(block, "PERSON", "Aroha Ngata"), "{:?}", found(block));

@@ -384,6 +384,9 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || possessive_owner
         || talk_cue
         || (mask_has(m1, SINGLE_NAME_CUES) && !before1.is_some_and(|w| ["with", "and", "for"].iter().any(|c| w.eq_ignore_ascii_case(c))));
+    // `Ngaire and I will attend`: someone named with oneself.
+    let with_me = [" and I ", " and me ", " and me.", " and I'll ", " and myself"].iter().any(|w| text[end..].starts_with(w));
+    let strong_name_cue = strong_name_cue || with_me;
     let name_cue = strong_name_cue
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
@@ -493,6 +496,29 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         if is_lower_word(t.text) || word_in(t.text, JOINERS) {
+            // `Both Eero and Saija`: a word no list knows, joined by `and` to a person just
+            // read, is a person too.
+            let joins_people = ["and", "&", "und", "et", "y", "e", "og", "och", "és"].iter().any(|j| t.text == *j)
+                && out
+                    .last()
+                    .is_some_and(|c| c.entity == id::PERSON && i > 0 && c.end == toks[i - 1].end - trailing_trim(toks[i - 1].text));
+            if joins_people
+                && let Some(next) = toks.get(i + 1)
+                && nameish(next.text, &infos[i + 1])
+                && !infos[i + 1].common
+                && infos[i + 1].place == 0.0
+                && infos[i + 1].org == OrgWord::None
+                && !infos[i + 1].nrp
+                && !word_in(bare(next.text), CALENDAR_WORDS)
+            {
+                let mut j = i + 1;
+                while j + 1 < toks.len() && j - i < 3 && surname_like(toks[j + 1].text, &infos[j + 1]) {
+                    j += 1;
+                }
+                push(out, id::PERSON, next, &toks[j], 0.6);
+                i = j + 1;
+                continue;
+            }
             i += 1;
             continue;
         }
