@@ -498,7 +498,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         if is_lower_word(t.text) || word_in(t.text, JOINERS) {
             // `Both Eero and Saija`: a word no list knows, joined by `and` to a person just
             // read, is a person too.
-            let joins_people = ["and", "&", "und", "et", "y", "e", "og", "och", "és"].iter().any(|j| t.text == *j)
+            let joins_people = ["and", "&", "und", "et", "y", "e", "og", "och", "és"].contains(&t.text)
                 && out
                     .last()
                     .is_some_and(|c| c.entity == id::PERSON && i > 0 && c.end == toks[i - 1].end - trailing_trim(toks[i - 1].text));
