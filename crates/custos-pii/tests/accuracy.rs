@@ -5,10 +5,12 @@
 //! tracking codes, invalid-checksum cards, ...). The floors sit just under the figures in
 //! `docs/BENCHMARKS.md`, so a change that costs accuracy fails CI instead of slipping by.
 //!
-//! Two corpora: `corpus.jsonl`, which shares its sources with what the rules were tuned on,
-//! and `heldout/heldout.jsonl`, built from other templates, Faker locales and names and frozen
-//! before any tuning against it. Both catch regressions; neither is the held-out corpus that
-//! decides (see `docs/BENCHMARKS.md`).
+//! Three corpora: `corpus.jsonl`, which shares its sources with what the rules were tuned on;
+//! `heldout/heldout.jsonl`, built from other templates, Faker locales and names and frozen
+//! before any tuning against it; and `third/third.jsonl`, made by Presidio's own evaluation
+//! generator (presidio-evaluator), measured and never tuned on. All catch regressions; none is
+//! the held-out corpus that decides (see `docs/BENCHMARKS.md`). A fourth file,
+//! `phones/phones.jsonl`, is the development set phone numbers were tuned on.
 //!
 //! Two labeling conventions of `corpus.jsonl` are older than the engine's: it marks relative
 //! dates (`last week`, `tomorrow`) as look-alike negatives and leaves nationality words outside
@@ -80,8 +82,16 @@ fn check_types(file: &str, only: Option<&str>, micro_floor: f64, type_floors: &[
             let mut refs: Vec<&mut usize> = spans.iter_mut().flat_map(|(s, e)| [s, e]).collect();
             offsets::bytes_to_code_points(text, &mut refs);
         }
+        // Spans of types the engine does not report (the third corpus's street addresses,
+        // titles, ages): findings inside them count neither way, as `filter_pred.py` does.
+        let ignored: Vec<(usize, usize)> = doc["ignore"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| (s["start"].as_u64().unwrap_or(0) as usize, s["end"].as_u64().unwrap_or(0) as usize))
+            .collect();
         let mut pred: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        for (f, span) in findings.iter().zip(&spans) {
+        for (f, span) in findings.iter().zip(&spans).filter(|(_, (s, e))| !ignored.iter().any(|(a, b)| s < b && a < e)) {
             let list = pred.entry(&f.entity_type).or_default();
             if !list.contains(span) {
                 list.push(*span);
@@ -112,7 +122,8 @@ fn check_types(file: &str, only: Option<&str>, micro_floor: f64, type_floors: &[
             }
         }
     }
-    assert!(sentences >= 1_600 && negatives >= 250, "{file} is whole: {sentences} sentences, {negatives} negatives");
+    let min_negatives = if file.starts_with("third/") { 0 } else { 250 };
+    assert!(sentences >= 1_500 && negatives >= min_negatives, "{file} is whole: {sentences} sentences, {negatives} negatives");
     let (tp, predicted, gold) = tally.values().fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
     let micro = f1(tp, predicted, gold);
     let report: Vec<String> =
@@ -137,9 +148,24 @@ fn accuracy_on_the_first_corpus_stays_above_its_floors() {
 
 #[test]
 fn accuracy_on_the_second_corpus_stays_above_its_floors() {
-    // Measured 0.871 micro (PERSON 0.83, LOCATION 0.76, ORGANIZATION 0.56) when the floors
-    // were set; 0.637 before the rules for unknown names, places, dates and phones.
-    check("heldout/heldout.jsonl", 0.865, &[("LOCATION", 0.74), ("ORGANIZATION", 0.50), ("PERSON", 0.80)], &[]);
+    // Measured 0.881 micro (PERSON 0.84, LOCATION 0.78, ORGANIZATION 0.63) when the floors
+    // were last raised (2026-12-05); 0.637 before the rules for unknown names, places, dates
+    // and phones, 0.871 before that day's.
+    check("heldout/heldout.jsonl", 0.875, &[("LOCATION", 0.76), ("ORGANIZATION", 0.60), ("PERSON", 0.82)], &[]);
+}
+
+#[test]
+fn accuracy_on_the_third_corpus_stays_above_its_floors() {
+    // `third/third.jsonl`: Presidio's own evaluation generator (presidio-evaluator 0.3.2),
+    // measured, never tuned on. Measured 0.773 micro (PERSON 0.75, LOCATION 0.76, NRP 0.63,
+    // PHONE_NUMBER 0.67, DATE_TIME 0.74, ORGANIZATION 0.80) when the floor was set; Presidio's best single
+    // configuration 0.621.
+    check(
+        "third/third.jsonl",
+        0.765,
+        &[("PERSON", 0.72), ("LOCATION", 0.73), ("NRP", 0.60), ("PHONE_NUMBER", 0.63), ("DATE_TIME", 0.70), ("ORGANIZATION", 0.77)],
+        &[],
+    );
 }
 
 #[test]
