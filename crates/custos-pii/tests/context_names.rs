@@ -28,6 +28,24 @@ fn a_strong_cue_makes_a_person_of_a_surname_or_a_small_place() {
     assert!(has("Name: Tuomas Lehtinen", "PERSON", "Tuomas Lehtinen"));
     assert!(has("Cc: Nguyễn Thị Hoa", "PERSON", "Nguyễn Thị Hoa"));
     assert!(has("The account holder is Thandiwe Mokoena.", "PERSON", "Thandiwe Mokoena"));
+    // A surname that is also a street type after a first name; greetings before a name that is
+    // also a street word; chat speakers after a timestamp or with a role; a lead word written
+    // capitalized in the run; `it's`; someone addressed at a sentence's end or start.
+    assert!(has("I saw Mark Daniels and Terri Ford.", "PERSON", "Terri Ford"), "{:?}", found("I saw Mark Daniels and Terri Ford."));
+    assert!(has("Patient Janice Green missed her appointment.", "PERSON", "Janice Green"));
+    assert!(has("Hey Dale, how are you?", "PERSON", "Dale"));
+    assert!(has("Scott: did u get my msg?", "PERSON", "Scott"));
+    assert!(has("Donald (agent): I see a delivery attempt.", "PERSON", "Donald"));
+    assert!(has("[04:00] Catherine: the invoice still shows the old address", "PERSON", "Catherine"));
+    assert!(has("IBAN on file (Kontoinhaber Traugott Kusch).", "PERSON", "Traugott Kusch"));
+    assert!(has("It's Alan again, still waiting on the refund.", "PERSON", "Alan"));
+    assert!(has("Thanks for your purchase of wireless earbuds, Lindsay. Rate us!", "PERSON", "Lindsay"));
+    assert!(has("Gordon, we miss you!", "PERSON", "Gordon"));
+    assert!(has("Support rep Frederick was great though.", "PERSON", "Frederick"));
+    // Still streets and places.
+    assert!(has("Flat 2, 14 Kestrel Dale, Harrogate", "LOCATION", "Harrogate"));
+    assert!(!has("Flat 2, 14 Kestrel Dale, Harrogate", "PERSON", "Kestrel Dale"));
+    assert!(!found("We drove through Green Park.").iter().any(|(e, _)| e == "PERSON"));
     // People joined by `and` to a person, or to oneself; a closing word before a signature.
     assert!(has("Both Eero and Saija are out.", "PERSON", "Saija"));
     assert!(has("Ngaire and I will attend.", "PERSON", "Ngaire"));

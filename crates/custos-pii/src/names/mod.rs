@@ -386,7 +386,25 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || (mask_has(m1, SINGLE_NAME_CUES) && !before1.is_some_and(|w| ["with", "and", "for"].iter().any(|c| w.eq_ignore_ascii_case(c))));
     // `Ngaire and I will attend`: someone named with oneself.
     let with_me = [" and I ", " and me ", " and me.", " and I'll ", " and myself"].iter().any(|w| text[end..].starts_with(w));
-    let strong_name_cue = strong_name_cue || with_me;
+    // `..., Ryan.` / `Dawn, we miss you!`: someone addressed by name, at a sentence's end
+    // after a comma, or at its start before a comma and a pronoun; `Elizabeth, who ...`.
+    let tail = &text[end..];
+    let vocative_end = toks.len() == 1
+        && text[..start].trim_end_matches(' ').ends_with(',')
+        && tail.starts_with(['.', '!', '?'])
+        && tail[1..].trim_start().chars().next().is_none_or(|c| c.is_uppercase() || c == '\n');
+    let vocative_start = toks.len() == 1
+        && is_sentence_start(text, start)
+        && tail.strip_prefix(", ").is_some_and(|r| {
+            r.split(' ')
+                .next()
+                .is_some_and(|w| ["we", "you", "i", "your", "our", "please", "thanks", "thank"].iter().any(|p| w.eq_ignore_ascii_case(p)))
+        });
+    let who_after = tail.starts_with(", who ") || tail.starts_with(" who ");
+    let lead_before = mask_has(m1, PERSON_LEAD_WORDS)
+        && !before1
+            .is_some_and(|w| ["and", "with", "from", "by", "for", "said", "says", "wrote"].iter().any(|c| w.eq_ignore_ascii_case(c)));
+    let strong_name_cue = strong_name_cue || with_me || who_after;
     let name_cue = strong_name_cue
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
@@ -407,7 +425,11 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && !name_cue
         && !unknown_speaker
         && !employer_cue
-        && !toks.iter().any(|t| t.text.contains('-') || word_in(bare(t.text), PERSON_CUES))
+        && !toks.iter().any(|t| {
+            t.text.contains('-')
+                || word_in(bare(t.text), PERSON_CUES)
+                || word_in(t.text.trim_start_matches('(').trim_end_matches([',', '.']), PERSON_LEAD_WORDS)
+        })
         && !mask_has(m1, PERSON_CUES)
         && !mask_has(m1, PERSON_LEAD_WORDS)
         && !(before1.is_some_and(|w| w.eq_ignore_ascii_case("is") || w.eq_ignore_ascii_case("was")) && mask_has(m2, PERSON_LEAD_WORDS))
@@ -439,14 +461,26 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || postcode_before(text, start)
         || (comma_before && prev.is_some_and(|w| lookup(w).place > 0.0 && !is_number(w)));
     let org_cue = prev_in(ORG_CUES);
+    // `Scott: did u get my msg?`, `Donald (agent): I see ...`: a given name opening a line
+    // before a colon (a common word only when it is a frequent given name, not a month).
+    let role_colon = text[toks[0].end..]
+        .strip_prefix(" (")
+        .and_then(|r| r.find("):").filter(|&at| at <= 24 && !r[..at].contains(['\n', '('])))
+        .is_some();
+    // (`[04:00] Catherine: ...`: a chat log's timestamp opens the line.)
+    let line_head = &text[text[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+    let after_stamp = line_head.trim().starts_with('[') && line_head.trim().ends_with(']') && line_head.len() <= 24;
     let speaker = toks.len() == 1
-        && text[toks[0].end..].starts_with(':')
-        && sentence_start
-        && !infos[0].common
+        && (text[toks[0].end..].starts_with(':') || role_colon)
+        && (sentence_start || after_stamp)
+        && (!infos[0].common || infos[0].given >= 0.5)
+        && !word_in(bare(toks[0].text), CALENDAR_WORDS)
         && (infos[0].given > 0.0 || (unknown_speaker && infos[0].place == 0.0 && !infos[0].nrp));
 
     // Address lines: after a house number or a street word, or ending in a street type.
-    let after_number = prev.is_some_and(is_number) && !text[..start].trim_end().ends_with(',') && !postcode_before(text, start);
+    // (A house number stands right before the street: `[04:00] Catherine` is no address.)
+    let after_number =
+        prev.is_some_and(is_number) && text[..start].trim_end().ends_with(|c: char| c.is_ascii_digit()) && !postcode_before(text, start);
     let street_end = toks.iter().rposition(|t| is_street_token(t.text));
     // `Rue de la Paix`, `Rua Augusta 120`: a street named after its prefix word.
     let number_after = text[end..].strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
@@ -462,8 +496,12 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         }
         return;
     }
+    // (`Hey Dale`: a greeting opens no address line.)
     if let Some(k) = street_end
-        && (k > 0 && !(infos[k].surname > 0.3 && infos[0].given > 0.3 && k == 1)
+        && !word_in(bare(toks[0].text), PERSON_CUES)
+        // (`Terri Ford`, `Patient Janice Green`: a first name before a surname that is also a
+        // street type is a person, wherever the pair stands in the run.)
+        && (k > 0 && !(infos[k].surname > 0.3 && infos[k - 1].given > 0.3 && infos[k - 1].given >= infos[k - 1].surname)
             || (k == 0 && toks.len() == 1 && STREET_ENDINGS.iter().any(|e| toks[0].text.to_lowercase().ends_with(e))))
     {
         if k + 1 < toks.len() {
@@ -485,12 +523,21 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         out.push(Candidate::new(id::LOCATION, last.start, last.start + place.len(), 0.6, false));
         return;
     }
+    // Someone addressed or named with oneself: a given name here is a person even when it is
+    // also an ordinary word or a town.
+    let addressed = toks.len() == 1 && (vocative_end || vocative_start || who_after || with_me || lead_before);
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
         let info = infos[i];
         let word = bare(t.text);
-        if word_in(word, PERSON_CUES) {
+        // Titles and greetings, and lead words written capitalized inside the run
+        // (`(Kontoinhaber Traugott Kusch)`, `Patient Janice Green`).
+        let lead_here = i + 1 < toks.len()
+            && info.given == 0.0
+            && word_in(t.text.trim_start_matches('(').trim_end_matches([',', '.']), PERSON_LEAD_WORDS)
+            && !["and", "with", "from", "by", "for"].iter().any(|w| word.eq_ignore_ascii_case(w));
+        if word_in(word, PERSON_CUES) || lead_here {
             person_cue = true;
             i += 1;
             continue;
@@ -664,7 +711,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         // anything else, inside a sentence, not after a determiner, the last one surname-like.
         if i == 0
             && (2..=3).contains(&toks.len())
-            && !sentence_start
+            && (!sentence_start || colon_label.is_some())
             && !(mask_has(m1, DETERMINERS) || mask_has(m1, ORG_CUES))
             && toks.iter().zip(&infos).all(|(t, inf)| {
                 nameish(t.text, inf)
@@ -688,7 +735,14 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             continue;
         }
         let short = word.chars().count() <= 2 || (is_all_caps(word) && word.chars().count() <= 3);
-        if info.place > 0.0 && !short && (!info.common || loc_cue || info.place >= 0.6) && !word_in(word, CALENDAR_WORDS) {
+        // (`Support rep Frederick`: after a lead word, a given name outweighing a town's.)
+        let named_not_placed = (lead_cue || person_cue || addressed) && info.given > info.place && !loc_cue;
+        if info.place > 0.0
+            && !short
+            && (!info.common || loc_cue || info.place >= 0.6)
+            && !word_in(word, CALENDAR_WORDS)
+            && !named_not_placed
+        {
             let strong_kind = matches!(info.place_kind, PlaceKind::Country | PlaceKind::Region);
             let name_weight = info.given.max(info.surname);
             let score = if loc_cue || (i == 0 && (country_after || postcode_after || said_to_be_place)) {
@@ -710,7 +764,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             // `Kate's social security number`: a first name owning something only people have.
             let owner = (t.text.ends_with("'s") || t.text.ends_with("’s"))
                 && words_after(text, t.end).next().is_some_and(|w| word_in(w, PERSONAL_POSSESSIONS));
-            let score = if lead_cue || owner {
+            let score = if lead_cue || owner || addressed {
                 0.75
             } else if info.common {
                 0.2
