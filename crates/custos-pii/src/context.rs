@@ -178,12 +178,34 @@ pub(crate) fn not_a_phone(text: &str, start: usize) -> bool {
     words_before(text, start).take(3).any(|w| word_in(w, NOT_A_PHONE))
 }
 
+/// How far either way of a span its line is looked for, in bytes.
+pub(crate) const LINE_WINDOW: usize = 256;
+
+/// The bounds of the line holding `start..end`, when the line begins and ends within
+/// [`LINE_WINDOW`] bytes of the span; `None` for a longer line (prose, not a line of a
+/// signature or an address block). The work is bounded, so a text of one long line stays
+/// linear to scan.
+pub(crate) fn short_line(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let lo = crate::scan::floor_boundary(text, start.saturating_sub(LINE_WINDOW));
+    let hi = crate::scan::floor_boundary(text, (end + LINE_WINDOW).min(text.len()));
+    let line_start = match text[lo..start].rfind('\n') {
+        Some(i) => lo + i + 1,
+        None if lo == 0 => 0,
+        None => return None,
+    };
+    let line_end = match text[end..hi].find('\n') {
+        Some(i) => end + i,
+        None if hi == text.len() => text.len(),
+        None => return None,
+    };
+    Some((line_start, line_end))
+}
+
 /// Whether the number at `start..end` stands on a line of its own, alone or after a short
 /// label and a colon (`T: 022 234 6569`, `Mobile: ...`): how signatures and address blocks
 /// write telephone numbers, so the line counts as the number's context word.
 pub(crate) fn alone_on_line(text: &str, start: usize, end: usize) -> bool {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let Some((line_start, line_end)) = short_line(text, start, end) else { return false };
     let before = text[line_start..start].trim();
     let after = text[end..line_end].trim();
     // A line of its own within a longer text: a one-line text is a sentence, not a block.
@@ -225,6 +247,11 @@ mod tests {
         let prose = "Ingrid\nshe paid 022 234 6569 today";
         let at = prose.find("022").unwrap_or(0);
         assert!(!alone_on_line(prose, at, at + 12));
+        // A line too long to look across is no signature line, and costs nothing to rule out.
+        let long = format!("{}\n022 234 6569", "x".repeat(10_000));
+        assert!(alone_on_line(&long, 10_001, 10_013));
+        let long_line = format!("{}022 234 6569", "x ".repeat(5_000));
+        assert!(short_line(&long_line, 10_000, 10_012).is_none());
         let order = "Your order number is 388-4611274";
         assert!(not_a_phone(order, order.find("388").unwrap_or(0)));
         assert!(!not_a_phone("call me on 388-4611274", 11));

@@ -363,7 +363,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             ["the", "at", "in", "from", "to", "near", "our", "your", "their", "my"].iter().any(|c| w.eq_ignore_ascii_case(c))
         });
     // `Tarnów is a small city`, `Pukekohe is where I grew up`: a sentence that says so.
-    let said_to_be_place = toks.len() <= 2 && is_sentence_start(text, start) && is_said_to_be_place(&text[end..]);
+    let said_to_be_place = toks.len() <= 2 && is_sentence_start(text, start) && is_said_to_be_place(&text[end..near(text, end, 64)]);
     let place_cue = place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after || said_to_be_place;
     // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
     // before an address in angle brackets, a reporting verb, or a possessive person's thing.
@@ -388,7 +388,9 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let with_me = [" and I ", " and me ", " and me.", " and I'll ", " and myself"].iter().any(|w| text[end..].starts_with(w));
     // `..., Ryan.` / `Dawn, we miss you!`: someone addressed by name, at a sentence's end
     // after a comma, or at its start before a comma and a pronoun; `Elizabeth, who ...`.
-    let tail = &text[end..];
+    // What follows the run, bounded: every look ahead here reads a few words at most, so a
+    // text of many runs stays linear to scan.
+    let tail = &text[end..near(text, end, 64)];
     let vocative_end = toks.len() == 1
         && text[..start].trim_end_matches(' ').ends_with(',')
         && tail.starts_with(['.', '!', '?'])
@@ -465,10 +467,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // before a colon (a common word only when it is a frequent given name, not a month).
     let role_colon = text[toks[0].end..]
         .strip_prefix(" (")
-        .and_then(|r| r.find("):").filter(|&at| at <= 24 && !r[..at].contains(['\n', '('])))
+        .and_then(|r| r[..crate::scan::floor_boundary(r, r.len().min(32))].find("):").filter(|&at| !r[..at].contains(['\n', '('])))
         .is_some();
     // (`[04:00] Catherine: ...`: a chat log's timestamp opens the line.)
-    let line_head = &text[text[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+    let line_head = crate::context::short_line(text, start, end).map_or("", |(s, _)| &text[s..start]);
     let after_stamp = line_head.trim().starts_with('[') && line_head.trim().ends_with(']') && line_head.len() <= 24;
     let speaker = toks.len() == 1
         && (text[toks[0].end..].starts_with(':') || role_colon)
@@ -788,6 +790,11 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     }
 }
 
+/// The byte offset `len` bytes after `at`, or the text's end, on a character boundary.
+fn near(text: &str, at: usize, len: usize) -> usize {
+    crate::scan::floor_boundary(text, (at + len).min(text.len()))
+}
+
 /// Whether `rest` (what follows a capitalized run) says the run is a place: `is where`, or
 /// `is a`/`is an` and at most two words before a kind of place (`is a lovely village`).
 fn is_said_to_be_place(rest: &str) -> bool {
@@ -822,12 +829,14 @@ fn is_said_to_be_place(rest: &str) -> bool {
 /// first, a street prefix or type, `Flat`, `Unit`, `ul.`, `PO Box`) or the line before is a
 /// label (`Ship to:`, `Address:`, `Bill to`).
 fn address_block_name_line(text: &str, start: usize, end: usize) -> bool {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let Some((line_start, line_end)) = crate::context::short_line(text, start, end) else { return false };
     if !text[line_start..start].trim().is_empty() || !text[end..line_end].trim().trim_end_matches(',').is_empty() {
         return false;
     }
-    let next = text.get(line_end + 1..).and_then(|r| r.lines().next()).unwrap_or("").trim();
+    let next = match line_end < text.len() {
+        true => crate::context::short_line(text, line_end + 1, line_end + 1).map_or("", |(s, e)| text[s..e].trim()),
+        false => "",
+    };
     let next_first = next.split(' ').next().unwrap_or("");
     let street_next = next.starts_with(|c: char| c.is_ascii_digit())
         || ["flat", "unit", "apt", "apartment", "ul.", "po", "p.o.", "c/o", "suite", "house"]
@@ -835,8 +844,11 @@ fn address_block_name_line(text: &str, start: usize, end: usize) -> bool {
             .any(|w| next_first.eq_ignore_ascii_case(w))
         || word_in(next_first.trim_end_matches(','), STREET_PREFIXES)
         || next.split(' ').any(|w| is_street_token(w.trim_end_matches(',')));
-    let prev = text[..line_start].trim_end_matches(['\n', '\r']);
-    let prev_line = prev.rsplit('\n').next().unwrap_or("").trim().to_lowercase();
+    let prev_line = match line_start > 0 {
+        true => crate::context::short_line(text, line_start - 1, line_start - 1)
+            .map_or(String::new(), |(s, e)| text[s..e].trim().to_lowercase()),
+        false => String::new(),
+    };
     let label_before = line_start > 0
         && (prev_line.ends_with(':') && prev_line.split(' ').count() <= 5
             || prev_line.ends_with(" to") && prev_line.split(' ').count() <= 3);
