@@ -9,7 +9,8 @@ rules. This one comes from `presidio-evaluator` 0.3.2 (PyPI, MIT licence, Micros
 sentence templates, its FakeNameGenerator person records and organization list, and Faker
 en_US, through its `PresidioSentenceFaker` (seeded, 5% of names lower-cased, as Presidio's
 own evaluation notebooks set it). Its SHA-256 is in docs/BENCHMARKS.md; it was generated and
-measured once after the rules of 2026-12-05 were written and is not to be tuned against.
+measured after the first rules of 2026-12-05, measured again at the end of that day, and is
+not to be tuned against.
 Nothing in the gazetteers or any model may be derived from it.
 
 Labels: the generator's types mapped to this project's (GPE -> LOCATION, DOMAIN_NAME -> URL);
