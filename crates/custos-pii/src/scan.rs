@@ -123,7 +123,7 @@ fn family_patterns() -> Vec<(Family, String)> {
         (Family::Alnum, r"[A-Za-z]+[0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*".into()),
         // The list is bounded: an unbounded one made every search over a long comma-separated
         // run of capitalized words read to its end to rule the shape out (quadratic).
-        (Family::OrgList, format!(r"{word}(?:,[ ]{word}){{0,{MAX_LIST_ITEMS}}},?[ ](?:and|&|und|et|y|e|és|och|og)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
+        (Family::OrgList, format!(r"{word}(?:,[ ]{word}){{0,{MAX_LIST_ITEMS}}},?[ ](?:and|&|und|et|y|e)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
         (Family::Capitalized, format!(r"{word}(?:[ ](?:(?:{person_joiners})[ ])?{word})*(?:,?[ ]{LEGAL_FORMS})?")),
     ]
 }
@@ -650,13 +650,13 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
     }
     // The other regions of the North American plan (Canada's and the Caribbean's area codes)
     // in the US format, `(264) 461-4366`: as strong as a US number.
-    if formatted
-        && digits_only.len() == 10
-        && first != b'0'
-        && first != b'1'
-        && crate::phone::valid_international(&format!("1{digits_only}"))
-    {
-        return Some(score);
+    if digits_only.len() == 10 && first != b'0' && first != b'1' && (sh.paren || groups == [3, 3, 4]) {
+        let mut with_code = [b'1'; 11];
+        with_code[1..].copy_from_slice(digits_only.as_bytes());
+        // INVARIANT: ASCII digits only.
+        if crate::phone::valid_international(std::str::from_utf8(&with_code).unwrap_or_default()) {
+            return Some(score);
+        }
     }
     // Other countries' national formats, written in groups (`07 7631706`, `534 177 763`,
     // `(06) 776 3170`, `06.12.34.56.78`): a length one of them allows reads as a weak phone

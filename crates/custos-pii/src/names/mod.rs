@@ -182,8 +182,12 @@ struct Token<'a> {
     end: usize,
 }
 
-fn tokens(text: &str, start: usize, end: usize) -> Vec<Token<'_>> {
-    let mut out = Vec::new();
+/// A run's tokens: on the stack for runs of up to eight words (nearly all), since every
+/// capitalized run of the text is split this way.
+type Tokens<'a> = smallvec::SmallVec<[Token<'a>; 8]>;
+
+fn tokens(text: &str, start: usize, end: usize) -> Tokens<'_> {
+    let mut out = Tokens::new();
     let mut pos = start;
     for part in text[start..end].split(' ') {
         if !part.is_empty() {
@@ -221,8 +225,20 @@ fn is_street_token(t: &str) -> bool {
     if word_in(b, STREET_SUFFIXES) {
         return true;
     }
-    let lower = b.to_lowercase();
-    STREET_ENDINGS.iter().any(|e| lower.ends_with(e) && lower.len() > e.len() + 2)
+    // (Lower-cased on the stack for the common ASCII word, compared as bytes: this runs for
+    // every token of every run.)
+    let mut buf = [0u8; 48];
+    let owned;
+    let lower: &[u8] = if b.is_ascii() && b.len() <= buf.len() {
+        let l = &mut buf[..b.len()];
+        l.copy_from_slice(b.as_bytes());
+        l.make_ascii_lowercase();
+        l
+    } else {
+        owned = b.to_lowercase();
+        owned.as_bytes()
+    };
+    STREET_ENDINGS.iter().any(|e| lower.len() > e.len() + 2 && lower.ends_with(e.as_bytes()))
 }
 
 /// Whether the token can be part of a person's name at all.
@@ -263,9 +279,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     if toks.is_empty() {
         return;
     }
+    let sentence_start = is_sentence_start(text, start);
     // `Ask Mbeki about it`: an imperative that addresses someone opens the sentence and the
     // run; what follows it is read as a run of its own, with the verb as its cue.
-    if toks.len() >= 2 && word_in(bare(toks[0].text), IMPERATIVE_NAME_CUES) && is_sentence_start(text, start) {
+    if toks.len() >= 2 && sentence_start && word_in(bare(toks[0].text), IMPERATIVE_NAME_CUES) {
         resolve(text, toks[1].start, end, out);
         return;
     }
@@ -278,11 +295,13 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         resolve(text, toks[1].start, end, out);
         return;
     }
-    let infos: Vec<Info> = toks.iter().map(|t| lookup(t.text)).collect();
+    let infos: smallvec::SmallVec<[Info; 8]> = toks.iter().map(|t| lookup(t.text)).collect();
     // `Aroha Ngata` on a line of its own, above a street line or below `Ship to:`: the
     // addressee of an address block.
+    let fills_line = (start == 0 || text[..start].trim_end_matches([' ', '\t']).ends_with('\n'))
+        && text[end..].trim_start_matches([' ', '\t', ',']).chars().next().is_none_or(|c| c == '\n' || c == '\r');
     if (2..=3).contains(&toks.len())
-        && address_block_name_line(text, start, end)
+        && fills_line
         && toks.iter().zip(&infos).all(|(t, inf)| {
             nameish(t.text, inf)
                 && !inf.common
@@ -292,6 +311,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
                 && !is_street_token(t.text)
                 && !word_in(bare(t.text), CALENDAR_WORDS)
         })
+        && address_block_name_line(text, start, end)
     {
         push(out, id::PERSON, &toks[0], &toks[toks.len() - 1], 0.6);
         return;
@@ -311,7 +331,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     }
     // `Then Okonkwo said ...`: an ordinary word no list knows opens the sentence and the run;
     // the rest is read as a run of its own (titles and greetings are cues the loop reads).
-    if toks.len() >= 2 && is_sentence_start(text, start) {
+    if toks.len() >= 2 && sentence_start {
         let i0 = infos[0];
         let plain = i0.common
             && i0.given == 0.0
@@ -324,7 +344,13 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             && !word_in(bare(toks[0].text), ROLE_WORDS)
             && !toks[0].text.ends_with([',', ':', '.']);
         if plain {
-            resolve(text, toks[1].start, end, out);
+            // (Only when the rest holds something to read: a run of ordinary words has none.)
+            let rest_known = infos[1..].iter().any(|i| {
+                !i.common || i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.phrase_start || i.org != OrgWord::None
+            });
+            if rest_known {
+                resolve(text, toks[1].start, end, out);
+            }
             return;
         }
     }
@@ -332,7 +358,6 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // (`The`, `Please`, `Order`) with no title or lead word before them.
     let known =
         infos.iter().any(|i| i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.org != OrgWord::None || i.phrase_start);
-    let sentence_start = is_sentence_start(text, start);
     let before1 = words_before(text, start).next();
     let before2 = words_before(text, start).nth(1);
     let after_word = words_after(text, end).next();
@@ -363,7 +388,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             ["the", "at", "in", "from", "to", "near", "our", "your", "their", "my"].iter().any(|c| w.eq_ignore_ascii_case(c))
         });
     // `Tarnów is a small city`, `Pukekohe is where I grew up`: a sentence that says so.
-    let said_to_be_place = toks.len() <= 2 && is_sentence_start(text, start) && is_said_to_be_place(&text[end..near(text, end, 64)]);
+    let said_to_be_place = toks.len() <= 2 && sentence_start && is_said_to_be_place(&text[end..near(text, end, 64)]);
     let place_cue = place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after || said_to_be_place;
     // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
     // before an address in angle brackets, a reporting verb, or a possessive person's thing.
@@ -385,7 +410,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || talk_cue
         || (mask_has(m1, SINGLE_NAME_CUES) && !before1.is_some_and(|w| ["with", "and", "for"].iter().any(|c| w.eq_ignore_ascii_case(c))));
     // `Ngaire and I will attend`: someone named with oneself.
-    let with_me = [" and I ", " and me ", " and me.", " and I'll ", " and myself"].iter().any(|w| text[end..].starts_with(w));
+    let with_me =
+        text[end..].starts_with(" and ") && ["I ", "me ", "me.", "I'll ", "myself"].iter().any(|w| text[end + 5..].starts_with(w));
     // `..., Ryan.` / `Dawn, we miss you!`: someone addressed by name, at a sentence's end
     // after a comma, or at its start before a comma and a pronoun; `Elizabeth, who ...`.
     // What follows the run, bounded: every look ahead here reads a few words at most, so a
@@ -396,7 +422,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && tail.starts_with(['.', '!', '?'])
         && tail[1..].trim_start().chars().next().is_none_or(|c| c.is_uppercase() || c == '\n');
     let vocative_start = toks.len() == 1
-        && is_sentence_start(text, start)
+        && sentence_start
         && tail.strip_prefix(", ").is_some_and(|r| {
             r.split(' ')
                 .next()
@@ -470,11 +496,13 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         .and_then(|r| r[..crate::scan::floor_boundary(r, r.len().min(32))].find("):").filter(|&at| !r[..at].contains(['\n', '('])))
         .is_some();
     // (`[04:00] Catherine: ...`: a chat log's timestamp opens the line.)
-    let line_head = crate::context::short_line(text, start, end).map_or("", |(s, _)| &text[s..start]);
-    let after_stamp = line_head.trim().starts_with('[') && line_head.trim().ends_with(']') && line_head.len() <= 24;
+    let after_stamp = || {
+        let line_head = crate::context::short_line(text, start, end).map_or("", |(s, _)| &text[s..start]);
+        line_head.trim().starts_with('[') && line_head.trim().ends_with(']') && line_head.len() <= 24
+    };
     let speaker = toks.len() == 1
         && (text[toks[0].end..].starts_with(':') || role_colon)
-        && (sentence_start || after_stamp)
+        && (sentence_start || text[..start].trim_end().ends_with(']') && after_stamp())
         && (!infos[0].common || infos[0].given >= 0.5)
         && !word_in(bare(toks[0].text), CALENDAR_WORDS)
         && (infos[0].given > 0.0 || (unknown_speaker && infos[0].place == 0.0 && !infos[0].nrp));
@@ -537,6 +565,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         // (`(Kontoinhaber Traugott Kusch)`, `Patient Janice Green`).
         let lead_here = i + 1 < toks.len()
             && info.given == 0.0
+            && info.surname == 0.0
+            && info.place == 0.0
             && word_in(t.text.trim_start_matches('(').trim_end_matches([',', '.']), PERSON_LEAD_WORDS)
             && !["and", "with", "from", "by", "for"].iter().any(|w| word.eq_ignore_ascii_case(w));
         if word_in(word, PERSON_CUES) || lead_here {
@@ -883,6 +913,10 @@ const LOWER_LEGAL_FORMS: &[&str] = &[
 /// space), ending at a word boundary.
 fn legal_form_after(text: &str, end: usize) -> Option<usize> {
     let rest = text[end..].strip_prefix(' ')?;
+    // Every form opens with a lower-case letter or a capital before a slash.
+    if !rest.as_bytes().first().is_some_and(|b| b.is_ascii_lowercase() || rest.as_bytes().get(1) == Some(&b'/')) {
+        return None;
+    }
     LOWER_LEGAL_FORMS.iter().find_map(|form| {
         let tail = rest.strip_prefix(form)?;
         let boundary = tail.chars().next().is_none_or(|c| c.is_whitespace() || matches!(c, ',' | ';' | ')' | '!' | '?' | '.'));
