@@ -623,8 +623,9 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         {
             let person_then_kind = k == i + 1 && infos[i].given > 0.3 && infos[k].surname > 0.0;
             // `Cobalt Savings Bank`: kinds in a row belong to one name.
+            // (Only after a name word: `International Bank` alone is two kinds, no firm.)
             let mut span_end = extend_org(&toks, k);
-            while span_end + 1 < toks.len() && infos[span_end + 1].org == OrgWord::Kind {
+            while k > i && span_end + 1 < toks.len() && infos[span_end + 1].org == OrgWord::Kind {
                 span_end = extend_org(&toks, span_end + 1);
             }
             if !person_then_kind && (span_end > i || k > i) {
