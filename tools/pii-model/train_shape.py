@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains the name-shape model: is an unknown capitalized word shaped like a person's name?
 
-    testdata/pii/setup.sh && .venv-pii/bin/pip install wordfreq==3.1.1 scikit-learn==1.7.2
+    testdata/pii/setup.sh && .venv-pii/bin/pip install wordfreq==3.1.1 scikit-learn==1.9.1
     .venv-pii/bin/python tools/pii-model/train_shape.py      # writes target/pii/name_shape.bin
 
 Not shipped: see README.md ("Fourth look") for what it scored and why it stays out.
