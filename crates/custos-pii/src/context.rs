@@ -109,7 +109,7 @@ static WORD_LISTS: LazyLock<WordLists> = LazyLock::new(|| {
 });
 
 /// `word` in lower case, without allocating for short ASCII words (the common case).
-fn lowered<'a>(word: &'a str, buf: &'a mut [u8; 32]) -> std::borrow::Cow<'a, str> {
+pub(crate) fn lowered<'a>(word: &'a str, buf: &'a mut [u8; 32]) -> std::borrow::Cow<'a, str> {
     if word.is_ascii() && word.len() <= buf.len() {
         let b = &mut buf[..word.len()];
         b.copy_from_slice(word.as_bytes());

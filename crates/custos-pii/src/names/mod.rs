@@ -225,20 +225,10 @@ fn is_street_token(t: &str) -> bool {
     if word_in(b, STREET_SUFFIXES) {
         return true;
     }
-    // (Lower-cased on the stack for the common ASCII word, compared as bytes: this runs for
-    // every token of every run.)
-    let mut buf = [0u8; 48];
-    let owned;
-    let lower: &[u8] = if b.is_ascii() && b.len() <= buf.len() {
-        let l = &mut buf[..b.len()];
-        l.copy_from_slice(b.as_bytes());
-        l.make_ascii_lowercase();
-        l
-    } else {
-        owned = b.to_lowercase();
-        owned.as_bytes()
-    };
-    STREET_ENDINGS.iter().any(|e| lower.len() > e.len() + 2 && lower.ends_with(e.as_bytes()))
+    // (Lower-cased on the stack for the common short ASCII word: this runs for every token.)
+    let mut buf = [0u8; 32];
+    let lower = crate::context::lowered(b, &mut buf);
+    STREET_ENDINGS.iter().any(|e| lower.len() > e.len() + 2 && lower.ends_with(e))
 }
 
 /// Whether the token can be part of a person's name at all.
