@@ -139,7 +139,8 @@ async fn decisions_move_into_month_partitions_in_migration_0041(backend: Backend
                 "SELECT string_agg(decision_id || ' ' || CAST(tableoid::regclass AS TEXT), ', ' ORDER BY decision_id) FROM decisions"
             );
             assert_eq!(placed, "d1 decisions_2026_10, d2 decisions_2026_11, d3 decisions_2026_11");
-            assert_eq!(text!(conn, "SELECT CAST(relkind AS TEXT) FROM pg_class WHERE relname = 'decisions'"), "p", "partitioned");
+            // This test's own table: every test has its own schema, and `pg_class` holds them all.
+            assert_eq!(text!(conn, "SELECT CAST(relkind AS TEXT) FROM pg_class WHERE oid = to_regclass('decisions')"), "p", "partitioned");
             let refused = conn.execute("DELETE FROM decisions WHERE decision_id = 'd2'").await;
             assert!(refused.is_err(), "the reviewed decision is still protected by the review's foreign key");
         }
