@@ -59,7 +59,13 @@ pub static BUILTIN_ENTITIES: &[(&str, &[&str])] = &[
     ),
     ("URL", &["url", "website", "site", "link", "visit", "web", "page", "http", "https"]),
     ("US_BANK_NUMBER", &["bank", "account", "acct", "checking", "savings", "routing", "deposit", "wire", "ach"]),
-    ("US_DRIVER_LICENSE", &["driver", "drivers", "driver's", "license", "licence", "permit", "dl", "dmv", "lic"]),
+    (
+        "US_DRIVER_LICENSE",
+        &[
+            "driver", "drivers", "driver's", "license", "licence", "permit", "dl", "dmv", "lic", "driving", "cdl", "dls", "cdls", "lic#",
+            "dl#",
+        ],
+    ),
     ("US_ITIN", &["itin", "taxpayer", "tax", "individual", "identification", "irs"]),
     ("US_PASSPORT", &["passport", "travel", "document", "passport#", "passportno"]),
     ("US_SSN", &["ssn", "social", "security", "ss#", "ssid", "ss"]),

@@ -526,6 +526,16 @@ pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[p
             return;
         }
     }
+    // `12ABC12345` (New Hampshire), `123AB4567` (Iowa): digits, capitals, digits.
+    if (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        let token_end = end + text[end..].bytes().take_while(u8::is_ascii_alphanumeric).count();
+        if !next_char(text, token_end).is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && digit_first_licence(&text.as_bytes()[start..token_end])
+        {
+            out.push(Candidate::new(id::US_DRIVER_LICENSE, start, token_end, 0.3, false));
+            return;
+        }
+    }
     if after.is_some_and(|c| c.is_ascii_alphabetic()) {
         return;
     }
@@ -550,9 +560,24 @@ fn numeric_span(s: &str, start: usize, regions: &[phonenumber::country::Id], out
     }
     if (12..=19).contains(&sh.digits) && consistent && !sh.plus && !sh.paren && !sh.seps.contains(&b'.') && !sh.seps.contains(&b'/') {
         let grouping_ok = compact || groups.iter().all(|&g| (3..=6).contains(&g));
-        if grouping_ok && validate::luhn(s) && validate::card_network(s).is_some() {
-            out.push(Candidate::new(id::CREDIT_CARD, start, end, 1.0, true));
-            return true;
+        if grouping_ok && validate::luhn(s) {
+            if validate::card_network(s).is_some() {
+                out.push(Candidate::new(id::CREDIT_CARD, start, end, 1.0, true));
+                return true;
+            }
+            // A network this table does not list (issuers' ranges change): a number that
+            // passes Luhn, starts as banking and travel cards do (1-6) and is printed in a
+            // card's groups (4-4-4-4, Amex's 4-6-5, Diners' 4-6-4) is a card; the same digits
+            // run together need a context word (`card`, `visa`, ...).
+            let issuer = s.as_bytes().first().is_some_and(|b| (b'1'..=b'6').contains(b));
+            let card_groups = matches!(groups.as_slice(), [4, 4, 4, 4] | [4, 6, 5] | [4, 6, 4] | [4, 4, 4, 4, 3] | [4, 4, 4, 3]);
+            if issuer && sh.digits >= 13 && card_groups {
+                out.push(Candidate::new(id::CREDIT_CARD, start, end, 0.5, false));
+                return true;
+            }
+            if issuer && sh.digits >= 13 && compact {
+                out.push(Candidate::new(id::CREDIT_CARD, start, end, 0.3, false));
+            }
         }
     }
     if sh.digits == 9 && !sh.plus && !sh.paren && (compact || groups == [3, 2, 4]) && consistent {
@@ -590,7 +615,7 @@ fn numeric_span(s: &str, start: usize, regions: &[phonenumber::country::Id], out
         if sh.digits == 9 {
             out.push(Candidate::new(id::US_PASSPORT, start, end, 0.05, false));
         }
-        if (7..=14).contains(&sh.digits) {
+        if (6..=14).contains(&sh.digits) || sh.digits == 16 {
             out.push(Candidate::new(id::US_DRIVER_LICENSE, start, end, 0.01, false));
         }
     }
@@ -701,10 +726,41 @@ fn resolve_alnum(s: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         if letters == 1 && n == 9 && rest_digits {
             out.push(Candidate::new(id::US_PASSPORT, start, end, 0.1, false));
         }
-        if (1..=2).contains(&letters) && rest_digits && (5..=14).contains(&(n - letters)) {
+        if letter_first_licence(b, letters, rest_digits) {
             out.push(Candidate::new(id::US_DRIVER_LICENSE, start, end, 0.3, false));
         }
     }
+}
+
+/// Whether capitals and digits starting with a capital have the shape of some US state's
+/// driver's licence (the states' published formats): one letter and 3-14 or 18 digits, two
+/// letters and 2-14 digits, three letters and six digits (North Dakota), `AB123456C` (Idaho),
+/// `A123456R` (Missouri), `A1B2C` (Kansas), and Washington's twelve characters. Weak shapes,
+/// so a context word (`driver`, `license`, `DL`, ...) must stand near them.
+fn letter_first_licence(b: &[u8], letters: usize, rest_digits: bool) -> bool {
+    let n = b.len();
+    let digits = n - letters;
+    let digit = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let upper = |i: usize| b[i].is_ascii_uppercase();
+    match letters {
+        1 if rest_digits => (3..=14).contains(&digits) || digits == 18,
+        2 if rest_digits => (2..=14).contains(&digits),
+        3 if rest_digits => digits == 6,
+        _ if n == 9 && letters == 2 => digit(2..8) && upper(8),
+        _ if n == 8 && letters == 1 => digit(1..7) && b[7] == b'R',
+        _ if n == 5 && letters == 1 => b[1].is_ascii_digit() && upper(2) && b[3].is_ascii_digit() && upper(4),
+        _ => n == 12 && letters <= 7 && b.iter().any(u8::is_ascii_digit),
+    }
+}
+
+/// Whether a token of digits, capitals and digits has the shape of a US state's driver's
+/// licence: `12ABC12345` / `12ABC123456` (New Hampshire) or `123AB4567` (Iowa).
+fn digit_first_licence(b: &[u8]) -> bool {
+    let lead = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let caps = b[lead..].iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let tail = &b[lead + caps..];
+    let tail_digits = !tail.is_empty() && tail.iter().all(u8::is_ascii_digit);
+    tail_digits && matches!((lead, caps, tail.len()), (2, 3, 5..=6) | (3, 2, 4))
 }
 
 /// Whether `start` opens a sentence (used by the name resolver and exposed for tests).

@@ -18,6 +18,13 @@ fn structured_identifiers_are_found_and_validated() {
     assert!(has("visa 4111111111111111110 ok", "CREDIT_CARD", "4111111111111111110"));
     assert!(has("mc 2223-0000-4840-0011 ok", "CREDIT_CARD", "2223-0000-4840-0011"));
     assert!(!has("Card: 4111 1111 1111 1112", "CREDIT_CARD", "4111 1111 1111 1112"));
+    // Networks beyond the table: Luhn and a card's groups make a card; run together, a
+    // context word must say so; no issuer starts with 7-9.
+    assert!(has("Paid with 1234 5678 9012 3452 yesterday", "CREDIT_CARD", "1234 5678 9012 3452"));
+    assert!(has("jcb 2131 000000 00001 ok", "CREDIT_CARD", "2131 000000 00001"));
+    assert!(has("my card number is 1234567890123452", "CREDIT_CARD", "1234567890123452"));
+    assert!(!has("order 1234567890123452 shipped", "CREDIT_CARD", "1234567890123452"));
+    assert!(!has("Paid with 7600 0000 0000 0009 yesterday", "CREDIT_CARD", "7600 0000 0000 0009"));
     assert!(has("Write to jane.doe@example.co.uk today", "EMAIL_ADDRESS", "jane.doe@example.co.uk"));
     assert!(found("Write to jane.doe@example.co.uk today").iter().all(|(e, _, _)| e != "URL"));
     assert!(has("see https://example.com/a?b=1.", "URL", "https://example.com/a?b=1"));
@@ -54,6 +61,38 @@ fn weak_digit_patterns_need_context() {
     assert!(has("my bank account number is 1180023345", "US_BANK_NUMBER", "1180023345"));
     assert!(found("ts=1712345678901 level=info").is_empty());
     assert!(found("release v2.13.4 ships order #A-2024-118832").is_empty());
+}
+
+#[test]
+fn driver_licences_of_the_states_need_a_context_word() {
+    // One example of each published state shape, after a context word.
+    for dl in [
+        "A1234",
+        "B123456",
+        "C1234567890123",
+        "D123456789012345678",
+        "AB12",
+        "CD1234567",
+        "ABC123456",
+        "AB123456E",
+        "A123456R",
+        "K1L2M",
+        "WDLABCD456DG",
+        "12ABC12345",
+        "123AB4567",
+        "1234567A",
+        "12345678AB",
+        "123456",
+        "1234567890123456",
+    ] {
+        assert!(has(&format!("Driver's license: {dl}, expires next year"), "US_DRIVER_LICENSE", dl), "{dl}");
+        assert!(has(&format!("Her DL# is {dl}."), "US_DRIVER_LICENSE", dl), "{dl}");
+        assert!(!found(&format!("Part {dl} ships today.")).iter().any(|(e, _, _)| e == "US_DRIVER_LICENSE"), "{dl} without context");
+    }
+    // Shapes no state issues stay out even beside the word.
+    for other in ["A12", "ABCD1234", "12AB345", "A1B2C3D"] {
+        assert!(!has(&format!("driving licence {other} here"), "US_DRIVER_LICENSE", other), "{other}");
+    }
 }
 
 #[test]

@@ -135,7 +135,8 @@ pub fn card_network(s: &str) -> Option<&'static str> {
     if (p4 == 6011 || p2 == 65 || (644..=649).contains(&p3) || (622_126..=622_925).contains(&p6)) && (16..=19).contains(&n) {
         return Some("discover");
     }
-    if (3528..=3589).contains(&p4) && (16..=19).contains(&n) {
+    // JCB's own range, and its older 15-digit numbers (2131, 1800).
+    if (3528..=3589).contains(&p4) && (16..=19).contains(&n) || matches!(p4, 2131 | 1800) && n == 15 {
         return Some("jcb");
     }
     if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39 || p4 == 3095) && (14..=19).contains(&n) {
@@ -144,7 +145,9 @@ pub fn card_network(s: &str) -> Option<&'static str> {
     if p2 == 62 && (16..=19).contains(&n) {
         return Some("unionpay");
     }
-    if (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763) || p2 == 67) && (12..=19).contains(&n) {
+    if (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6390 | 6759 | 6761 | 6762 | 6763) || matches!(p2, 56..=58 | 67))
+        && (12..=19).contains(&n)
+    {
         return Some("maestro");
     }
     if p4 == 2200 || p4 == 2201 || p4 == 2202 || p4 == 2203 || p4 == 2204 {
@@ -362,6 +365,9 @@ mod tests {
         assert!(!luhn("4111 1111 1111 1112"));
         assert_eq!(card_network("2223000048400011"), Some("mastercard"));
         assert_eq!(card_network("4111111111111111111"), Some("visa"));
+        assert_eq!(card_network("213100000000001"), Some("jcb"));
+        assert_eq!(card_network("5600000000000003"), Some("maestro"));
+        assert_eq!(card_network("7600000000000009"), None);
         assert!(iban("DE89 3704 0044 0532 0130 00"));
         assert!(iban("GB82WEST12345698765432"));
         assert!(!iban("DE89 3704 0044 0532 0130 01"));
