@@ -256,6 +256,20 @@ pub(crate) fn not_a_phone(text: &str, start: usize) -> bool {
     words_before(text, start).take(3).any(|w| word_in(w, NOT_A_PHONE))
 }
 
+/// Whether `my number`, `her new number`, `your contact number` ... stands among the four
+/// words before `start`: a person's number is a phone number. `number` alone is no phone
+/// context word: `NHS number`, `passport number` and `card number` name other identifiers.
+pub(crate) fn a_persons_number(text: &str, start: usize) -> bool {
+    const WHOSE: &[&str] = &["my", "your", "his", "her", "our", "their", "new", "contact", "home", "work", "direct", "private", "best"];
+    let mut words = words_before(text, start).take(4);
+    while let Some(w) = words.next() {
+        if w.eq_ignore_ascii_case("number") {
+            return words.next().is_some_and(|o| WHOSE.iter().any(|x| o.eq_ignore_ascii_case(x)));
+        }
+    }
+    false
+}
+
 /// How far either way of a span its line is looked for, in bytes.
 pub(crate) const LINE_WINDOW: usize = 256;
 
@@ -342,5 +356,9 @@ mod tests {
         let order = "Your order number is 388-4611274";
         assert!(not_a_phone(order, order.find("388").unwrap_or(0)));
         assert!(!not_a_phone("call me on 388-4611274", 11));
+        assert!(a_persons_number("My number is 555-867-5309", 13));
+        assert!(a_persons_number("her new number: 555", 16));
+        assert!(!a_persons_number("NHS number 943 476 5919", 11));
+        assert!(!a_persons_number("my number of tries was 5", 23));
     }
 }

@@ -330,7 +330,7 @@ impl Analyzer {
                 let builtin = BUILTIN_ENTITIES[c.entity as usize].1;
                 let phone = c.entity == entity::id::PHONE_NUMBER;
                 if context::context_word(text, c.start, c.end, builtin, &[], &options.context).is_some()
-                    || (phone && context::alone_on_line(text, c.start, c.end))
+                    || (phone && (context::alone_on_line(text, c.start, c.end) || context::a_persons_number(text, c.start)))
                 {
                     c.score = boosted(c.score);
                     c.boosted = true;

@@ -526,6 +526,17 @@ pub(crate) fn resolve_numeric(text: &str, start: usize, end: usize, regions: &[p
             return;
         }
     }
+    // `(231)587-8877x123`: a phone number with its extension glued on; the extension is part
+    // of the number.
+    if matches!(after, Some('x' | 'X')) {
+        let ext = text[end + 1..].bytes().take(6).take_while(u8::is_ascii_digit).count();
+        if (1..=5).contains(&ext) && !next_char(text, end + 1 + ext).is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            let mut readings = Vec::new();
+            numeric_span(s, start, regions, &mut readings);
+            out.extend(readings.into_iter().filter(|c| c.entity == id::PHONE_NUMBER).map(|c| Candidate { end: end + 1 + ext, ..c }));
+            return;
+        }
+    }
     // `12ABC12345` (New Hampshire), `123AB4567` (Iowa): digits, capitals, digits.
     if (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
         let token_end = end + text[end..].bytes().take_while(u8::is_ascii_alphanumeric).count();
@@ -640,7 +651,8 @@ fn phone_score(s: &str, sh: &Shape, regions: &[phonenumber::country::Id]) -> Opt
             return Some(if formatted { 0.85 } else { 0.75 });
         }
         // A number no plan lists but a country's numbers could be (`+61 8317 0669`): weak.
-        return (sh.plus && crate::phone::possible_international(rest)).then_some(0.3);
+        // So is one dialled with `00` and written in groups (`001-452-870-9124`).
+        return ((sh.plus || formatted) && crate::phone::possible_international(rest)).then_some(0.3);
     }
     let groups = group_lengths(s);
     // Shorter national numbers (seven or eight digits: much of Africa, the Caribbean, the Gulf,

@@ -45,6 +45,13 @@ fn structured_identifiers_are_found_and_validated() {
     assert!(has("Ingrid Solberg\nT: 022.341.775\nSales", "PHONE_NUMBER", "022.341.775"));
     assert!(has("Thanks! It's (264) 461-4366, see you", "PHONE_NUMBER", "(264) 461-4366"));
     assert!(!has("Your order number is 388-4611274 today.", "PHONE_NUMBER", "388-4611274"));
+    // An extension glued on belongs to the number; `00` and groups dial abroad; `number` is a
+    // phone's context word (Presidio's too), but not after another kind of reference.
+    assert!(has("Call me at (231)587-8877x123.", "PHONE_NUMBER", "(231)587-8877x123"));
+    assert!(has("Call me at 001-452-870-9124x87.", "PHONE_NUMBER", "001-452-870-9124x87"));
+    assert!(has("My number is 555-867-5309 if needed.", "PHONE_NUMBER", "555-867-5309"));
+    assert!(!has("The ticket number is 555-867-5309.", "PHONE_NUMBER", "555-867-5309"));
+    assert!(!has("Model 231-587-8877x123a ships.", "PHONE_NUMBER", "231-587-8877x123"));
     assert!(!has("Invoice 0935613038 was paid.", "PHONE_NUMBER", "0935613038"));
     assert!(has("appointment on 03/14/2024 at 10:30 AM", "DATE_TIME", "03/14/2024"));
     assert!(has("born March 3, 2024 in", "DATE_TIME", "March 3, 2024"));
