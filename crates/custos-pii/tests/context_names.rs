@@ -133,3 +133,33 @@ fn job_titles_and_departments_are_not_firms() {
     assert!(has("The team at Nordvik Logistics AS is ready.", "ORGANIZATION", "Nordvik Logistics AS"));
     assert!(has("Thanks to everyone at Kestrel Labs.", "ORGANIZATION", "Kestrel Labs"));
 }
+
+#[test]
+fn questions_thanks_and_addressees_name_people() {
+    // The subject of a question an auxiliary opens, before a verb in lower case.
+    assert!(
+        has("Can Aigerim Bekova reset her password?", "PERSON", "Aigerim Bekova"),
+        "{:?}",
+        found("Can Aigerim Bekova reset her password?")
+    );
+    assert!(has("Did Anahera Parata sign it?", "PERSON", "Anahera Parata"));
+    assert!(has("Is Mbali Dlamini on the call?", "PERSON", "Mbali Dlamini"));
+    assert!(has("When will Tavake arrive?", "PERSON", "Tavake"), "{:?}", found("When will Tavake arrive?"));
+    // Not a statement, not a place the lists know, not ordinary words.
+    assert!(
+        !found("Is Kelverton Park open on Sundays?").iter().any(|(e, _)| e == "PERSON"),
+        "{:?}",
+        found("Is Kelverton Park open on Sundays?")
+    );
+    assert!(!found("Can Support reset my password?").iter().any(|(e, _)| e == "PERSON"));
+    assert!(!found("Did London see rain today?").iter().any(|(e, _)| e == "PERSON"));
+    // Someone thanked by name.
+    assert!(has("Thank you Pania, the issue is resolved.", "PERSON", "Pania"), "{:?}", found("Thank you Pania, the issue is resolved."));
+    assert!(has("Thanks Tavake!", "PERSON", "Tavake"));
+    assert!(!found("Thanks Team!").iter().any(|(e, _)| e == "PERSON"));
+    // The addressee right before a street line, even after a word of motion.
+    let shipped = "Shipped to Rangi Parata, 14 Kowhai Street, Rotorua 3010";
+    assert!(has(shipped, "PERSON", "Rangi Parata"), "{:?}", found(shipped));
+    assert!(!has(shipped, "LOCATION", "Rangi Parata"));
+    assert!(has("She moved to Tauranga in 2019.", "LOCATION", "Tauranga"));
+}

@@ -276,6 +276,17 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         resolve(text, toks[1].start, end, out);
         return;
     }
+    // `Can Aigerim Bekova reset ...?`: an auxiliary opening a question and the run; the
+    // subject follows, with the auxiliary as its cue. (`Will` and `May` are names too.)
+    if toks.len() >= 2
+        && sentence_start
+        && word_in(bare(toks[0].text), AUXILIARIES)
+        && !["will", "may"].iter().any(|w| toks[0].text.eq_ignore_ascii_case(w))
+        && asks(&text[end..near(text, end, 64)])
+    {
+        resolve(text, toks[1].start, end, out);
+        return;
+    }
     // `1016 DV Amsterdam`: the letters of a Dutch postcode open the run; the town follows.
     if toks.len() >= 2
         && toks[0].text.len() == 2
@@ -379,7 +390,12 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         });
     // `Tarnów is a small city`, `Pukekohe is where I grew up`: a sentence that says so.
     let said_to_be_place = toks.len() <= 2 && sentence_start && is_said_to_be_place(&text[end..near(text, end, 64)]);
-    let place_cue = place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after || said_to_be_place;
+    // `Shipped to Rangi Parata, 14 Kowhai Street`: the addressee right before a street
+    // line is a person, whatever word put it there. (`Bill to: Sara Brown, Torres-Jones,
+    // 85 Drake Crescent`: after a comma, the firm between person and street is none.)
+    let street_line_after = !text[..start].trim_end().ends_with(',') && street_line_follows(&text[end..near(text, end, 64)]);
+    let place_cue =
+        (place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after || said_to_be_place) && !street_line_after;
     // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
     // before an address in angle brackets, a reporting verb, or a possessive person's thing.
     // (`Julie from Lane-Harrison says`: after an organization cue, the firm rule decides.)
@@ -422,8 +438,26 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let lead_before = mask_has(m1, PERSON_LEAD_WORDS)
         && !before1
             .is_some_and(|w| ["and", "with", "from", "by", "for", "said", "says", "wrote"].iter().any(|c| w.eq_ignore_ascii_case(c)));
-    let strong_name_cue = strong_name_cue || with_me || who_after;
+    let strong_name_cue = strong_name_cue || with_me || who_after || street_line_after;
+    // `Can Aigerim Bekova reset her password?`: the subject of a question opened by an
+    // auxiliary, before a verb in lower case.
+    let aux_question = before1.is_some_and(|w| word_in(w, AUXILIARIES))
+        && before2.is_none_or(|w| word_in(w, QUESTION_WORDS))
+        && after_word.is_some_and(is_lower_word)
+        && asks(tail)
+        && {
+            let head = text[..start].trim_end();
+            let aux_at = head.len() - before1.map_or(0, str::len);
+            before2.is_some() || is_sentence_start(text, aux_at)
+        };
+    // `Thank you Pania, ...`, `Thanks Hemi!`: someone thanked by name.
+    let thanked = toks.len() <= 2
+        && (before1.is_some_and(|w| w.eq_ignore_ascii_case("thanks"))
+            || before1.is_some_and(|w| w.eq_ignore_ascii_case("you")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("thank")))
+        && tail.trim_start_matches(' ').chars().next().is_none_or(|c| matches!(c, ',' | '!' | '.' | '\n'));
     let name_cue = strong_name_cue
+        || aux_question
+        || thanked
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
@@ -545,7 +579,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     }
     // Someone addressed or named with oneself: a given name here is a person even when it is
     // also an ordinary word or a town.
-    let addressed = toks.len() == 1 && (vocative_end || vocative_start || who_after || with_me || lead_before);
+    let addressed = toks.len() == 1 && (vocative_end || vocative_start || who_after || with_me || lead_before || thanked);
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -812,6 +846,26 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
 }
 
 /// The byte offset `len` bytes after `at`, or the text's end, on a character boundary.
+/// Whether the sentence that `tail` continues is a question: a `?` comes before any other
+/// end of sentence or line (within the bounded tail the caller passes).
+fn asks(tail: &str) -> bool {
+    tail.find(['?', '.', '!', '\n']).is_some_and(|at| tail.as_bytes()[at] == b'?')
+}
+
+/// Whether `tail` (the text after a run, bounded by the caller) opens with `, ` and a street
+/// line: a house number, then up to four words one of which is a street type
+/// (`, 14 Kowhai Street`, `, 7b Rua Augusta`).
+fn street_line_follows(tail: &str) -> bool {
+    let Some(rest) = tail.strip_prefix(", ") else { return false };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=5).contains(&digits) {
+        return false;
+    }
+    let rest = rest[digits..].trim_start_matches(|c: char| c.is_ascii_alphabetic() && c.is_ascii_lowercase());
+    let Some(rest) = rest.strip_prefix(' ') else { return false };
+    rest.split(' ').take(4).take_while(|w| w.starts_with(char::is_uppercase)).any(|w| is_street_token(w.trim_end_matches([',', '.'])))
+}
+
 fn near(text: &str, at: usize, len: usize) -> usize {
     crate::scan::floor_boundary(text, (at + len).min(text.len()))
 }

@@ -15,6 +15,8 @@ pub(crate) static WORD_LISTS: &[&[&str]] = &[
     PERSON_VERBS,
     IMPERATIVE_NAME_CUES,
     TALK_VERBS,
+    AUXILIARIES,
+    QUESTION_WORDS,
     ROLE_WORDS,
     EMPLOYER_WORDS,
     LOCATION_CUES,
@@ -926,6 +928,16 @@ pub(crate) static IMPERATIVE_NAME_CUES: &[&str] = &[
     "phone",
     "contact",
 ];
+
+/// Auxiliary verbs that open a yes/no question (`Can Aigerim reset ...?`, `Did Hemi sign?`):
+/// the words after them are the question's subject.
+pub(crate) static AUXILIARIES: &[&str] = &[
+    "can", "could", "did", "does", "do", "has", "have", "had", "is", "was", "will", "would", "should", "shall", "may", "might", "must",
+    "are", "were",
+];
+
+/// Question words before an auxiliary (`Why did ...`, `When will ...`).
+pub(crate) static QUESTION_WORDS: &[&str] = &["why", "when", "where", "how", "what", "which", "who", "whom", "whose"];
 
 /// Verbs of talking and meeting before `with`/`to` (`spoke with Ngozi`, `talked to Aroha`):
 /// what follows is a person even when some place shares the name.
