@@ -163,3 +163,32 @@ fn questions_thanks_and_addressees_name_people() {
     assert!(!has(shipped, "LOCATION", "Rangi Parata"));
     assert!(has("She moved to Tauranga in 2019.", "LOCATION", "Tauranga"));
 }
+
+#[test]
+fn unknown_names_inside_a_sentence_lists_and_households() {
+    // Two words no list knows, inside a sentence (a first word some list knows only as a small
+    // place still opens a name).
+    assert!(
+        has("I sent it to Haukur Honkanen yesterday.", "PERSON", "Haukur Honkanen"),
+        "{:?}",
+        found("I sent it to Haukur Honkanen yesterday.")
+    );
+    assert!(has("Send it c/o Haukur Sigurðsson, Laugavegur 12, 101 Reykjavík.", "PERSON", "Haukur Sigurðsson"));
+    assert!(has("We met with the Okafor family on Saturday.", "PERSON", "Okafor"));
+    // A list of people keeps its last person's surname.
+    assert!(
+        has("Priya and Arjun Raghunathan will attend.", "PERSON", "Arjun Raghunathan"),
+        "{:?}",
+        found("Priya and Arjun Raghunathan will attend.")
+    );
+    // A German noun of place opens a run: the place follows, the noun is no part of it.
+    assert!(
+        has("Eintritt am 4.3.2022, Standort Pritzwalk.", "LOCATION", "Pritzwalk"),
+        "{:?}",
+        found("Eintritt am 4.3.2022, Standort Pritzwalk.")
+    );
+    // Look-alikes: products, features, ordinary words, places.
+    for text in ["We upgraded to Zorbex Pro yesterday.", "The Galaxy Fold is back in stock.", "I flew to Kelverton Park on Monday."] {
+        assert!(!found(text).iter().any(|(e, _)| e == "PERSON"), "{text}: {:?}", found(text));
+    }
+}

@@ -287,6 +287,12 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         resolve(text, toks[1].start, end, out);
         return;
     }
+    // `Standort Genthin`, `Filiale Lübz`: a German noun of place opens the run (German
+    // capitalizes nouns); the place follows, with the noun as its cue.
+    if toks.len() >= 2 && ["standort", "wohnort", "filiale", "niederlassung"].iter().any(|w| toks[0].text.eq_ignore_ascii_case(w)) {
+        resolve(text, toks[1].start, end, out);
+        return;
+    }
     // `1016 DV Amsterdam`: the letters of a Dutch postcode open the run; the town follows.
     if toks.len() >= 2
         && toks[0].text.len() == 2
@@ -438,7 +444,16 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let lead_before = mask_has(m1, PERSON_LEAD_WORDS)
         && !before1
             .is_some_and(|w| ["and", "with", "from", "by", "for", "said", "says", "wrote"].iter().any(|c| w.eq_ignore_ascii_case(c)));
-    let strong_name_cue = strong_name_cue || with_me || who_after || street_line_after;
+    // `the Okafor family`, `c/o Haukur Sigurðsson`.
+    let family_after = before1.is_some_and(|w| w.eq_ignore_ascii_case("the"))
+        && after_word.is_some_and(|w| {
+            ["family", "household", "residence", "twins", "brothers", "sisters"].iter().any(|f| w.eq_ignore_ascii_case(f))
+        });
+    let care_of = {
+        let head = text[..start].trim_end();
+        head.len() >= 3 && head.is_char_boundary(head.len() - 3) && head[head.len() - 3..].eq_ignore_ascii_case("c/o")
+    };
+    let strong_name_cue = strong_name_cue || with_me || who_after || street_line_after || family_after || care_of;
     // `Can Aigerim Bekova reset her password?`: the subject of a question opened by an
     // auxiliary, before a verb in lower case.
     let aux_question = before1.is_some_and(|w| word_in(w, AUXILIARIES))
@@ -472,7 +487,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
                         .iter()
                         .any(|c| w.eq_ignore_ascii_case(c))
                 })));
+    // (Two or three words no list knows, inside a sentence, may still be a name: read below.)
+    let unknown_pair = (2..=3).contains(&toks.len()) && !sentence_start && infos.iter().all(|i| !i.common);
     if !known
+        && !unknown_pair
         && !place_cue
         && !name_cue
         && !unknown_speaker
@@ -770,15 +788,22 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             && (2..=3).contains(&toks.len())
             && (!sentence_start || colon_label.is_some())
             && !(mask_has(m1, DETERMINERS) || mask_has(m1, ORG_CUES))
-            && toks.iter().zip(&infos).all(|(t, inf)| {
+            && toks.iter().zip(&infos).enumerate().all(|(k, (t, inf))| {
+                // (A first word some list knows as a small place only, `Haukur Sigurðsson`,
+                // `Erdene Batbayar`, still opens a name: the last word decides.)
+                let small_place = k + 1 < toks.len()
+                    && inf.place <= 0.5
+                    && inf.surname == 0.0
+                    && !matches!(inf.place_kind, PlaceKind::Country | PlaceKind::Region);
                 nameish(t.text, inf)
                     && !inf.common
-                    && inf.place == 0.0
+                    && (inf.place == 0.0 || small_place)
                     && !inf.nrp
                     && inf.org == OrgWord::None
                     && !word_in(bare(t.text), CALENDAR_WORDS)
                     && !t.text.ends_with(',')
             })
+            && infos[toks.len() - 1].place == 0.0
             && surname_like(toks[toks.len() - 1].text, &infos[toks.len() - 1])
             && infos.iter().any(|inf| inf.given == 0.0 && inf.surname == 0.0)
         {
@@ -1045,18 +1070,46 @@ pub(crate) fn resolve_org_list(text: &str, start: usize, end: usize, out: &mut V
         }
         return;
     }
-    // Not a firm: read each comma-separated part on its own.
+    // Not a firm: read each comma-separated part on its own. (The list's shape ends at one
+    // word; the capitalized words right after it belong to its last part: `Priya and Arjun
+    // Raghunathan`.)
+    let run_end = capitalized_tail(text, end);
     let mut part_start = start;
     for (k, t) in toks.iter().enumerate() {
         let closes = t.text.ends_with(',') || word_in(t.text, JOINERS) || k + 1 == toks.len();
         if closes {
-            let part_end = if word_in(t.text, JOINERS) { t.start.saturating_sub(1) } else { t.end - usize::from(t.text.ends_with(',')) };
+            let part_end = if word_in(t.text, JOINERS) {
+                t.start.saturating_sub(1)
+            } else if k + 1 == toks.len() && !t.text.ends_with(',') {
+                run_end
+            } else {
+                t.end - usize::from(t.text.ends_with(','))
+            };
             if part_end > part_start {
                 resolve(text, part_start, part_end, out);
             }
             part_start = t.end + 1;
         }
     }
+}
+
+/// Where the capitalized words right after `end` stop (at most three, within 64 bytes):
+/// `end` itself when none follows.
+fn capitalized_tail(text: &str, end: usize) -> usize {
+    let limit = near(text, end, 64);
+    let mut at = end;
+    for _ in 0..3 {
+        let Some(rest) = text[at..limit].strip_prefix(' ') else { break };
+        if !rest.starts_with(char::is_uppercase) {
+            break;
+        }
+        let len = rest.find(|c: char| !(c.is_alphabetic() || c == '-' || c == '\'' || c == '’')).unwrap_or(rest.len());
+        if len < 2 || at + 1 + len == limit && limit < text.len() {
+            break;
+        }
+        at += 1 + len;
+    }
+    at
 }
 
 /// The longest multi-word place name starting at token `i`: its length in tokens and weight.

@@ -191,6 +191,10 @@ pub(super) static LOCATION_CUES: &[&str] = &[
     "office",
     "store",
     "branch",
+    "standort",
+    "wohnort",
+    "filiale",
+    "niederlassung",
     "ship",
     "shipping",
     "deliver",
@@ -689,8 +693,27 @@ pub(crate) static PERSONAL_POSSESSIONS: &[&str] = &[
 ];
 
 /// Words after which a capitalized word no list knows is a place (`in`, `near`, `resident of`).
-pub(crate) static UNKNOWN_PLACE_CUES: &[&str] =
-    &["in", "near", "outside", "around", "across", "via", "of", "nach", "en", "downtown", "suburb", "village", "town", "city", "between"];
+pub(crate) static UNKNOWN_PLACE_CUES: &[&str] = &[
+    "in",
+    "near",
+    "outside",
+    "around",
+    "across",
+    "via",
+    "of",
+    "nach",
+    "en",
+    "downtown",
+    "suburb",
+    "village",
+    "town",
+    "city",
+    "between",
+    "standort",
+    "wohnort",
+    "filiale",
+    "niederlassung",
+];
 
 /// Words before `to`/`from` that make what follows a destination (`flew to`, `moved from`).
 pub(crate) static MOTION_WORDS: &[&str] = &[
