@@ -175,6 +175,11 @@ fn unknown_names_inside_a_sentence_lists_and_households() {
     );
     assert!(has("Send it c/o Haukur Sigurðsson, Laugavegur 12, 101 Reykjavík.", "PERSON", "Haukur Sigurðsson"));
     assert!(has("We met with the Okafor family on Saturday.", "PERSON", "Okafor"));
+    assert!(has("Booked for Erdene Batbayar today.", "PERSON", "Erdene Batbayar"), "{:?}", found("Booked for Erdene Batbayar today."));
+    // An addressee line whose surname is also a people's name.
+    let block = "Nomvula Zulu\n22 Jacaranda Avenue\nPietermaritzburg 3201\nSouth Africa";
+    assert!(has(block, "PERSON", "Nomvula Zulu"), "{:?}", found(block));
+    assert!(has("The Zulu kingdom had a long history.", "NRP", "Zulu"), "{:?}", found("The Zulu kingdom had a long history."));
     // A list of people keeps its last person's surname.
     assert!(
         has("Priya and Arjun Raghunathan will attend.", "PERSON", "Arjun Raghunathan"),

@@ -309,11 +309,12 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && text[end..].trim_start_matches([' ', '\t', ',']).chars().next().is_none_or(|c| c == '\n' || c == '\r');
     if (2..=3).contains(&toks.len())
         && fills_line
-        && toks.iter().zip(&infos).all(|(t, inf)| {
+        && toks.iter().zip(&infos).enumerate().all(|(k, (t, inf))| {
+            // (`Nomvula Zulu`: a people's name may be a surname after the first word.)
             nameish(t.text, inf)
                 && !inf.common
                 && inf.org == OrgWord::None
-                && !inf.nrp
+                && (!inf.nrp || k > 0)
                 && !matches!(inf.place_kind, PlaceKind::Country | PlaceKind::Region)
                 && !is_street_token(t.text)
                 && !word_in(bare(t.text), CALENDAR_WORDS)
@@ -340,7 +341,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // the rest is read as a run of its own (titles and greetings are cues the loop reads).
     if toks.len() >= 2 && sentence_start {
         let i0 = infos[0];
-        let plain = i0.common
+        // (`Booked for Erdene Batbayar`: a word no list knows, then `for`/`the`/`of` in lower
+        // case, opens a sentence the way an ordinary word does.)
+        let joined = toks.len() >= 3 && is_lower_word(toks[1].text);
+        let plain = (i0.common || joined)
             && i0.given == 0.0
             && i0.surname == 0.0
             && i0.place == 0.0
@@ -355,8 +359,11 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             let rest_known = infos[1..].iter().any(|i| {
                 !i.common || i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.phrase_start || i.org != OrgWord::None
             });
-            if rest_known {
-                resolve(text, toks[1].start, end, out);
+            // (`Booked for Erdene Batbayar`: the rest starts at its first capitalized word.)
+            if rest_known
+                && let Some(k) = (1..toks.len()).find(|&k| !is_lower_word(toks[k].text) || word_in(bare(toks[k].text), DETERMINERS))
+            {
+                resolve(text, toks[k].start, end, out);
             }
             return;
         }
