@@ -153,6 +153,10 @@ fn questions_thanks_and_addressees_name_people() {
     );
     assert!(!found("Can Support reset my password?").iter().any(|(e, _)| e == "PERSON"));
     assert!(!found("Did London see rain today?").iter().any(|(e, _)| e == "PERSON"));
+    assert!(has("Is the Oamaru branch open on Sundays?", "LOCATION", "Oamaru"), "{:?}", found("Is the Oamaru branch open on Sundays?"));
+    // Small businesses by their kind; a bank one banks with.
+    assert!(has("Thanks to everyone at Harbourside Dental!", "ORGANIZATION", "Harbourside Dental"));
+    assert!(has("I bank with Kiwibank.", "ORGANIZATION", "Kiwibank"), "{:?}", found("I bank with Kiwibank."));
     // Someone thanked by name.
     assert!(has("Thank you Pania, the issue is resolved.", "PERSON", "Pania"), "{:?}", found("Thank you Pania, the issue is resolved."));
     assert!(has("Thanks Tavake!", "PERSON", "Tavake"));

@@ -284,7 +284,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && !["will", "may"].iter().any(|w| toks[0].text.eq_ignore_ascii_case(w))
         && asks(&text[end..near(text, end, 64)])
     {
-        resolve(text, toks[1].start, end, out);
+        // (`Is the Oamaru branch open?`: the rest starts at its first capitalized word.)
+        if let Some(k) = (1..toks.len()).find(|&k| !is_lower_word(toks[k].text)) {
+            resolve(text, toks[k].start, end, out);
+        }
         return;
     }
     // `Standort Genthin`, `Filiale Lübz`: a German noun of place opens the run (German
@@ -490,7 +493,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && ((before1.is_some_and(|w| ["at", "for", "by", "of"].iter().any(|c| w.eq_ignore_ascii_case(c))) && mask_has(m2, EMPLOYER_WORDS))
             || (before1.is_some_and(|w| w.eq_ignore_ascii_case("with"))
                 && before2.is_some_and(|w| {
-                    ["account", "accounts", "contract", "policy", "subscription", "insured", "banking", "banks"]
+                    ["account", "accounts", "contract", "policy", "subscription", "insured", "bank", "banking", "banks"]
                         .iter()
                         .any(|c| w.eq_ignore_ascii_case(c))
                 })));
