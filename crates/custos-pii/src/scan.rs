@@ -62,6 +62,16 @@ const LEGAL_FORMS: &str = r"(?:Inc\.?(?-u:\b)|LLC(?-u:\b)|L\.L\.C\.|Ltd\.?(?-u:\
 const TLDS: &str = "com|org|net|edu|gov|mil|int|io|co|uk|de|fr|es|it|nl|eu|info|biz|app|dev|ai|us|ca|au|ch|at|be|se|no|dk|fi|pl|pt|ie|\
 me|tv|shop|store|online|site|xyz|tech|ly|gl|to|cz|ru|jp|cn|in|br|mx|ar|nz|za|gr|hu|ro|sk|lu|li|is|ee|lv|lt|si|hr|tr|il|ae|sg|hk|kr|tw|cloud|email|news|blog|cat|gal|eus";
 
+/// English month names as written, capitalized (`May`, `June` are words and names too: the
+/// patterns that use them ask for a word of time before them).
+const FULL_MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December";
+
+/// Where the month starts in a `DateRelative` match that names one after a word of time
+/// (`in June`, `end of March 2021`); `None` for the family's other shapes.
+fn month_after_cue(s: &str) -> Option<usize> {
+    FULL_MONTHS.split('|').filter_map(|month| s.find(month)).find(|&m| m > 0)
+}
+
 /// Dates said rather than written: weekdays (`Monday`, `Friday evening`), relative dates
 /// (`last Friday`, `next week`, `yesterday morning`, `two days ago`, `the day before
 /// yesterday`) and `noon`/`midnight`. Weekdays must be capitalized (`may`/`sun` are words).
@@ -77,7 +87,15 @@ fn date_relative() -> String {
         format!("(?i:yesterday|today|tomorrow|tonight)(?:[ ]{parts})?"),
         "(?i:the[ ]day[ ](?:before[ ]yesterday|after[ ]tomorrow))".to_owned(),
         format!("{counts}[ ]{units}[ ]ago"),
+        // `on the 14th`, `Wednesday the 9th` (the resolver asks for a word of time before a
+        // bare `the 14th`).
+        format!("(?:(?:{days})[ ])?(?i:the)[ ][0-9]{{1,2}}(?i:st|nd|rd|th)"),
         format!("(?:{days})(?:[ ]{parts})?"),
+        // `in June`, `end of March 2021`, `mid-July`: a month named after a word of time (the
+        // resolver reports the month and year, not the word).
+        format!("(?i:in|since|until|till|during|early|late|mid-?|end[ ]of|start[ ]of|beginning[ ]of)[ ]?(?:{FULL_MONTHS})(?:[ ][0-9]{{4}})?"),
+        // `Q3 2023`, `H1 2024`: a quarter or half of a year.
+        "Q[1-4][ ][0-9]{4}|H[12][ ][0-9]{4}".to_owned(),
         "(?i:noon|midnight)".to_owned(),
     ]
     .join("|")
@@ -190,6 +208,23 @@ impl Scanner {
                 if let Some(cut) = names::calendar_cut(text, start, end) {
                     end = cut.saturating_sub(1).max(start);
                 }
+            }
+            // `since June 22, 2021`: a month after a word of time, with its day after it, is
+            // read from the month on as a date written in words.
+            if family == Family::DateRelative
+                && let Some(m) = month_after_cue(&text[start..end])
+                && text[end..].strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                at = start + m;
+                continue;
+            }
+            // `the 14th of March 2021`: so is an ordinal followed by `of`, from its digits on.
+            if family == Family::DateRelative
+                && text[end..].starts_with(" of ")
+                && let Some(d) = text[start..end].find(|c: char| c.is_ascii_digit())
+            {
+                at = start + d;
+                continue;
             }
             if end > start {
                 if family == Family::Capitalized {
@@ -309,16 +344,44 @@ impl Scanner {
                 }
             }
             Family::DateRelative => {
-                if !glued(before) && !glued(after) {
-                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
+                if glued(before) || glued(after) {
+                    return;
                 }
+                // `in June`: the month (and year) is the date; the word before it only says so.
+                // (`in June Lee's office`: a name follows, so no date.)
+                if let Some(m) = month_after_cue(s) {
+                    let rest = &text[end..];
+                    if rest.strip_prefix(' ').is_some_and(|r| r.starts_with(char::is_uppercase)) {
+                        return;
+                    }
+                    out.push(Candidate::new(id::DATE_TIME, start + m, end, 0.6, false));
+                    return;
+                }
+                // `the 14th` needs a word of time before it (`on`, `by`, `until`, ...).
+                if s.get(..4).is_some_and(|h| h.eq_ignore_ascii_case("the "))
+                    && s.ends_with(|c: char| c.is_ascii_alphabetic())
+                    && s.contains(|c: char| c.is_ascii_digit())
+                {
+                    let cue = crate::context::words_before(text, start).next().is_some_and(|w| {
+                        ["on", "by", "until", "till", "before", "after", "from", "since", "of", "due", "starting"]
+                            .iter()
+                            .any(|c| w.eq_ignore_ascii_case(c))
+                    });
+                    if !cue {
+                        return;
+                    }
+                }
+                out.push(Candidate::new(id::DATE_TIME, start, end, 0.6, false));
             }
             Family::DateWords => {
                 if glued(before) || glued(after) {
                     return;
                 }
                 if words_date_ok(s) {
-                    out.push(Candidate::new(id::DATE_TIME, start, end, 0.85, false));
+                    // `on 3 March.`: the full stop after a month written out ends the sentence.
+                    let word = s.strip_suffix('.').map(|h| &h[h.rfind(' ').map_or(0, |i| i + 1)..]);
+                    let full = word.is_some_and(|w| FULL_MONTHS.split('|').any(|m| m.eq_ignore_ascii_case(w)));
+                    out.push(Candidate::new(id::DATE_TIME, start, end - usize::from(full), 0.85, false));
                 }
             }
             Family::Time => {

@@ -55,6 +55,19 @@ fn structured_identifiers_are_found_and_validated() {
     assert!(!has("Invoice 0935613038 was paid.", "PHONE_NUMBER", "0935613038"));
     assert!(has("appointment on 03/14/2024 at 10:30 AM", "DATE_TIME", "03/14/2024"));
     assert!(has("born March 3, 2024 in", "DATE_TIME", "March 3, 2024"));
+    // Said dates: a month after a word of time, ordinals after one, quarters; a full stop
+    // after a month written out ends the sentence, not the date.
+    assert!(has("The meeting is on 3 March.", "DATE_TIME", "3 March"));
+    assert!(has("It expires end of June.", "DATE_TIME", "June"));
+    assert!(has("We moved in August 2021 to the coast.", "DATE_TIME", "August 2021"));
+    assert!(has("See you on the 14th.", "DATE_TIME", "the 14th"));
+    assert!(has("It came the day before yesterday.", "DATE_TIME", "the day before yesterday"));
+    assert!(has("On the 14th of March 2021 we met.", "DATE_TIME", "14th of March 2021"));
+    assert!(has("Can we meet on Wednesday the 9th?", "DATE_TIME", "Wednesday the 9th"));
+    assert!(has("Q3 2023 results are out.", "DATE_TIME", "Q3 2023"));
+    assert!(!found("She finished the 14th in the race.").iter().any(|(e, _, _)| e == "DATE_TIME"));
+    assert!(!found("A gift from May for you.").iter().any(|(e, _, _)| e == "DATE_TIME"));
+    assert!(!found("I met with June Okafor in the lobby.").iter().any(|(e, v, _)| e == "DATE_TIME" && v.contains("June")));
     assert!(has("id 123e4567-e89b-12d3-a456-426614174000", "UUID", "123e4567-e89b-12d3-a456-426614174000"));
     assert!(has("DEA AB1234563 on file", "MEDICAL_LICENSE", "AB1234563"));
     assert!(has("codice fiscale RSSMRA85T10A562S", "IT_FISCAL_CODE", "RSSMRA85T10A562S"));
