@@ -36,6 +36,7 @@ pub(crate) enum Family {
     UrlBare,
     Alnum,
     OrgList,
+    NameIntro,
     Capitalized,
 }
 
@@ -142,6 +143,9 @@ fn family_patterns() -> Vec<(Family, String)> {
         // The list is bounded: an unbounded one made every search over a long comma-separated
         // run of capitalized words read to its end to rule the shape out (quadratic).
         (Family::OrgList, format!(r"{word}(?:,[ ]{word}){{0,{MAX_LIST_ITEMS}}},?[ ](?:and|&|und|et|y|e)[ ]{word}(?:[ ]{LEGAL_FORMS})?")),
+        // `my name is ngozi okafor`: a name introduced in lower case (chat); capitalized
+        // names after the same words are read by the capitalized run.
+        (Family::NameIntro, r"(?i:my[ ]name[ ]is|my[ ]name's|i[ ]am[ ]called|i'm[ ]called)[ ]\p{Ll}[\p{Ll}'’\-]+(?:[ ]\p{Ll}[\p{Ll}'’\-]+)?".into()),
         (Family::Capitalized, format!(r"{word}(?:[ ](?:(?:{person_joiners})[ ])?{word})*(?:,?[ ]{LEGAL_FORMS})?")),
     ]
 }
@@ -408,6 +412,11 @@ impl Scanner {
                 }
             }
             Family::OrgList => names::resolve_org_list(text, start, end, out),
+            Family::NameIntro => {
+                if !glued(before) && !glued(after) {
+                    names::resolve_name_intro(text, start, end, out);
+                }
+            }
             Family::Capitalized => names::resolve(text, start, end, out),
         }
     }

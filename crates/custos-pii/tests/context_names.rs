@@ -184,6 +184,12 @@ fn unknown_names_inside_a_sentence_lists_and_households() {
     let block = "Nomvula Zulu\n22 Jacaranda Avenue\nPietermaritzburg 3201\nSouth Africa";
     assert!(has(block, "PERSON", "Nomvula Zulu"), "{:?}", found(block));
     assert!(has("The Zulu kingdom had a long history.", "NRP", "Zulu"), "{:?}", found("The Zulu kingdom had a long history."));
+    // A name introduced in lower case, as chat writes it; ordinary words after the same words.
+    assert!(has("hi there, my name is ngozi okafor and i need help", "PERSON", "ngozi okafor"));
+    assert!(has("my name is mary and i lost my card", "PERSON", "mary"));
+    assert!(!found("my name is not important").iter().any(|(e, _)| e == "PERSON"));
+    // After a name label, a surname that is also a street type is a surname.
+    assert!(has("Guest name: Sun-hee Park", "PERSON", "Sun-hee Park"), "{:?}", found("Guest name: Sun-hee Park"));
     // A list of people keeps its last person's surname.
     assert!(
         has("Priya and Arjun Raghunathan will attend.", "PERSON", "Arjun Raghunathan"),

@@ -581,6 +581,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // (`Hey Dale`: a greeting opens no address line.)
     if let Some(k) = street_end
         && !word_in(bare(toks[0].text), PERSON_CUES)
+        // (`Guest name: Sun-hee Park`: after a title or a name label, a person.)
+        && !((person_cue || lead_cue) && k > 0 && toks.len() <= 3)
         // (`Terri Ford`, `Patient Janice Green`: a first name before a surname that is also a
         // street type is a person, wherever the pair stands in the run.)
         && (k > 0 && !(infos[k].surname > 0.3 && infos[k - 1].given > 0.3 && infos[k - 1].given >= infos[k - 1].surname)
@@ -1101,6 +1103,38 @@ pub(crate) fn resolve_org_list(text: &str, start: usize, end: usize, out: &mut V
             part_start = t.end + 1;
         }
     }
+}
+
+/// `my name is ngozi okafor`: the one or two lower-case words after the introduction are a
+/// name unless they are ordinary words (`my name is not important`).
+pub(crate) fn resolve_name_intro(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+    let s = &text[start..end];
+    // The introduction is three words (`my name is`, `i am called`) or two (`my name's`).
+    let lead =
+        if s.split(' ').nth(1).is_some_and(|w| w.eq_ignore_ascii_case("name's") || w.eq_ignore_ascii_case("called")) { 2 } else { 3 };
+    let mut at = start;
+    let mut words = Vec::with_capacity(2);
+    for (k, w) in s.split(' ').enumerate() {
+        if k >= lead {
+            words.push((at, w));
+        }
+        at += w.len() + 1;
+    }
+    let name_word = |w: &str| {
+        let info = lookup(w);
+        (!info.common || info.given >= 0.5) && !word_in(w, CALENDAR_WORDS) && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+    };
+    let Some(&(first_at, first)) = words.first() else { return };
+    if !name_word(first) {
+        return;
+    }
+    let last_end = match words.get(1) {
+        Some(&(second_at, second)) if (name_word(second) && lookup(second).given < 0.5) || lookup(second).surname >= 0.5 => {
+            second_at + second.len()
+        }
+        _ => first_at + first.len(),
+    };
+    out.push(Candidate::new(id::PERSON, first_at, last_end, 0.85, false));
 }
 
 /// Where the capitalized words right after `end` stop (at most three, within 64 bytes):
