@@ -190,6 +190,12 @@ fn unknown_names_inside_a_sentence_lists_and_households() {
     assert!(!found("my name is not important").iter().any(|(e, _)| e == "PERSON"));
     // After a name label, a surname that is also a street type is a surname.
     assert!(has("Guest name: Sun-hee Park", "PERSON", "Sun-hee Park"), "{:?}", found("Guest name: Sun-hee Park"));
+    // The lines below an address block's street line are its locality and town.
+    let block = "Ship to:\nTemuera Morrison\nFlat 2, 45 Ponsonby Road\nGrey Lynn\nAuckland 1021\nNew Zealand";
+    assert!(has(block, "LOCATION", "Grey Lynn") && !has(block, "PERSON", "Grey Lynn"), "{:?}", found(block));
+    let block = "Mrs. Ebere Nwosu\n17 Adeola Odeku Street\nVictoria Island\nLagos";
+    assert!(has(block, "LOCATION", "Victoria Island") && has(block, "LOCATION", "Lagos"), "{:?}", found(block));
+    assert!(has(block, "PERSON", "Ebere Nwosu"));
     // A list of people keeps its last person's surname.
     assert!(
         has("Priya and Arjun Raghunathan will attend.", "PERSON", "Arjun Raghunathan"),

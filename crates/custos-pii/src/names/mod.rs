@@ -327,6 +327,18 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         push(out, id::PERSON, &toks[0], &toks[toks.len() - 1], 0.6);
         return;
     }
+    // `Grey Lynn` on the line below `45 Ponsonby Road`: the locality of an address block.
+    if (1..=3).contains(&toks.len())
+        && fills_line
+        && toks
+            .iter()
+            .zip(&infos)
+            .all(|(t, inf)| nameish(t.text, inf) && inf.org == OrgWord::None && !word_in(bare(t.text), CALENDAR_WORDS))
+        && below_street_line(text, start, end)
+    {
+        push(out, id::LOCATION, &toks[0], &toks[toks.len() - 1], if infos.iter().any(|i| i.place > 0.0) { 0.85 } else { 0.6 });
+        return;
+    }
     // `Kowalski sp. z o.o.`, `Kovač d.o.o.`, `Jensen A/S`: a legal form the capitalized run does
     // not hold (lower case, or with a slash) closes a firm's name right after it; the firm is
     // the run's last words no list knows as ordinary ones.
@@ -940,6 +952,38 @@ fn is_said_to_be_place(rest: &str) -> bool {
 /// Whether `start..end` fills its line, and the next line is a street line (a house number
 /// first, a street prefix or type, `Flat`, `Unit`, `ul.`, `PO Box`) or the line before is a
 /// label (`Ship to:`, `Address:`, `Bill to`).
+/// Whether a line of an address block is its street line: a house number first, a unit
+/// word (`Flat`, `Unit`, `Apt`, ...), a street prefix word (`Rue`, `Calle`, `Ul.`) or a street
+/// type (`Road`, `Straße`) in it.
+fn is_street_line(line: &str) -> bool {
+    let first = line.split(' ').next().unwrap_or("");
+    line.starts_with(|c: char| c.is_ascii_digit())
+        || ["flat", "unit", "apt", "apartment", "ul.", "po", "p.o.", "c/o", "suite", "house"].iter().any(|w| first.eq_ignore_ascii_case(w))
+        || word_in(first.trim_end_matches(','), STREET_PREFIXES)
+        || line.split(' ').any(|w| is_street_token(w.trim_end_matches(',')))
+}
+
+/// Whether the run `start..end` fills a line right below an address block's street line:
+/// the locality (`Grey Lynn`, `Victoria Island`) or the town.
+fn below_street_line(text: &str, start: usize, end: usize) -> bool {
+    let Some((line_start, line_end)) = crate::context::short_line(text, start, end) else { return false };
+    if line_start == 0 || !text[line_start..start].trim().is_empty() || !text[end..line_end].trim().trim_end_matches(',').is_empty() {
+        return false;
+    }
+    // (A number and a street type: `Flat 2, 45 Ponsonby Road`, `17 Adeola Odeku Street`; or
+    // one short locality line between them and the run: `Victoria Island` above `Lagos`.)
+    let street = |line: &str| is_street_line(line) && line.contains(|c: char| c.is_ascii_digit());
+    let Some((s, e)) = crate::context::short_line(text, line_start - 1, line_start - 1) else { return false };
+    let prev = text[s..e].trim();
+    if street(prev) {
+        return true;
+    }
+    let locality = !prev.is_empty()
+        && prev.split(' ').count() <= 3
+        && prev.split(' ').all(|w| w.starts_with(char::is_uppercase) && !w.contains(|c: char| c.is_ascii_digit()));
+    locality && s > 0 && crate::context::short_line(text, s - 1, s - 1).is_some_and(|(s2, e2)| street(text[s2..e2].trim()))
+}
+
 fn address_block_name_line(text: &str, start: usize, end: usize) -> bool {
     let Some((line_start, line_end)) = crate::context::short_line(text, start, end) else { return false };
     if !text[line_start..start].trim().is_empty() || !text[end..line_end].trim().trim_end_matches(',').is_empty() {
@@ -949,13 +993,7 @@ fn address_block_name_line(text: &str, start: usize, end: usize) -> bool {
         true => crate::context::short_line(text, line_end + 1, line_end + 1).map_or("", |(s, e)| text[s..e].trim()),
         false => "",
     };
-    let next_first = next.split(' ').next().unwrap_or("");
-    let street_next = next.starts_with(|c: char| c.is_ascii_digit())
-        || ["flat", "unit", "apt", "apartment", "ul.", "po", "p.o.", "c/o", "suite", "house"]
-            .iter()
-            .any(|w| next_first.eq_ignore_ascii_case(w))
-        || word_in(next_first.trim_end_matches(','), STREET_PREFIXES)
-        || next.split(' ').any(|w| is_street_token(w.trim_end_matches(',')));
+    let street_next = is_street_line(next);
     let prev_line = match line_start > 0 {
         true => crate::context::short_line(text, line_start - 1, line_start - 1)
             .map_or(String::new(), |(s, e)| text[s..e].trim().to_lowercase()),
