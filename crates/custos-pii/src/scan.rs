@@ -70,7 +70,9 @@ const FULL_MONTHS: &str = "January|February|March|April|May|June|July|August|Sep
 /// Where the month starts in a `DateRelative` match that names one after a word of time
 /// (`in June`, `end of March 2021`); `None` for the family's other shapes.
 fn month_after_cue(s: &str) -> Option<usize> {
-    FULL_MONTHS.split('|').filter_map(|month| s.find(month)).find(|&m| m > 0)
+    // (The month is the match's first capital after its first byte: one look per month there.)
+    let m = s.bytes().skip(1).position(|b| b.is_ascii_uppercase())? + 1;
+    FULL_MONTHS.split('|').any(|month| s[m..].starts_with(month)).then_some(m)
 }
 
 /// Dates said rather than written: weekdays (`Monday`, `Friday evening`), relative dates
@@ -216,8 +218,8 @@ impl Scanner {
             // `since June 22, 2021`: a month after a word of time, with its day after it, is
             // read from the month on as a date written in words.
             if family == Family::DateRelative
-                && let Some(m) = month_after_cue(&text[start..end])
                 && text[end..].strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+                && let Some(m) = month_after_cue(&text[start..end])
             {
                 at = start + m;
                 continue;

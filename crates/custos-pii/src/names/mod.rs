@@ -387,8 +387,9 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // (`The`, `Please`, `Order`) with no title or lead word before them.
     let known =
         infos.iter().any(|i| i.given > 0.0 || i.surname > 0.0 || i.place > 0.0 || i.nrp || i.org != OrgWord::None || i.phrase_start);
-    let before1 = words_before(text, start).next();
-    let before2 = words_before(text, start).nth(1);
+    let mut words_back = words_before(text, start);
+    let before1 = words_back.next();
+    let before2 = words_back.next();
     let after_word = words_after(text, end).next();
     // One gazetteer-of-cues lookup per neighbouring word answers every list question below.
     let (m1, m2, ma) = (before1.map_or(0, word_mask), before2.map_or(0, word_mask), after_word.map_or(0, word_mask));
@@ -478,8 +479,8 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let strong_name_cue = strong_name_cue || with_me || who_after || street_line_after || family_after || care_of;
     // `Can Aigerim Bekova reset her password?`: the subject of a question opened by an
     // auxiliary, before a verb in lower case.
-    let aux_question = before1.is_some_and(|w| word_in(w, AUXILIARIES))
-        && before2.is_none_or(|w| word_in(w, QUESTION_WORDS))
+    let aux_question = mask_has(m1, AUXILIARIES)
+        && (before2.is_none() || mask_has(m2, QUESTION_WORDS))
         && after_word.is_some_and(is_lower_word)
         && asks(tail)
         && {
@@ -534,11 +535,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // open a new "sentence" but are the run's cue word all the same.
     let head = text[..start].trim_end_matches([' ', '\t']);
     let colon_label = head.strip_suffix(':').filter(|h| !h.ends_with([' ', '\n'])).and_then(|h| words_before(h, h.len()).next());
-    let prev = if sentence_start { colon_label } else { words_before(text, start).next() };
-    let prev2 = if sentence_start { None } else { words_before(text, start).nth(1) };
+    let prev = if sentence_start { colon_label } else { before1 };
+    let prev2 = if sentence_start { None } else { before2 };
     let prev_in = |list: &'static [&'static str]| prev.is_some_and(|w| word_in(w, list));
-    let mut person_cue =
-        prev_in(PERSON_CUES) || (sentence_start && words_before(text, start).next().is_some_and(|w| word_in(w, PERSON_CUES)));
+    let mut person_cue = prev_in(PERSON_CUES) || (sentence_start && mask_has(m1, PERSON_CUES));
     // `The account holder is Thandiwe Mokoena`: a lead word, then `is`/`was`.
     let lead_then_is = prev.is_some_and(|w| w.eq_ignore_ascii_case("is") || w.eq_ignore_ascii_case("was"))
         && prev2.is_some_and(|w| word_in(w, PERSON_LEAD_WORDS) && !["and", "with", "from", "by"].iter().any(|c| w.eq_ignore_ascii_case(c)));
