@@ -8,9 +8,11 @@
 //! Three corpora: `corpus.jsonl`, which shares its sources with what the rules were tuned on;
 //! `heldout/heldout.jsonl`, built from other templates, Faker locales and names and frozen
 //! before any tuning against it; and `third/third.jsonl`, made by Presidio's own evaluation
-//! generator (presidio-evaluator), measured and never tuned on. All catch regressions; none is
-//! the held-out corpus that decides (see `docs/BENCHMARKS.md`). A fourth file,
-//! `phones/phones.jsonl`, is the development set phone numbers were tuned on.
+//! generator (presidio-evaluator), measured and never tuned on; and
+//! `handwritten/handwritten.jsonl`, 420 items written by hand, frozen before its first
+//! measurement and never tuned on. All catch regressions; none is the held-out corpus that
+//! decides (see `docs/BENCHMARKS.md`). One more file, `phones/phones.jsonl`, is the
+//! development set phone numbers were tuned on.
 //!
 //! Two labeling conventions of `corpus.jsonl` are older than the engine's: it marks relative
 //! dates (`last week`, `tomorrow`) as look-alike negatives and leaves nationality words outside
@@ -122,8 +124,9 @@ fn check_types(file: &str, only: Option<&str>, micro_floor: f64, type_floors: &[
             }
         }
     }
-    let min_negatives = if file.starts_with("third/") { 0 } else { 250 };
-    assert!(sentences >= 1_500 && negatives >= min_negatives, "{file} is whole: {sentences} sentences, {negatives} negatives");
+    let min_negatives = if file.starts_with("third/") || file.starts_with("handwritten/") { 0 } else { 250 };
+    let min_sentences = if file.starts_with("handwritten/") { 420 } else { 1_500 };
+    assert!(sentences >= min_sentences && negatives >= min_negatives, "{file} is whole: {sentences} sentences, {negatives} negatives");
     let (tp, predicted, gold) = tally.values().fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
     let micro = f1(tp, predicted, gold);
     let report: Vec<String> =
@@ -143,27 +146,42 @@ fn check_types(file: &str, only: Option<&str>, micro_floor: f64, type_floors: &[
 fn accuracy_on_the_first_corpus_stays_above_its_floors() {
     // Measured 0.961 micro (NRP 0.61: nationality words outside descriptions of people are
     // unlabeled there) when the floors were last raised (2026-12-05; 0.953 before).
-    check("corpus.jsonl", 0.955, &[("NRP", 0.55)], &["RELATIVE_DATE"]);
+    check("corpus.jsonl", 0.958, &[("NRP", 0.55)], &["RELATIVE_DATE"]);
 }
 
 #[test]
 fn accuracy_on_the_second_corpus_stays_above_its_floors() {
-    // Measured 0.888 micro (PERSON 0.87, LOCATION 0.78, ORGANIZATION 0.62) when the floors
-    // were last raised (2026-12-05); 0.637 before the rules for unknown names, places, dates
-    // and phones, 0.871 before that day's.
-    check("heldout/heldout.jsonl", 0.882, &[("LOCATION", 0.76), ("ORGANIZATION", 0.60), ("PERSON", 0.85)], &[]);
+    // Measured 0.891 micro (PERSON 0.87, LOCATION 0.78, ORGANIZATION 0.62, PHONE_NUMBER 0.93)
+    // when the floors were last raised (2026-12-05, evening); 0.637 before the rules for
+    // unknown names, places, dates and phones, 0.871 and 0.888 before that day's two rounds.
+    check("heldout/heldout.jsonl", 0.886, &[("LOCATION", 0.76), ("ORGANIZATION", 0.60), ("PERSON", 0.85)], &[]);
 }
 
 #[test]
 fn accuracy_on_the_third_corpus_stays_above_its_floors() {
     // `third/third.jsonl`: Presidio's own evaluation generator (presidio-evaluator 0.3.2),
-    // measured, never tuned on. Measured 0.778 micro (PERSON 0.76, LOCATION 0.76, NRP 0.63,
-    // PHONE_NUMBER 0.67, DATE_TIME 0.74, ORGANIZATION 0.80) when the floor was set; Presidio's best single
-    // configuration 0.621.
+    // measured, never tuned on. Measured 0.798 micro (PERSON 0.78, LOCATION 0.76, NRP 0.63,
+    // PHONE_NUMBER 0.68, DATE_TIME 0.74, ORGANIZATION 0.80, CREDIT_CARD 1.0) when the floor
+    // was last raised (0.778 when it was set); Presidio's best single configuration 0.621.
     check(
         "third/third.jsonl",
-        0.765,
-        &[("PERSON", 0.72), ("LOCATION", 0.73), ("NRP", 0.60), ("PHONE_NUMBER", 0.63), ("DATE_TIME", 0.70), ("ORGANIZATION", 0.77)],
+        0.790,
+        &[("PERSON", 0.75), ("LOCATION", 0.73), ("NRP", 0.60), ("PHONE_NUMBER", 0.64), ("DATE_TIME", 0.70), ("ORGANIZATION", 0.77)],
+        &[],
+    );
+}
+
+#[test]
+fn accuracy_on_the_handwritten_set_stays_above_its_floors() {
+    // `handwritten/handwritten.jsonl`: 420 items written by hand for custos (chat, e-mail,
+    // address blocks, minutes, SMS, ...), frozen and hashed before its first measurement,
+    // never tuned on. Measured 0.798 micro (PERSON 0.78, LOCATION 0.83, ORGANIZATION 0.56,
+    // DATE_TIME 0.83, PHONE_NUMBER 0.99, NRP 0.96) at its first measurement; Presidio with
+    // spaCy 0.605 on the same items.
+    check(
+        "handwritten/handwritten.jsonl",
+        0.785,
+        &[("PERSON", 0.75), ("LOCATION", 0.80), ("ORGANIZATION", 0.52), ("DATE_TIME", 0.80), ("NRP", 0.90)],
         &[],
     );
 }
