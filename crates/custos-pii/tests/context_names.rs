@@ -213,3 +213,14 @@ fn unknown_names_inside_a_sentence_lists_and_households() {
         assert!(!found(text).iter().any(|(e, _)| e == "PERSON"), "{text}: {:?}", found(text));
     }
 }
+
+#[test]
+fn firms_named_by_what_one_buys_from_them_and_their_things() {
+    assert!(has("Our rep from Fonterra visited.", "ORGANIZATION", "Fonterra"), "{:?}", found("Our rep from Fonterra visited."));
+    assert!(has("Spark's billing is a mess.", "ORGANIZATION", "Spark"), "{:?}", found("Spark's billing is a mess."));
+    assert!(has("I closed my Kelvaro account today.", "ORGANIZATION", "Kelvaro"), "{:?}", found("I closed my Kelvaro account today."));
+    // People and places keep theirs: a person's account, a parcel from someone, a town's store.
+    assert!(has("Sarah's account was locked.", "PERSON", "Sarah"));
+    assert!(!has("A parcel from Okonkwo arrived.", "ORGANIZATION", "Okonkwo"));
+    assert!(has("Our Auckland store is closed.", "LOCATION", "Auckland"));
+}

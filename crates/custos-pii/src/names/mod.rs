@@ -509,7 +509,13 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
                     ["account", "accounts", "contract", "policy", "subscription", "insured", "bank", "banking", "banks"]
                         .iter()
                         .any(|c| w.eq_ignore_ascii_case(c))
-                })));
+                }))
+            // `ordered from Kapiti Cheese`, `a rep from Fonterra`.
+            || (before1.is_some_and(|w| w.eq_ignore_ascii_case("from")) && mask_has(m2, COMMERCE_WORDS))
+            // `Spark's billing`, `my Kiwibank account`.
+            || (mask_has(ma, FIRM_THINGS)
+                && (toks.last().is_some_and(|t| t.text.ends_with("'s") || t.text.ends_with("’s"))
+                    || before1.is_some_and(|w| ["my", "our", "your", "his", "her", "their"].iter().any(|c| w.eq_ignore_ascii_case(c))))));
     // (Two or three words no list knows, inside a sentence, may still be a name: read below.)
     let unknown_pair = (2..=3).contains(&toks.len()) && !sentence_start && infos.iter().all(|i| !i.common);
     if !known
@@ -755,14 +761,22 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         let unknown = info.given == 0.0 && info.surname == 0.0 && info.place == 0.0 && !info.nrp && !info.common;
         // A firm after an employment cue: one to three name-shaped words no list knows as a
         // given name or a place (a surname may name a firm: `Halvorsen`).
+        // (`Kapiti Coast Cheese`, `Tui Brewing`: after two or more such words, a last word may
+        // be an ordinary one, the firm's trade; its first words may name a small place.)
         if i == 0
             && employer_cue
             && toks.len() <= 3
-            && toks.iter().zip(&infos).all(|(t, inf)| {
-                nameish(t.text, inf)
-                    && !inf.common
+            && toks.iter().zip(&infos).enumerate().all(|(k, (t, inf))| {
+                let last = k + 1 == toks.len();
+                let trade = last && k > 0 && inf.common && !is_lower_word(t.text);
+                let small_place = !last
+                    && k == 0
+                    && toks.len() > 1
+                    && inf.place <= 0.5
+                    && !matches!(inf.place_kind, PlaceKind::Country | PlaceKind::Region);
+                (trade || (nameish(t.text, inf) && !inf.common))
                     && inf.given < 0.3
-                    && inf.place == 0.0
+                    && (inf.place == 0.0 || small_place)
                     && !inf.nrp
                     && !word_in(bare(t.text), CALENDAR_WORDS)
             })

@@ -17,6 +17,8 @@ pub(crate) static WORD_LISTS: &[&[&str]] = &[
     TALK_VERBS,
     AUXILIARIES,
     QUESTION_WORDS,
+    COMMERCE_WORDS,
+    FIRM_THINGS,
     ROLE_WORDS,
     EMPLOYER_WORDS,
     LOCATION_CUES,
@@ -1029,6 +1031,58 @@ pub(crate) static ROLE_WORDS: &[&str] = &[
     "members",
     "staff",
     "our",
+];
+
+/// Words of buying and service before `from` (`ordered from`, `a rep from`, `the invoice
+/// from`): what follows is a firm, unless a list knows it as a person's or a place's name.
+pub(crate) static COMMERCE_WORDS: &[&str] = &[
+    "ordered",
+    "bought",
+    "purchased",
+    "order",
+    "orders",
+    "invoice",
+    "quote",
+    "refund",
+    "rep",
+    "representative",
+    "technician",
+    "courier",
+    "subscribed",
+    "switched",
+];
+
+/// A firm's things after its name (`Spark's billing`, `my Kiwibank account`): the name before
+/// them is a firm's when no list knows it as a person's or a place's.
+pub(crate) static FIRM_THINGS: &[&str] = &[
+    "billing",
+    "helpline",
+    "hotline",
+    "website",
+    "app",
+    "headquarters",
+    "hq",
+    "ceo",
+    "shares",
+    "stock",
+    "account",
+    "card",
+    "subscription",
+    "plan",
+    "membership",
+    "policy",
+    "rewards",
+    "loyalty",
+    "order",
+    "orders",
+    "bill",
+    "statement",
+    "support",
+    "store",
+    "stores",
+    "outlet",
+    "franchise",
+    "customers",
 ];
 
 /// Words of employment and custom before `at`/`for`/`by`/`of`/`with` (`works at`, `CEO of`,
