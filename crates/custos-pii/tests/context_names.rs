@@ -196,6 +196,10 @@ fn unknown_names_inside_a_sentence_lists_and_households() {
     let block = "Mrs. Ebere Nwosu\n17 Adeola Odeku Street\nVictoria Island\nLagos";
     assert!(has(block, "LOCATION", "Victoria Island") && has(block, "LOCATION", "Lagos"), "{:?}", found(block));
     assert!(has(block, "PERSON", "Ebere Nwosu"));
+    // Initials before a surname.
+    assert!(has("Approved by J. Mwangi (Finance)", "PERSON", "J. Mwangi"), "{:?}", found("Approved by J. Mwangi (Finance)"));
+    assert!(has("Signed A. K. Osei", "PERSON", "A. K. Osei"));
+    assert!(!found("See Section A. The rules apply.").iter().any(|(e, _)| e == "PERSON"));
     // A list of people keeps its last person's surname.
     assert!(
         has("Priya and Arjun Raghunathan will attend.", "PERSON", "Arjun Raghunathan"),

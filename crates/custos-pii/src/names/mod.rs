@@ -706,6 +706,25 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
                 continue;
             }
         }
+        // `J. Mwangi`, `A. K. Osei`: initials before a surname-like word no list knows as an
+        // ordinary word or a place.
+        if is_initial(t.text) {
+            let mut j = i;
+            while j + 1 < toks.len() && j - i < 2 && is_initial(toks[j + 1].text) {
+                j += 1;
+            }
+            if let Some(next) = toks.get(j + 1)
+                && surname_like(next.text, &infos[j + 1])
+                && !infos[j + 1].common
+                && infos[j + 1].place == 0.0
+                && !infos[j + 1].nrp
+                && infos[j + 1].org == OrgWord::None
+            {
+                push(out, id::PERSON, t, next, if infos[j + 1].surname > 0.0 { 0.85 } else { 0.6 });
+                i = j + 2;
+                continue;
+            }
+        }
         // People: a first name followed by surname-like words.
         let next_surname = i + 1 < toks.len() && (surname_like(toks[i + 1].text, &infos[i + 1]) || is_initial(toks[i + 1].text));
         let first = nameish(t.text, &info) && !word_in(word, CALENDAR_WORDS) && (info.given > 0.0 || person_cue || lead_cue);
