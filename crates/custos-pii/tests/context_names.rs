@@ -196,6 +196,17 @@ fn unknown_names_inside_a_sentence_lists_and_households() {
     let block = "Mrs. Ebere Nwosu\n17 Adeola Odeku Street\nVictoria Island\nLagos";
     assert!(has(block, "LOCATION", "Victoria Island") && has(block, "LOCATION", "Lagos"), "{:?}", found(block));
     assert!(has(block, "PERSON", "Ebere Nwosu"));
+    // A role or a relation before a name, even one a list knows as a surname.
+    assert!(has("Nurse Palesa checked her vitals.", "PERSON", "Palesa"), "{:?}", found("Nurse Palesa checked her vitals."));
+    assert!(has("Driver Tomasi will collect you at 9.", "PERSON", "Tomasi"));
+    assert!(has("Our stylist Tavita will call you.", "PERSON", "Tavita"));
+    assert!(has("Shoutout to Thandeka for the quick fix!", "PERSON", "Thandeka"));
+    // A role written capitalized inside a sentence names a feature (`Guest WiFi`).
+    assert!(
+        !found("Connect to the Guest Wifinet network.").iter().any(|(e, _)| e == "PERSON"),
+        "{:?}",
+        found("Connect to the Guest Wifinet network.")
+    );
     // Initials before a surname.
     assert!(has("Approved by J. Mwangi (Finance)", "PERSON", "J. Mwangi"), "{:?}", found("Approved by J. Mwangi (Finance)"));
     assert!(has("Signed A. K. Osei", "PERSON", "A. K. Osei"));

@@ -276,6 +276,12 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         resolve(text, toks[1].start, end, out);
         return;
     }
+    // `Nurse Palesa`, `Driver Tomasi`: a role opening the sentence and the run (some are
+    // surnames too) is the cue for the name after it. (`Son` is a Korean surname first.)
+    if toks.len() >= 2 && sentence_start && word_in(bare(toks[0].text), PERSON_ROLES) && !toks[0].text.eq_ignore_ascii_case("son") {
+        resolve(text, toks[1].start, end, out);
+        return;
+    }
     // `Can Aigerim Bekova reset ...?`: an auxiliary opening a question and the run; the
     // subject follows, with the auxiliary as its cue. (`Will` and `May` are names too.)
     if toks.len() >= 2
@@ -476,6 +482,17 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         let head = text[..start].trim_end();
         head.len() >= 3 && head.is_char_boundary(head.len() - 3) && head[head.len() - 3..].eq_ignore_ascii_case("c/o")
     };
+    // `Nurse Palesa`, `my sister Tavita`, `Shoutout to Thandeka`: a role or a relation names
+    // the person after it, even one some list knows as a surname or a small place.
+    // (In lower case or opening the sentence: `Guest WiFi`, `Driver App` are features.)
+    let role_before = (mask_has(m1, PERSON_ROLES)
+        && before1.is_some_and(|w| {
+            w.starts_with(|c: char| c.is_lowercase()) || {
+                let head = text[..start].trim_end();
+                head.ends_with(w) && is_sentence_start(text, head.len() - w.len())
+            }
+        }))
+        || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("shoutout")));
     let strong_name_cue = strong_name_cue || with_me || who_after || street_line_after || family_after || care_of;
     // `Can Aigerim Bekova reset her password?`: the subject of a question opened by an
     // auxiliary, before a verb in lower case.
@@ -494,8 +511,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             || before1.is_some_and(|w| w.eq_ignore_ascii_case("you")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("thank")))
         && tail.trim_start_matches(' ').chars().next().is_none_or(|c| matches!(c, ',' | '!' | '.' | '\n'));
     let name_cue = strong_name_cue
+        || role_before
         || aux_question
         || thanked
+        || role_before
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
@@ -600,7 +619,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     if let Some(k) = street_end
         && !word_in(bare(toks[0].text), PERSON_CUES)
         // (`Guest name: Sun-hee Park`: after a title or a name label, a person.)
-        && !((person_cue || lead_cue) && k > 0 && toks.len() <= 3)
+        && !((person_cue || (colon_label.is_some() && lead_cue)) && k > 0 && toks.len() <= 3)
         // (`Terri Ford`, `Patient Janice Green`: a first name before a surname that is also a
         // street type is a person, wherever the pair stands in the run.)
         && (k > 0 && !(infos[k].surname > 0.3 && infos[k - 1].given > 0.3 && infos[k - 1].given >= infos[k - 1].surname)

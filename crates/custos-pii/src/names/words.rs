@@ -19,6 +19,7 @@ pub(crate) static WORD_LISTS: &[&[&str]] = &[
     QUESTION_WORDS,
     COMMERCE_WORDS,
     FIRM_THINGS,
+    PERSON_ROLES,
     ROLE_WORDS,
     EMPLOYER_WORDS,
     LOCATION_CUES,
@@ -1031,6 +1032,43 @@ pub(crate) static ROLE_WORDS: &[&str] = &[
     "members",
     "staff",
     "our",
+];
+
+/// People's roles and relations right before a name (`Nurse Palesa`, `my sister Tavita`, `our
+/// host Ayelet`): a word no list knows right after one is a person's name.
+pub(crate) static PERSON_ROLES: &[&str] = &[
+    "nurse",
+    "driver",
+    "technician",
+    "patient",
+    "caller",
+    "tenant",
+    "host",
+    "guest",
+    "stylist",
+    "courier",
+    "doctor",
+    "coach",
+    "chef",
+    "teacher",
+    "tutor",
+    "student",
+    "therapist",
+    "pharmacist",
+    "cashier",
+    "barista",
+    "waiter",
+    "waitress",
+    "cleaner",
+    "plumber",
+    "electrician",
+    "mechanic",
+    "volunteer",
+    "landlord",
+    "landlady",
+    "nanny",
+    "colleague",
+    "supervisor",
 ];
 
 /// Words of buying and service before `from` (`ordered from`, `a rep from`, `the invoice
