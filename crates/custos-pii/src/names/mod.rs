@@ -514,7 +514,6 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         || role_before
         || aux_question
         || thanked
-        || role_before
         || mask_has(m1, SINGLE_NAME_CUES)
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("is")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("this")));
     let unknown_speaker = toks.len() == 1 && text[toks[0].end..].starts_with(": ") && dialogue_turn(text, start);
