@@ -396,6 +396,10 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let mut words_back = words_before(text, start);
     let before1 = words_back.next();
     let before2 = words_back.next();
+    // The text before the run, without its trailing blanks (many cues read its last character).
+    let head = text[..start].trim_end();
+    // Whether the word right before the run opens its sentence (`Can Aigerim ...?`, `Nurse Palesa`).
+    let opens_sentence = |w: &str| head.ends_with(w) && is_sentence_start(text, head.len() - w.len());
     let after_word = words_after(text, end).next();
     // One gazetteer-of-cues lookup per neighbouring word answers every list question below.
     let (m1, m2, ma) = (before1.map_or(0, word_mask), before2.map_or(0, word_mask), after_word.map_or(0, word_mask));
@@ -408,7 +412,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
             || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to") || w.eq_ignore_ascii_case("from")) && mask_has(m2, MOTION_WORDS))
             || before1.is_some_and(|w| is_number(w) && (4..=6).contains(&w.len()))
             || postcode_before(text, start)
-            || (mask_has(m1, STREET_SUFFIXES) && text[..start].trim_end().ends_with(',')));
+            || (mask_has(m1, STREET_SUFFIXES) && head.ends_with(',')));
     // `Tuleborough 4021` / `..., Zambrów 12-345`: a run right before a postcode, opening a line
     // or after a comma, is a town.
     let postcode_after = after_word.is_some_and(|w| w.len() >= 4 && w.len() <= 6 && w.bytes().all(|b| b.is_ascii_digit()))
@@ -428,7 +432,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     // `Shipped to Rangi Parata, 14 Kowhai Street`: the addressee right before a street
     // line is a person, whatever word put it there. (`Bill to: Sara Brown, Torres-Jones,
     // 85 Drake Crescent`: after a comma, the firm between person and street is none.)
-    let street_line_after = !text[..start].trim_end().ends_with(',') && street_line_follows(&text[end..near(text, end, 64)]);
+    let street_line_after = !head.ends_with(',') && street_line_follows(&text[end..near(text, end, 64)]);
     let place_cue =
         (place_cue || (!opens_with_determiner && postcode_after) || country_after || site_after || said_to_be_place) && !street_line_after;
     // `From: Ama Macedo <ama@example.net>`, `Çevregül said`, `Barsen's birthday`: a run
@@ -478,20 +482,11 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && after_word.is_some_and(|w| {
             ["family", "household", "residence", "twins", "brothers", "sisters"].iter().any(|f| w.eq_ignore_ascii_case(f))
         });
-    let care_of = {
-        let head = text[..start].trim_end();
-        head.len() >= 3 && head.is_char_boundary(head.len() - 3) && head[head.len() - 3..].eq_ignore_ascii_case("c/o")
-    };
-    // `Nurse Palesa`, `my sister Tavita`, `Shoutout to Thandeka`: a role or a relation names
-    // the person after it, even one some list knows as a surname or a small place.
-    // (In lower case or opening the sentence: `Guest WiFi`, `Driver App` are features.)
+    let care_of = head.len() >= 3 && head.is_char_boundary(head.len() - 3) && head[head.len() - 3..].eq_ignore_ascii_case("c/o");
+    // `Nurse Palesa`, `our stylist Tavita`, `Shoutout to Thandeka`: a role names the person
+    // after it. (In lower case or opening the sentence: `Guest WiFi`, `Driver App` are features.)
     let role_before = (mask_has(m1, PERSON_ROLES)
-        && before1.is_some_and(|w| {
-            w.starts_with(|c: char| c.is_lowercase()) || {
-                let head = text[..start].trim_end();
-                head.ends_with(w) && is_sentence_start(text, head.len() - w.len())
-            }
-        }))
+        && before1.is_some_and(|w| w.starts_with(|c: char| c.is_lowercase()) || opens_sentence(w)))
         || (before1.is_some_and(|w| w.eq_ignore_ascii_case("to")) && before2.is_some_and(|w| w.eq_ignore_ascii_case("shoutout")));
     let strong_name_cue = strong_name_cue || with_me || who_after || street_line_after || family_after || care_of;
     // `Can Aigerim Bekova reset her password?`: the subject of a question opened by an
@@ -500,11 +495,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && (before2.is_none() || mask_has(m2, QUESTION_WORDS))
         && after_word.is_some_and(is_lower_word)
         && asks(tail)
-        && {
-            let head = text[..start].trim_end();
-            let aux_at = head.len() - before1.map_or(0, str::len);
-            before2.is_some() || is_sentence_start(text, aux_at)
-        };
+        && (before2.is_some() || before1.is_some_and(opens_sentence));
     // `Thank you Pania, ...`, `Thanks Hemi!`: someone thanked by name.
     let thanked = toks.len() <= 2
         && (before1.is_some_and(|w| w.eq_ignore_ascii_case("thanks"))
@@ -550,15 +541,15 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
         && !mask_has(m1, PERSON_CUES)
         && !mask_has(m1, PERSON_LEAD_WORDS)
         && !(before1.is_some_and(|w| w.eq_ignore_ascii_case("is") || w.eq_ignore_ascii_case("was")) && mask_has(m2, PERSON_LEAD_WORDS))
-        && !text[..start].trim_end().ends_with(':')
+        && !head.ends_with(':')
     {
         return;
     }
     let g = gazetteer();
     // `Name: Tuomas Lehtinen`, `Cc: Nguyễn Thị Hoa`: a label and a colon on the same line
     // open a new "sentence" but are the run's cue word all the same.
-    let head = text[..start].trim_end_matches([' ', '\t']);
-    let colon_label = head.strip_suffix(':').filter(|h| !h.ends_with([' ', '\n'])).and_then(|h| words_before(h, h.len()).next());
+    let label_head = text[..start].trim_end_matches([' ', '\t']);
+    let colon_label = label_head.strip_suffix(':').filter(|h| !h.ends_with([' ', '\n'])).and_then(|h| words_before(h, h.len()).next());
     let prev = if sentence_start { colon_label } else { before1 };
     let prev2 = if sentence_start { None } else { before2 };
     let prev_in = |list: &'static [&'static str]| prev.is_some_and(|w| word_in(w, list));
@@ -571,7 +562,7 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     let lead_cue = (prev_in(PERSON_LEAD_WORDS) && !motion_from)
         || lead_then_is
         || prev2.is_some_and(|w| word_in(w, &["name", "heißt", "appelle", "llamo", "chiamo"]));
-    let comma_before = text[..start].trim_end().ends_with(',');
+    let comma_before = head.ends_with(',');
     let loc_cue = prev_in(LOCATION_CUES)
         || prev.is_some_and(|w| is_number(w) && (4..=5).contains(&w.len()))
         || postcode_before(text, start)
@@ -590,15 +581,14 @@ pub(crate) fn resolve(text: &str, start: usize, end: usize, out: &mut Vec<Candid
     };
     let speaker = toks.len() == 1
         && (text[toks[0].end..].starts_with(':') || role_colon)
-        && (sentence_start || text[..start].trim_end().ends_with(']') && after_stamp())
+        && (sentence_start || head.ends_with(']') && after_stamp())
         && (!infos[0].common || infos[0].given >= 0.5)
         && !word_in(bare(toks[0].text), CALENDAR_WORDS)
         && (infos[0].given > 0.0 || (unknown_speaker && infos[0].place == 0.0 && !infos[0].nrp));
 
     // Address lines: after a house number or a street word, or ending in a street type.
     // (A house number stands right before the street: `[04:00] Catherine` is no address.)
-    let after_number =
-        prev.is_some_and(is_number) && text[..start].trim_end().ends_with(|c: char| c.is_ascii_digit()) && !postcode_before(text, start);
+    let after_number = prev.is_some_and(is_number) && head.ends_with(|c: char| c.is_ascii_digit()) && !postcode_before(text, start);
     let street_end = toks.iter().rposition(|t| is_street_token(t.text));
     // `Rue de la Paix`, `Rua Augusta 120`: a street named after its prefix word.
     let number_after = text[end..].strip_prefix(' ').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));

@@ -1034,8 +1034,8 @@ pub(crate) static ROLE_WORDS: &[&str] = &[
     "our",
 ];
 
-/// People's roles and relations right before a name (`Nurse Palesa`, `my sister Tavita`, `our
-/// host Ayelet`): a word no list knows right after one is a person's name.
+/// People's roles right before a name (`Nurse Palesa`, `our host Ayelet`): a word right after
+/// one is a person's name. (Family words were left out: they made people of other words.)
 pub(crate) static PERSON_ROLES: &[&str] = &[
     "nurse",
     "driver",
